@@ -1,0 +1,324 @@
+//! Persistence for rectify.
+//!
+//! One [`Store`] wraps a sqlx `Any` pool on either SQLite (the embedded default) or PostgreSQL.
+//! All SQL is written once, with `$N` placeholders that both backends accept. Every write that
+//! changes domain data goes through [`Store::begin_write`] and appends to the journal in the same
+//! transaction (see [`journal`]).
+
+pub mod attachments;
+mod backup;
+
+pub mod journal;
+mod migrate;
+pub mod org;
+pub mod users;
+
+pub use backup::BackupOutcome;
+pub use migrate::{MigrateReport, latest_version};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Which database engine a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Where the database is, as given by `--db`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbTarget {
+    SqliteFile(PathBuf),
+    Postgres(String),
+}
+
+impl DbTarget {
+    /// `postgres://…` or `postgresql://…` selects PostgreSQL; anything else is a SQLite file
+    /// path (an optional `sqlite://` prefix is accepted).
+    pub fn parse(spec: &str) -> DbTarget {
+        if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+            return DbTarget::Postgres(spec.to_string());
+        }
+        let path = spec
+            .strip_prefix("sqlite://")
+            .or_else(|| spec.strip_prefix("sqlite:"))
+            .unwrap_or(spec);
+        DbTarget::SqliteFile(PathBuf::from(path))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbTarget::SqliteFile(_) => Backend::Sqlite,
+            DbTarget::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The target as it may appear in a message: a PostgreSQL password is masked.
+    pub fn display(&self) -> String {
+        match self {
+            DbTarget::SqliteFile(p) => p.display().to_string(),
+            DbTarget::Postgres(url) => mask_password(url),
+        }
+    }
+
+    /// The attachment directory used when `--data-dir` is not given: `rectify-data/` beside a
+    /// SQLite file, or in the working directory for PostgreSQL.
+    pub fn default_data_dir(&self) -> PathBuf {
+        match self {
+            DbTarget::SqliteFile(p) => parent_dir(p).join("rectify-data"),
+            DbTarget::Postgres(_) => PathBuf::from("rectify-data"),
+        }
+    }
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// Errors from the store. Messages are in Chinese: they reach office staff through the CLI.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("数据库所在目录不存在：{}", .0.display())]
+    DbDirMissing(PathBuf),
+    #[error("不是有效的 SQLite 数据库文件（文件可能已损坏）：{}", .0.display())]
+    NotADatabase(PathBuf),
+    #[error("无法连接数据库 {target}：{reason}")]
+    Connect { target: String, reason: String },
+    #[error("迁移 {version}（{name}）在数据库中记录的校验和与本程序不一致，请勿修改已发布的迁移")]
+    MigrationChanged { version: i64, name: &'static str },
+    #[error("数据库尚未初始化，请先运行 rectify init")]
+    NotInitialised,
+    #[error("数据库架构版本 {found} 比本程序支持的 {supported} 新，请升级 rectify")]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("{what}“{key}”不存在")]
+    NotFound { what: &'static str, key: String },
+    #[error("{what}“{key}”已存在")]
+    Conflict { what: &'static str, key: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("读写文件失败（{}）：{source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("数据库错误：{0}")]
+    Sql(#[from] sqlx::Error),
+}
+
+/// A connection pool plus what the store needs to know about it.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    target: DbTarget,
+    data_dir: PathBuf,
+}
+
+/// SQLite settings applied to every pooled connection. `synchronous = FULL`: a sign-off or a
+/// journal entry that was reported committed must survive a power cut on an office laptop, and
+/// the write rate of a ledger is human-paced, so the extra fsync per commit costs nothing felt.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA foreign_keys = ON;
+PRAGMA busy_timeout = 10000;";
+
+impl Store {
+    /// Connects to the target without changing anything in it. A SQLite file is created only if
+    /// its directory exists; a corrupt file or an unreachable server is reported, not repaired.
+    pub async fn open(target: &DbTarget, data_dir: Option<PathBuf>) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let url = connect_url(target)?;
+        let is_sqlite = target.backend() == Backend::Sqlite;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if is_sqlite { 4 } else { 10 })
+            .acquire_timeout(Duration::from_secs(8))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if is_sqlite {
+                        conn.execute(SQLITE_PRAGMAS).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(|e| connect_error(target, e))?;
+        let data_dir = data_dir.unwrap_or_else(|| target.default_data_dir());
+        Ok(Store {
+            pool,
+            target: target.clone(),
+            data_dir,
+        })
+    }
+
+    /// Opens a database that `rectify init` has prepared and that this build understands.
+    pub async fn open_initialised(
+        target: &DbTarget,
+        data_dir: Option<PathBuf>,
+    ) -> Result<Store, StoreError> {
+        let store = Store::open(target, data_dir).await?;
+        match store.schema_version().await? {
+            None => Err(StoreError::NotInitialised),
+            Some(found) if found > latest_version() => Err(StoreError::SchemaTooNew {
+                found,
+                supported: latest_version(),
+            }),
+            Some(_) => Ok(store),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.target.backend()
+    }
+
+    pub fn target(&self) -> &DbTarget {
+        &self.target
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`) so a read-then-write never fails half-way with SQLITE_BUSY.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        let tx = match self.backend() {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// A cheap liveness check for `/healthz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn connect_url(target: &DbTarget) -> Result<String, StoreError> {
+    match target {
+        DbTarget::Postgres(url) => Ok(url.clone()),
+        DbTarget::SqliteFile(path) => {
+            let dir = parent_dir(path);
+            if !dir.is_dir() {
+                return Err(StoreError::DbDirMissing(dir.to_path_buf()));
+            }
+            let absolute = std::fs::canonicalize(dir)
+                .map_err(|_| StoreError::DbDirMissing(dir.to_path_buf()))?
+                .join(path.file_name().unwrap_or_default());
+            Ok(format!(
+                "sqlite://{}?mode=rwc",
+                percent_encode_path(&absolute.to_string_lossy())
+            ))
+        }
+    }
+}
+
+/// sqlx percent-decodes the path of a SQLite URL, so the characters that would end the path or
+/// start an escape must be encoded.
+fn percent_encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3F"),
+            '#' => out.push_str("%23"),
+            ' ' => out.push_str("%20"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn connect_error(target: &DbTarget, err: sqlx::Error) -> StoreError {
+    if let (DbTarget::SqliteFile(path), Some(db_err)) = (target, err.as_database_error()) {
+        // SQLITE_NOTADB = 26
+        if db_err.code().as_deref() == Some("26") {
+            return StoreError::NotADatabase(path.clone());
+        }
+    }
+    StoreError::Connect {
+        target: target.display(),
+        reason: err.to_string(),
+    }
+}
+
+/// The current UTC time as stored everywhere: RFC 3339, milliseconds, `Z`. Fixed width, so text
+/// order is time order on both backends.
+pub fn now_utc() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_told_apart_by_scheme() {
+        assert_eq!(
+            DbTarget::parse("postgres://u@h/db").backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            DbTarget::parse("sqlite://a/b.db"),
+            DbTarget::SqliteFile("a/b.db".into())
+        );
+        assert_eq!(
+            DbTarget::parse("rectify.db").default_data_dir(),
+            PathBuf::from("./rectify-data")
+        );
+    }
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        let t = DbTarget::parse("postgres://app:s3cret@db.local:5432/rectify");
+        assert_eq!(t.display(), "postgres://app:***@db.local:5432/rectify");
+        let t = DbTarget::parse("postgres://app@db.local/rectify");
+        assert_eq!(t.display(), "postgres://app@db.local/rectify");
+    }
+
+    #[test]
+    fn special_path_characters_are_encoded() {
+        assert_eq!(percent_encode_path("/a b/c?%#.db"), "/a%20b/c%3F%25%23.db");
+    }
+}

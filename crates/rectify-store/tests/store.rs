@@ -1,0 +1,297 @@
+//! The store suite. Every case runs twice, in `sqlite::` and `postgres::`, so `cargo test`
+//! output shows both backends passing the same assertions.
+
+use rectify_core::journal::ChainBreak;
+use rectify_core::org::{OrgKind, Role};
+use rectify_store::journal::Verification;
+use rectify_store::org::NewOrgUnit;
+use rectify_store::users::NewUser;
+use rectify_store::{Backend, BackupOutcome, DbTarget, Store, StoreError};
+use sqlx::AssertSqlSafe;
+
+struct TestDb {
+    store: Store,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    async fn open(backend: Backend) -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let target = match backend {
+            Backend::Sqlite => DbTarget::SqliteFile(dir.path().join("test.db")),
+            Backend::Postgres => DbTarget::Postgres(rectify_testkit::postgres_url()),
+        };
+        let store = Store::open(&target, Some(dir.path().join("data")))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        TestDb { store, _dir: dir }
+    }
+
+    /// SQL that goes around the store's API, as an intruder with database access would.
+    async fn raw(&self, sql: &str) -> Result<(), sqlx::Error> {
+        sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+            .execute(self.store.pool())
+            .await
+            .map(drop)
+    }
+
+    async fn drop_journal_triggers(&self) {
+        let sql = match self.store.backend() {
+            Backend::Sqlite => "DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;",
+            Backend::Postgres => "DROP TRIGGER journal_no_update_delete ON journal;",
+        };
+        self.raw(sql).await.unwrap();
+    }
+
+    async fn journal_len(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM journal")
+            .fetch_one(self.store.pool())
+            .await
+            .unwrap()
+    }
+}
+
+fn unit<'a>(code: &'a str, name: &'a str, parent: Option<&'a str>) -> NewOrgUnit<'a> {
+    NewOrgUnit {
+        code,
+        name,
+        kind: if parent.is_some() {
+            OrgKind::Department
+        } else {
+            OrgKind::City
+        },
+        parent,
+        sort_order: 0,
+    }
+}
+
+/// A small org tree with one user; five journal entries.
+async fn seed(db: &TestDb) {
+    let s = &db.store;
+    s.add_org_unit("test", unit("heans", "河安市", None))
+        .await
+        .unwrap();
+    s.add_org_unit("test", unit("sthjj", "市生态环境局", Some("heans")))
+        .await
+        .unwrap();
+    s.add_person("test", "李明", "市生态环境局局长", "市生态环境局")
+        .await
+        .unwrap();
+    let user = NewUser {
+        username: "zgb",
+        display_name: "整改办",
+        unit: "sthjj",
+        roles: &[Role::Office, Role::Viewer],
+        password: "correct horse",
+    };
+    s.add_user("test", user).await.unwrap();
+    s.set_password("test", "zgb", "battery staple").await.unwrap();
+}
+
+async fn migrations_are_idempotent(db: TestDb) {
+    let again = db.store.migrate().await.unwrap();
+    assert!(again.applied.is_empty());
+    assert_eq!(
+        db.store.schema_version().await.unwrap(),
+        Some(rectify_store::latest_version())
+    );
+}
+
+async fn every_change_is_journaled_with_snapshots(db: TestDb) {
+    seed(&db).await;
+    let entries = db.store.recent_journal(100).await.unwrap();
+    let kinds: Vec<(&str, &str)> = entries
+        .iter()
+        .rev()
+        .map(|e| (e.entity.as_str(), e.action.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("org_unit", "create"),
+            ("org_unit", "create"),
+            ("person", "create"),
+            ("user", "create"),
+            ("user", "set_password"),
+        ]
+    );
+    let user_created = &entries[1];
+    let after = user_created.after.as_deref().unwrap();
+    assert!(after.contains(r#""roles":["office","viewer"]"#), "{after}");
+    assert!(!after.contains("argon2"), "password hash leaked into the journal");
+    assert_eq!(user_created.actor, "test");
+
+    let disabled = db.store.set_disabled("admin", "zgb", true).await.unwrap();
+    assert!(disabled.disabled);
+    let timeline = db
+        .store
+        .journal_for("user", &disabled.id.to_string())
+        .await
+        .unwrap();
+    let last = timeline.last().unwrap();
+    assert!(last.before.as_deref().unwrap().contains(r#""disabled":false"#));
+    assert!(last.after.as_deref().unwrap().contains(r#""disabled":true"#));
+    assert!(matches!(
+        db.store.verify_journal().await.unwrap(),
+        Verification::Intact { entries: 6, .. }
+    ));
+}
+
+async fn a_failed_change_leaves_no_trace(db: TestDb) {
+    seed(&db).await;
+    let before = db.journal_len().await;
+    // The unique (name, position) constraint fires inside the transaction, after nothing else.
+    let dup = db
+        .store
+        .add_person("test", "李明", "市生态环境局局长", "sthjj")
+        .await;
+    assert!(matches!(dup, Err(StoreError::Sql(_))), "{dup:?}");
+    let orphan = db
+        .store
+        .add_org_unit("test", unit("x", "某局", Some("no-such-parent")))
+        .await;
+    assert!(matches!(orphan, Err(StoreError::NotFound { .. })));
+    let twin = db
+        .store
+        .add_org_unit("test", unit("other", "市生态环境局", Some("heans")))
+        .await;
+    assert!(matches!(twin, Err(StoreError::Conflict { .. })));
+    assert_eq!(db.journal_len().await, before);
+    assert_eq!(db.store.people().await.unwrap().len(), 1);
+}
+
+async fn the_journal_refuses_update_and_delete(db: TestDb) {
+    seed(&db).await;
+    let update = db.raw("UPDATE journal SET actor = 'mallory' WHERE seq = 1").await;
+    let err = update.expect_err("UPDATE of a journal row must be rejected");
+    assert!(err.to_string().contains("append-only"), "{err}");
+    let delete = db.raw("DELETE FROM journal WHERE seq = 2").await;
+    assert!(delete.expect_err("DELETE must be rejected").to_string().contains("append-only"));
+    assert_eq!(db.journal_len().await, 5);
+}
+
+async fn tampering_is_caught_by_verify(db: TestDb) {
+    seed(&db).await;
+    db.drop_journal_triggers().await;
+    db.raw("UPDATE journal SET actor = 'mallory' WHERE seq = 3")
+        .await
+        .unwrap();
+    match db.store.verify_journal().await.unwrap() {
+        Verification::Broken(ChainBreak::Hash { seq: 3, .. }) => {}
+        other => panic!("edited actor not caught: {other:?}"),
+    }
+    db.raw("UPDATE journal SET actor = 'test' WHERE seq = 3")
+        .await
+        .unwrap();
+    assert!(matches!(
+        db.store.verify_journal().await.unwrap(),
+        Verification::Intact { entries: 5, .. }
+    ));
+    db.raw("DELETE FROM journal WHERE seq = 2").await.unwrap();
+    assert_eq!(
+        db.store.verify_journal().await.unwrap(),
+        Verification::Broken(ChainBreak::SeqGap {
+            expected: 2,
+            found: 3
+        })
+    );
+}
+
+async fn concurrent_writers_keep_one_chain(db: TestDb) {
+    seed(&db).await;
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let code = format!("dept{i}");
+            let name = format!("部门{i}");
+            store
+                .add_org_unit("test", unit(&code, &name, Some("heans")))
+                .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert!(matches!(
+        db.store.verify_journal().await.unwrap(),
+        Verification::Intact { entries: 17, .. }
+    ));
+}
+
+async fn login_needs_the_right_password_and_an_enabled_account(db: TestDb) {
+    seed(&db).await;
+    let s = &db.store;
+    assert!(s.authenticate("zgb", "correct horse").await.unwrap().is_none());
+    let user = s.authenticate("zgb", "battery staple").await.unwrap().unwrap();
+    assert_eq!(user.roles, [Role::Office, Role::Viewer]);
+    assert_eq!(user.unit_name, "市生态环境局");
+    assert!(s.authenticate("nobody", "battery staple").await.unwrap().is_none());
+    s.set_disabled("admin", "zgb", true).await.unwrap();
+    assert!(s.authenticate("zgb", "battery staple").await.unwrap().is_none());
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users")
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    assert!(stored.starts_with("$argon2id$"), "{stored}");
+}
+
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(super::TestDb::open(rectify_store::Backend::Sqlite).await).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $case() {
+                super::$case(super::TestDb::open(rectify_store::Backend::Postgres).await).await
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    migrations_are_idempotent,
+    every_change_is_journaled_with_snapshots,
+    a_failed_change_leaves_no_trace,
+    the_journal_refuses_update_and_delete,
+    tampering_is_caught_by_verify,
+    concurrent_writers_keep_one_chain,
+    login_needs_the_right_password_and_an_enabled_account,
+);
+
+#[tokio::test]
+async fn sqlite_backup_is_a_verifiable_copy() {
+    let db = TestDb::open(Backend::Sqlite).await;
+    seed(&db).await;
+    let out = db._dir.path().join("backup.db");
+    let outcome = db.store.backup(&out).await.unwrap();
+    assert!(matches!(outcome, BackupOutcome::Written { bytes } if bytes > 0));
+    let copy = Store::open_initialised(&DbTarget::SqliteFile(out.clone()), None)
+        .await
+        .unwrap();
+    assert!(matches!(
+        copy.verify_journal().await.unwrap(),
+        Verification::Intact { entries: 5, .. }
+    ));
+    assert!(matches!(db.store.backup(&out).await, Err(StoreError::Conflict { .. })));
+}
+
+#[tokio::test]
+async fn sqlite_files_are_in_wal_mode_with_foreign_keys() {
+    let db = TestDb::open(Backend::Sqlite).await;
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(db.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(db.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(fk, 1);
+}

@@ -263,7 +263,8 @@ mod tests {
         let mut prev = GENESIS_HASH.to_string();
         (1..=n)
             .map(|seq| {
-                let entry = fields(seq, json!({"name": format!("单位{seq}"), "n": seq})).seal(&prev);
+                let entry =
+                    fields(seq, json!({"name": format!("单位{seq}"), "n": seq})).seal(&prev);
                 prev = entry.hash.clone();
                 entry
             })
@@ -280,8 +281,14 @@ mod tests {
 
     #[test]
     fn canonical_json_sorts_keys_at_every_depth_and_drops_whitespace() {
-        let v: Value = serde_json::from_str(r#"{ "b": 1, "a": { "z": [ 1, {"y": 2, "x": "中"} ], "c": null } }"#).unwrap();
-        assert_eq!(canonical_json(&v), r#"{"a":{"c":null,"z":[1,{"x":"中","y":2}]},"b":1}"#);
+        let v: Value = serde_json::from_str(
+            r#"{ "b": 1, "a": { "z": [ 1, {"y": 2, "x": "中"} ], "c": null } }"#,
+        )
+        .unwrap();
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":{"c":null,"z":[1,{"x":"中","y":2}]},"b":1}"#
+        );
     }
 
     #[test]
@@ -310,16 +317,32 @@ mod tests {
 
         let mut c = chain(4);
         c.remove(1);
-        assert_eq!(verify(&c), Err(ChainBreak::SeqGap { expected: 2, found: 3 }));
+        assert_eq!(
+            verify(&c),
+            Err(ChainBreak::SeqGap {
+                expected: 2,
+                found: 3
+            })
+        );
 
         let mut c = chain(4);
         c[1].after = Some(r#"{"n": 2, "name": "单位2"}"#.into());
-        assert!(matches!(verify(&c), Err(ChainBreak::Malformed { seq: 2, field: "after", .. })));
+        assert!(matches!(
+            verify(&c),
+            Err(ChainBreak::Malformed {
+                seq: 2,
+                field: "after",
+                ..
+            })
+        ));
 
         // Re-hashing a rewritten entry does not help: the next entry's prev_hash gives it away.
         let mut c = chain(4);
         let forged = fields(2, json!({"name": "伪造"})).seal(&c[0].hash);
         c[1] = forged;
-        assert!(matches!(verify(&c), Err(ChainBreak::PrevHash { seq: 3, .. })));
+        assert!(matches!(
+            verify(&c),
+            Err(ChainBreak::PrevHash { seq: 3, .. })
+        ));
     }
 }

@@ -17,7 +17,7 @@ pub use backup::BackupOutcome;
 pub use migrate::{MigrateReport, latest_version};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -116,8 +116,8 @@ pub enum StoreError {
     Connect { target: String, reason: String },
     #[error("迁移 {version}（{name}）在数据库中记录的校验和与本程序不一致，请勿修改已发布的迁移")]
     MigrationChanged { version: i64, name: &'static str },
-    #[error("数据库尚未初始化，请先运行 rectify init")]
-    NotInitialised,
+    #[error("数据库尚未初始化：{0}（请先运行 rectify init 或 rectify demo）")]
+    NotInitialised(String),
     #[error("数据库架构版本 {found} 比本程序支持的 {supported} 新，请升级 rectify")]
     SchemaTooNew { found: i64, supported: i64 },
     #[error("{what}“{key}”不存在")]
@@ -158,9 +158,21 @@ impl Store {
         install_default_drivers();
         let url = connect_url(target)?;
         let is_sqlite = target.backend() == Backend::Sqlite;
+        // One connection first, outside the pool: a pool would retry a corrupt file or a
+        // refused connection until its timeout, and the user would wait for nothing.
+        let mut probe = AnyConnection::connect(&url)
+            .await
+            .map_err(|e| connect_error(target, e))?;
+        if is_sqlite {
+            probe
+                .execute(SQLITE_PRAGMAS)
+                .await
+                .map_err(|e| connect_error(target, e))?;
+        }
+        probe.close().await.map_err(|e| connect_error(target, e))?;
         let pool = AnyPoolOptions::new()
             .max_connections(if is_sqlite { 4 } else { 10 })
-            .acquire_timeout(Duration::from_secs(8))
+            .acquire_timeout(Duration::from_secs(30))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if is_sqlite {
@@ -169,8 +181,7 @@ impl Store {
                     Ok(())
                 })
             })
-            .connect(&url)
-            .await
+            .connect_lazy(&url)
             .map_err(|e| connect_error(target, e))?;
         let data_dir = data_dir.unwrap_or_else(|| target.default_data_dir());
         Ok(Store {
@@ -185,9 +196,15 @@ impl Store {
         target: &DbTarget,
         data_dir: Option<PathBuf>,
     ) -> Result<Store, StoreError> {
+        let not_initialised = || StoreError::NotInitialised(target.display());
+        if let DbTarget::SqliteFile(path) = target
+            && !path.exists()
+        {
+            return Err(not_initialised());
+        }
         let store = Store::open(target, data_dir).await?;
         match store.schema_version().await? {
-            None => Err(StoreError::NotInitialised),
+            None => Err(not_initialised()),
             Some(found) if found > latest_version() => Err(StoreError::SchemaTooNew {
                 found,
                 supported: latest_version(),

@@ -5,8 +5,8 @@
 
 use crate::journal::{Change, append};
 use crate::{Store, StoreError, now_utc};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use rectify_core::org::Role;
 use serde_json::{Value, json};
@@ -110,8 +110,7 @@ async fn password_matches(stored_hash: &str, password: &str) -> bool {
 
 /// Checked against when the username does not exist, so a wrong name costs as long as a wrong
 /// password and the timing does not reveal which accounts exist.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Xz7mWm2+2Hr6Up0oZ8M1TqS0aTDlGLfKiK6pG9m0Fw";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Xz7mWm2+2Hr6Up0oZ8M1TqS0aTDlGLfKiK6pG9m0Fw";
 
 impl Store {
     pub async fn add_user(&self, actor: &str, new: NewUser<'_>) -> Result<User, StoreError> {

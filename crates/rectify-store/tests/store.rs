@@ -86,7 +86,9 @@ async fn seed(db: &TestDb) {
         password: "correct horse",
     };
     s.add_user("test", user).await.unwrap();
-    s.set_password("test", "zgb", "battery staple").await.unwrap();
+    s.set_password("test", "zgb", "battery staple")
+        .await
+        .unwrap();
 }
 
 async fn migrations_are_idempotent(db: TestDb) {
@@ -119,7 +121,10 @@ async fn every_change_is_journaled_with_snapshots(db: TestDb) {
     let user_created = &entries[1];
     let after = user_created.after.as_deref().unwrap();
     assert!(after.contains(r#""roles":["office","viewer"]"#), "{after}");
-    assert!(!after.contains("argon2"), "password hash leaked into the journal");
+    assert!(
+        !after.contains("argon2"),
+        "password hash leaked into the journal"
+    );
     assert_eq!(user_created.actor, "test");
 
     let disabled = db.store.set_disabled("admin", "zgb", true).await.unwrap();
@@ -130,8 +135,18 @@ async fn every_change_is_journaled_with_snapshots(db: TestDb) {
         .await
         .unwrap();
     let last = timeline.last().unwrap();
-    assert!(last.before.as_deref().unwrap().contains(r#""disabled":false"#));
-    assert!(last.after.as_deref().unwrap().contains(r#""disabled":true"#));
+    assert!(
+        last.before
+            .as_deref()
+            .unwrap()
+            .contains(r#""disabled":false"#)
+    );
+    assert!(
+        last.after
+            .as_deref()
+            .unwrap()
+            .contains(r#""disabled":true"#)
+    );
     assert!(matches!(
         db.store.verify_journal().await.unwrap(),
         Verification::Intact { entries: 6, .. }
@@ -163,11 +178,18 @@ async fn a_failed_change_leaves_no_trace(db: TestDb) {
 
 async fn the_journal_refuses_update_and_delete(db: TestDb) {
     seed(&db).await;
-    let update = db.raw("UPDATE journal SET actor = 'mallory' WHERE seq = 1").await;
+    let update = db
+        .raw("UPDATE journal SET actor = 'mallory' WHERE seq = 1")
+        .await;
     let err = update.expect_err("UPDATE of a journal row must be rejected");
     assert!(err.to_string().contains("append-only"), "{err}");
     let delete = db.raw("DELETE FROM journal WHERE seq = 2").await;
-    assert!(delete.expect_err("DELETE must be rejected").to_string().contains("append-only"));
+    assert!(
+        delete
+            .expect_err("DELETE must be rejected")
+            .to_string()
+            .contains("append-only")
+    );
     assert_eq!(db.journal_len().await, 5);
 }
 
@@ -223,13 +245,32 @@ async fn concurrent_writers_keep_one_chain(db: TestDb) {
 async fn login_needs_the_right_password_and_an_enabled_account(db: TestDb) {
     seed(&db).await;
     let s = &db.store;
-    assert!(s.authenticate("zgb", "correct horse").await.unwrap().is_none());
-    let user = s.authenticate("zgb", "battery staple").await.unwrap().unwrap();
+    assert!(
+        s.authenticate("zgb", "correct horse")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let user = s
+        .authenticate("zgb", "battery staple")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(user.roles, [Role::Office, Role::Viewer]);
     assert_eq!(user.unit_name, "市生态环境局");
-    assert!(s.authenticate("nobody", "battery staple").await.unwrap().is_none());
+    assert!(
+        s.authenticate("nobody", "battery staple")
+            .await
+            .unwrap()
+            .is_none()
+    );
     s.set_disabled("admin", "zgb", true).await.unwrap();
-    assert!(s.authenticate("zgb", "battery staple").await.unwrap().is_none());
+    assert!(
+        s.authenticate("zgb", "battery staple")
+            .await
+            .unwrap()
+            .is_none()
+    );
     let stored: String = sqlx::query_scalar("SELECT password_hash FROM users")
         .fetch_one(s.pool())
         .await
@@ -278,7 +319,10 @@ async fn sqlite_backup_is_a_verifiable_copy() {
         copy.verify_journal().await.unwrap(),
         Verification::Intact { entries: 5, .. }
     ));
-    assert!(matches!(db.store.backup(&out).await, Err(StoreError::Conflict { .. })));
+    assert!(matches!(
+        db.store.backup(&out).await,
+        Err(StoreError::Conflict { .. })
+    ));
 }
 
 #[tokio::test]

@@ -46,10 +46,23 @@ pub fn postgres_url() -> String {
 /// instance to tamper with a row).
 pub fn psql(url: &str, sql: &str) -> Result<String, String> {
     let out = Command::new("psql")
-        .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql])
+        .args([
+            "-X",
+            "-q",
+            "-t",
+            "-A",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            url,
+            "-c",
+            sql,
+        ])
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| format!("cannot run psql ({e}); install the Debian package `postgresql-client`"))?;
+        .map_err(|e| {
+            format!("cannot run psql ({e}); install the Debian package `postgresql-client`")
+        })?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     } else {
@@ -73,7 +86,8 @@ fn with_database(url: &str, db: &str) -> String {
 
 fn start_server() -> Result<Server, String> {
     if let Ok(url) = std::env::var(OVERRIDE_VAR) {
-        psql(&url, "SELECT 1").map_err(|e| format!("{OVERRIDE_VAR}={url} is not reachable: {e}"))?;
+        psql(&url, "SELECT 1")
+            .map_err(|e| format!("{OVERRIDE_VAR}={url} is not reachable: {e}"))?;
         return Ok(Server { admin_url: url });
     }
     let bin = find_postgres_bin().ok_or_else(|| {
@@ -90,14 +104,26 @@ fn start_server() -> Result<Server, String> {
         .keep();
     let as_root = is_root();
     if as_root {
-        run(Command::new("chown").arg("postgres:").arg(&dir), "chown postgres")?;
+        run(
+            Command::new("chown").arg("postgres:").arg(&dir),
+            "chown postgres",
+        )?;
     }
     let port = 54329;
     let data = dir.join("data");
     let log = dir.join("server.log");
     run(
-        &mut as_postgres(as_root, &bin.join("initdb"))
-            .args(["--auth=trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C", "-D"])
+        as_postgres(as_root, &bin.join("initdb"))
+            .args([
+                "--auth=trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "-D",
+            ])
             .arg(&data),
         "initdb",
     )?;
@@ -106,7 +132,7 @@ fn start_server() -> Result<Server, String> {
         dir.display()
     );
     run(
-        &mut as_postgres(as_root, &bin.join("pg_ctl"))
+        as_postgres(as_root, &bin.join("pg_ctl"))
             .arg("-D")
             .arg(&data)
             .arg("-l")
@@ -205,10 +231,16 @@ mod tests {
     #[test]
     fn database_name_is_swapped_keeping_socket_parameters() {
         assert_eq!(
-            with_database("postgres://postgres@localhost/postgres?host=/tmp/x&port=5", "t1"),
+            with_database(
+                "postgres://postgres@localhost/postgres?host=/tmp/x&port=5",
+                "t1"
+            ),
             "postgres://postgres@localhost/t1?host=/tmp/x&port=5"
         );
-        assert_eq!(with_database("postgres://u:p@h:5432", "t2"), "postgres://u:p@h:5432/t2");
+        assert_eq!(
+            with_database("postgres://u:p@h:5432", "t2"),
+            "postgres://u:p@h:5432/t2"
+        );
     }
 
     #[test]

@@ -1,0 +1,320 @@
+//! Command-line definition and dispatch.
+
+use crate::demo;
+use crate::error::CliError;
+use crate::password::read_new_password;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rectify_core::org::Role;
+use rectify_store::journal::Verification;
+use rectify_store::users::NewUser;
+use rectify_store::{BackupOutcome, DbTarget, Store};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "rectify", version, about = "督察整改台账系统 rectify")]
+pub struct Cli {
+    /// Database: a SQLite file path (default), or a postgres:// URL.
+    #[arg(long, env = "RECTIFY_DB", default_value = "rectify.db", global = true)]
+    db: String,
+
+    /// Directory for attachment files [default: rectify-data/ beside the database].
+    #[arg(long, env = "RECTIFY_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+
+    /// Log output format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the database (or bring it up to date); a second run changes nothing.
+    Init,
+    /// Apply the embedded schema migrations the database lacks.
+    Migrate,
+    /// Serve the web application and API.
+    Serve(ServeArgs),
+    /// Create a database filled with the demo city 河安市; print its accounts once.
+    Demo {
+        /// Serve the demo right after loading it.
+        #[arg(long)]
+        serve: bool,
+        #[command(flatten)]
+        server: ServeArgs,
+    },
+    /// Write a consistent copy of a SQLite database (PostgreSQL: print the pg_dump recipe).
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Audit trail commands.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// User accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain of the journal; exit 1 naming the first broken entry.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is prompted for (or read from stdin).
+    Add {
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Org unit, by code or name.
+        #[arg(long)]
+        unit: String,
+        /// Role(s): admin, office, leader, supervisor, unit, acceptance, discipline, viewer.
+        #[arg(long = "role", required = true, value_delimiter = ',')]
+        roles: Vec<Role>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Set a new password.
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account; its history stays.
+    Disable { username: String },
+    /// Re-enable a disabled account.
+    Enable { username: String },
+}
+
+pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    init_logging(&cli);
+    let target = DbTarget::parse(&cli.db);
+    let creates = matches!(
+        cli.command,
+        Command::Init | Command::Migrate | Command::Demo { .. }
+    );
+    let store = if creates {
+        Store::open(&target, cli.data_dir).await?
+    } else {
+        Store::open_initialised(&target, cli.data_dir).await?
+    };
+    let result = dispatch(&store, cli.command).await;
+    // Closing the last connection lets SQLite fold its WAL back into the database file.
+    store.close().await;
+    result
+}
+
+async fn dispatch(store: &Store, command: Command) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Init => init(store).await,
+        Command::Migrate => migrate(store).await,
+        Command::Serve(args) => {
+            store.migrate().await?;
+            serve(store, args.addr).await
+        }
+        Command::Demo {
+            serve: and_serve,
+            server,
+        } => {
+            store.migrate().await?;
+            load_demo(store).await?;
+            if and_serve {
+                serve(store, server.addr).await
+            } else {
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+        Command::Backup { out } => backup(store, &out).await,
+        Command::Audit(AuditCommand::Verify) => audit_verify(store).await,
+        Command::User(cmd) => user(store, cmd).await,
+    }
+}
+
+fn init_logging(cli: &Cli) {
+    let serving = matches!(
+        cli.command,
+        Command::Serve(_) | Command::Demo { serve: true, .. }
+    );
+    let default = if serving { "info" } else { "warn" };
+    let filter: tracing_subscriber::filter::Targets = std::env::var("RECTIFY_LOG")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| default.parse().unwrap_or_default());
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let registry = tracing_subscriber::registry().with(filter);
+    let _ = match cli.log_format {
+        LogFormat::Text => registry.with(fmt).try_init(),
+        LogFormat::Json => registry.with(fmt.json()).try_init(),
+    };
+}
+
+/// Who the journal names for changes made from the command line.
+fn cli_actor() -> String {
+    let os_user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    format!("cli:{os_user}")
+}
+
+async fn init(store: &Store) -> Result<ExitCode, CliError> {
+    let target = store.target();
+    let report = store.migrate().await?;
+    if report.applied.is_empty() {
+        println!(
+            "数据库已初始化（架构版本 {}），未做任何更改：{}",
+            report.version,
+            target.display()
+        );
+    } else {
+        println!(
+            "已初始化数据库（架构版本 {}）：{}",
+            report.version,
+            target.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate(store: &Store) -> Result<ExitCode, CliError> {
+    let report = store.migrate().await?;
+    if report.applied.is_empty() {
+        println!("没有待应用的迁移（架构版本 {}）", report.version);
+    }
+    for (version, name) in report.applied {
+        println!("已应用迁移 {version:04} {name}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn load_demo(store: &Store) -> Result<(), CliError> {
+    let Some(accounts) = demo::load(store, &cli_actor()).await? else {
+        println!(
+            "演示数据已存在：{}（账号密码仅在首次创建时打印；可用 rectify user passwd 重设）",
+            store.target().display()
+        );
+        return Ok(());
+    };
+    println!("已创建演示数据：河安市（{}）", store.target().display());
+    println!("演示账号（密码只显示这一次）：");
+    for a in &accounts {
+        println!(
+            "  用户名 {:<12} 密码 {}  {}（{}）",
+            a.username,
+            a.password,
+            a.role.label_zh(),
+            a.display_name
+        );
+    }
+    Ok(())
+}
+
+async fn serve(store: &Store, addr: SocketAddr) -> Result<ExitCode, CliError> {
+    rectify_web::serve(store.clone(), addr, |bound| {
+        println!("rectify 正在监听 http://{bound}");
+        tracing::info!(%bound, backend = store.backend().name(), "listening");
+    })
+    .await
+    .map_err(|e| CliError::environment(format!("无法在 {addr} 上提供服务：{e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn backup(store: &Store, out: &std::path::Path) -> Result<ExitCode, CliError> {
+    match store.backup(out).await? {
+        BackupOutcome::Written { bytes } => {
+            println!("已备份到 {}（{bytes} 字节）", out.display());
+        }
+        BackupOutcome::Recipe(recipe) => {
+            println!("PostgreSQL 请使用 pg_dump 备份：\n{recipe}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn audit_verify(store: &Store) -> Result<ExitCode, CliError> {
+    match store.verify_journal().await? {
+        Verification::Intact { entries, head_hash } => {
+            println!("审计日志完整：共 {entries} 条，链头 hash {head_hash}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Verification::Broken(brk) => Err(CliError::failure(format!("审计日志校验失败：{brk}"))),
+    }
+}
+
+async fn user(store: &Store, cmd: UserCommand) -> Result<ExitCode, CliError> {
+    let actor = cli_actor();
+    match cmd {
+        UserCommand::Add {
+            username,
+            name,
+            unit,
+            roles,
+            password_stdin,
+        } => {
+            let password = read_new_password(password_stdin)?;
+            let new = NewUser {
+                username: &username,
+                display_name: &name,
+                unit: &unit,
+                roles: &roles,
+                password: &password,
+            };
+            let user = store.add_user(&actor, new).await?;
+            println!("已创建用户 {}（{}）", user.username, user.unit_name);
+        }
+        UserCommand::List => {
+            for u in store.users().await? {
+                let roles: Vec<&str> = u.roles.iter().map(|r| r.code()).collect();
+                let state = if u.disabled { "已停用" } else { "正常" };
+                println!(
+                    "{}\t{}\t{}\t{}\t{state}",
+                    u.username,
+                    u.display_name,
+                    u.unit_name,
+                    roles.join(",")
+                );
+            }
+        }
+        UserCommand::Passwd {
+            username,
+            password_stdin,
+        } => {
+            let password = read_new_password(password_stdin)?;
+            store.set_password(&actor, &username, &password).await?;
+            println!("已更新用户 {username} 的密码");
+        }
+        UserCommand::Disable { username } => {
+            store.set_disabled(&actor, &username, true).await?;
+            println!("已停用用户 {username}");
+        }
+        UserCommand::Enable { username } => {
+            store.set_disabled(&actor, &username, false).await?;
+            println!("已启用用户 {username}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

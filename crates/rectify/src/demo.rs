@@ -1,0 +1,227 @@
+//! The demo city 河安市: its organisation tree, the officials named in its plan, and one account
+//! per role. Later features add their own demo data here.
+
+use rand::Rng;
+use rectify_core::org::{OrgKind, Role};
+use rectify_store::org::NewOrgUnit;
+use rectify_store::users::NewUser;
+use rectify_store::{Store, StoreError};
+
+const CITY: &str = "河安市";
+
+/// (code, name, kind, parent code)
+const UNITS: &[(&str, &str, OrgKind, Option<&str>)] = &[
+    ("heanshi", CITY, OrgKind::City, None),
+    ("zgb", "市督察整改办", OrgKind::Office, Some("heanshi")),
+    ("jwjw", "市纪委监委", OrgKind::Department, Some("heanshi")),
+    ("swzzb", "市委组织部", OrgKind::Department, Some("heanshi")),
+    ("swdcs", "市委督查室", OrgKind::Department, Some("heanshi")),
+    (
+        "zfdcs",
+        "市政府督查室",
+        OrgKind::Department,
+        Some("heanshi"),
+    ),
+    ("fgw", "市发改委", OrgKind::Department, Some("heanshi")),
+    ("gxj", "市工信局", OrgKind::Department, Some("heanshi")),
+    ("gaj", "市公安局", OrgKind::Department, Some("heanshi")),
+    ("czj", "市财政局", OrgKind::Department, Some("heanshi")),
+    (
+        "zrzyj",
+        "市自然资源局",
+        OrgKind::Department,
+        Some("heanshi"),
+    ),
+    (
+        "sthjj",
+        "市生态环境局",
+        OrgKind::Department,
+        Some("heanshi"),
+    ),
+    ("zjj", "市住建局", OrgKind::Department, Some("heanshi")),
+    ("cgj", "市城管局", OrgKind::Department, Some("heanshi")),
+    (
+        "jtysj",
+        "市交通运输局",
+        OrgKind::Department,
+        Some("heanshi"),
+    ),
+    ("slj", "市水利局", OrgKind::Department, Some("heanshi")),
+    (
+        "nyncj",
+        "市农业农村局",
+        OrgKind::Department,
+        Some("heanshi"),
+    ),
+    ("lyj", "市林业局", OrgKind::Department, Some("heanshi")),
+    ("swj", "市商务局", OrgKind::Department, Some("heanshi")),
+    ("wjw", "市卫健委", OrgKind::Department, Some("heanshi")),
+    (
+        "yjglj",
+        "市应急管理局",
+        OrgKind::Department,
+        Some("heanshi"),
+    ),
+    (
+        "scjgj",
+        "市市场监管局",
+        OrgKind::Department,
+        Some("heanshi"),
+    ),
+    ("tjj", "市统计局", OrgKind::Department, Some("heanshi")),
+    ("xfj", "市信访局", OrgKind::Department, Some("heanshi")),
+    (
+        "rmyh",
+        "人民银行河安市中心支行",
+        OrgKind::Department,
+        Some("heanshi"),
+    ),
+    (
+        "chengguan",
+        "城关区政府",
+        OrgKind::District,
+        Some("heanshi"),
+    ),
+    ("donghu", "东湖区政府", OrgKind::District, Some("heanshi")),
+    ("beiling", "北岭县政府", OrgKind::County, Some("heanshi")),
+    ("nanchuan", "南川县政府", OrgKind::County, Some("heanshi")),
+    ("qingshui", "清水县政府", OrgKind::County, Some("heanshi")),
+    ("fengle", "丰乐县政府", OrgKind::County, Some("heanshi")),
+    ("gxq", "河安高新区管委会", OrgKind::Zone, Some("heanshi")),
+    ("hgyq", "河安化工园区管委会", OrgKind::Zone, Some("heanshi")),
+    (
+        "sthjj-cg",
+        "市生态环境局城关分局",
+        OrgKind::Department,
+        Some("chengguan"),
+    ),
+    (
+        "sthjj-dh",
+        "市生态环境局东湖分局",
+        OrgKind::Department,
+        Some("donghu"),
+    ),
+    (
+        "sthjj-bl",
+        "市生态环境局北岭分局",
+        OrgKind::Department,
+        Some("beiling"),
+    ),
+    (
+        "sthjj-nc",
+        "市生态环境局南川分局",
+        OrgKind::Department,
+        Some("nanchuan"),
+    ),
+    (
+        "sthjj-qs",
+        "市生态环境局清水分局",
+        OrgKind::Department,
+        Some("qingshui"),
+    ),
+    (
+        "sthjj-fl",
+        "市生态环境局丰乐分局",
+        OrgKind::Department,
+        Some("fengle"),
+    ),
+];
+
+/// (name, position, unit code): the leaders and supervisors named in the plan.
+const PEOPLE: &[(&str, &str, &str)] = &[
+    ("张振华", "市委副书记、市长", "heanshi"),
+    ("陈东升", "常务副市长", "heanshi"),
+    ("王建国", "副市长", "heanshi"),
+    ("孙丽华", "副市长", "heanshi"),
+    ("赵志刚", "副市长", "heanshi"),
+    ("郑晓燕", "副市长", "heanshi"),
+    ("刘卫民", "副市长、市公安局局长", "gaj"),
+    ("李明", "市生态环境局局长", "sthjj"),
+    ("彭辉", "市生态环境局副局长", "sthjj"),
+    ("何志军", "市住建局局长", "zjj"),
+    ("吴建平", "市发改委主任", "fgw"),
+    ("宋涛", "市交通运输局局长", "jtysj"),
+    ("曹勇", "市信访局局长", "xfj"),
+    ("梁国庆", "市自然资源局局长", "zrzyj"),
+    ("罗春生", "市农业农村局局长", "nyncj"),
+    ("许林", "市林业局局长", "lyj"),
+    ("谢宏伟", "市公安局副局长", "gaj"),
+    ("韩冰", "市商务局局长", "swj"),
+    ("马卫东", "市城管局局长", "cgj"),
+    ("高俊", "市水利局局长", "slj"),
+    ("黄永强", "市工信局局长", "gxj"),
+];
+
+/// (username, display name, unit code, role): one account per role.
+const ACCOUNTS: &[(&str, &str, &str, Role)] = &[
+    ("admin", "系统管理员", "heanshi", Role::Admin),
+    ("zgb", "整改办 张伟", "zgb", Role::Office),
+    ("wangjianguo", "王建国（副市长）", "heanshi", Role::Leader),
+    (
+        "liming",
+        "李明（市生态环境局局长）",
+        "sthjj",
+        Role::Supervisor,
+    ),
+    ("beiling", "北岭县政府 经办人", "beiling", Role::Unit),
+    ("yanshou", "市生态环境局 验收组", "sthjj", Role::Acceptance),
+    ("jiwei", "市纪委监委 审查调查室", "jwjw", Role::Discipline),
+    ("viewer", "只读用户", "heanshi", Role::Viewer),
+];
+
+/// An account created by the demo, with the password shown exactly once.
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub password: String,
+}
+
+/// Loads the demo data, or returns `None` when the database already holds it.
+pub async fn load(store: &Store, actor: &str) -> Result<Option<Vec<DemoAccount>>, StoreError> {
+    if store.find_org_unit(CITY).await?.is_some() {
+        return Ok(None);
+    }
+    for (i, &(code, name, kind, parent)) in UNITS.iter().enumerate() {
+        let unit = NewOrgUnit {
+            code,
+            name,
+            kind,
+            parent,
+            sort_order: i as i64,
+        };
+        store.add_org_unit(actor, unit).await?;
+    }
+    for &(name, position, unit) in PEOPLE {
+        store.add_person(actor, name, position, unit).await?;
+    }
+    let mut accounts = Vec::with_capacity(ACCOUNTS.len());
+    for &(username, display_name, unit, role) in ACCOUNTS {
+        let password = random_password();
+        let user = NewUser {
+            username,
+            display_name,
+            unit,
+            roles: &[role],
+            password: &password,
+        };
+        store.add_user(actor, user).await?;
+        accounts.push(DemoAccount {
+            username,
+            display_name,
+            role,
+            password,
+        });
+    }
+    Ok(Some(accounts))
+}
+
+/// Twelve characters from an alphabet without look-alikes (0/O, 1/l/I), easy to type from a
+/// printout.
+fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..12)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect()
+}

@@ -1,0 +1,30 @@
+//! `rectify`: one binary for the office laptop (SQLite) and the provincial server (PostgreSQL).
+
+mod cli;
+mod demo;
+mod error;
+mod password;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时：{e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(cli::run(args)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("错误：{err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

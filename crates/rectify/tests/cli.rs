@@ -1,0 +1,360 @@
+//! The real binary, driven as a newcomer or an operator would drive it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rectify");
+
+fn rectify(db: &str, args: &[&str]) -> Output {
+    rectify_with_stdin(db, args, "")
+}
+
+fn rectify_with_stdin(db: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("RECTIFY_DB")
+        .env_remove("RECTIFY_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// One error line on stderr and the given exit code.
+fn assert_one_error_line(o: &Output, code: i32, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "expected one line, got: {err}");
+    assert!(err.starts_with("错误："), "{err}");
+    assert!(err.contains(needle), "{err} lacks {needle}");
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A server process on a random port, stopped with SIGTERM when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(db: &str, args: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .args(["--addr", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let addr = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| l.split("http://").nth(1).map(str::to_string))
+            .expect("server never announced its address");
+        Server { child, addr }
+    }
+
+    fn get(&self, path: &str) -> (u16, String, String) {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .unwrap();
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).unwrap();
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        (status, head.to_ascii_lowercase(), body.to_string())
+    }
+
+    /// SIGTERM, then the exit status: graceful shutdown must exit 0.
+    fn terminate(mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        self.child.wait().unwrap().code()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn temp_db() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rectify.db").to_string_lossy().into_owned();
+    (dir, db)
+}
+
+#[test]
+fn demo_serve_answers_healthz_and_version_then_shuts_down_gracefully() {
+    let (_dir, db) = temp_db();
+    let server = Server::start(&db, &["demo", "--serve"]);
+    let (status, head, body) = server.get("/healthz");
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    assert!(head.contains("x-request-id: "), "{head}");
+    let (status, _, body) = server.get("/api/v1/version");
+    assert_eq!(status, 200);
+    assert!(body.contains(r#""backend":"sqlite""#), "{body}");
+    assert!(body.contains(r#""schema_version":1"#), "{body}");
+    assert_eq!(server.get("/no-such-page").0, 404);
+    assert_eq!(server.terminate(), Some(0));
+
+    let users = stdout(&rectify(&db, &["user", "list"]));
+    for role in [
+        "admin",
+        "office",
+        "leader",
+        "supervisor",
+        "unit",
+        "acceptance",
+        "discipline",
+        "viewer",
+    ] {
+        assert!(
+            users
+                .lines()
+                .any(|l| l.ends_with(&format!("\t{role}\t正常"))),
+            "no {role} account in:\n{users}"
+        );
+    }
+}
+
+#[test]
+fn demo_prints_passwords_once_and_a_second_run_keeps_the_data() {
+    let (_dir, db) = temp_db();
+    let first = rectify(&db, &["demo"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let out = stdout(&first);
+    assert_eq!(out.matches("密码 ").count(), 8, "{out}");
+    let second = rectify(&db, &["demo"]);
+    assert!(second.status.success());
+    assert!(stdout(&second).contains("演示数据已存在"));
+    assert!(!stdout(&second).contains("密码 "));
+    let verify = rectify(&db, &["audit", "verify"]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    assert!(stdout(&verify).contains("审计日志完整"));
+}
+
+#[test]
+fn a_second_init_changes_nothing_and_says_so() {
+    let (dir, db) = temp_db();
+    let first = rectify(&db, &["init"]);
+    assert!(
+        stdout(&first).contains("已初始化数据库"),
+        "{}",
+        stderr(&first)
+    );
+    let before = std::fs::read(&db).unwrap();
+    let files_before = files_in(dir.path());
+    let second = rectify(&db, &["init"]);
+    assert!(second.status.success());
+    assert!(
+        stdout(&second).contains("未做任何更改"),
+        "{}",
+        stdout(&second)
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert_eq!(files_in(dir.path()), files_before);
+}
+
+#[test]
+fn a_missing_directory_is_reported_and_nothing_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("absent").join("rectify.db");
+    let out = rectify(&db.to_string_lossy(), &["init"]);
+    assert_one_error_line(&out, 2, "目录不存在");
+    assert!(files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn a_corrupt_file_is_reported_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rectify.db");
+    let garbage: Vec<u8> = (0..8192_u32).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(&db, &garbage).unwrap();
+    for args in [&["init"][..], &["demo"], &["audit", "verify"]] {
+        let out = rectify(&db.to_string_lossy(), args);
+        assert_one_error_line(&out, 2, "不是有效的 SQLite 数据库");
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), garbage);
+    assert_eq!(files_in(dir.path()), ["rectify.db"]);
+}
+
+#[test]
+fn an_unreachable_postgres_is_reported_without_the_password() {
+    let out = rectify("postgres://app:s3cret@127.0.0.1:1/rectify", &["init"]);
+    assert_one_error_line(&out, 2, "无法连接数据库");
+    assert!(!stderr(&out).contains("s3cret"));
+}
+
+#[test]
+fn commands_other_than_init_do_not_create_a_database() {
+    let (dir, db) = temp_db();
+    let out = rectify(&db, &["user", "list"]);
+    assert_one_error_line(&out, 2, "尚未初始化");
+    assert!(files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn user_lifecycle_never_echoes_the_password() {
+    let (_dir, db) = temp_db();
+    assert!(rectify(&db, &["demo"]).status.success());
+    let secret = "Zz9-never-shown";
+    let add = rectify_with_stdin(
+        &db,
+        &[
+            "user",
+            "add",
+            "qingshui",
+            "--name",
+            "清水县 经办人",
+            "--unit",
+            "清水县政府",
+            "--role",
+            "unit,viewer",
+            "--password-stdin",
+        ],
+        &format!("{secret}\n"),
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    let passwd = rectify_with_stdin(
+        &db,
+        &["user", "passwd", "qingshui", "--password-stdin"],
+        "another-secret-1\n",
+    );
+    assert!(passwd.status.success(), "{}", stderr(&passwd));
+    let disable = rectify(&db, &["user", "disable", "qingshui"]);
+    assert!(disable.status.success());
+    for o in [&add, &passwd, &disable] {
+        assert!(!stdout(o).contains(secret) && !stderr(o).contains(secret));
+    }
+    let list = stdout(&rectify(&db, &["user", "list"]));
+    assert!(
+        list.contains("qingshui\t清水县 经办人\t清水县政府\tunit,viewer\t已停用"),
+        "{list}"
+    );
+
+    let short = rectify_with_stdin(
+        &db,
+        &["user", "passwd", "qingshui", "--password-stdin"],
+        "short\n",
+    );
+    assert_one_error_line(&short, 1, "密码太短");
+    let bad_unit = rectify_with_stdin(
+        &db,
+        &[
+            "user",
+            "add",
+            "x1",
+            "--name",
+            "x",
+            "--unit",
+            "火星局",
+            "--role",
+            "viewer",
+            "--password-stdin",
+        ],
+        "long-enough-1\n",
+    );
+    assert_one_error_line(&bad_unit, 1, "火星局");
+    let bad_role = rectify(
+        &db,
+        &[
+            "user", "add", "x2", "--name", "x", "--unit", "heanshi", "--role", "boss",
+        ],
+    );
+    assert_eq!(bad_role.status.code(), Some(2));
+}
+
+#[test]
+fn backup_writes_a_copy_that_verifies() {
+    let (dir, db) = temp_db();
+    assert!(rectify(&db, &["demo"]).status.success());
+    let copy = dir.path().join("copy.db");
+    let out = rectify(&db, &["backup", "--out", &copy.to_string_lossy()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let verify = rectify(&copy.to_string_lossy(), &["audit", "verify"]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    assert_eq!(stdout(&verify), stdout(&rectify(&db, &["audit", "verify"])));
+}
+
+/// Tampering through raw SQL, after dropping the guard trigger, must turn verify red.
+fn tamper_and_verify(db: &str, raw_sql: impl Fn(&str)) {
+    assert!(rectify(db, &["demo"]).status.success());
+    let ok = rectify(db, &["audit", "verify"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    raw_sql("UPDATE journal SET after_json = '{\"name\":\"假单位\"}' WHERE seq = 7");
+    let broken = rectify(db, &["audit", "verify"]);
+    assert_one_error_line(&broken, 1, "第 7 条");
+}
+
+#[test]
+fn postgres_demo_serve_and_tamper_detection() {
+    let url = rectify_testkit::postgres_url();
+    let server = Server::start(&url, &["demo", "--serve"]);
+    let (status, _, body) = server.get("/api/v1/version");
+    assert_eq!(status, 200);
+    assert!(body.contains(r#""backend":"postgres""#), "{body}");
+    assert_eq!(server.terminate(), Some(0));
+    let backup = rectify(&url, &["backup", "--out", "x.dump"]);
+    assert!(stdout(&backup).contains("pg_dump"));
+    tamper_and_verify(&url, |sql| {
+        rectify_testkit::psql(
+            &url,
+            &format!("DROP TRIGGER journal_no_update_delete ON journal; {sql}"),
+        )
+        .unwrap();
+    });
+}
+
+#[test]
+fn sqlite_tamper_detection() {
+    let (_dir, db) = temp_db();
+    tamper_and_verify(&db, |sql| {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let target = rectify_store::DbTarget::parse(&db);
+            let store = rectify_store::Store::open(&target, None).await.unwrap();
+            let script = format!("DROP TRIGGER journal_no_update; {sql}");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(script))
+                .execute(store.pool())
+                .await
+                .unwrap();
+            store.close().await;
+        });
+    });
+}

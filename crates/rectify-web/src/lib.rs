@@ -17,7 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 #[derive(Clone)]
 struct AppState {
@@ -59,14 +60,16 @@ impl MakeRequestId for SequentialRequestId {
 
 /// The application with all routes and middleware.
 pub fn router(store: Store) -> Router {
-    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-        let id = req
-            .headers()
-            .get(&REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
-        tracing::info_span!("request", id, method = %req.method(), uri = %req.uri())
-    });
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request<_>| {
+            let id = req
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", id, method = %req.method(), uri = %req.uri())
+        })
+        .on_response(DefaultOnResponse::new().level(Level::INFO));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/version", get(version))

@@ -167,7 +167,9 @@ fn init_logging(cli: &Cli) {
         .unwrap_or_else(|| default.parse().unwrap_or_default());
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match cli.log_format {
         LogFormat::Text => registry.with(fmt).try_init(),

@@ -66,13 +66,17 @@ struct Server {
 
 impl Server {
     fn start(db: &str, args: &[&str]) -> Server {
+        Server::start_logging_to(db, args, Stdio::null())
+    }
+
+    fn start_logging_to(db: &str, args: &[&str], log: impl Into<Stdio>) -> Server {
         let mut child = Command::new(BIN)
             .arg("--db")
             .arg(db)
             .args(args)
             .args(["--addr", "127.0.0.1:0"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -151,6 +155,32 @@ fn demo_serve_answers_healthz_and_version_then_shuts_down_gracefully() {
             "no {role} account in:\n{users}"
         );
     }
+}
+
+#[test]
+fn json_logs_carry_the_request_id_of_each_request() {
+    let (dir, db) = temp_db();
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let server = Server::start_logging_to(&db, &["--log-format", "json", "demo", "--serve"], log);
+    let (_, head, _) = server.get("/healthz");
+    let id = head
+        .lines()
+        .find_map(|l| l.strip_prefix("x-request-id: "))
+        .unwrap()
+        .to_string();
+    assert_eq!(server.terminate(), Some(0));
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let request_line = log
+        .lines()
+        .find(|l| l.contains("finished processing request"))
+        .unwrap_or_else(|| panic!("no request log in:\n{log}"));
+    assert!(request_line.starts_with('{'), "{request_line}");
+    assert!(
+        request_line.contains(&format!(r#""id":"{id}""#)),
+        "{request_line}"
+    );
+    assert!(!log.contains('\u{1b}'), "ANSI escapes in a log file");
 }
 
 #[test]

@@ -1,0 +1,125 @@
+//! Calendar dates without a time-zone library: China has used UTC+8 without daylight saving
+//! since 1991, so a local date and an hour are all the evaluation needs.
+
+use std::fmt;
+
+/// A proleptic Gregorian date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
+        let ok = (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month);
+        ok.then_some(Date { year, month, day })
+    }
+
+    /// `YYYY-MM-DD`.
+    pub fn parse(text: &str) -> Option<Date> {
+        let b = text.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let num = |s: &[u8]| -> Option<u32> {
+            s.iter().try_fold(0_u32, |acc, &c| {
+                c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+            })
+        };
+        let year = i32::try_from(num(&b[0..4])?).ok()?;
+        Date::new(
+            year,
+            u8::try_from(num(&b[5..7])?).ok()?,
+            u8::try_from(num(&b[8..10])?).ok()?,
+        )
+    }
+
+    /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
+    pub fn day_number(self) -> i32 {
+        let y = self.year - i32::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i32::from(self.month);
+        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + i32::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    pub fn from_day_number(z: i32) -> Date {
+        let z = z + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = yoe + era * 400 + i32::from(month <= 2);
+        Date { year, month, day }
+    }
+
+    pub fn succ(self) -> Date {
+        Date::from_day_number(self.day_number() + 1)
+    }
+
+    pub fn pred(self) -> Date {
+        Date::from_day_number(self.day_number() - 1)
+    }
+
+    /// The same day one year earlier (29 February → 28 February).
+    pub fn year_before(self) -> Date {
+        let year = self.year - 1;
+        Date {
+            year,
+            month: self.month,
+            day: self.day.min(days_in_month(year, self.month)),
+        }
+    }
+}
+
+pub fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+pub fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_numbers_round_trip_across_leap_years() {
+        assert_eq!(Date::new(1970, 1, 1).unwrap().day_number(), 0);
+        for n in -800..60_000 {
+            let d = Date::from_day_number(n);
+            assert_eq!(d.day_number(), n);
+            assert!(Date::new(d.year, d.month, d.day).is_some());
+        }
+        assert_eq!(
+            Date::parse("2024-02-28").unwrap().succ().to_string(),
+            "2024-02-29"
+        );
+        assert_eq!(
+            Date::parse("2024-02-29").unwrap().year_before().to_string(),
+            "2023-02-28"
+        );
+        assert!(Date::parse("2023-02-29").is_none());
+        assert!(Date::parse("2023-2-1").is_none());
+    }
+}

@@ -50,8 +50,13 @@ impl Exact {
         }
     }
 
+    /// A value read in micro-units, left unreduced so that sums of such values stay on one
+    /// denominator (equality and order do not depend on lowest terms).
     pub fn from_micro(micro: i64) -> Exact {
-        Exact::ratio(micro.into(), MICRO.into())
+        Exact {
+            num: micro.into(),
+            den: MICRO.into(),
+        }
     }
 
     /// The mean of values given as a sum of micro-units over `count` values.
@@ -59,12 +64,10 @@ impl Exact {
         Exact::ratio(sum.into(), i128::from(MICRO) * i128::from(count))
     }
 
-    pub fn numer(self) -> i128 {
-        self.num
-    }
-
-    pub fn denom(self) -> i128 {
-        self.den
+    /// Numerator and denominator in lowest terms.
+    pub fn parts(self) -> (i128, i128) {
+        let r = Exact::ratio(self.num, self.den);
+        (r.num, r.den)
     }
 
     pub fn is_negative(self) -> bool {
@@ -131,7 +134,11 @@ impl std::ops::Add for Exact {
     type Output = Exact;
     fn add(self, other: Exact) -> Exact {
         if self.den == other.den {
-            return Exact::ratio(self.num + other.num, self.den);
+            // Summing values read at one scale: skip the gcd, reduce once when dividing.
+            return Exact {
+                num: self.num + other.num,
+                den: self.den,
+            };
         }
         Exact::ratio(
             self.num * other.den + other.num * self.den,
@@ -310,7 +317,8 @@ mod tests {
     #[test]
     fn arithmetic_stays_in_lowest_terms() {
         let a = Exact::ratio(1, 3) + Exact::ratio(1, 6);
-        assert_eq!((a.numer(), a.denom()), (1, 2));
+        assert_eq!(a.parts(), (1, 2));
+        assert_eq!(Exact::from_micro(2_500_000).parts(), (5, 2));
         assert_eq!(Exact::mean_of_micro(3 * MICRO, 2).to_fixed(1), "1.5");
         assert_eq!(Exact::ratio(2, 3).to_fixed(3), "0.667");
     }

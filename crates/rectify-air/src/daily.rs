@@ -51,6 +51,27 @@ pub fn empty_grid() -> HourGrid {
     [[None; 24]; 6]
 }
 
+/// Marks a missing hour in a [`MicroGrid`].
+pub const MISSING: i64 = i64::MIN;
+
+/// The compact form of a site-day for bulk data: micro-units (see [`crate::exact::MICRO`]),
+/// series by [`Series::index`], [`MISSING`] where there is no value.
+pub type MicroGrid = [[i64; 24]; 6];
+
+pub const EMPTY_MICRO_GRID: MicroGrid = [[MISSING; 24]; 6];
+
+pub fn exact_grid(grid: &MicroGrid) -> HourGrid {
+    let mut out = empty_grid();
+    for (series, hours) in grid.iter().enumerate() {
+        for (hour, &v) in hours.iter().enumerate() {
+            if v != MISSING {
+                out[series][hour] = Some(Exact::from_micro(v));
+            }
+        }
+    }
+    out
+}
+
 /// The daily statistics that feed the daily AQI and HJ 663.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DailyItem {
@@ -179,17 +200,71 @@ pub const MIN_HOURS_PER_DAY: u8 = 20;
 pub const MIN_HOURS_PER_8H: u8 = 6;
 pub const MIN_O3_8H_WINDOWS: u8 = 14;
 
-fn mean(values: &[Option<Exact>]) -> Option<(Exact, u8)> {
-    let mut sum = Exact::ZERO;
-    let mut count = 0_u8;
-    for v in values.iter().flatten() {
-        sum = sum + *v;
-        count += 1;
-    }
-    (count > 0).then(|| (sum.div_int(count.into()), count))
+/// An hourly value that daily statistics can sum exactly: micro-units from a file (summed in
+/// 128-bit integers, the fast path), or exact means from several stations.
+pub trait Hourly: Copy + Ord {
+    type Sum: Copy;
+    fn start(self) -> Self::Sum;
+    fn add(sum: Self::Sum, value: Self) -> Self::Sum;
+    fn sub(sum: Self::Sum, earlier: Self::Sum) -> Self::Sum;
+    fn mean(sum: Self::Sum, count: u8) -> Exact;
+    fn exact(self) -> Exact;
 }
 
-fn daily_mean(hours: &[Option<Exact>; 24]) -> DailyValue {
+impl Hourly for i64 {
+    type Sum = i128;
+    fn start(self) -> i128 {
+        self.into()
+    }
+    fn add(sum: i128, value: i64) -> i128 {
+        sum + i128::from(value)
+    }
+    fn sub(sum: i128, earlier: i128) -> i128 {
+        sum - earlier
+    }
+    fn mean(sum: i128, count: u8) -> Exact {
+        Exact::ratio_unreduced(
+            sum,
+            i128::from(crate::exact::MICRO) * i128::from(count.max(1)),
+        )
+    }
+    fn exact(self) -> Exact {
+        Exact::from_micro(self)
+    }
+}
+
+impl Hourly for Exact {
+    type Sum = Exact;
+    fn start(self) -> Exact {
+        self
+    }
+    fn add(sum: Exact, value: Exact) -> Exact {
+        sum + value
+    }
+    fn sub(sum: Exact, earlier: Exact) -> Exact {
+        sum - earlier
+    }
+    fn mean(sum: Exact, count: u8) -> Exact {
+        sum.mean_unreduced(count)
+    }
+    fn exact(self) -> Exact {
+        self
+    }
+}
+
+/// The mean of the present values and how many there were.
+fn mean<T: Hourly>(values: &[Option<T>]) -> Option<(Exact, u8)> {
+    let mut present = values.iter().flatten();
+    let mut sum = present.next()?.start();
+    let mut count = 1_u8;
+    for v in present {
+        sum = T::add(sum, *v);
+        count += 1;
+    }
+    Some((T::mean(sum, count), count))
+}
+
+fn daily_mean<T: Hourly>(hours: &[Option<T>; 24]) -> DailyValue {
     match mean(hours) {
         None => DailyValue::NONE,
         Some((m, have)) => DailyValue {
@@ -205,9 +280,9 @@ fn daily_mean(hours: &[Option<Exact>; 24]) -> DailyValue {
 
 /// The day's maximum 1-h O3. GB 3095 sets no minimum for it; it takes the daily rule (20 hours)
 /// unless the maximum already exceeds the 1-h limit (200), which no missing hour could undo.
-fn o3_1h_max(hours: &[Option<Exact>; 24], limit_1h: Exact) -> DailyValue {
+fn o3_1h_max<T: Hourly>(hours: &[Option<T>; 24], limit_1h: Exact) -> DailyValue {
     let have = hours.iter().flatten().count() as u8;
-    let Some(max) = hours.iter().flatten().max().copied() else {
+    let Some(max) = hours.iter().flatten().max().map(|v| v.exact()) else {
         return DailyValue::NONE;
     };
     let validity = if have >= MIN_HOURS_PER_DAY || max > limit_1h {
@@ -223,16 +298,35 @@ fn o3_1h_max(hours: &[Option<Exact>; 24], limit_1h: Exact) -> DailyValue {
 
 /// The maximum 8-h moving mean over the 17 windows wholly inside the day (ending 08:00…24:00).
 /// A window needs 6 valid hours; the maximum needs 14 valid windows, unless it exceeds the limit.
-fn o3_8h_max(hours: &[Option<Exact>; 24], limit_8h: Exact) -> DailyValue {
+fn o3_8h_max<T: Hourly>(hours: &[Option<T>; 24], limit_8h: Exact) -> DailyValue {
+    // Running sums and counts: each window is a difference of two, not eight additions.
+    let mut sums: [Option<T::Sum>; 25] = [None; 25];
+    let mut counts = [0_u8; 25];
+    for (i, value) in hours.iter().enumerate() {
+        counts[i + 1] = counts[i] + u8::from(value.is_some());
+        sums[i + 1] = match (sums[i], value) {
+            (None, Some(v)) => Some(v.start()),
+            (Some(s), Some(v)) => Some(T::add(s, *v)),
+            (s, None) => s,
+        };
+    }
     let mut best: Option<Exact> = None;
     let mut windows = 0_u8;
     for end in 8..=24 {
-        if let Some((m, have)) = mean(&hours[end - 8..end])
-            && have >= MIN_HOURS_PER_8H
-        {
-            windows += 1;
-            best = Some(best.map_or(m, |b| b.max(m)));
+        let have = counts[end] - counts[end - 8];
+        if have < MIN_HOURS_PER_8H {
+            continue;
         }
+        let (Some(total), before) = (sums[end], sums[end - 8]) else {
+            continue;
+        };
+        let window = match before {
+            Some(b) => T::sub(total, b),
+            None => total,
+        };
+        let m = T::mean(window, have);
+        windows += 1;
+        best = Some(best.map_or(m, |b| b.max(m)));
     }
     let Some(max) = best else {
         return DailyValue::NONE;
@@ -252,8 +346,15 @@ fn o3_8h_max(hours: &[Option<Exact>; 24], limit_8h: Exact) -> DailyValue {
 const O3_1H_LIMIT: i64 = 200;
 const O3_8H_LIMIT: i64 = 160;
 
+/// The seven daily items of one site-day of bulk data.
+pub fn daily_values_micro(grid: &MicroGrid) -> DailyValues {
+    let grid: [[Option<i64>; 24]; 6] =
+        grid.map(|series| series.map(|v| (v != MISSING).then_some(v)));
+    daily_values(&grid)
+}
+
 /// The seven daily items of one site-day.
-pub fn daily_values(grid: &HourGrid) -> DailyValues {
+pub fn daily_values<T: Hourly>(grid: &[[Option<T>; 24]; 6]) -> DailyValues {
     let s = |series: Series| &grid[series.index()];
     DailyValues {
         items: [
@@ -285,6 +386,7 @@ pub fn city_day_from_station_days(stations: &[DailyValues]) -> DailyValues {
     for item in DailyItem::ALL {
         let values: Vec<Option<Exact>> = stations.iter().map(|s| s.get(item).valid()).collect();
         if let Some((m, _)) = mean(&values) {
+            let m = m.reduced();
             items[item.index()] = DailyValue {
                 value: Some(m),
                 validity: Validity::Valid,

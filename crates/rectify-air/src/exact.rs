@@ -64,6 +64,16 @@ impl Exact {
         Exact::ratio(sum.into(), i128::from(MICRO) * i128::from(count))
     }
 
+    /// The stored numerator (not necessarily in lowest terms).
+    pub fn numer_raw(self) -> i128 {
+        self.num
+    }
+
+    /// The stored denominator, always positive.
+    pub fn denom_raw(self) -> i128 {
+        self.den
+    }
+
     /// Numerator and denominator in lowest terms.
     pub fn parts(self) -> (i128, i128) {
         let r = Exact::ratio(self.num, self.den);
@@ -82,6 +92,20 @@ impl Exact {
         Exact::ratio(self.num, self.den * i128::from(k))
     }
 
+    /// `num/den` as given (den > 0): for hot paths whose denominators stay small.
+    pub fn ratio_unreduced(num: i128, den: i128) -> Exact {
+        Exact { num, den }
+    }
+
+    /// The mean of a sum of `count` values, without reducing: for the hot path of hourly data,
+    /// where the denominator stays a small multiple of [`MICRO`].
+    pub fn mean_unreduced(self, count: u8) -> Exact {
+        Exact {
+            num: self.num,
+            den: self.den * i128::from(count.max(1)),
+        }
+    }
+
     pub fn floor(self) -> i128 {
         self.num.div_euclid(self.den)
     }
@@ -90,32 +114,57 @@ impl Exact {
         -(-self.num).div_euclid(self.den)
     }
 
+    /// The same value in lowest terms.
+    pub fn reduced(self) -> Exact {
+        Exact::ratio(self.num, self.den)
+    }
+
+    /// Only for sums and products that would overflow 128 bits, which takes inputs with many
+    /// decimals combined across many stations: round to 10⁻¹⁵, far below any published precision.
+    fn approximate(self) -> Exact {
+        const SCALE: u32 = 15;
+        let whole = self.num.div_euclid(self.den);
+        let rest = self.num.rem_euclid(self.den);
+        let scale = 10_i128.pow(SCALE);
+        // rest < den; scale the denominator down instead of the remainder up when needed.
+        let frac_units = match rest.checked_mul(scale) {
+            Some(n) => n / self.den,
+            None => rest / (self.den / scale).max(1),
+        };
+        Exact::ratio(
+            whole.saturating_mul(scale).saturating_add(frac_units),
+            scale,
+        )
+    }
+
     /// Rounds to `decimals` places by GB/T 8170: half to even on the exact value
     /// ("四舍六入五成双"; a 5 followed by anything non-zero rounds up, which exactness gives for free).
     pub fn round_half_even(self, decimals: u32) -> Exact {
-        let scale = 10_i128.pow(decimals);
-        let scaled = Exact::ratio(self.num * scale, self.den);
-        let floor = scaled.floor();
-        let twice_rest = (scaled.num - floor * scaled.den) * 2;
-        let rounded = match twice_rest.cmp(&scaled.den) {
+        Exact::ratio(self.rounded_units(decimals), 10_i128.pow(decimals))
+    }
+
+    /// The value rounded half-even to `decimals` places, as an integer count of 10^-decimals.
+    fn rounded_units(self, decimals: u32) -> i128 {
+        let scaled = self.num * 10_i128.pow(decimals);
+        let floor = scaled.div_euclid(self.den);
+        let twice_rest = scaled.rem_euclid(self.den) * 2;
+        match twice_rest.cmp(&self.den) {
             Ordering::Less => floor,
             Ordering::Greater => floor + 1,
             Ordering::Equal if floor % 2 == 0 => floor,
             Ordering::Equal => floor + 1,
-        };
-        Exact::ratio(rounded, scale)
+        }
     }
 
     /// Decimal text with exactly `decimals` places, rounded half-even.
     pub fn to_fixed(self, decimals: u32) -> String {
-        let r = self.round_half_even(decimals);
-        let scale = 10_i128.pow(decimals);
-        let units = r.num * (scale / r.den);
+        let units = self.rounded_units(decimals);
         let sign = if units < 0 { "-" } else { "" };
         let abs = units.abs();
         if decimals == 0 {
             return format!("{sign}{abs}");
         }
+        let scale = 10_i128.pow(decimals);
         format!(
             "{sign}{}.{:0width$}",
             abs / scale,
@@ -130,20 +179,40 @@ impl Exact {
     }
 }
 
+fn checked_sum(a: Exact, b: Exact) -> Option<Exact> {
+    if a.den == b.den {
+        // Summing values read at one scale: skip the gcd, reduce once when dividing.
+        return Some(Exact {
+            num: a.num.checked_add(b.num)?,
+            den: a.den,
+        });
+    }
+    let num = a
+        .num
+        .checked_mul(b.den)?
+        .checked_add(b.num.checked_mul(a.den)?)?;
+    Some(Exact::ratio(num, a.den.checked_mul(b.den)?))
+}
+
+fn checked_product(a: Exact, b: Exact) -> Option<Exact> {
+    Some(Exact::ratio(
+        a.num.checked_mul(b.num)?,
+        a.den.checked_mul(b.den)?,
+    ))
+}
+
+/// Tries exactly, then exactly in lowest terms, then (beyond 128 bits) approximately.
+fn combine(a: Exact, b: Exact, op: fn(Exact, Exact) -> Option<Exact>) -> Exact {
+    op(a, b)
+        .or_else(|| op(a.reduced(), b.reduced()))
+        .or_else(|| op(a.approximate(), b.approximate()))
+        .unwrap_or(Exact::ZERO)
+}
+
 impl std::ops::Add for Exact {
     type Output = Exact;
     fn add(self, other: Exact) -> Exact {
-        if self.den == other.den {
-            // Summing values read at one scale: skip the gcd, reduce once when dividing.
-            return Exact {
-                num: self.num + other.num,
-                den: self.den,
-            };
-        }
-        Exact::ratio(
-            self.num * other.den + other.num * self.den,
-            self.den * other.den,
-        )
+        combine(self, other, checked_sum)
     }
 }
 
@@ -160,14 +229,32 @@ impl std::ops::Sub for Exact {
 impl std::ops::Mul for Exact {
     type Output = Exact;
     fn mul(self, other: Exact) -> Exact {
-        Exact::ratio(self.num * other.num, self.den * other.den)
+        combine(self, other, checked_product)
     }
 }
 
 impl std::ops::Div for Exact {
     type Output = Exact;
     fn div(self, other: Exact) -> Exact {
-        Exact::ratio(self.num * other.den, self.den * other.num)
+        combine(self, Exact::ratio(other.den, other.num), checked_product)
+    }
+}
+
+/// Compares a/b with c/d (b, d > 0) without overflow: by integer parts, then by the inverted
+/// fractional parts (the continued-fraction expansion).
+fn compare(a: i128, b: i128, c: i128, d: i128) -> Ordering {
+    if let (Some(x), Some(y)) = (a.checked_mul(d), c.checked_mul(b)) {
+        return x.cmp(&y);
+    }
+    let (q1, r1) = (a.div_euclid(b), a.rem_euclid(b));
+    let (q2, r2) = (c.div_euclid(d), c.rem_euclid(d));
+    match (q1.cmp(&q2), r1 == 0, r2 == 0) {
+        (Ordering::Equal, true, true) => Ordering::Equal,
+        (Ordering::Equal, true, false) => Ordering::Less,
+        (Ordering::Equal, false, true) => Ordering::Greater,
+        // r1/b < r2/d  ⇔  d/r2 < b/r1
+        (Ordering::Equal, false, false) => compare(d, r2, b, r1),
+        (other, _, _) => other,
     }
 }
 
@@ -187,7 +274,7 @@ impl PartialOrd for Exact {
 
 impl Ord for Exact {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.num * other.den).cmp(&(other.num * self.den))
+        compare(self.num, self.den, other.num, other.den)
     }
 }
 
@@ -216,47 +303,57 @@ pub enum NumberError {
 /// missing (`Ok(None)`), as monitoring exports mark them.
 pub fn parse_micro(text: &[u8]) -> Result<Option<i64>, NumberError> {
     let t = text.trim_ascii();
-    if t.is_empty() || t == b"-" || t == "—".as_bytes() || t.eq_ignore_ascii_case(b"NA") {
-        return Ok(None);
-    }
-    let bad = || NumberError::NotANumber(String::from_utf8_lossy(t).into_owned());
-    let (negative, digits) = match t.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, t),
+    let (negative, digits) = match t.first() {
+        None => return Ok(None),
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        Some(_) => (false, t),
     };
-    let (int_part, frac_part) = match digits.iter().position(|&b| b == b'.') {
-        Some(i) => (&digits[..i], &digits[i + 1..]),
-        None => (digits, &digits[..0]),
-    };
-    if int_part.is_empty() && frac_part.is_empty() {
-        return Err(bad());
-    }
-    if frac_part.len() > 6 {
-        return Err(NumberError::TooPrecise(
-            String::from_utf8_lossy(t).into_owned(),
-        ));
-    }
     let mut value: i64 = 0;
-    for &b in int_part.iter().chain(frac_part) {
-        if !b.is_ascii_digit() {
-            return Err(bad());
+    let mut seen_digit = false;
+    let mut decimals: Option<usize> = None;
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                if decimals == Some(6) {
+                    return Err(NumberError::TooPrecise(lossy(t)));
+                }
+                value = value
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(i64::from(b - b'0')))
+                    .ok_or_else(|| NumberError::TooLarge(lossy(t)))?;
+                seen_digit = true;
+                decimals = decimals.map(|d| d + 1);
+            }
+            b'.' if decimals.is_none() => decimals = Some(0),
+            _ => return missing_marker(t),
         }
-        value = value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(i64::from(b - b'0')))
-            .ok_or_else(|| NumberError::TooLarge(String::from_utf8_lossy(t).into_owned()))?;
     }
-    for _ in frac_part.len()..6 {
-        value = value
-            .checked_mul(10)
-            .ok_or_else(|| NumberError::TooLarge(String::from_utf8_lossy(t).into_owned()))?;
+    if !seen_digit {
+        return missing_marker(t);
     }
+    let scale = 10_i64.pow(6 - decimals.unwrap_or(0) as u32);
+    let value = value
+        .checked_mul(scale)
+        .ok_or_else(|| NumberError::TooLarge(lossy(t)))?;
     Ok(if negative && value > 0 {
         None
     } else {
         Some(value)
     })
+}
+
+fn lossy(t: &[u8]) -> String {
+    String::from_utf8_lossy(t).into_owned()
+}
+
+/// The cell is not a number: fine if it is one of the usual markers for "no value".
+fn missing_marker(t: &[u8]) -> Result<Option<i64>, NumberError> {
+    if t == b"-" || t == "—".as_bytes() || t.eq_ignore_ascii_case(b"NA") {
+        Ok(None)
+    } else {
+        Err(NumberError::NotANumber(lossy(t)))
+    }
 }
 
 /// [`parse_micro`] as an exact value.
@@ -312,6 +409,23 @@ mod tests {
             parse_micro(b"99999999999999999"),
             Err(NumberError::TooLarge(_))
         ));
+    }
+
+    #[test]
+    fn huge_denominators_neither_overflow_nor_panic() {
+        let a = Exact::ratio(1, 999_999_999_999_999_989);
+        let b = Exact::ratio(1, 999_999_999_999_999_967);
+        // Exact where the cross products exceed 128 bits but the values do not.
+        assert!(a < b);
+        let (c, d) = (a * a, b * b);
+        assert!(c < d && c > Exact::ZERO);
+        // Beyond 128 bits a sum is approximated (to 1e-15), never a panic.
+        let p = 10_i128.pow(20);
+        let sum = Exact::ratio(7 * p + 1, p + 3) + Exact::ratio(7 * p + 7, p + 9);
+        assert_eq!(sum.to_fixed(9), "14.000000000");
+        assert_eq!(compare(7, 3, 7, 3), Ordering::Equal);
+        assert_eq!(compare(-7, 3, 7, 3), Ordering::Less);
+        assert_eq!(compare(i128::MAX, 3, i128::MAX - 1, 3), Ordering::Greater);
     }
 
     #[test]

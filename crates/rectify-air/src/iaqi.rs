@@ -76,12 +76,15 @@ pub fn iaqi(column: Column, standard: Standard, concentration: Exact) -> Option<
         concentration
     };
     let bps = breakpoints(column, standard);
+    let (num, den) = (c.numer_raw(), c.denom_raw());
     for (i, pair) in bps.windows(2).enumerate() {
-        let (lo, hi) = (pair[0], pair[1]);
-        if c <= Exact::int(hi) {
-            let (i_lo, i_hi) = (IAQI_STEPS[i], IAQI_STEPS[i + 1]);
-            let rise = (c - Exact::int(lo)).mul_int(i_hi - i_lo).div_int(hi - lo);
-            let value = i128::from(i_lo) + rise.ceil();
+        let (lo, hi) = (i128::from(pair[0]), i128::from(pair[1]));
+        if c <= Exact::int(pair[1]) {
+            let (i_lo, i_hi) = (i128::from(IAQI_STEPS[i]), i128::from(IAQI_STEPS[i + 1]));
+            // (I_hi − I_lo)(C − BP_lo)/(BP_hi − BP_lo) with C = num/den, rounded up, in one
+            // integer division.
+            let rise = Exact::ratio_unreduced((i_hi - i_lo) * (num - lo * den), (hi - lo) * den);
+            let value = i_lo + rise.ceil();
             return Some(Iaqi {
                 value: u16::try_from(value).unwrap_or(500),
                 beyond_index: false,

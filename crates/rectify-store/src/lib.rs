@@ -5,6 +5,7 @@
 //! changes domain data goes through [`Store::begin_write`] and appends to the journal in the same
 //! transaction (see [`journal`]).
 
+pub mod air;
 pub mod attachments;
 mod backup;
 

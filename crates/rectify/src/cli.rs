@@ -39,6 +39,16 @@ enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Air quality: AQI, daily values, HJ 663 evaluation (files; no database needed).
+    #[command(subcommand)]
+    Air(crate::air_cmd::AirCommand),
+    #[command(flatten)]
+    Db(DbCommand),
+}
+
+/// Commands that work on the database.
+#[derive(Debug, Subcommand)]
+enum DbCommand {
     /// Create the database (or bring it up to date); a second run changes nothing.
     Init,
     /// Apply the embedded schema migrations the database lacks.
@@ -113,31 +123,35 @@ enum UserCommand {
 
 pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     init_logging(&cli);
+    let command = match cli.command {
+        Command::Air(cmd) => return crate::air_cmd::run(cmd),
+        Command::Db(command) => command,
+    };
     let target = DbTarget::parse(&cli.db);
     let creates = matches!(
-        cli.command,
-        Command::Init | Command::Migrate | Command::Demo { .. }
+        command,
+        DbCommand::Init | DbCommand::Migrate | DbCommand::Demo { .. }
     );
     let store = if creates {
         Store::open(&target, cli.data_dir).await?
     } else {
         Store::open_initialised(&target, cli.data_dir).await?
     };
-    let result = dispatch(&store, cli.command).await;
+    let result = dispatch(&store, command).await;
     // Closing the last connection lets SQLite fold its WAL back into the database file.
     store.close().await;
     result
 }
 
-async fn dispatch(store: &Store, command: Command) -> Result<ExitCode, CliError> {
+async fn dispatch(store: &Store, command: DbCommand) -> Result<ExitCode, CliError> {
     match command {
-        Command::Init => init(store).await,
-        Command::Migrate => migrate(store).await,
-        Command::Serve(args) => {
+        DbCommand::Init => init(store).await,
+        DbCommand::Migrate => migrate(store).await,
+        DbCommand::Serve(args) => {
             store.migrate().await?;
             serve(store, args.addr).await
         }
-        Command::Demo {
+        DbCommand::Demo {
             serve: and_serve,
             server,
         } => {
@@ -149,16 +163,16 @@ async fn dispatch(store: &Store, command: Command) -> Result<ExitCode, CliError>
                 Ok(ExitCode::SUCCESS)
             }
         }
-        Command::Backup { out } => backup(store, &out).await,
-        Command::Audit(AuditCommand::Verify) => audit_verify(store).await,
-        Command::User(cmd) => user(store, cmd).await,
+        DbCommand::Backup { out } => backup(store, &out).await,
+        DbCommand::Audit(AuditCommand::Verify) => audit_verify(store).await,
+        DbCommand::User(cmd) => user(store, cmd).await,
     }
 }
 
 fn init_logging(cli: &Cli) {
     let serving = matches!(
         cli.command,
-        Command::Serve(_) | Command::Demo { serve: true, .. }
+        Command::Db(DbCommand::Serve(_) | DbCommand::Demo { serve: true, .. })
     );
     let default = if serving { "info" } else { "warn" };
     let filter: tracing_subscriber::filter::Targets = std::env::var("RECTIFY_LOG")

@@ -1,5 +1,6 @@
 //! `rectify`: one binary for the office laptop (SQLite) and the provincial server (PostgreSQL).
 
+mod air_cmd;
 mod cli;
 mod demo;
 mod error;

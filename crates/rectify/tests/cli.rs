@@ -133,7 +133,8 @@ fn demo_serve_answers_healthz_and_version_then_shuts_down_gracefully() {
     let (status, _, body) = server.get("/api/v1/version");
     assert_eq!(status, 200);
     assert!(body.contains(r#""backend":"sqlite""#), "{body}");
-    assert!(body.contains(r#""schema_version":1"#), "{body}");
+    let schema = format!(r#""schema_version":{}"#, rectify_store::latest_version());
+    assert!(body.contains(&schema), "{body}");
     assert_eq!(server.get("/no-such-page").0, 404);
     assert_eq!(server.terminate(), Some(0));
 

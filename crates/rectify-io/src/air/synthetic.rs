@@ -1,0 +1,154 @@
+//! Plausible synthetic hourly monitoring data, for the demo city and for benchmarks.
+//!
+//! Deterministic (a seeded generator), with a winter PM peak, a summer afternoon O3 peak,
+//! rush-hour NO2, a slow year-on-year improvement, random gaps, a few stations offline for days,
+//! and sand-and-dust days. Values are rounded as exports publish them (CO to 0.1 mg/m³).
+
+use rectify_air::date::Date;
+use std::f64::consts::PI;
+use std::io::Write;
+
+pub struct Spec {
+    /// (station, city)
+    pub stations: Vec<(String, String)>,
+    pub from: Date,
+    /// Inclusive.
+    pub to: Date,
+    pub seed: u64,
+    /// Dates on which every station sees a dust event.
+    pub dust_days: Vec<Date>,
+    /// Probability (per mille) that one hourly value is missing.
+    pub gap_per_mille: u64,
+}
+
+/// One generated row: the hour is labelled by its end, as exports do (`HH:00`, with 24:00
+/// written as 00:00 of the next day).
+pub struct Row<'a> {
+    pub station: &'a str,
+    pub city: &'a str,
+    /// Date and hour of the label.
+    pub label: (Date, u8),
+    /// so2, no2, co, o3, pm10, pm25; `None` for a gap.
+    pub values: [Option<f64>; 6],
+    pub dust: bool,
+}
+
+struct Lcg(u64);
+
+impl Lcg {
+    fn next_f64(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1_u64 << 53) as f64
+    }
+
+    fn chance(&mut self, per_mille: u64) -> bool {
+        self.next_f64() * 1000.0 < per_mille as f64
+    }
+}
+
+fn day_of_year(d: Date) -> f64 {
+    f64::from(
+        d.day_number()
+            - Date {
+                year: d.year,
+                month: 1,
+                day: 1,
+            }
+            .day_number(),
+    )
+}
+
+/// Calls `emit` for every station-hour in the spec, station by station.
+pub fn generate(spec: &Spec, mut emit: impl FnMut(&Row<'_>)) {
+    let first = spec.from.day_number();
+    let last = spec.to.day_number();
+    for (index, (station, city)) in spec.stations.iter().enumerate() {
+        let mut rng = Lcg(spec.seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let local = 0.8 + 0.4 * rng.next_f64();
+        let mut weather = 1.0_f64;
+        let outage_start = first + (rng.next_f64() * f64::from((last - first).max(1))) as i32;
+        for day in first..=last {
+            let date = Date::from_day_number(day);
+            // Stagnant spells: an AR(1) factor around 1.
+            weather = (0.75 * weather + 0.25 * (0.4 + 1.4 * rng.next_f64())).clamp(0.3, 2.6);
+            let offline = (outage_start..outage_start + 3).contains(&day);
+            let dust = spec.dust_days.contains(&date);
+            let years = f64::from(day - first) / 365.0;
+            let seasonal_pm = 1.0 + 0.7 * (2.0 * PI * (day_of_year(date) - 15.0) / 365.0).cos();
+            let seasonal_o3 = 1.0 + 0.6 * (2.0 * PI * (day_of_year(date) - 190.0) / 365.0).cos();
+            for hour in 1..=24_u8 {
+                let h = f64::from(hour);
+                let night = 1.0 + 0.25 * (2.0 * PI * (h - 2.0) / 24.0).cos();
+                let rush = 1.0
+                    + 0.35 * (-(h - 8.5).powi(2) / 4.0).exp()
+                    + 0.3 * (-(h - 18.5).powi(2) / 4.0).exp();
+                let sun = ((PI * (h - 7.0) / 14.0).sin()).max(0.0);
+                let improve = 1.0 - 0.08 * years;
+                let noise = |rng: &mut Lcg| 0.85 + 0.3 * rng.next_f64();
+                let mut pm25 =
+                    32.0 * seasonal_pm * weather * night * local * improve * noise(&mut rng);
+                let mut pm10 = pm25 * (1.5 + 0.3 * rng.next_f64());
+                if dust {
+                    pm10 *= 6.0;
+                    pm25 *= 2.2;
+                }
+                let values = [
+                    6.0 + 10.0 * seasonal_pm * local * noise(&mut rng),
+                    (18.0 + 14.0 * seasonal_pm * weather) * rush * noise(&mut rng),
+                    (0.4 + 0.5 * seasonal_pm * weather) * noise(&mut rng),
+                    (20.0 + 150.0 * seasonal_o3 * sun)
+                        * (2.0 - weather.min(1.6))
+                        * 0.7
+                        * noise(&mut rng),
+                    pm10,
+                    pm25,
+                ];
+                let values =
+                    values.map(|v| (!offline && !rng.chance(spec.gap_per_mille)).then_some(v));
+                let label = if hour == 24 {
+                    (date.succ(), 0)
+                } else {
+                    (date, hour)
+                };
+                emit(&Row {
+                    station,
+                    city,
+                    label,
+                    values,
+                    dust,
+                });
+            }
+        }
+    }
+}
+
+/// Writes the spec as a wide CSV export.
+pub fn write_csv(spec: &Spec, out: &mut dyn Write) -> std::io::Result<u64> {
+    writeln!(out, "station,city,time,so2,no2,co,o3,pm10,pm25,dust")?;
+    let mut rows = 0_u64;
+    let mut result = Ok(());
+    generate(spec, |row| {
+        if result.is_err() {
+            return;
+        }
+        rows += 1;
+        result = write_row(out, row);
+    });
+    result.map(|()| rows)
+}
+
+fn write_row(out: &mut dyn Write, row: &Row<'_>) -> std::io::Result<()> {
+    let (date, hour) = row.label;
+    write!(out, "{},{},{date} {hour:02}:00", row.station, row.city)?;
+    for (i, v) in row.values.iter().enumerate() {
+        match (v, i) {
+            (None, _) => write!(out, ",")?,
+            (Some(v), 2) => write!(out, ",{v:.1}")?,
+            (Some(v), _) => write!(out, ",{}", v.round() as i64)?,
+        }
+    }
+    writeln!(out, ",{}", u8::from(row.dust))
+}

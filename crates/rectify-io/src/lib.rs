@@ -1,0 +1,8 @@
+//! File formats around the pure engines: reading monitoring exports, writing results.
+//!
+//! Everything here reports bad input by file, line and column, and never panics on it.
+
+pub mod air;
+mod problem;
+
+pub use problem::{ReadError, RowProblem};

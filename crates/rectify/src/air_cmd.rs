@@ -1,0 +1,402 @@
+//! `rectify air …`: the air-quality engine on files, and importing monitoring data.
+
+use crate::error::CliError;
+use clap::{Args, Subcommand, ValueEnum};
+use rectify_air::aqi::{HourlyMethod, ReportKind, ReportOptions};
+use rectify_air::daily::CityMethod;
+use rectify_air::date::Date;
+use rectify_air::standard::{Standard, StandardChoice};
+use rectify_air::stats::EvaluationOptions;
+use rectify_io::RowProblem;
+use rectify_io::air::daily::{SiteDay, compute_daily, read_daily_csv, write_daily_csv};
+use rectify_io::air::evaluate::{Period, by_site, evaluate_sites};
+use rectify_io::air::hourly::{HourLabel, HourlyData, ReadOptions, read_hourly_file};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum AirCommand {
+    /// IAQI and AQI for each row of a concentration table.
+    Aqi(AqiArgs),
+    /// Daily values, validity and AQI per station and city from hourly data.
+    Daily(DailyArgs),
+    /// HJ 663 statistics over a period, optionally against a base period (两降一增).
+    Evaluate(EvaluateArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Mode {
+    Daily,
+    Hourly,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum VersionArg {
+    #[value(name = "2012")]
+    V2012,
+    #[value(name = "2026")]
+    V2026,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum VersionOrAuto {
+    Auto,
+    #[value(name = "2012")]
+    V2012,
+    #[value(name = "2026")]
+    V2026,
+}
+
+impl VersionOrAuto {
+    fn choice(self) -> StandardChoice {
+        match self {
+            VersionOrAuto::Auto => StandardChoice::Auto,
+            VersionOrAuto::V2012 => StandardChoice::Fixed(Standard::V2012),
+            VersionOrAuto::V2026 => StandardChoice::Fixed(Standard::V2026),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum HourlyMethodArg {
+    /// HJ 633-2012 as written: O3 8-h moving mean counts, PM from 24-h moving means.
+    Text,
+    /// The national platform's practice: 1-h PM on the 24-h table, no O3 8-h.
+    Platform,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CityMethodArg {
+    /// Mean of the stations' daily values.
+    StationDays,
+    /// Daily statistics of the city's hourly means.
+    CityHours,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum HourLabelArg {
+    /// HH:00 is the hour ending then (national platform).
+    End,
+    /// HH:00 is the hour starting then.
+    Start,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct AqiArgs {
+    #[arg(long, value_enum)]
+    standard: VersionArg,
+    #[arg(long, value_enum)]
+    mode: Mode,
+    /// How a 2012 real-time AQI is read.
+    #[arg(long, value_enum, default_value_t = HourlyMethodArg::Text)]
+    hourly_method: HourlyMethodArg,
+    #[arg(long)]
+    input: PathBuf,
+    #[arg(long)]
+    out: PathBuf,
+    /// Stop at the first bad row instead of reporting it.
+    #[arg(long)]
+    strict: bool,
+}
+
+/// How hourly files are read.
+#[derive(Debug, Args)]
+pub struct HourlyInput {
+    #[arg(long)]
+    input: PathBuf,
+    #[arg(long, value_enum, default_value_t = HourLabelArg::End)]
+    hour_label: HourLabelArg,
+    #[arg(long, value_enum, default_value_t = CityMethodArg::StationDays)]
+    city_method: CityMethodArg,
+    /// Stop at the first bad row instead of reporting it.
+    #[arg(long)]
+    strict: bool,
+    /// Worker threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct DailyArgs {
+    #[command(flatten)]
+    hourly: HourlyInput,
+    #[arg(long, value_enum, default_value_t = VersionOrAuto::Auto)]
+    standard: VersionOrAuto,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Hourly data, or a daily table written by `rectify air daily`.
+    #[command(flatten)]
+    hourly: HourlyInput,
+    #[arg(long)]
+    from: String,
+    #[arg(long)]
+    to: String,
+    /// Only this city (its `city:<name>` series).
+    #[arg(long)]
+    city: Option<String>,
+    #[arg(long, value_enum, default_value_t = VersionOrAuto::Auto)]
+    standard: VersionOrAuto,
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    #[arg(long, requires = "compare_to")]
+    compare_from: Option<String>,
+    #[arg(long, requires = "compare_from")]
+    compare_to: Option<String>,
+    /// Deduct dust days from PM10, PM2.5 and the composite index.
+    #[arg(long)]
+    deduct_dust: bool,
+}
+
+pub fn run(cmd: AirCommand) -> Result<ExitCode, CliError> {
+    match cmd {
+        AirCommand::Aqi(args) => aqi(args),
+        AirCommand::Daily(args) => daily(args),
+        AirCommand::Evaluate(args) => evaluate(args),
+    }
+}
+
+fn aqi(args: AqiArgs) -> Result<ExitCode, CliError> {
+    let options = ReportOptions {
+        standard: match args.standard {
+            VersionArg::V2012 => Standard::V2012,
+            VersionArg::V2026 => Standard::V2026,
+        },
+        kind: match args.mode {
+            Mode::Daily => ReportKind::Daily,
+            Mode::Hourly => ReportKind::Hourly,
+        },
+        hourly_method: match args.hourly_method {
+            HourlyMethodArg::Text => HourlyMethod::Text,
+            HourlyMethodArg::Platform => HourlyMethod::Platform,
+        },
+    };
+    let summary = write_atomically(&args.out, |w| {
+        rectify_io::air::aqi_csv::compute_table(&args.input, w, options, args.strict)
+            .map_err(|e| CliError::failure(e.to_string()))
+    })?;
+    report_problems(&args.input, &summary.problems);
+    eprintln!("已计算 {} 行 → {}", summary.rows, args.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn daily(args: DailyArgs) -> Result<ExitCode, CliError> {
+    let data = read_hourly(&args.hourly)?;
+    let workers = threads(args.hourly.threads);
+    let rows = compute_daily(&data, city_method(&args.hourly), workers);
+    let choice = args.standard.choice();
+    write_atomically(&args.out, |w| {
+        write_daily_csv(&rows, choice, workers, w)
+            .map_err(|e| CliError::failure(format!("写入失败：{e}")))
+    })?;
+    eprintln!(
+        "已读取 {} 行、{} 个站点，输出 {} 行日数据 → {}",
+        data.rows,
+        data.stations.len(),
+        rows.len(),
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn evaluate(args: EvaluateArgs) -> Result<ExitCode, CliError> {
+    let Format::Json = args.format;
+    let date = |flag: &str, text: &str| {
+        Date::parse(text)
+            .ok_or_else(|| CliError::environment(format!("{flag} 应为 YYYY-MM-DD：{text}")))
+    };
+    let period = Period {
+        from: date("--from", &args.from)?,
+        to: date("--to", &args.to)?,
+    };
+    let compare = match (&args.compare_from, &args.compare_to) {
+        (Some(f), Some(t)) => Some(Period {
+            from: date("--compare-from", f)?,
+            to: date("--compare-to", t)?,
+        }),
+        _ => None,
+    };
+    let rows = read_daily_or_hourly(&args.hourly)?;
+    let mut sites = by_site(&rows);
+    if let Some(city) = &args.city {
+        let wanted = format!("{}{city}", rectify_io::air::daily::CITY_PREFIX);
+        sites.retain(|(site, _)| *site == wanted);
+        if sites.is_empty() {
+            return Err(CliError::failure(format!(
+                "数据中没有城市“{city}”（需要 city 列）"
+            )));
+        }
+    }
+    let options = EvaluationOptions {
+        standard: args.standard.choice(),
+        deduct_dust: args.deduct_dust,
+    };
+    let result = evaluate_sites(&sites, &period, compare.as_ref(), options);
+    let text = serde_json::to_string_pretty(&result)
+        .map_err(|e| CliError::failure(format!("JSON 输出失败：{e}")))?;
+    print_stdout(&text)
+}
+
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
+fn print_stdout(text: &str) -> Result<ExitCode, CliError> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::failure(format!("输出失败：{e}")))
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// A daily table (has `date`, no `time`) is read as is; anything else as hourly data.
+fn read_daily_or_hourly(input: &HourlyInput) -> Result<Vec<SiteDay>, CliError> {
+    let mut header = String::new();
+    let file = std::fs::File::open(&input.input)
+        .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", input.input.display())))?;
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(file), &mut header)
+        .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", input.input.display())))?;
+    let columns: Vec<String> = header
+        .split(',')
+        .map(|c| c.trim().to_ascii_lowercase())
+        .collect();
+    let is_daily = columns.iter().any(|c| c == "date") && !columns.iter().any(|c| c == "time");
+    if is_daily {
+        let (rows, problems) =
+            read_daily_csv(&input.input).map_err(|e| CliError::failure(e.to_string()))?;
+        if input.strict && !problems.is_empty() {
+            return Err(CliError::failure(format!(
+                "{}：{}",
+                input.input.display(),
+                problems[0]
+            )));
+        }
+        report_problems(&input.input, &problems);
+        return Ok(rows);
+    }
+    let data = read_hourly(input)?;
+    Ok(compute_daily(
+        &data,
+        city_method(input),
+        threads(input.threads),
+    ))
+}
+
+fn city_method(input: &HourlyInput) -> CityMethod {
+    match input.city_method {
+        CityMethodArg::StationDays => CityMethod::MeanOfStationDays,
+        CityMethodArg::CityHours => CityMethod::FromCityHours,
+    }
+}
+
+fn threads(requested: usize) -> usize {
+    match requested {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    }
+}
+
+/// Reads hourly data with a progress bar when stderr is a terminal.
+pub fn read_hourly(input: &HourlyInput) -> Result<HourlyData, CliError> {
+    let size = std::fs::metadata(&input.input)
+        .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", input.input.display())))?
+        .len();
+    let bar = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+        let bar = indicatif::ProgressBar::new(size);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {eta}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let tick = |delta: u64| {
+        if let Some(bar) = &bar {
+            bar.inc(delta);
+        }
+    };
+    let options = ReadOptions {
+        strict: input.strict,
+        hour_label: match input.hour_label {
+            HourLabelArg::End => HourLabel::End,
+            HourLabelArg::Start => HourLabel::Start,
+        },
+        threads: threads(input.threads),
+        progress: Some(&tick),
+    };
+    let data =
+        read_hourly_file(&input.input, options).map_err(|e| CliError::failure(e.to_string()));
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let data = data?;
+    report_problems(&input.input, &data.problems);
+    Ok(data)
+}
+
+const PROBLEMS_SHOWN: usize = 20;
+
+fn report_problems(path: &Path, problems: &[RowProblem]) {
+    if problems.is_empty() {
+        return;
+    }
+    eprintln!(
+        "警告：{} 有 {} 处数据问题（已跳过）：",
+        path.display(),
+        problems.len()
+    );
+    for p in problems.iter().take(PROBLEMS_SHOWN) {
+        eprintln!("  {p}");
+    }
+    if problems.len() > PROBLEMS_SHOWN {
+        eprintln!("  …… 另有 {} 处", problems.len() - PROBLEMS_SHOWN);
+    }
+}
+
+/// Writes through a temporary file beside `out` and renames it into place, so a failed run
+/// leaves no half-written output.
+fn write_atomically<T>(
+    out: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<T, CliError>,
+) -> Result<T, CliError> {
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        out.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let file = std::fs::File::create(&tmp)
+        .map_err(|e| CliError::environment(format!("无法创建 {}：{e}", out.display())))?;
+    let mut buffered = std::io::BufWriter::new(file);
+    let result = write(&mut buffered).and_then(|v| {
+        buffered
+            .flush()
+            .map_err(|e| CliError::failure(format!("写入 {} 失败：{e}", out.display())))?;
+        Ok(v)
+    });
+    drop(buffered);
+    match result {
+        Ok(v) => {
+            std::fs::rename(&tmp, out)
+                .map_err(|e| CliError::failure(format!("无法写入 {}：{e}", out.display())))?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}

@@ -15,3 +15,4 @@ pub mod exact;
 pub mod iaqi;
 pub mod standard;
 pub mod stats;
+pub mod targets;

@@ -8,6 +8,8 @@ use crate::journal::{Change, append};
 use crate::{Store, StoreError};
 use rectify_air::daily::{EMPTY_MICRO_GRID, MISSING, MicroGrid};
 use rectify_air::date::Date;
+use rectify_air::exact::{Exact, parse_exact};
+use rectify_air::targets::YearTargets;
 use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::HashMap;
@@ -38,6 +40,10 @@ pub struct AirImportSummary {
     pub hours: u64,
     pub from: Option<Date>,
     pub to: Option<Date>,
+}
+
+fn targets_key(year: i32) -> String {
+    format!("air.targets.{year}")
 }
 
 /// One hour of one station as inserted.
@@ -220,6 +226,41 @@ impl Store {
             Ok(text.as_deref().and_then(Date::parse))
         };
         Ok(parse(0)?.zip(parse(1)?))
+    }
+
+    pub async fn air_targets(&self, year: i32) -> Result<YearTargets, StoreError> {
+        let Some(v) = self.setting(&targets_key(year)).await? else {
+            return Ok(YearTargets::default());
+        };
+        let field = |name: &str| -> Result<Option<Exact>, StoreError> {
+            match v.get(name).and_then(Value::as_str) {
+                None => Ok(None),
+                Some(text) => parse_exact(text).map_err(|e| {
+                    StoreError::Invalid(format!("{} 的 {name}：{e}", targets_key(year)))
+                }),
+            }
+        };
+        Ok(YearTargets {
+            pm25: field("pm25")?,
+            pm10: field("pm10")?,
+            good_ratio: field("good_ratio")?,
+        })
+    }
+
+    /// Stores a year's targets as decimal text, so they come back exactly.
+    pub async fn set_air_targets(
+        &self,
+        actor: &str,
+        year: i32,
+        targets: &YearTargets,
+    ) -> Result<(), StoreError> {
+        let text = |v: Option<Exact>, decimals| v.map(|v| v.to_fixed(decimals));
+        let value = json!({
+            "pm25": text(targets.pm25, 0),
+            "pm10": text(targets.pm10, 0),
+            "good_ratio": text(targets.good_ratio, 1),
+        });
+        self.set_setting(actor, &targets_key(year), &value).await
     }
 
     pub async fn setting(&self, key: &str) -> Result<Option<Value>, StoreError> {

@@ -278,6 +278,72 @@ async fn login_needs_the_right_password_and_an_enabled_account(db: TestDb) {
     assert!(stored.starts_with("$argon2id$"), "{stored}");
 }
 
+async fn air_data_round_trips_and_reimport_replaces_hours(db: TestDb) {
+    use rectify_air::daily::{EMPTY_MICRO_GRID, MISSING};
+    use rectify_air::date::Date;
+    use rectify_store::air::AirStationDay;
+    let date = Date::parse("2026-02-28").unwrap();
+    let mut grid = EMPTY_MICRO_GRID;
+    grid[5][0] = 35_500_000; // PM2.5 35.5 at the first hour
+    grid[2][23] = 1_200_000; // CO 1.2 at the last
+    let day = AirStationDay {
+        station: "市监测站",
+        city: Some("河安市"),
+        date,
+        grid: &grid,
+        dust: true,
+    };
+    let source = serde_json::json!({"file": "a.csv", "sha256": "ab"});
+    let summary = db
+        .store
+        .import_air("test", &source, &[day.clone()])
+        .await
+        .unwrap();
+    assert_eq!((summary.stations, summary.hours), (1, 2));
+    let mut changed = grid;
+    changed[5][0] = 40_000_000;
+    let again = AirStationDay {
+        grid: &changed,
+        ..day
+    };
+    db.store
+        .import_air("test", &source, &[again])
+        .await
+        .unwrap();
+    let back = db.store.air_station_days(date, date).await.unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].grid[5][0], 40_000_000);
+    assert_eq!(back[0].grid[2][23], 1_200_000);
+    assert_eq!(back[0].grid[0][0], MISSING);
+    assert!(back[0].dust);
+    assert_eq!(back[0].city.as_deref(), Some("河安市"));
+    assert_eq!(db.store.air_date_range().await.unwrap(), Some((date, date)));
+
+    let targets = rectify_air::targets::YearTargets {
+        pm25: rectify_air::exact::parse_exact("33").unwrap(),
+        pm10: None,
+        good_ratio: rectify_air::exact::parse_exact("86.5").unwrap(),
+    };
+    db.store
+        .set_air_targets("test", 2026, &targets)
+        .await
+        .unwrap();
+    assert_eq!(db.store.air_targets(2026).await.unwrap(), targets);
+    assert_eq!(
+        db.store.air_targets(2025).await.unwrap(),
+        Default::default()
+    );
+    let kinds: Vec<String> = db
+        .store
+        .recent_journal(3)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.entity)
+        .collect();
+    assert_eq!(kinds, ["setting", "air_hourly", "air_hourly"]);
+}
+
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -303,6 +369,7 @@ on_both_backends!(
     tampering_is_caught_by_verify,
     concurrent_writers_keep_one_chain,
     login_needs_the_right_password_and_an_enabled_account,
+    air_data_round_trips_and_reimport_replaces_hours,
 );
 
 #[tokio::test]

@@ -5,12 +5,17 @@ use clap::{Args, Subcommand, ValueEnum};
 use rectify_air::aqi::{HourlyMethod, ReportKind, ReportOptions};
 use rectify_air::daily::CityMethod;
 use rectify_air::date::Date;
+use rectify_air::exact::{Exact, parse_exact};
 use rectify_air::standard::{Standard, StandardChoice};
 use rectify_air::stats::EvaluationOptions;
+use rectify_air::targets::YearTargets;
 use rectify_io::RowProblem;
 use rectify_io::air::daily::{SiteDay, compute_daily, read_daily_csv, write_daily_csv};
 use rectify_io::air::evaluate::{Period, by_site, evaluate_sites};
 use rectify_io::air::hourly::{HourLabel, HourlyData, ReadOptions, read_hourly_file};
+use rectify_store::Store;
+use rectify_store::air::AirStationDay;
+use rectify_store::attachments::sha256_of_file;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,6 +28,35 @@ pub enum AirCommand {
     Daily(DailyArgs),
     /// HJ 663 statistics over a period, optionally against a base period (两降一增).
     Evaluate(EvaluateArgs),
+    #[command(flatten)]
+    Data(AirDataCommand),
+}
+
+/// Air commands that work on the database.
+#[derive(Debug, Subcommand)]
+pub enum AirDataCommand {
+    /// Store hourly monitoring data for the web pages (one transaction; hours present replace
+    /// stored ones).
+    Import(ImportArgs),
+    /// Set a year's targets: PM2.5 and PM10 annual means (µg/m³), good-day ratio (%).
+    Target {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        pm25: Option<String>,
+        #[arg(long)]
+        pm10: Option<String>,
+        #[arg(long)]
+        good_ratio: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Hourly CSV, wide or long.
+    file: PathBuf,
+    #[command(flatten)]
+    reading: ReadArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -107,19 +141,25 @@ pub struct AqiArgs {
 
 /// How hourly files are read.
 #[derive(Debug, Args)]
-pub struct HourlyInput {
-    #[arg(long)]
-    input: PathBuf,
+pub struct ReadArgs {
     #[arg(long, value_enum, default_value_t = HourLabelArg::End)]
     hour_label: HourLabelArg,
-    #[arg(long, value_enum, default_value_t = CityMethodArg::StationDays)]
-    city_method: CityMethodArg,
     /// Stop at the first bad row instead of reporting it.
     #[arg(long)]
     strict: bool,
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct HourlyInput {
+    #[arg(long)]
+    input: PathBuf,
+    #[command(flatten)]
+    reading: ReadArgs,
+    #[arg(long, value_enum, default_value_t = CityMethodArg::StationDays)]
+    city_method: CityMethodArg,
 }
 
 #[derive(Debug, Args)]
@@ -157,12 +197,81 @@ pub struct EvaluateArgs {
     deduct_dust: bool,
 }
 
+/// The file commands; `Data` goes to [`run_data`] with a store.
 pub fn run(cmd: AirCommand) -> Result<ExitCode, CliError> {
     match cmd {
         AirCommand::Aqi(args) => aqi(args),
         AirCommand::Daily(args) => daily(args),
         AirCommand::Evaluate(args) => evaluate(args),
+        AirCommand::Data(_) => Err(CliError::environment("内部错误：数据库命令未打开数据库")),
     }
+}
+
+pub async fn run_data(
+    store: &Store,
+    actor: &str,
+    cmd: AirDataCommand,
+) -> Result<ExitCode, CliError> {
+    match cmd {
+        AirDataCommand::Import(args) => import(store, actor, args).await,
+        AirDataCommand::Target {
+            year,
+            pm25,
+            pm10,
+            good_ratio,
+        } => {
+            let value =
+                |flag: &str, text: Option<String>| -> Result<Option<Exact>, CliError> {
+                    let Some(text) = text else { return Ok(None) };
+                    parse_exact(&text).ok().flatten().map(Some).ok_or_else(|| {
+                        CliError::environment(format!("{flag} 应为非负数值：{text}"))
+                    })
+                };
+            let targets = YearTargets {
+                pm25: value("--pm25", pm25)?,
+                pm10: value("--pm10", pm10)?,
+                good_ratio: value("--good-ratio", good_ratio)?,
+            };
+            store.set_air_targets(actor, year, &targets).await?;
+            println!("已设置 {year} 年空气质量目标");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn import(store: &Store, actor: &str, args: ImportArgs) -> Result<ExitCode, CliError> {
+    let data = read_hourly(&args.file, &args.reading)?;
+    let days: Vec<AirStationDay<'_>> = data
+        .days
+        .iter()
+        .map(|d| {
+            let station = &data.stations[d.station as usize];
+            AirStationDay {
+                station: &station.name,
+                city: station.city.as_deref(),
+                date: d.date,
+                grid: &d.grid,
+                dust: d.dust,
+            }
+        })
+        .collect();
+    let sha256 = sha256_of_file(&args.file)
+        .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", args.file.display())))?;
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let source = serde_json::json!({"file": name, "sha256": sha256, "rows": data.rows, "problems": data.problems.len()});
+    let summary = store.import_air(actor, &source, &days).await?;
+    let span = match (summary.from, summary.to) {
+        (Some(f), Some(t)) => format!("{f} 至 {t}"),
+        _ => "无数据".into(),
+    };
+    println!(
+        "已导入 {} 个站点、{} 个小时值（{span}）",
+        summary.stations, summary.hours
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn aqi(args: AqiArgs) -> Result<ExitCode, CliError> {
@@ -190,8 +299,8 @@ fn aqi(args: AqiArgs) -> Result<ExitCode, CliError> {
 }
 
 fn daily(args: DailyArgs) -> Result<ExitCode, CliError> {
-    let data = read_hourly(&args.hourly)?;
-    let workers = threads(args.hourly.threads);
+    let data = read_hourly(&args.hourly.input, &args.hourly.reading)?;
+    let workers = threads(args.hourly.reading.threads);
     let rows = compute_daily(&data, city_method(&args.hourly), workers);
     let choice = args.standard.choice();
     write_atomically(&args.out, |w| {
@@ -259,6 +368,7 @@ fn print_stdout(text: &str) -> Result<ExitCode, CliError> {
 
 /// A daily table (has `date`, no `time`) is read as is; anything else as hourly data.
 fn read_daily_or_hourly(input: &HourlyInput) -> Result<Vec<SiteDay>, CliError> {
+    let reading = &input.reading;
     let mut header = String::new();
     let file = std::fs::File::open(&input.input)
         .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", input.input.display())))?;
@@ -272,7 +382,7 @@ fn read_daily_or_hourly(input: &HourlyInput) -> Result<Vec<SiteDay>, CliError> {
     if is_daily {
         let (rows, problems) =
             read_daily_csv(&input.input).map_err(|e| CliError::failure(e.to_string()))?;
-        if input.strict && !problems.is_empty() {
+        if reading.strict && !problems.is_empty() {
             return Err(CliError::failure(format!(
                 "{}：{}",
                 input.input.display(),
@@ -282,11 +392,11 @@ fn read_daily_or_hourly(input: &HourlyInput) -> Result<Vec<SiteDay>, CliError> {
         report_problems(&input.input, &problems);
         return Ok(rows);
     }
-    let data = read_hourly(input)?;
+    let data = read_hourly(&input.input, reading)?;
     Ok(compute_daily(
         &data,
         city_method(input),
-        threads(input.threads),
+        threads(reading.threads),
     ))
 }
 
@@ -305,9 +415,9 @@ fn threads(requested: usize) -> usize {
 }
 
 /// Reads hourly data with a progress bar when stderr is a terminal.
-pub fn read_hourly(input: &HourlyInput) -> Result<HourlyData, CliError> {
-    let size = std::fs::metadata(&input.input)
-        .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", input.input.display())))?
+fn read_hourly(path: &Path, input: &ReadArgs) -> Result<HourlyData, CliError> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", path.display())))?
         .len();
     let bar = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
         let bar = indicatif::ProgressBar::new(size);
@@ -332,13 +442,12 @@ pub fn read_hourly(input: &HourlyInput) -> Result<HourlyData, CliError> {
         threads: threads(input.threads),
         progress: Some(&tick),
     };
-    let data =
-        read_hourly_file(&input.input, options).map_err(|e| CliError::failure(e.to_string()));
+    let data = read_hourly_file(path, options).map_err(|e| CliError::failure(e.to_string()));
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     let data = data?;
-    report_problems(&input.input, &data.problems);
+    report_problems(path, &data.problems);
     Ok(data)
 }
 

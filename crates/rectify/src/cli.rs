@@ -1,5 +1,6 @@
 //! Command-line definition and dispatch.
 
+use crate::air_cmd::{AirCommand, AirDataCommand};
 use crate::demo;
 use crate::error::CliError;
 use crate::password::read_new_password;
@@ -41,7 +42,7 @@ enum LogFormat {
 enum Command {
     /// Air quality: AQI, daily values, HJ 663 evaluation (files; no database needed).
     #[command(subcommand)]
-    Air(crate::air_cmd::AirCommand),
+    Air(AirCommand),
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -74,6 +75,12 @@ enum DbCommand {
     /// User accounts.
     #[command(subcommand)]
     User(UserCommand),
+}
+
+/// A command that needs the database opened.
+enum StoreWork {
+    Db(DbCommand),
+    Air(AirDataCommand),
 }
 
 #[derive(Debug, Args)]
@@ -123,21 +130,25 @@ enum UserCommand {
 
 pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     init_logging(&cli);
-    let command = match cli.command {
+    let work = match cli.command {
+        Command::Air(AirCommand::Data(cmd)) => StoreWork::Air(cmd),
         Command::Air(cmd) => return crate::air_cmd::run(cmd),
-        Command::Db(command) => command,
+        Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
     let creates = matches!(
-        command,
-        DbCommand::Init | DbCommand::Migrate | DbCommand::Demo { .. }
+        work,
+        StoreWork::Db(DbCommand::Init | DbCommand::Migrate | DbCommand::Demo { .. })
     );
     let store = if creates {
         Store::open(&target, cli.data_dir).await?
     } else {
         Store::open_initialised(&target, cli.data_dir).await?
     };
-    let result = dispatch(&store, command).await;
+    let result = match work {
+        StoreWork::Db(command) => dispatch(&store, command).await,
+        StoreWork::Air(command) => crate::air_cmd::run_data(&store, &cli_actor(), command).await,
+    };
     // Closing the last connection lets SQLite fold its WAL back into the database file.
     store.close().await;
     result

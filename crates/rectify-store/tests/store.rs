@@ -296,7 +296,7 @@ async fn air_data_round_trips_and_reimport_replaces_hours(db: TestDb) {
     let source = serde_json::json!({"file": "a.csv", "sha256": "ab"});
     let summary = db
         .store
-        .import_air("test", &source, &[day.clone()])
+        .import_air("test", &source, std::slice::from_ref(&day))
         .await
         .unwrap();
     assert_eq!((summary.stations, summary.hours), (1, 2));

@@ -1,16 +1,17 @@
 //! Air monitoring data and settings.
 //!
-//! An import replaces the hours it carries (upsert) and leaves the rest; it is one transaction
-//! with one journal entry naming the file, its SHA-256 and what it held, rather than an entry per
-//! hour: monitoring data are measurements, not ledger decisions.
+//! An import replaces the hours it carries and keeps the others; it is one transaction with one
+//! journal entry naming the file, its SHA-256 and what it held, rather than an entry per hour:
+//! monitoring data are measurements, not ledger decisions.
 
 use crate::journal::{Change, append};
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 use rectify_air::daily::{EMPTY_MICRO_GRID, MISSING, MicroGrid};
 use rectify_air::date::Date;
 use rectify_air::exact::{Exact, parse_exact};
 use rectify_air::targets::YearTargets;
 use serde_json::{Value, json};
+use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::HashMap;
 
@@ -46,23 +47,96 @@ fn targets_key(year: i32) -> String {
     format!("air.targets.{year}")
 }
 
-/// One hour of one station as inserted.
-struct HourRow {
-    station_id: i64,
-    date: String,
-    hour: i64,
-    values: [Option<i64>; 6],
-    dust: i64,
+/// Days per INSERT statement: 10 parameters each, far below either backend's limit.
+const DAYS_PER_INSERT: usize = 200;
+
+/// The 24 values of one series as stored: micro-units separated by commas, empty when missing.
+fn encode_series(hours: &[i64; 24]) -> String {
+    let cells: Vec<String> = hours
+        .iter()
+        .map(|&v| {
+            if v == MISSING {
+                String::new()
+            } else {
+                v.to_string()
+            }
+        })
+        .collect();
+    cells.join(",")
 }
 
-/// Rows per INSERT statement: 12 parameters each, far below either backend's limit.
-const ROWS_PER_INSERT: usize = 400;
+fn decode_series(text: &str) -> Result<[i64; 24], StoreError> {
+    let mut hours = [MISSING; 24];
+    let cells: Vec<&str> = text.split(',').collect();
+    if cells.len() != 24 {
+        return Err(StoreError::Invalid(format!(
+            "air_days 中的小时序列应有 24 项，实有 {}",
+            cells.len()
+        )));
+    }
+    for (slot, cell) in hours.iter_mut().zip(cells) {
+        if !cell.is_empty() {
+            *slot = cell
+                .parse()
+                .map_err(|_| StoreError::Invalid(format!("air_days 中的数值无效：{cell}")))?;
+        }
+    }
+    Ok(hours)
+}
 
-fn nullable(v: i64) -> Option<i64> {
-    (v != MISSING).then_some(v)
+/// Incoming hours replace stored ones; hours the import lacks keep their stored value.
+fn overlay(stored: &mut MicroGrid, incoming: &MicroGrid) {
+    for (old, new) in stored.iter_mut().zip(incoming) {
+        for (o, n) in old.iter_mut().zip(new) {
+            if *n != MISSING {
+                *o = *n;
+            }
+        }
+    }
+}
+
+fn present_hours(grid: &MicroGrid) -> u64 {
+    grid.iter().flatten().filter(|v| **v != MISSING).count() as u64
+}
+
+const SELECT_DAYS: &str =
+    "SELECT s.name, s.city, d.date, d.so2, d.no2, d.co, d.o3, d.pm10, d.pm25, d.dust
+     FROM air_days d JOIN air_stations s ON s.id = d.station_id";
+
+fn day_from_row(row: &AnyRow) -> Result<StoredStationDay, StoreError> {
+    let date_text: String = row.try_get(2)?;
+    let date = Date::parse(&date_text)
+        .ok_or_else(|| StoreError::Invalid(format!("air_days 中的日期无效：{date_text}")))?;
+    let mut grid = EMPTY_MICRO_GRID;
+    for (series, slot) in grid.iter_mut().enumerate() {
+        let text: String = row.try_get(3 + series)?;
+        *slot = decode_series(&text)?;
+    }
+    Ok(StoredStationDay {
+        station: row.try_get(0)?,
+        city: row.try_get(1)?,
+        date,
+        grid,
+        dust: row.try_get::<i64, _>(9)? != 0,
+    })
 }
 
 impl Store {
+    /// `(…), (…)` for a multi-row INSERT. SQLite gets anonymous `?`: it resolves each `$N` by a
+    /// linear search over the statement's names, which is quadratic over thousands of them.
+    fn row_placeholders(&self, rows: usize, columns: usize) -> String {
+        let row = |i: usize| -> String {
+            let cells: Vec<String> = (1..=columns)
+                .map(|k| match self.backend() {
+                    Backend::Sqlite => "?".to_string(),
+                    Backend::Postgres => format!("${}", i * columns + k),
+                })
+                .collect();
+            format!("({})", cells.join(", "))
+        };
+        (0..rows).map(row).collect::<Vec<_>>().join(", ")
+    }
+
     /// Stores the station-days of one file in one transaction.
     pub async fn import_air(
         &self,
@@ -73,90 +147,74 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let mut station_ids: HashMap<&str, i64> = HashMap::new();
         for d in days {
-            if station_ids.contains_key(d.station) {
-                continue;
+            if !station_ids.contains_key(d.station) {
+                let id = upsert_station(&mut tx, d.station, d.city).await?;
+                station_ids.insert(d.station, id);
             }
-            let existing: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM air_stations WHERE name = $1")
-                    .bind(d.station)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let id = match existing {
-                Some(id) => {
-                    sqlx::query("UPDATE air_stations SET city = COALESCE($1, city) WHERE id = $2")
-                        .bind(d.city)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    id
-                }
-                None => {
-                    sqlx::query_scalar(
-                        "INSERT INTO air_stations (name, city) VALUES ($1, $2) RETURNING id",
-                    )
-                    .bind(d.station)
-                    .bind(d.city)
-                    .fetch_one(&mut *tx)
-                    .await?
-                }
-            };
-            station_ids.insert(d.station, id);
         }
-        let mut rows: Vec<HourRow> = Vec::new();
+        let (Some(from), Some(to)) = (
+            days.iter().map(|d| d.date).min(),
+            days.iter().map(|d| d.date).max(),
+        ) else {
+            return Err(StoreError::Invalid("文件中没有可导入的小时数据".into()));
+        };
+        let mut existing: HashMap<(String, Date), StoredStationDay> = HashMap::new();
+        let sql = format!("{SELECT_DAYS} WHERE d.date >= $1 AND d.date <= $2");
+        for row in sqlx::query(AssertSqlSafe(sql))
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            let day = day_from_row(&row)?;
+            existing.insert((day.station.clone(), day.date), day);
+        }
+        let mut rows: Vec<(i64, Date, MicroGrid, bool)> = Vec::with_capacity(days.len());
+        let mut hours = 0;
         for d in days {
-            for hour in 0..24 {
-                let values: [Option<i64>; 6] = std::array::from_fn(|s| nullable(d.grid[s][hour]));
-                if values.iter().any(Option::is_some) {
-                    rows.push(HourRow {
-                        station_id: station_ids[d.station],
-                        date: d.date.to_string(),
-                        hour: hour as i64,
-                        values,
-                        dust: i64::from(d.dust),
-                    });
-                }
+            hours += present_hours(d.grid);
+            let (mut grid, mut dust) = (EMPTY_MICRO_GRID, false);
+            if let Some(old) = existing.get(&(d.station.to_string(), d.date)) {
+                (grid, dust) = (old.grid, old.dust);
             }
+            overlay(&mut grid, d.grid);
+            rows.push((station_ids[d.station], d.date, grid, dust || d.dust));
         }
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
-            let placeholders: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let p: Vec<String> = (1..=10).map(|k| format!("${}", i * 10 + k)).collect();
-                    format!("({})", p.join(", "))
-                })
-                .collect();
+        for chunk in rows.chunks(DAYS_PER_INSERT) {
             let sql = format!(
-                "INSERT INTO air_hourly (station_id, date, hour, so2, no2, co, o3, pm10, pm25, dust) VALUES {}
-                 ON CONFLICT (station_id, date, hour) DO UPDATE SET so2 = excluded.so2, no2 = excluded.no2,
-                 co = excluded.co, o3 = excluded.o3, pm10 = excluded.pm10, pm25 = excluded.pm25, dust = excluded.dust",
-                placeholders.join(", ")
+                "INSERT INTO air_days (station_id, date, so2, no2, co, o3, pm10, pm25, dust) VALUES {}
+                 ON CONFLICT (station_id, date) DO UPDATE SET so2 = excluded.so2, no2 = excluded.no2,
+                 co = excluded.co, o3 = excluded.o3, pm10 = excluded.pm10, pm25 = excluded.pm25,
+                 dust = excluded.dust",
+                self.row_placeholders(chunk.len(), 9)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for row in chunk {
-                q = q.bind(row.station_id).bind(row.date.clone()).bind(row.hour);
-                for v in row.values {
-                    q = q.bind(v);
+            for (station, date, grid, dust) in chunk {
+                q = q.bind(*station).bind(date.to_string());
+                for series in grid {
+                    q = q.bind(encode_series(series));
                 }
-                q = q.bind(row.dust);
+                q = q.bind(i64::from(*dust));
             }
             q.execute(&mut *tx).await?;
         }
         let summary = AirImportSummary {
             stations: station_ids.len(),
-            hours: rows.len() as u64,
-            from: days.iter().map(|d| d.date).min(),
-            to: days.iter().map(|d| d.date).max(),
+            hours,
+            from: Some(from),
+            to: Some(to),
         };
         let after = json!({
             "source": source,
             "stations": summary.stations,
             "hours": summary.hours,
-            "from": summary.from.map(|d| d.to_string()),
-            "to": summary.to.map(|d| d.to_string()),
+            "from": from.to_string(),
+            "to": to.to_string(),
         });
         let change = Change {
             actor,
             action: "import",
-            entity: "air_hourly",
+            entity: "air_data",
             entity_id: source["sha256"].as_str().unwrap_or("").to_string(),
             before: None,
             after: Some(after),
@@ -172,53 +230,19 @@ impl Store {
         from: Date,
         to: Date,
     ) -> Result<Vec<StoredStationDay>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT s.name, s.city, h.date, h.hour, h.so2, h.no2, h.co, h.o3, h.pm10, h.pm25, h.dust
-             FROM air_hourly h JOIN air_stations s ON s.id = h.station_id
-             WHERE h.date >= $1 AND h.date <= $2
-             ORDER BY s.id, h.date, h.hour",
-        )
-        .bind(from.to_string())
-        .bind(to.to_string())
-        .fetch_all(self.pool())
-        .await?;
-        let mut out: Vec<StoredStationDay> = Vec::new();
-        for row in &rows {
-            let station: String = row.try_get(0)?;
-            let date_text: String = row.try_get(2)?;
-            let date = Date::parse(&date_text).ok_or_else(|| {
-                StoreError::Invalid(format!("air_hourly 中的日期无效：{date_text}"))
-            })?;
-            let same_day = out
-                .last()
-                .is_some_and(|d| d.station == station && d.date == date);
-            if !same_day {
-                out.push(StoredStationDay {
-                    station,
-                    city: row.try_get(1)?,
-                    date,
-                    grid: EMPTY_MICRO_GRID,
-                    dust: false,
-                });
-            }
-            let Some(day) = out.last_mut() else { continue };
-            let hour: i64 = row.try_get(3)?;
-            let hour = usize::try_from(hour)
-                .ok()
-                .filter(|h| *h < 24)
-                .ok_or_else(|| StoreError::Invalid(format!("air_hourly 中的小时无效：{hour}")))?;
-            for series in 0..6 {
-                let v: Option<i64> = row.try_get(4 + series)?;
-                day.grid[series][hour] = v.unwrap_or(MISSING);
-            }
-            day.dust |= row.try_get::<i64, _>(10)? != 0;
-        }
-        Ok(out)
+        let sql =
+            format!("{SELECT_DAYS} WHERE d.date >= $1 AND d.date <= $2 ORDER BY s.id, d.date");
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(day_from_row).collect()
     }
 
     /// The first and last date with air data.
     pub async fn air_date_range(&self) -> Result<Option<(Date, Date)>, StoreError> {
-        let row = sqlx::query("SELECT MIN(date), MAX(date) FROM air_hourly")
+        let row = sqlx::query("SELECT MIN(date), MAX(date) FROM air_days")
             .fetch_one(self.pool())
             .await?;
         let parse = |i: usize| -> Result<Option<Date>, StoreError> {
@@ -304,4 +328,30 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+async fn upsert_station(
+    conn: &mut sqlx::AnyConnection,
+    name: &str,
+    city: Option<&str>,
+) -> Result<i64, StoreError> {
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM air_stations WHERE name = $1")
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(id) = existing {
+        sqlx::query("UPDATE air_stations SET city = COALESCE($1, city) WHERE id = $2")
+            .bind(city)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        return Ok(id);
+    }
+    let id =
+        sqlx::query_scalar("INSERT INTO air_stations (name, city) VALUES ($1, $2) RETURNING id")
+            .bind(name)
+            .bind(city)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(id)
 }

@@ -341,7 +341,7 @@ async fn air_data_round_trips_and_reimport_replaces_hours(db: TestDb) {
         .into_iter()
         .map(|e| e.entity)
         .collect();
-    assert_eq!(kinds, ["setting", "air_hourly", "air_hourly"]);
+    assert_eq!(kinds, ["setting", "air_data", "air_data"]);
 }
 
 macro_rules! on_both_backends {

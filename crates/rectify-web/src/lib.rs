@@ -20,6 +20,8 @@ use tower_http::request_id::{
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+mod air;
+
 #[derive(Clone)]
 struct AppState {
     store: Store,
@@ -73,6 +75,9 @@ pub fn router(store: Store) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/version", get(version))
+        .route("/", get(home))
+        .route("/air", get(air::air_page))
+        .route("/static/app.css", get(stylesheet))
         .with_state(AppState { store })
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
@@ -80,6 +85,18 @@ pub fn router(store: Store) -> Router {
             REQUEST_ID,
             SequentialRequestId::new(),
         ))
+}
+
+/// Until the dashboard lands, the front page is the air-quality page.
+async fn home() -> axum::response::Redirect {
+    axum::response::Redirect::to("/air")
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../static/app.css"),
+    )
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

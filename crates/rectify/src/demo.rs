@@ -2,10 +2,17 @@
 //! per role. Later features add their own demo data here.
 
 use rand::Rng;
+use rectify_air::date::Date;
+use rectify_air::exact::parse_exact;
+use rectify_air::targets::YearTargets;
 use rectify_core::org::{OrgKind, Role};
+use rectify_io::air::hourly::{ReadOptions, read_hourly_bytes};
+use rectify_io::air::synthetic::{Spec, write_csv};
+use rectify_store::air::AirStationDay;
 use rectify_store::org::NewOrgUnit;
 use rectify_store::users::NewUser;
 use rectify_store::{Store, StoreError};
+use std::path::Path;
 
 const CITY: &str = "河安市";
 
@@ -177,6 +184,87 @@ pub struct DemoAccount {
     pub password: String,
 }
 
+/// Monitoring stations of 河安市 for the synthetic air data.
+const AIR_STATIONS: [&str; 8] = [
+    "市监测站",
+    "城关区政府",
+    "东湖公园",
+    "高新区管委会",
+    "化工园区",
+    "北岭县城",
+    "南川中学",
+    "清水河桥",
+];
+
+/// Two years of hourly data straddling the 2026-03-01 switch of standards.
+const AIR_FROM: Date = Date {
+    year: 2024,
+    month: 12,
+    day: 1,
+};
+const AIR_TO: Date = Date {
+    year: 2026,
+    month: 11,
+    day: 28,
+};
+
+/// The plan's air targets: (year, PM2.5, PM10, good-day ratio %).
+const AIR_TARGETS: [(i32, &str, &str, &str); 2] =
+    [(2025, "45", "80", "78.0"), (2026, "42", "75", "80.0")];
+
+/// Generates the demo's hourly air data and imports it the way `rectify air import` does.
+async fn load_air(store: &Store, actor: &str) -> Result<(), StoreError> {
+    let spec = Spec {
+        stations: AIR_STATIONS
+            .iter()
+            .map(|s| (s.to_string(), CITY.to_string()))
+            .collect(),
+        from: AIR_FROM,
+        to: AIR_TO,
+        seed: 20_190_325,
+        dust_days: vec![
+            Date {
+                year: 2025,
+                month: 3,
+                day: 18,
+            },
+            Date {
+                year: 2026,
+                month: 4,
+                day: 7,
+            },
+        ],
+        gap_per_mille: 15,
+    };
+    let mut csv = Vec::new();
+    write_csv(&spec, &mut csv)
+        .map_err(|e| StoreError::Invalid(format!("演示空气数据生成失败：{e}")))?;
+    let data = read_hourly_bytes(Path::new("demo-air.csv"), &csv, ReadOptions::default())
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let days: Vec<AirStationDay<'_>> = data
+        .days
+        .iter()
+        .map(|d| AirStationDay {
+            station: &data.stations[d.station as usize].name,
+            city: Some(CITY),
+            date: d.date,
+            grid: &d.grid,
+            dust: d.dust,
+        })
+        .collect();
+    let source = serde_json::json!({"file": "demo-air.csv", "generated": true, "rows": data.rows});
+    store.import_air(actor, &source, &days).await?;
+    for (year, pm25, pm10, good) in AIR_TARGETS {
+        let targets = YearTargets {
+            pm25: parse_exact(pm25).ok().flatten(),
+            pm10: parse_exact(pm10).ok().flatten(),
+            good_ratio: parse_exact(good).ok().flatten(),
+        };
+        store.set_air_targets(actor, year, &targets).await?;
+    }
+    Ok(())
+}
+
 /// Loads the demo data, or returns `None` when the database already holds it.
 pub async fn load(store: &Store, actor: &str) -> Result<Option<Vec<DemoAccount>>, StoreError> {
     if store.find_org_unit(CITY).await?.is_some() {
@@ -213,6 +301,7 @@ pub async fn load(store: &Store, actor: &str) -> Result<Option<Vec<DemoAccount>>
             password,
         });
     }
+    load_air(store, actor).await?;
     Ok(Some(accounts))
 }
 

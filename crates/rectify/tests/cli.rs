@@ -136,6 +136,21 @@ fn demo_serve_answers_healthz_and_version_then_shuts_down_gracefully() {
     let schema = format!(r#""schema_version":{}"#, rectify_store::latest_version());
     assert!(body.contains(&schema), "{body}");
     assert_eq!(server.get("/no-such-page").0, 404);
+    assert_eq!(server.get("/").0, 303);
+    let (status, _, page) = server.get("/air");
+    assert_eq!(status, 200);
+    for expected in [
+        "河安市 空气质量",
+        "两降一增",
+        "<rect",
+        "PM2.5 目标",
+        "HJ 633-2026",
+    ] {
+        assert!(page.contains(expected), "/air lacks {expected}");
+    }
+    let (status, head, css) = server.get("/static/app.css");
+    assert_eq!(status, 200);
+    assert!(head.contains("text/css") && css.contains(".calendar"));
     assert_eq!(server.terminate(), Some(0));
 
     let users = stdout(&rectify(&db, &["user", "list"]));
@@ -182,6 +197,17 @@ fn json_logs_carry_the_request_id_of_each_request() {
         "{request_line}"
     );
     assert!(!log.contains('\u{1b}'), "ANSI escapes in a log file");
+}
+
+#[test]
+fn the_air_page_explains_itself_without_data() {
+    let (_dir, db) = temp_db();
+    assert!(rectify(&db, &["init"]).status.success());
+    let server = Server::start(&db, &["serve"]);
+    let (status, _, page) = server.get("/air");
+    assert_eq!(status, 200);
+    assert!(page.contains("还没有空气质量数据"), "{page}");
+    assert_eq!(server.terminate(), Some(0));
 }
 
 #[test]

@@ -61,19 +61,32 @@ fn day_of_year(d: Date) -> f64 {
     )
 }
 
+/// One factor per day shared by every station: stagnant spells and clean spells are regional.
+/// An AR(1) process with a long right tail, so a winter has a few heavy episodes.
+fn regional_weather(seed: u64, days: usize) -> Vec<f64> {
+    let mut rng = Lcg(seed ^ 0xA5A5_5A5A);
+    let mut level = 1.0_f64;
+    (0..days)
+        .map(|_| {
+            let shock = 0.25 + 2.2 * rng.next_f64().powi(3);
+            level = (0.7 * level + 0.3 * shock * 1.9).clamp(0.3, 3.4);
+            level
+        })
+        .collect()
+}
+
 /// Calls `emit` for every station-hour in the spec, station by station.
 pub fn generate(spec: &Spec, mut emit: impl FnMut(&Row<'_>)) {
     let first = spec.from.day_number();
     let last = spec.to.day_number();
+    let regional = regional_weather(spec.seed, (last - first + 1).max(0) as usize);
     for (index, (station, city)) in spec.stations.iter().enumerate() {
         let mut rng = Lcg(spec.seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let local = 0.8 + 0.4 * rng.next_f64();
-        let mut weather = 1.0_f64;
         let outage_start = first + (rng.next_f64() * f64::from((last - first).max(1))) as i32;
         for day in first..=last {
             let date = Date::from_day_number(day);
-            // Stagnant spells: an AR(1) factor around 1.
-            weather = (0.75 * weather + 0.25 * (0.4 + 1.4 * rng.next_f64())).clamp(0.3, 2.6);
+            let weather = regional[(day - first) as usize] * (0.9 + 0.2 * rng.next_f64());
             let offline = (outage_start..outage_start + 3).contains(&day);
             let dust = spec.dust_days.contains(&date);
             let years = f64::from(day - first) / 365.0;
@@ -86,7 +99,7 @@ pub fn generate(spec: &Spec, mut emit: impl FnMut(&Row<'_>)) {
                     + 0.35 * (-(h - 8.5).powi(2) / 4.0).exp()
                     + 0.3 * (-(h - 18.5).powi(2) / 4.0).exp();
                 let sun = ((PI * (h - 7.0) / 14.0).sin()).max(0.0);
-                let improve = 1.0 - 0.08 * years;
+                let improve = 1.0 - 0.12 * years;
                 let noise = |rng: &mut Lcg| 0.85 + 0.3 * rng.next_f64();
                 let mut pm25 =
                     32.0 * seasonal_pm * weather * night * local * improve * noise(&mut rng);

@@ -1,0 +1,537 @@
+//! The public air-quality page: monthly PM bars against the targets, the good-day ratio, a
+//! calendar of daily AQI, and the 两降一增 verdict. Monitoring results are public information,
+//! so the page needs no login.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use rectify_air::aqi::{HourlyMethod, Level, Pollutant, ReportKind, ReportOptions, report};
+use rectify_air::date::{Date, days_in_month};
+use rectify_air::exact::Exact;
+use rectify_air::standard::{SWITCH_DATE, StandardChoice};
+use rectify_air::stats::{
+    DayRecord, Evaluation, EvaluationOptions, Trend, evaluate, two_down_one_up,
+};
+use rectify_air::targets::{TargetCheck, YearTargets};
+use rectify_io::air::daily::{CITY_PREFIX, compute_daily};
+use rectify_io::air::hourly::{HourlyData, Station, StationDay};
+use rectify_store::air::StoredStationDay;
+use serde::Deserialize;
+
+use crate::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct AirQuery {
+    year: Option<i32>,
+    city: Option<String>,
+}
+
+pub struct Card {
+    label: &'static str,
+    value: String,
+    unit: &'static str,
+    target: Option<String>,
+    status: &'static str,
+    status_class: &'static str,
+}
+
+pub struct VerdictRow {
+    label: &'static str,
+    current: String,
+    previous: String,
+    change: String,
+    class: &'static str,
+}
+
+pub struct Bar {
+    x: i64,
+    y: i64,
+    w: i64,
+    h: i64,
+    fill: &'static str,
+    title: String,
+}
+
+pub struct HLine {
+    y: i64,
+    colour: &'static str,
+    text: String,
+}
+
+pub struct Label {
+    x: i64,
+    y: i64,
+    text: String,
+}
+
+pub struct BarChart {
+    width: i64,
+    height: i64,
+    left: i64,
+    right: i64,
+    bars: Vec<Bar>,
+    lines: Vec<HLine>,
+    x_labels: Vec<Label>,
+    y_ticks: Vec<Label>,
+}
+
+pub struct CalendarCell {
+    style: String,
+    title: String,
+}
+
+pub struct CalendarMonth {
+    label: String,
+    cells: Vec<CalendarCell>,
+}
+
+#[derive(Template)]
+#[template(path = "air.html")]
+pub struct AirPage {
+    city: String,
+    cities: Vec<String>,
+    year: i32,
+    years: Vec<i32>,
+    data_to: String,
+    ytd_span: String,
+    base_span: String,
+    dust_note: &'static str,
+    notes: Vec<String>,
+    cards: Vec<Card>,
+    verdict_badge: Option<(&'static str, &'static str)>,
+    verdict_rows: Vec<VerdictRow>,
+    bars: BarChart,
+    day_numbers: Vec<u8>,
+    calendar: Vec<CalendarMonth>,
+    legend: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "air_empty.html")]
+struct AirEmpty;
+
+pub async fn air_page(State(state): State<AppState>, Query(query): Query<AirQuery>) -> Response {
+    match build(&state, query).await {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "air page failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "空气质量页面生成失败").into_response()
+        }
+    }
+}
+
+async fn build(
+    state: &AppState,
+    query: AirQuery,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let Some((first, last)) = state.store.air_date_range().await? else {
+        return Ok(AirEmpty.render()?);
+    };
+    let year = query
+        .year
+        .filter(|y| (first.year..=last.year).contains(y))
+        .unwrap_or(last.year);
+    let from = Date {
+        year: year - 1,
+        month: 1,
+        day: 1,
+    };
+    let to = last.min(Date {
+        year,
+        month: 12,
+        day: 31,
+    });
+    let stored = state.store.air_station_days(from, to).await?;
+    let targets = state.store.air_targets(year).await?;
+    let years: Vec<i32> = (first.year..=last.year).rev().collect();
+    let page =
+        tokio::task::spawn_blocking(move || page(stored, query.city, year, years, to, targets))
+            .await??;
+    Ok(page.render()?)
+}
+
+/// Builds the page from stored data; no I/O.
+pub fn page(
+    stored: Vec<StoredStationDay>,
+    wanted_city: Option<String>,
+    year: i32,
+    years: Vec<i32>,
+    data_to: Date,
+    targets: YearTargets,
+) -> Result<AirPage, String> {
+    let data = hourly_data(stored);
+    let daily = compute_daily(&data, rectify_air::daily::CityMethod::MeanOfStationDays, 2);
+    let mut cities: Vec<String> = data
+        .stations
+        .iter()
+        .filter_map(|s| s.city.clone())
+        .collect();
+    cities.sort();
+    cities.dedup();
+    let city = wanted_city
+        .filter(|c| cities.contains(c))
+        .or_else(|| cities.first().cloned())
+        .ok_or("没有带城市的站点")?;
+    let site = format!("{CITY_PREFIX}{city}");
+    let days: Vec<DayRecord> = daily
+        .iter()
+        .filter(|d| d.site == site)
+        .map(|d| DayRecord {
+            date: d.date,
+            values: d.values,
+            dust: d.dust,
+        })
+        .collect();
+    let options = EvaluationOptions {
+        standard: StandardChoice::Auto,
+        deduct_dust: true,
+    };
+    let start = Date {
+        year,
+        month: 1,
+        day: 1,
+    };
+    let end = data_to.min(Date {
+        year,
+        month: 12,
+        day: 31,
+    });
+    let ytd = evaluate(&days, start, end, options);
+    let base = evaluate(&days, start.year_before(), end.year_before(), options);
+    let mut notes = Vec::new();
+    if start < SWITCH_DATE && end >= SWITCH_DATE {
+        notes.push("2026年3月1日起按 HJ 633-2026（PM2.5、PM10 分级限值 60/120）评价，此前按 HJ 633-2012；本年数据跨越新旧标准。".to_string());
+    }
+    let verdict = two_down_one_up(&ytd, &base);
+    if verdict.as_ref().is_some_and(|v| v.versions_differ) {
+        notes.push("两年采用的标准版本不同，优良天数比例不完全可比。".to_string());
+    }
+    let incomplete: Vec<String> = ytd
+        .pollutants
+        .iter()
+        .flat_map(|p| {
+            p.incomplete
+                .iter()
+                .map(move |i| format!("{}：{i}", p.pollutant.name()))
+        })
+        .collect();
+    if !incomplete.is_empty() {
+        notes.push(format!("数据不完整（仅供参考）：{}", incomplete.join("；")));
+    }
+    let (verdict_badge, verdict_rows) = match &verdict {
+        Some(v) => (
+            Some(if v.achieved {
+                ("met", "实现")
+            } else {
+                ("missed", "未实现")
+            }),
+            verdict_rows(v),
+        ),
+        None => (None, Vec::new()),
+    };
+    Ok(AirPage {
+        cards: cards(&ytd, &targets),
+        bars: monthly_bars(&days, year, options, &targets),
+        calendar: calendar(&days, year),
+        day_numbers: (1..=31).collect(),
+        legend: Level::all().iter().map(|l| (l.category, l.hex)).collect(),
+        ytd_span: span(start, end),
+        base_span: span(start.year_before(), end.year_before()),
+        dust_note: "PM 浓度与综合指数扣除沙尘日，优良天数不扣除。",
+        data_to: chinese_date(data_to),
+        notes,
+        verdict_badge,
+        verdict_rows,
+        city,
+        cities,
+        year,
+        years,
+    })
+}
+
+fn hourly_data(stored: Vec<StoredStationDay>) -> HourlyData {
+    let mut data = HourlyData::default();
+    for day in stored {
+        let station = match data.stations.iter().position(|s| s.name == day.station) {
+            Some(i) => i as u32,
+            None => {
+                data.stations.push(Station {
+                    name: day.station.clone(),
+                    city: day.city.clone(),
+                });
+                (data.stations.len() - 1) as u32
+            }
+        };
+        data.days.push(StationDay {
+            station,
+            date: day.date,
+            grid: day.grid,
+            dust: day.dust,
+        });
+    }
+    data.days.sort_by_key(|d| (d.station, d.date));
+    data
+}
+
+pub fn chinese_date(d: Date) -> String {
+    format!("{}年{}月{}日", d.year, d.month, d.day)
+}
+
+fn span(from: Date, to: Date) -> String {
+    format!("{}—{}", chinese_date(from), chinese_date(to))
+}
+
+fn fixed(v: Option<Exact>, decimals: u32) -> String {
+    v.map_or_else(|| "—".to_string(), |v| v.to_fixed(decimals))
+}
+
+fn status(
+    check: Option<TargetCheck>,
+    decimals: u32,
+) -> (Option<String>, &'static str, &'static str) {
+    match check {
+        None => (None, "", ""),
+        Some(c) if c.met => (Some(c.target.to_fixed(decimals)), "达标", "met"),
+        Some(c) => (Some(c.target.to_fixed(decimals)), "未达标", "missed"),
+    }
+}
+
+fn cards(ytd: &Evaluation, targets: &YearTargets) -> Vec<Card> {
+    let report = targets.check(ytd);
+    let mean = |p| ytd.pollutant(p).and_then(|s| s.mean_published());
+    let card = |label, value, unit, check: Option<TargetCheck>, decimals| {
+        let (target, status, status_class) = status(check, decimals);
+        Card {
+            label,
+            value,
+            unit,
+            target,
+            status,
+            status_class,
+        }
+    };
+    vec![
+        card(
+            "PM2.5 年均浓度",
+            fixed(mean(Pollutant::Pm25), 0),
+            "μg/m³",
+            report.pm25,
+            0,
+        ),
+        card(
+            "PM10 年均浓度",
+            fixed(mean(Pollutant::Pm10), 0),
+            "μg/m³",
+            report.pm10,
+            0,
+        ),
+        card(
+            "优良天数比例",
+            fixed(ytd.good_ratio_published(), 1),
+            "%",
+            report.good_ratio,
+            1,
+        ),
+        card("综合指数", fixed(ytd.composite_index, 2), "", None, 2),
+    ]
+}
+
+fn change_text(percent: Option<Exact>, trend: Trend) -> (String, &'static str) {
+    let class = match trend {
+        Trend::Up => "up",
+        Trend::Down => "down",
+        Trend::Flat => "flat",
+    };
+    let text = match (trend, percent) {
+        (Trend::Flat, _) => "持平".to_string(),
+        (t, Some(p)) => format!("{} {}%", t.zh(), p.to_fixed(1).trim_start_matches('-')),
+        (t, None) => t.zh().to_string(),
+    };
+    (text, class)
+}
+
+fn verdict_rows(v: &rectify_air::stats::TwoDownOneUp) -> Vec<VerdictRow> {
+    let concentration = |label, c: &rectify_air::stats::Change| {
+        let (change, class) = change_text(c.percent, c.trend);
+        VerdictRow {
+            label,
+            current: c.current.to_fixed(0),
+            previous: c.previous.to_fixed(0),
+            change,
+            class,
+        }
+    };
+    let (cur, prev, points) = v.good_ratio;
+    let ratio_class = match points.cmp(&Exact::ZERO) {
+        std::cmp::Ordering::Greater => "ratio-better",
+        std::cmp::Ordering::Less => "ratio-worse",
+        std::cmp::Ordering::Equal => "flat",
+    };
+    let sign = if points > Exact::ZERO { "+" } else { "" };
+    vec![
+        concentration("PM2.5（μg/m³）", &v.pm25),
+        concentration("PM10（μg/m³）", &v.pm10),
+        VerdictRow {
+            label: "优良天数比例",
+            current: format!("{}%", cur.to_fixed(1)),
+            previous: format!("{}%", prev.to_fixed(1)),
+            change: format!("{sign}{} 个百分点", points.to_fixed(1)),
+            class: ratio_class,
+        },
+    ]
+}
+
+const CHART_W: i64 = 960;
+const CHART_H: i64 = 260;
+const LEFT: i64 = 44;
+const TOP: i64 = 16;
+const BOTTOM: i64 = 28;
+
+fn monthly_bars(
+    days: &[DayRecord],
+    year: i32,
+    options: EvaluationOptions,
+    targets: &YearTargets,
+) -> BarChart {
+    let monthly: Vec<(Option<Exact>, Option<Exact>)> = (1..=12)
+        .map(|month| {
+            let from = Date {
+                year,
+                month,
+                day: 1,
+            };
+            let to = Date {
+                year,
+                month,
+                day: days_in_month(year, month),
+            };
+            let e = evaluate(days, from, to, options);
+            let mean = |p| e.pollutant(p).and_then(|s| s.mean_published());
+            (mean(Pollutant::Pm25), mean(Pollutant::Pm10))
+        })
+        .collect();
+    let to_i = |v: Exact| v.to_fixed(0).parse::<i64>().unwrap_or(0);
+    let highest = monthly
+        .iter()
+        .flat_map(|(a, b)| [*a, *b])
+        .chain([targets.pm25, targets.pm10])
+        .flatten()
+        .map(to_i)
+        .max()
+        .unwrap_or(50);
+    let top = ((highest / 20) + 1) * 20;
+    let plot_h = CHART_H - TOP - BOTTOM;
+    let y = |v: i64| TOP + plot_h - v * plot_h / top.max(1);
+    let right = CHART_W - 8;
+    let slot = (right - LEFT) / 12;
+    let mut bars = Vec::new();
+    let mut x_labels = Vec::new();
+    for (i, (pm25, pm10)) in monthly.iter().enumerate() {
+        let x0 = LEFT + i as i64 * slot + slot / 6;
+        let w = slot / 3;
+        for (k, (value, fill, name)) in [(pm25, "#4c6ef5", "PM2.5"), (pm10, "#a5b4fc", "PM10")]
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(v) = value {
+                let v = to_i(*v);
+                bars.push(Bar {
+                    x: x0 + k as i64 * w,
+                    y: y(v),
+                    w: w - 2,
+                    h: (TOP + plot_h - y(v)).max(1),
+                    fill,
+                    title: format!("{}月 {name} {v} μg/m³", i + 1),
+                });
+            }
+        }
+        x_labels.push(Label {
+            x: LEFT + i as i64 * slot + slot / 2,
+            y: CHART_H - 8,
+            text: format!("{}月", i + 1),
+        });
+    }
+    let mut lines = Vec::new();
+    for (target, colour, name) in [
+        (targets.pm25, "#b42318", "PM2.5"),
+        (targets.pm10, "#7c3aed", "PM10"),
+    ] {
+        if let Some(t) = target {
+            let t = to_i(t);
+            lines.push(HLine {
+                y: y(t),
+                colour,
+                text: format!("{name} 目标 {t}"),
+            });
+        }
+    }
+    let y_ticks = (0..=4)
+        .map(|k| top * k / 4)
+        .map(|v| Label {
+            x: LEFT,
+            y: y(v),
+            text: v.to_string(),
+        })
+        .collect();
+    BarChart {
+        width: CHART_W,
+        height: CHART_H,
+        left: LEFT,
+        right,
+        bars,
+        lines,
+        x_labels,
+        y_ticks,
+    }
+}
+
+fn calendar(days: &[DayRecord], year: i32) -> Vec<CalendarMonth> {
+    (1..=12_u8)
+        .map(|month| {
+            let cells = (1..=31_u8)
+                .map(|day| {
+                    let Some(date) = Date::new(year, month, day) else {
+                        return CalendarCell {
+                            style: "visibility:hidden".into(),
+                            title: String::new(),
+                        };
+                    };
+                    let record = days.iter().find(|d| d.date == date);
+                    let options = ReportOptions {
+                        standard: StandardChoice::Auto.for_date(date),
+                        kind: ReportKind::Daily,
+                        hourly_method: HourlyMethod::Text,
+                    };
+                    let r = record.map(|d| report(&d.values.concentrations(), options));
+                    match r.as_ref().and_then(|r| Some((r.aqi?, r.level?, r))) {
+                        Some((aqi, level, r)) => {
+                            let primary: Vec<&str> = r.primary.iter().map(|p| p.name()).collect();
+                            let primary = if primary.is_empty() {
+                                "—".to_string()
+                            } else {
+                                primary.join("、")
+                            };
+                            CalendarCell {
+                                style: format!("background:{}", level.hex),
+                                title: format!(
+                                    "{} AQI {aqi} {} 首要污染物 {primary}",
+                                    chinese_date(date),
+                                    level.category
+                                ),
+                            }
+                        }
+                        None => CalendarCell {
+                            style: String::new(),
+                            title: format!("{} 无有效数据", chinese_date(date)),
+                        },
+                    }
+                })
+                .collect();
+            CalendarMonth {
+                label: format!("{month}月"),
+                cells,
+            }
+        })
+        .collect()
+}

@@ -309,32 +309,33 @@ pub fn parse_micro(text: &[u8]) -> Result<Option<i64>, NumberError> {
         Some(b'+') => (false, &t[1..]),
         Some(_) => (false, t),
     };
+    // Up to 18 significant characters cannot overflow i64 even after scaling to micro-units
+    // (12 integer digits at most once 6 decimals are reserved), so the common case runs unchecked.
+    if digits.len() > 18 {
+        return Err(NumberError::TooLarge(lossy(t)));
+    }
     let mut value: i64 = 0;
     let mut seen_digit = false;
-    let mut decimals: Option<usize> = None;
-    for &b in digits {
+    let mut point: Option<usize> = None;
+    for (i, &b) in digits.iter().enumerate() {
         match b {
             b'0'..=b'9' => {
-                if decimals == Some(6) {
-                    return Err(NumberError::TooPrecise(lossy(t)));
-                }
-                value = value
-                    .checked_mul(10)
-                    .and_then(|v| v.checked_add(i64::from(b - b'0')))
-                    .ok_or_else(|| NumberError::TooLarge(lossy(t)))?;
+                value = value * 10 + i64::from(b - b'0');
                 seen_digit = true;
-                decimals = decimals.map(|d| d + 1);
             }
-            b'.' if decimals.is_none() => decimals = Some(0),
+            b'.' if point.is_none() => point = Some(i),
             _ => return missing_marker(t),
         }
     }
     if !seen_digit {
         return missing_marker(t);
     }
-    let scale = 10_i64.pow(6 - decimals.unwrap_or(0) as u32);
+    let decimals = point.map_or(0, |p| digits.len() - p - 1);
+    if decimals > 6 {
+        return Err(NumberError::TooPrecise(lossy(t)));
+    }
     let value = value
-        .checked_mul(scale)
+        .checked_mul(10_i64.pow(6 - decimals as u32))
         .ok_or_else(|| NumberError::TooLarge(lossy(t)))?;
     Ok(if negative && value > 0 {
         None

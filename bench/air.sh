@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The air benchmark of issue 7: 1,000 stations x one year hourly (8.76 M rows, wide CSV, ~430 MB)
+# through `rectify air daily` and `rectify air evaluate`, against a bare csv-crate pass over the
+# same file. Release build; best of 3 runs each. Usage: bench/air.sh [STATIONS] [WORKDIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stations=${1:-1000}
+work=${2:-$(mktemp -d)}
+file="$work/hourly-$stations.csv"
+
+cargo build -q --release -p rectify -p rectify-io --examples --bins
+bin=target/release
+[ -f "$file" ] || "$bin/examples/gen_air_hourly" "$stations" 10 2025-01-01 2025-12-31 "$file"
+rows=$(($(wc -l < "$file") - 1))
+
+best() { # best wall time of 3 runs of "$@", in seconds
+  local best=""
+  for _ in 1 2 3; do
+    local start end t
+    start=$(date +%s.%N); "$@" > /dev/null 2>&1; end=$(date +%s.%N)
+    t=$(echo "$end - $start" | bc -l)
+    if [ -z "$best" ] || (( $(echo "$t < $best" | bc -l) )); then best=$t; fi
+  done
+  printf '%.3f' "$best"
+}
+
+baseline=$(best "$bin/examples/csv_baseline" "$file")
+daily=$(best "$bin/rectify" air daily --input "$file" --out "$work/daily.csv")
+evaluate=$(best "$bin/rectify" air evaluate --input "$file" --from 2025-01-01 --to 2025-12-31)
+evaluate_daily=$(best "$bin/rectify" air evaluate --input "$work/daily.csv" --from 2025-01-01 --to 2025-12-31)
+
+report() { # name seconds
+  printf '%-34s %7.3f s  %12.0f rows/s  ratio to bare csv %.2f\n' "$1" "$2" \
+    "$(echo "$rows / $2" | bc -l)" "$(echo "$baseline / $2" | bc -l)"
+}
+echo "file: $file ($rows rows, $(du -hL "$file" | cut -f1)), $(nproc) cores"
+report "bare csv-crate pass" "$baseline"
+report "rectify air daily" "$daily"
+report "rectify air evaluate (hourly in)" "$evaluate"
+echo "rectify air evaluate (daily table in): ${evaluate_daily} s"

@@ -107,7 +107,6 @@ pub struct Level {
     pub number: u8,
     pub level_zh: &'static str,
     pub category: &'static str,
-    pub colour_zh: &'static str,
     pub hex: &'static str,
 }
 
@@ -116,42 +115,42 @@ const LEVELS: [Level; 6] = [
         number: 1,
         level_zh: "一级",
         category: "优",
-        colour_zh: "绿色",
+
         hex: "#00E400",
     },
     Level {
         number: 2,
         level_zh: "二级",
         category: "良",
-        colour_zh: "黄色",
+
         hex: "#FFFF00",
     },
     Level {
         number: 3,
         level_zh: "三级",
         category: "轻度污染",
-        colour_zh: "橙色",
+
         hex: "#FF7E00",
     },
     Level {
         number: 4,
         level_zh: "四级",
         category: "中度污染",
-        colour_zh: "红色",
+
         hex: "#FF0000",
     },
     Level {
         number: 5,
         level_zh: "五级",
         category: "重度污染",
-        colour_zh: "紫色",
+
         hex: "#99004C",
     },
     Level {
         number: 6,
         level_zh: "六级",
         category: "严重污染",
-        colour_zh: "褐红色",
+
         hex: "#7E0023",
     },
 ];

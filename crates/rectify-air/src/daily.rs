@@ -136,19 +136,6 @@ impl Validity {
     pub fn is_valid(self) -> bool {
         self == Validity::Valid
     }
-
-    pub fn describe_zh(self) -> String {
-        match self {
-            Validity::Valid => "有效".into(),
-            Validity::NoData => "无数据".into(),
-            Validity::TooFewHours { have } => {
-                format!("有效小时数 {have}，不足 {MIN_HOURS_PER_DAY}")
-            }
-            Validity::TooFewWindows { have } => {
-                format!("有效8小时值 {have} 个，不足 {MIN_O3_8H_WINDOWS}")
-            }
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -59,11 +59,6 @@ impl Exact {
         }
     }
 
-    /// The mean of values given as a sum of micro-units over `count` values.
-    pub fn mean_of_micro(sum: i64, count: u32) -> Exact {
-        Exact::ratio(sum.into(), i128::from(MICRO) * i128::from(count))
-    }
-
     /// The stored numerator (not necessarily in lowest terms).
     pub fn numer_raw(self) -> i128 {
         self.num
@@ -72,12 +67,6 @@ impl Exact {
     /// The stored denominator, always positive.
     pub fn denom_raw(self) -> i128 {
         self.den
-    }
-
-    /// Numerator and denominator in lowest terms.
-    pub fn parts(self) -> (i128, i128) {
-        let r = Exact::ratio(self.num, self.den);
-        (r.num, r.den)
     }
 
     pub fn is_negative(self) -> bool {
@@ -171,11 +160,6 @@ impl Exact {
             abs % scale,
             width = decimals as usize
         )
-    }
-
-    /// For rendering and JSON only; never used in a comparison.
-    pub fn to_f64(self) -> f64 {
-        self.num as f64 / self.den as f64
     }
 }
 
@@ -432,9 +416,9 @@ mod tests {
     #[test]
     fn arithmetic_stays_in_lowest_terms() {
         let a = Exact::ratio(1, 3) + Exact::ratio(1, 6);
-        assert_eq!(a.parts(), (1, 2));
-        assert_eq!(Exact::from_micro(2_500_000).parts(), (5, 2));
-        assert_eq!(Exact::mean_of_micro(3 * MICRO, 2).to_fixed(1), "1.5");
+        assert_eq!(a.to_string(), "1/2");
+        assert_eq!(Exact::from_micro(2_500_000).reduced().to_string(), "5/2");
+        assert_eq!(Exact::from_micro(3 * MICRO).div_int(2).to_fixed(1), "1.5");
         assert_eq!(Exact::ratio(2, 3).to_fixed(3), "0.667");
     }
 }

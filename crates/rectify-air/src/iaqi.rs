@@ -51,16 +51,6 @@ pub struct Iaqi {
     pub beyond_index: bool,
 }
 
-/// The largest concentration a column defines.
-pub fn column_top(column: Column, standard: Standard) -> Exact {
-    let top = *breakpoints(column, standard).last().unwrap_or(&0);
-    if is_co(column) {
-        Exact::ratio(top.into(), 10)
-    } else {
-        Exact::int(top)
-    }
-}
-
 /// HJ 633 eq. (1), rounded up exactly: `IAQI_Lo + ceil((IAQI_Hi − IAQI_Lo)(C − BP_Lo) / (BP_Hi − BP_Lo))`.
 ///
 /// Returns `None` for a negative concentration, and for a value above the top of a column that

@@ -64,20 +64,6 @@ impl AttachmentStore {
     }
 }
 
-/// The SHA-256 of a file, read in blocks: names an imported file in the journal.
-pub fn sha256_of_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut block = vec![0_u8; 1 << 20];
-    loop {
-        let n = std::io::Read::read(&mut file, &mut block)?;
-        if n == 0 {
-            return Ok(hex::encode(hasher.finalize()));
-        }
-        hasher.update(&block[..n]);
-    }
-}
-
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let io = |source| StoreError::Io {
         path: path.to_path_buf(),

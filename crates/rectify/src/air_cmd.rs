@@ -15,7 +15,6 @@ use rectify_io::air::evaluate::{Period, by_site, evaluate_sites};
 use rectify_io::air::hourly::{HourLabel, HourlyData, ReadOptions, read_hourly_file};
 use rectify_store::Store;
 use rectify_store::air::AirStationDay;
-use rectify_store::attachments::sha256_of_file;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -255,13 +254,22 @@ async fn import(store: &Store, actor: &str, args: ImportArgs) -> Result<ExitCode
             }
         })
         .collect();
-    let sha256 = sha256_of_file(&args.file)
+    // The source file is kept, content-addressed, beside the evidence: the journal entry names
+    // its SHA-256, so what was imported can always be shown.
+    let bytes = std::fs::read(&args.file)
         .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", args.file.display())))?;
+    let kept = store.attachments().put(&bytes)?;
     let name = args
         .file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned());
-    let source = serde_json::json!({"file": name, "sha256": sha256, "rows": data.rows, "problems": data.problems.len()});
+    let source = serde_json::json!({
+        "file": name,
+        "sha256": kept.sha256,
+        "bytes": kept.size,
+        "rows": data.rows,
+        "problems": data.problems.len(),
+    });
     let summary = store.import_air(actor, &source, &days).await?;
     let span = match (summary.from, summary.to) {
         (Some(f), Some(t)) => format!("{f} 至 {t}"),

@@ -278,3 +278,79 @@ fn air_evaluate_reports_json_and_the_comparison() {
     ]);
     assert_eq!(missing.status.code(), Some(1));
 }
+
+#[test]
+fn air_import_keeps_the_source_and_strict_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let db = db.to_str().unwrap();
+    ok(&rectify(&["--db", db, "init"]));
+    let input = hourly_fixture(dir.path());
+    let out = ok(&rectify(&[
+        "--db",
+        db,
+        "air",
+        "import",
+        input.to_str().unwrap(),
+    ]));
+    assert!(out.contains("2 个站点"), "{out}");
+    let kept: Vec<_> = walk(&dir.path().join("rectify-data"));
+    assert_eq!(kept.len(), 1, "the imported file is kept once");
+    assert_eq!(
+        std::fs::read(&kept[0]).unwrap(),
+        std::fs::read(&input).unwrap()
+    );
+    ok(&rectify(&["--db", db, "audit", "verify"]));
+    ok(&rectify(&[
+        "--db",
+        db,
+        "air",
+        "target",
+        "--year",
+        "2025",
+        "--pm25",
+        "35",
+        "--good-ratio",
+        "80.5",
+    ]));
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "station,time,pm25\nA,2025-06-03 01:00,12\nA,2025-06-03 02:00,oops\n",
+    )
+    .unwrap();
+    let before = ok(&rectify(&["--db", db, "audit", "verify"]));
+    let strict = rectify(&[
+        "--db",
+        db,
+        "air",
+        "import",
+        bad.to_str().unwrap(),
+        "--strict",
+    ]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&strict.stderr).contains("第 3 行，列 pm25"));
+    assert_eq!(
+        ok(&rectify(&["--db", db, "audit", "verify"])),
+        before,
+        "nothing was written"
+    );
+    let bad_target = rectify(&[
+        "--db", db, "air", "target", "--year", "2025", "--pm25", "abc",
+    ]);
+    assert_eq!(bad_target.status.code(), Some(2));
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

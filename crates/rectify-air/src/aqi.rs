@@ -231,88 +231,71 @@ const O3_8H_SPECIAL: i64 = 800;
 /// Computes a report from concentrations.
 pub fn report(input: &Concentrations, options: ReportOptions) -> AqiReport {
     let std = options.standard;
-    let v = |value: Option<Exact>, p: Pollutant| prepared(value, p, std);
     let table = |column: Column, value: Option<Exact>| value.and_then(|c| iaqi(column, std, c));
-    let mut entries = Vec::with_capacity(7);
-    let mut push = |pollutant: Pollutant, iaqi: Option<Iaqi>| {
-        entries.push(IaqiEntry { pollutant, iaqi });
+    let entry = |pollutant: Pollutant, iaqi: Option<Iaqi>| IaqiEntry { pollutant, iaqi };
+    // An indicator read from its table after the version's concentration rounding.
+    let indexed = |pollutant: Pollutant, column: Column, value: Option<Exact>| {
+        entry(pollutant, table(column, prepared(value, pollutant, std)))
     };
-    let o3_8h_daily_or_moving = || {
-        let c = v(input.o3_8h, Pollutant::O3_8h)?;
-        if c > Exact::int(O3_8H_SPECIAL) {
-            // 2012 note 3: not indexed, O3 is reported by its 1-h IAQI; 2026 note c: 300.
-            return match std {
-                Standard::V2012 => None,
-                Standard::V2026 => Some(Iaqi {
-                    value: 300,
-                    beyond_index: false,
-                }),
-            };
-        }
-        iaqi(Column::O3_8h, std, c)
-    };
-    match (options.kind, std) {
-        (ReportKind::Daily, _) => {
-            push(
-                Pollutant::So2,
-                table(Column::So2_24h, v(input.so2, Pollutant::So2)),
-            );
-            push(
-                Pollutant::No2,
-                table(Column::No2_24h, v(input.no2, Pollutant::No2)),
-            );
-            push(
-                Pollutant::Pm10,
-                table(Column::Pm10_24h, v(input.pm10, Pollutant::Pm10)),
-            );
-            push(
-                Pollutant::Co,
-                table(Column::Co24h, v(input.co, Pollutant::Co)),
-            );
-            push(Pollutant::O3_8h, o3_8h_daily_or_moving());
+    let o3_8h = entry(Pollutant::O3_8h, o3_8h_iaqi(input, std));
+    let entries = match options.kind {
+        ReportKind::Daily => {
+            let mut e = vec![
+                indexed(Pollutant::So2, Column::So2_24h, input.so2),
+                indexed(Pollutant::No2, Column::No2_24h, input.no2),
+                indexed(Pollutant::Pm10, Column::Pm10_24h, input.pm10),
+                indexed(Pollutant::Co, Column::Co24h, input.co),
+                o3_8h,
+            ];
             if std == Standard::V2012 {
-                push(Pollutant::O3_1h, table(Column::O3_1h, input.o3_1h));
+                e.push(entry(Pollutant::O3_1h, table(Column::O3_1h, input.o3_1h)));
             }
-            push(
-                Pollutant::Pm25,
-                table(Column::Pm25_24h, v(input.pm25, Pollutant::Pm25)),
-            );
+            e.push(indexed(Pollutant::Pm25, Column::Pm25_24h, input.pm25));
+            e
         }
-        (ReportKind::Hourly, _) => {
-            push(Pollutant::So2, so2_hourly(input, std));
-            push(
-                Pollutant::No2,
-                table(Column::No2_1h, v(input.no2, Pollutant::No2)),
-            );
-            push(
-                Pollutant::Co,
-                table(Column::Co1h, v(input.co, Pollutant::Co)),
-            );
-            push(
-                Pollutant::O3_1h,
-                table(Column::O3_1h, v(input.o3_1h, Pollutant::O3_1h)),
-            );
-            let text_2012 = std == Standard::V2012 && options.hourly_method == HourlyMethod::Text;
-            if text_2012 {
-                push(Pollutant::O3_8h, o3_8h_daily_or_moving());
-                // The 24-h moving means when given; otherwise the 1-h value stands in.
-                let pm10 = input.pm10_24h.or(input.pm10);
-                let pm25 = input.pm25_24h.or(input.pm25);
-                push(Pollutant::Pm10, table(Column::Pm10_24h, pm10));
-                push(Pollutant::Pm25, table(Column::Pm25_24h, pm25));
-            } else {
-                push(
+        ReportKind::Hourly => {
+            let mut e = vec![
+                entry(Pollutant::So2, so2_hourly(input, std)),
+                indexed(Pollutant::No2, Column::No2_1h, input.no2),
+                indexed(Pollutant::Co, Column::Co1h, input.co),
+                indexed(Pollutant::O3_1h, Column::O3_1h, input.o3_1h),
+            ];
+            if std == Standard::V2012 && options.hourly_method == HourlyMethod::Text {
+                // The 24-h moving means when given; otherwise the 1-h value stands in. 2012 does
+                // not round, so they go to the table as they are.
+                e.push(o3_8h);
+                e.push(entry(
                     Pollutant::Pm10,
-                    table(Column::Pm10_24h, v(input.pm10, Pollutant::Pm10)),
-                );
-                push(
+                    table(Column::Pm10_24h, input.pm10_24h.or(input.pm10)),
+                ));
+                e.push(entry(
                     Pollutant::Pm25,
-                    table(Column::Pm25_24h, v(input.pm25, Pollutant::Pm25)),
-                );
+                    table(Column::Pm25_24h, input.pm25_24h.or(input.pm25)),
+                ));
+            } else {
+                e.push(indexed(Pollutant::Pm10, Column::Pm10_24h, input.pm10));
+                e.push(indexed(Pollutant::Pm25, Column::Pm25_24h, input.pm25));
             }
+            e
         }
-    }
+    };
     summarise(std, entries)
+}
+
+/// O3 8-h above 800: 2012 note 3 leaves it unindexed (O3 is then reported by its 1-h IAQI);
+/// 2026 note c fixes it at 300.
+fn o3_8h_iaqi(input: &Concentrations, std: Standard) -> Option<Iaqi> {
+    let c = prepared(input.o3_8h, Pollutant::O3_8h, std)?;
+    if c <= Exact::int(O3_8H_SPECIAL) {
+        return iaqi(Column::O3_8h, std, c);
+    }
+    match std {
+        Standard::V2012 => None,
+        Standard::V2026 => Some(Iaqi {
+            value: 300,
+            beyond_index: false,
+        }),
+    }
 }
 
 /// SO2 1-h above 800: 2012 note 2 takes the IAQI of the 24-h mean; 2026 note b fixes it at 200.

@@ -26,16 +26,6 @@ pub const OUTPUTS: [&str; 11] = [
     "primary",
 ];
 
-const IAQI_ORDER: [Pollutant; 7] = [
-    Pollutant::So2,
-    Pollutant::No2,
-    Pollutant::Co,
-    Pollutant::O3_1h,
-    Pollutant::O3_8h,
-    Pollutant::Pm10,
-    Pollutant::Pm25,
-];
-
 pub struct AqiTableSummary {
     pub rows: u64,
     pub problems: Vec<RowProblem>,
@@ -139,7 +129,8 @@ fn concentrations(v: [Option<Exact>; 10]) -> Concentrations {
 /// The appended cells: IAQIs (empty when not indexed), AQI, level number, category, primary
 /// pollutants joined by `;`.
 pub fn result_cells(r: &AqiReport) -> Vec<String> {
-    let mut cells: Vec<String> = IAQI_ORDER
+    // Pollutant::ALL is the order of the iaqi_* output columns.
+    let mut cells: Vec<String> = Pollutant::ALL
         .iter()
         .map(|p| {
             r.iaqi_of(*p)

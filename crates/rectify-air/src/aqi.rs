@@ -2,9 +2,9 @@
 //! the special rules for SO2 1-h and O3 8-h above 800, the primary and exceeding pollutants,
 //! and the level, category and colour.
 
-use crate::exact::Exact;
 use crate::iaqi::{Column, Iaqi, iaqi};
 use crate::standard::Standard;
+use rectify_exact::exact::Exact;
 
 /// The indicators an AQI report can carry an IAQI for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

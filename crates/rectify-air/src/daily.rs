@@ -4,7 +4,7 @@
 //! 00:00–01:00, index 23 the mean of 23:00–24:00 (published as 00:00 of the next day).
 
 use crate::aqi::Concentrations;
-use crate::exact::Exact;
+use rectify_exact::exact::Exact;
 
 /// The hourly series a station reports. O3 here is the 1-h value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,7 +54,7 @@ pub fn empty_grid() -> HourGrid {
 /// Marks a missing hour in a [`MicroGrid`].
 pub const MISSING: i64 = i64::MIN;
 
-/// The compact form of a site-day for bulk data: micro-units (see [`crate::exact::MICRO`]),
+/// The compact form of a site-day for bulk data: micro-units (see [`rectify_exact::exact::MICRO`]),
 /// series by [`Series::index`], [`MISSING`] where there is no value.
 pub type MicroGrid = [[i64; 24]; 6];
 
@@ -212,7 +212,7 @@ impl Hourly for i64 {
     fn mean(sum: i128, count: u8) -> Exact {
         Exact::ratio_unreduced(
             sum,
-            i128::from(crate::exact::MICRO) * i128::from(count.max(1)),
+            i128::from(rectify_exact::exact::MICRO) * i128::from(count.max(1)),
         )
     }
     fn exact(self) -> Exact {

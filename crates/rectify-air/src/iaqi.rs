@@ -1,7 +1,7 @@
 //! HJ 633 Table 1 (2012) and Table 3 (2026): breakpoints and the IAQI formula.
 
-use crate::exact::Exact;
 use crate::standard::Standard;
+use rectify_exact::exact::Exact;
 
 /// One column of the breakpoint table: a pollutant at one averaging time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +90,7 @@ pub fn iaqi(column: Column, standard: Standard, concentration: Exact) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exact::parse_exact;
+    use rectify_exact::exact::parse_exact;
 
     fn at(column: Column, s: &str) -> Option<u16> {
         iaqi(column, Standard::V2012, parse_exact(s).unwrap().unwrap()).map(|i| i.value)

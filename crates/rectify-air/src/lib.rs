@@ -9,9 +9,8 @@
 //! Pure: no I/O, no clock. Every number that meets a boundary is exact ([`exact::Exact`]).
 
 pub mod aqi;
+pub use rectify_exact::{date, exact};
 pub mod daily;
-pub mod date;
-pub mod exact;
 pub mod iaqi;
 pub mod standard;
 pub mod stats;

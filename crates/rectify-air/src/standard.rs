@@ -1,7 +1,7 @@
 //! Which version of the standards applies, and their limit values.
 
-use crate::date::Date;
-use crate::exact::Exact;
+use rectify_exact::date::Date;
+use rectify_exact::exact::Exact;
 use std::fmt;
 
 /// HJ 633 / GB 3095 / HJ 663 as published in 2012 (HJ 663: 2013) or 2026.

@@ -4,9 +4,9 @@
 
 use crate::aqi::{HourlyMethod, Level, Pollutant, ReportKind, ReportOptions, report};
 use crate::daily::{DailyItem, DailyValues};
-use crate::date::{Date, days_in_month};
-use crate::exact::Exact;
 use crate::standard::{Limits, SWITCH_DATE, Standard, StandardChoice};
+use rectify_exact::date::{Date, days_in_month};
+use rectify_exact::exact::Exact;
 
 /// One site-day as the evaluation sees it.
 #[derive(Debug, Clone, Copy)]
@@ -416,7 +416,7 @@ pub fn two_down_one_up(current: &Evaluation, previous: &Evaluation) -> Option<Tw
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exact::parse_exact;
+    use rectify_exact::exact::parse_exact;
 
     fn ex(s: &str) -> Exact {
         parse_exact(s).unwrap().unwrap()

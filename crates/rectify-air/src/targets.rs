@@ -1,8 +1,8 @@
 //! The plan's yearly air targets and whether an evaluation meets them.
 
 use crate::aqi::Pollutant;
-use crate::exact::Exact;
 use crate::stats::Evaluation;
+use rectify_exact::exact::Exact;
 
 /// Targets for one year: PM2.5 and PM10 means at most, the good-day ratio (percent) at least.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -32,7 +32,9 @@ fn bytes_pass(path: &str) -> Result<(u64, u64), Box<dyn std::error::Error>> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).ok_or("usage: csv_baseline FILE [bytes|string]")?;
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: csv_baseline FILE [bytes|string]")?;
     let mode = std::env::args().nth(2).unwrap_or_else(|| "bytes".into());
     let started = Instant::now();
     let (rows, field_bytes) = match mode.as_str() {

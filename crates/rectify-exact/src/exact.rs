@@ -103,6 +103,11 @@ impl Exact {
         -(-self.num).div_euclid(self.den)
     }
 
+    /// For the few formulas that need logarithms (TLI, the [H⁺] pH mean); never used to compare.
+    pub fn to_f64_lossy(self) -> f64 {
+        self.num as f64 / self.den as f64
+    }
+
     /// The same value in lowest terms.
     pub fn reduced(self) -> Exact {
         Exact::ratio(self.num, self.den)
@@ -341,6 +346,49 @@ fn missing_marker(t: &[u8]) -> Result<Option<i64>, NumberError> {
     }
 }
 
+/// Reads decimal text of any precision (up to 18 significant digits), with an optional exponent
+/// (`2.8e-6`), into an exact value. Missing markers and negatives read as in [`parse_micro`].
+pub fn parse_decimal(text: &str) -> Result<Option<Exact>, NumberError> {
+    let t = text.trim();
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        Some(i) => {
+            let exp: i32 = t[i + 1..]
+                .parse()
+                .map_err(|_| NumberError::NotANumber(t.to_string()))?;
+            (&t[..i], exp)
+        }
+        None => (t, 0),
+    };
+    let (negative, digits) = match mantissa.as_bytes().first() {
+        None => return Ok(None),
+        Some(b'-') => (true, &mantissa[1..]),
+        Some(b'+') => (false, &mantissa[1..]),
+        Some(_) => (false, mantissa),
+    };
+    let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int_part.len() + frac_part.len() == 0 || !all_digits(int_part) || !all_digits(frac_part) {
+        return missing_marker(t.as_bytes()).map(|v| v.map(Exact::from_micro));
+    }
+    if int_part.len() + frac_part.len() > 18 || exponent.unsigned_abs() > 18 {
+        return Err(NumberError::TooLarge(t.to_string()));
+    }
+    let unscaled: i128 = format!("{int_part}{frac_part}")
+        .parse()
+        .map_err(|_| NumberError::NotANumber(t.to_string()))?;
+    let scale = exponent - frac_part.len() as i32;
+    let value = if scale >= 0 {
+        Exact::ratio(unscaled * 10_i128.pow(scale as u32), 1)
+    } else {
+        Exact::ratio(unscaled, 10_i128.pow(scale.unsigned_abs()))
+    };
+    Ok(if negative && value > Exact::ZERO {
+        None
+    } else {
+        Some(value)
+    })
+}
+
 /// [`parse_micro`] as an exact value.
 pub fn parse_exact(text: &str) -> Result<Option<Exact>, NumberError> {
     Ok(parse_micro(text.as_bytes())?.map(Exact::from_micro))
@@ -364,6 +412,23 @@ mod tests {
         assert_eq!(ex("0.2501").round_half_even(1).to_fixed(1), "0.3");
         assert_eq!(Exact::ratio(-3, 2).round_half_even(0), Exact::int(-2));
         assert_eq!(Exact::ratio(-189, 10).to_fixed(0), "-19");
+    }
+
+    #[test]
+    fn decimals_of_any_precision_and_exponents_are_exact() {
+        assert_eq!(
+            parse_decimal("2.8e-6").unwrap(),
+            Some(Exact::ratio(28, 10_000_000))
+        );
+        assert_eq!(
+            parse_decimal("0.00005").unwrap(),
+            Some(Exact::ratio(5, 100_000))
+        );
+        assert_eq!(parse_decimal("1.005").unwrap().unwrap().to_fixed(2), "1.00");
+        assert_eq!(parse_decimal("NA").unwrap(), None);
+        assert_eq!(parse_decimal("-3").unwrap(), None);
+        assert!(parse_decimal("abc").is_err());
+        assert!(parse_decimal("1e").is_err());
     }
 
     #[test]

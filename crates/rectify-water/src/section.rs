@@ -1,0 +1,142 @@
+//! A section (断面) or lake point: per-indicator classes, the section class by the single-factor
+//! method, its status, and its main pollutants.
+
+use crate::indicator::{Class, Indicator, Status, WaterBody};
+use rectify_exact::exact::Exact;
+use std::cmp::Reverse;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SectionOptions {
+    /// "当氰化物或铅、铬等重金属超标时，优先作为主要污染指标": list cyanide and heavy metals worse than
+    /// Ⅲ first. The 2011 text's exact scope is unclear (water.md §2.5), so it is off by default and
+    /// main pollutants are ranked by class, then by multiple.
+    pub metal_priority: bool,
+}
+
+/// The priority set when [`SectionOptions::metal_priority`] is on.
+const PRIORITY: [Indicator; 6] = [
+    Indicator::Cn,
+    Indicator::Hg,
+    Indicator::Cd,
+    Indicator::Cr6,
+    Indicator::Pb,
+    Indicator::As,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndicatorClass {
+    pub indicator: Indicator,
+    pub value: Exact,
+    /// `None` for water temperature and trophic items, which are never classed.
+    pub class: Option<Class>,
+}
+
+impl IndicatorClass {
+    /// Counted in the section class (the 21 evaluated items).
+    pub fn evaluated(&self) -> bool {
+        self.indicator.evaluated()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MainPollutant {
+    pub indicator: Indicator,
+    pub class: Class,
+    /// 超标倍数 against the reference class; none for pH and DO.
+    pub multiple: Option<Exact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionResult {
+    /// `None` when no evaluated item was measured ("未评价", never Ⅰ).
+    pub class: Option<Class>,
+    pub indicators: Vec<IndicatorClass>,
+    pub main_pollutants: Vec<MainPollutant>,
+}
+
+impl SectionResult {
+    pub fn status(&self) -> Option<Status> {
+        self.class.map(Class::status)
+    }
+
+    /// The reference items (TN, fecal coliform) with their classes.
+    pub fn references(&self) -> impl Iterator<Item = &IndicatorClass> {
+        self.indicators
+            .iter()
+            .filter(|i| i.indicator.reference_only())
+    }
+}
+
+/// Classifies every item, takes the worst evaluated one as the section class, and lists the main
+/// pollutants (only when worse than Ⅲ) with multiples against `reference` (Ⅲ in the 2011 method,
+/// a target class in compliance reports).
+pub fn evaluate_section(
+    values: &[(Indicator, Exact)],
+    body: WaterBody,
+    reference: Class,
+    options: SectionOptions,
+) -> SectionResult {
+    let indicators: Vec<IndicatorClass> = values
+        .iter()
+        .map(|&(indicator, value)| IndicatorClass {
+            indicator,
+            value,
+            class: indicator.class_of(value, body),
+        })
+        .collect();
+    let class = indicators
+        .iter()
+        .filter(|i| i.evaluated())
+        .filter_map(|i| i.class)
+        .max();
+    let main_pollutants = match class {
+        Some(c) if c > Class::III => main_pollutants(&indicators, body, reference, options),
+        _ => Vec::new(),
+    };
+    SectionResult {
+        class,
+        indicators,
+        main_pollutants,
+    }
+}
+
+fn main_pollutants(
+    indicators: &[IndicatorClass],
+    body: WaterBody,
+    reference: Class,
+    options: SectionOptions,
+) -> Vec<MainPollutant> {
+    let mut candidates: Vec<MainPollutant> = indicators
+        .iter()
+        .filter(|i| i.evaluated())
+        .filter_map(|i| {
+            let class = i.class.filter(|c| *c > Class::III)?;
+            Some(MainPollutant {
+                indicator: i.indicator,
+                class,
+                multiple: i.indicator.multiple(i.value, reference, body),
+            })
+        })
+        .collect();
+    // Worse class first; within a class, pH and DO (no multiple) first, then larger multiples.
+    candidates.sort_by_key(|p| {
+        let priority = options.metal_priority && PRIORITY.contains(&p.indicator);
+        (
+            Reverse(priority),
+            Reverse(p.class),
+            p.multiple.is_some(),
+            Reverse(p.multiple),
+        )
+    });
+    candidates.truncate(3);
+    candidates
+}
+
+/// A multiple as the 2011 method prints it: at most `decimals` places, no trailing zeros.
+pub fn format_multiple(m: Exact, decimals: u32) -> String {
+    let text = m.to_fixed(decimals);
+    match text.contains('.') {
+        true => text.trim_end_matches('0').trim_end_matches('.').to_string(),
+        false => text,
+    }
+}

@@ -4,5 +4,6 @@
 
 pub mod air;
 mod problem;
+pub mod water;
 
 pub use problem::{ReadError, RowProblem};

@@ -13,6 +13,7 @@ pub mod journal;
 mod migrate;
 pub mod org;
 pub mod users;
+pub mod water;
 
 pub use backup::BackupOutcome;
 pub use migrate::{MigrateReport, latest_version};

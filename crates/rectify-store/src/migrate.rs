@@ -25,6 +25,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "air",
         source: include_str!("../migrations/0002_air.sql"),
     },
+    Migration {
+        version: 3,
+        name: "water",
+        source: include_str!("../migrations/0003_water.sql"),
+    },
 ];
 
 /// The schema version this build expects.

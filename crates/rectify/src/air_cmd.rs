@@ -364,7 +364,7 @@ fn evaluate(args: EvaluateArgs) -> Result<ExitCode, CliError> {
 }
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error.
-fn print_stdout(text: &str) -> Result<ExitCode, CliError> {
+pub fn print_stdout(text: &str) -> Result<ExitCode, CliError> {
     let mut out = std::io::stdout().lock();
     match writeln!(out, "{text}").and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -480,7 +480,7 @@ fn report_problems(path: &Path, problems: &[RowProblem]) {
 
 /// Writes through a temporary file beside `out` and renames it into place, so a failed run
 /// leaves no half-written output.
-fn write_atomically<T>(
+pub fn write_atomically<T>(
     out: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<T, CliError>,
 ) -> Result<T, CliError> {

@@ -4,6 +4,7 @@ use crate::air_cmd::{AirCommand, AirDataCommand};
 use crate::demo;
 use crate::error::CliError;
 use crate::password::read_new_password;
+use crate::water_cmd::{WaterCommand, WaterDataCommand};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rectify_core::org::Role;
 use rectify_store::journal::Verification;
@@ -43,6 +44,9 @@ enum Command {
     /// Air quality: AQI, daily values, HJ 663 evaluation (files; no database needed).
     #[command(subcommand)]
     Air(AirCommand),
+    /// Surface water: GB 3838 classes, the 2011 evaluation method (files; import needs the database).
+    #[command(subcommand)]
+    Water(WaterCommand),
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -81,6 +85,7 @@ enum DbCommand {
 enum StoreWork {
     Db(DbCommand),
     Air(AirDataCommand),
+    Water(WaterDataCommand),
 }
 
 #[derive(Debug, Args)]
@@ -133,6 +138,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let work = match cli.command {
         Command::Air(AirCommand::Data(cmd)) => StoreWork::Air(cmd),
         Command::Air(cmd) => return crate::air_cmd::run(cmd),
+        Command::Water(WaterCommand::Data(cmd)) => StoreWork::Water(cmd),
+        Command::Water(cmd) => return crate::water_cmd::run(cmd),
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
@@ -148,6 +155,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let result = match work {
         StoreWork::Db(command) => dispatch(&store, command).await,
         StoreWork::Air(command) => crate::air_cmd::run_data(&store, &cli_actor(), command).await,
+        StoreWork::Water(command) => {
+            crate::water_cmd::run_data(&store, &cli_actor(), command).await
+        }
     };
     // Closing the last connection lets SQLite fold its WAL back into the database file.
     store.close().await;

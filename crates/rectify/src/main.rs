@@ -5,6 +5,7 @@ mod cli;
 mod demo;
 mod error;
 mod password;
+mod water_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;

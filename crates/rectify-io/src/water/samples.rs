@@ -1,0 +1,340 @@
+//! Reading water samples (wide or long CSV) and the sections table.
+//!
+//! - wide: `section,water_body,time,ph,do,codmn,…` (GB 3838 codes; Table 2/3 items by code or
+//!   Chinese name; optional `withdrawal` in 10⁴ m³ for drinking sources);
+//! - long: `section,water_body,time,indicator,value`.
+//!
+//! `0.02L` or `<0.02` is below the detection limit 0.02; blank or `-` is missing. Water data
+//! feed decisions directly, so unlike hourly air exports any defect is an error: the whole file
+//! is checked and every problem is reported by line and column, and nothing is used.
+
+use crate::{ReadError, RowProblem};
+use rectify_exact::date::Date;
+use rectify_exact::exact::{Exact, parse_decimal};
+use rectify_water::indicator::{Class, Indicator, WaterBody, source_item};
+use rectify_water::period::Reading;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// One measured item of a sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    Basic(Indicator),
+    /// Table 2 or 3: (Chinese name, limit).
+    Specific(&'static str, Exact),
+}
+
+impl Item {
+    fn parse(text: &str) -> Option<Item> {
+        Indicator::parse(text)
+            .map(Item::Basic)
+            .or_else(|| source_item(text).map(|(name, limit)| Item::Specific(name, limit)))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    pub line: u64,
+    pub section: String,
+    pub water_body: Option<WaterBody>,
+    /// As written in the file.
+    pub time: String,
+    pub date: Date,
+    pub readings: Vec<(Item, Reading)>,
+    pub withdrawal: Option<Exact>,
+}
+
+/// Attributes of a monitoring section (断面/点位).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub code: String,
+    pub name: String,
+    pub water_body: WaterBody,
+    pub target: Option<Class>,
+    /// 国控 / 省控 / 市控
+    pub level: String,
+    pub county: String,
+    pub river: String,
+    pub drinking_source: bool,
+}
+
+fn problem(line: u64, column: &str, message: impl Into<String>) -> RowProblem {
+    RowProblem {
+        line: Some(line),
+        column: Some(column.to_string()),
+        message: message.into(),
+    }
+}
+
+/// `0.02L`, `<0.02`, a number, or missing.
+pub fn parse_reading(text: &str) -> Result<Option<Reading>, String> {
+    let t = text.trim();
+    let below = t.strip_suffix(['L', 'l']).or_else(|| t.strip_prefix('<'));
+    let (number, below_dl) = match below {
+        Some(n) => (n, true),
+        None => (t, false),
+    };
+    match parse_decimal(number) {
+        Ok(Some(v)) if below_dl => Ok(Some(Reading::BelowDetection(v))),
+        Ok(Some(v)) => Ok(Some(Reading::Value(v))),
+        Ok(None) => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `YYYY-MM` (the month's first day), `YYYY-MM-DD`, or a date with a time after it.
+fn parse_date(text: &str) -> Option<Date> {
+    let t = text.trim();
+    match t.len() {
+        7 => Date::parse(&format!("{t}-01")),
+        n if n >= 10 => Date::parse(t.get(..10)?),
+        _ => None,
+    }
+}
+
+fn format_error(path: &Path, message: String) -> ReadError {
+    ReadError::Format {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+fn open(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>), ReadError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| format_error(path, e.to_string()))?;
+    let names = reader
+        .headers()
+        .map_err(|e| format_error(path, e.to_string()))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+        .collect();
+    Ok((reader, names))
+}
+
+/// Rejects a file with problems, naming up to 20 of them.
+fn reject(path: &Path, problems: Vec<RowProblem>) -> Result<(), ReadError> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = problems.iter().take(20).map(|p| p.to_string()).collect();
+    let more = problems.len().saturating_sub(20);
+    let tail = if more > 0 {
+        format!("；另有 {more} 处")
+    } else {
+        String::new()
+    };
+    Err(format_error(
+        path,
+        format!(
+            "{} 处错误，未使用此文件：{}{tail}",
+            problems.len(),
+            shown.join("；")
+        ),
+    ))
+}
+
+enum Layout {
+    Wide(Vec<(usize, Item)>),
+    Long { indicator: usize, value: usize },
+}
+
+/// Reads every sample of a file; any defect rejects the file.
+pub fn read_samples(path: &Path) -> Result<Vec<Sample>, ReadError> {
+    let (mut reader, names) = open(path)?;
+    let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n));
+    let section = find("section").ok_or_else(|| format_error(path, "缺少 section 列".into()))?;
+    let time = find("time").ok_or_else(|| format_error(path, "缺少 time 列".into()))?;
+    let body = find("water_body");
+    let withdrawal = find("withdrawal");
+    let fixed = [
+        "section",
+        "time",
+        "water_body",
+        "withdrawal",
+        "name",
+        "county",
+        "level",
+    ];
+    let layout = match (find("indicator"), find("value")) {
+        (Some(indicator), Some(value)) => Layout::Long { indicator, value },
+        _ => {
+            let mut columns = Vec::new();
+            let mut unknown = Vec::new();
+            for (i, name) in names.iter().enumerate() {
+                if fixed.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+                    continue;
+                }
+                match Item::parse(name) {
+                    Some(item) => columns.push((i, item)),
+                    None => unknown.push(problem(
+                        1,
+                        name,
+                        format!("未知的指标代码“{name}”（第 {} 列）", i + 1),
+                    )),
+                }
+            }
+            reject(path, unknown)?;
+            Layout::Wide(columns)
+        }
+    };
+    let mut samples = Vec::new();
+    let mut problems = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        let line = n as u64 + 2;
+        let record = record.map_err(|e| format_error(path, format!("第 {line} 行：{e}")))?;
+        let cell = |i: usize| record.get(i).unwrap_or("").trim();
+        let Some(date) = parse_date(cell(time)) else {
+            problems.push(problem(
+                line,
+                &names[time],
+                format!("时间“{}”应为 YYYY-MM 或 YYYY-MM-DD", cell(time)),
+            ));
+            continue;
+        };
+        let water_body = match body.map(cell).filter(|b| !b.is_empty()) {
+            None => None,
+            Some(text) => match WaterBody::parse(text) {
+                Some(b) => Some(b),
+                None => {
+                    problems.push(problem(
+                        line,
+                        "water_body",
+                        format!("水体类型“{text}”应为 river 或 lake"),
+                    ));
+                    continue;
+                }
+            },
+        };
+        let mut readings = Vec::new();
+        let mut read = |item: Item, column: usize, text: &str| match parse_reading(text) {
+            Ok(Some(r)) => readings.push((item, r)),
+            Ok(None) => {}
+            Err(e) => problems.push(problem(line, &names[column], e)),
+        };
+        match &layout {
+            Layout::Wide(columns) => {
+                for &(i, item) in columns {
+                    read(item, i, cell(i));
+                }
+            }
+            Layout::Long { indicator, value } => match Item::parse(cell(*indicator)) {
+                Some(item) => read(item, *value, cell(*value)),
+                None => {
+                    let code = cell(*indicator).to_string();
+                    problems.push(problem(
+                        line,
+                        &names[*indicator],
+                        format!("未知的指标代码“{code}”"),
+                    ));
+                }
+            },
+        }
+        let withdrawal = match withdrawal.map(cell).map(parse_decimal) {
+            None | Some(Ok(None)) => None,
+            Some(Ok(Some(w))) => Some(w),
+            Some(Err(e)) => {
+                problems.push(problem(line, "withdrawal", e.to_string()));
+                None
+            }
+        };
+        samples.push(Sample {
+            line,
+            section: cell(section).to_string(),
+            water_body,
+            time: cell(time).to_string(),
+            date,
+            readings,
+            withdrawal,
+        });
+    }
+    reject(path, problems)?;
+    Ok(merge_long_rows(samples))
+}
+
+/// Long files give one row per indicator: rows of one section and time form one sample.
+fn merge_long_rows(rows: Vec<Sample>) -> Vec<Sample> {
+    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    let mut samples: Vec<Sample> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let key = (row.section.clone(), row.time.clone());
+        match index.get(&key) {
+            Some(&i) => {
+                let sample = &mut samples[i];
+                sample.readings.extend(row.readings);
+                sample.water_body = sample.water_body.or(row.water_body);
+                sample.withdrawal = sample.withdrawal.or(row.withdrawal);
+            }
+            None => {
+                index.insert(key, samples.len());
+                samples.push(row);
+            }
+        }
+    }
+    samples
+}
+
+/// `section,name,water_body,target_class,level,county,river,drinking_source`; only `section`
+/// and `water_body` are required.
+pub fn read_sections(path: &Path) -> Result<Vec<Section>, ReadError> {
+    let (mut reader, names) = open(path)?;
+    let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n));
+    let code = find("section").ok_or_else(|| format_error(path, "缺少 section 列".into()))?;
+    let body = find("water_body").ok_or_else(|| format_error(path, "缺少 water_body 列".into()))?;
+    let (name, target, level, county, river, drinking) = (
+        find("name"),
+        find("target_class"),
+        find("level"),
+        find("county"),
+        find("river"),
+        find("drinking_source"),
+    );
+    let mut sections = Vec::new();
+    let mut problems = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        let line = n as u64 + 2;
+        let record = record.map_err(|e| format_error(path, format!("第 {line} 行：{e}")))?;
+        let cell = |i: Option<usize>| {
+            i.and_then(|i| record.get(i))
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        let section = cell(Some(code));
+        let Some(water_body) = WaterBody::parse(&cell(Some(body))) else {
+            let text = cell(Some(body));
+            problems.push(problem(
+                line,
+                "water_body",
+                format!("断面 {section} 的水体类型“{text}”应为 river 或 lake"),
+            ));
+            continue;
+        };
+        let target_text = cell(target);
+        let target = match target_text.as_str() {
+            "" => None,
+            t => match Class::parse(t) {
+                Some(c) => Some(c),
+                None => {
+                    problems.push(problem(line, "target_class", format!("目标类别“{t}”无效")));
+                    continue;
+                }
+            },
+        };
+        sections.push(Section {
+            name: Some(cell(name))
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| section.clone()),
+            code: section,
+            water_body,
+            target,
+            level: cell(level),
+            county: cell(county),
+            river: cell(river),
+            drinking_source: matches!(cell(drinking).as_str(), "1" | "是" | "true"),
+        });
+    }
+    reject(path, problems)?;
+    Ok(sections)
+}

@@ -1,0 +1,226 @@
+//! Surface-water sections, samples and targets.
+
+use crate::journal::{Change, append};
+use crate::{Store, StoreError};
+use rectify_exact::date::Date;
+use rectify_exact::exact::{Exact, parse_decimal};
+use rectify_water::group::WaterTargets;
+use serde_json::{Value, json};
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::HashMap;
+
+/// A section's attributes as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaterSectionRow<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    /// `river` or `lake`.
+    pub water_body: &'a str,
+    pub target_class: Option<&'a str>,
+    pub level: &'a str,
+    pub county: &'a str,
+    pub river: &'a str,
+    pub drinking_source: bool,
+}
+
+/// A sample as stored; `readings` is the encoded text (see the migration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaterSampleRow<'a> {
+    pub section: &'a str,
+    pub time: &'a str,
+    pub date: Date,
+    pub readings: &'a str,
+    pub withdrawal: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSection {
+    pub code: String,
+    pub name: String,
+    pub water_body: String,
+    pub target_class: Option<String>,
+    pub level: String,
+    pub county: String,
+    pub river: String,
+    pub drinking_source: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSample {
+    pub section: String,
+    pub time: String,
+    pub date: Date,
+    pub readings: String,
+    pub withdrawal: Option<String>,
+}
+
+fn targets_key(year: i32) -> String {
+    format!("water.targets.{year}")
+}
+
+impl Store {
+    /// Upserts the sections and samples of one file in one transaction, journaled once.
+    pub async fn import_water(
+        &self,
+        actor: &str,
+        source: &Value,
+        sections: &[WaterSectionRow<'_>],
+        samples: &[WaterSampleRow<'_>],
+    ) -> Result<(usize, usize), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut ids: HashMap<&str, i64> = HashMap::new();
+        for s in sections {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO water_sections (code, name, water_body, target_class, level, county, river, drinking_source)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, water_body = excluded.water_body,
+                 target_class = excluded.target_class, level = excluded.level, county = excluded.county,
+                 river = excluded.river, drinking_source = excluded.drinking_source
+                 RETURNING id",
+            )
+            .bind(s.code)
+            .bind(s.name)
+            .bind(s.water_body)
+            .bind(s.target_class)
+            .bind(s.level)
+            .bind(s.county)
+            .bind(s.river)
+            .bind(i64::from(s.drinking_source))
+            .fetch_one(&mut *tx)
+            .await?;
+            ids.insert(s.code, id);
+        }
+        for sample in samples {
+            let id = match ids.get(sample.section) {
+                Some(id) => *id,
+                None => sqlx::query_scalar("SELECT id FROM water_sections WHERE code = $1")
+                    .bind(sample.section)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound {
+                        what: "断面",
+                        key: sample.section.to_string(),
+                    })?,
+            };
+            sqlx::query(
+                "INSERT INTO water_samples (section_id, time, date, readings, withdrawal) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (section_id, time) DO UPDATE SET date = excluded.date, readings = excluded.readings,
+                 withdrawal = excluded.withdrawal",
+            )
+            .bind(id)
+            .bind(sample.time)
+            .bind(sample.date.to_string())
+            .bind(sample.readings)
+            .bind(sample.withdrawal)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let after = json!({"source": source, "sections": sections.len(), "samples": samples.len()});
+        let change = Change {
+            actor,
+            action: "import",
+            entity: "water_data",
+            entity_id: source["sha256"].as_str().unwrap_or("").to_string(),
+            before: None,
+            after: Some(after),
+        };
+        append(&mut tx, self.backend(), change).await?;
+        tx.commit().await?;
+        Ok((sections.len(), samples.len()))
+    }
+
+    pub async fn water_sections(&self) -> Result<Vec<StoredSection>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT code, name, water_body, target_class, level, county, river, drinking_source
+             FROM water_sections ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredSection {
+                    code: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    water_body: r.try_get(2)?,
+                    target_class: r.try_get(3)?,
+                    level: r.try_get(4)?,
+                    county: r.try_get(5)?,
+                    river: r.try_get(6)?,
+                    drinking_source: r.try_get::<i64, _>(7)? != 0,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn water_samples(
+        &self,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<StoredSample>, StoreError> {
+        let sql = "SELECT s.code, w.time, w.date, w.readings, w.withdrawal
+             FROM water_samples w JOIN water_sections s ON s.id = w.section_id
+             WHERE w.date >= $1 AND w.date <= $2 ORDER BY s.id, w.date";
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let date: String = r.try_get(2)?;
+                Ok(StoredSample {
+                    section: r.try_get(0)?,
+                    time: r.try_get(1)?,
+                    date: Date::parse(&date).ok_or_else(|| {
+                        StoreError::Invalid(format!("water_samples 中的日期无效：{date}"))
+                    })?,
+                    readings: r.try_get(3)?,
+                    withdrawal: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The first and last sample date.
+    pub async fn water_date_range(&self) -> Result<Option<(Date, Date)>, StoreError> {
+        let row = sqlx::query("SELECT MIN(date), MAX(date) FROM water_samples")
+            .fetch_one(self.pool())
+            .await?;
+        let parse = |i: usize| -> Result<Option<Date>, StoreError> {
+            let text: Option<String> = row.try_get(i)?;
+            Ok(text.as_deref().and_then(Date::parse))
+        };
+        Ok(parse(0)?.zip(parse(1)?))
+    }
+
+    pub async fn water_targets(&self, year: i32) -> Result<WaterTargets, StoreError> {
+        let Some(v) = self.setting(&targets_key(year)).await? else {
+            return Ok(WaterTargets::default());
+        };
+        let field = |name: &str| -> Result<Option<Exact>, StoreError> {
+            match v.get(name).and_then(Value::as_str) {
+                None => Ok(None),
+                Some(t) => parse_decimal(t)
+                    .map_err(|e| StoreError::Invalid(format!("{}：{e}", targets_key(year)))),
+            }
+        };
+        Ok(WaterTargets {
+            i_to_iii_min: field("i_to_iii_min")?,
+            worse_than_v_max: field("worse_than_v_max")?,
+        })
+    }
+
+    pub async fn set_water_targets(
+        &self,
+        actor: &str,
+        year: i32,
+        targets: &WaterTargets,
+    ) -> Result<(), StoreError> {
+        let text = |v: Option<Exact>| v.map(|v| v.to_fixed(1));
+        let value = json!({
+            "i_to_iii_min": text(targets.i_to_iii_min),
+            "worse_than_v_max": text(targets.worse_than_v_max),
+        });
+        self.set_setting(actor, &targets_key(year), &value).await
+    }
+}

@@ -344,6 +344,89 @@ async fn air_data_round_trips_and_reimport_replaces_hours(db: TestDb) {
     assert_eq!(kinds, ["setting", "air_data", "air_data"]);
 }
 
+async fn water_data_round_trips_and_reimport_replaces_samples(db: TestDb) {
+    use rectify_exact::date::Date;
+    use rectify_store::water::{WaterSampleRow, WaterSectionRow};
+    let section = WaterSectionRow {
+        code: "QS01",
+        name: "清水河北岭桥",
+        water_body: "river",
+        target_class: Some("III"),
+        level: "国控",
+        county: "北岭县",
+        river: "清水河",
+        drinking_source: false,
+    };
+    let date = Date::parse("2025-03-01").unwrap();
+    let sample = |readings| WaterSampleRow {
+        section: "QS01",
+        time: "2025-03",
+        date,
+        readings,
+        withdrawal: None,
+    };
+    let source = serde_json::json!({"sha256": "cd"});
+    db.store
+        .import_water(
+            "test",
+            &source,
+            std::slice::from_ref(&section),
+            &[sample("nh3n=1/2")],
+        )
+        .await
+        .unwrap();
+    db.store
+        .import_water("test", &source, &[], &[sample("nh3n=3/5;hg=<1/25000")])
+        .await
+        .unwrap();
+    let samples = db.store.water_samples(date, date).await.unwrap();
+    assert_eq!(samples.len(), 1);
+    assert_eq!(samples[0].readings, "nh3n=3/5;hg=<1/25000");
+    let sections = db.store.water_sections().await.unwrap();
+    assert_eq!(
+        (
+            sections[0].name.as_str(),
+            sections[0].target_class.as_deref()
+        ),
+        ("清水河北岭桥", Some("III"))
+    );
+    assert_eq!(
+        db.store.water_date_range().await.unwrap(),
+        Some((date, date))
+    );
+    let orphan = db
+        .store
+        .import_water(
+            "test",
+            &source,
+            &[],
+            &[WaterSampleRow {
+                section: "XX",
+                ..sample("")
+            }],
+        )
+        .await;
+    assert!(matches!(orphan, Err(StoreError::NotFound { .. })));
+    assert_eq!(
+        db.store.water_samples(date, date).await.unwrap().len(),
+        1,
+        "the failed import left nothing"
+    );
+    let targets = rectify_water::group::WaterTargets {
+        i_to_iii_min: rectify_exact::exact::parse_decimal("80").unwrap(),
+        worse_than_v_max: rectify_exact::exact::parse_decimal("0").unwrap(),
+    };
+    db.store
+        .set_water_targets("test", 2025, &targets)
+        .await
+        .unwrap();
+    assert_eq!(db.store.water_targets(2025).await.unwrap(), targets);
+    assert!(matches!(
+        db.store.verify_journal().await.unwrap(),
+        Verification::Intact { .. }
+    ));
+}
+
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -370,6 +453,7 @@ on_both_backends!(
     concurrent_writers_keep_one_chain,
     login_needs_the_right_password_and_an_enabled_account,
     air_data_round_trips_and_reimport_replaces_hours,
+    water_data_round_trips_and_reimport_replaces_samples,
 );
 
 #[tokio::test]

@@ -107,10 +107,6 @@ pub struct AirPage {
     legend: Vec<(&'static str, &'static str)>,
 }
 
-#[derive(Template)]
-#[template(path = "air_empty.html")]
-struct AirEmpty;
-
 pub async fn air_page(State(state): State<AppState>, Query(query): Query<AirQuery>) -> Response {
     match build(&state, query).await {
         Ok(html) => Html(html).into_response(),
@@ -126,7 +122,12 @@ async fn build(
     query: AirQuery,
 ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
     let Some((first, last)) = state.store.air_date_range().await? else {
-        return Ok(AirEmpty.render()?);
+        let empty = crate::EmptyPage {
+            title: "空气质量",
+            what: "空气质量",
+            command: "rectify air import 小时数据.csv",
+        };
+        return Ok(empty.render()?);
     };
     let year = query
         .year
@@ -274,7 +275,7 @@ fn hourly_data(stored: Vec<StoredStationDay>) -> HourlyData {
     data
 }
 
-pub fn chinese_date(d: Date) -> String {
+pub(crate) fn chinese_date(d: Date) -> String {
     format!("{}年{}月{}日", d.year, d.month, d.day)
 }
 

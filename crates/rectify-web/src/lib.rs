@@ -21,6 +21,16 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 mod air;
+mod water;
+
+/// Shown when a page has no data yet, with the command that brings it.
+#[derive(askama::Template)]
+#[template(path = "empty.html")]
+struct EmptyPage {
+    title: &'static str,
+    what: &'static str,
+    command: &'static str,
+}
 
 #[derive(Clone)]
 struct AppState {
@@ -77,6 +87,7 @@ pub fn router(store: Store) -> Router {
         .route("/api/v1/version", get(version))
         .route("/", get(home))
         .route("/air", get(air::air_page))
+        .route("/water", get(water::water_page))
         .route("/static/app.css", get(stylesheet))
         .with_state(AppState { store })
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -3,15 +3,19 @@
 
 use rand::Rng;
 use rectify_air::date::Date;
-use rectify_air::exact::parse_exact;
+use rectify_air::exact::{parse_decimal, parse_exact};
 use rectify_air::targets::YearTargets;
 use rectify_core::org::{OrgKind, Role};
 use rectify_io::air::hourly::{ReadOptions, read_hourly_bytes};
 use rectify_io::air::synthetic::{Spec, write_csv};
+use rectify_io::water::samples::{read_samples_from, read_sections_from};
+use rectify_io::water::stored::{EncodedSamples, section_row};
+use rectify_io::water::synthetic::{demo_sections, write_samples_csv, write_sections_csv};
 use rectify_store::air::AirStationDay;
 use rectify_store::org::NewOrgUnit;
 use rectify_store::users::NewUser;
 use rectify_store::{Store, StoreError};
+use rectify_water::group::WaterTargets;
 use std::path::Path;
 
 const CITY: &str = "河安市";
@@ -265,6 +269,39 @@ async fn load_air(store: &Store, actor: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The plan's water targets: (year, Ⅰ–Ⅲ share at least, 劣Ⅴ share at most), percent.
+const WATER_TARGETS: [(i32, &str, &str); 2] = [(2025, "66.7", "16.7"), (2026, "75.0", "8.3")];
+
+/// Two years of monthly samples for the 12 sections of 河安市, imported as `rectify water import`
+/// does.
+async fn load_water(store: &Store, actor: &str) -> Result<(), StoreError> {
+    let network = demo_sections();
+    let generated = |e: std::io::Error| StoreError::Invalid(format!("演示水质数据生成失败：{e}"));
+    let (mut sections_csv, mut samples_csv) = (Vec::new(), Vec::new());
+    write_sections_csv(&network, &mut sections_csv).map_err(generated)?;
+    write_samples_csv(&network, AIR_FROM, AIR_TO, 2011, &mut samples_csv).map_err(generated)?;
+    let invalid = |e: rectify_io::ReadError| StoreError::Invalid(e.to_string());
+    let sections = read_sections_from(Path::new("demo-sections.csv"), sections_csv.as_slice())
+        .map_err(invalid)?;
+    let samples =
+        read_samples_from(Path::new("demo-water.csv"), samples_csv.as_slice()).map_err(invalid)?;
+    let section_rows: Vec<_> = sections.iter().map(section_row).collect();
+    let encoded = EncodedSamples::new(&samples);
+    let source =
+        serde_json::json!({"file": "demo-water.csv", "generated": true, "samples": samples.len()});
+    store
+        .import_water(actor, &source, &section_rows, &encoded.rows(&samples))
+        .await?;
+    for (year, good, bad) in WATER_TARGETS {
+        let targets = WaterTargets {
+            i_to_iii_min: parse_decimal(good).ok().flatten(),
+            worse_than_v_max: parse_decimal(bad).ok().flatten(),
+        };
+        store.set_water_targets(actor, year, &targets).await?;
+    }
+    Ok(())
+}
+
 /// Loads the demo data, or returns `None` when the database already holds it.
 pub async fn load(store: &Store, actor: &str) -> Result<Option<Vec<DemoAccount>>, StoreError> {
     if store.find_org_unit(CITY).await?.is_some() {
@@ -302,6 +339,7 @@ pub async fn load(store: &Store, actor: &str) -> Result<Option<Vec<DemoAccount>>
         });
     }
     load_air(store, actor).await?;
+    load_water(store, actor).await?;
     Ok(Some(accounts))
 }
 

@@ -86,6 +86,19 @@ fn the_air_page_renders_in_chromium() {
         "verdict and target badges"
     );
 
+    let water = format!("http://{}/water", server.1);
+    let dom = headless(browser, &dir.path().join("p3"), &["--dump-dom", &water]);
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert_eq!(
+        dom.matches("class=\"class-badge\"").count(),
+        12,
+        "one class badge per section"
+    );
+    assert!(
+        dom.matches("class=\"dot\"").count() >= 12 * 10,
+        "monthly history cells"
+    );
+
     let shot = dir.path().join("air.png");
     let arg = format!("--screenshot={}", shot.display());
     headless(browser, &dir.path().join("p2"), &[&arg, &url]);

@@ -148,6 +148,19 @@ fn demo_serve_answers_healthz_and_version_then_shuts_down_gracefully() {
     ] {
         assert!(page.contains(expected), "/air lacks {expected}");
     }
+    let (status, _, water) = server.get("/water");
+    assert_eq!(status, 200);
+    for expected in [
+        "断面水质（12 个）",
+        "达到或优于Ⅲ类比例",
+        "饮用水水源达标率",
+        "断面比例法",
+    ] {
+        assert!(water.contains(expected), "/water lacks {expected}");
+    }
+    let (status, _, filtered) = server.get("/water?county=%E5%8C%97%E5%B2%AD%E5%8E%BF");
+    assert_eq!(status, 200);
+    assert!(filtered.contains("断面水质（2 个）"), "county filter");
     let (status, head, css) = server.get("/static/app.css");
     assert_eq!(status, 200);
     assert!(head.contains("text/css") && css.contains(".calendar"));
@@ -207,6 +220,8 @@ fn the_air_page_explains_itself_without_data() {
     let (status, _, page) = server.get("/air");
     assert_eq!(status, 200);
     assert!(page.contains("还没有空气质量数据"), "{page}");
+    let (_, _, page) = server.get("/water");
+    assert!(page.contains("还没有水质监测数据"), "{page}");
     assert_eq!(server.terminate(), Some(0));
 }
 

@@ -99,11 +99,11 @@ fn format_error(path: &Path, message: String) -> ReadError {
     }
 }
 
-fn open(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>), ReadError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| format_error(path, e.to_string()))?;
+fn open<R: std::io::Read>(
+    path: &Path,
+    input: R,
+) -> Result<(csv::Reader<R>, Vec<String>), ReadError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let names = reader
         .headers()
         .map_err(|e| format_error(path, e.to_string()))?
@@ -140,9 +140,21 @@ enum Layout {
     Long { indicator: usize, value: usize },
 }
 
+fn file(path: &Path) -> Result<std::fs::File, ReadError> {
+    std::fs::File::open(path).map_err(|source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Reads every sample of a file; any defect rejects the file.
 pub fn read_samples(path: &Path) -> Result<Vec<Sample>, ReadError> {
-    let (mut reader, names) = open(path)?;
+    read_samples_from(path, file(path)?)
+}
+
+/// [`read_samples`] from any reader; `path` names it in messages.
+pub fn read_samples_from(path: &Path, input: impl std::io::Read) -> Result<Vec<Sample>, ReadError> {
+    let (mut reader, names) = open(path, input)?;
     let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n));
     let section = find("section").ok_or_else(|| format_error(path, "缺少 section 列".into()))?;
     let time = find("time").ok_or_else(|| format_error(path, "缺少 time 列".into()))?;
@@ -278,7 +290,15 @@ fn merge_long_rows(rows: Vec<Sample>) -> Vec<Sample> {
 /// `section,name,water_body,target_class,level,county,river,drinking_source`; only `section`
 /// and `water_body` are required.
 pub fn read_sections(path: &Path) -> Result<Vec<Section>, ReadError> {
-    let (mut reader, names) = open(path)?;
+    read_sections_from(path, file(path)?)
+}
+
+/// [`read_sections`] from any reader; `path` names it in messages.
+pub fn read_sections_from(
+    path: &Path,
+    input: impl std::io::Read,
+) -> Result<Vec<Section>, ReadError> {
+    let (mut reader, names) = open(path, input)?;
     let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n));
     let code = find("section").ok_or_else(|| format_error(path, "缺少 section 列".into()))?;
     let body = find("water_body").ok_or_else(|| format_error(path, "缺少 water_body 列".into()))?;

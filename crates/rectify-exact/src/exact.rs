@@ -365,28 +365,37 @@ pub fn parse_decimal(text: &str) -> Result<Option<Exact>, NumberError> {
         Some(b'+') => (false, &mantissa[1..]),
         Some(_) => (false, mantissa),
     };
-    let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if int_part.len() + frac_part.len() == 0 || !all_digits(int_part) || !all_digits(frac_part) {
+    let mut unscaled: i128 = 0;
+    let mut significant = 0_usize;
+    let mut decimals: Option<i32> = None;
+    for b in digits.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                unscaled = unscaled * 10 + i128::from(b - b'0');
+                significant += 1;
+                decimals = decimals.map(|d| d + 1);
+            }
+            b'.' if decimals.is_none() => decimals = Some(0),
+            _ => return missing_marker(t.as_bytes()).map(|v| v.map(Exact::from_micro)),
+        }
+        if significant > 18 {
+            return Err(NumberError::TooLarge(t.to_string()));
+        }
+    }
+    if significant == 0 {
         return missing_marker(t.as_bytes()).map(|v| v.map(Exact::from_micro));
     }
-    if int_part.len() + frac_part.len() > 18 || exponent.unsigned_abs() > 18 {
+    if exponent.unsigned_abs() > 18 {
         return Err(NumberError::TooLarge(t.to_string()));
     }
-    let unscaled: i128 = format!("{int_part}{frac_part}")
-        .parse()
-        .map_err(|_| NumberError::NotANumber(t.to_string()))?;
-    let scale = exponent - frac_part.len() as i32;
+    let scale = exponent - decimals.unwrap_or(0);
+    // Unreduced: a value read at one scale keeps the denominator 10^k (cheap to compare and sum).
     let value = if scale >= 0 {
-        Exact::ratio(unscaled * 10_i128.pow(scale as u32), 1)
+        Exact::ratio_unreduced(unscaled * 10_i128.pow(scale as u32), 1)
     } else {
-        Exact::ratio(unscaled, 10_i128.pow(scale.unsigned_abs()))
+        Exact::ratio_unreduced(unscaled, 10_i128.pow(scale.unsigned_abs()))
     };
-    Ok(if negative && value > Exact::ZERO {
-        None
-    } else {
-        Some(value)
-    })
+    Ok(if negative && value > Exact::ZERO { None } else { Some(value) })
 }
 
 /// [`parse_micro`] as an exact value.

@@ -2,6 +2,7 @@
 
 use rectify_exact::exact::Exact;
 use std::fmt;
+use std::sync::LazyLock;
 
 /// Water-quality class; `WorseThanV` is 劣Ⅴ. Ordered so that worse is greater.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -411,6 +412,18 @@ fn exact(text: &str) -> Exact {
         .unwrap_or(Exact::ZERO)
 }
 
+/// Table 1 limits parsed once: per indicator, rivers then lakes, classes Ⅰ…Ⅴ.
+static LIMITS: LazyLock<Vec<[[Exact; 5]; 2]>> = LazyLock::new(|| {
+    TABLE1
+        .iter()
+        .map(|row| {
+            let river = row.4.map(exact);
+            let lake = if row.0 == Indicator::Tp { LAKE_TP.map(exact) } else { river };
+            [river, lake]
+        })
+        .collect()
+});
+
 impl Indicator {
     fn row(self) -> &'static Row {
         &TABLE1[self as usize]
@@ -466,11 +479,8 @@ impl Indicator {
     /// The limit of `class` (Ⅰ…Ⅴ) for this water body.
     pub fn limit(self, class: Class, body: WaterBody) -> Option<Exact> {
         let index = (class as usize).checked_sub(1).filter(|i| *i < 5)?;
-        let text = match (self, body) {
-            (Indicator::Tp, WaterBody::Lake) => LAKE_TP[index],
-            _ => self.row().4[index],
-        };
-        Some(exact(text))
+        let table = &LIMITS[self as usize];
+        Some(table[usize::from(body == WaterBody::Lake)][index])
     }
 
     /// GB 3838 class of a value: the first (best) class whose limit it meets, else 劣Ⅴ. `None`

@@ -395,7 +395,11 @@ pub fn parse_decimal(text: &str) -> Result<Option<Exact>, NumberError> {
     } else {
         Exact::ratio_unreduced(unscaled, 10_i128.pow(scale.unsigned_abs()))
     };
-    Ok(if negative && value > Exact::ZERO { None } else { Some(value) })
+    Ok(if negative && value > Exact::ZERO {
+        None
+    } else {
+        Some(value)
+    })
 }
 
 /// [`parse_micro`] as an exact value.

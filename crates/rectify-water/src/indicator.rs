@@ -418,7 +418,11 @@ static LIMITS: LazyLock<Vec<[[Exact; 5]; 2]>> = LazyLock::new(|| {
         .iter()
         .map(|row| {
             let river = row.4.map(exact);
-            let lake = if row.0 == Indicator::Tp { LAKE_TP.map(exact) } else { river };
+            let lake = if row.0 == Indicator::Tp {
+                LAKE_TP.map(exact)
+            } else {
+                river
+            };
             [river, lake]
         })
         .collect()
@@ -608,13 +612,32 @@ pub const SOURCE_ITEMS: [(&str, &str, &str); 85] = [
     ("", "铊", "0.0001"),
 ];
 
-/// A Table 2 or Table 3 item by code or Chinese name: (Chinese name, limit).
-pub fn source_item(text: &str) -> Option<(&'static str, Exact)> {
-    let t = text.trim();
-    SOURCE_ITEMS
-        .iter()
-        .find(|(code, name, _)| (!code.is_empty() && code.eq_ignore_ascii_case(t)) || *name == t)
-        .map(|(_, name, limit)| (*name, exact(limit)))
+static SOURCE_LIMITS: LazyLock<Vec<Exact>> =
+    LazyLock::new(|| SOURCE_ITEMS.iter().map(|(_, _, l)| exact(l)).collect());
+
+/// A Table 2 or Table 3 item (an index into [`SOURCE_ITEMS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SourceItem(u8);
+
+impl SourceItem {
+    /// By code or Chinese name.
+    pub fn parse(text: &str) -> Option<SourceItem> {
+        let t = text.trim();
+        SOURCE_ITEMS
+            .iter()
+            .position(|(code, name, _)| {
+                (!code.is_empty() && code.eq_ignore_ascii_case(t)) || *name == t
+            })
+            .map(|i| SourceItem(i as u8))
+    }
+
+    pub fn name(self) -> &'static str {
+        SOURCE_ITEMS[usize::from(self.0)].1
+    }
+
+    pub fn limit(self) -> Exact {
+        SOURCE_LIMITS[usize::from(self.0)]
+    }
 }
 
 #[cfg(test)]
@@ -627,11 +650,9 @@ mod tests {
             assert_eq!(row.0 as usize, i, "{}", row.1);
         }
         assert_eq!(SOURCE_ITEMS.len() - 5, 80);
-        assert_eq!(
-            source_item("苯并(a)芘").unwrap().1,
-            Exact::ratio(28, 10_000_000)
-        );
-        assert_eq!(source_item("MN").unwrap().0, "锰");
+        let bap = SourceItem::parse("苯并(a)芘").unwrap();
+        assert_eq!(bap.limit(), Exact::ratio(28, 10_000_000));
+        assert_eq!(SourceItem::parse("MN").unwrap().name(), "锰");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use rectify_exact::exact::{Exact, parse_decimal};
 use rectify_water::drinking::{SourceSample, judge_source, percent, source_rates};
 use rectify_water::group::{Proportions, RiverVerdict, river_verdict};
-use rectify_water::indicator::{Class, Indicator, WaterBody, source_item};
+use rectify_water::indicator::{Class, Indicator, SourceItem, WaterBody};
 use rectify_water::period::{PeriodOptions, PhMean, Reading, period_value, round_2020};
 use rectify_water::section::{SectionOptions, evaluate_section, format_multiple};
 use rectify_water::tli::{Trophic, TrophicInputs, partial_indices, tli};
@@ -265,8 +265,8 @@ fn check_source(row: &Row) {
                     basic = values(list);
                 } else if !list.starts_with("all ") {
                     for (k, v) in pairs(list) {
-                        let (name, limit) = source_item(&k).unwrap();
-                        specific.push((name, limit, ex(&v)));
+                        let item = SourceItem::parse(&k).unwrap();
+                        specific.push((item.name(), item.limit(), ex(&v)));
                     }
                 }
             }

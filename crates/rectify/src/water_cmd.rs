@@ -4,8 +4,8 @@ use crate::error::CliError;
 use clap::{Args, Subcommand, ValueEnum};
 use rectify_exact::date::Date;
 use rectify_io::RowProblem;
-use rectify_io::water::evaluate::{WaterOptions, classify, evaluate};
-use rectify_io::water::samples::{Section, read_samples, read_sections};
+use rectify_io::water::evaluate::{ClassWriter, WaterOptions, evaluate};
+use rectify_io::water::samples::{Section, read_samples, read_sections, scan_samples};
 use rectify_io::water::stored::{EncodedSamples, section_row};
 use rectify_store::Store;
 use rectify_water::period::{PeriodOptions, PhMean};
@@ -128,14 +128,35 @@ fn problems_error(path: &Path, problems: &[RowProblem]) -> CliError {
 pub fn run(cmd: WaterCommand) -> Result<ExitCode, CliError> {
     match cmd {
         WaterCommand::Classify(args) => {
-            let samples =
-                read_samples(&args.input).map_err(|e| CliError::failure(e.to_string()))?;
             let sections = sections_or_none(args.sections.as_deref())?;
+            let input = std::fs::File::open(&args.input).map_err(|e| {
+                CliError::environment(format!("无法读取 {}：{e}", args.input.display()))
+            })?;
             let options = args.method.options();
             let rows = crate::air_cmd::write_atomically(&args.out, |w| {
-                classify(&samples, &sections, options, w)
-                    .map_err(|e| CliError::failure(format!("写入失败：{e}")))?
-                    .map_err(|problems| problems_error(&args.input, &problems))
+                let io = |e: std::io::Error| CliError::failure(format!("写入失败：{e}"));
+                let mut writer = ClassWriter::new(w, &sections, options).map_err(io)?;
+                let mut failed: Option<std::io::Error> = None;
+                let scanned = scan_samples(
+                    &args.input,
+                    std::io::BufReader::new(input),
+                    &mut |sample, long| {
+                        if failed.is_none()
+                            && let Err(e) = writer.push(sample, long)
+                        {
+                            failed = Some(e);
+                        }
+                    },
+                );
+                scanned.map_err(|e| CliError::failure(e.to_string()))?;
+                if let Some(e) = failed {
+                    return Err(io(e));
+                }
+                let (rows, problems) = writer.finish().map_err(io)?;
+                match problems.is_empty() {
+                    true => Ok(rows),
+                    false => Err(problems_error(&args.input, &problems)),
+                }
             })?;
             eprintln!("已评价 {rows} 个样品 → {}", args.out.display());
             Ok(ExitCode::SUCCESS)

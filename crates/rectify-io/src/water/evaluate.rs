@@ -80,57 +80,80 @@ fn per_indicator_cell(result: &SectionResult) -> String {
         .join(";")
 }
 
-/// One output row per input row: `section,time,class,status,main_pollutants,per_indicator`.
-pub fn classify(
-    samples: &[Sample],
-    sections: &[Section],
+/// Writes `section,time,class,status,main_pollutants,per_indicator`, one row per sample, as the
+/// samples arrive; samples of a long file are held until the end and merged first.
+pub struct ClassWriter<'a, W: Write> {
+    out: csv::Writer<W>,
+    sections: HashMap<&'a str, &'a Section>,
     options: WaterOptions,
-    out: &mut dyn Write,
-) -> Result<Result<u64, Vec<RowProblem>>, std::io::Error> {
-    let by_code = section_map(sections);
-    let mut problems = Vec::new();
-    let mut rows = Vec::with_capacity(samples.len());
-    for sample in samples {
-        match body_of(sample, &by_code) {
-            Ok(body) => {
-                let result = evaluate_section(
-                    &basic_values(&sample.readings),
-                    body,
-                    Class::III,
-                    options.section,
-                );
-                rows.push([
-                    sample.section.clone(),
-                    sample.time.clone(),
-                    result.class.map(|c| c.to_string()).unwrap_or_default(),
-                    result
-                        .status()
-                        .map(|s| s.zh().to_string())
-                        .unwrap_or_default(),
-                    pollutants_cell(&result),
-                    per_indicator_cell(&result),
-                ]);
-            }
-            Err(p) => problems.push(p),
+    held: Vec<Sample>,
+    pub rows: u64,
+    pub problems: Vec<RowProblem>,
+}
+
+impl<'a, W: Write> ClassWriter<'a, W> {
+    pub fn new(out: W, sections: &'a [Section], options: WaterOptions) -> std::io::Result<Self> {
+        let mut out = csv::Writer::from_writer(out);
+        out.write_record([
+            "section",
+            "time",
+            "class",
+            "status",
+            "main_pollutants",
+            "per_indicator",
+        ])?;
+        Ok(ClassWriter {
+            out,
+            sections: section_map(sections),
+            options,
+            held: Vec::new(),
+            rows: 0,
+            problems: Vec::new(),
+        })
+    }
+
+    pub fn push(&mut self, sample: Sample, long: bool) -> std::io::Result<()> {
+        if long {
+            self.held.push(sample);
+            return Ok(());
         }
+        self.write(&sample)
     }
-    if !problems.is_empty() {
-        return Ok(Err(problems));
+
+    fn write(&mut self, sample: &Sample) -> std::io::Result<()> {
+        let body = match body_of(sample, &self.sections) {
+            Ok(body) => body,
+            Err(p) => {
+                self.problems.push(p);
+                return Ok(());
+            }
+        };
+        let result = evaluate_section(
+            &basic_values(&sample.readings),
+            body,
+            Class::III,
+            self.options.section,
+        );
+        self.out.write_record([
+            sample.section.as_str(),
+            sample.time.as_str(),
+            result.class.map_or("", Class::code),
+            result.status().map_or("", |s| s.zh()),
+            &pollutants_cell(&result),
+            &per_indicator_cell(&result),
+        ])?;
+        self.rows += 1;
+        Ok(())
     }
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "section",
-        "time",
-        "class",
-        "status",
-        "main_pollutants",
-        "per_indicator",
-    ])?;
-    for row in &rows {
-        w.write_record(row)?;
+
+    /// Writes the held samples and flushes.
+    pub fn finish(mut self) -> std::io::Result<(u64, Vec<RowProblem>)> {
+        for sample in super::samples::merge_long_rows(std::mem::take(&mut self.held)) {
+            self.write(&sample)?;
+        }
+        self.out.flush()?;
+        Ok((self.rows, self.problems))
     }
-    w.flush()?;
-    Ok(Ok(rows.len() as u64))
 }
 
 /// A section's samples in the period, evaluated on the period means.
@@ -387,7 +410,9 @@ fn drinking_json(periods: &[SectionPeriod<'_>]) -> Value {
                 .readings
                 .iter()
                 .filter_map(|(item, r)| match item {
-                    Item::Specific(name, limit) => Some((*name, *limit, r.statistical_value())),
+                    Item::Specific(item) => {
+                        Some((item.name(), item.limit(), r.statistical_value()))
+                    }
                     Item::Basic(_) => None,
                 })
                 .collect();

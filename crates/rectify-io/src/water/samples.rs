@@ -11,7 +11,7 @@
 use crate::{ReadError, RowProblem};
 use rectify_exact::date::Date;
 use rectify_exact::exact::{Exact, parse_decimal};
-use rectify_water::indicator::{Class, Indicator, WaterBody, source_item};
+use rectify_water::indicator::{Class, Indicator, SourceItem, WaterBody};
 use rectify_water::period::Reading;
 use std::collections::HashMap;
 use std::path::Path;
@@ -20,15 +20,15 @@ use std::path::Path;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Item {
     Basic(Indicator),
-    /// Table 2 or 3: (Chinese name, limit).
-    Specific(&'static str, Exact),
+    /// Table 2 or 3.
+    Specific(SourceItem),
 }
 
 impl Item {
-    fn parse(text: &str) -> Option<Item> {
+    pub fn parse(text: &str) -> Option<Item> {
         Indicator::parse(text)
             .map(Item::Basic)
-            .or_else(|| source_item(text).map(|(name, limit)| Item::Specific(name, limit)))
+            .or_else(|| SourceItem::parse(text).map(Item::Specific))
     }
 }
 
@@ -154,6 +154,23 @@ pub fn read_samples(path: &Path) -> Result<Vec<Sample>, ReadError> {
 
 /// [`read_samples`] from any reader; `path` names it in messages.
 pub fn read_samples_from(path: &Path, input: impl std::io::Read) -> Result<Vec<Sample>, ReadError> {
+    let mut samples = Vec::new();
+    let long = scan_samples(path, input, &mut |sample, _| samples.push(sample))?;
+    Ok(if long {
+        merge_long_rows(samples)
+    } else {
+        samples
+    })
+}
+
+/// Hands each row's sample to `sink` as it is read, with whether the file is long (one row per
+/// indicator, so rows still need [`merge_long_rows`]). Any defect is returned at the end, after
+/// the whole file was checked; a sink that writes must therefore write somewhere disposable.
+pub fn scan_samples(
+    path: &Path,
+    input: impl std::io::Read,
+    sink: &mut dyn FnMut(Sample, bool),
+) -> Result<bool, ReadError> {
     let (mut reader, names) = open(path, input)?;
     let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n));
     let section = find("section").ok_or_else(|| format_error(path, "缺少 section 列".into()))?;
@@ -191,11 +208,17 @@ pub fn read_samples_from(path: &Path, input: impl std::io::Read) -> Result<Vec<S
             Layout::Wide(columns)
         }
     };
-    let mut samples = Vec::new();
+    let long = matches!(layout, Layout::Long { .. });
     let mut problems = Vec::new();
-    for (n, record) in reader.records().enumerate() {
+    let mut record = csv::StringRecord::new();
+    for n in 0.. {
         let line = n as u64 + 2;
-        let record = record.map_err(|e| format_error(path, format!("第 {line} 行：{e}")))?;
+        let more = reader
+            .read_record(&mut record)
+            .map_err(|e| format_error(path, format!("第 {line} 行：{e}")))?;
+        if !more {
+            break;
+        }
         let cell = |i: usize| record.get(i).unwrap_or("").trim();
         let Some(date) = parse_date(cell(time)) else {
             problems.push(problem(
@@ -251,7 +274,7 @@ pub fn read_samples_from(path: &Path, input: impl std::io::Read) -> Result<Vec<S
                 None
             }
         };
-        samples.push(Sample {
+        let sample = Sample {
             line,
             section: cell(section).to_string(),
             water_body,
@@ -259,14 +282,15 @@ pub fn read_samples_from(path: &Path, input: impl std::io::Read) -> Result<Vec<S
             date,
             readings,
             withdrawal,
-        });
+        };
+        sink(sample, long);
     }
     reject(path, problems)?;
-    Ok(merge_long_rows(samples))
+    Ok(long)
 }
 
 /// Long files give one row per indicator: rows of one section and time form one sample.
-fn merge_long_rows(rows: Vec<Sample>) -> Vec<Sample> {
+pub fn merge_long_rows(rows: Vec<Sample>) -> Vec<Sample> {
     let mut index: HashMap<(String, String), usize> = HashMap::new();
     let mut samples: Vec<Sample> = Vec::with_capacity(rows.len());
     for row in rows {

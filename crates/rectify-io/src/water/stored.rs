@@ -3,7 +3,7 @@
 use super::samples::{Item, Sample, Section};
 use rectify_exact::exact::Exact;
 use rectify_store::water::{StoredSample, StoredSection, WaterSampleRow, WaterSectionRow};
-use rectify_water::indicator::{Class, WaterBody, source_item};
+use rectify_water::indicator::{Class, WaterBody};
 use rectify_water::period::Reading;
 
 fn exact_text(v: Exact) -> String {
@@ -27,7 +27,7 @@ pub fn encode_readings(readings: &[(Item, Reading)]) -> String {
         .map(|(item, r)| {
             let key = match item {
                 Item::Basic(i) => i.code(),
-                Item::Specific(name, _) => name,
+                Item::Specific(item) => item.name(),
             };
             match r {
                 Reading::Value(v) => format!("{key}={}", exact_text(*v)),
@@ -44,10 +44,7 @@ pub fn decode_readings(text: &str) -> Result<Vec<(Item, Reading)>, String> {
         .map(|part| {
             let bad = || format!("存储的读数无效：{part}");
             let (key, value) = part.split_once('=').ok_or_else(bad)?;
-            let item = rectify_water::indicator::Indicator::parse(key)
-                .map(Item::Basic)
-                .or_else(|| source_item(key).map(|(n, l)| Item::Specific(n, l)))
-                .ok_or_else(bad)?;
+            let item = Item::parse(key).ok_or_else(bad)?;
             let reading = match value.strip_prefix('<') {
                 Some(dl) => Reading::BelowDetection(parse_exact_text(dl).ok_or_else(bad)?),
                 None => Reading::Value(parse_exact_text(value).ok_or_else(bad)?),
@@ -148,7 +145,7 @@ mod tests {
                 Reading::BelowDetection(Exact::ratio(4, 100_000)),
             ),
             (
-                Item::Specific("苯并(a)芘", Exact::ratio(28, 10_000_000)),
+                Item::Specific(rectify_water::indicator::SourceItem::parse("苯并(a)芘").unwrap()),
                 Reading::Value(Exact::ratio(1, 10_000_000)),
             ),
         ];

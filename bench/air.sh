@@ -13,16 +13,7 @@ bin=target/release
 [ -f "$file" ] || "$bin/examples/gen_air_hourly" "$stations" 10 2025-01-01 2025-12-31 "$file"
 rows=$(($(wc -l < "$file") - 1))
 
-best() { # best wall time of 3 runs of "$@", in seconds
-  local best=""
-  for _ in 1 2 3; do
-    local start end t
-    start=$(date +%s.%N); "$@" > /dev/null 2>&1; end=$(date +%s.%N)
-    t=$(echo "$end - $start" | bc -l)
-    if [ -z "$best" ] || (( $(echo "$t < $best" | bc -l) )); then best=$t; fi
-  done
-  printf '%.3f' "$best"
-}
+. bench/lib.sh
 
 bytes=$(best "$bin/examples/csv_baseline" "$file" bytes)
 string=$(best "$bin/examples/csv_baseline" "$file" string)
@@ -32,10 +23,6 @@ daily=$(best "$bin/rectify" air daily --input "$file" --out "$work/daily.csv")
 evaluate=$(best "$bin/rectify" air evaluate --input "$file" --from 2025-01-01 --to 2025-12-31)
 evaluate_daily=$(best "$bin/rectify" air evaluate --input "$work/daily.csv" --from 2025-01-01 --to 2025-12-31)
 
-report() { # name seconds
-  printf '%-38s %7.3f s  %12.0f rows/s  ratio to bare csv %.2f\n' "$1" "$2" \
-    "$(echo "$rows / $2" | bc -l)" "$(echo "$baseline / $2" | bc -l)"
-}
 echo "file: $file ($rows rows, $(du -hL "$file" | cut -f1)), $(nproc) cores"
 report "bare csv pass (ByteRecord, in memory)" "$bytes"
 report "bare csv pass (StringRecord, file)" "$string"

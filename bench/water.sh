@@ -14,16 +14,7 @@ bin=target/release
 [ -f "$samples" ] || "$bin/examples/gen_water" "$sections" 2015-01-01 2024-12-31 "$samples" "$table"
 rows=$(($(wc -l < "$samples") - 1))
 
-best() { # best wall time of 3 runs of "$@", in seconds
-  local best=""
-  for _ in 1 2 3; do
-    local start end t
-    start=$(date +%s.%N); "$@" > /dev/null 2>&1; end=$(date +%s.%N)
-    t=$(echo "$end - $start" | bc -l)
-    if [ -z "$best" ] || (( $(echo "$t < $best" | bc -l) )); then best=$t; fi
-  done
-  printf '%.3f' "$best"
-}
+. bench/lib.sh
 
 bytes=$(best "$bin/examples/csv_baseline" "$samples" bytes)
 string=$(best "$bin/examples/csv_baseline" "$samples" string)
@@ -31,10 +22,6 @@ baseline=$(echo "if ($bytes < $string) $bytes else $string" | bc -l)
 classify=$(best "$bin/rectify" water classify --input "$samples" --out "$work/classes.csv")
 evaluate=$(best "$bin/rectify" water evaluate --input "$samples" --sections "$table" --from 2015-01-01 --to 2024-12-31)
 
-report() { # name seconds
-  printf '%-38s %7.3f s  %12.0f rows/s  ratio to bare csv %.2f\n' "$1" "$2" \
-    "$(echo "$rows / $2" | bc -l)" "$(echo "$baseline / $2" | bc -l)"
-}
 echo "file: $samples ($rows rows, $(du -hL "$samples" | cut -f1)), $(nproc) cores"
 report "bare csv pass (ByteRecord, in memory)" "$bytes"
 report "bare csv pass (StringRecord, file)" "$string"

@@ -8,7 +8,7 @@ use crate::journal::{Change, append};
 use crate::{Backend, Store, StoreError};
 use rectify_air::daily::{EMPTY_MICRO_GRID, MISSING, MicroGrid};
 use rectify_air::date::Date;
-use rectify_air::exact::{Exact, parse_exact};
+use rectify_air::exact::{Exact, parse_decimal};
 use rectify_air::targets::YearTargets;
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
@@ -242,32 +242,18 @@ impl Store {
 
     /// The first and last date with air data.
     pub async fn air_date_range(&self) -> Result<Option<(Date, Date)>, StoreError> {
-        let row = sqlx::query("SELECT MIN(date), MAX(date) FROM air_days")
-            .fetch_one(self.pool())
-            .await?;
-        let parse = |i: usize| -> Result<Option<Date>, StoreError> {
-            let text: Option<String> = row.try_get(i)?;
-            Ok(text.as_deref().and_then(Date::parse))
-        };
-        Ok(parse(0)?.zip(parse(1)?))
+        self.date_range("SELECT MIN(date), MAX(date) FROM air_days")
+            .await
     }
 
     pub async fn air_targets(&self, year: i32) -> Result<YearTargets, StoreError> {
-        let Some(v) = self.setting(&targets_key(year)).await? else {
-            return Ok(YearTargets::default());
-        };
-        let field = |name: &str| -> Result<Option<Exact>, StoreError> {
-            match v.get(name).and_then(Value::as_str) {
-                None => Ok(None),
-                Some(text) => parse_exact(text).map_err(|e| {
-                    StoreError::Invalid(format!("{} 的 {name}：{e}", targets_key(year)))
-                }),
-            }
-        };
+        let [pm25, pm10, good_ratio] = self
+            .decimal_setting(&targets_key(year), ["pm25", "pm10", "good_ratio"])
+            .await?;
         Ok(YearTargets {
-            pm25: field("pm25")?,
-            pm10: field("pm10")?,
-            good_ratio: field("good_ratio")?,
+            pm25,
+            pm10,
+            good_ratio,
         })
     }
 
@@ -285,6 +271,36 @@ impl Store {
             "good_ratio": text(targets.good_ratio, 1),
         });
         self.set_setting(actor, &targets_key(year), &value).await
+    }
+
+    /// `SELECT MIN(date), MAX(date) …` as dates.
+    pub(crate) async fn date_range(
+        &self,
+        sql: &'static str,
+    ) -> Result<Option<(Date, Date)>, StoreError> {
+        let row = sqlx::query(sql).fetch_one(self.pool()).await?;
+        let parse = |i: usize| -> Result<Option<Date>, StoreError> {
+            let text: Option<String> = row.try_get(i)?;
+            Ok(text.as_deref().and_then(Date::parse))
+        };
+        Ok(parse(0)?.zip(parse(1)?))
+    }
+
+    /// Fields of a JSON setting that hold decimal text, read exactly; absent ones are `None`.
+    pub(crate) async fn decimal_setting<const N: usize>(
+        &self,
+        key: &str,
+        fields: [&str; N],
+    ) -> Result<[Option<Exact>; N], StoreError> {
+        let value = self.setting(key).await?.unwrap_or(Value::Null);
+        let mut out = [None; N];
+        for (slot, name) in out.iter_mut().zip(fields) {
+            if let Some(text) = value.get(name).and_then(Value::as_str) {
+                *slot = parse_decimal(text)
+                    .map_err(|e| StoreError::Invalid(format!("设置 {key} 的 {name}：{e}")))?;
+            }
+        }
+        Ok(out)
     }
 
     pub async fn setting(&self, key: &str) -> Result<Option<Value>, StoreError> {

@@ -3,7 +3,7 @@
 use crate::journal::{Change, append};
 use crate::{Store, StoreError};
 use rectify_exact::date::Date;
-use rectify_exact::exact::{Exact, parse_decimal};
+use rectify_exact::exact::Exact;
 use rectify_water::group::WaterTargets;
 use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, Row};
@@ -183,30 +183,17 @@ impl Store {
 
     /// The first and last sample date.
     pub async fn water_date_range(&self) -> Result<Option<(Date, Date)>, StoreError> {
-        let row = sqlx::query("SELECT MIN(date), MAX(date) FROM water_samples")
-            .fetch_one(self.pool())
-            .await?;
-        let parse = |i: usize| -> Result<Option<Date>, StoreError> {
-            let text: Option<String> = row.try_get(i)?;
-            Ok(text.as_deref().and_then(Date::parse))
-        };
-        Ok(parse(0)?.zip(parse(1)?))
+        self.date_range("SELECT MIN(date), MAX(date) FROM water_samples")
+            .await
     }
 
     pub async fn water_targets(&self, year: i32) -> Result<WaterTargets, StoreError> {
-        let Some(v) = self.setting(&targets_key(year)).await? else {
-            return Ok(WaterTargets::default());
-        };
-        let field = |name: &str| -> Result<Option<Exact>, StoreError> {
-            match v.get(name).and_then(Value::as_str) {
-                None => Ok(None),
-                Some(t) => parse_decimal(t)
-                    .map_err(|e| StoreError::Invalid(format!("{}：{e}", targets_key(year)))),
-            }
-        };
+        let [i_to_iii_min, worse_than_v_max] = self
+            .decimal_setting(&targets_key(year), ["i_to_iii_min", "worse_than_v_max"])
+            .await?;
         Ok(WaterTargets {
-            i_to_iii_min: field("i_to_iii_min")?,
-            worse_than_v_max: field("worse_than_v_max")?,
+            i_to_iii_min,
+            worse_than_v_max,
         })
     }
 

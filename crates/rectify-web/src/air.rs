@@ -4,8 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use rectify_air::aqi::{HourlyMethod, Level, Pollutant, ReportKind, ReportOptions, report};
 use rectify_air::date::{Date, days_in_month};
 use rectify_air::exact::Exact;
@@ -108,19 +107,10 @@ pub struct AirPage {
 }
 
 pub async fn air_page(State(state): State<AppState>, Query(query): Query<AirQuery>) -> Response {
-    match build(&state, query).await {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "air page failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "空气质量页面生成失败").into_response()
-        }
-    }
+    crate::page_response(build(&state, query).await, "空气质量")
 }
 
-async fn build(
-    state: &AppState,
-    query: AirQuery,
-) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+async fn build(state: &AppState, query: AirQuery) -> crate::PageResult {
     let Some((first, last)) = state.store.air_date_range().await? else {
         let empty = crate::EmptyPage {
             title: "空气质量",
@@ -129,10 +119,7 @@ async fn build(
         };
         return Ok(empty.render()?);
     };
-    let year = query
-        .year
-        .filter(|y| (first.year..=last.year).contains(y))
-        .unwrap_or(last.year);
+    let year = crate::year_shown(query.year, first.year, last.year);
     let from = Date {
         year: year - 1,
         month: 1,

@@ -23,6 +23,28 @@ use tracing::Level;
 mod air;
 mod water;
 
+type PageResult = Result<String, Box<dyn std::error::Error + Send + Sync>>;
+
+/// A rendered page, or a logged error and a 500 that names the page.
+fn page_response(result: PageResult, page: &'static str) -> Response {
+    match result {
+        Ok(html) => axum::response::Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, page, "page failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("{page}页面生成失败"),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The year a page shows: the one asked for if there is data for it, else the latest.
+fn year_shown(asked: Option<i32>, first: i32, last: i32) -> i32 {
+    asked.filter(|y| (first..=last).contains(y)).unwrap_or(last)
+}
+
 /// Shown when a page has no data yet, with the command that brings it.
 #[derive(askama::Template)]
 #[template(path = "empty.html")]

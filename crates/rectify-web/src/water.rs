@@ -5,8 +5,7 @@ use crate::AppState;
 use crate::air::chinese_date;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use rectify_exact::date::Date;
 use rectify_exact::exact::Exact;
 use rectify_io::water::evaluate::{WaterOptions, evaluate};
@@ -77,19 +76,10 @@ pub async fn water_page(
     State(state): State<AppState>,
     Query(query): Query<WaterQuery>,
 ) -> Response {
-    match build(&state, query).await {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "water page failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "水环境页面生成失败").into_response()
-        }
-    }
+    crate::page_response(build(&state, query).await, "水环境")
 }
 
-async fn build(
-    state: &AppState,
-    query: WaterQuery,
-) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+async fn build(state: &AppState, query: WaterQuery) -> crate::PageResult {
     let Some((first, last)) = state.store.water_date_range().await? else {
         let empty = crate::EmptyPage {
             title: "水环境",
@@ -98,10 +88,7 @@ async fn build(
         };
         return Ok(empty.render()?);
     };
-    let year = query
-        .year
-        .filter(|y| (first.year..=last.year).contains(y))
-        .unwrap_or(last.year);
+    let year = crate::year_shown(query.year, first.year, last.year);
     let from = Date {
         year,
         month: 1,

@@ -1,18 +1,10 @@
 //! `rectify water …` through the real binary.
 
 use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_rectify");
-
-fn rectify(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
-}
-
-fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use common::{ok, rectify};
+use std::process::Output;
 
 fn failure(o: &Output) -> String {
     assert_eq!(

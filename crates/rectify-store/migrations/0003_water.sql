@@ -11,6 +11,7 @@ CREATE TABLE water_sections (
     level TEXT NOT NULL DEFAULT '',
     county TEXT NOT NULL DEFAULT '',
     river TEXT NOT NULL DEFAULT '',
+    basin TEXT NOT NULL DEFAULT '',
     drinking_source INTEGER NOT NULL DEFAULT 0
 );
 

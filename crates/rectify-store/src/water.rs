@@ -20,6 +20,7 @@ pub struct WaterSectionRow<'a> {
     pub level: &'a str,
     pub county: &'a str,
     pub river: &'a str,
+    pub basin: &'a str,
     pub drinking_source: bool,
 }
 
@@ -42,6 +43,7 @@ pub struct StoredSection {
     pub level: String,
     pub county: String,
     pub river: String,
+    pub basin: String,
     pub drinking_source: bool,
 }
 
@@ -71,11 +73,11 @@ impl Store {
         let mut ids: HashMap<&str, i64> = HashMap::new();
         for s in sections {
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO water_sections (code, name, water_body, target_class, level, county, river, drinking_source)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                "INSERT INTO water_sections (code, name, water_body, target_class, level, county, river, basin, drinking_source)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (code) DO UPDATE SET name = excluded.name, water_body = excluded.water_body,
                  target_class = excluded.target_class, level = excluded.level, county = excluded.county,
-                 river = excluded.river, drinking_source = excluded.drinking_source
+                 river = excluded.river, basin = excluded.basin, drinking_source = excluded.drinking_source
                  RETURNING id",
             )
             .bind(s.code)
@@ -85,6 +87,7 @@ impl Store {
             .bind(s.level)
             .bind(s.county)
             .bind(s.river)
+            .bind(s.basin)
             .bind(i64::from(s.drinking_source))
             .fetch_one(&mut *tx)
             .await?;
@@ -131,7 +134,7 @@ impl Store {
 
     pub async fn water_sections(&self) -> Result<Vec<StoredSection>, StoreError> {
         let rows = sqlx::query(
-            "SELECT code, name, water_body, target_class, level, county, river, drinking_source
+            "SELECT code, name, water_body, target_class, level, county, river, basin, drinking_source
              FROM water_sections ORDER BY id",
         )
         .fetch_all(self.pool())
@@ -146,7 +149,8 @@ impl Store {
                     level: r.try_get(4)?,
                     county: r.try_get(5)?,
                     river: r.try_get(6)?,
-                    drinking_source: r.try_get::<i64, _>(7)? != 0,
+                    basin: r.try_get(7)?,
+                    drinking_source: r.try_get::<i64, _>(8)? != 0,
                 })
             })
             .collect()

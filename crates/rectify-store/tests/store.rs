@@ -355,6 +355,7 @@ async fn water_data_round_trips_and_reimport_replaces_samples(db: TestDb) {
         level: "国控",
         county: "北岭县",
         river: "清水河",
+        basin: "河安水系",
         drinking_source: false,
     };
     let date = Date::parse("2025-03-01").unwrap();

@@ -274,7 +274,8 @@ pub fn evaluate(
         "to": to.to_string(),
         "sections": periods.iter().map(|p| section_json(p, options)).collect::<Vec<_>>(),
         "proportions": proportions_by_level(&periods),
-        "rivers": rivers_json(&periods, options),
+        "rivers": rivers_json(&periods, options, |s| s.river.as_str()),
+        "basins": rivers_json(&periods, options, |s| s.basin.as_str()),
         "drinking_sources": drinking_json(&periods),
     }))
 }
@@ -366,12 +367,17 @@ fn proportions_by_level(periods: &[SectionPeriod<'_>]) -> Value {
     json!({"all": proportions_json(&all), "by_level": by_level})
 }
 
-fn rivers_json(periods: &[SectionPeriod<'_>], options: WaterOptions) -> Vec<Value> {
+/// Rivers (or basins, with `of = |s| &s.basin`): the 2011 method per group of sections.
+fn rivers_json(
+    periods: &[SectionPeriod<'_>],
+    options: WaterOptions,
+    of: fn(&Section) -> &str,
+) -> Vec<Value> {
     let mut rivers: BTreeMap<(&str, bool), Vec<&SectionPeriod<'_>>> = BTreeMap::new();
     for p in periods {
-        if let Some(s) = p.section.filter(|s| !s.river.is_empty()) {
+        if let Some(name) = p.section.map(of).filter(|n| !n.is_empty()) {
             rivers
-                .entry((s.river.as_str(), p.body == WaterBody::Lake))
+                .entry((name, p.body == WaterBody::Lake))
                 .or_default()
                 .push(p);
         }

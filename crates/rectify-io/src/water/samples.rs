@@ -55,6 +55,8 @@ pub struct Section {
     pub level: String,
     pub county: String,
     pub river: String,
+    /// 流域/水系 the river belongs to (optional).
+    pub basin: String,
     pub drinking_source: bool,
 }
 
@@ -311,7 +313,7 @@ pub fn merge_long_rows(rows: Vec<Sample>) -> Vec<Sample> {
     samples
 }
 
-/// `section,name,water_body,target_class,level,county,river,drinking_source`; only `section`
+/// `section,name,water_body,target_class,level,county,river,basin,drinking_source`; only `section`
 /// and `water_body` are required.
 pub fn read_sections(path: &Path) -> Result<Vec<Section>, ReadError> {
     read_sections_from(path, file(path)?)
@@ -326,6 +328,7 @@ pub fn read_sections_from(
     let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n));
     let code = find("section").ok_or_else(|| format_error(path, "缺少 section 列".into()))?;
     let body = find("water_body").ok_or_else(|| format_error(path, "缺少 water_body 列".into()))?;
+    let basin = find("basin");
     let (name, target, level, county, river, drinking) = (
         find("name"),
         find("target_class"),
@@ -376,6 +379,7 @@ pub fn read_sections_from(
             level: cell(level),
             county: cell(county),
             river: cell(river),
+            basin: cell(basin),
             drinking_source: matches!(cell(drinking).as_str(), "1" | "是" | "true"),
         });
     }

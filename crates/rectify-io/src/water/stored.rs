@@ -70,6 +70,7 @@ pub fn section_row(s: &Section) -> WaterSectionRow<'_> {
         level: &s.level,
         county: &s.county,
         river: &s.river,
+        basin: &s.basin,
         drinking_source: s.drinking_source,
     }
 }
@@ -112,6 +113,7 @@ pub fn section_from_stored(s: &StoredSection) -> Result<Section, String> {
         level: s.level.clone(),
         county: s.county.clone(),
         river: s.river.clone(),
+        basin: s.basin.clone(),
         drinking_source: s.drinking_source,
     })
 }

@@ -14,6 +14,7 @@ pub struct SyntheticSection {
     pub level: &'static str,
     pub county: String,
     pub river: String,
+    pub basin: String,
     pub drinking_source: bool,
     /// 1 clean … 5 badly polluted.
     pub pollution: f64,
@@ -86,6 +87,7 @@ pub fn demo_sections() -> Vec<SyntheticSection> {
                 level,
                 county: county.into(),
                 river: river.into(),
+                basin: "河安水系".into(),
                 drinking_source: drinking,
                 pollution,
                 improvement,
@@ -106,6 +108,7 @@ pub fn bench_sections(n: usize) -> Vec<SyntheticSection> {
             level: ["国控", "省控", "市控"][i % 3],
             county: format!("县{:03}", i / 40),
             river: format!("河{:03}", i / 12),
+            basin: format!("流域{:02}", i / 300),
             drinking_source: i % 25 == 0,
             pollution: 1.0 + 4.0 * rng.next().powi(2),
             improvement: 0.1 * rng.next(),

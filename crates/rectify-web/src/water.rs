@@ -190,7 +190,10 @@ pub fn page(
     Ok(WaterPage {
         city: "河安市",
         cards: cards(&proportions, &targets, &evaluation["drinking_sources"]),
-        rivers: rivers(&evaluation["basins"]).into_iter().chain(rivers(&evaluation["rivers"])).collect(),
+        rivers: rivers(&evaluation["basins"])
+            .into_iter()
+            .chain(rivers(&evaluation["rivers"]))
+            .collect(),
         sources: source_rates(&evaluation["drinking_sources"]),
         source_failures: evaluation["drinking_sources"]["non_compliant"]
             .as_array()

@@ -1,7 +1,6 @@
 //! Which version of the standards applies, and their limit values.
 
 use rectify_exact::date::Date;
-use rectify_exact::exact::Exact;
 use std::fmt;
 
 /// HJ 633 / GB 3095 / HJ 663 as published in 2012 (HJ 663: 2013) or 2026.
@@ -130,9 +129,5 @@ impl Limits {
             Standard::V2026 if period_end < FINAL_LIMITS_FROM => LIMITS_2026_TRANSITION,
             Standard::V2026 => LIMITS_2026_FINAL,
         }
-    }
-
-    pub fn o3_8h_exact(self) -> Exact {
-        Exact::int(self.o3_8h)
     }
 }

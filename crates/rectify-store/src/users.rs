@@ -35,10 +35,6 @@ impl User {
             "disabled": self.disabled,
         })
     }
-
-    pub fn has_role(&self, role: Role) -> bool {
-        self.roles.contains(&role)
-    }
 }
 
 #[derive(Debug, Clone)]

@@ -478,42 +478,12 @@ fn calendar(days: &[DayRecord], year: i32) -> Vec<CalendarMonth> {
     (1..=12_u8)
         .map(|month| {
             let cells = (1..=31_u8)
-                .map(|day| {
-                    let Some(date) = Date::new(year, month, day) else {
-                        return CalendarCell {
-                            style: "visibility:hidden".into(),
-                            title: String::new(),
-                        };
-                    };
-                    let record = days.iter().find(|d| d.date == date);
-                    let options = ReportOptions {
-                        standard: StandardChoice::Auto.for_date(date),
-                        kind: ReportKind::Daily,
-                        hourly_method: HourlyMethod::Text,
-                    };
-                    let r = record.map(|d| report(&d.values.concentrations(), options));
-                    match r.as_ref().and_then(|r| Some((r.aqi?, r.level?, r))) {
-                        Some((aqi, level, r)) => {
-                            let primary: Vec<&str> = r.primary.iter().map(|p| p.name()).collect();
-                            let primary = if primary.is_empty() {
-                                "—".to_string()
-                            } else {
-                                primary.join("、")
-                            };
-                            CalendarCell {
-                                style: format!("background:{}", level.hex),
-                                title: format!(
-                                    "{} AQI {aqi} {} 首要污染物 {primary}",
-                                    chinese_date(date),
-                                    level.category
-                                ),
-                            }
-                        }
-                        None => CalendarCell {
-                            style: String::new(),
-                            title: format!("{} 无有效数据", chinese_date(date)),
-                        },
-                    }
+                .map(|day| match Date::new(year, month, day) {
+                    Some(date) => calendar_cell(date, days.iter().find(|d| d.date == date)),
+                    None => CalendarCell {
+                        style: "visibility:hidden".into(),
+                        title: String::new(),
+                    },
                 })
                 .collect();
             CalendarMonth {
@@ -522,4 +492,84 @@ fn calendar(days: &[DayRecord], year: i32) -> Vec<CalendarMonth> {
             }
         })
         .collect()
+}
+
+/// One day: coloured by its level, or grey when it has no AQI or, under HJ 633-2026 §5.3.1, an
+/// indicator is missing and the AQI would not be published.
+fn calendar_cell(date: Date, record: Option<&DayRecord>) -> CalendarCell {
+    let options = ReportOptions {
+        standard: StandardChoice::Auto.for_date(date),
+        kind: ReportKind::Daily,
+        hourly_method: HourlyMethod::Text,
+    };
+    let grey = |title: String| CalendarCell {
+        style: String::new(),
+        title,
+    };
+    let Some(r) = record.map(|d| report(&d.values.concentrations(), options)) else {
+        return grey(format!("{} 无有效数据", chinese_date(date)));
+    };
+    let (Some(aqi), Some(level)) = (r.aqi, r.level) else {
+        return grey(format!("{} 无有效数据", chinese_date(date)));
+    };
+    if !r.publishable() {
+        let missing: Vec<&str> = r.missing.iter().map(|p| p.name_zh()).collect();
+        return grey(format!(
+            "{} {}缺测，AQI 不发布（HJ 633-2026 §5.3.1）",
+            chinese_date(date),
+            missing.join("、")
+        ));
+    }
+    let primary: Vec<&str> = r.primary.iter().map(|p| p.name_zh()).collect();
+    let primary = if primary.is_empty() {
+        "无".to_string()
+    } else {
+        primary.join("、")
+    };
+    CalendarCell {
+        style: format!("background:{}", level.hex),
+        title: format!(
+            "{} AQI {aqi}，{}（{}），首要污染物：{primary}",
+            chinese_date(date),
+            level.level_zh,
+            level.category
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rectify_air::daily::{DailyItem, DailyValue, DailyValues, Validity};
+
+    fn day(date: Date, pm25: Option<i64>) -> DayRecord {
+        let v = |x: i64| DailyValue {
+            value: Some(Exact::int(x)),
+            validity: Validity::Valid,
+        };
+        let mut items = [v(10); 7];
+        items[DailyItem::Co.index()] = v(1);
+        items[DailyItem::Pm25.index()] = pm25.map_or(DailyValue::NONE, v);
+        DayRecord {
+            date,
+            values: DailyValues { items },
+            dust: false,
+        }
+    }
+
+    #[test]
+    fn a_2026_day_with_a_missing_indicator_and_a_low_aqi_is_not_published() {
+        let after = Date::new(2026, 5, 1).unwrap();
+        let cell = calendar_cell(after, Some(&day(after, None)));
+        assert!(cell.style.is_empty(), "{}", cell.style);
+        assert!(cell.title.contains("不发布"), "{}", cell.title);
+        // The same day under the 2012 rules publishes the AQI of the remaining indicators.
+        let before = Date::new(2025, 5, 1).unwrap();
+        let cell = calendar_cell(before, Some(&day(before, None)));
+        assert!(cell.style.starts_with("background:"), "{}", cell.style);
+        // A complete 2026 day is coloured.
+        let cell = calendar_cell(after, Some(&day(after, Some(20))));
+        assert!(cell.title.contains("一级（优）"), "{}", cell.title);
+        assert!(calendar_cell(after, None).title.contains("无有效数据"));
+    }
 }

@@ -301,14 +301,14 @@ fn cards(ytd: &Evaluation, targets: &YearTargets) -> Vec<Card> {
     };
     vec![
         card(
-            "PM2.5 年均浓度",
+            "PM2.5 平均浓度（年初至今）",
             fixed(mean(Pollutant::Pm25), 0),
             "μg/m³",
             report.pm25,
             0,
         ),
         card(
-            "PM10 年均浓度",
+            "PM10 平均浓度（年初至今）",
             fixed(mean(Pollutant::Pm10), 0),
             "μg/m³",
             report.pm10,

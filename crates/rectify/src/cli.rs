@@ -6,8 +6,9 @@ use crate::error::CliError;
 use crate::password::read_new_password;
 use crate::water_cmd::{WaterCommand, WaterDataCommand};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use rectify_core::org::Role;
+use rectify_core::org::{OrgKind, Role};
 use rectify_store::journal::Verification;
+use rectify_store::org::{NewOrgUnit, OrgUnit};
 use rectify_store::users::NewUser;
 use rectify_store::{BackupOutcome, DbTarget, Store};
 use std::net::SocketAddr;
@@ -79,6 +80,28 @@ enum DbCommand {
     /// User accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// The organisation tree: city, counties and districts, zones, departments.
+    #[command(subcommand)]
+    Org(OrgCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// Add a unit (journaled); the first one, the city, has no parent.
+    Add {
+        /// Short code, unique (e.g. sthjj).
+        code: String,
+        /// Full name, unique (e.g. 市生态环境局).
+        name: String,
+        /// city, county, district, zone, department or office.
+        #[arg(long)]
+        kind: OrgKind,
+        /// Parent unit, by code or name.
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// List units as a tree.
+    List,
 }
 
 /// A command that needs the database opened.
@@ -187,6 +210,7 @@ async fn dispatch(store: &Store, command: DbCommand) -> Result<ExitCode, CliErro
         DbCommand::Backup { out } => backup(store, &out).await,
         DbCommand::Audit(AuditCommand::Verify) => audit_verify(store).await,
         DbCommand::User(cmd) => user(store, cmd).await,
+        DbCommand::Org(cmd) => org(store, cmd).await,
     }
 }
 
@@ -299,6 +323,53 @@ async fn audit_verify(store: &Store) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Verification::Broken(brk) => Err(CliError::failure(format!("审计日志校验失败：{brk}"))),
+    }
+}
+
+async fn org(store: &Store, cmd: OrgCommand) -> Result<ExitCode, CliError> {
+    match cmd {
+        OrgCommand::Add {
+            code,
+            name,
+            kind,
+            parent,
+        } => {
+            let sort_order = store.org_units().await?.len() as i64;
+            let new = NewOrgUnit {
+                code: &code,
+                name: &name,
+                kind,
+                parent: parent.as_deref(),
+                sort_order,
+            };
+            let unit = store.add_org_unit(&cli_actor(), new).await?;
+            println!(
+                "已添加单位 {}（{}，{}）",
+                unit.name,
+                unit.code,
+                unit.kind.label_zh()
+            );
+        }
+        OrgCommand::List => {
+            let units = store.org_units().await?;
+            for root in units.iter().filter(|u| u.parent_id.is_none()) {
+                print_tree(&units, root, 0);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_tree(units: &[OrgUnit], unit: &OrgUnit, depth: usize) {
+    println!(
+        "{}{}\t{}\t{}",
+        "  ".repeat(depth),
+        unit.name,
+        unit.code,
+        unit.kind.label_zh()
+    );
+    for child in units.iter().filter(|u| u.parent_id == Some(unit.id)) {
+        print_tree(units, child, depth + 1);
     }
 }
 

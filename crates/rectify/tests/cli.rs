@@ -430,3 +430,83 @@ fn sqlite_tamper_detection() {
         });
     });
 }
+
+#[test]
+fn a_fresh_database_gets_its_org_tree_and_first_admin_from_the_cli() {
+    let (_dir, db) = temp_db();
+    assert!(rectify(&db, &["init"]).status.success());
+    let city = rectify(&db, &["org", "add", "heanshi", "河安市", "--kind", "city"]);
+    assert!(city.status.success(), "{}", stderr(&city));
+    let dept = rectify(
+        &db,
+        &[
+            "org",
+            "add",
+            "sthjj",
+            "市生态环境局",
+            "--kind",
+            "department",
+            "--parent",
+            "河安市",
+        ],
+    );
+    assert!(
+        stdout(&dept).contains("已添加单位 市生态环境局"),
+        "{}",
+        stderr(&dept)
+    );
+    let admin = rectify_with_stdin(
+        &db,
+        &[
+            "user",
+            "add",
+            "admin",
+            "--name",
+            "管理员",
+            "--unit",
+            "sthjj",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "first-admin-pw\n",
+    );
+    assert!(admin.status.success(), "{}", stderr(&admin));
+    let tree = stdout(&rectify(&db, &["org", "list"]));
+    assert_eq!(tree, "河安市\theanshi\t市\n  市生态环境局\tsthjj\t部门\n");
+    let twin = rectify(
+        &db,
+        &[
+            "org",
+            "add",
+            "other",
+            "市生态环境局",
+            "--kind",
+            "department",
+            "--parent",
+            "heanshi",
+        ],
+    );
+    assert_one_error_line(&twin, 1, "已存在");
+    let orphan = rectify(
+        &db,
+        &[
+            "org",
+            "add",
+            "x",
+            "某局",
+            "--kind",
+            "department",
+            "--parent",
+            "火星",
+        ],
+    );
+    assert_one_error_line(&orphan, 1, "火星");
+    assert_eq!(
+        rectify(&db, &["org", "add", "y", "某区", "--kind", "planet"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert!(stdout(&rectify(&db, &["audit", "verify"])).contains("共 3 条"));
+}

@@ -323,8 +323,9 @@ pub fn parse_micro(text: &[u8]) -> Result<Option<i64>, NumberError> {
     if decimals > 6 {
         return Err(NumberError::TooPrecise(lossy(t)));
     }
+    const POW10: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
     let value = value
-        .checked_mul(10_i64.pow(6 - decimals as u32))
+        .checked_mul(POW10[decimals])
         .ok_or_else(|| NumberError::TooLarge(lossy(t)))?;
     Ok(if negative && value > 0 {
         None

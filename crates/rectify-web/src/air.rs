@@ -254,7 +254,7 @@ fn hourly_data(stored: Vec<StoredStationDay>) -> HourlyData {
         data.days.push(StationDay {
             station,
             date: day.date,
-            grid: day.grid,
+            grid: Box::new(day.grid),
             dust: day.dust,
         });
     }

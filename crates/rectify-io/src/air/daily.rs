@@ -10,7 +10,7 @@ use rectify_air::daily::{
 use rectify_air::date::Date;
 use rectify_air::exact::parse_exact;
 use rectify_air::standard::StandardChoice;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -82,13 +82,22 @@ fn in_parallel<T: Sync, R: Send>(
 
 /// (city, date) → indexes into `data.days`, in city and date order.
 fn city_groups(data: &HourlyData) -> Vec<((&str, Date), Vec<usize>)> {
-    let mut groups: BTreeMap<(&str, Date), Vec<usize>> = BTreeMap::new();
+    // Hashed by (station's city, day) first: a string-keyed ordered map per station-day is slow.
+    let mut groups: HashMap<(&str, i32), Vec<usize>> = HashMap::new();
     for (i, d) in data.days.iter().enumerate() {
         if let Some(city) = &data.stations[d.station as usize].city {
-            groups.entry((city.as_str(), d.date)).or_default().push(i);
+            groups
+                .entry((city.as_str(), d.date.day_number()))
+                .or_default()
+                .push(i);
         }
     }
-    groups.into_iter().collect()
+    let mut groups: Vec<((&str, Date), Vec<usize>)> = groups
+        .into_iter()
+        .map(|((city, day), members)| ((city, Date::from_day_number(day)), members))
+        .collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    groups
 }
 
 /// Column order of the daily CSV.

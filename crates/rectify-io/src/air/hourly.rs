@@ -26,7 +26,8 @@ pub struct Station {
 pub struct StationDay {
     pub station: u32,
     pub date: Date,
-    pub grid: MicroGrid,
+    /// Boxed: merging and sorting the workers' days then moves pointers, not 1.2 KB grids.
+    pub grid: Box<MicroGrid>,
     pub dust: bool,
 }
 
@@ -133,7 +134,11 @@ fn parse_header(header: &csv::StringRecord) -> Result<Columns, String> {
 }
 
 /// `YYYY-MM-DD HH:MM[:SS][+08:00]` or with `T` → (date, hour 0..=23).
-fn parse_time(raw: &[u8]) -> Result<(Date, u8), String> {
+/// The last date seen by a worker: consecutive rows mostly share it, so its digits are parsed
+/// and validated once.
+type DateCache = Option<([u8; 10], Date)>;
+
+fn parse_time(raw: &[u8], cache: &mut DateCache) -> Result<(Date, u8), String> {
     let t = raw.trim_ascii();
     let shown = || String::from_utf8_lossy(t);
     let body = t.strip_suffix(b"+08:00").unwrap_or(t);
@@ -159,13 +164,7 @@ fn parse_time(raw: &[u8]) -> Result<(Date, u8), String> {
     if !shape_ok {
         return Err(bad());
     }
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute)) = (
-        digits(0..4),
-        digits(5..7),
-        digits(8..10),
-        digits(11..13),
-        digits(14..16),
-    ) else {
+    let (Some(hour), Some(minute)) = (digits(11..13), digits(14..16)) else {
         return Err(bad());
     };
     let second = if body.len() == 19 {
@@ -173,7 +172,20 @@ fn parse_time(raw: &[u8]) -> Result<(Date, u8), String> {
     } else {
         0
     };
-    let date = Date::new(year as i32, month as u8, day as u8).ok_or_else(bad)?;
+    let date = match cache {
+        Some((text, date)) if text[..] == body[..10] => *date,
+        _ => {
+            let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10))
+            else {
+                return Err(bad());
+            };
+            let date = Date::new(year as i32, month as u8, day as u8).ok_or_else(bad)?;
+            let mut text = [0_u8; 10];
+            text.copy_from_slice(&body[..10]);
+            *cache = Some((text, date));
+            date
+        }
+    };
     if hour > 23 || minute != 0 || second != 0 {
         return Err(format!("时间“{}”不是整点", shown()));
     }
@@ -206,6 +218,7 @@ struct ChunkParser<'c> {
     options: ReadOptions<'c>,
     out: Partial,
     last_station: Option<(Vec<u8>, u32)>,
+    last_date: DateCache,
     last_day: Option<((u32, i32), usize)>,
 }
 
@@ -273,7 +286,7 @@ impl<'c> ChunkParser<'c> {
             days.push(StationDay {
                 station,
                 date,
-                grid: EMPTY_MICRO_GRID,
+                grid: Box::new(EMPTY_MICRO_GRID),
                 dust: false,
             });
             days.len() - 1
@@ -311,7 +324,7 @@ impl<'c> ChunkParser<'c> {
         if station.is_empty() {
             return self.problem(line, Some(cols.station), "站点为空".into());
         }
-        let (date, hour) = match parse_time(field(cols.time)) {
+        let (date, hour) = match parse_time(field(cols.time), &mut self.last_date) {
             Ok(t) => t,
             Err(message) => return self.problem(line, Some(cols.time), message),
         };
@@ -369,6 +382,7 @@ impl<'c> ChunkParser<'c> {
             options,
             out,
             last_station: None,
+            last_date: None,
             last_day: None,
         }
     }
@@ -769,17 +783,24 @@ mod tests {
         read_hourly_bytes(Path::new("t.csv"), text.as_bytes(), options).unwrap()
     }
 
+    fn parse_time_fresh(raw: &[u8]) -> Result<(Date, u8), String> {
+        parse_time(raw, &mut None)
+    }
+
     #[test]
     fn times_are_read_end_labelled_in_beijing_time() {
         let d = |s| Date::parse(s).unwrap();
-        assert_eq!(parse_time(b"2025-01-01 01:00"), Ok((d("2025-01-01"), 1)));
         assert_eq!(
-            parse_time(b"2025-01-01T13:00:00+08:00"),
+            parse_time_fresh(b"2025-01-01 01:00"),
+            Ok((d("2025-01-01"), 1))
+        );
+        assert_eq!(
+            parse_time_fresh(b"2025-01-01T13:00:00+08:00"),
             Ok((d("2025-01-01"), 13))
         );
-        assert!(parse_time(b"2025-01-01T13:00:00Z").is_err());
-        assert!(parse_time(b"2025-01-01 13:30").is_err());
-        assert!(parse_time(b"2025-13-01 13:00").is_err());
+        assert!(parse_time_fresh(b"2025-01-01T13:00:00Z").is_err());
+        assert!(parse_time_fresh(b"2025-01-01 13:30").is_err());
+        assert!(parse_time_fresh(b"2025-13-01 13:00").is_err());
         assert_eq!(
             slot(d("2025-01-02"), 0, HourLabel::End),
             (d("2025-01-01"), 23)

@@ -62,7 +62,7 @@ pub fn compute_daily(data: &HourlyData, method: CityMethod, threads: usize) -> V
 }
 
 /// `f` over `items` on `threads` workers, results in order.
-fn in_parallel<T: Sync, R: Send>(
+pub(crate) fn in_parallel<T: Sync, R: Send>(
     items: &[T],
     threads: usize,
     f: impl Fn(&T) -> R + Sync,

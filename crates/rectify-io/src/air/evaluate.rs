@@ -45,21 +45,19 @@ pub fn evaluate_sites(
     compare: Option<&Period>,
     options: EvaluationOptions,
 ) -> Value {
-    let results: Vec<Value> = sites
-        .iter()
-        .map(|(site, days)| {
-            let current = evaluate(days, period.from, period.to, options);
-            let mut v = evaluation_json(site, &current);
-            if let Some(base) = compare {
-                let previous = evaluate(days, base.from, base.to, options);
-                v["comparison"] = json!({
-                    "base": evaluation_json(site, &previous),
-                    "two_down_one_up": two_down_one_up(&current, &previous).as_ref().map(verdict_json),
-                });
-            }
-            v
-        })
-        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let results: Vec<Value> = super::daily::in_parallel(sites, threads, |(site, days)| {
+        let current = evaluate(days, period.from, period.to, options);
+        let mut v = evaluation_json(site, &current);
+        if let Some(base) = compare {
+            let previous = evaluate(days, base.from, base.to, options);
+            v["comparison"] = json!({
+                "base": evaluation_json(site, &previous),
+                "two_down_one_up": two_down_one_up(&current, &previous).as_ref().map(verdict_json),
+            });
+        }
+        v
+    });
     json!({
         "from": period.from.to_string(),
         "to": period.to.to_string(),

@@ -174,43 +174,8 @@ pub fn scan_samples(
     sink: &mut dyn FnMut(Sample, bool),
 ) -> Result<bool, ReadError> {
     let (mut reader, names) = open(path, input)?;
-    let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n));
-    let section = find("section").ok_or_else(|| format_error(path, "缺少 section 列".into()))?;
-    let time = find("time").ok_or_else(|| format_error(path, "缺少 time 列".into()))?;
-    let body = find("water_body");
-    let withdrawal = find("withdrawal");
-    let fixed = [
-        "section",
-        "time",
-        "water_body",
-        "withdrawal",
-        "name",
-        "county",
-        "level",
-    ];
-    let layout = match (find("indicator"), find("value")) {
-        (Some(indicator), Some(value)) => Layout::Long { indicator, value },
-        _ => {
-            let mut columns = Vec::new();
-            let mut unknown = Vec::new();
-            for (i, name) in names.iter().enumerate() {
-                if fixed.iter().any(|f| f.eq_ignore_ascii_case(name)) {
-                    continue;
-                }
-                match Item::parse(name) {
-                    Some(item) => columns.push((i, item)),
-                    None => unknown.push(problem(
-                        1,
-                        name,
-                        format!("未知的指标代码“{name}”（第 {} 列）", i + 1),
-                    )),
-                }
-            }
-            reject(path, unknown)?;
-            Layout::Wide(columns)
-        }
-    };
-    let long = matches!(layout, Layout::Long { .. });
+    let columns = SampleColumns::find(path, &names)?;
+    let long = matches!(columns.layout, Layout::Long { .. });
     let mut problems = Vec::new();
     let mut record = csv::StringRecord::new();
     for n in 0.. {
@@ -221,36 +186,137 @@ pub fn scan_samples(
         if !more {
             break;
         }
-        let cell = |i: usize| record.get(i).unwrap_or("").trim();
-        let Some(date) = parse_date(cell(time)) else {
-            problems.push(problem(
-                line,
-                &names[time],
-                format!("时间“{}”应为 YYYY-MM 或 YYYY-MM-DD", cell(time)),
-            ));
-            continue;
+        if let Some(sample) = columns.sample(&record, line, &mut problems) {
+            sink(sample, long);
+        }
+    }
+    reject(path, problems)?;
+    Ok(long)
+}
+
+/// Where a samples file keeps what.
+struct SampleColumns<'n> {
+    names: &'n [String],
+    section: usize,
+    time: usize,
+    body: Option<usize>,
+    withdrawal: Option<usize>,
+    layout: Layout,
+}
+
+/// Columns that are not indicators.
+const FIXED_COLUMNS: [&str; 7] = [
+    "section",
+    "time",
+    "water_body",
+    "withdrawal",
+    "name",
+    "county",
+    "level",
+];
+
+impl<'n> SampleColumns<'n> {
+    fn find(path: &Path, names: &'n [String]) -> Result<Self, ReadError> {
+        let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n));
+        let section =
+            find("section").ok_or_else(|| format_error(path, "缺少 section 列".into()))?;
+        let time = find("time").ok_or_else(|| format_error(path, "缺少 time 列".into()))?;
+        let layout = match (find("indicator"), find("value")) {
+            (Some(indicator), Some(value)) => Layout::Long { indicator, value },
+            _ => Layout::Wide(Self::indicator_columns(path, names)?),
         };
-        let water_body = match body.map(cell).filter(|b| !b.is_empty()) {
+        Ok(SampleColumns {
+            names,
+            section,
+            time,
+            body: find("water_body"),
+            withdrawal: find("withdrawal"),
+            layout,
+        })
+    }
+
+    /// Every other column of a wide file must name an indicator.
+    fn indicator_columns(path: &Path, names: &[String]) -> Result<Vec<(usize, Item)>, ReadError> {
+        let mut columns = Vec::new();
+        let mut unknown = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            if FIXED_COLUMNS.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+                continue;
+            }
+            match Item::parse(name) {
+                Some(item) => columns.push((i, item)),
+                None => unknown.push(problem(
+                    1,
+                    name,
+                    format!("未知的指标代码“{name}”（第 {} 列）", i + 1),
+                )),
+            }
+        }
+        reject(path, unknown)?;
+        Ok(columns)
+    }
+
+    /// The sample of one row, or `None` with its problems recorded.
+    fn sample(
+        &self,
+        record: &csv::StringRecord,
+        line: u64,
+        problems: &mut Vec<RowProblem>,
+    ) -> Option<Sample> {
+        let cell = |i: usize| record.get(i).unwrap_or("").trim();
+        let before = problems.len();
+        let Some(date) = parse_date(cell(self.time)) else {
+            let message = format!("时间“{}”应为 YYYY-MM 或 YYYY-MM-DD", cell(self.time));
+            problems.push(problem(line, &self.names[self.time], message));
+            return None;
+        };
+        let water_body = match self.body.map(cell).filter(|b| !b.is_empty()) {
             None => None,
-            Some(text) => match WaterBody::parse(text) {
-                Some(b) => Some(b),
-                None => {
+            Some(text) => {
+                let parsed = WaterBody::parse(text);
+                if parsed.is_none() {
                     problems.push(problem(
                         line,
                         "water_body",
                         format!("水体类型“{text}”应为 river 或 lake"),
                     ));
-                    continue;
                 }
-            },
+                parsed
+            }
         };
+        let readings = self.readings(&cell, line, problems);
+        let withdrawal = match self.withdrawal.map(cell).map(parse_decimal) {
+            None | Some(Ok(None)) => None,
+            Some(Ok(Some(w))) => Some(w),
+            Some(Err(e)) => {
+                problems.push(problem(line, "withdrawal", e.to_string()));
+                None
+            }
+        };
+        (problems.len() == before).then(|| Sample {
+            line,
+            section: cell(self.section).to_string(),
+            water_body,
+            time: cell(self.time).to_string(),
+            date,
+            readings,
+            withdrawal,
+        })
+    }
+
+    fn readings<'r>(
+        &self,
+        cell: &impl Fn(usize) -> &'r str,
+        line: u64,
+        problems: &mut Vec<RowProblem>,
+    ) -> Vec<(Item, Reading)> {
         let mut readings = Vec::new();
         let mut read = |item: Item, column: usize, text: &str| match parse_reading(text) {
             Ok(Some(r)) => readings.push((item, r)),
             Ok(None) => {}
-            Err(e) => problems.push(problem(line, &names[column], e)),
+            Err(e) => problems.push(problem(line, &self.names[column], e)),
         };
-        match &layout {
+        match &self.layout {
             Layout::Wide(columns) => {
                 for &(i, item) in columns {
                     read(item, i, cell(i));
@@ -259,36 +325,13 @@ pub fn scan_samples(
             Layout::Long { indicator, value } => match Item::parse(cell(*indicator)) {
                 Some(item) => read(item, *value, cell(*value)),
                 None => {
-                    let code = cell(*indicator).to_string();
-                    problems.push(problem(
-                        line,
-                        &names[*indicator],
-                        format!("未知的指标代码“{code}”"),
-                    ));
+                    let message = format!("未知的指标代码“{}”", cell(*indicator));
+                    problems.push(problem(line, &self.names[*indicator], message));
                 }
             },
         }
-        let withdrawal = match withdrawal.map(cell).map(parse_decimal) {
-            None | Some(Ok(None)) => None,
-            Some(Ok(Some(w))) => Some(w),
-            Some(Err(e)) => {
-                problems.push(problem(line, "withdrawal", e.to_string()));
-                None
-            }
-        };
-        let sample = Sample {
-            line,
-            section: cell(section).to_string(),
-            water_body,
-            time: cell(time).to_string(),
-            date,
-            readings,
-            withdrawal,
-        };
-        sink(sample, long);
+        readings
     }
-    reject(path, problems)?;
-    Ok(long)
 }
 
 /// Long files give one row per indicator: rows of one section and time form one sample.

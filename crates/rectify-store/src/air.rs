@@ -5,7 +5,7 @@
 //! monitoring data are measurements, not ledger decisions.
 
 use crate::journal::{Change, append};
-use crate::{Backend, Store, StoreError};
+use crate::{Store, StoreError};
 use rectify_air::daily::{EMPTY_MICRO_GRID, MISSING, MicroGrid};
 use rectify_air::date::Date;
 use rectify_air::exact::{Exact, parse_decimal};
@@ -122,21 +122,6 @@ fn day_from_row(row: &AnyRow) -> Result<StoredStationDay, StoreError> {
 }
 
 impl Store {
-    /// `(…), (…)` for a multi-row INSERT. SQLite gets anonymous `?`: it resolves each `$N` by a
-    /// linear search over the statement's names, which is quadratic over thousands of them.
-    fn row_placeholders(&self, rows: usize, columns: usize) -> String {
-        let row = |i: usize| -> String {
-            let cells: Vec<String> = (1..=columns)
-                .map(|k| match self.backend() {
-                    Backend::Sqlite => "?".to_string(),
-                    Backend::Postgres => format!("${}", i * columns + k),
-                })
-                .collect();
-            format!("({})", cells.join(", "))
-        };
-        (0..rows).map(row).collect::<Vec<_>>().join(", ")
-    }
-
     /// Stores the station-days of one file in one transaction.
     pub async fn import_air(
         &self,

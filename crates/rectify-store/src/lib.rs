@@ -241,6 +241,21 @@ impl Store {
         Ok(tx)
     }
 
+    /// `(…), (…)` for a multi-row INSERT. SQLite gets anonymous `?`: it resolves each `$N` by a
+    /// linear search over the statement's names, which is quadratic over thousands of them.
+    pub(crate) fn row_placeholders(&self, rows: usize, columns: usize) -> String {
+        let row = |i: usize| -> String {
+            let cells: Vec<String> = (1..=columns)
+                .map(|k| match self.backend() {
+                    Backend::Sqlite => "?".to_string(),
+                    Backend::Postgres => format!("${}", i * columns + k),
+                })
+                .collect();
+            format!("({})", cells.join(", "))
+        };
+        (0..rows).map(row).collect::<Vec<_>>().join(", ")
+    }
+
     /// A cheap liveness check for `/healthz`.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -56,6 +56,9 @@ pub struct StoredSample {
     pub withdrawal: Option<String>,
 }
 
+/// Samples per INSERT statement: 5 parameters each, far below either backend's limit.
+const SAMPLES_PER_INSERT: usize = 400;
+
 fn targets_key(year: i32) -> String {
     format!("water.targets.{year}")
 }
@@ -93,30 +96,54 @@ impl Store {
             .await?;
             ids.insert(s.code, id);
         }
+        let mut rows = Vec::with_capacity(samples.len());
         for sample in samples {
             let id = match ids.get(sample.section) {
                 Some(id) => *id,
-                None => sqlx::query_scalar("SELECT id FROM water_sections WHERE code = $1")
-                    .bind(sample.section)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or_else(|| StoreError::NotFound {
-                        what: "断面",
-                        key: sample.section.to_string(),
-                    })?,
+                None => {
+                    let id = sqlx::query_scalar("SELECT id FROM water_sections WHERE code = $1")
+                        .bind(sample.section)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound {
+                            what: "断面",
+                            key: sample.section.to_string(),
+                        })?;
+                    ids.insert(sample.section, id);
+                    id
+                }
             };
-            sqlx::query(
-                "INSERT INTO water_samples (section_id, time, date, readings, withdrawal) VALUES ($1, $2, $3, $4, $5)
+            rows.push((id, sample));
+        }
+        // A file may repeat a section's sample: the last one wins, as a later import would. One
+        // INSERT must not name a key twice (PostgreSQL refuses to update a row twice).
+        let mut last: HashMap<(i64, &str), usize> = HashMap::new();
+        for (i, (id, sample)) in rows.iter().enumerate() {
+            last.insert((*id, sample.time), i);
+        }
+        let rows: Vec<_> = rows
+            .iter()
+            .enumerate()
+            .filter(|(i, (id, sample))| last[&(*id, sample.time)] == *i)
+            .map(|(_, row)| *row)
+            .collect();
+        for chunk in rows.chunks(SAMPLES_PER_INSERT) {
+            let sql = format!(
+                "INSERT INTO water_samples (section_id, time, date, readings, withdrawal) VALUES {}
                  ON CONFLICT (section_id, time) DO UPDATE SET date = excluded.date, readings = excluded.readings,
                  withdrawal = excluded.withdrawal",
-            )
-            .bind(id)
-            .bind(sample.time)
-            .bind(sample.date.to_string())
-            .bind(sample.readings)
-            .bind(sample.withdrawal)
-            .execute(&mut *tx)
-            .await?;
+                self.row_placeholders(chunk.len(), 5)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (id, sample) in chunk {
+                q = q
+                    .bind(*id)
+                    .bind(sample.time)
+                    .bind(sample.date.to_string())
+                    .bind(sample.readings)
+                    .bind(sample.withdrawal);
+            }
+            q.execute(&mut *tx).await?;
         }
         let after = json!({"source": source, "sections": sections.len(), "samples": samples.len()});
         let change = Change {

@@ -377,7 +377,12 @@ async fn water_data_round_trips_and_reimport_replaces_samples(db: TestDb) {
         .await
         .unwrap();
     db.store
-        .import_water("test", &source, &[], &[sample("nh3n=3/5;hg=<1/25000")])
+        .import_water(
+            "test",
+            &source,
+            &[],
+            &[sample("nh3n=9/10"), sample("nh3n=3/5;hg=<1/25000")],
+        )
         .await
         .unwrap();
     let samples = db.store.water_samples(date, date).await.unwrap();

@@ -4,6 +4,7 @@
 
 pub mod air;
 mod problem;
+mod rng;
 pub mod water;
 
 pub use problem::{ReadError, RowProblem};

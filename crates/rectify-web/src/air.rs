@@ -241,7 +241,12 @@ pub fn page(
 fn hourly_data(stored: Vec<StoredStationDay>) -> HourlyData {
     let mut data = HourlyData::default();
     for day in stored {
-        let station = match data.stations.iter().position(|s| s.name == day.station) {
+        // The store returns days grouped by station: look at the last one before searching.
+        let known = match data.stations.last() {
+            Some(last) if last.name == day.station => Some(data.stations.len() - 1),
+            _ => data.stations.iter().position(|s| s.name == day.station),
+        };
+        let station = match known {
             Some(i) => i as u32,
             None => {
                 data.stations.push(Station {

@@ -4,6 +4,7 @@
 //! rush-hour NO2, a slow year-on-year improvement, random gaps, a few stations offline for days,
 //! and sand-and-dust days. Values are rounded as exports publish them (CO to 0.1 mg/m³).
 
+use crate::rng::Lcg;
 use rectify_air::date::Date;
 use std::f64::consts::PI;
 use std::io::Write;
@@ -33,22 +34,6 @@ pub struct Row<'a> {
     pub dust: bool,
 }
 
-struct Lcg(u64);
-
-impl Lcg {
-    fn next_f64(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 11) as f64 / (1_u64 << 53) as f64
-    }
-
-    fn chance(&mut self, per_mille: u64) -> bool {
-        self.next_f64() * 1000.0 < per_mille as f64
-    }
-}
-
 fn day_of_year(d: Date) -> f64 {
     f64::from(
         d.day_number()
@@ -64,7 +49,7 @@ fn day_of_year(d: Date) -> f64 {
 /// One factor per day shared by every station: stagnant spells and clean spells are regional.
 /// An AR(1) process with a long right tail, so a winter has a few heavy episodes.
 fn regional_weather(seed: u64, days: usize) -> Vec<f64> {
-    let mut rng = Lcg(seed ^ 0xA5A5_5A5A);
+    let mut rng = Lcg::new(seed ^ 0xA5A5_5A5A);
     let mut level = 1.0_f64;
     (0..days)
         .map(|_| {
@@ -81,7 +66,7 @@ pub fn generate(spec: &Spec, mut emit: impl FnMut(&Row<'_>)) {
     let last = spec.to.day_number();
     let regional = regional_weather(spec.seed, (last - first + 1).max(0) as usize);
     for (index, (station, city)) in spec.stations.iter().enumerate() {
-        let mut rng = Lcg(spec.seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng = Lcg::for_item(spec.seed, index);
         let local = 0.8 + 0.4 * rng.next_f64();
         let outage_start = first + (rng.next_f64() * f64::from((last - first).max(1))) as i32;
         for day in first..=last {

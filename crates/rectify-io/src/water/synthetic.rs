@@ -2,6 +2,7 @@
 //! varying quality, seasonal swings, slow improvement, values below detection limits, and one
 //! badly polluted section recovering from 劣Ⅴ to Ⅴ.
 
+use crate::rng::Lcg;
 use rectify_exact::date::Date;
 use std::io::Write;
 
@@ -20,18 +21,6 @@ pub struct SyntheticSection {
     pub pollution: f64,
     /// Relative improvement per year (0.1 = 10 %).
     pub improvement: f64,
-}
-
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 11) as f64 / (1_u64 << 53) as f64
-    }
 }
 
 /// (code, name, lake, target, level, county, river, drinking source, pollution, improvement)
@@ -98,7 +87,7 @@ pub fn demo_sections() -> Vec<SyntheticSection> {
 
 /// Many generic sections, for benchmarks.
 pub fn bench_sections(n: usize) -> Vec<SyntheticSection> {
-    let mut rng = Lcg(3838);
+    let mut rng = Lcg::new(3838);
     (0..n)
         .map(|i| SyntheticSection {
             code: format!("W{i:05}"),
@@ -110,8 +99,8 @@ pub fn bench_sections(n: usize) -> Vec<SyntheticSection> {
             river: format!("河{:03}", i / 12),
             basin: format!("流域{:02}", i / 300),
             drinking_source: i % 25 == 0,
-            pollution: 1.0 + 4.0 * rng.next().powi(2),
-            improvement: 0.1 * rng.next(),
+            pollution: 1.0 + 4.0 * rng.next_f64().powi(2),
+            improvement: 0.1 * rng.next_f64(),
         })
         .collect()
 }
@@ -154,7 +143,7 @@ pub fn write_samples_csv(
     writeln!(out, "{COLUMNS}")?;
     let mut rows = 0;
     for (index, s) in sections.iter().enumerate() {
-        let mut rng = Lcg(seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng = Lcg::for_item(seed, index);
         let (mut year, mut month) = (from.year, from.month);
         let mut months = 0.0_f64;
         while (year, month) <= (to.year, to.month) {
@@ -181,7 +170,7 @@ fn write_sample(
     summer: f64,
     rng: &mut Lcg,
 ) -> std::io::Result<()> {
-    let mut noise = || 0.8 + 0.4 * rng.next();
+    let mut noise = || 0.8 + 0.4 * rng.next_f64();
     let body = if s.lake { "lake" } else { "river" };
     let q = level;
     let tp = if s.lake { 0.012 * q * q } else { 0.045 * q * q } * noise();

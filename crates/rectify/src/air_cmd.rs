@@ -21,14 +21,21 @@ use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
 pub enum AirCommand {
+    #[command(flatten)]
+    Files(AirFileCommand),
+    #[command(flatten)]
+    Data(AirDataCommand),
+}
+
+/// Air commands on files; no database needed.
+#[derive(Debug, Subcommand)]
+pub enum AirFileCommand {
     /// IAQI and AQI for each row of a concentration table.
     Aqi(AqiArgs),
     /// Daily values, validity and AQI per station and city from hourly data.
     Daily(DailyArgs),
     /// HJ 663 statistics over a period, optionally against a base period (两降一增).
     Evaluate(EvaluateArgs),
-    #[command(flatten)]
-    Data(AirDataCommand),
 }
 
 /// Air commands that work on the database.
@@ -196,13 +203,11 @@ pub struct EvaluateArgs {
     deduct_dust: bool,
 }
 
-/// The file commands; `Data` goes to [`run_data`] with a store.
-pub fn run(cmd: AirCommand) -> Result<ExitCode, CliError> {
+pub fn run(cmd: AirFileCommand) -> Result<ExitCode, CliError> {
     match cmd {
-        AirCommand::Aqi(args) => aqi(args),
-        AirCommand::Daily(args) => daily(args),
-        AirCommand::Evaluate(args) => evaluate(args),
-        AirCommand::Data(_) => Err(CliError::environment("内部错误：数据库命令未打开数据库")),
+        AirFileCommand::Aqi(args) => aqi(args),
+        AirFileCommand::Daily(args) => daily(args),
+        AirFileCommand::Evaluate(args) => evaluate(args),
     }
 }
 

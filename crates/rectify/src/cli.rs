@@ -42,7 +42,7 @@ enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Air quality: AQI, daily values, HJ 663 evaluation (files; no database needed).
+    /// Air quality: AQI, daily values, HJ 663 evaluation on files; import and targets in the database.
     #[command(subcommand)]
     Air(AirCommand),
     /// Surface water: GB 3838 classes, the 2011 evaluation method (files; import needs the database).
@@ -160,9 +160,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     init_logging(&cli);
     let work = match cli.command {
         Command::Air(AirCommand::Data(cmd)) => StoreWork::Air(cmd),
-        Command::Air(cmd) => return crate::air_cmd::run(cmd),
+        Command::Air(AirCommand::Files(cmd)) => return crate::air_cmd::run(cmd),
         Command::Water(WaterCommand::Data(cmd)) => StoreWork::Water(cmd),
-        Command::Water(cmd) => return crate::water_cmd::run(cmd),
+        Command::Water(WaterCommand::Files(cmd)) => return crate::water_cmd::run(cmd),
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);

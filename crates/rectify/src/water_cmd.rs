@@ -15,12 +15,19 @@ use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
 pub enum WaterCommand {
+    #[command(flatten)]
+    Files(WaterFileCommand),
+    #[command(flatten)]
+    Data(WaterDataCommand),
+}
+
+/// Water commands on files; no database needed.
+#[derive(Debug, Subcommand)]
+pub enum WaterFileCommand {
     /// Class, status, main pollutants and per-indicator classes of every sample.
     Classify(ClassifyArgs),
     /// Period classes, proportions, river status, drinking-source rates and TLI as JSON.
     Evaluate(EvaluateArgs),
-    #[command(flatten)]
-    Data(WaterDataCommand),
 }
 
 /// Water commands that work on the database.
@@ -125,9 +132,9 @@ fn problems_error(path: &Path, problems: &[RowProblem]) -> CliError {
     CliError::failure(format!("{}：{}", path.display(), shown.join("；")))
 }
 
-pub fn run(cmd: WaterCommand) -> Result<ExitCode, CliError> {
+pub fn run(cmd: WaterFileCommand) -> Result<ExitCode, CliError> {
     match cmd {
-        WaterCommand::Classify(args) => {
+        WaterFileCommand::Classify(args) => {
             let sections = sections_or_none(args.sections.as_deref())?;
             let input = std::fs::File::open(&args.input).map_err(|e| {
                 CliError::environment(format!("无法读取 {}：{e}", args.input.display()))
@@ -161,7 +168,7 @@ pub fn run(cmd: WaterCommand) -> Result<ExitCode, CliError> {
             eprintln!("已评价 {rows} 个样品 → {}", args.out.display());
             Ok(ExitCode::SUCCESS)
         }
-        WaterCommand::Evaluate(args) => {
+        WaterFileCommand::Evaluate(args) => {
             let Format::Json = args.format;
             let date = |flag: &str, text: &str| {
                 Date::parse(text)
@@ -178,7 +185,6 @@ pub fn run(cmd: WaterCommand) -> Result<ExitCode, CliError> {
                 .map_err(|e| CliError::failure(format!("JSON 输出失败：{e}")))?;
             crate::air_cmd::print_stdout(&text)
         }
-        WaterCommand::Data(_) => Err(CliError::environment("内部错误：数据库命令未打开数据库")),
     }
 }
 

@@ -8,13 +8,16 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use rectify_exact::date::Date;
 use rectify_exact::exact::Exact;
-use rectify_io::water::evaluate::{WaterOptions, evaluate};
+use rectify_io::water::evaluate::{
+    RiverSummary, SectionSummary, SourceSummary, WaterOptions, evaluate,
+};
 use rectify_io::water::samples::{Sample, Section};
 use rectify_io::water::stored::{sample_from_stored, section_from_stored};
-use rectify_water::group::{Proportions, WaterTargets};
+use rectify_water::drinking::{SourceRates, percent};
+use rectify_water::group::{Proportions, RiverVerdict, WaterTargets};
 use rectify_water::indicator::Class;
+use rectify_water::section::format_multiple;
 use serde::Deserialize;
-use serde_json::Value;
 
 #[derive(Debug, Deserialize)]
 pub struct WaterQuery {
@@ -126,17 +129,8 @@ fn class_colour(class: Option<Class>) -> &'static str {
     class.map_or("#ced4da", |c| c.status().colour())
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn pct(v: &Value) -> String {
-    v.as_f64()
-        .map_or_else(|| "—".into(), |p| format!("{p:.1}%"))
+fn pct(v: Option<Exact>) -> String {
+    v.map_or_else(|| "—".into(), |p| format!("{}%", p.to_fixed(1)))
 }
 
 /// Builds the page from sections and samples; no I/O.
@@ -158,79 +152,61 @@ pub fn page(
                 .collect::<Vec<_>>()
                 .join("；")
         })?;
-    let months: Vec<String> = (1..=12).map(|m| format!("{m}月")).collect();
-    let all = evaluation["sections"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let rows: Vec<SectionRow> = all
+    let in_filter = |s: &&SectionSummary<'_>| {
+        let attribute = |f: fn(&Section) -> &str| s.section.map_or("", f);
+        (county.is_empty() || attribute(|x| &x.county) == county)
+            && (level.is_empty() || attribute(|x| &x.level) == level)
+    };
+    let rows: Vec<SectionRow> = evaluation
+        .sections
         .iter()
-        .filter(|s| county.is_empty() || s["county"] == county.as_str())
-        .filter(|s| level.is_empty() || s["level"] == level.as_str())
+        .filter(in_filter)
         .map(|s| section_row(s, year))
         .collect();
-    let classes = all
-        .iter()
-        .filter_map(|s| s["class"].as_str().and_then(Class::parse));
-    let proportions = Proportions::of(classes);
-    let mut counties: Vec<String> = sections
-        .iter()
-        .map(|s| s.county.clone())
-        .filter(|c| !c.is_empty())
-        .collect();
-    counties.sort();
-    counties.dedup();
-    let mut levels: Vec<String> = sections
-        .iter()
-        .map(|s| s.level.clone())
-        .filter(|l| !l.is_empty())
-        .collect();
-    levels.sort();
-    levels.dedup();
+    let distinct = |f: fn(&Section) -> &String| {
+        let mut v: Vec<String> = sections
+            .iter()
+            .map(f)
+            .filter(|x| !x.is_empty())
+            .cloned()
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let drinking = &evaluation.drinking;
     Ok(WaterPage {
         city: "河安市",
-        cards: cards(&proportions, &targets, &evaluation["drinking_sources"]),
-        rivers: rivers(&evaluation["basins"])
-            .into_iter()
-            .chain(rivers(&evaluation["rivers"]))
+        cards: cards(&evaluation.all, &targets, drinking),
+        rivers: evaluation
+            .basins
+            .iter()
+            .chain(&evaluation.rivers)
+            .map(river_row)
             .collect(),
-        sources: source_rates(&evaluation["drinking_sources"]),
-        source_failures: evaluation["drinking_sources"]["non_compliant"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|f| {
-                format!(
-                    "{} {}：{}",
-                    text(&f["section"]),
-                    text(&f["time"]),
-                    f["reasons"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(text)
-                        .collect::<Vec<_>>()
-                        .join("、")
-                )
-            })
+        sources: source_rates(&drinking.rates),
+        source_failures: drinking
+            .failures
+            .iter()
+            .map(|(section, time, reasons)| format!("{section} {time}：{}", reasons.join("、")))
             .collect(),
         legend: Class::ALL
             .iter()
             .map(|c| (c.roman(), c.status().colour()))
             .collect(),
         span: format!("{}—{}，", chinese_date(from), chinese_date(to)),
+        counties: distinct(|s| &s.county),
+        levels: distinct(|s| &s.level),
+        months: (1..=12).map(|m| format!("{m}月")).collect(),
         year,
         years,
         county,
-        counties,
         level,
-        levels,
-        months,
         rows,
     })
 }
 
-fn cards(p: &Proportions, targets: &WaterTargets, sources: &Value) -> Vec<Card> {
+fn cards(p: &Proportions, targets: &WaterTargets, drinking: &SourceSummary) -> Vec<Card> {
     let (good_met, bad_met) = targets.check(p);
     let badge = |met: Option<bool>| match met {
         Some(true) => ("达标", "met"),
@@ -246,6 +222,7 @@ fn cards(p: &Proportions, targets: &WaterTargets, sources: &Value) -> Vec<Card> 
     let fixed = |v: Option<Exact>| v.map_or_else(|| "—".into(), |v| v.to_fixed(1));
     let (good_status, good_class) = badge(good_met);
     let (bad_status, bad_class) = badge(bad_met);
+    let (ok, all) = drinking.rates.by_count;
     vec![
         Card {
             label: "达到或优于Ⅲ类比例",
@@ -283,39 +260,31 @@ fn cards(p: &Proportions, targets: &WaterTargets, sources: &Value) -> Vec<Card> 
         },
         Card {
             label: "饮用水水源达标率",
-            value: pct(&sources["by_count"]["percent"])
-                .trim_end_matches('%')
-                .to_string(),
+            value: fixed(percent(Exact::int(ok.into()), Exact::int(all.into()))),
             unit: "%",
-            detail: format!("{} 个水源，按监测次数", text(&sources["sources"])),
+            detail: format!("{} 个水源，按监测次数", drinking.sources),
             status: "",
             status_class: "",
         },
     ]
 }
 
-fn section_row(s: &Value, year: i32) -> SectionRow {
-    let class = s["class"].as_str().and_then(Class::parse);
-    let pollutants: Vec<String> = s["main_pollutants"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| match p["multiple"].as_str() {
-            Some(m) => format!("{}({m})", text(&p["name"])),
-            None => text(&p["name"]),
+fn section_row(s: &SectionSummary<'_>, year: i32) -> SectionRow {
+    let class = s.result.class;
+    let pollutants: Vec<String> = s
+        .result
+        .main_pollutants
+        .iter()
+        .map(|p| match p.multiple {
+            Some(m) => format!("{}({})", p.indicator.name_zh(), format_multiple(m, 3)),
+            None => p.indicator.name_zh().to_string(),
         })
         .collect();
     let monthly = (1..=12)
         .map(|m| {
             let key = format!("{year:04}-{m:02}");
-            let found = s["monthly"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|x| x["month"] == key.as_str());
-            let c = found
-                .and_then(|x| x["class"].as_str())
-                .and_then(Class::parse);
+            let found = s.monthly.iter().find(|(month, _)| *month == key);
+            let c = found.and_then(|(_, c)| *c);
             MonthCell {
                 colour: if found.is_some() {
                     class_colour(c)
@@ -327,67 +296,67 @@ fn section_row(s: &Value, year: i32) -> SectionRow {
             }
         })
         .collect();
+    let attribute =
+        |f: fn(&Section) -> &String| s.section.map_or_else(String::new, |x| f(x).clone());
     SectionRow {
-        name: text(&s["name"]),
-        river: text(&s["river"]),
-        level: text(&s["level"]),
-        county: text(&s["county"]),
-        target: s["target_class"]
-            .as_str()
-            .and_then(Class::parse)
-            .map_or(String::new(), |c| c.roman().to_string()),
+        name: s.name().to_string(),
+        river: attribute(|x| &x.river),
+        level: attribute(|x| &x.level),
+        county: attribute(|x| &x.county),
+        target: s.target().map_or(String::new(), |c| c.roman().to_string()),
         class: class.map_or("未评价".into(), |c| c.roman().to_string()),
         colour: class_colour(class),
-        status: text(&s["status"]),
-        missed: s["target_met"] == false,
+        status: s
+            .result
+            .status()
+            .map_or(String::new(), |st| st.zh().to_string()),
+        missed: s.target_met == Some(false),
         pollutants: pollutants.join("、"),
         monthly,
     }
 }
 
-fn rivers(v: &Value) -> Vec<(String, u64, &'static str, String, String)> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .map(|r| {
-            let detail = &r["detail"];
-            let (method, note) = match detail["method"].as_str() {
-                Some("averaged") => (
-                    "均值法（<5个断面）",
-                    format!("{}类", text(&detail["result"]["class"])),
-                ),
-                _ => (
-                    "断面比例法",
-                    format!(
-                        "Ⅰ–Ⅲ类 {}，劣Ⅴ类 {}",
-                        pct(&detail["proportions"]["i_to_iii_percent"]),
-                        pct(&detail["proportions"]["worse_than_v_percent"])
-                    ),
-                ),
-            };
-            (
-                text(&r["river"]),
-                r["sections"].as_u64().unwrap_or(0),
-                method,
-                text(&r["status"]),
-                note,
-            )
-        })
-        .collect()
+fn river_row(r: &RiverSummary) -> (String, u64, &'static str, String, String) {
+    let (method, note) = match &r.verdict {
+        RiverVerdict::Averaged(result) => (
+            "均值法（<5个断面）",
+            format!("{}类", result.class.map_or("未评价", |c| c.roman())),
+        ),
+        RiverVerdict::Proportional { proportions, .. } => (
+            "断面比例法",
+            format!(
+                "Ⅰ–Ⅲ类 {}，劣Ⅴ类 {}",
+                pct(proportions.i_to_iii_percent()),
+                pct(proportions.worse_than_v_percent())
+            ),
+        ),
+    };
+    let status = r
+        .verdict
+        .status()
+        .map_or(String::new(), |s| s.zh().to_string());
+    (r.name.clone(), r.sections as u64, method, status, note)
 }
 
-fn source_rates(v: &Value) -> Vec<(&'static str, String, String, String)> {
-    let row = |label, r: &Value| {
+fn source_rates(rates: &SourceRates) -> Vec<(&'static str, String, String, String)> {
+    let count = |(ok, all): (u32, u32)| {
         (
-            label,
-            text(&r["compliant"]),
-            text(&r["total"]),
-            pct(&r["percent"]),
+            ok.to_string(),
+            all.to_string(),
+            pct(percent(Exact::int(ok.into()), Exact::int(all.into()))),
         )
     };
-    vec![
-        row("按监测次数（水源达标率）", &v["by_count"]),
-        row("按取水量（万吨）", &v["by_volume"]),
-        row("全部监测均达标的水源", &v["all_samples"]),
+    let volume = (
+        rates.by_volume.0.to_fixed(2),
+        rates.by_volume.1.to_fixed(2),
+        pct(percent(rates.by_volume.0, rates.by_volume.1)),
+    );
+    [
+        ("按监测次数（水源达标率）", count(rates.by_count)),
+        ("按取水量（万吨）", volume),
+        ("全部监测均达标的水源", count(rates.all_samples)),
     ]
+    .into_iter()
+    .map(|(label, (a, b, c))| (label, a, b, c))
+    .collect()
 }

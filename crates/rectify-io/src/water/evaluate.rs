@@ -4,7 +4,7 @@ use super::samples::{Item, Sample, Section};
 use crate::RowProblem;
 use rectify_exact::date::Date;
 use rectify_exact::exact::Exact;
-use rectify_water::drinking::{SourceSample, judge_source, percent, source_rates};
+use rectify_water::drinking::{SourceRates, SourceSample, judge_source, percent, source_rates};
 use rectify_water::group::{Proportions, RiverVerdict, river_verdict};
 use rectify_water::indicator::{Class, Indicator, WaterBody};
 use rectify_water::period::{PeriodOptions, Reading, period_value};
@@ -156,14 +156,60 @@ impl<'a, W: Write> ClassWriter<'a, W> {
     }
 }
 
-/// A section's samples in the period, evaluated on the period means.
-struct SectionPeriod<'a> {
-    code: &'a str,
-    section: Option<&'a Section>,
-    body: WaterBody,
-    samples: Vec<&'a Sample>,
-    means: Vec<(Indicator, Exact)>,
-    result: SectionResult,
+/// One section over the period.
+pub struct SectionSummary<'a> {
+    pub code: &'a str,
+    pub section: Option<&'a Section>,
+    pub body: WaterBody,
+    pub samples: Vec<&'a Sample>,
+    pub means: Vec<(Indicator, Exact)>,
+    /// The class of the period means.
+    pub result: SectionResult,
+    /// Met when the period class is at least the target class.
+    pub target_met: Option<bool>,
+    /// Multiples against the target class, when it is missed.
+    pub target_multiples: Vec<(Indicator, Exact)>,
+    /// ("YYYY-MM", class of that month's means)
+    pub monthly: Vec<(String, Option<Class>)>,
+    /// Lakes with chla, TP, TN, SD and CODMn: TLI(Σ) and its grade.
+    pub trophic: Option<(f64, Trophic)>,
+}
+
+impl SectionSummary<'_> {
+    pub fn name(&self) -> &str {
+        self.section.map_or(self.code, |s| s.name.as_str())
+    }
+
+    pub fn target(&self) -> Option<Class> {
+        self.section.and_then(|s| s.target)
+    }
+}
+
+/// A river or basin and its verdict.
+pub struct RiverSummary {
+    pub name: String,
+    pub sections: usize,
+    pub verdict: RiverVerdict,
+}
+
+/// Drinking-water sources over the period.
+pub struct SourceSummary {
+    pub sources: usize,
+    pub rates: SourceRates,
+    /// (section, time, reasons) of every non-compliant sample.
+    pub failures: Vec<(String, String, Vec<String>)>,
+}
+
+/// Everything `rectify water evaluate` and the 水环境 page report for a period.
+pub struct WaterEvaluation<'a> {
+    pub from: Date,
+    pub to: Date,
+    pub sections: Vec<SectionSummary<'a>>,
+    pub all: Proportions,
+    pub by_level: BTreeMap<String, Proportions>,
+    pub rivers: Vec<RiverSummary>,
+    pub basins: Vec<RiverSummary>,
+    pub drinking: SourceSummary,
 }
 
 fn period_means(samples: &[&Sample], options: PeriodOptions) -> Vec<(Indicator, Exact)> {
@@ -181,66 +227,31 @@ fn period_means(samples: &[&Sample], options: PeriodOptions) -> Vec<(Indicator, 
         .collect()
 }
 
-fn num(v: Option<Exact>, decimals: u32) -> Value {
-    v.and_then(|v| v.to_fixed(decimals).parse::<f64>().ok())
-        .map_or(Value::Null, Value::from)
-}
-
-fn proportions_json(p: &Proportions) -> Value {
-    json!({
-        "sections": p.sections,
-        "i_to_iii": p.i_to_iii,
-        "i_to_iii_percent": num(p.i_to_iii_percent(), 1),
-        "worse_than_v": p.worse_than_v,
-        "worse_than_v_percent": num(p.worse_than_v_percent(), 1),
-        "status": p.status().map(|s| s.zh()),
-    })
-}
-
-fn result_json(result: &SectionResult) -> Value {
-    json!({
-        "class": result.class.map(|c| c.to_string()),
-        "status": result.status().map(|s| s.zh()),
-        "main_pollutants": result.main_pollutants.iter().map(|p| json!({
-            "indicator": p.indicator.code(),
-            "name": p.indicator.name_zh(),
-            "class": p.class.to_string(),
-            "multiple": p.multiple.map(|m| format_multiple(m, 3)),
-        })).collect::<Vec<_>>(),
-        "references": result.references().map(|r| (r.indicator.code().to_string(), json!(r.class.map(|c| c.to_string())))).collect::<serde_json::Map<_, _>>(),
-    })
-}
-
-fn trophic_json(means: &[(Indicator, Exact)]) -> Value {
+fn trophic(means: &[(Indicator, Exact)]) -> Option<(f64, Trophic)> {
     let get = |i: Indicator| {
         means
             .iter()
             .find(|(m, _)| *m == i)
             .map(|(_, v)| v.to_f64_lossy())
     };
-    let inputs = (|| {
-        Some(TrophicInputs {
-            chla: get(Indicator::Chla)?,
-            tp: get(Indicator::Tp)?,
-            tn: get(Indicator::Tn)?,
-            sd: get(Indicator::Sd)?,
-            codmn: get(Indicator::CodMn)?,
-        })
-    })();
-    match inputs.as_ref().and_then(tli) {
-        Some(t) => json!({"tli": (t * 100.0).round() / 100.0, "grade": Trophic::of(t).zh()}),
-        None => Value::Null,
-    }
+    let inputs = TrophicInputs {
+        chla: get(Indicator::Chla)?,
+        tp: get(Indicator::Tp)?,
+        tn: get(Indicator::Tn)?,
+        sd: get(Indicator::Sd)?,
+        codmn: get(Indicator::CodMn)?,
+    };
+    tli(&inputs).map(|t| (t, Trophic::of(t)))
 }
 
-/// The period evaluation as JSON: sections, proportions, rivers, drinking sources.
-pub fn evaluate(
-    samples: &[Sample],
-    sections: &[Section],
+/// Evaluates the samples dated `from..=to`.
+pub fn evaluate<'a>(
+    samples: &'a [Sample],
+    sections: &'a [Section],
     from: Date,
     to: Date,
     options: WaterOptions,
-) -> Result<Value, Vec<RowProblem>> {
+) -> Result<WaterEvaluation<'a>, Vec<RowProblem>> {
     let by_code = section_map(sections);
     let mut grouped: BTreeMap<&str, Vec<&Sample>> = BTreeMap::new();
     let mut problems = Vec::new();
@@ -253,157 +264,140 @@ pub fn evaluate(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let periods: Vec<SectionPeriod<'_>> = grouped
+    let summaries: Vec<SectionSummary<'_>> = grouped
         .into_iter()
         .filter_map(|(code, samples)| {
             let body = body_of(samples[0], &by_code).ok()?;
-            let means = period_means(&samples, options.period);
-            let result = evaluate_section(&means, body, Class::III, options.section);
-            Some(SectionPeriod {
+            Some(summarise(
                 code,
-                section: by_code.get(code).copied(),
+                by_code.get(code).copied(),
                 body,
                 samples,
-                means,
-                result,
-            })
+                options,
+            ))
         })
         .collect();
-    Ok(json!({
-        "from": from.to_string(),
-        "to": to.to_string(),
-        "sections": periods.iter().map(|p| section_json(p, options)).collect::<Vec<_>>(),
-        "proportions": proportions_by_level(&periods),
-        "rivers": rivers_json(&periods, options, |s| s.river.as_str()),
-        "basins": rivers_json(&periods, options, |s| s.basin.as_str()),
-        "drinking_sources": drinking_json(&periods),
-    }))
+    let all = Proportions::of(summaries.iter().filter_map(|p| p.result.class));
+    Ok(WaterEvaluation {
+        from,
+        to,
+        all,
+        by_level: by_level(&summaries),
+        rivers: rivers(&summaries, options, |s| s.river.as_str()),
+        basins: rivers(&summaries, options, |s| s.basin.as_str()),
+        drinking: drinking(&summaries),
+        sections: summaries,
+    })
 }
 
-fn section_json(p: &SectionPeriod<'_>, options: WaterOptions) -> Value {
-    let mut v = result_json(&p.result);
-    let target = p.section.and_then(|s| s.target);
-    let target_met = target.zip(p.result.class).map(|(t, c)| c <= t);
-    let target_multiples: Vec<Value> = match (target, target_met) {
-        (Some(t), Some(false)) => p
-            .means
+fn summarise<'a>(
+    code: &'a str,
+    section: Option<&'a Section>,
+    body: WaterBody,
+    samples: Vec<&'a Sample>,
+    options: WaterOptions,
+) -> SectionSummary<'a> {
+    let means = period_means(&samples, options.period);
+    let result = evaluate_section(&means, body, Class::III, options.section);
+    let target = section.and_then(|s| s.target);
+    let target_met = target.zip(result.class).map(|(t, c)| c <= t);
+    let target_multiples = match (target, target_met) {
+        (Some(t), Some(false)) => means
             .iter()
-            .filter_map(|(i, value)| Some(json!({"name": i.name_zh(), "multiple": format_multiple(i.multiple(*value, t, p.body)?, 3)})))
+            .filter_map(|(i, value)| Some((*i, i.multiple(*value, t, body)?)))
             .collect(),
         _ => Vec::new(),
     };
     let mut months: BTreeMap<String, Vec<&Sample>> = BTreeMap::new();
-    for s in &p.samples {
+    for s in &samples {
         months
             .entry(format!("{:04}-{:02}", s.date.year, s.date.month))
             .or_default()
             .push(s);
     }
-    let monthly: Vec<Value> = months
-        .iter()
-        .map(|(month, samples)| {
+    let monthly = months
+        .into_iter()
+        .map(|(month, in_month)| {
             let r = evaluate_section(
-                &period_means(samples, options.period),
-                p.body,
+                &period_means(&in_month, options.period),
+                body,
                 Class::III,
                 options.section,
             );
-            json!({"month": month, "class": r.class.map(|c| c.to_string())})
+            (month, r.class)
         })
         .collect();
-    let fields = [
-        ("section", json!(p.code)),
-        ("name", json!(p.section.map_or(p.code, |s| s.name.as_str()))),
-        (
-            "water_body",
-            json!(if p.body == WaterBody::Lake {
-                "lake"
-            } else {
-                "river"
-            }),
-        ),
-        ("level", json!(p.section.map(|s| s.level.as_str()))),
-        ("county", json!(p.section.map(|s| s.county.as_str()))),
-        ("river", json!(p.section.map(|s| s.river.as_str()))),
-        ("samples", json!(p.samples.len())),
-        ("target_class", json!(target.map(|t| t.to_string()))),
-        ("target_met", json!(target_met)),
-        ("target_multiples", json!(target_multiples)),
-        ("monthly", json!(monthly)),
-        (
-            "trophic",
-            if p.body == WaterBody::Lake {
-                trophic_json(&p.means)
-            } else {
-                Value::Null
-            },
-        ),
-    ];
-    for (k, value) in fields {
-        v[k] = value;
+    SectionSummary {
+        trophic: if body == WaterBody::Lake {
+            trophic(&means)
+        } else {
+            None
+        },
+        code,
+        section,
+        body,
+        samples,
+        means,
+        result,
+        target_met,
+        target_multiples,
+        monthly,
     }
-    v
 }
 
-fn proportions_by_level(periods: &[SectionPeriod<'_>]) -> Value {
-    let all = Proportions::of(periods.iter().filter_map(|p| p.result.class));
-    let mut levels: BTreeMap<&str, Vec<Class>> = BTreeMap::new();
-    for p in periods {
+fn by_level(summaries: &[SectionSummary<'_>]) -> BTreeMap<String, Proportions> {
+    let mut levels: BTreeMap<String, Vec<Class>> = BTreeMap::new();
+    for p in summaries {
         if let (Some(s), Some(c)) = (p.section, p.result.class)
             && !s.level.is_empty()
         {
-            levels.entry(s.level.as_str()).or_default().push(c);
+            levels.entry(s.level.clone()).or_default().push(c);
         }
     }
-    let by_level: serde_json::Map<String, Value> = levels
+    levels
         .into_iter()
-        .map(|(level, classes)| {
-            (
-                level.to_string(),
-                proportions_json(&Proportions::of(classes)),
-            )
-        })
-        .collect();
-    json!({"all": proportions_json(&all), "by_level": by_level})
+        .map(|(level, classes)| (level, Proportions::of(classes)))
+        .collect()
 }
 
 /// Rivers (or basins, with `of = |s| &s.basin`): the 2011 method per group of sections.
-fn rivers_json(
-    periods: &[SectionPeriod<'_>],
+fn rivers(
+    summaries: &[SectionSummary<'_>],
     options: WaterOptions,
     of: fn(&Section) -> &str,
-) -> Vec<Value> {
-    let mut rivers: BTreeMap<(&str, bool), Vec<&SectionPeriod<'_>>> = BTreeMap::new();
-    for p in periods {
+) -> Vec<RiverSummary> {
+    let mut groups: BTreeMap<(&str, bool), Vec<&SectionSummary<'_>>> = BTreeMap::new();
+    for p in summaries {
         if let Some(name) = p.section.map(of).filter(|n| !n.is_empty()) {
-            rivers
+            groups
                 .entry((name, p.body == WaterBody::Lake))
                 .or_default()
                 .push(p);
         }
     }
-    rivers
+    groups
         .into_iter()
-        .filter_map(|((river, lake), members)| {
-            let body = if lake { WaterBody::Lake } else { WaterBody::River };
-            let inputs: Vec<(Vec<(Indicator, Exact)>, SectionResult)> =
-                members.iter().map(|p| (p.means.clone(), p.result.clone())).collect();
-            let verdict = river_verdict(&inputs, body, options.section)?;
-            let detail = match &verdict {
-                RiverVerdict::Averaged(r) => json!({"method": "averaged", "result": result_json(r)}),
-                RiverVerdict::Proportional { proportions, main_pollutants, .. } => json!({
-                    "method": "proportional",
-                    "proportions": proportions_json(proportions),
-                    "main_pollutants": main_pollutants.iter().map(|(i, rate)| json!({"name": i.name_zh(), "exceed_rate": num(Some(*rate), 1)})).collect::<Vec<_>>(),
-                }),
+        .filter_map(|((name, lake), members)| {
+            let body = if lake {
+                WaterBody::Lake
+            } else {
+                WaterBody::River
             };
-            Some(json!({"river": river, "sections": members.len(), "status": verdict.status().map(|s| s.zh()), "detail": detail}))
+            let inputs: Vec<(Vec<(Indicator, Exact)>, SectionResult)> = members
+                .iter()
+                .map(|p| (p.means.clone(), p.result.clone()))
+                .collect();
+            Some(RiverSummary {
+                name: name.to_string(),
+                sections: members.len(),
+                verdict: river_verdict(&inputs, body, options.section)?,
+            })
         })
         .collect()
 }
 
-fn drinking_json(periods: &[SectionPeriod<'_>]) -> Value {
-    let sources: Vec<&SectionPeriod<'_>> = periods
+fn drinking(summaries: &[SectionSummary<'_>]) -> SourceSummary {
+    let sources: Vec<&SectionSummary<'_>> = summaries
         .iter()
         .filter(|p| p.section.is_some_and(|s| s.drinking_source))
         .collect();
@@ -441,23 +435,150 @@ fn drinking_json(periods: &[SectionPeriod<'_>]) -> Value {
                             .map(|c| format!("基本项目{}类", c.roman())),
                     )
                     .collect();
-                failures.push(json!({"section": p.code, "time": s.time, "reasons": reasons}));
+                failures.push((p.code.to_string(), s.time.clone(), reasons));
             }
             samples.push((verdict.compliant, s.withdrawal));
         }
         per_source.push(samples);
     }
-    let rates = source_rates(&per_source);
-    let rate = |ok: u32, all: u32| json!({"compliant": ok, "total": all, "percent": num(percent(Exact::int(ok.into()), Exact::int(all.into())), 1)});
+    SourceSummary {
+        sources: sources.len(),
+        rates: source_rates(&per_source),
+        failures,
+    }
+}
+
+fn num(v: Option<Exact>, decimals: u32) -> Value {
+    v.and_then(|v| v.to_fixed(decimals).parse::<f64>().ok())
+        .map_or(Value::Null, Value::from)
+}
+
+fn class_json(c: Option<Class>) -> Value {
+    json!(c.map(|c| c.to_string()))
+}
+
+fn proportions_json(p: &Proportions) -> Value {
     json!({
-        "sources": sources.len(),
-        "by_count": rate(rates.by_count.0, rates.by_count.1),
+        "sections": p.sections,
+        "i_to_iii": p.i_to_iii,
+        "i_to_iii_percent": num(p.i_to_iii_percent(), 1),
+        "worse_than_v": p.worse_than_v,
+        "worse_than_v_percent": num(p.worse_than_v_percent(), 1),
+        "status": p.status().map(|s| s.zh()),
+    })
+}
+
+fn result_json(result: &SectionResult) -> Value {
+    json!({
+        "class": class_json(result.class),
+        "status": result.status().map(|s| s.zh()),
+        "main_pollutants": result.main_pollutants.iter().map(|p| json!({
+            "indicator": p.indicator.code(),
+            "name": p.indicator.name_zh(),
+            "class": p.class.to_string(),
+            "multiple": p.multiple.map(|m| format_multiple(m, 3)),
+        })).collect::<Vec<_>>(),
+        "references": result.references().map(|r| (r.indicator.code().to_string(), class_json(r.class))).collect::<serde_json::Map<_, _>>(),
+    })
+}
+
+impl WaterEvaluation<'_> {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "from": self.from.to_string(),
+            "to": self.to.to_string(),
+            "sections": self.sections.iter().map(section_json).collect::<Vec<_>>(),
+            "proportions": {
+                "all": proportions_json(&self.all),
+                "by_level": self.by_level.iter().map(|(l, p)| (l.clone(), proportions_json(p))).collect::<serde_json::Map<_, _>>(),
+            },
+            "rivers": self.rivers.iter().map(river_json).collect::<Vec<_>>(),
+            "basins": self.basins.iter().map(river_json).collect::<Vec<_>>(),
+            "drinking_sources": drinking_json(&self.drinking),
+        })
+    }
+}
+
+fn section_json(p: &SectionSummary<'_>) -> Value {
+    let mut v = result_json(&p.result);
+    let fields = [
+        ("section", json!(p.code)),
+        ("name", json!(p.name())),
+        (
+            "water_body",
+            json!(if p.body == WaterBody::Lake {
+                "lake"
+            } else {
+                "river"
+            }),
+        ),
+        ("level", json!(p.section.map(|s| s.level.as_str()))),
+        ("county", json!(p.section.map(|s| s.county.as_str()))),
+        ("river", json!(p.section.map(|s| s.river.as_str()))),
+        ("samples", json!(p.samples.len())),
+        ("target_class", class_json(p.target())),
+        ("target_met", json!(p.target_met)),
+        (
+            "target_multiples",
+            json!(
+                p.target_multiples
+                    .iter()
+                    .map(|(i, m)| json!({"name": i.name_zh(), "multiple": format_multiple(*m, 3)}))
+                    .collect::<Vec<_>>()
+            ),
+        ),
+        (
+            "monthly",
+            json!(
+                p.monthly
+                    .iter()
+                    .map(|(month, c)| json!({"month": month, "class": class_json(*c)}))
+                    .collect::<Vec<_>>()
+            ),
+        ),
+        (
+            "trophic",
+            p.trophic.map_or(
+                Value::Null,
+                |(t, grade)| json!({"tli": (t * 100.0).round() / 100.0, "grade": grade.zh()}),
+            ),
+        ),
+    ];
+    for (k, value) in fields {
+        v[k] = value;
+    }
+    v
+}
+
+fn river_json(r: &RiverSummary) -> Value {
+    let detail = match &r.verdict {
+        RiverVerdict::Averaged(result) => {
+            json!({"method": "averaged", "result": result_json(result)})
+        }
+        RiverVerdict::Proportional {
+            proportions,
+            main_pollutants,
+            ..
+        } => json!({
+            "method": "proportional",
+            "proportions": proportions_json(proportions),
+            "main_pollutants": main_pollutants.iter().map(|(i, rate)| json!({"name": i.name_zh(), "exceed_rate": num(Some(*rate), 1)})).collect::<Vec<_>>(),
+        }),
+    };
+    json!({"river": r.name, "sections": r.sections, "status": r.verdict.status().map(|s| s.zh()), "detail": detail})
+}
+
+fn drinking_json(d: &SourceSummary) -> Value {
+    let rate = |(ok, all): (u32, u32)| json!({"compliant": ok, "total": all, "percent": num(percent(Exact::int(ok.into()), Exact::int(all.into())), 1)});
+    json!({
+        "sources": d.sources,
+        "by_count": rate(d.rates.by_count),
         "by_volume": {
-            "compliant": num(Some(rates.by_volume.0), 2),
-            "total": num(Some(rates.by_volume.1), 2),
-            "percent": num(percent(rates.by_volume.0, rates.by_volume.1), 1),
+            "compliant": num(Some(d.rates.by_volume.0), 2),
+            "total": num(Some(d.rates.by_volume.1), 2),
+            "percent": num(percent(d.rates.by_volume.0, d.rates.by_volume.1), 1),
         },
-        "all_samples": rate(rates.all_samples.0, rates.all_samples.1),
-        "non_compliant": failures,
+        "all_samples": rate(d.rates.all_samples),
+        "non_compliant": d.failures.iter().map(|(section, time, reasons)| json!({"section": section, "time": time, "reasons": reasons})).collect::<Vec<_>>(),
     })
 }

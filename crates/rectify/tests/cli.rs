@@ -155,6 +155,7 @@ fn demo_serve_answers_healthz_and_version_then_shuts_down_gracefully() {
         "达到或优于Ⅲ类比例",
         "饮用水水源达标率",
         "断面比例法",
+        "河安水系",
     ] {
         assert!(water.contains(expected), "/water lacks {expected}");
     }

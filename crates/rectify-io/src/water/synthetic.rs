@@ -111,20 +111,16 @@ pub fn write_sections_csv(
 ) -> std::io::Result<()> {
     writeln!(
         out,
-        "section,name,water_body,target_class,level,county,river,drinking_source"
+        "section,name,water_body,target_class,level,county,river,basin,drinking_source"
     )?;
     for s in sections {
         let body = if s.lake { "lake" } else { "river" };
+        let drinking = u8::from(s.drinking_source);
+        let (code, name, target, level) = (&s.code, &s.name, s.target, s.level);
+        let (county, river, basin) = (&s.county, &s.river, &s.basin);
         writeln!(
             out,
-            "{},{},{body},{},{},{},{},{}",
-            s.code,
-            s.name,
-            s.target,
-            s.level,
-            s.county,
-            s.river,
-            u8::from(s.drinking_source)
+            "{code},{name},{body},{target},{level},{county},{river},{basin},{drinking}"
         )?;
     }
     Ok(())

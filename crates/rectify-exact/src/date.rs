@@ -68,6 +68,24 @@ impl Date {
         Date::from_day_number(self.day_number() - 1)
     }
 
+    /// ISO weekday: 1 = Monday … 7 = Sunday.
+    pub fn weekday(self) -> u8 {
+        // 1970-01-01 was a Thursday.
+        (self.day_number() + 3).rem_euclid(7) as u8 + 1
+    }
+
+    pub fn is_weekend(self) -> bool {
+        self.weekday() >= 6
+    }
+
+    pub fn last_of_month(year: i32, month: u8) -> Option<Date> {
+        Date::new(year, month, days_in_month(year, month))
+    }
+
+    pub fn add_days(self, days: i32) -> Date {
+        Date::from_day_number(self.day_number() + days)
+    }
+
     /// The same day one year earlier (29 February → 28 February).
     pub fn year_before(self) -> Date {
         let year = self.year - 1;
@@ -102,6 +120,16 @@ impl fmt::Display for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weekdays_follow_the_calendar() {
+        assert_eq!(Date::new(1970, 1, 1).unwrap().weekday(), 4);
+        assert_eq!(Date::new(2026, 11, 29).unwrap().weekday(), 7);
+        assert_eq!(Date::new(2019, 6, 30).unwrap().weekday(), 7);
+        assert_eq!(Date::new(1969, 12, 29).unwrap().weekday(), 1);
+        assert!(Date::new(2026, 11, 28).unwrap().is_weekend());
+        assert_eq!(Date::last_of_month(2020, 2), Date::new(2020, 2, 29));
+    }
 
     #[test]
     fn day_numbers_round_trip_across_leap_years() {

@@ -1,0 +1,430 @@
+//! The rectification plan (整改方案) and its items: the rows of the 台账.
+
+use crate::deadline::Deadline;
+use rectify_exact::date::Date;
+use serde_json::{Value, json};
+use std::fmt;
+
+macro_rules! labelled_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $code:literal, $label:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable code stored in the database.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// The Chinese word offices write.
+            pub fn label_zh(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            /// Accepts the code or the Chinese label.
+            pub fn parse(text: &str) -> Option<$name> {
+                let text = text.trim();
+                Self::ALL.iter().copied().find(|v| v.code() == text || v.label_zh() == text)
+            }
+
+            pub fn choices_zh() -> String {
+                Self::ALL.iter().map(|v| v.label_zh()).collect::<Vec<_>>().join("、")
+            }
+
+            pub const WHAT: &'static str = $what;
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.label_zh())
+            }
+        }
+    };
+}
+
+labelled_enum!(
+    /// 共性 problems recur across the province; 个性 ones are the city's own.
+    Scope, "共性/个性" {
+        Common => "common", "共性";
+        Specific => "specific", "个性";
+    }
+);
+
+labelled_enum!(
+    /// What kind of inspection fed the problems back.
+    InspectionType, "督察类型" {
+        Routine => "routine", "例行督察";
+        LookBack => "look_back", "回头看";
+        Special => "special", "专项督察";
+        Provincial => "provincial", "省级督察";
+    }
+);
+
+labelled_enum!(
+    /// Where an item came from.
+    ItemSource, "问题来源" {
+        Feedback => "feedback", "督察反馈";
+        Complaint => "complaint", "信访交办";
+        SelfCheck => "self_check", "自查";
+    }
+);
+
+labelled_enum!(
+    /// The item's place in the workflow (workflow.md §8). The ledger needs the first three; the
+    /// acceptance and sign-off states arrive with the workflow.
+    ItemState, "状态" {
+        Draft => "DRAFT", "草拟";
+        Issued => "ISSUED", "已交办";
+        InProgress => "IN_PROGRESS", "整改中";
+    }
+);
+
+labelled_enum!(
+    /// The derived schedule colour. Milestone-based 滞后/严重滞后 arrive with the monthly dispatch;
+    /// from the plan alone only the final date can be judged.
+    Schedule, "进度" {
+        OnTrack => "on_track", "序时推进";
+        Overdue => "overdue", "逾期";
+        Undated => "undated", "时限待定";
+    }
+);
+
+impl Schedule {
+    /// The badge colour: 蓝 on track, 红 overdue, grey when a person must set the date.
+    pub fn colour_zh(self) -> &'static str {
+        match self {
+            Schedule::OnTrack => "蓝",
+            Schedule::Overdue => "红",
+            Schedule::Undated => "灰",
+        }
+    }
+}
+
+/// The plan itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Plan {
+    pub name: String,
+    /// e.g. 第一轮, 第二轮.
+    pub round: Option<String>,
+    pub inspection_type: Option<InspectionType>,
+    pub feedback_date: Option<Date>,
+    /// 文号, e.g. 河办发〔2018〕35号.
+    pub doc_number: Option<String>,
+    /// The day the plan was issued; relative deadlines ("15个工作日内") count from it.
+    pub issued_on: Option<Date>,
+}
+
+/// One numbered measure of an item.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Measure {
+    pub text: String,
+    /// Units named for this measure alone, when the plan splits the work.
+    pub units: Vec<String>,
+    pub due: Option<Date>,
+}
+
+/// One problem of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub number: u32,
+    pub scope: Scope,
+    pub category: String,
+    pub source: ItemSource,
+    pub problem: String,
+    pub target: String,
+    pub measures: Vec<Measure>,
+    pub leaders: Vec<String>,
+    pub supervisors: Vec<String>,
+    /// All responsible units in listed order, the lead included.
+    pub units: Vec<String>,
+    pub lead_unit: String,
+    pub deadline: Deadline,
+    pub state: ItemState,
+    pub remarks: String,
+}
+
+impl Item {
+    /// Units that are county/district governments or all of them (各县（区）政府): they answer
+    /// for their territory rather than for a line of work.
+    pub fn territorial_units(&self) -> impl Iterator<Item = &str> {
+        self.units
+            .iter()
+            .map(String::as_str)
+            .filter(|u| is_territorial(u))
+    }
+
+    /// Units other than the lead that are not territorial.
+    pub fn co_units(&self) -> impl Iterator<Item = &str> {
+        self.units
+            .iter()
+            .map(String::as_str)
+            .filter(|u| *u != self.lead_unit && !is_territorial(u))
+    }
+
+    pub fn schedule(&self, today: Date) -> Schedule {
+        match self.deadline.due_date {
+            Some(due) if due < today => Schedule::Overdue,
+            Some(_) => Schedule::OnTrack,
+            None if self.deadline.needs_manual_date => Schedule::Undated,
+            None => Schedule::OnTrack,
+        }
+    }
+
+    /// The item as data: the shape the journal records and JSON output builds on.
+    pub fn snapshot(&self) -> Value {
+        let dates = |d: &[Date]| d.iter().map(|d| d.to_string()).collect::<Vec<_>>();
+        json!({
+            "number": self.number,
+            "scope": self.scope.label_zh(),
+            "category": self.category,
+            "source": self.source.label_zh(),
+            "problem": self.problem,
+            "target": self.target,
+            "measures": self.measures.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
+            "leaders": self.leaders,
+            "supervisors": self.supervisors,
+            "lead_unit": self.lead_unit,
+            "units": self.units,
+            "deadline_text": self.deadline.text,
+            "due_date": self.deadline.due_date.map(|d| d.to_string()),
+            "immediate": self.deadline.immediate,
+            "sustain": self.deadline.sustain,
+            "stages": dates(&self.deadline.stages),
+            "needs_manual_date": self.deadline.needs_manual_date,
+            "state": self.state.code(),
+            "remarks": self.remarks,
+        })
+    }
+}
+
+pub fn is_territorial(unit: &str) -> bool {
+    unit.starts_with('各') || unit.ends_with("县政府") || unit.ends_with("区政府")
+}
+
+/// A leader or supervisor cell entry "王建国（副市长）" as name and position.
+pub fn split_person(entry: &str) -> (String, String) {
+    let entry = entry.trim();
+    let open = entry.find(['（', '(']);
+    match open {
+        Some(at) if at > 0 => {
+            let name = entry[..at].trim();
+            let position = entry[at..]
+                .trim_start_matches(['（', '('])
+                .trim_end_matches(['）', ')'])
+                .trim();
+            (name.to_string(), position.to_string())
+        }
+        _ => (entry.to_string(), String::new()),
+    }
+}
+
+/// Splits a list cell on line breaks and list punctuation outside parentheses, so that
+/// "刘卫民（副市长、市公安局局长）" and "各县（区）政府" stay whole.
+pub fn split_list(cell: &str, separators: &[char]) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut depth = 0_i32;
+    let mut current = String::new();
+    for c in cell.chars() {
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => depth = (depth - 1).max(0),
+            _ => {}
+        }
+        if c == '\n' || c == '\r' || (depth == 0 && separators.contains(&c)) {
+            push_trimmed(&mut parts, &mut current);
+        } else {
+            current.push(c);
+        }
+    }
+    push_trimmed(&mut parts, &mut current);
+    parts
+}
+
+fn push_trimmed(parts: &mut Vec<String>, current: &mut String) {
+    let trimmed = current.trim();
+    if !trimmed.is_empty() {
+        parts.push(trimmed.to_string());
+    }
+    current.clear();
+}
+
+/// Leaders and supervisors: one person per line or per 、.
+pub fn split_people(cell: &str) -> Vec<String> {
+    split_list(cell, &['、', '，', ',', '；', ';'])
+}
+
+/// The responsible-units cell, read into units in listed order and the lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitList {
+    pub units: Vec<String>,
+    pub lead: Option<String>,
+}
+
+/// Reads "A（牵头）、B、C", "A牵头，B、C配合" and plain lists. The lead is the unit marked 牵头,
+/// else the first one; a second 牵头 mark is reported by the caller, so both are kept here.
+pub fn split_units(cell: &str) -> (UnitList, Vec<String>) {
+    let mut units = Vec::new();
+    let mut marked = Vec::new();
+    for part in split_list(cell, &['、', '，', ',', '；', ';', '。']) {
+        let (name, lead) = strip_role(&part);
+        if name.is_empty() {
+            continue;
+        }
+        if lead {
+            marked.push(name.clone());
+        }
+        if !units.contains(&name) {
+            units.push(name);
+        }
+    }
+    let lead = marked.first().or(units.first()).cloned();
+    let extra_leads = marked.into_iter().skip(1).collect();
+    (UnitList { units, lead }, extra_leads)
+}
+
+/// Removes the role words around a unit name; true when it was marked as the lead.
+fn strip_role(part: &str) -> (String, bool) {
+    let mut name = part.trim().to_string();
+    let mut lead = false;
+    for (marker, is_lead) in [
+        ("（牵头）", true),
+        ("(牵头)", true),
+        ("（牵头单位）", true),
+        ("（配合）", false),
+        ("(配合)", false),
+        ("牵头", true),
+        ("配合", false),
+        ("负责", false),
+    ] {
+        if let Some(stripped) = name.strip_suffix(marker) {
+            name = stripped.trim().to_string();
+            lead |= is_lead;
+        }
+    }
+    (name, lead)
+}
+
+/// Splits the measures cell into numbered measures ("1.…", "（1）…", "一、…"), without their
+/// numbers. Text before the first number, or a cell without numbers, is one measure.
+pub fn split_measures(cell: &str) -> Vec<String> {
+    let mut measures: Vec<String> = Vec::new();
+    for line in cell.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        match strip_measure_number(line) {
+            Some(text) => measures.push(text.to_string()),
+            None => match measures.last_mut() {
+                Some(last) => {
+                    last.push('\n');
+                    last.push_str(line);
+                }
+                None => measures.push(line.to_string()),
+            },
+        }
+    }
+    measures
+}
+
+/// The text after a leading measure number, if the line starts with one.
+fn strip_measure_number(line: &str) -> Option<&str> {
+    let digits = line
+        .char_indices()
+        .take_while(|(_, c)| c.is_ascii_digit() || ('０'..='９').contains(c))
+        .last()
+        .map(|(i, c)| i + c.len_utf8());
+    if let Some(end) = digits {
+        let rest = &line[end..];
+        for mark in ['.', '．', '、', ')', '）', ' '] {
+            if let Some(text) = rest.strip_prefix(mark) {
+                return Some(text.trim_start());
+            }
+        }
+        return None;
+    }
+    for (open, close) in [('（', '）'), ('(', ')')] {
+        if let Some(inner) = line.strip_prefix(open)
+            && let Some(end) = inner.find(close)
+            && is_numeral(&inner[..end])
+        {
+            return Some(inner[end + close.len_utf8()..].trim_start());
+        }
+    }
+    let (head, rest) = line.split_once('、')?;
+    is_numeral(head).then_some(rest.trim_start())
+}
+
+fn is_numeral(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || "一二三四五六七八九十".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parenthesised_titles_are_not_split() {
+        assert_eq!(
+            split_people("刘卫民（副市长、市公安局局长）"),
+            vec!["刘卫民（副市长、市公安局局长）"]
+        );
+        assert_eq!(
+            split_people("何志军（市住建局局长）、马卫东（市城管局局长）"),
+            vec!["何志军（市住建局局长）", "马卫东（市城管局局长）"]
+        );
+        assert_eq!(
+            split_people("赵志刚（副市长）\n孙丽华（副市长）"),
+            vec!["赵志刚（副市长）", "孙丽华（副市长）"]
+        );
+    }
+
+    #[test]
+    fn lead_marks_are_read_and_removed() {
+        let (list, extra) = split_units("市生态环境局、市公安局（牵头）、市交通运输局");
+        assert_eq!(list.units, vec!["市生态环境局", "市公安局", "市交通运输局"]);
+        assert_eq!(list.lead.as_deref(), Some("市公安局"));
+        assert!(extra.is_empty());
+        let (list, _) = split_units("市住建局牵头，市城管局、城关区政府、东湖区政府配合");
+        assert_eq!(
+            list.units,
+            vec!["市住建局", "市城管局", "城关区政府", "东湖区政府"]
+        );
+        assert_eq!(list.lead.as_deref(), Some("市住建局"));
+        let (list, _) = split_units("各县（区）政府、河安高新区管委会");
+        assert_eq!(list.units, vec!["各县（区）政府", "河安高新区管委会"]);
+        assert_eq!(list.lead.as_deref(), Some("各县（区）政府"));
+        let (_, extra) = split_units("A（牵头）、B（牵头）");
+        assert_eq!(extra, vec!["B"]);
+    }
+
+    #[test]
+    fn measures_split_on_their_numbers() {
+        let cell = "1.建设中心。\n2.开展排查，\n落实责任。\n（3）严肃问责。\n四、公开";
+        assert_eq!(
+            split_measures(cell),
+            vec!["建设中心。", "开展排查，\n落实责任。", "严肃问责。", "公开"]
+        );
+        assert_eq!(split_measures("无编号的措施"), vec!["无编号的措施"]);
+        assert_eq!(split_measures("2018年底前完成"), vec!["2018年底前完成"]);
+    }
+
+    #[test]
+    fn people_entries_split_into_name_and_position() {
+        assert_eq!(
+            split_person("王建国（副市长）"),
+            ("王建国".to_string(), "副市长".to_string())
+        );
+        assert_eq!(split_person("李明"), ("李明".to_string(), String::new()));
+    }
+
+    #[test]
+    fn labels_and_codes_both_parse() {
+        assert_eq!(Scope::parse("共性"), Some(Scope::Common));
+        assert_eq!(Scope::parse("specific"), Some(Scope::Specific));
+        assert_eq!(ItemState::parse("整改中"), Some(ItemState::InProgress));
+        assert_eq!(Scope::parse("其他"), None);
+    }
+}

@@ -3,6 +3,7 @@
 //! Everything here reports bad input by file, line and column, and never panics on it.
 
 pub mod air;
+pub mod plan;
 mod problem;
 mod rng;
 pub mod water;

@@ -1,0 +1,40 @@
+//! The rectification plan as a spreadsheet: reading the office's 整改问题清单 and writing the
+//! 台账 back out.
+
+mod read;
+mod sheet;
+
+pub use read::{Field, Finding, PlanTable, SourceItem, read_table};
+pub use sheet::{Cell, Sheet, SheetFormat, column_letter, decode_text, read_sheets};
+
+use rectify_core::deadline::DeadlineContext;
+
+/// Reads a plan file held in memory. A file that cannot be opened at all yields one finding
+/// without a row.
+pub fn read_plan(
+    bytes: &[u8],
+    file_name: &str,
+    sheet: Option<&str>,
+    context: DeadlineContext<'_>,
+) -> PlanTable {
+    let format = SheetFormat::from_name(file_name).unwrap_or(SheetFormat::Xlsx);
+    let format = match (format, bytes.starts_with(b"PK"), bytes.starts_with(b"\xD0\xCF\x11\xE0")) {
+        (SheetFormat::Csv, true, _) | (SheetFormat::Xls, true, _) => SheetFormat::Xlsx,
+        (SheetFormat::Csv, _, true) | (SheetFormat::Xlsx, _, true) => SheetFormat::Xls,
+        (format, _, _) => format,
+    };
+    match read_sheets(bytes, format, file_name) {
+        Ok(sheets) => read_table(&sheets, sheet, context),
+        Err(message) => PlanTable {
+            sheet: String::new(),
+            errors: vec![Finding {
+                sheet: file_name.to_string(),
+                row: None,
+                column: None,
+                field: None,
+                message,
+            }],
+            ..PlanTable::default()
+        },
+    }
+}

@@ -1,9 +1,11 @@
 //! The rectification plan as a spreadsheet: reading the office's 整改问题清单 and writing the
 //! 台账 back out.
 
+mod export;
 mod read;
 mod sheet;
 
+pub use export::{LedgerRow, ledger_csv, ledger_row_json, ledger_xlsx};
 pub use read::{Field, Finding, PlanTable, SourceItem, read_table};
 pub use sheet::{Cell, Sheet, SheetFormat, column_letter, decode_text, read_sheets};
 

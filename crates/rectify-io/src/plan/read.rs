@@ -413,6 +413,8 @@ struct TableReader<'a> {
     drafts: Vec<Draft>,
     /// Number → 1-based row where it first appeared.
     seen: std::collections::HashMap<u32, usize>,
+    /// Items that had neither a scope column nor a group row.
+    unscoped: Vec<u32>,
 }
 
 impl<'a> TableReader<'a> {
@@ -430,6 +432,7 @@ impl<'a> TableReader<'a> {
             group: None,
             drafts: Vec::new(),
             seen: std::collections::HashMap::new(),
+            unscoped: Vec::new(),
         }
     }
 
@@ -445,6 +448,14 @@ impl<'a> TableReader<'a> {
             if let Some(item) = self.finish(draft) {
                 self.table.items.push(item);
             }
+        }
+        if !self.unscoped.is_empty() {
+            let numbers: Vec<String> = self.unscoped.iter().map(u32::to_string).collect();
+            let message = format!(
+                "未标明共性/个性（无该列也无分组行），第{}项按共性导入",
+                numbers.join("、")
+            );
+            self.warn(self.header.last_row, None, Some(Field::Scope), message);
         }
         let order = |f: &Finding| (f.row, f.column.as_ref().map(|c| (c.len(), c.clone())));
         self.table.errors.sort_by_key(order);
@@ -752,7 +763,7 @@ impl<'a> TableReader<'a> {
         let (units, lead) = self.units(&draft)?;
         let deadline = self.deadline(&draft)?;
         let scope = draft.scope.unwrap_or_else(|| {
-            self.warn(row, None, Some(Field::Scope), "未标明共性/个性（无该列也无分组行），按共性导入".to_string());
+            self.unscoped.push(draft.number);
             Scope::Common
         });
         if !ok {

@@ -133,14 +133,7 @@ impl Scanner<'_> {
     }
 
     fn starts_with(&self, i: usize, word: &str) -> bool {
-        let mut k = i;
-        for c in word.chars() {
-            if self.at(k) != Some(c) {
-                return false;
-            }
-            k += 1;
-        }
-        true
+        (i..).zip(word.chars()).all(|(k, c)| self.at(k) == Some(c))
     }
 
     /// A number in ASCII digits, or in Chinese numerals (六, 十二, 二〇一九).

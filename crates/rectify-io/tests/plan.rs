@@ -53,7 +53,10 @@ fn the_xlsx_fixture_imports_exactly() {
     let expected = expected();
     assert_eq!(table.sheet, expected["sheet"].as_str().unwrap());
     assert_eq!(table.title.as_deref(), expected["title"].as_str());
-    assert_eq!(table.header_row as u64, expected["header_row"].as_u64().unwrap());
+    assert_eq!(
+        table.header_row as u64,
+        expected["header_row"].as_u64().unwrap()
+    );
     check_against_fixture(&table, true);
     let manual: Vec<u32> = table
         .warnings
@@ -125,9 +128,11 @@ fn defective_workbook() -> Vec<u8> {
     ];
     for (r, row) in rows.iter().enumerate() {
         let r = r as u32 + 1;
-        sheet.write_number(r, 0, row[0].parse::<f64>().unwrap()).unwrap();
-        for col in 1..4 {
-            sheet.write_string(r, col as u16, row[col]).unwrap();
+        sheet
+            .write_number(r, 0, row[0].parse::<f64>().unwrap())
+            .unwrap();
+        for (col, text) in row.iter().enumerate().take(4).skip(1) {
+            sheet.write_string(r, col as u16, *text).unwrap();
         }
         if !row[4].is_empty() {
             sheet.write_string(r, 4, row[4]).unwrap();
@@ -135,7 +140,9 @@ fn defective_workbook() -> Vec<u8> {
     }
     let date = ExcelDateTime::from_ymd(2019, 6, 30).unwrap();
     let format = Format::new().set_num_format("yyyy-mm-dd");
-    sheet.write_datetime_with_format(4, 4, &date, &format).unwrap();
+    sheet
+        .write_datetime_with_format(4, 4, &date, &format)
+        .unwrap();
     workbook.save_to_buffer().unwrap()
 }
 
@@ -144,16 +151,40 @@ fn every_defect_is_reported_by_cell_and_a_date_cell_is_a_date() {
     let table = read(&defective_workbook(), "defects.xlsx");
     let cells = |list: &[Finding]| {
         list.iter()
-            .map(|f| format!("{}{}", f.column.clone().unwrap_or_default(), f.row.unwrap_or(0)))
+            .map(|f| {
+                format!(
+                    "{}{}",
+                    f.column.clone().unwrap_or_default(),
+                    f.row.unwrap_or(0)
+                )
+            })
             .collect::<Vec<_>>()
     };
-    assert_eq!(cells(&table.errors), vec!["D2", "A4"], "{:#?}", table.errors);
+    assert_eq!(
+        cells(&table.errors),
+        vec!["D2", "A4"],
+        "{:#?}",
+        table.errors
+    );
     assert!(table.errors[0].message.contains("责任单位为空"));
     assert!(table.errors[1].message.contains("重复"));
-    assert_eq!(cells(&table.warnings), vec!["1", "E3"], "{:#?}", table.warnings);
+    assert_eq!(
+        cells(&table.warnings),
+        vec!["1", "E3"],
+        "{:#?}",
+        table.warnings
+    );
     assert!(table.warnings[0].message.contains("共性"));
     let fourth = table.items.iter().find(|i| i.item.number == 3).unwrap();
-    assert_eq!(fourth.item.deadline.due_date.map(|d| d.to_string()).as_deref(), Some("2019-06-30"));
+    assert_eq!(
+        fourth
+            .item
+            .deadline
+            .due_date
+            .map(|d| d.to_string())
+            .as_deref(),
+        Some("2019-06-30")
+    );
     assert!(!fourth.item.deadline.needs_manual_date);
 }
 
@@ -161,7 +192,10 @@ fn every_defect_is_reported_by_cell_and_a_date_cell_is_a_date() {
 fn hidden_rows_are_imported() {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    for (col, text) in ["序号", "反馈问题", "责任单位", "整改时限"].iter().enumerate() {
+    for (col, text) in ["序号", "反馈问题", "责任单位", "整改时限"]
+        .iter()
+        .enumerate()
+    {
         sheet.write_string(0, col as u16, *text).unwrap();
     }
     for r in 1..=2_u32 {
@@ -177,12 +211,19 @@ fn hidden_rows_are_imported() {
 
 #[test]
 fn unknown_columns_and_garbage_are_errors_not_panics() {
-    let table = read("序号,反馈问题,责任单位,整改时限,经费\n1,问题,市林业局,2019年底前,5万\n".as_bytes(), "x.csv");
+    let table = read(
+        "序号,反馈问题,责任单位,整改时限,经费\n1,问题,市林业局,2019年底前,5万\n".as_bytes(),
+        "x.csv",
+    );
     assert_eq!(table.errors.len(), 1, "{:#?}", table.errors);
     assert_eq!(table.errors[0].column.as_deref(), Some("E"));
     let table = read(b"PK\x03\x04garbage", "x.xlsx");
     assert_eq!(table.errors.len(), 1);
-    assert!(table.errors[0].message.contains("Excel"), "{}", table.errors[0]);
+    assert!(
+        table.errors[0].message.contains("Excel"),
+        "{}",
+        table.errors[0]
+    );
     let table = read(b"", "x.csv");
     assert_eq!(table.errors.len(), 1);
 }

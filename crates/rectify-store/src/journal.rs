@@ -3,7 +3,7 @@
 //! There is deliberately no function here that updates or deletes a journal row, and triggers
 //! on both backends reject such statements from anywhere else.
 
-use crate::{Backend, Store, StoreError, now_utc};
+use crate::{Backend, Store, StoreError, now_utc, placeholders};
 use rectify_core::journal::{ChainBreak, ChainVerifier, EntryFields, GENESIS_HASH, JournalEntry};
 use serde_json::Value;
 use sqlx::any::AnyRow;
@@ -27,6 +27,19 @@ pub async fn append(
     backend: Backend,
     change: Change<'_>,
 ) -> Result<JournalEntry, StoreError> {
+    let mut entries = append_all(conn, backend, vec![change]).await?;
+    entries
+        .pop()
+        .ok_or_else(|| StoreError::Invalid("journal entry not written".into()))
+}
+
+/// Appends several changes in order with one head lookup and multi-row inserts: an import of
+/// thousands of items must not pay two round trips per entry.
+pub async fn append_all(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    changes: Vec<Change<'_>>,
+) -> Result<Vec<JournalEntry>, StoreError> {
     if backend == Backend::Postgres {
         // Concurrent writers would otherwise both chain onto the same head.
         sqlx::query("SELECT pg_advisory_xact_lock(7310002)")
@@ -36,39 +49,54 @@ pub async fn append(
     let head = sqlx::query("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *conn)
         .await?;
-    let (last_seq, prev_hash) = match head {
+    let (mut seq, mut prev_hash) = match head {
         Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
         None => (0, GENESIS_HASH.to_string()),
     };
-    let entry = EntryFields {
-        seq: last_seq + 1,
-        at: now_utc(),
-        actor: change.actor.to_string(),
-        action: change.action.to_string(),
-        entity: change.entity.to_string(),
-        entity_id: change.entity_id,
-        before: change.before,
-        after: change.after,
+    let at = now_utc();
+    let mut entries = Vec::with_capacity(changes.len());
+    for change in changes {
+        seq += 1;
+        let entry = EntryFields {
+            seq,
+            at: at.clone(),
+            actor: change.actor.to_string(),
+            action: change.action.to_string(),
+            entity: change.entity.to_string(),
+            entity_id: change.entity_id,
+            before: change.before,
+            after: change.after,
+        }
+        .seal(&prev_hash);
+        prev_hash = entry.hash.clone();
+        entries.push(entry);
     }
-    .seal(&prev_hash);
-    sqlx::query(
-        "INSERT INTO journal (seq, at, actor, action, entity, entity_id, before_json, after_json, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(entry.seq)
-    .bind(entry.at.clone())
-    .bind(entry.actor.clone())
-    .bind(entry.action.clone())
-    .bind(entry.entity.clone())
-    .bind(entry.entity_id.clone())
-    .bind(entry.before.clone())
-    .bind(entry.after.clone())
-    .bind(entry.prev_hash.clone())
-    .bind(entry.hash.clone())
-    .execute(&mut *conn)
-    .await?;
-    Ok(entry)
+    for chunk in entries.chunks(JOURNAL_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO journal (seq, at, actor, action, entity, entity_id, before_json, after_json, prev_hash, hash) VALUES {}",
+            placeholders(backend, chunk.len(), 10)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for entry in chunk {
+            query = query
+                .bind(entry.seq)
+                .bind(entry.at.clone())
+                .bind(entry.actor.clone())
+                .bind(entry.action.clone())
+                .bind(entry.entity.clone())
+                .bind(entry.entity_id.clone())
+                .bind(entry.before.clone())
+                .bind(entry.after.clone())
+                .bind(entry.prev_hash.clone())
+                .bind(entry.hash.clone());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(entries)
 }
+
+/// 10 columns × 90 rows stays under SQLite's 999-variable limit of old builds.
+const JOURNAL_ROWS_PER_INSERT: usize = 90;
 
 const SELECT_ENTRY: &str = "SELECT seq, at, actor, action, entity, entity_id, before_json, after_json, prev_hash, hash FROM journal";
 

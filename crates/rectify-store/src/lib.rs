@@ -10,6 +10,7 @@ pub mod attachments;
 mod backup;
 
 pub mod journal;
+pub mod ledger;
 mod migrate;
 pub mod org;
 pub mod users;
@@ -244,16 +245,7 @@ impl Store {
     /// `(…), (…)` for a multi-row INSERT. SQLite gets anonymous `?`: it resolves each `$N` by a
     /// linear search over the statement's names, which is quadratic over thousands of them.
     pub(crate) fn row_placeholders(&self, rows: usize, columns: usize) -> String {
-        let row = |i: usize| -> String {
-            let cells: Vec<String> = (1..=columns)
-                .map(|k| match self.backend() {
-                    Backend::Sqlite => "?".to_string(),
-                    Backend::Postgres => format!("${}", i * columns + k),
-                })
-                .collect();
-            format!("({})", cells.join(", "))
-        };
-        (0..rows).map(row).collect::<Vec<_>>().join(", ")
+        placeholders(self.backend(), rows, columns)
     }
 
     /// A cheap liveness check for `/healthz`.
@@ -265,6 +257,21 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// `(?, ?), (?, ?)` on SQLite (its `$N` lookup is quadratic in the number of parameters),
+/// `($1, $2), ($3, $4)` on PostgreSQL.
+pub(crate) fn placeholders(backend: Backend, rows: usize, columns: usize) -> String {
+    let row = |i: usize| -> String {
+        let cells: Vec<String> = (1..=columns)
+            .map(|k| match backend {
+                Backend::Sqlite => "?".to_string(),
+                Backend::Postgres => format!("${}", i * columns + k),
+            })
+            .collect();
+        format!("({})", cells.join(", "))
+    };
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
 }
 
 fn connect_url(target: &DbTarget) -> Result<String, StoreError> {
@@ -321,6 +328,15 @@ pub fn now_utc() -> String {
     chrono::Utc::now()
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string()
+}
+
+/// Today's date in China (UTC+8, no daylight saving), for deadlines and schedules.
+pub fn today_china() -> rectify_exact::date::Date {
+    use chrono::Datelike;
+    let now = chrono::Utc::now() + chrono::Duration::hours(8);
+    let fallback = rectify_exact::date::Date::from_day_number(0);
+    rectify_exact::date::Date::new(now.year(), now.month() as u8, now.day() as u8)
+        .unwrap_or(fallback)
 }
 
 #[cfg(test)]

@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "water",
         source: include_str!("../migrations/0003_water.sql"),
     },
+    Migration {
+        version: 4,
+        name: "ledger",
+        source: include_str!("../migrations/0004_ledger.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -3,6 +3,7 @@
 use crate::air_cmd::{AirCommand, AirDataCommand};
 use crate::demo;
 use crate::error::CliError;
+use crate::ledger_cmd::{CalendarCommand, LedgerCommand, PlanCommand};
 use crate::password::read_new_password;
 use crate::water_cmd::{WaterCommand, WaterDataCommand};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -48,6 +49,15 @@ enum Command {
     /// Surface water: GB 3838 classes, the 2011 evaluation method (files; import needs the database).
     #[command(subcommand)]
     Water(WaterCommand),
+    /// The rectification plan: import the office's problem list.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+    /// The ledger (台账): list, show and export items.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// The working-day calendar (statutory holidays and make-up days).
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -109,6 +119,9 @@ enum StoreWork {
     Db(DbCommand),
     Air(AirDataCommand),
     Water(WaterDataCommand),
+    Plan(PlanCommand),
+    Ledger(LedgerCommand),
+    Calendar(CalendarCommand),
 }
 
 #[derive(Debug, Args)]
@@ -163,6 +176,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Air(AirCommand::Files(cmd)) => return crate::air_cmd::run(cmd),
         Command::Water(WaterCommand::Data(cmd)) => StoreWork::Water(cmd),
         Command::Water(WaterCommand::Files(cmd)) => return crate::water_cmd::run(cmd),
+        Command::Plan(command) => StoreWork::Plan(command),
+        Command::Ledger(command) => StoreWork::Ledger(command),
+        Command::Calendar(command) => StoreWork::Calendar(command),
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
@@ -180,6 +196,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         StoreWork::Air(command) => crate::air_cmd::run_data(&store, &cli_actor(), command).await,
         StoreWork::Water(command) => {
             crate::water_cmd::run_data(&store, &cli_actor(), command).await
+        }
+        StoreWork::Plan(command) => {
+            crate::ledger_cmd::run_plan(&store, &cli_actor(), command).await
+        }
+        StoreWork::Ledger(command) => crate::ledger_cmd::run_ledger(&store, command).await,
+        StoreWork::Calendar(command) => {
+            crate::ledger_cmd::run_calendar(&store, &cli_actor(), command).await
         }
     };
     // Closing the last connection lets SQLite fold its WAL back into the database file.

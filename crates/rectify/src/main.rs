@@ -4,6 +4,7 @@ mod air_cmd;
 mod cli;
 mod demo;
 mod error;
+mod ledger_cmd;
 mod password;
 mod water_cmd;
 

@@ -186,7 +186,11 @@ impl Formats {
         let centred = cell.clone().set_align(FormatAlign::Center);
         let schedules = Schedule::ALL
             .iter()
-            .map(|s| centred.clone().set_background_color(Color::RGB(schedule_fill(*s))))
+            .map(|s| {
+                centred
+                    .clone()
+                    .set_background_color(Color::RGB(schedule_fill(*s)))
+            })
             .collect();
         Formats {
             schedules,
@@ -210,7 +214,10 @@ impl Formats {
     }
 
     fn schedule(&self, schedule: Schedule) -> &Format {
-        let index = Schedule::ALL.iter().position(|s| *s == schedule).unwrap_or(0);
+        let index = Schedule::ALL
+            .iter()
+            .position(|s| *s == schedule)
+            .unwrap_or(0);
         &self.schedules[index]
     }
 }

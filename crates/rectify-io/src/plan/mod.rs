@@ -20,7 +20,11 @@ pub fn read_plan(
     context: DeadlineContext<'_>,
 ) -> PlanTable {
     let format = SheetFormat::from_name(file_name).unwrap_or(SheetFormat::Xlsx);
-    let format = match (format, bytes.starts_with(b"PK"), bytes.starts_with(b"\xD0\xCF\x11\xE0")) {
+    let format = match (
+        format,
+        bytes.starts_with(b"PK"),
+        bytes.starts_with(b"\xD0\xCF\x11\xE0"),
+    ) {
         (SheetFormat::Csv, true, _) | (SheetFormat::Xls, true, _) => SheetFormat::Xlsx,
         (SheetFormat::Csv, _, true) | (SheetFormat::Xlsx, _, true) => SheetFormat::Xls,
         (format, _, _) => format,

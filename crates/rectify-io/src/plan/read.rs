@@ -60,11 +60,25 @@ impl Field {
             (Field::Number, &["序号", "编号", "问题编号", "序"]),
             (
                 Field::Scope,
-                &["共性/个性", "共性个性", "共性或个性", "问题性质", "共性/个性问题"],
+                &[
+                    "共性/个性",
+                    "共性个性",
+                    "共性或个性",
+                    "问题性质",
+                    "共性/个性问题",
+                ],
             ),
             (
                 Field::Category,
-                &["问题类别", "类别", "领域", "问题领域", "所属领域", "问题类型", "类型"],
+                &[
+                    "问题类别",
+                    "类别",
+                    "领域",
+                    "问题领域",
+                    "所属领域",
+                    "问题类型",
+                    "类型",
+                ],
             ),
             (Field::Source, &["问题来源", "来源"]),
             (
@@ -81,10 +95,19 @@ impl Field {
                 ],
             ),
             (Field::Target, &["整改目标", "目标"]),
-            (Field::Measures, &["整改措施", "措施", "主要措施", "具体措施"]),
+            (
+                Field::Measures,
+                &["整改措施", "措施", "主要措施", "具体措施"],
+            ),
             (
                 Field::Leaders,
-                &["责任领导", "牵头领导", "挂联领导", "牵头市领导", "责任市领导"],
+                &[
+                    "责任领导",
+                    "牵头领导",
+                    "挂联领导",
+                    "牵头市领导",
+                    "责任市领导",
+                ],
             ),
             (
                 Field::Supervisors,
@@ -92,13 +115,26 @@ impl Field {
             ),
             (
                 Field::Units,
-                &["责任单位", "责任主体", "整改单位", "整改责任单位", "牵头/配合单位"],
+                &[
+                    "责任单位",
+                    "责任主体",
+                    "整改单位",
+                    "整改责任单位",
+                    "牵头/配合单位",
+                ],
             ),
             (Field::LeadUnit, &["牵头单位", "牵头部门"]),
             (Field::CoUnits, &["配合单位", "配合部门"]),
             (
                 Field::Deadline,
-                &["整改时限", "完成时限", "时限", "整改期限", "完成时间", "整改时间"],
+                &[
+                    "整改时限",
+                    "完成时限",
+                    "时限",
+                    "整改期限",
+                    "完成时间",
+                    "整改时间",
+                ],
             ),
             (Field::Remarks, &["备注"]),
             (
@@ -190,14 +226,21 @@ pub struct PlanTable {
 }
 
 /// Finds the plan table among `sheets` (or in the named one) and reads it.
-pub fn read_table(sheets: &[Sheet], wanted: Option<&str>, context: DeadlineContext<'_>) -> PlanTable {
+pub fn read_table(
+    sheets: &[Sheet],
+    wanted: Option<&str>,
+    context: DeadlineContext<'_>,
+) -> PlanTable {
     let candidates: Vec<&Sheet> = match wanted {
         Some(name) => sheets.iter().filter(|s| s.name == name).collect(),
         None => sheets.iter().collect(),
     };
     if let (Some(name), true) = (wanted, candidates.is_empty()) {
         let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
-        return failed(name, format!("没有名为“{name}”的工作表（有：{}）", names.join("、")));
+        return failed(
+            name,
+            format!("没有名为“{name}”的工作表（有：{}）", names.join("、")),
+        );
     }
     let best = candidates
         .iter()
@@ -359,7 +402,9 @@ fn parse_group(text: &str, row: usize) -> Option<Group> {
         Some(at) => (&body[..at], declared_count(&body[at..])),
         None => (body, None),
     };
-    let category = scope.is_none().then(|| name.trim().trim_end_matches("问题").to_string());
+    let category = scope
+        .is_none()
+        .then(|| name.trim().trim_end_matches("问题").to_string());
     Some(Group {
         scope,
         category,
@@ -382,7 +427,16 @@ fn declared_count(text: &str) -> Option<usize> {
 }
 
 const FOOTNOTE_STARTS: &[&str] = &[
-    "注", "说明", "填表人", "填报人", "审核人", "制表", "联系人", "联系电话", "填报单位", "填表说明",
+    "注",
+    "说明",
+    "填表人",
+    "填报人",
+    "审核人",
+    "制表",
+    "联系人",
+    "联系电话",
+    "填报单位",
+    "填表说明",
 ];
 
 /// An item being assembled from one or more rows.
@@ -478,7 +532,13 @@ impl<'a> TableReader<'a> {
             .map(|(c, _)| *c)
     }
 
-    fn finding(&self, row: usize, col: Option<usize>, field: Option<Field>, message: String) -> Finding {
+    fn finding(
+        &self,
+        row: usize,
+        col: Option<usize>,
+        field: Option<Field>,
+        message: String,
+    ) -> Finding {
         Finding {
             sheet: self.sheet.name.clone(),
             row: Some(row + 1),
@@ -514,23 +574,45 @@ impl<'a> TableReader<'a> {
             let repeated = fields[..index].iter().any(|(_, f)| f == field);
             let may_repeat = matches!(field, Field::Units | Field::CoUnits | Field::Derived);
             if repeated && !may_repeat {
-                self.error(row, Some(*col), Some(*field), format!("“{}”列出现了两次", field.label_zh()));
+                self.error(
+                    row,
+                    Some(*col),
+                    Some(*field),
+                    format!("“{}”列出现了两次", field.label_zh()),
+                );
             }
         }
-        let has_units = [Field::Units, Field::LeadUnit].iter().any(|f| self.column(*f).is_some());
+        let has_units = [Field::Units, Field::LeadUnit]
+            .iter()
+            .any(|f| self.column(*f).is_some());
         let required = [Field::Number, Field::Problem, Field::Deadline];
         for field in required {
             if self.column(field).is_none() {
-                self.error(row, None, Some(field), format!("缺少“{}”列", field.label_zh()));
+                self.error(
+                    row,
+                    None,
+                    Some(field),
+                    format!("缺少“{}”列", field.label_zh()),
+                );
             }
         }
         if !has_units {
-            self.error(row, None, Some(Field::Units), "缺少“责任单位”列".to_string());
+            self.error(
+                row,
+                None,
+                Some(Field::Units),
+                "缺少“责任单位”列".to_string(),
+            );
         }
         for (col, field) in fields {
             if field == Field::Derived {
                 let text = self.sheet.cell(row, col).text();
-                self.warn(row, Some(col), None, format!("“{text}”列由系统生成或通过月度填报录入，导入时不读取"));
+                self.warn(
+                    row,
+                    Some(col),
+                    None,
+                    format!("“{text}”列由系统生成或通过月度填报录入，导入时不读取"),
+                );
             }
         }
     }
@@ -560,7 +642,12 @@ impl<'a> TableReader<'a> {
         }
         let Some(number) = parse_number(number_cell) else {
             let text = number_cell.text();
-            self.error(row, Some(number_col), Some(Field::Number), format!("序号“{text}”不是正整数"));
+            self.error(
+                row,
+                Some(number_col),
+                Some(Field::Number),
+                format!("序号“{text}”不是正整数"),
+            );
             return;
         };
         if let Some(first_row) = self.seen.get(&number) {
@@ -641,7 +728,11 @@ impl<'a> TableReader<'a> {
         };
         let category = match self.text(row, Field::Category) {
             Some((_, text)) => text,
-            None => self.group.as_ref().and_then(|g| g.category.clone()).unwrap_or_default(),
+            None => self
+                .group
+                .as_ref()
+                .and_then(|g| g.category.clone())
+                .unwrap_or_default(),
         };
         let mut draft = Draft {
             number,
@@ -685,7 +776,12 @@ impl<'a> TableReader<'a> {
     fn continue_item(&mut self, row: usize) {
         let Some(mut draft) = self.drafts.pop() else {
             let col = self.column(Field::Number);
-            self.error(row, col, Some(Field::Number), "此行没有序号，也不接续任何问题".to_string());
+            self.error(
+                row,
+                col,
+                Some(Field::Number),
+                "此行没有序号，也不接续任何问题".to_string(),
+            );
             return;
         };
         draft.last_row = row;
@@ -725,7 +821,10 @@ impl<'a> TableReader<'a> {
                 let current = if field == Field::Category {
                     draft.category.clone()
                 } else {
-                    draft.scope.map(|s| s.label_zh().to_string()).unwrap_or_default()
+                    draft
+                        .scope
+                        .map(|s| s.label_zh().to_string())
+                        .unwrap_or_default()
                 };
                 if text != current {
                     self.error(row, Some(col), Some(field), message);
@@ -745,7 +844,12 @@ impl<'a> TableReader<'a> {
         ] {
             if empty {
                 let col = self.column(field).or_else(|| self.column(Field::LeadUnit));
-                self.error(row, col, Some(field), format!("第{}项的{}为空", draft.number, field.label_zh()));
+                self.error(
+                    row,
+                    col,
+                    Some(field),
+                    format!("第{}项的{}为空", draft.number, field.label_zh()),
+                );
                 ok = false;
             }
         }
@@ -757,7 +861,12 @@ impl<'a> TableReader<'a> {
         ] {
             if empty && self.column(field).is_some() {
                 let col = self.column(field);
-                self.warn(row, col, Some(field), format!("第{}项的{}为空", draft.number, field.label_zh()));
+                self.warn(
+                    row,
+                    col,
+                    Some(field),
+                    format!("第{}项的{}为空", draft.number, field.label_zh()),
+                );
             }
         }
         let (units, lead) = self.units(&draft)?;
@@ -836,7 +945,10 @@ impl<'a> TableReader<'a> {
             other => parse_deadline(&other.text(), self.context),
         };
         if deadline.needs_manual_date {
-            let message = format!("整改时限“{}”无法确定完成日期，已原样保留，需人工设定日期", deadline.text);
+            let message = format!(
+                "整改时限“{}”无法确定完成日期，已原样保留，需人工设定日期",
+                deadline.text
+            );
             self.warn(*row, Some(*col), Some(Field::Deadline), message);
         }
         Some(deadline)
@@ -857,7 +969,10 @@ mod tests {
     #[test]
     fn headers_are_recognised_through_synonyms_and_notes() {
         assert_eq!(Field::recognise("序 号"), Some(Field::Number));
-        assert_eq!(Field::recognise("责任单位\n（牵头单位列第一）"), Some(Field::Units));
+        assert_eq!(
+            Field::recognise("责任单位\n（牵头单位列第一）"),
+            Some(Field::Units)
+        );
         assert_eq!(Field::recognise("完成时限"), Some(Field::Deadline));
         assert_eq!(Field::recognise("挂联领导"), Some(Field::Leaders));
         assert_eq!(Field::recognise("经费"), None);

@@ -204,16 +204,21 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
     Ok(sheets)
 }
 
+/// A cell and its 0-based (row, column).
+type PlacedCell = ((u32, u32), Cell);
+
 /// The non-empty cells of a sheet. xlsx is read cell by cell, because a dense range sized by a
 /// stray cell at XFD1048576 would not fit in memory.
 fn sheet_cells<RS: std::io::Read + std::io::Seek>(
     workbook: &mut Sheets<RS>,
     name: &str,
-) -> Result<Vec<((u32, u32), Cell)>, String> {
+) -> Result<Vec<PlacedCell>, String> {
     let unreadable = |e: &dyn std::fmt::Display| format!("工作表“{name}”无法读取（{e}）");
     let mut cells = Vec::new();
     if let Sheets::Xlsx(xlsx) = workbook {
-        let mut reader = xlsx.worksheet_cells_reader(name).map_err(|e| unreadable(&e))?;
+        let mut reader = xlsx
+            .worksheet_cells_reader(name)
+            .map_err(|e| unreadable(&e))?;
         while let Some(cell) = reader.next_cell().map_err(|e| unreadable(&e))? {
             let data = Data::from(cell.get_value().clone());
             if data != Data::Empty {
@@ -268,8 +273,9 @@ fn cell_from_data(data: &Data) -> Cell {
             excel_serial_date(dt.as_f64()).map_or(Cell::Number(dt.as_f64()), Cell::Date)
         }
         Data::DateTime(dt) => Cell::Number(dt.as_f64()),
-        Data::DateTimeIso(s) => Date::parse(s.get(..10).unwrap_or(s))
-            .map_or_else(|| Cell::Text(s.clone()), Cell::Date),
+        Data::DateTimeIso(s) => {
+            Date::parse(s.get(..10).unwrap_or(s)).map_or_else(|| Cell::Text(s.clone()), Cell::Date)
+        }
         Data::DurationIso(s) => Cell::Text(s.clone()),
         Data::Error(e) => Cell::Text(format!("#{e}")),
     }

@@ -1,0 +1,844 @@
+//! Plans, their items, and the working-day calendar notices an office loads.
+
+use crate::journal::{Change, append_all};
+use crate::{Backend, Store, StoreError, now_utc, placeholders};
+use rectify_core::deadline::Deadline;
+use rectify_core::ledger::{
+    InspectionType, Item, ItemSource, ItemState, Measure, Plan, Scope, split_person,
+};
+use rectify_core::org::OrgKind;
+use rectify_exact::date::Date;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+
+/// A stored plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRecord {
+    pub id: i64,
+    pub title: String,
+    pub plan: Plan,
+    pub items: i64,
+}
+
+/// A stored item and the plan it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredItem {
+    pub id: i64,
+    pub plan: String,
+    pub item: Item,
+    pub updated_at: String,
+}
+
+/// What an import did (or, on a dry run, would do).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImportSummary {
+    pub plan_created: bool,
+    pub added: Vec<u32>,
+    pub updated: Vec<u32>,
+    pub unchanged: usize,
+    /// Items stored for the plan that the file no longer lists; kept, not deleted.
+    pub absent: Vec<u32>,
+    pub created_units: Vec<String>,
+    pub created_people: Vec<String>,
+}
+
+/// The plan's items, in number order.
+pub struct PlanImport<'a> {
+    pub plan: &'a Plan,
+    pub title: &'a str,
+    pub items: &'a [Item],
+    /// The imported file as recorded in the journal (name, sha256, size).
+    pub source: Value,
+    pub dry_run: bool,
+}
+
+const ITEM_COLUMNS: usize = 17;
+const ITEMS_PER_INSERT: usize = 50;
+const CHILD_ROWS_PER_INSERT: usize = 150;
+
+impl Store {
+    /// Creates or updates the plan and its items in one transaction. Items keep their workflow
+    /// state; an item whose fields did not change is not touched and not journaled.
+    pub async fn import_plan(
+        &self,
+        actor: &str,
+        import: PlanImport<'_>,
+    ) -> Result<ImportSummary, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut summary = ImportSummary::default();
+        let mut changes: Vec<Change<'_>> = Vec::new();
+        let plan_id = upsert_plan(&mut tx, &import, actor, &mut summary, &mut changes).await?;
+        let mut org = OrgCache::load(&mut tx).await?;
+        let existing: HashMap<u32, StoredItem> = load_items(&mut tx, Some(plan_id))
+            .await?
+            .into_iter()
+            .map(|s| (s.item.number, s))
+            .collect();
+        let mut fresh: Vec<Item> = Vec::new();
+        for item in import.items {
+            org.resolve_item(&mut tx, item, &mut summary).await?;
+            match existing.get(&item.number) {
+                None => fresh.push(item.clone()),
+                Some(stored) => {
+                    let mut incoming = item.clone();
+                    incoming.state = stored.item.state;
+                    if incoming == stored.item {
+                        summary.unchanged += 1;
+                        continue;
+                    }
+                    replace_item(&mut tx, self.backend(), stored.id, &incoming, &org).await?;
+                    summary.updated.push(item.number);
+                    changes.push(item_change(
+                        actor,
+                        "update",
+                        stored.id,
+                        Some(&stored.item),
+                        &incoming,
+                    ));
+                }
+            }
+        }
+        let ids = insert_items(&mut tx, self.backend(), plan_id, &fresh, &org).await?;
+        for (item, id) in fresh.iter().zip(&ids) {
+            summary.added.push(item.number);
+            changes.push(item_change(actor, "create", *id, None, item));
+        }
+        let listed: Vec<u32> = import.items.iter().map(|i| i.number).collect();
+        summary.absent = existing
+            .keys()
+            .filter(|n| !listed.contains(n))
+            .copied()
+            .collect();
+        summary.absent.sort_unstable();
+        for (what, name) in org.created.iter() {
+            changes.push(Change {
+                actor,
+                action: "create",
+                entity: what,
+                entity_id: name.clone(),
+                before: None,
+                after: Some(json!({ "name": name, "via": "plan import" })),
+            });
+        }
+        // A re-import that changes nothing leaves no trace: the ledger is what it was.
+        if changes.is_empty() {
+            tx.rollback().await?;
+            return Ok(summary);
+        }
+        changes.push(Change {
+            actor,
+            action: "import",
+            entity: "plan_file",
+            entity_id: plan_id.to_string(),
+            before: None,
+            after: Some(json!({
+                "source": import.source,
+                "added": summary.added.len(),
+                "updated": summary.updated.len(),
+                "unchanged": summary.unchanged,
+            })),
+        });
+        append_all(&mut tx, self.backend(), changes).await?;
+        if import.dry_run {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(summary)
+    }
+
+    pub async fn plans(&self) -> Result<Vec<PlanRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.name, p.title, p.round, p.inspection_type, p.feedback_date,
+                    p.doc_number, p.issued_on, (SELECT COUNT(*) FROM items i WHERE i.plan_id = p.id)
+             FROM plans p ORDER BY p.id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(plan_from_row).collect()
+    }
+
+    /// All items, or one plan's, in plan and number order.
+    pub async fn ledger(&self, plan: Option<&str>) -> Result<Vec<StoredItem>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        let plan_id = match plan {
+            Some(name) => {
+                let id: Option<i64> = sqlx::query_scalar("SELECT id FROM plans WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                Some(id.ok_or_else(|| StoreError::NotFound {
+                    what: "整改方案",
+                    key: name.to_string(),
+                })?)
+            }
+            None => None,
+        };
+        load_items(&mut conn, plan_id).await
+    }
+
+    /// The calendar notices loaded by the office, as (year, file text of that year's block).
+    pub async fn calendar_notices(&self) -> Result<Vec<(i32, String)>, StoreError> {
+        let rows = sqlx::query("SELECT year, body FROM calendar_notices ORDER BY year")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    i32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(0),
+                    r.try_get(1)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Stores each year's block, replacing an earlier load of the same year.
+    pub async fn load_calendar_notices(
+        &self,
+        actor: &str,
+        notices: &[(i32, String)],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut changes = Vec::new();
+        for (year, body) in notices {
+            let before: Option<String> =
+                sqlx::query_scalar("SELECT body FROM calendar_notices WHERE year = $1")
+                    .bind(i64::from(*year))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            sqlx::query("DELETE FROM calendar_notices WHERE year = $1")
+                .bind(i64::from(*year))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO calendar_notices (year, body, loaded_at, loaded_by) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(i64::from(*year))
+            .bind(body.clone())
+            .bind(now_utc())
+            .bind(actor)
+            .execute(&mut *tx)
+            .await?;
+            changes.push(Change {
+                actor,
+                action: if before.is_some() { "update" } else { "create" },
+                entity: "calendar_year",
+                entity_id: year.to_string(),
+                before: before.map(|b| json!({ "body": b })),
+                after: Some(json!({ "body": body })),
+            });
+        }
+        append_all(&mut tx, self.backend(), changes).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn item_change<'a>(
+    actor: &'a str,
+    action: &'a str,
+    id: i64,
+    before: Option<&Item>,
+    after: &Item,
+) -> Change<'a> {
+    Change {
+        actor,
+        action,
+        entity: "item",
+        entity_id: id.to_string(),
+        before: before.map(Item::snapshot),
+        after: Some(after.snapshot()),
+    }
+}
+
+fn plan_json(plan: &Plan, title: &str) -> Value {
+    json!({
+        "name": plan.name,
+        "title": title,
+        "round": plan.round,
+        "inspection_type": plan.inspection_type.map(|t| t.label_zh()),
+        "feedback_date": plan.feedback_date.map(|d| d.to_string()),
+        "doc_number": plan.doc_number,
+        "issued_on": plan.issued_on.map(|d| d.to_string()),
+    })
+}
+
+/// Creates the plan, or fills in metadata the import names; metadata it leaves out is kept.
+async fn upsert_plan<'a>(
+    conn: &mut AnyConnection,
+    import: &PlanImport<'_>,
+    actor: &'a str,
+    summary: &mut ImportSummary,
+    changes: &mut Vec<Change<'a>>,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, name, title, round, inspection_type, feedback_date, doc_number, issued_on, 0
+         FROM plans WHERE name = $1",
+    )
+    .bind(import.plan.name.clone())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let existing = row.as_ref().map(plan_from_row).transpose()?;
+    let merged = match &existing {
+        Some(record) => Plan {
+            name: record.plan.name.clone(),
+            round: import.plan.round.clone().or(record.plan.round.clone()),
+            inspection_type: import.plan.inspection_type.or(record.plan.inspection_type),
+            feedback_date: import.plan.feedback_date.or(record.plan.feedback_date),
+            doc_number: import
+                .plan
+                .doc_number
+                .clone()
+                .or(record.plan.doc_number.clone()),
+            issued_on: import.plan.issued_on.or(record.plan.issued_on),
+        },
+        None => import.plan.clone(),
+    };
+    let title = match &existing {
+        Some(record) if import.title.is_empty() => record.title.clone(),
+        _ => import.title.to_string(),
+    };
+    let date = |d: Option<Date>| d.map(|d| d.to_string());
+    let id = match &existing {
+        Some(record) if record.plan == merged && record.title == title => return Ok(record.id),
+        Some(record) => {
+            sqlx::query(
+                "UPDATE plans SET title = $1, round = $2, inspection_type = $3, feedback_date = $4,
+                 doc_number = $5, issued_on = $6 WHERE id = $7",
+            )
+            .bind(title.clone())
+            .bind(merged.round.clone())
+            .bind(merged.inspection_type.map(|t| t.code()))
+            .bind(date(merged.feedback_date))
+            .bind(merged.doc_number.clone())
+            .bind(date(merged.issued_on))
+            .bind(record.id)
+            .execute(&mut *conn)
+            .await?;
+            record.id
+        }
+        None => {
+            summary.plan_created = true;
+            sqlx::query_scalar(
+                "INSERT INTO plans (name, title, round, inspection_type, feedback_date, doc_number, issued_on, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(merged.name.clone())
+            .bind(title.clone())
+            .bind(merged.round.clone())
+            .bind(merged.inspection_type.map(|t| t.code()))
+            .bind(date(merged.feedback_date))
+            .bind(merged.doc_number.clone())
+            .bind(date(merged.issued_on))
+            .bind(now_utc())
+            .fetch_one(&mut *conn)
+            .await?
+        }
+    };
+    changes.push(Change {
+        actor,
+        action: if existing.is_some() {
+            "update"
+        } else {
+            "create"
+        },
+        entity: "plan",
+        entity_id: id.to_string(),
+        before: existing.as_ref().map(|r| plan_json(&r.plan, &r.title)),
+        after: Some(plan_json(&merged, &title)),
+    });
+    Ok(id)
+}
+
+fn plan_from_row(row: &AnyRow) -> Result<PlanRecord, StoreError> {
+    let date = |i: usize| -> Result<Option<Date>, StoreError> {
+        Ok(row
+            .try_get::<Option<String>, _>(i)?
+            .as_deref()
+            .and_then(Date::parse))
+    };
+    let kind: Option<String> = row.try_get(4)?;
+    Ok(PlanRecord {
+        id: row.try_get(0)?,
+        title: row.try_get(2)?,
+        plan: Plan {
+            name: row.try_get(1)?,
+            round: row.try_get(3)?,
+            inspection_type: kind.as_deref().and_then(InspectionType::parse),
+            feedback_date: date(5)?,
+            doc_number: row.try_get(6)?,
+            issued_on: date(7)?,
+        },
+        items: row.try_get(8)?,
+    })
+}
+
+/// Units and people by name, creating the missing ones inside the import's transaction.
+struct OrgCache {
+    units: HashMap<String, i64>,
+    people: HashMap<(String, String), i64>,
+    root: Option<i64>,
+    created: Vec<(&'static str, String)>,
+}
+
+impl OrgCache {
+    async fn load(conn: &mut AnyConnection) -> Result<OrgCache, StoreError> {
+        let rows = sqlx::query("SELECT id, name, parent_id FROM org_units ORDER BY id")
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut units = HashMap::new();
+        let mut root = None;
+        for row in &rows {
+            let id: i64 = row.try_get(0)?;
+            let parent: Option<i64> = row.try_get(2)?;
+            if parent.is_none() && root.is_none() {
+                root = Some(id);
+            }
+            units.insert(row.try_get::<String, _>(1)?, id);
+        }
+        let rows = sqlx::query("SELECT id, name, position FROM people")
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut people = HashMap::new();
+        for row in &rows {
+            people.insert((row.try_get(1)?, row.try_get(2)?), row.try_get(0)?);
+        }
+        Ok(OrgCache {
+            units,
+            people,
+            root,
+            created: Vec::new(),
+        })
+    }
+
+    async fn resolve_item(
+        &mut self,
+        conn: &mut AnyConnection,
+        item: &Item,
+        summary: &mut ImportSummary,
+    ) -> Result<(), StoreError> {
+        for unit in &item.units {
+            if !self.units.contains_key(unit) {
+                self.create_unit(conn, unit).await?;
+                summary.created_units.push(unit.clone());
+            }
+        }
+        for entry in item.leaders.iter().chain(&item.supervisors) {
+            let key = split_person(entry);
+            if !self.people.contains_key(&key) {
+                self.create_person(conn, &key).await?;
+                summary.created_people.push(entry.clone());
+            }
+        }
+        Ok(())
+    }
+
+    async fn create_unit(
+        &mut self,
+        conn: &mut AnyConnection,
+        name: &str,
+    ) -> Result<i64, StoreError> {
+        let digest = Sha256::digest(name.as_bytes());
+        let code = format!("u{}", hex::encode(&digest[..5]));
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO org_units (parent_id, code, name, kind, sort_order)
+             VALUES ($1, $2, $3, $4, 1000) RETURNING id",
+        )
+        .bind(self.root)
+        .bind(code)
+        .bind(name)
+        .bind(kind_from_name(name).code())
+        .fetch_one(&mut *conn)
+        .await?;
+        if self.root.is_none() {
+            self.root = Some(id);
+        }
+        self.units.insert(name.to_string(), id);
+        self.created.push(("org_unit", name.to_string()));
+        Ok(id)
+    }
+
+    /// A new person belongs to the unit their title names ("市生态环境局局长"), else to the
+    /// top of the tree.
+    async fn create_person(
+        &mut self,
+        conn: &mut AnyConnection,
+        (name, position): &(String, String),
+    ) -> Result<(), StoreError> {
+        let named_unit = self
+            .units
+            .iter()
+            .filter(|(unit, _)| position.starts_with(unit.as_str()))
+            .max_by_key(|(unit, _)| unit.len())
+            .map(|(_, id)| *id);
+        let unit = match named_unit.or(self.root) {
+            Some(id) => id,
+            None => self.create_unit(conn, "本级").await?,
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO people (name, position, unit_id) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(name.clone())
+        .bind(position.clone())
+        .bind(unit)
+        .fetch_one(&mut *conn)
+        .await?;
+        self.people.insert((name.clone(), position.clone()), id);
+        let label = if position.is_empty() {
+            name.clone()
+        } else {
+            format!("{name}（{position}）")
+        };
+        self.created.push(("person", label));
+        Ok(())
+    }
+
+    fn unit(&self, name: &str) -> Result<i64, StoreError> {
+        self.units
+            .get(name)
+            .copied()
+            .ok_or_else(|| StoreError::NotFound {
+                what: "单位",
+                key: name.to_string(),
+            })
+    }
+
+    fn person(&self, entry: &str) -> Result<i64, StoreError> {
+        self.people
+            .get(&split_person(entry))
+            .copied()
+            .ok_or_else(|| StoreError::NotFound {
+                what: "人员",
+                key: entry.to_string(),
+            })
+    }
+}
+
+fn kind_from_name(name: &str) -> OrgKind {
+    if name.contains("管委会") {
+        OrgKind::Zone
+    } else if name.ends_with("区政府") || name.ends_with("区人民政府") {
+        OrgKind::District
+    } else if name.ends_with("县政府") || name.ends_with("县人民政府") || name.starts_with('各')
+    {
+        OrgKind::County
+    } else {
+        OrgKind::Department
+    }
+}
+
+fn bool_int(value: bool) -> i64 {
+    i64::from(value)
+}
+
+fn stages_text(deadline: &Deadline) -> String {
+    deadline
+        .stages
+        .iter()
+        .map(Date::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+async fn insert_items(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    plan_id: i64,
+    items: &[Item],
+    org: &OrgCache,
+) -> Result<Vec<i64>, StoreError> {
+    let now = now_utc();
+    for chunk in items.chunks(ITEMS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO items (plan_id, number, scope, category, source, problem, target, deadline_text,
+             due_date, immediate, sustain, stages, needs_manual_date, state, remarks, lead_unit_id, updated_at)
+             VALUES {}",
+            placeholders(backend, chunk.len(), ITEM_COLUMNS)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for item in chunk {
+            query = query
+                .bind(plan_id)
+                .bind(i64::from(item.number))
+                .bind(item.scope.code())
+                .bind(item.category.clone())
+                .bind(item.source.code())
+                .bind(item.problem.clone())
+                .bind(item.target.clone())
+                .bind(item.deadline.text.clone())
+                .bind(item.deadline.due_date.map(|d| d.to_string()))
+                .bind(bool_int(item.deadline.immediate))
+                .bind(bool_int(item.deadline.sustain))
+                .bind(stages_text(&item.deadline))
+                .bind(bool_int(item.deadline.needs_manual_date))
+                .bind(item.state.code())
+                .bind(item.remarks.clone())
+                .bind(org.unit(&item.lead_unit)?)
+                .bind(now.clone());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let rows = sqlx::query("SELECT number, id FROM items WHERE plan_id = $1")
+        .bind(plan_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut ids = HashMap::new();
+    for row in &rows {
+        ids.insert(row.try_get::<i64, _>(0)?, row.try_get::<i64, _>(1)?);
+    }
+    let ids: Vec<i64> = items
+        .iter()
+        .map(|i| ids.get(&i64::from(i.number)).copied().unwrap_or(0))
+        .collect();
+    let pairs: Vec<(i64, &Item)> = ids.iter().copied().zip(items).collect();
+    insert_children(conn, backend, &pairs, org).await?;
+    Ok(ids)
+}
+
+async fn replace_item(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    id: i64,
+    item: &Item,
+    org: &OrgCache,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE items SET scope = $1, category = $2, source = $3, problem = $4, target = $5,
+         deadline_text = $6, due_date = $7, immediate = $8, sustain = $9, stages = $10,
+         needs_manual_date = $11, remarks = $12, lead_unit_id = $13, updated_at = $14 WHERE id = $15",
+    )
+    .bind(item.scope.code())
+    .bind(item.category.clone())
+    .bind(item.source.code())
+    .bind(item.problem.clone())
+    .bind(item.target.clone())
+    .bind(item.deadline.text.clone())
+    .bind(item.deadline.due_date.map(|d| d.to_string()))
+    .bind(bool_int(item.deadline.immediate))
+    .bind(bool_int(item.deadline.sustain))
+    .bind(stages_text(&item.deadline))
+    .bind(bool_int(item.deadline.needs_manual_date))
+    .bind(item.remarks.clone())
+    .bind(org.unit(&item.lead_unit)?)
+    .bind(now_utc())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    for table in ["item_measures", "item_units", "item_people"] {
+        let sql = format!("DELETE FROM {table} WHERE item_id = $1");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    insert_children(conn, backend, &[(id, item)], org).await
+}
+
+/// One row of a child table, as the values to bind.
+enum ChildValue {
+    Int(i64),
+    Text(String),
+    Maybe(Option<String>),
+}
+
+async fn insert_children(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    items: &[(i64, &Item)],
+    org: &OrgCache,
+) -> Result<(), StoreError> {
+    let mut measures = Vec::new();
+    let mut units = Vec::new();
+    let mut people = Vec::new();
+    for (id, item) in items {
+        for (seq, m) in item.measures.iter().enumerate() {
+            measures.push(vec![
+                ChildValue::Int(*id),
+                ChildValue::Int(seq as i64),
+                ChildValue::Text(m.text.clone()),
+                ChildValue::Text(m.units.join("、")),
+                ChildValue::Maybe(m.due.map(|d| d.to_string())),
+            ]);
+        }
+        for (seq, unit) in item.units.iter().enumerate() {
+            units.push(vec![
+                ChildValue::Int(*id),
+                ChildValue::Int(seq as i64),
+                ChildValue::Int(org.unit(unit)?),
+            ]);
+        }
+        for (role, list) in [("leader", &item.leaders), ("supervisor", &item.supervisors)] {
+            for (seq, entry) in list.iter().enumerate() {
+                people.push(vec![
+                    ChildValue::Int(*id),
+                    ChildValue::Text(role.to_string()),
+                    ChildValue::Int(seq as i64),
+                    ChildValue::Int(org.person(entry)?),
+                ]);
+            }
+        }
+    }
+    let tables = [
+        (
+            "item_measures (item_id, seq, text, units, due_date)",
+            measures,
+        ),
+        ("item_units (item_id, seq, unit_id)", units),
+        ("item_people (item_id, role, seq, person_id)", people),
+    ];
+    for (table, rows) in tables {
+        for chunk in rows.chunks(CHILD_ROWS_PER_INSERT) {
+            let width = chunk.first().map_or(0, Vec::len);
+            let sql = format!(
+                "INSERT INTO {table} VALUES {}",
+                placeholders(backend, chunk.len(), width)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for value in chunk.iter().flatten() {
+                query = match value {
+                    ChildValue::Int(v) => query.bind(*v),
+                    ChildValue::Text(v) => query.bind(v.clone()),
+                    ChildValue::Maybe(v) => query.bind(v.clone()),
+                };
+            }
+            query.execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Items with their measures, units and people, in four queries whatever their number.
+async fn load_items(
+    conn: &mut AnyConnection,
+    plan_id: Option<i64>,
+) -> Result<Vec<StoredItem>, StoreError> {
+    let filter = if plan_id.is_some() {
+        "WHERE i.plan_id = $1"
+    } else {
+        "WHERE i.plan_id > $1"
+    };
+    let plan_key = plan_id.unwrap_or(0);
+    let sql = format!(
+        "SELECT i.id, p.name, i.number, i.scope, i.category, i.source, i.problem, i.target,
+                i.deadline_text, i.due_date, i.immediate, i.sustain, i.stages, i.needs_manual_date,
+                i.state, i.remarks, o.name, i.updated_at
+         FROM items i JOIN plans p ON p.id = i.plan_id JOIN org_units o ON o.id = i.lead_unit_id
+         {filter} ORDER BY i.plan_id, i.number"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(plan_key)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut items = rows
+        .iter()
+        .map(item_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let index: HashMap<i64, usize> = items.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+    let children = |select: &str| {
+        format!("{select} JOIN items i ON i.id = c.item_id {filter} ORDER BY c.item_id, c.seq")
+    };
+    let sql = children("SELECT c.item_id, c.text, c.units, c.due_date FROM item_measures c");
+    for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(plan_key)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let Some(&at) = index.get(&row.try_get::<i64, _>(0)?) else {
+            continue;
+        };
+        let units: String = row.try_get(2)?;
+        let due: Option<String> = row.try_get(3)?;
+        items[at].item.measures.push(Measure {
+            text: row.try_get(1)?,
+            units: units
+                .split('、')
+                .filter(|u| !u.is_empty())
+                .map(str::to_string)
+                .collect(),
+            due: due.as_deref().and_then(Date::parse),
+        });
+    }
+    let sql =
+        children("SELECT c.item_id, o.name FROM item_units c JOIN org_units o ON o.id = c.unit_id");
+    for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(plan_key)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let Some(&at) = index.get(&row.try_get::<i64, _>(0)?) else {
+            continue;
+        };
+        items[at].item.units.push(row.try_get(1)?);
+    }
+    let sql = children(
+        "SELECT c.item_id, c.role, p.name, p.position FROM item_people c JOIN people p ON p.id = c.person_id",
+    )
+    .replace("ORDER BY c.item_id, c.seq", "ORDER BY c.item_id, c.role, c.seq");
+    for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(plan_key)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let Some(&at) = index.get(&row.try_get::<i64, _>(0)?) else {
+            continue;
+        };
+        let role: String = row.try_get(1)?;
+        let name: String = row.try_get(2)?;
+        let position: String = row.try_get(3)?;
+        let entry = if position.is_empty() {
+            name
+        } else {
+            format!("{name}（{position}）")
+        };
+        let item = &mut items[at].item;
+        if role == "leader" {
+            item.leaders.push(entry);
+        } else {
+            item.supervisors.push(entry);
+        }
+    }
+    Ok(items)
+}
+
+fn item_from_row(row: &AnyRow) -> Result<StoredItem, StoreError> {
+    let invalid =
+        |what: &str, value: &str| StoreError::Invalid(format!("数据库中的{what}“{value}”无效"));
+    let scope: String = row.try_get(3)?;
+    let source: String = row.try_get(5)?;
+    let state: String = row.try_get(14)?;
+    let due: Option<String> = row.try_get(9)?;
+    let stages: String = row.try_get(12)?;
+    let flag = |i: usize| -> Result<bool, StoreError> { Ok(row.try_get::<i64, _>(i)? != 0) };
+    let number: i64 = row.try_get(2)?;
+    Ok(StoredItem {
+        id: row.try_get(0)?,
+        plan: row.try_get(1)?,
+        updated_at: row.try_get(17)?,
+        item: Item {
+            number: u32::try_from(number).map_err(|_| invalid("序号", &number.to_string()))?,
+            scope: Scope::parse(&scope).ok_or_else(|| invalid("共性/个性", &scope))?,
+            category: row.try_get(4)?,
+            source: ItemSource::parse(&source).ok_or_else(|| invalid("问题来源", &source))?,
+            problem: row.try_get(6)?,
+            target: row.try_get(7)?,
+            measures: Vec::new(),
+            leaders: Vec::new(),
+            supervisors: Vec::new(),
+            units: Vec::new(),
+            lead_unit: row.try_get(16)?,
+            deadline: Deadline {
+                text: row.try_get(8)?,
+                due_date: due.as_deref().and_then(Date::parse),
+                immediate: flag(10)?,
+                sustain: flag(11)?,
+                stages: stages.split(',').filter_map(Date::parse).collect(),
+                needs_manual_date: flag(13)?,
+            },
+            state: ItemState::parse(&state).ok_or_else(|| invalid("状态", &state))?,
+            remarks: row.try_get(15)?,
+        },
+    })
+}

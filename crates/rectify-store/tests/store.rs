@@ -1,9 +1,13 @@
 //! The store suite. Every case runs twice, in `sqlite::` and `postgres::`, so `cargo test`
 //! output shows both backends passing the same assertions.
 
+use rectify_core::calendar::WorkCalendar;
+use rectify_core::deadline::{DeadlineContext, parse_deadline};
 use rectify_core::journal::ChainBreak;
+use rectify_core::ledger::{Item, ItemSource, ItemState, Measure, Plan, Scope};
 use rectify_core::org::{OrgKind, Role};
 use rectify_store::journal::Verification;
+use rectify_store::ledger::{ImportSummary, PlanImport};
 use rectify_store::org::NewOrgUnit;
 use rectify_store::users::NewUser;
 use rectify_store::{Backend, BackupOutcome, DbTarget, Store, StoreError};
@@ -433,6 +437,166 @@ async fn water_data_round_trips_and_reimport_replaces_samples(db: TestDb) {
     ));
 }
 
+fn ledger_item(number: u32, units: &[&str], deadline: &str) -> Item {
+    let calendar = WorkCalendar::embedded();
+    let context = DeadlineContext {
+        reference: None,
+        calendar: &calendar,
+    };
+    Item {
+        number,
+        scope: Scope::Common,
+        category: "水污染".into(),
+        source: ItemSource::Feedback,
+        problem: format!("问题{number}：黑臭水体治理不力"),
+        target: "消除黑臭".into(),
+        measures: vec![
+            Measure {
+                text: "排查排污口".into(),
+                ..Measure::default()
+            },
+            Measure {
+                text: "截污纳管\n清淤".into(),
+                ..Measure::default()
+            },
+        ],
+        leaders: vec!["赵志刚（副市长）".into()],
+        supervisors: vec![
+            "李明（市生态环境局局长）".into(),
+            "彭辉（市生态环境局副局长）".into(),
+        ],
+        units: units.iter().map(|u| u.to_string()).collect(),
+        lead_unit: units[0].to_string(),
+        deadline: parse_deadline(deadline, context),
+        state: ItemState::Issued,
+        remarks: String::new(),
+    }
+}
+
+async fn import(db: &TestDb, items: &[Item], dry_run: bool) -> ImportSummary {
+    let plan = Plan {
+        name: "整改方案".into(),
+        ..Plan::default()
+    };
+    let import = PlanImport {
+        plan: &plan,
+        title: "河安市整改方案问题清单",
+        items,
+        source: serde_json::json!({"file": "plan.xlsx"}),
+        dry_run,
+    };
+    db.store.import_plan("office", import).await.unwrap()
+}
+
+async fn plan_import_creates_updates_and_journals_changes(db: TestDb) {
+    seed(&db).await;
+    let first = vec![
+        ledger_item(
+            1,
+            &["市住建局", "市生态环境局", "各县（区）政府"],
+            "2018年底前消除60%，2020年底前全面完成",
+        ),
+        ledger_item(2, &["东湖区政府"], "立行立改、长期坚持"),
+    ];
+    let dry = import(&db, &first, true).await;
+    assert_eq!(dry.added, vec![1, 2]);
+    assert!(
+        db.store.ledger(None).await.unwrap().is_empty(),
+        "a dry run writes nothing"
+    );
+    let before = db.journal_len().await;
+    let summary = import(&db, &first, false).await;
+    assert!(summary.plan_created);
+    assert_eq!(
+        summary.created_units,
+        vec!["市住建局", "各县（区）政府", "东湖区政府"]
+    );
+    assert_eq!(
+        summary.created_people,
+        vec!["赵志刚（副市长）", "彭辉（市生态环境局副局长）"]
+    );
+    let stored = db.store.ledger(Some("整改方案")).await.unwrap();
+    let items: Vec<Item> = stored.iter().map(|s| s.item.clone()).collect();
+    assert_eq!(
+        items, first,
+        "the database gives back exactly what was imported"
+    );
+    // plan + 2 items + 3 units + 2 people + the file entry
+    assert_eq!(db.journal_len().await, before + 9);
+    let people = db.store.people().await.unwrap();
+    let penghui = people.iter().find(|p| p.name == "彭辉").unwrap();
+    let sthjj = db.store.org_unit("市生态环境局").await.unwrap();
+    assert_eq!(
+        penghui.unit_id, sthjj.id,
+        "a new person joins the unit their title names"
+    );
+
+    let again = import(&db, &first, false).await;
+    assert_eq!(
+        (again.unchanged, again.added.len(), again.updated.len()),
+        (2, 0, 0)
+    );
+    assert_eq!(
+        db.journal_len().await,
+        before + 9,
+        "an unchanged re-import journals nothing"
+    );
+
+    let mut changed = first[..1].to_vec();
+    changed[0].units = vec!["市生态环境局".into(), "市住建局".into()];
+    changed[0].lead_unit = "市住建局".into();
+    changed[0].measures.pop();
+    let summary = import(&db, &changed, false).await;
+    assert_eq!(summary.updated, vec![1]);
+    assert_eq!(
+        summary.absent,
+        vec![2],
+        "items missing from the file are reported, not deleted"
+    );
+    let stored = db.store.ledger(None).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0].item, changed[0]);
+    let history = db
+        .store
+        .journal_for("item", &stored[0].id.to_string())
+        .await
+        .unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(last.action, "update");
+    assert!(last.before.as_deref().unwrap().contains("截污纳管"));
+    assert!(!last.after.as_deref().unwrap().contains("截污纳管"));
+    assert!(matches!(
+        db.store.verify_journal().await.unwrap(),
+        Verification::Intact { .. }
+    ));
+}
+
+async fn calendar_notices_are_stored_and_replaced(db: TestDb) {
+    db.store
+        .load_calendar_notices(
+            "office",
+            &[(2027, "year 2027\noff 2027-01-01 元旦\n".into())],
+        )
+        .await
+        .unwrap();
+    db.store
+        .load_calendar_notices(
+            "office",
+            &[(
+                2027,
+                "year 2027\noff 2027-01-01 元旦\non 2027-01-03 调休\n".into(),
+            )],
+        )
+        .await
+        .unwrap();
+    let notices = db.store.calendar_notices().await.unwrap();
+    assert_eq!(notices.len(), 1);
+    assert!(notices[0].1.contains("调休"));
+    let history = db.store.journal_for("calendar_year", "2027").await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1].action, "update");
+}
+
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -460,6 +624,8 @@ on_both_backends!(
     login_needs_the_right_password_and_an_enabled_account,
     air_data_round_trips_and_reimport_replaces_hours,
     water_data_round_trips_and_reimport_replaces_samples,
+    plan_import_creates_updates_and_journals_changes,
+    calendar_notices_are_stored_and_replaced,
 );
 
 #[tokio::test]

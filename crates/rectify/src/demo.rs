@@ -5,13 +5,18 @@ use rand::Rng;
 use rectify_air::date::Date;
 use rectify_air::exact::{parse_decimal, parse_exact};
 use rectify_air::targets::YearTargets;
+use rectify_core::calendar::WorkCalendar;
+use rectify_core::deadline::DeadlineContext;
+use rectify_core::ledger::{InspectionType, Item, Plan};
 use rectify_core::org::{OrgKind, Role};
 use rectify_io::air::hourly::{ReadOptions, read_hourly_bytes};
 use rectify_io::air::synthetic::{Spec, write_csv};
+use rectify_io::plan::read_plan;
 use rectify_io::water::samples::{read_samples_from, read_sections_from};
 use rectify_io::water::stored::{EncodedSamples, section_row};
 use rectify_io::water::synthetic::{demo_sections, write_samples_csv, write_sections_csv};
 use rectify_store::air::AirStationDay;
+use rectify_store::ledger::PlanImport;
 use rectify_store::org::NewOrgUnit;
 use rectify_store::users::NewUser;
 use rectify_store::{Store, StoreError};
@@ -338,10 +343,47 @@ pub async fn load(store: &Store, actor: &str) -> Result<Option<Vec<DemoAccount>>
             password,
         });
     }
+    load_plan(store, actor).await?;
     load_air(store, actor).await?;
     load_water(store, actor).await?;
     Ok(Some(accounts))
 }
+
+/// The 45-item plan from `demo/plan-sample.xlsx`, imported as an office would import it.
+async fn load_plan(store: &Store, actor: &str) -> Result<(), StoreError> {
+    const FILE: &[u8] = include_bytes!("../demo/plan-sample.xlsx");
+    let calendar = WorkCalendar::embedded();
+    let context = DeadlineContext {
+        reference: None,
+        calendar: &calendar,
+    };
+    let table = read_plan(FILE, "plan-sample.xlsx", None, context);
+    if let Some(error) = table.errors.first() {
+        return Err(StoreError::Invalid(format!(
+            "演示整改清单无法读取：{error}"
+        )));
+    }
+    let plan = Plan {
+        name: DEMO_PLAN.to_string(),
+        round: Some("第一轮".to_string()),
+        inspection_type: Some(InspectionType::LookBack),
+        feedback_date: Date::new(2018, 10, 20),
+        doc_number: Some("河办发〔2018〕45号".to_string()),
+        issued_on: Date::new(2018, 12, 5),
+    };
+    let items: Vec<Item> = table.items.iter().map(|s| s.item.clone()).collect();
+    let import = PlanImport {
+        plan: &plan,
+        title: table.title.as_deref().unwrap_or(DEMO_PLAN),
+        items: &items,
+        source: serde_json::json!({"file": "plan-sample.xlsx", "demo": true}),
+        dry_run: false,
+    };
+    store.import_plan(actor, import).await?;
+    Ok(())
+}
+
+const DEMO_PLAN: &str = "河安市“回头看”整改方案";
 
 /// Twelve characters from an alphabet without look-alikes (0/O, 1/l/I), easy to type from a
 /// printout.

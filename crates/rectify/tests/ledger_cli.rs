@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rectify");
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/plan-sample.xlsx");
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/plan-sample.xlsx");
 const EXPECTED: &str = include_str!("data/plan-sample.expected.json");
 
 fn rectify(db: &str, args: &[&str]) -> Output {
@@ -56,7 +56,10 @@ fn list(db: &str) -> Vec<Value> {
 
 /// Imports the fixture and checks the stored ledger against the expected file, field by field.
 fn fixture_round(db: &str) {
-    let report = json(&rectify(db, &["plan", "import", FIXTURE, "--format", "json"]));
+    let report = json(&rectify(
+        db,
+        &["plan", "import", FIXTURE, "--format", "json"],
+    ));
     assert_eq!(report["items"], 45);
     assert_eq!(report["errors"], Value::Array(vec![]));
     let manual = report["warnings"]
@@ -65,14 +68,24 @@ fn fixture_round(db: &str) {
         .iter()
         .find(|w| w["field"] == "整改时限")
         .unwrap();
-    assert_eq!((manual["row"].as_u64(), manual["column"].as_str()), (Some(12), Some("I")));
+    assert_eq!(
+        (manual["row"].as_u64(), manual["column"].as_str()),
+        (Some(12), Some("I"))
+    );
     let expected: Value = serde_json::from_str(EXPECTED).unwrap();
     let items = list(db);
     assert_eq!(items.len(), 45);
     for (got, want) in items.iter().zip(expected["items"].as_array().unwrap()) {
         for (key, value) in want.as_object().unwrap() {
             let got_value = match key.as_str() {
-                "problem" => Value::from(got["problem"].as_str().unwrap().chars().take(20).collect::<String>()),
+                "problem" => Value::from(
+                    got["problem"]
+                        .as_str()
+                        .unwrap()
+                        .chars()
+                        .take(20)
+                        .collect::<String>(),
+                ),
                 "measure_count" => Value::from(got["measures"].as_array().unwrap().len()),
                 "source_rows" => continue,
                 _ => got[key].clone(),
@@ -83,9 +96,16 @@ fn fixture_round(db: &str) {
         assert!(got["schedule"].is_string());
     }
     let entries = journal_entries(db);
-    let again = json(&rectify(db, &["plan", "import", FIXTURE, "--format", "json"]));
+    let again = json(&rectify(
+        db,
+        &["plan", "import", FIXTURE, "--format", "json"],
+    ));
     assert_eq!(again["unchanged"], 45);
-    assert_eq!(journal_entries(db), entries, "re-importing the same file changes nothing");
+    assert_eq!(
+        journal_entries(db),
+        entries,
+        "re-importing the same file changes nothing"
+    );
 }
 
 #[test]
@@ -106,7 +126,10 @@ fn the_fixture_imports_exactly_on_postgres() {
 fn defective_workbook(path: &Path) {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    for (col, text) in ["序号", "反馈问题", "整改措施", "责任单位", "整改时限"].iter().enumerate() {
+    for (col, text) in ["序号", "反馈问题", "整改措施", "责任单位", "整改时限"]
+        .iter()
+        .enumerate()
+    {
         sheet.write_string(0, col as u16, *text).unwrap();
     }
     let rows = [
@@ -141,7 +164,10 @@ fn a_defective_file_is_reported_by_cell_and_writes_nothing() {
     let file = dir.path().join("defects.xlsx");
     defective_workbook(&file);
     let before = journal_entries(&db);
-    let out = rectify(&db, &["plan", "import", file.to_str().unwrap(), "--format", "json"]);
+    let out = rectify(
+        &db,
+        &["plan", "import", file.to_str().unwrap(), "--format", "json"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let cells = |key: &str| -> Vec<String> {
@@ -164,13 +190,23 @@ fn a_defective_file_is_reported_by_cell_and_writes_nothing() {
     assert_eq!(journal_entries(&db), before);
     let text = rectify(&db, &["plan", "import", file.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&text.stderr);
-    assert!(stderr.contains("2 处错误") && stderr.contains("未导入"), "{stderr}");
+    assert!(
+        stderr.contains("2 处错误") && stderr.contains("未导入"),
+        "{stderr}"
+    );
     assert!(String::from_utf8_lossy(&text.stdout).contains("D2"));
 
     // Without the two errors, the date cell is accepted as a date.
     let fixed = dir.path().join("fixed.csv");
-    std::fs::write(&fixed, "序号,反馈问题,责任单位,整改时限\n1,问题一,市住建局,2019年6月底前\n").unwrap();
-    ok(&rectify(&db, &["plan", "import", fixed.to_str().unwrap(), "--plan", "p"]));
+    std::fs::write(
+        &fixed,
+        "序号,反馈问题,责任单位,整改时限\n1,问题一,市住建局,2019年6月底前\n",
+    )
+    .unwrap();
+    ok(&rectify(
+        &db,
+        &["plan", "import", fixed.to_str().unwrap(), "--plan", "p"],
+    ));
 }
 
 #[test]
@@ -179,7 +215,10 @@ fn a_date_cell_is_read_as_a_date() {
     let db = sqlite_db(dir.path(), "c.db");
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    for (col, text) in ["序号", "反馈问题", "责任单位", "整改时限"].iter().enumerate() {
+    for (col, text) in ["序号", "反馈问题", "责任单位", "整改时限"]
+        .iter()
+        .enumerate()
+    {
         sheet.write_string(0, col as u16, *text).unwrap();
     }
     sheet.write_number(1, 0, 1.0).unwrap();
@@ -203,18 +242,34 @@ fn export_then_import_reproduces_the_ledger() {
     let dir = tempfile::tempdir().unwrap();
     let source = sqlite_db(dir.path(), "src.db");
     let name = "河安市整改方案";
-    ok(&rectify(&source, &["plan", "import", FIXTURE, "--plan", name]));
+    ok(&rectify(
+        &source,
+        &["plan", "import", FIXTURE, "--plan", name],
+    ));
     let original = list(&source);
     for format in ["xlsx", "csv"] {
         let out = dir.path().join(format!("ledger.{format}"));
         let out = out.to_str().unwrap();
-        ok(&rectify(&source, &["ledger", "export", "--format", format, "--out", out]));
+        ok(&rectify(
+            &source,
+            &["ledger", "export", "--format", format, "--out", out],
+        ));
         let copy = sqlite_db(dir.path(), &format!("{format}.db"));
         ok(&rectify(&copy, &["plan", "import", out, "--plan", name]));
         assert_eq!(list(&copy), original, "{format} round trip");
     }
     let out = dir.path().join("ledger.json");
-    ok(&rectify(&source, &["ledger", "export", "--format", "json", "--out", out.to_str().unwrap()]));
+    ok(&rectify(
+        &source,
+        &[
+            "ledger",
+            "export",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ));
     let exported: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(exported["items"].as_array().unwrap(), &original);
 }
@@ -239,14 +294,23 @@ fn listing_filters_and_show() {
     assert_eq!(numbers(&["--status", "整改中"]), Vec::<u64>::new());
     // Every dated item of the 2018 plan is past its deadline; the undated ones are not overdue.
     let overdue = numbers(&["--overdue"]);
-    assert!(!overdue.contains(&5) && !overdue.contains(&8) && overdue.contains(&1), "{overdue:?}");
-    let csv = ok(&rectify(&db, &["ledger", "list", "--scope", "个性", "--format", "csv"]));
+    assert!(
+        !overdue.contains(&5) && !overdue.contains(&8) && overdue.contains(&1),
+        "{overdue:?}"
+    );
+    let csv = ok(&rectify(
+        &db,
+        &["ledger", "list", "--scope", "个性", "--format", "csv"],
+    ));
     assert!(csv.starts_with("序号,共性/个性"), "{csv}");
     let table = ok(&rectify(&db, &["ledger", "list"]));
     assert!(table.trim_end().ends_with("共 45 项"), "{table}");
     let shown = ok(&rectify(&db, &["ledger", "show", "19"]));
     assert!(shown.contains("节点 2018-12-31、2020-12-31"), "{shown}");
-    assert!(shown.contains("属地单位：城关区政府、东湖区政府"), "{shown}");
+    assert!(
+        shown.contains("属地单位：城关区政府、东湖区政府"),
+        "{shown}"
+    );
     let missing = rectify(&db, &["ledger", "show", "99"]);
     assert_eq!(missing.status.code(), Some(1));
 }
@@ -256,16 +320,34 @@ fn a_loaded_calendar_year_moves_relative_deadlines() {
     let dir = tempfile::tempdir().unwrap();
     let db = sqlite_db(dir.path(), "cal.db");
     let plan = dir.path().join("p.csv");
-    std::fs::write(&plan, "序号,反馈问题,责任单位,整改时限\n1,问题,市林业局,5个工作日内\n").unwrap();
+    std::fs::write(
+        &plan,
+        "序号,反馈问题,责任单位,整改时限\n1,问题,市林业局,5个工作日内\n",
+    )
+    .unwrap();
     let plan = plan.to_str().unwrap();
-    let import = |db: &str| ok(&rectify(db, &["plan", "import", plan, "--issued-on", "2027-01-29"]));
+    let import = |db: &str| {
+        ok(&rectify(
+            db,
+            &["plan", "import", plan, "--issued-on", "2027-01-29"],
+        ))
+    };
     import(&db);
-    let due = |db: &str| json(&rectify(db, &["ledger", "show", "1", "--format", "json"]))["due_date"].clone();
+    let due = |db: &str| {
+        json(&rectify(db, &["ledger", "show", "1", "--format", "json"]))["due_date"].clone()
+    };
     // 2027 is not shipped: Monday to Friday only.
     assert_eq!(due(&db), "2027-02-05");
     let notice = dir.path().join("2027.txt");
-    std::fs::write(&notice, "year 2027 测试通知\noff 2027-02-01..2027-02-03 春节\n").unwrap();
-    ok(&rectify(&db, &["calendar", "load", notice.to_str().unwrap()]));
+    std::fs::write(
+        &notice,
+        "year 2027 测试通知\noff 2027-02-01..2027-02-03 春节\n",
+    )
+    .unwrap();
+    ok(&rectify(
+        &db,
+        &["calendar", "load", notice.to_str().unwrap()],
+    ));
     let shown = ok(&rectify(&db, &["calendar", "show", "--year", "2027"]));
     assert!(shown.contains("off 2027-02-02 春节"), "{shown}");
     import(&db);

@@ -2,7 +2,7 @@
 
 use crate::deadline::Deadline;
 use rectify_exact::date::Date;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::fmt;
 
 macro_rules! labelled_enum {
@@ -173,31 +173,59 @@ impl Item {
         }
     }
 
-    /// The item as data: the shape the journal records and JSON output builds on.
-    pub fn snapshot(&self) -> Value {
-        let dates = |d: &[Date]| d.iter().map(|d| d.to_string()).collect::<Vec<_>>();
-        json!({
-            "number": self.number,
-            "scope": self.scope.label_zh(),
-            "category": self.category,
-            "source": self.source.label_zh(),
-            "problem": self.problem,
-            "target": self.target,
-            "measures": self.measures.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
-            "leaders": self.leaders,
-            "supervisors": self.supervisors,
-            "lead_unit": self.lead_unit,
-            "units": self.units,
-            "deadline_text": self.deadline.text,
-            "due_date": self.deadline.due_date.map(|d| d.to_string()),
-            "immediate": self.deadline.immediate,
-            "sustain": self.deadline.sustain,
-            "stages": dates(&self.deadline.stages),
-            "needs_manual_date": self.deadline.needs_manual_date,
-            "state": self.state.code(),
-            "remarks": self.remarks,
-        })
+    /// The item's fields as serialisable data: what the journal records and JSON output
+    /// builds on.
+    pub fn record(&self) -> ItemRecord<'_> {
+        ItemRecord {
+            number: self.number,
+            scope: self.scope.label_zh(),
+            category: &self.category,
+            source: self.source.label_zh(),
+            problem: &self.problem,
+            target: &self.target,
+            measures: self.measures.iter().map(|m| m.text.as_str()).collect(),
+            leaders: &self.leaders,
+            supervisors: &self.supervisors,
+            lead_unit: &self.lead_unit,
+            units: &self.units,
+            deadline_text: &self.deadline.text,
+            due_date: self.deadline.due_date.map(|d| d.to_string()),
+            immediate: self.deadline.immediate,
+            sustain: self.deadline.sustain,
+            stages: self.deadline.stages.iter().map(Date::to_string).collect(),
+            needs_manual_date: self.deadline.needs_manual_date,
+            state: self.state.code(),
+            remarks: &self.remarks,
+        }
     }
+
+    pub fn snapshot(&self) -> Value {
+        serde_json::to_value(self.record()).unwrap_or(Value::Null)
+    }
+}
+
+/// An item as written to the journal and to JSON output.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ItemRecord<'a> {
+    pub number: u32,
+    pub scope: &'static str,
+    pub category: &'a str,
+    pub source: &'static str,
+    pub problem: &'a str,
+    pub target: &'a str,
+    pub measures: Vec<&'a str>,
+    pub leaders: &'a [String],
+    pub supervisors: &'a [String],
+    pub lead_unit: &'a str,
+    pub units: &'a [String],
+    pub deadline_text: &'a str,
+    pub due_date: Option<String>,
+    pub immediate: bool,
+    pub sustain: bool,
+    pub stages: Vec<String>,
+    pub needs_manual_date: bool,
+    pub state: &'static str,
+    pub remarks: &'a str,
 }
 
 pub fn is_territorial(unit: &str) -> bool {

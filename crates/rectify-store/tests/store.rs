@@ -569,6 +569,15 @@ async fn plan_import_creates_updates_and_journals_changes(db: TestDb) {
         db.store.verify_journal().await.unwrap(),
         Verification::Intact { .. }
     ));
+
+    // Control characters (invisible in Excel, used as separators inside the store) are dropped.
+    let mut odd = ledger_item(3, &["市林业局\u{1f}"], "2019年底前");
+    odd.lead_unit = "市林业局\u{1f}".into();
+    odd.target = "消除\u{1e}黑臭\r\n两行".into();
+    import(&db, &[changed[0].clone(), first[1].clone(), odd], false).await;
+    let stored = db.store.ledger(None).await.unwrap();
+    assert_eq!(stored[2].item.target, "消除黑臭\n两行");
+    assert_eq!(stored[2].item.units, vec!["市林业局"]);
 }
 
 async fn calendar_notices_are_stored_and_replaced(db: TestDb) {

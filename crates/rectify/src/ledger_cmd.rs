@@ -8,7 +8,8 @@ use rectify_core::deadline::DeadlineContext;
 use rectify_core::ledger::{InspectionType, Item, ItemState, Plan, Schedule, Scope};
 use rectify_exact::date::Date;
 use rectify_io::plan::{
-    Finding, LedgerRow, PlanTable, ledger_csv, ledger_row_json, ledger_xlsx, read_plan,
+    Finding, LedgerRow, LedgerRowJson, PlanTable, ledger_csv, ledger_row_json, ledger_xlsx,
+    read_plan,
 };
 use rectify_store::ledger::{ImportSummary, PlanImport, StoredItem};
 use rectify_store::{Store, today_china};
@@ -344,17 +345,9 @@ pub async fn run_ledger(store: &Store, command: LedgerCommand) -> Result<ExitCod
     let today = today_china();
     match command {
         LedgerCommand::List { filter, format } => {
-            let items = filtered(store, &filter, today).await?;
-            let rows: Vec<LedgerRow> = items.iter().map(|s| ledger_row(s, today)).collect();
+            let (plans, rows) = into_rows(filtered(store, &filter, today).await?, today);
             let text = match format {
-                ListFormat::Json => {
-                    let list: Vec<Value> = rows
-                        .iter()
-                        .zip(&items)
-                        .map(|(r, s)| row_json(r, s))
-                        .collect();
-                    Value::from(list).to_string()
-                }
+                ListFormat::Json => to_json(&json_rows(&plans, &rows), false)?,
                 ListFormat::Csv => String::from_utf8_lossy(&csv_bytes(&rows)?)
                     .trim_start_matches('\u{feff}')
                     .trim_end()
@@ -376,10 +369,35 @@ pub async fn run_ledger(store: &Store, command: LedgerCommand) -> Result<ExitCod
     }
 }
 
-fn row_json(row: &LedgerRow, stored: &StoredItem) -> Value {
-    let mut value = ledger_row_json(row);
-    value["plan"] = Value::from(stored.plan.as_str());
-    value
+fn json_rows<'a>(plans: &'a [String], rows: &'a [LedgerRow]) -> Vec<LedgerRowJson<'a>> {
+    rows.iter()
+        .zip(plans)
+        .map(|(row, plan)| ledger_row_json(row, Some(plan)))
+        .collect()
+}
+
+/// The rows to print or export, and each row's plan; the items are moved, not copied.
+fn into_rows(items: Vec<StoredItem>, today: Date) -> (Vec<String>, Vec<LedgerRow>) {
+    items
+        .into_iter()
+        .map(|stored| {
+            let row = LedgerRow {
+                schedule: stored.item.schedule(today),
+                item: stored.item,
+                latest_progress: String::new(),
+            };
+            (stored.plan, row)
+        })
+        .unzip()
+}
+
+fn to_json(value: &impl serde::Serialize, pretty: bool) -> Result<String, CliError> {
+    let text = if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    };
+    text.map_err(|e| CliError::failure(format!("JSON 生成失败：{e}")))
 }
 
 fn csv_bytes(rows: &[LedgerRow]) -> Result<Vec<u8>, CliError> {
@@ -466,7 +484,7 @@ async fn show(
     };
     let row = ledger_row(stored, today);
     if format == TextOrJson::Json {
-        return print_stdout(&row_json(&row, stored).to_string());
+        return print_stdout(&to_json(&ledger_row_json(&row, Some(&stored.plan)), false)?);
     }
     print_stdout(&item_text(&row, &stored.plan))
 }
@@ -530,8 +548,7 @@ async fn export(
     out: &Path,
     today: Date,
 ) -> Result<ExitCode, CliError> {
-    let items = filtered(store, filter, today).await?;
-    let rows: Vec<LedgerRow> = items.iter().map(|s| ledger_row(s, today)).collect();
+    let (plan_names, rows) = into_rows(filtered(store, filter, today).await?, today);
     let plans = store.plans().await?;
     let title = match filter.plan.as_deref() {
         Some(name) => plans
@@ -548,14 +565,8 @@ async fn export(
             .map_err(|e| CliError::failure(format!("xlsx 生成失败：{e}")))?,
         ExportFormat::Csv => csv_bytes(&rows)?,
         ExportFormat::Json => {
-            let list: Vec<Value> = rows
-                .iter()
-                .zip(&items)
-                .map(|(r, s)| row_json(r, s))
-                .collect();
-            let value = json!({"title": title, "date": today.to_string(), "items": list});
-            let mut text = serde_json::to_string_pretty(&value)
-                .map_err(|e| CliError::failure(format!("JSON 生成失败：{e}")))?;
+            let value = json!({"title": title, "date": today.to_string(), "items": json_rows(&plan_names, &rows)});
+            let mut text = to_json(&value, true)?;
             text.push('\n');
             text.into_bytes()
         }

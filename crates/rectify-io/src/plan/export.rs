@@ -3,9 +3,8 @@
 //! Every column written is one the importer reads back (or knows to skip), so an exported file
 //! re-imports to the same ledger.
 
-use rectify_core::ledger::{Item, Schedule, Scope};
+use rectify_core::ledger::{Item, ItemRecord, Schedule, Scope};
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
-use serde_json::{Value, json};
 
 /// One ledger row with what the office adds to the plan's own fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,15 +153,30 @@ pub fn ledger_csv(rows: &[LedgerRow]) -> Result<Vec<u8>, csv::Error> {
         .map_err(|e| csv::Error::from(e.into_error()))
 }
 
-/// The item as JSON: the snapshot plus the derived schedule and progress.
-pub fn ledger_row_json(row: &LedgerRow) -> Value {
-    let mut value = row.item.snapshot();
-    value["schedule"] = Value::from(row.schedule.label_zh());
-    value["schedule_colour"] = Value::from(row.schedule.colour_zh());
-    value["latest_progress"] = Value::from(row.latest_progress.as_str());
-    value["co_units"] = json!(row.item.co_units().collect::<Vec<_>>());
-    value["territorial_units"] = json!(row.item.territorial_units().collect::<Vec<_>>());
-    value
+/// A ledger row as JSON: the item's record plus the derived schedule and progress.
+#[derive(Debug, serde::Serialize)]
+pub struct LedgerRowJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<&'a str>,
+    #[serde(flatten)]
+    pub item: ItemRecord<'a>,
+    pub schedule: &'static str,
+    pub schedule_colour: &'static str,
+    pub latest_progress: &'a str,
+    pub co_units: Vec<&'a str>,
+    pub territorial_units: Vec<&'a str>,
+}
+
+pub fn ledger_row_json<'a>(row: &'a LedgerRow, plan: Option<&'a str>) -> LedgerRowJson<'a> {
+    LedgerRowJson {
+        plan,
+        item: row.item.record(),
+        schedule: row.schedule.label_zh(),
+        schedule_colour: row.schedule.colour_zh(),
+        latest_progress: &row.latest_progress,
+        co_units: row.item.co_units().collect(),
+        territorial_units: row.item.territorial_units().collect(),
+    }
 }
 
 struct Formats {

@@ -5,7 +5,7 @@ mod export;
 mod read;
 mod sheet;
 
-pub use export::{LedgerRow, ledger_csv, ledger_row_json, ledger_xlsx};
+pub use export::{LedgerRow, LedgerRowJson, ledger_csv, ledger_row_json, ledger_xlsx};
 pub use read::{Field, Finding, PlanTable, SourceItem, read_table};
 pub use sheet::{Cell, Sheet, SheetFormat, column_letter, decode_text, read_sheets};
 

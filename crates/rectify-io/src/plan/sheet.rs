@@ -5,6 +5,7 @@
 
 use calamine::{Data, Reader, Sheets};
 use rectify_exact::date::Date;
+use rectify_store::ledger::clean_text;
 use std::io::Cursor;
 
 /// One cell's value, with just the types the ledger distinguishes.
@@ -22,7 +23,7 @@ impl Cell {
     pub fn text(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(text) => text.trim().to_string(),
+            Cell::Text(text) => clean_text(text.trim()),
             Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
             Cell::Number(n) => n.to_string(),
             Cell::Date(d) => format!("{}年{}月{}日", d.year, d.month, d.day),

@@ -67,6 +67,15 @@ fn the_xlsx_fixture_imports_exactly() {
     assert_eq!(manual, vec![12], "{:#?}", table.warnings);
 }
 
+/// The same sheet saved in the legacy .xls format (BIFF8, written with xlwt from the xlsx,
+/// merged regions included), as older office PCs still produce.
+#[test]
+fn the_xls_fixture_imports_exactly() {
+    let table = read(include_bytes!("data/plan-sample.xls"), "plan-sample.xls");
+    assert_eq!(table.header_row, 2);
+    check_against_fixture(&table, true);
+}
+
 #[test]
 fn the_csv_fixture_imports_to_the_same_items() {
     check_against_fixture(&read(CSV, "plan-sample.csv"), false);

@@ -275,7 +275,7 @@ impl Scanner<'_> {
         let date = self.context.reference.map(|reference| match unit {
             Unit::Workdays => self.context.calendar.add_workdays(reference, n),
             Unit::Days => reference.add_days(n),
-            Unit::Months => add_months(reference, n),
+            Unit::Months => reference.add_months(n),
         });
         Some((date, end))
     }
@@ -285,16 +285,6 @@ enum Unit {
     Workdays,
     Days,
     Months,
-}
-
-fn add_months(date: Date, months: i32) -> Date {
-    let index = date.year * 12 + i32::from(date.month) - 1 + months;
-    let year = index.div_euclid(12);
-    let month = u8::try_from(index.rem_euclid(12) + 1).unwrap_or(12);
-    let day = date
-        .day
-        .min(rectify_exact::date::days_in_month(year, month));
-    Date::new(year, month, day).unwrap_or(date)
 }
 
 fn chinese_digit(c: char) -> Option<u32> {

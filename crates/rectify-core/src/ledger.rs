@@ -73,14 +73,49 @@ labelled_enum!(
 );
 
 labelled_enum!(
-    /// The item's place in the workflow (workflow.md §8). The ledger needs the first three; the
-    /// acceptance and sign-off states arrive with the workflow.
+    /// The item's place in the workflow: states S0–S10 of workflow.md §8. The transitions are
+    /// in `workflow`.
     ItemState, "状态" {
         Draft => "DRAFT", "草拟";
         Issued => "ISSUED", "已交办";
         InProgress => "IN_PROGRESS", "整改中";
+        Submitted => "SUBMITTED", "申请验收";
+        UnderAcceptance => "UNDER_ACCEPTANCE", "验收中";
+        PublicNotice => "PUBLIC_NOTICE", "公示中";
+        SignOff => "SIGN_OFF", "待审签";
+        Closed => "CLOSED", "已销号";
+        Sustain => "SUSTAIN", "已完成（长期坚持）";
+        Reopened => "REOPENED", "已重开";
+        Amended => "AMENDED", "调整待批";
     }
 );
+
+impl ItemState {
+    /// S3–S6: the unit's work is done and the item waits for acceptance, notice or sign-off
+    /// (counted as 已完成待销号).
+    pub fn awaiting_signoff(self) -> bool {
+        matches!(
+            self,
+            ItemState::Submitted
+                | ItemState::UnderAcceptance
+                | ItemState::PublicNotice
+                | ItemState::SignOff
+        )
+    }
+
+    /// Closed for good or completed and under periodic re-check.
+    pub fn completed(self) -> bool {
+        matches!(self, ItemState::Closed | ItemState::Sustain)
+    }
+
+    /// Units report on it every month.
+    pub fn reportable(self) -> bool {
+        matches!(
+            self,
+            ItemState::Issued | ItemState::InProgress | ItemState::Reopened | ItemState::Amended
+        )
+    }
+}
 
 labelled_enum!(
     /// The derived schedule colour. Milestone-based 滞后/严重滞后 arrive with the monthly dispatch;
@@ -89,6 +124,7 @@ labelled_enum!(
         OnTrack => "on_track", "序时推进";
         Overdue => "overdue", "逾期";
         Undated => "undated", "时限待定";
+        Done => "done", "已完成";
     }
 );
 
@@ -99,6 +135,7 @@ impl Schedule {
             Schedule::OnTrack => "蓝",
             Schedule::Overdue => "红",
             Schedule::Undated => "灰",
+            Schedule::Done => "绿",
         }
     }
 }
@@ -165,6 +202,9 @@ impl Item {
     }
 
     pub fn schedule(&self, today: Date) -> Schedule {
+        if self.state.completed() || self.state.awaiting_signoff() {
+            return Schedule::Done;
+        }
         match self.deadline.due_date {
             Some(due) if due < today => Schedule::Overdue,
             Some(_) => Schedule::OnTrack,

@@ -8,3 +8,4 @@ pub mod deadline;
 pub mod journal;
 pub mod ledger;
 pub mod org;
+pub mod workflow;

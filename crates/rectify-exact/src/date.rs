@@ -86,6 +86,15 @@ impl Date {
         Date::from_day_number(self.day_number() + days)
     }
 
+    /// The same day `months` later (earlier when negative), clamped to the month's end.
+    pub fn add_months(self, months: i32) -> Date {
+        let index = self.year * 12 + i32::from(self.month) - 1 + months;
+        let year = index.div_euclid(12);
+        let month = (index.rem_euclid(12) + 1) as u8;
+        let day = self.day.min(days_in_month(year, month));
+        Date { year, month, day }
+    }
+
     /// The same day one year earlier (29 February → 28 February).
     pub fn year_before(self) -> Date {
         let year = self.year - 1;
@@ -129,6 +138,10 @@ mod tests {
         assert_eq!(Date::new(1969, 12, 29).unwrap().weekday(), 1);
         assert!(Date::new(2026, 11, 28).unwrap().is_weekend());
         assert_eq!(Date::last_of_month(2020, 2), Date::new(2020, 2, 29));
+        let jan31 = Date::new(2019, 1, 31).unwrap();
+        assert_eq!(jan31.add_months(1), Date::new(2019, 2, 28).unwrap());
+        assert_eq!(jan31.add_months(-2), Date::new(2018, 11, 30).unwrap());
+        assert_eq!(jan31.add_months(12), Date::new(2020, 1, 31).unwrap());
     }
 
     #[test]

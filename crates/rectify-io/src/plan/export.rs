@@ -241,6 +241,7 @@ fn schedule_fill(schedule: Schedule) -> u32 {
         Schedule::OnTrack => 0xDDEBF7,
         Schedule::Overdue => 0xF8CBAD,
         Schedule::Undated => 0xE7E6E6,
+        Schedule::Done => 0xE2EFDA,
     }
 }
 

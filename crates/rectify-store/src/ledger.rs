@@ -754,56 +754,87 @@ fn cleaned_item(item: &Item) -> Item {
 /// ledger is 55,000 child rows. Each query therefore aggregates its rows into one text
 /// (`string_agg` of `concat_ws`, the same SQL on both backends), and the lists are put together
 /// and ordered here.
-async fn load_items(
-    conn: &mut AnyConnection,
-    plan_id: Option<i64>,
-) -> Result<Vec<StoredItem>, StoreError> {
-    let key = plan_id.unwrap_or(0);
-    let items_text = aggregated(
-        conn,
-        key,
+/// The four aggregated queries: items, measures, units, people.
+const LEDGER_PARTS: [(&str, &str); 4] = [
+    (
         "CAST(i.id AS TEXT), pl.name, CAST(i.number AS TEXT), i.scope, i.category, i.source,
          i.problem, i.target, i.deadline_text, COALESCE(i.due_date, ''), CAST(i.immediate AS TEXT),
          CAST(i.sustain AS TEXT), i.stages, CAST(i.needs_manual_date AS TEXT), i.state, i.remarks,
          o.name, i.updated_at, CAST(i.plan_id AS TEXT)",
         "items i JOIN plans pl ON pl.id = i.plan_id JOIN org_units o ON o.id = i.lead_unit_id",
-    )
-    .await?;
+    ),
+    (
+        "CAST(c.item_id AS TEXT), CAST(c.seq AS TEXT), c.text, c.units, COALESCE(c.due_date, '')",
+        "item_measures c JOIN items i ON i.id = c.item_id",
+    ),
+    (
+        "CAST(c.item_id AS TEXT), CAST(c.seq AS TEXT), u.name",
+        "item_units c JOIN items i ON i.id = c.item_id JOIN org_units u ON u.id = c.unit_id",
+    ),
+    (
+        "CAST(c.item_id AS TEXT), CAST(c.seq AS TEXT), c.role,
+         CASE WHEN p.position = '' THEN p.name ELSE p.name || '（' || p.position || '）' END",
+        "item_people c JOIN items i ON i.id = c.item_id JOIN people p ON p.id = c.person_id",
+    ),
+];
+
+/// `SELECT string_agg(concat_ws(FIELD, columns…), ITEM) FROM … WHERE <plan filter>`.
+fn aggregated_sql((columns, from): (&str, &str), plan_key: i64) -> String {
+    let filter = if plan_key > 0 {
+        "i.plan_id = $1"
+    } else {
+        "i.plan_id > $1"
+    };
+    format!("SELECT string_agg(concat_ws($3, {columns}), $2) FROM {from} WHERE {filter}")
+}
+
+async fn aggregated<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    part: (&str, &str),
+    plan_key: i64,
+) -> Result<String, StoreError> {
+    let text: Option<String> =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(aggregated_sql(part, plan_key)))
+            .bind(plan_key)
+            .bind(ITEM_SEP.to_string())
+            .bind(FIELD_SEP.to_string())
+            .fetch_one(executor)
+            .await?;
+    Ok(text.unwrap_or_default())
+}
+
+/// The ledger as of one snapshot when `conn` is in a transaction: the four queries one after
+/// the other on the same connection.
+async fn load_items(
+    conn: &mut AnyConnection,
+    plan_id: Option<i64>,
+) -> Result<Vec<StoredItem>, StoreError> {
+    let key = plan_id.unwrap_or(0);
+    let mut texts = Vec::with_capacity(LEDGER_PARTS.len());
+    for part in LEDGER_PARTS {
+        texts.push(aggregated(&mut *conn, part, key).await?);
+    }
+    assemble(&texts)
+}
+
+/// Items from the first text, their lists from the other three, each list in `seq` order.
+fn assemble(texts: &[String]) -> Result<Vec<StoredItem>, StoreError> {
+    let [items_text, measures, units, people] = texts else {
+        return Err(StoreError::Invalid("台账查询结果不完整".into()));
+    };
     let mut items = Vec::new();
-    for record in records(&items_text) {
+    for record in records(items_text) {
         let plan_id = Fields(&record).int(18)?;
         items.push((plan_id, item_from_fields(&record)?));
     }
     items.sort_unstable_by_key(|(plan_id, stored)| (*plan_id, stored.item.number));
     let mut items: Vec<StoredItem> = items.into_iter().map(|(_, stored)| stored).collect();
     let index: HashMap<i64, usize> = items.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-    let measures = aggregated(
-        conn,
-        key,
-        "CAST(c.item_id AS TEXT), CAST(c.seq AS TEXT), c.text, c.units, COALESCE(c.due_date, '')",
-        "item_measures c JOIN items i ON i.id = c.item_id",
-    )
-    .await?;
-    let units = aggregated(
-        conn,
-        key,
-        "CAST(c.item_id AS TEXT), CAST(c.seq AS TEXT), u.name",
-        "item_units c JOIN items i ON i.id = c.item_id JOIN org_units u ON u.id = c.unit_id",
-    )
-    .await?;
-    let people = aggregated(
-        conn,
-        key,
-        "CAST(c.item_id AS TEXT), CAST(c.seq AS TEXT), c.role,
-         CASE WHEN p.position = '' THEN p.name ELSE p.name || '（' || p.position || '）' END",
-        "item_people c JOIN items i ON i.id = c.item_id JOIN people p ON p.id = c.person_id",
-    )
-    .await?;
     let mut children: Vec<(usize, i64, Child)> = Vec::new();
     for (text, kind) in [
-        (&measures, ChildKind::Measure),
-        (&units, ChildKind::Unit),
-        (&people, ChildKind::Person),
+        (measures, ChildKind::Measure),
+        (units, ChildKind::Unit),
+        (people, ChildKind::Person),
     ] {
         for record in records(text) {
             let fields = Fields(&record);
@@ -824,28 +855,6 @@ async fn load_items(
         }
     }
     Ok(items)
-}
-
-/// `SELECT string_agg(concat_ws(FIELD, columns…), ITEM) FROM from WHERE <plan filter>`.
-async fn aggregated(
-    conn: &mut AnyConnection,
-    plan_key: i64,
-    columns: &str,
-    from: &str,
-) -> Result<String, StoreError> {
-    let filter = if plan_key > 0 {
-        "i.plan_id = $1"
-    } else {
-        "i.plan_id > $1"
-    };
-    let sql = format!("SELECT string_agg(concat_ws($3, {columns}), $2) FROM {from} WHERE {filter}");
-    let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .bind(plan_key)
-        .bind(ITEM_SEP.to_string())
-        .bind(FIELD_SEP.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(text.unwrap_or_default())
 }
 
 fn records(text: &str) -> impl Iterator<Item = Vec<&str>> {

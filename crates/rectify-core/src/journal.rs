@@ -15,39 +15,91 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 /// whitespace, strings escaped as serde_json does. Independent of serde_json's `preserve_order`
 /// feature, which another crate in the build could switch on.
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
     write_canonical(value, &mut out);
-    out
+    // serde_json writes UTF-8 only, so this never falls back.
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort();
-            out.push('{');
+            out.push(b'{');
             for (i, key) in keys.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
+                write_scalar(key, out);
+                out.push(b':');
                 write_canonical(&map[key], out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        scalar => write_scalar(scalar, out),
     }
+}
+
+/// A string, number, boolean or null exactly as serde_json writes it. Writing into a `Vec`
+/// cannot fail.
+fn write_scalar(value: &(impl serde::Serialize + ?Sized), out: &mut Vec<u8>) {
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+/// SHA-256 (lower-case hex) over `prev_hash`, a newline, and the canonical JSON object of the
+/// entry's fields, with the snapshots given as their canonical text.
+fn entry_hash(
+    prev_hash: &str,
+    head: &EntryHead<'_>,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> String {
+    let mut body = Vec::with_capacity(256 + before.map_or(0, str::len) + after.map_or(0, str::len));
+    // Keys in code-point order, as `canonical_json` would sort them.
+    let snapshot = |text: Option<&str>| text.unwrap_or("null").as_bytes().to_vec();
+    body.extend_from_slice(b"{\"action\":");
+    write_scalar(head.action, &mut body);
+    body.extend_from_slice(b",\"actor\":");
+    write_scalar(head.actor, &mut body);
+    body.extend_from_slice(b",\"after\":");
+    body.extend(snapshot(after));
+    body.extend_from_slice(b",\"at\":");
+    write_scalar(head.at, &mut body);
+    body.extend_from_slice(b",\"before\":");
+    body.extend(snapshot(before));
+    body.extend_from_slice(b",\"entity\":");
+    write_scalar(head.entity, &mut body);
+    body.extend_from_slice(b",\"entity_id\":");
+    write_scalar(head.entity_id, &mut body);
+    body.extend_from_slice(b",\"seq\":");
+    write_scalar(&head.seq, &mut body);
+    body.push(b'}');
+    let mut hasher = Sha256::new();
+    hasher.update(prev_hash.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(&body);
+    hex::encode(hasher.finalize())
+}
+
+/// The scalar fields of an entry, borrowed for hashing.
+struct EntryHead<'a> {
+    seq: i64,
+    at: &'a str,
+    actor: &'a str,
+    action: &'a str,
+    entity: &'a str,
+    entity_id: &'a str,
 }
 
 /// One journal entry as stored. `before` and `after` hold canonical JSON text (or nothing, for
@@ -83,7 +135,9 @@ pub struct EntryFields {
 impl EntryFields {
     /// Seals the fields into an entry chained after `prev_hash`.
     pub fn seal(self, prev_hash: &str) -> JournalEntry {
-        let hash = self.hash(prev_hash);
+        let before = self.before.as_ref().map(canonical_json);
+        let after = self.after.as_ref().map(canonical_json);
+        let hash = entry_hash(prev_hash, &self.head(), before.as_deref(), after.as_deref());
         JournalEntry {
             seq: self.seq,
             at: self.at,
@@ -91,8 +145,8 @@ impl EntryFields {
             action: self.action,
             entity: self.entity,
             entity_id: self.entity_id,
-            before: self.before.as_ref().map(canonical_json),
-            after: self.after.as_ref().map(canonical_json),
+            before,
+            after,
             prev_hash: prev_hash.to_string(),
             hash,
         }
@@ -100,21 +154,20 @@ impl EntryFields {
 
     /// SHA-256 (lower-case hex) over `prev_hash`, a newline, and the canonical JSON of the fields.
     pub fn hash(&self, prev_hash: &str) -> String {
-        let body = serde_json::json!({
-            "seq": self.seq,
-            "at": self.at,
-            "actor": self.actor,
-            "action": self.action,
-            "entity": self.entity,
-            "entity_id": self.entity_id,
-            "before": self.before,
-            "after": self.after,
-        });
-        let mut hasher = Sha256::new();
-        hasher.update(prev_hash.as_bytes());
-        hasher.update(b"\n");
-        hasher.update(canonical_json(&body).as_bytes());
-        hex::encode(hasher.finalize())
+        let before = self.before.as_ref().map(canonical_json);
+        let after = self.after.as_ref().map(canonical_json);
+        entry_hash(prev_hash, &self.head(), before.as_deref(), after.as_deref())
+    }
+
+    fn head(&self) -> EntryHead<'_> {
+        EntryHead {
+            seq: self.seq,
+            at: &self.at,
+            actor: &self.actor,
+            action: &self.action,
+            entity: &self.entity,
+            entity_id: &self.entity_id,
+        }
     }
 }
 
@@ -185,17 +238,18 @@ impl ChainVerifier {
                 stored: entry.prev_hash.clone(),
             });
         }
-        let fields = EntryFields {
+        check_snapshot(entry.seq, "before", entry.before.as_deref())?;
+        check_snapshot(entry.seq, "after", entry.after.as_deref())?;
+        let head = EntryHead {
             seq: entry.seq,
-            at: entry.at.clone(),
-            actor: entry.actor.clone(),
-            action: entry.action.clone(),
-            entity: entry.entity.clone(),
-            entity_id: entry.entity_id.clone(),
-            before: parse_snapshot(entry.seq, "before", entry.before.as_deref())?,
-            after: parse_snapshot(entry.seq, "after", entry.after.as_deref())?,
+            at: &entry.at,
+            actor: &entry.actor,
+            action: &entry.action,
+            entity: &entry.entity,
+            entity_id: &entry.entity_id,
         };
-        let computed = fields.hash(&entry.prev_hash);
+        let (before, after) = (entry.before.as_deref(), entry.after.as_deref());
+        let computed = entry_hash(&entry.prev_hash, &head, before, after);
         if computed != entry.hash {
             return Err(ChainBreak::Hash {
                 seq: entry.seq,
@@ -220,12 +274,10 @@ impl ChainVerifier {
 }
 
 /// A snapshot must be canonical JSON: anything else means the row was edited by hand.
-fn parse_snapshot(
-    seq: i64,
-    field: &'static str,
-    text: Option<&str>,
-) -> Result<Option<Value>, ChainBreak> {
-    let Some(text) = text else { return Ok(None) };
+/// A stored snapshot must be JSON in canonical form, so that hashing its text is hashing its
+/// value.
+fn check_snapshot(seq: i64, field: &'static str, text: Option<&str>) -> Result<(), ChainBreak> {
+    let Some(text) = text else { return Ok(()) };
     let value: Value = serde_json::from_str(text).map_err(|e| ChainBreak::Malformed {
         seq,
         field,
@@ -238,7 +290,7 @@ fn parse_snapshot(
             reason: "不是规范化 JSON".to_string(),
         });
     }
-    Ok(Some(value))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -301,6 +353,29 @@ mod tests {
         assert_eq!(entry.hash, again.hash);
         let other = fields(1, json!({"name": "河安县"})).seal(GENESIS_HASH);
         assert_ne!(entry.hash, other.hash);
+    }
+
+    #[test]
+    fn the_direct_hash_equals_hashing_the_canonical_object() {
+        let fields = EntryFields {
+            seq: 42,
+            at: "2019-09-27T02:00:00.000Z".into(),
+            actor: "zgb \"整改办\"\u{1}".into(),
+            action: "update".into(),
+            entity: "item".into(),
+            entity_id: "7".into(),
+            before: Some(json!({"z": [1, "a\nb"], "a": {"y": null, "x": true}})),
+            after: None,
+        };
+        let body = json!({
+            "seq": fields.seq, "at": fields.at, "actor": fields.actor, "action": fields.action,
+            "entity": fields.entity, "entity_id": fields.entity_id,
+            "before": fields.before, "after": fields.after,
+        });
+        let mut hasher = Sha256::new();
+        hasher.update(b"abc\n");
+        hasher.update(canonical_json(&body).as_bytes());
+        assert_eq!(fields.hash("abc"), hex::encode(hasher.finalize()));
     }
 
     #[test]

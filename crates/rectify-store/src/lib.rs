@@ -264,16 +264,24 @@ impl Store {
 /// `(?, ?), (?, ?)` on SQLite (its `$N` lookup is quadratic in the number of parameters),
 /// `($1, $2), ($3, $4)` on PostgreSQL.
 pub(crate) fn placeholders(backend: Backend, rows: usize, columns: usize) -> String {
-    let row = |i: usize| -> String {
-        let cells: Vec<String> = (1..=columns)
-            .map(|k| match backend {
-                Backend::Sqlite => "?".to_string(),
-                Backend::Postgres => format!("${}", i * columns + k),
-            })
-            .collect();
-        format!("({})", cells.join(", "))
-    };
-    (0..rows).map(row).collect::<Vec<_>>().join(", ")
+    use std::fmt::Write;
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    let _ = write!(sql, "${}", row * columns + column + 1);
+                }
+            }
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 fn connect_url(target: &DbTarget) -> Result<String, StoreError> {
@@ -344,6 +352,13 @@ pub fn today_china() -> rectify_exact::date::Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_per_backend() {
+        assert_eq!(placeholders(Backend::Sqlite, 2, 3), "(?, ?, ?), (?, ?, ?)");
+        assert_eq!(placeholders(Backend::Postgres, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(placeholders(Backend::Sqlite, 0, 2), "");
+    }
 
     #[test]
     fn targets_are_told_apart_by_scheme() {

@@ -473,7 +473,8 @@ pub fn transition(cx: &Context<'_>, action: &Action) -> Result<Transition, Refus
                 json!({ "opened": cx.today.to_string(), "last_day": last_day.to_string() });
         }
         Action::RecordNotice { link, .. } => {
-            expect(from, &[S::PublicNotice], wrong_state)?;
+            // The screenshot is often filed after the notice has ended.
+            expect(from, &[S::PublicNotice, S::SignOff], wrong_state)?;
             require_text(kind, link, "公示网址或媒体名称")?;
         }
         Action::Object { .. } | Action::Dismiss { .. } => {

@@ -64,6 +64,22 @@ impl AttachmentStore {
     }
 }
 
+impl AttachmentStore {
+    /// The file, after checking that its content still has the digest it is stored under: a
+    /// file changed on disk is refused, never handed out.
+    pub fn get_verified(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
+        let bytes = self.get(sha256)?;
+        let actual = hex::encode(Sha256::digest(&bytes));
+        if actual != sha256 {
+            return Err(StoreError::Tampered {
+                expected: sha256.to_string(),
+                actual,
+            });
+        }
+        Ok(bytes)
+    }
+}
+
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let io = |source| StoreError::Io {
         path: path.to_path_buf(),

@@ -628,6 +628,16 @@ async fn replace_item(
     .bind(id)
     .execute(&mut *conn)
     .await?;
+    // A measure the unit already reported done stays done if its text did not change.
+    let done: Vec<(String, String)> = sqlx::query(
+        "SELECT text, done_on FROM item_measures WHERE item_id = $1 AND done_on IS NOT NULL",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+    .collect::<Result<_, StoreError>>()?;
     for table in ["item_measures", "item_units", "item_people"] {
         let sql = format!("DELETE FROM {table} WHERE item_id = $1");
         sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -635,7 +645,16 @@ async fn replace_item(
             .execute(&mut *conn)
             .await?;
     }
-    insert_children(conn, backend, &[(id, item)], org).await
+    insert_children(conn, backend, &[(id, item)], org).await?;
+    for (text, done_on) in done {
+        sqlx::query("UPDATE item_measures SET done_on = $1 WHERE item_id = $2 AND text = $3")
+            .bind(done_on)
+            .bind(id)
+            .bind(text)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// One row of a child table, as the values to bind.

@@ -15,6 +15,7 @@ mod migrate;
 pub mod org;
 pub mod users;
 pub mod water;
+pub mod workflow;
 
 pub use backup::BackupOutcome;
 pub use migrate::{MigrateReport, latest_version};
@@ -129,6 +130,13 @@ pub enum StoreError {
     Conflict { what: &'static str, key: String },
     #[error("{0}")]
     Invalid(String),
+    /// The workflow does not allow the action; the message says why.
+    #[error("{0}")]
+    Refused(String),
+    #[error(
+        "文件内容与登记的 SHA-256 不符，已拒绝下载（登记 {expected}，实际 {actual}）：文件在存储中被改动过"
+    )]
+    Tampered { expected: String, actual: String },
     #[error("读写文件失败（{}）：{source}", path.display())]
     Io {
         path: PathBuf,

@@ -35,6 +35,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "ledger",
         source: include_str!("../migrations/0004_ledger.sql"),
     },
+    Migration {
+        version: 5,
+        name: "workflow",
+        source: include_str!("../migrations/0005_workflow.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -6,6 +6,7 @@ use crate::error::CliError;
 use crate::ledger_cmd::{CalendarCommand, LedgerCommand, PlanCommand};
 use crate::password::read_new_password;
 use crate::water_cmd::{WaterCommand, WaterDataCommand};
+use crate::workflow_cmd::{ClockCommand, EvidenceArgs, ItemArgs, ReportArgs};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rectify_core::org::{OrgKind, Role};
 use rectify_store::journal::Verification;
@@ -58,6 +59,15 @@ enum Command {
     /// The working-day calendar (statutory holidays and make-up days).
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The workflow of one item: claim, submit, acceptance, notice, objections, sign-off …
+    Item(ItemArgs),
+    /// Evidence files (佐证材料) of an item.
+    Evidence(EvidenceArgs),
+    /// Monthly progress reports (进展填报) and who has not reported.
+    Report(ReportArgs),
+    /// The workflow clock.
+    #[command(subcommand)]
+    Clock(ClockCommand),
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -122,6 +132,10 @@ enum StoreWork {
     Plan(PlanCommand),
     Ledger(LedgerCommand),
     Calendar(CalendarCommand),
+    Item(ItemArgs),
+    Evidence(EvidenceArgs),
+    Report(ReportArgs),
+    Clock,
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +193,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Plan(command) => StoreWork::Plan(command),
         Command::Ledger(command) => StoreWork::Ledger(command),
         Command::Calendar(command) => StoreWork::Calendar(command),
+        Command::Item(args) => StoreWork::Item(args),
+        Command::Evidence(args) => StoreWork::Evidence(args),
+        Command::Report(args) => StoreWork::Report(args),
+        Command::Clock(ClockCommand::Tick) => StoreWork::Clock,
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
@@ -204,6 +222,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         StoreWork::Calendar(command) => {
             crate::ledger_cmd::run_calendar(&store, &cli_actor(), command).await
         }
+        StoreWork::Item(args) => crate::workflow_cmd::run_item(&store, args).await,
+        StoreWork::Evidence(args) => crate::workflow_cmd::run_evidence(&store, args).await,
+        StoreWork::Report(args) => crate::workflow_cmd::run_report(&store, args).await,
+        StoreWork::Clock => crate::workflow_cmd::run_clock(&store).await,
     };
     // Closing the last connection lets SQLite fold its WAL back into the database file.
     store.close().await;

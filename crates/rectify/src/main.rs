@@ -7,6 +7,7 @@ mod error;
 mod ledger_cmd;
 mod password;
 mod water_cmd;
+mod workflow_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -196,6 +196,18 @@ impl Store {
             .collect()
     }
 
+    /// The shipped working-day calendar with the years the office loaded on top.
+    pub async fn work_calendar(&self) -> Result<rectify_core::calendar::WorkCalendar, StoreError> {
+        let mut calendar = rectify_core::calendar::WorkCalendar::embedded();
+        for (year, body) in self.calendar_notices().await? {
+            let notices = rectify_core::calendar::parse_notices(&body).map_err(|e| {
+                StoreError::Invalid(format!("数据库中 {year} 年的节假日数据无效：{e}"))
+            })?;
+            calendar.replace(notices);
+        }
+        Ok(calendar)
+    }
+
     /// Stores each year's block, replacing an earlier load of the same year.
     pub async fn load_calendar_notices(
         &self,

@@ -13,6 +13,7 @@ pub mod journal;
 pub mod ledger;
 mod migrate;
 pub mod org;
+pub mod sessions;
 pub mod users;
 pub mod water;
 pub mod workflow;

@@ -40,6 +40,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "workflow",
         source: include_str!("../migrations/0005_workflow.sql"),
     },
+    Migration {
+        version: 6,
+        name: "sessions",
+        source: include_str!("../migrations/0006_sessions.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -4,10 +4,11 @@
 //! and journals the change), and render. Every request gets an `x-request-id` that appears in
 //! its log span and in the response.
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use rectify_store::Store;
 use serde_json::json;
@@ -21,6 +22,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 mod air;
+mod api;
 mod water;
 
 type PageResult = Result<String, Box<dyn std::error::Error + Send + Sync>>;
@@ -92,6 +94,10 @@ impl MakeRequestId for SequentialRequestId {
     }
 }
 
+/// Uploads above this never reach the handler; the store applies the configured limit
+/// (default 50 MiB) below it.
+const EVIDENCE_BODY_LIMIT: usize = 512 * 1024 * 1024;
+
 /// The application with all routes and middleware.
 pub fn router(store: Store) -> Router {
     let trace = TraceLayer::new_for_http()
@@ -111,6 +117,19 @@ pub fn router(store: Store) -> Router {
         .route("/air", get(air::air_page))
         .route("/water", get(water::water_page))
         .route("/static/app.css", get(stylesheet))
+        .route("/api/v1/session", post(api::login).delete(api::logout))
+        .route("/api/v1/items/{number}", get(api::item_status))
+        .route(
+            "/api/v1/items/{number}/actions/{action}",
+            post(api::item_action),
+        )
+        .route("/api/v1/items/{number}/objections", post(api::objection))
+        .route("/api/v1/items/{number}/reports", post(api::report))
+        .route(
+            "/api/v1/items/{number}/evidence",
+            post(api::upload_evidence).layer(DefaultBodyLimit::max(EVIDENCE_BODY_LIMIT)),
+        )
+        .route("/api/v1/evidence/{id}", get(api::download_evidence))
         .with_state(AppState { store })
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)

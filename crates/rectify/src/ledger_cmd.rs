@@ -155,13 +155,7 @@ fn parse_inspection_type(text: &str) -> Result<InspectionType, String> {
 
 /// The shipped calendar with the years the office loaded on top.
 pub async fn work_calendar(store: &Store) -> Result<WorkCalendar, CliError> {
-    let mut calendar = WorkCalendar::embedded();
-    for (year, body) in store.calendar_notices().await? {
-        let notices = parse_notices(&body)
-            .map_err(|e| CliError::failure(format!("数据库中 {year} 年的节假日数据无效：{e}")))?;
-        calendar.replace(notices);
-    }
-    Ok(calendar)
+    Ok(store.work_calendar().await?)
 }
 
 pub async fn run_plan(

@@ -1,11 +1,12 @@
 //! The real binary, driven as a newcomer or an operator would drive it.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_rectify");
+mod common;
+
+use common::{BIN, Server};
 
 fn rectify(db: &str, args: &[&str]) -> Output {
     rectify_with_stdin(db, args, "")
@@ -59,64 +60,6 @@ fn files_in(dir: &Path) -> Vec<String> {
 }
 
 /// A server process on a random port, stopped with SIGTERM when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Server {
-    fn start(db: &str, args: &[&str]) -> Server {
-        Server::start_logging_to(db, args, Stdio::null())
-    }
-
-    fn start_logging_to(db: &str, args: &[&str], log: impl Into<Stdio>) -> Server {
-        let mut child = Command::new(BIN)
-            .arg("--db")
-            .arg(db)
-            .args(args)
-            .args(["--addr", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let addr = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|l| l.split("http://").nth(1).map(str::to_string))
-            .expect("server never announced its address");
-        Server { child, addr }
-    }
-
-    fn get(&self, path: &str) -> (u16, String, String) {
-        let mut stream = TcpStream::connect(&self.addr).unwrap();
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
-        )
-        .unwrap();
-        let mut raw = String::new();
-        stream.read_to_string(&mut raw).unwrap();
-        let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-        (status, head.to_ascii_lowercase(), body.to_string())
-    }
-
-    /// SIGTERM, then the exit status: graceful shutdown must exit 0.
-    fn terminate(mut self) -> Option<i32> {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        self.child.wait().unwrap().code()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
 fn temp_db() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("rectify.db").to_string_lossy().into_owned();

@@ -1,11 +1,13 @@
 //! The workflow through the real binary, acting as named users on a controlled clock
 //! (`RECTIFY_NOW`), on SQLite and on PostgreSQL.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_rectify");
+mod common;
+
+use common::{BIN, Reply, Server};
 
 struct Env {
     db: String,
@@ -648,4 +650,226 @@ fn tampered_evidence_is_refused_while_the_journal_stays_valid() {
         ],
     );
     assert!(refusal.contains("角色不符"), "{refusal}");
+}
+
+/// A logged-in API client: the session cookie and the CSRF token.
+struct Client<'a> {
+    server: &'a Server,
+    cookie: String,
+    csrf: String,
+}
+
+impl<'a> Client<'a> {
+    fn login(server: &'a Server, username: &str) -> Client<'a> {
+        let body = json!({"username": username, "password": "correct horse battery"}).to_string();
+        let (status, head, reply) = server.request(
+            "POST",
+            "/api/v1/session",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
+        let cookie = head
+            .lines()
+            .find_map(|l| l.strip_prefix("set-cookie: "))
+            .and_then(|c| c.split(';').next())
+            .unwrap()
+            .to_string();
+        assert!(
+            head.contains("httponly") && head.contains("samesite=strict"),
+            "{head}"
+        );
+        let reply: Value = serde_json::from_slice(&reply).unwrap();
+        Client {
+            server,
+            cookie,
+            csrf: reply["csrf_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let text = body.to_string();
+        let headers = [
+            ("Cookie", self.cookie.as_str()),
+            ("X-CSRF-Token", self.csrf.as_str()),
+            ("Content-Type", "application/json"),
+        ];
+        let (status, _, reply) = self.server.request("POST", path, &headers, text.as_bytes());
+        (
+            status,
+            serde_json::from_slice(&reply).unwrap_or(Value::Null),
+        )
+    }
+
+    fn upload(&self, path: &str, bytes: &[u8]) -> (u16, Value) {
+        let headers = [
+            ("Cookie", self.cookie.as_str()),
+            ("X-CSRF-Token", self.csrf.as_str()),
+        ];
+        let (status, _, reply) = self.server.request("POST", path, &headers, bytes);
+        (
+            status,
+            serde_json::from_slice(&reply).unwrap_or(Value::Null),
+        )
+    }
+
+    fn get(&self, path: &str) -> Reply {
+        self.server
+            .request("GET", path, &[("Cookie", self.cookie.as_str())], b"")
+    }
+}
+
+#[test]
+fn the_json_api_applies_the_same_checks_behind_a_session_and_csrf() {
+    let env = Env::new(None);
+    let data = env.data.to_string_lossy().into_owned();
+    let server = Server::start(&env.db, &["--data-dir", &data, "serve"]);
+    let bad = json!({"username": "unit", "password": "wrong password"}).to_string();
+    let (status, _, _) = server.request(
+        "POST",
+        "/api/v1/session",
+        &[("Content-Type", "application/json")],
+        bad.as_bytes(),
+    );
+    assert_eq!(status, 401);
+    assert_eq!(server.request("GET", "/api/v1/items/1", &[], b"").0, 401);
+
+    let unit = Client::login(&server, "unit");
+    let no_csrf = [
+        ("Cookie", unit.cookie.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let (status, _, _) = server.request(
+        "POST",
+        "/api/v1/items/1/actions/claim",
+        &no_csrf,
+        b"{\"plan_text\":\"x\"}",
+    );
+    assert_eq!(
+        status, 403,
+        "a changing request without the CSRF token is refused"
+    );
+    let (status, reply) = unit.post(
+        "/api/v1/items/1/actions/claim",
+        &json!({"plan_text": "分解到片区"}),
+    );
+    assert_eq!(
+        (status, reply["to"].as_str()),
+        (200, Some("IN_PROGRESS")),
+        "{reply}"
+    );
+
+    let stranger = Client::login(&server, "stranger");
+    let (status, reply) = stranger.post("/api/v1/items/1/actions/submit", &json!({}));
+    assert_eq!(status, 409);
+    assert!(
+        reply["error"].as_str().unwrap().contains("单位不符"),
+        "{reply}"
+    );
+
+    let (status, reply) = unit.post(
+        "/api/v1/items/1/reports",
+        &json!({"period": "2026-11", "text": "完成", "done": [1, 2]}),
+    );
+    assert_eq!(status, 201, "{reply}");
+    let (status, photo) = unit.upload(
+        "/api/v1/items/1/evidence?kind=photo_after&file_name=after.png",
+        b"\x89PNG\r\n\x1a\nafter",
+    );
+    assert_eq!(
+        (status, photo["media_type"].as_str()),
+        (201, Some("image/png")),
+        "{photo}"
+    );
+    let (status, _) = unit.upload(
+        "/api/v1/items/1/evidence?kind=self_check&file_name=self.txt",
+        "自查报告".as_bytes(),
+    );
+    assert_eq!(status, 201);
+    assert_eq!(
+        unit.post("/api/v1/items/1/actions/submit", &json!({})).0,
+        200
+    );
+
+    let checker = Client::login(&server, "checker");
+    assert_eq!(
+        checker
+            .post(
+                "/api/v1/items/1/actions/start-acceptance",
+                &json!({"team": "验收组"})
+            )
+            .0,
+        200
+    );
+    let (status, reply) = checker.post(
+        "/api/v1/items/1/actions/accept",
+        &json!({"opinion": "同意"}),
+    );
+    assert_eq!(status, 409);
+    assert!(
+        reply["error"].as_str().unwrap().contains("验收意见"),
+        "{reply}"
+    );
+    let (status, _) = checker.upload(
+        "/api/v1/items/1/evidence?kind=acceptance_opinion&file_name=op.pdf",
+        b"%PDF-1.4 opinion",
+    );
+    assert_eq!(status, 201);
+    let (status, reply) = checker.post(
+        "/api/v1/items/1/actions/accept",
+        &json!({"opinion": "同意"}),
+    );
+    assert_eq!(
+        (status, reply["to"].as_str()),
+        (200, Some("PUBLIC_NOTICE")),
+        "{reply}"
+    );
+
+    let office = Client::login(&server, "office");
+    let (status, reply) = office.post(
+        "/api/v1/items/1/objections",
+        &json!({"source": "电话", "content": "仍有异味", "contact": "138"}),
+    );
+    assert_eq!(status, 201, "{reply}");
+    let objection = reply["objection"].as_i64().unwrap();
+    let (status, reply) = office.post(
+        "/api/v1/items/1/actions/uphold",
+        &json!({"objection": objection, "conclusion": "属实"}),
+    );
+    assert_eq!(
+        (status, reply["to"].as_str()),
+        (200, Some("IN_PROGRESS")),
+        "{reply}"
+    );
+    let (status, _, item) = office.get("/api/v1/items/1");
+    let item: Value = serde_json::from_slice(&item).unwrap();
+    assert_eq!((status, item["state"].as_str()), (200, Some("IN_PROGRESS")));
+    assert_eq!(item["evidence"].as_array().unwrap().len(), 3);
+
+    let id = photo["id"].as_i64().unwrap();
+    let (status, head, bytes) = office.get(&format!("/api/v1/evidence/{id}"));
+    assert_eq!(
+        (status, bytes.as_slice()),
+        (200, b"\x89PNG\r\n\x1a\nafter".as_slice())
+    );
+    assert!(head.contains("content-type: image/png"), "{head}");
+    let sha = photo["sha256"].as_str().unwrap();
+    std::fs::write(stored_path(&env.data, sha), b"changed").unwrap();
+    let (status, _, reply) = office.get(&format!("/api/v1/evidence/{id}"));
+    assert_eq!(status, 409);
+    assert!(String::from_utf8_lossy(&reply).contains("SHA-256 不符"));
+
+    let logout = [
+        ("Cookie", office.cookie.as_str()),
+        ("X-CSRF-Token", office.csrf.as_str()),
+    ];
+    assert_eq!(
+        server.request("DELETE", "/api/v1/session", &logout, b"").0,
+        204
+    );
+    assert_eq!(office.get("/api/v1/items/1").0, 401, "the session is gone");
+    assert!(
+        env.ok("2026-11-29", &["audit", "verify"])
+            .contains("审计日志完整")
+    );
 }

@@ -1,6 +1,10 @@
-//! Helpers shared by the binary's test suites.
+//! Helpers shared by the binary's test suites. Each suite uses a different subset, hence the
+//! `dead_code` allowances.
+#![allow(dead_code)]
 
-use std::process::{Command, Output};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Output, Stdio};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_rectify");
 
@@ -12,4 +16,85 @@ pub fn rectify(args: &[&str]) -> Output {
 pub fn ok(o: &Output) -> String {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The real binary serving on a free port, stopped when dropped (zero2prod style).
+pub struct Server {
+    child: Child,
+    pub addr: String,
+}
+
+/// A response: status, lower-cased head, body.
+pub type Reply = (u16, String, Vec<u8>);
+
+impl Server {
+    pub fn start(db: &str, args: &[&str]) -> Server {
+        Server::start_logging_to(db, args, Stdio::null())
+    }
+
+    pub fn start_logging_to(db: &str, args: &[&str], log: impl Into<Stdio>) -> Server {
+        let mut child = Command::new(BIN)
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .args(["--addr", "127.0.0.1:0"])
+            .env_remove("RECTIFY_NOW")
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let addr = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| l.split("http://").nth(1).map(str::to_string))
+            .expect("server never announced its address");
+        Server { child, addr }
+    }
+
+    pub fn get(&self, path: &str) -> (u16, String, String) {
+        let (status, head, body) = self.request("GET", path, &[], b"");
+        (status, head, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// One HTTP/1.1 request on a fresh connection.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        (status, head, raw[split + 4..].to_vec())
+    }
+
+    /// SIGTERM, then the exit status: graceful shutdown must exit 0.
+    pub fn terminate(mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        self.child.wait().unwrap().code()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
 }

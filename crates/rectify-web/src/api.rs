@@ -1,0 +1,415 @@
+//! The JSON API for the workflow under `/api/v1/`: the same actions and checks as the CLI.
+//!
+//! A client logs in with `POST /api/v1/session` and gets a session cookie (server-side, in the
+//! database) and a CSRF token; every changing request must echo the token in `X-CSRF-Token`.
+
+use crate::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rectify_core::workflow::{Action, ActionKind, Actor, EvidenceKind};
+use rectify_exact::date::Date;
+use rectify_store::users::User;
+use rectify_store::workflow::{ItemRef, NewEvidence, NewReport};
+use rectify_store::{StoreError, today_china};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const COOKIE: &str = "rectify_session";
+const CSRF_HEADER: &str = "x-csrf-token";
+
+/// An API failure as status and a JSON `{"error": …}` body.
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        let status = match &error {
+            StoreError::Refused(_) | StoreError::Conflict { .. } | StoreError::Tampered { .. } => {
+                StatusCode::CONFLICT
+            }
+            StoreError::NotFound { .. } => StatusCode::NOT_FOUND,
+            StoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => {
+                tracing::error!(error = %error, "api request failed");
+                return ApiError(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误".into());
+            }
+        };
+        ApiError(status, error.to_string())
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+fn unauthorized() -> ApiError {
+    ApiError(StatusCode::UNAUTHORIZED, "请先登录".into())
+}
+
+fn session_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('='))
+}
+
+/// The logged-in user; for changing requests the CSRF token must match too.
+async fn user(state: &AppState, headers: &HeaderMap, changing: bool) -> Result<User, ApiError> {
+    let token = session_token(headers).ok_or_else(unauthorized)?;
+    let (user, csrf) = state
+        .store
+        .session_user(token)
+        .await?
+        .ok_or_else(unauthorized)?;
+    let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    if changing && sent != Some(csrf.as_str()) {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "CSRF 校验失败：请求缺少有效的 X-CSRF-Token".into(),
+        ));
+    }
+    Ok(user)
+}
+
+fn actor(user: &User) -> Actor {
+    Actor {
+        username: user.username.clone(),
+        roles: user.roles.clone(),
+        unit_id: user.unit_id,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Login {
+    username: String,
+    password: String,
+}
+
+pub async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> ApiResult {
+    let Some(user) = state
+        .store
+        .authenticate(&login.username, &login.password)
+        .await?
+    else {
+        return Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "用户名或密码错误".into(),
+        ));
+    };
+    let session = state.store.create_session(&user).await?;
+    let cookie = format!(
+        "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
+        session.token
+    );
+    let cookie = HeaderValue::from_str(&cookie)
+        .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "无法设置会话".into()))?;
+    let roles: Vec<&str> = user.roles.iter().map(|r| r.code()).collect();
+    let body = json!({
+        "csrf_token": session.csrf_token,
+        "user": { "username": user.username, "display_name": user.display_name, "unit": user.unit_name, "roles": roles },
+    });
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult {
+    user(&state, &headers, true).await?;
+    if let Some(token) = session_token(&headers) {
+        state.store.end_session(token).await?;
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PlanQuery {
+    plan: Option<String>,
+}
+
+fn item<'a>(query: &'a PlanQuery, number: u32) -> ItemRef<'a> {
+    ItemRef {
+        plan: query.plan.as_deref(),
+        number,
+    }
+}
+
+/// Closes notices whose period ended: every workflow request sees the clock's effect first.
+async fn tick(state: &AppState) -> Result<(Date, rectify_core::calendar::WorkCalendar), ApiError> {
+    let today = today_china();
+    let calendar = state.store.work_calendar().await?;
+    state.store.advance_notices(today, &calendar).await?;
+    Ok((today, calendar))
+}
+
+pub async fn item_status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<u32>,
+    Query(query): Query<PlanQuery>,
+) -> ApiResult {
+    user(&state, &headers, false).await?;
+    tick(&state).await?;
+    let ledger = state.store.ledger(query.plan.as_deref()).await?;
+    let stored = ledger
+        .iter()
+        .find(|s| s.item.number == number)
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("台账中没有第 {number} 项")))?;
+    let evidence = state.store.evidence_of(item(&query, number)).await?;
+    let files: Vec<Value> = evidence
+        .iter()
+        .map(|e| json!({"id": e.id, "kind": e.kind.code(), "title": e.title, "sha256": e.sha256, "superseded": e.superseded}))
+        .collect();
+    let mut body = stored.item.snapshot();
+    body["plan"] = json!(stored.plan);
+    body["evidence"] = Value::from(files);
+    Ok(Json(body).into_response())
+}
+
+/// Every field any action takes; each action reads the ones it needs.
+#[derive(Deserialize, Default)]
+pub struct ActionBody {
+    plan_text: Option<String>,
+    note: Option<String>,
+    reason: Option<String>,
+    team: Option<String>,
+    opinion: Option<String>,
+    rework_due: Option<String>,
+    channel: Option<String>,
+    link: Option<String>,
+    objection: Option<i64>,
+    conclusion: Option<String>,
+    passed: Option<bool>,
+    deadline: Option<String>,
+    approve: Option<bool>,
+}
+
+fn action_from(kind: ActionKind, body: ActionBody) -> Result<Action, ApiError> {
+    let text = |v: Option<String>| v.unwrap_or_default();
+    let missing =
+        |what: &str| ApiError(StatusCode::UNPROCESSABLE_ENTITY, format!("缺少字段 {what}"));
+    Ok(match kind {
+        ActionKind::Issue => Action::Issue,
+        ActionKind::Claim => Action::Claim {
+            plan: text(body.plan_text),
+        },
+        ActionKind::Submit => Action::Submit {
+            note: text(body.note),
+        },
+        ActionKind::ReturnSubmission => Action::ReturnSubmission {
+            reason: text(body.reason),
+        },
+        ActionKind::StartAcceptance => Action::StartAcceptance {
+            team: text(body.team),
+        },
+        ActionKind::RejectAcceptance => Action::RejectAcceptance {
+            opinion: text(body.opinion),
+            rework_due: body
+                .rework_due
+                .as_deref()
+                .and_then(Date::parse)
+                .ok_or_else(|| missing("rework_due（YYYY-MM-DD）"))?,
+        },
+        ActionKind::Accept => Action::Accept {
+            opinion: text(body.opinion),
+        },
+        ActionKind::RecordNotice => Action::RecordNotice {
+            channel: text(body.channel),
+            link: text(body.link),
+        },
+        ActionKind::Uphold => Action::Uphold {
+            objection_id: body.objection.ok_or_else(|| missing("objection"))?,
+            conclusion: text(body.conclusion),
+        },
+        ActionKind::Dismiss => Action::Dismiss {
+            objection_id: body.objection.ok_or_else(|| missing("objection"))?,
+            reason: text(body.reason),
+        },
+        ActionKind::SignOff => Action::SignOff {
+            note: text(body.note),
+        },
+        ActionKind::Review => Action::Review {
+            passed: body.passed.ok_or_else(|| missing("passed"))?,
+            opinion: text(body.opinion),
+        },
+        ActionKind::Recheck => Action::Recheck {
+            note: text(body.note),
+        },
+        ActionKind::Reopen => Action::Reopen {
+            reason: text(body.reason),
+        },
+        ActionKind::ProposeAmendment => Action::ProposeAmendment {
+            deadline: text(body.deadline),
+            reason: text(body.reason),
+        },
+        ActionKind::DecideAmendment => Action::DecideAmendment {
+            approve: body.approve.ok_or_else(|| missing("approve"))?,
+            note: text(body.note),
+        },
+        ActionKind::Object | ActionKind::CloseNotice => {
+            return Err(ApiError(
+                StatusCode::NOT_FOUND,
+                "异议请 POST /api/v1/items/{number}/objections；公示期满由系统自动处理".into(),
+            ));
+        }
+    })
+}
+
+pub async fn item_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((number, action)): Path<(u32, String)>,
+    Query(query): Query<PlanQuery>,
+    body: Option<Json<ActionBody>>,
+) -> ApiResult {
+    let user = user(&state, &headers, true).await?;
+    let kind = ActionKind::parse(&action)
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("没有名为 {action} 的操作")))?;
+    let action = action_from(kind, body.map(|Json(b)| b).unwrap_or_default())?;
+    let (today, calendar) = tick(&state).await?;
+    let done = state
+        .store
+        .act(
+            &actor(&user),
+            item(&query, number),
+            action,
+            today,
+            &calendar,
+        )
+        .await?;
+    Ok(
+        Json(
+            json!({ "from": done.from.code(), "to": done.flow.state.code(), "facts": done.facts }),
+        )
+        .into_response(),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ObjectionBody {
+    source: String,
+    content: String,
+    #[serde(default)]
+    contact: String,
+}
+
+pub async fn objection(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<u32>,
+    Query(query): Query<PlanQuery>,
+    Json(body): Json<ObjectionBody>,
+) -> ApiResult {
+    let user = user(&state, &headers, true).await?;
+    let (today, calendar) = tick(&state).await?;
+    let triple = (
+        body.source.as_str(),
+        body.content.as_str(),
+        body.contact.as_str(),
+    );
+    let id = state
+        .store
+        .record_objection(
+            &actor(&user),
+            item(&query, number),
+            triple,
+            today,
+            &calendar,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "objection": id }))).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ReportBody {
+    period: String,
+    text: String,
+    #[serde(default)]
+    done: Vec<u32>,
+    #[serde(default)]
+    schedule: String,
+    #[serde(default)]
+    evidence: Vec<i64>,
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<u32>,
+    Query(query): Query<PlanQuery>,
+    Json(body): Json<ReportBody>,
+) -> ApiResult {
+    let user = user(&state, &headers, true).await?;
+    let (today, calendar) = tick(&state).await?;
+    let new = NewReport {
+        period: &body.period,
+        text: &body.text,
+        done_measures: &body.done,
+        self_schedule: &body.schedule,
+        evidence_ids: &body.evidence,
+    };
+    let report = state
+        .store
+        .add_report(&actor(&user), item(&query, number), new, today, &calendar)
+        .await?;
+    let body = json!({ "id": report.id, "late": report.late, "corrects": report.corrects, "status": report.status });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EvidenceQuery {
+    plan: Option<String>,
+    kind: String,
+    file_name: String,
+    title: Option<String>,
+    supersedes: Option<i64>,
+}
+
+/// Uploads one file as the raw request body; kind and name come in the query string.
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<u32>,
+    Query(query): Query<EvidenceQuery>,
+    bytes: Bytes,
+) -> ApiResult {
+    let user = user(&state, &headers, true).await?;
+    let kind = EvidenceKind::parse(&query.kind).ok_or_else(|| {
+        ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("未知的材料类型 {}", query.kind),
+        )
+    })?;
+    let new = NewEvidence {
+        kind,
+        title: query.title.as_deref().unwrap_or(&query.file_name),
+        file_name: &query.file_name,
+        bytes: &bytes,
+        supersedes: query.supersedes,
+    };
+    let at = ItemRef {
+        plan: query.plan.as_deref(),
+        number,
+    };
+    let e = state.store.add_evidence(&actor(&user), at, new).await?;
+    let body = json!({ "id": e.id, "kind": e.kind.code(), "sha256": e.sha256, "size": e.size, "media_type": e.media_type });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// The file, after its content is checked against the recorded SHA-256.
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    user(&state, &headers, false).await?;
+    let (evidence, bytes) = state.store.evidence_file(id).await?;
+    let media = HeaderValue::from_str(&evidence.media_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok(([(header::CONTENT_TYPE, media)], bytes).into_response())
+}

@@ -103,6 +103,22 @@ enum DbCommand {
     /// The organisation tree: city, counties and districts, zones, departments.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Settings (JSON values): workflow.notice_workdays, workflow.recheck_months,
+    /// reports.due_day, evidence.max_bytes, evidence.media_types …
+    #[command(subcommand)]
+    Setting(SettingCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SettingCommand {
+    /// Set a value (journaled with the previous one).
+    Set {
+        key: String,
+        /// A JSON value, e.g. 7 or ["application/pdf","image/jpeg"].
+        value: String,
+    },
+    /// Print a value.
+    Get { key: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -256,6 +272,7 @@ async fn dispatch(store: &Store, command: DbCommand) -> Result<ExitCode, CliErro
         DbCommand::Audit(AuditCommand::Verify) => audit_verify(store).await,
         DbCommand::User(cmd) => user(store, cmd).await,
         DbCommand::Org(cmd) => org(store, cmd).await,
+        DbCommand::Setting(cmd) => setting(store, cmd).await,
     }
 }
 
@@ -401,6 +418,22 @@ async fn org(store: &Store, cmd: OrgCommand) -> Result<ExitCode, CliError> {
                 print_tree(&units, root, 0);
             }
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn setting(store: &Store, cmd: SettingCommand) -> Result<ExitCode, CliError> {
+    match cmd {
+        SettingCommand::Set { key, value } => {
+            let parsed: serde_json::Value = serde_json::from_str(&value)
+                .map_err(|e| CliError::environment(format!("“{value}”不是 JSON 值：{e}")))?;
+            store.set_setting(&cli_actor(), &key, &parsed).await?;
+            println!("已设置 {key} = {parsed}");
+        }
+        SettingCommand::Get { key } => match store.setting(&key).await? {
+            Some(value) => println!("{value}"),
+            None => return Err(CliError::failure(format!("没有设置 {key}（使用默认值）"))),
+        },
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -873,3 +873,87 @@ fn the_json_api_applies_the_same_checks_behind_a_session_and_csrf() {
             .contains("审计日志完整")
     );
 }
+
+#[test]
+fn reports_of_a_closed_period_are_corrected_not_overwritten_and_limits_are_settings() {
+    let env = Env::new(None);
+    let report = |now: &str, text: &str| {
+        env.ok(
+            now,
+            &[
+                "report", "add", "1", "--as", "unit", "--period", "2019-05", "--text", text,
+            ],
+        )
+    };
+    // 2019-05-25 is a Saturday: the deadline moves to Monday 05-27.
+    assert!(!report("2019-05-27", "第一稿").contains("迟报"));
+    let first = report("2019-05-27", "第二稿（覆盖第一稿）");
+    assert!(first.contains("进展 #1"), "{first}");
+    let list: Value = serde_json::from_str(&env.ok(
+        "2019-06-01",
+        &["report", "list", "--period", "2019-05", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["text"], "第二稿（覆盖第一稿）");
+    env.ok(
+        "2019-06-01",
+        &["report", "confirm", "1", "--as", "supervisor"],
+    );
+    let refusal = env.refused(
+        "2019-06-02",
+        &[
+            "report", "add", "1", "--as", "unit", "--period", "2019-05", "--text", "改",
+        ],
+    );
+    assert!(refusal.contains("已经监管人确认"), "{refusal}");
+    // After June the May period is closed: a change is a correction row.
+    let correction = report("2019-07-02", "更正：清淤量为 1.2 万方");
+    assert!(correction.contains("更正 #2"), "{correction}");
+    let list: Value = serde_json::from_str(&env.ok(
+        "2019-07-02",
+        &["report", "list", "--period", "2019-05", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(
+        list[0]["text"], "第二稿（覆盖第一稿）",
+        "the confirmed report is kept"
+    );
+    assert_eq!(list[1]["corrects"], 1);
+    let late = env.ok(
+        "2019-06-28",
+        &[
+            "report", "add", "2", "--as", "unit", "--period", "2019-06", "--text", "x",
+        ],
+    );
+    assert!(late.contains("迟报"), "{late}");
+
+    env.ok(
+        "2019-07-02",
+        &["setting", "set", "evidence.max_bytes", "10"],
+    );
+    let big = env.file("big.txt", "超过十个字节的说明".as_bytes());
+    let refusal = env.refused(
+        "2019-07-02",
+        &[
+            "evidence",
+            "add",
+            "1",
+            "--as",
+            "unit",
+            "--kind",
+            "explanation",
+            "--file",
+            &big,
+        ],
+    );
+    assert!(refusal.contains("超过上限 10 字节"), "{refusal}");
+    env.ok("2019-07-02", &["setting", "set", "reports.due_day", "5"]);
+    let early = env.ok(
+        "2019-07-08",
+        &[
+            "report", "add", "2", "--as", "unit", "--period", "2019-07", "--text", "x",
+        ],
+    );
+    assert!(early.contains("迟报"), "due on the 5th: {early}");
+}

@@ -180,6 +180,8 @@ const ACCOUNTS: &[(&str, &str, &str, Role)] = &[
         Role::Supervisor,
     ),
     ("beiling", "北岭县政府 经办人", "beiling", Role::Unit),
+    ("sthjj", "市生态环境局 经办人", "sthjj", Role::Unit),
+    ("zjj", "市住建局 经办人", "zjj", Role::Unit),
     ("yanshou", "市生态环境局 验收组", "sthjj", Role::Acceptance),
     ("jiwei", "市纪委监委 审查调查室", "jwjw", Role::Discipline),
     ("viewer", "只读用户", "heanshi", Role::Viewer),
@@ -344,6 +346,7 @@ pub async fn load(store: &Store, actor: &str) -> Result<Option<Vec<DemoAccount>>
         });
     }
     load_plan(store, actor).await?;
+    crate::demo_workflow::load(store).await?;
     load_air(store, actor).await?;
     load_water(store, actor).await?;
     Ok(Some(accounts))
@@ -387,7 +390,7 @@ const DEMO_PLAN: &str = "河安市“回头看”整改方案";
 
 /// Twelve characters from an alphabet without look-alikes (0/O, 1/l/I), easy to type from a
 /// printout.
-fn random_password() -> String {
+pub fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::thread_rng();
     (0..12)

@@ -3,6 +3,7 @@
 mod air_cmd;
 mod cli;
 mod demo;
+mod demo_workflow;
 mod error;
 mod ledger_cmd;
 mod password;

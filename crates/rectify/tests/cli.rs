@@ -175,7 +175,8 @@ fn demo_prints_passwords_once_and_a_second_run_keeps_the_data() {
     let first = rectify(&db, &["demo"]);
     assert!(first.status.success(), "{}", stderr(&first));
     let out = stdout(&first);
-    assert_eq!(out.matches("密码 ").count(), 8, "{out}");
+    assert_eq!(out.matches("密码 ").count(), 10, "{out}");
+    assert!(out.contains("经办人账号"), "{out}");
     let second = rectify(&db, &["demo"]);
     assert!(second.status.success());
     assert!(stdout(&second).contains("演示数据已存在"));

@@ -1,0 +1,409 @@
+//! Six months (June–November 2026) of work on the demo plan, done through the same store calls
+//! as the CLI and the API, so every step is checked and journaled: items on schedule, lagging,
+//! overdue, submitted, in acceptance, in public notice, closed, one upheld objection, one
+//! reopened item and one 长期坚持 item in SUSTAIN.
+
+use rectify_core::calendar::WorkCalendar;
+use rectify_core::ledger::ItemState;
+use rectify_core::org::Role;
+use rectify_core::workflow::{Action, EvidenceKind};
+use rectify_exact::date::Date;
+use rectify_store::users::NewUser;
+use rectify_store::workflow::{ItemRef, NewEvidence, NewReport};
+use rectify_store::{Store, StoreError};
+
+/// A 1×1 PNG, the demo's stand-in for site photos.
+const PHOTO: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xDE, 0x00, 0x00, 0x00, 0x0C, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF0, 0x59, 0x1F, 0x00,
+    0x00, 0x02, 0x96, 0x01, 0x4C, 0xF9, 0xC8, 0x3A, 0x86, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
+    0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+struct Demo<'a> {
+    store: &'a Store,
+    calendar: WorkCalendar,
+}
+
+fn day(month: u8, day: u8) -> Date {
+    Date::new(2026, month, day).unwrap_or(Date::from_day_number(0))
+}
+
+fn item(number: u32) -> ItemRef<'static> {
+    ItemRef { plan: None, number }
+}
+
+fn text(s: &str) -> String {
+    s.to_string()
+}
+
+impl Demo<'_> {
+    async fn act(
+        &self,
+        who: &str,
+        number: u32,
+        on: Date,
+        action: Action,
+    ) -> Result<(), StoreError> {
+        self.store.advance_notices(on, &self.calendar).await?;
+        let actor = self.store.actor(who).await?;
+        self.store
+            .act(&actor, item(number), action, on, &self.calendar)
+            .await?;
+        Ok(())
+    }
+
+    async fn file(
+        &self,
+        who: &str,
+        number: u32,
+        kind: EvidenceKind,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<i64, StoreError> {
+        let actor = self.store.actor(who).await?;
+        let title = format!("第{number}项 {}", kind.label_zh());
+        let new = NewEvidence {
+            kind,
+            title: &title,
+            file_name: name,
+            bytes,
+            supersedes: None,
+        };
+        Ok(self.store.add_evidence(&actor, item(number), new).await?.id)
+    }
+
+    /// A monthly report; `done` are the measures completed this month.
+    async fn report(
+        &self,
+        who: &str,
+        number: u32,
+        on: Date,
+        done: &[u32],
+        schedule: &str,
+    ) -> Result<(), StoreError> {
+        let period = format!("{:04}-{:02}", on.year, on.month);
+        let text = if done.is_empty() {
+            format!("{period}：按计划推进，本月无新完成措施。")
+        } else {
+            let list: Vec<String> = done.iter().map(|n| format!("第{n}条")).collect();
+            format!(
+                "{period}：完成整改措施{}，佐证材料已上传。",
+                list.join("、")
+            )
+        };
+        let photo = if done.is_empty() {
+            Vec::new()
+        } else {
+            vec![
+                self.file(who, number, EvidenceKind::PhotoAfter, "现场照片.png", PHOTO)
+                    .await?,
+            ]
+        };
+        let actor = self.store.actor(who).await?;
+        let new = NewReport {
+            period: &period,
+            text: &text,
+            done_measures: done,
+            self_schedule: schedule,
+            evidence_ids: &photo,
+        };
+        let report = self
+            .store
+            .add_report(&actor, item(number), new, on, &self.calendar)
+            .await?;
+        let supervisor = self.store.actor("liming").await?;
+        self.store
+            .review_report(&supervisor, report.id, true, "情况属实")
+            .await?;
+        Ok(())
+    }
+
+    /// 自查报告 and 申请验收, then 受理验收 two days later.
+    async fn submit(&self, who: &str, number: u32, on: Date) -> Result<(), StoreError> {
+        let report = format!("第{number}项整改自查报告：各项措施已落实到位，经自查达到整改目标。");
+        self.file(
+            who,
+            number,
+            EvidenceKind::SelfCheck,
+            "自查报告.txt",
+            report.as_bytes(),
+        )
+        .await?;
+        self.act(
+            who,
+            number,
+            on,
+            Action::Submit {
+                note: text("申请验收"),
+            },
+        )
+        .await?;
+        let team = Action::StartAcceptance {
+            team: text("市生态环境局、市住建局联合验收组"),
+        };
+        self.act("yanshou", number, on.add_days(2), team).await
+    }
+
+    async fn accept(&self, number: u32, on: Date) -> Result<(), StoreError> {
+        let opinion = format!("第{number}项验收意见：整改措施落实到位，同意通过验收，进入公示。");
+        self.file(
+            "yanshou",
+            number,
+            EvidenceKind::AcceptanceOpinion,
+            "验收意见.txt",
+            opinion.as_bytes(),
+        )
+        .await?;
+        self.act(
+            "yanshou",
+            number,
+            on,
+            Action::Accept {
+                opinion: text("同意通过验收"),
+            },
+        )
+        .await?;
+        let notice = Action::RecordNotice {
+            channel: text("河安市人民政府网站"),
+            link: format!("https://www.hean.gov.cn/zwgk/gsgg/2026/{number}.html"),
+        };
+        self.file(
+            "zgb",
+            number,
+            EvidenceKind::NoticeProof,
+            "公示截图.png",
+            PHOTO,
+        )
+        .await?;
+        self.act("zgb", number, on, notice).await
+    }
+
+    async fn close(
+        &self,
+        who: &str,
+        number: u32,
+        submitted: Date,
+        signed: Date,
+    ) -> Result<(), StoreError> {
+        self.submit(who, number, submitted).await?;
+        self.accept(number, submitted.add_days(5)).await?;
+        self.act(
+            "wangjianguo",
+            number,
+            signed,
+            Action::SignOff {
+                note: text("同意销号"),
+            },
+        )
+        .await
+    }
+}
+
+pub async fn load(store: &Store) -> Result<(), StoreError> {
+    let demo = Demo {
+        store,
+        calendar: store.work_calendar().await?,
+    };
+    let claim = || Action::Claim {
+        plan: text("已制定细化方案，分解到科室和乡镇，明确节点和具体责任人。"),
+    };
+    for (who, numbers) in [
+        ("sthjj", &[1, 9, 14, 21][..]),
+        ("zjj", &[5, 16, 17, 18]),
+        ("beiling", &[38, 45]),
+    ] {
+        for &number in numbers {
+            demo.act(who, number, day(6, 2), claim()).await?;
+        }
+    }
+    // 北岭县: the 立行立改 item is done in June; the mining item lags and misses two reports.
+    demo.report("beiling", 38, day(6, 20), &[1, 2, 3], "序时推进")
+        .await?;
+    demo.close("beiling", 38, day(6, 22), day(7, 6)).await?;
+    for (month, done) in [(6, &[1][..]), (7, &[]), (8, &[])] {
+        demo.report("beiling", 45, day(month, 24), done, "滞后")
+            .await?;
+    }
+    demo.report("beiling", 45, day(11, 27), &[2], "滞后")
+        .await?;
+
+    // 市生态环境局: item 9 closed; 21 closed then reopened after a repeat complaint; 14 in
+    // public notice; 1 on schedule after an approved deadline amendment.
+    demo.report("sthjj", 9, day(6, 19), &[1, 2], "序时推进")
+        .await?;
+    demo.report("sthjj", 9, day(7, 17), &[3, 4], "序时推进")
+        .await?;
+    demo.close("sthjj", 9, day(7, 20), day(8, 6)).await?;
+    demo.report("sthjj", 21, day(6, 19), &[1, 2, 3], "序时推进")
+        .await?;
+    demo.close("sthjj", 21, day(7, 1), day(7, 20)).await?;
+    let reopen = Action::Reopen {
+        reason: text("10月群众重复投诉饮用水源保护区内仍有违法建设，问题反弹"),
+    };
+    demo.act("zgb", 21, day(10, 15), reopen).await?;
+    let amend = Action::ProposeAmendment {
+        deadline: text("2027年6月底前"),
+        reason: text("蓝天保卫战三年行动计划延续实施，省厅同意延期"),
+    };
+    demo.act("zgb", 1, day(7, 1), amend).await?;
+    demo.act(
+        "wangjianguo",
+        1,
+        day(7, 3),
+        Action::DecideAmendment {
+            approve: true,
+            note: text("同意"),
+        },
+    )
+    .await?;
+    for (month, done) in [
+        (6, &[1][..]),
+        (7, &[2]),
+        (8, &[]),
+        (9, &[3]),
+        (10, &[]),
+        (11, &[]),
+    ] {
+        demo.report("sthjj", 1, day(month, 18), done, "序时推进")
+            .await?;
+    }
+    for (month, done) in [(6, &[1][..]), (8, &[2]), (10, &[3])] {
+        demo.report("sthjj", 14, day(month, 20), done, "序时推进")
+            .await?;
+    }
+    demo.submit("sthjj", 14, day(11, 16)).await?;
+    demo.accept(14, day(11, 24)).await?;
+
+    // 市住建局: the 长期坚持 dust item is done and re-checked quarterly; 18 had an objection
+    // upheld during its notice; 16 is under acceptance and 17 submitted.
+    demo.report("zjj", 5, day(6, 23), &[1, 2, 3, 4], "序时推进")
+        .await?;
+    demo.file(
+        "zjj",
+        5,
+        EvidenceKind::Document,
+        "建筑工地扬尘防治长效管理办法.txt",
+        "河安市建筑工地扬尘防治长效管理办法".as_bytes(),
+    )
+    .await?;
+    demo.close("zjj", 5, day(7, 6), day(7, 22)).await?;
+    demo.act(
+        "liming",
+        5,
+        day(10, 22),
+        Action::Recheck {
+            note: text("抽查12个工地，六个百分之百落实到位，未反弹"),
+        },
+    )
+    .await?;
+    for (month, done) in [(6, &[1][..]), (7, &[2]), (8, &[3])] {
+        demo.report("zjj", 18, day(month, 21), done, "序时推进")
+            .await?;
+    }
+    demo.submit("zjj", 18, day(9, 1)).await?;
+    demo.accept(18, day(9, 7)).await?;
+    let zgb = store.actor("zgb").await?;
+    let objection = (
+        "12345热线",
+        "污泥处置中心周边仍有异味，夜间偷排",
+        "139****0716",
+    );
+    let id = store
+        .record_objection(&zgb, item(18), objection, day(9, 9), &demo.calendar)
+        .await?;
+    let uphold = Action::Uphold {
+        objection_id: id,
+        conclusion: text("经现场核查，异味问题属实，退回整改"),
+    };
+    demo.act("zgb", 18, day(9, 11), uphold).await?;
+    demo.report("zjj", 18, day(10, 21), &[], "滞后").await?;
+    demo.report("zjj", 18, day(11, 20), &[], "序时推进").await?;
+    for number in [16, 17] {
+        for (month, done) in [(6, &[1][..]), (8, &[2]), (10, &[3])] {
+            demo.report("zjj", number, day(month, 22), done, "序时推进")
+                .await?;
+        }
+    }
+    demo.submit("zjj", 16, day(11, 10)).await?;
+    demo.report("zjj", 17, day(11, 18), &[], "序时推进").await?;
+    let zjj = store.actor("zjj").await?;
+    demo.file(
+        "zjj",
+        17,
+        EvidenceKind::SelfCheck,
+        "自查报告.txt",
+        "第17项整改自查报告".as_bytes(),
+    )
+    .await?;
+    store
+        .act(
+            &zjj,
+            item(17),
+            Action::Submit {
+                note: text("申请验收"),
+            },
+            day(11, 20),
+            &demo.calendar,
+        )
+        .await?;
+    everyone_else(&demo).await
+}
+
+/// Every other item: its lead unit gets a clerk account (password set later with `rectify
+/// user passwd`), claims it in June and reports most months; some reports are late or
+/// missing and some units judge themselves behind.
+async fn everyone_else(demo: &Demo<'_>) -> Result<(), StoreError> {
+    let store = demo.store;
+    let units = store.org_units().await?;
+    for stored in store.ledger(None).await? {
+        if stored.item.state != ItemState::Issued {
+            continue;
+        }
+        let number = stored.item.number;
+        let Some(unit) = units.iter().find(|u| u.name == stored.item.lead_unit) else {
+            continue;
+        };
+        let username = format!("jbr_{}", unit.code);
+        if store.find_user(&username).await?.is_none() {
+            let display = format!("{} 经办人", unit.name);
+            let password = crate::demo::random_password();
+            let new = NewUser {
+                username: &username,
+                display_name: &display,
+                unit: &unit.code,
+                roles: &[Role::Unit],
+                password: &password,
+            };
+            store.add_user("demo", new).await?;
+        }
+        let plan = Action::Claim {
+            plan: text("已制定细化方案，明确节点和具体责任人。"),
+        };
+        demo.act(&username, number, day(6, 3), plan).await?;
+        let schedule = if number % 4 == 0 {
+            "滞后"
+        } else {
+            "序时推进"
+        };
+        for month in 6..=11_u8 {
+            let seed = number + u32::from(month);
+            if seed % 5 == 0 {
+                continue;
+            }
+            let done: &[u32] = match month {
+                7 => &[1],
+                10 => &[2],
+                _ => &[],
+            };
+            let on = if seed % 7 == 0 {
+                day(month, 27)
+            } else {
+                day(month, 19)
+            };
+            demo.report(&username, number, on, done, schedule).await?;
+        }
+    }
+    Ok(())
+}

@@ -359,7 +359,9 @@ async fn load_demo(store: &Store) -> Result<(), CliError> {
         .iter()
         .filter(|u| u.username.starts_with("jbr_"))
         .count();
-    println!("另有其他牵头单位的经办人账号 {clerks} 个（jbr_单位代码，用于演示历史；需要登录时用 rectify user passwd 设置密码）");
+    println!(
+        "另有其他牵头单位的经办人账号 {clerks} 个（jbr_单位代码，用于演示历史；需要登录时用 rectify user passwd 设置密码）"
+    );
     Ok(())
 }
 

@@ -184,6 +184,25 @@ fn demo_prints_passwords_once_and_a_second_run_keeps_the_data() {
     let verify = rectify(&db, &["audit", "verify"]);
     assert!(verify.status.success(), "{}", stderr(&verify));
     assert!(stdout(&verify).contains("审计日志完整"));
+    // The demo's workflow history is in the journal: the reopened item went the whole way.
+    let history = stdout(&rectify(&db, &["item", "history", "21"]));
+    for action in [
+        "claim",
+        "submit",
+        "start-acceptance",
+        "accept",
+        "notice",
+        "close-notice",
+        "signoff",
+        "reopen",
+    ] {
+        assert!(
+            history.contains(&format!("\t{action}\t")),
+            "{action}: {history}"
+        );
+    }
+    let status = stdout(&rectify(&db, &["item", "status", "5", "--format", "json"]));
+    assert!(status.contains(r#""state":"SUSTAIN""#), "{status}");
 }
 
 #[test]

@@ -665,3 +665,108 @@ fn complete(flow: &mut Flow, cx: &Context<'_>) {
         flow.state = ItemState::Closed;
     }
 }
+
+/// The actions the actor may try on the item now: role, unit, state and the notice clock allow
+/// them. Inputs and evidence are not checked here; the form leads to `transition`, which says
+/// what is missing.
+pub fn available(cx: &Context<'_>) -> Vec<ActionKind> {
+    let today = cx.today;
+    let samples = [
+        Action::Issue,
+        Action::Claim { plan: "-".into() },
+        Action::Submit { note: "-".into() },
+        Action::ReturnSubmission { reason: "-".into() },
+        Action::StartAcceptance { team: "-".into() },
+        Action::RejectAcceptance {
+            opinion: "-".into(),
+            rework_due: today,
+        },
+        Action::Accept {
+            opinion: "-".into(),
+        },
+        Action::RecordNotice {
+            channel: "-".into(),
+            link: "-".into(),
+        },
+        Action::Object { objection_id: 0 },
+        Action::Uphold {
+            objection_id: 0,
+            conclusion: "-".into(),
+        },
+        Action::Dismiss {
+            objection_id: 0,
+            reason: "-".into(),
+        },
+        Action::SignOff { note: "-".into() },
+        Action::Review {
+            passed: true,
+            opinion: "-".into(),
+        },
+        Action::Recheck { note: "-".into() },
+        Action::Reopen { reason: "-".into() },
+        Action::ProposeAmendment {
+            deadline: "-".into(),
+            reason: "-".into(),
+        },
+        Action::DecideAmendment {
+            approve: true,
+            note: "-".into(),
+        },
+    ];
+    samples
+        .iter()
+        .filter(|action| {
+            !matches!(
+                transition(cx, action),
+                Err(Refusal::WrongRole { .. }
+                    | Refusal::NotLeadUnit { .. }
+                    | Refusal::WrongState { .. }
+                    | Refusal::NoticeRunning { .. }
+                    | Refusal::PendingObjections { .. })
+            )
+        })
+        .map(Action::kind)
+        .collect()
+}
+
+/// What a user may see: office, discipline commission and administrators see every item; a
+/// unit clerk the items of their unit or of a unit below it; leaders and supervisors the items
+/// that name them; acceptance units the items of their unit and those waiting for acceptance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub roles: Vec<Role>,
+    /// The user's unit and every unit below it.
+    pub units: Vec<i64>,
+    /// How items name the user as leader or supervisor, e.g. "王建国（副市长）".
+    pub person: String,
+}
+
+/// The facts about an item that decide who sees it.
+pub struct Visibility<'a> {
+    pub state: ItemState,
+    pub units: &'a [i64],
+    pub leaders: &'a [String],
+    pub supervisors: &'a [String],
+}
+
+impl Viewer {
+    pub fn sees_everything(&self) -> bool {
+        [Role::Office, Role::Discipline, Role::Admin]
+            .iter()
+            .any(|r| self.roles.contains(r))
+    }
+
+    pub fn sees(&self, item: &Visibility<'_>) -> bool {
+        if self.sees_everything() {
+            return true;
+        }
+        let own_unit = item.units.iter().any(|u| self.units.contains(u));
+        self.roles.iter().any(|role| match role {
+            Role::Unit => own_unit,
+            Role::Leader => item.leaders.iter().any(|p| *p == self.person),
+            Role::Supervisor => item.supervisors.iter().any(|p| *p == self.person),
+            Role::Acceptance => own_unit || item.state.awaiting_signoff(),
+            _ => false,
+        })
+    }
+}

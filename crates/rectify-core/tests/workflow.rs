@@ -5,8 +5,8 @@ use rectify_core::calendar::WorkCalendar;
 use rectify_core::ledger::ItemState;
 use rectify_core::org::Role;
 use rectify_core::workflow::{
-    Action, ActionKind, Actor, Context, EvidenceKind, Flow, ItemFacts, Refusal, Transition,
-    WorkflowConfig, transition,
+    Action, ActionKind, Actor, Context, EvidenceKind, Flow, ItemFacts, Refusal, Transition, Viewer,
+    Visibility, WorkflowConfig, available, transition,
 };
 use rectify_exact::date::Date;
 
@@ -538,4 +538,79 @@ fn immediate_items_may_apply_for_acceptance_straight_away_and_inputs_are_require
     );
     assert!(matches!(empty, Refusal::MissingInput { .. }));
     assert!(empty.to_string().contains("退回原因"));
+}
+
+#[test]
+fn available_actions_follow_role_unit_and_state() {
+    let item = ready(ItemState::PublicNotice);
+    let cx = |who: &Actor| {
+        let actions = available(&Context {
+            flow: &item.flow,
+            facts: &item.facts,
+            actor: who,
+            today: item.today,
+            calendar: &item.calendar,
+            config: WorkflowConfig::default(),
+        });
+        actions
+    };
+    use ActionKind as A;
+    assert_eq!(
+        cx(&office()),
+        vec![A::RecordNotice, A::Object, A::Uphold, A::Dismiss]
+    );
+    assert!(
+        cx(&leader()).is_empty(),
+        "no sign-off while the notice runs"
+    );
+    let signing = ready(ItemState::SignOff);
+    let offered = available(&Context {
+        flow: &signing.flow,
+        facts: &signing.facts,
+        actor: &leader(),
+        today: signing.today,
+        calendar: &signing.calendar,
+        config: WorkflowConfig::default(),
+    });
+    assert_eq!(offered, vec![A::SignOff]);
+    assert!(cx(&lead_unit()).is_empty());
+    assert!(cx(&actor(Role::Viewer, 1)).is_empty());
+}
+
+#[test]
+fn who_sees_which_item() {
+    let leaders = vec!["王建国（副市长）".to_string()];
+    let supervisors = vec!["李明（市生态环境局局长）".to_string()];
+    let item = Visibility {
+        state: ItemState::InProgress,
+        units: &[LEAD, OTHER_UNIT],
+        leaders: &leaders,
+        supervisors: &supervisors,
+    };
+    let viewer = |role: Role, units: Vec<i64>, person: &str| Viewer {
+        roles: vec![role],
+        units,
+        person: person.to_string(),
+    };
+    assert!(viewer(Role::Office, vec![1], "").sees(&item));
+    assert!(viewer(Role::Discipline, vec![1], "").sees(&item));
+    assert!(
+        viewer(Role::Unit, vec![OTHER_UNIT], "").sees(&item),
+        "a co-unit sees it"
+    );
+    assert!(
+        viewer(Role::Unit, vec![3, LEAD], "").sees(&item),
+        "a parent unit sees its children's items"
+    );
+    assert!(!viewer(Role::Unit, vec![99], "").sees(&item));
+    assert!(viewer(Role::Leader, vec![1], "王建国（副市长）").sees(&item));
+    assert!(!viewer(Role::Leader, vec![1], "赵志刚（副市长）").sees(&item));
+    assert!(viewer(Role::Supervisor, vec![1], "李明（市生态环境局局长）").sees(&item));
+    assert!(!viewer(Role::Viewer, vec![LEAD], "").sees(&item));
+    assert!(!viewer(Role::Acceptance, vec![99], "").sees(&item));
+    let waiting = Visibility {
+        state: ItemState::Submitted,
+        ..item
+    };
+    assert!(viewer(Role::Acceptance, vec![99], "").sees(&waiting));
 }

@@ -763,8 +763,8 @@ impl Viewer {
         let own_unit = item.units.iter().any(|u| self.units.contains(u));
         self.roles.iter().any(|role| match role {
             Role::Unit => own_unit,
-            Role::Leader => item.leaders.iter().any(|p| *p == self.person),
-            Role::Supervisor => item.supervisors.iter().any(|p| *p == self.person),
+            Role::Leader => item.leaders.contains(&self.person),
+            Role::Supervisor => item.supervisors.contains(&self.person),
             Role::Acceptance => own_unit || item.state.awaiting_signoff(),
             _ => false,
         })

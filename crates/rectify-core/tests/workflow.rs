@@ -544,15 +544,14 @@ fn immediate_items_may_apply_for_acceptance_straight_away_and_inputs_are_require
 fn available_actions_follow_role_unit_and_state() {
     let item = ready(ItemState::PublicNotice);
     let cx = |who: &Actor| {
-        let actions = available(&Context {
+        available(&Context {
             flow: &item.flow,
             facts: &item.facts,
             actor: who,
             today: item.today,
             calendar: &item.calendar,
             config: WorkflowConfig::default(),
-        });
-        actions
+        })
     };
     use ActionKind as A;
     assert_eq!(

@@ -45,6 +45,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "sessions",
         source: include_str!("../migrations/0006_sessions.sql"),
     },
+    Migration {
+        version: 7,
+        name: "login_throttle",
+        source: include_str!("../migrations/0007_login_throttle.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -8,6 +8,10 @@ use sha2::{Digest, Sha256};
 /// How long a session lasts without a new login.
 const SESSION_HOURS: i64 = 12;
 
+/// Failed logins allowed per account and per client address within `THROTTLE_MINUTES`.
+const MAX_FAILURES: i64 = 5;
+const THROTTLE_MINUTES: i64 = 15;
+
 /// A new session: the cookie token (shown once) and the CSRF token forms and API calls echo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
@@ -15,7 +19,8 @@ pub struct NewSession {
     pub csrf_token: String,
 }
 
-fn random_hex() -> String {
+/// 256 random bits from the operating system, as hex.
+pub fn random_token() -> String {
     let mut bytes = [0_u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
@@ -26,7 +31,11 @@ fn session_id(token: &str) -> String {
 }
 
 fn time_in(hours: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(hours))
+    time_in_minutes(hours * 60)
+}
+
+fn time_in_minutes(minutes: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::minutes(minutes))
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string()
 }
@@ -34,8 +43,8 @@ fn time_in(hours: i64) -> String {
 impl Store {
     pub async fn create_session(&self, user: &User) -> Result<NewSession, StoreError> {
         let session = NewSession {
-            token: random_hex(),
-            csrf_token: random_hex(),
+            token: random_token(),
+            csrf_token: random_token(),
         };
         sqlx::query(
             "INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
@@ -77,5 +86,64 @@ impl Store {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+
+    /// True when the account or the address has failed too often recently.
+    pub async fn login_throttled(&self, username: &str, address: &str) -> Result<bool, StoreError> {
+        let since = time_in_minutes(-THROTTLE_MINUTES);
+        let failures: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM login_failures WHERE (key = $1 OR key = $2) AND at > $3",
+        )
+        .bind(format!("user:{username}"))
+        .bind(format!("addr:{address}"))
+        .bind(since)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(failures >= MAX_FAILURES)
+    }
+
+    pub async fn record_login_failure(
+        &self,
+        username: &str,
+        address: &str,
+    ) -> Result<(), StoreError> {
+        let now = time_in(0);
+        for key in [format!("user:{username}"), format!("addr:{address}")] {
+            sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+                .bind(key)
+                .bind(now.clone())
+                .execute(self.pool())
+                .await?;
+        }
+        sqlx::query("DELETE FROM login_failures WHERE at < $1")
+            .bind(time_in(-24))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// What the user may see: their unit's subtree, and how items name them (their display
+    /// name, e.g. "王建国（副市长）").
+    pub async fn viewer(&self, user: &User) -> Result<rectify_core::workflow::Viewer, StoreError> {
+        let units = self.org_units().await?;
+        let mut subtree = vec![user.unit_id];
+        let mut next = 0;
+        while next < subtree.len() {
+            let parent = subtree[next];
+            subtree.extend(
+                units
+                    .iter()
+                    .filter(|u| u.parent_id == Some(parent))
+                    .map(|u| u.id),
+            );
+            next += 1;
+        }
+        Ok(rectify_core::workflow::Viewer {
+            roles: user.roles.clone(),
+            units: subtree,
+            person: user.display_name.clone(),
+        })
     }
 }

@@ -1174,3 +1174,122 @@ pub async fn set_upper_review(
     tx.commit().await?;
     Ok(())
 }
+
+/// An objection as the office sees it (the contact is for the office only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Objection {
+    pub id: i64,
+    pub received_on: String,
+    pub source: String,
+    pub content: String,
+    pub contact: String,
+    pub status: String,
+    pub decision: String,
+}
+
+/// An item's workflow record and the facts its guards read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemWorkflow {
+    pub id: i64,
+    pub flow: Flow,
+    pub facts: ItemFacts,
+    pub original_deadline_text: Option<String>,
+    /// Completion date of each measure, in order.
+    pub measures_done_on: Vec<Option<String>>,
+}
+
+impl Store {
+    pub async fn item_workflow(&self, item: ItemRef<'_>) -> Result<ItemWorkflow, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        let id = find_item(&mut conn, item).await?;
+        let loaded = load(&mut conn, id).await?;
+        let measures_done_on: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT done_on FROM item_measures WHERE item_id = $1 ORDER BY seq")
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?;
+        Ok(ItemWorkflow {
+            id,
+            flow: loaded.flow,
+            facts: loaded.facts,
+            original_deadline_text: loaded.original_deadline_text,
+            measures_done_on,
+        })
+    }
+
+    pub async fn objections_of(&self, item: ItemRef<'_>) -> Result<Vec<Objection>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        let id = find_item(&mut conn, item).await?;
+        let rows = sqlx::query(
+            "SELECT id, received_on, source, content, contact, status, decision FROM objections
+             WHERE item_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Objection {
+                    id: r.try_get(0)?,
+                    received_on: r.try_get(1)?,
+                    source: r.try_get(2)?,
+                    content: r.try_get(3)?,
+                    contact: r.try_get(4)?,
+                    status: r.try_get(5)?,
+                    decision: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every report filed on the item, newest period first.
+    pub async fn reports_of(&self, item: ItemRef<'_>) -> Result<Vec<Report>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        let id = find_item(&mut conn, item).await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM progress_reports WHERE item_id = $1 ORDER BY period DESC, id DESC",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut reports = Vec::with_capacity(ids.len());
+        for id in ids {
+            reports.push(load_report(&mut conn, id).await?);
+        }
+        Ok(reports)
+    }
+
+    /// Reports waiting for a supervisor's confirmation, with their item numbers.
+    pub async fn reports_awaiting_review(&self) -> Result<Vec<Report>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM progress_reports WHERE status = 'submitted' ORDER BY id",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut reports = Vec::with_capacity(ids.len());
+        for id in ids {
+            reports.push(load_report(&mut conn, id).await?);
+        }
+        Ok(reports)
+    }
+
+    /// When each item was completed (signed off to CLOSED or SUSTAIN), from the journal.
+    pub async fn completions(&self) -> Result<Vec<(i64, Date)>, StoreError> {
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT entity_id, after_json FROM journal WHERE entity = 'item' AND action IN ('signoff', 'review')
+             ORDER BY seq",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|(id, after)| {
+                let after: Value = serde_json::from_str(after.as_deref()?).ok()?;
+                let done = matches!(after["state"].as_str(), Some("CLOSED" | "SUSTAIN"));
+                let on = Date::parse(after["facts"]["on"].as_str()?)?;
+                done.then_some((id.parse().ok()?, on))
+            })
+            .collect())
+    }
+}

@@ -17,7 +17,6 @@ use rectify_store::{StoreError, today_china};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-const COOKIE: &str = "rectify_session";
 const CSRF_HEADER: &str = "x-csrf-token";
 
 /// An API failure as status and a JSON `{"error": …}` body.
@@ -52,13 +51,8 @@ fn unauthorized() -> ApiError {
     ApiError(StatusCode::UNAUTHORIZED, "请先登录".into())
 }
 
-fn session_token(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('='))
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    crate::auth::cookie(headers, crate::auth::SESSION_COOKIE)
 }
 
 /// The logged-in user; for changing requests the CSRF token must match too.
@@ -66,7 +60,7 @@ async fn user(state: &AppState, headers: &HeaderMap, changing: bool) -> Result<U
     let token = session_token(headers).ok_or_else(unauthorized)?;
     let (user, csrf) = state
         .store
-        .session_user(token)
+        .session_user(&token)
         .await?
         .ok_or_else(unauthorized)?;
     let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
@@ -105,12 +99,7 @@ pub async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> A
         ));
     };
     let session = state.store.create_session(&user).await?;
-    let cookie = format!(
-        "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
-        session.token
-    );
-    let cookie = HeaderValue::from_str(&cookie)
-        .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "无法设置会话".into()))?;
+    let cookie = crate::auth::session_cookie(&session.token, None);
     let roles: Vec<&str> = user.roles.iter().map(|r| r.code()).collect();
     let body = json!({
         "csrf_token": session.csrf_token,
@@ -122,7 +111,7 @@ pub async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> A
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult {
     user(&state, &headers, true).await?;
     if let Some(token) = session_token(&headers) {
-        state.store.end_session(token).await?;
+        state.store.end_session(&token).await?;
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -23,6 +23,8 @@ use tracing::Level;
 
 mod air;
 mod api;
+mod auth;
+mod pages;
 mod water;
 
 type PageResult = Result<String, Box<dyn std::error::Error + Send + Sync>>;
@@ -113,7 +115,25 @@ pub fn router(store: Store) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/version", get(version))
-        .route("/", get(home))
+        .route("/", get(pages::dashboard))
+        .route("/login", get(auth::show_login).post(auth::do_login))
+        .route("/logout", post(auth::do_logout))
+        .route("/ledger", get(pages::ledger))
+        .route("/ledger.xlsx", get(pages::ledger_xlsx_export))
+        .route("/items/{number}", get(pages::item))
+        .route(
+            "/items/{number}/actions/{action}",
+            post(pages::item_action).layer(DefaultBodyLimit::max(EVIDENCE_BODY_LIMIT)),
+        )
+        .route(
+            "/items/{number}/report",
+            get(pages::report_form)
+                .post(pages::report_submit)
+                .layer(DefaultBodyLimit::max(EVIDENCE_BODY_LIMIT)),
+        )
+        .route("/reports/{id}/review", post(pages::report_review))
+        .route("/evidence/{id}", get(pages::evidence_download))
+        .route("/evidence/{id}/preview", get(pages::evidence_preview))
         .route("/air", get(air::air_page))
         .route("/water", get(water::water_page))
         .route("/static/app.css", get(stylesheet))
@@ -131,6 +151,7 @@ pub fn router(store: Store) -> Router {
         )
         .route("/api/v1/evidence/{id}", get(api::download_evidence))
         .with_state(AppState { store })
+        .layer(axum::middleware::from_fn(security_headers))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
         .layer(SetRequestIdLayer::new(
@@ -139,9 +160,30 @@ pub fn router(store: Store) -> Router {
         ))
 }
 
-/// Until the dashboard lands, the front page is the air-quality page.
-async fn home() -> axum::response::Redirect {
-    axum::response::Redirect::to("/air")
+/// Headers every response carries: no framing, no referrer leaks, no MIME sniffing, and a
+/// content policy that allows only this site's own scripts (there are none) and styles.
+async fn security_headers(
+    request: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::http::{HeaderValue, header};
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        ));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -186,9 +228,12 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     on_ready(listener.local_addr()?);
-    axum::serve(listener, router(store))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        router(store).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {

@@ -345,6 +345,9 @@ pub async fn load(store: &Store, actor: &str) -> Result<Option<Vec<DemoAccount>>
             password,
         });
     }
+    store
+        .set_setting(actor, "demo", &serde_json::Value::Bool(true))
+        .await?;
     load_plan(store, actor).await?;
     crate::demo_workflow::load(store).await?;
     load_air(store, actor).await?;

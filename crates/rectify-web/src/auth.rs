@@ -1,0 +1,321 @@
+//! Login, logout and the signed-in user of a request.
+//!
+//! Sessions live in the database (several server processes share them). The cookie holds a
+//! random token; the stored id is its SHA-256. Every state-changing form carries the session's
+//! CSRF token; the login form, before there is a session, uses a double-submit cookie.
+
+use crate::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rectify_core::workflow::Viewer;
+use rectify_store::StoreError;
+use rectify_store::users::User;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "rectify_session";
+const LOGIN_CSRF_COOKIE: &str = "rectify_login_csrf";
+
+/// The signed-in user, their CSRF token and what they may see.
+pub struct Session {
+    pub user: User,
+    pub csrf: String,
+    pub viewer: Viewer,
+}
+
+/// What the header shows about the signed-in user.
+pub struct Me {
+    pub display_name: String,
+    pub unit: String,
+    pub roles: String,
+    pub csrf: String,
+}
+
+impl Session {
+    pub fn me(&self) -> Me {
+        let roles: Vec<&str> = self.user.roles.iter().map(|r| r.label_zh()).collect();
+        Me {
+            display_name: self.user.display_name.clone(),
+            unit: self.user.unit_name.clone(),
+            roles: roles.join("、"),
+            csrf: self.csrf.clone(),
+        }
+    }
+
+    pub fn check_csrf(&self, sent: &str) -> Result<(), PageError> {
+        if sent == self.csrf {
+            Ok(())
+        } else {
+            Err(PageError::Forbidden(
+                "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试".into(),
+            ))
+        }
+    }
+}
+
+/// Why a page cannot be shown.
+pub enum PageError {
+    /// Not signed in: to the login page, then back.
+    Login(String),
+    /// Missing, or outside the user's scope: the same answer, so existence does not leak.
+    NotFound,
+    Forbidden(String),
+    Store(StoreError),
+}
+
+impl From<StoreError> for PageError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { .. } => PageError::NotFound,
+            other => PageError::Store(other),
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::Login(next) => {
+                let target = format!("/login?next={}", encode(&next));
+                Redirect::to(&target).into_response()
+            }
+            PageError::NotFound => (StatusCode::NOT_FOUND, Html("<!doctype html><meta charset=utf-8><title>未找到</title><p>未找到该页面或问题。</p>")).into_response(),
+            PageError::Forbidden(message) => (StatusCode::FORBIDDEN, Html(format!("<!doctype html><meta charset=utf-8><title>拒绝</title><p>{}</p>", escape(&message)))).into_response(),
+            PageError::Store(error) => {
+                tracing::error!(error = %error, "page failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><meta charset=utf-8><p>服务器内部错误</p>")).into_response()
+            }
+        }
+    }
+}
+
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            pair.trim()
+                .strip_prefix(name)?
+                .strip_prefix('=')
+                .map(str::to_string)
+        })
+}
+
+/// `Set-Cookie` for the session; `Secure` when `RECTIFY_SECURE_COOKIES=1` (behind TLS).
+pub fn session_cookie(token: &str, max_age: Option<u32>) -> HeaderValue {
+    let secure = std::env::var("RECTIFY_SECURE_COOKIES").is_ok_and(|v| v == "1");
+    let mut value = format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/");
+    if let Some(age) = max_age {
+        value.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        value.push_str("; Secure");
+    }
+    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("rectify_session=; Path=/"))
+}
+
+/// The request's session, if it has a live one.
+pub async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, StoreError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let Some((user, csrf)) = state.store.session_user(&token).await? else {
+        return Ok(None);
+    };
+    let viewer = state.store.viewer(&user).await?;
+    Ok(Some(Session { user, csrf, viewer }))
+}
+
+/// The session, or a redirect to the login page that comes back to `path`.
+pub async fn require(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+) -> Result<Session, PageError> {
+    session(state, headers)
+        .await?
+        .ok_or_else(|| PageError::Login(path.to_string()))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    next: String,
+    error: Option<String>,
+    demo_accounts: Vec<(String, String, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only paths on this site: `//host` and absolute URLs would send the user elsewhere.
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+async fn login_page(
+    state: &AppState,
+    next: String,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let csrf = hex_token();
+    let demo = state
+        .store
+        .setting("demo")
+        .await?
+        .is_some_and(|v| v == serde_json::Value::Bool(true));
+    let demo_accounts = if demo {
+        state
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled && !u.username.starts_with("jbr_"))
+            .map(|u| {
+                let roles: Vec<&str> = u.roles.iter().map(|r| r.label_zh()).collect();
+                (u.username, roles.join("、"), u.unit_name)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = LoginPage {
+        csrf: csrf.clone(),
+        next,
+        error: error.clone(),
+        demo_accounts,
+    };
+    let html = page
+        .render()
+        .map_err(|e| PageError::Store(StoreError::Invalid(e.to_string())))?;
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    let cookie = HeaderValue::from_str(&format!(
+        "{LOGIN_CSRF_COOKIE}={csrf}; HttpOnly; SameSite=Strict; Path=/login"
+    ))
+    .unwrap_or(HeaderValue::from_static(""));
+    Ok((status, [(header::SET_COOKIE, cookie)], Html(html)).into_response())
+}
+
+fn hex_token() -> String {
+    rectify_store::sessions::random_token()
+}
+
+pub async fn show_login(
+    State(state): State<AppState>,
+    Query(query): Query<NextQuery>,
+) -> Result<Response, PageError> {
+    login_page(&state, local_path(query.next.as_deref()), None).await
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+pub async fn do_login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let next = local_path(form.next.as_deref());
+    if cookie(&headers, LOGIN_CSRF_COOKIE).as_deref() != Some(form.csrf.as_str()) {
+        return Err(PageError::Forbidden(
+            "登录表单已过期（CSRF 校验失败），请刷新登录页后重试".into(),
+        ));
+    }
+    let address = peer.ip().to_string();
+    if state
+        .store
+        .login_throttled(&form.username, &address)
+        .await?
+    {
+        return login_page(
+            &state,
+            next,
+            Some("登录失败次数过多，请 15 分钟后再试".into()),
+        )
+        .await;
+    }
+    let Some(user) = state
+        .store
+        .authenticate(&form.username, &form.password)
+        .await?
+    else {
+        state
+            .store
+            .record_login_failure(&form.username, &address)
+            .await?;
+        return login_page(&state, next, Some("用户名或密码错误".into())).await;
+    };
+    // A new session on every login: a token planted before login is worth nothing after it.
+    if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+        state.store.end_session(&old).await?;
+    }
+    let session = state.store.create_session(&user).await?;
+    let mut response = Redirect::to(&next).into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session_cookie(&session.token, None));
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn do_logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let session = require(&state, &headers, "/").await?;
+    session.check_csrf(&form.csrf)?;
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        state.store.end_session(&token).await?;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session_cookie("", Some(0)));
+    Ok(response)
+}

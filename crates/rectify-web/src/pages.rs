@@ -1,0 +1,1629 @@
+//! The ledger pages: dashboard, 台账 list and export, item detail with its actions, the
+//! monthly report form, and evidence downloads. Every handler signs the user in and shows only
+//! the items in their scope; an item outside it is "not found".
+
+use crate::AppState;
+use crate::auth::{Me, PageError, Session, require};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rectify_core::ledger::{ItemState, Schedule, Scope};
+use rectify_core::workflow::{
+    Action, ActionKind, Actor, Context, EvidenceKind, Visibility, available,
+};
+use rectify_exact::date::Date;
+use rectify_io::plan::{LedgerRow, ledger_xlsx};
+use rectify_store::ledger::StoredItem;
+use rectify_store::workflow::{ItemRef, NewEvidence, NewReport};
+use rectify_store::{StoreError, today_china};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+type PageResult = Result<Response, PageError>;
+
+fn render(page: impl Template) -> PageResult {
+    let html = page
+        .render()
+        .map_err(|e| PageError::Store(StoreError::Invalid(e.to_string())))?;
+    Ok(Html(html).into_response())
+}
+
+fn actor(session: &Session) -> Actor {
+    Actor {
+        username: session.user.username.clone(),
+        roles: session.user.roles.clone(),
+        unit_id: session.user.unit_id,
+    }
+}
+
+fn item_ref(number: u32) -> ItemRef<'static> {
+    ItemRef { plan: None, number }
+}
+
+/// The items this user may see.
+async fn visible_items(state: &AppState, session: &Session) -> Result<Vec<StoredItem>, StoreError> {
+    let units: HashMap<String, i64> = state
+        .store
+        .org_units()
+        .await?
+        .into_iter()
+        .map(|u| (u.name, u.id))
+        .collect();
+    let items = state.store.ledger(None).await?;
+    Ok(items
+        .into_iter()
+        .filter(|s| {
+            let ids: Vec<i64> = s
+                .item
+                .units
+                .iter()
+                .filter_map(|u| units.get(u).copied())
+                .collect();
+            session.viewer.sees(&Visibility {
+                state: s.item.state,
+                units: &ids,
+                leaders: &s.item.leaders,
+                supervisors: &s.item.supervisors,
+            })
+        })
+        .collect())
+}
+
+async fn visible_item(
+    state: &AppState,
+    session: &Session,
+    number: u32,
+) -> Result<StoredItem, PageError> {
+    visible_items(state, session)
+        .await?
+        .into_iter()
+        .find(|s| s.item.number == number)
+        .ok_or(PageError::NotFound)
+}
+
+/// Closes expired notices before a page shows workflow states.
+async fn tick(
+    state: &AppState,
+) -> Result<(Date, rectify_core::calendar::WorkCalendar), StoreError> {
+    let today = today_china();
+    let calendar = state.store.work_calendar().await?;
+    state.store.advance_notices(today, &calendar).await?;
+    Ok((today, calendar))
+}
+
+fn short(text: &str, chars: usize) -> String {
+    let mut out: String = text.chars().take(chars).collect();
+    if text.chars().count() > chars {
+        out.push('…');
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dashboard
+
+struct CountCard {
+    code: &'static str,
+    label: &'static str,
+    count: usize,
+}
+
+struct Task {
+    href: String,
+    title: String,
+    detail: String,
+}
+
+struct DueRow {
+    number: u32,
+    problem: String,
+    lead: String,
+    due: String,
+}
+
+struct Change {
+    at: String,
+    actor: String,
+    number: u32,
+    what: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    me: Me,
+    today: String,
+    total: usize,
+    state_cards: Vec<CountCard>,
+    schedule_cards: Vec<CountCard>,
+    pending: Vec<Task>,
+    overdue: Vec<DueRow>,
+    due_soon: Vec<DueRow>,
+    trend: String,
+    changes: Vec<Change>,
+}
+
+pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
+    let session = require(&state, &headers, "/").await?;
+    let (today, calendar) = tick(&state).await?;
+    let items = visible_items(&state, &session).await?;
+    let count_states = |wanted: &[ItemState]| {
+        items
+            .iter()
+            .filter(|s| wanted.contains(&s.item.state))
+            .count()
+    };
+    use ItemState as S;
+    let state_cards = vec![
+        CountCard {
+            code: "ISSUED",
+            label: "已交办未认领",
+            count: count_states(&[S::Issued]),
+        },
+        CountCard {
+            code: "IN_PROGRESS",
+            label: "整改中",
+            count: count_states(&[S::InProgress, S::Reopened, S::Amended]),
+        },
+        CountCard {
+            code: "SUBMITTED",
+            label: "已完成待销号",
+            count: count_states(&[
+                S::Submitted,
+                S::UnderAcceptance,
+                S::PublicNotice,
+                S::SignOff,
+            ]),
+        },
+        CountCard {
+            code: "CLOSED",
+            label: "已销号",
+            count: count_states(&[S::Closed]),
+        },
+        CountCard {
+            code: "SUSTAIN",
+            label: "已完成（长期坚持）",
+            count: count_states(&[S::Sustain]),
+        },
+    ];
+    let schedule_cards = Schedule::ALL
+        .iter()
+        .map(|sched| CountCard {
+            code: sched.code(),
+            label: sched.label_zh(),
+            count: items
+                .iter()
+                .filter(|s| s.item.schedule(today) == *sched)
+                .count(),
+        })
+        .collect();
+    let due_row = |s: &StoredItem| DueRow {
+        number: s.item.number,
+        problem: short(&s.item.problem, 28),
+        lead: s.item.lead_unit.clone(),
+        due: s
+            .item
+            .deadline
+            .due_date
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    };
+    let open = |s: &&StoredItem| !s.item.state.completed() && !s.item.state.awaiting_signoff();
+    let overdue = items
+        .iter()
+        .filter(open)
+        .filter(|s| s.item.schedule(today) == Schedule::Overdue)
+        .map(due_row)
+        .collect();
+    let horizon = today.add_days(14);
+    let due_soon = items
+        .iter()
+        .filter(open)
+        .filter(|s| {
+            s.item
+                .deadline
+                .due_date
+                .is_some_and(|d| d >= today && d <= horizon)
+        })
+        .map(due_row)
+        .collect();
+    let pending = pending_tasks(&state, &session, &items, today, &calendar).await?;
+    let trend = trend_svg(&state, &items, today).await?;
+    let changes = recent_changes(&state, &items).await?;
+    render(DashboardPage {
+        me: session.me(),
+        today: crate::air::chinese_date(today),
+        total: items.len(),
+        state_cards,
+        schedule_cards,
+        pending,
+        overdue,
+        due_soon,
+        trend,
+        changes,
+    })
+}
+
+async fn pending_tasks(
+    state: &AppState,
+    session: &Session,
+    items: &[StoredItem],
+    today: Date,
+    calendar: &rectify_core::calendar::WorkCalendar,
+) -> Result<Vec<Task>, StoreError> {
+    let me = actor(session);
+    let config = state.store.workflow_config().await?;
+    let mut tasks = Vec::new();
+    let period = format!("{:04}-{:02}", today.year, today.month);
+    let reported: Vec<u32> = state
+        .store
+        .reports(&period)
+        .await?
+        .into_iter()
+        .filter(|r| r.unit == session.user.unit_name)
+        .map(|r| r.item_number)
+        .collect();
+    for stored in items {
+        let workflow = state
+            .store
+            .item_workflow(item_ref(stored.item.number))
+            .await?;
+        let cx = Context {
+            flow: &workflow.flow,
+            facts: &workflow.facts,
+            actor: &me,
+            today,
+            calendar,
+            config,
+        };
+        let actions: Vec<&str> = available(&cx).iter().map(|k| k.label_zh()).collect();
+        if !actions.is_empty() {
+            tasks.push(Task {
+                href: format!("/items/{}", stored.item.number),
+                title: format!("第{}项：{}", stored.item.number, actions.join("、")),
+                detail: short(&stored.item.problem, 24),
+            });
+        }
+        let my_unit = workflow.facts.units.contains(&session.user.unit_id);
+        if session.user.roles.contains(&rectify_core::org::Role::Unit)
+            && my_unit
+            && stored.item.state.reportable()
+            && !reported.contains(&stored.item.number)
+        {
+            tasks.push(Task {
+                href: format!("/items/{}/report", stored.item.number),
+                title: format!("第{}项：{period} 进展待填报", stored.item.number),
+                detail: short(&stored.item.problem, 24),
+            });
+        }
+        if let Some((_, last)) = workflow.flow.notice
+            && stored.item.state == ItemState::PublicNotice
+            && last <= today.add_days(3)
+        {
+            tasks.push(Task {
+                href: format!("/items/{}", stored.item.number),
+                title: format!("第{}项：公示将于 {last} 结束", stored.item.number),
+                detail: short(&stored.item.problem, 24),
+            });
+        }
+    }
+    let reviewer = [
+        rectify_core::org::Role::Supervisor,
+        rectify_core::org::Role::Office,
+    ]
+    .iter()
+    .any(|r| session.user.roles.contains(r));
+    if reviewer {
+        let visible: Vec<u32> = items.iter().map(|s| s.item.number).collect();
+        for report in state.store.reports_awaiting_review().await? {
+            if visible.contains(&report.item_number) {
+                tasks.push(Task {
+                    href: format!("/items/{}", report.item_number),
+                    title: format!(
+                        "第{}项：{} {} 进展待确认",
+                        report.item_number, report.unit, report.period
+                    ),
+                    detail: short(&report.text, 24),
+                });
+            }
+        }
+    }
+    Ok(tasks)
+}
+
+/// Cumulative completions per month for the last 12 months, as an inline SVG.
+async fn trend_svg(
+    state: &AppState,
+    items: &[StoredItem],
+    today: Date,
+) -> Result<String, StoreError> {
+    let visible: Vec<i64> = items.iter().map(|s| s.id).collect();
+    let mut done: HashMap<i64, Date> = HashMap::new();
+    for (id, on) in state.store.completions().await? {
+        if visible.contains(&id) {
+            done.insert(id, on);
+        }
+    }
+    let months: Vec<Date> = (0..12)
+        .rev()
+        .map(|k| {
+            Date::last_of_month(today.year, today.month)
+                .unwrap_or(today)
+                .add_months(-k)
+        })
+        .collect();
+    let counts: Vec<usize> = months
+        .iter()
+        .map(|end| {
+            let last = Date::last_of_month(end.year, end.month).unwrap_or(*end);
+            done.values().filter(|d| **d <= last).count()
+        })
+        .collect();
+    let top = counts.iter().copied().max().unwrap_or(0).max(1);
+    let (width, height, bar) = (720, 160, 44);
+    let mut svg = format!(
+        "<svg viewBox=\"0 0 {width} {}\" width=\"100%\" role=\"img\" aria-label=\"完成趋势\">",
+        height + 30
+    );
+    for (i, (month, count)) in months.iter().zip(&counts).enumerate() {
+        let h = count * height / top;
+        let x = i * 60 + 8;
+        svg.push_str(&format!(
+            "<rect x=\"{x}\" y=\"{}\" width=\"{bar}\" height=\"{h}\" fill=\"#0b6e4f\"></rect><text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{count}</text><text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}月</text>",
+            height - h + 10,
+            x + bar / 2,
+            height - h + 6,
+            x + bar / 2,
+            height + 26,
+            month.month
+        ));
+    }
+    svg.push_str("</svg>");
+    Ok(svg)
+}
+
+async fn recent_changes(state: &AppState, items: &[StoredItem]) -> Result<Vec<Change>, StoreError> {
+    let numbers: HashMap<String, u32> = items
+        .iter()
+        .map(|s| (s.id.to_string(), s.item.number))
+        .collect();
+    let entries = state.store.recent_journal(400).await?;
+    Ok(entries
+        .into_iter()
+        .filter(|e| e.entity == "item")
+        .filter_map(|e| {
+            let number = *numbers.get(&e.entity_id)?;
+            Some(Change {
+                at: e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
+                actor: e.actor.clone(),
+                number,
+                what: action_label(&e.action),
+            })
+        })
+        .take(12)
+        .collect())
+}
+
+fn action_label(code: &str) -> String {
+    match ActionKind::parse(code) {
+        Some(kind) => kind.label_zh().to_string(),
+        None => match code {
+            "create" => "导入".to_string(),
+            "update" => "导入更新".to_string(),
+            "set-upper-review" => "设定上级复核".to_string(),
+            other => other.to_string(),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ledger list and export
+
+#[derive(Deserialize, Default, Clone)]
+pub struct LedgerQuery {
+    scope: Option<String>,
+    category: Option<String>,
+    unit: Option<String>,
+    leader: Option<String>,
+    state: Option<String>,
+    schedule: Option<String>,
+    overdue: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    desc: Option<String>,
+    page: Option<usize>,
+}
+
+impl LedgerQuery {
+    fn get(value: &Option<String>) -> &str {
+        value.as_deref().unwrap_or("")
+    }
+
+    fn matches(&self, s: &StoredItem, today: Date) -> bool {
+        let item = &s.item;
+        let eq = |wanted: &Option<String>, actual: &str| {
+            Self::get(wanted).is_empty() || Self::get(wanted) == actual
+        };
+        let state_ok = match Self::get(&self.state) {
+            "" => true,
+            "IN_PROGRESS" => matches!(
+                item.state,
+                ItemState::InProgress | ItemState::Reopened | ItemState::Amended
+            ),
+            "SUBMITTED" => item.state.awaiting_signoff(),
+            code => item.state.code() == code,
+        };
+        let q = Self::get(&self.q);
+        let text_ok = q.is_empty()
+            || item.problem.contains(q)
+            || item.target.contains(q)
+            || item.units.iter().any(|u| u.contains(q))
+            || item.measures.iter().any(|m| m.text.contains(q));
+        eq(&self.scope, item.scope.code())
+            && eq(&self.category, &item.category)
+            && (Self::get(&self.unit).is_empty()
+                || item.units.iter().any(|u| u == Self::get(&self.unit)))
+            && (Self::get(&self.leader).is_empty()
+                || item.leaders.iter().any(|l| l == Self::get(&self.leader)))
+            && state_ok
+            && eq(&self.schedule, item.schedule(today).code())
+            && (Self::get(&self.overdue).is_empty() || item.schedule(today) == Schedule::Overdue)
+            && text_ok
+    }
+
+    fn sort(&self, rows: &mut [StoredItem], today: Date) {
+        match Self::get(&self.sort) {
+            "due" => rows.sort_by_key(|s| {
+                (
+                    s.item.deadline.due_date.is_none(),
+                    s.item.deadline.due_date,
+                    s.item.number,
+                )
+            }),
+            "state" => rows.sort_by_key(|s| (s.item.state, s.item.number)),
+            "lead" => rows.sort_by(|a, b| {
+                a.item
+                    .lead_unit
+                    .cmp(&b.item.lead_unit)
+                    .then(a.item.number.cmp(&b.item.number))
+            }),
+            "schedule" => rows.sort_by_key(|s| (s.item.schedule(today), s.item.number)),
+            _ => rows.sort_by_key(|s| (s.plan.clone(), s.item.number)),
+        }
+        if !Self::get(&self.desc).is_empty() {
+            rows.reverse();
+        }
+    }
+
+    /// The query string without paging and sorting, for links that keep the filters.
+    fn filters(&self) -> Vec<(&'static str, String)> {
+        [
+            ("scope", &self.scope),
+            ("category", &self.category),
+            ("unit", &self.unit),
+            ("leader", &self.leader),
+            ("state", &self.state),
+            ("schedule", &self.schedule),
+            ("overdue", &self.overdue),
+            ("q", &self.q),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().filter(|v| !v.is_empty()).map(|v| (k, v.clone())))
+        .collect()
+    }
+}
+
+fn query_string(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+fn choices(values: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Choice> {
+    values
+        .into_iter()
+        .map(|(value, label)| Choice {
+            selected: value == selected,
+            value,
+            label,
+        })
+        .collect()
+}
+
+fn distinct(values: impl IntoIterator<Item = String>) -> Vec<(String, String)> {
+    let mut list: Vec<String> = values.into_iter().filter(|v| !v.is_empty()).collect();
+    list.sort();
+    list.dedup();
+    list.into_iter().map(|v| (v.clone(), v)).collect()
+}
+
+struct Header {
+    label: &'static str,
+    href: String,
+    arrow: &'static str,
+}
+
+struct LedgerLine {
+    number: u32,
+    scope: &'static str,
+    category: String,
+    problem: String,
+    lead: String,
+    deadline: String,
+    state: &'static str,
+    schedule: &'static str,
+    schedule_code: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "ledger.html")]
+struct LedgerPage {
+    me: Me,
+    scopes: Vec<Choice>,
+    categories: Vec<Choice>,
+    units: Vec<Choice>,
+    leaders: Vec<Choice>,
+    states: Vec<Choice>,
+    schedules: Vec<Choice>,
+    overdue: bool,
+    q: String,
+    query: String,
+    headers: Vec<Header>,
+    rows: Vec<LedgerLine>,
+    total: usize,
+    page: usize,
+    pages: usize,
+    prev: String,
+    next: String,
+}
+
+const PAGE_SIZE: usize = 50;
+
+async fn filtered(
+    state: &AppState,
+    session: &Session,
+    query: &LedgerQuery,
+    today: Date,
+) -> Result<(Vec<StoredItem>, Vec<StoredItem>), StoreError> {
+    let all = visible_items(state, session).await?;
+    let mut rows: Vec<StoredItem> = all
+        .iter()
+        .filter(|s| query.matches(s, today))
+        .cloned()
+        .collect();
+    query.sort(&mut rows, today);
+    Ok((all, rows))
+}
+
+pub async fn ledger(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<LedgerQuery>,
+) -> PageResult {
+    let session = require(&state, &headers, "/ledger").await?;
+    let (today, _) = tick(&state).await?;
+    let (all, rows) = filtered(&state, &session, &query, today).await?;
+    let filters = query.filters();
+    let pages = rows.len().div_ceil(PAGE_SIZE).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, pages);
+    let link = |page: usize| {
+        let mut pairs = filters.clone();
+        pairs.extend(query.sort.clone().map(|s| ("sort", s)));
+        pairs.extend(query.desc.clone().map(|d| ("desc", d)));
+        pairs.push(("page", page.to_string()));
+        format!("/ledger?{}", query_string(&pairs))
+    };
+    let header = |label, key: &str| {
+        let current = LedgerQuery::get(&query.sort) == key;
+        let desc = current && LedgerQuery::get(&query.desc).is_empty();
+        let mut pairs = filters.clone();
+        pairs.push(("sort", key.to_string()));
+        if desc {
+            pairs.push(("desc", "1".to_string()));
+        }
+        Header {
+            label,
+            href: format!("/ledger?{}", query_string(&pairs)),
+            arrow: match (current, desc) {
+                (true, true) => " ▲",
+                (true, false) => " ▼",
+                _ => "",
+            },
+        }
+    };
+    let headers_row = vec![
+        header("序号", "number"),
+        header("共性/个性", "number"),
+        header("类别", "number"),
+        header("反馈问题", "number"),
+        header("牵头单位", "lead"),
+        header("整改时限", "due"),
+        header("状态", "state"),
+        header("进度", "schedule"),
+    ];
+    let lines = rows
+        .iter()
+        .skip((page - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .map(|s| {
+            let schedule = s.item.schedule(today);
+            LedgerLine {
+                number: s.item.number,
+                scope: s.item.scope.label_zh(),
+                category: s.item.category.clone(),
+                problem: short(&s.item.problem, 48),
+                lead: s.item.lead_unit.clone(),
+                deadline: s.item.deadline.text.clone(),
+                state: s.item.state.label_zh(),
+                schedule: schedule.label_zh(),
+                schedule_code: schedule.code(),
+            }
+        })
+        .collect();
+    render(LedgerPage {
+        me: session.me(),
+        scopes: choices(
+            Scope::ALL
+                .iter()
+                .map(|s| (s.code().to_string(), s.label_zh().to_string())),
+            LedgerQuery::get(&query.scope),
+        ),
+        categories: choices(
+            distinct(all.iter().map(|s| s.item.category.clone())),
+            LedgerQuery::get(&query.category),
+        ),
+        units: choices(
+            distinct(all.iter().flat_map(|s| s.item.units.clone())),
+            LedgerQuery::get(&query.unit),
+        ),
+        leaders: choices(
+            distinct(all.iter().flat_map(|s| s.item.leaders.clone())),
+            LedgerQuery::get(&query.leader),
+        ),
+        states: choices(
+            ItemState::ALL
+                .iter()
+                .map(|s| (s.code().to_string(), s.label_zh().to_string())),
+            LedgerQuery::get(&query.state),
+        ),
+        schedules: choices(
+            Schedule::ALL
+                .iter()
+                .map(|s| (s.code().to_string(), s.label_zh().to_string())),
+            LedgerQuery::get(&query.schedule),
+        ),
+        overdue: !LedgerQuery::get(&query.overdue).is_empty(),
+        q: LedgerQuery::get(&query.q).to_string(),
+        query: query_string(&filters),
+        headers: headers_row,
+        total: rows.len(),
+        page,
+        pages,
+        prev: link(page.saturating_sub(1).max(1)),
+        next: link((page + 1).min(pages)),
+        rows: lines,
+    })
+}
+
+/// The current filter as the office's xlsx.
+pub async fn ledger_xlsx_export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<LedgerQuery>,
+) -> PageResult {
+    let session = require(&state, &headers, "/ledger").await?;
+    let (today, _) = tick(&state).await?;
+    let (_, rows) = filtered(&state, &session, &query, today).await?;
+    let title = state
+        .store
+        .plans()
+        .await?
+        .first()
+        .map(|p| p.title.clone())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "整改台账".to_string());
+    let rows: Vec<LedgerRow> = rows
+        .into_iter()
+        .map(|s| LedgerRow {
+            schedule: s.item.schedule(today),
+            item: s.item,
+            latest_progress: String::new(),
+        })
+        .collect();
+    let bytes = ledger_xlsx(&title, &rows)
+        .map_err(|e| PageError::Store(StoreError::Invalid(e.to_string())))?;
+    let disposition = format!("attachment; filename=\"ledger-{today}.xlsx\"");
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item detail and actions
+
+struct MeasureLine {
+    text: String,
+    done_on: Option<String>,
+    done: bool,
+}
+
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+}
+
+struct ActionForm {
+    code: &'static str,
+    label: &'static str,
+    fields: Vec<Field>,
+    evidence: Option<&'static str>,
+}
+
+struct ReportLine {
+    id: i64,
+    period: String,
+    unit: String,
+    text: String,
+    status: &'static str,
+    late: bool,
+    reviewable: bool,
+}
+
+struct EvidenceLine {
+    id: i64,
+    title: String,
+    kind: &'static str,
+    size: String,
+    uploaded_by: String,
+    uploaded_at: String,
+    image: bool,
+    pdf: bool,
+    superseded: bool,
+}
+
+struct ObjectionLine {
+    id: i64,
+    received_on: String,
+    source: String,
+    content: String,
+    contact: String,
+    status: &'static str,
+    decision: String,
+}
+
+struct TimelineLine {
+    at: String,
+    actor: String,
+    what: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "item.html")]
+struct ItemPage {
+    me: Me,
+    number: u32,
+    plan: String,
+    scope: &'static str,
+    category: String,
+    source: &'static str,
+    state: &'static str,
+    schedule: &'static str,
+    schedule_code: &'static str,
+    flash: Option<String>,
+    problem: String,
+    target: String,
+    measures: Vec<MeasureLine>,
+    leaders: String,
+    supervisors: String,
+    lead: String,
+    co_units: String,
+    territorial: String,
+    deadline: String,
+    original_deadline: Option<String>,
+    notice: Option<String>,
+    actions: Vec<ActionForm>,
+    can_report: bool,
+    reports: Vec<ReportLine>,
+    evidence: Vec<EvidenceLine>,
+    objections: Vec<ObjectionLine>,
+    timeline: Vec<TimelineLine>,
+}
+
+/// The inputs each action's form asks for, and the evidence kind its files are filed as.
+fn action_form(kind: ActionKind) -> ActionForm {
+    let text = |name, label| Field {
+        name,
+        label,
+        kind: "textarea",
+    };
+    let (fields, evidence) = match kind {
+        ActionKind::Claim => (vec![text("plan_text", "细化方案")], None),
+        ActionKind::Submit => (vec![text("note", "说明")], Some(EvidenceKind::SelfCheck)),
+        ActionKind::ReturnSubmission | ActionKind::Reopen => (vec![text("reason", "原因")], None),
+        ActionKind::StartAcceptance => (vec![text("team", "验收组成员")], None),
+        ActionKind::RejectAcceptance => (
+            vec![
+                text("opinion", "验收意见"),
+                Field {
+                    name: "rework_due",
+                    label: "整改期限",
+                    kind: "date",
+                },
+            ],
+            None,
+        ),
+        ActionKind::Accept => (
+            vec![text("opinion", "验收意见")],
+            Some(EvidenceKind::AcceptanceOpinion),
+        ),
+        ActionKind::RecordNotice => (
+            vec![
+                Field {
+                    name: "channel",
+                    label: "公示渠道",
+                    kind: "text",
+                },
+                Field {
+                    name: "link",
+                    label: "网址",
+                    kind: "text",
+                },
+            ],
+            Some(EvidenceKind::NoticeProof),
+        ),
+        ActionKind::Object => (
+            vec![
+                Field {
+                    name: "source",
+                    label: "来源",
+                    kind: "text",
+                },
+                text("content", "异议内容"),
+                Field {
+                    name: "contact",
+                    label: "联系方式（不公开）",
+                    kind: "text",
+                },
+            ],
+            None,
+        ),
+        ActionKind::Uphold => (
+            vec![
+                Field {
+                    name: "objection",
+                    label: "异议编号",
+                    kind: "number",
+                },
+                text("conclusion", "核查结论"),
+            ],
+            None,
+        ),
+        ActionKind::Dismiss => (
+            vec![
+                Field {
+                    name: "objection",
+                    label: "异议编号",
+                    kind: "number",
+                },
+                text("reason", "理由"),
+            ],
+            None,
+        ),
+        ActionKind::SignOff => (vec![text("note", "审签意见")], Some(EvidenceKind::Document)),
+        ActionKind::Review => (
+            vec![
+                Field {
+                    name: "passed",
+                    label: "复核通过（填“是”或“否”）",
+                    kind: "text",
+                },
+                text("opinion", "复核意见"),
+            ],
+            None,
+        ),
+        ActionKind::Recheck => (vec![text("note", "复查情况")], None),
+        ActionKind::ProposeAmendment => (
+            vec![
+                Field {
+                    name: "deadline",
+                    label: "新的整改时限",
+                    kind: "text",
+                },
+                text("reason", "理由"),
+            ],
+            None,
+        ),
+        ActionKind::DecideAmendment => (
+            vec![
+                Field {
+                    name: "approve",
+                    label: "同意（填“是”或“否”）",
+                    kind: "text",
+                },
+                text("note", "意见"),
+            ],
+            None,
+        ),
+        ActionKind::Issue | ActionKind::CloseNotice => (Vec::new(), None),
+    };
+    ActionForm {
+        code: kind.code(),
+        label: kind.label_zh(),
+        fields,
+        evidence: evidence.map(EvidenceKind::label_zh),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FlashQuery {
+    done: Option<String>,
+}
+
+pub async fn item(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<u32>,
+    Query(flash): Query<FlashQuery>,
+) -> PageResult {
+    let session = require(&state, &headers, &format!("/items/{number}")).await?;
+    let (today, calendar) = tick(&state).await?;
+    let stored = visible_item(&state, &session, number).await?;
+    let workflow = state.store.item_workflow(item_ref(number)).await?;
+    let me = actor(&session);
+    let cx = Context {
+        flow: &workflow.flow,
+        facts: &workflow.facts,
+        actor: &me,
+        today,
+        calendar: &calendar,
+        config: state.store.workflow_config().await?,
+    };
+    let actions = available(&cx).into_iter().map(action_form).collect();
+    let reviewer = [
+        rectify_core::org::Role::Supervisor,
+        rectify_core::org::Role::Office,
+    ]
+    .iter()
+    .any(|r| session.user.roles.contains(r));
+    let reports = state
+        .store
+        .reports_of(item_ref(number))
+        .await?
+        .into_iter()
+        .map(|r| ReportLine {
+            reviewable: reviewer && r.status == "submitted",
+            id: r.id,
+            period: r.period,
+            unit: r.unit,
+            text: r.text,
+            status: match r.status.as_str() {
+                "confirmed" => "已确认",
+                "returned" => "已退回",
+                _ => "待确认",
+            },
+            late: r.late,
+        })
+        .collect();
+    let office = session.viewer.sees_everything()
+        && session
+            .user
+            .roles
+            .contains(&rectify_core::org::Role::Office);
+    let objections = state
+        .store
+        .objections_of(item_ref(number))
+        .await?
+        .into_iter()
+        .map(|o| ObjectionLine {
+            id: o.id,
+            received_on: o.received_on,
+            source: o.source,
+            content: o.content,
+            contact: if office {
+                o.contact
+            } else {
+                "（不公开）".to_string()
+            },
+            status: match o.status.as_str() {
+                "upheld" => "成立",
+                "dismissed" => "不成立",
+                _ => "待核查",
+            },
+            decision: o.decision,
+        })
+        .collect();
+    let evidence = state
+        .store
+        .evidence_of(item_ref(number))
+        .await?
+        .into_iter()
+        .map(|e| EvidenceLine {
+            image: e.media_type.starts_with("image/"),
+            pdf: e.media_type == "application/pdf",
+            id: e.id,
+            title: e.title,
+            kind: e.kind.label_zh(),
+            size: format!("{:.1} KB", e.size as f64 / 1024.0),
+            uploaded_by: e.uploaded_by,
+            uploaded_at: e.uploaded_at.get(..16).unwrap_or("").replace('T', " "),
+            superseded: e.superseded,
+        })
+        .collect();
+    let timeline = timeline(&state, stored.id).await?;
+    let item = &stored.item;
+    let schedule = item.schedule(today);
+    let measures = item
+        .measures
+        .iter()
+        .zip(
+            workflow
+                .measures_done_on
+                .iter()
+                .chain(std::iter::repeat(&None)),
+        )
+        .map(|(m, done)| MeasureLine {
+            text: m.text.clone(),
+            done: done.is_some(),
+            done_on: done.clone(),
+        })
+        .collect();
+    let stages: Vec<String> = item.deadline.stages.iter().map(Date::to_string).collect();
+    let mut deadline = item.deadline.text.clone();
+    if let Some(due) = item.deadline.due_date {
+        deadline.push_str(&format!("（截止 {due}"));
+        if !stages.is_empty() {
+            deadline.push_str(&format!("，节点 {}", stages.join("、")));
+        }
+        deadline.push('）');
+    }
+    let can_report = session.user.roles.contains(&rectify_core::org::Role::Unit)
+        && workflow.facts.units.contains(&session.user.unit_id)
+        && item.state.reportable();
+    render(ItemPage {
+        me: session.me(),
+        number,
+        plan: stored.plan.clone(),
+        scope: item.scope.label_zh(),
+        category: item.category.clone(),
+        source: item.source.label_zh(),
+        state: item.state.label_zh(),
+        schedule: schedule.label_zh(),
+        schedule_code: schedule.code(),
+        flash: flash.done,
+        problem: item.problem.clone(),
+        target: item.target.clone(),
+        measures,
+        leaders: item.leaders.join("、"),
+        supervisors: item.supervisors.join("、"),
+        lead: item.lead_unit.clone(),
+        co_units: item.co_units().collect::<Vec<_>>().join("、"),
+        territorial: item.territorial_units().collect::<Vec<_>>().join("、"),
+        deadline,
+        original_deadline: workflow.original_deadline_text.clone(),
+        notice: workflow
+            .flow
+            .notice
+            .map(|(a, b)| format!("{a} 起，至 {b}（含）")),
+        actions,
+        can_report,
+        reports,
+        evidence,
+        objections,
+        timeline,
+    })
+}
+
+async fn timeline(state: &AppState, id: i64) -> Result<Vec<TimelineLine>, StoreError> {
+    let entries = state.store.journal_for("item", &id.to_string()).await?;
+    Ok(entries
+        .iter()
+        .map(|e| {
+            let after: serde_json::Value = e
+                .after
+                .as_deref()
+                .and_then(|a| serde_json::from_str(a).ok())
+                .unwrap_or_default();
+            let facts = &after["facts"];
+            let detail = [
+                "reason",
+                "opinion",
+                "conclusion",
+                "note",
+                "plan",
+                "team",
+                "content",
+                "link",
+            ]
+            .iter()
+            .filter_map(|k| facts[*k].as_str())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join("；");
+            let state_label = after["state"]
+                .as_str()
+                .and_then(ItemState::parse)
+                .map(|s| format!(" → {}", s.label_zh()))
+                .unwrap_or_default();
+            let on = facts["on"]
+                .as_str()
+                .map(|d| format!("{d} "))
+                .unwrap_or_default();
+            TimelineLine {
+                at: e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
+                actor: e.actor.clone(),
+                what: format!("{on}{}{state_label}", action_label(&e.action)),
+                detail,
+            }
+        })
+        .collect())
+}
+
+/// Multipart form fields and files, with the files' names.
+#[derive(Default)]
+struct Posted {
+    fields: HashMap<String, Vec<String>>,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+impl Posted {
+    async fn read(mut multipart: Multipart) -> Result<Posted, PageError> {
+        let mut posted = Posted::default();
+        let bad = |e: axum::extract::multipart::MultipartError| {
+            PageError::Forbidden(format!("表单无法读取：{e}"))
+        };
+        while let Some(field) = multipart.next_field().await.map_err(bad)? {
+            let name = field.name().unwrap_or_default().to_string();
+            match field.file_name().map(str::to_string) {
+                Some(file_name) => {
+                    let bytes = field.bytes().await.map_err(bad)?;
+                    if !file_name.is_empty() && !bytes.is_empty() {
+                        posted.files.push((file_name, bytes.to_vec()));
+                    }
+                }
+                None => {
+                    let text = field.text().await.map_err(bad)?;
+                    posted.fields.entry(name).or_default().push(text);
+                }
+            }
+        }
+        Ok(posted)
+    }
+
+    fn text(&self, name: &str) -> String {
+        self.fields
+            .get(name)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn yes(&self, name: &str) -> bool {
+        matches!(
+            self.text(name).trim(),
+            "是" | "yes" | "true" | "1" | "通过" | "同意"
+        )
+    }
+}
+
+fn action_from(kind: ActionKind, form: &Posted) -> Result<Action, PageError> {
+    let t = |name: &str| form.text(name);
+    let bad = |what: &str| PageError::Forbidden(format!("请填写{what}"));
+    Ok(match kind {
+        ActionKind::Issue => Action::Issue,
+        ActionKind::Claim => Action::Claim {
+            plan: t("plan_text"),
+        },
+        ActionKind::Submit => Action::Submit { note: t("note") },
+        ActionKind::ReturnSubmission => Action::ReturnSubmission {
+            reason: t("reason"),
+        },
+        ActionKind::StartAcceptance => Action::StartAcceptance { team: t("team") },
+        ActionKind::RejectAcceptance => Action::RejectAcceptance {
+            opinion: t("opinion"),
+            rework_due: Date::parse(&t("rework_due")).ok_or_else(|| bad("整改期限"))?,
+        },
+        ActionKind::Accept => Action::Accept {
+            opinion: t("opinion"),
+        },
+        ActionKind::RecordNotice => Action::RecordNotice {
+            channel: t("channel"),
+            link: t("link"),
+        },
+        ActionKind::Uphold => Action::Uphold {
+            objection_id: t("objection").trim().parse().map_err(|_| bad("异议编号"))?,
+            conclusion: t("conclusion"),
+        },
+        ActionKind::Dismiss => Action::Dismiss {
+            objection_id: t("objection").trim().parse().map_err(|_| bad("异议编号"))?,
+            reason: t("reason"),
+        },
+        ActionKind::SignOff => Action::SignOff { note: t("note") },
+        ActionKind::Review => Action::Review {
+            passed: form.yes("passed"),
+            opinion: t("opinion"),
+        },
+        ActionKind::Recheck => Action::Recheck { note: t("note") },
+        ActionKind::Reopen => Action::Reopen {
+            reason: t("reason"),
+        },
+        ActionKind::ProposeAmendment => Action::ProposeAmendment {
+            deadline: t("deadline"),
+            reason: t("reason"),
+        },
+        ActionKind::DecideAmendment => Action::DecideAmendment {
+            approve: form.yes("approve"),
+            note: t("note"),
+        },
+        ActionKind::Object | ActionKind::CloseNotice => return Err(PageError::NotFound),
+    })
+}
+
+fn evidence_kind_for(kind: ActionKind, file_name: &str) -> EvidenceKind {
+    let image = ["png", "jpg", "jpeg", "gif", "webp"]
+        .iter()
+        .any(|e| file_name.to_ascii_lowercase().ends_with(e));
+    match kind {
+        ActionKind::Accept => EvidenceKind::AcceptanceOpinion,
+        ActionKind::RecordNotice => EvidenceKind::NoticeProof,
+        ActionKind::Submit if image => EvidenceKind::PhotoAfter,
+        ActionKind::Submit => EvidenceKind::SelfCheck,
+        _ if image => EvidenceKind::PhotoAfter,
+        _ => EvidenceKind::Document,
+    }
+}
+
+/// Redirects back to the item with a message, the result of a form.
+fn back(number: u32, message: &str) -> Response {
+    Redirect::to(&format!("/items/{number}?done={}", url_encode(message))).into_response()
+}
+
+pub async fn item_action(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((number, action)): Path<(u32, String)>,
+    multipart: Multipart,
+) -> PageResult {
+    let session = require(&state, &headers, &format!("/items/{number}")).await?;
+    let posted = Posted::read(multipart).await?;
+    session.check_csrf(&posted.text("csrf"))?;
+    visible_item(&state, &session, number).await?;
+    let kind = ActionKind::parse(&action).ok_or(PageError::NotFound)?;
+    let (today, calendar) = tick(&state).await?;
+    let me = actor(&session);
+    for (file_name, bytes) in &posted.files {
+        let new = NewEvidence {
+            kind: evidence_kind_for(kind, file_name),
+            title: file_name,
+            file_name,
+            bytes,
+            supersedes: None,
+        };
+        if let Err(error) = state.store.add_evidence(&me, item_ref(number), new).await {
+            return Ok(back(number, &error.to_string()));
+        }
+    }
+    if kind == ActionKind::Object {
+        let triple = (
+            posted.text("source"),
+            posted.text("content"),
+            posted.text("contact"),
+        );
+        let outcome = state
+            .store
+            .record_objection(
+                &me,
+                item_ref(number),
+                (&triple.0, &triple.1, &triple.2),
+                today,
+                &calendar,
+            )
+            .await;
+        return Ok(match outcome {
+            Ok(id) => back(number, &format!("已登记异议 #{id}")),
+            Err(error) => back(number, &error.to_string()),
+        });
+    }
+    let action = action_from(kind, &posted)?;
+    Ok(
+        match state
+            .store
+            .act(&me, item_ref(number), action, today, &calendar)
+            .await
+        {
+            Ok(done) => back(
+                number,
+                &format!(
+                    "{}：{} → {}",
+                    kind.label_zh(),
+                    done.from.label_zh(),
+                    done.flow.state.label_zh()
+                ),
+            ),
+            Err(error) => back(number, &error.to_string()),
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monthly reports
+
+#[derive(Template)]
+#[template(path = "report_form.html")]
+struct ReportForm {
+    me: Me,
+    number: u32,
+    problem: String,
+    period: String,
+    measures: Vec<MeasureLine>,
+}
+
+pub async fn report_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<u32>,
+) -> PageResult {
+    let session = require(&state, &headers, &format!("/items/{number}/report")).await?;
+    let stored = visible_item(&state, &session, number).await?;
+    let workflow = state.store.item_workflow(item_ref(number)).await?;
+    let today = today_china();
+    let measures = stored
+        .item
+        .measures
+        .iter()
+        .zip(
+            workflow
+                .measures_done_on
+                .iter()
+                .chain(std::iter::repeat(&None)),
+        )
+        .map(|(m, done)| MeasureLine {
+            text: m.text.clone(),
+            done: done.is_some(),
+            done_on: done.clone(),
+        })
+        .collect();
+    render(ReportForm {
+        me: session.me(),
+        number,
+        problem: short(&stored.item.problem, 60),
+        period: format!("{:04}-{:02}", today.year, today.month),
+        measures,
+    })
+}
+
+pub async fn report_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<u32>,
+    multipart: Multipart,
+) -> PageResult {
+    let session = require(&state, &headers, &format!("/items/{number}/report")).await?;
+    let posted = Posted::read(multipart).await?;
+    session.check_csrf(&posted.text("csrf"))?;
+    visible_item(&state, &session, number).await?;
+    let (today, calendar) = tick(&state).await?;
+    let me = actor(&session);
+    let mut evidence = Vec::new();
+    for (file_name, bytes) in &posted.files {
+        let new = NewEvidence {
+            kind: evidence_kind_for(ActionKind::Recheck, file_name),
+            title: file_name,
+            file_name,
+            bytes,
+            supersedes: None,
+        };
+        match state.store.add_evidence(&me, item_ref(number), new).await {
+            Ok(e) => evidence.push(e.id),
+            Err(error) => return Ok(back(number, &error.to_string())),
+        }
+    }
+    let done: Vec<u32> = posted
+        .fields
+        .get("done")
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.parse().ok())
+        .collect();
+    let new = NewReport {
+        period: &posted.text("period"),
+        text: &posted.text("text"),
+        done_measures: &done,
+        self_schedule: &posted.text("schedule"),
+        evidence_ids: &evidence,
+    };
+    Ok(
+        match state
+            .store
+            .add_report(&me, item_ref(number), new, today, &calendar)
+            .await
+        {
+            Ok(report) => back(
+                number,
+                &format!(
+                    "已提交 {} 进展{}",
+                    report.period,
+                    if report.late { "（迟报）" } else { "" }
+                ),
+            ),
+            Err(error) => back(number, &error.to_string()),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    csrf: String,
+    item: u32,
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn report_review(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<ReviewForm>,
+) -> PageResult {
+    let session = require(&state, &headers, "/").await?;
+    session.check_csrf(&form.csrf)?;
+    visible_item(&state, &session, form.item).await?;
+    let outcome = state
+        .store
+        .review_report(&actor(&session), id, form.decision == "confirm", &form.note)
+        .await;
+    Ok(match outcome {
+        Ok(report) => back(
+            form.item,
+            &format!(
+                "已{} {} 进展",
+                if report.status == "confirmed" {
+                    "确认"
+                } else {
+                    "退回"
+                },
+                report.period
+            ),
+        ),
+        Err(error) => back(form.item, &error.to_string()),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evidence files
+
+async fn evidence_for(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: i64,
+) -> Result<(rectify_store::workflow::Evidence, Vec<u8>), PageError> {
+    let session = require(state, headers, "/").await?;
+    let (evidence, bytes) = match state.store.evidence_file(id).await {
+        Ok(found) => found,
+        Err(StoreError::Tampered { .. }) => {
+            return Err(PageError::Forbidden(
+                "文件内容与登记的 SHA-256 不符，已拒绝下载".into(),
+            ));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    visible_item(state, &session, evidence.item_number).await?;
+    Ok((evidence, bytes))
+}
+
+/// Always a download: a file is never rendered by the browser from here.
+pub async fn evidence_download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let (evidence, bytes) = evidence_for(&state, &headers, id).await?;
+    let name = format!(
+        "evidence-{}.{}",
+        evidence.id,
+        evidence.file_name.rsplit('.').next().unwrap_or("bin")
+    );
+    let disposition = format!(
+        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+        url_encode(&name),
+        url_encode(&evidence.file_name)
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Images and PDFs shown inline, under a sandboxing policy; anything else downloads.
+pub async fn evidence_preview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let (evidence, bytes) = evidence_for(&state, &headers, id).await?;
+    let inline = matches!(
+        evidence.media_type.as_str(),
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "application/pdf"
+    );
+    if !inline {
+        return Ok(Redirect::to(&format!("/evidence/{id}")).into_response());
+    }
+    let media = HeaderValue::from_str(&evidence.media_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, media),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("inline"),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "sandbox; default-src 'none'; img-src 'self'; object-src 'self'",
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_are_encoded() {
+        assert_eq!(
+            query_string(&[("q", "黑臭 水体".into()), ("unit", "a&b".into())]),
+            "q=%E9%BB%91%E8%87%AD%20%E6%B0%B4%E4%BD%93&unit=a%26b"
+        );
+        assert_eq!(short("一二三四五", 3), "一二三…");
+    }
+}

@@ -676,7 +676,7 @@ impl<'a> Client<'a> {
             .unwrap()
             .to_string();
         assert!(
-            head.contains("httponly") && head.contains("samesite=strict"),
+            head.contains("httponly") && head.contains("samesite=lax"),
             "{head}"
         );
         let reply: Value = serde_json::from_slice(&reply).unwrap();

@@ -729,7 +729,8 @@ pub fn available(cx: &Context<'_>) -> Vec<ActionKind> {
         .collect()
 }
 
-/// What a user may see: office, discipline commission and administrators see every item; a
+/// What a user may see: office, discipline commission, administrators and read-only users
+/// see every item (acting only as their roles allow); a
 /// unit clerk the items of their unit or of a unit below it; leaders and supervisors the items
 /// that name them; acceptance units the items of their unit and those waiting for acceptance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -751,7 +752,7 @@ pub struct Visibility<'a> {
 
 impl Viewer {
     pub fn sees_everything(&self) -> bool {
-        [Role::Office, Role::Discipline, Role::Admin]
+        [Role::Office, Role::Discipline, Role::Admin, Role::Viewer]
             .iter()
             .any(|r| self.roles.contains(r))
     }

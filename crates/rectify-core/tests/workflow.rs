@@ -605,7 +605,10 @@ fn who_sees_which_item() {
     assert!(viewer(Role::Leader, vec![1], "王建国（副市长）").sees(&item));
     assert!(!viewer(Role::Leader, vec![1], "赵志刚（副市长）").sees(&item));
     assert!(viewer(Role::Supervisor, vec![1], "李明（市生态环境局局长）").sees(&item));
-    assert!(!viewer(Role::Viewer, vec![LEAD], "").sees(&item));
+    assert!(
+        viewer(Role::Viewer, vec![99], "").sees(&item),
+        "read-only users read everything"
+    );
     assert!(!viewer(Role::Acceptance, vec![99], "").sees(&item));
     let waiting = Visibility {
         state: ItemState::Submitted,

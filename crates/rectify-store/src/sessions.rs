@@ -10,6 +10,7 @@ const SESSION_HOURS: i64 = 12;
 
 /// Failed logins allowed per account and per client address within `THROTTLE_MINUTES`.
 const MAX_FAILURES: i64 = 5;
+const MAX_FAILURES_PER_ADDRESS: i64 = 30;
 const THROTTLE_MINUTES: i64 = 15;
 
 /// A new session: the cookie token (shown once) and the CSRF token forms and API calls echo.
@@ -88,18 +89,21 @@ impl Store {
         Ok(())
     }
 
-    /// True when the account or the address has failed too often recently.
+    /// True when the account, or the client address (shared by everyone behind one office
+    /// gateway, so it gets a higher limit), has failed too often recently.
     pub async fn login_throttled(&self, username: &str, address: &str) -> Result<bool, StoreError> {
         let since = time_in_minutes(-THROTTLE_MINUTES);
-        let failures: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM login_failures WHERE (key = $1 OR key = $2) AND at > $3",
-        )
-        .bind(format!("user:{username}"))
-        .bind(format!("addr:{address}"))
-        .bind(since)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(failures >= MAX_FAILURES)
+        let count = |key: String| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2",
+            )
+            .bind(key)
+            .bind(since.clone())
+            .fetch_one(self.pool())
+        };
+        let by_user = count(format!("user:{username}")).await?;
+        let by_address = count(format!("addr:{address}")).await?;
+        Ok(by_user >= MAX_FAILURES || by_address >= MAX_FAILURES_PER_ADDRESS)
     }
 
     pub async fn record_login_failure(

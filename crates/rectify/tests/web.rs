@@ -1,0 +1,389 @@
+//! The web UI over HTTP against the real server on the demo database: who reaches which page,
+//! the XSS and CSRF probes, login throttling and session rotation.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+mod common;
+
+use common::{BIN, Server};
+
+const PASSWORD: &str = "correct horse battery";
+
+struct Demo {
+    _dir: tempfile::TempDir,
+    db: String,
+    server: Server,
+}
+
+fn rectify(db: &str, args: &[&str], stdin: &str) -> String {
+    let mut child = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const USERS: &[&str] = &[
+    "admin",
+    "zgb",
+    "wangjianguo",
+    "liming",
+    "beiling",
+    "sthjj",
+    "zjj",
+    "yanshou",
+    "jiwei",
+    "viewer",
+];
+
+impl Demo {
+    fn start(extra_plan: Option<&str>) -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+        rectify(&db, &["demo"], "");
+        for user in USERS {
+            rectify(
+                &db,
+                &["user", "passwd", user, "--password-stdin"],
+                &format!("{PASSWORD}\n"),
+            );
+        }
+        if let Some(csv) = extra_plan {
+            let path = dir.path().join("probe.csv");
+            std::fs::write(&path, csv).unwrap();
+            rectify(
+                &db,
+                &["plan", "import", path.to_str().unwrap(), "--plan", "探针"],
+                "",
+            );
+        }
+        let server = Server::start(&db, &["serve"]);
+        Demo {
+            _dir: dir,
+            db,
+            server,
+        }
+    }
+}
+
+/// A browser's worth of state: the session cookie and the page's CSRF token.
+struct Browser<'a> {
+    server: &'a Server,
+    cookie: String,
+}
+
+fn set_cookie(head: &str, name: &str) -> Option<String> {
+    head.lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: "))
+        .find(|c| c.starts_with(name))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+}
+
+fn hidden_csrf(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+fn form_body(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let enc: String = v
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            format!("{k}={enc}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl<'a> Browser<'a> {
+    fn login(server: &'a Server, user: &str, password: &str) -> (u16, Option<Browser<'a>>, String) {
+        let (_, head, page) = server.request("GET", "/login", &[], b"");
+        let login_cookie = set_cookie(&head, "rectify_login_csrf").unwrap();
+        let csrf = hidden_csrf(&String::from_utf8_lossy(&page));
+        let body = form_body(&[
+            ("username", user),
+            ("password", password),
+            ("csrf", &csrf),
+            ("next", "/ledger"),
+        ]);
+        let headers = [
+            ("Cookie", login_cookie.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ];
+        let (status, head, page) = server.request("POST", "/login", &headers, body.as_bytes());
+        let browser = set_cookie(&head, "rectify_session").map(|cookie| Browser { server, cookie });
+        (status, browser, String::from_utf8_lossy(&page).into_owned())
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        let (status, head, body) =
+            self.server
+                .request("GET", path, &[("Cookie", self.cookie.as_str())], b"");
+        let text = if head.contains("text/html") {
+            String::from_utf8_lossy(&body).into_owned()
+        } else {
+            String::new()
+        };
+        (status, text)
+    }
+
+    /// A multipart form post, as the item page's action forms send it.
+    fn post_multipart(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let boundary = "----rectifyboundary";
+        let mut body = String::new();
+        for (name, value) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        let headers = [
+            ("Cookie", self.cookie.as_str()),
+            ("Content-Type", content_type.as_str()),
+        ];
+        let (status, head, _) = self.server.request("POST", path, &headers, body.as_bytes());
+        (status, head)
+    }
+}
+
+#[test]
+fn every_route_for_every_role_in_and_out_of_scope() {
+    let demo = Demo::start(None);
+    let anonymous = demo.server.request("GET", "/ledger", &[], b"");
+    assert_eq!(anonymous.0, 303);
+    assert!(
+        anonymous.1.contains("location: /login?next=/ledger"),
+        "{}",
+        anonymous.1
+    );
+    // (user, an item in scope, an item out of scope or None when the user sees everything)
+    let cases: &[(&str, u32, Option<u32>)] = &[
+        ("admin", 41, None),
+        ("zgb", 41, None),
+        ("jiwei", 41, None),
+        ("viewer", 41, None),
+        ("beiling", 38, Some(41)),
+        ("sthjj", 9, Some(40)),
+        ("zjj", 18, Some(38)),
+        ("wangjianguo", 9, Some(5)),
+        ("liming", 9, Some(5)),
+        ("yanshou", 16, Some(40)),
+    ];
+    for (user, inside, outside) in cases {
+        let (status, browser, _) = Browser::login(&demo.server, user, PASSWORD);
+        assert_eq!(status, 303, "{user} login");
+        let browser = browser.unwrap();
+        for path in [
+            "/",
+            "/ledger",
+            "/ledger?scope=specific&q=%E6%B0%B4",
+            "/air",
+            "/water",
+        ] {
+            assert_eq!(browser.get(path).0, 200, "{user} {path}");
+        }
+        let (status, _, xlsx) = demo.server.request(
+            "GET",
+            "/ledger.xlsx",
+            &[("Cookie", browser.cookie.as_str())],
+            b"",
+        );
+        assert_eq!(status, 200, "{user} xlsx");
+        assert!(xlsx.starts_with(b"PK"), "{user} xlsx is a workbook");
+        let (status, page) = browser.get(&format!("/items/{inside}"));
+        assert_eq!(status, 200, "{user} item {inside}");
+        assert!(page.contains("时间线"), "{user}");
+        if let Some(outside) = outside {
+            for path in [
+                format!("/items/{outside}"),
+                format!("/items/{outside}/report"),
+            ] {
+                assert_eq!(browser.get(&path).0, 404, "{user} must not reach {path}");
+            }
+            let (ledger_status, ledger) = browser.get("/ledger");
+            assert_eq!(ledger_status, 200);
+            assert!(
+                !ledger.contains(&format!("href=\"/items/{outside}\"")),
+                "{user} sees {outside} in the ledger"
+            );
+        }
+        assert_eq!(browser.get("/items/999").0, 404, "{user}");
+    }
+    // A 北岭县 clerk cannot reach 南川县's item 41 or its evidence, and cannot act on it.
+    let (_, beiling, _) = Browser::login(&demo.server, "beiling", PASSWORD);
+    let beiling = beiling.unwrap();
+    let (_, page) = beiling.get("/items/38");
+    let csrf = hidden_csrf(&page);
+    let (status, _) = beiling.post_multipart(
+        "/items/41/actions/submit",
+        &[("csrf", &csrf), ("note", "x")],
+    );
+    assert_eq!(status, 404);
+    let ids = rectify(
+        &demo.db,
+        &["evidence", "list", "21", "--format", "json"],
+        "",
+    );
+    let first: serde_json::Value = serde_json::from_str(&ids).unwrap();
+    let evidence = first[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        beiling.get(&format!("/evidence/{evidence}")).0,
+        404,
+        "evidence of another unit's item"
+    );
+    let (_, zgb, _) = Browser::login(&demo.server, "zgb", PASSWORD);
+    let (status, head, _) = demo.server.request(
+        "GET",
+        &format!("/evidence/{evidence}"),
+        &[("Cookie", zgb.unwrap().cookie.as_str())],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        head.contains("content-disposition: attachment")
+            && head.contains("x-content-type-options: nosniff"),
+        "{head}"
+    );
+    assert!(
+        head.contains("frame-ancestors 'none'") && head.contains("referrer-policy: same-origin"),
+        "{head}"
+    );
+}
+
+#[test]
+fn xss_and_csrf_probes_throttling_and_session_rotation() {
+    let probe = "序号,共性/个性,反馈问题,整改措施,责任单位,整改时限\n\
+                 901,个性,<script>alert(1)</script>,\"1.\"\"><img src=x onerror=alert(2)>\",北岭县政府,2030年底前\n";
+    let demo = Demo::start(Some(probe));
+    let (_, zgb, _) = Browser::login(&demo.server, "zgb", PASSWORD);
+    let zgb = zgb.unwrap();
+    for path in [
+        "/ledger?q=script",
+        "/items/901",
+        "/",
+        "/ledger?sort=number&desc=1&page=1",
+    ] {
+        let (status, page) = zgb.get(path);
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            !page.contains("<script>alert(1)"),
+            "unescaped script on {path}"
+        );
+        assert!(
+            !page.contains("<img src=x"),
+            "unescaped attribute breaker on {path}"
+        );
+    }
+    let (_, page) = zgb.get("/items/901");
+    assert!(
+        page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "the text is shown, escaped: {page}"
+    );
+
+    // CSRF: a state-changing post without the session's token is refused.
+    let (status, _) = zgb.post_multipart("/items/901/actions/reopen", &[("reason", "x")]);
+    assert_eq!(status, 403);
+    let (status, _) = zgb.post_multipart(
+        "/items/901/actions/reopen",
+        &[("csrf", "forged"), ("reason", "x")],
+    );
+    assert_eq!(status, 403);
+    let no_cookie = form_body(&[("username", "zgb"), ("password", PASSWORD), ("csrf", "x")]);
+    let (status, _, _) = demo.server.request(
+        "POST",
+        "/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        no_cookie.as_bytes(),
+    );
+    assert_eq!(status, 403, "a login post without its form cookie");
+
+    // Session rotation: logging in from a browser that still holds a session ends that session.
+    let old = zgb.cookie.clone();
+    let (_, head, page) = demo.server.request("GET", "/login", &[], b"");
+    let login_cookie = set_cookie(&head, "rectify_login_csrf").unwrap();
+    let csrf = hidden_csrf(&String::from_utf8_lossy(&page));
+    let cookies = format!("{login_cookie}; {old}");
+    let body = form_body(&[("username", "zgb"), ("password", PASSWORD), ("csrf", &csrf)]);
+    let headers = [
+        ("Cookie", cookies.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let (status, head, _) = demo
+        .server
+        .request("POST", "/login", &headers, body.as_bytes());
+    assert_eq!(status, 303);
+    let new = set_cookie(&head, "rectify_session").unwrap();
+    assert_ne!(new, old);
+    assert_eq!(zgb.get("/").0, 303, "the earlier session no longer works");
+
+    // Throttling: five failures lock the account for a while, even for the right password.
+    for _ in 0..5 {
+        let (status, browser, page) = Browser::login(&demo.server, "liming", "wrong password");
+        assert_eq!(status, 401);
+        assert!(browser.is_none());
+        assert!(page.contains("用户名或密码错误"), "{page}");
+    }
+    let (status, browser, page) = Browser::login(&demo.server, "liming", PASSWORD);
+    assert_eq!(status, 401);
+    assert!(browser.is_none() && page.contains("失败次数过多"), "{page}");
+
+    // Logout ends the session.
+    let (_, viewer, _) = Browser::login(&demo.server, "viewer", PASSWORD);
+    let viewer = viewer.unwrap();
+    let (_, page) = viewer.get("/");
+    let body = form_body(&[("csrf", &hidden_csrf(&page))]);
+    let headers = [
+        ("Cookie", viewer.cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    assert_eq!(
+        demo.server
+            .request("POST", "/logout", &headers, body.as_bytes())
+            .0,
+        303
+    );
+    assert_eq!(viewer.get("/").0, 303, "back to the login page");
+    let (status, page) = Browser::login(&demo.server, "zgb", PASSWORD)
+        .1
+        .unwrap()
+        .get("/login");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<code>zjj</code>"),
+        "the demo login page lists the demo accounts"
+    );
+}

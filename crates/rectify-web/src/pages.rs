@@ -277,7 +277,11 @@ async fn pending_tasks(
             calendar,
             config,
         };
-        let actions: Vec<&str> = available(&cx).iter().map(|k| k.label_zh()).collect();
+        let actions: Vec<&str> = available(&cx)
+            .into_iter()
+            .filter(|kind| waits_on_user(*kind, &workflow, today))
+            .map(ActionKind::label_zh)
+            .collect();
         if !actions.is_empty() {
             tasks.push(Task {
                 href: format!("/items/{}", stored.item.number),
@@ -330,6 +334,26 @@ async fn pending_tasks(
         }
     }
     Ok(tasks)
+}
+
+/// Whether an action the user may take is one the item is waiting for, rather than an option
+/// (an amendment, a reopening, recording an objection).
+fn waits_on_user(
+    kind: ActionKind,
+    workflow: &rectify_store::workflow::ItemWorkflow,
+    today: Date,
+) -> bool {
+    use ActionKind as A;
+    match kind {
+        A::ProposeAmendment | A::Reopen | A::Object | A::RecordNotice | A::CloseNotice => false,
+        A::Submit => workflow.facts.measures_done >= workflow.facts.measures,
+        A::Uphold | A::Dismiss => workflow.facts.pending_objections > 0,
+        A::Recheck => workflow
+            .flow
+            .next_recheck
+            .is_some_and(|d| d <= today.add_days(14)),
+        _ => true,
+    }
 }
 
 /// Cumulative completions per month for the last 12 months, as an inline SVG.
@@ -403,6 +427,16 @@ async fn recent_changes(state: &AppState, items: &[StoredItem]) -> Result<Vec<Ch
         })
         .take(12)
         .collect())
+}
+
+fn report_label(action: &str, after: &serde_json::Value) -> String {
+    let period = after["period"].as_str().unwrap_or("");
+    match action {
+        "confirm" => format!("监管人确认 {period} 进展"),
+        "return" => format!("退回 {period} 进展"),
+        "correct" => format!("更正 {period} 进展"),
+        _ => format!("填报 {period} 进展"),
+    }
 }
 
 fn action_label(code: &str) -> String {
@@ -1083,7 +1117,7 @@ pub async fn item(
             superseded: e.superseded,
         })
         .collect();
-    let timeline = timeline(&state, stored.id).await?;
+    let timeline = timeline(&state, stored.id, number).await?;
     let item = &stored.item;
     let schedule = item.schedule(today);
     let measures = item
@@ -1147,8 +1181,26 @@ pub async fn item(
     })
 }
 
-async fn timeline(state: &AppState, id: i64) -> Result<Vec<TimelineLine>, StoreError> {
-    let entries = state.store.journal_for("item", &id.to_string()).await?;
+/// The item's journal entries and those of its reports and evidence, in journal order.
+async fn timeline(state: &AppState, id: i64, number: u32) -> Result<Vec<TimelineLine>, StoreError> {
+    let mut entries = state.store.journal_for("item", &id.to_string()).await?;
+    for report in state.store.reports_of(item_ref(number)).await? {
+        entries.extend(
+            state
+                .store
+                .journal_for("progress_report", &report.id.to_string())
+                .await?,
+        );
+    }
+    for evidence in state.store.evidence_of(item_ref(number)).await? {
+        entries.extend(
+            state
+                .store
+                .journal_for("evidence", &evidence.id.to_string())
+                .await?,
+        );
+    }
+    entries.sort_by_key(|e| e.seq);
     Ok(entries
         .iter()
         .map(|e| {
@@ -1182,10 +1234,30 @@ async fn timeline(state: &AppState, id: i64) -> Result<Vec<TimelineLine>, StoreE
                 .as_str()
                 .map(|d| format!("{d} "))
                 .unwrap_or_default();
+            let (what, detail) = match e.entity.as_str() {
+                "progress_report" => (
+                    report_label(&e.action, &after),
+                    after["text"].as_str().unwrap_or("").to_string(),
+                ),
+                "evidence" => (
+                    format!(
+                        "上传佐证材料（{}）",
+                        after["kind"]
+                            .as_str()
+                            .and_then(EvidenceKind::parse)
+                            .map_or("", EvidenceKind::label_zh)
+                    ),
+                    after["title"].as_str().unwrap_or("").to_string(),
+                ),
+                _ => (
+                    format!("{on}{}{state_label}", action_label(&e.action)),
+                    detail,
+                ),
+            };
             TimelineLine {
                 at: e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
                 actor: e.actor.clone(),
-                what: format!("{on}{}{state_label}", action_label(&e.action)),
+                what,
                 detail,
             }
         })

@@ -1,6 +1,9 @@
-//! The air page in a real headless Chromium: it must render its charts and calendar, and a
-//! screenshot must show more than an empty page. Needs the Debian package `chromium`
-//! (and a CJK font for readable screenshots); without it this test fails and says so.
+//! Real headless Chromium. The public air and water pages must render their charts, and the
+//! people who use the ledger must get through their work in the browser (login, filtering,
+//! a report with a photo, its confirmation, a public notice, the timeline, and a clerk kept out
+//! of another county's item). Needs the Debian package `chromium` (and a CJK font for readable
+//! screenshots) and Node.js for `tests/browser/flows.mjs`; without them this test fails and says
+//! so. Screenshots go to `target/screenshots/`.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -110,3 +113,99 @@ fn the_air_page_renders_in_chromium() {
         png.len()
     );
 }
+
+fn workspace_root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `playwright-core` (a driver only: it uses Debian's Chromium, downloads no browser).
+fn browser_driver(root: &Path) -> std::path::PathBuf {
+    let dir = root.join("tests/browser");
+    let node = Command::new("node").arg("--version").output();
+    assert!(
+        node.is_ok_and(|o| o.status.success()),
+        "Node.js is needed for the browser flows: install the Debian package `nodejs` (and `npm`)"
+    );
+    if !dir.join("node_modules/playwright-core").exists() {
+        let install = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm is needed to install playwright-core: install the Debian package `npm`");
+        assert!(install.success(), "npm ci in tests/browser failed");
+    }
+    dir.join("flows.mjs")
+}
+
+fn set_passwords(db: &Path, password: &str) {
+    for user in ["zgb", "sthjj", "liming", "beiling"] {
+        let mut child = Command::new(BIN)
+            .arg("--db")
+            .arg(db)
+            .args(["user", "passwd", user, "--password-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+}
+
+#[test]
+fn the_ledger_workflow_in_a_real_browser() {
+    let browser = chromium();
+    let root = workspace_root();
+    let script = browser_driver(&root);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let password = "correct horse battery";
+    let server = demo_server(&db);
+    set_passwords(&db, password);
+    let photo = dir.path().join("photo.png");
+    std::fs::write(&photo, PHOTO).unwrap();
+    let shots = root.join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let executable = Command::new("which").arg(browser).output().unwrap();
+    let executable = String::from_utf8_lossy(&executable.stdout)
+        .trim()
+        .to_string();
+    let run = Command::new("node")
+        .arg(&script)
+        .env("BASE_URL", format!("http://{}", server.1))
+        .env("PASSWORD", password)
+        .env("SCREENSHOTS", &shots)
+        .env("PHOTO", &photo)
+        .env("CHROMIUM", executable)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(out.contains("7 browser steps passed"), "{out}");
+    for name in ["dashboard.png", "ledger.png", "item.png"] {
+        let png = std::fs::read(shots.join(name)).expect("screenshot missing");
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 30_000,
+            "{name} looks empty"
+        );
+    }
+}
+
+/// A 1×1 PNG to upload as a site photo.
+const PHOTO: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xDE, 0x00, 0x00, 0x00, 0x0C, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF0, 0x59, 0x1F, 0x00,
+    0x00, 0x02, 0x96, 0x01, 0x4C, 0xF9, 0xC8, 0x3A, 0x86, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
+    0x44, 0xAE, 0x42, 0x60, 0x82,
+];

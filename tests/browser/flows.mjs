@@ -1,0 +1,117 @@
+// Drives the real server in Debian's headless Chromium, as the people who use it would.
+// Run by crates/rectify/tests/browser.rs with BASE_URL, PASSWORD, SCREENSHOTS and PHOTO set.
+import { chromium } from 'playwright-core';
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+
+const base = process.env.BASE_URL;
+const password = process.env.PASSWORD;
+const shots = process.env.SCREENSHOTS;
+const photo = process.env.PHOTO;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  // playwright gives every launch a fresh, throw-away profile (the --user-data-dir of the flags).
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+
+async function as(user, run) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  assert.match(page.url(), /\/login/, 'an anonymous visit goes to the login page');
+  await page.fill('input[name=username]', user);
+  await page.fill('input[name=password]', password);
+  await page.click('button:has-text("登录")');
+  await page.waitForLoadState('networkidle');
+  assert.ok(!page.url().includes('/login'), `${user} is signed in`);
+  try {
+    await run(page);
+  } finally {
+    await context.close();
+  }
+}
+
+const steps = [];
+let period = '';
+function step(name) { steps.push(name); console.log(`ok - ${name}`); }
+
+// The office: dashboard, then the ledger filtered to overdue 共性 items.
+await as('zgb', async (page) => {
+  await page.screenshot({ path: join(shots, 'dashboard.png'), fullPage: true });
+  assert.ok(await page.isVisible('text=待我处理'));
+  step('login and dashboard');
+  await page.goto(`${base}/ledger`);
+  const all = await page.locator('table.ledger tbody tr').count();
+  await page.selectOption('select[name=scope]', 'common');
+  await page.selectOption('select[name=schedule]', 'overdue');
+  await page.click('form.filters button');
+  await page.waitForLoadState('networkidle');
+  const filtered = await page.locator('table.ledger tbody tr').count();
+  assert.ok(filtered > 0 && filtered < all, `filter narrows ${all} rows to ${filtered}`);
+  assert.ok(page.url().includes('schedule=overdue'));
+  for (const badge of await page.locator('table.ledger .badge').allTextContents()) {
+    assert.equal(badge, '逾期');
+  }
+  await page.screenshot({ path: join(shots, 'ledger.png'), fullPage: true });
+  step('filter the ledger');
+});
+
+// A clerk of 市生态环境局 reports November on item 3 with a photo.
+await as('sthjj', async (page) => {
+  await page.goto(`${base}/items/3/report`);
+  period = await page.inputValue('input[name=period]');
+  await page.fill('textarea[name=text]', '浏览器测试：完成第3条措施，现场照片已上传。');
+  await page.check('input[name=done][value="3"]');
+  await page.setInputFiles('input[name=files]', photo);
+  await page.click('button:has-text("提交")');
+  await page.waitForLoadState('networkidle');
+  assert.ok(page.url().includes('/items/3'));
+  assert.ok(await page.isVisible(`text=已提交 ${period} 进展`), 'the report is filed');
+  assert.ok(await page.isVisible('img[alt="photo.png"]'), 'the photo is previewed');
+  step('a unit clerk submits a progress report with a photo');
+});
+
+// The supervisor confirms it from the item page.
+await as('liming', async (page) => {
+  assert.ok(await page.isVisible(`text=第3项：市生态环境局 ${period} 进展待确认`), 'waiting on the dashboard');
+  await page.goto(`${base}/items/3`);
+  await page.click('form[action^="/reports/"] button[value=confirm]');
+  await page.waitForLoadState('networkidle');
+  assert.ok(await page.isVisible(`text=已确认 ${period} 进展`));
+  step('the supervisor confirms it');
+});
+
+// The office files the notice of item 14 with a screenshot.
+await as('zgb', async (page) => {
+  await page.goto(`${base}/items/14`);
+  const form = page.locator('form[action="/items/14/actions/notice"]');
+  await form.locator('input[name=channel]').fill('河安市人民政府网站');
+  await form.locator('input[name=link]').fill('https://www.hean.gov.cn/gs/14.html');
+  await form.locator('input[name=files]').setInputFiles(photo);
+  await form.locator('button').click();
+  await page.waitForLoadState('networkidle');
+  assert.ok(await page.isVisible('text=/登记公示：/'), 'the notice is recorded');
+  step('an office user records a public notice');
+  await page.goto(`${base}/items/3`);
+  const timeline = await page.locator('ol.timeline').innerText();
+  for (const entry of [`填报 ${period} 进展`, '上传佐证材料（现场照片（整改后））', `监管人确认 ${period} 进展`, '认领']) {
+    assert.ok(timeline.includes(entry), `timeline shows ${entry}`);
+  }
+  await page.screenshot({ path: join(shots, 'item.png'), fullPage: true });
+  step('the timeline shows all of it');
+});
+
+// A 北岭县 clerk cannot open an item of 南川县 by its URL.
+await as('beiling', async (page) => {
+  const response = await page.goto(`${base}/items/41`);
+  assert.equal(response.status(), 404);
+  const ledger = await page.goto(`${base}/ledger`);
+  assert.equal(ledger.status(), 200);
+  assert.equal(await page.locator('a[href="/items/41"]').count(), 0);
+  step('a clerk of 北岭县 cannot reach an item of 南川县');
+});
+
+await browser.close();
+console.log(`${steps.length} browser steps passed`);

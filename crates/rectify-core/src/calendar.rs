@@ -115,8 +115,10 @@ impl Default for WorkCalendar {
 impl WorkCalendar {
     /// The calendar shipped with the binary (2018–2026).
     pub fn embedded() -> WorkCalendar {
-        let notices = parse_notices(EMBEDDED).unwrap_or_default();
-        WorkCalendar::from_notices(notices)
+        static SHIPPED: std::sync::OnceLock<WorkCalendar> = std::sync::OnceLock::new();
+        SHIPPED
+            .get_or_init(|| WorkCalendar::from_notices(parse_notices(EMBEDDED).unwrap_or_default()))
+            .clone()
     }
 
     pub fn from_notices(notices: impl IntoIterator<Item = YearNotice>) -> WorkCalendar {

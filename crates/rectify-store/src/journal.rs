@@ -155,6 +155,15 @@ impl Store {
     }
 
     /// The most recent entries, newest first.
+    /// The newest journal sequence number (0 for an empty journal). Every change to ledger
+    /// data appends an entry, so an unchanged head means unchanged data.
+    pub async fn journal_head(&self) -> Result<i64, StoreError> {
+        let head: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM journal")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(head.unwrap_or(0))
+    }
+
     pub async fn recent_journal(&self, limit: i64) -> Result<Vec<JournalEntry>, StoreError> {
         let sql = format!("{SELECT_ENTRY} ORDER BY seq DESC LIMIT $1");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

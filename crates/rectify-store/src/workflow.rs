@@ -1293,3 +1293,77 @@ impl Store {
             .collect())
     }
 }
+
+impl Store {
+    /// The workflow record and guard facts of every item, in six queries whatever their
+    /// number (the dashboard needs them all).
+    pub async fn workflows(
+        &self,
+    ) -> Result<std::collections::HashMap<i64, ItemWorkflow>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(SELECT_FLOW.to_string()))
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut all = std::collections::HashMap::new();
+        for row in &rows {
+            let id: i64 = row.try_get(0)?;
+            let workflow = ItemWorkflow {
+                id,
+                flow: flow_from_row(row)?,
+                facts: ItemFacts {
+                    lead_unit: row.try_get(13)?,
+                    units: Vec::new(),
+                    immediate: flag(row, 14)?,
+                    sustain: flag(row, 15)?,
+                    measures: 0,
+                    measures_done: 0,
+                    evidence: Vec::new(),
+                    pending_objections: 0,
+                },
+                original_deadline_text: row.try_get(17)?,
+                measures_done_on: Vec::new(),
+            };
+            all.insert(id, workflow);
+        }
+        let pairs = |sql: &'static str| sqlx::query(sql);
+        for row in pairs("SELECT item_id, unit_id FROM item_units ORDER BY item_id, seq")
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            if let Some(w) = all.get_mut(&row.try_get::<i64, _>(0)?) {
+                w.facts.units.push(row.try_get(1)?);
+            }
+        }
+        for row in pairs("SELECT item_id, done_on FROM item_measures ORDER BY item_id, seq")
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            if let Some(w) = all.get_mut(&row.try_get::<i64, _>(0)?) {
+                let done: Option<String> = row.try_get(1)?;
+                w.facts.measures += 1;
+                w.facts.measures_done += usize::from(done.is_some());
+                w.measures_done_on.push(done);
+            }
+        }
+        let current = "SELECT e.item_id, e.kind FROM evidence e
+            WHERE NOT EXISTS (SELECT 1 FROM evidence n WHERE n.supersedes = e.id)";
+        for row in pairs(current).fetch_all(&mut *conn).await? {
+            let kind: String = row.try_get(1)?;
+            if let (Some(w), Some(kind)) = (
+                all.get_mut(&row.try_get::<i64, _>(0)?),
+                EvidenceKind::parse(&kind),
+            ) {
+                w.facts.evidence.push(kind);
+            }
+        }
+        let pending =
+            "SELECT item_id, COUNT(*) FROM objections WHERE status = 'pending' GROUP BY item_id";
+        for row in pairs(pending).fetch_all(&mut *conn).await? {
+            if let Some(w) = all.get_mut(&row.try_get::<i64, _>(0)?) {
+                w.facts.pending_objections =
+                    usize::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0);
+            }
+        }
+        Ok(all)
+    }
+}

@@ -61,6 +61,7 @@ struct EmptyPage {
 #[derive(Clone)]
 struct AppState {
     store: Store,
+    ledger: Arc<pages::LedgerCache>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -150,7 +151,10 @@ pub fn router(store: Store) -> Router {
             post(api::upload_evidence).layer(DefaultBodyLimit::max(EVIDENCE_BODY_LIMIT)),
         )
         .route("/api/v1/evidence/{id}", get(api::download_evidence))
-        .with_state(AppState { store })
+        .with_state(AppState {
+            store,
+            ledger: Arc::default(),
+        })
         .layer(axum::middleware::from_fn(security_headers))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)

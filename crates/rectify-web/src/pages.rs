@@ -15,7 +15,7 @@ use rectify_core::workflow::{
 use rectify_exact::date::Date;
 use rectify_io::plan::{LedgerRow, ledger_xlsx};
 use rectify_store::ledger::StoredItem;
-use rectify_store::workflow::{ItemRef, NewEvidence, NewReport};
+use rectify_store::workflow::{ItemRef, ItemWorkflow, NewEvidence, NewReport};
 use rectify_store::{StoreError, today_china};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -41,44 +41,109 @@ fn item_ref(number: u32) -> ItemRef<'static> {
     ItemRef { plan: None, number }
 }
 
-/// The items this user may see.
-async fn visible_items(state: &AppState, session: &Session) -> Result<Vec<StoredItem>, StoreError> {
-    let units: HashMap<String, i64> = state
-        .store
-        .org_units()
-        .await?
-        .into_iter()
-        .map(|u| (u.name, u.id))
-        .collect();
-    let items = state.store.ledger(None).await?;
-    Ok(items
-        .into_iter()
-        .filter(|s| {
-            let ids: Vec<i64> = s
-                .item
-                .units
-                .iter()
-                .filter_map(|u| units.get(u).copied())
-                .collect();
-            session.viewer.sees(&Visibility {
-                state: s.item.state,
-                units: &ids,
-                leaders: &s.item.leaders,
-                supervisors: &s.item.supervisors,
-            })
-        })
-        .collect())
+/// The whole ledger with every item's workflow, as of one journal head. Every change to ledger
+/// data appends to the journal, so while the head stays the same the snapshot is current; a
+/// page costs one `MAX(seq)` query instead of reloading thousands of items.
+#[derive(Default)]
+pub struct LedgerCache {
+    current: tokio::sync::Mutex<Option<std::sync::Arc<Snapshot>>>,
 }
 
+pub struct Snapshot {
+    head: i64,
+    items: Vec<StoredItem>,
+    workflows: HashMap<i64, ItemWorkflow>,
+    unit_ids: HashMap<String, i64>,
+}
+
+impl Snapshot {
+    fn workflow(&self, item: &StoredItem) -> Result<&ItemWorkflow, StoreError> {
+        self.workflows
+            .get(&item.id)
+            .ok_or_else(|| StoreError::NotFound {
+                what: "整改问题",
+                key: item.item.number.to_string(),
+            })
+    }
+}
+
+async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot>, StoreError> {
+    let head = state.store.journal_head().await?;
+    let mut current = state.ledger.current.lock().await;
+    if let Some(snapshot) = current.as_ref().filter(|s| s.head == head) {
+        return Ok(snapshot.clone());
+    }
+    let fresh = std::sync::Arc::new(Snapshot {
+        head,
+        items: state.store.ledger(None).await?,
+        workflows: state.store.workflows().await?,
+        unit_ids: state
+            .store
+            .org_units()
+            .await?
+            .into_iter()
+            .map(|u| (u.name, u.id))
+            .collect(),
+    });
+    *current = Some(fresh.clone());
+    Ok(fresh)
+}
+
+/// Whether the user may see the item.
+fn sees(snapshot: &Snapshot, session: &Session, s: &StoredItem) -> bool {
+    let ids: Vec<i64> = s
+        .item
+        .units
+        .iter()
+        .filter_map(|u| snapshot.unit_ids.get(u).copied())
+        .collect();
+    session.viewer.sees(&Visibility {
+        state: s.item.state,
+        units: &ids,
+        leaders: &s.item.leaders,
+        supervisors: &s.item.supervisors,
+    })
+}
+
+/// The ledger snapshot and the items in it this user may see, without copying them.
+struct Visible {
+    snapshot: std::sync::Arc<Snapshot>,
+    indices: Vec<usize>,
+}
+
+impl Visible {
+    fn items(&self) -> Vec<&StoredItem> {
+        self.indices
+            .iter()
+            .map(|i| &self.snapshot.items[*i])
+            .collect()
+    }
+}
+
+async fn visible_items(state: &AppState, session: &Session) -> Result<Visible, StoreError> {
+    let snapshot = snapshot(state).await?;
+    let indices = if session.viewer.sees_everything() {
+        (0..snapshot.items.len()).collect()
+    } else {
+        (0..snapshot.items.len())
+            .filter(|i| sees(&snapshot, session, &snapshot.items[*i]))
+            .collect()
+    };
+    Ok(Visible { snapshot, indices })
+}
+
+/// One item by number if the user may see it; otherwise "not found", whether it exists or not.
 async fn visible_item(
     state: &AppState,
     session: &Session,
     number: u32,
 ) -> Result<StoredItem, PageError> {
-    visible_items(state, session)
-        .await?
-        .into_iter()
-        .find(|s| s.item.number == number)
+    let snapshot = snapshot(state).await?;
+    snapshot
+        .items
+        .iter()
+        .find(|s| s.item.number == number && sees(&snapshot, session, s))
+        .cloned()
         .ok_or(PageError::NotFound)
 }
 
@@ -147,7 +212,8 @@ struct DashboardPage {
 pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
     let session = require(&state, &headers, "/").await?;
     let (today, calendar) = tick(&state).await?;
-    let items = visible_items(&state, &session).await?;
+    let visible = visible_items(&state, &session).await?;
+    let items = visible.items();
     let count_states = |wanted: &[ItemState]| {
         items
             .iter()
@@ -198,7 +264,7 @@ pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Pag
                 .count(),
         })
         .collect();
-    let due_row = |s: &StoredItem| DueRow {
+    let due_row = |s: &&StoredItem| DueRow {
         number: s.item.number,
         problem: short(&s.item.problem, 28),
         lead: s.item.lead_unit.clone(),
@@ -209,7 +275,7 @@ pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Pag
             .map(|d| d.to_string())
             .unwrap_or_default(),
     };
-    let open = |s: &&StoredItem| !s.item.state.completed() && !s.item.state.awaiting_signoff();
+    let open = |s: &&&StoredItem| !s.item.state.completed() && !s.item.state.awaiting_signoff();
     let overdue = items
         .iter()
         .filter(open)
@@ -248,7 +314,7 @@ pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Pag
 async fn pending_tasks(
     state: &AppState,
     session: &Session,
-    items: &[StoredItem],
+    items: &[&StoredItem],
     today: Date,
     calendar: &rectify_core::calendar::WorkCalendar,
 ) -> Result<Vec<Task>, StoreError> {
@@ -264,11 +330,9 @@ async fn pending_tasks(
         .filter(|r| r.unit == session.user.unit_name)
         .map(|r| r.item_number)
         .collect();
+    let snapshot = snapshot(state).await?;
     for stored in items {
-        let workflow = state
-            .store
-            .item_workflow(item_ref(stored.item.number))
-            .await?;
+        let workflow = snapshot.workflow(stored)?;
         let cx = Context {
             flow: &workflow.flow,
             facts: &workflow.facts,
@@ -279,7 +343,7 @@ async fn pending_tasks(
         };
         let actions: Vec<&str> = available(&cx)
             .into_iter()
-            .filter(|kind| waits_on_user(*kind, &workflow, today))
+            .filter(|kind| waits_on_user(*kind, workflow, today))
             .map(ActionKind::label_zh)
             .collect();
         if !actions.is_empty() {
@@ -338,11 +402,7 @@ async fn pending_tasks(
 
 /// Whether an action the user may take is one the item is waiting for, rather than an option
 /// (an amendment, a reopening, recording an objection).
-fn waits_on_user(
-    kind: ActionKind,
-    workflow: &rectify_store::workflow::ItemWorkflow,
-    today: Date,
-) -> bool {
+fn waits_on_user(kind: ActionKind, workflow: &ItemWorkflow, today: Date) -> bool {
     use ActionKind as A;
     match kind {
         A::ProposeAmendment | A::Reopen | A::Object | A::RecordNotice | A::CloseNotice => false,
@@ -359,7 +419,7 @@ fn waits_on_user(
 /// Cumulative completions per month for the last 12 months, as an inline SVG.
 async fn trend_svg(
     state: &AppState,
-    items: &[StoredItem],
+    items: &[&StoredItem],
     today: Date,
 ) -> Result<String, StoreError> {
     let visible: Vec<i64> = items.iter().map(|s| s.id).collect();
@@ -407,7 +467,10 @@ async fn trend_svg(
     Ok(svg)
 }
 
-async fn recent_changes(state: &AppState, items: &[StoredItem]) -> Result<Vec<Change>, StoreError> {
+async fn recent_changes(
+    state: &AppState,
+    items: &[&StoredItem],
+) -> Result<Vec<Change>, StoreError> {
     let numbers: HashMap<String, u32> = items
         .iter()
         .map(|s| (s.id.to_string(), s.item.number))
@@ -506,7 +569,7 @@ impl LedgerQuery {
             && text_ok
     }
 
-    fn sort(&self, rows: &mut [StoredItem], today: Date) {
+    fn sort(&self, rows: &mut [&StoredItem], today: Date) {
         match Self::get(&self.sort) {
             "due" => rows.sort_by_key(|s| {
                 (
@@ -631,20 +694,18 @@ struct LedgerPage {
 
 const PAGE_SIZE: usize = 50;
 
-async fn filtered(
-    state: &AppState,
-    session: &Session,
+fn filter_rows<'a>(
+    all: &[&'a StoredItem],
     query: &LedgerQuery,
     today: Date,
-) -> Result<(Vec<StoredItem>, Vec<StoredItem>), StoreError> {
-    let all = visible_items(state, session).await?;
-    let mut rows: Vec<StoredItem> = all
+) -> Vec<&'a StoredItem> {
+    let mut rows: Vec<&StoredItem> = all
         .iter()
+        .copied()
         .filter(|s| query.matches(s, today))
-        .cloned()
         .collect();
     query.sort(&mut rows, today);
-    Ok((all, rows))
+    rows
 }
 
 pub async fn ledger(
@@ -654,7 +715,9 @@ pub async fn ledger(
 ) -> PageResult {
     let session = require(&state, &headers, "/ledger").await?;
     let (today, _) = tick(&state).await?;
-    let (all, rows) = filtered(&state, &session, &query, today).await?;
+    let visible = visible_items(&state, &session).await?;
+    let all = visible.items();
+    let rows = filter_rows(&all, &query, today);
     let filters = query.filters();
     let pages = rows.len().div_ceil(PAGE_SIZE).max(1);
     let page = query.page.unwrap_or(1).clamp(1, pages);
@@ -765,7 +828,8 @@ pub async fn ledger_xlsx_export(
 ) -> PageResult {
     let session = require(&state, &headers, "/ledger").await?;
     let (today, _) = tick(&state).await?;
-    let (_, rows) = filtered(&state, &session, &query, today).await?;
+    let visible = visible_items(&state, &session).await?;
+    let rows = filter_rows(&visible.items(), &query, today);
     let title = state
         .store
         .plans()
@@ -778,7 +842,7 @@ pub async fn ledger_xlsx_export(
         .into_iter()
         .map(|s| LedgerRow {
             schedule: s.item.schedule(today),
-            item: s.item,
+            item: s.item.clone(),
             latest_progress: String::new(),
         })
         .collect();
@@ -1036,7 +1100,7 @@ pub async fn item(
     let session = require(&state, &headers, &format!("/items/{number}")).await?;
     let (today, calendar) = tick(&state).await?;
     let stored = visible_item(&state, &session, number).await?;
-    let workflow = state.store.item_workflow(item_ref(number)).await?;
+    let workflow = snapshot(&state).await?.workflow(&stored)?.clone();
     let me = actor(&session);
     let cx = Context {
         flow: &workflow.flow,
@@ -1470,7 +1534,7 @@ pub async fn report_form(
 ) -> PageResult {
     let session = require(&state, &headers, &format!("/items/{number}/report")).await?;
     let stored = visible_item(&state, &session, number).await?;
-    let workflow = state.store.item_workflow(item_ref(number)).await?;
+    let workflow = snapshot(&state).await?.workflow(&stored)?.clone();
     let today = today_china();
     let measures = stored
         .item

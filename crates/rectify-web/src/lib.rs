@@ -24,6 +24,7 @@ use tracing::Level;
 mod air;
 mod api;
 mod auth;
+mod import;
 mod pages;
 mod water;
 
@@ -133,6 +134,13 @@ pub fn router(store: Store) -> Router {
                 .layer(DefaultBodyLimit::max(EVIDENCE_BODY_LIMIT)),
         )
         .route("/reports/{id}/review", post(pages::report_review))
+        .route(
+            "/import",
+            get(import::show)
+                .post(import::upload)
+                .layer(DefaultBodyLimit::max(EVIDENCE_BODY_LIMIT)),
+        )
+        .route("/import/confirm", post(import::confirm))
         .route("/evidence/{id}", get(pages::evidence_download))
         .route("/evidence/{id}/preview", get(pages::evidence_preview))
         .route("/air", get(air::air_page))

@@ -162,21 +162,41 @@ impl<'a> Browser<'a> {
 
     /// A multipart form post, as the item page's action forms send it.
     fn post_multipart(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let (status, head, _) = self.post_file(path, fields, None);
+        (status, head)
+    }
+
+    /// A multipart post with one file field `file`; returns status, head and body.
+    fn post_file(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> (u16, String, String) {
         let boundary = "----rectifyboundary";
-        let mut body = String::new();
+        let mut body = Vec::new();
         for (name, value) in fields {
-            body.push_str(&format!(
+            let part = format!(
                 "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            ));
+            );
+            body.extend(part.into_bytes());
         }
-        body.push_str(&format!("--{boundary}--\r\n"));
+        if let Some((file_name, bytes)) = file {
+            let part = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            );
+            body.extend(part.into_bytes());
+            body.extend_from_slice(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").into_bytes());
         let content_type = format!("multipart/form-data; boundary={boundary}");
         let headers = [
             ("Cookie", self.cookie.as_str()),
             ("Content-Type", content_type.as_str()),
         ];
-        let (status, head, _) = self.server.request("POST", path, &headers, body.as_bytes());
-        (status, head)
+        let (status, head, reply) = self.server.request("POST", path, &headers, &body);
+        (status, head, String::from_utf8_lossy(&reply).into_owned())
     }
 }
 
@@ -386,4 +406,71 @@ fn xss_and_csrf_probes_throttling_and_session_rotation() {
         page.contains("<code>zjj</code>"),
         "the demo login page lists the demo accounts"
     );
+}
+
+#[test]
+fn the_import_page_previews_defects_by_cell_and_writes_only_on_confirmation() {
+    let demo = Demo::start(None);
+    let (_, beiling, _) = Browser::login(&demo.server, "beiling", PASSWORD);
+    assert_eq!(
+        beiling.unwrap().get("/import").0,
+        404,
+        "only the office imports"
+    );
+    let (_, zgb, _) = Browser::login(&demo.server, "zgb", PASSWORD);
+    let zgb = zgb.unwrap();
+    let (status, page) = zgb.get("/import");
+    assert_eq!(status, 200);
+    let csrf = hidden_csrf(&page);
+    let defects =
+        "序号,反馈问题,责任单位,整改时限\n1,问题一,,2019年底前\n1,问题二,市林业局,2019年底前\n2,问题三,市林业局,2019年采暖季前\n";
+    let (status, _, page) = zgb.post_file(
+        "/import",
+        &[("csrf", &csrf), ("plan", "新方案")],
+        Some(("defects.csv", defects.as_bytes())),
+    );
+    assert_eq!(status, 200);
+    for cell in ["C2", "A3", "D4"] {
+        assert!(
+            page.contains(&format!("<td>{cell}</td>")),
+            "{cell} marked: {page}"
+        );
+    }
+    assert!(!page.contains("确认导入"), "no confirmation with errors");
+    let good = "序号,反馈问题,责任单位,整改时限\n1,网页导入的问题,市林业局,2030年底前\n";
+    let (_, _, page) = zgb.post_file(
+        "/import",
+        &[("csrf", &csrf), ("plan", "新方案")],
+        Some(("good.csv", good.as_bytes())),
+    );
+    assert!(page.contains("确认导入"), "{page}");
+    let search = "/ledger?q=%E7%BD%91%E9%A1%B5%E5%AF%BC%E5%85%A5";
+    assert!(
+        !zgb.get(search).1.contains("网页导入的问题"),
+        "nothing written before the confirmation"
+    );
+    let sha = page
+        .split("name=\"sha256\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let body = form_body(&[
+        ("csrf", &csrf),
+        ("sha256", &sha),
+        ("file_name", "good.csv"),
+        ("plan", "新方案"),
+    ]);
+    let headers = [
+        ("Cookie", zgb.cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let (status, _, reply) =
+        demo.server
+            .request("POST", "/import/confirm", &headers, body.as_bytes());
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&reply).contains("新增 1 项"));
+    assert!(zgb.get(search).1.contains("网页导入的问题"));
 }

@@ -1,0 +1,237 @@
+//! The import page: upload the office's problem list, preview it with every defect marked by
+//! cell, then confirm. Nothing is written until the confirmation, and never with an error.
+
+use crate::AppState;
+use crate::auth::{Me, PageError, Session, require};
+use askama::Template;
+use axum::extract::{Form, Multipart, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+use rectify_core::deadline::DeadlineContext;
+use rectify_core::ledger::{Item, Plan};
+use rectify_core::org::Role;
+use rectify_io::plan::{Finding, PlanTable, read_plan};
+use rectify_store::StoreError;
+use rectify_store::ledger::PlanImport;
+use serde::Deserialize;
+
+struct FindingLine {
+    cell: String,
+    field: &'static str,
+    message: String,
+}
+
+struct PreviewRow {
+    rows: String,
+    number: u32,
+    scope: &'static str,
+    problem: String,
+    lead: String,
+    deadline: String,
+    due: String,
+}
+
+struct Preview {
+    file_name: String,
+    sha256: String,
+    plan: String,
+    sheet: String,
+    items: usize,
+    errors: Vec<FindingLine>,
+    warnings: Vec<FindingLine>,
+    rows: Vec<PreviewRow>,
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    me: Me,
+    plan: String,
+    preview: Option<Preview>,
+    done: Option<String>,
+}
+
+fn office(session: &Session) -> Result<(), PageError> {
+    let allowed = [Role::Office, Role::Admin]
+        .iter()
+        .any(|r| session.user.roles.contains(r));
+    if allowed {
+        Ok(())
+    } else {
+        Err(PageError::NotFound)
+    }
+}
+
+fn page(
+    session: &Session,
+    plan: String,
+    preview: Option<Preview>,
+    done: Option<String>,
+) -> Result<Response, PageError> {
+    let html = ImportPage {
+        me: session.me(),
+        plan,
+        preview,
+        done,
+    }
+    .render()
+    .map_err(|e| PageError::Store(StoreError::Invalid(e.to_string())))?;
+    Ok(Html(html).into_response())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let session = require(&state, &headers, "/import").await?;
+    office(&session)?;
+    page(&session, String::new(), None, None)
+}
+
+fn line(f: &Finding) -> FindingLine {
+    let cell = match (&f.column, f.row) {
+        (Some(column), Some(row)) => format!("{column}{row}"),
+        (None, Some(row)) => format!("第{row}行"),
+        _ => f.sheet.clone(),
+    };
+    FindingLine {
+        cell,
+        field: f.field.unwrap_or(""),
+        message: f.message.clone(),
+    }
+}
+
+async fn read(state: &AppState, bytes: &[u8], file_name: &str) -> Result<PlanTable, StoreError> {
+    let calendar = state.store.work_calendar().await?;
+    let context = DeadlineContext {
+        reference: None,
+        calendar: &calendar,
+    };
+    Ok(read_plan(bytes, file_name, None, context))
+}
+
+fn preview(table: &PlanTable, file_name: &str, sha256: &str, plan: &str) -> Preview {
+    Preview {
+        file_name: file_name.to_string(),
+        sha256: sha256.to_string(),
+        plan: plan.to_string(),
+        sheet: table.sheet.clone(),
+        items: table.items.len(),
+        errors: table.errors.iter().map(line).collect(),
+        warnings: table.warnings.iter().map(line).collect(),
+        rows: table
+            .items
+            .iter()
+            .map(|s| PreviewRow {
+                rows: if s.first_row == s.last_row {
+                    s.first_row.to_string()
+                } else {
+                    format!("{}–{}", s.first_row, s.last_row)
+                },
+                number: s.item.number,
+                scope: s.item.scope.label_zh(),
+                problem: s.item.problem.chars().take(40).collect(),
+                lead: s.item.lead_unit.clone(),
+                deadline: s.item.deadline.text.clone(),
+                due: s
+                    .item
+                    .deadline
+                    .due_date
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "需人工设定".into()),
+            })
+            .collect(),
+    }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let session = require(&state, &headers, "/import").await?;
+    office(&session)?;
+    let (mut csrf, mut plan, mut file) = (String::new(), String::new(), None);
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        PageError::Forbidden(format!("表单无法读取：{e}"))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        match field.name().unwrap_or_default() {
+            "csrf" => csrf = field.text().await.map_err(bad)?,
+            "plan" => plan = field.text().await.map_err(bad)?.trim().to_string(),
+            "file" => {
+                let name = field.file_name().unwrap_or("plan.xlsx").to_string();
+                file = Some((name, field.bytes().await.map_err(bad)?.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    session.check_csrf(&csrf)?;
+    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return page(&session, plan, None, Some("请选择要上传的文件".into()));
+    };
+    let stored = state.store.attachments().put(&bytes)?;
+    let table = read(&state, &bytes, &file_name).await?;
+    page(
+        &session,
+        plan.clone(),
+        Some(preview(&table, &file_name, &stored.sha256, &plan)),
+        None,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    csrf: String,
+    sha256: String,
+    file_name: String,
+    plan: String,
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response, PageError> {
+    let session = require(&state, &headers, "/import").await?;
+    office(&session)?;
+    session.check_csrf(&form.csrf)?;
+    let bytes = state.store.attachments().get_verified(&form.sha256)?;
+    let table = read(&state, &bytes, &form.file_name).await?;
+    if !table.errors.is_empty() {
+        let shown = preview(&table, &form.file_name, &form.sha256, &form.plan);
+        return page(&session, form.plan.clone(), Some(shown), None);
+    }
+    let name = Some(form.plan.clone())
+        .filter(|p| !p.is_empty())
+        .or(table.title.clone())
+        .unwrap_or(form.file_name.clone());
+    let plan = Plan {
+        name: name.clone(),
+        ..Plan::default()
+    };
+    let items: Vec<Item> = table.items.iter().map(|s| s.item.clone()).collect();
+    let import = PlanImport {
+        plan: &plan,
+        title: table.title.as_deref().unwrap_or(""),
+        items: &items,
+        source: serde_json::json!({"file": form.file_name, "sha256": form.sha256, "via": "web"}),
+        dry_run: false,
+    };
+    let summary = state
+        .store
+        .import_plan(&session.user.username, import)
+        .await?;
+    let message = format!(
+        "已导入“{name}”：新增 {} 项，更新 {} 项，未变 {} 项{}",
+        summary.added.len(),
+        summary.updated.len(),
+        summary.unchanged,
+        if summary.created_units.is_empty() {
+            String::new()
+        } else {
+            format!("；新建单位：{}", summary.created_units.join("、"))
+        }
+    );
+    page(&session, String::new(), None, Some(message))
+}

@@ -20,6 +20,19 @@ pub struct YearNotice {
     pub on: Vec<(Date, String)>,
 }
 
+impl YearNotice {
+    /// The notice in the file format, so that what is stored loads again.
+    pub fn to_text(&self) -> String {
+        let mut text = format!("year {} {}\n", self.year, self.source);
+        for (keyword, days) in [("off", &self.off), ("on", &self.on)] {
+            for (day, note) in days {
+                text.push_str(&format!("{keyword} {day} {note}\n"));
+            }
+        }
+        text
+    }
+}
+
 /// A line of a calendar file that does not follow the format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("第{line}行：{message}")]

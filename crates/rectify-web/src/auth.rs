@@ -246,6 +246,7 @@ pub async fn show_login(
 pub struct LoginForm {
     username: String,
     password: String,
+    #[serde(default)]
     csrf: String,
     next: Option<String>,
 }
@@ -300,6 +301,7 @@ pub async fn do_login(
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
+    #[serde(default)]
     csrf: String,
 }
 

@@ -182,6 +182,7 @@ pub async fn upload(
 
 #[derive(Deserialize)]
 pub struct ConfirmForm {
+    #[serde(default)]
     csrf: String,
     sha256: String,
     file_name: String,

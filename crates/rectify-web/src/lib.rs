@@ -21,6 +21,7 @@ use tower_http::request_id::{
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+mod admin;
 mod air;
 mod api;
 mod auth;
@@ -141,6 +142,15 @@ pub fn router(store: Store) -> Router {
                 .layer(DefaultBodyLimit::max(EVIDENCE_BODY_LIMIT)),
         )
         .route("/import/confirm", post(import::confirm))
+        .route("/admin", get(admin::show))
+        .route("/admin/users", post(admin::add_user))
+        .route(
+            "/admin/users/{username}/{change}",
+            post(admin::set_user_state),
+        )
+        .route("/admin/org", post(admin::add_unit))
+        .route("/admin/calendar", post(admin::load_calendar))
+        .route("/admin/settings", post(admin::set_setting))
         .route("/evidence/{id}", get(pages::evidence_download))
         .route("/evidence/{id}/preview", get(pages::evidence_preview))
         .route("/air", get(air::air_page))

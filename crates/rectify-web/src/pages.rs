@@ -1622,6 +1622,7 @@ pub async fn report_submit(
 
 #[derive(Deserialize)]
 pub struct ReviewForm {
+    #[serde(default)]
     csrf: String,
     item: u32,
     decision: String,

@@ -592,7 +592,7 @@ pub async fn run_calendar(
                 )));
             }
             let blocks: Vec<(i32, String)> =
-                notices.iter().map(|n| (n.year, notice_text(n))).collect();
+                notices.iter().map(|n| (n.year, n.to_text())).collect();
             store.load_calendar_notices(actor, &blocks).await?;
             let years: Vec<String> = notices.iter().map(|n| n.year.to_string()).collect();
             print_stdout(&format!("已载入 {} 年的节假日安排", years.join("、")))
@@ -604,18 +604,7 @@ pub async fn run_calendar(
                     "没有 {year} 年的节假日安排（可用 rectify calendar load 载入）"
                 )));
             };
-            print_stdout(notice_text(notice).trim_end())
+            print_stdout(notice.to_text().trim_end())
         }
     }
-}
-
-/// One year's block in the file format, so that what is stored can be loaded again.
-fn notice_text(notice: &rectify_core::calendar::YearNotice) -> String {
-    let mut text = format!("year {} {}\n", notice.year, notice.source);
-    for (keyword, days) in [("off", &notice.off), ("on", &notice.on)] {
-        for (day, note) in days {
-            text.push_str(&format!("{keyword} {day} {note}\n"));
-        }
-    }
-    text
 }

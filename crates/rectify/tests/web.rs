@@ -422,8 +422,7 @@ fn the_import_page_previews_defects_by_cell_and_writes_only_on_confirmation() {
     let (status, page) = zgb.get("/import");
     assert_eq!(status, 200);
     let csrf = hidden_csrf(&page);
-    let defects =
-        "序号,反馈问题,责任单位,整改时限\n1,问题一,,2019年底前\n1,问题二,市林业局,2019年底前\n2,问题三,市林业局,2019年采暖季前\n";
+    let defects = "序号,反馈问题,责任单位,整改时限\n1,问题一,,2019年底前\n1,问题二,市林业局,2019年底前\n2,问题三,市林业局,2019年采暖季前\n";
     let (status, _, page) = zgb.post_file(
         "/import",
         &[("csrf", &csrf), ("plan", "新方案")],
@@ -473,4 +472,128 @@ fn the_import_page_previews_defects_by_cell_and_writes_only_on_confirmation() {
     assert_eq!(status, 200);
     assert!(String::from_utf8_lossy(&reply).contains("新增 1 项"));
     assert!(zgb.get(search).1.contains("网页导入的问题"));
+}
+
+#[test]
+fn administration_is_for_administrators_and_the_office() {
+    let demo = Demo::start(None);
+    let (_, beiling, _) = Browser::login(&demo.server, "beiling", PASSWORD);
+    assert_eq!(beiling.unwrap().get("/admin").0, 404);
+    let post = |browser: &Browser, path: &str, pairs: &[(&str, &str)]| {
+        let body = form_body(pairs);
+        let headers = [
+            ("Cookie", browser.cookie.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ];
+        let (status, head, _) = demo.server.request("POST", path, &headers, body.as_bytes());
+        (status, head)
+    };
+    let (_, admin, _) = Browser::login(&demo.server, "admin", PASSWORD);
+    let admin = admin.unwrap();
+    let (status, page) = admin.get("/admin");
+    assert_eq!(status, 200);
+    let csrf = hidden_csrf(&page);
+    let new_user = [
+        ("csrf", csrf.as_str()),
+        ("username", "nanchuan"),
+        ("display_name", "南川县政府 经办人"),
+        ("unit", "nanchuan"),
+        ("role", "unit"),
+        ("password", PASSWORD),
+    ];
+    assert_eq!(post(&admin, "/admin/users", &new_user).0, 303);
+    let (status, nanchuan, _) = Browser::login(&demo.server, "nanchuan", PASSWORD);
+    assert_eq!(status, 303);
+    assert_eq!(
+        nanchuan.unwrap().get("/items/41").0,
+        200,
+        "the new clerk sees their county's item"
+    );
+    assert_eq!(
+        post(&admin, "/admin/users/nanchuan/disable", &[("csrf", &csrf)]).0,
+        303
+    );
+    assert_eq!(
+        Browser::login(&demo.server, "nanchuan", PASSWORD).0,
+        401,
+        "a disabled account cannot log in"
+    );
+
+    let (_, zgb, _) = Browser::login(&demo.server, "zgb", PASSWORD);
+    let zgb = zgb.unwrap();
+    let (status, page) = zgb.get("/admin");
+    assert_eq!(status, 200);
+    assert!(
+        !page.contains("添加用户"),
+        "the office does not manage accounts"
+    );
+    let csrf = hidden_csrf(&page);
+    assert_eq!(
+        post(
+            &zgb,
+            "/admin/users",
+            &new_user.map(|(k, v)| if k == "csrf" {
+                (k, csrf.as_str())
+            } else {
+                (k, v)
+            })
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        post(
+            &zgb,
+            "/admin/settings",
+            &[
+                ("csrf", &csrf),
+                ("key", "workflow.notice_workdays"),
+                ("value", "7")
+            ]
+        )
+        .0,
+        303
+    );
+    assert_eq!(
+        rectify(
+            &demo.db,
+            &["setting", "get", "workflow.notice_workdays"],
+            ""
+        )
+        .trim(),
+        "7"
+    );
+    let notice = "year 2027 测试\noff 2027-01-01 元旦\n";
+    assert_eq!(
+        post(
+            &zgb,
+            "/admin/calendar",
+            &[("csrf", &csrf), ("text", notice)]
+        )
+        .0,
+        303
+    );
+    assert!(
+        rectify(&demo.db, &["calendar", "show", "--year", "2027"], "")
+            .contains("off 2027-01-01 元旦")
+    );
+    let unit = [
+        ("csrf", csrf.as_str()),
+        ("code", "hbj"),
+        ("name", "河安市环保宣教中心"),
+        ("kind", "department"),
+        ("parent", "sthjj"),
+    ];
+    assert_eq!(post(&zgb, "/admin/org", &unit).0, 303);
+    assert!(zgb.get("/admin").1.contains("河安市环保宣教中心"));
+    assert_eq!(
+        post(
+            &zgb,
+            "/admin/settings",
+            &[("key", "reports.due_day"), ("value", "3")]
+        )
+        .0,
+        403,
+        "no CSRF token"
+    );
 }

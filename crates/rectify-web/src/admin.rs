@@ -1,0 +1,358 @@
+//! Administration: users (administrators), org units, the working-day calendar and settings
+//! (administrators and the office). Every change goes through the store and is journaled.
+
+use crate::AppState;
+use crate::auth::{Me, PageError, Session, require};
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rectify_core::calendar::parse_notices;
+use rectify_core::org::{OrgKind, Role};
+use rectify_store::StoreError;
+use rectify_store::org::{NewOrgUnit, OrgUnit};
+use rectify_store::users::NewUser;
+use serde::Deserialize;
+
+type PageResult = Result<Response, PageError>;
+
+/// Settings the office may change, with what they do.
+const SETTINGS: &[(&str, &str)] = &[
+    ("workflow.notice_workdays", "公示期（工作日），默认 5"),
+    (
+        "workflow.recheck_months",
+        "长期坚持事项复查间隔（月），默认 3",
+    ),
+    (
+        "reports.due_day",
+        "月度进展填报截止日，默认 25（遇节假日顺延）",
+    ),
+    (
+        "evidence.max_bytes",
+        "佐证材料单个文件上限（字节），默认 52428800",
+    ),
+    ("evidence.media_types", "允许的材料类型（JSON 数组）"),
+];
+
+struct UserLine {
+    username: String,
+    display_name: String,
+    unit: String,
+    roles: String,
+    disabled: bool,
+}
+
+struct UnitLine {
+    code: String,
+    name: String,
+    kind: &'static str,
+    indent: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    me: Me,
+    admin: bool,
+    flash: Option<String>,
+    users: Vec<UserLine>,
+    units: Vec<UnitLine>,
+    roles: Vec<(&'static str, &'static str)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    calendar_years: String,
+    settings: Vec<(&'static str, String, &'static str)>,
+}
+
+fn is_admin(session: &Session) -> bool {
+    session.user.roles.contains(&Role::Admin)
+}
+
+/// Administrators and the office; anyone else is told the page does not exist.
+fn allowed(session: &Session) -> Result<(), PageError> {
+    if is_admin(session) || session.user.roles.contains(&Role::Office) {
+        Ok(())
+    } else {
+        Err(PageError::NotFound)
+    }
+}
+
+fn tree(units: &[OrgUnit]) -> Vec<UnitLine> {
+    fn walk(units: &[OrgUnit], parent: Option<i64>, depth: usize, out: &mut Vec<UnitLine>) {
+        for unit in units.iter().filter(|u| u.parent_id == parent) {
+            out.push(UnitLine {
+                code: unit.code.clone(),
+                name: unit.name.clone(),
+                kind: unit.kind.label_zh(),
+                indent: "　".repeat(depth),
+            });
+            walk(units, Some(unit.id), depth + 1, out);
+        }
+    }
+    let mut out = Vec::with_capacity(units.len());
+    walk(units, None, 0, &mut out);
+    out
+}
+
+#[derive(Deserialize)]
+pub struct FlashQuery {
+    done: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<FlashQuery>,
+) -> PageResult {
+    let session = require(&state, &headers, "/admin").await?;
+    allowed(&session)?;
+    let users = if is_admin(&session) {
+        state
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .map(|u| UserLine {
+                roles: u
+                    .roles
+                    .iter()
+                    .map(|r| r.label_zh())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                username: u.username,
+                display_name: u.display_name,
+                unit: u.unit_name,
+                disabled: u.disabled,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let years: Vec<String> = state
+        .store
+        .calendar_notices()
+        .await?
+        .iter()
+        .map(|(y, _)| y.to_string())
+        .collect();
+    let mut settings = Vec::new();
+    for (key, help) in SETTINGS {
+        let value = state
+            .store
+            .setting(key)
+            .await?
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "（默认）".into());
+        settings.push((*key, value, *help));
+    }
+    let html = AdminPage {
+        me: session.me(),
+        admin: is_admin(&session),
+        flash: q.done,
+        users,
+        units: tree(&state.store.org_units().await?),
+        roles: Role::ALL.iter().map(|r| (r.code(), r.label_zh())).collect(),
+        kinds: OrgKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.label_zh()))
+            .collect(),
+        calendar_years: if years.is_empty() {
+            "无".into()
+        } else {
+            years.join("、")
+        },
+        settings,
+    }
+    .render()
+    .map_err(|e| PageError::Store(StoreError::Invalid(e.to_string())))?;
+    Ok(Html(html).into_response())
+}
+
+fn done(message: &str) -> Response {
+    let encoded: String = message
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Redirect::to(&format!("/admin?done={encoded}")).into_response()
+}
+
+/// Runs a change and reports its outcome on the page; a refused change is a message, not an error page.
+fn outcome(result: Result<String, StoreError>) -> PageResult {
+    Ok(match result {
+        Ok(message) => done(&message),
+        Err(error) => done(&error.to_string()),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    csrf: String,
+    username: String,
+    display_name: String,
+    unit: String,
+    role: String,
+    password: String,
+}
+
+pub async fn add_user(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<UserForm>,
+) -> PageResult {
+    let session = require(&state, &headers, "/admin").await?;
+    if !is_admin(&session) {
+        return Err(PageError::NotFound);
+    }
+    session.check_csrf(&form.csrf)?;
+    let role: Role = form
+        .role
+        .parse()
+        .map_err(|_| PageError::Forbidden("未知的角色".into()))?;
+    let new = NewUser {
+        username: &form.username,
+        display_name: &form.display_name,
+        unit: &form.unit,
+        roles: &[role],
+        password: &form.password,
+    };
+    outcome(
+        state
+            .store
+            .add_user(&session.user.username, new)
+            .await
+            .map(|u| format!("已添加用户 {}", u.username)),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn set_user_state(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((username, change)): Path<(String, String)>,
+    Form(form): Form<CsrfOnly>,
+) -> PageResult {
+    let session = require(&state, &headers, "/admin").await?;
+    if !is_admin(&session) {
+        return Err(PageError::NotFound);
+    }
+    session.check_csrf(&form.csrf)?;
+    let disable = match change.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return Err(PageError::NotFound),
+    };
+    let result = state
+        .store
+        .set_disabled(&session.user.username, &username, disable)
+        .await;
+    outcome(result.map(|_| format!("已{}用户 {username}", if disable { "停用" } else { "启用" })))
+}
+
+#[derive(Deserialize)]
+pub struct OrgForm {
+    #[serde(default)]
+    csrf: String,
+    code: String,
+    name: String,
+    kind: String,
+    parent: String,
+}
+
+pub async fn add_unit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<OrgForm>,
+) -> PageResult {
+    let session = require(&state, &headers, "/admin").await?;
+    allowed(&session)?;
+    session.check_csrf(&form.csrf)?;
+    let kind: OrgKind = form
+        .kind
+        .parse()
+        .map_err(|_| PageError::Forbidden("未知的单位类型".into()))?;
+    let sort_order = state.store.org_units().await?.len() as i64;
+    let new = NewOrgUnit {
+        code: &form.code,
+        name: &form.name,
+        kind,
+        parent: Some(form.parent.as_str()).filter(|p| !p.is_empty()),
+        sort_order,
+    };
+    outcome(
+        state
+            .store
+            .add_org_unit(&session.user.username, new)
+            .await
+            .map(|u| format!("已添加单位 {}", u.name)),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct CalendarForm {
+    #[serde(default)]
+    csrf: String,
+    text: String,
+}
+
+pub async fn load_calendar(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CalendarForm>,
+) -> PageResult {
+    let session = require(&state, &headers, "/admin").await?;
+    allowed(&session)?;
+    session.check_csrf(&form.csrf)?;
+    let notices = match parse_notices(&form.text) {
+        Ok(notices) if !notices.is_empty() => notices,
+        Ok(_) => return Ok(done("没有任何 year 段")),
+        Err(error) => return Ok(done(&format!("节假日安排有误：{error}"))),
+    };
+    let blocks: Vec<(i32, String)> = notices.iter().map(|n| (n.year, n.to_text())).collect();
+    let years: Vec<String> = notices.iter().map(|n| n.year.to_string()).collect();
+    let result = state
+        .store
+        .load_calendar_notices(&session.user.username, &blocks)
+        .await;
+    outcome(result.map(|()| format!("已载入 {} 年的节假日安排", years.join("、"))))
+}
+
+#[derive(Deserialize)]
+pub struct SettingForm {
+    #[serde(default)]
+    csrf: String,
+    key: String,
+    value: String,
+}
+
+pub async fn set_setting(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SettingForm>,
+) -> PageResult {
+    let session = require(&state, &headers, "/admin").await?;
+    allowed(&session)?;
+    session.check_csrf(&form.csrf)?;
+    if !SETTINGS.iter().any(|(key, _)| *key == form.key) {
+        return Err(PageError::NotFound);
+    }
+    let value: serde_json::Value = match serde_json::from_str(&form.value) {
+        Ok(value) => value,
+        Err(error) => return Ok(done(&format!("“{}”不是 JSON 值：{error}", form.value))),
+    };
+    let result = state
+        .store
+        .set_setting(&session.user.username, &form.key, &value)
+        .await;
+    outcome(result.map(|()| format!("已设置 {} = {value}", form.key)))
+}

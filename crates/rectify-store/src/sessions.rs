@@ -3,7 +3,9 @@
 use crate::users::User;
 use crate::{Store, StoreError};
 use rand::RngCore;
+use rectify_core::org::Role;
 use sha2::{Digest, Sha256};
+use sqlx::Row;
 
 /// How long a session lasts without a new login.
 const SESSION_HOURS: i64 = 12;
@@ -60,24 +62,44 @@ impl Store {
         Ok(session)
     }
 
-    /// The session's enabled user and CSRF token, unless it expired or was ended.
+    /// The session's enabled user and CSRF token, unless it expired or was ended. One query:
+    /// every page asks this first.
     pub async fn session_user(&self, token: &str) -> Result<Option<(User, String)>, StoreError> {
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT u.username, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.id = $1 AND s.expires_at > $2",
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.display_name, u.unit_id, o.name, u.disabled, u.created_at,
+                    s.csrf_token, (SELECT string_agg(r.role, ',') FROM user_roles r WHERE r.user_id = u.id)
+             FROM sessions s JOIN users u ON u.id = s.user_id JOIN org_units o ON o.id = u.unit_id
+             WHERE s.id = $1 AND s.expires_at > $2 AND u.disabled = 0",
         )
         .bind(session_id(token))
         .bind(time_in(0))
         .fetch_optional(self.pool())
         .await?;
-        let Some((username, csrf)) = row else {
+        let Some(row) = row else {
             return Ok(None);
         };
-        Ok(self
-            .find_user(&username)
-            .await?
-            .filter(|u| !u.disabled)
-            .map(|u| (u, csrf)))
+        let roles: Option<String> = row.try_get(8)?;
+        let mut roles = roles
+            .unwrap_or_default()
+            .split(',')
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                r.parse::<Role>()
+                    .map_err(|e| StoreError::Invalid(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        roles.sort();
+        let user = User {
+            id: row.try_get(0)?,
+            username: row.try_get(1)?,
+            display_name: row.try_get(2)?,
+            unit_id: row.try_get(3)?,
+            unit_name: row.try_get(4)?,
+            disabled: false,
+            created_at: row.try_get(6)?,
+            roles,
+        };
+        Ok(Some((user, row.try_get(7)?)))
     }
 
     pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {
@@ -131,23 +153,27 @@ impl Store {
     /// What the user may see: their unit's subtree, and how items name them (their display
     /// name, e.g. "王建国（副市长）").
     pub async fn viewer(&self, user: &User) -> Result<rectify_core::workflow::Viewer, StoreError> {
-        let units = self.org_units().await?;
-        let mut subtree = vec![user.unit_id];
-        let mut next = 0;
-        while next < subtree.len() {
-            let parent = subtree[next];
-            subtree.extend(
-                units
-                    .iter()
-                    .filter(|u| u.parent_id == Some(parent))
-                    .map(|u| u.id),
-            );
-            next += 1;
-        }
-        Ok(rectify_core::workflow::Viewer {
-            roles: user.roles.clone(),
-            units: subtree,
-            person: user.display_name.clone(),
-        })
+        Ok(viewer_in(&self.org_units().await?, user))
+    }
+}
+
+/// The viewer of `user` given the org tree.
+pub fn viewer_in(units: &[crate::org::OrgUnit], user: &User) -> rectify_core::workflow::Viewer {
+    let mut subtree = vec![user.unit_id];
+    let mut next = 0;
+    while next < subtree.len() {
+        let parent = subtree[next];
+        subtree.extend(
+            units
+                .iter()
+                .filter(|u| u.parent_id == Some(parent))
+                .map(|u| u.id),
+        );
+        next += 1;
+    }
+    rectify_core::workflow::Viewer {
+        roles: user.roles.clone(),
+        units: subtree,
+        person: user.display_name.clone(),
     }
 }

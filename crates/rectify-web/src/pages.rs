@@ -54,6 +54,30 @@ pub struct Snapshot {
     items: Vec<StoredItem>,
     workflows: HashMap<i64, ItemWorkflow>,
     unit_ids: HashMap<String, i64>,
+    /// The org tree (its changes are journaled too), for each request's scope.
+    pub org_units: Vec<rectify_store::org::OrgUnit>,
+    /// The working-day calendar (loading a year is journaled, so it belongs to the snapshot).
+    calendar: rectify_core::calendar::WorkCalendar,
+    /// The ledger filter's choices over all items, for users who see everything.
+    options: FilterOptions,
+}
+
+/// Distinct categories, units and leaders, sorted.
+#[derive(Clone)]
+struct FilterOptions {
+    categories: Vec<(String, String)>,
+    units: Vec<(String, String)>,
+    leaders: Vec<(String, String)>,
+}
+
+impl FilterOptions {
+    fn of<'a>(items: impl Iterator<Item = &'a StoredItem> + Clone) -> FilterOptions {
+        FilterOptions {
+            categories: distinct(items.clone().map(|s| s.item.category.clone())),
+            units: distinct(items.clone().flat_map(|s| s.item.units.iter().cloned())),
+            leaders: distinct(items.flat_map(|s| s.item.leaders.iter().cloned())),
+        }
+    }
 }
 
 impl Snapshot {
@@ -67,23 +91,22 @@ impl Snapshot {
     }
 }
 
-async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot>, StoreError> {
+pub(crate) async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot>, StoreError> {
     let head = state.store.journal_head().await?;
     let mut current = state.ledger.current.lock().await;
     if let Some(snapshot) = current.as_ref().filter(|s| s.head == head) {
         return Ok(snapshot.clone());
     }
+    let items = state.store.ledger(None).await?;
+    let org_units = state.store.org_units().await?;
     let fresh = std::sync::Arc::new(Snapshot {
         head,
-        items: state.store.ledger(None).await?,
+        options: FilterOptions::of(items.iter()),
+        items,
+        calendar: state.store.work_calendar().await?,
         workflows: state.store.workflows().await?,
-        unit_ids: state
-            .store
-            .org_units()
-            .await?
-            .into_iter()
-            .map(|u| (u.name, u.id))
-            .collect(),
+        unit_ids: org_units.iter().map(|u| (u.name.clone(), u.id)).collect(),
+        org_units,
     });
     *current = Some(fresh.clone());
     Ok(fresh)
@@ -152,9 +175,18 @@ async fn tick(
     state: &AppState,
 ) -> Result<(Date, rectify_core::calendar::WorkCalendar), StoreError> {
     let today = today_china();
-    let calendar = state.store.work_calendar().await?;
-    state.store.advance_notices(today, &calendar).await?;
-    Ok((today, calendar))
+    let snapshot = snapshot(state).await?;
+    let notice_over = snapshot.workflows.values().any(|w| {
+        w.flow.state == ItemState::PublicNotice
+            && w.flow.notice.is_some_and(|(_, last)| last < today)
+    });
+    if notice_over {
+        state
+            .store
+            .advance_notices(today, &snapshot.calendar)
+            .await?;
+    }
+    Ok((today, snapshot.calendar.clone()))
 }
 
 fn short(text: &str, chars: usize) -> String {
@@ -586,7 +618,8 @@ impl LedgerQuery {
                     .then(a.item.number.cmp(&b.item.number))
             }),
             "schedule" => rows.sort_by_key(|s| (s.item.schedule(today), s.item.number)),
-            _ => rows.sort_by_key(|s| (s.plan.clone(), s.item.number)),
+            // The snapshot is already in plan and number order.
+            _ => {}
         }
         if !Self::get(&self.desc).is_empty() {
             rows.reverse();
@@ -718,6 +751,11 @@ pub async fn ledger(
     let visible = visible_items(&state, &session).await?;
     let all = visible.items();
     let rows = filter_rows(&all, &query, today);
+    let options = if session.viewer.sees_everything() {
+        visible.snapshot.options.clone()
+    } else {
+        FilterOptions::of(all.iter().copied())
+    };
     let filters = query.filters();
     let pages = rows.len().div_ceil(PAGE_SIZE).max(1);
     let page = query.page.unwrap_or(1).clamp(1, pages);
@@ -783,18 +821,9 @@ pub async fn ledger(
                 .map(|s| (s.code().to_string(), s.label_zh().to_string())),
             LedgerQuery::get(&query.scope),
         ),
-        categories: choices(
-            distinct(all.iter().map(|s| s.item.category.clone())),
-            LedgerQuery::get(&query.category),
-        ),
-        units: choices(
-            distinct(all.iter().flat_map(|s| s.item.units.clone())),
-            LedgerQuery::get(&query.unit),
-        ),
-        leaders: choices(
-            distinct(all.iter().flat_map(|s| s.item.leaders.clone())),
-            LedgerQuery::get(&query.leader),
-        ),
+        categories: choices(options.categories, LedgerQuery::get(&query.category)),
+        units: choices(options.units, LedgerQuery::get(&query.unit)),
+        leaders: choices(options.leaders, LedgerQuery::get(&query.leader)),
         states: choices(
             ItemState::ALL
                 .iter()

@@ -50,6 +50,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "login_throttle",
         source: include_str!("../migrations/0007_login_throttle.sql"),
     },
+    Migration {
+        version: 8,
+        name: "api_tokens",
+        source: include_str!("../migrations/0008_api_tokens.sql"),
+    },
 ];
 
 /// The schema version this build expects.

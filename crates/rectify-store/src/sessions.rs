@@ -177,3 +177,85 @@ pub fn viewer_in(units: &[crate::org::OrgUnit], user: &User) -> rectify_core::wo
         person: user.display_name.clone(),
     }
 }
+
+impl Store {
+    /// A new API token for the user; the token is returned once and only its hash is kept.
+    pub async fn create_token(
+        &self,
+        actor: &str,
+        user: &User,
+        name: &str,
+    ) -> Result<String, StoreError> {
+        let token = format!("rt_{}", random_token());
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO api_tokens (id, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(session_id(&token))
+        .bind(user.id)
+        .bind(name)
+        .bind(time_in(0))
+        .execute(&mut *tx)
+        .await?;
+        let change = crate::journal::Change {
+            actor,
+            action: "create",
+            entity: "api_token",
+            entity_id: format!("{}/{name}", user.username),
+            before: None,
+            after: Some(serde_json::json!({ "user": user.username, "name": name })),
+        };
+        crate::journal::append(&mut tx, self.backend(), change).await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    pub async fn revoke_token(
+        &self,
+        actor: &str,
+        user: &User,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE api_tokens SET revoked = 1 WHERE user_id = $1 AND name = $2 AND revoked = 0",
+        )
+        .bind(user.id)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                what: "令牌",
+                key: name.to_string(),
+            });
+        }
+        let change = crate::journal::Change {
+            actor,
+            action: "revoke",
+            entity: "api_token",
+            entity_id: format!("{}/{name}", user.username),
+            before: None,
+            after: Some(serde_json::json!({ "revoked": true })),
+        };
+        crate::journal::append(&mut tx, self.backend(), change).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The enabled user of a live token.
+    pub async fn token_user(&self, token: &str) -> Result<Option<User>, StoreError> {
+        let username: Option<String> = sqlx::query_scalar(
+            "SELECT u.username FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.id = $1 AND t.revoked = 0 AND u.disabled = 0",
+        )
+        .bind(session_id(token))
+        .fetch_optional(self.pool())
+        .await?;
+        match username {
+            Some(name) => self.find_user(&name).await,
+            None => Ok(None),
+        }
+    }
+}

@@ -55,8 +55,20 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
     crate::auth::cookie(headers, crate::auth::SESSION_COOKIE)
 }
 
-/// The logged-in user; for changing requests the CSRF token must match too.
+/// The caller: a script with `Authorization: Bearer <token>` (no cookie, so no CSRF check), or
+/// a logged-in browser session, whose changing requests must carry the CSRF token.
 async fn user(state: &AppState, headers: &HeaderMap, changing: bool) -> Result<User, ApiError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if let Some(token) = bearer {
+        return state
+            .store
+            .token_user(token.trim())
+            .await?
+            .ok_or_else(unauthorized);
+    }
     let token = session_token(headers).ok_or_else(unauthorized)?;
     let (user, csrf) = state
         .store

@@ -103,10 +103,33 @@ enum DbCommand {
     /// The organisation tree: city, counties and districts, zones, departments.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// API tokens for scripts (`Authorization: Bearer …`).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Settings (JSON values): workflow.notice_workdays, workflow.recheck_months,
     /// reports.due_day, evidence.max_bytes, evidence.media_types …
     #[command(subcommand)]
     Setting(SettingCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token for a user; it is printed once.
+    Create {
+        /// The user the token acts as.
+        #[arg(long = "for")]
+        user: String,
+        /// A name to tell tokens apart (e.g. the script's).
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a user's token by name.
+    Revoke {
+        #[arg(long = "for")]
+        user: String,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -273,6 +296,7 @@ async fn dispatch(store: &Store, command: DbCommand) -> Result<ExitCode, CliErro
         DbCommand::User(cmd) => user(store, cmd).await,
         DbCommand::Org(cmd) => org(store, cmd).await,
         DbCommand::Setting(cmd) => setting(store, cmd).await,
+        DbCommand::Token(cmd) => token(store, cmd).await,
     }
 }
 
@@ -426,6 +450,26 @@ async fn org(store: &Store, cmd: OrgCommand) -> Result<ExitCode, CliError> {
             for root in units.iter().filter(|u| u.parent_id.is_none()) {
                 print_tree(&units, root, 0);
             }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn token(store: &Store, cmd: TokenCommand) -> Result<ExitCode, CliError> {
+    match cmd {
+        TokenCommand::Create { user, name } => {
+            let user = store.user(&user).await?;
+            let token = store.create_token(&cli_actor(), &user, &name).await?;
+            println!("{token}");
+            eprintln!(
+                "令牌只显示这一次：以 {} 的身份调用 /api/v1/（Authorization: Bearer …）",
+                user.username
+            );
+        }
+        TokenCommand::Revoke { user, name } => {
+            let user = store.user(&user).await?;
+            store.revoke_token(&cli_actor(), &user, &name).await?;
+            println!("已吊销 {} 的令牌 {name}", user.username);
         }
     }
     Ok(ExitCode::SUCCESS)

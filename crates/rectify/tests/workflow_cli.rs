@@ -957,3 +957,49 @@ fn reports_of_a_closed_period_are_corrected_not_overwritten_and_limits_are_setti
     );
     assert!(early.contains("迟报"), "due on the 5th: {early}");
 }
+
+#[test]
+fn scripts_use_bearer_tokens_without_csrf_until_revoked() {
+    let env = Env::new(None);
+    let token = env
+        .ok(
+            "2026-11-29",
+            &["token", "create", "--for", "unit", "--name", "nightly"],
+        )
+        .trim()
+        .to_string();
+    assert!(token.starts_with("rt_"), "{token}");
+    let data = env.data.to_string_lossy().into_owned();
+    let server = Server::start(&env.db, &["--data-dir", &data, "serve"]);
+    let bearer = format!("Bearer {token}");
+    let auth = [
+        ("Authorization", bearer.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let (status, _, _) = server.request("GET", "/api/v1/items/1", &auth, b"");
+    assert_eq!(status, 200);
+    let body = json!({"plan_text": "脚本认领"}).to_string();
+    let (status, _, reply) = server.request(
+        "POST",
+        "/api/v1/items/1/actions/claim",
+        &auth,
+        body.as_bytes(),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
+    let wrong = [("Authorization", "Bearer rt_not-a-token")];
+    assert_eq!(server.request("GET", "/api/v1/items/1", &wrong, b"").0, 401);
+    env.ok(
+        "2026-11-29",
+        &["token", "revoke", "--for", "unit", "--name", "nightly"],
+    );
+    assert_eq!(
+        server.request("GET", "/api/v1/items/1", &auth, b"").0,
+        401,
+        "a revoked token is refused"
+    );
+    let history = env.ok("2026-11-29", &["item", "history", "1"]);
+    assert!(
+        history.contains("\tunit\tclaim\t"),
+        "the script acted as its user: {history}"
+    );
+}

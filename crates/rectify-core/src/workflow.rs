@@ -418,7 +418,8 @@ pub fn transition(cx: &Context<'_>, action: &Action) -> Result<Transition, Refus
         action: kind,
         state: from,
     };
-    let mut facts = action.facts();
+    // Facts are built only for an allowed action: `available` tries every action on every item.
+    let mut extra: Vec<(&'static str, Value)> = Vec::new();
     use ItemState as S;
     match action {
         Action::Issue => {
@@ -469,8 +470,10 @@ pub fn transition(cx: &Context<'_>, action: &Action) -> Result<Transition, Refus
                 .add_workdays(cx.today, cx.config.notice_workdays);
             flow.state = S::PublicNotice;
             flow.notice = Some((cx.today, last_day));
-            facts["notice"] =
-                json!({ "opened": cx.today.to_string(), "last_day": last_day.to_string() });
+            extra.push((
+                "notice",
+                json!({ "opened": cx.today.to_string(), "last_day": last_day.to_string() }),
+            ));
         }
         Action::RecordNotice { link, .. } => {
             // The screenshot is often filed after the notice has ended.
@@ -489,7 +492,7 @@ pub fn transition(cx: &Context<'_>, action: &Action) -> Result<Transition, Refus
             flow.state = S::InProgress;
             flow.notice = None;
             flow.objection_upheld = true;
-            facts["via"] = json!(S::Reopened.code());
+            extra.push(("via", json!(S::Reopened.code())));
         }
         Action::CloseNotice => {
             expect(from, &[S::PublicNotice], wrong_state)?;
@@ -510,7 +513,7 @@ pub fn transition(cx: &Context<'_>, action: &Action) -> Result<Transition, Refus
             }
             if flow.requires_upper_review {
                 flow.leader_signed = true;
-                facts["awaiting"] = json!("upper_review");
+                extra.push(("awaiting", json!("upper_review")));
             } else {
                 complete(&mut flow, cx);
             }
@@ -552,9 +555,16 @@ pub fn transition(cx: &Context<'_>, action: &Action) -> Result<Transition, Refus
         Action::DecideAmendment { .. } => {
             expect(from, &[S::Amended], wrong_state)?;
             let (deadline, reason) = flow.pending_amendment.take().unwrap_or_default();
-            facts["proposal"] = json!({ "deadline": deadline, "reason": reason });
+            extra.push((
+                "proposal",
+                json!({ "deadline": deadline, "reason": reason }),
+            ));
             flow.state = S::InProgress;
         }
+    }
+    let mut facts = action.facts();
+    for (key, value) in extra {
+        facts[key] = value;
     }
     facts["action"] = json!(kind.code());
     facts["from"] = json!(from.code());
@@ -715,6 +725,7 @@ pub fn available(cx: &Context<'_>) -> Vec<ActionKind> {
     ];
     samples
         .iter()
+        .filter(|action| check_role(cx, action.kind()).is_ok())
         .filter(|action| {
             !matches!(
                 transition(cx, action),

@@ -56,6 +56,8 @@ pub struct Snapshot {
     unit_ids: HashMap<String, i64>,
     /// The org tree (its changes are journaled too), for each request's scope.
     pub org_units: Vec<rectify_store::org::OrgUnit>,
+    /// Workflow settings (setting changes are journaled as well).
+    config: rectify_core::workflow::WorkflowConfig,
     /// The working-day calendar (loading a year is journaled, so it belongs to the snapshot).
     calendar: rectify_core::calendar::WorkCalendar,
     /// The ledger filter's choices over all items, for users who see everything.
@@ -104,6 +106,7 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot
         options: FilterOptions::of(items.iter()),
         items,
         calendar: state.store.work_calendar().await?,
+        config: state.store.workflow_config().await?,
         workflows: state.store.workflows().await?,
         unit_ids: org_units.iter().map(|u| (u.name.clone(), u.id)).collect(),
         org_units,
@@ -351,7 +354,7 @@ async fn pending_tasks(
     calendar: &rectify_core::calendar::WorkCalendar,
 ) -> Result<Vec<Task>, StoreError> {
     let me = actor(session);
-    let config = state.store.workflow_config().await?;
+    let config = snapshot(state).await?.config;
     let mut tasks = Vec::new();
     let period = format!("{:04}-{:02}", today.year, today.month);
     let reported: Vec<u32> = state
@@ -1137,7 +1140,7 @@ pub async fn item(
         actor: &me,
         today,
         calendar: &calendar,
-        config: state.store.workflow_config().await?,
+        config: snapshot(&state).await?.config,
     };
     let actions = available(&cx).into_iter().map(action_form).collect();
     let reviewer = [

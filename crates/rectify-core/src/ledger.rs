@@ -5,46 +5,6 @@ use rectify_exact::date::Date;
 use serde_json::Value;
 use std::fmt;
 
-macro_rules! labelled_enum {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $code:literal, $label:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stable code stored in the database.
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            /// The Chinese word offices write.
-            pub fn label_zh(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-
-            /// Accepts the code or the Chinese label.
-            pub fn parse(text: &str) -> Option<$name> {
-                let text = text.trim();
-                Self::ALL.iter().copied().find(|v| v.code() == text || v.label_zh() == text)
-            }
-
-            pub fn choices_zh() -> String {
-                Self::ALL.iter().map(|v| v.label_zh()).collect::<Vec<_>>().join("、")
-            }
-
-            pub const WHAT: &'static str = $what;
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.label_zh())
-            }
-        }
-    };
-}
-
 labelled_enum!(
     /// 共性 problems recur across the province; 个性 ones are the city's own.
     Scope, "共性/个性" {

@@ -3,6 +3,52 @@
 //! This crate is pure: it performs no I/O, reads no clock and touches no database. Callers pass
 //! in everything (time, actor, data) so the rules stay deterministic and testable.
 
+/// An enum with a stable code and a Chinese label for each value.
+macro_rules! labelled_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $code:literal, $label:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable code stored in the database.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// The Chinese word offices write.
+            pub fn label_zh(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            /// Accepts the code or the Chinese label.
+            pub fn parse(text: &str) -> Option<$name> {
+                let text = text.trim();
+                Self::ALL.iter().copied().find(|v| v.code() == text || v.label_zh() == text)
+            }
+
+            pub fn choices_zh() -> String {
+                Self::ALL.iter().map(|v| v.label_zh()).collect::<Vec<_>>().join("、")
+            }
+
+            /// `code（标签）` for every value, for command-line help and errors.
+            pub fn choices_with_codes() -> String {
+                Self::ALL.iter().map(|v| format!("{}（{}）", v.code(), v.label_zh())).collect::<Vec<_>>().join("、")
+            }
+
+            pub const WHAT: &'static str = $what;
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.label_zh())
+            }
+        }
+    };
+}
+
 pub mod calendar;
 pub mod deadline;
 pub mod journal;

@@ -12,44 +12,9 @@ use rectify_exact::date::Date;
 use serde_json::{Value, json};
 use std::fmt;
 
-macro_rules! kinds {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal, $label:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            pub fn label_zh(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-
-            pub fn parse(text: &str) -> Option<$name> {
-                let text = text.trim();
-                Self::ALL.iter().copied().find(|v| v.code() == text || v.label_zh() == text)
-            }
-
-            pub fn choices(self) -> String {
-                Self::ALL.iter().map(|v| format!("{}（{}）", v.code(), v.label_zh())).collect::<Vec<_>>().join("、")
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.label_zh())
-            }
-        }
-    };
-}
-
-kinds!(
+labelled_enum!(
     /// What an evidence file is (workflow.md §2.3).
-    EvidenceKind {
+    EvidenceKind, "材料类型" {
         Document => "document", "文件/制度";
         PhotoBefore => "photo_before", "现场照片（整改前）";
         PhotoAfter => "photo_after", "现场照片（整改后）";
@@ -76,9 +41,9 @@ pub const WORK_EVIDENCE: &[EvidenceKind] = &[
     EvidenceKind::SiteCheck,
 ];
 
-kinds!(
+labelled_enum!(
     /// Every step an item can take.
-    ActionKind {
+    ActionKind, "操作" {
         Issue => "issue", "印发交办";
         Claim => "claim", "认领";
         Submit => "submit", "申请验收";

@@ -909,6 +909,23 @@ struct MeasureLine {
     done: bool,
 }
 
+/// Each measure with its completion date.
+fn measure_lines(item: &rectify_core::ledger::Item, workflow: &ItemWorkflow) -> Vec<MeasureLine> {
+    let done = workflow
+        .measures_done_on
+        .iter()
+        .chain(std::iter::repeat(&None));
+    item.measures
+        .iter()
+        .zip(done)
+        .map(|(m, done)| MeasureLine {
+            text: m.text.clone(),
+            done: done.is_some(),
+            done_on: done.clone(),
+        })
+        .collect()
+}
+
 struct Field {
     name: &'static str,
     label: &'static str,
@@ -1216,21 +1233,7 @@ pub async fn item(
     let timeline = timeline(&state, stored.id, number).await?;
     let item = &stored.item;
     let schedule = item.schedule(today);
-    let measures = item
-        .measures
-        .iter()
-        .zip(
-            workflow
-                .measures_done_on
-                .iter()
-                .chain(std::iter::repeat(&None)),
-        )
-        .map(|(m, done)| MeasureLine {
-            text: m.text.clone(),
-            done: done.is_some(),
-            done_on: done.clone(),
-        })
-        .collect();
+    let measures = measure_lines(item, &workflow);
     let stages: Vec<String> = item.deadline.stages.iter().map(Date::to_string).collect();
     let mut deadline = item.deadline.text.clone();
     if let Some(due) = item.deadline.due_date {
@@ -1568,22 +1571,7 @@ pub async fn report_form(
     let stored = visible_item(&state, &session, number).await?;
     let workflow = snapshot(&state).await?.workflow(&stored)?.clone();
     let today = today_china();
-    let measures = stored
-        .item
-        .measures
-        .iter()
-        .zip(
-            workflow
-                .measures_done_on
-                .iter()
-                .chain(std::iter::repeat(&None)),
-        )
-        .map(|(m, done)| MeasureLine {
-            text: m.text.clone(),
-            done: done.is_some(),
-            done_on: done.clone(),
-        })
-        .collect();
+    let measures = measure_lines(&stored.item, &workflow);
     render(ReportForm {
         me: session.me(),
         number,

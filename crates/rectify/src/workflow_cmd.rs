@@ -292,8 +292,12 @@ fn parse_date(text: &str) -> Result<Date, String> {
 }
 
 fn parse_kind(text: &str) -> Result<EvidenceKind, String> {
-    EvidenceKind::parse(text)
-        .ok_or_else(|| format!("未知的材料类型，可选：{}", EvidenceKind::Document.choices()))
+    EvidenceKind::parse(text).ok_or_else(|| {
+        format!(
+            "未知的材料类型，可选：{}",
+            EvidenceKind::choices_with_codes()
+        )
+    })
 }
 
 /// Today in China, or the date of `RECTIFY_NOW` (RFC 3339) when it is set: offices back-fill

@@ -26,6 +26,7 @@ mod air;
 mod api;
 mod auth;
 mod import;
+mod openapi;
 mod pages;
 mod water;
 
@@ -156,6 +157,7 @@ pub fn router(store: Store) -> Router {
         .route("/air", get(air::air_page))
         .route("/water", get(water::water_page))
         .route("/static/app.css", get(stylesheet))
+        .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/session", post(api::login).delete(api::logout))
         .route("/api/v1/items/{number}", get(api::item_status))
         .route(

@@ -47,6 +47,8 @@ fn item_ref(number: u32) -> ItemRef<'static> {
 #[derive(Default)]
 pub struct LedgerCache {
     current: tokio::sync::Mutex<Option<std::sync::Arc<Snapshot>>>,
+    /// Rendered dashboards of the current journal head, by session (CSRF token) and day.
+    dashboards: tokio::sync::Mutex<(i64, HashMap<(String, Date), std::sync::Arc<String>>)>,
 }
 
 pub struct Snapshot {
@@ -244,10 +246,37 @@ struct DashboardPage {
     changes: Vec<Change>,
 }
 
+/// The dashboard, rendered once per session, day and journal head: it evaluates every visible
+/// item's actions, which is worth keeping while nothing changes.
 pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
     let session = require(&state, &headers, "/").await?;
     let (today, calendar) = tick(&state).await?;
-    let visible = visible_items(&state, &session).await?;
+    let head = snapshot(&state).await?.head;
+    let key = (session.csrf.clone(), today);
+    {
+        let cached = state.ledger.dashboards.lock().await;
+        if cached.0 == head
+            && let Some(html) = cached.1.get(&key)
+        {
+            return Ok(Html(html.as_ref().clone()).into_response());
+        }
+    }
+    let html = std::sync::Arc::new(dashboard_html(&state, &session, today, &calendar).await?);
+    let mut cached = state.ledger.dashboards.lock().await;
+    if cached.0 != head {
+        *cached = (head, HashMap::new());
+    }
+    cached.1.insert(key, html.clone());
+    Ok(Html(html.as_ref().clone()).into_response())
+}
+
+async fn dashboard_html(
+    state: &AppState,
+    session: &Session,
+    today: Date,
+    calendar: &rectify_core::calendar::WorkCalendar,
+) -> Result<String, PageError> {
+    let visible = visible_items(state, session).await?;
     let items = visible.items();
     let count_states = |wanted: &[ItemState]| {
         items
@@ -329,10 +358,10 @@ pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Pag
         })
         .map(due_row)
         .collect();
-    let pending = pending_tasks(&state, &session, &items, today, &calendar).await?;
-    let trend = trend_svg(&state, &items, today).await?;
-    let changes = recent_changes(&state, &items).await?;
-    render(DashboardPage {
+    let pending = pending_tasks(state, session, &items, today, calendar).await?;
+    let trend = trend_svg(state, &items, today).await?;
+    let changes = recent_changes(state, &items).await?;
+    let page = DashboardPage {
         me: session.me(),
         today: crate::air::chinese_date(today),
         total: items.len(),
@@ -343,7 +372,9 @@ pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Pag
         due_soon,
         trend,
         changes,
-    })
+    };
+    page.render()
+        .map_err(|e| PageError::Store(StoreError::Invalid(e.to_string())))
 }
 
 async fn pending_tasks(

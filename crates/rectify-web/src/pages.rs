@@ -48,8 +48,11 @@ fn item_ref(number: u32) -> ItemRef<'static> {
 pub struct LedgerCache {
     current: tokio::sync::Mutex<Option<std::sync::Arc<Snapshot>>>,
     /// Rendered dashboards of the current journal head, by session (CSRF token) and day.
-    dashboards: tokio::sync::Mutex<(i64, HashMap<(String, Date), std::sync::Arc<String>>)>,
+    dashboards: tokio::sync::Mutex<(i64, RenderedDashboards)>,
 }
+
+/// Dashboard HTML by (session CSRF token, day).
+type RenderedDashboards = HashMap<(String, Date), std::sync::Arc<String>>;
 
 pub struct Snapshot {
     head: i64,

@@ -1200,10 +1200,12 @@ pub async fn item(
     ]
     .iter()
     .any(|r| session.user.roles.contains(r));
-    let reports = state
-        .store
-        .reports_of(item_ref(number))
-        .await?
+    let report_list = state.store.reports_of(item_ref(number)).await?;
+    let evidence_list = state.store.evidence_of(item_ref(number)).await?;
+    let report_ids: Vec<i64> = report_list.iter().map(|r| r.id).collect();
+    let evidence_ids: Vec<i64> = evidence_list.iter().map(|e| e.id).collect();
+    let timeline = timeline(&state, stored.id, &report_ids, &evidence_ids).await?;
+    let reports = report_list
         .into_iter()
         .map(|r| ReportLine {
             reviewable: reviewer && r.status == "submitted",
@@ -1247,10 +1249,7 @@ pub async fn item(
             decision: o.decision,
         })
         .collect();
-    let evidence = state
-        .store
-        .evidence_of(item_ref(number))
-        .await?
+    let evidence = evidence_list
         .into_iter()
         .map(|e| EvidenceLine {
             image: e.media_type.starts_with("image/"),
@@ -1264,7 +1263,6 @@ pub async fn item(
             superseded: e.superseded,
         })
         .collect();
-    let timeline = timeline(&state, stored.id, number).await?;
     let item = &stored.item;
     let schedule = item.schedule(today);
     let measures = measure_lines(item, &workflow);
@@ -1315,21 +1313,26 @@ pub async fn item(
 }
 
 /// The item's journal entries and those of its reports and evidence, in journal order.
-async fn timeline(state: &AppState, id: i64, number: u32) -> Result<Vec<TimelineLine>, StoreError> {
+async fn timeline(
+    state: &AppState,
+    id: i64,
+    reports: &[i64],
+    evidence: &[i64],
+) -> Result<Vec<TimelineLine>, StoreError> {
     let mut entries = state.store.journal_for("item", &id.to_string()).await?;
-    for report in state.store.reports_of(item_ref(number)).await? {
+    for report in reports {
         entries.extend(
             state
                 .store
-                .journal_for("progress_report", &report.id.to_string())
+                .journal_for("progress_report", &report.to_string())
                 .await?,
         );
     }
-    for evidence in state.store.evidence_of(item_ref(number)).await? {
+    for evidence in evidence {
         entries.extend(
             state
                 .store
-                .journal_for("evidence", &evidence.id.to_string())
+                .journal_for("evidence", &evidence.to_string())
                 .await?,
         );
     }

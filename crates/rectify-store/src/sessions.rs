@@ -149,15 +149,8 @@ impl Store {
     }
 }
 
-impl Store {
-    /// What the user may see: their unit's subtree, and how items name them (their display
-    /// name, e.g. "王建国（副市长）").
-    pub async fn viewer(&self, user: &User) -> Result<rectify_core::workflow::Viewer, StoreError> {
-        Ok(viewer_in(&self.org_units().await?, user))
-    }
-}
-
-/// The viewer of `user` given the org tree.
+/// What `user` may see, given the org tree: their unit's subtree, and how items name them
+/// (their display name, e.g. "王建国（副市长）").
 pub fn viewer_in(units: &[crate::org::OrgUnit], user: &User) -> rectify_core::workflow::Viewer {
     let mut subtree = vec![user.unit_id];
     let mut next = 0;

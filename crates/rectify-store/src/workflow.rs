@@ -1190,7 +1190,6 @@ pub struct Objection {
 /// An item's workflow record and the facts its guards read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemWorkflow {
-    pub id: i64,
     pub flow: Flow,
     pub facts: ItemFacts,
     pub original_deadline_text: Option<String>,
@@ -1199,24 +1198,6 @@ pub struct ItemWorkflow {
 }
 
 impl Store {
-    pub async fn item_workflow(&self, item: ItemRef<'_>) -> Result<ItemWorkflow, StoreError> {
-        let mut conn = self.pool().acquire().await?;
-        let id = find_item(&mut conn, item).await?;
-        let loaded = load(&mut conn, id).await?;
-        let measures_done_on: Vec<Option<String>> =
-            sqlx::query_scalar("SELECT done_on FROM item_measures WHERE item_id = $1 ORDER BY seq")
-                .bind(id)
-                .fetch_all(&mut *conn)
-                .await?;
-        Ok(ItemWorkflow {
-            id,
-            flow: loaded.flow,
-            facts: loaded.facts,
-            original_deadline_text: loaded.original_deadline_text,
-            measures_done_on,
-        })
-    }
-
     pub async fn objections_of(&self, item: ItemRef<'_>) -> Result<Vec<Objection>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         let id = find_item(&mut conn, item).await?;
@@ -1308,7 +1289,6 @@ impl Store {
         for row in &rows {
             let id: i64 = row.try_get(0)?;
             let workflow = ItemWorkflow {
-                id,
                 flow: flow_from_row(row)?,
                 facts: ItemFacts {
                     lead_unit: row.try_get(13)?,

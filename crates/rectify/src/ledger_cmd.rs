@@ -3,7 +3,7 @@
 use crate::air_cmd::{print_stdout, write_atomically};
 use crate::error::CliError;
 use clap::{Args, Subcommand, ValueEnum};
-use rectify_core::calendar::{WorkCalendar, parse_notices};
+use rectify_core::calendar::parse_notices;
 use rectify_core::deadline::DeadlineContext;
 use rectify_core::ledger::{InspectionType, Item, ItemState, Plan, Schedule, Scope};
 use rectify_exact::date::Date;
@@ -153,11 +153,6 @@ fn parse_inspection_type(text: &str) -> Result<InspectionType, String> {
     InspectionType::parse(text).ok_or_else(|| format!("应为 {}", InspectionType::choices_zh()))
 }
 
-/// The shipped calendar with the years the office loaded on top.
-pub async fn work_calendar(store: &Store) -> Result<WorkCalendar, CliError> {
-    Ok(store.work_calendar().await?)
-}
-
 pub async fn run_plan(
     store: &Store,
     actor: &str,
@@ -189,7 +184,7 @@ async fn import(store: &Store, actor: &str, args: ImportArgs) -> Result<ExitCode
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let calendar = work_calendar(store).await?;
+    let calendar = store.work_calendar().await?;
     let known = store.plans().await?;
     let stored_issue_date = |name: &str| {
         known
@@ -598,7 +593,7 @@ pub async fn run_calendar(
             print_stdout(&format!("已载入 {} 年的节假日安排", years.join("、")))
         }
         CalendarCommand::Show { year } => {
-            let calendar = work_calendar(store).await?;
+            let calendar = store.work_calendar().await?;
             let Some(notice) = calendar.notices().find(|n| n.year == year) else {
                 return Err(CliError::failure(format!(
                     "没有 {year} 年的节假日安排（可用 rectify calendar load 载入）"

@@ -3,7 +3,7 @@
 
 use crate::air_cmd::print_stdout;
 use crate::error::CliError;
-use crate::ledger_cmd::{TextOrJson, work_calendar};
+use crate::ledger_cmd::TextOrJson;
 use clap::{Args, Subcommand};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::workflow::{Action, Actor, EvidenceKind, Transition};
@@ -331,7 +331,7 @@ async fn session(store: &Store, who: &As) -> Result<Session, CliError> {
     })?;
     let actor = store.actor(username).await?;
     let today = today()?;
-    let calendar = work_calendar(store).await?;
+    let calendar = store.work_calendar().await?;
     store.advance_notices(today, &calendar).await?;
     Ok(Session {
         actor,
@@ -898,7 +898,7 @@ async fn missing(store: &Store, period: &str, format: TextOrJson) -> Result<Exit
 
 pub async fn run_clock(store: &Store) -> Result<ExitCode, CliError> {
     let today = today()?;
-    let calendar = work_calendar(store).await?;
+    let calendar = store.work_calendar().await?;
     let closed = store.advance_notices(today, &calendar).await?;
     let list: Vec<String> = closed.iter().map(u32::to_string).collect();
     print_stdout(&format!(

@@ -858,16 +858,7 @@ impl Store {
     pub async fn reports(&self, period: &str) -> Result<Vec<Report>, StoreError> {
         parse_period(period)?;
         let mut conn = self.pool().acquire().await?;
-        let ids: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM progress_reports WHERE period = $1 ORDER BY id")
-                .bind(period)
-                .fetch_all(&mut *conn)
-                .await?;
-        let mut reports = Vec::with_capacity(ids.len());
-        for id in ids {
-            reports.push(load_report(&mut conn, id).await?);
-        }
-        Ok(reports)
+        load_reports(&mut conn, ReportFilter::Period(period)).await
     }
 
     /// Per responsible unit: the open items it must report on for the period, those it has
@@ -1100,20 +1091,52 @@ fn split_numbers<T: std::str::FromStr>(text: &str) -> Vec<T> {
     text.split(',').filter_map(|n| n.parse().ok()).collect()
 }
 
+const SELECT_REPORT: &str = "SELECT r.id, i.number, o.name, r.period, r.text, r.done_measures, r.self_schedule,
+    r.evidence_ids, r.status, r.submitted_by, r.submitted_on, r.late, r.reviewed_by, r.review_note, r.corrects
+    FROM progress_reports r JOIN items i ON i.id = r.item_id JOIN org_units o ON o.id = r.unit_id";
+
 async fn load_report(conn: &mut AnyConnection, id: i64) -> Result<Report, StoreError> {
-    let row = sqlx::query(
-        "SELECT r.id, i.number, o.name, r.period, r.text, r.done_measures, r.self_schedule, r.evidence_ids,
-                r.status, r.submitted_by, r.submitted_on, r.late, r.reviewed_by, r.review_note, r.corrects
-         FROM progress_reports r JOIN items i ON i.id = r.item_id JOIN org_units o ON o.id = r.unit_id
-         WHERE r.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| StoreError::NotFound {
-        what: "进展填报",
-        key: id.to_string(),
-    })?;
+    let sql = format!("{SELECT_REPORT} WHERE r.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "进展填报",
+            key: id.to_string(),
+        })?;
+    report_from_row(&row)
+}
+
+/// Which reports to list.
+enum ReportFilter<'a> {
+    Period(&'a str),
+    Item(i64),
+    AwaitingReview,
+}
+
+/// The reports the filter selects, in one query.
+async fn load_reports(
+    conn: &mut AnyConnection,
+    filter: ReportFilter<'_>,
+) -> Result<Vec<Report>, StoreError> {
+    let (condition, order) = match filter {
+        ReportFilter::Period(_) => ("r.period = $1", "r.id"),
+        ReportFilter::Item(_) => ("r.item_id = $1", "r.period DESC, r.id DESC"),
+        ReportFilter::AwaitingReview => ("r.status = 'submitted'", "r.id"),
+    };
+    let sql = format!("{SELECT_REPORT} WHERE {condition} ORDER BY {order}");
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let query = match filter {
+        ReportFilter::Period(period) => query.bind(period.to_string()),
+        ReportFilter::Item(id) => query.bind(id),
+        ReportFilter::AwaitingReview => query,
+    };
+    let rows = query.fetch_all(&mut *conn).await?;
+    rows.iter().map(report_from_row).collect()
+}
+
+fn report_from_row(row: &AnyRow) -> Result<Report, StoreError> {
     let done: String = row.try_get(5)?;
     let evidence: String = row.try_get(7)?;
     Ok(Report {
@@ -1227,32 +1250,13 @@ impl Store {
     pub async fn reports_of(&self, item: ItemRef<'_>) -> Result<Vec<Report>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         let id = find_item(&mut conn, item).await?;
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM progress_reports WHERE item_id = $1 ORDER BY period DESC, id DESC",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut reports = Vec::with_capacity(ids.len());
-        for id in ids {
-            reports.push(load_report(&mut conn, id).await?);
-        }
-        Ok(reports)
+        load_reports(&mut conn, ReportFilter::Item(id)).await
     }
 
     /// Reports waiting for a supervisor's confirmation, with their item numbers.
     pub async fn reports_awaiting_review(&self) -> Result<Vec<Report>, StoreError> {
         let mut conn = self.pool().acquire().await?;
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM progress_reports WHERE status = 'submitted' ORDER BY id",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut reports = Vec::with_capacity(ids.len());
-        for id in ids {
-            reports.push(load_report(&mut conn, id).await?);
-        }
-        Ok(reports)
+        load_reports(&mut conn, ReportFilter::AwaitingReview).await
     }
 
     /// When each item was completed (signed off to CLOSED or SUSTAIN), from the journal.

@@ -252,6 +252,16 @@ fn drive_every_state(env: &Env) {
         .take_while(char::is_ascii_digit)
         .collect();
     env.ok(d, &["report", "confirm", &id, "--as", "supervisor"]);
+    let listed: Value = serde_json::from_str(&env.ok(
+        d,
+        &["report", "list", "--period", "2019-09", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (listed[0]["item"].as_u64(), listed[0]["status"].as_str()),
+        (Some(1), Some("confirmed"))
+    );
     let refusal = env.refused(d, &["item", "submit", "1", "--as", "unit"]);
     assert!(refusal.contains("自查报告"), "{refusal}");
 

@@ -637,35 +637,33 @@ impl Store {
     pub async fn evidence_of(&self, item: ItemRef<'_>) -> Result<Vec<Evidence>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         let item_id = find_item(&mut conn, item).await?;
-        let rows = sqlx::query(
-            "SELECT e.id, i.number, e.kind, e.title, e.file_name, e.sha256, e.size, e.media_type,
-                    e.uploaded_by, e.uploaded_at, e.supersedes,
-                    (SELECT COUNT(*) FROM evidence n WHERE n.supersedes = e.id)
-             FROM evidence e JOIN items i ON i.id = e.item_id WHERE e.item_id = $1 ORDER BY e.id",
-        )
-        .bind(item_id)
-        .fetch_all(&mut *conn)
-        .await?;
+        let sql = format!("{SELECT_EVIDENCE} WHERE e.item_id = $1 ORDER BY e.id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(item_id)
+            .fetch_all(&mut *conn)
+            .await?;
         rows.iter().map(evidence_from_row).collect()
+    }
+
+    /// One evidence file's metadata, without reading the file (callers check the user's scope
+    /// on its item first).
+    pub async fn evidence(&self, id: i64) -> Result<Evidence, StoreError> {
+        let sql = format!("{SELECT_EVIDENCE} WHERE e.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "佐证材料",
+                key: id.to_string(),
+            })?;
+        evidence_from_row(&row)
     }
 
     /// The evidence file's metadata and content, refused if the stored file no longer matches
     /// the SHA-256 recorded (and journaled) when it was uploaded.
     pub async fn evidence_file(&self, id: i64) -> Result<(Evidence, Vec<u8>), StoreError> {
-        let row = sqlx::query(
-            "SELECT e.id, i.number, e.kind, e.title, e.file_name, e.sha256, e.size, e.media_type,
-                    e.uploaded_by, e.uploaded_at, e.supersedes,
-                    (SELECT COUNT(*) FROM evidence n WHERE n.supersedes = e.id)
-             FROM evidence e JOIN items i ON i.id = e.item_id WHERE e.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or_else(|| StoreError::NotFound {
-            what: "佐证材料",
-            key: id.to_string(),
-        })?;
-        let evidence = evidence_from_row(&row)?;
+        let evidence = self.evidence(id).await?;
         let bytes = self.attachments().get_verified(&evidence.sha256)?;
         Ok((evidence, bytes))
     }
@@ -1031,6 +1029,12 @@ fn check_evidence_rights(actor: &Actor, loaded: &Loaded) -> Result<(), StoreErro
         units.join("、")
     )))
 }
+
+const SELECT_EVIDENCE: &str =
+    "SELECT e.id, i.number, e.kind, e.title, e.file_name, e.sha256, e.size,
+    e.media_type, e.uploaded_by, e.uploaded_at, e.supersedes,
+    (SELECT COUNT(*) FROM evidence n WHERE n.supersedes = e.id)
+    FROM evidence e JOIN items i ON i.id = e.item_id";
 
 fn evidence_from_row(row: &AnyRow) -> Result<Evidence, StoreError> {
     let kind: String = row.try_get(2)?;

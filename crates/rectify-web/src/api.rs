@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rectify_core::workflow::{Action, ActionKind, Actor, EvidenceKind};
 use rectify_exact::date::Date;
+use rectify_store::ledger::StoredItem;
 use rectify_store::users::User;
 use rectify_store::workflow::{ItemRef, NewEvidence, NewReport};
 use rectify_store::{StoreError, today_china};
@@ -128,6 +129,22 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+fn not_found(number: u32) -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, format!("台账中没有第 {number} 项"))
+}
+
+/// The item if the user may see it, with the same rule as the web pages; "not found" otherwise,
+/// so that an item outside the user's scope does not reveal itself.
+async fn in_scope(state: &AppState, user: &User, number: u32) -> Result<StoredItem, ApiError> {
+    let snapshot = crate::pages::snapshot(state).await?;
+    let viewer = rectify_store::sessions::viewer_in(&snapshot.org_units, user);
+    match crate::pages::visible_item(state, &viewer, number).await {
+        Ok(item) => Ok(item),
+        Err(crate::auth::PageError::Store(error)) => Err(error.into()),
+        Err(_) => Err(not_found(number)),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct PlanQuery {
     plan: Option<String>,
@@ -154,13 +171,12 @@ pub async fn item_status(
     Path(number): Path<u32>,
     Query(query): Query<PlanQuery>,
 ) -> ApiResult {
-    user(&state, &headers, false).await?;
+    let user = user(&state, &headers, false).await?;
     tick(&state).await?;
-    let ledger = state.store.ledger(query.plan.as_deref()).await?;
-    let stored = ledger
-        .iter()
-        .find(|s| s.item.number == number)
-        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("台账中没有第 {number} 项")))?;
+    let stored = in_scope(&state, &user, number).await?;
+    if query.plan.as_ref().is_some_and(|plan| *plan != stored.plan) {
+        return Err(not_found(number));
+    }
     let evidence = state.store.evidence_of(item(&query, number)).await?;
     let files: Vec<Value> = evidence
         .iter()
@@ -408,7 +424,9 @@ pub async fn download_evidence(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    user(&state, &headers, false).await?;
+    let user = user(&state, &headers, false).await?;
+    let evidence = state.store.evidence(id).await?;
+    in_scope(&state, &user, evidence.item_number).await?;
     let (evidence, bytes) = state.store.evidence_file(id).await?;
     let media = HeaderValue::from_str(&evidence.media_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rectify_core::ledger::{ItemState, Schedule, Scope};
 use rectify_core::workflow::{
-    Action, ActionKind, Actor, Context, EvidenceKind, Visibility, available,
+    Action, ActionKind, Actor, Context, EvidenceKind, Viewer, Visibility, available,
 };
 use rectify_exact::date::Date;
 use rectify_io::plan::{LedgerRow, ledger_xlsx};
@@ -121,14 +121,14 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot
 }
 
 /// Whether the user may see the item.
-fn sees(snapshot: &Snapshot, session: &Session, s: &StoredItem) -> bool {
+fn sees(snapshot: &Snapshot, viewer: &Viewer, s: &StoredItem) -> bool {
     let ids: Vec<i64> = s
         .item
         .units
         .iter()
         .filter_map(|u| snapshot.unit_ids.get(u).copied())
         .collect();
-    session.viewer.sees(&Visibility {
+    viewer.sees(&Visibility {
         state: s.item.state,
         units: &ids,
         leaders: &s.item.leaders,
@@ -157,23 +157,24 @@ async fn visible_items(state: &AppState, session: &Session) -> Result<Visible, S
         (0..snapshot.items.len()).collect()
     } else {
         (0..snapshot.items.len())
-            .filter(|i| sees(&snapshot, session, &snapshot.items[*i]))
+            .filter(|i| sees(&snapshot, &session.viewer, &snapshot.items[*i]))
             .collect()
     };
     Ok(Visible { snapshot, indices })
 }
 
 /// One item by number if the user may see it; otherwise "not found", whether it exists or not.
-async fn visible_item(
+/// The pages and the JSON API both scope through here.
+pub(crate) async fn visible_item(
     state: &AppState,
-    session: &Session,
+    viewer: &Viewer,
     number: u32,
 ) -> Result<StoredItem, PageError> {
     let snapshot = snapshot(state).await?;
     snapshot
         .items
         .iter()
-        .find(|s| s.item.number == number && sees(&snapshot, session, s))
+        .find(|s| s.item.number == number && sees(&snapshot, viewer, s))
         .cloned()
         .ok_or(PageError::NotFound)
 }
@@ -1182,7 +1183,7 @@ pub async fn item(
 ) -> PageResult {
     let session = require(&state, &headers, &format!("/items/{number}")).await?;
     let (today, calendar) = tick(&state).await?;
-    let stored = visible_item(&state, &session, number).await?;
+    let stored = visible_item(&state, &session.viewer, number).await?;
     let workflow = snapshot(&state).await?.workflow(&stored)?.clone();
     let me = actor(&session);
     let cx = Context {
@@ -1528,7 +1529,7 @@ pub async fn item_action(
     let session = require(&state, &headers, &format!("/items/{number}")).await?;
     let posted = Posted::read(multipart).await?;
     session.check_csrf(&posted.text("csrf"))?;
-    visible_item(&state, &session, number).await?;
+    visible_item(&state, &session.viewer, number).await?;
     let kind = ActionKind::parse(&action).ok_or(PageError::NotFound)?;
     let (today, calendar) = tick(&state).await?;
     let me = actor(&session);
@@ -1605,7 +1606,7 @@ pub async fn report_form(
     Path(number): Path<u32>,
 ) -> PageResult {
     let session = require(&state, &headers, &format!("/items/{number}/report")).await?;
-    let stored = visible_item(&state, &session, number).await?;
+    let stored = visible_item(&state, &session.viewer, number).await?;
     let workflow = snapshot(&state).await?.workflow(&stored)?.clone();
     let today = today_china();
     let measures = measure_lines(&stored.item, &workflow);
@@ -1627,7 +1628,7 @@ pub async fn report_submit(
     let session = require(&state, &headers, &format!("/items/{number}/report")).await?;
     let posted = Posted::read(multipart).await?;
     session.check_csrf(&posted.text("csrf"))?;
-    visible_item(&state, &session, number).await?;
+    visible_item(&state, &session.viewer, number).await?;
     let (today, calendar) = tick(&state).await?;
     let me = actor(&session);
     let mut evidence = Vec::new();
@@ -1695,7 +1696,7 @@ pub async fn report_review(
 ) -> PageResult {
     let session = require(&state, &headers, "/").await?;
     session.check_csrf(&form.csrf)?;
-    visible_item(&state, &session, form.item).await?;
+    visible_item(&state, &session.viewer, form.item).await?;
     let outcome = state
         .store
         .review_report(&actor(&session), id, form.decision == "confirm", &form.note)
@@ -1726,6 +1727,8 @@ async fn evidence_for(
     id: i64,
 ) -> Result<(rectify_store::workflow::Evidence, Vec<u8>), PageError> {
     let session = require(state, headers, "/").await?;
+    let evidence = state.store.evidence(id).await?;
+    visible_item(state, &session.viewer, evidence.item_number).await?;
     let (evidence, bytes) = match state.store.evidence_file(id).await {
         Ok(found) => found,
         Err(StoreError::Tampered { .. }) => {
@@ -1735,7 +1738,6 @@ async fn evidence_for(
         }
         Err(other) => return Err(other.into()),
     };
-    visible_item(state, &session, evidence.item_number).await?;
     Ok((evidence, bytes))
 }
 

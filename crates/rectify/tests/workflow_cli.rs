@@ -770,6 +770,21 @@ fn the_json_api_applies_the_same_checks_behind_a_session_and_csrf() {
     );
 
     let stranger = Client::login(&server, "stranger");
+    // 市水利局 shares item 1 but not item 2: the API scopes reads like the web pages.
+    assert_eq!(stranger.get("/api/v1/items/1").0, 200);
+    assert_eq!(stranger.get("/api/v1/items/2").0, 404);
+    let (status, item2_file) = unit.upload(
+        "/api/v1/items/2/evidence?kind=document&file_name=plan.txt",
+        "工地清单".as_bytes(),
+    );
+    assert_eq!(status, 201);
+    let item2_file = format!("/api/v1/evidence/{}", item2_file["id"]);
+    assert_eq!(unit.get(&item2_file).0, 200);
+    assert_eq!(
+        stranger.get(&item2_file).0,
+        404,
+        "evidence of an item outside the scope"
+    );
     let (status, reply) = stranger.post("/api/v1/items/1/actions/submit", &json!({}));
     assert_eq!(status, 409);
     assert!(

@@ -168,17 +168,11 @@ pub async fn show(
 }
 
 fn done(message: &str) -> Response {
-    let encoded: String = message
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    Redirect::to(&format!("/admin?done={encoded}")).into_response()
+    Redirect::to(&format!(
+        "/admin?done={}",
+        crate::pages::url_encode(message)
+    ))
+    .into_response()
 }
 
 /// Runs a change and reports its outcome on the page; a refused change is a message, not an error page.

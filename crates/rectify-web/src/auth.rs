@@ -78,7 +78,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             PageError::Login(next) => {
-                let target = format!("/login?next={}", encode(&next));
+                let target = format!("/login?next={}", crate::pages::url_encode(&next));
                 Redirect::to(&target).into_response()
             }
             PageError::NotFound => (StatusCode::NOT_FOUND, Html("<!doctype html><meta charset=utf-8><title>未找到</title><p>未找到该页面或问题。</p>")).into_response(),
@@ -97,17 +97,6 @@ pub fn escape(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -690,7 +690,8 @@ fn query_string(pairs: &[(&str, String)]) -> String {
         .join("&")
 }
 
-fn url_encode(text: &str) -> String {
+/// Percent-encodes everything but unreserved ASCII, for query values and header parameters.
+pub(crate) fn url_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),

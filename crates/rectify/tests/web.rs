@@ -206,7 +206,7 @@ fn every_route_for_every_role_in_and_out_of_scope() {
     let anonymous = demo.server.request("GET", "/ledger", &[], b"");
     assert_eq!(anonymous.0, 303);
     assert!(
-        anonymous.1.contains("location: /login?next=/ledger"),
+        anonymous.1.contains("location: /login?next=%2fledger"),
         "{}",
         anonymous.1
     );

@@ -162,8 +162,7 @@ pub async fn show(
         },
         settings,
     }
-    .render()
-    .map_err(|e| PageError::Store(StoreError::Invalid(e.to_string())))?;
+    .render()?;
     Ok(Html(html).into_response())
 }
 

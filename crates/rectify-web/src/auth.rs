@@ -74,6 +74,12 @@ impl From<StoreError> for PageError {
     }
 }
 
+impl From<askama::Error> for PageError {
+    fn from(error: askama::Error) -> Self {
+        PageError::Store(StoreError::Invalid(format!("页面模板出错：{error}")))
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
@@ -206,9 +212,7 @@ async fn login_page(
         error: error.clone(),
         demo_accounts,
     };
-    let html = page
-        .render()
-        .map_err(|e| PageError::Store(StoreError::Invalid(e.to_string())))?;
+    let html = page.render()?;
     let status = if error.is_some() {
         StatusCode::UNAUTHORIZED
     } else {

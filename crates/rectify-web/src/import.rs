@@ -74,8 +74,7 @@ fn page(
         preview,
         done,
     }
-    .render()
-    .map_err(|e| PageError::Store(StoreError::Invalid(e.to_string())))?;
+    .render()?;
     Ok(Html(html).into_response())
 }
 

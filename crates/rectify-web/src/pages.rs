@@ -23,9 +23,7 @@ use std::collections::HashMap;
 type PageResult = Result<Response, PageError>;
 
 fn render(page: impl Template) -> PageResult {
-    let html = page
-        .render()
-        .map_err(|e| PageError::Store(StoreError::Invalid(e.to_string())))?;
+    let html = page.render()?;
     Ok(Html(html).into_response())
 }
 
@@ -377,8 +375,7 @@ async fn dashboard_html(
         trend,
         changes,
     };
-    page.render()
-        .map_err(|e| PageError::Store(StoreError::Invalid(e.to_string())))
+    Ok(page.render()?)
 }
 
 async fn pending_tasks(

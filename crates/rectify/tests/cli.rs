@@ -136,11 +136,11 @@ fn json_logs_carry_the_request_id_of_each_request() {
     let log_path = dir.path().join("server.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let server = Server::start_logging_to(&db, &["--log-format", "json", "demo", "--serve"], log);
-    let (_, head, _) = server.get("/healthz");
+    let (status, head, body) = server.get("/healthz");
     let id = head
         .lines()
         .find_map(|l| l.strip_prefix("x-request-id: "))
-        .unwrap()
+        .unwrap_or_else(|| panic!("no request id in a {status} response:\n{head}\n{body}"))
         .to_string();
     assert_eq!(server.terminate(), Some(0));
     let log = std::fs::read_to_string(&log_path).unwrap();

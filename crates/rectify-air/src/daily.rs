@@ -372,8 +372,7 @@ pub fn city_day_from_station_days(stations: &[DailyValues]) -> DailyValues {
     let mut items = [DailyValue::NONE; 7];
     for item in DailyItem::ALL {
         let values: Vec<Option<Exact>> = stations.iter().map(|s| s.get(item).valid()).collect();
-        if let Some((m, _)) = mean(&values) {
-            let m = m.reduced();
+        if let Some(m) = station_mean(&values) {
             items[item.index()] = DailyValue {
                 value: Some(m),
                 validity: Validity::Valid,
@@ -389,10 +388,18 @@ pub fn city_hours(stations: &[HourGrid]) -> HourGrid {
     for series in 0..6 {
         for hour in 0..24 {
             let values: Vec<Option<Exact>> = stations.iter().map(|g| g[series][hour]).collect();
-            grid[series][hour] = mean(&values).map(|(m, _)| m);
+            grid[series][hour] = station_mean(&values);
         }
     }
     grid
+}
+
+/// The mean over the stations that have a value, in lowest terms. Any number of stations:
+/// the hour count of [`mean`] would not hold a large city.
+fn station_mean(values: &[Option<Exact>]) -> Option<Exact> {
+    let count = values.iter().flatten().count();
+    let sum: Exact = values.iter().flatten().sum();
+    (count > 0).then(|| sum.div_int(count as i64))
 }
 
 #[cfg(test)]
@@ -455,5 +462,32 @@ mod tests {
         assert_eq!(city.get(DailyItem::So2).valid(), Some(Exact::ratio(31, 2)));
         let hourly = city_hours(&[full(10), full(21)]);
         assert_eq!(hourly[Series::So2.index()][5], Some(Exact::ratio(31, 2)));
+    }
+
+    #[test]
+    fn a_city_may_have_more_stations_than_a_day_has_hours() {
+        // 300 stations: 150 at 10 and 150 at 21; a small counter would wrap past 255.
+        let grids: Vec<HourGrid> = (0..300)
+            .map(|i| grid_with(Series::So2, &[(3, if i % 2 == 0 { 10 } else { 21 })]))
+            .collect();
+        assert_eq!(
+            city_hours(&grids)[Series::So2.index()][3],
+            Some(Exact::ratio(31, 2))
+        );
+        let days: Vec<DailyValues> = grids
+            .iter()
+            .map(|_| {
+                daily_values(&grid_with(
+                    Series::So2,
+                    &(0..24).map(|h| (h, 7)).collect::<Vec<_>>(),
+                ))
+            })
+            .collect();
+        assert_eq!(
+            city_day_from_station_days(&days)
+                .get(DailyItem::So2)
+                .valid(),
+            Some(Exact::int(7))
+        );
     }
 }

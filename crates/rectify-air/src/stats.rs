@@ -165,14 +165,10 @@ pub fn evaluate(
             .iter()
             .filter_map(|d| d.values.get(item).valid())
             .collect();
-        values.sort();
+        values.sort_unstable();
         let has_annual_mean = !matches!(pollutant, Pollutant::Co | Pollutant::O3_8h);
-        let mean = (has_annual_mean && !values.is_empty()).then(|| {
-            values
-                .iter()
-                .fold(Exact::ZERO, |a, b| a + *b)
-                .div_int(values.len() as i64)
-        });
+        let mean = (has_annual_mean && !values.is_empty())
+            .then(|| values.iter().sum::<Exact>().div_int(values.len() as i64));
         let valid_dates: Vec<Date> = used
             .iter()
             .filter(|d| d.values.get(item).valid().is_some())
@@ -322,9 +318,7 @@ fn composite_index(eval: &Evaluation, limits: &Limits) -> Option<Exact> {
 
 /// Σ value/limit.
 pub fn composite_from(parts: &[(Exact, i64)]) -> Exact {
-    parts
-        .iter()
-        .fold(Exact::ZERO, |acc, (v, s)| acc + v.div_int(*s))
+    parts.iter().map(|(v, s)| v.div_int(*s)).sum()
 }
 
 /// Direction of a year-on-year change.
@@ -424,7 +418,7 @@ mod tests {
 
     fn ints(values: &[i64]) -> Vec<Exact> {
         let mut v: Vec<Exact> = values.iter().map(|&x| Exact::int(x)).collect();
-        v.sort();
+        v.sort_unstable();
         v
     }
 

@@ -17,9 +17,20 @@ pub struct Exact {
     den: i128,
 }
 
-fn gcd(mut a: i128, mut b: i128) -> i128 {
-    a = a.abs();
-    b = b.abs();
+fn gcd(a: i128, b: i128) -> i128 {
+    let (a, b) = (a.unsigned_abs(), b.unsigned_abs());
+    // 128-bit division is a library call; hourly sums and counts fit 64 bits.
+    if let (Ok(a), Ok(b)) = (u64::try_from(a), u64::try_from(b)) {
+        return i128::from(gcd_u64(a, b));
+    }
+    let (mut a, mut b) = (a, b);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    i128::try_from(a).unwrap_or(i128::MAX)
+}
+
+fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
     while b != 0 {
         (a, b) = (b, a % b);
     }
@@ -38,8 +49,8 @@ impl Exact {
         let sign = if den < 0 { -1 } else { 1 };
         let g = gcd(num, den).max(1);
         Exact {
-            num: sign * num / g,
-            den: sign * den / g,
+            num: sign * div_rem_euclid(num, g).0,
+            den: sign * div_rem_euclid(den, g).0,
         }
     }
 
@@ -140,8 +151,8 @@ impl Exact {
     /// The value rounded half-even to `decimals` places, as an integer count of 10^-decimals.
     fn rounded_units(self, decimals: u32) -> i128 {
         let scaled = self.num * 10_i128.pow(decimals);
-        let floor = scaled.div_euclid(self.den);
-        let twice_rest = scaled.rem_euclid(self.den) * 2;
+        let (floor, rest) = div_rem_euclid(scaled, self.den);
+        let twice_rest = rest * 2;
         match twice_rest.cmp(&self.den) {
             Ordering::Less => floor,
             Ordering::Greater => floor + 1,
@@ -154,17 +165,31 @@ impl Exact {
     pub fn to_fixed(self, decimals: u32) -> String {
         let units = self.rounded_units(decimals);
         let sign = if units < 0 { "-" } else { "" };
-        let abs = units.abs();
-        if decimals == 0 {
-            return format!("{sign}{abs}");
+        let abs = units.unsigned_abs();
+        // Dividing and formatting a u64 is several times cheaper than a u128; published values fit.
+        match u64::try_from(abs) {
+            Ok(abs) => fixed_text(sign, abs, 10_u64.pow(decimals), decimals),
+            Err(_) => fixed_text(sign, abs, 10_u128.pow(decimals), decimals),
         }
-        let scale = 10_i128.pow(decimals);
-        format!(
-            "{sign}{}.{:0width$}",
-            abs / scale,
-            abs % scale,
-            width = decimals as usize
-        )
+    }
+}
+
+fn fixed_text<T>(sign: &str, abs: T, scale: T, decimals: u32) -> String
+where
+    T: Copy + fmt::Display + std::ops::Div<Output = T> + std::ops::Rem<Output = T>,
+{
+    if decimals == 0 {
+        return format!("{sign}{abs}");
+    }
+    let width = decimals as usize;
+    format!("{sign}{}.{:0width$}", abs / scale, abs % scale)
+}
+
+/// Euclidean quotient and remainder, on 64-bit hardware division when both fit.
+fn div_rem_euclid(n: i128, d: i128) -> (i128, i128) {
+    match (i64::try_from(n), i64::try_from(d)) {
+        (Ok(n), Ok(d)) if d != -1 => (n.div_euclid(d).into(), n.rem_euclid(d).into()),
+        _ => (n.div_euclid(d), n.rem_euclid(d)),
     }
 }
 
@@ -176,11 +201,15 @@ fn checked_sum(a: Exact, b: Exact) -> Option<Exact> {
             den: a.den,
         });
     }
+    // Over the least common denominator: daily means (micro-units times 20..24 hours) share
+    // most of their factors, so the terms stay within 64 bits and the reduction stays cheap.
+    let g = gcd(a.den, b.den);
+    let (a_part, b_part) = (div_rem_euclid(a.den, g).0, div_rem_euclid(b.den, g).0);
     let num = a
         .num
-        .checked_mul(b.den)?
-        .checked_add(b.num.checked_mul(a.den)?)?;
-    Some(Exact::ratio(num, a.den.checked_mul(b.den)?))
+        .checked_mul(b_part)?
+        .checked_add(b.num.checked_mul(a_part)?)?;
+    Some(Exact::ratio(num, a_part.checked_mul(b.den)?))
 }
 
 fn checked_product(a: Exact, b: Exact) -> Option<Exact> {
@@ -202,6 +231,34 @@ impl std::ops::Add for Exact {
     type Output = Exact;
     fn add(self, other: Exact) -> Exact {
         combine(self, other, checked_sum)
+    }
+}
+
+/// Sums many values with few distinct denominators (daily means over micro-units times an hour
+/// count) by adding numerators per denominator, so only the few partial sums meet a gcd.
+impl std::iter::Sum for Exact {
+    fn sum<I: Iterator<Item = Exact>>(values: I) -> Exact {
+        let mut partials: Vec<Exact> = Vec::new();
+        for value in values {
+            match partials.iter().position(|p| p.den == value.den) {
+                Some(i) => {
+                    let p = &mut partials[i];
+                    match p.num.checked_add(value.num) {
+                        Some(num) => p.num = num,
+                        None => *p = *p + value,
+                    }
+                }
+                None if partials.len() < 8 => partials.push(value),
+                None => partials[0] = partials[0] + value,
+            }
+        }
+        partials.into_iter().fold(Exact::ZERO, |a, b| a + b)
+    }
+}
+
+impl<'a> std::iter::Sum<&'a Exact> for Exact {
+    fn sum<I: Iterator<Item = &'a Exact>>(values: I) -> Exact {
+        values.copied().sum()
     }
 }
 
@@ -232,6 +289,14 @@ impl std::ops::Div for Exact {
 /// Compares a/b with c/d (b, d > 0) without overflow: by integer parts, then by the inverted
 /// fractional parts (the continued-fraction expansion).
 fn compare(a: i128, b: i128, c: i128, d: i128) -> Ordering {
+    if b == d {
+        return a.cmp(&c);
+    }
+    let small = |x: i128| i64::try_from(x).is_ok();
+    if small(a) && small(b) && small(c) && small(d) {
+        // Products of two 64-bit values cannot overflow 128 bits.
+        return (a * d).cmp(&(c * b));
+    }
     if let (Some(x), Some(y)) = (a.checked_mul(d), c.checked_mul(b)) {
         return x.cmp(&y);
     }
@@ -490,6 +555,52 @@ mod tests {
         assert_eq!(compare(7, 3, 7, 3), Ordering::Equal);
         assert_eq!(compare(-7, 3, 7, 3), Ordering::Less);
         assert_eq!(compare(i128::MAX, 3, i128::MAX - 1, 3), Ordering::Greater);
+    }
+
+    #[test]
+    fn results_agree_on_both_sides_of_the_64_bit_fast_paths() {
+        let big = i128::from(u64::MAX) * 10;
+        assert_eq!(Exact::ratio(big, 4).to_string(), format!("{}/2", big / 2));
+        assert_eq!(Exact::ratio(-big, -4), Exact::ratio(big / 2, 2));
+        assert_eq!(
+            Exact::ratio(big + 5, 10).to_fixed(1),
+            format!("{}.5", big / 10)
+        );
+        assert_eq!(
+            Exact::ratio(-(big + 5), 10).to_fixed(0),
+            format!("-{}", big / 10 + 1)
+        );
+        assert_eq!(Exact::int(i64::MIN).to_fixed(2), format!("{}.00", i64::MIN));
+        assert_eq!(
+            Exact::ratio(i128::from(i64::MIN), 2).to_fixed(0),
+            "-4611686018427387904"
+        );
+        assert!(Exact::ratio(big, 3) > Exact::ratio(big - 1, 3));
+        assert!(Exact::int(i64::MAX) > Exact::int(i64::MAX - 1));
+        assert!(Exact::int(i64::MIN) < Exact::ratio(i128::from(i64::MIN) * 2 + 1, 2));
+    }
+
+    #[test]
+    fn sums_equal_pairwise_addition_whatever_the_denominators() {
+        let values: Vec<Exact> = (1..200_i128)
+            .map(|i| Exact::ratio(i * 7_919 % 1_000, 1 + i % 13))
+            .collect();
+        let pairwise = values.iter().fold(Exact::ZERO, |a, b| a + *b);
+        assert_eq!(values.iter().sum::<Exact>(), pairwise);
+        assert_eq!(
+            values.iter().sum::<Exact>().to_string(),
+            pairwise.to_string()
+        );
+        assert_eq!(std::iter::empty::<Exact>().sum::<Exact>(), Exact::ZERO);
+        let near_overflow = [
+            Exact::ratio(i128::MAX - 1, 1),
+            Exact::ratio(-5, 1),
+            Exact::int(3),
+        ];
+        assert_eq!(
+            near_overflow.iter().sum::<Exact>(),
+            Exact::ratio(i128::MAX - 3, 1)
+        );
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub fn period_value(
         let sum = readings
             .iter()
             .map(|r| r.statistical_value())
-            .fold(Exact::ZERO, |a, b| a + b);
+            .sum::<Exact>();
         sum.div_int(readings.len() as i64)
     };
     Some(if options.round_2020 {

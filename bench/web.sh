@@ -31,3 +31,15 @@ for path in "/ledger?scope=common&schedule=overdue&page=1" "/items/2500" "/"; do
   wrk -t2 -c32 -d"$duration" --latency -H "Cookie: rectify_session=$cookie" "http://127.0.0.1:18181$path" \
     | grep -E "Requests/sec|50%|99%|Non-2xx"
 done
+# Item pages are cached per journal head once viewed; this run walks through all items, so most
+# requests load an item's reports, evidence, objections and journal from the database.
+echo "== /items/1..$items in turn (mostly first views)"
+cat > "$work/walk.lua" <<LUA
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", "/items/" .. (counter % $items + 1))
+end
+LUA
+wrk -t2 -c32 -d"$duration" --latency -s "$work/walk.lua" -H "Cookie: rectify_session=$cookie" \
+  "http://127.0.0.1:18181" | grep -E "Requests/sec|50%|99%|Non-2xx"

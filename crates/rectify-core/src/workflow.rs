@@ -688,8 +688,14 @@ pub fn available(cx: &Context<'_>) -> Vec<ActionKind> {
             note: "-".into(),
         },
     ];
+    // Deciding needs an objection to decide on; the guard itself is the store's (it knows ids).
+    let nothing_to_decide = cx.facts.pending_objections == 0;
     samples
         .iter()
+        .filter(|action| {
+            !(nothing_to_decide
+                && matches!(action.kind(), ActionKind::Uphold | ActionKind::Dismiss))
+        })
         .filter(|action| check_role(cx, action.kind()).is_ok())
         .filter(|action| {
             !matches!(

@@ -542,8 +542,8 @@ fn immediate_items_may_apply_for_acceptance_straight_away_and_inputs_are_require
 
 #[test]
 fn available_actions_follow_role_unit_and_state() {
-    let item = ready(ItemState::PublicNotice);
-    let cx = |who: &Actor| {
+    let mut item = ready(ItemState::PublicNotice);
+    let offered = |item: &Item, who: &Actor| {
         available(&Context {
             flow: &item.flow,
             facts: &item.facts,
@@ -555,9 +555,16 @@ fn available_actions_follow_role_unit_and_state() {
     };
     use ActionKind as A;
     assert_eq!(
-        cx(&office()),
+        offered(&item, &office()),
+        vec![A::RecordNotice, A::Object],
+        "no objection to decide on"
+    );
+    item.facts.pending_objections = 1;
+    assert_eq!(
+        offered(&item, &office()),
         vec![A::RecordNotice, A::Object, A::Uphold, A::Dismiss]
     );
+    let cx = |who: &Actor| offered(&item, who);
     assert!(
         cx(&leader()).is_empty(),
         "no sign-off while the notice runs"

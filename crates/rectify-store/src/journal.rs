@@ -188,3 +188,61 @@ impl Store {
         Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
     }
 }
+
+impl Store {
+    /// For each item, the business date (`facts.on`) and action of the latest of the given
+    /// workflow actions, e.g. when an item entered the step it waits at.
+    pub async fn latest_item_actions(
+        &self,
+        actions: &[&str],
+    ) -> Result<std::collections::HashMap<i64, (String, rectify_exact::date::Date)>, StoreError>
+    {
+        let list: Vec<String> = (1..=actions.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT entity_id, action, after_json FROM journal
+             WHERE entity = 'item' AND action IN ({}) ORDER BY seq",
+            list.join(", ")
+        );
+        let mut query =
+            sqlx::query_as::<_, (String, String, Option<String>)>(sqlx::AssertSqlSafe(sql));
+        for action in actions {
+            query = query.bind(action.to_string());
+        }
+        let mut latest = std::collections::HashMap::new();
+        for (id, action, after) in query.fetch_all(self.pool()).await? {
+            let after: Value = after
+                .as_deref()
+                .and_then(|a| serde_json::from_str(a).ok())
+                .unwrap_or_default();
+            let on = after["facts"]["on"]
+                .as_str()
+                .and_then(rectify_exact::date::Date::parse);
+            if let (Ok(id), Some(on)) = (id.parse::<i64>(), on) {
+                latest.insert(id, (action, on));
+            }
+        }
+        Ok(latest)
+    }
+}
+
+/// The journal of an item together with that of its progress reports and evidence files, in
+/// journal order (one query; `journal_entity` indexes each branch).
+pub(crate) async fn item_journal(
+    conn: &mut sqlx::AnyConnection,
+    item_id: i64,
+) -> Result<Vec<JournalEntry>, StoreError> {
+    let sql = format!(
+        "{SELECT_ENTRY} WHERE (entity = 'item' AND entity_id = $1)
+            OR (entity = 'progress_report' AND entity_id IN
+                (SELECT CAST(id AS TEXT) FROM progress_reports WHERE item_id = $2))
+            OR (entity = 'evidence' AND entity_id IN
+                (SELECT CAST(id AS TEXT) FROM evidence WHERE item_id = $2))
+         ORDER BY seq"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(item_id.to_string())
+        .bind(item_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
+}

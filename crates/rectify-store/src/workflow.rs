@@ -637,12 +637,7 @@ impl Store {
     pub async fn evidence_of(&self, item: ItemRef<'_>) -> Result<Vec<Evidence>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         let item_id = find_item(&mut conn, item).await?;
-        let sql = format!("{SELECT_EVIDENCE} WHERE e.item_id = $1 ORDER BY e.id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(item_id)
-            .fetch_all(&mut *conn)
-            .await?;
-        rows.iter().map(evidence_from_row).collect()
+        evidence_rows(&mut conn, item_id).await
     }
 
     /// One evidence file's metadata, without reading the file (callers check the user's scope
@@ -1214,6 +1209,53 @@ pub struct Objection {
     pub decision: String,
 }
 
+/// What [`Store::item_detail`] returns.
+#[derive(Debug, Clone)]
+pub struct ItemDetail {
+    pub reports: Vec<Report>,
+    pub evidence: Vec<Evidence>,
+    pub objections: Vec<Objection>,
+    pub journal: Vec<rectify_core::journal::JournalEntry>,
+}
+
+async fn evidence_rows(
+    conn: &mut AnyConnection,
+    item_id: i64,
+) -> Result<Vec<Evidence>, StoreError> {
+    let sql = format!("{SELECT_EVIDENCE} WHERE e.item_id = $1 ORDER BY e.id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(item_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(evidence_from_row).collect()
+}
+
+async fn objection_rows(
+    conn: &mut AnyConnection,
+    item_id: i64,
+) -> Result<Vec<Objection>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, received_on, source, content, contact, status, decision FROM objections
+         WHERE item_id = $1 ORDER BY id",
+    )
+    .bind(item_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Objection {
+                id: r.try_get(0)?,
+                received_on: r.try_get(1)?,
+                source: r.try_get(2)?,
+                content: r.try_get(3)?,
+                contact: r.try_get(4)?,
+                status: r.try_get(5)?,
+                decision: r.try_get(6)?,
+            })
+        })
+        .collect()
+}
+
 /// An item's workflow record and the facts its guards read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemWorkflow {
@@ -1225,36 +1267,24 @@ pub struct ItemWorkflow {
 }
 
 impl Store {
-    pub async fn objections_of(&self, item: ItemRef<'_>) -> Result<Vec<Objection>, StoreError> {
+    /// Everything the item page shows besides the ledger row and the workflow record, on one
+    /// connection: reports (newest period first), evidence and objections (oldest first), and
+    /// the journal entries of the item, its reports and its evidence in journal order.
+    pub async fn item_detail(&self, item: ItemRef<'_>) -> Result<ItemDetail, StoreError> {
         let mut conn = self.pool().acquire().await?;
         let id = find_item(&mut conn, item).await?;
-        let rows = sqlx::query(
-            "SELECT id, received_on, source, content, contact, status, decision FROM objections
-             WHERE item_id = $1 ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Objection {
-                    id: r.try_get(0)?,
-                    received_on: r.try_get(1)?,
-                    source: r.try_get(2)?,
-                    content: r.try_get(3)?,
-                    contact: r.try_get(4)?,
-                    status: r.try_get(5)?,
-                    decision: r.try_get(6)?,
-                })
-            })
-            .collect()
+        Ok(ItemDetail {
+            reports: load_reports(&mut conn, ReportFilter::Item(id)).await?,
+            evidence: evidence_rows(&mut conn, id).await?,
+            objections: objection_rows(&mut conn, id).await?,
+            journal: crate::journal::item_journal(&mut conn, id).await?,
+        })
     }
 
-    /// Every report filed on the item, newest period first.
-    pub async fn reports_of(&self, item: ItemRef<'_>) -> Result<Vec<Report>, StoreError> {
+    /// One report, for callers that must check the user's scope on its item first.
+    pub async fn report(&self, id: i64) -> Result<Report, StoreError> {
         let mut conn = self.pool().acquire().await?;
-        let id = find_item(&mut conn, item).await?;
-        load_reports(&mut conn, ReportFilter::Item(id)).await
+        load_report(&mut conn, id).await
     }
 
     /// Reports waiting for a supervisor's confirmation, with their item numbers.

@@ -25,6 +25,7 @@ mod admin;
 mod air;
 mod api;
 mod auth;
+mod boards;
 mod import;
 mod openapi;
 mod pages;
@@ -136,6 +137,8 @@ pub fn router(store: Store) -> Router {
                 .layer(DefaultBodyLimit::max(EVIDENCE_BODY_LIMIT)),
         )
         .route("/reports/{id}/review", post(pages::report_review))
+        .route("/acceptance", get(boards::acceptance))
+        .route("/notices", get(boards::notices))
         .route(
             "/import",
             get(import::show)

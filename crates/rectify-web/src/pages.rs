@@ -15,19 +15,19 @@ use rectify_core::workflow::{
 use rectify_exact::date::Date;
 use rectify_io::plan::{LedgerRow, ledger_xlsx};
 use rectify_store::ledger::StoredItem;
-use rectify_store::workflow::{ItemRef, ItemWorkflow, NewEvidence, NewReport};
+use rectify_store::workflow::{ItemDetail, ItemRef, ItemWorkflow, NewEvidence, NewReport};
 use rectify_store::{StoreError, today_china};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
-fn render(page: impl Template) -> PageResult {
+pub(crate) fn render(page: impl Template) -> PageResult {
     let html = page.render()?;
     Ok(Html(html).into_response())
 }
 
-fn actor(session: &Session) -> Actor {
+pub(crate) fn actor(session: &Session) -> Actor {
     Actor {
         username: session.user.username.clone(),
         roles: session.user.roles.clone(),
@@ -47,6 +47,42 @@ pub struct LedgerCache {
     current: tokio::sync::Mutex<Option<std::sync::Arc<Snapshot>>>,
     /// Rendered dashboards of the current journal head, by session (CSRF token) and day.
     dashboards: tokio::sync::Mutex<(i64, RenderedDashboards)>,
+    /// Reports, evidence, objections and journal of recently viewed items, by item id, as of
+    /// one journal head (every change to them is journaled).
+    details: tokio::sync::Mutex<(i64, HashMap<i64, std::sync::Arc<ItemDetail>>)>,
+}
+
+/// Bounds the detail cache; a busy office views far fewer items within one journal head.
+const CACHED_DETAILS: usize = 2_000;
+
+async fn item_detail(
+    state: &AppState,
+    snapshot: &Snapshot,
+    stored: &StoredItem,
+) -> Result<std::sync::Arc<ItemDetail>, StoreError> {
+    {
+        let cached = state.ledger.details.lock().await;
+        if cached.0 == snapshot.head
+            && let Some(detail) = cached.1.get(&stored.id)
+        {
+            return Ok(detail.clone());
+        }
+    }
+    let detail = std::sync::Arc::new(
+        state
+            .store
+            .item_detail(ItemRef {
+                plan: Some(&stored.plan),
+                number: stored.item.number,
+            })
+            .await?,
+    );
+    let mut cached = state.ledger.details.lock().await;
+    if cached.0 != snapshot.head || cached.1.len() >= CACHED_DETAILS {
+        *cached = (snapshot.head, HashMap::new());
+    }
+    cached.1.insert(stored.id, detail.clone());
+    Ok(detail)
 }
 
 /// Dashboard HTML by (session CSRF token, day).
@@ -55,14 +91,14 @@ type RenderedDashboards = HashMap<(String, Date), std::sync::Arc<String>>;
 pub struct Snapshot {
     head: i64,
     items: Vec<StoredItem>,
-    workflows: HashMap<i64, ItemWorkflow>,
+    pub(crate) workflows: HashMap<i64, ItemWorkflow>,
     unit_ids: HashMap<String, i64>,
     /// The org tree (its changes are journaled too), for each request's scope.
     pub org_units: Vec<rectify_store::org::OrgUnit>,
     /// Workflow settings (setting changes are journaled as well).
-    config: rectify_core::workflow::WorkflowConfig,
+    pub(crate) config: rectify_core::workflow::WorkflowConfig,
     /// The working-day calendar (loading a year is journaled, so it belongs to the snapshot).
-    calendar: rectify_core::calendar::WorkCalendar,
+    pub(crate) calendar: rectify_core::calendar::WorkCalendar,
     /// The ledger filter's choices over all items, for users who see everything.
     options: FilterOptions,
 }
@@ -135,13 +171,13 @@ fn sees(snapshot: &Snapshot, viewer: &Viewer, s: &StoredItem) -> bool {
 }
 
 /// The ledger snapshot and the items in it this user may see, without copying them.
-struct Visible {
+pub(crate) struct Visible {
     snapshot: std::sync::Arc<Snapshot>,
     indices: Vec<usize>,
 }
 
 impl Visible {
-    fn items(&self) -> Vec<&StoredItem> {
+    pub(crate) fn items(&self) -> Vec<&StoredItem> {
         self.indices
             .iter()
             .map(|i| &self.snapshot.items[*i])
@@ -149,8 +185,7 @@ impl Visible {
     }
 }
 
-async fn visible_items(state: &AppState, session: &Session) -> Result<Visible, StoreError> {
-    let snapshot = snapshot(state).await?;
+pub(crate) fn visible_items(snapshot: std::sync::Arc<Snapshot>, session: &Session) -> Visible {
     let indices = if session.viewer.sees_everything() {
         (0..snapshot.items.len()).collect()
     } else {
@@ -158,7 +193,7 @@ async fn visible_items(state: &AppState, session: &Session) -> Result<Visible, S
             .filter(|i| sees(&snapshot, &session.viewer, &snapshot.items[*i]))
             .collect()
     };
-    Ok(Visible { snapshot, indices })
+    Visible { snapshot, indices }
 }
 
 /// One item by number if the user may see it; otherwise "not found", whether it exists or not.
@@ -169,34 +204,41 @@ pub(crate) async fn visible_item(
     number: u32,
 ) -> Result<StoredItem, PageError> {
     let snapshot = snapshot(state).await?;
+    find_visible(&snapshot, viewer, number).cloned()
+}
+
+fn find_visible<'s>(
+    snapshot: &'s Snapshot,
+    viewer: &Viewer,
+    number: u32,
+) -> Result<&'s StoredItem, PageError> {
     snapshot
         .items
         .iter()
-        .find(|s| s.item.number == number && sees(&snapshot, viewer, s))
-        .cloned()
+        .find(|s| s.item.number == number && sees(snapshot, viewer, s))
         .ok_or(PageError::NotFound)
 }
 
-/// Closes expired notices before a page shows workflow states.
-async fn tick(
-    state: &AppState,
-) -> Result<(Date, rectify_core::calendar::WorkCalendar), StoreError> {
+/// Closes expired notices before a page shows workflow states; returns today and the snapshot
+/// that reflects it.
+pub(crate) async fn tick(state: &AppState) -> Result<(Date, std::sync::Arc<Snapshot>), StoreError> {
     let today = today_china();
-    let snapshot = snapshot(state).await?;
-    let notice_over = snapshot.workflows.values().any(|w| {
+    let current = snapshot(state).await?;
+    let notice_over = current.workflows.values().any(|w| {
         w.flow.state == ItemState::PublicNotice
             && w.flow.notice.is_some_and(|(_, last)| last < today)
     });
-    if notice_over {
-        state
-            .store
-            .advance_notices(today, &snapshot.calendar)
-            .await?;
+    if !notice_over {
+        return Ok((today, current));
     }
-    Ok((today, snapshot.calendar.clone()))
+    state
+        .store
+        .advance_notices(today, &current.calendar)
+        .await?;
+    Ok((today, snapshot(state).await?))
 }
 
-fn short(text: &str, chars: usize) -> String {
+pub(crate) fn short(text: &str, chars: usize) -> String {
     let mut out: String = text.chars().take(chars).collect();
     if text.chars().count() > chars {
         out.push('…');
@@ -252,8 +294,8 @@ struct DashboardPage {
 /// item's actions, which is worth keeping while nothing changes.
 pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
     let session = require(&state, &headers, "/").await?;
-    let (today, calendar) = tick(&state).await?;
-    let head = snapshot(&state).await?.head;
+    let (today, current) = tick(&state).await?;
+    let head = current.head;
     let key = (session.csrf.clone(), today);
     {
         let cached = state.ledger.dashboards.lock().await;
@@ -263,7 +305,7 @@ pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Pag
             return Ok(Html(html.as_ref().clone()).into_response());
         }
     }
-    let html = std::sync::Arc::new(dashboard_html(&state, &session, today, &calendar).await?);
+    let html = std::sync::Arc::new(dashboard_html(&state, &session, today, current).await?);
     let mut cached = state.ledger.dashboards.lock().await;
     if cached.0 != head {
         *cached = (head, HashMap::new());
@@ -276,9 +318,10 @@ async fn dashboard_html(
     state: &AppState,
     session: &Session,
     today: Date,
-    calendar: &rectify_core::calendar::WorkCalendar,
+    current: std::sync::Arc<Snapshot>,
 ) -> Result<String, PageError> {
-    let visible = visible_items(state, session).await?;
+    let calendar = &current.calendar.clone();
+    let visible = visible_items(current, session);
     let items = visible.items();
     let count_states = |wanted: &[ItemState]| {
         items
@@ -783,8 +826,8 @@ pub async fn ledger(
     Query(query): Query<LedgerQuery>,
 ) -> PageResult {
     let session = require(&state, &headers, "/ledger").await?;
-    let (today, _) = tick(&state).await?;
-    let visible = visible_items(&state, &session).await?;
+    let (today, snapshot) = tick(&state).await?;
+    let visible = visible_items(snapshot, &session);
     let all = visible.items();
     let rows = filter_rows(&all, &query, today);
     let options = if session.viewer.sees_everything() {
@@ -892,8 +935,8 @@ pub async fn ledger_xlsx_export(
     Query(query): Query<LedgerQuery>,
 ) -> PageResult {
     let session = require(&state, &headers, "/ledger").await?;
-    let (today, _) = tick(&state).await?;
-    let visible = visible_items(&state, &session).await?;
+    let (today, snapshot) = tick(&state).await?;
+    let visible = visible_items(snapshot, &session);
     let rows = filter_rows(&visible.items(), &query, today);
     let title = state
         .store
@@ -959,17 +1002,17 @@ fn measure_lines(item: &rectify_core::ledger::Item, workflow: &ItemWorkflow) -> 
         .collect()
 }
 
-struct Field {
-    name: &'static str,
-    label: &'static str,
-    kind: &'static str,
+pub(crate) struct Field {
+    pub(crate) name: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) kind: &'static str,
 }
 
-struct ActionForm {
-    code: &'static str,
-    label: &'static str,
-    fields: Vec<Field>,
-    evidence: Option<&'static str>,
+pub(crate) struct ActionForm {
+    pub(crate) code: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) evidence: Option<&'static str>,
 }
 
 struct ReportLine {
@@ -1044,7 +1087,7 @@ struct ItemPage {
 }
 
 /// The inputs each action's form asks for, and the evidence kind its files are filed as.
-fn action_form(kind: ActionKind) -> ActionForm {
+pub(crate) fn action_form(kind: ActionKind) -> ActionForm {
     let text = |name, label| Field {
         name,
         label,
@@ -1170,7 +1213,7 @@ fn action_form(kind: ActionKind) -> ActionForm {
 
 #[derive(Deserialize)]
 pub struct FlashQuery {
-    done: Option<String>,
+    pub(crate) done: Option<String>,
 }
 
 pub async fn item(
@@ -1180,17 +1223,17 @@ pub async fn item(
     Query(flash): Query<FlashQuery>,
 ) -> PageResult {
     let session = require(&state, &headers, &format!("/items/{number}")).await?;
-    let (today, calendar) = tick(&state).await?;
-    let stored = visible_item(&state, &session.viewer, number).await?;
-    let workflow = snapshot(&state).await?.workflow(&stored)?.clone();
+    let (today, snapshot) = tick(&state).await?;
+    let stored = find_visible(&snapshot, &session.viewer, number)?;
+    let workflow = snapshot.workflow(stored)?;
     let me = actor(&session);
     let cx = Context {
         flow: &workflow.flow,
         facts: &workflow.facts,
         actor: &me,
         today,
-        calendar: &calendar,
-        config: snapshot(&state).await?.config,
+        calendar: &snapshot.calendar,
+        config: snapshot.config,
     };
     let actions = available(&cx).into_iter().map(action_form).collect();
     let reviewer = [
@@ -1199,19 +1242,16 @@ pub async fn item(
     ]
     .iter()
     .any(|r| session.user.roles.contains(r));
-    let report_list = state.store.reports_of(item_ref(number)).await?;
-    let evidence_list = state.store.evidence_of(item_ref(number)).await?;
-    let report_ids: Vec<i64> = report_list.iter().map(|r| r.id).collect();
-    let evidence_ids: Vec<i64> = evidence_list.iter().map(|e| e.id).collect();
-    let timeline = timeline(&state, stored.id, &report_ids, &evidence_ids).await?;
-    let reports = report_list
-        .into_iter()
+    let detail = item_detail(&state, &snapshot, stored).await?;
+    let reports = detail
+        .reports
+        .iter()
         .map(|r| ReportLine {
             reviewable: reviewer && r.status == "submitted",
             id: r.id,
-            period: r.period,
-            unit: r.unit,
-            text: r.text,
+            period: r.period.clone(),
+            unit: r.unit.clone(),
+            text: r.text.clone(),
             status: match r.status.as_str() {
                 "confirmed" => "已确认",
                 "returned" => "已退回",
@@ -1225,18 +1265,16 @@ pub async fn item(
             .user
             .roles
             .contains(&rectify_core::org::Role::Office);
-    let objections = state
-        .store
-        .objections_of(item_ref(number))
-        .await?
-        .into_iter()
+    let objections = detail
+        .objections
+        .iter()
         .map(|o| ObjectionLine {
             id: o.id,
-            received_on: o.received_on,
-            source: o.source,
-            content: o.content,
+            received_on: o.received_on.clone(),
+            source: o.source.clone(),
+            content: o.content.clone(),
             contact: if office {
-                o.contact
+                o.contact.clone()
             } else {
                 "（不公开）".to_string()
             },
@@ -1245,26 +1283,27 @@ pub async fn item(
                 "dismissed" => "不成立",
                 _ => "待核查",
             },
-            decision: o.decision,
+            decision: o.decision.clone(),
         })
         .collect();
-    let evidence = evidence_list
-        .into_iter()
+    let evidence = detail
+        .evidence
+        .iter()
         .map(|e| EvidenceLine {
             image: e.media_type.starts_with("image/"),
             pdf: e.media_type == "application/pdf",
             id: e.id,
-            title: e.title,
+            title: e.title.clone(),
             kind: e.kind.label_zh(),
             size: format!("{:.1} KB", e.size as f64 / 1024.0),
-            uploaded_by: e.uploaded_by,
+            uploaded_by: e.uploaded_by.clone(),
             uploaded_at: e.uploaded_at.get(..16).unwrap_or("").replace('T', " "),
             superseded: e.superseded,
         })
         .collect();
     let item = &stored.item;
     let schedule = item.schedule(today);
-    let measures = measure_lines(item, &workflow);
+    let measures = measure_lines(item, workflow);
     let stages: Vec<String> = item.deadline.stages.iter().map(Date::to_string).collect();
     let mut deadline = item.deadline.text.clone();
     if let Some(due) = item.deadline.due_date {
@@ -1307,36 +1346,13 @@ pub async fn item(
         reports,
         evidence,
         objections,
-        timeline,
+        timeline: timeline(&detail.journal),
     })
 }
 
 /// The item's journal entries and those of its reports and evidence, in journal order.
-async fn timeline(
-    state: &AppState,
-    id: i64,
-    reports: &[i64],
-    evidence: &[i64],
-) -> Result<Vec<TimelineLine>, StoreError> {
-    let mut entries = state.store.journal_for("item", &id.to_string()).await?;
-    for report in reports {
-        entries.extend(
-            state
-                .store
-                .journal_for("progress_report", &report.to_string())
-                .await?,
-        );
-    }
-    for evidence in evidence {
-        entries.extend(
-            state
-                .store
-                .journal_for("evidence", &evidence.to_string())
-                .await?,
-        );
-    }
-    entries.sort_by_key(|e| e.seq);
-    Ok(entries
+fn timeline(entries: &[rectify_core::journal::JournalEntry]) -> Vec<TimelineLine> {
+    entries
         .iter()
         .map(|e| {
             let after: serde_json::Value = e
@@ -1396,7 +1412,7 @@ async fn timeline(
                 detail,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Multipart form fields and files, with the files' names.
@@ -1446,9 +1462,10 @@ impl Posted {
     }
 }
 
-fn action_from(kind: ActionKind, form: &Posted) -> Result<Action, PageError> {
+/// The action a form describes, or what the user must still fill in.
+fn action_from(kind: ActionKind, form: &Posted) -> Result<Action, String> {
     let t = |name: &str| form.text(name);
-    let bad = |what: &str| PageError::Forbidden(format!("请填写{what}"));
+    let bad = |what: &str| format!("“{}”需要填写{what}", kind.label_zh());
     Ok(match kind {
         ActionKind::Issue => Action::Issue,
         ActionKind::Claim => Action::Claim {
@@ -1495,7 +1512,9 @@ fn action_from(kind: ActionKind, form: &Posted) -> Result<Action, PageError> {
             approve: form.yes("approve"),
             note: t("note"),
         },
-        ActionKind::Object | ActionKind::CloseNotice => return Err(PageError::NotFound),
+        ActionKind::Object | ActionKind::CloseNotice => {
+            return Err(format!("“{}”由系统办理，不能手工提交", kind.label_zh()));
+        }
     })
 }
 
@@ -1515,7 +1534,11 @@ fn evidence_kind_for(kind: ActionKind, file_name: &str) -> EvidenceKind {
 
 /// Redirects back to the item with a message, the result of a form.
 fn back(number: u32, message: &str) -> Response {
-    Redirect::to(&format!("/items/{number}?done={}", url_encode(message))).into_response()
+    back_to(&format!("/items/{number}"), message)
+}
+
+fn back_to(path: &str, message: &str) -> Response {
+    Redirect::to(&format!("{path}?done={}", url_encode(message))).into_response()
 }
 
 pub async fn item_action(
@@ -1529,8 +1552,16 @@ pub async fn item_action(
     session.check_csrf(&posted.text("csrf"))?;
     visible_item(&state, &session.viewer, number).await?;
     let kind = ActionKind::parse(&action).ok_or(PageError::NotFound)?;
-    let (today, calendar) = tick(&state).await?;
+    let (today, current) = tick(&state).await?;
+    let calendar = current.calendar.clone();
     let me = actor(&session);
+    // Forms on the acceptance queue and the notice board return there; nowhere else.
+    let board = posted.text("back");
+    let return_path = match crate::boards::BOARDS.iter().find(|b| **b == board) {
+        Some(board) => board.to_string(),
+        None => format!("/items/{number}"),
+    };
+    let back = |message: &str| back_to(&return_path, message);
     for (file_name, bytes) in &posted.files {
         let new = NewEvidence {
             kind: evidence_kind_for(kind, file_name),
@@ -1540,7 +1571,7 @@ pub async fn item_action(
             supersedes: None,
         };
         if let Err(error) = state.store.add_evidence(&me, item_ref(number), new).await {
-            return Ok(back(number, &error.to_string()));
+            return Ok(back(&error.to_string()));
         }
     }
     if kind == ActionKind::Object {
@@ -1560,27 +1591,27 @@ pub async fn item_action(
             )
             .await;
         return Ok(match outcome {
-            Ok(id) => back(number, &format!("已登记异议 #{id}")),
-            Err(error) => back(number, &error.to_string()),
+            Ok(id) => back(&format!("已登记异议 #{id}")),
+            Err(error) => back(&error.to_string()),
         });
     }
-    let action = action_from(kind, &posted)?;
+    let action = match action_from(kind, &posted) {
+        Ok(action) => action,
+        Err(missing) => return Ok(back(&missing)),
+    };
     Ok(
         match state
             .store
             .act(&me, item_ref(number), action, today, &calendar)
             .await
         {
-            Ok(done) => back(
-                number,
-                &format!(
-                    "{}：{} → {}",
-                    kind.label_zh(),
-                    done.from.label_zh(),
-                    done.flow.state.label_zh()
-                ),
-            ),
-            Err(error) => back(number, &error.to_string()),
+            Ok(done) => back(&format!(
+                "{}：{} → {}",
+                kind.label_zh(),
+                done.from.label_zh(),
+                done.flow.state.label_zh()
+            )),
+            Err(error) => back(&error.to_string()),
         },
     )
 }
@@ -1627,7 +1658,8 @@ pub async fn report_submit(
     let posted = Posted::read(multipart).await?;
     session.check_csrf(&posted.text("csrf"))?;
     visible_item(&state, &session.viewer, number).await?;
-    let (today, calendar) = tick(&state).await?;
+    let (today, current) = tick(&state).await?;
+    let calendar = current.calendar.clone();
     let me = actor(&session);
     let mut evidence = Vec::new();
     for (file_name, bytes) in &posted.files {
@@ -1680,7 +1712,6 @@ pub async fn report_submit(
 pub struct ReviewForm {
     #[serde(default)]
     csrf: String,
-    item: u32,
     decision: String,
     #[serde(default)]
     note: String,
@@ -1694,14 +1725,16 @@ pub async fn report_review(
 ) -> PageResult {
     let session = require(&state, &headers, "/").await?;
     session.check_csrf(&form.csrf)?;
-    visible_item(&state, &session.viewer, form.item).await?;
+    // The scope is that of the report's own item, never of an item named by the form.
+    let number = state.store.report(id).await?.item_number;
+    visible_item(&state, &session.viewer, number).await?;
     let outcome = state
         .store
         .review_report(&actor(&session), id, form.decision == "confirm", &form.note)
         .await;
     Ok(match outcome {
         Ok(report) => back(
-            form.item,
+            number,
             &format!(
                 "已{} {} 进展",
                 if report.status == "confirmed" {
@@ -1712,7 +1745,7 @@ pub async fn report_review(
                 report.period
             ),
         ),
-        Err(error) => back(form.item, &error.to_string()),
+        Err(error) => back(number, &error.to_string()),
     })
 }
 

@@ -674,13 +674,10 @@ async fn status(
     ))
 }
 
+/// The item's journal with that of its reports and evidence; their actions are prefixed with
+/// the entity (`evidence:add`).
 async fn history(store: &Store, item: ItemRef<'_>) -> Result<ExitCode, CliError> {
-    let ledger = store.ledger(item.plan).await?;
-    let stored = ledger
-        .iter()
-        .find(|s| s.item.number == item.number)
-        .ok_or_else(|| CliError::failure(format!("台账中没有第 {} 项", item.number)))?;
-    let entries = store.journal_for("item", &stored.id.to_string()).await?;
+    let entries = store.item_detail(item).await?.journal;
     let lines: Vec<String> = entries
         .iter()
         .map(|e| {
@@ -691,10 +688,11 @@ async fn history(store: &Store, item: ItemRef<'_>) -> Result<ExitCode, CliError>
                 .unwrap_or(Value::Null);
             let on = after["facts"]["on"].as_str().unwrap_or("");
             let to = after["state"].as_str().unwrap_or("");
-            format!(
-                "#{}\t{}\t{on}\t{}\t{}\t{to}",
-                e.seq, e.at, e.actor, e.action
-            )
+            let action = match e.entity.as_str() {
+                "item" => e.action.clone(),
+                other => format!("{other}:{}", e.action),
+            };
+            format!("#{}\t{}\t{on}\t{}\t{action}\t{to}", e.seq, e.at, e.actor)
         })
         .collect();
     print_stdout(&lines.join("\n"))

@@ -160,6 +160,17 @@ impl<'a> Browser<'a> {
         (status, text)
     }
 
+    /// A URL-encoded form post, as the administration and review forms send it.
+    fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> (u16, String) {
+        let body = form_body(pairs);
+        let headers = [
+            ("Cookie", self.cookie.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ];
+        let (status, head, _) = self.server.request("POST", path, &headers, body.as_bytes());
+        (status, head)
+    }
+
     /// A multipart form post, as the item page's action forms send it.
     fn post_multipart(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
         let (status, head, _) = self.post_file(path, fields, None);
@@ -479,15 +490,8 @@ fn administration_is_for_administrators_and_the_office() {
     let demo = Demo::start(None);
     let (_, beiling, _) = Browser::login(&demo.server, "beiling", PASSWORD);
     assert_eq!(beiling.unwrap().get("/admin").0, 404);
-    let post = |browser: &Browser, path: &str, pairs: &[(&str, &str)]| {
-        let body = form_body(pairs);
-        let headers = [
-            ("Cookie", browser.cookie.as_str()),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ];
-        let (status, head, _) = demo.server.request("POST", path, &headers, body.as_bytes());
-        (status, head)
-    };
+    let post =
+        |browser: &Browser, path: &str, pairs: &[(&str, &str)]| browser.post_form(path, pairs);
     let (_, admin, _) = Browser::login(&demo.server, "admin", PASSWORD);
     let admin = admin.unwrap();
     let (status, page) = admin.get("/admin");
@@ -595,5 +599,199 @@ fn administration_is_for_administrators_and_the_office() {
         .0,
         403,
         "no CSRF token"
+    );
+}
+
+/// Reports filed on an item, by CLI, as (id, status).
+fn reports_of(db: &str, period: &str, item: u32) -> Vec<i64> {
+    let listed = rectify(
+        db,
+        &["report", "list", "--period", period, "--format", "json"],
+        "",
+    );
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["item"] == item)
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect()
+}
+
+fn state_of(db: &str, item: u32) -> String {
+    let shown = rectify(
+        db,
+        &["ledger", "show", &item.to_string(), "--format", "json"],
+        "",
+    );
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    shown["state"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn every_post_route_and_both_boards_for_every_role() {
+    let demo = Demo::start(None);
+    // (user, in scope, out of scope, may import, may administer)
+    let cases: &[(&str, u32, Option<u32>, bool, bool)] = &[
+        ("admin", 41, None, true, true),
+        ("zgb", 41, None, true, true),
+        ("jiwei", 41, None, false, false),
+        ("viewer", 41, None, false, false),
+        ("beiling", 38, Some(41), false, false),
+        ("sthjj", 14, Some(17), false, false),
+        ("zjj", 17, Some(14), false, false),
+        ("wangjianguo", 9, Some(5), false, false),
+        ("liming", 9, Some(5), false, false),
+        ("yanshou", 16, Some(40), false, false),
+    ];
+    let mut foreign_reviews = 0;
+    for &(user, inside, outside, imports, administers) in cases {
+        let (_, browser, _) = Browser::login(&demo.server, user, PASSWORD);
+        let browser = browser.unwrap();
+        let (status, board) = browser.get("/acceptance");
+        assert_eq!(status, 200, "{user} /acceptance");
+        let (status, notices) = browser.get("/notices");
+        assert_eq!(status, 200, "{user} /notices");
+        let (_, page) = browser.get(&format!("/items/{inside}"));
+        let csrf = hidden_csrf(&page);
+        let before = state_of(&demo.db, inside);
+        // An action the user may not take here is refused with a message, and changes nothing.
+        let (status, head) = browser.post_multipart(
+            &format!("/items/{inside}/actions/issue"),
+            &[("csrf", &csrf)],
+        );
+        assert_eq!(status, 303, "{user}");
+        assert!(
+            head.contains(&format!("location: /items/{inside}?done=")),
+            "{head}"
+        );
+        assert_eq!(state_of(&demo.db, inside), before, "{user}");
+        let (status, _) = browser.post_multipart(&format!("/items/{inside}/actions/issue"), &[]);
+        assert_eq!(status, 403, "{user}: no CSRF token");
+        let expected = |allowed: bool| if allowed { 303 } else { 404 };
+        let (status, _) = browser.post_form(
+            "/admin/org",
+            &[
+                ("csrf", &csrf),
+                ("code", &format!("probe_{user}")),
+                ("name", &format!("探针单位 {user}")),
+                ("kind", "department"),
+                ("parent", "sthjj"),
+            ],
+        );
+        assert_eq!(status, expected(administers), "{user} /admin/org");
+        let (status, _, _) =
+            browser.post_file("/import", &[("csrf", &csrf)], Some(("p.csv", b"x")));
+        assert_eq!(status, if imports { 200 } else { 404 }, "{user} /import");
+        let Some(outside) = outside else { continue };
+        for page in [&board, &notices] {
+            assert!(
+                !page.contains(&format!("href=\"/items/{outside}\"")),
+                "{user} board shows {outside}"
+            );
+        }
+        for path in [
+            format!("/items/{outside}/actions/issue"),
+            format!("/items/{outside}/actions/object"),
+            format!("/items/{outside}/report"),
+        ] {
+            let (status, _) = browser.post_multipart(&path, &[("csrf", &csrf), ("content", "x")]);
+            assert_eq!(status, 404, "{user} POST {path}");
+        }
+        // Reviewing another item's report is out of scope whatever item the form names.
+        for report in reports_of(&demo.db, "2026-11", outside) {
+            let path = format!("/reports/{report}/review");
+            let item = inside.to_string();
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("item", &item),
+                ("decision", "confirm"),
+            ];
+            assert_eq!(browser.post_form(&path, &form).0, 404, "{user} POST {path}");
+            foreign_reviews += 1;
+        }
+    }
+    assert!(
+        foreign_reviews > 0,
+        "the demo has reports on out-of-scope items"
+    );
+}
+
+#[test]
+fn the_boards_list_what_waits_and_act_inline() {
+    let demo = Demo::start(None);
+    let login = |user: &str| Browser::login(&demo.server, user, PASSWORD).1.unwrap();
+    let (zjj, sthjj, yanshou) = (login("zjj"), login("sthjj"), login("yanshou"));
+    let (_, queue) = zjj.get("/acceptance");
+    assert!(
+        queue.contains("待受理（申请验收）（1）") && queue.contains("href=\"/items/17\""),
+        "{queue}"
+    );
+    assert!(queue.contains("验收中（1）") && queue.contains("href=\"/items/16\""));
+    assert!(
+        !queue.contains("<details"),
+        "a unit clerk only watches the queue"
+    );
+    assert!(!sthjj.get("/acceptance").1.contains("href=\"/items/17\""));
+    let (_, notices) = sthjj.get("/notices");
+    assert!(
+        notices.contains("公示中（1）") && notices.contains("href=\"/items/14\""),
+        "{notices}"
+    );
+    assert!(!zjj.get("/notices").1.contains("href=\"/items/14\""));
+
+    // The acceptance unit starts the acceptance of item 17 from the queue and lands back there.
+    let (_, queue) = yanshou.get("/acceptance");
+    assert!(
+        queue.contains("/items/17/actions/start-acceptance"),
+        "{queue}"
+    );
+    let csrf = hidden_csrf(&queue);
+    let (status, head) = yanshou.post_multipart(
+        "/items/17/actions/start-acceptance",
+        &[
+            ("csrf", &csrf),
+            ("back", "/acceptance"),
+            ("team", "市生态环境局、市住建局"),
+        ],
+    );
+    assert_eq!(status, 303);
+    assert!(head.contains("location: /acceptance?done="), "{head}");
+    assert_eq!(state_of(&demo.db, 17), "UNDER_ACCEPTANCE");
+    assert!(yanshou.get("/acceptance").1.contains("验收中（2）"));
+    // Any other return address is ignored: no open redirect.
+    let (_, head) = yanshou.post_multipart(
+        "/items/16/actions/accept",
+        &[
+            ("csrf", &csrf),
+            ("back", "https://example.com/"),
+            ("opinion", ""),
+        ],
+    );
+    assert!(head.contains("location: /items/16?done="), "{head}");
+
+    // The office records an objection on the notice board; deciding it becomes possible.
+    let zgb = login("zgb");
+    let (_, board) = zgb.get("/notices");
+    assert!(
+        !board.contains("/items/14/actions/uphold"),
+        "nothing to decide yet"
+    );
+    let csrf = hidden_csrf(&board);
+    let (_, head) = zgb.post_multipart(
+        "/items/14/actions/object",
+        &[
+            ("csrf", &csrf),
+            ("back", "/notices"),
+            ("source", "来信"),
+            ("content", "夜间仍有异味"),
+        ],
+    );
+    assert!(head.contains("location: /notices?done="), "{head}");
+    let (_, board) = zgb.get("/notices");
+    assert!(
+        board.contains("1 件") && board.contains("/items/14/actions/uphold"),
+        "{board}"
     );
 }

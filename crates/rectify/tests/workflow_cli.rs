@@ -498,6 +498,9 @@ fn drive_every_state(env: &Env) {
         "signoff",
         "reopen",
         "review",
+        // The item's reports and evidence files are part of its history.
+        "progress_report:confirm",
+        "evidence:create",
     ] {
         assert!(
             history.contains(&format!("\t{action}\t")),

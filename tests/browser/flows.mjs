@@ -3,6 +3,7 @@
 import { chromium } from 'playwright-core';
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 
 const base = process.env.BASE_URL;
 const password = process.env.PASSWORD;
@@ -111,6 +112,39 @@ await as('beiling', async (page) => {
   assert.equal(ledger.status(), 200);
   assert.equal(await page.locator('a[href="/items/41"]').count(), 0);
   step('a clerk of 北岭县 cannot reach an item of 南川县');
+});
+
+// The acceptance unit starts an acceptance from its queue and stays on the queue.
+await as('yanshou', async (page) => {
+  await page.goto(`${base}/acceptance`);
+  await page.screenshot({ path: join(shots, 'acceptance.png'), fullPage: true });
+  const row = page.locator('tr', { has: page.locator('a[href="/items/17"]') }).first();
+  const start = row.locator('details', { has: page.locator('summary:has-text("受理验收")') });
+  await start.locator('summary').click();
+  await start.locator('textarea[name=team]').fill('市生态环境局、市住建局联合验收组');
+  await start.locator('form button').click();
+  await page.waitForLoadState('networkidle');
+  assert.ok(page.url().includes('/acceptance'), 'back on the queue');
+  assert.ok(await page.isVisible('text=/受理验收：申请验收 → 验收中/'));
+  assert.ok(await page.isVisible('text=验收中（2）'));
+  step('the acceptance unit works through its queue');
+});
+
+// The office sees the notice board and the import preview marks a defective cell.
+await as('zgb', async (page) => {
+  await page.goto(`${base}/notices`);
+  assert.ok(await page.isVisible('text=公示中（1）'));
+  await page.screenshot({ path: join(shots, 'notices.png'), fullPage: true });
+  await page.goto(`${base}/import`);
+  const defective = join(shots, 'defective.csv');
+  writeFileSync(defective, '序号,反馈问题,责任单位,整改时限\n1,问题一,,2019年底前\n2,问题二,市林业局,尽快\n');
+  await page.setInputFiles('input[name=file]', defective);
+  await page.click('button:has-text("上传并预览")');
+  await page.waitForLoadState('networkidle');
+  assert.ok(await page.isVisible('td#C2.bad'), 'the empty unit cell is marked');
+  assert.ok(await page.isVisible('td#D3.warn'), 'the unreadable deadline is flagged');
+  await page.screenshot({ path: join(shots, 'import.png'), fullPage: true });
+  step('the import preview marks defects on their cells');
 });
 
 await browser.close();

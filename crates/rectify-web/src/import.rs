@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use rectify_core::deadline::DeadlineContext;
 use rectify_core::ledger::{Item, Plan};
 use rectify_core::org::Role;
-use rectify_io::plan::{Finding, PlanTable, read_plan};
+use rectify_io::plan::{Finding, Grid, GridRow, PlanTable, Sheet, grid, read_plan_sheets};
 use rectify_store::StoreError;
 use rectify_store::ledger::PlanImport;
 use serde::Deserialize;
@@ -40,7 +40,12 @@ struct Preview {
     errors: Vec<FindingLine>,
     warnings: Vec<FindingLine>,
     rows: Vec<PreviewRow>,
+    /// The sheet as uploaded, with the findings on their cells.
+    grid: Grid,
 }
+
+/// Sheets up to this many rows are shown whole in the preview; longer ones around findings.
+const GRID_ROWS: usize = 300;
 
 #[derive(Template)]
 #[template(path = "import.html")]
@@ -100,17 +105,30 @@ fn line(f: &Finding) -> FindingLine {
     }
 }
 
-async fn read(state: &AppState, bytes: &[u8], file_name: &str) -> Result<PlanTable, StoreError> {
+async fn read(
+    state: &AppState,
+    bytes: &[u8],
+    file_name: &str,
+) -> Result<(PlanTable, Option<Sheet>), StoreError> {
     let calendar = state.store.work_calendar().await?;
     let context = DeadlineContext {
         reference: None,
         calendar: &calendar,
     };
-    Ok(read_plan(bytes, file_name, None, context))
+    Ok(read_plan_sheets(bytes, file_name, None, context))
 }
 
-fn preview(table: &PlanTable, file_name: &str, sha256: &str, plan: &str) -> Preview {
+fn preview(
+    (table, sheet): &(PlanTable, Option<Sheet>),
+    file_name: &str,
+    sha256: &str,
+    plan: &str,
+) -> Preview {
     Preview {
+        grid: sheet
+            .as_ref()
+            .map(|sheet| grid(sheet, table, GRID_ROWS))
+            .unwrap_or_default(),
         file_name: file_name.to_string(),
         sha256: sha256.to_string(),
         plan: plan.to_string(),
@@ -197,11 +215,12 @@ pub async fn confirm(
     office(&session)?;
     session.check_csrf(&form.csrf)?;
     let bytes = state.store.attachments().get_verified(&form.sha256)?;
-    let table = read(&state, &bytes, &form.file_name).await?;
-    if !table.errors.is_empty() {
-        let shown = preview(&table, &form.file_name, &form.sha256, &form.plan);
+    let read = read(&state, &bytes, &form.file_name).await?;
+    if !read.0.errors.is_empty() {
+        let shown = preview(&read, &form.file_name, &form.sha256, &form.plan);
         return page(&session, form.plan.clone(), Some(shown), None);
     }
+    let table = read.0;
     let name = Some(form.plan.clone())
         .filter(|p| !p.is_empty())
         .or(table.title.clone())

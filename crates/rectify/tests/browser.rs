@@ -138,7 +138,7 @@ fn browser_driver(root: &Path) -> std::path::PathBuf {
 }
 
 fn set_passwords(db: &Path, password: &str) {
-    for user in ["zgb", "sthjj", "liming", "beiling"] {
+    for user in ["zgb", "sthjj", "liming", "beiling", "yanshou"] {
         let mut child = Command::new(BIN)
             .arg("--db")
             .arg(db)
@@ -191,8 +191,15 @@ fn the_ledger_workflow_in_a_real_browser() {
         "{out}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(out.contains("7 browser steps passed"), "{out}");
-    for name in ["dashboard.png", "ledger.png", "item.png"] {
+    assert!(out.contains("9 browser steps passed"), "{out}");
+    for name in [
+        "dashboard.png",
+        "ledger.png",
+        "item.png",
+        "acceptance.png",
+        "notices.png",
+        "import.png",
+    ] {
         let png = std::fs::read(shots.join(name)).expect("screenshot missing");
         assert!(
             png.starts_with(b"\x89PNG") && png.len() > 30_000,

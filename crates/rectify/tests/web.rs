@@ -440,12 +440,21 @@ fn the_import_page_previews_defects_by_cell_and_writes_only_on_confirmation() {
         Some(("defects.csv", defects.as_bytes())),
     );
     assert_eq!(status, 200);
-    for cell in ["C2", "A3", "D4"] {
+    // Each finding is listed with a link to its cell, and marked on the cell in the sheet.
+    for (cell, mark) in [("C2", "bad"), ("A3", "bad"), ("D4", "warn")] {
         assert!(
-            page.contains(&format!("<td>{cell}</td>")),
-            "{cell} marked: {page}"
+            page.contains(&format!("<a href=\"#{cell}\">{cell}</a>")),
+            "{cell} listed: {page}"
+        );
+        assert!(
+            page.contains(&format!("<td id=\"{cell}\" class=\"{mark}\"")),
+            "{cell} marked {mark}: {page}"
         );
     }
+    assert!(
+        page.contains("<td id=\"B2\" class=\"\">问题一</td>"),
+        "{page}"
+    );
     assert!(!page.contains("确认导入"), "no confirmation with errors");
     let good = "序号,反馈问题,责任单位,整改时限\n1,网页导入的问题,市林业局,2030年底前\n";
     let (_, _, page) = zgb.post_file(

@@ -2,10 +2,12 @@
 //! 台账 back out.
 
 mod export;
+mod grid;
 mod read;
 mod sheet;
 
 pub use export::{LedgerRow, LedgerRowJson, ledger_csv, ledger_row_json, ledger_xlsx};
+pub use grid::{Grid, GridCell, GridRow, Mark, grid};
 pub use read::{Field, Finding, PlanTable, SourceItem, read_table};
 pub use sheet::{Cell, Sheet, SheetFormat, column_letter, decode_text, read_sheets};
 
@@ -19,6 +21,17 @@ pub fn read_plan(
     sheet: Option<&str>,
     context: DeadlineContext<'_>,
 ) -> PlanTable {
+    read_plan_sheets(bytes, file_name, sheet, context).0
+}
+
+/// Like [`read_plan`], and also returns the sheet the table was read from (for a preview of the
+/// file as it is, see [`grid`]); `None` when the file could not be opened.
+pub fn read_plan_sheets(
+    bytes: &[u8],
+    file_name: &str,
+    sheet: Option<&str>,
+    context: DeadlineContext<'_>,
+) -> (PlanTable, Option<Sheet>) {
     let format = SheetFormat::from_name(file_name).unwrap_or(SheetFormat::Xlsx);
     let format = match (
         format,
@@ -30,17 +43,24 @@ pub fn read_plan(
         (format, _, _) => format,
     };
     match read_sheets(bytes, format, file_name) {
-        Ok(sheets) => read_table(&sheets, sheet, context),
-        Err(message) => PlanTable {
-            sheet: String::new(),
-            errors: vec![Finding {
-                sheet: file_name.to_string(),
-                row: None,
-                column: None,
-                field: None,
-                message,
-            }],
-            ..PlanTable::default()
-        },
+        Ok(sheets) => {
+            let table = read_table(&sheets, sheet, context);
+            let chosen = sheets.into_iter().find(|s| s.name == table.sheet);
+            (table, chosen)
+        }
+        Err(message) => (
+            PlanTable {
+                sheet: String::new(),
+                errors: vec![Finding {
+                    sheet: file_name.to_string(),
+                    row: None,
+                    column: None,
+                    field: None,
+                    message,
+                }],
+                ..PlanTable::default()
+            },
+            None,
+        ),
     }
 }

@@ -28,6 +28,8 @@ pub struct ItemRef<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
     pub id: i64,
+    /// The item's row id: numbers repeat across plans, so scope checks go by this.
+    pub item_id: i64,
     pub item_number: u32,
     pub kind: EvidenceKind,
     pub title: String,
@@ -125,6 +127,8 @@ pub fn sniff_media_type(bytes: &[u8], file_name: &str) -> &'static str {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     pub id: i64,
+    /// The item's row id (see [`Evidence::item_id`]).
+    pub item_id: i64,
     pub item_number: u32,
     pub unit: String,
     pub period: String,
@@ -586,6 +590,7 @@ impl Store {
         .await?;
         let evidence = Evidence {
             id,
+            item_id,
             item_number: loaded.number,
             kind: new.kind,
             title: new.title.to_string(),
@@ -1028,7 +1033,7 @@ fn check_evidence_rights(actor: &Actor, loaded: &Loaded) -> Result<(), StoreErro
 const SELECT_EVIDENCE: &str =
     "SELECT e.id, i.number, e.kind, e.title, e.file_name, e.sha256, e.size,
     e.media_type, e.uploaded_by, e.uploaded_at, e.supersedes,
-    (SELECT COUNT(*) FROM evidence n WHERE n.supersedes = e.id)
+    (SELECT COUNT(*) FROM evidence n WHERE n.supersedes = e.id), e.item_id
     FROM evidence e JOIN items i ON i.id = e.item_id";
 
 fn evidence_from_row(row: &AnyRow) -> Result<Evidence, StoreError> {
@@ -1036,6 +1041,7 @@ fn evidence_from_row(row: &AnyRow) -> Result<Evidence, StoreError> {
     let superseded: i64 = row.try_get(11)?;
     Ok(Evidence {
         id: row.try_get(0)?,
+        item_id: row.try_get(12)?,
         item_number: u32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0),
         kind: EvidenceKind::parse(&kind)
             .ok_or_else(|| StoreError::Invalid(format!("数据库中的材料类型“{kind}”无效")))?,
@@ -1091,7 +1097,8 @@ fn split_numbers<T: std::str::FromStr>(text: &str) -> Vec<T> {
 }
 
 const SELECT_REPORT: &str = "SELECT r.id, i.number, o.name, r.period, r.text, r.done_measures, r.self_schedule,
-    r.evidence_ids, r.status, r.submitted_by, r.submitted_on, r.late, r.reviewed_by, r.review_note, r.corrects
+    r.evidence_ids, r.status, r.submitted_by, r.submitted_on, r.late, r.reviewed_by, r.review_note, r.corrects,
+    r.item_id
     FROM progress_reports r JOIN items i ON i.id = r.item_id JOIN org_units o ON o.id = r.unit_id";
 
 async fn load_report(conn: &mut AnyConnection, id: i64) -> Result<Report, StoreError> {
@@ -1140,6 +1147,7 @@ fn report_from_row(row: &AnyRow) -> Result<Report, StoreError> {
     let evidence: String = row.try_get(7)?;
     Ok(Report {
         id: row.try_get(0)?,
+        item_id: row.try_get(15)?,
         item_number: u32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0),
         unit: row.try_get(2)?,
         period: row.try_get(3)?,

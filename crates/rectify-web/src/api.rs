@@ -135,10 +135,46 @@ fn not_found(number: u32) -> ApiError {
 
 /// The item if the user may see it, with the same rule as the web pages; "not found" otherwise,
 /// so that an item outside the user's scope does not reveal itself.
-async fn in_scope(state: &AppState, user: &User, number: u32) -> Result<StoredItem, ApiError> {
+async fn in_scope(
+    state: &AppState,
+    user: &User,
+    number: u32,
+    plan: Option<&str>,
+) -> Result<StoredItem, ApiError> {
+    let viewer = viewer(state, user).await?;
+    scoped(
+        crate::pages::visible_item(state, &viewer, number, plan).await,
+        number,
+    )
+}
+
+/// The item of an evidence file (by the item's row id), under the same rule.
+async fn in_scope_by_id(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    number: u32,
+) -> Result<StoredItem, ApiError> {
+    let viewer = viewer(state, user).await?;
+    scoped(
+        crate::pages::visible_by_id(state, &viewer, id).await,
+        number,
+    )
+}
+
+async fn viewer(state: &AppState, user: &User) -> Result<rectify_core::workflow::Viewer, ApiError> {
     let snapshot = crate::pages::snapshot(state).await?;
-    let viewer = rectify_store::sessions::viewer_in(&snapshot.org_units, user);
-    match crate::pages::visible_item(state, &viewer, number).await {
+    Ok(rectify_store::sessions::viewer_in(
+        &snapshot.org_units,
+        user,
+    ))
+}
+
+fn scoped(
+    found: Result<StoredItem, crate::auth::PageError>,
+    number: u32,
+) -> Result<StoredItem, ApiError> {
+    match found {
         Ok(item) => Ok(item),
         Err(crate::auth::PageError::Store(error)) => Err(error.into()),
         Err(_) => Err(not_found(number)),
@@ -150,10 +186,11 @@ pub struct PlanQuery {
     plan: Option<String>,
 }
 
-fn item<'a>(query: &'a PlanQuery, number: u32) -> ItemRef<'a> {
+/// The item as the store addresses it, once the user's scope is checked.
+fn item(stored: &StoredItem) -> ItemRef<'_> {
     ItemRef {
-        plan: query.plan.as_deref(),
-        number,
+        plan: Some(&stored.plan),
+        number: stored.item.number,
     }
 }
 
@@ -173,11 +210,8 @@ pub async fn item_status(
 ) -> ApiResult {
     let user = user(&state, &headers, false).await?;
     tick(&state).await?;
-    let stored = in_scope(&state, &user, number).await?;
-    if query.plan.as_ref().is_some_and(|plan| *plan != stored.plan) {
-        return Err(not_found(number));
-    }
-    let evidence = state.store.evidence_of(item(&query, number)).await?;
+    let stored = in_scope(&state, &user, number, query.plan.as_deref()).await?;
+    let evidence = state.store.evidence_of(item(&stored)).await?;
     let files: Vec<Value> = evidence
         .iter()
         .map(|e| json!({"id": e.id, "kind": e.kind.code(), "title": e.title, "sha256": e.sha256, "superseded": e.superseded}))
@@ -289,15 +323,10 @@ pub async fn item_action(
         .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("没有名为 {action} 的操作")))?;
     let action = action_from(kind, body.map(|Json(b)| b).unwrap_or_default())?;
     let (today, calendar) = tick(&state).await?;
+    let stored = in_scope(&state, &user, number, query.plan.as_deref()).await?;
     let done = state
         .store
-        .act(
-            &actor(&user),
-            item(&query, number),
-            action,
-            today,
-            &calendar,
-        )
+        .act(&actor(&user), item(&stored), action, today, &calendar)
         .await?;
     Ok(
         Json(
@@ -324,6 +353,7 @@ pub async fn objection(
 ) -> ApiResult {
     let user = user(&state, &headers, true).await?;
     let (today, calendar) = tick(&state).await?;
+    let stored = in_scope(&state, &user, number, query.plan.as_deref()).await?;
     let triple = (
         body.source.as_str(),
         body.content.as_str(),
@@ -331,13 +361,7 @@ pub async fn objection(
     );
     let id = state
         .store
-        .record_objection(
-            &actor(&user),
-            item(&query, number),
-            triple,
-            today,
-            &calendar,
-        )
+        .record_objection(&actor(&user), item(&stored), triple, today, &calendar)
         .await?;
     Ok((StatusCode::CREATED, Json(json!({ "objection": id }))).into_response())
 }
@@ -363,6 +387,7 @@ pub async fn report(
 ) -> ApiResult {
     let user = user(&state, &headers, true).await?;
     let (today, calendar) = tick(&state).await?;
+    let stored = in_scope(&state, &user, number, query.plan.as_deref()).await?;
     let new = NewReport {
         period: &body.period,
         text: &body.text,
@@ -372,7 +397,7 @@ pub async fn report(
     };
     let report = state
         .store
-        .add_report(&actor(&user), item(&query, number), new, today, &calendar)
+        .add_report(&actor(&user), item(&stored), new, today, &calendar)
         .await?;
     let body = json!({ "id": report.id, "late": report.late, "corrects": report.corrects, "status": report.status });
     Ok((StatusCode::CREATED, Json(body)).into_response())
@@ -396,6 +421,7 @@ pub async fn upload_evidence(
     bytes: Bytes,
 ) -> ApiResult {
     let user = user(&state, &headers, true).await?;
+    let stored = in_scope(&state, &user, number, query.plan.as_deref()).await?;
     let kind = EvidenceKind::parse(&query.kind).ok_or_else(|| {
         ApiError(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -409,11 +435,10 @@ pub async fn upload_evidence(
         bytes: &bytes,
         supersedes: query.supersedes,
     };
-    let at = ItemRef {
-        plan: query.plan.as_deref(),
-        number,
-    };
-    let e = state.store.add_evidence(&actor(&user), at, new).await?;
+    let e = state
+        .store
+        .add_evidence(&actor(&user), item(&stored), new)
+        .await?;
     let body = json!({ "id": e.id, "kind": e.kind.code(), "sha256": e.sha256, "size": e.size, "media_type": e.media_type });
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -426,7 +451,7 @@ pub async fn download_evidence(
 ) -> ApiResult {
     let user = user(&state, &headers, false).await?;
     let evidence = state.store.evidence(id).await?;
-    in_scope(&state, &user, evidence.item_number).await?;
+    in_scope_by_id(&state, &user, evidence.item_id, evidence.item_number).await?;
     let (evidence, bytes) = state.store.evidence_file(id).await?;
     let media = HeaderValue::from_str(&evidence.media_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));

@@ -20,6 +20,9 @@ use std::collections::HashMap;
 pub const BOARDS: [&str; 2] = ["/acceptance", "/notices"];
 
 struct BoardRow {
+    href: String,
+    /// For the inline forms' addresses.
+    plan_query: String,
     number: u32,
     /// When the item reached this step, for the order of the queue.
     since: Option<Date>,
@@ -275,6 +278,8 @@ fn section(
                 step,
             };
             Some(BoardRow {
+                href: snapshot.item_path(stored),
+                plan_query: snapshot.plan_query(stored),
                 number: stored.item.number,
                 since: step.map(|(_, on)| *on),
                 problem: short(&stored.item.problem, 60),

@@ -35,8 +35,12 @@ pub(crate) fn actor(session: &Session) -> Actor {
     }
 }
 
-fn item_ref(number: u32) -> ItemRef<'static> {
-    ItemRef { plan: None, number }
+/// The stored item as the store addresses it (plan and number).
+fn item_at(stored: &StoredItem) -> ItemRef<'_> {
+    ItemRef {
+        plan: Some(&stored.plan),
+        number: stored.item.number,
+    }
 }
 
 /// The whole ledger with every item's workflow, as of one journal head. Every change to ledger
@@ -101,11 +105,14 @@ pub struct Snapshot {
     pub(crate) calendar: rectify_core::calendar::WorkCalendar,
     /// The ledger filter's choices over all items, for users who see everything.
     options: FilterOptions,
+    /// How many plans the ledger holds: with more than one, item numbers repeat.
+    plans: usize,
 }
 
-/// Distinct categories, units and leaders, sorted.
+/// Distinct plans, categories, units and leaders, sorted.
 #[derive(Clone)]
 struct FilterOptions {
+    plans: Vec<(String, String)>,
     categories: Vec<(String, String)>,
     units: Vec<(String, String)>,
     leaders: Vec<(String, String)>,
@@ -114,6 +121,7 @@ struct FilterOptions {
 impl FilterOptions {
     fn of<'a>(items: impl Iterator<Item = &'a StoredItem> + Clone) -> FilterOptions {
         FilterOptions {
+            plans: distinct(items.clone().map(|s| s.plan.clone())),
             categories: distinct(items.clone().map(|s| s.item.category.clone())),
             units: distinct(items.clone().flat_map(|s| s.item.units.iter().cloned())),
             leaders: distinct(items.flat_map(|s| s.item.leaders.iter().cloned())),
@@ -122,6 +130,24 @@ impl FilterOptions {
 }
 
 impl Snapshot {
+    /// `?plan=…` when the number alone does not name the item, else nothing.
+    pub(crate) fn plan_query(&self, stored: &StoredItem) -> String {
+        if self.plans > 1 {
+            format!("?plan={}", url_encode(&stored.plan))
+        } else {
+            String::new()
+        }
+    }
+
+    /// The item page's address.
+    pub(crate) fn item_path(&self, stored: &StoredItem) -> String {
+        format!("/items/{}{}", stored.item.number, self.plan_query(stored))
+    }
+
+    fn by_id(&self, id: i64) -> Option<&StoredItem> {
+        self.items.iter().find(|s| s.id == id)
+    }
+
     fn workflow(&self, item: &StoredItem) -> Result<&ItemWorkflow, StoreError> {
         self.workflows
             .get(&item.id)
@@ -140,8 +166,14 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot
     }
     let items = state.store.ledger(None).await?;
     let org_units = state.store.org_units().await?;
+    let plans = items
+        .iter()
+        .map(|s| s.plan.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     let fresh = std::sync::Arc::new(Snapshot {
         head,
+        plans,
         options: FilterOptions::of(items.iter()),
         items,
         calendar: state.store.work_calendar().await?,
@@ -198,25 +230,50 @@ pub(crate) fn visible_items(snapshot: std::sync::Arc<Snapshot>, session: &Sessio
 
 /// One item by number if the user may see it; otherwise "not found", whether it exists or not.
 /// The pages and the JSON API both scope through here.
+/// Without a plan, a number that several plans use names the item of the latest plan.
 pub(crate) async fn visible_item(
     state: &AppState,
     viewer: &Viewer,
     number: u32,
+    plan: Option<&str>,
 ) -> Result<StoredItem, PageError> {
     let snapshot = snapshot(state).await?;
-    find_visible(&snapshot, viewer, number).cloned()
+    find_visible(&snapshot, viewer, number, plan).cloned()
+}
+
+/// The item of a report or an evidence file, by row id, if the user may see it.
+pub(crate) async fn visible_by_id(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<StoredItem, PageError> {
+    let snapshot = snapshot(state).await?;
+    snapshot
+        .by_id(id)
+        .filter(|s| sees(&snapshot, viewer, s))
+        .cloned()
+        .ok_or(PageError::NotFound)
 }
 
 fn find_visible<'s>(
     snapshot: &'s Snapshot,
     viewer: &Viewer,
     number: u32,
+    plan: Option<&str>,
 ) -> Result<&'s StoredItem, PageError> {
     snapshot
         .items
         .iter()
-        .find(|s| s.item.number == number && sees(snapshot, viewer, s))
+        .filter(|s| s.item.number == number && plan.is_none_or(|p| p == s.plan))
+        .rfind(|s| sees(snapshot, viewer, s))
         .ok_or(PageError::NotFound)
+}
+
+/// Where an item was addressed: its number in the path, its plan in the query when needed.
+#[derive(Deserialize, Default)]
+pub struct ItemQuery {
+    pub(crate) plan: Option<String>,
+    pub(crate) done: Option<String>,
 }
 
 /// Closes expired notices before a page shows workflow states; returns today and the snapshot
@@ -262,6 +319,7 @@ struct Task {
 }
 
 struct DueRow {
+    href: String,
     number: u32,
     problem: String,
     lead: String,
@@ -271,6 +329,7 @@ struct DueRow {
 struct Change {
     at: String,
     actor: String,
+    href: String,
     number: u32,
     what: String,
 }
@@ -320,8 +379,8 @@ async fn dashboard_html(
     today: Date,
     current: std::sync::Arc<Snapshot>,
 ) -> Result<String, PageError> {
-    let calendar = &current.calendar.clone();
     let visible = visible_items(current, session);
+    let snapshot = visible.snapshot.clone();
     let items = visible.items();
     let count_states = |wanted: &[ItemState]| {
         items
@@ -374,6 +433,7 @@ async fn dashboard_html(
         })
         .collect();
     let due_row = |s: &&StoredItem| DueRow {
+        href: snapshot.item_path(s),
         number: s.item.number,
         problem: short(&s.item.problem, 28),
         lead: s.item.lead_unit.clone(),
@@ -403,9 +463,9 @@ async fn dashboard_html(
         })
         .map(due_row)
         .collect();
-    let pending = pending_tasks(state, session, &items, today, calendar).await?;
+    let pending = pending_tasks(state, session, &snapshot, &items, today).await?;
     let trend = trend_svg(state, &items, today).await?;
-    let changes = recent_changes(state, &items).await?;
+    let changes = recent_changes(state, &snapshot, &items).await?;
     let page = DashboardPage {
         me: session.me(),
         today: crate::air::chinese_date(today),
@@ -424,24 +484,24 @@ async fn dashboard_html(
 async fn pending_tasks(
     state: &AppState,
     session: &Session,
+    snapshot: &Snapshot,
     items: &[&StoredItem],
     today: Date,
-    calendar: &rectify_core::calendar::WorkCalendar,
 ) -> Result<Vec<Task>, StoreError> {
     let me = actor(session);
-    let config = snapshot(state).await?.config;
+    let (calendar, config) = (&snapshot.calendar, snapshot.config);
     let mut tasks = Vec::new();
     let period = format!("{:04}-{:02}", today.year, today.month);
-    let reported: Vec<u32> = state
+    let reported: Vec<i64> = state
         .store
         .reports(&period)
         .await?
         .into_iter()
         .filter(|r| r.unit == session.user.unit_name)
-        .map(|r| r.item_number)
+        .map(|r| r.item_id)
         .collect();
-    let snapshot = snapshot(state).await?;
     for stored in items {
+        let path = snapshot.item_path(stored);
         let workflow = snapshot.workflow(stored)?;
         let cx = Context {
             flow: &workflow.flow,
@@ -458,7 +518,7 @@ async fn pending_tasks(
             .collect();
         if !actions.is_empty() {
             tasks.push(Task {
-                href: format!("/items/{}", stored.item.number),
+                href: path.clone(),
                 title: format!("第{}项：{}", stored.item.number, actions.join("、")),
                 detail: short(&stored.item.problem, 24),
             });
@@ -467,10 +527,14 @@ async fn pending_tasks(
         if session.user.roles.contains(&rectify_core::org::Role::Unit)
             && my_unit
             && stored.item.state.reportable()
-            && !reported.contains(&stored.item.number)
+            && !reported.contains(&stored.id)
         {
             tasks.push(Task {
-                href: format!("/items/{}/report", stored.item.number),
+                href: format!(
+                    "/items/{}/report{}",
+                    stored.item.number,
+                    snapshot.plan_query(stored)
+                ),
                 title: format!("第{}项：{period} 进展待填报", stored.item.number),
                 detail: short(&stored.item.problem, 24),
             });
@@ -480,7 +544,7 @@ async fn pending_tasks(
             && last <= today.add_days(3)
         {
             tasks.push(Task {
-                href: format!("/items/{}", stored.item.number),
+                href: path,
                 title: format!("第{}项：公示将于 {last} 结束", stored.item.number),
                 detail: short(&stored.item.problem, 24),
             });
@@ -493,11 +557,11 @@ async fn pending_tasks(
     .iter()
     .any(|r| session.user.roles.contains(r));
     if reviewer {
-        let visible: Vec<u32> = items.iter().map(|s| s.item.number).collect();
+        let visible: HashMap<i64, &StoredItem> = items.iter().map(|s| (s.id, *s)).collect();
         for report in state.store.reports_awaiting_review().await? {
-            if visible.contains(&report.item_number) {
+            if let Some(stored) = visible.get(&report.item_id) {
                 tasks.push(Task {
-                    href: format!("/items/{}", report.item_number),
+                    href: snapshot.item_path(stored),
                     title: format!(
                         "第{}项：{} {} 进展待确认",
                         report.item_number, report.unit, report.period
@@ -579,22 +643,22 @@ async fn trend_svg(
 
 async fn recent_changes(
     state: &AppState,
+    snapshot: &Snapshot,
     items: &[&StoredItem],
 ) -> Result<Vec<Change>, StoreError> {
-    let numbers: HashMap<String, u32> = items
-        .iter()
-        .map(|s| (s.id.to_string(), s.item.number))
-        .collect();
+    let by_id: HashMap<String, &StoredItem> =
+        items.iter().map(|s| (s.id.to_string(), *s)).collect();
     let entries = state.store.recent_journal(400).await?;
     Ok(entries
         .into_iter()
         .filter(|e| e.entity == "item")
         .filter_map(|e| {
-            let number = *numbers.get(&e.entity_id)?;
+            let stored = by_id.get(&e.entity_id)?;
             Some(Change {
                 at: e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
                 actor: e.actor.clone(),
-                number,
+                href: snapshot.item_path(stored),
+                number: stored.item.number,
                 what: action_label(&e.action),
             })
         })
@@ -629,6 +693,7 @@ fn action_label(code: &str) -> String {
 
 #[derive(Deserialize, Default, Clone)]
 pub struct LedgerQuery {
+    plan: Option<String>,
     scope: Option<String>,
     category: Option<String>,
     unit: Option<String>,
@@ -667,7 +732,8 @@ impl LedgerQuery {
             || item.target.contains(q)
             || item.units.iter().any(|u| u.contains(q))
             || item.measures.iter().any(|m| m.text.contains(q));
-        eq(&self.scope, item.scope.code())
+        eq(&self.plan, &s.plan)
+            && eq(&self.scope, item.scope.code())
             && eq(&self.category, &item.category)
             && (Self::get(&self.unit).is_empty()
                 || item.units.iter().any(|u| u == Self::get(&self.unit)))
@@ -707,6 +773,7 @@ impl LedgerQuery {
     /// The query string without paging and sorting, for links that keep the filters.
     fn filters(&self) -> Vec<(&'static str, String)> {
         [
+            ("plan", &self.plan),
             ("scope", &self.scope),
             ("category", &self.category),
             ("unit", &self.unit),
@@ -771,6 +838,7 @@ struct Header {
 }
 
 struct LedgerLine {
+    href: String,
     number: u32,
     scope: &'static str,
     category: String,
@@ -786,6 +854,8 @@ struct LedgerLine {
 #[template(path = "ledger.html")]
 struct LedgerPage {
     me: Me,
+    /// Offered only when the ledger holds several plans.
+    plans: Vec<Choice>,
     scopes: Vec<Choice>,
     categories: Vec<Choice>,
     units: Vec<Choice>,
@@ -880,6 +950,7 @@ pub async fn ledger(
         .map(|s| {
             let schedule = s.item.schedule(today);
             LedgerLine {
+                href: visible.snapshot.item_path(s),
                 number: s.item.number,
                 scope: s.item.scope.label_zh(),
                 category: s.item.category.clone(),
@@ -900,6 +971,11 @@ pub async fn ledger(
                 .map(|s| (s.code().to_string(), s.label_zh().to_string())),
             LedgerQuery::get(&query.scope),
         ),
+        plans: if options.plans.len() > 1 {
+            choices(options.plans, LedgerQuery::get(&query.plan))
+        } else {
+            Vec::new()
+        },
         categories: choices(options.categories, LedgerQuery::get(&query.category)),
         units: choices(options.units, LedgerQuery::get(&query.unit)),
         leaders: choices(options.leaders, LedgerQuery::get(&query.leader)),
@@ -1060,6 +1136,10 @@ struct ItemPage {
     me: Me,
     number: u32,
     plan: String,
+    /// `?plan=…` for the forms when several plans use the number.
+    plan_query: String,
+    /// The same number in the user's other plans: (plan, address).
+    others: Vec<(String, String)>,
     scope: &'static str,
     category: String,
     source: &'static str,
@@ -1220,11 +1300,18 @@ pub async fn item(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(number): Path<u32>,
-    Query(flash): Query<FlashQuery>,
+    Query(query): Query<ItemQuery>,
 ) -> PageResult {
     let session = require(&state, &headers, &format!("/items/{number}")).await?;
     let (today, snapshot) = tick(&state).await?;
-    let stored = find_visible(&snapshot, &session.viewer, number)?;
+    let stored = find_visible(&snapshot, &session.viewer, number, query.plan.as_deref())?;
+    let others = snapshot
+        .items
+        .iter()
+        .filter(|s| s.item.number == number && s.id != stored.id)
+        .filter(|s| sees(&snapshot, &session.viewer, s))
+        .map(|s| (s.plan.clone(), snapshot.item_path(s)))
+        .collect();
     let workflow = snapshot.workflow(stored)?;
     let me = actor(&session);
     let cx = Context {
@@ -1320,13 +1407,15 @@ pub async fn item(
         me: session.me(),
         number,
         plan: stored.plan.clone(),
+        plan_query: snapshot.plan_query(stored),
+        others,
         scope: item.scope.label_zh(),
         category: item.category.clone(),
         source: item.source.label_zh(),
         state: item.state.label_zh(),
         schedule: schedule.label_zh(),
         schedule_code: schedule.code(),
-        flash: flash.done,
+        flash: query.done,
         problem: item.problem.clone(),
         target: item.target.clone(),
         measures,
@@ -1533,10 +1622,6 @@ fn evidence_kind_for(kind: ActionKind, file_name: &str) -> EvidenceKind {
 }
 
 /// Redirects back to the item with a message, the result of a form.
-fn back(number: u32, message: &str) -> Response {
-    back_to(&format!("/items/{number}"), message)
-}
-
 fn back_to(path: &str, message: &str) -> Response {
     Redirect::to(&format!("{path}?done={}", url_encode(message))).into_response()
 }
@@ -1545,12 +1630,14 @@ pub async fn item_action(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((number, action)): Path<(u32, String)>,
+    Query(query): Query<ItemQuery>,
     multipart: Multipart,
 ) -> PageResult {
     let session = require(&state, &headers, &format!("/items/{number}")).await?;
     let posted = Posted::read(multipart).await?;
     session.check_csrf(&posted.text("csrf"))?;
-    visible_item(&state, &session.viewer, number).await?;
+    let stored = visible_item(&state, &session.viewer, number, query.plan.as_deref()).await?;
+    let at = item_at(&stored);
     let kind = ActionKind::parse(&action).ok_or(PageError::NotFound)?;
     let (today, current) = tick(&state).await?;
     let calendar = current.calendar.clone();
@@ -1559,7 +1646,7 @@ pub async fn item_action(
     let board = posted.text("back");
     let return_path = match crate::boards::BOARDS.iter().find(|b| **b == board) {
         Some(board) => board.to_string(),
-        None => format!("/items/{number}"),
+        None => current.item_path(&stored),
     };
     let back = |message: &str| back_to(&return_path, message);
     for (file_name, bytes) in &posted.files {
@@ -1570,7 +1657,7 @@ pub async fn item_action(
             bytes,
             supersedes: None,
         };
-        if let Err(error) = state.store.add_evidence(&me, item_ref(number), new).await {
+        if let Err(error) = state.store.add_evidence(&me, at, new).await {
             return Ok(back(&error.to_string()));
         }
     }
@@ -1582,13 +1669,7 @@ pub async fn item_action(
         );
         let outcome = state
             .store
-            .record_objection(
-                &me,
-                item_ref(number),
-                (&triple.0, &triple.1, &triple.2),
-                today,
-                &calendar,
-            )
+            .record_objection(&me, at, (&triple.0, &triple.1, &triple.2), today, &calendar)
             .await;
         return Ok(match outcome {
             Ok(id) => back(&format!("已登记异议 #{id}")),
@@ -1600,11 +1681,7 @@ pub async fn item_action(
         Err(missing) => return Ok(back(&missing)),
     };
     Ok(
-        match state
-            .store
-            .act(&me, item_ref(number), action, today, &calendar)
-            .await
-        {
+        match state.store.act(&me, at, action, today, &calendar).await {
             Ok(done) => back(&format!(
                 "{}：{} → {}",
                 kind.label_zh(),
@@ -1624,6 +1701,7 @@ pub async fn item_action(
 struct ReportForm {
     me: Me,
     number: u32,
+    plan_query: String,
     problem: String,
     period: String,
     measures: Vec<MeasureLine>,
@@ -1633,15 +1711,18 @@ pub async fn report_form(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(number): Path<u32>,
+    Query(query): Query<ItemQuery>,
 ) -> PageResult {
     let session = require(&state, &headers, &format!("/items/{number}/report")).await?;
-    let stored = visible_item(&state, &session.viewer, number).await?;
-    let workflow = snapshot(&state).await?.workflow(&stored)?.clone();
+    let snapshot = snapshot(&state).await?;
+    let stored = find_visible(&snapshot, &session.viewer, number, query.plan.as_deref())?;
+    let workflow = snapshot.workflow(stored)?;
     let today = today_china();
-    let measures = measure_lines(&stored.item, &workflow);
+    let measures = measure_lines(&stored.item, workflow);
     render(ReportForm {
         me: session.me(),
         number,
+        plan_query: snapshot.plan_query(stored),
         problem: short(&stored.item.problem, 60),
         period: format!("{:04}-{:02}", today.year, today.month),
         measures,
@@ -1652,15 +1733,19 @@ pub async fn report_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(number): Path<u32>,
+    Query(query): Query<ItemQuery>,
     multipart: Multipart,
 ) -> PageResult {
     let session = require(&state, &headers, &format!("/items/{number}/report")).await?;
     let posted = Posted::read(multipart).await?;
     session.check_csrf(&posted.text("csrf"))?;
-    visible_item(&state, &session.viewer, number).await?;
+    let stored = visible_item(&state, &session.viewer, number, query.plan.as_deref()).await?;
+    let at = item_at(&stored);
     let (today, current) = tick(&state).await?;
     let calendar = current.calendar.clone();
     let me = actor(&session);
+    let path = current.item_path(&stored);
+    let back = |message: &str| back_to(&path, message);
     let mut evidence = Vec::new();
     for (file_name, bytes) in &posted.files {
         let new = NewEvidence {
@@ -1670,9 +1755,9 @@ pub async fn report_submit(
             bytes,
             supersedes: None,
         };
-        match state.store.add_evidence(&me, item_ref(number), new).await {
+        match state.store.add_evidence(&me, at, new).await {
             Ok(e) => evidence.push(e.id),
-            Err(error) => return Ok(back(number, &error.to_string())),
+            Err(error) => return Ok(back(&error.to_string())),
         }
     }
     let done: Vec<u32> = posted
@@ -1690,20 +1775,13 @@ pub async fn report_submit(
         evidence_ids: &evidence,
     };
     Ok(
-        match state
-            .store
-            .add_report(&me, item_ref(number), new, today, &calendar)
-            .await
-        {
-            Ok(report) => back(
-                number,
-                &format!(
-                    "已提交 {} 进展{}",
-                    report.period,
-                    if report.late { "（迟报）" } else { "" }
-                ),
-            ),
-            Err(error) => back(number, &error.to_string()),
+        match state.store.add_report(&me, at, new, today, &calendar).await {
+            Ok(report) => back(&format!(
+                "已提交 {} 进展{}",
+                report.period,
+                if report.late { "（迟报）" } else { "" }
+            )),
+            Err(error) => back(&error.to_string()),
         },
     )
 }
@@ -1726,15 +1804,16 @@ pub async fn report_review(
     let session = require(&state, &headers, "/").await?;
     session.check_csrf(&form.csrf)?;
     // The scope is that of the report's own item, never of an item named by the form.
-    let number = state.store.report(id).await?.item_number;
-    visible_item(&state, &session.viewer, number).await?;
+    let report = state.store.report(id).await?;
+    let stored = visible_by_id(&state, &session.viewer, report.item_id).await?;
+    let path = snapshot(&state).await?.item_path(&stored);
     let outcome = state
         .store
         .review_report(&actor(&session), id, form.decision == "confirm", &form.note)
         .await;
     Ok(match outcome {
-        Ok(report) => back(
-            number,
+        Ok(report) => back_to(
+            &path,
             &format!(
                 "已{} {} 进展",
                 if report.status == "confirmed" {
@@ -1745,7 +1824,7 @@ pub async fn report_review(
                 report.period
             ),
         ),
-        Err(error) => back(number, &error.to_string()),
+        Err(error) => back_to(&path, &error.to_string()),
     })
 }
 
@@ -1759,7 +1838,7 @@ async fn evidence_for(
 ) -> Result<(rectify_store::workflow::Evidence, Vec<u8>), PageError> {
     let session = require(state, headers, "/").await?;
     let evidence = state.store.evidence(id).await?;
-    visible_item(state, &session.viewer, evidence.item_number).await?;
+    visible_by_id(state, &session.viewer, evidence.item_id).await?;
     let (evidence, bytes) = match state.store.evidence_file(id).await {
         Ok(found) => found,
         Err(StoreError::Tampered { .. }) => {

@@ -804,3 +804,103 @@ fn the_boards_list_what_waits_and_act_inline() {
         "{board}"
     );
 }
+
+/// The addresses the page links to for an item number, in page order.
+fn item_links(page: &str, number: u32) -> Vec<String> {
+    let prefix = format!("href=\"/items/{number}?plan=");
+    let mut links: Vec<String> = page
+        .match_indices(&prefix)
+        .map(|(at, _)| {
+            let rest = &page[at + "href=\"".len()..];
+            rest[..rest.find('"').unwrap()].replace("&amp;", "&")
+        })
+        .collect();
+    links.dedup();
+    links
+}
+
+#[test]
+fn two_plans_with_the_same_numbers_are_told_apart() {
+    // A second plan reuses numbers 1 and 41; its 41 is 北岭县's, the demo's 41 is 南川县's.
+    let probe = "序号,共性/个性,反馈问题,整改措施,责任单位,整改时限\n\
+                 1,个性,第二方案的第一项,1.排查,市生态环境局,2030年底前\n\
+                 41,个性,第二方案的北岭县问题,1.整治,北岭县政府,2030年底前\n";
+    let demo = Demo::start(Some(probe));
+    let login = |user: &str| Browser::login(&demo.server, user, PASSWORD).1.unwrap();
+    let (zgb, beiling) = (login("zgb"), login("beiling"));
+
+    let (_, ledger) = zgb.get("/ledger?q=%E7%AC%AC");
+    assert!(ledger.contains("<select name=\"plan\">"), "a plan filter");
+    let (_, ledger) = zgb.get("/ledger");
+    let ones = item_links(&ledger, 1);
+    assert_eq!(
+        ones.len(),
+        2,
+        "both plans' item 1 are linked with their plan: {ones:?}"
+    );
+    let (demo_one, probe_one) = (&ones[0], &ones[1]);
+    assert!(zgb.get(demo_one).1.contains("督察"), "the demo's item 1");
+    let (_, page) = zgb.get(probe_one);
+    assert!(page.contains("第二方案的第一项"));
+    let (_, bare) = zgb.get("/items/1");
+    assert!(
+        bare.contains("第二方案的第一项"),
+        "a bare number means the latest plan"
+    );
+    assert!(bare.contains("同号问题另见"), "and points to the other one");
+
+    // The clerk of 北岭县 sees and acts on the second plan's 41 only.
+    let (status, page) = beiling.get("/items/41");
+    assert_eq!(status, 200);
+    assert!(page.contains("第二方案的北岭县问题"), "{page}");
+    let (_, ledger) = beiling.get("/ledger");
+    let links = item_links(&ledger, 41);
+    assert_eq!(links.len(), 1, "{links:?}");
+    let demo_41 = demo_one.replace("/items/1?", "/items/41?");
+    assert_eq!(beiling.get(&demo_41).0, 404, "南川县's 41 stays hidden");
+    let state_41 = |demo_plan: bool| {
+        let listed = rectify(&demo.db, &["ledger", "list", "--format", "json"], "");
+        let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["number"] == 41 && (r["plan"] != "探针") == demo_plan)
+            .map(|r| r["state"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let demo_before = state_41(true);
+    assert_eq!(state_41(false), "ISSUED");
+    let csrf = hidden_csrf(&page);
+    let action = links[0].replacen("/items/41?", "/items/41/actions/claim?", 1);
+    let (status, head) =
+        beiling.post_multipart(&action, &[("csrf", &csrf), ("plan_text", "分解到乡镇")]);
+    assert_eq!(status, 303);
+    assert!(head.contains("location: /items/41?plan="), "{head}");
+    assert_eq!(
+        state_41(false),
+        "IN_PROGRESS",
+        "the second plan's 41 was claimed"
+    );
+    assert_eq!(state_41(true), demo_before, "the demo's 41 is untouched");
+
+    // Evidence of the demo's 41 stays out of reach although the clerk sees a 41 of their own.
+    let listed = rectify(
+        &demo.db,
+        &[
+            "evidence",
+            "list",
+            "41",
+            "--plan",
+            "河安市“回头看”整改方案",
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let evidence = listed[0]["id"]
+        .as_i64()
+        .expect("the demo's 41 has evidence");
+    assert_eq!(beiling.get(&format!("/evidence/{evidence}")).0, 404);
+}

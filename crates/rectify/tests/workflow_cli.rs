@@ -788,6 +788,24 @@ fn the_json_api_applies_the_same_checks_behind_a_session_and_csrf() {
         404,
         "evidence of an item outside the scope"
     );
+    // Writes are scoped like reads: outside the scope an item does not exist.
+    for path in [
+        "/api/v1/items/2/actions/claim",
+        "/api/v1/items/2/objections",
+        "/api/v1/items/2/reports",
+    ] {
+        let body = json!({"plan_text": "x", "source": "x", "content": "x", "period": "2026-11", "text": "x"});
+        assert_eq!(stranger.post(path, &body).0, 404, "{path}");
+    }
+    assert_eq!(
+        stranger
+            .upload(
+                "/api/v1/items/2/evidence?kind=document&file_name=x.txt",
+                b"x"
+            )
+            .0,
+        404
+    );
     let (status, reply) = stranger.post("/api/v1/items/1/actions/submit", &json!({}));
     assert_eq!(status, 409);
     assert!(

@@ -638,6 +638,9 @@ fn state_of(db: &str, item: u32) -> String {
     shown["state"].as_str().unwrap().to_string()
 }
 
+/// SHA-256 of the one-byte file "x".
+const X_SHA256: &str = "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881";
+
 #[test]
 fn every_post_route_and_both_boards_for_every_role() {
     let demo = Demo::start(None);
@@ -693,6 +696,45 @@ fn every_post_route_and_both_boards_for_every_role() {
         let (status, _, _) =
             browser.post_file("/import", &[("csrf", &csrf)], Some(("p.csv", b"x")));
         assert_eq!(status, if imports { 200 } else { 404 }, "{user} /import");
+        // The rest of the administration and the import confirmation: the same rule. Account
+        // management is for administrators only.
+        let is_admin = user == "admin";
+        let admin_posts: [(&str, &[(&str, &str)], bool); 5] = [
+            (
+                "/admin/settings",
+                &[("key", "reports.due_day"), ("value", "5")],
+                administers,
+            ),
+            ("/admin/calendar", &[("text", "year 2031\n")], administers),
+            (
+                "/admin/users",
+                &[
+                    ("username", "matrix"),
+                    ("display_name", "矩阵"),
+                    ("unit", "nanchuan"),
+                    ("role", "viewer"),
+                    ("password", PASSWORD),
+                ],
+                is_admin,
+            ),
+            ("/admin/users/viewer/enable", &[], is_admin),
+            (
+                "/import/confirm",
+                // The file uploaded above: it has errors, so confirming shows them again.
+                &[("sha256", X_SHA256), ("file_name", "p.csv"), ("plan", "x")],
+                imports,
+            ),
+        ];
+        for (path, fields, allowed) in admin_posts {
+            let mut form = vec![("csrf", csrf.as_str())];
+            form.extend_from_slice(fields);
+            let (status, _) = browser.post_form(path, &form);
+            if allowed {
+                assert!(status != 404 && status < 500, "{user} {path}: {status}");
+            } else {
+                assert_eq!(status, 404, "{user} {path}");
+            }
+        }
         let Some(outside) = outside else { continue };
         for page in [&board, &notices] {
             assert!(

@@ -638,6 +638,9 @@ fn state_of(db: &str, item: u32) -> String {
     shown["state"].as_str().unwrap().to_string()
 }
 
+/// A form's fields as (name, value).
+type FormFields<'a> = &'a [(&'a str, &'a str)];
+
 /// SHA-256 of the one-byte file "x".
 const X_SHA256: &str = "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881";
 
@@ -699,7 +702,7 @@ fn every_post_route_and_both_boards_for_every_role() {
         // The rest of the administration and the import confirmation: the same rule. Account
         // management is for administrators only.
         let is_admin = user == "admin";
-        let admin_posts: [(&str, &[(&str, &str)], bool); 5] = [
+        let admin_posts: [(&str, FormFields, bool); 5] = [
             (
                 "/admin/settings",
                 &[("key", "reports.due_day"), ("value", "5")],

@@ -51,6 +51,7 @@ macro_rules! labelled_enum {
 
 pub mod calendar;
 pub mod deadline;
+pub mod dispatch;
 pub mod journal;
 pub mod ledger;
 pub mod org;

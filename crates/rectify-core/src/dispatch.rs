@@ -1,0 +1,348 @@
+//! Monthly dispatch (调度): the schedule colour of every open item at a report date, with the
+//! reason for it, and the ranking of responsible units built on those colours.
+//!
+//! The colour scheme follows the 广元 "贴蓝签、挂黄牌、亮红灯" practice as workflow.md §3.4 proposes it:
+//! - 蓝 序时推进: every milestone due by the report date is met;
+//! - 黄 滞后: a due milestone is missed and the final deadline has not passed;
+//! - 红 严重滞后: the final deadline has passed (逾期), or milestones were missed at the end of
+//!   `consecutive_periods` report periods in a row, or the oldest missed milestone is
+//!   `months_behind` months old, or a criticism by the province or above is recorded.
+//!
+//! Milestones are the measures that carry their own date, and — when a staged deadline names as
+//! many dates as the item has measures — the stages, matched to the measures in order. A stage
+//! count that does not match the measures is not guessed at: only the final deadline counts.
+
+use crate::ledger::Item;
+use rectify_exact::date::Date;
+use rectify_exact::exact::Exact;
+use std::fmt;
+
+labelled_enum!(
+    /// The schedule colour of an open item.
+    Colour, "进度颜色" {
+        Blue => "blue", "蓝";
+        Yellow => "yellow", "黄";
+        Red => "red", "红";
+    }
+);
+
+impl Colour {
+    /// What the colour says, in the bulletin's words.
+    pub fn meaning_zh(self) -> &'static str {
+        match self {
+            Colour::Blue => "序时推进",
+            Colour::Yellow => "滞后",
+            Colour::Red => "严重滞后",
+        }
+    }
+}
+
+/// The thresholds of the red rules (settings `dispatch.*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColourRules {
+    /// Red when milestones were missed at the end of this many report periods in a row.
+    pub consecutive_periods: u32,
+    /// Red when the oldest missed milestone is this many months old.
+    pub months_behind: u32,
+}
+
+impl Default for ColourRules {
+    fn default() -> Self {
+        ColourRules {
+            consecutive_periods: 2,
+            months_behind: 3,
+        }
+    }
+}
+
+/// A dated step of an item and when it was met.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Milestone {
+    /// e.g. "第2项措施".
+    pub label: String,
+    pub due: Date,
+    pub met_on: Option<Date>,
+}
+
+impl Milestone {
+    fn missed_at(&self, date: Date) -> bool {
+        self.due <= date && self.met_on.is_none_or(|met| met > date)
+    }
+}
+
+/// The item's milestones from its measures (`done_on[i]`: when measure i was marked done).
+pub fn milestones(item: &Item, done_on: &[Option<Date>]) -> Vec<Milestone> {
+    let stages = &item.deadline.stages;
+    let staged = stages.len() > 1 && stages.len() == item.measures.len();
+    item.measures
+        .iter()
+        .enumerate()
+        .filter_map(|(i, measure)| {
+            let due = measure.due.or_else(|| staged.then(|| stages[i]))?;
+            Some(Milestone {
+                label: format!("第{}项措施", i + 1),
+                due,
+                met_on: done_on.get(i).copied().flatten(),
+            })
+        })
+        .collect()
+}
+
+/// A criticism of the item's handling by the province or a higher level, or its exposure by
+/// provincial or national media.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Criticism {
+    pub on: Date,
+    /// Who criticised, e.g. "省生态环境保护督察整改办".
+    pub by: String,
+}
+
+/// Whether the unit's monthly report for the period came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reporting {
+    OnTime,
+    Late,
+    Missing,
+    /// No report was due (the item was done, or not yet issued).
+    NotDue,
+}
+
+/// What the colour of one open item is decided from.
+#[derive(Debug, Clone)]
+pub struct Assessment<'a> {
+    /// The report date, normally the last day of the month being dispatched; earlier periods
+    /// end on the last day of each earlier month.
+    pub as_of: Date,
+    pub final_due: Option<Date>,
+    pub milestones: &'a [Milestone],
+    pub criticisms: &'a [Criticism],
+    pub reporting: Reporting,
+}
+
+/// The colour with every reason that led to it (the first one decides the colour's wording).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub colour: Colour,
+    /// The final deadline has passed and the item is not done (逾期): a separate flag.
+    pub overdue: bool,
+    /// The period's report is missing (未报) or came late (迟报).
+    pub reporting: Reporting,
+    pub reasons: Vec<String>,
+}
+
+/// The end of the period `k` periods before the one ending `as_of` (k = 0: `as_of` itself).
+fn period_end(as_of: Date, k: u32) -> Date {
+    if k == 0 {
+        return as_of;
+    }
+    let month = as_of.add_months(-(k as i32));
+    Date::last_of_month(month.year, month.month).unwrap_or(month)
+}
+
+/// The colour of an open item at `a.as_of`.
+pub fn decide(a: &Assessment<'_>, rules: ColourRules) -> Decision {
+    let mut red = Vec::new();
+    let overdue = a.final_due.is_some_and(|due| due < a.as_of);
+    if let Some(due) = a.final_due.filter(|_| overdue) {
+        red.push(format!("已逾期：整改时限 {due} 已过，尚未完成"));
+    }
+    let missed: Vec<&Milestone> = a
+        .milestones
+        .iter()
+        .filter(|m| m.missed_at(a.as_of))
+        .collect();
+    let runs = (0..rules.consecutive_periods)
+        .take_while(|&k| {
+            let end = period_end(a.as_of, k);
+            a.milestones.iter().any(|m| m.missed_at(end))
+        })
+        .count() as u32;
+    if let Some(m) = missed.first()
+        && rules.consecutive_periods > 0
+        && runs == rules.consecutive_periods
+    {
+        red.push(format!("{}节点 {} 未完成（连续{runs}期）", m.label, m.due));
+    }
+    let oldest = missed.iter().map(|m| m.due).min();
+    if let Some(oldest) = oldest
+        && rules.months_behind > 0
+        && oldest.add_months(rules.months_behind as i32) <= a.as_of
+    {
+        red.push(format!(
+            "滞后{}个月以上：节点 {oldest} 至今未完成",
+            rules.months_behind
+        ));
+    }
+    for c in a.criticisms.iter().filter(|c| c.on <= a.as_of) {
+        red.push(format!("{} 受到{}通报批评", c.on, c.by));
+    }
+    let (colour, reasons) = if !red.is_empty() {
+        (Colour::Red, red)
+    } else if let Some(m) = missed.first() {
+        let more = if missed.len() > 1 {
+            format!("等 {} 个节点", missed.len())
+        } else {
+            String::new()
+        };
+        (
+            Colour::Yellow,
+            vec![format!("{}节点 {} 未完成{more}", m.label, m.due)],
+        )
+    } else {
+        (Colour::Blue, vec!["到期节点均已完成".to_string()])
+    };
+    Decision {
+        colour,
+        overdue,
+        reporting: a.reporting,
+        reasons,
+    }
+}
+
+/// One responsible unit's (or county's) figures for a period.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UnitTally {
+    pub unit: String,
+    pub items: u32,
+    /// Signed off (已销号) or completed and under re-check (长期坚持).
+    pub closed: u32,
+    /// Completed and in acceptance, notice or sign-off.
+    pub awaiting_signoff: u32,
+    pub blue: u32,
+    pub yellow: u32,
+    pub red: u32,
+    pub overdue: u32,
+    pub reports_due: u32,
+    pub reports_late: u32,
+    pub reports_missing: u32,
+}
+
+impl UnitTally {
+    pub fn open(&self) -> u32 {
+        self.items - self.closed - self.awaiting_signoff
+    }
+
+    /// (closed + awaiting sign-off) / items.
+    pub fn completion_rate(&self) -> Option<Exact> {
+        ratio(self.closed + self.awaiting_signoff, self.items)
+    }
+
+    /// Reports in on time / reports due.
+    pub fn on_time_rate(&self) -> Option<Exact> {
+        let on_time = self.reports_due - self.reports_late - self.reports_missing;
+        ratio(on_time, self.reports_due)
+    }
+}
+
+fn ratio(part: u32, whole: u32) -> Option<Exact> {
+    (whole > 0).then(|| Exact::ratio(i128::from(part), i128::from(whole)))
+}
+
+/// The ranking formula's weights (settings `dispatch.weight.*`), in points of 100:
+///
+/// score = completion × completion rate + schedule × (blue ÷ open items)
+///       + reporting × on-time report rate − red_penalty × red items − overdue_penalty × overdue items,
+///
+/// where a share with nothing to count (no open items, no reports due) counts in full, and the
+/// score is not less than 0. Equal scores (exactly, not as rounded) rank equal (并列).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RankWeights {
+    pub completion: u32,
+    pub schedule: u32,
+    pub reporting: u32,
+    pub red_penalty: u32,
+    pub overdue_penalty: u32,
+}
+
+impl Default for RankWeights {
+    fn default() -> Self {
+        RankWeights {
+            completion: 50,
+            schedule: 30,
+            reporting: 20,
+            red_penalty: 5,
+            overdue_penalty: 5,
+        }
+    }
+}
+
+pub fn score(t: &UnitTally, w: RankWeights) -> Exact {
+    let full = Exact::int(1);
+    let part = |weight: u32, share: Option<Exact>| share.unwrap_or(full).mul_int(i64::from(weight));
+    let blue_share = ratio(t.blue, t.open());
+    let gained = part(w.completion, t.completion_rate().or(Some(Exact::ZERO)))
+        + part(w.schedule, blue_share)
+        + part(w.reporting, t.on_time_rate());
+    let lost = i64::from(w.red_penalty) * i64::from(t.red)
+        + i64::from(w.overdue_penalty) * i64::from(t.overdue);
+    let total = gained - Exact::int(lost);
+    if total.is_negative() {
+        Exact::ZERO
+    } else {
+        total
+    }
+}
+
+/// A unit's place in the ranking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ranked {
+    pub tally: UnitTally,
+    pub score: Exact,
+    /// 1-based; equal scores share the rank and the next rank skips (1, 2, 2, 4).
+    pub rank: u32,
+    pub tied: bool,
+    /// Places gained since the previous period (negative: lost); `None` if not ranked then.
+    pub change: Option<i64>,
+}
+
+/// Ranks the units, best first (ties by name for a stable order); `previous` holds last period's
+/// ranks by unit.
+pub fn rank(
+    tallies: Vec<UnitTally>,
+    weights: RankWeights,
+    previous: &std::collections::HashMap<String, u32>,
+) -> Vec<Ranked> {
+    let mut scored: Vec<(Exact, UnitTally)> = tallies
+        .into_iter()
+        .map(|t| (score(&t, weights), t))
+        .collect();
+    scored.sort_by(|(a, ta), (b, tb)| b.cmp(a).then_with(|| ta.unit.cmp(&tb.unit)));
+    let scores: Vec<Exact> = scored.iter().map(|(s, _)| *s).collect();
+    scored
+        .into_iter()
+        .enumerate()
+        .map(|(i, (score, tally))| {
+            let first = scores.iter().position(|s| *s == score).unwrap_or(i);
+            let rank = first as u32 + 1;
+            let tied = scores.iter().filter(|s| **s == score).count() > 1;
+            let change = previous
+                .get(&tally.unit)
+                .map(|before| i64::from(*before) - i64::from(rank));
+            Ranked {
+                tally,
+                score,
+                rank,
+                tied,
+                change,
+            }
+        })
+        .collect()
+}
+
+impl Ranked {
+    /// "第3名" or "并列第3名".
+    pub fn place_zh(&self) -> String {
+        let tie = if self.tied { "并列" } else { "" };
+        format!("{tie}第{}名", self.rank)
+    }
+
+    /// "↑2", "↓1", "持平", or "新" when the unit was not ranked last period.
+    pub fn change_zh(&self) -> String {
+        match self.change {
+            None => "新".into(),
+            Some(0) => "持平".into(),
+            Some(up) if up > 0 => format!("↑{up}"),
+            Some(down) => format!("↓{}", -down),
+        }
+    }
+}

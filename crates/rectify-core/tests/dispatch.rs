@@ -1,0 +1,337 @@
+//! Schedule colours against hand-computed cases for every rule, milestones from measures and
+//! stages, and the unit ranking with ties and month-on-month change.
+
+use rectify_core::calendar::WorkCalendar;
+use rectify_core::deadline::{DeadlineContext, parse_deadline};
+use rectify_core::dispatch::{
+    Assessment, Colour, ColourRules, Criticism, Milestone, RankWeights, Reporting, UnitTally,
+    decide, milestones, rank, score,
+};
+use rectify_core::ledger::{Item, ItemSource, ItemState, Measure, Scope};
+use rectify_exact::date::Date;
+use rectify_exact::exact::Exact;
+use std::collections::HashMap;
+
+fn d(text: &str) -> Date {
+    Date::parse(text).unwrap()
+}
+
+fn milestone(n: u32, due: &str, met: Option<&str>) -> Milestone {
+    Milestone {
+        label: format!("第{n}项措施"),
+        due: d(due),
+        met_on: met.map(d),
+    }
+}
+
+struct Case {
+    name: &'static str,
+    as_of: &'static str,
+    final_due: Option<&'static str>,
+    milestones: Vec<Milestone>,
+    criticisms: Vec<Criticism>,
+    colour: Colour,
+    overdue: bool,
+    reason: &'static str,
+}
+
+#[test]
+fn each_rule_gives_the_hand_computed_colour_and_reason() {
+    let criticised = Criticism {
+        on: d("2019-04-02"),
+        by: "省整改办".into(),
+    };
+    let cases = vec![
+        Case {
+            name: "every due milestone met",
+            as_of: "2019-04-30",
+            final_due: Some("2019-12-31"),
+            milestones: vec![
+                milestone(1, "2019-03-31", Some("2019-03-20")),
+                milestone(2, "2019-06-30", None),
+            ],
+            criticisms: vec![],
+            colour: Colour::Blue,
+            overdue: false,
+            reason: "到期节点均已完成",
+        },
+        Case {
+            name: "a milestone met late still counts as missed at the report date before it was met",
+            as_of: "2019-03-31",
+            final_due: Some("2019-12-31"),
+            milestones: vec![milestone(1, "2019-03-31", Some("2019-04-05"))],
+            criticisms: vec![],
+            colour: Colour::Yellow,
+            overdue: false,
+            reason: "第1项措施节点 2019-03-31 未完成",
+        },
+        Case {
+            name: "missed in the first period only: yellow",
+            as_of: "2019-04-30",
+            final_due: Some("2019-12-31"),
+            milestones: vec![
+                milestone(1, "2019-03-31", Some("2019-03-30")),
+                milestone(2, "2019-04-30", None),
+            ],
+            criticisms: vec![],
+            colour: Colour::Yellow,
+            overdue: false,
+            reason: "第2项措施节点 2019-04-30 未完成",
+        },
+        Case {
+            name: "missed at two period ends in a row: red",
+            as_of: "2019-04-30",
+            final_due: Some("2019-12-31"),
+            milestones: vec![milestone(1, "2019-03-31", None)],
+            criticisms: vec![],
+            colour: Colour::Red,
+            overdue: false,
+            reason: "第1项措施节点 2019-03-31 未完成（连续2期）",
+        },
+        Case {
+            name: "met between the two period ends: the run is broken",
+            as_of: "2019-05-31",
+            final_due: Some("2019-12-31"),
+            milestones: vec![
+                milestone(1, "2019-03-31", Some("2019-04-10")),
+                milestone(2, "2019-05-31", None),
+            ],
+            criticisms: vec![],
+            colour: Colour::Yellow,
+            overdue: false,
+            reason: "第2项措施节点 2019-05-31 未完成",
+        },
+        Case {
+            name: "three months behind (with the consecutive rule as well)",
+            as_of: "2019-06-30",
+            final_due: Some("2019-12-31"),
+            milestones: vec![milestone(1, "2019-03-31", None)],
+            criticisms: vec![],
+            colour: Colour::Red,
+            overdue: false,
+            reason: "滞后3个月以上：节点 2019-03-31 至今未完成",
+        },
+        Case {
+            name: "final deadline passed",
+            as_of: "2020-01-31",
+            final_due: Some("2019-12-31"),
+            milestones: vec![],
+            criticisms: vec![],
+            colour: Colour::Red,
+            overdue: true,
+            reason: "已逾期：整改时限 2019-12-31 已过，尚未完成",
+        },
+        Case {
+            name: "due today is not yet overdue",
+            as_of: "2019-12-31",
+            final_due: Some("2019-12-31"),
+            milestones: vec![],
+            criticisms: vec![],
+            colour: Colour::Blue,
+            overdue: false,
+            reason: "到期节点均已完成",
+        },
+        Case {
+            name: "criticised by the province",
+            as_of: "2019-04-30",
+            final_due: Some("2019-12-31"),
+            milestones: vec![],
+            criticisms: vec![criticised.clone()],
+            colour: Colour::Red,
+            overdue: false,
+            reason: "2019-04-02 受到省整改办通报批评",
+        },
+        Case {
+            name: "a criticism after the report date does not count yet",
+            as_of: "2019-03-31",
+            final_due: Some("2019-12-31"),
+            milestones: vec![],
+            criticisms: vec![criticised],
+            colour: Colour::Blue,
+            overdue: false,
+            reason: "到期节点均已完成",
+        },
+        Case {
+            name: "no date at all (时限待定): nothing is due",
+            as_of: "2019-04-30",
+            final_due: None,
+            milestones: vec![],
+            criticisms: vec![],
+            colour: Colour::Blue,
+            overdue: false,
+            reason: "到期节点均已完成",
+        },
+    ];
+    for case in &cases {
+        let decision = decide(
+            &Assessment {
+                as_of: d(case.as_of),
+                final_due: case.final_due.map(d),
+                milestones: &case.milestones,
+                criticisms: &case.criticisms,
+                reporting: Reporting::OnTime,
+            },
+            ColourRules::default(),
+        );
+        assert_eq!(decision.colour, case.colour, "{}", case.name);
+        assert_eq!(decision.overdue, case.overdue, "{}", case.name);
+        assert!(
+            decision.reasons.iter().any(|r| r == case.reason),
+            "{}: {:?}",
+            case.name,
+            decision.reasons
+        );
+    }
+}
+
+#[test]
+fn thresholds_come_from_the_settings() {
+    let missed = [milestone(1, "2019-03-31", None)];
+    let at = |as_of: &str, rules: ColourRules| {
+        decide(
+            &Assessment {
+                as_of: d(as_of),
+                final_due: Some(d("2019-12-31")),
+                milestones: &missed,
+                criticisms: &[],
+                reporting: Reporting::Missing,
+            },
+            rules,
+        )
+    };
+    let three_periods = ColourRules {
+        consecutive_periods: 3,
+        months_behind: 6,
+    };
+    assert_eq!(at("2019-04-30", three_periods).colour, Colour::Yellow);
+    let may = at("2019-05-31", three_periods);
+    assert_eq!(may.colour, Colour::Red);
+    assert_eq!(may.reasons, ["第1项措施节点 2019-03-31 未完成（连续3期）"]);
+    assert_eq!(
+        may.reporting,
+        Reporting::Missing,
+        "the report flag is kept apart"
+    );
+    let behind_only = ColourRules {
+        consecutive_periods: 0,
+        months_behind: 3,
+    };
+    assert_eq!(at("2019-06-29", behind_only).colour, Colour::Yellow);
+    let june = at("2019-06-30", behind_only);
+    assert_eq!(june.colour, Colour::Red);
+    assert_eq!(june.reasons, ["滞后3个月以上：节点 2019-03-31 至今未完成"]);
+}
+
+fn item(measures: &[Option<&str>], deadline: &str) -> Item {
+    let calendar = WorkCalendar::embedded();
+    Item {
+        number: 1,
+        scope: Scope::Common,
+        category: String::new(),
+        source: ItemSource::Feedback,
+        problem: "问题".into(),
+        target: String::new(),
+        measures: measures
+            .iter()
+            .map(|due| Measure {
+                text: "措施".into(),
+                units: Vec::new(),
+                due: due.map(d),
+            })
+            .collect(),
+        leaders: Vec::new(),
+        supervisors: Vec::new(),
+        units: vec!["市生态环境局".into()],
+        lead_unit: "市生态环境局".into(),
+        deadline: parse_deadline(
+            deadline,
+            DeadlineContext {
+                reference: None,
+                calendar: &calendar,
+            },
+        ),
+        state: ItemState::InProgress,
+        remarks: String::new(),
+    }
+}
+
+#[test]
+fn milestones_are_dated_measures_or_stages_matched_one_to_one() {
+    let done = [Some(d("2019-05-01")), None];
+    let own_dates = item(&[Some("2019-03-31"), None], "2019年底前");
+    assert_eq!(
+        milestones(&own_dates, &done),
+        [milestone(1, "2019-03-31", Some("2019-05-01"))]
+    );
+    let staged = item(&[None, None], "2019年6月底前完成排查，2019年底前完成整治");
+    assert_eq!(
+        milestones(&staged, &done),
+        [
+            milestone(1, "2019-06-30", Some("2019-05-01")),
+            milestone(2, "2019-12-31", None)
+        ]
+    );
+    let mismatched = item(
+        &[None, None, None],
+        "2019年6月底前完成排查，2019年底前完成整治",
+    );
+    assert!(
+        milestones(&mismatched, &done).is_empty(),
+        "two stages for three measures are not guessed at"
+    );
+}
+
+fn tally(unit: &str, items: u32, closed: u32, blue: u32, red: u32, late: u32) -> UnitTally {
+    UnitTally {
+        unit: unit.into(),
+        items,
+        closed,
+        awaiting_signoff: 0,
+        blue,
+        yellow: items - closed - blue - red,
+        red,
+        overdue: red,
+        reports_due: items - closed,
+        reports_late: late,
+        reports_missing: 0,
+    }
+}
+
+#[test]
+fn ranking_follows_the_formula_with_ties_and_change() {
+    let w = RankWeights::default();
+    // 4 items, 2 closed, 2 open both blue, 2 reports on time: 50·½ + 30 + 20 = 75.
+    assert_eq!(score(&tally("甲", 4, 2, 2, 0, 0), w), Exact::int(75));
+    // 4 items, 1 closed, open 3 of which 1 blue, 1 red (overdue), 1 of 3 reports late:
+    // 50·¼ + 30·⅓ + 20·⅔ − 5 − 5 = 12.5 + 10 + 13⅓ − 10 = 25⅚.
+    assert_eq!(score(&tally("乙", 4, 1, 1, 1, 1), w), Exact::ratio(155, 6));
+    // Nothing open, nothing due: the shares count in full.
+    assert_eq!(score(&tally("丙", 2, 2, 0, 0, 0), w), Exact::int(100));
+    // Penalties never push the score below zero.
+    assert_eq!(score(&tally("丁", 20, 0, 0, 20, 20), w), Exact::ZERO);
+
+    let previous: HashMap<String, u32> = [("甲".to_string(), 1), ("乙".to_string(), 2)].into();
+    let ranked = rank(
+        vec![
+            tally("乙", 4, 1, 1, 1, 1),
+            tally("甲", 4, 2, 2, 0, 0),
+            tally("戊", 4, 2, 2, 0, 0),
+            tally("丙", 2, 2, 0, 0, 0),
+        ],
+        w,
+        &previous,
+    );
+    let places: Vec<(String, String, String)> = ranked
+        .iter()
+        .map(|r| (r.tally.unit.clone(), r.place_zh(), r.change_zh()))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("丙".into(), "第1名".into(), "新".into()),
+            ("戊".into(), "并列第2名".into(), "新".into()),
+            ("甲".into(), "并列第2名".into(), "↓1".into()),
+            ("乙".into(), "第4名".into(), "↓2".into()),
+        ]
+    );
+}

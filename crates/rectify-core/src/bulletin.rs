@@ -1,0 +1,419 @@
+//! The monthly bulletin's facts (整改进展月度通报, workflow.md §9 item 1), computed once from the
+//! ledger at the report date and then frozen: every rendering reads these facts, never the
+//! ledger, so a bulletin regenerated later shows the same numbers.
+
+use crate::dispatch::{
+    Assessment, Colour, ColourRules, Criticism, Decision, Milestone, RankWeights, Reporting,
+    UnitTally, decide, rank,
+};
+use crate::ledger::{ItemState, Scope};
+use rectify_exact::date::Date;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// One item as the bulletin needs it.
+#[derive(Debug, Clone)]
+pub struct BulletinItem {
+    pub plan: String,
+    pub number: u32,
+    pub scope: Scope,
+    pub problem: String,
+    pub lead_unit: String,
+    pub units: Vec<String>,
+    pub state: ItemState,
+    pub final_due: Option<Date>,
+    pub milestones: Vec<Milestone>,
+    pub criticisms: Vec<Criticism>,
+    /// When it was signed off (已销号 or 长期坚持), if it was.
+    pub completed_on: Option<Date>,
+}
+
+/// A unit's monthly reports for the period: item numbers it had to report on, and those missing
+/// or late.
+#[derive(Debug, Clone, Default)]
+pub struct UnitReports {
+    pub unit: String,
+    pub expected: Vec<u32>,
+    pub missing: Vec<u32>,
+    pub late: Vec<u32>,
+}
+
+pub struct BulletinInput<'a> {
+    pub year: i32,
+    pub month: u8,
+    pub items: &'a [BulletinItem],
+    pub reports: &'a [UnitReports],
+    /// The counties (and districts) ranked on their own: items count for every county named
+    /// among their units.
+    pub counties: &'a [String],
+    /// The latest bulletin of an earlier period, for the changes and the rank movement.
+    pub previous: Option<&'a BulletinFacts>,
+    pub rules: ColourRules,
+    pub weights: RankWeights,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulletinFacts {
+    /// "2019-03".
+    pub period: String,
+    /// The report date, the last day of the period.
+    pub as_of: String,
+    /// 共性, 个性 and 合计.
+    pub totals: Vec<Totals>,
+    /// The totals of the previous bulletin, when there is one.
+    pub previous: Option<PreviousBulletin>,
+    pub units: Vec<RankLine>,
+    pub counties: Vec<RankLine>,
+    /// 黄 and 红 items, red first.
+    pub lagging: Vec<ItemLine>,
+    pub overdue: Vec<ItemLine>,
+    pub signed_off: Vec<ItemLine>,
+    pub reports: Vec<ReportGap>,
+    /// The thresholds and weights used, in words.
+    pub method: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviousBulletin {
+    pub period: String,
+    pub totals: Vec<Totals>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Totals {
+    pub scope: String,
+    pub items: u32,
+    /// 已销号.
+    pub closed: u32,
+    /// 已完成（长期坚持）.
+    pub sustain: u32,
+    /// Completed, in acceptance, notice or sign-off.
+    pub awaiting: u32,
+    pub blue: u32,
+    pub yellow: u32,
+    pub red: u32,
+    pub overdue: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankLine {
+    pub unit: String,
+    pub items: u32,
+    pub closed: u32,
+    pub awaiting: u32,
+    pub blue: u32,
+    pub yellow: u32,
+    pub red: u32,
+    pub overdue: u32,
+    pub reports_due: u32,
+    pub reports_late: u32,
+    pub reports_missing: u32,
+    /// Percentages to one decimal, "—" when there is nothing to count.
+    pub completion_rate: String,
+    pub on_time_rate: String,
+    /// To two decimals; the ranks come from the exact scores.
+    pub score: String,
+    pub rank: u32,
+    pub place: String,
+    pub change: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemLine {
+    pub plan: String,
+    pub number: u32,
+    pub scope: String,
+    pub unit: String,
+    pub problem: String,
+    pub due: String,
+    /// 蓝/黄/红, or empty for a completed item.
+    pub colour: String,
+    pub reason: String,
+    pub action: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportGap {
+    pub unit: String,
+    pub missing: Vec<u32>,
+    pub late: Vec<u32>,
+}
+
+/// What the office asks of a unit whose item has the colour (workflow.md §3.3, 广元 practice).
+pub fn required_action(decision: &Decision) -> &'static str {
+    match (decision.colour, decision.overdue) {
+        (_, true) => "说明逾期原因，明确完成时限，整改办专函督办",
+        (Colour::Red, false) => "限期整改，整改办专函督办，约谈责任单位主要负责同志",
+        (Colour::Yellow, false) => "加快推进，下次调度前补齐滞后节点",
+        (Colour::Blue, false) => "",
+    }
+}
+
+pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
+    let as_of =
+        Date::last_of_month(input.year, input.month).unwrap_or_else(|| Date::from_day_number(0));
+    let first_day = as_of.add_days(1 - i32::from(as_of.day));
+    let reporting = reporting_by_item(input.reports);
+    let decided: Vec<(&BulletinItem, Option<Decision>)> = input
+        .items
+        .iter()
+        .map(|item| {
+            (
+                item,
+                open(item).then(|| decision(item, as_of, &reporting, input.rules)),
+            )
+        })
+        .collect();
+    let totals = totals(&decided);
+    let units = ranking(&decided, input, |item| vec![item.lead_unit.clone()], true);
+    let counties = ranking(
+        &decided,
+        input,
+        |item| {
+            input
+                .counties
+                .iter()
+                .filter(|c| item.units.contains(c))
+                .cloned()
+                .collect()
+        },
+        false,
+    );
+    let line = |item: &BulletinItem, decision: Option<&Decision>| ItemLine {
+        plan: item.plan.clone(),
+        number: item.number,
+        scope: item.scope.label_zh().to_string(),
+        unit: item.lead_unit.clone(),
+        problem: short(&item.problem, 40),
+        due: item.final_due.map_or("时限待定".into(), |d| d.to_string()),
+        colour: decision.map_or(String::new(), |d| d.colour.label_zh().to_string()),
+        reason: decision.map_or(String::new(), |d| d.reasons.join("；")),
+        action: decision.map_or(String::new(), |d| required_action(d).to_string()),
+    };
+    let mut lagging: Vec<(Colour, ItemLine)> = decided
+        .iter()
+        .filter_map(|(item, d)| {
+            let d = d.as_ref().filter(|d| d.colour != Colour::Blue)?;
+            Some((d.colour, line(item, Some(d))))
+        })
+        .collect();
+    lagging.sort_by_key(|(colour, l)| (std::cmp::Reverse(*colour), l.plan.clone(), l.number));
+    let overdue = decided
+        .iter()
+        .filter(|(_, d)| d.as_ref().is_some_and(|d| d.overdue))
+        .map(|(item, d)| line(item, d.as_ref()))
+        .collect();
+    let signed_off = decided
+        .iter()
+        .filter(|(item, _)| {
+            item.completed_on
+                .is_some_and(|on| on >= first_day && on <= as_of)
+        })
+        .map(|(item, _)| line(item, None))
+        .collect();
+    let reports = input
+        .reports
+        .iter()
+        .filter(|r| !r.missing.is_empty() || !r.late.is_empty())
+        .map(|r| ReportGap {
+            unit: r.unit.clone(),
+            missing: r.missing.clone(),
+            late: r.late.clone(),
+        })
+        .collect();
+    BulletinFacts {
+        period: format!("{:04}-{:02}", input.year, input.month),
+        as_of: as_of.to_string(),
+        totals,
+        previous: input.previous.map(|p| PreviousBulletin {
+            period: p.period.clone(),
+            totals: p.totals.clone(),
+        }),
+        units,
+        counties,
+        lagging: lagging.into_iter().map(|(_, l)| l).collect(),
+        overdue,
+        signed_off,
+        reports,
+        method: method(input.rules, input.weights),
+    }
+}
+
+/// Open items are coloured; completed ones (signed off, or awaiting sign-off) are not.
+fn open(item: &BulletinItem) -> bool {
+    !item.state.completed() && !item.state.awaiting_signoff() && item.state != ItemState::Draft
+}
+
+fn reporting_by_item(reports: &[UnitReports]) -> HashMap<(&str, u32), Reporting> {
+    let mut by_item = HashMap::new();
+    for r in reports {
+        for n in &r.expected {
+            let state = if r.missing.contains(n) {
+                Reporting::Missing
+            } else if r.late.contains(n) {
+                Reporting::Late
+            } else {
+                Reporting::OnTime
+            };
+            by_item.insert((r.unit.as_str(), *n), state);
+        }
+    }
+    by_item
+}
+
+fn decision(
+    item: &BulletinItem,
+    as_of: Date,
+    reporting: &HashMap<(&str, u32), Reporting>,
+    rules: ColourRules,
+) -> Decision {
+    decide(
+        &Assessment {
+            as_of,
+            final_due: item.final_due,
+            milestones: &item.milestones,
+            criticisms: &item.criticisms,
+            reporting: reporting
+                .get(&(item.lead_unit.as_str(), item.number))
+                .copied()
+                .unwrap_or(Reporting::NotDue),
+        },
+        rules,
+    )
+}
+
+fn totals(decided: &[(&BulletinItem, Option<Decision>)]) -> Vec<Totals> {
+    let of = |label: &str, wanted: Option<Scope>| {
+        let mut t = Totals {
+            scope: label.to_string(),
+            ..Totals::default()
+        };
+        for (item, d) in decided
+            .iter()
+            .filter(|(i, _)| wanted.is_none_or(|s| i.scope == s))
+        {
+            t.items += 1;
+            match item.state {
+                ItemState::Closed => t.closed += 1,
+                ItemState::Sustain => t.sustain += 1,
+                s if s.awaiting_signoff() => t.awaiting += 1,
+                _ => {}
+            }
+            if let Some(d) = d {
+                match d.colour {
+                    Colour::Blue => t.blue += 1,
+                    Colour::Yellow => t.yellow += 1,
+                    Colour::Red => t.red += 1,
+                }
+                t.overdue += u32::from(d.overdue);
+            }
+        }
+        t
+    };
+    vec![
+        of(Scope::Common.label_zh(), Some(Scope::Common)),
+        of(Scope::Specific.label_zh(), Some(Scope::Specific)),
+        of("合计", None),
+    ]
+}
+
+/// Tallies per unit (the units `of` names for each item) and ranks them. `with_reports`: whether
+/// the units' own report figures count (the responsible units); counties are ranked on items.
+fn ranking<'a>(
+    decided: &[(&BulletinItem, Option<Decision>)],
+    input: &BulletinInput<'a>,
+    of: impl Fn(&BulletinItem) -> Vec<String>,
+    with_reports: bool,
+) -> Vec<RankLine> {
+    let mut tallies: Vec<UnitTally> = Vec::new();
+    for (item, d) in decided {
+        for unit in of(item) {
+            let at = match tallies.iter().position(|t| t.unit == unit) {
+                Some(at) => at,
+                None => {
+                    tallies.push(UnitTally {
+                        unit,
+                        ..UnitTally::default()
+                    });
+                    tallies.len() - 1
+                }
+            };
+            let t = &mut tallies[at];
+            t.items += 1;
+            t.closed += u32::from(item.state.completed());
+            t.awaiting_signoff += u32::from(item.state.awaiting_signoff());
+            if let Some(d) = d {
+                match d.colour {
+                    Colour::Blue => t.blue += 1,
+                    Colour::Yellow => t.yellow += 1,
+                    Colour::Red => t.red += 1,
+                }
+                t.overdue += u32::from(d.overdue);
+            }
+        }
+    }
+    for t in &mut tallies {
+        if let Some(r) = input
+            .reports
+            .iter()
+            .find(|r| with_reports && r.unit == t.unit)
+        {
+            t.reports_due = r.expected.len() as u32;
+            t.reports_missing = r.missing.len() as u32;
+            t.reports_late = r.late.len() as u32;
+        }
+    }
+    let lines = |p: &'a BulletinFacts| if with_reports { &p.units } else { &p.counties };
+    let previous: HashMap<String, u32> = input
+        .previous
+        .map(|p| lines(p).iter().map(|l| (l.unit.clone(), l.rank)).collect())
+        .unwrap_or_default();
+    rank(tallies, input.weights, &previous)
+        .into_iter()
+        .map(|r| RankLine {
+            completion_rate: percent(r.tally.completion_rate()),
+            on_time_rate: percent(r.tally.on_time_rate()),
+            score: r.score.to_fixed(2),
+            rank: r.rank,
+            place: r.place_zh(),
+            change: r.change_zh(),
+            unit: r.tally.unit,
+            items: r.tally.items,
+            closed: r.tally.closed,
+            awaiting: r.tally.awaiting_signoff,
+            blue: r.tally.blue,
+            yellow: r.tally.yellow,
+            red: r.tally.red,
+            overdue: r.tally.overdue,
+            reports_due: r.tally.reports_due,
+            reports_late: r.tally.reports_late,
+            reports_missing: r.tally.reports_missing,
+        })
+        .collect()
+}
+
+fn percent(share: Option<rectify_exact::exact::Exact>) -> String {
+    share.map_or("—".into(), |s| format!("{}%", s.mul_int(100).to_fixed(1)))
+}
+
+fn short(text: &str, chars: usize) -> String {
+    let mut out: String = text.chars().take(chars).collect();
+    if text.chars().nth(chars).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+fn method(rules: ColourRules, w: RankWeights) -> String {
+    format!(
+        "颜色：蓝=到期节点均已完成；黄=有到期节点未完成；红=逾期、连续{}期有节点未完成、滞后{}个月以上或受到省级以上通报批评。\
+         排名得分=完成率×{}+序时推进占比×{}+按时填报率×{}−红色事项数×{}−逾期事项数×{}（最低0分），得分相同者并列。",
+        rules.consecutive_periods,
+        rules.months_behind,
+        w.completion,
+        w.schedule,
+        w.reporting,
+        w.red_penalty,
+        w.overdue_penalty
+    )
+}

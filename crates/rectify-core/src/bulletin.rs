@@ -69,6 +69,8 @@ pub struct BulletinFacts {
     pub overdue: Vec<ItemLine>,
     pub signed_off: Vec<ItemLine>,
     pub reports: Vec<ReportGap>,
+    /// Every item with its state and colour, for the annex.
+    pub ledger: Vec<ItemLine>,
     /// The thresholds and weights used, in words.
     pub method: String,
 }
@@ -126,6 +128,7 @@ pub struct ItemLine {
     pub unit: String,
     pub problem: String,
     pub due: String,
+    pub state: String,
     /// 蓝/黄/红, or empty for a completed item.
     pub colour: String,
     pub reason: String,
@@ -186,6 +189,7 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         unit: item.lead_unit.clone(),
         problem: short(&item.problem, 40),
         due: item.final_due.map_or("时限待定".into(), |d| d.to_string()),
+        state: item.state.label_zh().to_string(),
         colour: decision.map_or(String::new(), |d| d.colour.label_zh().to_string()),
         reason: decision.map_or(String::new(), |d| d.reasons.join("；")),
         action: decision.map_or(String::new(), |d| required_action(d).to_string()),
@@ -211,6 +215,10 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         })
         .map(|(item, _)| line(item, None))
         .collect();
+    let ledger = decided
+        .iter()
+        .map(|(item, d)| line(item, d.as_ref()))
+        .collect();
     let reports = input
         .reports
         .iter()
@@ -235,6 +243,7 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         overdue,
         signed_off,
         reports,
+        ledger,
         method: method(input.rules, input.weights),
     }
 }
@@ -407,7 +416,7 @@ fn short(text: &str, chars: usize) -> String {
 fn method(rules: ColourRules, w: RankWeights) -> String {
     format!(
         "颜色：蓝=到期节点均已完成；黄=有到期节点未完成；红=逾期、连续{}期有节点未完成、滞后{}个月以上或受到省级以上通报批评。\
-         排名得分=完成率×{}+序时推进占比×{}+按时填报率×{}−红色事项数×{}−逾期事项数×{}（最低0分），得分相同者并列。",
+         排名得分=完成率×{}+未完成问题中序时推进占比×{}+按时填报率×{}−红色问题占比×{}−逾期问题占比×{}（最低0分；无可计数时该项按满分计），得分相同者并列。",
         rules.consecutive_periods,
         rules.months_behind,
         w.completion,

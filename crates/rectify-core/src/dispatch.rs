@@ -241,10 +241,12 @@ fn ratio(part: u32, whole: u32) -> Option<Exact> {
 /// The ranking formula's weights (settings `dispatch.weight.*`), in points of 100:
 ///
 /// score = completion × completion rate + schedule × (blue ÷ open items)
-///       + reporting × on-time report rate − red_penalty × red items − overdue_penalty × overdue items,
+///       + reporting × on-time report rate
+///       − red_penalty × (red ÷ items) − overdue_penalty × (overdue ÷ items),
 ///
 /// where a share with nothing to count (no open items, no reports due) counts in full, and the
-/// score is not less than 0. Equal scores (exactly, not as rounded) rank equal (并列).
+/// score is not less than 0. Penalties are shares too, so a unit with many items is not ranked
+/// down for their number alone. Equal scores (exactly, not as rounded) rank equal (并列).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RankWeights {
     pub completion: u32,
@@ -260,8 +262,8 @@ impl Default for RankWeights {
             completion: 50,
             schedule: 30,
             reporting: 20,
-            red_penalty: 5,
-            overdue_penalty: 5,
+            red_penalty: 10,
+            overdue_penalty: 10,
         }
     }
 }
@@ -273,9 +275,12 @@ pub fn score(t: &UnitTally, w: RankWeights) -> Exact {
     let gained = part(w.completion, t.completion_rate().or(Some(Exact::ZERO)))
         + part(w.schedule, blue_share)
         + part(w.reporting, t.on_time_rate());
-    let lost = i64::from(w.red_penalty) * i64::from(t.red)
-        + i64::from(w.overdue_penalty) * i64::from(t.overdue);
-    let total = gained - Exact::int(lost);
+    let lost = part(w.red_penalty, ratio(t.red, t.items).or(Some(Exact::ZERO)))
+        + part(
+            w.overdue_penalty,
+            ratio(t.overdue, t.items).or(Some(Exact::ZERO)),
+        );
+    let total = gained - lost;
     if total.is_negative() {
         Exact::ZERO
     } else {

@@ -303,8 +303,8 @@ fn ranking_follows_the_formula_with_ties_and_change() {
     // 4 items, 2 closed, 2 open both blue, 2 reports on time: 50·½ + 30 + 20 = 75.
     assert_eq!(score(&tally("甲", 4, 2, 2, 0, 0), w), Exact::int(75));
     // 4 items, 1 closed, open 3 of which 1 blue, 1 red (overdue), 1 of 3 reports late:
-    // 50·¼ + 30·⅓ + 20·⅔ − 5 − 5 = 12.5 + 10 + 13⅓ − 10 = 25⅚.
-    assert_eq!(score(&tally("乙", 4, 1, 1, 1, 1), w), Exact::ratio(155, 6));
+    // 50·¼ + 30·⅓ + 20·⅔ − 10·¼ − 10·¼ = 12.5 + 10 + 13⅓ − 5 = 30⅚.
+    assert_eq!(score(&tally("乙", 4, 1, 1, 1, 1), w), Exact::ratio(185, 6));
     // Nothing open, nothing due: the shares count in full.
     assert_eq!(score(&tally("丙", 2, 2, 0, 0, 0), w), Exact::int(100));
     // Penalties never push the score below zero.

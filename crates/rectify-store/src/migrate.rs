@@ -55,6 +55,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "api_tokens",
         source: include_str!("../migrations/0008_api_tokens.sql"),
     },
+    Migration {
+        version: 9,
+        name: "dispatch",
+        source: include_str!("../migrations/0009_dispatch.sql"),
+    },
 ];
 
 /// The schema version this build expects.

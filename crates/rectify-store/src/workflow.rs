@@ -231,7 +231,10 @@ fn flow_json(flow: &Flow) -> Value {
     })
 }
 
-async fn find_item(conn: &mut AnyConnection, item: ItemRef<'_>) -> Result<i64, StoreError> {
+pub(crate) async fn find_item(
+    conn: &mut AnyConnection,
+    item: ItemRef<'_>,
+) -> Result<i64, StoreError> {
     let rows = sqlx::query(
         "SELECT i.id, p.name FROM items i JOIN plans p ON p.id = i.plan_id
          WHERE i.number = $1 AND ($2 = '' OR p.name = $2)",

@@ -97,13 +97,7 @@ impl IntoResponse for PageError {
     }
 }
 
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+pub use rectify_io::escape_html as escape;
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -68,6 +68,8 @@ enum Command {
     /// The workflow clock.
     #[command(subcommand)]
     Clock(ClockCommand),
+    /// The monthly bulletin (整改进展月度通报): frozen in the database, written as docx, xlsx, html.
+    Bulletin(crate::bulletin_cmd::BulletinArgs),
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -175,6 +177,7 @@ enum StoreWork {
     Evidence(EvidenceArgs),
     Report(ReportArgs),
     Clock,
+    Bulletin(crate::bulletin_cmd::BulletinArgs),
 }
 
 #[derive(Debug, Args)]
@@ -236,6 +239,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Evidence(args) => StoreWork::Evidence(args),
         Command::Report(args) => StoreWork::Report(args),
         Command::Clock(ClockCommand::Tick) => StoreWork::Clock,
+        Command::Bulletin(args) => StoreWork::Bulletin(args),
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
@@ -265,6 +269,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         StoreWork::Evidence(args) => crate::workflow_cmd::run_evidence(&store, args).await,
         StoreWork::Report(args) => crate::workflow_cmd::run_report(&store, args).await,
         StoreWork::Clock => crate::workflow_cmd::run_clock(&store).await,
+        StoreWork::Bulletin(args) => crate::bulletin_cmd::run(&store, &cli_actor(), args).await,
     };
     // Closing the last connection lets SQLite fold its WAL back into the database file.
     store.close().await;

@@ -1,6 +1,7 @@
 //! `rectify`: one binary for the office laptop (SQLite) and the provincial server (PostgreSQL).
 
 mod air_cmd;
+mod bulletin_cmd;
 mod cli;
 mod demo;
 mod demo_workflow;

@@ -185,6 +185,19 @@ pub enum ItemCommand {
     },
     /// The item's timeline from the journal.
     History { number: u32 },
+    /// Records a criticism by the province or above (or exposure by provincial media): the item
+    /// is 红 from that date on in the monthly dispatch.
+    Criticise {
+        number: u32,
+        /// The date of the criticism, YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        on: Date,
+        /// Who criticised, e.g. 省生态环境保护督察整改办.
+        #[arg(long)]
+        by: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -397,6 +410,20 @@ pub async fn run_item(store: &Store, args: ItemArgs) -> Result<ExitCode, CliErro
     match args.command {
         C::Status { number, format } => status(store, item_ref(who, number), format).await,
         C::History { number } => history(store, item_ref(who, number)).await,
+        C::Criticise {
+            number,
+            on,
+            by,
+            note,
+        } => {
+            let actor = who.user.clone().unwrap_or_else(|| "cli".into());
+            let id = store
+                .record_criticism(&actor, item_ref(who, number), on, &by, &note)
+                .await?;
+            print_stdout(&format!(
+                "已登记第 {number} 项受到{by}通报批评（{on}，#{id}）"
+            ))
+        }
         command => {
             let s = session(store, who).await?;
             act(store, who, &s, command).await
@@ -412,8 +439,8 @@ async fn act(
 ) -> Result<ExitCode, CliError> {
     use ItemCommand as C;
     let (number, action) = match command {
-        C::Status { .. } | C::History { .. } => {
-            return Err(CliError::environment("只读命令不需要执行"));
+        C::Status { .. } | C::History { .. } | C::Criticise { .. } => {
+            return Err(CliError::environment("该命令不是工作流操作"));
         }
         C::UpperReview { number, required } => {
             set_upper_review(store, &s.actor, item_ref(who, number), required).await?;

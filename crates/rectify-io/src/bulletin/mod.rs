@@ -1,0 +1,332 @@
+//! The monthly bulletin (整改进展月度通报) as documents: its text and tables are built once from
+//! the frozen facts ([`document`]) and written as a printable HTML page, a docx in the layout of
+//! an official document (公文), and an xlsx annex.
+
+mod docx;
+mod html;
+mod xlsx;
+
+pub use docx::bulletin_docx;
+pub use html::bulletin_html;
+pub use xlsx::bulletin_xlsx;
+
+use rectify_core::bulletin::{BulletinFacts, ItemLine, RankLine, Totals};
+
+/// The bulletin as text: what every format shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub title: String,
+    /// "2019年第3期（第1版）".
+    pub issue: String,
+    pub sections: Vec<Section>,
+    pub issuer: String,
+    /// "2019年4月2日".
+    pub date: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// With its numbering: "一、总体情况" or "（一）县（区）".
+    pub heading: String,
+    pub level: u8,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    Paragraph(String),
+    Table(Table),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Who issues the bulletin and when (the frozen version's date), for its last lines.
+pub struct Issue<'a> {
+    pub issuer: &'a str,
+    pub version: u32,
+    /// "YYYY-MM-DD".
+    pub date: &'a str,
+}
+
+const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+
+pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
+    let (year, month) = facts.period.split_once('-').unwrap_or((&facts.period, ""));
+    let month = month.trim_start_matches('0');
+    let mut sections = vec![
+        overview(facts),
+        Section {
+            heading: "责任单位排名".into(),
+            level: 1,
+            blocks: vec![Block::Table(ranking_table(&facts.units))],
+        },
+    ];
+    if !facts.counties.is_empty() {
+        sections.push(Section {
+            heading: "县（市、区）排名".into(),
+            level: 2,
+            blocks: vec![Block::Table(ranking_table(&facts.counties))],
+        });
+    }
+    sections.extend([
+        item_section("滞后和严重滞后问题", &facts.lagging, "本期无滞后问题。"),
+        item_section("逾期未完成问题", &facts.overdue, "本期无逾期问题。"),
+        item_section("本月销号问题", &facts.signed_off, "本月无销号问题。"),
+        reports_section(facts),
+        Section {
+            heading: "说明".into(),
+            level: 1,
+            blocks: vec![Block::Paragraph(facts.method.clone())],
+        },
+    ]);
+    number_headings(&mut sections);
+    Document {
+        title: "生态环境保护督察整改工作进展情况通报".into(),
+        issue: format!("{year}年第{month}期（第{}版）", issue.version),
+        sections,
+        issuer: issue.issuer.to_string(),
+        date: chinese_date(issue.date),
+    }
+}
+
+/// 一、二、… for the sections, （一）（二）… for the subsections under each.
+fn number_headings(sections: &mut [Section]) {
+    let (mut top, mut sub) = (0, 0);
+    for section in sections {
+        if section.level == 1 {
+            sub = 0;
+            section.heading = format!("{}、{}", NUMERALS[top % 10], section.heading);
+            top += 1;
+        } else {
+            section.heading = format!("（{}）{}", NUMERALS[sub % 10], section.heading);
+            sub += 1;
+        }
+    }
+}
+
+fn chinese_date(iso: &str) -> String {
+    let mut parts = iso.split('-').map(|p| p.trim_start_matches('0'));
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(y), Some(m), Some(d)) => format!("{y}年{m}月{d}日"),
+        _ => iso.to_string(),
+    }
+}
+
+fn overview(facts: &BulletinFacts) -> Section {
+    let all = facts
+        .totals
+        .iter()
+        .find(|t| t.scope == "合计")
+        .cloned()
+        .unwrap_or_default();
+    let count = |label: &str| {
+        facts
+            .totals
+            .iter()
+            .find(|t| t.scope == label)
+            .map_or(0, |t| t.items)
+    };
+    let open = all.items - all.closed - all.sustain - all.awaiting;
+    let text = format!(
+        "截至{}，整改方案共有问题{}项（共性问题{}项、个性问题{}项）。已销号{}项，已完成（长期坚持）{}项，\
+         已完成待验收销号{}项；尚未完成的{}项中，序时推进（蓝）{}项，滞后（黄）{}项，严重滞后（红）{}项，其中逾期{}项。",
+        chinese_date(&facts.as_of),
+        all.items,
+        count("共性"),
+        count("个性"),
+        all.closed,
+        all.sustain,
+        all.awaiting,
+        open,
+        all.blue,
+        all.yellow,
+        all.red,
+        all.overdue
+    );
+    let mut blocks = vec![
+        Block::Paragraph(text),
+        Block::Table(Table {
+            headers: vec![
+                "类别",
+                "问题数",
+                "已销号",
+                "长期坚持",
+                "待验收销号",
+                "序时推进",
+                "滞后",
+                "严重滞后",
+                "逾期",
+            ],
+            rows: facts.totals.iter().map(totals_row).collect(),
+        }),
+    ];
+    blocks.push(Block::Paragraph(match &facts.previous {
+        Some(previous) => changes(
+            &all,
+            previous.totals.iter().find(|t| t.scope == "合计"),
+            &previous.period,
+        ),
+        None => "本期为首次通报，无上期数据可比。".into(),
+    }));
+    Section {
+        heading: "总体情况".into(),
+        level: 1,
+        blocks,
+    }
+}
+
+fn totals_row(t: &Totals) -> Vec<String> {
+    vec![
+        t.scope.clone(),
+        t.items.to_string(),
+        t.closed.to_string(),
+        t.sustain.to_string(),
+        t.awaiting.to_string(),
+        t.blue.to_string(),
+        t.yellow.to_string(),
+        t.red.to_string(),
+        t.overdue.to_string(),
+    ]
+}
+
+fn changes(now: &Totals, before: Option<&Totals>, period: &str) -> String {
+    let Some(before) = before else {
+        return format!("上期（{period}）无合计数据可比。");
+    };
+    let delta = |now: u32, before: u32| match i64::from(now) - i64::from(before) {
+        0 => "持平".to_string(),
+        d if d > 0 => format!("增加{d}项"),
+        d => format!("减少{}项", -d),
+    };
+    format!(
+        "与上期（{period}）相比：已销号{}，待验收销号{}，滞后{}，严重滞后{}，逾期{}。",
+        delta(now.closed + now.sustain, before.closed + before.sustain),
+        delta(now.awaiting, before.awaiting),
+        delta(now.yellow, before.yellow),
+        delta(now.red, before.red),
+        delta(now.overdue, before.overdue)
+    )
+}
+
+pub(crate) fn ranking_table(lines: &[RankLine]) -> Table {
+    Table {
+        headers: vec![
+            "名次",
+            "单位",
+            "问题数",
+            "已销号",
+            "待销号",
+            "蓝",
+            "黄",
+            "红",
+            "逾期",
+            "应报",
+            "迟报",
+            "未报",
+            "完成率",
+            "按时填报率",
+            "得分",
+            "较上期",
+        ],
+        rows: lines
+            .iter()
+            .map(|l| {
+                vec![
+                    l.place.clone(),
+                    l.unit.clone(),
+                    l.items.to_string(),
+                    l.closed.to_string(),
+                    l.awaiting.to_string(),
+                    l.blue.to_string(),
+                    l.yellow.to_string(),
+                    l.red.to_string(),
+                    l.overdue.to_string(),
+                    l.reports_due.to_string(),
+                    l.reports_late.to_string(),
+                    l.reports_missing.to_string(),
+                    l.completion_rate.clone(),
+                    l.on_time_rate.clone(),
+                    l.score.clone(),
+                    l.change.clone(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn item_section(heading: &str, lines: &[ItemLine], none: &str) -> Section {
+    let blocks = if lines.is_empty() {
+        vec![Block::Paragraph(none.to_string())]
+    } else {
+        vec![Block::Table(item_table(lines))]
+    };
+    Section {
+        heading: heading.to_string(),
+        level: 1,
+        blocks,
+    }
+}
+
+pub(crate) fn item_table(lines: &[ItemLine]) -> Table {
+    Table {
+        headers: vec![
+            "序号",
+            "方案",
+            "类别",
+            "牵头单位",
+            "问题",
+            "整改时限",
+            "状态",
+            "颜色",
+            "原因",
+            "要求",
+        ],
+        rows: lines
+            .iter()
+            .map(|l| {
+                vec![
+                    l.number.to_string(),
+                    l.plan.clone(),
+                    l.scope.clone(),
+                    l.unit.clone(),
+                    l.problem.clone(),
+                    l.due.clone(),
+                    l.state.clone(),
+                    l.colour.clone(),
+                    l.reason.clone(),
+                    l.action.clone(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn reports_section(facts: &BulletinFacts) -> Section {
+    let numbers = |list: &[u32]| {
+        list.iter()
+            .map(|n| format!("第{n}项"))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let blocks = if facts.reports.is_empty() {
+        vec![Block::Paragraph("各单位均按时报送了本月进展。".into())]
+    } else {
+        vec![Block::Table(Table {
+            headers: vec!["单位", "未报", "迟报"],
+            rows: facts
+                .reports
+                .iter()
+                .map(|r| vec![r.unit.clone(), numbers(&r.missing), numbers(&r.late)])
+                .collect(),
+        })]
+    };
+    Section {
+        heading: "进展填报情况".into(),
+        level: 1,
+        blocks,
+    }
+}

@@ -1,0 +1,63 @@
+//! The bulletin's xlsx annex: the full ledger status, the rankings and the lagging items, one
+//! sheet each, with the period in every title.
+
+use super::{Document, Table, item_table, ranking_table};
+use rectify_core::bulletin::BulletinFacts;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+
+pub fn bulletin_xlsx(facts: &BulletinFacts, doc: &Document) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let title = |what: &str| format!("{}（{}）{what}", doc.title, doc.issue);
+    let sheets: [(&str, String, Table); 4] = [
+        ("台账状态", title("台账状态"), item_table(&facts.ledger)),
+        (
+            "单位排名",
+            title("责任单位排名"),
+            ranking_table(&facts.units),
+        ),
+        (
+            "县区排名",
+            title("县（市、区）排名"),
+            ranking_table(&facts.counties),
+        ),
+        (
+            "滞后问题",
+            title("滞后和严重滞后问题"),
+            item_table(&facts.lagging),
+        ),
+    ];
+    for (name, heading, table) in sheets {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(name)?;
+        write_table(sheet, &heading, &table)?;
+    }
+    workbook.save_to_buffer()
+}
+
+fn write_table(sheet: &mut Worksheet, heading: &str, table: &Table) -> Result<(), XlsxError> {
+    let title = Format::new().set_bold().set_font_size(14);
+    let header = Format::new()
+        .set_bold()
+        .set_background_color("#DDEBF7")
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
+        .set_text_wrap();
+    let cell = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
+    sheet.write_string_with_format(0, 0, heading, &title)?;
+    for (c, h) in table.headers.iter().enumerate() {
+        let col = c as u16;
+        sheet.write_string_with_format(1, col, *h, &header)?;
+        let wide = matches!(*h, "问题" | "原因" | "要求" | "单位" | "牵头单位" | "方案");
+        sheet.set_column_width(col, if wide { 30 } else { 10 })?;
+    }
+    for (r, row) in table.rows.iter().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            sheet.write_string_with_format(r as u32 + 2, c as u16, value, &cell)?;
+        }
+    }
+    sheet.set_freeze_panes(2, 0)?;
+    Ok(())
+}

@@ -1,0 +1,25 @@
+-- Monthly dispatch: criticisms of an item's handling by the province or above (a red rule),
+-- and frozen bulletins (the facts of a period as computed when the bulletin was generated).
+CREATE TABLE criticisms (
+    id {{id}},
+    item_id BIGINT NOT NULL REFERENCES items (id),
+    on_date TEXT NOT NULL,
+    by_whom TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX criticisms_item ON criticisms (item_id);
+
+CREATE TABLE bulletins (
+    id {{id}},
+    period TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    -- The date printed on the bulletin (China time).
+    issued_on TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    facts_json TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    UNIQUE (period, version)
+);

@@ -1,0 +1,286 @@
+//! Monthly dispatch: criticisms recorded against items, the inputs of a bulletin gathered from
+//! the ledger, and frozen bulletins (each generated version is a row, journaled).
+
+use crate::journal::{Change, append};
+use crate::workflow::ItemRef;
+use crate::{Store, StoreError, now_utc};
+use rectify_core::bulletin::{BulletinFacts, BulletinItem, UnitReports};
+use rectify_core::dispatch::{ColourRules, Criticism, RankWeights, milestones};
+use rectify_core::org::OrgKind;
+use rectify_exact::date::Date;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// A generated bulletin version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrozenBulletin {
+    pub id: i64,
+    pub period: String,
+    pub version: u32,
+    /// The date printed on it.
+    pub issued_on: String,
+    pub created_at: String,
+    pub created_by: String,
+    /// Of the facts JSON as stored.
+    pub sha256: String,
+}
+
+impl Store {
+    /// Records that the province (or a higher level, or its media) criticised the handling of
+    /// the item; the item is red from that date on.
+    pub async fn record_criticism(
+        &self,
+        actor: &str,
+        item: ItemRef<'_>,
+        on: Date,
+        by: &str,
+        note: &str,
+    ) -> Result<i64, StoreError> {
+        if by.trim().is_empty() {
+            return Err(StoreError::Invalid("请填写通报批评的机关或媒体".into()));
+        }
+        let mut tx = self.begin_write().await?;
+        let item_id = crate::workflow::find_item(&mut tx, item).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO criticisms (item_id, on_date, by_whom, note, recorded_by, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(item_id)
+        .bind(on.to_string())
+        .bind(by.trim())
+        .bind(note)
+        .bind(actor)
+        .bind(now_utc())
+        .fetch_one(&mut *tx)
+        .await?;
+        let change = Change {
+            actor,
+            action: "create",
+            entity: "criticism",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(
+                json!({"item": item_id, "on": on.to_string(), "by": by.trim(), "note": note}),
+            ),
+        };
+        append(&mut tx, self.backend(), change).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Criticisms by item id.
+    pub async fn criticisms(&self) -> Result<HashMap<i64, Vec<Criticism>>, StoreError> {
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT item_id, on_date, by_whom FROM criticisms ORDER BY id")
+                .fetch_all(self.pool())
+                .await?;
+        let mut by_item: HashMap<i64, Vec<Criticism>> = HashMap::new();
+        for (item, on, by) in rows {
+            let on = Date::parse(&on)
+                .ok_or_else(|| StoreError::Invalid(format!("数据库中的日期“{on}”无效")))?;
+            by_item.entry(item).or_default().push(Criticism { on, by });
+        }
+        Ok(by_item)
+    }
+
+    /// The colour thresholds and ranking weights from the settings, with the defaults of
+    /// `rectify_core::dispatch` for those not set.
+    pub async fn dispatch_rules(&self) -> Result<(ColourRules, RankWeights), StoreError> {
+        let mut rules = ColourRules::default();
+        let mut weights = RankWeights::default();
+        let fields: [(&str, &mut u32); 7] = [
+            (
+                "dispatch.consecutive_periods",
+                &mut rules.consecutive_periods,
+            ),
+            ("dispatch.months_behind", &mut rules.months_behind),
+            ("dispatch.weight.completion", &mut weights.completion),
+            ("dispatch.weight.schedule", &mut weights.schedule),
+            ("dispatch.weight.reporting", &mut weights.reporting),
+            ("dispatch.weight.red_penalty", &mut weights.red_penalty),
+            (
+                "dispatch.weight.overdue_penalty",
+                &mut weights.overdue_penalty,
+            ),
+        ];
+        for (key, field) in fields {
+            if let Some(value) = self.setting(key).await? {
+                *field = value
+                    .as_u64()
+                    .and_then(|v| u32::try_from(v).ok())
+                    .ok_or_else(|| StoreError::Invalid(format!("设置 {key} 应为非负整数")))?;
+            }
+        }
+        Ok((rules, weights))
+    }
+
+    /// Everything a bulletin for the month is computed from, as the ledger stands now.
+    pub async fn bulletin_inputs(
+        &self,
+        year: i32,
+        month: u8,
+    ) -> Result<(Vec<BulletinItem>, Vec<UnitReports>, Vec<String>), StoreError> {
+        let ledger = self.ledger(None).await?;
+        let workflows = self.workflows().await?;
+        let criticisms = self.criticisms().await?;
+        let completed: HashMap<i64, Date> = self.completions().await?.into_iter().collect();
+        let items = ledger
+            .into_iter()
+            .map(|stored| {
+                let done_on: Vec<Option<Date>> = workflows
+                    .get(&stored.id)
+                    .map(|w| {
+                        w.measures_done_on
+                            .iter()
+                            .map(|d| d.as_deref().and_then(Date::parse))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                BulletinItem {
+                    milestones: milestones(&stored.item, &done_on),
+                    criticisms: criticisms.get(&stored.id).cloned().unwrap_or_default(),
+                    completed_on: completed.get(&stored.id).copied(),
+                    plan: stored.plan,
+                    number: stored.item.number,
+                    scope: stored.item.scope,
+                    problem: stored.item.problem,
+                    lead_unit: stored.item.lead_unit,
+                    units: stored.item.units,
+                    state: stored.item.state,
+                    final_due: stored.item.deadline.due_date,
+                }
+            })
+            .collect();
+        let period = format!("{year:04}-{month:02}");
+        let reports = self
+            .reporting(&period)
+            .await?
+            .into_iter()
+            .map(|r| UnitReports {
+                unit: r.unit,
+                expected: r.expected,
+                missing: r.missing,
+                late: r.late,
+            })
+            .collect();
+        let counties = self
+            .org_units()
+            .await?
+            .into_iter()
+            .filter(|u| matches!(u.kind, OrgKind::County | OrgKind::District | OrgKind::Zone))
+            .map(|u| u.name)
+            .collect();
+        Ok((items, reports, counties))
+    }
+
+    /// Stores the facts as the next version of their period's bulletin, journaled with the
+    /// facts' SHA-256.
+    pub async fn freeze_bulletin(
+        &self,
+        actor: &str,
+        facts: &BulletinFacts,
+        issued_on: Date,
+    ) -> Result<FrozenBulletin, StoreError> {
+        let json = serde_json::to_string(facts)
+            .map_err(|e| StoreError::Invalid(format!("通报数据无法保存：{e}")))?;
+        let sha256 = hex::encode(Sha256::digest(json.as_bytes()));
+        let mut tx = self.begin_write().await?;
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM bulletins WHERE period = $1")
+                .bind(facts.period.clone())
+                .fetch_one(&mut *tx)
+                .await?;
+        let version = last.unwrap_or(0) + 1;
+        let created_at = now_utc();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO bulletins (period, version, issued_on, created_at, created_by, facts_json, sha256)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(facts.period.clone())
+        .bind(version)
+        .bind(issued_on.to_string())
+        .bind(created_at.clone())
+        .bind(actor)
+        .bind(json)
+        .bind(sha256.clone())
+        .fetch_one(&mut *tx)
+        .await?;
+        let change = Change {
+            actor,
+            action: "create",
+            entity: "bulletin",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(json!({"period": facts.period, "version": version, "sha256": sha256})),
+        };
+        append(&mut tx, self.backend(), change).await?;
+        tx.commit().await?;
+        Ok(FrozenBulletin {
+            id,
+            period: facts.period.clone(),
+            version: u32::try_from(version).unwrap_or(u32::MAX),
+            issued_on: issued_on.to_string(),
+            created_at,
+            created_by: actor.to_string(),
+            sha256,
+        })
+    }
+
+    /// A frozen bulletin: the given version of the period, or its latest.
+    pub async fn bulletin(
+        &self,
+        period: &str,
+        version: Option<u32>,
+    ) -> Result<(FrozenBulletin, BulletinFacts), StoreError> {
+        let row = sqlx::query(
+            "SELECT id, period, version, created_at, created_by, facts_json, sha256, issued_on
+             FROM bulletins WHERE period = $1 AND ($2 = 0 OR version = $2) ORDER BY version DESC LIMIT 1",
+        )
+        .bind(period)
+        .bind(i64::from(version.unwrap_or(0)))
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "通报",
+            key: match version {
+                Some(v) => format!("{period} 第{v}版"),
+                None => period.to_string(),
+            },
+        })?;
+        frozen_from_row(&row)
+    }
+
+    /// The latest bulletin of the latest period before `period`, if any.
+    pub async fn bulletin_before(&self, period: &str) -> Result<Option<BulletinFacts>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, period, version, created_at, created_by, facts_json, sha256, issued_on
+             FROM bulletins WHERE period < $1 ORDER BY period DESC, version DESC LIMIT 1",
+        )
+        .bind(period)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| frozen_from_row(&r).map(|(_, facts)| facts))
+            .transpose()
+    }
+}
+
+fn frozen_from_row(row: &sqlx::any::AnyRow) -> Result<(FrozenBulletin, BulletinFacts), StoreError> {
+    let json: String = row.try_get(5)?;
+    let facts: BulletinFacts = serde_json::from_str(&json)
+        .map_err(|e| StoreError::Invalid(format!("数据库中的通报数据无法读取：{e}")))?;
+    let version: i64 = row.try_get(2)?;
+    Ok((
+        FrozenBulletin {
+            id: row.try_get(0)?,
+            period: row.try_get(1)?,
+            version: u32::try_from(version).unwrap_or(u32::MAX),
+            issued_on: row.try_get(7)?,
+            created_at: row.try_get(3)?,
+            created_by: row.try_get(4)?,
+            sha256: row.try_get(6)?,
+        },
+        facts,
+    ))
+}

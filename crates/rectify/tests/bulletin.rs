@@ -1,0 +1,231 @@
+//! `rectify bulletin` on the demo database: the three files, every count against independent
+//! SQL, and a frozen version that renders identically after the ledger changed.
+
+mod common;
+
+use common::BIN;
+use rectify_store::{DbTarget, Store};
+use sqlx::Row;
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+
+fn rectify(db: &str, now: &str, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("RECTIFY_NOW", format!("{now}T10:00:00+08:00"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs SQL against the database and returns the rows as strings.
+fn query(db: &str, sql: &str) -> Vec<Vec<String>> {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = Store::open_initialised(&DbTarget::parse(db), None)
+            .await
+            .unwrap();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        let table = rows
+            .iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| {
+                        row.try_get::<String, _>(i)
+                            .or_else(|_| row.try_get::<i64, _>(i).map(|n| n.to_string()))
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            })
+            .collect();
+        store.close().await;
+        table
+    })
+}
+
+fn facts(db: &str, version: u32) -> serde_json::Value {
+    let sql = format!(
+        "SELECT facts_json FROM bulletins WHERE period = '2026-11' AND version = {version}"
+    );
+    serde_json::from_str(&query(db, &sql)[0][0]).unwrap()
+}
+
+fn count(value: &serde_json::Value) -> u64 {
+    value.as_u64().unwrap()
+}
+
+#[test]
+fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    rectify(&db, "2026-11-29", &["demo"]);
+    let out = dir.path().join("out");
+    let out_arg = out.to_string_lossy().into_owned();
+    let said = rectify(
+        &db,
+        "2026-12-01",
+        &["bulletin", "--period", "2026-11", "--out", &out_arg],
+    );
+    assert!(said.contains("已生成并冻结 2026-11 第1版"), "{said}");
+    let file =
+        |version: u32, ext: &str| out.join(format!("整改进展通报-2026-11-第{version}版.{ext}"));
+    assert!(std::fs::read(file(1, "docx")).unwrap().starts_with(b"PK"));
+    assert!(std::fs::read(file(1, "xlsx")).unwrap().starts_with(b"PK"));
+    let html = std::fs::read_to_string(file(1, "html")).unwrap();
+    assert!(
+        html.contains("生态环境保护督察整改工作进展情况通报") && html.contains("2026年12月1日")
+    );
+
+    // Every total against SQL over the items table.
+    let frozen = facts(&db, 1);
+    let by_scope: HashMap<String, Vec<u64>> = query(
+        &db,
+        "SELECT scope, COUNT(*),
+                SUM(CASE WHEN state = 'CLOSED' THEN 1 ELSE 0 END),
+                SUM(CASE WHEN state = 'SUSTAIN' THEN 1 ELSE 0 END),
+                SUM(CASE WHEN state IN ('SUBMITTED', 'UNDER_ACCEPTANCE', 'PUBLIC_NOTICE', 'SIGN_OFF')
+                    THEN 1 ELSE 0 END),
+                SUM(CASE WHEN state IN ('ISSUED', 'IN_PROGRESS', 'REOPENED', 'AMENDED')
+                          AND due_date < '2026-11-30' THEN 1 ELSE 0 END)
+         FROM items GROUP BY scope",
+    )
+    .into_iter()
+    .map(|row| (row[0].clone(), row[1..].iter().map(|n| n.parse().unwrap()).collect()))
+    .collect();
+    for (label, scope) in [("共性", "common"), ("个性", "specific")] {
+        let t = frozen["totals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["scope"] == label)
+            .unwrap();
+        let got = [
+            count(&t["items"]),
+            count(&t["closed"]),
+            count(&t["sustain"]),
+            count(&t["awaiting"]),
+            count(&t["overdue"]),
+        ];
+        assert_eq!(got.to_vec(), by_scope[scope], "{label}");
+        let coloured = count(&t["blue"]) + count(&t["yellow"]) + count(&t["red"]);
+        assert_eq!(
+            coloured,
+            got[0] - got[1] - got[2] - got[3],
+            "{label}: every open item has a colour"
+        );
+    }
+    // Items per lead unit.
+    let per_unit: HashMap<String, u64> = query(
+        &db,
+        "SELECT o.name, COUNT(*) FROM items i JOIN org_units o ON o.id = i.lead_unit_id GROUP BY o.name",
+    )
+    .into_iter()
+    .map(|row| (row[0].clone(), row[1].parse().unwrap()))
+    .collect();
+    let ranked = frozen["units"].as_array().unwrap();
+    assert_eq!(ranked.len(), per_unit.len());
+    for line in ranked {
+        assert_eq!(
+            count(&line["items"]),
+            per_unit[line["unit"].as_str().unwrap()],
+            "{line}"
+        );
+    }
+    // Missing reports: open items of each unit without a November report.
+    let missing: u64 = query(
+        &db,
+        "SELECT COUNT(*) FROM item_units c JOIN items i ON i.id = c.item_id
+         WHERE i.state IN ('ISSUED', 'IN_PROGRESS', 'REOPENED', 'AMENDED')
+           AND NOT EXISTS (SELECT 1 FROM progress_reports r WHERE r.item_id = i.id
+                           AND r.unit_id = c.unit_id AND r.period = '2026-11')",
+    )[0][0]
+        .parse()
+        .unwrap();
+    let listed: u64 = frozen["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["missing"].as_array().unwrap().len() as u64)
+        .sum();
+    assert_eq!(listed, missing);
+
+    // The ledger changes; version 1 renders as before, a new run is version 2 with new numbers.
+    rectify(
+        &db,
+        "2026-12-02",
+        &["setting", "set", "dispatch.months_behind", "1"],
+    );
+    let blue = frozen["ledger"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["colour"] == "蓝")
+        .expect("the demo has an item on schedule");
+    let number = blue["number"].to_string();
+    rectify(
+        &db,
+        "2026-12-02",
+        &[
+            "item",
+            "criticise",
+            &number,
+            "--on",
+            "2026-11-10",
+            "--by",
+            "省生态环境保护督察整改办",
+        ],
+    );
+    let first_html = html.clone();
+    std::fs::remove_dir_all(&out).unwrap();
+    let again = rectify(
+        &db,
+        "2026-12-03",
+        &[
+            "bulletin",
+            "--period",
+            "2026-11",
+            "--out",
+            &out_arg,
+            "--version",
+            "1",
+            "--format",
+            "html",
+        ],
+    );
+    assert!(again.contains("按冻结数据重新输出"), "{again}");
+    assert_eq!(
+        std::fs::read_to_string(file(1, "html")).unwrap(),
+        first_html
+    );
+    let second = rectify(
+        &db,
+        "2026-12-03",
+        &["bulletin", "--period", "2026-11", "--out", &out_arg],
+    );
+    assert!(
+        second.contains("本期已有通报，已生成新版本 2026-11 第2版"),
+        "{second}"
+    );
+    let (one, two) = (facts(&db, 1), facts(&db, 2));
+    assert_ne!(
+        one["totals"], two["totals"],
+        "the changed rule shows in the new version only"
+    );
+    assert!(
+        two["lagging"]
+            .to_string()
+            .contains("省生态环境保护督察整改办")
+    );
+    assert!(Path::new(&file(2, "docx")).exists());
+}

@@ -229,3 +229,74 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
     );
     assert!(Path::new(&file(2, "docx")).exists());
 }
+
+/// Converts the docx with LibreOffice (as an office would print it) and reads the first page:
+/// the Chinese must come out as text in a CJK font, not as empty boxes.
+#[test]
+fn the_docx_renders_to_pdf_with_chinese_on_the_first_page() {
+    for tool in ["soffice", "pdftotext", "pdffonts"] {
+        let found = Command::new("which").arg(tool).output().unwrap();
+        assert!(
+            found.status.success(),
+            "{tool} is needed: install the Debian packages libreoffice-writer-nogui and poppler-utils"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    rectify(&db, "2026-11-29", &["demo"]);
+    let out = dir.path().join("out");
+    let out_arg = out.to_string_lossy().into_owned();
+    rectify(
+        &db,
+        "2026-12-01",
+        &[
+            "bulletin", "--period", "2026-11", "--out", &out_arg, "--format", "docx",
+        ],
+    );
+    let docx = out.join("bulletin.docx");
+    std::fs::rename(out.join("整改进展通报-2026-11-第1版.docx"), &docx).unwrap();
+    let profile = format!(
+        "-env:UserInstallation=file://{}",
+        dir.path().join("lo").display()
+    );
+    let converted = Command::new("soffice")
+        .args([&profile, "--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(&out)
+        .arg(&docx)
+        .output()
+        .unwrap();
+    assert!(
+        converted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&converted.stderr)
+    );
+    let pdf = out.join("bulletin.pdf");
+    let text = Command::new("pdftotext")
+        .args(["-f", "1", "-l", "1"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    // Lines break anywhere in Chinese text, and pdftotext spaces Latin digits apart.
+    let first_page: String = String::from_utf8_lossy(&text.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for expected in [
+        "生态环境保护督察整改工作进展情况通报",
+        "一、总体情况",
+        "共性问题36项",
+    ] {
+        assert!(first_page.contains(expected), "{expected}: {first_page}");
+    }
+    let fonts = Command::new("pdffonts").arg(&pdf).output().unwrap();
+    let fonts = String::from_utf8_lossy(&fonts.stdout);
+    assert!(
+        fonts
+            .lines()
+            .any(|l| ["CJK", "WenQuanYi", "Hei", "Song", "Fang"]
+                .iter()
+                .any(|f| l.contains(f))),
+        "no CJK font in the PDF:\n{fonts}"
+    );
+}

@@ -7,7 +7,7 @@
 use super::{Block, Document, Table};
 use docx_rs::{
     AlignmentType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum, Paragraph, Run,
-    RunFonts, SpecialIndentType, TableCell, TableRow,
+    RunFonts, SpecialIndentType, TableCell, TableLayoutType, TableRow, WidthType,
 };
 
 const TITLE_FONT: &str = "方正小标宋简体";
@@ -19,6 +19,8 @@ const ERHAO: usize = 44;
 const SANHAO: usize = 32;
 const SIHAO: usize = 28;
 const WUHAO: usize = 21;
+/// 小五 9 pt, for tables of many columns.
+const XIAOWU: usize = 18;
 /// Twips per millimetre (1440 per inch).
 const MM: f64 = 1440.0 / 25.4;
 
@@ -61,23 +63,55 @@ fn heading(text: &str, level: u8) -> Paragraph {
         .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
 }
 
-fn table(t: &Table) -> docx_rs::Table {
-    let cell = |text: &str, bold: bool| {
-        let mut r = run(text, BODY_FONT, WUHAO);
-        if bold {
-            r = r.bold();
-        }
-        TableCell::new().add_paragraph(Paragraph::new().add_run(r))
+/// The type area's width in twips (A4 less the 28 mm and 26 mm side margins).
+const TYPE_AREA: usize = 8844;
+
+/// Column widths in proportion to what the columns hold: texts widest, names wide, counts narrow.
+fn column_widths(headers: &[&str]) -> Vec<usize> {
+    let lists = headers.len() <= 4;
+    let weight = |h: &str| match h {
+        "问题" | "原因" | "要求" => 6,
+        "单位" | "牵头单位" | "方案" => 5,
+        "未报" | "迟报" if lists => 5,
+        "名次" | "整改时限" | "状态" => 3,
+        "完成率" | "按时填报率" | "得分" | "类别" | "序号" => 2,
+        _ => 1,
     };
-    let mut rows = vec![TableRow::new(
-        t.headers.iter().map(|h| cell(h, true)).collect(),
-    )];
+    let weights: Vec<usize> = headers.iter().map(|h| weight(h)).collect();
+    let total: usize = weights.iter().sum::<usize>().max(1);
+    weights.iter().map(|w| TYPE_AREA * w / total).collect()
+}
+
+fn table(t: &Table) -> docx_rs::Table {
+    let widths = column_widths(&t.headers);
+    let size = if t.headers.len() > 6 { XIAOWU } else { WUHAO };
+    let row = |cells: Vec<(&str, bool)>| {
+        TableRow::new(
+            cells
+                .into_iter()
+                .zip(&widths)
+                .map(|((text, bold), width)| {
+                    let mut r = run(text, BODY_FONT, size);
+                    if bold {
+                        r = r.bold();
+                    }
+                    TableCell::new()
+                        .width(*width, WidthType::Dxa)
+                        .add_paragraph(Paragraph::new().add_run(r))
+                })
+                .collect(),
+        )
+    };
+    let mut rows = vec![row(t.headers.iter().map(|h| (*h, true)).collect())];
     rows.extend(
         t.rows
             .iter()
-            .map(|row| TableRow::new(row.iter().map(|c| cell(c, false)).collect())),
+            .map(|r| row(r.iter().map(|c| (c.as_str(), false)).collect())),
     );
     docx_rs::Table::new(rows)
+        .set_grid(widths.clone())
+        .layout(TableLayoutType::Fixed)
+        .width(TYPE_AREA, WidthType::Dxa)
 }
 
 pub fn bulletin_docx(doc: &Document) -> Result<Vec<u8>, String> {

@@ -271,38 +271,45 @@ fn item_section(heading: &str, lines: &[ItemLine], none: &str) -> Section {
     }
 }
 
+/// Items with their colour, reason and required action; the plan column only when the lines
+/// come from more than one plan.
 pub(crate) fn item_table(lines: &[ItemLine]) -> Table {
-    Table {
-        headers: vec![
-            "序号",
-            "方案",
-            "类别",
-            "牵头单位",
-            "问题",
-            "整改时限",
-            "状态",
-            "颜色",
-            "原因",
-            "要求",
-        ],
-        rows: lines
-            .iter()
-            .map(|l| {
-                vec![
-                    l.number.to_string(),
-                    l.plan.clone(),
-                    l.scope.clone(),
-                    l.unit.clone(),
-                    l.problem.clone(),
-                    l.due.clone(),
-                    l.state.clone(),
-                    l.colour.clone(),
-                    l.reason.clone(),
-                    l.action.clone(),
-                ]
-            })
-            .collect(),
+    let several_plans = lines.iter().any(|l| l.plan != lines[0].plan);
+    let mut headers = vec!["序号"];
+    if several_plans {
+        headers.push("方案");
     }
+    headers.extend([
+        "类别",
+        "牵头单位",
+        "问题",
+        "整改时限",
+        "状态",
+        "颜色",
+        "原因",
+        "要求",
+    ]);
+    let rows = lines
+        .iter()
+        .map(|l| {
+            let mut row = vec![l.number.to_string()];
+            if several_plans {
+                row.push(l.plan.clone());
+            }
+            row.extend([
+                l.scope.clone(),
+                l.unit.clone(),
+                l.problem.clone(),
+                l.due.clone(),
+                l.state.clone(),
+                l.colour.clone(),
+                l.reason.clone(),
+                l.action.clone(),
+            ]);
+            row
+        })
+        .collect();
+    Table { headers, rows }
 }
 
 fn reports_section(facts: &BulletinFacts) -> Section {

@@ -4,7 +4,7 @@
 use crate::journal::{Change, append};
 use crate::workflow::ItemRef;
 use crate::{Store, StoreError, now_utc};
-use rectify_core::bulletin::{BulletinFacts, BulletinItem, UnitReports};
+use rectify_core::bulletin::{BulletinFacts, BulletinInput, BulletinItem, UnitReports, compose};
 use rectify_core::dispatch::{ColourRules, Criticism, RankWeights, milestones};
 use rectify_core::org::OrgKind;
 use rectify_exact::date::Date;
@@ -27,7 +27,18 @@ pub struct FrozenBulletin {
     pub sha256: String,
 }
 
+/// Who issues the bulletin when the setting `bulletin.issuer` is not set.
+const DEFAULT_ISSUER: &str = "市生态环境保护督察整改工作领导小组办公室";
+
 impl Store {
+    /// The office that signs the bulletin (setting `bulletin.issuer`).
+    pub async fn bulletin_issuer(&self) -> Result<String, StoreError> {
+        Ok(match self.setting("bulletin.issuer").await? {
+            Some(serde_json::Value::String(text)) if !text.trim().is_empty() => text,
+            _ => DEFAULT_ISSUER.to_string(),
+        })
+    }
+
     /// Records that the province (or a higher level, or its media) criticised the handling of
     /// the item; the item is red from that date on.
     pub async fn record_criticism(
@@ -175,6 +186,37 @@ impl Store {
         Ok((items, reports, counties))
     }
 
+    /// The month's bulletin facts from the ledger as it stands, with the latest bulletin of an
+    /// earlier month for the comparison and the rank movement.
+    pub async fn bulletin_facts(&self, year: i32, month: u8) -> Result<BulletinFacts, StoreError> {
+        let (items, reports, counties) = self.bulletin_inputs(year, month).await?;
+        let previous = self
+            .bulletin_before(&format!("{year:04}-{month:02}"))
+            .await?;
+        let (rules, weights) = self.dispatch_rules().await?;
+        Ok(compose(&BulletinInput {
+            year,
+            month,
+            items: &items,
+            reports: &reports,
+            counties: &counties,
+            previous: previous.as_ref(),
+            rules,
+            weights,
+        }))
+    }
+
+    /// Every frozen bulletin, newest first (without their facts).
+    pub async fn bulletins(&self) -> Result<Vec<FrozenBulletin>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, period, version, created_at, created_by, '', sha256, issued_on
+             FROM bulletins ORDER BY period DESC, version DESC",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(frozen_row).collect()
+    }
+
     /// Stores the facts as the next version of their period's bulletin, journaled with the
     /// facts' SHA-256.
     pub async fn freeze_bulletin(
@@ -270,17 +312,19 @@ fn frozen_from_row(row: &sqlx::any::AnyRow) -> Result<(FrozenBulletin, BulletinF
     let json: String = row.try_get(5)?;
     let facts: BulletinFacts = serde_json::from_str(&json)
         .map_err(|e| StoreError::Invalid(format!("数据库中的通报数据无法读取：{e}")))?;
+    Ok((frozen_row(row)?, facts))
+}
+
+/// Columns: id, period, version, created_at, created_by, (facts), sha256, issued_on.
+fn frozen_row(row: &sqlx::any::AnyRow) -> Result<FrozenBulletin, StoreError> {
     let version: i64 = row.try_get(2)?;
-    Ok((
-        FrozenBulletin {
-            id: row.try_get(0)?,
-            period: row.try_get(1)?,
-            version: u32::try_from(version).unwrap_or(u32::MAX),
-            issued_on: row.try_get(7)?,
-            created_at: row.try_get(3)?,
-            created_by: row.try_get(4)?,
-            sha256: row.try_get(6)?,
-        },
-        facts,
-    ))
+    Ok(FrozenBulletin {
+        id: row.try_get(0)?,
+        period: row.try_get(1)?,
+        version: u32::try_from(version).unwrap_or(u32::MAX),
+        issued_on: row.try_get(7)?,
+        created_at: row.try_get(3)?,
+        created_by: row.try_get(4)?,
+        sha256: row.try_get(6)?,
+    })
 }

@@ -32,6 +32,32 @@ const SETTINGS: &[(&str, &str)] = &[
         "佐证材料单个文件上限（字节），默认 52428800",
     ),
     ("evidence.media_types", "允许的材料类型（JSON 数组）"),
+    (
+        "dispatch.consecutive_periods",
+        "连续几期有节点未完成即为红色（严重滞后），默认 2",
+    ),
+    ("dispatch.months_behind", "节点滞后几个月即为红色，默认 3"),
+    (
+        "dispatch.weight.completion",
+        "排名得分：完成率权重，默认 50",
+    ),
+    (
+        "dispatch.weight.schedule",
+        "排名得分：序时推进占比权重，默认 30",
+    ),
+    (
+        "dispatch.weight.reporting",
+        "排名得分：按时填报率权重，默认 20",
+    ),
+    (
+        "dispatch.weight.red_penalty",
+        "排名得分：红色问题占比扣分，默认 10",
+    ),
+    (
+        "dispatch.weight.overdue_penalty",
+        "排名得分：逾期问题占比扣分，默认 10",
+    ),
+    ("bulletin.issuer", "通报落款单位（JSON 字符串）"),
 ];
 
 struct UserLine {

@@ -26,6 +26,7 @@ mod air;
 mod api;
 mod auth;
 mod boards;
+mod bulletins;
 mod import;
 mod openapi;
 mod pages;
@@ -137,6 +138,11 @@ pub fn router(store: Store) -> Router {
                 .layer(DefaultBodyLimit::max(EVIDENCE_BODY_LIMIT)),
         )
         .route("/reports/{id}/review", post(pages::report_review))
+        .route("/bulletins", get(bulletins::list).post(bulletins::generate))
+        .route(
+            "/bulletins/{period}/{version}/{format}",
+            get(bulletins::download),
+        )
         .route("/acceptance", get(boards::acceptance))
         .route("/notices", get(boards::notices))
         .route(

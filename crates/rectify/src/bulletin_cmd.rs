@@ -3,8 +3,8 @@
 
 use crate::error::CliError;
 use clap::{Args, ValueEnum};
-use rectify_core::bulletin::{BulletinFacts, BulletinInput, compose};
-use rectify_io::bulletin::{Issue, bulletin_docx, bulletin_html, bulletin_xlsx, document};
+use rectify_core::bulletin::BulletinFacts;
+use rectify_io::bulletin::{Format, Issue, document, file_name, render};
 use rectify_store::Store;
 use rectify_store::dispatch::FrozenBulletin;
 use std::path::{Path, PathBuf};
@@ -32,9 +32,6 @@ pub enum BulletinFormat {
     Html,
 }
 
-/// Who issues the bulletin when the setting `bulletin.issuer` is not set.
-const DEFAULT_ISSUER: &str = "市生态环境保护督察整改工作领导小组办公室";
-
 pub async fn run(store: &Store, actor: &str, args: BulletinArgs) -> Result<ExitCode, CliError> {
     let (year, month) = parse_period(&args.period)?;
     let (frozen, facts, note) = match args.version {
@@ -43,7 +40,7 @@ pub async fn run(store: &Store, actor: &str, args: BulletinArgs) -> Result<ExitC
             (frozen, facts, "按冻结数据重新输出")
         }
         None => {
-            let facts = compute(store, year, month).await?;
+            let facts = store.bulletin_facts(year, month).await?;
             let earlier = store.bulletin(&args.period, None).await.ok();
             let today = crate::workflow_cmd::today()?;
             let frozen = store.freeze_bulletin(actor, &facts, today).await?;
@@ -55,10 +52,7 @@ pub async fn run(store: &Store, actor: &str, args: BulletinArgs) -> Result<ExitC
             (frozen, facts, note)
         }
     };
-    let issuer = match store.setting("bulletin.issuer").await? {
-        Some(serde_json::Value::String(text)) => text,
-        _ => DEFAULT_ISSUER.to_string(),
-    };
+    let issuer = store.bulletin_issuer().await?;
     let written = write_files(&args, &frozen, &facts, &issuer)?;
     println!(
         "{} {} 第{}版（{}）：{}",
@@ -88,24 +82,6 @@ fn parse_period(period: &str) -> Result<(i32, u8), CliError> {
     Ok((year, month))
 }
 
-/// The period's facts from the ledger as it stands, with the previous bulletin for comparison.
-pub async fn compute(store: &Store, year: i32, month: u8) -> Result<BulletinFacts, CliError> {
-    let (items, reports, counties) = store.bulletin_inputs(year, month).await?;
-    let period = format!("{year:04}-{month:02}");
-    let previous = store.bulletin_before(&period).await?;
-    let (rules, weights) = store.dispatch_rules().await?;
-    Ok(compose(&BulletinInput {
-        year,
-        month,
-        items: &items,
-        reports: &reports,
-        counties: &counties,
-        previous: previous.as_ref(),
-        rules,
-        weights,
-    }))
-}
-
 fn write_files(
     args: &BulletinArgs,
     frozen: &FrozenBulletin,
@@ -122,19 +98,17 @@ fn write_files(
     );
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::failure(format!("无法创建目录 {}：{e}", args.out.display())))?;
-    let stem = format!("整改进展通报-{}-第{}版", frozen.period, frozen.version);
     let mut written = Vec::new();
     for format in &args.format {
-        let (ext, bytes) = match format {
-            BulletinFormat::Html => ("html", bulletin_html(&doc).into_bytes()),
-            BulletinFormat::Xlsx => (
-                "xlsx",
-                bulletin_xlsx(facts, &doc)
-                    .map_err(|e| CliError::failure(format!("xlsx 生成失败：{e}")))?,
-            ),
-            BulletinFormat::Docx => ("docx", bulletin_docx(&doc).map_err(CliError::failure)?),
+        let format = match format {
+            BulletinFormat::Docx => Format::Docx,
+            BulletinFormat::Xlsx => Format::Xlsx,
+            BulletinFormat::Html => Format::Html,
         };
-        let path = args.out.join(format!("{stem}.{ext}"));
+        let bytes = render(facts, &doc, format).map_err(CliError::failure)?;
+        let path = args
+            .out
+            .join(file_name(&frozen.period, frozen.version, format));
         write(&path, &bytes)?;
         written.push(path);
     }

@@ -702,7 +702,8 @@ fn every_post_route_and_both_boards_for_every_role() {
         // The rest of the administration and the import confirmation: the same rule. Account
         // management is for administrators only.
         let is_admin = user == "admin";
-        let admin_posts: [(&str, FormFields, bool); 5] = [
+        let admin_posts: [(&str, FormFields, bool); 6] = [
+            ("/bulletins", &[("period", "2026-10")], imports),
             (
                 "/admin/settings",
                 &[("key", "reports.due_day"), ("value", "5")],
@@ -948,4 +949,58 @@ fn two_plans_with_the_same_numbers_are_told_apart() {
         .as_i64()
         .expect("the demo's 41 has evidence");
     assert_eq!(beiling.get(&format!("/evidence/{evidence}")).0, 404);
+}
+
+#[test]
+fn bulletins_are_generated_by_the_office_and_downloaded_by_everyone() {
+    let demo = Demo::start(None);
+    let login = |user: &str| Browser::login(&demo.server, user, PASSWORD).1.unwrap();
+    let (zgb, beiling) = (login("zgb"), login("beiling"));
+    let (status, page) = zgb.get("/bulletins");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("生成通报") && page.contains("尚未生成通报"),
+        "{page}"
+    );
+    let csrf = hidden_csrf(&page);
+    assert_eq!(
+        zgb.post_form("/bulletins", &[("period", "2026-11")]).0,
+        403,
+        "no CSRF token"
+    );
+    let (status, head) = zgb.post_form("/bulletins", &[("csrf", &csrf), ("period", "2026-11")]);
+    assert_eq!(status, 303);
+    assert!(head.contains("location: /bulletins?done="), "{head}");
+    let (_, head) = zgb.post_form("/bulletins", &[("csrf", &csrf), ("period", "11/2026")]);
+    assert!(
+        head.contains("location: /bulletins?done="),
+        "a bad month is a message: {head}"
+    );
+    let (_, page) = beiling.get("/bulletins");
+    assert!(page.contains("2026-11") && page.contains("第1版"), "{page}");
+    assert!(!page.contains("生成通报"), "only the office generates");
+    let csrf = hidden_csrf(&page);
+    assert_eq!(
+        beiling
+            .post_form("/bulletins", &[("csrf", &csrf), ("period", "2026-11")])
+            .0,
+        404
+    );
+    for (format, magic) in [
+        ("docx", &b"PK"[..]),
+        ("xlsx", &b"PK"[..]),
+        ("html", &b"<!doctype"[..]),
+    ] {
+        let (status, head, body) = demo.server.request(
+            "GET",
+            &format!("/bulletins/2026-11/1/{format}"),
+            &[("Cookie", beiling.cookie.as_str())],
+            b"",
+        );
+        assert_eq!(status, 200, "{format}");
+        assert!(body.starts_with(magic), "{format}");
+        assert!(head.contains("content-disposition: attachment"), "{head}");
+    }
+    assert_eq!(beiling.get("/bulletins/2026-11/9/docx").0, 404);
+    assert_eq!(beiling.get("/bulletins/2026-11/1/pdf").0, 404);
 }

@@ -166,5 +166,20 @@ pub fn bulletin_docx(doc: &Document) -> Result<Vec<u8>, String> {
     docx.build()
         .pack(&mut out)
         .map_err(|e| format!("docx 生成失败：{e}"))?;
-    Ok(out.into_inner())
+    deflated(&out.into_inner()).map_err(|e| format!("docx 压缩失败：{e}"))
+}
+
+/// docx-rs stores its parts uncompressed; a 5,000-item annex would be 25 MB that way.
+fn deflated(stored: &[u8]) -> zip::result::ZipResult<Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(stored))?;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i)?;
+        let name = part.name()?.into_owned();
+        writer.start_file(name, options)?;
+        std::io::copy(&mut part, &mut writer)?;
+    }
+    Ok(writer.finish()?.into_inner())
 }

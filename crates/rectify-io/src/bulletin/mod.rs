@@ -52,6 +52,54 @@ pub struct Issue<'a> {
     pub date: &'a str,
 }
 
+/// The formats a bulletin is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Docx,
+    Xlsx,
+    Html,
+}
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Docx, Format::Xlsx, Format::Html];
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Docx => "docx",
+            Format::Xlsx => "xlsx",
+            Format::Html => "html",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.extension() == text)
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Html => "text/html; charset=utf-8",
+        }
+    }
+}
+
+/// The file name of a bulletin version in a format, e.g. "整改进展通报-2019-03-第1版.docx".
+pub fn file_name(period: &str, version: u32, format: Format) -> String {
+    format!("整改进展通报-{period}-第{version}版.{}", format.extension())
+}
+
+/// One format of the bulletin, from its document and (for the annex) its facts.
+pub fn render(facts: &BulletinFacts, doc: &Document, format: Format) -> Result<Vec<u8>, String> {
+    match format {
+        Format::Html => Ok(bulletin_html(doc).into_bytes()),
+        Format::Xlsx => bulletin_xlsx(facts, doc).map_err(|e| format!("xlsx 生成失败：{e}")),
+        Format::Docx => bulletin_docx(doc),
+    }
+}
+
 const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
 
 pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {

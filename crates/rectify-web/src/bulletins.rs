@@ -1,0 +1,168 @@
+//! 通报: the frozen monthly bulletins, each version downloadable as docx, xlsx or html, and the
+//! office's button that generates (and freezes) a new one.
+
+use crate::AppState;
+use crate::auth::{Me, PageError, require};
+use crate::pages::{FlashQuery, PageResult, render};
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect};
+use rectify_core::org::Role;
+use rectify_io::bulletin::{Format, Issue, document, file_name};
+use rectify_store::today_china;
+use serde::Deserialize;
+
+struct Line {
+    period: String,
+    version: u32,
+    issued_on: String,
+    created_by: String,
+    sha: String,
+}
+
+#[derive(Template)]
+#[template(path = "bulletins.html")]
+struct BulletinsPage {
+    me: Me,
+    office: bool,
+    flash: Option<String>,
+    /// The month just ended, offered in the form.
+    last_month: String,
+    lines: Vec<Line>,
+    formats: [&'static str; 3],
+}
+
+fn may_generate(roles: &[Role]) -> bool {
+    roles
+        .iter()
+        .any(|r| matches!(r, Role::Office | Role::Admin))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(flash): Query<FlashQuery>,
+) -> PageResult {
+    let session = require(&state, &headers, "/bulletins").await?;
+    let today = today_china();
+    let last = today.add_months(-1);
+    let lines = state
+        .store
+        .bulletins()
+        .await?
+        .into_iter()
+        .map(|b| Line {
+            sha: b.sha256[..12].to_string(),
+            period: b.period,
+            version: b.version,
+            issued_on: b.issued_on,
+            created_by: b.created_by,
+        })
+        .collect();
+    render(BulletinsPage {
+        me: session.me(),
+        office: may_generate(&session.user.roles),
+        flash: flash.done,
+        last_month: format!("{:04}-{:02}", last.year, last.month),
+        lines,
+        formats: Format::ALL.map(Format::extension),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct GenerateForm {
+    #[serde(default)]
+    csrf: String,
+    period: String,
+}
+
+pub async fn generate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<GenerateForm>,
+) -> PageResult {
+    let session = require(&state, &headers, "/bulletins").await?;
+    session.check_csrf(&form.csrf)?;
+    if !may_generate(&session.user.roles) {
+        return Err(PageError::NotFound);
+    }
+    let back = |message: &str| {
+        Redirect::to(&format!(
+            "/bulletins?done={}",
+            crate::pages::url_encode(message)
+        ))
+        .into_response()
+    };
+    let Some((year, month)) = parse_period(&form.period) else {
+        return Ok(back(&format!("期间“{}”应为 YYYY-MM", form.period)));
+    };
+    let facts = state.store.bulletin_facts(year, month).await?;
+    let earlier = state.store.bulletin(&facts.period, None).await.is_ok();
+    let frozen = state
+        .store
+        .freeze_bulletin(&session.user.username, &facts, today_china())
+        .await?;
+    let what = if earlier {
+        "本期已有通报，已生成新版本"
+    } else {
+        "已生成并冻结"
+    };
+    Ok(back(&format!(
+        "{what}：{} 第{}版",
+        frozen.period, frozen.version
+    )))
+}
+
+fn parse_period(text: &str) -> Option<(i32, u8)> {
+    let (year, month) = text.trim().split_once('-')?;
+    let (year, month): (i32, u8) = (year.parse().ok()?, month.parse().ok()?);
+    ((2000..=2100).contains(&year) && (1..=12).contains(&month)).then_some((year, month))
+}
+
+/// One version in one format, rendered from its frozen facts.
+pub async fn download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((period, version, format)): Path<(String, u32, String)>,
+) -> PageResult {
+    require(&state, &headers, "/bulletins").await?;
+    let format = Format::parse(&format).ok_or(PageError::NotFound)?;
+    let (frozen, facts) = state
+        .store
+        .bulletin(&period, Some(version))
+        .await
+        .map_err(|_| PageError::NotFound)?;
+    let issuer = state.store.bulletin_issuer().await?;
+    let doc = document(
+        &facts,
+        &Issue {
+            issuer: &issuer,
+            version: frozen.version,
+            date: &frozen.issued_on,
+        },
+    );
+    let bytes = rectify_io::bulletin::render(&facts, &doc, format)
+        .map_err(|e| PageError::Store(rectify_store::StoreError::Invalid(e)))?;
+    let name = file_name(&frozen.period, frozen.version, format);
+    let disposition = format!(
+        "attachment; filename=\"bulletin.{}\"; filename*=UTF-8''{}",
+        format.extension(),
+        crate::pages::url_encode(&name)
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.media_type()),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -49,6 +49,7 @@ macro_rules! labelled_enum {
     };
 }
 
+pub mod accountability;
 pub mod bulletin;
 pub mod calendar;
 pub mod deadline;

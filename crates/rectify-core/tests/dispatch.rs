@@ -335,3 +335,78 @@ fn ranking_follows_the_formula_with_ties_and_change() {
         ]
     );
 }
+
+#[test]
+fn accountability_candidates_group_items_by_rule_and_target() {
+    use rectify_core::accountability::{ItemRecord, Rule, candidates};
+    let leaders = vec!["王建国（副市长）".to_string()];
+    let criticism = [Criticism {
+        on: d("2019-04-02"),
+        by: "省整改办".into(),
+    }];
+    let record = |number: u32, unit: &'static str| ItemRecord {
+        plan: "方案",
+        number,
+        lead_unit: unit,
+        leaders: &leaders,
+        overdue: false,
+        red_streak: 0,
+        reopened: false,
+        objection_upheld: false,
+        criticisms: &[],
+    };
+    let items = vec![
+        ItemRecord {
+            red_streak: 2,
+            ..record(1, "市住建局")
+        },
+        ItemRecord {
+            overdue: true,
+            ..record(2, "市住建局")
+        },
+        ItemRecord {
+            red_streak: 1,
+            ..record(3, "市林业局")
+        }, // one red month is not yet a candidate
+        ItemRecord {
+            reopened: true,
+            objection_upheld: true,
+            ..record(4, "市林业局")
+        },
+        ItemRecord {
+            criticisms: &criticism,
+            ..record(5, "市水利局")
+        },
+    ];
+    let list = candidates(&items, 2);
+    let summary: Vec<(Rule, &str, Vec<u32>)> = list
+        .iter()
+        .map(|c| {
+            (
+                c.rule,
+                c.target.as_str(),
+                c.items.iter().map(|(_, n)| *n).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (Rule::Lagging, "市住建局主要负责同志", vec![1, 2]),
+            (Rule::Lagging, "王建国（副市长）", vec![1, 2]),
+            (Rule::Reopened, "市林业局主要负责同志", vec![4]),
+            (Rule::ObjectionUpheld, "市林业局主要负责同志", vec![4]),
+            (Rule::Criticised, "市水利局主要负责同志", vec![5]),
+            (Rule::Criticised, "王建国（副市长）", vec![5]),
+        ]
+    );
+    assert_eq!(
+        list[0].grounds,
+        ["第1项：连续2期通报为红色（严重滞后）", "第2项：逾期未完成"]
+    );
+    assert_eq!(list[0].key, "lagging:市住建局主要负责同志");
+    assert_eq!(
+        Rule::Reopened.suggested_form(),
+        "移送纪检监察机关（党纪政务处分）"
+    );
+}

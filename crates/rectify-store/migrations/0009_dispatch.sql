@@ -23,3 +23,19 @@ CREATE TABLE bulletins (
     sha256 TEXT NOT NULL,
     UNIQUE (period, version)
 );
+
+-- Decisions on accountability candidates (问责), by the candidate's key (rule and target); the
+-- items behind the candidate at the time are kept with the decision.
+CREATE TABLE accountability_decisions (
+    id {{id}},
+    candidate_key TEXT NOT NULL,
+    items TEXT NOT NULL,
+    organ TEXT NOT NULL,
+    decided_on TEXT NOT NULL,
+    form TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    published INTEGER NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX accountability_decisions_key ON accountability_decisions (candidate_key);

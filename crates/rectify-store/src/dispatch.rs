@@ -4,6 +4,7 @@
 use crate::journal::{Change, append};
 use crate::workflow::ItemRef;
 use crate::{Store, StoreError, now_utc};
+use rectify_core::accountability::{Candidate, ItemRecord, candidates};
 use rectify_core::bulletin::{BulletinFacts, BulletinInput, BulletinItem, UnitReports, compose};
 use rectify_core::dispatch::{ColourRules, Criticism, RankWeights, milestones};
 use rectify_core::org::OrgKind;
@@ -326,5 +327,206 @@ fn frozen_row(row: &sqlx::any::AnyRow) -> Result<FrozenBulletin, StoreError> {
         created_at: row.try_get(3)?,
         created_by: row.try_get(4)?,
         sha256: row.try_get(6)?,
+    })
+}
+
+/// A decision on an accountability candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountabilityDecision {
+    pub candidate_key: String,
+    /// The deciding organ, e.g. 市纪委监委.
+    pub organ: String,
+    pub decided_on: String,
+    /// 约谈, 通报批评, 诫勉, 党纪政务处分, 移送 …
+    pub form: String,
+    pub outcome: String,
+    pub published: bool,
+}
+
+/// A candidate with the latest decision recorded on it, if any.
+#[derive(Debug, Clone)]
+pub struct AccountabilityLine {
+    pub candidate: Candidate,
+    pub decision: Option<AccountabilityDecision>,
+}
+
+/// Red for this many monthly bulletins in a row makes an accountability candidate (setting
+/// `accountability.red_months`).
+const RED_MONTHS: u32 = 2;
+
+impl Store {
+    /// How many of the latest monthly bulletins in a row (consecutive months, the latest version
+    /// of each) showed each item red, by (plan, number).
+    pub async fn red_streaks(&self) -> Result<HashMap<(String, u32), u32>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT b.period, b.facts_json FROM bulletins b
+             WHERE b.version = (SELECT MAX(v.version) FROM bulletins v WHERE v.period = b.period)
+             ORDER BY b.period DESC",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut streaks: HashMap<(String, u32), u32> = HashMap::new();
+        let mut expected: Option<String> = None;
+        for (index, row) in rows.iter().enumerate() {
+            let period: String = row.try_get(0)?;
+            if expected.as_ref().is_some_and(|e| *e != period) {
+                break;
+            }
+            expected = previous_month(&period);
+            let json: String = row.try_get(1)?;
+            let facts: BulletinFacts = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Invalid(format!("数据库中的通报数据无法读取：{e}")))?;
+            for line in facts.lagging.iter().filter(|l| l.colour == "红") {
+                let streak = streaks.entry((line.plan.clone(), line.number)).or_insert(0);
+                // Only streaks that reach back from the latest bulletin count.
+                if *streak as usize == index {
+                    *streak += 1;
+                }
+            }
+        }
+        Ok(streaks)
+    }
+
+    /// The accountability candidates as of `today`, each with its latest decision.
+    pub async fn accountability(&self, today: Date) -> Result<Vec<AccountabilityLine>, StoreError> {
+        let red_months = match self.setting("accountability.red_months").await? {
+            Some(value) => value
+                .as_u64()
+                .and_then(|v| u32::try_from(v).ok())
+                .ok_or_else(|| {
+                    StoreError::Invalid("设置 accountability.red_months 应为非负整数".into())
+                })?,
+            None => RED_MONTHS,
+        };
+        let ledger = self.ledger(None).await?;
+        let workflows = self.workflows().await?;
+        let criticisms = self.criticisms().await?;
+        let streaks = self.red_streaks().await?;
+        let no_criticism: Vec<Criticism> = Vec::new();
+        let records: Vec<ItemRecord<'_>> = ledger
+            .iter()
+            .map(|s| {
+                let flow = workflows.get(&s.id).map(|w| &w.flow);
+                let open = !s.item.state.completed() && !s.item.state.awaiting_signoff();
+                ItemRecord {
+                    plan: &s.plan,
+                    number: s.item.number,
+                    lead_unit: &s.item.lead_unit,
+                    leaders: &s.item.leaders,
+                    overdue: open && s.item.deadline.due_date.is_some_and(|d| d < today),
+                    red_streak: streaks
+                        .get(&(s.plan.clone(), s.item.number))
+                        .copied()
+                        .unwrap_or(0),
+                    reopened: flow.is_some_and(|f| f.accountability),
+                    objection_upheld: flow.is_some_and(|f| f.objection_upheld),
+                    criticisms: criticisms.get(&s.id).unwrap_or(&no_criticism),
+                }
+            })
+            .collect();
+        let decisions = self.accountability_decisions().await?;
+        Ok(candidates(&records, red_months)
+            .into_iter()
+            .map(|candidate| AccountabilityLine {
+                decision: decisions.get(&candidate.key).cloned(),
+                candidate,
+            })
+            .collect())
+    }
+
+    /// The latest decision per candidate key.
+    async fn accountability_decisions(
+        &self,
+    ) -> Result<HashMap<String, AccountabilityDecision>, StoreError> {
+        let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT candidate_key, organ, decided_on, form, outcome, published
+             FROM accountability_decisions ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(key, organ, decided_on, form, outcome, published)| {
+                let decision = AccountabilityDecision {
+                    candidate_key: key.clone(),
+                    organ,
+                    decided_on,
+                    form,
+                    outcome,
+                    published: published != 0,
+                };
+                (key, decision)
+            })
+            .collect())
+    }
+
+    /// Records a decision on a current candidate (its items are kept with it), journaled.
+    pub async fn decide_accountability(
+        &self,
+        actor: &str,
+        decision: &AccountabilityDecision,
+        today: Date,
+    ) -> Result<(), StoreError> {
+        let line = self
+            .accountability(today)
+            .await?
+            .into_iter()
+            .find(|l| l.candidate.key == decision.candidate_key)
+            .ok_or_else(|| StoreError::NotFound {
+                what: "问责候选",
+                key: decision.candidate_key.clone(),
+            })?;
+        for (what, value) in [("决定机关", &decision.organ), ("处理形式", &decision.form)] {
+            if value.trim().is_empty() {
+                return Err(StoreError::Invalid(format!("请填写{what}")));
+            }
+        }
+        Date::parse(&decision.decided_on).ok_or_else(|| {
+            StoreError::Invalid(format!("决定日期“{}”应为 YYYY-MM-DD", decision.decided_on))
+        })?;
+        let items = json!(line.candidate.items);
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO accountability_decisions
+             (candidate_key, items, organ, decided_on, form, outcome, published, recorded_by, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(decision.candidate_key.clone())
+        .bind(items.to_string())
+        .bind(decision.organ.trim())
+        .bind(decision.decided_on.clone())
+        .bind(decision.form.trim())
+        .bind(decision.outcome.clone())
+        .bind(i64::from(decision.published))
+        .bind(actor)
+        .bind(now_utc())
+        .fetch_one(&mut *tx)
+        .await?;
+        let change = Change {
+            actor,
+            action: "decide",
+            entity: "accountability",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(json!({
+                "candidate": decision.candidate_key, "items": items, "organ": decision.organ,
+                "on": decision.decided_on, "form": decision.form, "outcome": decision.outcome,
+                "published": decision.published,
+            })),
+        };
+        append(&mut tx, self.backend(), change).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// "2019-03" → "2019-02".
+fn previous_month(period: &str) -> Option<String> {
+    let (year, month) = period.split_once('-')?;
+    let (year, month): (i32, u32) = (year.parse().ok()?, month.parse().ok()?);
+    Some(if month == 1 {
+        format!("{:04}-12", year - 1)
+    } else {
+        format!("{year:04}-{:02}", month - 1)
     })
 }

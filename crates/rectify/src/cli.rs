@@ -70,6 +70,9 @@ enum Command {
     Clock(ClockCommand),
     /// The monthly bulletin (整改进展月度通报): frozen in the database, written as docx, xlsx, html.
     Bulletin(crate::bulletin_cmd::BulletinArgs),
+    /// Accountability candidates (问责候选) and the decisions on them.
+    #[command(subcommand)]
+    Accountability(crate::accountability_cmd::AccountabilityCommand),
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -178,6 +181,7 @@ enum StoreWork {
     Report(ReportArgs),
     Clock,
     Bulletin(crate::bulletin_cmd::BulletinArgs),
+    Accountability(crate::accountability_cmd::AccountabilityCommand),
 }
 
 #[derive(Debug, Args)]
@@ -240,6 +244,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Report(args) => StoreWork::Report(args),
         Command::Clock(ClockCommand::Tick) => StoreWork::Clock,
         Command::Bulletin(args) => StoreWork::Bulletin(args),
+        Command::Accountability(command) => StoreWork::Accountability(command),
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
@@ -270,6 +275,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         StoreWork::Report(args) => crate::workflow_cmd::run_report(&store, args).await,
         StoreWork::Clock => crate::workflow_cmd::run_clock(&store).await,
         StoreWork::Bulletin(args) => crate::bulletin_cmd::run(&store, &cli_actor(), args).await,
+        StoreWork::Accountability(command) => {
+            crate::accountability_cmd::run(&store, &cli_actor(), command).await
+        }
     };
     // Closing the last connection lets SQLite fold its WAL back into the database file.
     store.close().await;

@@ -1,5 +1,6 @@
 //! `rectify`: one binary for the office laptop (SQLite) and the provincial server (PostgreSQL).
 
+mod accountability_cmd;
 mod air_cmd;
 mod bulletin_cmd;
 mod cli;

@@ -300,3 +300,99 @@ fn the_docx_renders_to_pdf_with_chinese_on_the_first_page() {
         "no CJK font in the PDF:\n{fonts}"
     );
 }
+
+#[test]
+fn accountability_candidates_follow_the_bulletins_and_take_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    rectify(&db, "2026-11-29", &["demo"]);
+    let list = |now: &str| -> Vec<serde_json::Value> {
+        let out = rectify(&db, now, &["accountability", "list", "--format", "json"]);
+        serde_json::from_str::<serde_json::Value>(&out)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let before = list("2026-12-01");
+    for rule in ["lagging", "reopened", "objection_upheld"] {
+        assert!(
+            before.iter().any(|c| c["rule"] == rule),
+            "{rule} in the demo"
+        );
+    }
+    assert!(!format!("{before:?}").contains("连续2期"), "no bulletins yet");
+    // Two monthly bulletins in a row with the same red items make a streak.
+    let out = dir.path().join("out").to_string_lossy().into_owned();
+    for period in ["2026-10", "2026-11"] {
+        rectify(
+            &db,
+            "2026-12-01",
+            &[
+                "bulletin", "--period", period, "--out", &out, "--format", "html",
+            ],
+        );
+    }
+    let after = list("2026-12-01");
+    assert!(format!("{after:?}").contains("连续2期通报为红色"), "{after:?}");
+
+    let key = after[0]["key"].as_str().unwrap().to_string();
+    rectify(
+        &db,
+        "2026-12-05",
+        &[
+            "accountability",
+            "decide",
+            &key,
+            "--organ",
+            "市纪委监委",
+            "--on",
+            "2026-12-05",
+            "--form",
+            "约谈",
+            "--outcome",
+            "已约谈",
+            "--published",
+        ],
+    );
+    let decided = list("2026-12-06");
+    let line = decided.iter().find(|c| c["key"] == key.as_str()).unwrap();
+    assert_eq!(line["decision"]["form"], "约谈");
+    assert_eq!(line["decision"]["published"], true);
+    let refused = Command::new(BIN)
+        .args([
+            "--db",
+            &db,
+            "accountability",
+            "decide",
+            "lagging:无此对象",
+            "--organ",
+            "x",
+            "--on",
+            "2026-12-05",
+            "--form",
+            "约谈",
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let xlsx = dir.path().join("list.xlsx");
+    rectify(
+        &db,
+        "2026-12-06",
+        &[
+            "accountability",
+            "list",
+            "--format",
+            "xlsx",
+            "--out",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    let journal = query(
+        &db,
+        "SELECT COUNT(*) FROM journal WHERE entity = 'accountability'",
+    );
+    assert_eq!(journal[0][0], "1");
+}

@@ -10,6 +10,83 @@ pub use docx::bulletin_docx;
 pub use html::bulletin_html;
 pub use xlsx::bulletin_xlsx;
 
+use rectify_store::dispatch::AccountabilityLine;
+
+/// The accountability candidates (问责候选) as a table: the rule, the target, the items, the
+/// grounds, the suggested form and any decision.
+pub fn accountability_table(lines: &[AccountabilityLine]) -> Table {
+    let first_plan = lines
+        .iter()
+        .flat_map(|l| &l.candidate.items)
+        .map(|(plan, _)| plan)
+        .next();
+    let one_plan = lines
+        .iter()
+        .flat_map(|l| &l.candidate.items)
+        .all(|(plan, _)| Some(plan) == first_plan);
+    Table {
+        headers: vec![
+            "规则",
+            "对象",
+            "关联问题",
+            "事实依据",
+            "建议形式",
+            "决定机关",
+            "决定日期",
+            "处理形式",
+            "处理结果",
+            "是否公开",
+        ],
+        rows: lines
+            .iter()
+            .map(|l| {
+                let c = &l.candidate;
+                let items = c
+                    .items
+                    .iter()
+                    .map(|(plan, n)| {
+                        if one_plan {
+                            format!("第{n}项")
+                        } else {
+                            format!("{plan} 第{n}项")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("、");
+                let d = l.decision.as_ref();
+                let field = |f: fn(&rectify_store::dispatch::AccountabilityDecision) -> String| {
+                    d.map(f).unwrap_or_default()
+                };
+                vec![
+                    c.rule.label_zh().to_string(),
+                    c.target.clone(),
+                    items,
+                    c.grounds.join("；"),
+                    c.rule.suggested_form().to_string(),
+                    field(|d| d.organ.clone()),
+                    field(|d| d.decided_on.clone()),
+                    field(|d| d.form.clone()),
+                    field(|d| d.outcome.clone()),
+                    d.map_or(String::new(), |d| {
+                        if d.published { "是" } else { "否" }.into()
+                    }),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The accountability list as a one-sheet workbook.
+pub fn accountability_xlsx(
+    lines: &[AccountabilityLine],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("问责候选")?;
+    xlsx::write_table(sheet, "问责候选与处理情况表", &accountability_table(lines))?;
+    workbook.save_to_buffer()
+}
+
 use rectify_core::bulletin::{BulletinFacts, ItemLine, RankLine, Totals};
 
 /// The bulletin as text: what every format shows.

@@ -34,7 +34,11 @@ pub fn bulletin_xlsx(facts: &BulletinFacts, doc: &Document) -> Result<Vec<u8>, X
     workbook.save_to_buffer()
 }
 
-fn write_table(sheet: &mut Worksheet, heading: &str, table: &Table) -> Result<(), XlsxError> {
+pub(crate) fn write_table(
+    sheet: &mut Worksheet,
+    heading: &str,
+    table: &Table,
+) -> Result<(), XlsxError> {
     let title = Format::new().set_bold().set_font_size(14);
     let header = Format::new()
         .set_bold()

@@ -1,0 +1,132 @@
+//! The accountability candidate list (问责候选, workflow.md §5.2): who may have to answer for an
+//! item, under which rule, with the items behind it. The office and the discipline commission
+//! decide; the system only proposes.
+//!
+//! Rules computed here: 1 (red for N monthly bulletins in a row, or overdue and not done),
+//! 2 (reopened after sign-off), 4 (public objection upheld) and 5 (criticised by the province or
+//! above). Rules 3 (complaints returned twice) and 6 (cases transferred by the inspection team)
+//! need the complaint register, which does not exist yet.
+
+use crate::dispatch::Criticism;
+use std::fmt;
+
+labelled_enum!(
+    /// The rule that put a target on the list.
+    Rule, "问责规则" {
+        Lagging => "lagging", "连续严重滞后或逾期未完成";
+        Reopened => "reopened", "销号后重新打开（反弹或复核不合格）";
+        ObjectionUpheld => "objection_upheld", "公示期间异议成立";
+        Criticised => "criticised", "受到省级以上通报批评或媒体曝光";
+    }
+);
+
+impl Rule {
+    /// The form the office usually proposes for it (workflow.md §5.1–5.2).
+    pub fn suggested_form(self) -> &'static str {
+        match self {
+            Rule::Lagging => "约谈",
+            Rule::Reopened => "移送纪检监察机关（党纪政务处分）",
+            Rule::ObjectionUpheld => "通报批评",
+            Rule::Criticised => "约谈、通报批评",
+        }
+    }
+}
+
+/// What the rules look at for one item.
+#[derive(Debug, Clone)]
+pub struct ItemRecord<'a> {
+    pub plan: &'a str,
+    pub number: u32,
+    pub lead_unit: &'a str,
+    /// As the plan names them, with their post: "王建国（副市长）".
+    pub leaders: &'a [String],
+    /// Open and past its final deadline today.
+    pub overdue: bool,
+    /// How many of the latest monthly bulletins in a row showed the item red.
+    pub red_streak: u32,
+    pub reopened: bool,
+    pub objection_upheld: bool,
+    pub criticisms: &'a [Criticism],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// Stable while the rule and the target are the same: decisions are recorded against it.
+    pub key: String,
+    pub rule: Rule,
+    /// A unit's principal ("市住建局主要负责同志") or a named leader with post.
+    pub target: String,
+    /// (plan, number) of the items behind it, in ledger order.
+    pub items: Vec<(String, u32)>,
+    /// Why, item by item.
+    pub grounds: Vec<String>,
+}
+
+/// The candidates, one per rule and target, in rule order then by target.
+pub fn candidates(items: &[ItemRecord<'_>], red_months: u32) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = Vec::new();
+    let mut add = |rule: Rule, target: String, item: &ItemRecord<'_>, ground: String| {
+        let key = format!("{}:{target}", rule.code());
+        let at = match out.iter().position(|c| c.key == key) {
+            Some(at) => at,
+            None => {
+                out.push(Candidate {
+                    key,
+                    rule,
+                    target,
+                    items: Vec::new(),
+                    grounds: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        out[at].items.push((item.plan.to_string(), item.number));
+        out[at]
+            .grounds
+            .push(format!("第{}项：{ground}", item.number));
+    };
+    for item in items {
+        let principal = format!("{}主要负责同志", item.lead_unit);
+        let everyone = || std::iter::once(principal.clone()).chain(item.leaders.iter().cloned());
+        let lagging = if red_months > 0 && item.red_streak >= red_months {
+            Some(format!("连续{}期通报为红色（严重滞后）", item.red_streak))
+        } else if item.overdue {
+            Some("逾期未完成".to_string())
+        } else {
+            None
+        };
+        if let Some(ground) = lagging {
+            for target in everyone() {
+                add(Rule::Lagging, target, item, ground.clone());
+            }
+        }
+        if item.reopened {
+            add(
+                Rule::Reopened,
+                principal.clone(),
+                item,
+                "销号后重新打开".into(),
+            );
+        }
+        if item.objection_upheld {
+            add(
+                Rule::ObjectionUpheld,
+                principal.clone(),
+                item,
+                "公示期间群众异议经核查成立".into(),
+            );
+        }
+        for c in item.criticisms {
+            for target in everyone() {
+                add(
+                    Rule::Criticised,
+                    target,
+                    item,
+                    format!("{} 受到{}通报批评", c.on, c.by),
+                );
+            }
+        }
+    }
+    out.sort_by(|a, b| a.rule.cmp(&b.rule).then_with(|| a.target.cmp(&b.target)));
+    out
+}

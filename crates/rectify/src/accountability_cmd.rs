@@ -1,0 +1,120 @@
+//! `rectify accountability`: the candidate list (问责候选) and the decisions on it.
+
+use crate::error::CliError;
+use clap::{Subcommand, ValueEnum};
+use rectify_io::bulletin::{accountability_table, accountability_xlsx};
+use rectify_store::Store;
+use rectify_store::dispatch::AccountabilityDecision;
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum AccountabilityCommand {
+    /// The candidates as of today, with any decision.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        /// Where to write the xlsx (required for --format xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Records the decision on a candidate, by its key (see `list`).
+    Decide {
+        key: String,
+        /// The deciding organ, e.g. 市纪委监委.
+        #[arg(long)]
+        organ: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        on: String,
+        /// 约谈, 通报批评, 诫勉, 党纪政务处分, 移送 …
+        #[arg(long)]
+        form: String,
+        #[arg(long, default_value = "")]
+        outcome: String,
+        /// The decision was made public.
+        #[arg(long)]
+        published: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+    Xlsx,
+}
+
+pub async fn run(
+    store: &Store,
+    actor: &str,
+    command: AccountabilityCommand,
+) -> Result<ExitCode, CliError> {
+    let today = crate::workflow_cmd::today()?;
+    match command {
+        AccountabilityCommand::List { format, out } => {
+            let lines = store.accountability(today).await?;
+            match format {
+                ListFormat::Json => {
+                    let rows: Vec<_> = lines
+                        .iter()
+                        .map(|l| {
+                            json!({
+                                "key": l.candidate.key,
+                                "rule": l.candidate.rule.code(),
+                                "rule_label": l.candidate.rule.label_zh(),
+                                "target": l.candidate.target,
+                                "items": l.candidate.items,
+                                "grounds": l.candidate.grounds,
+                                "suggested_form": l.candidate.rule.suggested_form(),
+                                "decision": l.decision.as_ref().map(|d| json!({
+                                    "organ": d.organ, "on": d.decided_on, "form": d.form,
+                                    "outcome": d.outcome, "published": d.published,
+                                })),
+                            })
+                        })
+                        .collect();
+                    println!("{}", serde_json::Value::from(rows));
+                }
+                ListFormat::Xlsx => {
+                    let out = out.ok_or_else(|| {
+                        CliError::environment("--format xlsx 需要 --out 文件路径")
+                    })?;
+                    let bytes = accountability_xlsx(&lines)
+                        .map_err(|e| CliError::failure(format!("xlsx 生成失败：{e}")))?;
+                    std::fs::write(&out, bytes).map_err(|e| {
+                        CliError::failure(format!("无法写入 {}：{e}", out.display()))
+                    })?;
+                    println!("已写出 {} 条问责候选 → {}", lines.len(), out.display());
+                }
+                ListFormat::Text => {
+                    let table = accountability_table(&lines);
+                    for (line, row) in lines.iter().zip(&table.rows) {
+                        println!("{}\t{}", line.candidate.key, row.join("\t"));
+                    }
+                }
+            }
+        }
+        AccountabilityCommand::Decide {
+            key,
+            organ,
+            on,
+            form,
+            outcome,
+            published,
+        } => {
+            let decision = AccountabilityDecision {
+                candidate_key: key.clone(),
+                organ,
+                decided_on: on,
+                form,
+                outcome,
+                published,
+            };
+            store.decide_accountability(actor, &decision, today).await?;
+            println!("已登记问责处理：{key}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

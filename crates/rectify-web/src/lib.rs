@@ -21,6 +21,7 @@ use tower_http::request_id::{
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+mod accountability;
 mod admin;
 mod air;
 mod api;
@@ -142,6 +143,10 @@ pub fn router(store: Store) -> Router {
         .route(
             "/bulletins/{period}/{version}/{format}",
             get(bulletins::download),
+        )
+        .route(
+            "/accountability",
+            get(accountability::list).post(accountability::decide),
         )
         .route("/acceptance", get(boards::acceptance))
         .route("/notices", get(boards::notices))

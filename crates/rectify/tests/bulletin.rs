@@ -321,7 +321,10 @@ fn accountability_candidates_follow_the_bulletins_and_take_decisions() {
             "{rule} in the demo"
         );
     }
-    assert!(!format!("{before:?}").contains("连续2期"), "no bulletins yet");
+    assert!(
+        !format!("{before:?}").contains("连续2期"),
+        "no bulletins yet"
+    );
     // Two monthly bulletins in a row with the same red items make a streak.
     let out = dir.path().join("out").to_string_lossy().into_owned();
     for period in ["2026-10", "2026-11"] {
@@ -334,7 +337,10 @@ fn accountability_candidates_follow_the_bulletins_and_take_decisions() {
         );
     }
     let after = list("2026-12-01");
-    assert!(format!("{after:?}").contains("连续2期通报为红色"), "{after:?}");
+    assert!(
+        format!("{after:?}").contains("连续2期通报为红色"),
+        "{after:?}"
+    );
 
     let key = after[0]["key"].as_str().unwrap().to_string();
     rectify(

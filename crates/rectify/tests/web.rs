@@ -702,8 +702,25 @@ fn every_post_route_and_both_boards_for_every_role() {
         // The rest of the administration and the import confirmation: the same rule. Account
         // management is for administrators only.
         let is_admin = user == "admin";
-        let admin_posts: [(&str, FormFields, bool); 6] = [
+        let judges = matches!(user, "admin" | "zgb" | "jiwei");
+        let (status, _) = browser.get("/accountability");
+        assert_eq!(
+            status,
+            if judges { 200 } else { 404 },
+            "{user} /accountability"
+        );
+        let admin_posts: [(&str, FormFields, bool); 7] = [
             ("/bulletins", &[("period", "2026-10")], imports),
+            (
+                "/accountability",
+                &[
+                    ("key", "reopened:无此对象"),
+                    ("organ", "x"),
+                    ("on", "2026-12-01"),
+                    ("form", "约谈"),
+                ],
+                judges,
+            ),
             (
                 "/admin/settings",
                 &[("key", "reports.due_day"), ("value", "5")],
@@ -1003,4 +1020,55 @@ fn bulletins_are_generated_by_the_office_and_downloaded_by_everyone() {
     }
     assert_eq!(beiling.get("/bulletins/2026-11/9/docx").0, 404);
     assert_eq!(beiling.get("/bulletins/2026-11/1/pdf").0, 404);
+}
+
+#[test]
+fn the_discipline_commission_records_accountability_decisions() {
+    let demo = Demo::start(None);
+    let jiwei = Browser::login(&demo.server, "jiwei", PASSWORD).1.unwrap();
+    let (status, page) = jiwei.get("/accountability");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("销号后重新打开") && page.contains("公示期间异议成立"),
+        "{page}"
+    );
+    let key = page
+        .split("name=\"key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let csrf = hidden_csrf(&page);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("key", key.as_str()),
+        ("organ", "市纪委监委"),
+        ("on", "2026-12-01"),
+        ("form", "诫勉"),
+        ("outcome", "对相关责任人诫勉谈话"),
+        ("published", "1"),
+    ];
+    let (status, head) = jiwei.post_form("/accountability", &form);
+    assert_eq!(status, 303);
+    assert!(head.contains("location: /accountability?done="), "{head}");
+    let (_, page) = jiwei.get("/accountability");
+    assert!(
+        page.contains("对相关责任人诫勉谈话") && page.contains("市纪委监委"),
+        "{page}"
+    );
+    let (status, head) = jiwei.post_form(
+        "/accountability",
+        &[
+            ("csrf", &csrf),
+            ("key", &key),
+            ("organ", ""),
+            ("on", "2026-12-01"),
+            ("form", "诫勉"),
+        ],
+    );
+    assert_eq!(status, 303);
+    assert!(
+        head.contains("location: /accountability?done="),
+        "a missing organ is a message"
+    );
 }

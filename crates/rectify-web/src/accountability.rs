@@ -1,0 +1,112 @@
+//! 问责: the accountability candidates for the discipline commission and the office, with the
+//! decision form. Nobody else sees the page (404, like an item outside one's scope).
+
+use crate::AppState;
+use crate::auth::{Me, PageError, Session, require};
+use crate::pages::{FlashQuery, PageResult, render, url_encode};
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect};
+use rectify_core::org::Role;
+use rectify_io::bulletin::accountability_table;
+use rectify_store::dispatch::AccountabilityDecision;
+use rectify_store::today_china;
+use serde::Deserialize;
+
+struct Row {
+    key: String,
+    cells: Vec<String>,
+    decided: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accountability.html")]
+struct AccountabilityPage {
+    me: Me,
+    flash: Option<String>,
+    headers: Vec<&'static str>,
+    rows: Vec<Row>,
+    today: String,
+}
+
+fn allowed(session: &Session) -> Result<(), PageError> {
+    let roles = &session.user.roles;
+    if roles
+        .iter()
+        .any(|r| matches!(r, Role::Discipline | Role::Office | Role::Admin))
+    {
+        Ok(())
+    } else {
+        Err(PageError::NotFound)
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(flash): Query<FlashQuery>,
+) -> PageResult {
+    let session = require(&state, &headers, "/accountability").await?;
+    allowed(&session)?;
+    let today = today_china();
+    let lines = state.store.accountability(today).await?;
+    let table = accountability_table(&lines);
+    let rows = lines
+        .iter()
+        .zip(table.rows)
+        .map(|(line, cells)| Row {
+            key: line.candidate.key.clone(),
+            cells,
+            decided: line.decision.is_some(),
+        })
+        .collect();
+    render(AccountabilityPage {
+        me: session.me(),
+        flash: flash.done,
+        headers: table.headers,
+        rows,
+        today: today.to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    key: String,
+    organ: String,
+    on: String,
+    form: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    published: Option<String>,
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<DecisionForm>,
+) -> PageResult {
+    let session = require(&state, &headers, "/accountability").await?;
+    session.check_csrf(&form.csrf)?;
+    allowed(&session)?;
+    let decision = AccountabilityDecision {
+        candidate_key: form.key,
+        organ: form.organ,
+        decided_on: form.on,
+        form: form.form,
+        outcome: form.outcome,
+        published: form.published.is_some(),
+    };
+    let message = match state
+        .store
+        .decide_accountability(&session.user.username, &decision, today_china())
+        .await
+    {
+        Ok(()) => format!("已登记：{}（{}）", decision.form, decision.organ),
+        Err(error) => error.to_string(),
+    };
+    Ok(Redirect::to(&format!("/accountability?done={}", url_encode(&message))).into_response())
+}

@@ -48,6 +48,7 @@ pub struct BulletinInput<'a> {
     pub counties: &'a [String],
     /// The latest bulletin of an earlier period, for the changes and the rank movement.
     pub previous: Option<&'a BulletinFacts>,
+    pub escalations: &'a [EscalationLine],
     pub rules: ColourRules,
     pub weights: RankWeights,
 }
@@ -71,6 +72,9 @@ pub struct BulletinFacts {
     pub reports: Vec<ReportGap>,
     /// Every item with its state and colour, for the annex.
     pub ledger: Vec<ItemLine>,
+    /// The escalation steps issued in the month's dispatch round.
+    #[serde(default)]
+    pub escalations: Vec<EscalationLine>,
     /// The thresholds and weights used, in words.
     pub method: String,
 }
@@ -133,6 +137,15 @@ pub struct ItemLine {
     pub colour: String,
     pub reason: String,
     pub action: String,
+}
+
+/// A step of the month's dispatch round (提醒, 催办, 督办单, 约谈建议).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationLine {
+    pub issued_on: String,
+    pub unit: String,
+    pub step: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,6 +257,7 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         signed_off,
         reports,
         ledger,
+        escalations: input.escalations.to_vec(),
         method: method(input.rules, input.weights),
     }
 }

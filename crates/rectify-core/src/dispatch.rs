@@ -351,3 +351,108 @@ impl Ranked {
         }
     }
 }
+
+labelled_enum!(
+    /// The escalation ladder of a dispatch round, in order (workflow.md §3.3, 三明/广元 practice).
+    Step, "督办步骤" {
+        Remind => "remind", "提醒";
+        Urge => "urge", "催办";
+        Supervise => "supervise", "督办单";
+        Interview => "interview", "约谈建议";
+    }
+);
+
+/// Where one unit stands in a round.
+#[derive(Debug, Clone, Default)]
+pub struct UnitStanding {
+    /// Items the unit has not reported on this round.
+    pub missing: Vec<u32>,
+    /// Items the unit leads that are 黄 / 红 at the report date.
+    pub yellow: Vec<u32>,
+    pub red: Vec<u32>,
+    /// Earlier rounds in which the unit was urged (催办) for a missing report.
+    pub urged_before: u32,
+    /// Steps already issued to the unit this round (never issued twice).
+    pub issued: Vec<Step>,
+}
+
+/// A step to issue: its items and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalation {
+    pub step: Step,
+    pub items: Vec<u32>,
+    pub reason: String,
+}
+
+/// Days before the report deadline when the reminder goes out.
+pub const REMIND_DAYS_BEFORE: i32 = 3;
+
+/// The steps due for a unit on `today` in a round whose reports are due on `report_due`:
+/// 提醒 from three days before the deadline while reports are missing; 催办 once the deadline
+/// has passed with reports missing; a 督办单 when reports are missing a second round running or
+/// an item is 黄; a 约谈 proposal when an item is 红.
+pub fn next_steps(today: Date, report_due: Date, unit: &UnitStanding) -> Vec<Escalation> {
+    let mut steps = Vec::new();
+    let numbers = |items: &[u32]| {
+        items
+            .iter()
+            .map(|n| format!("第{n}项"))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let late = today > report_due;
+    if !unit.missing.is_empty() && today >= report_due.add_days(-REMIND_DAYS_BEFORE) && !late {
+        steps.push(Escalation {
+            step: Step::Remind,
+            items: unit.missing.clone(),
+            reason: format!(
+                "{}的本月进展尚未填报，截止 {report_due}",
+                numbers(&unit.missing)
+            ),
+        });
+    }
+    if !unit.missing.is_empty() && late {
+        steps.push(Escalation {
+            step: Step::Urge,
+            items: unit.missing.clone(),
+            reason: format!(
+                "{}的本月进展逾期未报（截止 {report_due}）",
+                numbers(&unit.missing)
+            ),
+        });
+    }
+    let repeated = late && !unit.missing.is_empty() && unit.urged_before > 0;
+    if repeated || !unit.yellow.is_empty() {
+        let mut items = if repeated {
+            unit.missing.clone()
+        } else {
+            Vec::new()
+        };
+        for n in &unit.yellow {
+            if !items.contains(n) {
+                items.push(*n);
+            }
+        }
+        let mut why = Vec::new();
+        if repeated {
+            why.push(format!("第{}次未按时报送进展", unit.urged_before + 1));
+        }
+        if !unit.yellow.is_empty() {
+            why.push(format!("{}进度滞后", numbers(&unit.yellow)));
+        }
+        steps.push(Escalation {
+            step: Step::Supervise,
+            items,
+            reason: why.join("；"),
+        });
+    }
+    if !unit.red.is_empty() {
+        steps.push(Escalation {
+            step: Step::Interview,
+            items: unit.red.clone(),
+            reason: format!("{}严重滞后，建议约谈单位主要负责同志", numbers(&unit.red)),
+        });
+    }
+    steps.retain(|s| !unit.issued.contains(&s.step));
+    steps
+}

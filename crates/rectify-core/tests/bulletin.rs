@@ -80,6 +80,7 @@ fn totals_ranking_and_lists_match_a_hand_count() {
         reports: &reports,
         counties: &counties,
         previous: None,
+        escalations: &[],
         rules: ColourRules::default(),
         weights: RankWeights::default(),
     });
@@ -166,6 +167,7 @@ fn totals_ranking_and_lists_match_a_hand_count() {
         reports: &[],
         counties: &counties,
         previous: Some(&facts),
+        escalations: &[],
         rules: ColourRules::default(),
         weights: RankWeights::default(),
     });

@@ -410,3 +410,57 @@ fn accountability_candidates_group_items_by_rule_and_target() {
         "移送纪检监察机关（党纪政务处分）"
     );
 }
+
+#[test]
+fn the_escalation_ladder_climbs_in_order_and_never_repeats_a_step() {
+    use rectify_core::dispatch::{Step, UnitStanding, next_steps};
+    let due = d("2019-03-25");
+    let missing = UnitStanding {
+        missing: vec![3],
+        ..UnitStanding::default()
+    };
+    let steps = |today: &str, unit: &UnitStanding| -> Vec<Step> {
+        next_steps(d(today), due, unit)
+            .iter()
+            .map(|s| s.step)
+            .collect()
+    };
+    assert!(steps("2019-03-21", &missing).is_empty(), "too early");
+    assert_eq!(steps("2019-03-22", &missing), [Step::Remind]);
+    assert_eq!(
+        steps("2019-03-25", &missing),
+        [Step::Remind],
+        "the deadline day itself"
+    );
+    assert_eq!(steps("2019-03-26", &missing), [Step::Urge]);
+    let already = UnitStanding {
+        issued: vec![Step::Remind, Step::Urge],
+        ..missing.clone()
+    };
+    assert!(
+        steps("2019-03-28", &already).is_empty(),
+        "issued once per round"
+    );
+    let second_round = UnitStanding {
+        urged_before: 1,
+        ..missing.clone()
+    };
+    let second = next_steps(d("2019-03-26"), due, &second_round);
+    assert_eq!(
+        second.iter().map(|s| s.step).collect::<Vec<_>>(),
+        [Step::Urge, Step::Supervise]
+    );
+    assert_eq!(second[1].reason, "第2次未按时报送进展");
+    let lagging = UnitStanding {
+        yellow: vec![5],
+        red: vec![7],
+        ..UnitStanding::default()
+    };
+    let issued = next_steps(d("2019-03-10"), due, &lagging);
+    assert_eq!(
+        issued.iter().map(|s| s.step).collect::<Vec<_>>(),
+        [Step::Supervise, Step::Interview]
+    );
+    assert_eq!(issued[0].reason, "第5项进度滞后");
+    assert_eq!(issued[1].items, [7]);
+}

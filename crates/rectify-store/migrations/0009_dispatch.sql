@@ -39,3 +39,35 @@ CREATE TABLE accountability_decisions (
     recorded_at TEXT NOT NULL
 );
 CREATE INDEX accountability_decisions_key ON accountability_decisions (candidate_key);
+
+-- Dispatch rounds (调度): one per month; the escalation steps issued to units in it, and the
+-- in-app inbox each step is delivered to.
+CREATE TABLE dispatch_rounds (
+    id {{id}},
+    period TEXT NOT NULL UNIQUE,
+    report_due TEXT NOT NULL,
+    opened_on TEXT NOT NULL,
+    opened_by TEXT NOT NULL
+);
+
+CREATE TABLE escalations (
+    id {{id}},
+    round_id BIGINT NOT NULL REFERENCES dispatch_rounds (id),
+    unit_id BIGINT NOT NULL REFERENCES org_units (id),
+    step TEXT NOT NULL,
+    items TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    issued_on TEXT NOT NULL,
+    issued_by TEXT NOT NULL,
+    UNIQUE (round_id, unit_id, step)
+);
+
+CREATE TABLE inbox (
+    id {{id}},
+    unit_id BIGINT NOT NULL REFERENCES org_units (id),
+    escalation_id BIGINT REFERENCES escalations (id),
+    created_at TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX inbox_unit ON inbox (unit_id);

@@ -5,7 +5,9 @@ use crate::journal::{Change, append};
 use crate::workflow::ItemRef;
 use crate::{Store, StoreError, now_utc};
 use rectify_core::accountability::{Candidate, ItemRecord, candidates};
-use rectify_core::bulletin::{BulletinFacts, BulletinInput, BulletinItem, UnitReports, compose};
+use rectify_core::bulletin::{
+    BulletinFacts, BulletinInput, BulletinItem, EscalationLine, UnitReports, compose,
+};
 use rectify_core::dispatch::{ColourRules, Criticism, RankWeights, milestones};
 use rectify_core::org::OrgKind;
 use rectify_exact::date::Date;
@@ -191,10 +193,22 @@ impl Store {
     /// earlier month for the comparison and the rank movement.
     pub async fn bulletin_facts(&self, year: i32, month: u8) -> Result<BulletinFacts, StoreError> {
         let (items, reports, counties) = self.bulletin_inputs(year, month).await?;
-        let previous = self
-            .bulletin_before(&format!("{year:04}-{month:02}"))
-            .await?;
+        let period = format!("{year:04}-{month:02}");
+        let previous = self.bulletin_before(&period).await?;
         let (rules, weights) = self.dispatch_rules().await?;
+        // Oldest first, as they were issued.
+        let mut escalations: Vec<EscalationLine> = self
+            .escalations(Some(&period))
+            .await?
+            .into_iter()
+            .map(|e| EscalationLine {
+                issued_on: e.issued_on,
+                unit: e.unit,
+                step: e.step.label_zh().to_string(),
+                reason: e.reason,
+            })
+            .collect();
+        escalations.reverse();
         Ok(compose(&BulletinInput {
             year,
             month,
@@ -202,6 +216,7 @@ impl Store {
             reports: &reports,
             counties: &counties,
             previous: previous.as_ref(),
+            escalations: &escalations,
             rules,
             weights,
         }))

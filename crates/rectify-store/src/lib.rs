@@ -14,6 +14,7 @@ pub mod journal;
 pub mod ledger;
 mod migrate;
 pub mod org;
+pub mod rounds;
 pub mod sessions;
 pub mod users;
 pub mod water;

@@ -29,6 +29,7 @@ mod auth;
 mod boards;
 mod bulletins;
 mod import;
+mod inbox;
 mod openapi;
 mod pages;
 mod water;
@@ -148,6 +149,7 @@ pub fn router(store: Store) -> Router {
             "/accountability",
             get(accountability::list).post(accountability::decide),
         )
+        .route("/inbox", get(inbox::show))
         .route("/acceptance", get(boards::acceptance))
         .route("/notices", get(boards::notices))
         .route(

@@ -1,5 +1,6 @@
 //! `rectify accountability`: the candidate list (问责候选) and the decisions on it.
 
+use crate::air_cmd::print_stdout;
 use crate::error::CliError;
 use clap::{Subcommand, ValueEnum};
 use rectify_io::bulletin::{accountability_table, accountability_xlsx};
@@ -52,7 +53,7 @@ pub async fn run(
     command: AccountabilityCommand,
 ) -> Result<ExitCode, CliError> {
     let today = crate::workflow_cmd::today()?;
-    match command {
+    let text = match command {
         AccountabilityCommand::List { format, out } => {
             let lines = store.accountability(today).await?;
             match format {
@@ -75,7 +76,7 @@ pub async fn run(
                             })
                         })
                         .collect();
-                    println!("{}", serde_json::Value::from(rows));
+                    serde_json::Value::from(rows).to_string()
                 }
                 ListFormat::Xlsx => {
                     let out = out.ok_or_else(|| {
@@ -86,13 +87,16 @@ pub async fn run(
                     std::fs::write(&out, bytes).map_err(|e| {
                         CliError::failure(format!("无法写入 {}：{e}", out.display()))
                     })?;
-                    println!("已写出 {} 条问责候选 → {}", lines.len(), out.display());
+                    format!("已写出 {} 条问责候选 → {}", lines.len(), out.display())
                 }
                 ListFormat::Text => {
                     let table = accountability_table(&lines);
-                    for (line, row) in lines.iter().zip(&table.rows) {
-                        println!("{}\t{}", line.candidate.key, row.join("\t"));
-                    }
+                    lines
+                        .iter()
+                        .zip(&table.rows)
+                        .map(|(line, row)| format!("{}\t{}", line.candidate.key, row.join("\t")))
+                        .collect::<Vec<_>>()
+                        .join("\n")
                 }
             }
         }
@@ -113,8 +117,8 @@ pub async fn run(
                 published,
             };
             store.decide_accountability(actor, &decision, today).await?;
-            println!("已登记问责处理：{key}");
+            format!("已登记问责处理：{key}")
         }
-    }
-    Ok(ExitCode::SUCCESS)
+    };
+    print_stdout(&text)
 }

@@ -1,6 +1,7 @@
 //! `rectify bulletin`: the monthly bulletin (整改进展月度通报), frozen in the database and written
 //! as docx, xlsx and html.
 
+use crate::air_cmd::print_stdout;
 use crate::error::CliError;
 use clap::{Args, ValueEnum};
 use rectify_core::bulletin::BulletinFacts;
@@ -54,7 +55,7 @@ pub async fn run(store: &Store, actor: &str, args: BulletinArgs) -> Result<ExitC
     };
     let issuer = store.bulletin_issuer().await?;
     let written = write_files(&args, &frozen, &facts, &issuer)?;
-    println!(
+    print_stdout(&format!(
         "{} {} 第{}版（{}）：{}",
         note,
         frozen.period,
@@ -65,8 +66,7 @@ pub async fn run(store: &Store, actor: &str, args: BulletinArgs) -> Result<ExitC
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join("、")
-    );
-    Ok(ExitCode::SUCCESS)
+    ))
 }
 
 fn parse_period(period: &str) -> Result<(i32, u8), CliError> {

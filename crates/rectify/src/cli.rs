@@ -73,6 +73,9 @@ enum Command {
     /// Accountability candidates (问责候选) and the decisions on them.
     #[command(subcommand)]
     Accountability(crate::accountability_cmd::AccountabilityCommand),
+    /// The monthly dispatch round (调度): escalation steps to units and the 督办单.
+    #[command(subcommand)]
+    Dispatch(crate::dispatch_cmd::DispatchCommand),
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -182,6 +185,7 @@ enum StoreWork {
     Clock,
     Bulletin(crate::bulletin_cmd::BulletinArgs),
     Accountability(crate::accountability_cmd::AccountabilityCommand),
+    Dispatch(crate::dispatch_cmd::DispatchCommand),
 }
 
 #[derive(Debug, Args)]
@@ -245,6 +249,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Clock(ClockCommand::Tick) => StoreWork::Clock,
         Command::Bulletin(args) => StoreWork::Bulletin(args),
         Command::Accountability(command) => StoreWork::Accountability(command),
+        Command::Dispatch(command) => StoreWork::Dispatch(command),
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
@@ -277,6 +282,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         StoreWork::Bulletin(args) => crate::bulletin_cmd::run(&store, &cli_actor(), args).await,
         StoreWork::Accountability(command) => {
             crate::accountability_cmd::run(&store, &cli_actor(), command).await
+        }
+        StoreWork::Dispatch(command) => {
+            crate::dispatch_cmd::run(&store, &cli_actor(), command).await
         }
     };
     // Closing the last connection lets SQLite fold its WAL back into the database file.

@@ -6,6 +6,7 @@ mod bulletin_cmd;
 mod cli;
 mod demo;
 mod demo_workflow;
+mod dispatch_cmd;
 mod error;
 mod ledger_cmd;
 mod password;

@@ -402,3 +402,87 @@ fn accountability_candidates_follow_the_bulletins_and_take_decisions() {
     );
     assert_eq!(journal[0][0], "1");
 }
+
+#[test]
+fn a_unit_missing_two_report_deadlines_is_reminded_urged_then_supervised() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    rectify(&db, "2026-11-29", &["demo"]);
+    let said = rectify(
+        &db,
+        "2026-12-01",
+        &["dispatch", "open", "--period", "2026-12"],
+    );
+    assert!(said.contains("截止 2026-12-25"), "{said}");
+    let run = |now: &str, period: &str| rectify(&db, now, &["dispatch", "run", "--period", period]);
+    assert!(
+        !run("2026-12-10", "2026-12").contains("提醒"),
+        "too early for a reminder"
+    );
+    assert!(run("2026-12-22", "2026-12").contains("提醒\t市发改委"));
+    assert!(
+        run("2026-12-22", "2026-12").contains("今日无新的督办事项"),
+        "never twice"
+    );
+    assert!(run("2026-12-29", "2026-12").contains("催办\t市发改委"));
+    rectify(
+        &db,
+        "2027-01-04",
+        &["dispatch", "open", "--period", "2027-01"],
+    );
+    run("2027-01-22", "2027-01");
+    let second = run("2027-01-26", "2027-01");
+    assert!(
+        second.contains("督办单\t市发改委\t第2次未按时报送进展"),
+        "{second}"
+    );
+
+    let steps: Vec<Vec<String>> = query(
+        &db,
+        "SELECT e.step, r.period FROM escalations e JOIN dispatch_rounds r ON r.id = e.round_id
+         JOIN org_units o ON o.id = e.unit_id WHERE o.name = '市发改委' AND e.step <> 'interview'
+         ORDER BY e.id",
+    );
+    let steps: Vec<(&str, &str)> = steps
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("remind", "2026-12"),
+            ("urge", "2026-12"),
+            ("remind", "2027-01"),
+            ("urge", "2027-01"),
+            ("supervise", "2027-01"),
+        ]
+    );
+    let inbox = query(
+        &db,
+        "SELECT COUNT(*) FROM inbox m JOIN org_units o ON o.id = m.unit_id WHERE o.name = '市发改委'",
+    );
+    assert!(
+        inbox[0][0].parse::<u32>().unwrap() >= 5,
+        "every step reaches the unit's inbox"
+    );
+    let id = second
+        .lines()
+        .find(|l| l.contains("督办单\t市发改委"))
+        .and_then(|l| l.strip_prefix('#'))
+        .and_then(|l| l.split('\t').next())
+        .unwrap()
+        .to_string();
+    let docx = dir.path().join("督办单.docx");
+    rectify(
+        &db,
+        "2027-01-26",
+        &["dispatch", "notice", &id, "--out", docx.to_str().unwrap()],
+    );
+    assert!(std::fs::read(&docx).unwrap().starts_with(b"PK"));
+    let journal = query(
+        &db,
+        "SELECT COUNT(*) FROM journal WHERE entity = 'escalation'",
+    );
+    let issued = query(&db, "SELECT COUNT(*) FROM escalations");
+    assert_eq!(journal[0][0], issued[0][0], "every step is journaled");
+}

@@ -668,6 +668,7 @@ fn every_post_route_and_both_boards_for_every_role() {
         assert_eq!(status, 200, "{user} /acceptance");
         let (status, notices) = browser.get("/notices");
         assert_eq!(status, 200, "{user} /notices");
+        assert_eq!(browser.get("/inbox").0, 200, "{user} /inbox");
         let (_, page) = browser.get(&format!("/items/{inside}"));
         let csrf = hidden_csrf(&page);
         let before = state_of(&demo.db, inside);
@@ -1071,4 +1072,37 @@ fn the_discipline_commission_records_accountability_decisions() {
         head.contains("location: /accountability?done="),
         "a missing organ is a message"
     );
+}
+
+#[test]
+fn dispatch_messages_reach_only_their_units() {
+    let demo = Demo::start(None);
+    let at = |now: &str, args: &[&str]| {
+        let out = std::process::Command::new(BIN)
+            .arg("--db")
+            .arg(&demo.db)
+            .args(args)
+            .env("RECTIFY_NOW", format!("{now}T10:00:00+08:00"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    at("2026-12-01", &["dispatch", "open", "--period", "2026-12"]);
+    at("2026-12-29", &["dispatch", "run", "--period", "2026-12"]);
+    let login = |user: &str| Browser::login(&demo.server, user, PASSWORD).1.unwrap();
+    let (_, mine) = login("beiling").get("/inbox");
+    assert!(
+        mine.contains("北岭县政府") && mine.contains("催办"),
+        "{mine}"
+    );
+    assert!(
+        !mine.contains("市发改委"),
+        "another unit's messages are not shown"
+    );
+    let (_, all) = login("zgb").get("/inbox");
+    assert!(all.contains("市发改委") && all.contains("北岭县政府"));
 }

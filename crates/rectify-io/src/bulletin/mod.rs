@@ -76,6 +76,53 @@ pub fn accountability_table(lines: &[AccountabilityLine]) -> Table {
     }
 }
 
+/// A 督办单 (or 提醒函/催办函/约谈建议) for one escalation step, as a document for the docx
+/// writer: the matter, the items, the requirement, the issuer and the date.
+pub fn escalation_document(
+    step: &rectify_store::rounds::IssuedStep,
+    issuer: &str,
+    year_number: &str,
+) -> Document {
+    use rectify_core::dispatch::Step;
+    let requirement = match step.step {
+        Step::Remind => "请于截止日前在系统中报送本月整改进展。",
+        Step::Urge => "请于收到本函后2个工作日内补报本月整改进展，并说明逾期原因。",
+        Step::Supervise => {
+            "请于收到本督办单后5个工作日内书面反馈整改情况和下一步措施，逾期未反馈或整改不力的，按程序约谈并追究责任。"
+        }
+        Step::Interview => "建议由领导小组约谈责任单位主要负责同志，督促限期整改。",
+    };
+    let items = step
+        .items
+        .iter()
+        .map(|n| format!("第{n}项"))
+        .collect::<Vec<_>>()
+        .join("、");
+    let mut sections = vec![
+        Section {
+            heading: "督办事项".into(),
+            level: 1,
+            blocks: vec![Block::Paragraph(format!(
+                "{}：{}（涉及{}）。",
+                step.unit, step.reason, items
+            ))],
+        },
+        Section {
+            heading: "督办要求".into(),
+            level: 1,
+            blocks: vec![Block::Paragraph(requirement.to_string())],
+        },
+    ];
+    number_headings(&mut sections);
+    Document {
+        title: step.step.label_zh().to_string(),
+        issue: format!("〔{year_number}〕第{}号（{}调度）", step.id, step.period),
+        sections,
+        issuer: issuer.to_string(),
+        date: chinese_date(&step.issued_on),
+    }
+}
+
 /// The accountability list as a one-sheet workbook.
 pub fn accountability_xlsx(
     lines: &[AccountabilityLine],
@@ -202,6 +249,7 @@ pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
         item_section("逾期未完成问题", &facts.overdue, "本期无逾期问题。"),
         item_section("本月销号问题", &facts.signed_off, "本月无销号问题。"),
         reports_section(facts),
+        escalations_section(facts),
         Section {
             heading: "说明".into(),
             level: 1,
@@ -435,6 +483,33 @@ pub(crate) fn item_table(lines: &[ItemLine]) -> Table {
         })
         .collect();
     Table { headers, rows }
+}
+
+fn escalations_section(facts: &BulletinFacts) -> Section {
+    let blocks = if facts.escalations.is_empty() {
+        vec![Block::Paragraph("本月未发出提醒、催办和督办单。".into())]
+    } else {
+        vec![Block::Table(Table {
+            headers: vec!["日期", "单位", "方式", "事由"],
+            rows: facts
+                .escalations
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.issued_on.clone(),
+                        e.unit.clone(),
+                        e.step.clone(),
+                        e.reason.clone(),
+                    ]
+                })
+                .collect(),
+        })]
+    };
+    Section {
+        heading: "督办情况".into(),
+        level: 1,
+        blocks,
+    }
 }
 
 fn reports_section(facts: &BulletinFacts) -> Section {

@@ -3,28 +3,12 @@
 
 mod common;
 
-use common::BIN;
+use common::{BIN, rectify_at as rectify};
 use rectify_store::{DbTarget, Store};
 use sqlx::Row;
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
-
-fn rectify(db: &str, now: &str, args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env("RECTIFY_NOW", format!("{now}T10:00:00+08:00"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// Runs SQL against the database and returns the rows as strings.
 fn query(db: &str, sql: &str) -> Vec<Vec<String>> {

@@ -1077,20 +1077,7 @@ fn the_discipline_commission_records_accountability_decisions() {
 #[test]
 fn dispatch_messages_reach_only_their_units() {
     let demo = Demo::start(None);
-    let at = |now: &str, args: &[&str]| {
-        let out = std::process::Command::new(BIN)
-            .arg("--db")
-            .arg(&demo.db)
-            .args(args)
-            .env("RECTIFY_NOW", format!("{now}T10:00:00+08:00"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let at = |now: &str, args: &[&str]| common::rectify_at(&demo.db, now, args);
     at("2026-12-01", &["dispatch", "open", "--period", "2026-12"]);
     at("2026-12-29", &["dispatch", "run", "--period", "2026-12"]);
     let login = |user: &str| Browser::login(&demo.server, user, PASSWORD).1.unwrap();

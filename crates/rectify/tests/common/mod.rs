@@ -12,6 +12,24 @@ pub fn rectify(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().unwrap()
 }
 
+/// Runs the binary on a database at a fixed date (`RECTIFY_NOW`) and returns its stdout, after
+/// asserting it succeeded.
+pub fn rectify_at(db: &str, now: &str, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("RECTIFY_NOW", format!("{now}T10:00:00+08:00"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The command's stdout, after asserting it succeeded.
 pub fn ok(o: &Output) -> String {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

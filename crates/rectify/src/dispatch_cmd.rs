@@ -53,7 +53,12 @@ pub async fn run(
             if issued.is_empty() {
                 format!("{period} 调度：今日无新的督办事项")
             } else {
-                lines(&issued, false)
+                let mut text = lines(&issued, false);
+                for line in crate::mail::send(store, &issued).await? {
+                    text.push('\n');
+                    text.push_str(&line);
+                }
+                text
             }
         }
         DispatchCommand::List { period } => {

@@ -9,6 +9,7 @@ mod demo_workflow;
 mod dispatch_cmd;
 mod error;
 mod ledger_cmd;
+mod mail;
 mod password;
 mod water_cmd;
 mod workflow_cmd;

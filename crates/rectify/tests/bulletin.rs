@@ -470,3 +470,106 @@ fn a_unit_missing_two_report_deadlines_is_reminded_urged_then_supervised() {
     let issued = query(&db, "SELECT COUNT(*) FROM escalations");
     assert_eq!(journal[0][0], issued[0][0], "every step is journaled");
 }
+
+/// A one-connection-at-a-time SMTP sink on a free port that keeps every session's transcript.
+fn smtp_sink() -> (u16, std::sync::Arc<std::sync::Mutex<String>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let transcript = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let kept = transcript.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut writer = stream.try_clone().unwrap();
+            let mut reader = BufReader::new(stream);
+            writer.write_all(b"220 sink ESMTP\r\n").unwrap();
+            let mut in_data = false;
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                kept.lock().unwrap().push_str(&line);
+                let command = line.trim_end().to_ascii_uppercase();
+                let reply: &[u8] = if in_data {
+                    if command == "." {
+                        in_data = false;
+                        b"250 queued\r\n"
+                    } else {
+                        b""
+                    }
+                } else if command.starts_with("DATA") {
+                    in_data = true;
+                    b"354 go ahead\r\n"
+                } else if command.starts_with("QUIT") {
+                    let _ = writer.write_all(b"221 bye\r\n");
+                    break;
+                } else {
+                    b"250 ok\r\n"
+                };
+                writer.write_all(reply).unwrap();
+                line.clear();
+            }
+        }
+    });
+    (port, transcript)
+}
+
+#[test]
+fn dispatch_steps_are_mailed_through_the_configured_relay() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    rectify(&db, "2026-11-29", &["demo"]);
+    let (port, transcript) = smtp_sink();
+    let relay = format!(
+        r#"{{"host": "127.0.0.1", "port": {port}, "from": "督察整改办 <zgb@hean.gov.cn>"}}"#
+    );
+    rectify(&db, "2026-11-29", &["setting", "set", "mail.smtp", &relay]);
+    rectify(
+        &db,
+        "2026-11-29",
+        &[
+            "setting",
+            "set",
+            "mail.recipients",
+            r#"{"市发改委": ["fgw@hean.gov.cn", "fgw2@hean.gov.cn"]}"#,
+        ],
+    );
+    rectify(
+        &db,
+        "2026-12-01",
+        &["dispatch", "open", "--period", "2026-12"],
+    );
+    let out = rectify(
+        &db,
+        "2026-12-22",
+        &["dispatch", "run", "--period", "2026-12"],
+    );
+    assert!(out.contains("已发送邮件至 市发改委"), "{out}");
+    assert!(out.contains("未配置收件地址，仅站内送达"), "{out}");
+    let sent = transcript.lock().unwrap().clone();
+    assert!(
+        sent.contains("RCPT TO:<fgw@hean.gov.cn>") && sent.contains("RCPT TO:<fgw2@hean.gov.cn>"),
+        "{sent}"
+    );
+    assert!(sent.contains("MAIL FROM:<zgb@hean.gov.cn>"), "{sent}");
+    assert!(
+        sent.contains("Subject: =?utf-8?"),
+        "the Chinese subject is encoded: {sent}"
+    );
+
+    // A relay that does not answer is reported; the steps stay issued (the inbox has them).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = format!(r#"{{"host": "127.0.0.1", "port": {closed}, "from": "zgb@hean.gov.cn"}}"#);
+    rectify(&db, "2026-12-29", &["setting", "set", "mail.smtp", &dead]);
+    let out = rectify(
+        &db,
+        "2026-12-29",
+        &["dispatch", "run", "--period", "2026-12"],
+    );
+    assert!(
+        out.contains("催办\t市发改委") && out.contains("邮件发送失败（市发改委）"),
+        "{out}"
+    );
+}

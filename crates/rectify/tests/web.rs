@@ -704,12 +704,15 @@ fn every_post_route_and_both_boards_for_every_role() {
         // management is for administrators only.
         let is_admin = user == "admin";
         let judges = matches!(user, "admin" | "zgb" | "jiwei");
-        let (status, _) = browser.get("/accountability");
-        assert_eq!(
-            status,
-            if judges { 200 } else { 404 },
-            "{user} /accountability"
-        );
+        for (path, allowed) in [
+            ("/accountability", judges),
+            ("/import", imports),
+            ("/admin", administers),
+            ("/bulletins", true),
+        ] {
+            let expected = if allowed { 200 } else { 404 };
+            assert_eq!(browser.get(path).0, expected, "{user} GET {path}");
+        }
         let admin_posts: [(&str, FormFields, bool); 7] = [
             ("/bulletins", &[("period", "2026-10")], imports),
             (

@@ -573,3 +573,98 @@ fn dispatch_steps_are_mailed_through_the_configured_relay() {
         "{out}"
     );
 }
+
+/// The same dispatch, bulletin and accountability paths on PostgreSQL (the store's SQL runs on
+/// both backends).
+#[test]
+fn postgres_bulletin_dispatch_and_accountability() {
+    let db = rectify_testkit::postgres_url();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").to_string_lossy().into_owned();
+    let run = |now: &str, args: &[&str]| {
+        let mut all = vec!["--data-dir", data.as_str()];
+        all.extend_from_slice(args);
+        rectify(&db, now, &all)
+    };
+    run("2026-11-29", &["demo"]);
+    let out = dir.path().join("out").to_string_lossy().into_owned();
+    for period in ["2026-10", "2026-11"] {
+        let said = run(
+            "2026-12-01",
+            &["bulletin", "--period", period, "--out", &out],
+        );
+        assert!(said.contains("第1版"), "{said}");
+    }
+    let again = run(
+        "2026-12-01",
+        &["bulletin", "--period", "2026-11", "--out", &out],
+    );
+    assert!(again.contains("第2版"), "{again}");
+    let frozen = run(
+        "2026-12-02",
+        &[
+            "bulletin",
+            "--period",
+            "2026-11",
+            "--out",
+            &out,
+            "--version",
+            "1",
+            "--format",
+            "html",
+        ],
+    );
+    assert!(frozen.contains("按冻结数据重新输出"), "{frozen}");
+    run(
+        "2026-12-02",
+        &[
+            "item",
+            "criticise",
+            "9",
+            "--on",
+            "2026-11-10",
+            "--by",
+            "省整改办",
+        ],
+    );
+    let list = run(
+        "2026-12-02",
+        &["accountability", "list", "--format", "json"],
+    );
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let rules: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["rule"].as_str())
+        .collect();
+    for rule in ["lagging", "reopened", "objection_upheld", "criticised"] {
+        assert!(rules.contains(&rule), "{rule}: {rules:?}");
+    }
+    assert!(list.to_string().contains("连续2期通报为红色"));
+    let key = list[0]["key"].as_str().unwrap().to_string();
+    run(
+        "2026-12-03",
+        &[
+            "accountability",
+            "decide",
+            &key,
+            "--organ",
+            "市纪委监委",
+            "--on",
+            "2026-12-03",
+            "--form",
+            "约谈",
+        ],
+    );
+    run("2026-12-01", &["dispatch", "open", "--period", "2026-12"]);
+    assert!(
+        run("2026-12-22", &["dispatch", "run", "--period", "2026-12"]).contains("提醒\t市发改委")
+    );
+    assert!(
+        run("2026-12-29", &["dispatch", "run", "--period", "2026-12"]).contains("催办\t市发改委")
+    );
+    let listed = run("2026-12-29", &["dispatch", "list", "--period", "2026-12"]);
+    assert!(listed.lines().count() > 2, "{listed}");
+    assert!(run("2026-12-29", &["audit", "verify"]).contains("审计日志完整"));
+}

@@ -70,6 +70,10 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
     assert!(
         html.contains("生态环境保护督察整改工作进展情况通报") && html.contains("2026年12月1日")
     );
+    assert!(
+        html.contains("<svg") && html.contains("aria-label=\"各单位问题完成情况\""),
+        "the unit chart"
+    );
 
     // Every total against SQL over the items table.
     let frozen = facts(&db, 1);
@@ -218,7 +222,7 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
 /// the Chinese must come out as text in a CJK font, not as empty boxes.
 #[test]
 fn the_docx_renders_to_pdf_with_chinese_on_the_first_page() {
-    for tool in ["soffice", "pdftotext", "pdffonts"] {
+    for tool in ["soffice", "pdftotext", "pdffonts", "unzip"] {
         let found = Command::new("which").arg(tool).output().unwrap();
         assert!(
             found.status.success(),
@@ -273,6 +277,13 @@ fn the_docx_renders_to_pdf_with_chinese_on_the_first_page() {
     ] {
         assert!(first_page.contains(expected), "{expected}: {first_page}");
     }
+    // The unit chart is embedded as a PNG (CI installs a CJK font; without one it is left out).
+    let listing = Command::new("unzip").arg("-l").arg(&docx).output().unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        listing.contains("word/media/") && listing.contains(".png"),
+        "{listing}"
+    );
     let fonts = Command::new("pdffonts").arg(&pdf).output().unwrap();
     let fonts = String::from_utf8_lossy(&fonts.stdout);
     assert!(

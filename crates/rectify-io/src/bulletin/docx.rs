@@ -6,8 +6,8 @@
 
 use super::{Block, Document, Table};
 use docx_rs::{
-    AlignmentType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum, Paragraph, Run,
-    RunFonts, SpecialIndentType, TableCell, TableLayoutType, TableRow, WidthType,
+    AlignmentType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum, Paragraph, Pic,
+    Run, RunFonts, SpecialIndentType, TableCell, TableLayoutType, TableRow, WidthType,
 };
 
 const TITLE_FONT: &str = "方正小标宋简体";
@@ -114,6 +114,23 @@ fn table(t: &Table) -> docx_rs::Table {
         .width(TYPE_AREA, WidthType::Dxa)
 }
 
+/// The chart across the type area, or a note where it would be.
+fn picture(chart: &super::Chart) -> Paragraph {
+    match &chart.png {
+        Some((png, width, height)) => {
+            // EMU: 36,000 per millimetre; the type area is 156 mm wide.
+            let emu_width = 156 * 36_000;
+            let emu_height = emu_width * *height / (*width).max(1);
+            let pic =
+                Pic::new_with_dimensions(png.clone(), *width, *height).size(emu_width, emu_height);
+            Paragraph::new()
+                .align(AlignmentType::Center)
+                .add_run(Run::new().add_image(pic))
+        }
+        None => body("（本机未安装中文字体，图略；见 html 版。）"),
+    }
+}
+
 pub fn bulletin_docx(doc: &Document) -> Result<Vec<u8>, String> {
     let footer = Footer::new().add_paragraph(
         Paragraph::new()
@@ -151,6 +168,7 @@ pub fn bulletin_docx(doc: &Document) -> Result<Vec<u8>, String> {
             docx = match block {
                 Block::Paragraph(text) => docx.add_paragraph(body(text)),
                 Block::Table(t) => docx.add_table(table(t)),
+                Block::Chart(chart) => docx.add_paragraph(picture(chart)),
             };
         }
     }

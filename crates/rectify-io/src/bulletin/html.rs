@@ -41,6 +41,10 @@ pub fn bulletin_html(doc: &Document) -> String {
                     let _ = write!(out, "<p>{}</p>", escape(text));
                 }
                 Block::Table(table) => table_html(&mut out, table),
+                // Built from escaped text by `chart_svg`.
+                Block::Chart(chart) => {
+                    let _ = write!(out, "<figure>{}</figure>", chart.svg);
+                }
             }
         }
     }

@@ -2,6 +2,7 @@
 //! the frozen facts ([`document`]) and written as a printable HTML page, a docx in the layout of
 //! an official document (公文), and an xlsx annex.
 
+mod chart;
 mod docx;
 mod html;
 mod xlsx;
@@ -160,6 +161,15 @@ pub struct Section {
 pub enum Block {
     Paragraph(String),
     Table(Table),
+    Chart(Chart),
+}
+
+/// A chart in both renderings: SVG for the html, PNG (with its pixel size) for the docx when a
+/// CJK font is installed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    pub svg: String,
+    pub png: Option<(Vec<u8>, u32, u32)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,7 +244,13 @@ pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
         Section {
             heading: "责任单位排名".into(),
             level: 1,
-            blocks: vec![Block::Table(ranking_table(&facts.units))],
+            blocks: vec![
+                Block::Table(ranking_table(&facts.units)),
+                Block::Chart(Chart {
+                    svg: chart::chart_svg(&facts.units),
+                    png: chart::chart_png(&facts.units),
+                }),
+            ],
         },
     ];
     if !facts.counties.is_empty() {

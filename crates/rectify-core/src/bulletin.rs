@@ -75,6 +75,10 @@ pub struct BulletinFacts {
     /// The escalation steps issued in the month's dispatch round.
     #[serde(default)]
     pub escalations: Vec<EscalationLine>,
+    /// The environmental targets in words (air quality year to date against the targets), set
+    /// by the caller that can read the monitoring data; empty without data.
+    #[serde(default)]
+    pub environment: Vec<String>,
     /// The thresholds and weights used, in words.
     pub method: String,
 }
@@ -258,6 +262,7 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         reports,
         ledger,
         escalations: input.escalations.to_vec(),
+        environment: Vec::new(),
         method: method(input.rules, input.weights),
     }
 }

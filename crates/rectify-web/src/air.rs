@@ -9,12 +9,9 @@ use rectify_air::aqi::{HourlyMethod, Level, Pollutant, ReportKind, ReportOptions
 use rectify_air::date::{Date, days_in_month};
 use rectify_air::exact::Exact;
 use rectify_air::standard::{SWITCH_DATE, StandardChoice};
-use rectify_air::stats::{
-    DayRecord, Evaluation, EvaluationOptions, Trend, evaluate, two_down_one_up,
-};
+use rectify_air::stats::{DayRecord, Evaluation, EvaluationOptions, Trend, evaluate};
 use rectify_air::targets::{TargetCheck, YearTargets};
-use rectify_io::air::daily::{CITY_PREFIX, compute_daily};
-use rectify_io::air::hourly::{HourlyData, Station, StationDay};
+use rectify_io::air::city::{CityYear, city_year};
 use rectify_store::air::StoredStationDay;
 use serde::Deserialize;
 
@@ -148,50 +145,21 @@ pub fn page(
     data_to: Date,
     targets: YearTargets,
 ) -> Result<AirPage, String> {
-    let data = hourly_data(stored);
-    let daily = compute_daily(&data, rectify_air::daily::CityMethod::MeanOfStationDays, 2);
-    let mut cities: Vec<String> = data
-        .stations
-        .iter()
-        .filter_map(|s| s.city.clone())
-        .collect();
-    cities.sort();
-    cities.dedup();
-    let city = wanted_city
-        .filter(|c| cities.contains(c))
-        .or_else(|| cities.first().cloned())
-        .ok_or("没有带城市的站点")?;
-    let site = format!("{CITY_PREFIX}{city}");
-    let days: Vec<DayRecord> = daily
-        .iter()
-        .filter(|d| d.site == site)
-        .map(|d| DayRecord {
-            date: d.date,
-            values: d.values,
-            dust: d.dust,
-        })
-        .collect();
-    let options = EvaluationOptions {
-        standard: StandardChoice::Auto,
-        deduct_dust: true,
-    };
-    let start = Date {
-        year,
-        month: 1,
-        day: 1,
-    };
-    let end = data_to.min(Date {
-        year,
-        month: 12,
-        day: 31,
-    });
-    let ytd = evaluate(&days, start, end, options);
-    let base = evaluate(&days, start.year_before(), end.year_before(), options);
+    let CityYear {
+        city,
+        cities,
+        days,
+        options,
+        start,
+        end,
+        ytd,
+        base: _,
+        verdict,
+    } = city_year(stored, wanted_city.as_deref(), year, data_to)?;
     let mut notes = Vec::new();
     if start < SWITCH_DATE && end >= SWITCH_DATE {
         notes.push("2026年3月1日起按 HJ 633-2026（PM2.5、PM10 分级限值 60/120）评价，此前按 HJ 633-2012；本年数据跨越新旧标准。".to_string());
     }
-    let verdict = two_down_one_up(&ytd, &base);
     if verdict.as_ref().is_some_and(|v| v.versions_differ) {
         notes.push("两年采用的标准版本不同，优良天数比例不完全可比。".to_string());
     }
@@ -236,35 +204,6 @@ pub fn page(
         year,
         years,
     })
-}
-
-fn hourly_data(stored: Vec<StoredStationDay>) -> HourlyData {
-    let mut data = HourlyData::default();
-    for day in stored {
-        // The store returns days grouped by station: look at the last one before searching.
-        let known = match data.stations.last() {
-            Some(last) if last.name == day.station => Some(data.stations.len() - 1),
-            _ => data.stations.iter().position(|s| s.name == day.station),
-        };
-        let station = match known {
-            Some(i) => i as u32,
-            None => {
-                data.stations.push(Station {
-                    name: day.station.clone(),
-                    city: day.city.clone(),
-                });
-                (data.stations.len() - 1) as u32
-            }
-        };
-        data.days.push(StationDay {
-            station,
-            date: day.date,
-            grid: Box::new(day.grid),
-            dust: day.dust,
-        });
-    }
-    data.days.sort_by_key(|d| (d.station, d.date));
-    data
 }
 
 pub(crate) fn chinese_date(d: Date) -> String {

@@ -97,7 +97,7 @@ pub async fn generate(
     let Some((year, month)) = parse_period(&form.period) else {
         return Ok(back(&format!("期间“{}”应为 YYYY-MM", form.period)));
     };
-    let facts = state.store.bulletin_facts(year, month).await?;
+    let facts = rectify_io::bulletin::facts_for(&state.store, year, month).await?;
     let earlier = state.store.bulletin(&facts.period, None).await.is_ok();
     let frozen = state
         .store

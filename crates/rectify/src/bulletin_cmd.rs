@@ -41,7 +41,7 @@ pub async fn run(store: &Store, actor: &str, args: BulletinArgs) -> Result<ExitC
             (frozen, facts, "按冻结数据重新输出")
         }
         None => {
-            let facts = store.bulletin_facts(year, month).await?;
+            let facts = rectify_io::bulletin::facts_for(store, year, month).await?;
             let earlier = store.bulletin(&args.period, None).await.ok();
             let today = crate::workflow_cmd::today()?;
             let frozen = store.freeze_bulletin(actor, &facts, today).await?;

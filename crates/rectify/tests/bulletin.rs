@@ -74,6 +74,15 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
         html.contains("<svg") && html.contains("aria-label=\"各单位问题完成情况\""),
         "the unit chart"
     );
+    // The demo's air data gives the environmental section, with the 两降一增 verdict.
+    assert!(
+        html.contains("环境质量目标完成情况")
+            && html.contains("空气质量：河安市2026年1月1日至")
+            && html.contains("“两降一增”")
+            && html.contains("地表水：2026年1月1日至")
+            && html.contains("达到或优于Ⅲ类断面比例"),
+        "{html}"
+    );
 
     // Every total against SQL over the items table.
     let frozen = facts(&db, 1);

@@ -4,10 +4,23 @@
 
 mod chart;
 mod docx;
+mod environment;
 mod html;
 mod xlsx;
 
 pub use docx::bulletin_docx;
+pub use environment::environment;
+
+/// The month's facts from the ledger with the environmental-target section, ready to freeze.
+pub async fn facts_for(
+    store: &rectify_store::Store,
+    year: i32,
+    month: u8,
+) -> Result<BulletinFacts, rectify_store::StoreError> {
+    let mut facts = store.bulletin_facts(year, month).await?;
+    facts.environment = environment(store, year, month).await?;
+    Ok(facts)
+}
 pub use html::bulletin_html;
 pub use xlsx::bulletin_xlsx;
 
@@ -272,6 +285,26 @@ pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
             blocks: vec![Block::Paragraph(facts.method.clone())],
         },
     ]);
+    if !facts.environment.is_empty() {
+        // Right after the ranking sections, before the lists of items.
+        let at = sections
+            .iter()
+            .position(|s| s.heading.starts_with("滞后"))
+            .unwrap_or(sections.len());
+        sections.insert(
+            at,
+            Section {
+                heading: "环境质量目标完成情况".into(),
+                level: 1,
+                blocks: facts
+                    .environment
+                    .iter()
+                    .cloned()
+                    .map(Block::Paragraph)
+                    .collect(),
+            },
+        );
+    }
     number_headings(&mut sections);
     Document {
         title: "生态环境保护督察整改工作进展情况通报".into(),

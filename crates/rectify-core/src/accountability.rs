@@ -3,9 +3,9 @@
 //! decide; the system only proposes.
 //!
 //! Rules computed here: 1 (red for N monthly bulletins in a row, or overdue and not done),
-//! 2 (reopened after sign-off), 4 (public objection upheld) and 5 (criticised by the province or
-//! above). Rules 3 (complaints returned twice) and 6 (cases transferred by the inspection team)
-//! need the complaint register, which does not exist yet.
+//! 2 (reopened after sign-off), 4 (public objection upheld), 5 (criticised by the province or
+//! above) and 6 (cases the inspection team transferred, recorded by the office). Rule 3
+//! (complaints returned twice) needs the complaint register, which does not exist yet.
 
 use crate::dispatch::Criticism;
 use std::fmt;
@@ -17,6 +17,7 @@ labelled_enum!(
         Reopened => "reopened", "销号后重新打开（反弹或复核不合格）";
         ObjectionUpheld => "objection_upheld", "公示期间异议成立";
         Criticised => "criticised", "受到省级以上通报批评或媒体曝光";
+        Transferred => "transferred", "督察组移交责任追究问题";
     }
 );
 
@@ -28,6 +29,7 @@ impl Rule {
             Rule::Reopened => "移送纪检监察机关（党纪政务处分）",
             Rule::ObjectionUpheld => "通报批评",
             Rule::Criticised => "约谈、通报批评",
+            Rule::Transferred => "立案审查，依规依纪依法追责并公开",
         }
     }
 }
@@ -62,8 +64,23 @@ pub struct Candidate {
     pub grounds: Vec<String>,
 }
 
-/// The candidates, one per rule and target, in rule order then by target.
-pub fn candidates(items: &[ItemRecord<'_>], red_months: u32) -> Vec<Candidate> {
+/// A case the inspection team transferred for accountability, as the office recorded it.
+#[derive(Debug, Clone)]
+pub struct Transfer {
+    pub id: i64,
+    pub target: String,
+    pub case: String,
+    pub received_on: String,
+    pub items: Vec<(String, u32)>,
+}
+
+/// The candidates, one per rule and target (each transferred case on its own), in rule order
+/// then by target.
+pub fn candidates(
+    items: &[ItemRecord<'_>],
+    transfers: &[Transfer],
+    red_months: u32,
+) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     let mut add = |rule: Rule, target: String, item: &ItemRecord<'_>, ground: String| {
         let key = format!("{}:{target}", rule.code());
@@ -127,6 +144,13 @@ pub fn candidates(items: &[ItemRecord<'_>], red_months: u32) -> Vec<Candidate> {
             }
         }
     }
+    out.extend(transfers.iter().map(|t| Candidate {
+        key: format!("{}:{}", Rule::Transferred.code(), t.id),
+        rule: Rule::Transferred,
+        target: t.target.clone(),
+        items: t.items.clone(),
+        grounds: vec![format!("{} 督察组移交：{}", t.received_on, t.case)],
+    }));
     out.sort_by(|a, b| a.rule.cmp(&b.rule).then_with(|| a.target.cmp(&b.target)));
     out
 }

@@ -378,7 +378,14 @@ fn accountability_candidates_group_items_by_rule_and_target() {
             ..record(5, "市水利局")
         },
     ];
-    let list = candidates(&items, 2);
+    let transfer = rectify_core::accountability::Transfer {
+        id: 7,
+        target: "李某（市住建局副局长）".into(),
+        case: "督察发现虚假整改".into(),
+        received_on: "2019-05-01".into(),
+        items: vec![("方案".into(), 2)],
+    };
+    let list = candidates(&items, &[transfer], 2);
     let summary: Vec<(Rule, &str, Vec<u32>)> = list
         .iter()
         .map(|c| {
@@ -398,8 +405,11 @@ fn accountability_candidates_group_items_by_rule_and_target() {
             (Rule::ObjectionUpheld, "市林业局主要负责同志", vec![4]),
             (Rule::Criticised, "市水利局主要负责同志", vec![5]),
             (Rule::Criticised, "王建国（副市长）", vec![5]),
+            (Rule::Transferred, "李某（市住建局副局长）", vec![2]),
         ]
     );
+    assert_eq!(list[6].key, "transferred:7");
+    assert_eq!(list[6].grounds, ["2019-05-01 督察组移交：督察发现虚假整改"]);
     assert_eq!(
         list[0].grounds,
         ["第1项：连续2期通报为红色（严重滞后）", "第2项：逾期未完成"]

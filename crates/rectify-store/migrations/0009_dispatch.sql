@@ -71,3 +71,15 @@ CREATE TABLE inbox (
     body TEXT NOT NULL
 );
 CREATE INDEX inbox_unit ON inbox (unit_id);
+
+-- Cases the inspection team transfers for accountability (移交责任追究问题, rule 6): mandatory
+-- candidates, tracked until a decision is recorded.
+CREATE TABLE accountability_transfers (
+    id {{id}},
+    target TEXT NOT NULL,
+    case_text TEXT NOT NULL,
+    received_on TEXT NOT NULL,
+    items TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);

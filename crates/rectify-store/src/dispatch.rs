@@ -4,7 +4,7 @@
 use crate::journal::{Change, append};
 use crate::workflow::ItemRef;
 use crate::{Store, StoreError, now_utc};
-use rectify_core::accountability::{Candidate, ItemRecord, candidates};
+use rectify_core::accountability::{Candidate, ItemRecord, Transfer, candidates};
 use rectify_core::bulletin::{
     BulletinFacts, BulletinInput, BulletinItem, EscalationLine, UnitReports, compose,
 };
@@ -440,13 +440,75 @@ impl Store {
             })
             .collect();
         let decisions = self.accountability_decisions().await?;
-        Ok(candidates(&records, red_months)
+        let transfers = self.accountability_transfers().await?;
+        Ok(candidates(&records, &transfers, red_months)
             .into_iter()
             .map(|candidate| AccountabilityLine {
                 decision: decisions.get(&candidate.key).cloned(),
                 candidate,
             })
             .collect())
+    }
+
+    /// Records a case the inspection team transferred for accountability, journaled.
+    pub async fn record_transfer(
+        &self,
+        actor: &str,
+        target: &str,
+        case: &str,
+        received_on: Date,
+        items: &[(String, u32)],
+    ) -> Result<i64, StoreError> {
+        if target.trim().is_empty() || case.trim().is_empty() {
+            return Err(StoreError::Invalid("请填写移交对象和问题".into()));
+        }
+        let items_json = json!(items);
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO accountability_transfers (target, case_text, received_on, items, recorded_by, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(target.trim())
+        .bind(case.trim())
+        .bind(received_on.to_string())
+        .bind(items_json.to_string())
+        .bind(actor)
+        .bind(now_utc())
+        .fetch_one(&mut *tx)
+        .await?;
+        let change = Change {
+            actor,
+            action: "create",
+            entity: "accountability_transfer",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(json!({"target": target.trim(), "case": case.trim(),
+                "on": received_on.to_string(), "items": items_json})),
+        };
+        append(&mut tx, self.backend(), change).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn accountability_transfers(&self) -> Result<Vec<Transfer>, StoreError> {
+        let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+            "SELECT id, target, case_text, received_on, items FROM accountability_transfers ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, target, case, received_on, items)| {
+                let items: Vec<(String, u32)> = serde_json::from_str(&items)
+                    .map_err(|e| StoreError::Invalid(format!("数据库中的移交问题无法读取：{e}")))?;
+                Ok(Transfer {
+                    id,
+                    target,
+                    case,
+                    received_on,
+                    items,
+                })
+            })
+            .collect()
     }
 
     /// The latest decision per candidate key.

@@ -20,6 +20,23 @@ pub enum AccountabilityCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Records a case the inspection team transferred for accountability (移交责任追究问题).
+    Transfer {
+        /// Who: a unit or a person with post.
+        #[arg(long)]
+        target: String,
+        #[arg(long = "case")]
+        case_text: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        on: String,
+        /// Item numbers it concerns (1,5).
+        #[arg(long, value_delimiter = ',')]
+        items: Vec<u32>,
+        /// The plan of the items, when several are stored.
+        #[arg(long)]
+        plan: Option<String>,
+    },
     /// Records the decision on a candidate, by its key (see `list`).
     Decide {
         key: String,
@@ -99,6 +116,30 @@ pub async fn run(
                         .join("\n")
                 }
             }
+        }
+        AccountabilityCommand::Transfer {
+            target,
+            case_text,
+            on,
+            items,
+            plan,
+        } => {
+            let received_on = rectify_exact::date::Date::parse(&on)
+                .ok_or_else(|| CliError::environment(format!("--on 应为 YYYY-MM-DD：{on}")))?;
+            let plan = match plan {
+                Some(plan) => plan,
+                None => store
+                    .plans()
+                    .await?
+                    .last()
+                    .map(|p| p.plan.name.clone())
+                    .unwrap_or_default(),
+            };
+            let items: Vec<(String, u32)> = items.into_iter().map(|n| (plan.clone(), n)).collect();
+            let id = store
+                .record_transfer(actor, &target, &case_text, received_on, &items)
+                .await?;
+            format!("已登记督察组移交问题 transferred:{id}（{target}）")
         }
         AccountabilityCommand::Decide {
             key,

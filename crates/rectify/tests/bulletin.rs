@@ -346,6 +346,31 @@ fn accountability_candidates_follow_the_bulletins_and_take_decisions() {
         "{after:?}"
     );
 
+    // A case the inspection team transferred is a candidate of its own until decided.
+    let said = rectify(
+        &db,
+        "2026-12-02",
+        &[
+            "accountability",
+            "transfer",
+            "--target",
+            "李某（市住建局副局长）",
+            "--case",
+            "虚假整改",
+            "--on",
+            "2026-12-01",
+            "--items",
+            "17",
+        ],
+    );
+    assert!(said.contains("transferred:"), "{said}");
+    let with_transfer = list("2026-12-02");
+    let transferred = with_transfer
+        .iter()
+        .find(|c| c["rule"] == "transferred")
+        .unwrap();
+    assert_eq!(transferred["target"], "李某（市住建局副局长）");
+    assert_eq!(transferred["items"][0][1], 17);
     let key = after[0]["key"].as_str().unwrap().to_string();
     rectify(
         &db,
@@ -402,9 +427,9 @@ fn accountability_candidates_follow_the_bulletins_and_take_decisions() {
     assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
     let journal = query(
         &db,
-        "SELECT COUNT(*) FROM journal WHERE entity = 'accountability'",
+        "SELECT COUNT(*) FROM journal WHERE entity IN ('accountability', 'accountability_transfer')",
     );
-    assert_eq!(journal[0][0], "1");
+    assert_eq!(journal[0][0], "2");
 }
 
 #[test]
@@ -647,6 +672,21 @@ fn postgres_bulletin_dispatch_and_accountability() {
             "省整改办",
         ],
     );
+    run(
+        "2026-12-02",
+        &[
+            "accountability",
+            "transfer",
+            "--target",
+            "市住建局",
+            "--case",
+            "虚假整改",
+            "--on",
+            "2026-12-01",
+            "--items",
+            "17",
+        ],
+    );
     let list = run(
         "2026-12-02",
         &["accountability", "list", "--format", "json"],
@@ -658,7 +698,13 @@ fn postgres_bulletin_dispatch_and_accountability() {
         .iter()
         .filter_map(|c| c["rule"].as_str())
         .collect();
-    for rule in ["lagging", "reopened", "objection_upheld", "criticised"] {
+    for rule in [
+        "lagging",
+        "reopened",
+        "objection_upheld",
+        "criticised",
+        "transferred",
+    ] {
         assert!(rules.contains(&rule), "{rule}: {rules:?}");
     }
     assert!(list.to_string().contains("连续2期通报为红色"));

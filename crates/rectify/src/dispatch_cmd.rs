@@ -43,10 +43,16 @@ pub async fn run(
     let text = match command {
         DispatchCommand::Open { period } => {
             let round = store.open_round(actor, &period, today).await?;
-            format!(
+            let mut text = format!(
                 "已开启 {} 调度，进展报送截止 {}",
                 round.period, round.report_due
-            )
+            );
+            // Who must report what this round.
+            for unit in store.reporting(&period).await? {
+                let items: Vec<String> = unit.expected.iter().map(|n| format!("第{n}项")).collect();
+                text.push_str(&format!("\n{}\t{}", unit.unit, items.join("、")));
+            }
+            text
         }
         DispatchCommand::Run { period } => {
             let issued = store.escalate(actor, &period, today).await?;

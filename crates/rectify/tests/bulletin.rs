@@ -443,6 +443,11 @@ fn a_unit_missing_two_report_deadlines_is_reminded_urged_then_supervised() {
         &["dispatch", "open", "--period", "2026-12"],
     );
     assert!(said.contains("截止 2026-12-25"), "{said}");
+    assert!(
+        said.lines()
+            .any(|l| l.starts_with("市发改委\t") && l.contains("第1项")),
+        "who must report what: {said}"
+    );
     let run = |now: &str, period: &str| rectify(&db, now, &["dispatch", "run", "--period", period]);
     assert!(
         !run("2026-12-10", "2026-12").contains("提醒"),

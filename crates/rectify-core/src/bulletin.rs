@@ -7,6 +7,7 @@ use crate::dispatch::{
     UnitTally, decide, rank,
 };
 use crate::ledger::{ItemState, Scope};
+use crate::text::short;
 use rectify_exact::date::Date;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -422,14 +423,6 @@ fn ranking<'a>(
 
 fn percent(share: Option<rectify_exact::exact::Exact>) -> String {
     share.map_or("—".into(), |s| format!("{}%", s.mul_int(100).to_fixed(1)))
-}
-
-fn short(text: &str, chars: usize) -> String {
-    let mut out: String = text.chars().take(chars).collect();
-    if text.chars().nth(chars).is_some() {
-        out.push('…');
-    }
-    out
 }
 
 fn method(rules: ColourRules, w: RankWeights) -> String {

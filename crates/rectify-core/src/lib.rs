@@ -58,3 +58,15 @@ pub mod journal;
 pub mod ledger;
 pub mod org;
 pub mod workflow;
+
+/// Text for tables and lists.
+pub mod text {
+    /// The first `chars` characters, with "…" when the text was longer.
+    pub fn short(text: &str, chars: usize) -> String {
+        let mut out: String = text.chars().take(chars).collect();
+        if text.chars().nth(chars).is_some() {
+            out.push('…');
+        }
+        out
+    }
+}

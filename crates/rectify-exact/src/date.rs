@@ -12,6 +12,11 @@ pub struct Date {
 }
 
 impl Date {
+    /// As documents write it: "2019年3月25日".
+    pub fn chinese(self) -> String {
+        format!("{}年{}月{}日", self.year, self.month, self.day)
+    }
+
     pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
         let ok = (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month);
         ok.then_some(Date { year, month, day })

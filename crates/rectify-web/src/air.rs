@@ -195,7 +195,7 @@ pub fn page(
         ytd_span: span(start, end),
         base_span: span(start.year_before(), end.year_before()),
         dust_note: "PM 浓度与综合指数扣除沙尘日，优良天数不扣除。",
-        data_to: chinese_date(data_to),
+        data_to: data_to.chinese(),
         notes,
         verdict_badge,
         verdict_rows,
@@ -206,12 +206,8 @@ pub fn page(
     })
 }
 
-pub(crate) fn chinese_date(d: Date) -> String {
-    format!("{}年{}月{}日", d.year, d.month, d.day)
-}
-
 fn span(from: Date, to: Date) -> String {
-    format!("{}—{}", chinese_date(from), chinese_date(to))
+    format!("{}—{}", from.chinese(), to.chinese())
 }
 
 fn fixed(v: Option<Exact>, decimals: u32) -> String {
@@ -451,16 +447,16 @@ fn calendar_cell(date: Date, record: Option<&DayRecord>) -> CalendarCell {
         title,
     };
     let Some(r) = record.map(|d| report(&d.values.concentrations(), options)) else {
-        return grey(format!("{} 无有效数据", chinese_date(date)));
+        return grey(format!("{} 无有效数据", date.chinese()));
     };
     let (Some(aqi), Some(level)) = (r.aqi, r.level) else {
-        return grey(format!("{} 无有效数据", chinese_date(date)));
+        return grey(format!("{} 无有效数据", date.chinese()));
     };
     if !r.publishable() {
         let missing: Vec<&str> = r.missing.iter().map(|p| p.name_zh()).collect();
         return grey(format!(
             "{} {}缺测，AQI 不发布（HJ 633-2026 §5.3.1）",
-            chinese_date(date),
+            date.chinese(),
             missing.join("、")
         ));
     }
@@ -474,7 +470,7 @@ fn calendar_cell(date: Date, record: Option<&DayRecord>) -> CalendarCell {
         style: format!("background:{}", level.hex),
         title: format!(
             "{} AQI {aqi}，{}（{}），首要污染物：{primary}",
-            chinese_date(date),
+            date.chinese(),
             level.level_zh,
             level.category
         ),

@@ -295,13 +295,7 @@ pub(crate) async fn tick(state: &AppState) -> Result<(Date, std::sync::Arc<Snaps
     Ok((today, snapshot(state).await?))
 }
 
-pub(crate) fn short(text: &str, chars: usize) -> String {
-    let mut out: String = text.chars().take(chars).collect();
-    if text.chars().count() > chars {
-        out.push('…');
-    }
-    out
-}
+pub(crate) use rectify_core::text::short;
 
 // ---------------------------------------------------------------------------------------------
 // Dashboard
@@ -468,7 +462,7 @@ async fn dashboard_html(
     let changes = recent_changes(state, &snapshot, &items).await?;
     let page = DashboardPage {
         me: session.me(),
-        today: crate::air::chinese_date(today),
+        today: today.chinese(),
         total: items.len(),
         state_cards,
         schedule_cards,

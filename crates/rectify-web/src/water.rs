@@ -2,7 +2,6 @@
 //! shares against the year's targets, river status, and drinking-source compliance.
 
 use crate::AppState;
-use crate::air::chinese_date;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -194,7 +193,7 @@ pub fn page(
             .iter()
             .map(|c| (c.roman(), c.status().colour()))
             .collect(),
-        span: format!("{}—{}，", chinese_date(from), chinese_date(to)),
+        span: format!("{}—{}，", from.chinese(), to.chinese()),
         counties: distinct(|s| &s.county),
         levels: distinct(|s| &s.level),
         months: (1..=12).map(|m| format!("{m}月")).collect(),

@@ -10,10 +10,6 @@ use rectify_air::stats::{Change, Trend};
 use rectify_air::targets::TargetCheck;
 use rectify_store::{Store, StoreError};
 
-fn chinese(d: Date) -> String {
-    format!("{}年{}月{}日", d.year, d.month, d.day)
-}
-
 fn against(check: Option<TargetCheck>, decimals: u32, unit: &str, ceiling: bool) -> String {
     match check {
         None => "（未设年度目标）".into(),
@@ -75,8 +71,8 @@ async fn air(store: &Store, year: i32, month: u8) -> Result<Option<String>, Stor
     let mut text = format!(
         "空气质量：{}{}至{}，PM2.5平均浓度{}微克/立方米{}，PM10平均浓度{}微克/立方米{}，优良天数比例{}%{}。",
         city.city,
-        chinese(city.start),
-        chinese(city.end),
+        city.start.chinese(),
+        city.end.chinese(),
         mean(Pollutant::Pm25),
         against(report.pm25, 0, "微克/立方米", true),
         mean(Pollutant::Pm10),
@@ -171,8 +167,8 @@ pub(crate) async fn water(
     };
     Ok(Some(format!(
         "地表水：{}至{}，参评断面{}个，达到或优于Ⅲ类断面比例{}%{}，劣Ⅴ类断面比例{}%{}{drinking}。",
-        chinese(from),
-        chinese(to),
+        from.chinese(),
+        to.chinese(),
         p.sections,
         percent(p.i_to_iii_percent()),
         target(targets.i_to_iii_min, "≥", good_met),

@@ -330,12 +330,9 @@ fn number_headings(sections: &mut [Section]) {
     }
 }
 
+/// An ISO date from the frozen facts as documents write it.
 fn chinese_date(iso: &str) -> String {
-    let mut parts = iso.split('-').map(|p| p.trim_start_matches('0'));
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(y), Some(m), Some(d)) => format!("{y}年{m}月{d}日"),
-        _ => iso.to_string(),
-    }
+    rectify_exact::date::Date::parse(iso).map_or_else(|| iso.to_string(), |d| d.chinese())
 }
 
 fn overview(facts: &BulletinFacts) -> Section {

@@ -3,6 +3,7 @@
 
 use super::read::{Finding, PlanTable};
 use super::sheet::{Sheet, column_letter};
+use rectify_core::text::short;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -159,7 +160,7 @@ fn grid_row(sheet: &Sheet, r: usize, width: usize, marks: &Marks) -> GridRow {
             let (mark, note) = mark_of(marks, r, Some(c));
             GridCell {
                 address: format!("{}{}", column_letter(c), r + 1),
-                text: shortened(&sheet.cell(r, c).text()),
+                text: short(&sheet.cell(r, c).text(), CELL_CHARS),
                 mark,
                 note,
                 merged_copy: sheet.is_copy(r, c),
@@ -180,14 +181,6 @@ fn mark_of(marks: &Marks, row: usize, column: Option<usize>) -> (Mark, String) {
         .map_or((Mark::None, String::new()), |(mark, notes)| {
             (*mark, notes.join("\n"))
         })
-}
-
-fn shortened(text: &str) -> String {
-    let mut out: String = text.chars().take(CELL_CHARS).collect();
-    if text.chars().nth(CELL_CHARS).is_some() {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]

@@ -111,6 +111,17 @@ impl Date {
     }
 }
 
+/// A month written "2019-03": four-digit year, two-digit month.
+pub fn parse_year_month(text: &str) -> Option<(i32, u8)> {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 7 || b[4] != b'-' || !digits(0..4) || !digits(5..7) {
+        return None;
+    }
+    let (year, month) = (text[..4].parse().ok()?, text[5..].parse().ok()?);
+    (1..=12).contains(&month).then_some((year, month))
+}
+
 pub fn is_leap(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
@@ -134,6 +145,24 @@ impl fmt::Display for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_are_read_strictly() {
+        assert_eq!(parse_year_month("2019-03"), Some((2019, 3)));
+        assert_eq!(parse_year_month("2019-12"), Some((2019, 12)));
+        for bad in [
+            "2019-3",
+            "2019-13",
+            "2019-00",
+            "2019/03",
+            "19-03",
+            "２０１９-03",
+            "2019-03-01",
+            "",
+        ] {
+            assert_eq!(parse_year_month(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn weekdays_follow_the_calendar() {

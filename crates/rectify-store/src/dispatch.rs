@@ -120,14 +120,24 @@ impl Store {
             ),
         ];
         for (key, field) in fields {
-            if let Some(value) = self.setting(key).await? {
-                *field = value
-                    .as_u64()
-                    .and_then(|v| u32::try_from(v).ok())
-                    .ok_or_else(|| StoreError::Invalid(format!("设置 {key} 应为非负整数")))?;
+            if let Some(value) = self.setting_u32(key).await? {
+                *field = value;
             }
         }
         Ok((rules, weights))
+    }
+
+    /// A setting that must be a non-negative integer, if set.
+    async fn setting_u32(&self, key: &str) -> Result<Option<u32>, StoreError> {
+        self.setting(key)
+            .await?
+            .map(|value| {
+                value
+                    .as_u64()
+                    .and_then(|v| u32::try_from(v).ok())
+                    .ok_or_else(|| StoreError::Invalid(format!("设置 {key} 应为非负整数")))
+            })
+            .transpose()
     }
 
     /// Everything a bulletin for the month is computed from, as the ledger stands now.
@@ -404,15 +414,10 @@ impl Store {
 
     /// The accountability candidates as of `today`, each with its latest decision.
     pub async fn accountability(&self, today: Date) -> Result<Vec<AccountabilityLine>, StoreError> {
-        let red_months = match self.setting("accountability.red_months").await? {
-            Some(value) => value
-                .as_u64()
-                .and_then(|v| u32::try_from(v).ok())
-                .ok_or_else(|| {
-                    StoreError::Invalid("设置 accountability.red_months 应为非负整数".into())
-                })?,
-            None => RED_MONTHS,
-        };
+        let red_months = self
+            .setting_u32("accountability.red_months")
+            .await?
+            .unwrap_or(RED_MONTHS);
         let ledger = self.ledger(None).await?;
         let workflows = self.workflows().await?;
         let criticisms = self.criticisms().await?;
@@ -599,11 +604,7 @@ impl Store {
 
 /// "2019-03" → "2019-02".
 fn previous_month(period: &str) -> Option<String> {
-    let (year, month) = period.split_once('-')?;
-    let (year, month): (i32, u32) = (year.parse().ok()?, month.parse().ok()?);
-    Some(if month == 1 {
-        format!("{:04}-12", year - 1)
-    } else {
-        format!("{year:04}-{:02}", month - 1)
-    })
+    let (year, month) = rectify_exact::date::parse_year_month(period)?;
+    let before = Date::new(year, month, 1)?.add_months(-1);
+    Some(format!("{:04}-{:02}", before.year, before.month))
 }

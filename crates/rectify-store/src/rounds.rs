@@ -40,17 +40,6 @@ pub struct InboxMessage {
     pub body: String,
 }
 
-fn period_of(period: &str) -> Result<(i32, u8), StoreError> {
-    let invalid = || StoreError::Invalid(format!("期间“{period}”应为 YYYY-MM"));
-    let (year, month) = period.split_once('-').ok_or_else(invalid)?;
-    let year: i32 = year.parse().map_err(|_| invalid())?;
-    let month: u8 = month.parse().map_err(|_| invalid())?;
-    if !(1..=12).contains(&month) {
-        return Err(invalid());
-    }
-    Ok((year, month))
-}
-
 impl Store {
     /// Opens the month's round; its reports are due on the configured day (next working day).
     pub async fn open_round(
@@ -59,15 +48,9 @@ impl Store {
         period: &str,
         today: Date,
     ) -> Result<Round, StoreError> {
-        let (year, month) = period_of(period)?;
+        let (year, month) = crate::workflow::parse_period(period)?;
         let calendar = self.work_calendar().await?;
-        let due_day = self
-            .setting("reports.due_day")
-            .await?
-            .and_then(|v| v.as_u64())
-            .and_then(|d| u8::try_from(d).ok())
-            .filter(|d| (1..=28).contains(d))
-            .unwrap_or(25);
+        let due_day = self.report_due_day().await?;
         let report_due = crate::workflow::report_deadline((year, month), due_day, &calendar);
         let mut tx = self.begin_write().await?;
         let exists: Option<i64> =
@@ -142,7 +125,7 @@ impl Store {
         today: Date,
     ) -> Result<Vec<IssuedStep>, StoreError> {
         let round = self.round(period).await?;
-        let (year, month) = period_of(period)?;
+        let (year, month) = crate::workflow::parse_period(period)?;
         let standings = self.standings(&round, year, month).await?;
         let units: HashMap<String, i64> = self
             .org_units()

@@ -901,7 +901,7 @@ impl Store {
         Ok(units)
     }
 
-    async fn report_due_day(&self) -> Result<u8, StoreError> {
+    pub(crate) async fn report_due_day(&self) -> Result<u8, StoreError> {
         Ok(self
             .setting("reports.due_day")
             .await?
@@ -1061,15 +1061,9 @@ fn evidence_from_row(row: &AnyRow) -> Result<Evidence, StoreError> {
 }
 
 /// `YYYY-MM` as (year, month).
-fn parse_period(period: &str) -> Result<(i32, u8), StoreError> {
-    let invalid = || StoreError::Invalid(format!("期间“{period}”不是 YYYY-MM 格式"));
-    let (year, month) = period.split_once('-').ok_or_else(invalid)?;
-    let year: i32 = year.parse().map_err(|_| invalid())?;
-    let month: u8 = month.parse().map_err(|_| invalid())?;
-    if period.len() != 7 || Date::new(year, month, 1).is_none() {
-        return Err(invalid());
-    }
-    Ok((year, month))
+pub(crate) fn parse_period(period: &str) -> Result<(i32, u8), StoreError> {
+    rectify_exact::date::parse_year_month(period)
+        .ok_or_else(|| StoreError::Invalid(format!("期间“{period}”不是 YYYY-MM 格式")))
 }
 
 /// The report deadline: the configured day of the period's month, moved to the next working

@@ -94,7 +94,7 @@ pub async fn generate(
         ))
         .into_response()
     };
-    let Some((year, month)) = parse_period(&form.period) else {
+    let Some((year, month)) = rectify_exact::date::parse_year_month(form.period.trim()) else {
         return Ok(back(&format!("期间“{}”应为 YYYY-MM", form.period)));
     };
     let facts = rectify_io::bulletin::facts_for(&state.store, year, month).await?;
@@ -112,12 +112,6 @@ pub async fn generate(
         "{what}：{} 第{}版",
         frozen.period, frozen.version
     )))
-}
-
-fn parse_period(text: &str) -> Option<(i32, u8)> {
-    let (year, month) = text.trim().split_once('-')?;
-    let (year, month): (i32, u8) = (year.parse().ok()?, month.parse().ok()?);
-    ((2000..=2100).contains(&year) && (1..=12).contains(&month)).then_some((year, month))
 }
 
 /// One version in one format, rendered from its frozen facts.

@@ -34,7 +34,8 @@ pub enum BulletinFormat {
 }
 
 pub async fn run(store: &Store, actor: &str, args: BulletinArgs) -> Result<ExitCode, CliError> {
-    let (year, month) = parse_period(&args.period)?;
+    let (year, month) = rectify_exact::date::parse_year_month(&args.period)
+        .ok_or_else(|| CliError::environment(format!("--period 应为 YYYY-MM：{}", args.period)))?;
     let (frozen, facts, note) = match args.version {
         Some(version) => {
             let (frozen, facts) = store.bulletin(&args.period, Some(version)).await?;
@@ -67,19 +68,6 @@ pub async fn run(store: &Store, actor: &str, args: BulletinArgs) -> Result<ExitC
             .collect::<Vec<_>>()
             .join("、")
     ))
-}
-
-fn parse_period(period: &str) -> Result<(i32, u8), CliError> {
-    let bad = || CliError::environment(format!("--period 应为 YYYY-MM：{period}"));
-    let (year, month) = period.split_once('-').ok_or_else(bad)?;
-    let (year, month): (i32, u8) = (
-        year.parse().map_err(|_| bad())?,
-        month.parse().map_err(|_| bad())?,
-    );
-    if year < 2000 || !(1..=12).contains(&month) || period.len() != 7 {
-        return Err(bad());
-    }
-    Ok((year, month))
 }
 
 fn write_files(

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use rectify_core::ledger::ItemState;
-use rectify_core::workflow::{ActionKind, Context, available};
+use rectify_core::workflow::ActionKind;
 use rectify_exact::date::Date;
 use rectify_store::ledger::StoredItem;
 use rectify_store::workflow::ItemWorkflow;
@@ -228,15 +228,8 @@ async fn show(
     let visible = visible_items(snapshot.clone(), &session);
     let me = actor(&session);
     let offered = |workflow: &ItemWorkflow| -> Vec<ActionForm> {
-        let cx = Context {
-            flow: &workflow.flow,
-            facts: &workflow.facts,
-            actor: &me,
-            today,
-            calendar: &snapshot.calendar,
-            config: snapshot.config,
-        };
-        available(&cx)
+        snapshot
+            .actions(workflow, &me, today)
             .into_iter()
             .filter(|kind| board.actions.contains(kind))
             .map(crate::pages::action_form)

@@ -139,6 +139,24 @@ impl Snapshot {
         }
     }
 
+    /// The actions `actor` may take on the item today (`workflow::available` in this snapshot's
+    /// calendar and settings).
+    pub(crate) fn actions(
+        &self,
+        workflow: &ItemWorkflow,
+        actor: &Actor,
+        today: Date,
+    ) -> Vec<ActionKind> {
+        available(&Context {
+            flow: &workflow.flow,
+            facts: &workflow.facts,
+            actor,
+            today,
+            calendar: &self.calendar,
+            config: self.config,
+        })
+    }
+
     /// The item page's address.
     pub(crate) fn item_path(&self, stored: &StoredItem) -> String {
         format!("/items/{}{}", stored.item.number, self.plan_query(stored))
@@ -483,7 +501,6 @@ async fn pending_tasks(
     today: Date,
 ) -> Result<Vec<Task>, StoreError> {
     let me = actor(session);
-    let (calendar, config) = (&snapshot.calendar, snapshot.config);
     let mut tasks = Vec::new();
     let period = format!("{:04}-{:02}", today.year, today.month);
     let reported: Vec<i64> = state
@@ -497,15 +514,8 @@ async fn pending_tasks(
     for stored in items {
         let path = snapshot.item_path(stored);
         let workflow = snapshot.workflow(stored)?;
-        let cx = Context {
-            flow: &workflow.flow,
-            facts: &workflow.facts,
-            actor: &me,
-            today,
-            calendar,
-            config,
-        };
-        let actions: Vec<&str> = available(&cx)
+        let actions: Vec<&str> = snapshot
+            .actions(workflow, &me, today)
             .into_iter()
             .filter(|kind| waits_on_user(*kind, workflow, today))
             .map(ActionKind::label_zh)
@@ -1307,16 +1317,11 @@ pub async fn item(
         .map(|s| (s.plan.clone(), snapshot.item_path(s)))
         .collect();
     let workflow = snapshot.workflow(stored)?;
-    let me = actor(&session);
-    let cx = Context {
-        flow: &workflow.flow,
-        facts: &workflow.facts,
-        actor: &me,
-        today,
-        calendar: &snapshot.calendar,
-        config: snapshot.config,
-    };
-    let actions = available(&cx).into_iter().map(action_form).collect();
+    let actions = snapshot
+        .actions(workflow, &actor(&session), today)
+        .into_iter()
+        .map(action_form)
+        .collect();
     let reviewer = [
         rectify_core::org::Role::Supervisor,
         rectify_core::org::Role::Office,

@@ -108,17 +108,8 @@ pub struct Totals {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RankLine {
-    pub unit: String,
-    pub items: u32,
-    pub closed: u32,
-    pub awaiting: u32,
-    pub blue: u32,
-    pub yellow: u32,
-    pub red: u32,
-    pub overdue: u32,
-    pub reports_due: u32,
-    pub reports_late: u32,
-    pub reports_missing: u32,
+    #[serde(flatten)]
+    pub tally: UnitTally,
     /// Percentages to one decimal, "—" when there is nothing to count.
     pub completion_rate: String,
     pub on_time_rate: String,
@@ -313,31 +304,25 @@ fn decision(
 
 fn totals(decided: &[(&BulletinItem, Option<Decision>)]) -> Vec<Totals> {
     let of = |label: &str, wanted: Option<Scope>| {
-        let mut t = Totals {
-            scope: label.to_string(),
-            ..Totals::default()
-        };
+        let (mut t, mut sustain) = (UnitTally::default(), 0);
         for (item, d) in decided
             .iter()
             .filter(|(i, _)| wanted.is_none_or(|s| i.scope == s))
         {
-            t.items += 1;
-            match item.state {
-                ItemState::Closed => t.closed += 1,
-                ItemState::Sustain => t.sustain += 1,
-                s if s.awaiting_signoff() => t.awaiting += 1,
-                _ => {}
-            }
-            if let Some(d) = d {
-                match d.colour {
-                    Colour::Blue => t.blue += 1,
-                    Colour::Yellow => t.yellow += 1,
-                    Colour::Red => t.red += 1,
-                }
-                t.overdue += u32::from(d.overdue);
-            }
+            t.add(item.state, d.as_ref());
+            sustain += u32::from(item.state == ItemState::Sustain);
         }
-        t
+        Totals {
+            scope: label.to_string(),
+            items: t.items,
+            closed: t.closed - sustain,
+            sustain,
+            awaiting: t.awaiting_signoff,
+            blue: t.blue,
+            yellow: t.yellow,
+            red: t.red,
+            overdue: t.overdue,
+        }
     };
     vec![
         of(Scope::Common.label_zh(), Some(Scope::Common)),
@@ -367,18 +352,7 @@ fn ranking<'a>(
                     tallies.len() - 1
                 }
             };
-            let t = &mut tallies[at];
-            t.items += 1;
-            t.closed += u32::from(item.state.completed());
-            t.awaiting_signoff += u32::from(item.state.awaiting_signoff());
-            if let Some(d) = d {
-                match d.colour {
-                    Colour::Blue => t.blue += 1,
-                    Colour::Yellow => t.yellow += 1,
-                    Colour::Red => t.red += 1,
-                }
-                t.overdue += u32::from(d.overdue);
-            }
+            tallies[at].add(item.state, d.as_ref());
         }
     }
     for t in &mut tallies {
@@ -395,7 +369,12 @@ fn ranking<'a>(
     let lines = |p: &'a BulletinFacts| if with_reports { &p.units } else { &p.counties };
     let previous: HashMap<String, u32> = input
         .previous
-        .map(|p| lines(p).iter().map(|l| (l.unit.clone(), l.rank)).collect())
+        .map(|p| {
+            lines(p)
+                .iter()
+                .map(|l| (l.tally.unit.clone(), l.rank))
+                .collect()
+        })
         .unwrap_or_default();
     rank(tallies, input.weights, &previous)
         .into_iter()
@@ -406,17 +385,7 @@ fn ranking<'a>(
             rank: r.rank,
             place: r.place_zh(),
             change: r.change_zh(),
-            unit: r.tally.unit,
-            items: r.tally.items,
-            closed: r.tally.closed,
-            awaiting: r.tally.awaiting_signoff,
-            blue: r.tally.blue,
-            yellow: r.tally.yellow,
-            red: r.tally.red,
-            overdue: r.tally.overdue,
-            reports_due: r.tally.reports_due,
-            reports_late: r.tally.reports_late,
-            reports_missing: r.tally.reports_missing,
+            tally: r.tally,
         })
         .collect()
 }

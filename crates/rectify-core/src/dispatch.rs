@@ -200,7 +200,7 @@ pub fn decide(a: &Assessment<'_>, rules: ColourRules) -> Decision {
 }
 
 /// One responsible unit's (or county's) figures for a period.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UnitTally {
     pub unit: String,
     pub items: u32,
@@ -218,6 +218,21 @@ pub struct UnitTally {
 }
 
 impl UnitTally {
+    /// Counts one item: its state, and its colour when it is open.
+    pub fn add(&mut self, state: crate::ledger::ItemState, decision: Option<&Decision>) {
+        self.items += 1;
+        self.closed += u32::from(state.completed());
+        self.awaiting_signoff += u32::from(state.awaiting_signoff());
+        if let Some(d) = decision {
+            match d.colour {
+                Colour::Blue => self.blue += 1,
+                Colour::Yellow => self.yellow += 1,
+                Colour::Red => self.red += 1,
+            }
+            self.overdue += u32::from(d.overdue);
+        }
+    }
+
     pub fn open(&self) -> u32 {
         self.items - self.closed - self.awaiting_signoff
     }

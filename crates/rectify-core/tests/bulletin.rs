@@ -113,7 +113,7 @@ fn totals_ranking_and_lists_match_a_hand_count() {
     let units: Vec<(&str, &str)> = facts
         .units
         .iter()
-        .map(|l| (l.unit.as_str(), l.place.as_str()))
+        .map(|l| (l.tally.unit.as_str(), l.place.as_str()))
         .collect();
     // 市生态环境局: 3 items, 2 done → 50·⅔ + 30·0 + 20·0 = 33.33;
     // 市住建局: 50·0 + 30·½ + 20·½ − 10·½ − 10·½ = 15; 市林业局: 0 + 0 + 20 − 10·1 = 10.
@@ -136,7 +136,7 @@ fn totals_ranking_and_lists_match_a_hand_count() {
         1,
         "only counties named by items are ranked"
     );
-    assert_eq!(facts.counties[0].items, 6);
+    assert_eq!(facts.counties[0].tally.items, 6);
 
     let lagging: Vec<(u32, &str)> = facts
         .lagging

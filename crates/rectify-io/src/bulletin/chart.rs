@@ -17,7 +17,8 @@ const SEGMENTS: [(&str, [u8; 3]); 5] = [
 ];
 
 fn counts(line: &RankLine) -> [u32; 5] {
-    [line.closed, line.awaiting, line.blue, line.yellow, line.red]
+    let t = &line.tally;
+    [t.closed, t.awaiting_signoff, t.blue, t.yellow, t.red]
 }
 
 /// Geometry shared by both renderings, in pixels.
@@ -32,7 +33,12 @@ struct Layout {
 
 impl Layout {
     fn of(lines: &[RankLine]) -> Layout {
-        let most = lines.iter().map(|l| l.items).max().unwrap_or(1).max(1);
+        let most = lines
+            .iter()
+            .map(|l| l.tally.items)
+            .max()
+            .unwrap_or(1)
+            .max(1);
         let (width, label_width) = (1200, 260);
         Layout {
             width,
@@ -87,7 +93,7 @@ pub fn chart_svg(lines: &[RankLine]) -> String {
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
             layout.label_width - 8,
             y + 17,
-            crate::escape_html(&line.unit)
+            crate::escape_html(&line.tally.unit)
         );
         for ((x, w), (_, rgb)) in layout.segments(line).into_iter().zip(SEGMENTS) {
             if w > 0 {
@@ -108,7 +114,7 @@ pub fn chart_svg(lines: &[RankLine]) -> String {
             "<text x=\"{}\" y=\"{}\">{}</text>",
             end + 6,
             y + 17,
-            line.items
+            line.tally.items
         );
     }
     svg.push_str("</svg>");
@@ -228,13 +234,19 @@ pub fn chart_png(lines: &[RankLine]) -> Option<(Vec<u8>, u32, u32)> {
     }
     for (row, line) in lines.iter().enumerate() {
         let y = layout.top + layout.row * row as u32;
-        canvas.text(&font, &line.unit, layout.label_width - 8, y + 17, true);
+        canvas.text(
+            &font,
+            &line.tally.unit,
+            layout.label_width - 8,
+            y + 17,
+            true,
+        );
         let segments = layout.segments(line);
         for ((x, w), (_, rgb)) in segments.iter().zip(SEGMENTS) {
             canvas.rect(*x, y, *w, layout.bar_height, rgb);
         }
         let end = segments.last().map_or(layout.label_width, |(x, w)| x + w);
-        canvas.text(&font, &line.items.to_string(), end + 6, y + 17, false);
+        canvas.text(&font, &line.tally.items.to_string(), end + 6, y + 17, false);
     }
     let png = canvas.png()?;
     Some((png, canvas.width, canvas.height))
@@ -246,17 +258,15 @@ mod tests {
 
     fn line(unit: &str, closed: u32, blue: u32, red: u32) -> RankLine {
         RankLine {
-            unit: unit.into(),
-            items: closed + blue + red,
-            closed,
-            awaiting: 0,
-            blue,
-            yellow: 0,
-            red,
-            overdue: red,
-            reports_due: 0,
-            reports_late: 0,
-            reports_missing: 0,
+            tally: rectify_core::dispatch::UnitTally {
+                unit: unit.into(),
+                items: closed + blue + red,
+                closed,
+                blue,
+                red,
+                overdue: red,
+                ..Default::default()
+            },
             completion_rate: String::new(),
             on_time_rate: String::new(),
             score: String::new(),

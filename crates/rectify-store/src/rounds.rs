@@ -301,16 +301,26 @@ impl Store {
 
     /// The inbox of the given units, newest first.
     pub async fn inbox(&self, unit_ids: &[i64]) -> Result<Vec<InboxMessage>, StoreError> {
-        let rows: Vec<(i64, i64, String, String, String, String)> = sqlx::query_as(
-            "SELECT m.id, m.unit_id, o.name, m.created_at, m.subject, m.body
-             FROM inbox m JOIN org_units o ON o.id = m.unit_id ORDER BY m.id DESC",
-        )
-        .fetch_all(self.pool())
-        .await?;
+        if unit_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The scope is part of the query: other units' messages never leave the database.
+        let wanted: Vec<String> = (1..=unit_ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT m.id, o.name, m.created_at, m.subject, m.body
+             FROM inbox m JOIN org_units o ON o.id = m.unit_id
+             WHERE m.unit_id IN ({}) ORDER BY m.id DESC",
+            wanted.join(", ")
+        );
+        let mut query =
+            sqlx::query_as::<_, (i64, String, String, String, String)>(sqlx::AssertSqlSafe(sql));
+        for id in unit_ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
         Ok(rows
             .into_iter()
-            .filter(|(_, unit_id, ..)| unit_ids.contains(unit_id))
-            .map(|(id, _, unit, created_at, subject, body)| InboxMessage {
+            .map(|(id, unit, created_at, subject, body)| InboxMessage {
                 id,
                 unit,
                 created_at,

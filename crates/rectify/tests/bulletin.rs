@@ -737,5 +737,22 @@ fn postgres_bulletin_dispatch_and_accountability() {
     );
     let listed = run("2026-12-29", &["dispatch", "list", "--period", "2026-12"]);
     assert!(listed.lines().count() > 2, "{listed}");
+    // The inbox query scopes by unit in SQL on PostgreSQL too.
+    let unit: i64 = query(&db, "SELECT id FROM org_units WHERE name = '市发改委'")[0][0]
+        .parse()
+        .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let inbox = runtime.block_on(async {
+        let store = Store::open_initialised(&DbTarget::parse(&db), None)
+            .await
+            .unwrap();
+        let inbox = store.inbox(&[unit]).await.unwrap();
+        store.close().await;
+        inbox
+    });
+    assert!(
+        inbox.len() >= 2 && inbox.iter().all(|m| m.unit == "市发改委"),
+        "{inbox:?}"
+    );
     assert!(run("2026-12-29", &["audit", "verify"]).contains("审计日志完整"));
 }

@@ -9,7 +9,9 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_rectify");
+mod common;
+
+use common::BIN;
 
 struct Server(Child, String);
 
@@ -139,22 +141,17 @@ fn browser_driver(root: &Path) -> std::path::PathBuf {
 
 fn set_passwords(db: &Path, password: &str) {
     for user in ["zgb", "sthjj", "liming", "beiling", "yanshou"] {
-        let mut child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        command
             .arg("--db")
             .arg(db)
-            .args(["user", "passwd", user, "--password-stdin"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{password}\n").as_bytes())
-            .unwrap();
-        assert!(child.wait().unwrap().success());
+            .args(["user", "passwd", user, "--password-stdin"]);
+        let out = common::with_stdin(command, &format!("{password}\n"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 

@@ -1,8 +1,7 @@
 //! The real binary, driven as a newcomer or an operator would drive it.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 mod common;
 
@@ -13,24 +12,14 @@ fn rectify(db: &str, args: &[&str]) -> Output {
 }
 
 fn rectify_with_stdin(db: &str, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .arg("--db")
         .arg(db)
         .args(args)
         .env_remove("RECTIFY_DB")
-        .env_remove("RECTIFY_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+        .env_remove("RECTIFY_LOG");
+    common::with_stdin(command, stdin)
 }
 
 fn stdout(o: &Output) -> String {

@@ -1,8 +1,7 @@
 //! The web UI over HTTP against the real server on the demo database: who reaches which page,
 //! the XSS and CSRF probes, login throttling and session rotation.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 mod common;
 
@@ -17,22 +16,9 @@ struct Demo {
 }
 
 fn rectify(db: &str, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut command = Command::new(BIN);
+    command.arg("--db").arg(db).args(args);
+    let out = common::with_stdin(command, stdin);
     assert!(
         out.status.success(),
         "{args:?}: {}",

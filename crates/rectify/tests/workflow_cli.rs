@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 mod common;
 
@@ -69,35 +69,19 @@ impl Env {
     }
 
     fn user(&self, name: &str, unit: &str, role: &str) {
-        let mut child = self
-            .command(
-                "2019-01-01",
-                &[
-                    "user",
-                    "add",
-                    name,
-                    "--name",
-                    name,
-                    "--unit",
-                    unit,
-                    "--role",
-                    role,
-                    "--password-stdin",
-                ],
-            )
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"correct horse battery\n")
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let add = [
+            "user",
+            "add",
+            name,
+            "--name",
+            name,
+            "--unit",
+            unit,
+            "--role",
+            role,
+            "--password-stdin",
+        ];
+        let out = common::with_stdin(self.command("2019-01-01", &add), "correct horse battery\n");
         assert!(
             out.status.success(),
             "{}",

@@ -52,6 +52,7 @@ macro_rules! labelled_enum {
 pub mod accountability;
 pub mod bulletin;
 pub mod calendar;
+pub mod complaint;
 pub mod deadline;
 pub mod dispatch;
 pub mod journal;

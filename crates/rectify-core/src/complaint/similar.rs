@@ -1,0 +1,297 @@
+//! Suggestions for a person to confirm: an earlier complaint about the same site and problem
+//! (a 重复件), and a plan item whose named site the complaint is about.
+//!
+//! Both are heuristics tuned on a realistic transfer list (see the fixture test in
+//! `rectify-io`): a site is a village or community named with its township ("孙庄乡王楼村") or
+//! a named enterprise; the problem is a facility kind ("搅拌站", "碎石/石料") or, failing that,
+//! the overlap of the two texts' character pairs. Complaints about different facilities in the
+//! same village are not duplicates.
+
+use std::collections::BTreeSet;
+
+/// Facility kinds: the words in one group name the same kind of polluter.
+const FACILITY_KINDS: &[&[&str]] = &[
+    &["搅拌站", "混凝土"],
+    &["碎石", "石料", "破碎", "采石", "石子"],
+    &["垃圾坑", "垃圾场", "焚烧垃圾", "烧垃圾", "垃圾堆"],
+    &["养猪", "猪场", "生猪", "猪粪"],
+    &["养牛", "牛场", "牛粪"],
+    &["养鸡", "鸡场", "鸡粪"],
+    &["砖厂", "砖窑", "烧砖"],
+    &["电镀"],
+    &["洗涤"],
+    &["喷漆", "家具厂"],
+    &["烧烤", "油烟", "饭店", "餐馆"],
+    &["采砂", "挖沙", "挖砂"],
+    &["沥青"],
+    &["豆腐", "豆制品", "豆芽"],
+    &["废品", "收购站"],
+    &["炼油", "轮胎"],
+    &["鞣制", "皮毛", "制革"],
+    &["停车场", "货车", "鸣笛"],
+    &["锯木", "木材", "板材"],
+    &["化粪池", "污水外溢"],
+];
+
+/// Texts about the same site without a shared facility word are duplicates only above this
+/// overlap of character pairs.
+const SAME_SITE_TEXT_OVERLAP: Overlap = Overlap(20);
+/// A complaint at a plan item's named site is about the item's problem only above this
+/// overlap (the item texts are short; the fixture's matches are ≥ 0.10, its near misses ≤ 0.083).
+const PLAN_ITEM_TEXT_OVERLAP: Overlap = Overlap(9);
+
+/// The Dice coefficient of two texts' Han character pairs, in hundredths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Overlap(pub u32);
+
+impl Overlap {
+    pub fn of(a: &str, b: &str) -> Overlap {
+        let (a, b) = (pairs(a), pairs(b));
+        let total = a.len() + b.len();
+        if total == 0 {
+            return Overlap(0);
+        }
+        let shared = a.intersection(&b).count();
+        Overlap(u32::try_from(200 * shared / total).unwrap_or(0))
+    }
+}
+
+fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+fn pairs(text: &str) -> BTreeSet<(char, char)> {
+    let han: Vec<char> = text.chars().filter(|&c| is_han(c)).collect();
+    han.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+/// The sites a text names: "X镇Y村"-style places and named enterprises.
+pub fn sites(text: &str) -> BTreeSet<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut found = BTreeSet::new();
+    for (end, _) in chars.iter().enumerate() {
+        if let Some(site) =
+            place_ending_at(&chars, end).or_else(|| enterprise_ending_at(&chars, end))
+        {
+            found.insert(site);
+        }
+    }
+    found
+}
+
+const TOWNSHIP_MARKERS: &[&str] = &["镇", "乡", "街道"];
+const PLACE_SUFFIXES: &[&str] = &["村", "社区", "小区"];
+
+fn ends_with_at(chars: &[char], end: usize, word: &str) -> bool {
+    let word: Vec<char> = word.chars().collect();
+    end + 1 >= word.len() && chars[end + 1 - word.len()..=end] == word[..]
+}
+
+/// "孙庄乡王楼村" when `chars[..=end]` ends with a place suffix that follows a township of at
+/// most four characters and a name of at most four.
+fn place_ending_at(chars: &[char], end: usize) -> Option<String> {
+    let suffix = PLACE_SUFFIXES
+        .iter()
+        .find(|s| ends_with_at(chars, end, s))?;
+    let name_end = end + 1 - suffix.chars().count();
+    let plain = |c: &char| is_han(*c) && !"村区县市镇乡的，".contains(*c);
+    for name_start in (name_end.saturating_sub(4)..name_end).rev() {
+        if !chars[name_start..name_end].iter().all(plain) {
+            break;
+        }
+        let Some(marker) = TOWNSHIP_MARKERS
+            .iter()
+            .find(|m| name_start > 0 && ends_with_at(chars, name_start - 1, m))
+        else {
+            continue;
+        };
+        let marker_start = name_start - marker.chars().count();
+        let town_start = (marker_start.saturating_sub(4)..marker_start)
+            .find(|&s| chars[s..marker_start].iter().all(plain))
+            .unwrap_or(marker_start);
+        if town_start < marker_start {
+            return Some(chars[town_start..=end].iter().collect());
+        }
+    }
+    None
+}
+
+/// "瑞丰精细化工有限公司": a company named before 公司, back to the city's name or a break.
+fn enterprise_ending_at(chars: &[char], end: usize) -> Option<String> {
+    if end < 1 || chars[end - 1..=end] != ['公', '司'] {
+        return None;
+    }
+    let mut start = end - 1;
+    while start > 0 && is_han(chars[start - 1]) && !"的在市县区，、".contains(chars[start - 1])
+    {
+        start -= 1;
+    }
+    (end - 1 - start >= 2).then(|| chars[start..=end].iter().collect())
+}
+
+fn facility_kinds(text: &str) -> BTreeSet<usize> {
+    FACILITY_KINDS
+        .iter()
+        .enumerate()
+        .filter(|(_, words)| words.iter().any(|w| text.contains(w)))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// What the duplicate check needs of a complaint.
+#[derive(Debug, Clone)]
+pub struct Described<'a> {
+    pub region: Option<&'a str>,
+    pub text: &'a str,
+}
+
+/// Why two complaints look like one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Likeness {
+    pub site: String,
+    pub overlap: Overlap,
+}
+
+/// The earlier complaint `later` most likely repeats: same region (or one unknown), a shared
+/// site, and the same kind of facility (or, when neither names one, similar text).
+pub fn duplicate_of<'a>(
+    later: &Described<'_>,
+    earlier: impl IntoIterator<Item = (usize, Described<'a>)>,
+) -> Option<(usize, Likeness)> {
+    let later_sites = sites(later.text);
+    if later_sites.is_empty() {
+        return None;
+    }
+    let later_kinds = facility_kinds(later.text);
+    earlier
+        .into_iter()
+        .filter(|(_, e)| match (e.region, later.region) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        })
+        .filter_map(|(index, e)| {
+            let site = sites(e.text).intersection(&later_sites).next()?.clone();
+            let kinds = facility_kinds(e.text);
+            let overlap = Overlap::of(e.text, later.text);
+            let same_problem = if kinds.is_empty() && later_kinds.is_empty() {
+                overlap >= SAME_SITE_TEXT_OVERLAP
+            } else {
+                !kinds.is_disjoint(&later_kinds)
+            };
+            same_problem.then_some((index, Likeness { site, overlap }))
+        })
+        .max_by_key(|(index, likeness)| (likeness.overlap, std::cmp::Reverse(*index)))
+}
+
+/// The places a plan item's problem names ("河安化工园区", "东沙河", "南川水库").
+pub fn item_sites(problem: &str) -> BTreeSet<String> {
+    const SUFFIXES: &[&str] = &["园区", "水库", "河", "湖", "填埋场", "垃圾场", "公司", "矿"];
+    let chars: Vec<char> = problem.chars().collect();
+    let mut found = BTreeSet::new();
+    for end in 0..chars.len() {
+        for suffix in SUFFIXES {
+            if !ends_with_at(&chars, end, suffix) {
+                continue;
+            }
+            let len = suffix.chars().count();
+            let mut start = end + 1 - len;
+            while start > 0
+                && is_han(chars[start - 1])
+                && !"县市镇乡的在，、".contains(chars[start - 1])
+                && end - start < 8
+            {
+                if chars[start - 1] == '区' && suffix != &"园区" {
+                    break;
+                }
+                start -= 1;
+            }
+            if end + 1 - start > len + 1 {
+                found.insert(chars[start..=end].iter().collect());
+            }
+        }
+    }
+    found
+}
+
+/// Whether a complaint is about the plan item's problem at the item's named site: the text
+/// names the site, names no enterprise of its own, and shares enough of the item's wording.
+pub fn about_item(complaint: &str, item_problem: &str) -> Option<String> {
+    let site = item_sites(item_problem)
+        .into_iter()
+        .find(|s| complaint.contains(s.as_str()))?;
+    let names_other_enterprise = sites(complaint)
+        .iter()
+        .any(|s| s.ends_with("公司") && !item_problem.contains(s.as_str()));
+    (!names_other_enterprise && Overlap::of(complaint, item_problem) >= PLAN_ITEM_TEXT_OVERLAP)
+        .then_some(site)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_need_their_township() {
+        let found = sites("北岭县上庄镇后河村东头的垃圾坑，村里的生活垃圾都往里倒");
+        assert_eq!(found.into_iter().collect::<Vec<_>>(), vec!["上庄镇后河村"]);
+        let found = sites("城关区西关街道西关村一处废品收购站");
+        assert_eq!(
+            found.into_iter().collect::<Vec<_>>(),
+            vec!["西关街道西关村"]
+        );
+        assert!(sites("附近村民反映，村里道路").is_empty());
+        let found = sites("河安化工园区纬二路南侧的河安市瑞丰精细化工有限公司，利用");
+        assert_eq!(
+            found.into_iter().collect::<Vec<_>>(),
+            vec!["瑞丰精细化工有限公司"]
+        );
+    }
+
+    #[test]
+    fn same_village_same_facility_is_a_duplicate_other_facility_is_not() {
+        let first = "丰乐县孙庄乡王楼村西的一家石料破碎厂（老板王某），破碎机噪声很大";
+        let again = "丰乐县孙庄乡王楼村西边的碎石厂白天黑夜都在生产";
+        let other = "丰乐县孙庄乡王楼村的一家养牛场，牛粪露天堆放";
+        let described = |text| Described {
+            region: Some("丰乐县"),
+            text,
+        };
+        let earlier = || vec![(0, described(first)), (1, described(other))];
+        let (index, likeness) = duplicate_of(&described(again), earlier()).unwrap();
+        assert_eq!((index, likeness.site.as_str()), (0, "孙庄乡王楼村"));
+        let unrelated = described("丰乐县孙庄乡王楼村的一家家具厂喷漆");
+        assert_eq!(duplicate_of(&unrelated, earlier()), None);
+        let elsewhere = Described {
+            region: Some("南川县"),
+            text: again,
+        };
+        assert_eq!(duplicate_of(&elsewhere, earlier()), None);
+    }
+
+    #[test]
+    fn item_sites_and_matches() {
+        let item =
+            "城关区东沙河黑臭问题久拖不决。东沙河城区段沿线14个排污口污水直排，河道底泥淤积严重";
+        assert!(
+            item_sites(item).contains("东沙河"),
+            "{:?}",
+            item_sites(item)
+        );
+        let about =
+            "城关区东沙河解放路桥至建设路桥河段，河水发黑发臭，沿岸有多个排污口常年向河内排放污水";
+        assert_eq!(about_item(about, item).as_deref(), Some("东沙河"));
+        let company = "东沙河边的河安市某某食品有限公司排放污水";
+        assert_eq!(about_item(company, item), None);
+    }
+
+    #[test]
+    fn overlap_is_symmetric_and_bounded() {
+        assert_eq!(Overlap::of("东沙河黑臭", "东沙河黑臭"), Overlap(100));
+        assert_eq!(Overlap::of("东沙河", "养猪场"), Overlap(0));
+        assert_eq!(Overlap::of("", ""), Overlap(0));
+        assert_eq!(
+            Overlap::of("甲乙丙", "乙丙丁"),
+            Overlap::of("乙丙丁", "甲乙丙")
+        );
+    }
+}

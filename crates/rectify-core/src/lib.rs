@@ -41,6 +41,13 @@ macro_rules! labelled_enum {
             pub const WHAT: &'static str = $what;
         }
 
+        /// As the Chinese word, which is what exported JSON readers see elsewhere too.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.label_zh())
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.label_zh())

@@ -136,6 +136,13 @@ pub fn days_in_month(year: i32, month: u8) -> u8 {
     }
 }
 
+/// As ISO text ("2026-11-29"), the form every export uses.
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)

@@ -4,6 +4,7 @@
 
 pub mod air;
 pub mod bulletin;
+pub mod complaint;
 pub mod plan;
 mod problem;
 mod rng;

@@ -60,6 +60,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "dispatch",
         source: include_str!("../migrations/0009_dispatch.sql"),
     },
+    Migration {
+        version: 10,
+        name: "complaints",
+        source: include_str!("../migrations/0010_complaints.sql"),
+    },
 ];
 
 /// The schema version this build expects.

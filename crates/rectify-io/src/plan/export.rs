@@ -179,18 +179,18 @@ pub fn ledger_row_json<'a>(row: &'a LedgerRow, plan: Option<&'a str>) -> LedgerR
     }
 }
 
-struct Formats {
-    title: Format,
-    header: Format,
+pub(crate) struct Formats {
+    pub(crate) title: Format,
+    pub(crate) header: Format,
     group: Format,
-    body: Format,
-    centred: Format,
+    pub(crate) body: Format,
+    pub(crate) centred: Format,
     /// Indexed like `Schedule::ALL`.
     schedules: Vec<Format>,
 }
 
 impl Formats {
-    fn new() -> Formats {
+    pub(crate) fn new() -> Formats {
         let cell = Format::new()
             .set_border(FormatBorder::Thin)
             .set_text_wrap()

@@ -6,6 +6,7 @@ mod grid;
 mod read;
 mod sheet;
 
+pub(crate) use export::Formats;
 pub use export::{LedgerRow, LedgerRowJson, ledger_csv, ledger_row_json, ledger_xlsx};
 pub use grid::{Grid, GridCell, GridRow, Mark, grid};
 pub use read::{Field, Finding, PlanTable, SourceItem, read_table};

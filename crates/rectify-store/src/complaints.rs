@@ -1,0 +1,1031 @@
+//! Transferred complaints: batch imports (transactional, journaled, with duplicate, plan-site
+//! and rebound suggestions), feedback updates, the report-back clock and spot-checks.
+
+use crate::journal::{Change, append, append_all};
+use crate::{Store, StoreError, now_utc};
+use rectify_core::calendar::WorkCalendar;
+use rectify_core::complaint::sample::draw;
+use rectify_core::complaint::similar::{Described, about_item, duplicate_of};
+use rectify_core::complaint::{
+    Channel, Clock, ClockState, DayMode, Handling, PollutionType, SpotVerdict, Verdict,
+};
+use rectify_core::ledger::ItemState;
+use rectify_exact::date::Date;
+use serde::Serialize;
+use serde_json::{Value, json};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// What the handling unit reported back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Feedback {
+    pub investigation: String,
+    pub verdict: Option<Verdict>,
+    pub counts: Measures,
+    pub result: String,
+    /// 责任人被处理情况 as written ("无", "对…进行约谈").
+    pub accountability: String,
+    pub handling: Option<Handling>,
+    pub reported_on: Option<Date>,
+    pub follow_up: String,
+}
+
+/// The daily summary's counts for one complaint.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Measures {
+    pub ordered: u32,
+    pub penalised: u32,
+    /// 元, an exact decimal.
+    pub penalty_yuan: String,
+    pub criminal_cases: u32,
+    pub detained: u32,
+    pub interviewed: u32,
+    pub held_accountable: u32,
+}
+
+/// One complaint as the transfer list gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewComplaint {
+    pub seq: u32,
+    pub received_no: String,
+    pub channel: Channel,
+    pub region: Option<String>,
+    pub types: Vec<PollutionType>,
+    pub types_raw: String,
+    pub industry: String,
+    pub description: String,
+    pub contact: String,
+    pub key_case: bool,
+    pub feedback: Feedback,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBatch {
+    pub number: u32,
+    pub transferred_on: Date,
+    pub clock: Clock,
+    pub complaints: Vec<NewComplaint>,
+}
+
+pub struct ComplaintImport<'a> {
+    /// The inspection team the batches came from.
+    pub source: &'a str,
+    pub batches: &'a [NewBatch],
+    /// The file as recorded in the journal (name, sha256, size).
+    pub file: Value,
+    /// The day feedback first seen in this file is taken as reported.
+    pub reported_on: Date,
+    pub dry_run: bool,
+}
+
+/// A suggestion made at import, for a person to confirm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suggestion {
+    pub received_no: String,
+    /// "重复件" (an earlier complaint) or "同一点位" (a plan item) or "反弹" (a signed-off item).
+    pub kind: &'static str,
+    pub target: String,
+    pub site: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ComplaintImportSummary {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// A stored complaint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComplaintRecord {
+    #[serde(skip)]
+    pub id: i64,
+    pub source: String,
+    pub batch: u32,
+    pub seq: u32,
+    pub received_no: String,
+    pub channel: Channel,
+    pub region: Option<String>,
+    pub types: Vec<PollutionType>,
+    pub types_raw: String,
+    pub industry: String,
+    pub description: String,
+    /// Private to the office.
+    pub contact: String,
+    pub key_case: bool,
+    pub repeat_of: Option<String>,
+    pub suggested_repeat_of: Option<String>,
+    /// (plan, number) of a plan item at the same site.
+    pub suggested_item: Option<(String, u32)>,
+    pub suggested_site: String,
+    pub unit: Option<String>,
+    #[serde(skip)]
+    pub unit_id: Option<i64>,
+    pub transferred_on: Date,
+    pub due_on: Date,
+    pub feedback: Feedback,
+    pub returns: u32,
+}
+
+impl ComplaintRecord {
+    pub fn clock(&self, today: Date) -> ClockState {
+        ClockState::of(self.due_on, self.feedback.reported_on, today)
+    }
+}
+
+/// Which complaints to list.
+#[derive(Debug, Clone, Default)]
+pub struct ComplaintFilter {
+    pub source: Option<String>,
+    pub batch: Option<u32>,
+    pub region: Option<String>,
+    /// Only these handling units (a viewer's subtree); `None` for everyone.
+    pub units: Option<Vec<i64>>,
+}
+
+/// A spot-check round with its sample.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SpotCheckRound {
+    pub id: i64,
+    pub drawn_on: Date,
+    pub seed: u64,
+    pub population: u32,
+    pub drawn_by: String,
+    pub checks: Vec<SpotCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SpotCheck {
+    pub received_no: String,
+    pub verdict: Option<SpotVerdict>,
+    pub reason: String,
+    pub checked_by: Option<String>,
+}
+
+/// Changes to a complaint's handling; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ComplaintUpdate {
+    pub investigation: Option<String>,
+    pub verdict: Option<Verdict>,
+    pub result: Option<String>,
+    pub accountability: Option<String>,
+    pub handling: Option<Handling>,
+    pub reported_on: Option<Date>,
+    pub follow_up: Option<String>,
+    pub counts: Option<Measures>,
+    pub unit: Option<String>,
+    pub key_case: Option<bool>,
+    /// Confirms (Some(received_no)) the duplicate.
+    pub repeat_of: Option<String>,
+}
+
+const COMPLAINT_COLUMNS: &str = "c.id, b.source, b.number, c.seq, c.received_no, c.channel, c.region, c.types,
+    c.types_raw, c.industry, c.description, c.contact, c.key_case, r.received_no, s.received_no,
+    p.name, i.number, c.suggested_site, u.name, c.unit_id, b.transferred_on, c.due_on,
+    c.investigation, c.verdict, c.ordered_count, c.penalised_count, c.penalty_yuan, c.criminal_cases,
+    c.detained, c.interviewed, c.held_accountable, c.result, c.accountability_text, c.handling,
+    c.reported_on, c.follow_up, c.returns";
+const COMPLAINT_JOINS: &str = "FROM complaints c JOIN complaint_batches b ON b.id = c.batch_id
+    LEFT JOIN complaints r ON r.id = c.repeat_of
+    LEFT JOIN complaints s ON s.id = c.suggested_repeat_of
+    LEFT JOIN items i ON i.id = c.suggested_item_id
+    LEFT JOIN plans p ON p.id = i.plan_id
+    LEFT JOIN org_units u ON u.id = c.unit_id";
+
+impl Store {
+    /// Stores the batches in one transaction: new complaints are added with their clock and
+    /// suggestions, complaints already stored get the feedback the file now carries.
+    pub async fn import_complaints(
+        &self,
+        actor: &str,
+        import: ComplaintImport<'_>,
+    ) -> Result<ComplaintImportSummary, StoreError> {
+        let calendar = self.work_calendar().await?;
+        let mut tx = self.begin_write().await?;
+        let mut summary = ComplaintImportSummary::default();
+        let mut changes: Vec<Change<'_>> = Vec::new();
+        let mut known = load_texts(&mut tx).await?;
+        let sites = load_item_sites(&mut tx).await?;
+        for batch in import.batches {
+            let batch_id = upsert_batch(&mut tx, import.source, batch, actor).await?;
+            let due_on = batch.clock.due(batch.transferred_on, &calendar);
+            for complaint in &batch.complaints {
+                let existing = find_complaint(&mut tx, &complaint.received_no).await?;
+                match existing {
+                    Some(stored) => {
+                        let change = refresh_feedback(
+                            &mut tx,
+                            actor,
+                            &stored,
+                            complaint,
+                            import.reported_on,
+                        )
+                        .await?;
+                        match change {
+                            Some(change) => {
+                                summary.updated += 1;
+                                changes.push(change);
+                            }
+                            None => summary.unchanged += 1,
+                        }
+                    }
+                    None => {
+                        let links = suggest(complaint, &known, &sites);
+                        summary
+                            .suggestions
+                            .extend(links.describe(&complaint.received_no));
+                        let id = insert_complaint(
+                            &mut tx,
+                            batch_id,
+                            due_on,
+                            complaint,
+                            &links,
+                            import.reported_on,
+                        )
+                        .await?;
+                        flag_rebound(&mut tx, &links, id, import.reported_on).await?;
+                        known.push(KnownText {
+                            id,
+                            received_no: complaint.received_no.clone(),
+                            region: complaint.region.clone(),
+                            text: complaint.description.clone(),
+                        });
+                        summary.added += 1;
+                        changes.push(Change {
+                            actor,
+                            action: "create",
+                            entity: "complaint",
+                            entity_id: complaint.received_no.clone(),
+                            before: None,
+                            after: Some(journal_view(complaint, due_on)),
+                        });
+                    }
+                }
+            }
+        }
+        if changes.is_empty() {
+            tx.rollback().await?;
+            return Ok(summary);
+        }
+        changes.push(Change {
+            actor,
+            action: "import",
+            entity: "complaint_file",
+            entity_id: import.source.to_string(),
+            before: None,
+            after: Some(json!({
+                "source": import.file,
+                "added": summary.added,
+                "updated": summary.updated,
+                "unchanged": summary.unchanged,
+            })),
+        });
+        append_all(&mut tx, self.backend(), changes).await?;
+        if import.dry_run {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(summary)
+    }
+
+    pub async fn complaints(
+        &self,
+        filter: &ComplaintFilter,
+    ) -> Result<Vec<ComplaintRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {COMPLAINT_COLUMNS} {COMPLAINT_JOINS}
+             WHERE ($1 = '' OR b.source = $1) AND ($2 = 0 OR b.number = $2) AND ($3 = '' OR c.region = $3)
+             ORDER BY b.transferred_on, b.number, c.seq"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(filter.source.clone().unwrap_or_default())
+            .bind(i64::from(filter.batch.unwrap_or(0)))
+            .bind(filter.region.clone().unwrap_or_default())
+            .fetch_all(self.pool())
+            .await?;
+        let records = rows.iter().map(record).collect::<Result<Vec<_>, _>>()?;
+        Ok(match &filter.units {
+            None => records,
+            Some(units) => records
+                .into_iter()
+                .filter(|c| c.unit_id.is_some_and(|u| units.contains(&u)))
+                .collect(),
+        })
+    }
+
+    pub async fn complaint(&self, received_no: &str) -> Result<ComplaintRecord, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        let sql = format!("SELECT {COMPLAINT_COLUMNS} {COMPLAINT_JOINS} WHERE c.received_no = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(received_no.trim())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| not_found(received_no))?;
+        record(&row)
+    }
+
+    /// Applies an update from the handling unit or the office, journaled with before and after.
+    pub async fn update_complaint(
+        &self,
+        actor: &str,
+        received_no: &str,
+        update: ComplaintUpdate,
+    ) -> Result<ComplaintRecord, StoreError> {
+        let before = self.complaint(received_no).await?;
+        let mut after = before.clone();
+        apply_update(&mut after, &update)?;
+        let mut tx = self.begin_write().await?;
+        let unit_id = match &update.unit {
+            Some(name) => Some(unit_named(&mut tx, name).await?),
+            None => before.unit_id,
+        };
+        let repeat_id = match &update.repeat_of {
+            Some(no) => Some(
+                find_complaint(&mut tx, no)
+                    .await?
+                    .ok_or_else(|| not_found(no))?
+                    .id,
+            ),
+            None => None,
+        };
+        write_feedback(&mut tx, before.id, &after.feedback).await?;
+        sqlx::query(
+            "UPDATE complaints SET unit_id = $1, key_case = $2, repeat_of = COALESCE($3, repeat_of) WHERE id = $4",
+        )
+        .bind(unit_id)
+        .bind(i64::from(after.key_case))
+        .bind(repeat_id)
+        .bind(before.id)
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            self.backend(),
+            Change {
+                actor,
+                action: "update",
+                entity: "complaint",
+                entity_id: before.received_no.clone(),
+                before: Some(feedback_view(&before)),
+                after: Some(json!({ "feedback": after.feedback, "unit": update.unit, "repeat_of": update.repeat_of, "key_case": after.key_case })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.complaint(received_no).await
+    }
+
+    /// Draws a spot-check sample of the complaints reported closed (已办结), reproducibly from
+    /// `seed`, and records the round with its seed.
+    pub async fn draw_spotcheck(
+        &self,
+        actor: &str,
+        seed: u64,
+        size: usize,
+        on: Date,
+    ) -> Result<SpotCheckRound, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let closed: Vec<(String, i64)> = sqlx::query(
+            "SELECT received_no, id FROM complaints WHERE handling = 'closed' ORDER BY received_no",
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+        if closed.is_empty() {
+            return Err(StoreError::Invalid("没有已办结的信访件可供抽查".into()));
+        }
+        let sample = draw(&closed, size, seed);
+        let round: i64 = sqlx::query_scalar(
+            "INSERT INTO spotcheck_rounds (drawn_on, seed, population, drawn_by) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(on.to_string())
+        .bind(seed.to_string())
+        .bind(i64::try_from(closed.len()).unwrap_or(i64::MAX))
+        .bind(actor)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (order, (_, id)) in sample.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO spotchecks (round_id, complaint_id, draw_order) VALUES ($1, $2, $3)",
+            )
+            .bind(round)
+            .bind(id)
+            .bind(i64::try_from(order).unwrap_or(0))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let drawn: Vec<&String> = sample.iter().map(|(no, _)| no).collect();
+        append(
+            &mut tx,
+            self.backend(),
+            Change {
+                actor,
+                action: "draw",
+                entity: "spotcheck",
+                entity_id: round.to_string(),
+                before: None,
+                after: Some(json!({ "seed": seed.to_string(), "population": closed.len(), "sample": drawn, "on": on.to_string() })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.spotcheck(round).await
+    }
+
+    pub async fn spotcheck(&self, round: i64) -> Result<SpotCheckRound, StoreError> {
+        let head = sqlx::query(
+            "SELECT drawn_on, seed, population, drawn_by FROM spotcheck_rounds WHERE id = $1",
+        )
+        .bind(round)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound {
+            what: "抽查批次",
+            key: round.to_string(),
+        })?;
+        let checks = sqlx::query(
+            "SELECT c.received_no, s.verdict, s.reason, s.checked_by FROM spotchecks s
+             JOIN complaints c ON c.id = s.complaint_id WHERE s.round_id = $1 ORDER BY s.draw_order",
+        )
+        .bind(round)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SpotCheck {
+                received_no: r.try_get(0)?,
+                verdict: r.try_get::<Option<String>, _>(1)?.and_then(|v| SpotVerdict::parse(&v)),
+                reason: r.try_get(2)?,
+                checked_by: r.try_get(3)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(SpotCheckRound {
+            id: round,
+            drawn_on: date_column(&head, 0)?,
+            seed: head
+                .try_get::<String, _>(1)?
+                .parse()
+                .map_err(|_| invalid_stored("seed"))?,
+            population: u32::try_from(head.try_get::<i64, _>(2)?).unwrap_or(0),
+            drawn_by: head.try_get(3)?,
+            checks,
+        })
+    }
+
+    /// Records the verdict on one sampled complaint. 不合格 returns it for re-handling: the
+    /// unit reports again within the batch's period from `on`.
+    pub async fn mark_spotcheck(
+        &self,
+        actor: &str,
+        round: i64,
+        received_no: &str,
+        (verdict, reason): (SpotVerdict, &str),
+        on: Date,
+    ) -> Result<(), StoreError> {
+        if verdict == SpotVerdict::Fail && reason.trim().is_empty() {
+            return Err(StoreError::Invalid("抽查不合格需写明原因".into()));
+        }
+        let calendar = self.work_calendar().await?;
+        let complaint = self.complaint(received_no).await?;
+        let mut tx = self.begin_write().await?;
+        let marked = sqlx::query(
+            "UPDATE spotchecks SET verdict = $1, reason = $2, checked_by = $3, checked_on = $4
+             WHERE round_id = $5 AND complaint_id = $6 AND verdict IS NULL",
+        )
+        .bind(verdict.code())
+        .bind(reason.trim())
+        .bind(actor)
+        .bind(on.to_string())
+        .bind(round)
+        .bind(complaint.id)
+        .execute(&mut *tx)
+        .await?;
+        if marked.rows_affected() != 1 {
+            return Err(StoreError::Refused(format!(
+                "信访件 {received_no} 不在第 {round} 轮抽查样本中，或已有抽查结论"
+            )));
+        }
+        if verdict == SpotVerdict::Fail {
+            return_for_rehandling(&mut tx, &complaint, on, &calendar).await?;
+        }
+        append(
+            &mut tx,
+            self.backend(),
+            Change {
+                actor,
+                action: if verdict == SpotVerdict::Fail { "spotcheck:return" } else { "spotcheck:pass" },
+                entity: "complaint",
+                entity_id: complaint.received_no.clone(),
+                before: Some(json!({ "handling": complaint.feedback.handling, "returns": complaint.returns })),
+                after: Some(json!({ "round": round, "verdict": verdict.label_zh(), "reason": reason.trim() })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn return_for_rehandling(
+    conn: &mut AnyConnection,
+    complaint: &ComplaintRecord,
+    on: Date,
+    calendar: &WorkCalendar,
+) -> Result<(), StoreError> {
+    let clock = batch_clock(conn, complaint.id).await?;
+    sqlx::query(
+        "UPDATE complaints SET handling = 'in_progress', reported_on = NULL, due_on = $1, returns = returns + 1 WHERE id = $2",
+    )
+    .bind(clock.due(on, calendar).to_string())
+    .bind(complaint.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn batch_clock(conn: &mut AnyConnection, complaint_id: i64) -> Result<Clock, StoreError> {
+    let row = sqlx::query(
+        "SELECT b.due_days, b.day_mode FROM complaints c JOIN complaint_batches b ON b.id = c.batch_id WHERE c.id = $1",
+    )
+    .bind(complaint_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Clock {
+        days: u16::try_from(row.try_get::<i64, _>(0)?).unwrap_or(10),
+        mode: DayMode::parse(&row.try_get::<String, _>(1)?).unwrap_or(DayMode::Calendar),
+    })
+}
+
+fn apply_update(record: &mut ComplaintRecord, update: &ComplaintUpdate) -> Result<(), StoreError> {
+    let feedback = &mut record.feedback;
+    let replace = |field: &mut String, value: &Option<String>| {
+        if let Some(value) = value {
+            *field = value.trim().to_string();
+        }
+    };
+    replace(&mut feedback.investigation, &update.investigation);
+    replace(&mut feedback.result, &update.result);
+    replace(&mut feedback.accountability, &update.accountability);
+    replace(&mut feedback.follow_up, &update.follow_up);
+    feedback.verdict = update.verdict.or(feedback.verdict);
+    if let Some(handling) = update.handling {
+        feedback.handling = Some(handling);
+        feedback.reported_on = feedback.reported_on.or(update.reported_on);
+    }
+    if let Some(on) = update.reported_on {
+        feedback.reported_on = Some(on);
+    }
+    if let Some(counts) = &update.counts {
+        check_penalty(&counts.penalty_yuan)?;
+        feedback.counts = counts.clone();
+    }
+    record.key_case = update.key_case.unwrap_or(record.key_case);
+    if feedback.handling.is_some() && feedback.reported_on.is_none() {
+        return Err(StoreError::Invalid(
+            "登记办理状态时需同时给出反馈日期（--reported-on）".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn check_penalty(text: &str) -> Result<(), StoreError> {
+    match rectify_exact::exact::parse_decimal(text.trim()) {
+        Ok(Some(value)) if !value.is_negative() => Ok(()),
+        _ => Err(StoreError::Invalid(format!(
+            "罚款金额“{text}”不是有效的元数（例：200000 或 12.5）"
+        ))),
+    }
+}
+
+struct KnownText {
+    id: i64,
+    received_no: String,
+    region: Option<String>,
+    text: String,
+}
+
+async fn load_texts(conn: &mut AnyConnection) -> Result<Vec<KnownText>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.received_no, c.region, c.description FROM complaints c
+         JOIN complaint_batches b ON b.id = c.batch_id ORDER BY b.transferred_on, b.number, c.seq",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(KnownText {
+                id: r.try_get(0)?,
+                received_no: r.try_get(1)?,
+                region: r.try_get(2)?,
+                text: r.try_get(3)?,
+            })
+        })
+        .collect()
+}
+
+struct ItemSite {
+    id: i64,
+    plan: String,
+    number: u32,
+    problem: String,
+    signed_off: bool,
+}
+
+async fn load_item_sites(conn: &mut AnyConnection) -> Result<Vec<ItemSite>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT i.id, p.name, i.number, i.problem, i.state FROM items i JOIN plans p ON p.id = i.plan_id ORDER BY p.id, i.number",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let state: String = r.try_get(4)?;
+            Ok(ItemSite {
+                id: r.try_get(0)?,
+                plan: r.try_get(1)?,
+                number: u32::try_from(r.try_get::<i64, _>(2)?).unwrap_or(0),
+                problem: r.try_get(3)?,
+                signed_off: ItemState::parse(&state).is_some_and(|s| s == ItemState::Closed),
+            })
+        })
+        .collect()
+}
+
+/// What a new complaint is linked to, as suggestions.
+#[derive(Default)]
+struct Links {
+    repeat: Option<(i64, String, String)>,
+    item: Option<(i64, String, bool)>,
+    item_name: String,
+}
+
+impl Links {
+    fn describe(&self, received_no: &str) -> Vec<Suggestion> {
+        let mut out = Vec::new();
+        if let Some((_, earlier, site)) = &self.repeat {
+            out.push(Suggestion {
+                received_no: received_no.to_string(),
+                kind: "重复件",
+                target: earlier.clone(),
+                site: site.clone(),
+            });
+        }
+        if let Some((_, site, signed_off)) = &self.item {
+            out.push(Suggestion {
+                received_no: received_no.to_string(),
+                kind: if *signed_off {
+                    "反弹"
+                } else {
+                    "同一点位"
+                },
+                target: self.item_name.clone(),
+                site: site.clone(),
+            });
+        }
+        out
+    }
+}
+
+fn suggest(complaint: &NewComplaint, known: &[KnownText], items: &[ItemSite]) -> Links {
+    let later = Described {
+        region: complaint.region.as_deref(),
+        text: &complaint.description,
+    };
+    let earlier = known.iter().enumerate().map(|(i, k)| {
+        (
+            i,
+            Described {
+                region: k.region.as_deref(),
+                text: &k.text,
+            },
+        )
+    });
+    let repeat = duplicate_of(&later, earlier)
+        .map(|(i, likeness)| (known[i].id, known[i].received_no.clone(), likeness.site));
+    let matched = items.iter().find_map(|item| {
+        about_item(&complaint.description, &item.problem).map(|site| (item, site))
+    });
+    Links {
+        repeat,
+        item_name: matched
+            .as_ref()
+            .map(|(item, _)| format!("{} 第{}项", item.plan, item.number))
+            .unwrap_or_default(),
+        item: matched.map(|(item, site)| (item.id, site, item.signed_off)),
+    }
+}
+
+async fn flag_rebound(
+    conn: &mut AnyConnection,
+    links: &Links,
+    complaint_id: i64,
+    on: Date,
+) -> Result<(), StoreError> {
+    if let Some((item_id, site, true)) = &links.item {
+        sqlx::query(
+            "INSERT INTO item_rebounds (item_id, complaint_id, flagged_on, site) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(item_id)
+        .bind(complaint_id)
+        .bind(on.to_string())
+        .bind(site)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn upsert_batch(
+    conn: &mut AnyConnection,
+    source: &str,
+    batch: &NewBatch,
+    actor: &str,
+) -> Result<i64, StoreError> {
+    let number = i64::from(batch.number);
+    let found: Option<(i64, String)> = sqlx::query(
+        "SELECT id, transferred_on FROM complaint_batches WHERE source = $1 AND number = $2",
+    )
+    .bind(source)
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+    .transpose()?;
+    if let Some((id, on)) = found {
+        if on != batch.transferred_on.to_string() {
+            return Err(StoreError::Conflict {
+                what: "批次",
+                key: format!("{source} 第{}批（已登记交办日期 {on}）", batch.number),
+            });
+        }
+        return Ok(id);
+    }
+    Ok(sqlx::query_scalar(
+        "INSERT INTO complaint_batches (source, number, transferred_on, due_days, day_mode, imported_by, imported_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(source)
+    .bind(number)
+    .bind(batch.transferred_on.to_string())
+    .bind(i64::from(batch.clock.days))
+    .bind(batch.clock.mode.code())
+    .bind(actor)
+    .bind(now_utc())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+async fn find_complaint(
+    conn: &mut AnyConnection,
+    received_no: &str,
+) -> Result<Option<ComplaintRecord>, StoreError> {
+    let sql = format!("SELECT {COMPLAINT_COLUMNS} {COMPLAINT_JOINS} WHERE c.received_no = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(received_no.trim())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(record)
+        .transpose()
+}
+
+async fn unit_named(conn: &mut AnyConnection, name: &str) -> Result<i64, StoreError> {
+    sqlx::query_scalar("SELECT id FROM org_units WHERE name = $1 OR code = $1")
+        .bind(name.trim())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "单位",
+            key: name.to_string(),
+        })
+}
+
+async fn insert_complaint(
+    conn: &mut AnyConnection,
+    batch_id: i64,
+    due_on: Date,
+    complaint: &NewComplaint,
+    links: &Links,
+    reported_on: Date,
+) -> Result<i64, StoreError> {
+    // The region's own unit handles the complaint unless the office reassigns it.
+    let unit_id: Option<i64> = match &complaint.region {
+        Some(region) => {
+            sqlx::query_scalar("SELECT id FROM org_units WHERE name = $1")
+                .bind(region)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        None => None,
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO complaints (batch_id, seq, received_no, channel, region, types, types_raw, industry,
+            description, contact, key_case, suggested_repeat_of, suggested_item_id, suggested_site, unit_id, due_on)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+    )
+    .bind(batch_id)
+    .bind(i64::from(complaint.seq))
+    .bind(complaint.received_no.trim())
+    .bind(complaint.channel.code())
+    .bind(complaint.region.clone())
+    .bind(type_codes(&complaint.types))
+    .bind(complaint.types_raw.clone())
+    .bind(complaint.industry.clone())
+    .bind(complaint.description.clone())
+    .bind(complaint.contact.clone())
+    .bind(i64::from(complaint.key_case))
+    .bind(links.repeat.as_ref().map(|r| r.0))
+    .bind(links.item.as_ref().map(|i| i.0))
+    .bind(
+        links
+            .repeat
+            .as_ref()
+            .map(|r| r.2.clone())
+            .or_else(|| links.item.as_ref().map(|i| i.1.clone()))
+            .unwrap_or_default(),
+    )
+    .bind(unit_id)
+    .bind(due_on.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut feedback = complaint.feedback.clone();
+    if feedback.handling.is_some() {
+        feedback.reported_on = feedback.reported_on.or(Some(reported_on));
+    }
+    write_feedback(conn, id, &feedback).await?;
+    Ok(id)
+}
+
+/// Takes the feedback columns of a re-sent list; returns the journal entry when anything changed.
+async fn refresh_feedback<'a>(
+    conn: &mut AnyConnection,
+    actor: &'a str,
+    stored: &ComplaintRecord,
+    incoming: &NewComplaint,
+    reported_on: Date,
+) -> Result<Option<Change<'a>>, StoreError> {
+    let mut feedback = incoming.feedback.clone();
+    feedback.follow_up = stored.feedback.follow_up.clone();
+    feedback.reported_on = match (stored.feedback.reported_on, feedback.handling) {
+        (Some(on), _) => Some(on),
+        (None, Some(_)) => Some(reported_on),
+        (None, None) => None,
+    };
+    if feedback.handling.is_none() && stored.feedback.handling.is_some() {
+        // An older copy of the list must not erase feedback already recorded.
+        return Ok(None);
+    }
+    if feedback == stored.feedback {
+        return Ok(None);
+    }
+    write_feedback(conn, stored.id, &feedback).await?;
+    Ok(Some(Change {
+        actor,
+        action: "update",
+        entity: "complaint",
+        entity_id: stored.received_no.clone(),
+        before: Some(feedback_view(stored)),
+        after: Some(json!({ "feedback": feedback })),
+    }))
+}
+
+async fn write_feedback(
+    conn: &mut AnyConnection,
+    id: i64,
+    feedback: &Feedback,
+) -> Result<(), StoreError> {
+    let counts = &feedback.counts;
+    let penalty = if counts.penalty_yuan.trim().is_empty() {
+        "0".to_string()
+    } else {
+        counts.penalty_yuan.trim().to_string()
+    };
+    sqlx::query(
+        "UPDATE complaints SET investigation = $1, verdict = $2, ordered_count = $3, penalised_count = $4,
+            penalty_yuan = $5, criminal_cases = $6, detained = $7, interviewed = $8, held_accountable = $9,
+            result = $10, accountability_text = $11, handling = $12, reported_on = $13, follow_up = $14
+         WHERE id = $15",
+    )
+    .bind(feedback.investigation.clone())
+    .bind(feedback.verdict.map(Verdict::code))
+    .bind(i64::from(counts.ordered))
+    .bind(i64::from(counts.penalised))
+    .bind(penalty)
+    .bind(i64::from(counts.criminal_cases))
+    .bind(i64::from(counts.detained))
+    .bind(i64::from(counts.interviewed))
+    .bind(i64::from(counts.held_accountable))
+    .bind(feedback.result.clone())
+    .bind(feedback.accountability.clone())
+    .bind(feedback.handling.map(Handling::code))
+    .bind(feedback.reported_on.map(|d| d.to_string()))
+    .bind(feedback.follow_up.clone())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn type_codes(types: &[PollutionType]) -> String {
+    types.iter().map(|t| t.code()).collect::<Vec<_>>().join(",")
+}
+
+/// The journal keeps what was transferred, not who complained.
+fn journal_view(complaint: &NewComplaint, due_on: Date) -> Value {
+    json!({
+        "seq": complaint.seq,
+        "region": complaint.region,
+        "types": complaint.types.iter().map(|t| t.label_zh()).collect::<Vec<_>>(),
+        "description": complaint.description,
+        "due_on": due_on.to_string(),
+        "feedback": complaint.feedback,
+    })
+}
+
+fn feedback_view(record: &ComplaintRecord) -> Value {
+    json!({ "feedback": record.feedback, "unit": record.unit, "key_case": record.key_case, "returns": record.returns })
+}
+
+fn not_found(received_no: &str) -> StoreError {
+    StoreError::NotFound {
+        what: "信访件",
+        key: received_no.to_string(),
+    }
+}
+
+fn invalid_stored(what: &str) -> StoreError {
+    StoreError::Invalid(format!("数据库中的{what}无效"))
+}
+
+fn date_column(row: &AnyRow, index: usize) -> Result<Date, StoreError> {
+    let text: String = row.try_get(index)?;
+    Date::parse(&text).ok_or_else(|| invalid_stored("日期"))
+}
+
+fn optional_date(row: &AnyRow, index: usize) -> Result<Option<Date>, StoreError> {
+    let text: Option<String> = row.try_get(index)?;
+    text.map(|t| Date::parse(&t).ok_or_else(|| invalid_stored("日期")))
+        .transpose()
+}
+
+fn count(row: &AnyRow, index: usize) -> Result<u32, StoreError> {
+    Ok(u32::try_from(row.try_get::<i64, _>(index)?).unwrap_or(0))
+}
+
+fn record(row: &AnyRow) -> Result<ComplaintRecord, StoreError> {
+    let types: String = row.try_get(7)?;
+    let plan: Option<String> = row.try_get(15)?;
+    let number: Option<i64> = row.try_get(16)?;
+    Ok(ComplaintRecord {
+        id: row.try_get(0)?,
+        source: row.try_get(1)?,
+        batch: count(row, 2)?,
+        seq: count(row, 3)?,
+        received_no: row.try_get(4)?,
+        channel: Channel::parse(&row.try_get::<String, _>(5)?)
+            .ok_or_else(|| invalid_stored("来源渠道"))?,
+        region: row.try_get(6)?,
+        types: types.split(',').filter_map(PollutionType::parse).collect(),
+        types_raw: row.try_get(8)?,
+        industry: row.try_get(9)?,
+        description: row.try_get(10)?,
+        contact: row.try_get(11)?,
+        key_case: row.try_get::<i64, _>(12)? != 0,
+        repeat_of: row.try_get(13)?,
+        suggested_repeat_of: row.try_get(14)?,
+        suggested_item: plan.zip(number.and_then(|n| u32::try_from(n).ok())),
+        suggested_site: row.try_get(17)?,
+        unit: row.try_get(18)?,
+        unit_id: row.try_get(19)?,
+        transferred_on: date_column(row, 20)?,
+        due_on: date_column(row, 21)?,
+        feedback: Feedback {
+            investigation: row.try_get(22)?,
+            verdict: row
+                .try_get::<Option<String>, _>(23)?
+                .and_then(|v| Verdict::parse(&v)),
+            counts: Measures {
+                ordered: count(row, 24)?,
+                penalised: count(row, 25)?,
+                penalty_yuan: row.try_get(26)?,
+                criminal_cases: count(row, 27)?,
+                detained: count(row, 28)?,
+                interviewed: count(row, 29)?,
+                held_accountable: count(row, 30)?,
+            },
+            result: row.try_get(31)?,
+            accountability: row.try_get(32)?,
+            handling: row
+                .try_get::<Option<String>, _>(33)?
+                .and_then(|v| Handling::parse(&v)),
+            reported_on: optional_date(row, 34)?,
+            follow_up: row.try_get(35)?,
+        },
+        returns: count(row, 36)?,
+    })
+}

@@ -7,6 +7,7 @@ pub mod bulletin;
 pub mod complaint;
 pub mod plan;
 mod problem;
+pub mod publish;
 mod rng;
 pub mod water;
 

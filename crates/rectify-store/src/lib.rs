@@ -15,6 +15,7 @@ pub mod journal;
 pub mod ledger;
 mod migrate;
 pub mod org;
+pub mod publications;
 pub mod rounds;
 pub mod sessions;
 pub mod users;

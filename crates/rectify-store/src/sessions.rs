@@ -37,7 +37,7 @@ fn time_in(hours: i64) -> String {
     time_in_minutes(hours * 60)
 }
 
-fn time_in_minutes(minutes: i64) -> String {
+pub(crate) fn time_in_minutes(minutes: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::minutes(minutes))
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string()

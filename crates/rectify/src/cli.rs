@@ -76,6 +76,12 @@ enum Command {
     /// The monthly dispatch round (调度): escalation steps to units and the 督办单.
     #[command(subcommand)]
     Dispatch(crate::dispatch_cmd::DispatchCommand),
+    /// Transferred public complaints (信访件): import, clocks, feedback, spot-checks, exports.
+    #[command(subcommand)]
+    Complaint(crate::complaint_cmd::ComplaintCommand),
+    /// Publications for the public portal: preview the redacted snapshot, approve, list.
+    #[command(subcommand)]
+    Publish(crate::publish_cmd::PublishCommand),
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -186,6 +192,8 @@ enum StoreWork {
     Bulletin(crate::bulletin_cmd::BulletinArgs),
     Accountability(crate::accountability_cmd::AccountabilityCommand),
     Dispatch(crate::dispatch_cmd::DispatchCommand),
+    Complaint(crate::complaint_cmd::ComplaintCommand),
+    Publish(crate::publish_cmd::PublishCommand),
 }
 
 #[derive(Debug, Args)]
@@ -250,6 +258,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Bulletin(args) => StoreWork::Bulletin(args),
         Command::Accountability(command) => StoreWork::Accountability(command),
         Command::Dispatch(command) => StoreWork::Dispatch(command),
+        Command::Complaint(command) => StoreWork::Complaint(command),
+        Command::Publish(command) => StoreWork::Publish(command),
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
@@ -286,6 +296,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         StoreWork::Dispatch(command) => {
             crate::dispatch_cmd::run(&store, &cli_actor(), command).await
         }
+        StoreWork::Complaint(command) => {
+            crate::complaint_cmd::run(&store, &cli_actor(), command).await
+        }
+        StoreWork::Publish(command) => crate::publish_cmd::run(&store, &cli_actor(), command).await,
     };
     // Closing the last connection lets SQLite fold its WAL back into the database file.
     store.close().await;

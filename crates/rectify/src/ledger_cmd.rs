@@ -252,7 +252,7 @@ fn file_stem(path: &Path) -> String {
         .unwrap_or_else(|| "整改方案".to_string())
 }
 
-fn finding_json(f: &Finding) -> Value {
+pub(crate) fn finding_json(f: &Finding) -> Value {
     json!({
         "sheet": f.sheet,
         "row": f.row,

@@ -4,6 +4,7 @@ mod accountability_cmd;
 mod air_cmd;
 mod bulletin_cmd;
 mod cli;
+mod complaint_cmd;
 mod demo;
 mod demo_workflow;
 mod dispatch_cmd;
@@ -11,6 +12,7 @@ mod error;
 mod ledger_cmd;
 mod mail;
 mod password;
+mod publish_cmd;
 mod water_cmd;
 mod workflow_cmd;
 

@@ -1,0 +1,298 @@
+//! What the public portal shows, built from the ledger and the complaint register for one
+//! publication: only the fields listed here, every free text through the redaction.
+
+use crate::complaint::{PublicRow, TypeStatistics, public_rows, type_statistics};
+use rectify_core::complaint::redact::{Redactor, Replacement};
+use rectify_core::complaint::{Handling, Verdict};
+use rectify_core::ledger::{ItemState, Schedule};
+use rectify_exact::date::Date;
+use rectify_exact::exact::{Exact, parse_decimal};
+use rectify_store::complaints::ComplaintFilter;
+use rectify_store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// What the office can choose to publish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Items,
+    Progress,
+    Notices,
+    Complaints,
+    Environment,
+}
+
+impl Part {
+    pub const ALL: [Part; 5] = [
+        Part::Items,
+        Part::Progress,
+        Part::Notices,
+        Part::Complaints,
+        Part::Environment,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Part::Items => "items",
+            Part::Progress => "progress",
+            Part::Notices => "notices",
+            Part::Complaints => "complaints",
+            Part::Environment => "environment",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Part::Items => "整改任务及进度",
+            Part::Progress => "整改进展情况",
+            Part::Notices => "销号公示",
+            Part::Complaints => "信访件办理情况",
+            Part::Environment => "环境质量目标",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Part> {
+        Part::ALL
+            .into_iter()
+            .find(|p| p.code() == text.trim() || p.label_zh() == text.trim())
+    }
+}
+
+/// The whole of a publication as the portal reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalContent {
+    pub snapshot_on: String,
+    pub plans: Vec<PublicPlan>,
+    pub notices: Vec<PublicNotice>,
+    pub complaints: Vec<PublicRow>,
+    pub complaint_summary: Option<ComplaintSummary>,
+    pub environment: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicPlan {
+    pub name: String,
+    pub doc_number: String,
+    pub items: Vec<PublicItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicItem {
+    pub number: u32,
+    pub scope: String,
+    pub category: String,
+    pub problem: String,
+    pub target: String,
+    pub lead_unit: String,
+    pub units: String,
+    /// The responsible leaders as the published plan names them, with their post.
+    pub leaders: String,
+    pub deadline: String,
+    pub state: String,
+    pub schedule: String,
+    pub signed_off: bool,
+    /// (period, text) of the latest confirmed progress report, when progress is published.
+    pub progress: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicNotice {
+    pub plan: String,
+    pub number: u32,
+    pub problem: String,
+    pub lead_unit: String,
+    pub first_day: String,
+    pub last_day: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintSummary {
+    pub transferred: u32,
+    pub reported: u32,
+    pub by_verdict: Vec<(String, u32)>,
+    pub by_state: Vec<(String, u32)>,
+    pub ordered: u32,
+    pub penalised: u32,
+    pub penalty_yuan: String,
+    pub criminal_cases: u32,
+    pub detained: u32,
+    pub interviewed: u32,
+    pub held_accountable: u32,
+    pub types: Vec<String>,
+    pub by_region: Vec<(String, u32, Vec<u32>)>,
+}
+
+/// A publication before approval, with every replacement the redaction made.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub parts: Vec<Part>,
+    pub content: PortalContent,
+    /// (where, replacement), for the review.
+    pub replacements: Vec<(String, Replacement)>,
+}
+
+/// What to publish: the parts, the complaint batches (empty: all) and the strings the office
+/// asks to remove besides what the rules find.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub parts: Vec<Part>,
+    pub batches: Vec<u32>,
+    pub redact: Vec<String>,
+}
+
+pub async fn draft(store: &Store, selection: &Selection, today: Date) -> Result<Draft, StoreError> {
+    let has = |part| selection.parts.contains(&part);
+    let mut draft = Draft {
+        parts: selection.parts.clone(),
+        content: PortalContent {
+            snapshot_on: today.to_string(),
+            ..PortalContent::default()
+        },
+        replacements: Vec::new(),
+    };
+    if has(Part::Items) || has(Part::Notices) {
+        items_and_notices(store, selection, today, &mut draft).await?;
+    }
+    if has(Part::Complaints) {
+        let mut complaints = store.complaints(&ComplaintFilter::default()).await?;
+        complaints.retain(|c| selection.batches.is_empty() || selection.batches.contains(&c.batch));
+        let (rows, replaced) = public_rows(&complaints, &selection.redact);
+        draft.replacements.extend(replaced);
+        draft.content.complaint_summary = Some(summary(&rows, &complaints));
+        draft.content.complaints = rows;
+    }
+    if has(Part::Environment) {
+        draft.content.environment =
+            crate::bulletin::environment(store, today.year, today.month).await?;
+    }
+    Ok(draft)
+}
+
+async fn items_and_notices(
+    store: &Store,
+    selection: &Selection,
+    today: Date,
+    draft: &mut Draft,
+) -> Result<(), StoreError> {
+    let ledger = store.ledger(None).await?;
+    let workflows = store.workflows().await?;
+    let progress = if selection.parts.contains(&Part::Progress) {
+        store.latest_confirmed_progress().await?
+    } else {
+        Default::default()
+    };
+    let plans = store.plans().await?;
+    for plan in &plans {
+        let mut public = PublicPlan {
+            name: plan.plan.name.clone(),
+            doc_number: plan.plan.doc_number.clone().unwrap_or_default(),
+            items: Vec::new(),
+        };
+        for stored in ledger.iter().filter(|s| s.plan == plan.plan.name) {
+            let item = &stored.item;
+            let notice = workflows.get(&stored.id).and_then(|w| w.flow.notice);
+            if let (Some((first, last)), ItemState::PublicNotice, true) =
+                (notice, item.state, selection.parts.contains(&Part::Notices))
+            {
+                draft.content.notices.push(PublicNotice {
+                    plan: plan.plan.name.clone(),
+                    number: item.number,
+                    problem: item.problem.clone(),
+                    lead_unit: item.lead_unit.clone(),
+                    first_day: first.to_string(),
+                    last_day: last.to_string(),
+                });
+            }
+            let progress = progress.get(&stored.id).map(|(period, text)| {
+                let (clean, replaced) =
+                    Redactor::for_record([text.as_str()], &selection.redact).apply(text);
+                let place = format!("{} 第{}项 {period} 进展", plan.plan.name, item.number);
+                draft
+                    .replacements
+                    .extend(replaced.into_iter().map(|r| (place.clone(), r)));
+                (period.clone(), clean)
+            });
+            public.items.push(PublicItem {
+                number: item.number,
+                scope: item.scope.label_zh().to_string(),
+                category: item.category.clone(),
+                problem: item.problem.clone(),
+                target: item.target.clone(),
+                lead_unit: item.lead_unit.clone(),
+                units: item.units.join("、"),
+                leaders: item.leaders.join("、"),
+                deadline: item.deadline.text.clone(),
+                state: item.state.label_zh().to_string(),
+                schedule: schedule_label(item.schedule(today)),
+                signed_off: item.state == ItemState::Closed || item.state == ItemState::Sustain,
+                progress,
+            });
+        }
+        if selection.parts.contains(&Part::Items) {
+            draft.content.plans.push(public);
+        }
+    }
+    Ok(())
+}
+
+fn schedule_label(schedule: Schedule) -> String {
+    schedule.label_zh().to_string()
+}
+
+fn summary(
+    rows: &[PublicRow],
+    complaints: &[rectify_store::complaints::ComplaintRecord],
+) -> ComplaintSummary {
+    let count = |f: &dyn Fn(&&rectify_store::complaints::ComplaintRecord) -> bool| {
+        complaints.iter().filter(f).count() as u32
+    };
+    let reported: Vec<_> = complaints
+        .iter()
+        .filter(|c| c.feedback.handling.is_some())
+        .collect();
+    let sum = |pick: fn(&rectify_store::complaints::Measures) -> u32| {
+        reported.iter().map(|c| pick(&c.feedback.counts)).sum()
+    };
+    let penalty: Exact = reported
+        .iter()
+        .filter_map(|c| {
+            parse_decimal(&c.feedback.counts.penalty_yuan)
+                .ok()
+                .flatten()
+        })
+        .sum();
+    let TypeStatistics {
+        types,
+        rows: by_region,
+    } = type_statistics(complaints);
+    ComplaintSummary {
+        transferred: complaints.len() as u32,
+        reported: rows.len() as u32,
+        by_verdict: Verdict::ALL
+            .iter()
+            .map(|v| {
+                (
+                    v.label_zh().to_string(),
+                    count(&|c| c.feedback.verdict == Some(*v)),
+                )
+            })
+            .collect(),
+        by_state: Handling::ALL
+            .iter()
+            .map(|h| {
+                (
+                    h.label_zh().to_string(),
+                    count(&|c| c.feedback.handling == Some(*h)),
+                )
+            })
+            .collect(),
+        ordered: sum(|m| m.ordered),
+        penalised: sum(|m| m.penalised),
+        penalty_yuan: penalty.to_string(),
+        criminal_cases: sum(|m| m.criminal_cases),
+        detained: sum(|m| m.detained),
+        interviewed: sum(|m| m.interviewed),
+        held_accountable: sum(|m| m.held_accountable),
+        types: types.iter().map(|t| t.label_zh().to_string()).collect(),
+        by_region,
+    }
+}

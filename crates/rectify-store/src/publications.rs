@@ -1,0 +1,176 @@
+//! Publications: frozen, versioned, already-redacted snapshots of what the public portal shows,
+//! each with its approver; and the per-address throttle of the portal's objection form.
+
+use crate::journal::{Change, append};
+use crate::{Store, StoreError, now_utc};
+use rectify_exact::date::Date;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+/// A stored publication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Publication {
+    pub version: u32,
+    pub snapshot_on: Date,
+    pub approved_by: String,
+    pub approved_at: String,
+    /// What was chosen for publication ("items", "progress", "notices", "complaints", …).
+    pub scope: Vec<String>,
+    pub content: Value,
+    pub sha256: String,
+}
+
+impl Store {
+    /// Freezes `content` as the next version; journaled with its hash.
+    pub async fn publish(
+        &self,
+        approver: &str,
+        scope: &[String],
+        content: &Value,
+        snapshot_on: Date,
+    ) -> Result<Publication, StoreError> {
+        let text = serde_json::to_string(content)
+            .map_err(|e| StoreError::Invalid(format!("发布内容无法序列化：{e}")))?;
+        let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
+        let approved_at = now_utc();
+        let mut tx = self.begin_write().await?;
+        let version: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM publications")
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query(
+            "INSERT INTO publications (version, snapshot_on, approved_by, approved_at, scope, content_json, sha256)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(version)
+        .bind(snapshot_on.to_string())
+        .bind(approver)
+        .bind(approved_at.clone())
+        .bind(scope.join(","))
+        .bind(text)
+        .bind(sha256.clone())
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            self.backend(),
+            Change {
+                actor: approver,
+                action: "publish",
+                entity: "publication",
+                entity_id: version.to_string(),
+                before: None,
+                after: Some(json!({ "scope": scope, "snapshot_on": snapshot_on.to_string(), "sha256": sha256 })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Publication {
+            version: u32::try_from(version).unwrap_or(0),
+            snapshot_on,
+            approved_by: approver.to_string(),
+            approved_at,
+            scope: scope.to_vec(),
+            content: content.clone(),
+            sha256,
+        })
+    }
+
+    /// The version the portal serves: the newest.
+    pub async fn latest_publication(&self) -> Result<Option<Publication>, StoreError> {
+        let row = sqlx::query(
+            "SELECT version, snapshot_on, approved_by, approved_at, scope, content_json, sha256
+             FROM publications ORDER BY version DESC LIMIT 1",
+        )
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let snapshot: String = row.try_get(1)?;
+        let scope: String = row.try_get(4)?;
+        let content: String = row.try_get(5)?;
+        Ok(Some(Publication {
+            version: u32::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0),
+            snapshot_on: Date::parse(&snapshot)
+                .ok_or_else(|| StoreError::Invalid("发布记录的日期无效".into()))?,
+            approved_by: row.try_get(2)?,
+            approved_at: row.try_get(3)?,
+            scope: scope
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            content: serde_json::from_str(&content)
+                .map_err(|e| StoreError::Invalid(format!("发布内容无法读取：{e}")))?,
+            sha256: row.try_get(6)?,
+        }))
+    }
+
+    /// (version, snapshot date, approver, approved at, scope) of every publication, newest first.
+    pub async fn publications(
+        &self,
+    ) -> Result<Vec<(u32, String, String, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, snapshot_on, approved_by, approved_at, scope FROM publications ORDER BY version DESC",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    u32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(0),
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Counts a public post from `address` and says whether it is within `limit` per hour.
+    /// A refused post is counted too, so a flood stays refused until it stops.
+    pub async fn public_post_allowed(&self, address: &str, limit: u32) -> Result<bool, StoreError> {
+        let key = format!("objection:{address}");
+        let since = crate::sessions::time_in_minutes(-60);
+        let recent: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM public_posts WHERE key = $1 AND at > $2")
+                .bind(key.clone())
+                .bind(since)
+                .fetch_one(self.pool())
+                .await?;
+        sqlx::query("INSERT INTO public_posts (key, at) VALUES ($1, $2)")
+            .bind(key)
+            .bind(crate::sessions::time_in_minutes(0))
+            .execute(self.pool())
+            .await?;
+        sqlx::query("DELETE FROM public_posts WHERE at < $1")
+            .bind(crate::sessions::time_in_minutes(-24 * 60))
+            .execute(self.pool())
+            .await?;
+        Ok(recent < i64::from(limit))
+    }
+}
+
+impl Store {
+    /// The latest confirmed progress report of each item: item id → (period, text).
+    pub async fn latest_confirmed_progress(
+        &self,
+    ) -> Result<std::collections::HashMap<i64, (String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT item_id, period, text FROM progress_reports WHERE status = 'confirmed' ORDER BY period, id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut latest = std::collections::HashMap::new();
+        for row in &rows {
+            latest.insert(
+                row.try_get::<i64, _>(0)?,
+                (row.try_get(1)?, row.try_get(2)?),
+            );
+        }
+        Ok(latest)
+    }
+}

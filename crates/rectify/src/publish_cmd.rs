@@ -1,0 +1,146 @@
+//! `rectify publish`: what the public portal shows — preview the redacted snapshot with every
+//! replacement, approve it as a new frozen version, list the versions.
+
+use crate::air_cmd::print_stdout;
+use crate::complaint_cmd::Format;
+use crate::error::CliError;
+use clap::{Args, Subcommand};
+use rectify_io::publish::{Draft, Part, Selection, draft};
+use rectify_store::Store;
+use serde_json::json;
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum PublishCommand {
+    /// Show what would be published, and every redaction, without publishing.
+    Preview(ChoiceArgs),
+    /// Publish the snapshot as the next version (you are recorded as the approver).
+    Approve(ChoiceArgs),
+    /// The published versions.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct ChoiceArgs {
+    /// items, progress, notices, complaints, environment (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "items,progress,notices,complaints,environment"
+    )]
+    parts: Vec<String>,
+    /// Complaint batches to publish (default: all).
+    #[arg(long, value_delimiter = ',')]
+    batches: Vec<u32>,
+    /// A further string to remove (repeatable), e.g. a name the rules did not find.
+    #[arg(long)]
+    redact: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+pub async fn run(
+    store: &Store,
+    actor: &str,
+    command: PublishCommand,
+) -> Result<ExitCode, CliError> {
+    let today = crate::workflow_cmd::today()?;
+    match command {
+        PublishCommand::Preview(args) => {
+            let format = args.format;
+            let draft = draft(store, &selection(args)?, today).await?;
+            match format {
+                Format::Json => print_json(&json!({
+                    "content": draft.content,
+                    "replacements": replacements_json(&draft),
+                })),
+                Format::Text => print_stdout(&review(&draft)),
+            }
+        }
+        PublishCommand::Approve(args) => {
+            let draft = draft(store, &selection(args)?, today).await?;
+            let parts: Vec<String> = draft.parts.iter().map(|p| p.code().to_string()).collect();
+            let content = serde_json::to_value(&draft.content)
+                .map_err(|e| CliError::failure(e.to_string()))?;
+            let publication = store.publish(actor, &parts, &content, today).await?;
+            print_stdout(&format!(
+                "已发布第 {} 版（数据截至 {}，审核人 {}，隐去 {} 处）",
+                publication.version,
+                publication.snapshot_on,
+                publication.approved_by,
+                draft.replacements.len()
+            ))
+        }
+        PublishCommand::List => {
+            let lines: Vec<String> = store
+                .publications()
+                .await?
+                .into_iter()
+                .map(|(version, on, by, at, scope)| {
+                    format!("第 {version} 版  截至 {on}  {by}  {at}  {scope}")
+                })
+                .collect();
+            print_stdout(&if lines.is_empty() {
+                "尚未发布".to_string()
+            } else {
+                lines.join("\n")
+            })
+        }
+    }
+}
+
+fn selection(args: ChoiceArgs) -> Result<Selection, CliError> {
+    let parts = args
+        .parts
+        .iter()
+        .map(|p| {
+            Part::parse(p).ok_or_else(|| {
+                let choices: Vec<&str> = Part::ALL.iter().map(|p| p.code()).collect();
+                CliError::environment(format!("--parts“{p}”无效（可选：{}）", choices.join(", ")))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Selection {
+        parts,
+        batches: args.batches,
+        redact: args.redact,
+    })
+}
+
+fn replacements_json(draft: &Draft) -> Vec<serde_json::Value> {
+    draft
+        .replacements
+        .iter()
+        .map(|(at, r)| json!({ "at": at, "kind": r.kind.label_zh(), "original": r.original, "replacement": r.replacement }))
+        .collect()
+}
+
+fn review(draft: &Draft) -> String {
+    let content = &draft.content;
+    let items: usize = content.plans.iter().map(|p| p.items.len()).sum();
+    let mut lines = vec![
+        format!("待发布内容（数据截至 {}）：", content.snapshot_on),
+        format!(
+            "  整改任务 {items} 项，销号公示 {} 项，信访件 {} 件，环境质量 {} 段",
+            content.notices.len(),
+            content.complaints.len(),
+            content.environment.len()
+        ),
+        format!("隐去 {} 处：", draft.replacements.len()),
+    ];
+    lines.extend(draft.replacements.iter().map(|(at, r)| {
+        format!(
+            "  {at}  {}  {} → {}",
+            r.kind.label_zh(),
+            r.original,
+            r.replacement
+        )
+    }));
+    lines.push("确认无误后运行 rectify publish approve（同样的参数）发布。".into());
+    lines.join("\n")
+}
+
+fn print_json(value: &serde_json::Value) -> Result<ExitCode, CliError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::failure(e.to_string()))?;
+    print_stdout(&text)
+}

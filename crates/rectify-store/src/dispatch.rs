@@ -128,7 +128,7 @@ impl Store {
     }
 
     /// A setting that must be a non-negative integer, if set.
-    async fn setting_u32(&self, key: &str) -> Result<Option<u32>, StoreError> {
+    pub async fn setting_u32(&self, key: &str) -> Result<Option<u32>, StoreError> {
         self.setting(key)
             .await?
             .map(|value| {

@@ -28,10 +28,13 @@ mod api;
 mod auth;
 mod boards;
 mod bulletins;
+mod complaints;
 mod import;
 mod inbox;
 mod openapi;
 mod pages;
+mod portal;
+mod publishing;
 mod water;
 
 type PageResult = Result<String, Box<dyn std::error::Error + Send + Sync>>;
@@ -150,6 +153,20 @@ pub fn router(store: Store) -> Router {
             get(accountability::list).post(accountability::decide),
         )
         .route("/inbox", get(inbox::show))
+        .route("/complaints", get(complaints::list))
+        .route("/complaints/{received_no}", get(complaints::show))
+        .route(
+            "/complaints/{received_no}/feedback",
+            post(complaints::feedback),
+        )
+        .route("/publish", get(publishing::show).post(publishing::approve))
+        .route("/public", get(portal::index))
+        .route("/public/items", get(portal::items))
+        .route("/public/signed-off", get(portal::signed_off))
+        .route("/public/notices", get(portal::notices))
+        .route("/public/objections", post(portal::object))
+        .route("/public/complaints", get(portal::complaints))
+        .route("/public/environment", get(portal::environment))
         .route("/acceptance", get(boards::acceptance))
         .route("/notices", get(boards::notices))
         .route(

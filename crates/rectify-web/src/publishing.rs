@@ -1,0 +1,147 @@
+//! 信息发布 for the office: choose what to publish, review the redacted snapshot with every
+//! replacement, approve it as the next version of the public portal.
+
+use crate::AppState;
+use crate::auth::{Me, PageError, Session, require};
+use crate::pages::{PageResult, render, url_encode};
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect};
+use rectify_core::complaint::redact::Replacement;
+use rectify_core::org::Role;
+use rectify_io::publish::{Draft, Part, Selection, draft};
+use rectify_store::today_china;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "publish.html")]
+struct PublishPage {
+    me: Me,
+    flash: Option<String>,
+    parts: Vec<(Part, bool)>,
+    redact: String,
+    summary: String,
+    replacements: Vec<(String, Replacement)>,
+    history: Vec<(u32, String, String, String, String)>,
+}
+
+/// The choice as the form sends it: a flag per part and the extra strings, one per line.
+#[derive(Deserialize, Default)]
+pub struct Choice {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    items: Option<String>,
+    #[serde(default)]
+    progress: Option<String>,
+    #[serde(default)]
+    notices: Option<String>,
+    #[serde(default)]
+    complaints: Option<String>,
+    #[serde(default)]
+    environment: Option<String>,
+    #[serde(default)]
+    redact: String,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+impl Choice {
+    fn selection(&self) -> Selection {
+        let flags = [
+            &self.items,
+            &self.progress,
+            &self.notices,
+            &self.complaints,
+            &self.environment,
+        ];
+        let mut parts: Vec<Part> = Part::ALL
+            .into_iter()
+            .zip(flags)
+            .filter(|(_, flag)| flag.is_some())
+            .map(|(part, _)| part)
+            .collect();
+        if flags.iter().all(|f| f.is_none()) {
+            parts = Part::ALL.to_vec();
+        }
+        Selection {
+            parts,
+            batches: Vec::new(),
+            redact: self
+                .redact
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
+        }
+    }
+}
+
+fn office_only(session: &Session) -> Result<(), PageError> {
+    if session.user.roles.contains(&Role::Office) {
+        Ok(())
+    } else {
+        Err(PageError::NotFound)
+    }
+}
+
+fn summary(draft: &Draft) -> String {
+    let c = &draft.content;
+    let items: usize = c.plans.iter().map(|p| p.items.len()).sum();
+    format!(
+        "整改任务 {items} 项，销号公示 {} 项，信访件 {} 件，环境质量 {} 段；自动隐去 {} 处",
+        c.notices.len(),
+        c.complaints.len(),
+        c.environment.len(),
+        draft.replacements.len()
+    )
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(choice): Query<Choice>,
+) -> PageResult {
+    let session = require(&state, &headers, "/publish").await?;
+    office_only(&session)?;
+    let selection = choice.selection();
+    let draft = draft(&state.store, &selection, today_china()).await?;
+    render(PublishPage {
+        me: session.me(),
+        flash: choice.done.clone(),
+        parts: Part::ALL
+            .into_iter()
+            .map(|p| (p, selection.parts.contains(&p)))
+            .collect(),
+        redact: choice.redact.clone(),
+        summary: summary(&draft),
+        replacements: draft.replacements,
+        history: state.store.publications().await?,
+    })
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(choice): Form<Choice>,
+) -> PageResult {
+    let session = require(&state, &headers, "/publish").await?;
+    session.check_csrf(&choice.csrf)?;
+    office_only(&session)?;
+    let today = today_china();
+    let draft = draft(&state.store, &choice.selection(), today).await?;
+    let parts: Vec<String> = draft.parts.iter().map(|p| p.code().to_string()).collect();
+    let content = serde_json::to_value(&draft.content)
+        .map_err(|e| PageError::Store(rectify_store::StoreError::Invalid(e.to_string())))?;
+    let publication = state
+        .store
+        .publish(&session.user.username, &parts, &content, today)
+        .await?;
+    let message = format!(
+        "已发布第 {} 版（数据截至 {}）",
+        publication.version, publication.snapshot_on
+    );
+    Ok(Redirect::to(&format!("/publish?done={}", url_encode(&message))).into_response())
+}

@@ -2,10 +2,10 @@
 //! item, under which rule, with the items behind it. The office and the discipline commission
 //! decide; the system only proposes.
 //!
-//! Rules computed here: 1 (red for N monthly bulletins in a row, or overdue and not done),
-//! 2 (reopened after sign-off), 4 (public objection upheld), 5 (criticised by the province or
-//! above) and 6 (cases the inspection team transferred, recorded by the office). Rule 3
-//! (complaints returned twice) needs the complaint register, which does not exist yet.
+//! Rules: 1 (red for N monthly bulletins in a row, or overdue and not done), 2 (reopened after
+//! sign-off, or a new complaint at the site of a signed-off item: a rebound), 3 (complaint
+//! handling returned twice or more after spot-checks), 4 (public objection upheld), 5
+//! (criticised by the province or above) and 6 (cases the inspection team transferred).
 
 use crate::dispatch::Criticism;
 use std::fmt;
@@ -15,6 +15,7 @@ labelled_enum!(
     Rule, "问责规则" {
         Lagging => "lagging", "连续严重滞后或逾期未完成";
         Reopened => "reopened", "销号后重新打开（反弹或复核不合格）";
+        ComplaintReturned => "complaint_returned", "信访件办理质量不合格被退回重办";
         ObjectionUpheld => "objection_upheld", "公示期间异议成立";
         Criticised => "criticised", "受到省级以上通报批评或媒体曝光";
         Transferred => "transferred", "督察组移交责任追究问题";
@@ -27,6 +28,7 @@ impl Rule {
         match self {
             Rule::Lagging => "约谈",
             Rule::Reopened => "移送纪检监察机关（党纪政务处分）",
+            Rule::ComplaintReturned => "约谈、通报批评",
             Rule::ObjectionUpheld => "通报批评",
             Rule::Criticised => "约谈、通报批评",
             Rule::Transferred => "立案审查，依规依纪依法追责并公开",
@@ -47,6 +49,8 @@ pub struct ItemRecord<'a> {
     /// How many of the latest monthly bulletins in a row showed the item red.
     pub red_streak: u32,
     pub reopened: bool,
+    /// A complaint came in about the item's site after it was signed off.
+    pub rebound: bool,
     pub objection_upheld: bool,
     pub criticisms: &'a [Criticism],
 }
@@ -74,10 +78,20 @@ pub struct Transfer {
     pub items: Vec<(String, u32)>,
 }
 
+/// A complaint the office returned for re-handling after spot-checks.
+#[derive(Debug, Clone)]
+pub struct ReturnedComplaint {
+    pub received_no: String,
+    /// The handling unit.
+    pub unit: String,
+    pub returns: u32,
+}
+
 /// The candidates, one per rule and target (each transferred case on its own), in rule order
 /// then by target.
 pub fn candidates(
     items: &[ItemRecord<'_>],
+    complaints: &[ReturnedComplaint],
     transfers: &[Transfer],
     red_months: u32,
 ) -> Vec<Candidate> {
@@ -125,6 +139,14 @@ pub fn candidates(
                 "销号后重新打开".into(),
             );
         }
+        if item.rebound {
+            add(
+                Rule::Reopened,
+                principal.clone(),
+                item,
+                "销号后同一点位再次被群众信访举报（反弹），建议重新打开".into(),
+            );
+        }
         if item.objection_upheld {
             add(
                 Rule::ObjectionUpheld,
@@ -144,6 +166,7 @@ pub fn candidates(
             }
         }
     }
+    out.extend(returned_complaints(complaints));
     out.extend(transfers.iter().map(|t| Candidate {
         key: format!("{}:{}", Rule::Transferred.code(), t.id),
         rule: Rule::Transferred,
@@ -152,5 +175,32 @@ pub fn candidates(
         grounds: vec![format!("{} 督察组移交：{}", t.received_on, t.case)],
     }));
     out.sort_by(|a, b| a.rule.cmp(&b.rule).then_with(|| a.target.cmp(&b.target)));
+    out
+}
+
+/// Rule 3: one candidate per handling unit, listing its complaints returned twice or more.
+fn returned_complaints(complaints: &[ReturnedComplaint]) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = Vec::new();
+    let twice = complaints
+        .iter()
+        .filter(|c| c.returns >= crate::complaint::RETURNS_FOR_ACCOUNTABILITY);
+    for complaint in twice {
+        let target = format!("{}主要负责同志", complaint.unit);
+        let key = format!("{}:{target}", Rule::ComplaintReturned.code());
+        let ground = format!(
+            "信访件 {}：办理质量不合格，已退回重办 {} 次",
+            complaint.received_no, complaint.returns
+        );
+        match out.iter_mut().find(|c| c.key == key) {
+            Some(candidate) => candidate.grounds.push(ground),
+            None => out.push(Candidate {
+                key,
+                rule: Rule::ComplaintReturned,
+                target,
+                items: Vec::new(),
+                grounds: vec![ground],
+            }),
+        }
+    }
     out
 }

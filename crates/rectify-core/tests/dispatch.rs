@@ -352,6 +352,7 @@ fn accountability_candidates_group_items_by_rule_and_target() {
         overdue: false,
         red_streak: 0,
         reopened: false,
+        rebound: false,
         objection_upheld: false,
         criticisms: &[],
     };
@@ -377,6 +378,20 @@ fn accountability_candidates_group_items_by_rule_and_target() {
             criticisms: &criticism,
             ..record(5, "市水利局")
         },
+        ItemRecord {
+            rebound: true,
+            ..record(6, "北岭县政府")
+        },
+    ];
+    let returned = |no: &str, returns| rectify_core::accountability::ReturnedComplaint {
+        received_no: no.into(),
+        unit: "东湖区政府".into(),
+        returns,
+    };
+    let complaints = [
+        returned("D1HA201806030099", 2),
+        returned("D1HA201806030109", 1), // once is not yet a candidate
+        returned("X1HA201806040072", 3),
     ];
     let transfer = rectify_core::accountability::Transfer {
         id: 7,
@@ -385,7 +400,7 @@ fn accountability_candidates_group_items_by_rule_and_target() {
         received_on: "2019-05-01".into(),
         items: vec![("方案".into(), 2)],
     };
-    let list = candidates(&items, &[transfer], 2);
+    let list = candidates(&items, &complaints, &[transfer], 2);
     let summary: Vec<(Rule, &str, Vec<u32>)> = list
         .iter()
         .map(|c| {
@@ -401,15 +416,28 @@ fn accountability_candidates_group_items_by_rule_and_target() {
         [
             (Rule::Lagging, "市住建局主要负责同志", vec![1, 2]),
             (Rule::Lagging, "王建国（副市长）", vec![1, 2]),
+            (Rule::Reopened, "北岭县政府主要负责同志", vec![6]),
             (Rule::Reopened, "市林业局主要负责同志", vec![4]),
+            (Rule::ComplaintReturned, "东湖区政府主要负责同志", vec![]),
             (Rule::ObjectionUpheld, "市林业局主要负责同志", vec![4]),
             (Rule::Criticised, "市水利局主要负责同志", vec![5]),
             (Rule::Criticised, "王建国（副市长）", vec![5]),
             (Rule::Transferred, "李某（市住建局副局长）", vec![2]),
         ]
     );
-    assert_eq!(list[6].key, "transferred:7");
-    assert_eq!(list[6].grounds, ["2019-05-01 督察组移交：督察发现虚假整改"]);
+    assert_eq!(list[8].key, "transferred:7");
+    assert_eq!(list[8].grounds, ["2019-05-01 督察组移交：督察发现虚假整改"]);
+    assert_eq!(
+        list[2].grounds,
+        ["第6项：销号后同一点位再次被群众信访举报（反弹），建议重新打开"]
+    );
+    assert_eq!(
+        list[4].grounds,
+        [
+            "信访件 D1HA201806030099：办理质量不合格，已退回重办 2 次",
+            "信访件 X1HA201806040072：办理质量不合格，已退回重办 3 次"
+        ]
+    );
     assert_eq!(
         list[0].grounds,
         ["第1项：连续2期通报为红色（严重滞后）", "第2项：逾期未完成"]

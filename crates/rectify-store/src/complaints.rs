@@ -377,6 +377,49 @@ impl Store {
         self.complaint(received_no).await
     }
 
+    /// Items with a complaint at their site after sign-off (rebound flags), by item id.
+    pub async fn rebound_items(&self) -> Result<std::collections::HashSet<i64>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT item_id FROM item_rebounds")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(ids.into_iter().collect())
+    }
+
+    /// (received number, site, item plan, item number) of every rebound flag, newest first.
+    pub async fn rebounds(&self) -> Result<Vec<(String, String, String, u32)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.received_no, r.site, p.name, i.number FROM item_rebounds r
+             JOIN complaints c ON c.id = r.complaint_id JOIN items i ON i.id = r.item_id
+             JOIN plans p ON p.id = i.plan_id ORDER BY r.flagged_on DESC, r.id DESC",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, count(r, 3)?)))
+            .collect()
+    }
+
+    /// Complaints returned for re-handling, with their handling unit (accountability rule 3).
+    pub async fn returned_complaints(
+        &self,
+    ) -> Result<Vec<rectify_core::accountability::ReturnedComplaint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.received_no, COALESCE(u.name, c.region, ''), c.returns FROM complaints c
+             LEFT JOIN org_units u ON u.id = c.unit_id WHERE c.returns > 0 ORDER BY c.received_no",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(rectify_core::accountability::ReturnedComplaint {
+                    received_no: r.try_get(0)?,
+                    unit: r.try_get(1)?,
+                    returns: count(r, 2)?,
+                })
+            })
+            .collect()
+    }
+
     /// Draws a spot-check sample of the complaints reported closed (已办结), reproducibly from
     /// `seed`, and records the round with its seed.
     pub async fn draw_spotcheck(
@@ -816,10 +859,15 @@ async fn insert_complaint(
     // The region's own unit handles the complaint unless the office reassigns it.
     let unit_id: Option<i64> = match &complaint.region {
         Some(region) => {
-            sqlx::query_scalar("SELECT id FROM org_units WHERE name = $1")
-                .bind(region)
-                .fetch_optional(&mut *conn)
-                .await?
+            sqlx::query_scalar(
+                "SELECT id FROM org_units WHERE name IN ($1, $2, $3, $4) ORDER BY id LIMIT 1",
+            )
+            .bind(region)
+            .bind(format!("{region}政府"))
+            .bind(format!("{region}人民政府"))
+            .bind(format!("{region}管委会"))
+            .fetch_optional(&mut *conn)
+            .await?
         }
         None => None,
     };

@@ -423,6 +423,7 @@ impl Store {
         let criticisms = self.criticisms().await?;
         let streaks = self.red_streaks().await?;
         let no_criticism: Vec<Criticism> = Vec::new();
+        let rebounds = self.rebound_items().await?;
         let records: Vec<ItemRecord<'_>> = ledger
             .iter()
             .map(|s| {
@@ -439,6 +440,7 @@ impl Store {
                         .copied()
                         .unwrap_or(0),
                     reopened: flow.is_some_and(|f| f.accountability),
+                    rebound: rebounds.contains(&s.id) && s.item.state.completed(),
                     objection_upheld: flow.is_some_and(|f| f.objection_upheld),
                     criticisms: criticisms.get(&s.id).unwrap_or(&no_criticism),
                 }
@@ -446,7 +448,8 @@ impl Store {
             .collect();
         let decisions = self.accountability_decisions().await?;
         let transfers = self.accountability_transfers().await?;
-        Ok(candidates(&records, &transfers, red_months)
+        let returned = self.returned_complaints().await?;
+        Ok(candidates(&records, &returned, &transfers, red_months)
             .into_iter()
             .map(|candidate| AccountabilityLine {
                 decision: decisions.get(&candidate.key).cloned(),

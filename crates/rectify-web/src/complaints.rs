@@ -50,7 +50,7 @@ pub struct ListQuery {
     overdue: Option<u8>,
 }
 
-fn filter_for(session: &Session) -> ComplaintFilter {
+pub(crate) fn filter_for(session: &Session) -> ComplaintFilter {
     ComplaintFilter {
         units: (!session.viewer.sees_everything()).then(|| session.viewer.units.clone()),
         ..ComplaintFilter::default()

@@ -359,6 +359,10 @@ struct DashboardPage {
     due_soon: Vec<DueRow>,
     trend: String,
     changes: Vec<Change>,
+    complaints: usize,
+    complaints_overdue: usize,
+    /// (complaint, site, item link, item number) of rebounds on visible signed-off items.
+    rebounds: Vec<(String, String, String, u32)>,
 }
 
 /// The dashboard, rendered once per session, day and journal head: it evaluates every visible
@@ -478,6 +482,22 @@ async fn dashboard_html(
     let pending = pending_tasks(state, session, &snapshot, &items, today).await?;
     let trend = trend_svg(state, &items, today).await?;
     let changes = recent_changes(state, &snapshot, &items).await?;
+    let complaints = state
+        .store
+        .complaints(&crate::complaints::filter_for(session))
+        .await?;
+    let rebounds = state
+        .store
+        .rebounds()
+        .await?
+        .into_iter()
+        .filter_map(|(no, site, plan, number)| {
+            let item = items
+                .iter()
+                .find(|s| s.plan == plan && s.item.number == number)?;
+            Some((no, site, snapshot.item_path(item), number))
+        })
+        .collect();
     let page = DashboardPage {
         me: session.me(),
         today: today.chinese(),
@@ -489,6 +509,12 @@ async fn dashboard_html(
         due_soon,
         trend,
         changes,
+        complaints_overdue: complaints
+            .iter()
+            .filter(|c| c.clock(today).is_overdue())
+            .count(),
+        complaints: complaints.len(),
+        rebounds,
     };
     Ok(page.render()?)
 }

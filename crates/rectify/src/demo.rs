@@ -352,6 +352,7 @@ pub async fn load(store: &Store, actor: &str) -> Result<Option<Vec<DemoAccount>>
     crate::demo_workflow::load(store).await?;
     load_air(store, actor).await?;
     load_water(store, actor).await?;
+    crate::demo_complaints::load(store, "zgb").await?;
     Ok(Some(accounts))
 }
 

@@ -6,6 +6,7 @@ mod bulletin_cmd;
 mod cli;
 mod complaint_cmd;
 mod demo;
+mod demo_complaints;
 mod demo_workflow;
 mod dispatch_cmd;
 mod error;

@@ -126,8 +126,13 @@ fn enterprise_ending_at(chars: &[char], end: usize) -> Option<String> {
     {
         start -= 1;
     }
-    (end - 1 - start >= 2).then(|| chars[start..=end].iter().collect())
+    let name = &chars[start..end - 1];
+    (name.len() >= 2 && !name.iter().any(|c| REFERRING.contains(*c)))
+        .then(|| chars[start..=end].iter().collect())
 }
+
+/// "该公司", "这家公司": a reference back, not a name.
+const REFERRING: &str = "该这此其家";
 
 fn facility_kinds(text: &str) -> BTreeSet<usize> {
     FACILITY_KINDS
@@ -198,14 +203,15 @@ pub fn item_sites(problem: &str) -> BTreeSet<String> {
             while start > 0
                 && is_han(chars[start - 1])
                 && !"县市镇乡的在，、".contains(chars[start - 1])
-                && end - start < 8
+                && end - start < 12
             {
                 if chars[start - 1] == '区' && suffix != &"园区" {
                     break;
                 }
                 start -= 1;
             }
-            if end + 1 - start > len + 1 {
+            let name = &chars[start..end + 1 - len];
+            if name.len() > 1 && !name.iter().any(|c| REFERRING.contains(*c)) {
                 found.insert(chars[start..=end].iter().collect());
             }
         }
@@ -282,6 +288,13 @@ mod tests {
         assert_eq!(about_item(about, item).as_deref(), Some("东沙河"));
         let company = "东沙河边的河安市某某食品有限公司排放污水";
         assert_eq!(about_item(company, item), None);
+        let firm = "北岭县河安宏达焦化有限公司焦炉烟气脱硫设施滞后，督察期间发现该公司焦炭露天堆存";
+        let again =
+            "北岭县河安宏达焦化有限公司焦炉又冒黄烟。村民反映该公司脱硫设施时开时停，焦炭露天堆放";
+        assert!(
+            about_item(again, firm).is_some(),
+            "该公司 refers back to the named firm"
+        );
     }
 
     #[test]

@@ -1,0 +1,140 @@
+//! The demo's transferred complaints: three batches from 河安市's transfer list over two weeks
+//! of November 2026 (dates moved from the 2018 original), one complaint at the site of a
+//! signed-off item (a rebound), a spot-check round, and the first publication of the portal.
+
+use rectify_core::complaint::{Clock, SpotVerdict};
+use rectify_exact::date::Date;
+use rectify_io::complaint::{SourceBatch, read_transfer_list};
+use rectify_io::plan::{SheetFormat, read_sheets};
+use rectify_io::publish::{Part, Selection, draft};
+use rectify_store::complaints::{ComplaintImport, NewBatch, NewComplaint};
+use rectify_store::{Store, StoreError};
+
+const SOURCE: &str = "中央第一生态环境保护督察组";
+/// Transfer days of the three batches; each batch is reported back a week later at most.
+const TRANSFERS: [(u8, u8); 3] = [(11, 13), (11, 19), (11, 26)];
+const SPOT_CHECK_SEED: u64 = 20_261_128;
+
+fn day(month: u8, day: u8) -> Date {
+    Date {
+        year: 2026,
+        month,
+        day,
+    }
+}
+
+pub async fn load(store: &Store, office: &str) -> Result<(), StoreError> {
+    const FILE: &[u8] = include_bytes!("../demo/complaints-sample.xlsx");
+    let sheets = read_sheets(FILE, SheetFormat::Xlsx, "complaints-sample.xlsx")
+        .map_err(StoreError::Invalid)?;
+    let list = read_transfer_list(&sheets, Clock::default());
+    if let Some(error) = list.errors.first() {
+        return Err(StoreError::Invalid(format!(
+            "演示信访件清单无法读取：{error}"
+        )));
+    }
+    for (source, (month, d)) in list.batches.iter().zip(TRANSFERS) {
+        let transferred = day(month, d);
+        let mut batch = moved(source, transferred);
+        if batch.number == 3 {
+            batch.complaints.push(rebound(transferred));
+        }
+        // Feedback arrives within the week, but not after the demo's last day.
+        let reported_on = transferred.add_days(7).min(day(11, 28));
+        let import = ComplaintImport {
+            source: SOURCE,
+            batches: std::slice::from_ref(&batch),
+            file: serde_json::json!({ "file": "complaints-sample.xlsx", "demo": true, "batch": batch.number }),
+            reported_on,
+            dry_run: false,
+        };
+        store.import_complaints(office, import).await?;
+    }
+    spot_check(store, office).await?;
+    publish(store, office).await
+}
+
+/// The batch with its dates moved: the received date keeps its distance to the transfer.
+fn moved(source: &SourceBatch, transferred: Date) -> NewBatch {
+    let shift = transferred.day_number() - source.batch.transferred_on.day_number();
+    let mut batch = source.batch.clone();
+    batch.transferred_on = transferred;
+    for complaint in &mut batch.complaints {
+        complaint.received_no = moved_number(&complaint.received_no, shift);
+    }
+    batch
+}
+
+fn moved_number(received_no: &str, shift: i32) -> String {
+    let parsed = rectify_core::complaint::ReceivedNo::parse(received_no);
+    match parsed {
+        Some(no) => {
+            let on = no.received.add_days(shift);
+            format!(
+                "{}{:04}{:02}{:02}{}",
+                &received_no[..4],
+                on.year,
+                on.month,
+                on.day,
+                &received_no[12..]
+            )
+        }
+        None => received_no.to_string(),
+    }
+}
+
+/// A complaint about 河安宏达焦化 (item 38, signed off in July): the rebound the office must see.
+fn rebound(transferred: Date) -> NewComplaint {
+    let received = transferred.add_days(-1);
+    NewComplaint {
+        seq: 41,
+        received_no: format!("D1HA{:04}{:02}{:02}0307", received.year, received.month, received.day),
+        channel: rectify_core::complaint::Channel::Phone,
+        region: Some("北岭县".into()),
+        types: vec![rectify_core::complaint::PollutionType::Air],
+        types_raw: "大气".into(),
+        industry: "工业".into(),
+        description: "北岭县河安宏达焦化有限公司焦炉烟囱夜间又冒黄烟，焦炭露天堆放没有苫盖，刮风时粉尘飘进村里。\
+村民反映该公司脱硫脱硝设施时开时停，在线监测数据夜间超标，去年说已经整改完成，现在又恢复原样。"
+            .into(),
+        contact: "举报人王建设 13700001234".into(),
+        key_case: true,
+        feedback: Default::default(),
+    }
+}
+
+async fn spot_check(store: &Store, office: &str) -> Result<(), StoreError> {
+    let round = store
+        .draw_spotcheck(office, SPOT_CHECK_SEED, 6, day(11, 27))
+        .await?;
+    let last = round.checks.len().saturating_sub(1);
+    for (i, check) in round.checks.iter().enumerate() {
+        let verdict = if i == last {
+            (
+                SpotVerdict::Fail,
+                "未提供整改方案和整改完成佐证材料，不符合办结条件",
+            )
+        } else {
+            (SpotVerdict::Pass, "")
+        };
+        store
+            .mark_spotcheck(office, round.id, &check.received_no, verdict, day(11, 27))
+            .await?;
+    }
+    Ok(())
+}
+
+async fn publish(store: &Store, office: &str) -> Result<(), StoreError> {
+    let on = day(11, 28);
+    let selection = Selection {
+        parts: Part::ALL.to_vec(),
+        batches: Vec::new(),
+        redact: Vec::new(),
+    };
+    let draft = draft(store, &selection, on).await?;
+    let parts: Vec<String> = draft.parts.iter().map(|p| p.code().to_string()).collect();
+    let content =
+        serde_json::to_value(&draft.content).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    store.publish(office, &parts, &content, on).await?;
+    Ok(())
+}

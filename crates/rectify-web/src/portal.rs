@@ -188,20 +188,23 @@ pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Respons
 }
 
 pub async fn items(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    items_page(state, headers, "整改任务及进度", |_| true).await
+    items_page(state, headers, ("items", "整改任务及进度"), |_| true).await
 }
 
 pub async fn signed_off(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    items_page(state, headers, "已销号任务", |i| i.signed_off).await
+    items_page(state, headers, ("signed-off", "已销号任务"), |i| {
+        i.signed_off
+    })
+    .await
 }
 
 async fn items_page(
     state: AppState,
     headers: HeaderMap,
-    title: &'static str,
+    (page, title): (&str, &'static str),
     keep: fn(&PublicItem) -> bool,
 ) -> Response {
-    serve(&state, &headers, title, |publication, content| {
+    serve(&state, &headers, page, |publication, content| {
         let with_progress = publication.scope.iter().any(|s| s == "progress");
         let plans = content
             .plans

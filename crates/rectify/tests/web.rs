@@ -5,7 +5,7 @@ use std::process::Command;
 
 mod common;
 
-use common::{BIN, Server};
+use common::{BIN, Server, form_body};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -92,26 +92,6 @@ fn hidden_csrf(html: &str) -> String {
         .next()
         .unwrap()
         .to_string()
-}
-
-fn form_body(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            let enc: String = v
-                .bytes()
-                .map(|b| {
-                    if b.is_ascii_alphanumeric() {
-                        (b as char).to_string()
-                    } else {
-                        format!("%{b:02X}")
-                    }
-                })
-                .collect();
-            format!("{k}={enc}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 impl<'a> Browser<'a> {

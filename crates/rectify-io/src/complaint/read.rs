@@ -468,10 +468,13 @@ fn label(column: Column) -> &'static str {
         .map_or("", |(_, words)| words[0])
 }
 
+/// The first number written as `before`N`after` ("第一生态…（第4批）" → 4).
 fn number_between(text: &str, before: &str, after: &str) -> Option<u32> {
-    let start = text.find(before)? + before.len();
-    let end = start + text[start..].find(after)?;
-    text[start..end].trim().parse().ok()
+    text.match_indices(before).find_map(|(at, _)| {
+        let start = at + before.len();
+        let end = start + text[start..].find(after)?;
+        text[start..end].trim().parse().ok()
+    })
 }
 
 /// "2018年6月5日" or "2018-06-05".
@@ -507,5 +510,9 @@ mod tests {
         assert_eq!(parse_chinese_date("2018年13月5日"), None);
         assert_eq!(number_between("…举报件（第12批）", "第", "批"), Some(12));
         assert_eq!(number_between("汇总", "第", "批"), None);
+        assert_eq!(
+            number_between("中央第一生态环境保护督察组交办（第4批）", "第", "批"),
+            Some(4)
+        );
     }
 }

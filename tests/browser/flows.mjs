@@ -147,5 +147,38 @@ await as('zgb', async (page) => {
   step('the import preview marks defects on their cells');
 });
 
+// The public: the portal shows the published notice, and an objection filed there reaches the
+// office's notice board and the item's page.
+{
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${base}/public/notices`);
+  assert.ok(await page.isVisible('text=/数据截至/'), 'the portal carries its snapshot date');
+  const notice = page.locator('#notice-14');
+  await notice.locator('summary').click();
+  await notice.locator('textarea[name=content]').fill('公示期间夜间仍闻到明显异味，请再次核查整改效果。');
+  await notice.locator('input[name=contact]').fill('13600001111');
+  await notice.locator('button:has-text("提交意见")').click();
+  await page.waitForLoadState('networkidle');
+  assert.ok(await page.isVisible('text=您的意见已提交'));
+  await page.goto(`${base}/public/complaints`);
+  assert.ok(await page.isVisible('text=按行政区域和污染类型统计'));
+  await page.screenshot({ path: join(shots, 'portal.png'), fullPage: false });
+  await context.close();
+  step('the public files an objection on the portal');
+}
+await as('zgb', async (page) => {
+  await page.goto(`${base}/notices`);
+  const row = page.locator('tbody tr', { has: page.locator('a[href^="/items/14"]') }).first();
+  assert.ok((await row.textContent()).includes('1 件'), 'one objection awaits checking');
+  await page.goto(`${base}/items/14`);
+  assert.ok(await page.isVisible('text=公示期间夜间仍闻到明显异味'));
+  assert.ok(await page.isVisible('text=门户网站'));
+  await page.goto(`${base}/complaints`);
+  assert.ok(await page.isVisible('text=/逾期未反馈/'));
+  await page.screenshot({ path: join(shots, 'complaints.png'), fullPage: false });
+  step('the objection is in the office queue');
+});
+
 await browser.close();
 console.log(`${steps.length} browser steps passed`);

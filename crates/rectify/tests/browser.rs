@@ -188,7 +188,7 @@ fn the_ledger_workflow_in_a_real_browser() {
         "{out}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(out.contains("9 browser steps passed"), "{out}");
+    assert!(out.contains("11 browser steps passed"), "{out}");
     for name in [
         "dashboard.png",
         "ledger.png",
@@ -196,6 +196,8 @@ fn the_ledger_workflow_in_a_real_browser() {
         "acceptance.png",
         "notices.png",
         "import.png",
+        "portal.png",
+        "complaints.png",
     ] {
         let png = std::fs::read(shots.join(name)).expect("screenshot missing");
         assert!(

@@ -683,3 +683,66 @@ fn objections_enter_the_workflow_and_a_flood_is_throttled() {
     let show = String::from_utf8_lossy(&show.stdout);
     assert!(!show.contains("spam.example"));
 }
+
+#[test]
+fn postgres_gives_the_same_register_sample_and_candidates_as_sqlite() {
+    let (_dir, lite) = imported();
+    let pg = rectify_testkit::postgres_url();
+    ok(&run(&pg, &["init"]));
+    rectify_at(
+        &pg,
+        "2018-06-20",
+        &["complaint", "import", FIXED, "--reported-on", "2018-06-14"],
+    );
+    let list = |db: &str| rectify_at(db, "2018-06-20", &["complaint", "list", "--format", "json"]);
+    assert_eq!(list(&lite), list(&pg));
+    let draw = |db: &str| {
+        rectify_at(
+            db,
+            "2018-06-22",
+            &[
+                "complaint",
+                "spotcheck",
+                "draw",
+                "--seed",
+                "31",
+                "--size",
+                "6",
+            ],
+        )
+    };
+    let sample = drawn(&draw(&lite));
+    assert_eq!(sample, drawn(&draw(&pg)));
+    for db in [&lite, &pg] {
+        rectify_at(
+            db,
+            "2018-06-22",
+            &[
+                "complaint",
+                "spotcheck",
+                "mark",
+                "1",
+                &sample[0],
+                "--verdict",
+                "不合格",
+                "--reason",
+                "无整改方案",
+            ],
+        );
+        rectify_at(
+            db,
+            "2018-06-23",
+            &["publish", "approve", "--parts", "complaints"],
+        );
+    }
+    let shown = |db: &str| {
+        rectify_at(
+            db,
+            "2018-06-23",
+            &["complaint", "show", &sample[0], "--format", "json"],
+        )
+    };
+    assert_eq!(shown(&lite), shown(&pg));
+    assert!(rectify_at(&pg, "2018-06-23", &["publish", "list"]).contains("第 1 版"));
+    assert!(rectify_at(&pg, "2018-06-23", &["audit", "verify"]).contains("审计日志完整"));
+}

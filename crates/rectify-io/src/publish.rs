@@ -7,7 +7,7 @@ use rectify_core::complaint::{Handling, Verdict};
 use rectify_core::ledger::{ItemState, Schedule};
 use rectify_exact::date::Date;
 use rectify_exact::exact::{Exact, parse_decimal};
-use rectify_store::complaints::ComplaintFilter;
+use rectify_store::complaints::{ComplaintFilter, Measures};
 use rectify_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -110,13 +110,8 @@ pub struct ComplaintSummary {
     pub reported: u32,
     pub by_verdict: Vec<(String, u32)>,
     pub by_state: Vec<(String, u32)>,
-    pub ordered: u32,
-    pub penalised: u32,
-    pub penalty_yuan: String,
-    pub criminal_cases: u32,
-    pub detained: u32,
-    pub interviewed: u32,
-    pub held_accountable: u32,
+    /// The daily summary line's totals over the reported complaints.
+    pub measures: Measures,
     pub types: Vec<String>,
     pub by_region: Vec<(String, u32, Vec<u32>)>,
 }
@@ -249,9 +244,7 @@ fn summary(
         .iter()
         .filter(|c| c.feedback.handling.is_some())
         .collect();
-    let sum = |pick: fn(&rectify_store::complaints::Measures) -> u32| {
-        reported.iter().map(|c| pick(&c.feedback.counts)).sum()
-    };
+    let sum = |pick: fn(&Measures) -> u32| reported.iter().map(|c| pick(&c.feedback.counts)).sum();
     let penalty: Exact = reported
         .iter()
         .filter_map(|c| {
@@ -285,13 +278,15 @@ fn summary(
                 )
             })
             .collect(),
-        ordered: sum(|m| m.ordered),
-        penalised: sum(|m| m.penalised),
-        penalty_yuan: penalty.to_string(),
-        criminal_cases: sum(|m| m.criminal_cases),
-        detained: sum(|m| m.detained),
-        interviewed: sum(|m| m.interviewed),
-        held_accountable: sum(|m| m.held_accountable),
+        measures: Measures {
+            ordered: sum(|m| m.ordered),
+            penalised: sum(|m| m.penalised),
+            penalty_yuan: penalty.to_string(),
+            criminal_cases: sum(|m| m.criminal_cases),
+            detained: sum(|m| m.detained),
+            interviewed: sum(|m| m.interviewed),
+            held_accountable: sum(|m| m.held_accountable),
+        },
         types: types.iter().map(|t| t.label_zh().to_string()).collect(),
         by_region,
     }

@@ -6,6 +6,7 @@ use rectify_core::complaint::Clock;
 use rectify_core::complaint::similar::{Described, about_item, duplicate_of};
 use rectify_io::complaint::read_transfer_list;
 use rectify_io::plan::{SheetFormat, read_sheets};
+use rectify_store::complaints::NewComplaint;
 use serde_json::Value;
 
 fn fixture() -> (rectify_io::complaint::TransferList, Value) {
@@ -16,6 +17,13 @@ fn fixture() -> (rectify_io::complaint::TransferList, Value) {
     )
     .unwrap();
     (read_transfer_list(&sheets, Clock::default()), expected)
+}
+
+fn complaints(list: &rectify_io::complaint::TransferList) -> Vec<&NewComplaint> {
+    list.batches
+        .iter()
+        .flat_map(|b| &b.batch.complaints)
+        .collect()
 }
 
 fn prefix(text: &str) -> Value {
@@ -142,11 +150,7 @@ fn the_three_defects_are_reported_where_they_are() {
 #[test]
 fn duplicates_and_plan_sites_are_suggested_exactly_as_labelled() {
     let (list, expected) = fixture();
-    let all: Vec<_> = list
-        .batches
-        .iter()
-        .flat_map(|b| &b.batch.complaints)
-        .collect();
+    let all = complaints(&list);
     let mut found = Vec::new();
     fn described(c: &rectify_store::complaints::NewComplaint) -> Described<'_> {
         Described {
@@ -210,11 +214,7 @@ fn duplicates_and_plan_sites_are_suggested_exactly_as_labelled() {
 #[test]
 fn counts_match_the_labels() {
     let (list, expected) = fixture();
-    let all: Vec<_> = list
-        .batches
-        .iter()
-        .flat_map(|b| &b.batch.complaints)
-        .collect();
+    let all = complaints(&list);
     let counts = &expected["counts"];
     for t in rectify_core::complaint::PollutionType::ALL {
         let n = all.iter().filter(|c| c.types.contains(t)).count() as u64;
@@ -232,11 +232,7 @@ fn counts_match_the_labels() {
 fn redaction_removes_every_labelled_private_string_and_nothing_else() {
     use rectify_core::complaint::redact::Redactor;
     let (list, expected) = fixture();
-    let all: Vec<_> = list
-        .batches
-        .iter()
-        .flat_map(|b| &b.batch.complaints)
-        .collect();
+    let all = complaints(&list);
     for (c, want) in all.iter().zip(expected["complaints"].as_array().unwrap()) {
         let private: Vec<&str> = want["private_strings"]
             .as_array()

@@ -31,7 +31,7 @@ pub struct Feedback {
 }
 
 /// The daily summary's counts for one complaint.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Measures {
     pub ordered: u32,
     pub penalised: u32,
@@ -282,11 +282,7 @@ impl Store {
             })),
         });
         append_all(&mut tx, self.backend(), changes).await?;
-        if import.dry_run {
-            tx.rollback().await?;
-        } else {
-            tx.commit().await?;
-        }
+        crate::commit_unless(tx, import.dry_run).await?;
         Ok(summary)
     }
 

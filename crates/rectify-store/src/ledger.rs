@@ -143,11 +143,7 @@ impl Store {
             })),
         });
         append_all(&mut tx, self.backend(), changes).await?;
-        if import.dry_run {
-            tx.rollback().await?;
-        } else {
-            tx.commit().await?;
-        }
+        crate::commit_unless(tx, import.dry_run).await?;
         Ok(summary)
     }
 

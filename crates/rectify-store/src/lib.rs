@@ -347,6 +347,19 @@ fn connect_error(target: &DbTarget, err: sqlx::Error) -> StoreError {
 
 /// The current UTC time as stored everywhere: RFC 3339, milliseconds, `Z`. Fixed width, so text
 /// order is time order on both backends.
+/// Commits, or on a dry run rolls back: the caller sees what would have happened.
+pub(crate) async fn commit_unless(
+    tx: Transaction<'static, Any>,
+    dry_run: bool,
+) -> Result<(), StoreError> {
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
 pub fn now_utc() -> String {
     chrono::Utc::now()
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")

@@ -43,6 +43,15 @@ fn imported() -> (tempfile::TempDir, String) {
     (dir, db)
 }
 
+/// One complaint as `complaint show --format json` gives it on day `on`.
+fn show(db: &str, on: &str, received_no: &str) -> serde_json::Value {
+    json(&rectify_at(
+        db,
+        on,
+        &["complaint", "show", received_no, "--format", "json"],
+    ))
+}
+
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap()
 }
@@ -110,18 +119,10 @@ fn import_clocks_suggestions_and_a_quiet_reimport() {
             .iter()
             .all(|c| c["due_on"].as_str().unwrap() <= "2018-06-17")
     );
-    let waiting = json(&rectify_at(
-        &db,
-        "2018-06-15",
-        &["complaint", "show", "W1HA201806060051", "--format", "json"],
-    ));
+    let waiting = show(&db, "2018-06-15", "W1HA201806060051");
     assert_eq!(waiting["due_on"], "2018-06-17");
     assert_eq!(waiting["clock"], "剩2天");
-    let repeat = json(&rectify_at(
-        &db,
-        "2018-06-15",
-        &["complaint", "show", "D1HA201806060010", "--format", "json"],
-    ));
+    let repeat = show(&db, "2018-06-15", "D1HA201806060010");
     assert_eq!(repeat["suggested_repeat_of"], "D1HA201806050047");
     assert_eq!(
         repeat["clock"], "按期反馈",
@@ -151,11 +152,7 @@ fn import_clocks_suggestions_and_a_quiet_reimport() {
             "1,1,50000,0,0,1,0",
         ],
     );
-    let late = json(&rectify_at(
-        &db,
-        "2018-06-30",
-        &["complaint", "show", "W1HA201806060051", "--format", "json"],
-    ));
+    let late = show(&db, "2018-06-30", "W1HA201806060051");
     assert_eq!(late["clock"], "迟报3天");
     assert_eq!(late["feedback"]["counts"]["penalty_yuan"], "50000");
     let bad = run(
@@ -226,11 +223,7 @@ fn the_clock_counts_calendar_or_working_days_across_the_dragon_boat_holiday() {
             "--working-days",
         ],
     );
-    let c = json(&rectify_at(
-        &db,
-        "2018-06-12",
-        &["complaint", "show", "D1HA201806110001", "--format", "json"],
-    ));
+    let c = show(&db, "2018-06-12", "D1HA201806110001");
     // 06-13, 06-14, 06-15, (16–18 端午), 06-19, 06-20.
     assert_eq!(c["due_on"], "2018-06-20");
     let rows = [[
@@ -247,11 +240,7 @@ fn the_clock_counts_calendar_or_working_days_across_the_dragon_boat_holiday() {
         "2018-06-12",
         &["complaint", "import", &file, "--days", "5"],
     );
-    let c = json(&rectify_at(
-        &db,
-        "2018-06-12",
-        &["complaint", "show", "D1HA201806110002", "--format", "json"],
-    ));
+    let c = show(&db, "2018-06-12", "D1HA201806110002");
     assert_eq!(
         c["due_on"], "2018-06-17",
         "calendar days run through the holiday"
@@ -355,11 +344,7 @@ fn spot_checks_reproduce_from_their_seed_and_two_returns_make_a_candidate() {
             "无整改方案",
         ],
     );
-    let returned = json(&rectify_at(
-        &one,
-        "2018-06-22",
-        &["complaint", "show", &target, "--format", "json"],
-    ));
+    let returned = show(&one, "2018-06-22", &target);
     assert_eq!(returned["returns"], 1);
     assert_eq!(returned["feedback"]["handling"], "正在办理");
     assert_eq!(

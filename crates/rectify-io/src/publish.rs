@@ -4,7 +4,7 @@
 use crate::complaint::{PublicRow, TypeStatistics, public_rows, type_statistics};
 use rectify_core::complaint::redact::{Redactor, Replacement};
 use rectify_core::complaint::{Handling, Verdict};
-use rectify_core::ledger::{ItemState, Schedule};
+use rectify_core::ledger::ItemState;
 use rectify_exact::date::Date;
 use rectify_exact::exact::{Exact, parse_decimal};
 use rectify_store::complaints::{ComplaintFilter, Measures};
@@ -217,7 +217,7 @@ async fn items_and_notices(
                 leaders: item.leaders.join("、"),
                 deadline: item.deadline.text.clone(),
                 state: item.state.label_zh().to_string(),
-                schedule: schedule_label(item.schedule(today)),
+                schedule: item.schedule(today).label_zh().to_string(),
                 signed_off: item.state == ItemState::Closed || item.state == ItemState::Sustain,
                 progress,
             });
@@ -229,10 +229,6 @@ async fn items_and_notices(
     Ok(())
 }
 
-fn schedule_label(schedule: Schedule) -> String {
-    schedule.label_zh().to_string()
-}
-
 fn summary(
     rows: &[PublicRow],
     complaints: &[rectify_store::complaints::ComplaintRecord],
@@ -242,13 +238,18 @@ fn summary(
     };
     let reported: Vec<_> = complaints
         .iter()
-        .filter(|c| c.feedback.handling.is_some())
+        .filter(|c| c.complaint.feedback.handling.is_some())
         .collect();
-    let sum = |pick: fn(&Measures) -> u32| reported.iter().map(|c| pick(&c.feedback.counts)).sum();
+    let sum = |pick: fn(&Measures) -> u32| {
+        reported
+            .iter()
+            .map(|c| pick(&c.complaint.feedback.counts))
+            .sum()
+    };
     let penalty: Exact = reported
         .iter()
         .filter_map(|c| {
-            parse_decimal(&c.feedback.counts.penalty_yuan)
+            parse_decimal(&c.complaint.feedback.counts.penalty_yuan)
                 .ok()
                 .flatten()
         })
@@ -265,7 +266,7 @@ fn summary(
             .map(|v| {
                 (
                     v.label_zh().to_string(),
-                    count(&|c| c.feedback.verdict == Some(*v)),
+                    count(&|c| c.complaint.feedback.verdict == Some(*v)),
                 )
             })
             .collect(),
@@ -274,7 +275,7 @@ fn summary(
             .map(|h| {
                 (
                     h.label_zh().to_string(),
-                    count(&|c| c.feedback.handling == Some(*h)),
+                    count(&|c| c.complaint.feedback.handling == Some(*h)),
                 )
             })
             .collect(),

@@ -3,7 +3,7 @@
 //! 4 duplicates, 2 plan matches and 5 near misses).
 
 use rectify_core::complaint::Clock;
-use rectify_core::complaint::similar::{Described, about_item, duplicate_of};
+use rectify_core::complaint::similar::{Described, ItemSites, duplicate_of};
 use rectify_io::complaint::read_transfer_list;
 use rectify_io::plan::{SheetFormat, read_sheets};
 use rectify_store::complaints::NewComplaint;
@@ -152,15 +152,12 @@ fn duplicates_and_plan_sites_are_suggested_exactly_as_labelled() {
     let (list, expected) = fixture();
     let all = complaints(&list);
     let mut found = Vec::new();
-    fn described(c: &rectify_store::complaints::NewComplaint) -> Described<'_> {
-        Described {
-            region: c.region.as_deref(),
-            text: &c.description,
-        }
-    }
+    let described: Vec<Described> = all
+        .iter()
+        .map(|c| Described::new(c.region.as_deref(), &c.description))
+        .collect();
     for (i, c) in all.iter().enumerate() {
-        let earlier = all[..i].iter().enumerate().map(|(j, e)| (j, described(e)));
-        if let Some((j, _)) = duplicate_of(&described(c), earlier) {
+        if let Some((j, _)) = duplicate_of(&described[i], described[..i].iter().enumerate()) {
             found.push((c.received_no.clone(), all[j].received_no.clone()));
         }
     }
@@ -189,10 +186,14 @@ fn duplicates_and_plan_sites_are_suggested_exactly_as_labelled() {
             ))
         })
         .collect();
+    let items: Vec<(u64, ItemSites)> = problems
+        .iter()
+        .map(|(n, p)| (*n, ItemSites::new(p)))
+        .collect();
     let mut matches = Vec::new();
-    for c in &all {
-        for (number, problem) in &problems {
-            if about_item(&c.description, problem).is_some() {
+    for (c, d) in all.iter().zip(&described) {
+        for (number, item) in &items {
+            if item.about(d).is_some() {
                 matches.push((c.received_no.clone(), *number));
             }
         }

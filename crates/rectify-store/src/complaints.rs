@@ -5,7 +5,7 @@ use crate::journal::{Change, append, append_all};
 use crate::{Store, StoreError, now_utc};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::complaint::sample::draw;
-use rectify_core::complaint::similar::{Described, about_item, duplicate_of};
+use rectify_core::complaint::similar::{Described, ItemSites, duplicate_of};
 use rectify_core::complaint::{
     Channel, Clock, ClockState, DayMode, Handling, PollutionType, SpotVerdict, Verdict,
 };
@@ -44,7 +44,7 @@ pub struct Measures {
 }
 
 /// One complaint as the transfer list gives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewComplaint {
     pub seq: u32,
     pub received_no: String,
@@ -96,24 +96,16 @@ pub struct ComplaintImportSummary {
     pub suggestions: Vec<Suggestion>,
 }
 
-/// A stored complaint.
+/// A stored complaint: what the transfer list gave, with its batch, clock, links and returns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ComplaintRecord {
     #[serde(skip)]
     pub id: i64,
     pub source: String,
     pub batch: u32,
-    pub seq: u32,
-    pub received_no: String,
-    pub channel: Channel,
-    pub region: Option<String>,
-    pub types: Vec<PollutionType>,
-    pub types_raw: String,
-    pub industry: String,
-    pub description: String,
-    /// Private to the office.
-    pub contact: String,
-    pub key_case: bool,
+    /// Its contact is private to the office.
+    #[serde(flatten)]
+    pub complaint: NewComplaint,
     pub repeat_of: Option<String>,
     pub suggested_repeat_of: Option<String>,
     /// (plan, number) of a plan item at the same site.
@@ -124,13 +116,12 @@ pub struct ComplaintRecord {
     pub unit_id: Option<i64>,
     pub transferred_on: Date,
     pub due_on: Date,
-    pub feedback: Feedback,
     pub returns: u32,
 }
 
 impl ComplaintRecord {
     pub fn clock(&self, today: Date) -> ClockState {
-        ClockState::of(self.due_on, self.feedback.reported_on, today)
+        ClockState::of(self.due_on, self.complaint.feedback.reported_on, today)
     }
 }
 
@@ -211,7 +202,15 @@ impl Store {
             let batch_id = upsert_batch(&mut tx, import.source, batch, actor).await?;
             let due_on = batch.clock.due(batch.transferred_on, &calendar);
             for complaint in &batch.complaints {
-                let existing = find_complaint(&mut tx, &complaint.received_no).await?;
+                // Most rows are new: only a number already stored costs a lookup.
+                let stored = known
+                    .iter()
+                    .any(|k| k.received_no == complaint.received_no.trim());
+                let existing = if stored {
+                    find_complaint(&mut tx, &complaint.received_no).await?
+                } else {
+                    None
+                };
                 match existing {
                     Some(stored) => {
                         let change = refresh_feedback(
@@ -231,7 +230,9 @@ impl Store {
                         }
                     }
                     None => {
-                        let links = suggest(complaint, &known, &sites);
+                        let described =
+                            Described::new(complaint.region.as_deref(), &complaint.description);
+                        let links = suggest(&described, &known, &sites);
                         summary
                             .suggestions
                             .extend(links.describe(&complaint.received_no));
@@ -247,9 +248,8 @@ impl Store {
                         flag_rebound(&mut tx, &links, id, import.reported_on).await?;
                         known.push(KnownText {
                             id,
-                            received_no: complaint.received_no.clone(),
-                            region: complaint.region.clone(),
-                            text: complaint.description.clone(),
+                            received_no: complaint.received_no.trim().to_string(),
+                            described,
                         });
                         summary.added += 1;
                         changes.push(Change {
@@ -290,25 +290,36 @@ impl Store {
         &self,
         filter: &ComplaintFilter,
     ) -> Result<Vec<ComplaintRecord>, StoreError> {
+        // The viewer's scope is part of the query: other units' complaints never leave the
+        // database. An empty scope matches nothing.
+        let scope = match &filter.units {
+            None => String::new(),
+            Some(units) => {
+                let wanted: Vec<String> = (4..4 + units.len()).map(|i| format!("${i}")).collect();
+                format!(
+                    " AND c.unit_id IN ({})",
+                    ["NULL".to_string()]
+                        .into_iter()
+                        .chain(wanted)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        };
         let sql = format!(
             "SELECT {COMPLAINT_COLUMNS} {COMPLAINT_JOINS}
-             WHERE ($1 = '' OR b.source = $1) AND ($2 = 0 OR b.number = $2) AND ($3 = '' OR c.region = $3)
+             WHERE ($1 = '' OR b.source = $1) AND ($2 = 0 OR b.number = $2) AND ($3 = '' OR c.region = $3){scope}
              ORDER BY b.transferred_on, b.number, c.seq"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(filter.source.clone().unwrap_or_default())
             .bind(i64::from(filter.batch.unwrap_or(0)))
-            .bind(filter.region.clone().unwrap_or_default())
-            .fetch_all(self.pool())
-            .await?;
-        let records = rows.iter().map(record).collect::<Result<Vec<_>, _>>()?;
-        Ok(match &filter.units {
-            None => records,
-            Some(units) => records
-                .into_iter()
-                .filter(|c| c.unit_id.is_some_and(|u| units.contains(&u)))
-                .collect(),
-        })
+            .bind(filter.region.clone().unwrap_or_default());
+        for unit in filter.units.iter().flatten() {
+            query = query.bind(*unit);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter().map(record).collect()
     }
 
     pub async fn complaint(&self, received_no: &str) -> Result<ComplaintRecord, StoreError> {
@@ -346,12 +357,12 @@ impl Store {
             ),
             None => None,
         };
-        write_feedback(&mut tx, before.id, &after.feedback).await?;
+        write_feedback(&mut tx, before.id, &after.complaint.feedback).await?;
         sqlx::query(
             "UPDATE complaints SET unit_id = $1, key_case = $2, repeat_of = COALESCE($3, repeat_of) WHERE id = $4",
         )
         .bind(unit_id)
-        .bind(i64::from(after.key_case))
+        .bind(i64::from(after.complaint.key_case))
         .bind(repeat_id)
         .bind(before.id)
         .execute(&mut *tx)
@@ -363,9 +374,9 @@ impl Store {
                 actor,
                 action: "update",
                 entity: "complaint",
-                entity_id: before.received_no.clone(),
+                entity_id: before.complaint.received_no.clone(),
                 before: Some(feedback_view(&before)),
-                after: Some(json!({ "feedback": after.feedback, "unit": update.unit, "repeat_of": update.repeat_of, "key_case": after.key_case })),
+                after: Some(json!({ "feedback": after.complaint.feedback, "unit": update.unit, "repeat_of": update.repeat_of, "key_case": after.complaint.key_case })),
             },
         )
         .await?;
@@ -530,7 +541,7 @@ impl Store {
             return Err(StoreError::Invalid("抽查不合格需写明原因".into()));
         }
         let calendar = self.work_calendar().await?;
-        let complaint = self.complaint(received_no).await?;
+        let record = self.complaint(received_no).await?;
         let mut tx = self.begin_write().await?;
         let marked = sqlx::query(
             "UPDATE spotchecks SET verdict = $1, reason = $2, checked_by = $3, checked_on = $4
@@ -541,7 +552,7 @@ impl Store {
         .bind(actor)
         .bind(on.to_string())
         .bind(round)
-        .bind(complaint.id)
+        .bind(record.id)
         .execute(&mut *tx)
         .await?;
         if marked.rows_affected() != 1 {
@@ -550,7 +561,7 @@ impl Store {
             )));
         }
         if verdict == SpotVerdict::Fail {
-            return_for_rehandling(&mut tx, &complaint, on, &calendar).await?;
+            return_for_rehandling(&mut tx, &record, on, &calendar).await?;
         }
         append(
             &mut tx,
@@ -559,8 +570,8 @@ impl Store {
                 actor,
                 action: if verdict == SpotVerdict::Fail { "spotcheck:return" } else { "spotcheck:pass" },
                 entity: "complaint",
-                entity_id: complaint.received_no.clone(),
-                before: Some(json!({ "handling": complaint.feedback.handling, "returns": complaint.returns })),
+                entity_id: record.complaint.received_no.clone(),
+                before: Some(json!({ "handling": record.complaint.feedback.handling, "returns": record.returns })),
                 after: Some(json!({ "round": round, "verdict": verdict.label_zh(), "reason": reason.trim() })),
             },
         )
@@ -601,7 +612,7 @@ async fn batch_clock(conn: &mut AnyConnection, complaint_id: i64) -> Result<Cloc
 }
 
 fn apply_update(record: &mut ComplaintRecord, update: &ComplaintUpdate) -> Result<(), StoreError> {
-    let feedback = &mut record.feedback;
+    let feedback = &mut record.complaint.feedback;
     let replace = |field: &mut String, value: &Option<String>| {
         if let Some(value) = value {
             *field = value.trim().to_string();
@@ -612,18 +623,13 @@ fn apply_update(record: &mut ComplaintRecord, update: &ComplaintUpdate) -> Resul
     replace(&mut feedback.accountability, &update.accountability);
     replace(&mut feedback.follow_up, &update.follow_up);
     feedback.verdict = update.verdict.or(feedback.verdict);
-    if let Some(handling) = update.handling {
-        feedback.handling = Some(handling);
-        feedback.reported_on = feedback.reported_on.or(update.reported_on);
-    }
-    if let Some(on) = update.reported_on {
-        feedback.reported_on = Some(on);
-    }
+    feedback.handling = update.handling.or(feedback.handling);
+    feedback.reported_on = update.reported_on.or(feedback.reported_on);
     if let Some(counts) = &update.counts {
         check_penalty(&counts.penalty_yuan)?;
         feedback.counts = counts.clone();
     }
-    record.key_case = update.key_case.unwrap_or(record.key_case);
+    record.complaint.key_case = update.key_case.unwrap_or(record.complaint.key_case);
     if feedback.handling.is_some() && feedback.reported_on.is_none() {
         return Err(StoreError::Invalid(
             "登记办理状态时需同时给出反馈日期（--reported-on）".into(),
@@ -644,8 +650,7 @@ fn check_penalty(text: &str) -> Result<(), StoreError> {
 struct KnownText {
     id: i64,
     received_no: String,
-    region: Option<String>,
-    text: String,
+    described: Described,
 }
 
 async fn load_texts(conn: &mut AnyConnection) -> Result<Vec<KnownText>, StoreError> {
@@ -657,11 +662,12 @@ async fn load_texts(conn: &mut AnyConnection) -> Result<Vec<KnownText>, StoreErr
     .await?;
     rows.iter()
         .map(|r| {
+            let region: Option<String> = r.try_get(2)?;
+            let text: String = r.try_get(3)?;
             Ok(KnownText {
                 id: r.try_get(0)?,
                 received_no: r.try_get(1)?,
-                region: r.try_get(2)?,
-                text: r.try_get(3)?,
+                described: Described::new(region.as_deref(), &text),
             })
         })
         .collect()
@@ -671,7 +677,7 @@ struct ItemSite {
     id: i64,
     plan: String,
     number: u32,
-    problem: String,
+    sites: ItemSites,
     signed_off: bool,
 }
 
@@ -688,7 +694,7 @@ async fn load_item_sites(conn: &mut AnyConnection) -> Result<Vec<ItemSite>, Stor
                 id: r.try_get(0)?,
                 plan: r.try_get(1)?,
                 number: u32::try_from(r.try_get::<i64, _>(2)?).unwrap_or(0),
-                problem: r.try_get(3)?,
+                sites: ItemSites::new(&r.try_get::<String, _>(3)?),
                 signed_off: ItemState::parse(&state).is_some_and(|s| s == ItemState::Closed),
             })
         })
@@ -730,25 +736,13 @@ impl Links {
     }
 }
 
-fn suggest(complaint: &NewComplaint, known: &[KnownText], items: &[ItemSite]) -> Links {
-    let later = Described {
-        region: complaint.region.as_deref(),
-        text: &complaint.description,
-    };
-    let earlier = known.iter().enumerate().map(|(i, k)| {
-        (
-            i,
-            Described {
-                region: k.region.as_deref(),
-                text: &k.text,
-            },
-        )
-    });
-    let repeat = duplicate_of(&later, earlier)
+fn suggest(complaint: &Described, known: &[KnownText], items: &[ItemSite]) -> Links {
+    let earlier = known.iter().map(|k| &k.described).enumerate();
+    let repeat = duplicate_of(complaint, earlier)
         .map(|(i, likeness)| (known[i].id, known[i].received_no.clone(), likeness.site));
-    let matched = items.iter().find_map(|item| {
-        about_item(&complaint.description, &item.problem).map(|site| (item, site))
-    });
+    let matched = items
+        .iter()
+        .find_map(|item| item.sites.about(complaint).map(|site| (item, site)));
     Links {
         repeat,
         item_name: matched
@@ -914,17 +908,17 @@ async fn refresh_feedback<'a>(
     reported_on: Date,
 ) -> Result<Option<Change<'a>>, StoreError> {
     let mut feedback = incoming.feedback.clone();
-    feedback.follow_up = stored.feedback.follow_up.clone();
-    feedback.reported_on = match (stored.feedback.reported_on, feedback.handling) {
+    feedback.follow_up = stored.complaint.feedback.follow_up.clone();
+    feedback.reported_on = match (stored.complaint.feedback.reported_on, feedback.handling) {
         (Some(on), _) => Some(on),
         (None, Some(_)) => Some(reported_on),
         (None, None) => None,
     };
-    if feedback.handling.is_none() && stored.feedback.handling.is_some() {
+    if feedback.handling.is_none() && stored.complaint.feedback.handling.is_some() {
         // An older copy of the list must not erase feedback already recorded.
         return Ok(None);
     }
-    if feedback == stored.feedback {
+    if feedback == stored.complaint.feedback {
         return Ok(None);
     }
     write_feedback(conn, stored.id, &feedback).await?;
@@ -932,7 +926,7 @@ async fn refresh_feedback<'a>(
         actor,
         action: "update",
         entity: "complaint",
-        entity_id: stored.received_no.clone(),
+        entity_id: stored.complaint.received_no.clone(),
         before: Some(feedback_view(stored)),
         after: Some(json!({ "feedback": feedback })),
     }))
@@ -992,7 +986,7 @@ fn journal_view(complaint: &NewComplaint, due_on: Date) -> Value {
 }
 
 fn feedback_view(record: &ComplaintRecord) -> Value {
-    json!({ "feedback": record.feedback, "unit": record.unit, "key_case": record.key_case, "returns": record.returns })
+    json!({ "feedback": record.complaint.feedback, "unit": record.unit, "key_case": record.complaint.key_case, "returns": record.returns })
 }
 
 fn not_found(received_no: &str) -> StoreError {
@@ -1029,17 +1023,20 @@ fn record(row: &AnyRow) -> Result<ComplaintRecord, StoreError> {
         id: row.try_get(0)?,
         source: row.try_get(1)?,
         batch: count(row, 2)?,
-        seq: count(row, 3)?,
-        received_no: row.try_get(4)?,
-        channel: Channel::parse(&row.try_get::<String, _>(5)?)
-            .ok_or_else(|| invalid_stored("来源渠道"))?,
-        region: row.try_get(6)?,
-        types: types.split(',').filter_map(PollutionType::parse).collect(),
-        types_raw: row.try_get(8)?,
-        industry: row.try_get(9)?,
-        description: row.try_get(10)?,
-        contact: row.try_get(11)?,
-        key_case: row.try_get::<i64, _>(12)? != 0,
+        complaint: NewComplaint {
+            seq: count(row, 3)?,
+            received_no: row.try_get(4)?,
+            channel: Channel::parse(&row.try_get::<String, _>(5)?)
+                .ok_or_else(|| invalid_stored("来源渠道"))?,
+            region: row.try_get(6)?,
+            types: types.split(',').filter_map(PollutionType::parse).collect(),
+            types_raw: row.try_get(8)?,
+            industry: row.try_get(9)?,
+            description: row.try_get(10)?,
+            contact: row.try_get(11)?,
+            key_case: row.try_get::<i64, _>(12)? != 0,
+            feedback: feedback(row)?,
+        },
         repeat_of: row.try_get(13)?,
         suggested_repeat_of: row.try_get(14)?,
         suggested_item: plan.zip(number.and_then(|n| u32::try_from(n).ok())),
@@ -1048,28 +1045,31 @@ fn record(row: &AnyRow) -> Result<ComplaintRecord, StoreError> {
         unit_id: row.try_get(19)?,
         transferred_on: date_column(row, 20)?,
         due_on: date_column(row, 21)?,
-        feedback: Feedback {
-            investigation: row.try_get(22)?,
-            verdict: row
-                .try_get::<Option<String>, _>(23)?
-                .and_then(|v| Verdict::parse(&v)),
-            counts: Measures {
-                ordered: count(row, 24)?,
-                penalised: count(row, 25)?,
-                penalty_yuan: row.try_get(26)?,
-                criminal_cases: count(row, 27)?,
-                detained: count(row, 28)?,
-                interviewed: count(row, 29)?,
-                held_accountable: count(row, 30)?,
-            },
-            result: row.try_get(31)?,
-            accountability: row.try_get(32)?,
-            handling: row
-                .try_get::<Option<String>, _>(33)?
-                .and_then(|v| Handling::parse(&v)),
-            reported_on: optional_date(row, 34)?,
-            follow_up: row.try_get(35)?,
-        },
         returns: count(row, 36)?,
+    })
+}
+
+fn feedback(row: &AnyRow) -> Result<Feedback, StoreError> {
+    Ok(Feedback {
+        investigation: row.try_get(22)?,
+        verdict: row
+            .try_get::<Option<String>, _>(23)?
+            .and_then(|v| Verdict::parse(&v)),
+        counts: Measures {
+            ordered: count(row, 24)?,
+            penalised: count(row, 25)?,
+            penalty_yuan: row.try_get(26)?,
+            criminal_cases: count(row, 27)?,
+            detained: count(row, 28)?,
+            interviewed: count(row, 29)?,
+            held_accountable: count(row, 30)?,
+        },
+        result: row.try_get(31)?,
+        accountability: row.try_get(32)?,
+        handling: row
+            .try_get::<Option<String>, _>(33)?
+            .and_then(|v| Handling::parse(&v)),
+        reported_on: optional_date(row, 34)?,
+        follow_up: row.try_get(35)?,
     })
 }

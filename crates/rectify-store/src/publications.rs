@@ -77,6 +77,14 @@ impl Store {
         })
     }
 
+    /// The newest version's number, to tell whether a cached copy is still current.
+    pub async fn latest_publication_version(&self) -> Result<Option<u32>, StoreError> {
+        let version: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM publications")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(version.and_then(|v| u32::try_from(v).ok()))
+    }
+
     /// The version the portal serves: the newest.
     pub async fn latest_publication(&self) -> Result<Option<Publication>, StoreError> {
         let row = sqlx::query(

@@ -606,6 +606,75 @@ async fn calendar_notices_are_stored_and_replaced(db: TestDb) {
     assert_eq!(history[1].action, "update");
 }
 
+fn transferred(
+    seq: u32,
+    received_no: &str,
+    region: &str,
+) -> rectify_store::complaints::NewComplaint {
+    rectify_store::complaints::NewComplaint {
+        seq,
+        received_no: received_no.into(),
+        channel: rectify_core::complaint::Channel::Phone,
+        region: Some(region.into()),
+        types: vec![rectify_core::complaint::PollutionType::Air],
+        types_raw: "大气".into(),
+        industry: String::new(),
+        description: format!("{region}某厂夜间排放废气"),
+        contact: String::new(),
+        key_case: false,
+        feedback: Default::default(),
+    }
+}
+
+async fn complaints_are_scoped_to_the_viewers_units_in_the_query(db: TestDb) {
+    use rectify_store::complaints::{ComplaintFilter, ComplaintImport, NewBatch};
+    seed(&db).await;
+    let s = &db.store;
+    for (code, name) in [("cgq", "城关区政府"), ("dhq", "东湖区政府")] {
+        s.add_org_unit("test", unit(code, name, Some("heans")))
+            .await
+            .unwrap();
+    }
+    let batch = NewBatch {
+        number: 1,
+        transferred_on: rectify_exact::date::Date::new(2018, 6, 5).unwrap(),
+        clock: Default::default(),
+        complaints: vec![
+            transferred(1, "D1HA201806030001", "城关区"),
+            transferred(2, "D1HA201806030002", "东湖区"),
+            transferred(3, "D1HA201806030003", "城关区"),
+        ],
+    };
+    let import = ComplaintImport {
+        source: "督察组",
+        batches: std::slice::from_ref(&batch),
+        file: serde_json::json!({}),
+        reported_on: batch.transferred_on,
+        dry_run: false,
+    };
+    assert_eq!(s.import_complaints("test", import).await.unwrap().added, 3);
+    let chengguan = s.find_org_unit("cgq").await.unwrap().unwrap().id;
+    let scoped = |units: Option<Vec<i64>>| ComplaintFilter {
+        units,
+        ..ComplaintFilter::default()
+    };
+    let numbers = |list: Vec<rectify_store::complaints::ComplaintRecord>| {
+        list.into_iter()
+            .map(|c| c.complaint.received_no)
+            .collect::<Vec<_>>()
+    };
+    let own = s.complaints(&scoped(Some(vec![chengguan]))).await.unwrap();
+    assert!(own.iter().all(|c| c.unit.as_deref() == Some("城关区政府")));
+    assert_eq!(numbers(own), ["D1HA201806030001", "D1HA201806030003"]);
+    assert!(
+        s.complaints(&scoped(Some(Vec::new())))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(s.complaints(&scoped(None)).await.unwrap().len(), 3);
+}
+
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -635,6 +704,7 @@ on_both_backends!(
     water_data_round_trips_and_reimport_replaces_samples,
     plan_import_creates_updates_and_journals_changes,
     calendar_notices_are_stored_and_replaced,
+    complaints_are_scoped_to_the_viewers_units_in_the_query,
 );
 
 #[tokio::test]

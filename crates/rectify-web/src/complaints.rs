@@ -171,7 +171,11 @@ pub async fn feedback(
     };
     let message = match state
         .store
-        .update_complaint(&session.user.username, &record.received_no, update)
+        .update_complaint(
+            &session.user.username,
+            &record.complaint.received_no,
+            update,
+        )
         .await
     {
         Ok(_) => "已保存办理结果".to_string(),

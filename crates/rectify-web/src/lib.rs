@@ -72,6 +72,7 @@ struct EmptyPage {
 struct AppState {
     store: Store,
     ledger: Arc<pages::LedgerCache>,
+    portal: Arc<portal::PortalCache>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -207,6 +208,7 @@ pub fn router(store: Store) -> Router {
         .with_state(AppState {
             store,
             ledger: Arc::default(),
+            portal: Arc::default(),
         })
         .layer(axum::middleware::from_fn(security_headers))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

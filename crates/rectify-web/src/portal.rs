@@ -16,6 +16,7 @@ use rectify_store::publications::Publication;
 use rectify_store::workflow::ItemRef;
 use serde::Deserialize;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// Objections one address may post per hour unless the setting `portal.objections_per_hour`
 /// says otherwise.
@@ -31,42 +32,48 @@ struct Stamp {
 
 #[derive(Template)]
 #[template(path = "portal_index.html")]
-struct IndexPage {
+struct IndexPage<'a> {
     stamp: Stamp,
-    content: PortalContent,
+    content: &'a PortalContent,
     items: usize,
     signed_off: usize,
 }
 
 #[derive(Template)]
 #[template(path = "portal_items.html")]
-struct ItemsPage {
+struct ItemsPage<'a> {
     stamp: Stamp,
     title: &'static str,
-    plans: Vec<PublicPlan>,
+    plans: Vec<PlanView<'a>>,
     with_progress: bool,
+}
+
+/// A plan with the items one page shows.
+struct PlanView<'a> {
+    plan: &'a PublicPlan,
+    items: Vec<&'a PublicItem>,
 }
 
 #[derive(Template)]
 #[template(path = "portal_notices.html")]
-struct NoticesPage {
+struct NoticesPage<'a> {
     stamp: Stamp,
-    notices: Vec<PublicNotice>,
+    notices: &'a [PublicNotice],
     message: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "portal_complaints.html")]
-struct ComplaintsPage {
+struct ComplaintsPage<'a> {
     stamp: Stamp,
-    content: PortalContent,
+    content: &'a PortalContent,
 }
 
 #[derive(Template)]
 #[template(path = "portal_environment.html")]
-struct EnvironmentPage {
+struct EnvironmentPage<'a> {
     stamp: Stamp,
-    paragraphs: Vec<String>,
+    paragraphs: &'a [String],
 }
 
 #[derive(Template)]
@@ -76,15 +83,30 @@ struct MessagePage {
     message: String,
 }
 
-type PortalPage = (Publication, PortalContent);
+/// The newest publication, read and parsed once per version: a portal request costs one
+/// `MAX(version)` query while nothing new is published.
+#[derive(Default)]
+pub struct PortalCache(tokio::sync::Mutex<Option<Arc<(Publication, PortalContent)>>>);
 
-async fn published(state: &AppState) -> Result<Option<PortalPage>, StoreError> {
-    let Some(publication) = state.store.latest_publication().await? else {
+async fn published(
+    state: &AppState,
+) -> Result<Option<Arc<(Publication, PortalContent)>>, StoreError> {
+    let Some(version) = state.store.latest_publication_version().await? else {
         return Ok(None);
     };
-    let content: PortalContent = serde_json::from_value(publication.content.clone())
-        .map_err(|e| StoreError::Invalid(format!("发布内容无法读取：{e}")))?;
-    Ok(Some((publication, content)))
+    let mut cached = state.portal.0.lock().await;
+    if let Some(current) = cached.as_ref().filter(|c| c.0.version == version) {
+        return Ok(Some(current.clone()));
+    }
+    let Some(mut publication) = state.store.latest_publication().await? else {
+        return Ok(None);
+    };
+    let content: PortalContent =
+        serde_json::from_value(std::mem::take(&mut publication.content))
+            .map_err(|e| StoreError::Invalid(format!("发布内容无法读取：{e}")))?;
+    let current = Arc::new((publication, content));
+    *cached = Some(current.clone());
+    Ok(Some(current))
 }
 
 fn stamp(publication: &Publication) -> Stamp {
@@ -111,20 +133,21 @@ async fn serve(
     state: &AppState,
     headers: &HeaderMap,
     page: &str,
-    build: impl FnOnce(Publication, PortalContent) -> Result<String, askama::Error>,
+    build: impl FnOnce(&Publication, &PortalContent) -> Result<String, askama::Error>,
 ) -> Response {
     let found = match published(state).await {
         Ok(found) => found,
         Err(e) => return failure(e.to_string()),
     };
-    let Some((publication, content)) = found else {
+    let Some(current) = found else {
         return message(
             StatusCode::OK,
             "尚未发布",
             "整改信息尚未发布，请稍后访问。".into(),
         );
     };
-    let tag = etag(&publication, page);
+    let (publication, content) = current.as_ref();
+    let tag = etag(publication, page);
     if headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -177,7 +200,7 @@ pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Respons
             .filter(|i| i.signed_off)
             .count();
         IndexPage {
-            stamp: stamp(&publication),
+            stamp: stamp(publication),
             content,
             items,
             signed_off,
@@ -208,14 +231,14 @@ async fn items_page(
         let with_progress = publication.scope.iter().any(|s| s == "progress");
         let plans = content
             .plans
-            .into_iter()
-            .map(|mut plan| {
-                plan.items.retain(keep);
-                plan
+            .iter()
+            .map(|plan| PlanView {
+                plan,
+                items: plan.items.iter().filter(|i| keep(i)).collect(),
             })
             .collect();
         ItemsPage {
-            stamp: stamp(&publication),
+            stamp: stamp(publication),
             title,
             plans,
             with_progress,
@@ -245,8 +268,8 @@ pub async fn notices(
     };
     serve(&state, &headers, page, |publication, content| {
         NoticesPage {
-            stamp: stamp(&publication),
-            notices: content.notices,
+            stamp: stamp(publication),
+            notices: &content.notices,
             message,
         }
         .render()
@@ -257,7 +280,7 @@ pub async fn notices(
 pub async fn complaints(State(state): State<AppState>, headers: HeaderMap) -> Response {
     serve(&state, &headers, "complaints", |publication, content| {
         ComplaintsPage {
-            stamp: stamp(&publication),
+            stamp: stamp(publication),
             content,
         }
         .render()
@@ -268,8 +291,8 @@ pub async fn complaints(State(state): State<AppState>, headers: HeaderMap) -> Re
 pub async fn environment(State(state): State<AppState>, headers: HeaderMap) -> Response {
     serve(&state, &headers, "environment", |publication, content| {
         EnvironmentPage {
-            stamp: stamp(&publication),
-            paragraphs: content.environment,
+            stamp: stamp(publication),
+            paragraphs: &content.environment,
         }
         .render()
     })

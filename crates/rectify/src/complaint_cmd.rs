@@ -3,7 +3,7 @@
 
 use crate::air_cmd::print_stdout;
 use crate::error::CliError;
-use crate::ledger_cmd::finding_json;
+use crate::ledger_cmd::{finding_json, print_json};
 use clap::{Args, Subcommand, ValueEnum};
 use rectify_core::complaint::{Clock, DayMode, Handling, SpotVerdict, Verdict};
 use rectify_exact::date::Date;
@@ -184,11 +184,11 @@ pub async fn run(
         ComplaintCommand::Update(args) => {
             let received_no = args.received_no.clone();
             let update = update_from(args, today)?;
-            let complaint = store.update_complaint(actor, &received_no, update).await?;
+            let record = store.update_complaint(actor, &received_no, update).await?;
             print_stdout(&format!(
                 "已更新信访件 {}：{}",
-                complaint.received_no,
-                complaint.clock(today).label_zh()
+                record.complaint.received_no,
+                record.clock(today).label_zh()
             ))
         }
         ComplaintCommand::Spotcheck(command) => spotcheck(store, actor, command, today).await,
@@ -449,11 +449,6 @@ fn with_clock(c: &ComplaintRecord, today: Date) -> serde_json::Value {
     value
 }
 
-fn print_json(value: &serde_json::Value) -> Result<ExitCode, CliError> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::failure(e.to_string()))?;
-    print_stdout(&text)
-}
-
 fn print_list(
     complaints: &[ComplaintRecord],
     today: Date,
@@ -473,17 +468,21 @@ fn print_list(
             format!(
                 "第{}批-{:<3} {}  {:<8} {:<8} 限{}  {:<8} {}",
                 c.batch,
-                c.seq,
-                c.received_no,
-                c.region.as_deref().unwrap_or("（未填）"),
-                c.types
+                c.complaint.seq,
+                c.complaint.received_no,
+                c.complaint.region.as_deref().unwrap_or("（未填）"),
+                c.complaint
+                    .types
                     .iter()
                     .map(|t| t.label_zh())
                     .collect::<Vec<_>>()
                     .join("、"),
                 c.due_on,
                 c.clock(today).label_zh(),
-                c.feedback.handling.map_or("未反馈", |h| h.label_zh()),
+                c.complaint
+                    .feedback
+                    .handling
+                    .map_or("未反馈", |h| h.label_zh()),
             )
         })
         .collect();
@@ -491,11 +490,11 @@ fn print_list(
 }
 
 fn describe(c: &ComplaintRecord, today: Date) -> String {
-    let f = &c.feedback;
+    let f = &c.complaint.feedback;
     let mut lines = vec![
         format!(
             "{}（{} 第{}批 第{}号，{}）",
-            c.received_no, c.source, c.batch, c.seq, c.channel
+            c.complaint.received_no, c.source, c.batch, c.complaint.seq, c.complaint.channel
         ),
         format!(
             "交办 {}，反馈期限 {}：{}",
@@ -505,21 +504,22 @@ fn describe(c: &ComplaintRecord, today: Date) -> String {
         ),
         format!(
             "行政区域：{}  承办单位：{}",
-            c.region.as_deref().unwrap_or("（未填）"),
+            c.complaint.region.as_deref().unwrap_or("（未填）"),
             c.unit.as_deref().unwrap_or("（未指定）")
         ),
         format!(
             "污染类型：{}",
-            c.types
+            c.complaint
+                .types
                 .iter()
                 .map(|t| t.label_zh())
                 .collect::<Vec<_>>()
                 .join("、")
         ),
-        format!("交办问题：{}", c.description),
+        format!("交办问题：{}", c.complaint.description),
     ];
-    if !c.contact.is_empty() {
-        lines.push(format!("举报人联系方式（不公开）：{}", c.contact));
+    if !c.complaint.contact.is_empty() {
+        lines.push(format!("举报人联系方式（不公开）：{}", c.complaint.contact));
     }
     if let Some(no) = &c.suggested_repeat_of {
         lines.push(format!("疑似重复件：{no}（点位：{}）", c.suggested_site));

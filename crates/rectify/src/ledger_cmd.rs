@@ -380,6 +380,11 @@ fn into_rows(items: Vec<StoredItem>, today: Date) -> (Vec<String>, Vec<LedgerRow
         .unzip()
 }
 
+/// Pretty JSON on stdout (a closed pipe is not an error).
+pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<ExitCode, CliError> {
+    crate::air_cmd::print_stdout(&to_json(value, true)?)
+}
+
 fn to_json(value: &impl serde::Serialize, pretty: bool) -> Result<String, CliError> {
     let text = if pretty {
         serde_json::to_string_pretty(value)

@@ -4,6 +4,7 @@
 use crate::air_cmd::print_stdout;
 use crate::complaint_cmd::Format;
 use crate::error::CliError;
+use crate::ledger_cmd::print_json;
 use clap::{Args, Subcommand};
 use rectify_io::publish::{Draft, Part, Selection, draft};
 use rectify_store::Store;
@@ -138,9 +139,4 @@ fn review(draft: &Draft) -> String {
     }));
     lines.push("确认无误后运行 rectify publish approve（同样的参数）发布。".into());
     lines.join("\n")
-}
-
-fn print_json(value: &serde_json::Value) -> Result<ExitCode, CliError> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::failure(e.to_string()))?;
-    print_stdout(&text)
 }

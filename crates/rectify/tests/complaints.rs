@@ -202,49 +202,32 @@ fn csv_batch(
 #[test]
 fn the_clock_counts_calendar_or_working_days_across_the_dragon_boat_holiday() {
     let (dir, db) = fresh();
-    let rows = [[
-        "D1HA201806110001",
-        "城关区某小区附近烧烤油烟扰民",
-        "城关区",
-        "大气",
-        "",
-        "",
-    ]];
-    let file = csv_batch(dir.path(), "b4.csv", 4, "2018年6月12日", &rows);
-    rectify_at(
-        &db,
-        "2018-06-12",
-        &[
-            "complaint",
-            "import",
-            &file,
-            "--days",
-            "5",
-            "--working-days",
-        ],
-    );
-    let c = show(&db, "2018-06-12", "D1HA201806110001");
-    // 06-13, 06-14, 06-15, (16–18 端午), 06-19, 06-20.
-    assert_eq!(c["due_on"], "2018-06-20");
-    let rows = [[
-        "D1HA201806110002",
-        "东湖区某村养殖场粪污直排",
-        "东湖区",
-        "水",
-        "",
-        "",
-    ]];
-    let file = csv_batch(dir.path(), "b5.csv", 5, "2018年6月12日", &rows);
-    rectify_at(
-        &db,
-        "2018-06-12",
-        &["complaint", "import", &file, "--days", "5"],
-    );
-    let c = show(&db, "2018-06-12", "D1HA201806110002");
-    assert_eq!(
-        c["due_on"], "2018-06-17",
-        "calendar days run through the holiday"
-    );
+    // Working days: 06-13, 06-14, 06-15, (16–18 端午), 06-19, 06-20. Calendar days run through
+    // the holiday.
+    let cases = [
+        (4, "D1HA201806110001", &["--working-days"][..], "2018-06-20"),
+        (5, "D1HA201806110002", &[][..], "2018-06-17"),
+    ];
+    for (batch, received_no, mode, due) in cases {
+        let rows = [[
+            received_no,
+            "城关区某小区附近烧烤油烟扰民",
+            "城关区",
+            "大气",
+            "",
+            "",
+        ]];
+        let name = format!("b{batch}.csv");
+        let file = csv_batch(dir.path(), &name, batch, "2018年6月12日", &rows);
+        let mut args = vec!["complaint", "import", &file, "--days", "5"];
+        args.extend(mode);
+        rectify_at(&db, "2018-06-12", &args);
+        assert_eq!(
+            show(&db, "2018-06-12", received_no)["due_on"],
+            due,
+            "{mode:?}"
+        );
+    }
 }
 
 fn drawn(out: &str) -> Vec<String> {
@@ -593,6 +576,20 @@ fn the_portal_never_serves_a_private_or_unpublished_string() {
         b"",
     );
     assert_eq!(status, 304);
+    // A new approval (version 3: the demo published 1) replaces what the running portal
+    // serves; it caches per version.
+    rectify_at(
+        &db,
+        "2026-11-29",
+        &["publish", "approve", "--parts", "items"],
+    );
+    let (_, _, front) = server.get("/public");
+    assert!(front.contains("数据截至 2026-11-29（第 3 版"), "{front}");
+    let (_, _, complaints) = server.get("/public/complaints");
+    assert!(
+        !complaints.contains("D1HA202611270001"),
+        "complaints were not chosen this time"
+    );
     let (status, _, body) = server.request("GET", "/complaints", &[], b"");
     assert!(
         status == 303 || body.is_empty(),

@@ -143,11 +143,25 @@ fn facility_kinds(text: &str) -> BTreeSet<usize> {
         .collect()
 }
 
-/// What the duplicate check needs of a complaint.
+/// A complaint as the suggestions see it: its sites and facility kinds are found once, when
+/// it is described, not again for every complaint it is compared with.
 #[derive(Debug, Clone)]
-pub struct Described<'a> {
-    pub region: Option<&'a str>,
-    pub text: &'a str,
+pub struct Described {
+    region: Option<String>,
+    text: String,
+    sites: BTreeSet<String>,
+    kinds: BTreeSet<usize>,
+}
+
+impl Described {
+    pub fn new(region: Option<&str>, text: &str) -> Described {
+        Described {
+            region: region.map(str::to_string),
+            text: text.to_string(),
+            sites: sites(text),
+            kinds: facility_kinds(text),
+        }
+    }
 }
 
 /// Why two complaints look like one.
@@ -160,28 +174,25 @@ pub struct Likeness {
 /// The earlier complaint `later` most likely repeats: same region (or one unknown), a shared
 /// site, and the same kind of facility (or, when neither names one, similar text).
 pub fn duplicate_of<'a>(
-    later: &Described<'_>,
-    earlier: impl IntoIterator<Item = (usize, Described<'a>)>,
+    later: &Described,
+    earlier: impl IntoIterator<Item = (usize, &'a Described)>,
 ) -> Option<(usize, Likeness)> {
-    let later_sites = sites(later.text);
-    if later_sites.is_empty() {
+    if later.sites.is_empty() {
         return None;
     }
-    let later_kinds = facility_kinds(later.text);
     earlier
         .into_iter()
-        .filter(|(_, e)| match (e.region, later.region) {
+        .filter(|(_, e)| match (&e.region, &later.region) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         })
         .filter_map(|(index, e)| {
-            let site = sites(e.text).intersection(&later_sites).next()?.clone();
-            let kinds = facility_kinds(e.text);
-            let overlap = Overlap::of(e.text, later.text);
-            let same_problem = if kinds.is_empty() && later_kinds.is_empty() {
+            let site = e.sites.intersection(&later.sites).next()?.clone();
+            let overlap = Overlap::of(&e.text, &later.text);
+            let same_problem = if e.kinds.is_empty() && later.kinds.is_empty() {
                 overlap >= SAME_SITE_TEXT_OVERLAP
             } else {
-                !kinds.is_disjoint(&later_kinds)
+                !e.kinds.is_disjoint(&later.kinds)
             };
             same_problem.then_some((index, Likeness { site, overlap }))
         })
@@ -189,7 +200,7 @@ pub fn duplicate_of<'a>(
 }
 
 /// The places a plan item's problem names ("河安化工园区", "东沙河", "南川水库").
-pub fn item_sites(problem: &str) -> BTreeSet<String> {
+fn item_sites(problem: &str) -> BTreeSet<String> {
     const SUFFIXES: &[&str] = &["园区", "水库", "河", "湖", "填埋场", "垃圾场", "公司", "矿"];
     let chars: Vec<char> = problem.chars().collect();
     let mut found = BTreeSet::new();
@@ -219,17 +230,35 @@ pub fn item_sites(problem: &str) -> BTreeSet<String> {
     found
 }
 
-/// Whether a complaint is about the plan item's problem at the item's named site: the text
-/// names the site, names no enterprise of its own, and shares enough of the item's wording.
-pub fn about_item(complaint: &str, item_problem: &str) -> Option<String> {
-    let site = item_sites(item_problem)
-        .into_iter()
-        .find(|s| complaint.contains(s.as_str()))?;
-    let names_other_enterprise = sites(complaint)
-        .iter()
-        .any(|s| s.ends_with("公司") && !item_problem.contains(s.as_str()));
-    (!names_other_enterprise && Overlap::of(complaint, item_problem) >= PLAN_ITEM_TEXT_OVERLAP)
-        .then_some(site)
+/// A plan item's problem with the sites it names, found once.
+#[derive(Debug, Clone)]
+pub struct ItemSites {
+    problem: String,
+    sites: BTreeSet<String>,
+}
+
+impl ItemSites {
+    pub fn new(problem: &str) -> ItemSites {
+        ItemSites {
+            problem: problem.to_string(),
+            sites: item_sites(problem),
+        }
+    }
+
+    /// The item's site, when the complaint is about the item's problem there: the text names
+    /// the site, names no enterprise of its own, and shares enough of the item's wording.
+    pub fn about(&self, complaint: &Described) -> Option<String> {
+        let site = self
+            .sites
+            .iter()
+            .find(|s| complaint.text.contains(s.as_str()))?;
+        let names_other_enterprise = complaint
+            .sites
+            .iter()
+            .any(|s| s.ends_with("公司") && !self.problem.contains(s.as_str()));
+        let close = Overlap::of(&complaint.text, &self.problem) >= PLAN_ITEM_TEXT_OVERLAP;
+        (!names_other_enterprise && close).then(|| site.clone())
+    }
 }
 
 #[cfg(test)]
@@ -258,19 +287,14 @@ mod tests {
         let first = "丰乐县孙庄乡王楼村西的一家石料破碎厂（老板王某），破碎机噪声很大";
         let again = "丰乐县孙庄乡王楼村西边的碎石厂白天黑夜都在生产";
         let other = "丰乐县孙庄乡王楼村的一家养牛场，牛粪露天堆放";
-        let described = |text| Described {
-            region: Some("丰乐县"),
-            text,
-        };
-        let earlier = || vec![(0, described(first)), (1, described(other))];
+        let described = |text| Described::new(Some("丰乐县"), text);
+        let known = [described(first), described(other)];
+        let earlier = || known.iter().enumerate();
         let (index, likeness) = duplicate_of(&described(again), earlier()).unwrap();
         assert_eq!((index, likeness.site.as_str()), (0, "孙庄乡王楼村"));
         let unrelated = described("丰乐县孙庄乡王楼村的一家家具厂喷漆");
         assert_eq!(duplicate_of(&unrelated, earlier()), None);
-        let elsewhere = Described {
-            region: Some("南川县"),
-            text: again,
-        };
+        let elsewhere = Described::new(Some("南川县"), again);
         assert_eq!(duplicate_of(&elsewhere, earlier()), None);
     }
 
@@ -285,6 +309,8 @@ mod tests {
         );
         let about =
             "城关区东沙河解放路桥至建设路桥河段，河水发黑发臭，沿岸有多个排污口常年向河内排放污水";
+        let about_item =
+            |complaint, problem| ItemSites::new(problem).about(&Described::new(None, complaint));
         assert_eq!(about_item(about, item).as_deref(), Some("东沙河"));
         let company = "东沙河边的河安市某某食品有限公司排放污水";
         assert_eq!(about_item(company, item), None);

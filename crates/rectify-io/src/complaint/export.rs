@@ -46,17 +46,21 @@ pub fn public_rows(
 ) -> (Vec<PublicRow>, Vec<(String, Replacement)>) {
     let mut rows = Vec::new();
     let mut replaced = Vec::new();
-    for c in complaints.iter().filter(|c| c.feedback.handling.is_some()) {
+    for c in complaints
+        .iter()
+        .filter(|c| c.complaint.feedback.handling.is_some())
+    {
         let mut private = listed.to_vec();
         private.extend(
-            c.contact
+            c.complaint
+                .contact
                 .split([',', '，', ';', '；', ' '])
                 .map(str::to_string),
         );
-        let f = &c.feedback;
+        let f = &c.complaint.feedback;
         let redactor = Redactor::for_record(
             [
-                c.description.as_str(),
+                c.complaint.description.as_str(),
                 &f.investigation,
                 &f.result,
                 &f.accountability,
@@ -65,16 +69,21 @@ pub fn public_rows(
         );
         let mut clean = |text: &str| {
             let (text, replacements) = redactor.apply(text);
-            replaced.extend(replacements.into_iter().map(|r| (c.received_no.clone(), r)));
+            replaced.extend(
+                replacements
+                    .into_iter()
+                    .map(|r| (c.complaint.received_no.clone(), r)),
+            );
             text
         };
         rows.push(PublicRow {
             batch: c.batch,
-            seq: c.seq,
-            received_no: c.received_no.clone(),
-            description: clean(&c.description),
-            region: c.region.clone().unwrap_or_default(),
+            seq: c.complaint.seq,
+            received_no: c.complaint.received_no.clone(),
+            description: clean(&c.complaint.description),
+            region: c.complaint.region.clone().unwrap_or_default(),
             types: c
+                .complaint
                 .types
                 .iter()
                 .map(|t| t.label_zh())
@@ -165,6 +174,7 @@ pub fn type_statistics(complaints: &[ComplaintRecord]) -> TypeStatistics {
     let mut total = (0, vec![0; types.len()]);
     for c in complaints {
         let region = c
+            .complaint
             .region
             .clone()
             .unwrap_or_else(|| "（未填行政区域）".to_string());
@@ -173,7 +183,7 @@ pub fn type_statistics(complaints: &[ComplaintRecord]) -> TypeStatistics {
             .or_insert_with(|| (0, vec![0; types.len()]));
         entry.0 += 1;
         total.0 += 1;
-        for t in &c.types {
+        for t in &c.complaint.types {
             if let Some(i) = types.iter().position(|x| x == t) {
                 entry.1[i] += 1;
                 total.1[i] += 1;

@@ -2,6 +2,7 @@
 //! ledger at the report date and then frozen: every rendering reads these facts, never the
 //! ledger, so a bulletin regenerated later shows the same numbers.
 
+use crate::complaint::ClockState;
 use crate::dispatch::{
     Assessment, Colour, ColourRules, Criticism, Decision, Milestone, RankWeights, Reporting,
     UnitTally, decide, rank,
@@ -39,6 +40,17 @@ pub struct UnitReports {
     pub late: Vec<u32>,
 }
 
+/// A transferred complaint (信访件) as the bulletin counts it.
+#[derive(Debug, Clone)]
+pub struct BulletinComplaint {
+    pub received_no: String,
+    /// The handling unit, when the office knows it.
+    pub unit: Option<String>,
+    pub transferred_on: Date,
+    pub due_on: Date,
+    pub reported_on: Option<Date>,
+}
+
 pub struct BulletinInput<'a> {
     pub year: i32,
     pub month: u8,
@@ -50,6 +62,8 @@ pub struct BulletinInput<'a> {
     /// The latest bulletin of an earlier period, for the changes and the rank movement.
     pub previous: Option<&'a BulletinFacts>,
     pub escalations: &'a [EscalationLine],
+    /// Every transferred complaint; those transferred after the report date are left out.
+    pub complaints: &'a [BulletinComplaint],
     pub rules: ColourRules,
     pub weights: RankWeights,
 }
@@ -80,8 +94,56 @@ pub struct BulletinFacts {
     /// by the caller that can read the monitoring data; empty without data.
     #[serde(default)]
     pub environment: Vec<String>,
+    /// The transferred complaints' clocks; `None` when no complaint was transferred by the
+    /// report date (and in bulletins frozen before complaints were counted).
+    #[serde(default)]
+    pub complaints: Option<ComplaintFacts>,
     /// The thresholds and weights used, in words.
     pub method: String,
+}
+
+/// The complaints section: how many came and were answered, each handling unit's clock
+/// figures for the period, and the complaints answered late or not at all.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ComplaintFacts {
+    /// Transferred by the report date, and within the period.
+    pub received: u32,
+    pub received_in_period: u32,
+    /// Reported back by the report date.
+    pub reported: u32,
+    pub units: Vec<ComplaintUnitLine>,
+    /// Late or unreported in the period, the longest overdue first.
+    pub late: Vec<ComplaintLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintUnitLine {
+    pub unit: String,
+    pub due: u32,
+    pub on_time: u32,
+    pub late: u32,
+    pub overdue: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplaintLine {
+    pub received_no: String,
+    pub unit: String,
+    pub transferred_on: String,
+    pub due_on: String,
+    /// "逾期N天" (not reported by the report date) or "迟报N天".
+    pub clock: String,
+}
+
+/// Where a complaint stands for the period ending `as_of`: `None` when it does not count (its
+/// report-back falls due later, or it was settled before the period began). The report date
+/// counts as a whole day: a complaint due that day and not reported is overdue by one day, and
+/// a report dated after the report date is not yet in.
+pub fn complaint_clock(c: &BulletinComplaint, first_day: Date, as_of: Date) -> Option<ClockState> {
+    let reported = c.reported_on.filter(|on| *on <= as_of);
+    let settled_before = c.due_on < first_day && reported.is_some_and(|on| on < first_day);
+    (c.due_on <= as_of && !settled_before)
+        .then(|| ClockState::of(c.due_on, reported, as_of.add_days(1)))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,7 +239,14 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         })
         .collect();
     let totals = totals(&decided);
-    let units = ranking(&decided, input, |item| vec![item.lead_unit.clone()], true);
+    let complaint_units = complaint_units(input.complaints, first_day, as_of);
+    let units = ranking(
+        &decided,
+        input,
+        |item| vec![item.lead_unit.clone()],
+        true,
+        &complaint_units,
+    );
     let counties = ranking(
         &decided,
         input,
@@ -190,6 +259,7 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
                 .collect()
         },
         false,
+        &complaint_units,
     );
     let line = |item: &BulletinItem, decision: Option<&Decision>| ItemLine {
         plan: item.plan.clone(),
@@ -255,8 +325,102 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         ledger,
         escalations: input.escalations.to_vec(),
         environment: Vec::new(),
+        complaints: complaint_facts(input.complaints, complaint_units, first_day, as_of),
         method: method(input.rules, input.weights),
     }
+}
+
+/// Each handling unit's complaint clocks for the period, by unit name; complaints without a
+/// handling unit are listed under 未明确承办单位.
+fn complaint_units(
+    complaints: &[BulletinComplaint],
+    first_day: Date,
+    as_of: Date,
+) -> Vec<ComplaintUnitLine> {
+    let mut lines: Vec<ComplaintUnitLine> = Vec::new();
+    for c in complaints {
+        let Some(clock) = complaint_clock(c, first_day, as_of) else {
+            continue;
+        };
+        let unit = c.unit.as_deref().unwrap_or(UNASSIGNED);
+        let at = match lines.iter().position(|l| l.unit == unit) {
+            Some(at) => at,
+            None => {
+                lines.push(ComplaintUnitLine {
+                    unit: unit.to_string(),
+                    due: 0,
+                    on_time: 0,
+                    late: 0,
+                    overdue: 0,
+                });
+                lines.len() - 1
+            }
+        };
+        let line = &mut lines[at];
+        line.due += 1;
+        match clock {
+            ClockState::OnTime => line.on_time += 1,
+            ClockState::Late { .. } => line.late += 1,
+            ClockState::Overdue { .. } | ClockState::Running { .. } => line.overdue += 1,
+        }
+    }
+    lines.sort_by(|a, b| {
+        (b.late + b.overdue)
+            .cmp(&(a.late + a.overdue))
+            .then_with(|| a.unit.cmp(&b.unit))
+    });
+    lines
+}
+
+const UNASSIGNED: &str = "未明确承办单位";
+
+fn complaint_facts(
+    complaints: &[BulletinComplaint],
+    units: Vec<ComplaintUnitLine>,
+    first_day: Date,
+    as_of: Date,
+) -> Option<ComplaintFacts> {
+    let received: Vec<&BulletinComplaint> = complaints
+        .iter()
+        .filter(|c| c.transferred_on <= as_of)
+        .collect();
+    if received.is_empty() {
+        return None;
+    }
+    let mut late: Vec<(i32, ComplaintLine)> = received
+        .iter()
+        .filter_map(|c| {
+            let clock = complaint_clock(c, first_day, as_of)?;
+            let days = match clock {
+                ClockState::Overdue { days } | ClockState::Late { days } => days,
+                ClockState::OnTime | ClockState::Running { .. } => return None,
+            };
+            Some((
+                days,
+                ComplaintLine {
+                    received_no: c.received_no.clone(),
+                    unit: c.unit.clone().unwrap_or_else(|| UNASSIGNED.into()),
+                    transferred_on: c.transferred_on.to_string(),
+                    due_on: c.due_on.to_string(),
+                    clock: clock.label_zh(),
+                },
+            ))
+        })
+        .collect();
+    late.sort_by(|(a, la), (b, lb)| b.cmp(a).then_with(|| la.received_no.cmp(&lb.received_no)));
+    Some(ComplaintFacts {
+        received: received.len() as u32,
+        received_in_period: received
+            .iter()
+            .filter(|c| c.transferred_on >= first_day)
+            .count() as u32,
+        reported: received
+            .iter()
+            .filter(|c| c.reported_on.is_some_and(|on| on <= as_of))
+            .count() as u32,
+        units,
+        late: late.into_iter().map(|(_, l)| l).collect(),
+    })
 }
 
 /// Open items are coloured; completed ones (signed off, or awaiting sign-off) are not.
@@ -338,6 +502,7 @@ fn ranking<'a>(
     input: &BulletinInput<'a>,
     of: impl Fn(&BulletinItem) -> Vec<String>,
     with_reports: bool,
+    complaints: &[ComplaintUnitLine],
 ) -> Vec<RankLine> {
     let mut tallies: Vec<UnitTally> = Vec::new();
     for (item, d) in decided {
@@ -356,6 +521,10 @@ fn ranking<'a>(
         }
     }
     for t in &mut tallies {
+        if let Some(c) = complaints.iter().find(|c| c.unit == t.unit) {
+            (t.complaints_due, t.complaints_late, t.complaints_overdue) =
+                (c.due, c.late, c.overdue);
+        }
         if let Some(r) = input
             .reports
             .iter()
@@ -397,13 +566,14 @@ fn percent(share: Option<rectify_exact::exact::Exact>) -> String {
 fn method(rules: ColourRules, w: RankWeights) -> String {
     format!(
         "颜色：蓝=到期节点均已完成；黄=有到期节点未完成；红=逾期、连续{}期有节点未完成、滞后{}个月以上或受到省级以上通报批评。\
-         排名得分=完成率×{}+未完成问题中序时推进占比×{}+按时填报率×{}−红色问题占比×{}−逾期问题占比×{}（最低0分；无可计数时该项按满分计），得分相同者并列。",
+         排名得分=完成率×{}+未完成问题中序时推进占比×{}+按时填报率×{}−红色问题占比×{}−逾期问题占比×{}−信访件迟报或逾期未反馈占比×{}（最低0分；无可计数时加分项按满分计、扣分项不扣分），得分相同者并列。         信访件按承办单位计入排名：统计反馈期限在本月内、或此前到期而本月初仍未反馈的转办信访件；月末当日到期仍未反馈的按逾期计。",
         rules.consecutive_periods,
         rules.months_behind,
         w.completion,
         w.schedule,
         w.reporting,
         w.red_penalty,
-        w.overdue_penalty
+        w.overdue_penalty,
+        w.complaint_penalty
     )
 }

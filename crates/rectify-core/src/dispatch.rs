@@ -215,6 +215,16 @@ pub struct UnitTally {
     pub reports_due: u32,
     pub reports_late: u32,
     pub reports_missing: u32,
+    /// Transferred complaints whose report-back fell due by the report date and counted in the
+    /// period (see `bulletin::complaint_clock`); absent from bulletins frozen before they were.
+    #[serde(default)]
+    pub complaints_due: u32,
+    /// Of those, reported back after their due day.
+    #[serde(default)]
+    pub complaints_late: u32,
+    /// Of those, not reported back by the report date.
+    #[serde(default)]
+    pub complaints_overdue: u32,
 }
 
 impl UnitTally {
@@ -247,6 +257,14 @@ impl UnitTally {
         let on_time = self.reports_due - self.reports_late - self.reports_missing;
         ratio(on_time, self.reports_due)
     }
+
+    /// Complaints reported late or not at all / complaints due.
+    pub fn complaint_failure_rate(&self) -> Option<Exact> {
+        ratio(
+            self.complaints_late + self.complaints_overdue,
+            self.complaints_due,
+        )
+    }
 }
 
 fn ratio(part: u32, whole: u32) -> Option<Exact> {
@@ -257,7 +275,8 @@ fn ratio(part: u32, whole: u32) -> Option<Exact> {
 ///
 /// score = completion × completion rate + schedule × (blue ÷ open items)
 ///       + reporting × on-time report rate
-///       − red_penalty × (red ÷ items) − overdue_penalty × (overdue ÷ items),
+///       − red_penalty × (red ÷ items) − overdue_penalty × (overdue ÷ items)
+///       − complaint_penalty × (complaints late or unreported ÷ complaints due),
 ///
 /// where a share with nothing to count (no open items, no reports due) counts in full, and the
 /// score is not less than 0. Penalties are shares too, so a unit with many items is not ranked
@@ -269,6 +288,7 @@ pub struct RankWeights {
     pub reporting: u32,
     pub red_penalty: u32,
     pub overdue_penalty: u32,
+    pub complaint_penalty: u32,
 }
 
 impl Default for RankWeights {
@@ -279,6 +299,7 @@ impl Default for RankWeights {
             reporting: 20,
             red_penalty: 10,
             overdue_penalty: 10,
+            complaint_penalty: 10,
         }
     }
 }
@@ -294,6 +315,10 @@ pub fn score(t: &UnitTally, w: RankWeights) -> Exact {
         + part(
             w.overdue_penalty,
             ratio(t.overdue, t.items).or(Some(Exact::ZERO)),
+        )
+        + part(
+            w.complaint_penalty,
+            t.complaint_failure_rate().or(Some(Exact::ZERO)),
         );
     let total = gained - lost;
     if total.is_negative() {

@@ -1,6 +1,8 @@
 //! The bulletin's facts from a small hand-counted ledger.
 
-use rectify_core::bulletin::{BulletinInput, BulletinItem, UnitReports, compose};
+use rectify_core::bulletin::{
+    BulletinComplaint, BulletinInput, BulletinItem, UnitReports, compose,
+};
 use rectify_core::dispatch::{ColourRules, Criticism, Milestone, RankWeights};
 use rectify_core::ledger::{ItemState, Scope};
 use rectify_exact::date::Date;
@@ -81,6 +83,7 @@ fn totals_ranking_and_lists_match_a_hand_count() {
         counties: &counties,
         previous: None,
         escalations: &[],
+        complaints: &[],
         rules: ColourRules::default(),
         weights: RankWeights::default(),
     });
@@ -168,10 +171,162 @@ fn totals_ranking_and_lists_match_a_hand_count() {
         counties: &counties,
         previous: Some(&facts),
         escalations: &[],
+        complaints: &[],
         rules: ColourRules::default(),
         weights: RankWeights::default(),
     });
     assert_eq!(next.previous.as_ref().unwrap().period, "2019-03");
     assert!(next.signed_off.is_empty(), "signed off in March, not April");
     assert!(next.units.iter().all(|l| l.change != "新"));
+}
+
+fn complaint(
+    no: &str,
+    unit: Option<&str>,
+    transferred: &str,
+    due: &str,
+    reported: Option<&str>,
+) -> BulletinComplaint {
+    BulletinComplaint {
+        received_no: no.into(),
+        unit: unit.map(Into::into),
+        transferred_on: d(transferred),
+        due_on: d(due),
+        reported_on: reported.map(d),
+    }
+}
+
+#[test]
+fn complaint_clocks_count_in_the_section_and_the_ranking() {
+    let beiling = Some("北岭县政府");
+    let complaints = [
+        complaint("A", beiling, "2019-03-01", "2019-03-10", Some("2019-03-09")), // on time
+        complaint("B", beiling, "2019-03-01", "2019-03-10", Some("2019-03-12")), // late 2
+        complaint("C", beiling, "2019-03-01", "2019-03-20", None),               // overdue 12
+        complaint("D", beiling, "2019-03-01", "2019-03-31", None), // due on the report date: 1
+        complaint("E", beiling, "2019-03-01", "2019-04-05", None), // due next month
+        // Late in February, settled then: not this month's.
+        complaint(
+            "F",
+            Some("南川县政府"),
+            "2019-02-10",
+            "2019-02-20",
+            Some("2019-02-25"),
+        ),
+        // Due in February, reported in March: late 13 days, counted now.
+        complaint(
+            "G",
+            Some("南川县政府"),
+            "2019-02-10",
+            "2019-02-20",
+            Some("2019-03-05"),
+        ),
+        // Reported after the report date: still overdue at it (17 days).
+        complaint("H", beiling, "2019-03-01", "2019-03-15", Some("2019-04-02")),
+        complaint("I", None, "2019-03-01", "2019-03-05", None), // overdue 27, no unit
+        complaint("J", beiling, "2019-04-01", "2019-04-11", None), // not yet transferred
+    ];
+    let items = vec![item(
+        1,
+        Scope::Common,
+        "市住建局",
+        ItemState::InProgress,
+        "2019-12-31",
+    )];
+    let counties = vec!["北岭县政府".to_string(), "南川县政府".to_string()];
+    let compose_with = |month: u8, weights: RankWeights| {
+        compose(&BulletinInput {
+            year: 2019,
+            month,
+            items: &items,
+            reports: &[],
+            counties: &counties,
+            previous: None,
+            escalations: &[],
+            complaints: &complaints,
+            rules: ColourRules::default(),
+            weights,
+        })
+    };
+    let facts = compose_with(3, RankWeights::default());
+    let c = facts
+        .complaints
+        .as_ref()
+        .expect("complaints were transferred");
+    assert_eq!((c.received, c.received_in_period, c.reported), (9, 7, 4));
+    let units: Vec<(&str, u32, u32, u32, u32)> = c
+        .units
+        .iter()
+        .map(|u| (u.unit.as_str(), u.due, u.on_time, u.late, u.overdue))
+        .collect();
+    assert_eq!(
+        units,
+        [
+            ("北岭县政府", 5, 1, 1, 3),
+            ("南川县政府", 1, 0, 1, 0),
+            ("未明确承办单位", 1, 0, 0, 1)
+        ]
+    );
+    let late: Vec<(&str, &str)> = c
+        .late
+        .iter()
+        .map(|l| (l.received_no.as_str(), l.clock.as_str()))
+        .collect();
+    assert_eq!(
+        late,
+        [
+            ("I", "逾期27天"),
+            ("H", "逾期17天"),
+            ("G", "迟报13天"),
+            ("C", "逾期12天"),
+            ("B", "迟报2天"),
+            ("D", "逾期1天")
+        ]
+    );
+    // The county ranks with its complaints: 4 of 5 failed costs 10·⅘ = 8 points. 南川 has no
+    // items, so it is not ranked; its complaint shows in the section only.
+    assert_eq!(facts.counties.len(), 1);
+    let county = &facts.counties[0].tally;
+    assert_eq!(
+        (
+            county.complaints_due,
+            county.complaints_late,
+            county.complaints_overdue
+        ),
+        (5, 1, 3)
+    );
+    let without = compose_with(
+        3,
+        RankWeights {
+            complaint_penalty: 0,
+            ..RankWeights::default()
+        },
+    );
+    // One open blue item, no reports due: 50·0 + 30·1 + 20·1 = 50, less 8.
+    let score = |f: &rectify_core::bulletin::BulletinFacts| f.counties[0].score.clone();
+    assert_eq!(
+        (score(&without), score(&facts)),
+        ("50.00".into(), "42.00".into())
+    );
+    assert_eq!(
+        facts.units[0].tally.complaints_due, 0,
+        "市住建局 handles none"
+    );
+    assert!(facts.method.contains("信访件迟报或逾期未反馈占比×10"));
+
+    // A bulletin frozen before complaints were counted still reads, without them.
+    let mut frozen = serde_json::to_value(&facts).unwrap();
+    frozen.as_object_mut().unwrap().remove("complaints");
+    for line in frozen["counties"].as_array_mut().unwrap() {
+        for key in ["complaints_due", "complaints_late", "complaints_overdue"] {
+            line.as_object_mut().unwrap().remove(key);
+        }
+    }
+    let old: rectify_core::bulletin::BulletinFacts = serde_json::from_value(frozen).unwrap();
+    assert_eq!(old.complaints, None);
+    assert_eq!(old.counties[0].tally.complaints_due, 0);
+
+    // Before any complaint was transferred there is no section.
+    let earlier = compose_with(1, RankWeights::default());
+    assert_eq!(earlier.complaints, None);
 }

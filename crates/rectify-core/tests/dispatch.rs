@@ -294,6 +294,7 @@ fn tally(unit: &str, items: u32, closed: u32, blue: u32, red: u32, late: u32) ->
         reports_due: items - closed,
         reports_late: late,
         reports_missing: 0,
+        ..UnitTally::default()
     }
 }
 
@@ -307,6 +308,14 @@ fn ranking_follows_the_formula_with_ties_and_change() {
     assert_eq!(score(&tally("乙", 4, 1, 1, 1, 1), w), Exact::ratio(185, 6));
     // Nothing open, nothing due: the shares count in full.
     assert_eq!(score(&tally("丙", 2, 2, 0, 0, 0), w), Exact::int(100));
+    // Complaints: 1 late and 2 unreported of 4 due cost 10·¾ = 7.5 points; none due, nothing.
+    let complaints = UnitTally {
+        complaints_due: 4,
+        complaints_late: 1,
+        complaints_overdue: 2,
+        ..tally("甲", 4, 2, 2, 0, 0)
+    };
+    assert_eq!(score(&complaints, w), Exact::ratio(135, 2));
     // Penalties never push the score below zero.
     assert_eq!(score(&tally("丁", 20, 0, 0, 20, 20), w), Exact::ZERO);
 

@@ -427,6 +427,30 @@ impl Store {
             .collect()
     }
 
+    /// Every complaint's clock as the monthly bulletin counts it.
+    pub async fn bulletin_complaints(
+        &self,
+    ) -> Result<Vec<rectify_core::bulletin::BulletinComplaint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.received_no, u.name, b.transferred_on, c.due_on, c.reported_on
+             FROM complaints c JOIN complaint_batches b ON b.id = c.batch_id
+             LEFT JOIN org_units u ON u.id = c.unit_id ORDER BY c.received_no",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(rectify_core::bulletin::BulletinComplaint {
+                    received_no: r.try_get(0)?,
+                    unit: r.try_get(1)?,
+                    transferred_on: date_column(r, 2)?,
+                    due_on: date_column(r, 3)?,
+                    reported_on: optional_date(r, 4)?,
+                })
+            })
+            .collect()
+    }
+
     /// Draws a spot-check sample of the complaints reported closed (已办结), reproducibly from
     /// `seed`, and records the round with its seed.
     pub async fn draw_spotcheck(

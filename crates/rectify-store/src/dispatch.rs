@@ -104,7 +104,7 @@ impl Store {
     pub async fn dispatch_rules(&self) -> Result<(ColourRules, RankWeights), StoreError> {
         let mut rules = ColourRules::default();
         let mut weights = RankWeights::default();
-        let fields: [(&str, &mut u32); 7] = [
+        let fields: [(&str, &mut u32); 8] = [
             (
                 "dispatch.consecutive_periods",
                 &mut rules.consecutive_periods,
@@ -117,6 +117,10 @@ impl Store {
             (
                 "dispatch.weight.overdue_penalty",
                 &mut weights.overdue_penalty,
+            ),
+            (
+                "dispatch.weight.complaint_penalty",
+                &mut weights.complaint_penalty,
             ),
         ];
         for (key, field) in fields {
@@ -219,6 +223,7 @@ impl Store {
             })
             .collect();
         escalations.reverse();
+        let complaints = self.bulletin_complaints().await?;
         Ok(compose(&BulletinInput {
             year,
             month,
@@ -227,6 +232,7 @@ impl Store {
             counties: &counties,
             previous: previous.as_ref(),
             escalations: &escalations,
+            complaints: &complaints,
             rules,
             weights,
         }))

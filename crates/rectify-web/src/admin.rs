@@ -57,6 +57,10 @@ const SETTINGS: &[(&str, &str)] = &[
         "dispatch.weight.overdue_penalty",
         "排名得分：逾期问题占比扣分，默认 10",
     ),
+    (
+        "dispatch.weight.complaint_penalty",
+        "排名得分：信访件逾期或迟报占比扣分，默认 10",
+    ),
     ("bulletin.issuer", "通报落款单位（JSON 字符串）"),
 ];
 

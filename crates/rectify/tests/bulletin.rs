@@ -156,6 +156,8 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
         .map(|r| r["missing"].as_array().unwrap().len() as u64)
         .sum();
     assert_eq!(listed, missing);
+    recount_complaints(&db, &frozen);
+    assert!(html.contains("信访件办理情况") && html.contains("信访迟报逾期"));
 
     // The ledger changes; version 1 renders as before, a new run is version 2 with new numbers.
     rectify(
@@ -225,6 +227,69 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
             .contains("省生态环境保护督察整改办")
     );
     assert!(Path::new(&file(2, "docx")).exists());
+}
+
+/// The complaints section and the ranking's complaint columns against SQL over the complaints:
+/// due by the report date and not settled before the month; late, or unreported at its end.
+fn recount_complaints(db: &str, frozen: &serde_json::Value) {
+    let per_unit: HashMap<String, Vec<u64>> = query(
+        db,
+        "SELECT COALESCE(u.name, '未明确承办单位'), COUNT(*),
+                SUM(CASE WHEN c.reported_on <= c.due_on THEN 1 ELSE 0 END),
+                SUM(CASE WHEN c.reported_on > c.due_on AND c.reported_on <= '2026-11-30'
+                    THEN 1 ELSE 0 END),
+                SUM(CASE WHEN c.reported_on IS NULL OR c.reported_on > '2026-11-30'
+                    THEN 1 ELSE 0 END)
+         FROM complaints c LEFT JOIN org_units u ON u.id = c.unit_id
+         WHERE c.due_on <= '2026-11-30'
+           AND (c.due_on >= '2026-11-01' OR c.reported_on IS NULL OR c.reported_on >= '2026-11-01')
+         GROUP BY COALESCE(u.name, '未明确承办单位')",
+    )
+    .into_iter()
+    .map(|row| {
+        (
+            row[0].clone(),
+            row[1..].iter().map(|n| n.parse().unwrap()).collect(),
+        )
+    })
+    .collect();
+    let section = &frozen["complaints"];
+    let units = section["units"].as_array().unwrap();
+    assert_eq!(units.len(), per_unit.len());
+    let mut overdue = 0;
+    for line in units {
+        let got = ["due", "on_time", "late", "overdue"].map(|k| count(&line[k]));
+        assert_eq!(
+            got.to_vec(),
+            per_unit[line["unit"].as_str().unwrap()],
+            "{line}"
+        );
+        overdue += got[2] + got[3];
+    }
+    assert!(
+        overdue > 0,
+        "the demo has complaints overdue at the end of November"
+    );
+    assert_eq!(section["late"].as_array().unwrap().len() as u64, overdue);
+    let received = query(
+        db,
+        "SELECT COUNT(*), SUM(CASE WHEN c.reported_on <= '2026-11-30' THEN 1 ELSE 0 END)
+         FROM complaints c JOIN complaint_batches b ON b.id = c.batch_id
+         WHERE b.transferred_on <= '2026-11-30'",
+    );
+    assert_eq!(count(&section["received"]).to_string(), received[0][0]);
+    assert_eq!(count(&section["reported"]).to_string(), received[0][1]);
+    // Each ranked county carries its own complaint figures.
+    let mut ranked_with_complaints = 0;
+    for line in frozen["counties"].as_array().unwrap() {
+        let unit = line["unit"].as_str().unwrap();
+        let expected = per_unit.get(unit).map_or([0, 0, 0], |c| [c[0], c[2], c[3]]);
+        let got =
+            ["complaints_due", "complaints_late", "complaints_overdue"].map(|k| count(&line[k]));
+        assert_eq!(got, expected, "{unit}");
+        ranked_with_complaints += u64::from(got[0] > 0);
+    }
+    assert!(ranked_with_complaints > 0);
 }
 
 /// Converts the docx with LibreOffice (as an office would print it) and reads the first page:

@@ -66,25 +66,50 @@ fn heading(text: &str, level: u8) -> Paragraph {
 /// The type area's width in twips (A4 less the 28 mm and 26 mm side margins).
 const TYPE_AREA: usize = 8844;
 
-/// Column widths in proportion to what the columns hold: texts widest, names wide, counts narrow.
-fn column_widths(headers: &[&str]) -> Vec<usize> {
-    let lists = headers.len() <= 4;
-    let weight = |h: &str| match h {
-        "问题" | "原因" | "要求" => 6,
-        "单位" | "牵头单位" | "方案" => 5,
-        "未报" | "迟报" if lists => 5,
-        "名次" | "整改时限" | "状态" => 3,
-        "完成率" | "按时填报率" | "得分" | "类别" | "序号" => 2,
-        _ => 1,
-    };
-    let weights: Vec<usize> = headers.iter().map(|h| weight(h)).collect();
-    let total: usize = weights.iter().sum::<usize>().max(1);
-    weights.iter().map(|w| TYPE_AREA * w / total).collect()
+/// The tables' cell margin left and right (1 mm; Word's default 1.9 mm leaves a ranking of 18
+/// columns no room for two digits), in twips.
+const CELL_MARGIN: usize = 57;
+/// Both margins with a little slack for the borders.
+const CELL_MARGINS: usize = 2 * CELL_MARGIN + 16;
+
+/// Column widths in twips for a table at `size` half-points: each column needs its widest cell
+/// on one line (a CJK character is `size` × 10 twips wide, others half that; a header counts
+/// one character, as headers may wrap: a ranking of 18 columns has no room for more). Short columns (counts, rates, dates) keep that
+/// width; columns of running text share what is left in proportion to their length, capped,
+/// since they wrap anyway.
+fn column_widths(t: &Table, size: usize) -> Vec<usize> {
+    let half_width = size * 5;
+    let units =
+        |text: &str| -> usize { text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum() };
+    let needs: Vec<usize> = (0..t.headers.len())
+        .map(|i| {
+            let widest = t
+                .rows
+                .iter()
+                .filter_map(|row| row.get(i))
+                .map(|cell| units(cell))
+                .max()
+                .unwrap_or(0);
+            widest.max(units(t.headers[i]).min(2)).clamp(2, 40) * half_width + CELL_MARGINS
+        })
+        .collect();
+    let short = 12 * half_width + CELL_MARGINS;
+    let fixed: usize = needs.iter().filter(|n| **n <= short).sum();
+    let flexible: usize = needs.iter().filter(|n| **n > short).sum();
+    if flexible == 0 || fixed + flexible <= TYPE_AREA || fixed >= TYPE_AREA {
+        let total = (fixed + flexible).max(1);
+        return needs.iter().map(|n| TYPE_AREA * n / total).collect();
+    }
+    let room = TYPE_AREA - fixed;
+    needs
+        .iter()
+        .map(|n| if *n <= short { *n } else { room * n / flexible })
+        .collect()
 }
 
 fn table(t: &Table) -> docx_rs::Table {
-    let widths = column_widths(&t.headers);
     let size = if t.headers.len() > 6 { XIAOWU } else { WUHAO };
+    let widths = column_widths(t, size);
     let row = |cells: Vec<(&str, bool)>| {
         TableRow::new(
             cells
@@ -110,6 +135,7 @@ fn table(t: &Table) -> docx_rs::Table {
     );
     docx_rs::Table::new(rows)
         .set_grid(widths.clone())
+        .margins(docx_rs::TableCellMargins::new().margin(0, CELL_MARGIN, 0, CELL_MARGIN))
         .layout(TableLayoutType::Fixed)
         .width(TYPE_AREA, WidthType::Dxa)
 }

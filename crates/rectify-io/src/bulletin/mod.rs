@@ -148,7 +148,9 @@ pub fn accountability_xlsx(
     workbook.save_to_buffer()
 }
 
-use rectify_core::bulletin::{BulletinFacts, ItemLine, RankLine, Totals};
+use rectify_core::bulletin::{
+    BulletinFacts, ComplaintFacts, ComplaintLine, ComplaintUnitLine, ItemLine, RankLine, Totals,
+};
 
 /// The bulletin as text: what every format shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,7 +260,7 @@ pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
             heading: "责任单位排名".into(),
             level: 1,
             blocks: vec![
-                Block::Table(ranking_table(&facts.units)),
+                Block::Table(ranking_table(&facts.units, facts.complaints.is_some())),
                 Block::Chart(Chart {
                     svg: chart::chart_svg(&facts.units),
                     png: chart::chart_png(&facts.units),
@@ -270,7 +272,10 @@ pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
         sections.push(Section {
             heading: "县（市、区）排名".into(),
             level: 2,
-            blocks: vec![Block::Table(ranking_table(&facts.counties))],
+            blocks: vec![Block::Table(ranking_table(
+                &facts.counties,
+                facts.complaints.is_some(),
+            ))],
         });
     }
     sections.extend([
@@ -278,6 +283,9 @@ pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
         item_section("逾期未完成问题", &facts.overdue, "本期无逾期问题。"),
         item_section("本月销号问题", &facts.signed_off, "本月无销号问题。"),
         reports_section(facts),
+    ]);
+    sections.extend(facts.complaints.as_ref().map(complaints_section));
+    sections.extend([
         escalations_section(facts),
         Section {
             heading: "说明".into(),
@@ -431,8 +439,9 @@ fn changes(now: &Totals, before: Option<&Totals>, period: &str) -> String {
     )
 }
 
-pub(crate) fn ranking_table(lines: &[RankLine]) -> Table {
-    Table {
+/// The ranking with the complaint columns when the bulletin counts complaints.
+pub(crate) fn ranking_table(lines: &[RankLine], with_complaints: bool) -> Table {
+    let mut table = Table {
         headers: vec![
             "名次",
             "单位",
@@ -471,6 +480,83 @@ pub(crate) fn ranking_table(lines: &[RankLine]) -> Table {
                     l.on_time_rate.clone(),
                     l.score.clone(),
                     l.change.clone(),
+                ]
+            })
+            .collect(),
+    };
+    if with_complaints {
+        // Before 完成率: the counts stay together, the rates and the score last.
+        let at = table.headers.len() - 4;
+        table.headers.splice(at..at, ["信访应反馈", "信访迟报逾期"]);
+        for (row, l) in table.rows.iter_mut().zip(lines) {
+            let failed = l.tally.complaints_late + l.tally.complaints_overdue;
+            row.splice(
+                at..at,
+                [l.tally.complaints_due.to_string(), failed.to_string()],
+            );
+        }
+    }
+    table
+}
+
+fn complaints_section(c: &ComplaintFacts) -> Section {
+    let sum = |f: fn(&ComplaintUnitLine) -> u32| c.units.iter().map(f).sum::<u32>();
+    let mut blocks = vec![Block::Paragraph(format!(
+        "累计接收督察组转办信访件{}件（本月{}件），已反馈办理结果{}件。本月应反馈{}件，其中按期反馈{}件，迟报{}件，逾期未反馈{}件。",
+        c.received,
+        c.received_in_period,
+        c.reported,
+        sum(|u| u.due),
+        sum(|u| u.on_time),
+        sum(|u| u.late),
+        sum(|u| u.overdue)
+    ))];
+    if !c.units.is_empty() {
+        blocks.push(Block::Table(complaint_unit_table(&c.units)));
+    }
+    if !c.late.is_empty() {
+        blocks.push(Block::Paragraph(
+            "迟报和逾期未反馈的信访件如下，请承办单位立即反馈办理结果并说明原因：".into(),
+        ));
+        blocks.push(Block::Table(late_complaint_table(&c.late)));
+    }
+    Section {
+        heading: "信访件办理情况".into(),
+        level: 1,
+        blocks,
+    }
+}
+
+pub(crate) fn complaint_unit_table(units: &[ComplaintUnitLine]) -> Table {
+    Table {
+        headers: vec!["承办单位", "应反馈", "按期反馈", "迟报", "逾期未反馈"],
+        rows: units
+            .iter()
+            .map(|u| {
+                vec![
+                    u.unit.clone(),
+                    u.due.to_string(),
+                    u.on_time.to_string(),
+                    u.late.to_string(),
+                    u.overdue.to_string(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+pub(crate) fn late_complaint_table(lines: &[ComplaintLine]) -> Table {
+    Table {
+        headers: vec!["受理编号", "承办单位", "交办日期", "反馈期限", "情况"],
+        rows: lines
+            .iter()
+            .map(|l| {
+                vec![
+                    l.received_no.clone(),
+                    l.unit.clone(),
+                    l.transferred_on.clone(),
+                    l.due_on.clone(),
+                    l.clock.clone(),
                 ]
             })
             .collect(),

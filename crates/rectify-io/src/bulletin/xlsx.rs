@@ -1,24 +1,27 @@
 //! The bulletin's xlsx annex: the full ledger status, the rankings and the lagging items, one
 //! sheet each, with the period in every title.
 
-use super::{Document, Table, item_table, ranking_table};
+use super::{
+    Document, Table, complaint_unit_table, item_table, late_complaint_table, ranking_table,
+};
 use rectify_core::bulletin::BulletinFacts;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 pub fn bulletin_xlsx(facts: &BulletinFacts, doc: &Document) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let title = |what: &str| format!("{}（{}）{what}", doc.title, doc.issue);
-    let sheets: [(&str, String, Table); 4] = [
+    let with_complaints = facts.complaints.is_some();
+    let mut sheets: Vec<(&str, String, Table)> = vec![
         ("台账状态", title("台账状态"), item_table(&facts.ledger)),
         (
             "单位排名",
             title("责任单位排名"),
-            ranking_table(&facts.units),
+            ranking_table(&facts.units, with_complaints),
         ),
         (
             "县区排名",
             title("县（市、区）排名"),
-            ranking_table(&facts.counties),
+            ranking_table(&facts.counties, with_complaints),
         ),
         (
             "滞后问题",
@@ -26,6 +29,18 @@ pub fn bulletin_xlsx(facts: &BulletinFacts, doc: &Document) -> Result<Vec<u8>, X
             item_table(&facts.lagging),
         ),
     ];
+    if let Some(c) = &facts.complaints {
+        sheets.push((
+            "信访件反馈",
+            title("信访件按单位反馈情况"),
+            complaint_unit_table(&c.units),
+        ));
+        sheets.push((
+            "信访件迟报逾期",
+            title("迟报和逾期未反馈信访件"),
+            late_complaint_table(&c.late),
+        ));
+    }
     for (name, heading, table) in sheets {
         let sheet = workbook.add_worksheet();
         sheet.set_name(name)?;

@@ -30,11 +30,12 @@ pub struct BulletinItem {
     pub completed_on: Option<Date>,
 }
 
-/// A unit's monthly reports for the period: item numbers it had to report on, and those missing
-/// or late.
+/// A unit's monthly reports for the period on one plan's items: the item numbers it had to
+/// report on, and those missing or late.
 #[derive(Debug, Clone, Default)]
 pub struct UnitReports {
     pub unit: String,
+    pub plan: String,
     pub expected: Vec<u32>,
     pub missing: Vec<u32>,
     pub late: Vec<u32>,
@@ -209,6 +210,9 @@ pub struct EscalationLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportGap {
     pub unit: String,
+    /// Empty in bulletins frozen before gaps were told apart by plan.
+    #[serde(default)]
+    pub plan: String,
     pub missing: Vec<u32>,
     pub late: Vec<u32>,
 }
@@ -304,6 +308,7 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         .filter(|r| !r.missing.is_empty() || !r.late.is_empty())
         .map(|r| ReportGap {
             unit: r.unit.clone(),
+            plan: r.plan.clone(),
             missing: r.missing.clone(),
             late: r.late.clone(),
         })
@@ -428,7 +433,7 @@ fn open(item: &BulletinItem) -> bool {
     !item.state.completed() && !item.state.awaiting_signoff() && item.state != ItemState::Draft
 }
 
-fn reporting_by_item(reports: &[UnitReports]) -> HashMap<(&str, u32), Reporting> {
+fn reporting_by_item(reports: &[UnitReports]) -> HashMap<(&str, &str, u32), Reporting> {
     let mut by_item = HashMap::new();
     for r in reports {
         for n in &r.expected {
@@ -439,7 +444,7 @@ fn reporting_by_item(reports: &[UnitReports]) -> HashMap<(&str, u32), Reporting>
             } else {
                 Reporting::OnTime
             };
-            by_item.insert((r.unit.as_str(), *n), state);
+            by_item.insert((r.unit.as_str(), r.plan.as_str(), *n), state);
         }
     }
     by_item
@@ -448,7 +453,7 @@ fn reporting_by_item(reports: &[UnitReports]) -> HashMap<(&str, u32), Reporting>
 fn decision(
     item: &BulletinItem,
     as_of: Date,
-    reporting: &HashMap<(&str, u32), Reporting>,
+    reporting: &HashMap<(&str, &str, u32), Reporting>,
     rules: ColourRules,
 ) -> Decision {
     decide(
@@ -458,7 +463,7 @@ fn decision(
             milestones: &item.milestones,
             criticisms: &item.criticisms,
             reporting: reporting
-                .get(&(item.lead_unit.as_str(), item.number))
+                .get(&(item.lead_unit.as_str(), item.plan.as_str(), item.number))
                 .copied()
                 .unwrap_or(Reporting::NotDue),
         },
@@ -525,14 +530,14 @@ fn ranking<'a>(
             (t.complaints_due, t.complaints_late, t.complaints_overdue) =
                 (c.due, c.late, c.overdue);
         }
-        if let Some(r) = input
+        for r in input
             .reports
             .iter()
-            .find(|r| with_reports && r.unit == t.unit)
+            .filter(|r| with_reports && r.unit == t.unit)
         {
-            t.reports_due = r.expected.len() as u32;
-            t.reports_missing = r.missing.len() as u32;
-            t.reports_late = r.late.len() as u32;
+            t.reports_due += r.expected.len() as u32;
+            t.reports_missing += r.missing.len() as u32;
+            t.reports_late += r.late.len() as u32;
         }
     }
     let lines = |p: &'a BulletinFacts| if with_reports { &p.units } else { &p.counties };

@@ -364,6 +364,46 @@ pub struct Transition {
     pub facts: Value,
 }
 
+/// One recorded change of an item's state, dated by the business day it was made on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateChange {
+    pub on: Date,
+    pub from: ItemState,
+    pub to: ItemState,
+}
+
+/// An item's state now with its recorded changes, oldest first: what it was on an earlier day,
+/// for a bulletin of an earlier month or a trend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateHistory {
+    pub current: ItemState,
+    pub changes: Vec<StateChange>,
+}
+
+impl StateHistory {
+    /// The state at the end of `day`: the one the first later change started from, else the
+    /// state now.
+    pub fn state_on(&self, day: Date) -> ItemState {
+        self.changes
+            .iter()
+            .find(|c| c.on > day)
+            .map_or(self.current, |c| c.from)
+    }
+
+    /// The day it was last completed (signed off, or 长期坚持) on or before `day`, if it was
+    /// complete at the end of that day.
+    pub fn completed_on(&self, day: Date) -> Option<Date> {
+        if !self.state_on(day).completed() {
+            return None;
+        }
+        self.changes
+            .iter()
+            .filter(|c| c.on <= day && c.to.completed() && !c.from.completed())
+            .map(|c| c.on)
+            .next_back()
+    }
+}
+
 /// Everything `transition` needs besides the action.
 pub struct Context<'a> {
     pub flow: &'a Flow,

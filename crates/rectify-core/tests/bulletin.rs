@@ -63,12 +63,14 @@ fn totals_ranking_and_lists_match_a_hand_count() {
     let reports = vec![
         UnitReports {
             unit: "市住建局".into(),
+            plan: "方案".into(),
             expected: vec![1, 2],
             missing: vec![2],
             late: vec![],
         },
         UnitReports {
             unit: "市生态环境局".into(),
+            plan: "方案".into(),
             expected: vec![5],
             missing: vec![],
             late: vec![5],
@@ -329,4 +331,55 @@ fn complaint_clocks_count_in_the_section_and_the_ranking() {
     // Before any complaint was transferred there is no section.
     let earlier = compose_with(1, RankWeights::default());
     assert_eq!(earlier.complaints, None);
+}
+
+#[test]
+fn reports_on_two_plans_with_the_same_item_numbers_are_told_apart() {
+    let mut items = vec![
+        item(
+            1,
+            Scope::Common,
+            "市住建局",
+            ItemState::InProgress,
+            "2019-12-31",
+        ),
+        item(
+            1,
+            Scope::Common,
+            "市住建局",
+            ItemState::InProgress,
+            "2019-12-31",
+        ),
+    ];
+    items[1].plan = "回头看方案".into();
+    let report = |plan: &str, missing: Vec<u32>| UnitReports {
+        unit: "市住建局".into(),
+        plan: plan.into(),
+        expected: vec![1],
+        missing,
+        late: vec![],
+    };
+    let reports = [report("方案", vec![1]), report("回头看方案", vec![])];
+    let facts = compose(&BulletinInput {
+        year: 2019,
+        month: 3,
+        items: &items,
+        reports: &reports,
+        counties: &[],
+        previous: None,
+        escalations: &[],
+        complaints: &[],
+        rules: ColourRules::default(),
+        weights: RankWeights::default(),
+    });
+    let unit = &facts.units[0].tally;
+    assert_eq!((unit.reports_due, unit.reports_missing), (2, 1));
+    assert_eq!(facts.reports.len(), 1);
+    assert_eq!(
+        (
+            facts.reports[0].plan.as_str(),
+            facts.reports[0].missing.clone()
+        ),
+        ("方案", vec![1])
+    );
 }

@@ -623,3 +623,40 @@ fn who_sees_which_item() {
     };
     assert!(viewer(Role::Acceptance, vec![99], "").sees(&waiting));
 }
+
+#[test]
+fn an_items_state_on_an_earlier_day_comes_from_its_changes() {
+    use ItemState as S;
+    use rectify_core::workflow::{StateChange, StateHistory};
+    let day = |text: &str| Date::parse(text).unwrap();
+    let change = |on: &str, from, to| StateChange {
+        on: day(on),
+        from,
+        to,
+    };
+    // Signed off in July, reopened in October (the demo's item 21).
+    let history = StateHistory {
+        current: S::Reopened,
+        changes: vec![
+            change("2026-06-02", S::Issued, S::InProgress),
+            change("2026-07-01", S::InProgress, S::Submitted),
+            change("2026-07-06", S::Submitted, S::PublicNotice),
+            change("2026-07-20", S::PublicNotice, S::SignOff),
+            change("2026-07-20", S::SignOff, S::Closed),
+            change("2026-10-15", S::Closed, S::Reopened),
+        ],
+    };
+    let at = |text: &str| (history.state_on(day(text)), history.completed_on(day(text)));
+    assert_eq!(at("2026-05-31"), (S::Issued, None));
+    assert_eq!(at("2026-06-30"), (S::InProgress, None));
+    assert_eq!(at("2026-07-19"), (S::PublicNotice, None));
+    assert_eq!(at("2026-07-20"), (S::Closed, Some(day("2026-07-20"))));
+    assert_eq!(at("2026-09-30"), (S::Closed, Some(day("2026-07-20"))));
+    assert_eq!(at("2026-10-31"), (S::Reopened, None));
+    // Nothing recorded: the state now, whatever the day.
+    let unchanged = StateHistory {
+        current: S::InProgress,
+        changes: Vec::new(),
+    };
+    assert_eq!(unchanged.state_on(day("2020-01-31")), S::InProgress);
+}

@@ -2,13 +2,14 @@
 //! the ledger, and frozen bulletins (each generated version is a row, journaled).
 
 use crate::journal::{Change, append};
-use crate::workflow::ItemRef;
+use crate::workflow::{Filed, ItemRef, ReportStatus};
 use crate::{Store, StoreError, now_utc};
 use rectify_core::accountability::{Candidate, ItemRecord, Transfer, candidates};
 use rectify_core::bulletin::{
     BulletinFacts, BulletinInput, BulletinItem, EscalationLine, UnitReports, compose,
 };
 use rectify_core::dispatch::{ColourRules, Criticism, RankWeights, milestones};
+use rectify_core::ledger::ItemState;
 use rectify_core::org::OrgKind;
 use rectify_exact::date::Date;
 use serde_json::json;
@@ -144,16 +145,22 @@ impl Store {
             .transpose()
     }
 
-    /// Everything a bulletin for the month is computed from, as the ledger stands now.
+    /// Everything a bulletin for the month is computed from, as the ledger stood at the
+    /// month's end: each item's state then (from its recorded changes), its completion, and the
+    /// reports on the items open then. Deadlines are taken as they stand now: an approved
+    /// extension counts from the start.
     pub async fn bulletin_inputs(
         &self,
         year: i32,
         month: u8,
     ) -> Result<(Vec<BulletinItem>, Vec<UnitReports>, Vec<String>), StoreError> {
+        let as_of = Date::last_of_month(year, month)
+            .ok_or_else(|| StoreError::Invalid(format!("期间 {year}-{month} 无效")))?;
         let ledger = self.ledger(None).await?;
         let workflows = self.workflows().await?;
         let criticisms = self.criticisms().await?;
-        let completed: HashMap<i64, Date> = self.completions().await?.into_iter().collect();
+        let histories = self.state_histories().await?;
+        let mut state_then: HashMap<i64, ItemState> = HashMap::new();
         let items = ledger
             .into_iter()
             .map(|stored| {
@@ -166,33 +173,26 @@ impl Store {
                             .collect()
                     })
                     .unwrap_or_default();
+                let history = histories.get(&stored.id);
+                let state = history.map_or(stored.item.state, |h| h.state_on(as_of));
+                state_then.insert(stored.id, state);
                 BulletinItem {
                     milestones: milestones(&stored.item, &done_on),
                     criticisms: criticisms.get(&stored.id).cloned().unwrap_or_default(),
-                    completed_on: completed.get(&stored.id).copied(),
+                    completed_on: history.and_then(|h| h.completed_on(as_of)),
                     plan: stored.plan,
                     number: stored.item.number,
                     scope: stored.item.scope,
                     problem: stored.item.problem,
                     lead_unit: stored.item.lead_unit,
                     units: stored.item.units,
-                    state: stored.item.state,
+                    state,
                     final_due: stored.item.deadline.due_date,
                 }
             })
             .collect();
         let period = format!("{year:04}-{month:02}");
-        let reports = self
-            .reporting(&period)
-            .await?
-            .into_iter()
-            .map(|r| UnitReports {
-                unit: r.unit,
-                expected: r.expected,
-                missing: r.missing,
-                late: r.late,
-            })
-            .collect();
+        let reports = unit_reports(self.report_statuses(&period).await?, &state_then);
         let counties = self
             .org_units()
             .await?
@@ -616,4 +616,40 @@ fn previous_month(period: &str) -> Option<String> {
     let (year, month) = rectify_exact::date::parse_year_month(period)?;
     let before = Date::new(year, month, 1)?.add_months(-1);
     Some(format!("{:04}-{:02}", before.year, before.month))
+}
+
+/// Groups the reports by unit and plan, keeping the items that were open (due a report) at the
+/// period's end.
+fn unit_reports(
+    statuses: Vec<ReportStatus>,
+    state_then: &HashMap<i64, ItemState>,
+) -> Vec<UnitReports> {
+    let mut reports: Vec<UnitReports> = Vec::new();
+    for status in statuses {
+        let open_then = state_then
+            .get(&status.item_id)
+            .is_some_and(|state| state.reportable());
+        if !open_then {
+            continue;
+        }
+        let known = reports
+            .iter()
+            .position(|r| r.unit == status.unit && r.plan == status.plan);
+        let at = known.unwrap_or_else(|| {
+            reports.push(UnitReports {
+                unit: status.unit.clone(),
+                plan: status.plan.clone(),
+                ..UnitReports::default()
+            });
+            reports.len() - 1
+        });
+        let entry = &mut reports[at];
+        entry.expected.push(status.number);
+        match status.filed {
+            None => entry.missing.push(status.number),
+            Some(Filed::Late) => entry.late.push(status.number),
+            Some(Filed::OnTime) => {}
+        }
+    }
+    reports
 }

@@ -10,12 +10,14 @@ use rectify_core::deadline::{DeadlineContext, parse_deadline};
 use rectify_core::ledger::ItemState;
 use rectify_core::org::Role;
 use rectify_core::workflow::{
-    Action, Actor, Context, EvidenceKind, Flow, ItemFacts, Transition, WorkflowConfig, transition,
+    Action, Actor, Context, EvidenceKind, Flow, ItemFacts, StateChange, StateHistory, Transition,
+    WorkflowConfig, transition,
 };
 use rectify_exact::date::Date;
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 
 /// Which item: its number, and the plan when several plans are stored.
 #[derive(Debug, Clone, Copy)]
@@ -162,6 +164,25 @@ pub struct UnitReporting {
     pub expected: Vec<u32>,
     pub missing: Vec<u32>,
     pub late: Vec<u32>,
+}
+
+/// A unit's report on one item for a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportStatus {
+    pub unit: String,
+    pub item_id: i64,
+    pub plan: String,
+    pub number: u32,
+    /// The item's state now.
+    pub state: ItemState,
+    /// `None`: not reported.
+    pub filed: Option<Filed>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filed {
+    OnTime,
+    Late,
 }
 
 /// What the guards and the record need about one item.
@@ -865,40 +886,67 @@ impl Store {
     /// Per responsible unit: the open items it must report on for the period, those it has
     /// not reported, and those reported after the deadline.
     pub async fn reporting(&self, period: &str) -> Result<Vec<UnitReporting>, StoreError> {
-        parse_period(period)?;
-        let rows = sqlx::query(
-            "SELECT o.name, i.number,
-                    (SELECT MIN(r.late) FROM progress_reports r
-                     WHERE r.item_id = i.id AND r.unit_id = c.unit_id AND r.period = $1 AND r.corrects IS NULL)
-             FROM item_units c JOIN items i ON i.id = c.item_id JOIN org_units o ON o.id = c.unit_id
-             WHERE i.state IN ('ISSUED', 'IN_PROGRESS', 'REOPENED', 'AMENDED')
-             ORDER BY o.sort_order, o.id, i.number",
-        )
-        .bind(period)
-        .fetch_all(self.pool())
-        .await?;
         let mut units: Vec<UnitReporting> = Vec::new();
-        for row in &rows {
-            let unit: String = row.try_get(0)?;
-            let number = u32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0);
-            let late: Option<i64> = row.try_get(2)?;
-            if units.last().is_none_or(|u| u.unit != unit) {
+        for status in self.report_statuses(period).await? {
+            if !status.state.reportable() {
+                continue;
+            }
+            if units.last().is_none_or(|u| u.unit != status.unit) {
                 units.push(UnitReporting {
-                    unit,
+                    unit: status.unit.clone(),
                     ..UnitReporting::default()
                 });
             }
             let Some(entry) = units.last_mut() else {
                 continue;
             };
-            entry.expected.push(number);
-            match late {
-                None => entry.missing.push(number),
-                Some(1) => entry.late.push(number),
-                Some(_) => {}
+            entry.expected.push(status.number);
+            match status.filed {
+                None => entry.missing.push(status.number),
+                Some(Filed::Late) => entry.late.push(status.number),
+                Some(Filed::OnTime) => {}
             }
         }
         Ok(units)
+    }
+
+    /// Every unit's report on every item it works on for the period, whatever the item's
+    /// state (the caller decides which items were due a report), by unit in the org chart's
+    /// order, then plan and number.
+    pub async fn report_statuses(&self, period: &str) -> Result<Vec<ReportStatus>, StoreError> {
+        parse_period(period)?;
+        let rows = sqlx::query(
+            "SELECT o.name, i.id, pl.name, i.number, i.state,
+                    (SELECT MIN(r.late) FROM progress_reports r
+                     WHERE r.item_id = i.id AND r.unit_id = c.unit_id AND r.period = $1 AND r.corrects IS NULL)
+             FROM item_units c JOIN items i ON i.id = c.item_id JOIN org_units o ON o.id = c.unit_id
+             JOIN plans pl ON pl.id = i.plan_id
+             ORDER BY o.sort_order, o.id, pl.id, i.number",
+        )
+        .bind(period)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let state: String = row.try_get(4)?;
+                Ok(ReportStatus {
+                    unit: row.try_get(0)?,
+                    item_id: row.try_get(1)?,
+                    plan: row.try_get(2)?,
+                    number: u32::try_from(row.try_get::<i64, _>(3)?).unwrap_or(0),
+                    state: ItemState::parse(&state).ok_or_else(|| {
+                        StoreError::Invalid(format!("数据库中的问题状态“{state}”无效"))
+                    })?,
+                    filed: row.try_get::<Option<i64>, _>(5)?.map(|late| {
+                        if late == 1 {
+                            Filed::Late
+                        } else {
+                            Filed::OnTime
+                        }
+                    }),
+                })
+            })
+            .collect()
     }
 
     pub(crate) async fn report_due_day(&self) -> Result<u8, StoreError> {
@@ -910,6 +958,19 @@ impl Store {
             .filter(|d| (1..=28).contains(d))
             .unwrap_or(25))
     }
+}
+
+/// The state change a journal entry of an item records, if it records one (creation and
+/// edits carry no `facts`).
+fn state_change(entity_id: &str, after: Option<&str>) -> Option<(i64, StateChange)> {
+    let after: Value = serde_json::from_str(after?).ok()?;
+    let facts = &after["facts"];
+    let change = StateChange {
+        on: Date::parse(facts["on"].as_str()?)?,
+        from: ItemState::parse(facts["from"].as_str()?)?,
+        to: ItemState::parse(facts["to"].as_str()?)?,
+    };
+    Some((entity_id.parse().ok()?, change))
 }
 
 /// Applies a transition to the stored record (and, for an approved amendment, the deadline).
@@ -1298,23 +1359,41 @@ impl Store {
         load_reports(&mut conn, ReportFilter::AwaitingReview).await
     }
 
-    /// When each item was completed (signed off to CLOSED or SUSTAIN), from the journal.
-    pub async fn completions(&self) -> Result<Vec<(i64, Date)>, StoreError> {
+    /// Every item's state now with its recorded changes (the journal's transitions, dated by
+    /// their business day), by item id.
+    pub async fn state_histories(&self) -> Result<HashMap<i64, StateHistory>, StoreError> {
+        let current: Vec<(i64, String)> = sqlx::query_as("SELECT id, state FROM items")
+            .fetch_all(self.pool())
+            .await?;
+        let mut histories = HashMap::new();
+        for (id, state) in current {
+            let current = ItemState::parse(&state)
+                .ok_or_else(|| StoreError::Invalid(format!("数据库中的问题状态“{state}”无效")))?;
+            histories.insert(
+                id,
+                StateHistory {
+                    current,
+                    changes: Vec::new(),
+                },
+            );
+        }
         let rows: Vec<(String, Option<String>)> = sqlx::query_as(
-            "SELECT entity_id, after_json FROM journal WHERE entity = 'item' AND action IN ('signoff', 'review')
-             ORDER BY seq",
+            // Only transitions carry facts; a quote inside a JSON string is escaped, so the
+            // pattern cannot match an item's text.
+            "SELECT entity_id, after_json FROM journal
+             WHERE entity = 'item' AND after_json LIKE '%\"facts\":{%' ORDER BY seq",
         )
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .iter()
-            .filter_map(|(id, after)| {
-                let after: Value = serde_json::from_str(after.as_deref()?).ok()?;
-                let done = matches!(after["state"].as_str(), Some("CLOSED" | "SUSTAIN"));
-                let on = Date::parse(after["facts"]["on"].as_str()?)?;
-                done.then_some((id.parse().ok()?, on))
-            })
-            .collect())
+        for (id, after) in &rows {
+            let Some((id, change)) = state_change(id, after.as_deref()) else {
+                continue;
+            };
+            if let Some(history) = histories.get_mut(&id) {
+                history.changes.push(change);
+            }
+        }
+        Ok(histories)
     }
 }
 

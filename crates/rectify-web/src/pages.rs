@@ -620,19 +620,15 @@ fn waits_on_user(kind: ActionKind, workflow: &ItemWorkflow, today: Date) -> bool
     }
 }
 
-/// Cumulative completions per month for the last 12 months, as an inline SVG.
+/// The items complete at the end of each of the last 12 months (an item reopened later counts
+/// until it was), as an inline SVG.
 async fn trend_svg(
     state: &AppState,
     items: &[&StoredItem],
     today: Date,
 ) -> Result<String, StoreError> {
-    let visible: Vec<i64> = items.iter().map(|s| s.id).collect();
-    let mut done: HashMap<i64, Date> = HashMap::new();
-    for (id, on) in state.store.completions().await? {
-        if visible.contains(&id) {
-            done.insert(id, on);
-        }
-    }
+    let histories = state.store.state_histories().await?;
+    let visible: Vec<_> = items.iter().filter_map(|s| histories.get(&s.id)).collect();
     let months: Vec<Date> = (0..12)
         .rev()
         .map(|k| {
@@ -645,7 +641,10 @@ async fn trend_svg(
         .iter()
         .map(|end| {
             let last = Date::last_of_month(end.year, end.month).unwrap_or(*end);
-            done.values().filter(|d| **d <= last).count()
+            visible
+                .iter()
+                .filter(|h| h.state_on(last).completed())
+                .count()
         })
         .collect();
     let top = counts.iter().copied().max().unwrap_or(0).max(1);

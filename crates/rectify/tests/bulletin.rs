@@ -39,8 +39,12 @@ fn query(db: &str, sql: &str) -> Vec<Vec<String>> {
 }
 
 fn facts(db: &str, version: u32) -> serde_json::Value {
+    facts_of(db, "2026-11", version)
+}
+
+fn facts_of(db: &str, period: &str, version: u32) -> serde_json::Value {
     let sql = format!(
-        "SELECT facts_json FROM bulletins WHERE period = '2026-11' AND version = {version}"
+        "SELECT facts_json FROM bulletins WHERE period = '{period}' AND version = {version}"
     );
     serde_json::from_str(&query(db, &sql)[0][0]).unwrap()
 }
@@ -227,6 +231,99 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
             .contains("省生态环境保护督察整改办")
     );
     assert!(Path::new(&file(2, "docx")).exists());
+}
+
+/// A bulletin for an earlier month shows the ledger as it stood at that month's end, however
+/// late it is generated: every item's state against SQL replaying the journal, the items signed
+/// off in the month though reopened since, and the missing reports of the items open then.
+#[test]
+fn a_bulletin_for_an_earlier_month_shows_the_ledger_as_it_stood() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    rectify(&db, "2026-11-29", &["demo"]);
+    let out = dir.path().join("out").to_string_lossy().into_owned();
+    for period in ["2026-07", "2026-09"] {
+        rectify(
+            &db,
+            "2026-12-01",
+            &[
+                "bulletin", "--period", period, "--out", &out, "--format", "html",
+            ],
+        );
+    }
+    // The state at the end of September: where the first later change started from, else now.
+    let then: HashMap<u64, String> = query(
+        &db,
+        "SELECT i.number, COALESCE(
+             (SELECT json_extract(j.after_json, '$.facts.from') FROM journal j
+              WHERE j.entity = 'item' AND j.entity_id = CAST(i.id AS TEXT)
+                AND json_extract(j.after_json, '$.facts.on') > '2026-09-30'
+              ORDER BY j.seq LIMIT 1),
+             i.state)
+         FROM items i",
+    )
+    .into_iter()
+    .map(|row| (row[0].parse().unwrap(), row[1].clone()))
+    .collect();
+    let september = facts_of(&db, "2026-09", 1);
+    let ledger = september["ledger"].as_array().unwrap();
+    assert_eq!(ledger.len(), then.len());
+    for line in ledger {
+        let code = &then[&line["number"].as_u64().unwrap()];
+        let label = rectify_core::ledger::ItemState::parse(code)
+            .unwrap()
+            .label_zh();
+        assert_eq!(line["state"], label, "{line}");
+    }
+    let state_of = |number: u64| {
+        ledger
+            .iter()
+            .find(|l| l["number"] == number)
+            .map(|l| l["state"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    // Item 21 was signed off in July and reopened in October; item 14 was submitted in November.
+    assert_eq!(state_of(21), "已销号");
+    assert_eq!(state_of(14), "整改中");
+    let now = query(&db, "SELECT state FROM items WHERE number = 21");
+    assert_eq!(now[0][0], "REOPENED");
+    let july = facts_of(&db, "2026-07", 1);
+    let signed_off: Vec<u64> = july["signed_off"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(signed_off, [5, 21, 38], "item 9 was signed off in August");
+    // Missing September reports: units of items open at the month's end without a report.
+    let open_then: Vec<String> = then
+        .iter()
+        .filter(|(_, code)| {
+            rectify_core::ledger::ItemState::parse(code)
+                .unwrap()
+                .reportable()
+        })
+        .map(|(number, _)| number.to_string())
+        .collect();
+    let missing: u64 = query(
+        &db,
+        &format!(
+            "SELECT COUNT(*) FROM item_units c JOIN items i ON i.id = c.item_id
+             WHERE i.number IN ({})
+               AND NOT EXISTS (SELECT 1 FROM progress_reports r WHERE r.item_id = i.id
+                               AND r.unit_id = c.unit_id AND r.period = '2026-09')",
+            open_then.join(", ")
+        ),
+    )[0][0]
+        .parse()
+        .unwrap();
+    let listed: u64 = september["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["missing"].as_array().unwrap().len() as u64)
+        .sum();
+    assert_eq!(listed, missing);
 }
 
 /// The complaints section and the ranking's complaint columns against SQL over the complaints:

@@ -654,14 +654,28 @@ fn reports_section(facts: &BulletinFacts) -> Section {
     let blocks = if facts.reports.is_empty() {
         vec![Block::Paragraph("各单位均按时报送了本月进展。".into())]
     } else {
-        vec![Block::Table(Table {
-            headers: vec!["单位", "未报", "迟报"],
-            rows: facts
-                .reports
-                .iter()
-                .map(|r| vec![r.unit.clone(), numbers(&r.missing), numbers(&r.late)])
-                .collect(),
-        })]
+        let several_plans = facts
+            .reports
+            .iter()
+            .any(|r| r.plan != facts.reports[0].plan);
+        let mut headers = vec!["单位"];
+        if several_plans {
+            headers.push("方案");
+        }
+        headers.extend(["未报", "迟报"]);
+        let rows = facts
+            .reports
+            .iter()
+            .map(|r| {
+                let mut row = vec![r.unit.clone()];
+                if several_plans {
+                    row.push(r.plan.clone());
+                }
+                row.extend([numbers(&r.missing), numbers(&r.late)]);
+                row
+            })
+            .collect();
+        vec![Block::Table(Table { headers, rows })]
     };
     Section {
         heading: "进展填报情况".into(),

@@ -153,13 +153,7 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
     )[0][0]
         .parse()
         .unwrap();
-    let listed: u64 = frozen["reports"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["missing"].as_array().unwrap().len() as u64)
-        .sum();
-    assert_eq!(listed, missing);
+    assert_eq!(missing_reports(&frozen), missing);
     recount_complaints(&db, &frozen);
     assert!(html.contains("信访件办理情况") && html.contains("信访迟报逾期"));
 
@@ -317,13 +311,17 @@ fn a_bulletin_for_an_earlier_month_shows_the_ledger_as_it_stood() {
     )[0][0]
         .parse()
         .unwrap();
-    let listed: u64 = september["reports"]
+    assert_eq!(missing_reports(&september), missing);
+}
+
+/// The missing reports the bulletin lists, over all units.
+fn missing_reports(facts: &serde_json::Value) -> u64 {
+    facts["reports"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["missing"].as_array().unwrap().len() as u64)
-        .sum();
-    assert_eq!(listed, missing);
+        .sum()
 }
 
 /// The complaints section and the ranking's complaint columns against SQL over the complaints:

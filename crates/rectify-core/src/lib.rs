@@ -48,12 +48,41 @@ macro_rules! labelled_enum {
             }
         }
 
+        /// From the code or the Chinese word.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+                $name::parse(&text).ok_or_else(|| {
+                    serde::de::Error::custom(format!("{}“{text}”无效（可选：{}）", $what, $name::choices_zh()))
+                })
+            }
+        }
+
+        impl $crate::Labelled for $name {
+            fn code(self) -> &'static str {
+                $name::code(self)
+            }
+            fn label_zh(self) -> &'static str {
+                $name::label_zh(self)
+            }
+            fn parse(text: &str) -> Option<Self> {
+                $name::parse(text)
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.label_zh())
             }
         }
     };
+}
+
+/// What `labelled_enum!` gives every enum, for code that works over several of them.
+pub trait Labelled: Copy + Eq + 'static {
+    fn code(self) -> &'static str;
+    fn label_zh(self) -> &'static str;
+    fn parse(text: &str) -> Option<Self>;
 }
 
 pub mod accountability;
@@ -65,6 +94,7 @@ pub mod dispatch;
 pub mod journal;
 pub mod ledger;
 pub mod org;
+pub mod register;
 pub mod workflow;
 
 /// Text for tables and lists.

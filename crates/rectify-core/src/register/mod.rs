@@ -1,0 +1,295 @@
+//! Standing registers beside the plan (workflow.md §6): 散乱污 enterprises, construction sites under
+//! the 六个百分之百 dust rules, contaminated plots, and the other kinds. One mechanism serves them
+//! all — identity, a state machine whose moves are checked here, dated inspections with a
+//! checklist, rebounds — and each kind keeps its own states and rules in its own module.
+
+use crate::Labelled;
+use rectify_exact::date::Date;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub mod credit_code;
+pub mod plot;
+pub mod scattered;
+pub mod site;
+
+pub use credit_code::CreditCode;
+
+labelled_enum!(
+    /// The register an entry belongs to.
+    Kind, "名录类型" {
+        Scattered => "scattered", "散乱污企业";
+        Site => "site", "建筑工地";
+        Plot => "plot", "污染地块";
+    }
+);
+
+impl Kind {
+    /// The states an entry of this kind can be in, in their usual order.
+    pub fn states(self) -> Vec<&'static str> {
+        fn codes<S: Lifecycle>() -> Vec<&'static str> {
+            S::ORDER.iter().map(|s| s.code()).collect()
+        }
+        match self {
+            Kind::Scattered => codes::<scattered::State>(),
+            Kind::Site => codes::<site::State>(),
+            Kind::Plot => codes::<plot::State>(),
+        }
+    }
+
+    /// The state a new entry starts in.
+    pub fn initial_state(self) -> &'static str {
+        self.states().first().copied().unwrap_or("")
+    }
+
+    /// The label of a state code of this kind, or the code itself when it is not one.
+    pub fn state_label(self, code: &str) -> String {
+        match self {
+            Kind::Scattered => label_of::<scattered::State>(code),
+            Kind::Site => label_of::<site::State>(code),
+            Kind::Plot => label_of::<plot::State>(code),
+        }
+    }
+}
+
+fn label_of<S: Labelled>(code: &str) -> String {
+    S::parse(code).map_or_else(|| code.to_string(), |s| s.label_zh().to_string())
+}
+
+/// What every entry has, whatever its kind.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Identity {
+    pub name: String,
+    /// 统一社会信用代码, when the entry is an organisation that has one.
+    pub credit_code: Option<CreditCode>,
+    pub address: String,
+    /// The county (district, zone) it lies in, as the org chart names it.
+    pub county: String,
+    /// 乡镇（街道）/网格.
+    pub township: String,
+    /// Longitude and latitude as written (decimal degrees), when known.
+    pub coordinates: Option<(String, String)>,
+}
+
+/// A state machine of a register kind: its states in order, the moves allowed, and the rules a
+/// move must pass beyond being allowed.
+pub trait Lifecycle: Labelled + Serialize {
+    const ORDER: &'static [Self];
+    /// The kind-specific fields the rules look at.
+    type Details;
+    /// Where an entry may go from `from`.
+    fn next(from: Self) -> &'static [Self];
+    /// The kind's own conditions on an allowed move.
+    fn guard(
+        details: &Self::Details,
+        from: Self,
+        to: Self,
+        cx: &MoveContext<'_>,
+    ) -> Result<(), Refusal>;
+}
+
+/// What a move is checked against besides the entry's details.
+#[derive(Debug, Clone, Copy)]
+pub struct MoveContext<'a> {
+    pub on: Date,
+    /// The kinds of the evidence files on the entry ("断水", "现场照片", …).
+    pub evidence: &'a [String],
+    /// Why, as the person moving it wrote.
+    pub reason: &'a str,
+    /// Failed inspections not yet re-checked and passed.
+    pub open_findings: usize,
+}
+
+impl MoveContext<'_> {
+    pub fn has_evidence(&self, kind: &str) -> bool {
+        self.evidence.iter().any(|e| e == kind)
+    }
+
+    /// Refuses the move to `to` unless the entry has evidence of every one of `kinds`, naming
+    /// those missing.
+    pub fn require_evidence(&self, to: &'static str, kinds: &[&str]) -> Result<(), Refusal> {
+        let missing: Vec<String> = kinds
+            .iter()
+            .filter(|k| !self.has_evidence(k))
+            .map(|k| k.to_string())
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Refusal::MissingEvidence { to, missing })
+        }
+    }
+}
+
+/// Refuses the move to `to` when a field it needs is empty.
+pub fn require_field(filled: bool, to: &'static str, field: &'static str) -> Result<(), Refusal> {
+    if filled {
+        Ok(())
+    } else {
+        Err(Refusal::MissingField { to, field })
+    }
+}
+
+/// Checks a move of an entry from `from` to `to` (state codes of the kind `L`).
+pub fn check_move<L: Lifecycle>(
+    details: &L::Details,
+    from: &str,
+    to: &str,
+    cx: &MoveContext<'_>,
+) -> Result<L, Refusal> {
+    let parse = |code: &str| {
+        L::parse(code).ok_or_else(|| Refusal::UnknownState {
+            state: code.to_string(),
+            known: L::ORDER
+                .iter()
+                .map(|s| s.label_zh())
+                .collect::<Vec<_>>()
+                .join("、"),
+        })
+    };
+    let (from, to) = (parse(from)?, parse(to)?);
+    if !L::next(from).contains(&to) {
+        return Err(Refusal::NotAllowed {
+            from: from.label_zh(),
+            to: to.label_zh(),
+            allowed: L::next(from)
+                .iter()
+                .map(|s| s.label_zh())
+                .collect::<Vec<_>>()
+                .join("、"),
+        });
+    }
+    L::guard(details, from, to, cx)?;
+    Ok(to)
+}
+
+/// Why a register move or record is refused, in words for the person who tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    UnknownState {
+        state: String,
+        known: String,
+    },
+    NotAllowed {
+        from: &'static str,
+        to: &'static str,
+        allowed: String,
+    },
+    /// Evidence the move needs is not on the entry.
+    MissingEvidence {
+        to: &'static str,
+        missing: Vec<String>,
+    },
+    /// A field the move needs is empty.
+    MissingField {
+        to: &'static str,
+        field: &'static str,
+    },
+    /// A check the move needs has not passed.
+    NotPassed {
+        to: &'static str,
+        what: String,
+    },
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::UnknownState { state, known } => {
+                write!(f, "没有“{state}”这个状态（可选：{known}）")
+            }
+            Refusal::NotAllowed { from, to, allowed } if allowed.is_empty() => {
+                write!(f, "“{from}”是终止状态，不能转为“{to}”")
+            }
+            Refusal::NotAllowed { from, to, allowed } => {
+                write!(f, "不能从“{from}”直接转为“{to}”（可转为：{allowed}）")
+            }
+            Refusal::MissingEvidence { to, missing } => {
+                write!(f, "转为“{to}”前须上传佐证材料：{}", missing.join("、"))
+            }
+            Refusal::MissingField { to, field } => write!(f, "转为“{to}”前须填写{field}"),
+            Refusal::NotPassed { to, what } => write!(f, "转为“{to}”的条件未满足：{what}"),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// One line of an inspection's checklist: the item checked, whether it complied, and what the
+/// inspector noted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckLine {
+    pub item: String,
+    pub complies: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A dated inspection (检查, 巡查, 复查) of an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inspection {
+    pub on: Date,
+    pub by: String,
+    pub lines: Vec<CheckLine>,
+    /// What was found beyond the checklist (e.g. a closed site found working again).
+    #[serde(default)]
+    pub finding: String,
+    /// Activity found where there should be none: a rebound (反弹).
+    #[serde(default)]
+    pub activity_found: bool,
+    /// The day by which what failed must be put right.
+    pub deadline: Option<Date>,
+    /// The earlier failed inspection this one re-checks (复查).
+    pub rechecks: Option<i64>,
+}
+
+/// The failed inspections (by id) that no passed re-inspection has closed, directly or through
+/// a chain of failed re-inspections.
+pub fn open_findings(inspections: &[(i64, Inspection)]) -> Vec<i64> {
+    let rechecked = |id: i64| inspections.iter().find(|(i, _)| *i == id).map(|(_, x)| x);
+    let mut closed: Vec<i64> = Vec::new();
+    for (_, passed) in inspections.iter().filter(|(_, x)| x.passed()) {
+        let mut next = passed.rechecks;
+        while let Some(id) = next.filter(|id| !closed.contains(id)) {
+            closed.push(id);
+            next = rechecked(id).and_then(|x| x.rechecks);
+        }
+    }
+    inspections
+        .iter()
+        .filter(|(id, x)| !x.passed() && !closed.contains(id))
+        .map(|(id, _)| *id)
+        .collect()
+}
+
+impl Inspection {
+    pub fn failed_items(&self) -> Vec<&str> {
+        self.lines
+            .iter()
+            .filter(|l| !l.complies)
+            .map(|l| l.item.as_str())
+            .collect()
+    }
+
+    /// Passed: every checklist line complies and no activity was found.
+    pub fn passed(&self) -> bool {
+        !self.activity_found && self.lines.iter().all(|l| l.complies)
+    }
+
+    /// A failed inspection must set the day things are to be put right, after the inspection.
+    pub fn check(&self) -> Result<(), String> {
+        if self.by.trim().is_empty() {
+            return Err("须填写检查人".into());
+        }
+        match (self.passed(), self.deadline) {
+            (false, None) if !self.lines.is_empty() => Err(format!(
+                "{}不符合，须规定整改期限",
+                self.failed_items().join("、")
+            )),
+            (_, Some(deadline)) if deadline <= self.on => {
+                Err(format!("整改期限 {deadline} 应晚于检查日期 {}", self.on))
+            }
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! Each register kind driven through its states, with the refusals its rules give.
+
+use rectify_core::register::{
+    CheckLine, Inspection, Kind, MoveContext, Refusal, check_move, open_findings, plot, scattered,
+    site,
+};
+use rectify_exact::date::Date;
+
+fn d(text: &str) -> Date {
+    Date::parse(text).unwrap()
+}
+
+fn cx<'a>(evidence: &'a [String], reason: &'a str) -> MoveContext<'a> {
+    MoveContext {
+        on: d("2026-05-10"),
+        evidence,
+        reason,
+        open_findings: 0,
+    }
+}
+
+fn kinds(list: &[&str]) -> Vec<String> {
+    list.iter().map(|k| k.to_string()).collect()
+}
+
+#[test]
+fn a_closed_down_scattered_enterprise_is_signed_off_only_with_all_of_two_cuts_three_clears() {
+    use scattered::{Details, Disposal, Problem, State};
+    let mut details = Details::default();
+    let none: Vec<String> = Vec::new();
+    let go = |details: &Details, from: &str, to: &str, evidence: &[String], reason: &str| {
+        check_move::<State>(details, from, to, &cx(evidence, reason))
+    };
+    // Nothing filled in: the first missing field is named.
+    assert_eq!(
+        go(&details, "registered", "remediating", &none, "")
+            .unwrap_err()
+            .to_string(),
+        "转为“整治中”前须填写问题类型（散/乱/污）"
+    );
+    details.problems = vec![Problem::Disorderly, Problem::Polluting];
+    details.disposal = Some(Disposal::Close);
+    assert!(
+        go(&details, "registered", "remediating", &none, "")
+            .unwrap_err()
+            .to_string()
+            .contains("包保责任人")
+    );
+    details.responsible = "王某（孙庄乡副乡长）".into();
+    assert_eq!(
+        go(&details, "registered", "remediating", &none, ""),
+        Ok(State::Remediating)
+    );
+    // No skipping to sign-off.
+    assert_eq!(
+        go(&details, "registered", "signed_off", &none, "")
+            .unwrap_err()
+            .to_string(),
+        "不能从“排查登记”直接转为“销号”（可转为：整治中）"
+    );
+    assert_eq!(
+        go(&details, "remediating", "acceptance", &none, ""),
+        Ok(State::Acceptance)
+    );
+    // Three of the five: the two missing are named.
+    let three = kinds(&["断水", "断电", "清原料"]);
+    assert_eq!(
+        go(&details, "acceptance", "signed_off", &three, ""),
+        Err(Refusal::MissingEvidence {
+            to: "销号",
+            missing: kinds(&["清设备", "清产品"]),
+        })
+    );
+    let all = kinds(&scattered::CLEARANCES);
+    assert_eq!(
+        go(&details, "acceptance", "signed_off", &all, ""),
+        Ok(State::SignedOff)
+    );
+    // An open inspection finding blocks the sign-off whatever the evidence.
+    let blocked = MoveContext {
+        open_findings: 1,
+        ..cx(&all, "")
+    };
+    assert!(matches!(
+        check_move::<State>(&details, "acceptance", "signed_off", &blocked),
+        Err(Refusal::NotPassed { .. })
+    ));
+    // 升级改造 needs no 两断三清 but its acceptance monitoring report.
+    details.disposal = Some(Disposal::Upgrade);
+    assert!(
+        go(&details, "remediating", "acceptance", &none, "")
+            .unwrap_err()
+            .to_string()
+            .contains("验收监测报告")
+    );
+    assert_eq!(
+        go(&details, "acceptance", "signed_off", &none, ""),
+        Ok(State::SignedOff)
+    );
+    // 整合搬迁 needs to say where it went.
+    details.disposal = Some(Disposal::Relocate);
+    assert!(
+        go(&details, "remediating", "acceptance", &none, "")
+            .unwrap_err()
+            .to_string()
+            .contains("搬迁去向")
+    );
+    // Patrol, then a rebound reopens it, with its reason.
+    assert_eq!(
+        go(&details, "signed_off", "patrol", &none, ""),
+        Ok(State::Patrol)
+    );
+    assert!(
+        go(&details, "patrol", "remediating", &none, " ")
+            .unwrap_err()
+            .to_string()
+            .contains("原因")
+    );
+    assert_eq!(
+        go(
+            &details,
+            "patrol",
+            "remediating",
+            &none,
+            "巡查发现夜间恢复生产"
+        ),
+        Ok(State::Remediating)
+    );
+    assert!(scattered::is_rebound(State::Patrol, State::Remediating));
+    assert!(!scattered::is_rebound(
+        State::Acceptance,
+        State::Remediating
+    ));
+}
+
+#[test]
+fn a_plot_is_listed_only_after_its_risk_assessment() {
+    use plot::{Details, PlannedUse, State};
+    let mut details = Details::default();
+    let survey = kinds(&[plot::SURVEY_REPORT]);
+    let all = kinds(&[plot::SURVEY_REPORT, plot::RISK_REPORT, plot::EFFECT_REPORT]);
+    let go = |details: &Details, from: &str, to: &str, evidence: &[String]| {
+        check_move::<State>(details, from, to, &cx(evidence, "效果未达标"))
+    };
+    assert_eq!(
+        go(&details, "suspected", "preliminary", &[]),
+        Ok(State::Preliminary)
+    );
+    assert!(matches!(
+        go(&details, "preliminary", "detailed", &[]),
+        Err(Refusal::MissingEvidence { .. })
+    ));
+    assert_eq!(
+        go(&details, "preliminary", "detailed", &survey),
+        Ok(State::Detailed)
+    );
+    // Skipping the risk assessment is refused, by state name or by label.
+    assert_eq!(
+        go(&details, "detailed", "listed", &all)
+            .unwrap_err()
+            .to_string(),
+        "不能从“详细调查”直接转为“列入名录”（可转为：风险评估）"
+    );
+    assert!(go(&details, "详细调查", "列入名录", &all).is_err());
+    assert_eq!(
+        go(&details, "detailed", "risk_assessment", &survey),
+        Ok(State::RiskAssessment)
+    );
+    assert!(
+        go(&details, "risk_assessment", "listed", &survey)
+            .unwrap_err()
+            .to_string()
+            .contains("风险评估报告")
+    );
+    assert_eq!(
+        go(&details, "risk_assessment", "listed", &all),
+        Ok(State::Listed)
+    );
+    assert!(plot::land_use_restriction(State::Listed).is_some());
+    assert!(
+        go(&details, "listed", "remediation", &all)
+            .unwrap_err()
+            .to_string()
+            .contains("规划用途")
+    );
+    details.planned_use = Some(PlannedUse::First);
+    assert_eq!(
+        go(&details, "listed", "remediation", &all),
+        Ok(State::Remediation)
+    );
+    assert_eq!(
+        go(&details, "remediation", "effect_assessment", &all),
+        Ok(State::EffectAssessment)
+    );
+    assert_eq!(
+        go(&details, "effect_assessment", "remediation", &all),
+        Ok(State::Remediation),
+        "targets not met: back to work"
+    );
+    assert_eq!(
+        go(&details, "effect_assessment", "delisted", &all),
+        Ok(State::Delisted)
+    );
+    assert!(plot::land_use_restriction(State::Delisted).is_none());
+    assert_eq!(
+        go(&details, "delisted", "listed", &all)
+            .unwrap_err()
+            .to_string(),
+        "“移出名录”是终止状态，不能转为“列入名录”"
+    );
+    // A survey finding nothing excludes the plot.
+    assert_eq!(
+        go(&details, "preliminary", "excluded", &survey),
+        Ok(State::Excluded)
+    );
+    assert!(matches!(
+        go(&details, "preliminary", "疑似地块", &survey),
+        Err(Refusal::UnknownState { .. })
+    ));
+}
+
+fn inspection(
+    on: &str,
+    failed: &[&str],
+    deadline: Option<&str>,
+    rechecks: Option<i64>,
+) -> Inspection {
+    Inspection {
+        on: d(on),
+        by: "市住建局执法支队 张某".into(),
+        lines: site::DEFAULT_CHECKLIST
+            .iter()
+            .map(|item| CheckLine {
+                item: item.to_string(),
+                complies: !failed.contains(item),
+                note: String::new(),
+            })
+            .collect(),
+        finding: String::new(),
+        activity_found: false,
+        deadline: deadline.map(d),
+        rechecks,
+    }
+}
+
+#[test]
+fn a_failed_site_inspection_needs_a_deadline_and_a_passing_recheck() {
+    use site::{Details, State};
+    let failed = inspection("2026-05-06", &["物料堆放覆盖", "出入车辆冲洗"], None, None);
+    assert_eq!(
+        failed.check().unwrap_err(),
+        "物料堆放覆盖、出入车辆冲洗不符合，须规定整改期限"
+    );
+    let late = inspection("2026-05-06", &["物料堆放覆盖"], Some("2026-05-06"), None);
+    assert!(late.check().unwrap_err().contains("应晚于检查日期"));
+    let first = inspection("2026-05-06", &["物料堆放覆盖"], Some("2026-05-13"), None);
+    assert_eq!(first.check(), Ok(()));
+    // Re-checked and failed again, then passed: both findings close through the chain.
+    let again = inspection("2026-05-13", &["物料堆放覆盖"], Some("2026-05-20"), Some(1));
+    let passed = inspection("2026-05-20", &[], None, Some(2));
+    let unrelated = inspection("2026-05-21", &["工地周边围挡"], Some("2026-05-28"), None);
+    let history = vec![(1, first.clone()), (2, again.clone())];
+    assert_eq!(open_findings(&history), [1, 2]);
+    let history = vec![(1, first), (2, again), (3, passed), (4, unrelated)];
+    assert_eq!(open_findings(&history), [4]);
+
+    let details = Details::default();
+    fn stopped(open: usize, reason: &str) -> MoveContext<'_> {
+        MoveContext {
+            open_findings: open,
+            ..cx(&[], reason)
+        }
+    }
+    assert!(
+        check_move::<State>(&details, "building", "stopped", &stopped(1, ""))
+            .unwrap_err()
+            .to_string()
+            .contains("停工原因")
+    );
+    assert_eq!(
+        check_move::<State>(
+            &details,
+            "building",
+            "stopped",
+            &stopped(1, "覆盖不到位，拒不整改")
+        ),
+        Ok(State::Stopped)
+    );
+    assert!(
+        check_move::<State>(&details, "stopped", "building", &stopped(1, ""))
+            .unwrap_err()
+            .to_string()
+            .contains("尚有1次检查发现的问题未复查通过")
+    );
+    assert_eq!(
+        check_move::<State>(&details, "stopped", "building", &stopped(0, "")),
+        Ok(State::Building)
+    );
+
+    // Two failing days within 90 days make a repeat offender; one does not.
+    let failures = [
+        inspection("2026-03-01", &["工地周边围挡"], Some("2026-03-05"), None),
+        inspection("2026-05-06", &["物料堆放覆盖"], Some("2026-05-13"), None),
+    ];
+    assert!(site::repeat_offender(&failures, d("2026-05-20"), 90, 2));
+    assert!(!site::repeat_offender(&failures, d("2026-06-30"), 90, 2));
+}
+
+#[test]
+fn every_kind_names_its_states_in_order() {
+    assert_eq!(Kind::Scattered.initial_state(), "registered");
+    assert_eq!(Kind::Plot.initial_state(), "suspected");
+    assert_eq!(Kind::Site.initial_state(), "building");
+    assert_eq!(Kind::Plot.state_label("listed"), "列入名录");
+    assert_eq!(Kind::Plot.states().len(), 10);
+}

@@ -16,6 +16,7 @@ pub mod ledger;
 mod migrate;
 pub mod org;
 pub mod publications;
+pub mod registers;
 pub mod rounds;
 pub mod sessions;
 pub mod users;

@@ -65,6 +65,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "complaints",
         source: include_str!("../migrations/0010_complaints.sql"),
     },
+    Migration {
+        version: 11,
+        name: "registers",
+        source: include_str!("../migrations/0011_registers.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -552,6 +552,30 @@ impl Store {
         Ok(objection_id)
     }
 
+    /// The file's media type, if the evidence policy accepts its size and type.
+    pub(crate) async fn accepted_media_type(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<&'static str, StoreError> {
+        let policy = self.evidence_policy().await?;
+        if bytes.len() as u64 > policy.max_bytes {
+            return Err(refused(format!(
+                "文件 {file_name} 有 {} 字节，超过上限 {} 字节",
+                bytes.len(),
+                policy.max_bytes
+            )));
+        }
+        let media_type = sniff_media_type(bytes, file_name);
+        if !policy.media_types.iter().any(|t| t == media_type) {
+            return Err(refused(format!(
+                "文件 {file_name} 的类型 {media_type} 不在允许的类型中（{}）",
+                policy.media_types.join("、")
+            )));
+        }
+        Ok(media_type)
+    }
+
     /// Stores an evidence file for the item (content-addressed: the same bytes are stored once)
     /// and records its metadata; journaled with its SHA-256.
     pub async fn add_evidence(
@@ -560,23 +584,7 @@ impl Store {
         item: ItemRef<'_>,
         new: NewEvidence<'_>,
     ) -> Result<Evidence, StoreError> {
-        let policy = self.evidence_policy().await?;
-        if new.bytes.len() as u64 > policy.max_bytes {
-            return Err(refused(format!(
-                "文件 {} 有 {} 字节，超过上限 {} 字节",
-                new.file_name,
-                new.bytes.len(),
-                policy.max_bytes
-            )));
-        }
-        let media_type = sniff_media_type(new.bytes, new.file_name);
-        if !policy.media_types.iter().any(|t| t == media_type) {
-            return Err(refused(format!(
-                "文件 {} 的类型 {media_type} 不在允许的类型中（{}）",
-                new.file_name,
-                policy.media_types.join("、")
-            )));
-        }
+        let media_type = self.accepted_media_type(new.file_name, new.bytes).await?;
         let mut tx = self.begin_write().await?;
         let item_id = find_item(&mut tx, item).await?;
         let loaded = load(&mut tx, item_id).await?;

@@ -675,6 +675,151 @@ async fn complaints_are_scoped_to_the_viewers_units_in_the_query(db: TestDb) {
     assert_eq!(s.complaints(&scoped(None)).await.unwrap().len(), 3);
 }
 
+async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb) {
+    use rectify_core::register::{Details, Identity, Inspection, Kind, scattered};
+    use rectify_store::registers::{NewEntry, NewRegisterEvidence, RegisterFilter};
+    seed(&db).await;
+    let s = &db.store;
+    s.add_org_unit("test", unit("blx", "北岭县政府", Some("heans")))
+        .await
+        .unwrap();
+    let day = |text: &str| rectify_exact::date::Date::parse(text).unwrap();
+    let entry = |name: &str, disposal| NewEntry {
+        identity: Identity {
+            name: name.into(),
+            address: "孙庄乡王楼村".into(),
+            county: "北岭县政府".into(),
+            ..Identity::default()
+        },
+        state: None,
+        details: Details::Scattered(scattered::Details {
+            problems: vec![
+                scattered::Problem::Disorderly,
+                scattered::Problem::Polluting,
+            ],
+            disposal: Some(disposal),
+            responsible: "王某（孙庄乡副乡长）".into(),
+            ..Default::default()
+        }),
+        created_on: day("2026-03-02"),
+    };
+    let entries = [
+        entry("王楼村废塑料加工点", scattered::Disposal::Close),
+        entry("孙庄乡铸造作坊", scattered::Disposal::Upgrade),
+    ];
+    let added = s
+        .upsert_register_entries("zgb", Kind::Scattered, &entries, false)
+        .await
+        .unwrap();
+    assert_eq!((added.added, added.unchanged), (2, 0));
+    let again = s
+        .upsert_register_entries("zgb", Kind::Scattered, &entries, false)
+        .await
+        .unwrap();
+    assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 2));
+    // A file cannot move a stored entry.
+    let mut moved = entries[0].clone();
+    moved.state = Some("销号".into());
+    let refused = s
+        .upsert_register_entries("zgb", Kind::Scattered, &[moved], false)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("状态变更须通过流转办理"),
+        "{refused}"
+    );
+
+    let listed = s
+        .register_entries(&RegisterFilter {
+            kind: Some(Kind::Scattered),
+            ..RegisterFilter::default()
+        })
+        .await
+        .unwrap();
+    let id = listed
+        .iter()
+        .find(|e| e.identity.name == "王楼村废塑料加工点")
+        .unwrap()
+        .id;
+    for (to, on) in [("整治中", "2026-03-10"), ("验收", "2026-04-20")] {
+        s.move_register_entry("zgb", id, to, day(on), "")
+            .await
+            .unwrap();
+    }
+    let journal_before = s.verify_journal().await.unwrap();
+    let refused = s
+        .move_register_entry("zgb", id, "销号", day("2026-04-25"), "")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "王楼村废塑料加工点：转为“销号”前须上传佐证材料：断水、断电、清原料、清设备、清产品"
+    );
+    assert_eq!(
+        s.verify_journal().await.unwrap(),
+        journal_before,
+        "nothing written"
+    );
+    for kind in scattered::CLEARANCES {
+        let evidence = NewRegisterEvidence {
+            inspection_id: None,
+            kind,
+            file_name: "photo.png",
+            bytes: &[0x89, b'P', b'N', b'G', 1, 2, 3],
+        };
+        s.add_register_evidence("zgb", id, evidence).await.unwrap();
+    }
+    s.move_register_entry("zgb", id, "销号", day("2026-04-25"), "")
+        .await
+        .unwrap();
+    s.move_register_entry("zgb", id, "patrol", day("2026-05-01"), "")
+        .await
+        .unwrap();
+    // A quiet patrol changes nothing; one that finds the site working reopens it.
+    let patrol = |on: &str, activity_found: bool| Inspection {
+        on: day(on),
+        by: "孙庄乡网格员 李某".into(),
+        lines: Vec::new(),
+        finding: if activity_found {
+            "夜间恢复生产，电表走字".into()
+        } else {
+            String::new()
+        },
+        activity_found,
+        deadline: None,
+        rechecks: None,
+    };
+    s.record_inspection("zgb", id, &patrol("2026-06-01", false))
+        .await
+        .unwrap();
+    assert_eq!(s.register_entry(id).await.unwrap().record.state, "patrol");
+    s.record_inspection("zgb", id, &patrol("2026-07-01", true))
+        .await
+        .unwrap();
+    let detail = s.register_entry(id).await.unwrap();
+    assert_eq!(
+        (detail.record.state.as_str(), detail.record.rebounds),
+        ("remediating", 1)
+    );
+    let last = detail.moves.last().unwrap();
+    assert!(last.rebound && last.reason.contains("电表走字"), "{last:?}");
+    assert_eq!(detail.moves.len(), 5);
+    assert_eq!((detail.inspections.len(), detail.evidence.len()), (2, 5));
+    // Scoped to other units, the list is empty.
+    let other = s
+        .register_entries(&RegisterFilter {
+            units: Some(vec![-1]),
+            ..RegisterFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(other.is_empty());
+    assert!(matches!(
+        s.verify_journal().await.unwrap(),
+        Verification::Intact { .. }
+    ));
+}
+
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -705,6 +850,7 @@ on_both_backends!(
     plan_import_creates_updates_and_journals_changes,
     calendar_notices_are_stored_and_replaced,
     complaints_are_scoped_to_the_viewers_units_in_the_query,
+    a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol,
 );
 
 #[tokio::test]

@@ -42,6 +42,18 @@ impl Kind {
         self.states().first().copied().unwrap_or("")
     }
 
+    /// The code of a state of this kind given by its code or its label.
+    pub fn parse_state(self, text: &str) -> Option<&'static str> {
+        fn code<S: Labelled>(text: &str) -> Option<&'static str> {
+            S::parse(text).map(|s| s.code())
+        }
+        match self {
+            Kind::Scattered => code::<scattered::State>(text),
+            Kind::Site => code::<site::State>(text),
+            Kind::Plot => code::<plot::State>(text),
+        }
+    }
+
     /// The label of a state code of this kind, or the code itself when it is not one.
     pub fn state_label(self, code: &str) -> String {
         match self {
@@ -49,6 +61,76 @@ impl Kind {
             Kind::Site => label_of::<site::State>(code),
             Kind::Plot => label_of::<plot::State>(code),
         }
+    }
+}
+
+/// An entry's own fields, typed by its kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Details {
+    Scattered(scattered::Details),
+    Site(site::Details),
+    Plot(plot::Details),
+}
+
+impl Details {
+    /// The empty fields of a kind, for an entry registered by name and place alone.
+    pub fn empty(kind: Kind) -> Details {
+        match kind {
+            Kind::Scattered => Details::Scattered(Default::default()),
+            Kind::Site => Details::Site(Default::default()),
+            Kind::Plot => Details::Plot(Default::default()),
+        }
+    }
+
+    /// Reads the fields of `kind` from JSON (as stored, or as a form or a file gives them),
+    /// naming the field that does not read.
+    pub fn from_json(kind: Kind, value: serde_json::Value) -> Result<Details, String> {
+        fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
+            serde_json::from_value(value).map_err(|e| e.to_string())
+        }
+        Ok(match kind {
+            Kind::Scattered => Details::Scattered(typed(value)?),
+            Kind::Site => Details::Site(typed(value)?),
+            Kind::Plot => Details::Plot(typed(value)?),
+        })
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self {
+            Details::Scattered(_) => Kind::Scattered,
+            Details::Site(_) => Kind::Site,
+            Details::Plot(_) => Kind::Plot,
+        }
+    }
+
+    /// Checks a move of an entry with these fields between two state codes of its kind.
+    pub fn check_move(&self, from: &str, to: &str, cx: &MoveContext<'_>) -> Result<(), Refusal> {
+        match self {
+            Details::Scattered(d) => check_move::<scattered::State>(d, from, to, cx).map(drop),
+            Details::Site(d) => check_move::<site::State>(d, from, to, cx).map(drop),
+            Details::Plot(d) => check_move::<plot::State>(d, from, to, cx).map(drop),
+        }
+    }
+
+    /// Whether the move reopens a signed-off entry (反弹).
+    pub fn is_rebound(&self, from: &str, to: &str) -> bool {
+        match self {
+            Details::Scattered(_) => {
+                match (scattered::State::parse(from), scattered::State::parse(to)) {
+                    (Some(from), Some(to)) => scattered::is_rebound(from, to),
+                    _ => false,
+                }
+            }
+            Details::Site(_) | Details::Plot(_) => false,
+        }
+    }
+
+    /// The state an entry moves to when a patrol finds activity or a complaint names it, if
+    /// it is in a state that can rebound.
+    pub fn rebound_to(&self, from: &str) -> Option<&'static str> {
+        let to = scattered::State::Remediating.code();
+        self.is_rebound(from, to).then_some(to)
     }
 }
 

@@ -1,0 +1,791 @@
+//! The standing registers (散乱污, construction sites, contaminated plots …): entries of every kind
+//! in one table, their moves checked by `rectify_core::register`, inspections, evidence in the
+//! attachment store, links to items and complaints; every change journaled.
+
+use crate::journal::{Change, append, append_all};
+use crate::workflow::{ItemRef, find_item};
+use crate::{Store, StoreError, now_utc};
+use rectify_core::register::{
+    CheckLine, CreditCode, Details, Identity, Inspection, Kind, MoveContext, open_findings,
+};
+use rectify_exact::date::Date;
+use serde::Serialize;
+use serde_json::{Value, json};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// An entry as a file or a form gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    pub identity: Identity,
+    /// A state code of the kind for an entry registered before rectify kept it; `None`: the
+    /// kind's first state. Ignored for entries already stored, whose state only moves by rule.
+    pub state: Option<String>,
+    pub details: Details,
+    pub created_on: Date,
+}
+
+/// An entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntryRecord {
+    pub id: i64,
+    pub kind: Kind,
+    #[serde(flatten)]
+    pub identity: Identity,
+    #[serde(skip)]
+    pub county_id: i64,
+    /// The state's code; `state_label` for people.
+    pub state: String,
+    pub state_label: String,
+    pub details: Details,
+    pub rebounds: u32,
+    pub created_on: Date,
+}
+
+/// A state change on the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MoveRecord {
+    pub on: Date,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+    pub rebound: bool,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InspectionRecord {
+    pub id: i64,
+    #[serde(flatten)]
+    pub inspection: Inspection,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegisterEvidence {
+    pub id: i64,
+    pub inspection_id: Option<i64>,
+    pub kind: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub size: i64,
+    pub media_type: String,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+/// An item or complaint an entry is linked with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntryLink {
+    /// (plan, number) of an item.
+    pub item: Option<(String, u32)>,
+    pub complaint: Option<String>,
+    pub linked_on: Date,
+}
+
+/// An entry with its timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntryDetail {
+    #[serde(flatten)]
+    pub record: EntryRecord,
+    pub moves: Vec<MoveRecord>,
+    pub inspections: Vec<InspectionRecord>,
+    pub evidence: Vec<RegisterEvidence>,
+    pub links: Vec<EntryLink>,
+    /// Failed inspections not yet closed by a passing re-check.
+    pub open_findings: Vec<i64>,
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct RegisterFilter {
+    pub kind: Option<Kind>,
+    pub county: Option<String>,
+    pub state: Option<String>,
+    /// Only entries in these org units (a viewer's subtree); `None`: all.
+    pub units: Option<Vec<i64>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RegisterImportSummary {
+    pub added: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+}
+
+/// A new evidence file on an entry.
+pub struct NewRegisterEvidence<'a> {
+    pub inspection_id: Option<i64>,
+    /// What it shows ("断水", "现场照片", "调查报告" …), as the kind's rules name it.
+    pub kind: &'a str,
+    pub file_name: &'a str,
+    pub bytes: &'a [u8],
+}
+
+const SELECT_ENTRY: &str =
+    "SELECT e.id, e.kind, e.name, e.credit_code, e.address, o.name, e.township,
+        e.longitude, e.latitude, e.state, e.details_json, e.rebounds, e.created_on, e.county_id
+     FROM register_entries e JOIN org_units o ON o.id = e.county_id";
+
+impl Store {
+    /// Adds new entries and updates stored ones (same kind, county and name) in one
+    /// transaction; a stored entry's state is never set by a file. `dry_run` rolls back.
+    pub async fn upsert_register_entries(
+        &self,
+        actor: &str,
+        kind: Kind,
+        entries: &[NewEntry],
+        dry_run: bool,
+    ) -> Result<RegisterImportSummary, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut summary = RegisterImportSummary::default();
+        let mut changes = Vec::new();
+        for (row, entry) in entries.iter().enumerate() {
+            let at = |e: StoreError| {
+                StoreError::Invalid(format!("第{}条“{}”：{e}", row + 1, entry.identity.name))
+            };
+            if entry.details.kind() != kind {
+                return Err(at(StoreError::Invalid(format!("不是{}", kind.label_zh()))));
+            }
+            let county_id = county_named(&mut tx, &entry.identity.county)
+                .await
+                .map_err(at)?;
+            let stored = find_entry(&mut tx, kind, county_id, &entry.identity.name).await?;
+            match stored {
+                None => {
+                    let record = insert_entry(&mut tx, kind, county_id, entry)
+                        .await
+                        .map_err(at)?;
+                    summary.added += 1;
+                    changes.push(entry_change(actor, "create", None, &record));
+                }
+                Some(before) => {
+                    if entry
+                        .state
+                        .as_deref()
+                        .is_some_and(|s| kind.parse_state(s) != Some(before.state.as_str()))
+                    {
+                        return Err(at(StoreError::Refused(format!(
+                            "状态已是“{}”，状态变更须通过流转办理，不能由文件改写",
+                            before.state_label
+                        ))));
+                    }
+                    // Name and county are the key: as stored, however the file wrote them.
+                    let identity = Identity {
+                        name: before.identity.name.clone(),
+                        county: before.identity.county.clone(),
+                        ..entry.identity.clone()
+                    };
+                    let after = EntryRecord {
+                        identity,
+                        details: entry.details.clone(),
+                        ..before.clone()
+                    };
+                    if after == before {
+                        summary.unchanged += 1;
+                        continue;
+                    }
+                    update_entry(&mut tx, &after).await?;
+                    summary.updated += 1;
+                    changes.push(entry_change(actor, "update", Some(&before), &after));
+                }
+            }
+        }
+        append_all(&mut tx, self.backend(), changes).await?;
+        crate::commit_unless(tx, dry_run).await?;
+        Ok(summary)
+    }
+
+    pub async fn register_entries(
+        &self,
+        filter: &RegisterFilter,
+    ) -> Result<Vec<EntryRecord>, StoreError> {
+        let mut sql = format!("{SELECT_ENTRY} WHERE 1 = 1");
+        let mut binds: Vec<String> = Vec::new();
+        let mut bind = |sql: &mut String, clause: &str, value: String| {
+            binds.push(value);
+            sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
+        };
+        if let Some(kind) = filter.kind {
+            bind(&mut sql, " AND e.kind = ?", kind.code().to_string());
+        }
+        if let Some(county) = &filter.county {
+            bind(&mut sql, " AND o.name = ?", county.clone());
+        }
+        if let Some(state) = &filter.state {
+            bind(&mut sql, " AND e.state = ?", state.clone());
+        }
+        if let Some(units) = &filter.units {
+            // Unit ids are integers from the org chart, never user text.
+            let list: Vec<String> = units.iter().map(i64::to_string).collect();
+            sql.push_str(&format!(
+                " AND e.county_id IN ({})",
+                if list.is_empty() {
+                    "NULL".to_string()
+                } else {
+                    list.join(", ")
+                }
+            ));
+        }
+        sql.push_str(" ORDER BY e.kind, o.sort_order, o.id, e.name");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for value in binds {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter().map(entry_row).collect()
+    }
+
+    /// One entry with its moves, inspections, evidence and links.
+    pub async fn register_entry(&self, id: i64) -> Result<EntryDetail, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        load_detail(&mut conn, id).await
+    }
+
+    /// Moves the entry to the state `to` (a code or label of its kind) if its kind's rules
+    /// allow it on the evidence, inspections and reason given; a rebound counts.
+    pub async fn move_register_entry(
+        &self,
+        actor: &str,
+        id: i64,
+        to: &str,
+        on: Date,
+        reason: &str,
+    ) -> Result<EntryRecord, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let detail = load_detail(&mut tx, id).await?;
+        let record = move_entry(&mut tx, self, actor, &detail, to, on, reason).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Records an inspection. A patrol that finds activity on a signed-off entry reopens it as
+    /// a rebound (反弹), in the same transaction.
+    pub async fn record_inspection(
+        &self,
+        actor: &str,
+        id: i64,
+        inspection: &Inspection,
+    ) -> Result<i64, StoreError> {
+        inspection.check().map_err(StoreError::Refused)?;
+        let mut tx = self.begin_write().await?;
+        let detail = load_detail(&mut tx, id).await?;
+        if let Some(recheck) = inspection.rechecks
+            && !detail.inspections.iter().any(|i| i.id == recheck)
+        {
+            return Err(StoreError::Refused(format!(
+                "复查的检查记录 {recheck} 不属于该名录"
+            )));
+        }
+        let inspection_id: i64 = sqlx::query_scalar(
+            "INSERT INTO register_inspections (entry_id, on_date, inspector, lines_json, finding,
+                activity_found, deadline, rechecks, recorded_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(id)
+        .bind(inspection.on.to_string())
+        .bind(inspection.by.clone())
+        .bind(serde_json::to_string(&inspection.lines).unwrap_or_else(|_| "[]".into()))
+        .bind(inspection.finding.clone())
+        .bind(i64::from(inspection.activity_found))
+        .bind(inspection.deadline.map(|d| d.to_string()))
+        .bind(inspection.rechecks)
+        .bind(actor)
+        .fetch_one(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            self.backend(),
+            Change {
+                actor,
+                action: "inspect",
+                entity: "register_entry",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(json!({"inspection": inspection_id, "record": inspection})),
+            },
+        )
+        .await?;
+        let rebound = detail.record.details.rebound_to(&detail.record.state);
+        if inspection.activity_found
+            && let Some(to) = rebound
+        {
+            let reason = format!("{} 巡查发现反弹：{}", inspection.on, inspection.finding);
+            move_entry(&mut tx, self, actor, &detail, to, inspection.on, &reason).await?;
+        }
+        tx.commit().await?;
+        Ok(inspection_id)
+    }
+
+    /// Stores an evidence file on the entry (or one of its inspections), journaled.
+    pub async fn add_register_evidence(
+        &self,
+        actor: &str,
+        id: i64,
+        new: NewRegisterEvidence<'_>,
+    ) -> Result<i64, StoreError> {
+        if new.kind.trim().is_empty() {
+            return Err(StoreError::Invalid(
+                "须写明材料类型（如 断水、现场照片）".into(),
+            ));
+        }
+        let media_type = self.accepted_media_type(new.file_name, new.bytes).await?;
+        let mut tx = self.begin_write().await?;
+        let detail = load_detail(&mut tx, id).await?;
+        if let Some(inspection) = new.inspection_id
+            && !detail.inspections.iter().any(|i| i.id == inspection)
+        {
+            return Err(StoreError::Refused(format!(
+                "检查记录 {inspection} 不属于该名录"
+            )));
+        }
+        let stored = self.attachments().put(new.bytes)?;
+        let evidence_id: i64 = sqlx::query_scalar(
+            "INSERT INTO register_evidence (entry_id, inspection_id, kind, file_name, sha256, size,
+                media_type, uploaded_by, uploaded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(id)
+        .bind(new.inspection_id)
+        .bind(new.kind.trim())
+        .bind(new.file_name)
+        .bind(stored.sha256.clone())
+        .bind(stored.size as i64)
+        .bind(media_type)
+        .bind(actor)
+        .bind(now_utc())
+        .fetch_one(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            self.backend(),
+            Change {
+                actor,
+                action: "evidence",
+                entity: "register_entry",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(json!({
+                    "evidence": evidence_id, "inspection": new.inspection_id, "kind": new.kind.trim(),
+                    "file_name": new.file_name, "sha256": stored.sha256, "size": stored.size,
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(evidence_id)
+    }
+
+    /// Links the entry with a ledger item or a complaint (by 受理编号), journaled.
+    pub async fn link_register_entry(
+        &self,
+        actor: &str,
+        id: i64,
+        item: Option<ItemRef<'_>>,
+        complaint: Option<&str>,
+        on: Date,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        load_detail(&mut tx, id).await?;
+        let item_id = match item {
+            Some(item) => Some(find_item(&mut tx, item).await?),
+            None => None,
+        };
+        let complaint_id: Option<i64> = match complaint {
+            Some(no) => Some(
+                sqlx::query_scalar("SELECT id FROM complaints WHERE received_no = $1")
+                    .bind(no.trim())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound {
+                        what: "信访件",
+                        key: no.to_string(),
+                    })?,
+            ),
+            None => None,
+        };
+        if item_id.is_none() && complaint_id.is_none() {
+            return Err(StoreError::Invalid("须指定关联的问题或信访件".into()));
+        }
+        sqlx::query(
+            "INSERT INTO register_links (entry_id, item_id, complaint_id, linked_on) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(item_id)
+        .bind(complaint_id)
+        .bind(on.to_string())
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            self.backend(),
+            Change {
+                actor,
+                action: "link",
+                entity: "register_entry",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(json!({"item": item_id, "complaint": complaint, "on": on})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Checks and applies a move inside the caller's transaction.
+async fn move_entry(
+    conn: &mut AnyConnection,
+    store: &Store,
+    actor: &str,
+    detail: &EntryDetail,
+    to: &str,
+    on: Date,
+    reason: &str,
+) -> Result<EntryRecord, StoreError> {
+    let before = &detail.record;
+    let to = before
+        .kind
+        .parse_state(to)
+        .map_or_else(|| to.trim().to_string(), str::to_string);
+    let evidence: Vec<String> = detail.evidence.iter().map(|e| e.kind.clone()).collect();
+    let cx = MoveContext {
+        on,
+        evidence: &evidence,
+        reason,
+        open_findings: detail.open_findings.len(),
+    };
+    before
+        .details
+        .check_move(&before.state, &to, &cx)
+        .map_err(|refusal| StoreError::Refused(format!("{}：{refusal}", before.identity.name)))?;
+    let rebound = before.details.is_rebound(&before.state, &to);
+    let after = EntryRecord {
+        state_label: before.kind.state_label(&to),
+        state: to.clone(),
+        rebounds: before.rebounds + u32::from(rebound),
+        ..before.clone()
+    };
+    sqlx::query(
+        "UPDATE register_entries SET state = $1, rebounds = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(to.clone())
+    .bind(i64::from(after.rebounds))
+    .bind(now_utc())
+    .bind(before.id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO register_moves (entry_id, on_date, from_state, to_state, reason, rebound, actor)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(before.id)
+    .bind(on.to_string())
+    .bind(before.state.clone())
+    .bind(to.clone())
+    .bind(reason.trim())
+    .bind(i64::from(rebound))
+    .bind(actor)
+    .execute(&mut *conn)
+    .await?;
+    let mut change = entry_change(
+        actor,
+        if rebound { "rebound" } else { "move" },
+        Some(before),
+        &after,
+    );
+    if let Some(after) = change.after.as_mut() {
+        after["facts"] = json!({"on": on, "from": before.state, "to": to, "reason": reason.trim()});
+    }
+    append(conn, store.backend(), change).await?;
+    Ok(after)
+}
+
+fn entry_change<'a>(
+    actor: &'a str,
+    action: &'a str,
+    before: Option<&EntryRecord>,
+    after: &EntryRecord,
+) -> Change<'a> {
+    let snapshot = |r: &EntryRecord| serde_json::to_value(r).unwrap_or(Value::Null);
+    Change {
+        actor,
+        action,
+        entity: "register_entry",
+        entity_id: after.id.to_string(),
+        before: before.map(snapshot),
+        after: Some(snapshot(after)),
+    }
+}
+
+async fn county_named(conn: &mut AnyConnection, name: &str) -> Result<i64, StoreError> {
+    sqlx::query_scalar("SELECT id FROM org_units WHERE name = $1 OR code = $1")
+        .bind(name.trim())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "所在县（区）",
+            key: name.to_string(),
+        })
+}
+
+async fn find_entry(
+    conn: &mut AnyConnection,
+    kind: Kind,
+    county_id: i64,
+    name: &str,
+) -> Result<Option<EntryRecord>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT_ENTRY} WHERE e.kind = $1 AND e.county_id = $2 AND e.name = $3"
+    )))
+    .bind(kind.code())
+    .bind(county_id)
+    .bind(name.trim())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(entry_row).transpose()
+}
+
+async fn insert_entry(
+    conn: &mut AnyConnection,
+    kind: Kind,
+    county_id: i64,
+    entry: &NewEntry,
+) -> Result<EntryRecord, StoreError> {
+    let state = match &entry.state {
+        Some(state) => kind.parse_state(state).map(str::to_string).ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "状态“{state}”不是{}的状态（可选：{}）",
+                kind.label_zh(),
+                kind.states()
+                    .iter()
+                    .map(|s| kind.state_label(s))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ))
+        })?,
+        None => kind.initial_state().to_string(),
+    };
+    let id_text = &entry.identity;
+    let (longitude, latitude) = id_text.coordinates.clone().unzip();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO register_entries (kind, name, credit_code, address, county_id, township,
+            longitude, latitude, state, details_json, created_on, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(kind.code())
+    .bind(id_text.name.trim())
+    .bind(id_text.credit_code.as_ref().map(|c| c.as_str().to_string()))
+    .bind(id_text.address.clone())
+    .bind(county_id)
+    .bind(id_text.township.clone())
+    .bind(longitude)
+    .bind(latitude)
+    .bind(state.clone())
+    .bind(details_json(&entry.details))
+    .bind(entry.created_on.to_string())
+    .bind(now_utc())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(EntryRecord {
+        id,
+        kind,
+        identity: Identity {
+            name: id_text.name.trim().to_string(),
+            ..id_text.clone()
+        },
+        county_id,
+        state_label: kind.state_label(&state),
+        state,
+        details: entry.details.clone(),
+        rebounds: 0,
+        created_on: entry.created_on,
+    })
+}
+
+async fn update_entry(conn: &mut AnyConnection, after: &EntryRecord) -> Result<(), StoreError> {
+    let (longitude, latitude) = after.identity.coordinates.clone().unzip();
+    sqlx::query(
+        "UPDATE register_entries SET credit_code = $1, address = $2, township = $3, longitude = $4,
+            latitude = $5, details_json = $6, updated_at = $7 WHERE id = $8",
+    )
+    .bind(
+        after
+            .identity
+            .credit_code
+            .as_ref()
+            .map(|c| c.as_str().to_string()),
+    )
+    .bind(after.identity.address.clone())
+    .bind(after.identity.township.clone())
+    .bind(longitude)
+    .bind(latitude)
+    .bind(details_json(&after.details))
+    .bind(now_utc())
+    .bind(after.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn details_json(details: &Details) -> String {
+    serde_json::to_string(details).unwrap_or_else(|_| "{}".into())
+}
+
+fn invalid_stored(what: &str) -> StoreError {
+    StoreError::Invalid(format!("数据库中的{what}无效"))
+}
+
+fn date_text(text: &str) -> Result<Date, StoreError> {
+    Date::parse(text).ok_or_else(|| invalid_stored("日期"))
+}
+
+fn entry_row(row: &AnyRow) -> Result<EntryRecord, StoreError> {
+    let kind_code: String = row.try_get(1)?;
+    let kind = Kind::parse(&kind_code).ok_or_else(|| invalid_stored("名录类型"))?;
+    let credit_code: Option<String> = row.try_get(3)?;
+    let longitude: Option<String> = row.try_get(7)?;
+    let latitude: Option<String> = row.try_get(8)?;
+    let state: String = row.try_get(9)?;
+    let details: Value = serde_json::from_str(&row.try_get::<String, _>(10)?)
+        .map_err(|_| invalid_stored("名录字段"))?;
+    Ok(EntryRecord {
+        id: row.try_get(0)?,
+        kind,
+        identity: Identity {
+            name: row.try_get(2)?,
+            credit_code: credit_code.and_then(|c| CreditCode::parse(&c).ok()),
+            address: row.try_get(4)?,
+            county: row.try_get(5)?,
+            township: row.try_get(6)?,
+            coordinates: longitude.zip(latitude),
+        },
+        county_id: row.try_get(13)?,
+        state_label: kind.state_label(&state),
+        state,
+        details: Details::from_json(kind, details).map_err(|_| invalid_stored("名录字段"))?,
+        rebounds: u32::try_from(row.try_get::<i64, _>(11)?).unwrap_or(0),
+        created_on: date_text(&row.try_get::<String, _>(12)?)?,
+    })
+}
+
+async fn load_detail(conn: &mut AnyConnection, id: i64) -> Result<EntryDetail, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT_ENTRY} WHERE e.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::NotFound {
+        what: "名录条目",
+        key: id.to_string(),
+    })?;
+    let record = entry_row(&row)?;
+    let moves = sqlx::query(
+        "SELECT on_date, from_state, to_state, reason, rebound, actor FROM register_moves
+         WHERE entry_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(MoveRecord {
+            on: date_text(&r.try_get::<String, _>(0)?)?,
+            from: record.kind.state_label(&r.try_get::<String, _>(1)?),
+            to: record.kind.state_label(&r.try_get::<String, _>(2)?),
+            reason: r.try_get(3)?,
+            rebound: r.try_get::<i64, _>(4)? != 0,
+            actor: r.try_get(5)?,
+        })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    let inspections = load_inspections(conn, id).await?;
+    let evidence = sqlx::query(
+        "SELECT id, inspection_id, kind, file_name, sha256, size, media_type, uploaded_by, uploaded_at
+         FROM register_evidence WHERE entry_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(RegisterEvidence {
+            id: r.try_get(0)?,
+            inspection_id: r.try_get(1)?,
+            kind: r.try_get(2)?,
+            file_name: r.try_get(3)?,
+            sha256: r.try_get(4)?,
+            size: r.try_get(5)?,
+            media_type: r.try_get(6)?,
+            uploaded_by: r.try_get(7)?,
+            uploaded_at: r.try_get(8)?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let links = sqlx::query(
+        "SELECT p.name, i.number, c.received_no, l.linked_on FROM register_links l
+         LEFT JOIN items i ON i.id = l.item_id LEFT JOIN plans p ON p.id = i.plan_id
+         LEFT JOIN complaints c ON c.id = l.complaint_id WHERE l.entry_id = $1 ORDER BY l.linked_on",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        let plan: Option<String> = r.try_get(0)?;
+        let number: Option<i64> = r.try_get(1)?;
+        Ok(EntryLink {
+            item: plan.zip(number.map(|n| u32::try_from(n).unwrap_or(0))),
+            complaint: r.try_get(2)?,
+            linked_on: date_text(&r.try_get::<String, _>(3)?)?,
+        })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    let pairs: Vec<(i64, Inspection)> = inspections
+        .iter()
+        .map(|i| (i.id, i.inspection.clone()))
+        .collect();
+    Ok(EntryDetail {
+        open_findings: open_findings(&pairs),
+        record,
+        moves,
+        inspections,
+        evidence,
+        links,
+    })
+}
+
+async fn load_inspections(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Vec<InspectionRecord>, StoreError> {
+    sqlx::query(
+        "SELECT id, on_date, inspector, lines_json, finding, activity_found, deadline, rechecks, recorded_by
+         FROM register_inspections WHERE entry_id = $1 ORDER BY on_date, id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        let lines: Vec<CheckLine> = serde_json::from_str(&r.try_get::<String, _>(3)?)
+            .map_err(|_| invalid_stored("检查记录"))?;
+        let deadline: Option<String> = r.try_get(6)?;
+        Ok(InspectionRecord {
+            id: r.try_get(0)?,
+            inspection: Inspection {
+                on: date_text(&r.try_get::<String, _>(1)?)?,
+                by: r.try_get(2)?,
+                lines,
+                finding: r.try_get(4)?,
+                activity_found: r.try_get::<i64, _>(5)? != 0,
+                deadline: deadline.as_deref().map(date_text).transpose()?,
+                rechecks: r.try_get(7)?,
+            },
+            recorded_by: r.try_get(8)?,
+        })
+    })
+    .collect()
+}

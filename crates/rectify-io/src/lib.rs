@@ -8,6 +8,7 @@ pub mod complaint;
 pub mod plan;
 mod problem;
 pub mod publish;
+pub mod register;
 mod rng;
 pub mod water;
 

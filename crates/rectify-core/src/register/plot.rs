@@ -35,7 +35,9 @@ pub const SURVEY_REPORT: &str = "调查报告";
 pub const RISK_REPORT: &str = "风险评估报告";
 pub const EFFECT_REPORT: &str = "效果评估报告";
 
+/// Every field may be left out (an entry is first registered by name and place).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Details {
     /// Square metres, as written.
     pub area_m2: String,

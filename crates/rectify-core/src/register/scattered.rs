@@ -47,7 +47,9 @@ pub const CLEARANCES: [&str; 5] = ["断水", "断电", "清原料", "清设备",
 /// The evidence an 升级改造 acceptance rests on.
 pub const UPGRADE_EVIDENCE: &str = "验收监测报告";
 
+/// Every field may be left out (an entry is first registered by name and place).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Details {
     pub problems: Vec<Problem>,
     pub disposal: Option<Disposal>,

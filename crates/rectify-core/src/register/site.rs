@@ -37,7 +37,9 @@ pub const DEFAULT_CHECKLIST: [&str; 6] = [
     "渣土车辆密闭运输",
 ];
 
+/// Every field may be left out (an entry is first registered by name and place).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Details {
     pub project_type: Option<ProjectType>,
     /// 建设单位, 施工单位, 监理单位.

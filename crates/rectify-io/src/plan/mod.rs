@@ -1,7 +1,7 @@
 //! The rectification plan as a spreadsheet: reading the office's 整改问题清单 and writing the
 //! 台账 back out.
 
-mod export;
+pub(crate) mod export;
 mod grid;
 mod read;
 mod sheet;

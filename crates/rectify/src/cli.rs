@@ -82,6 +82,10 @@ enum Command {
     /// Publications for the public portal: preview the redacted snapshot, approve, list.
     #[command(subcommand)]
     Publish(crate::publish_cmd::PublishCommand),
+    /// Standing registers (散乱污, construction sites, contaminated plots): import, export,
+    /// moves by rule, inspections, evidence.
+    #[command(subcommand)]
+    Register(crate::register_cmd::RegisterCommand),
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -194,6 +198,7 @@ enum StoreWork {
     Dispatch(crate::dispatch_cmd::DispatchCommand),
     Complaint(crate::complaint_cmd::ComplaintCommand),
     Publish(crate::publish_cmd::PublishCommand),
+    Register(crate::register_cmd::RegisterCommand),
 }
 
 #[derive(Debug, Args)]
@@ -260,6 +265,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Dispatch(command) => StoreWork::Dispatch(command),
         Command::Complaint(command) => StoreWork::Complaint(command),
         Command::Publish(command) => StoreWork::Publish(command),
+        Command::Register(command) => StoreWork::Register(command),
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
@@ -300,6 +306,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             crate::complaint_cmd::run(&store, &cli_actor(), command).await
         }
         StoreWork::Publish(command) => crate::publish_cmd::run(&store, &cli_actor(), command).await,
+        StoreWork::Register(command) => {
+            crate::register_cmd::run(&store, &cli_actor(), command).await
+        }
     };
     // Closing the last connection lets SQLite fold its WAL back into the database file.
     store.close().await;

@@ -4,13 +4,13 @@
 use crate::air_cmd::print_stdout;
 use crate::error::CliError;
 use crate::ledger_cmd::{finding_json, print_json};
+use crate::register_cmd::{finding_lines, read_spreadsheet, refuse_file};
 use clap::{Args, Subcommand, ValueEnum};
 use rectify_core::complaint::{Clock, DayMode, Handling, SpotVerdict, Verdict};
 use rectify_exact::date::Date;
 use rectify_io::complaint::{
     public_rows, public_xlsx, read_transfer_list, type_statistics, type_statistics_xlsx,
 };
-use rectify_io::plan::{SheetFormat, read_sheets};
 use rectify_store::Store;
 use rectify_store::complaints::{
     ComplaintFilter, ComplaintImport, ComplaintRecord, ComplaintUpdate, Measures,
@@ -217,12 +217,7 @@ async fn import(
     args: ImportArgs,
     today: Date,
 ) -> Result<ExitCode, CliError> {
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", args.file.display())))?;
-    let name = args.file.display().to_string();
-    let format = SheetFormat::from_name(&name).unwrap_or(SheetFormat::Xlsx);
-    let sheets = read_sheets(&bytes, format, &name)
-        .map_err(|e| CliError::failure(format!("{name}：{e}")))?;
+    let (name, bytes, sheets) = read_spreadsheet(&args.file)?;
     let clock = Clock {
         days: args.days,
         mode: if args.working_days {
@@ -232,24 +227,14 @@ async fn import(
         },
     };
     let list = read_transfer_list(&sheets, clock);
-    let findings = |list: &rectify_io::complaint::TransferList| {
-        let mut lines: Vec<String> = list.errors.iter().map(|f| format!("错误 {f}")).collect();
-        lines.extend(list.warnings.iter().map(|f| format!("提示 {f}")));
-        lines
-    };
     if !list.errors.is_empty() {
-        if args.format == Format::Json {
-            print_json(&json!({
-                "errors": list.errors.iter().map(finding_json).collect::<Vec<_>>(),
-                "warnings": list.warnings.iter().map(finding_json).collect::<Vec<_>>(),
-            }))?;
-        } else {
-            eprintln!("{}", findings(&list).join("\n"));
-        }
-        return Err(CliError::failure(format!(
-            "{name} 有 {} 处错误，未导入任何信访件",
-            list.errors.len()
-        )));
+        return Err(refuse_file(
+            &name,
+            &list.errors,
+            &list.warnings,
+            args.format == Format::Json,
+            "未导入任何信访件",
+        ));
     }
     let Some(source) = args.source.clone().or(list.source.clone()) else {
         return Err(CliError::failure(format!(
@@ -284,7 +269,7 @@ async fn import(
             "dry_run": args.dry_run,
         }));
     }
-    let mut lines = findings(&list);
+    let mut lines = finding_lines(&[], &list.warnings);
     lines.push(format!(
         "{}{source}：新增 {} 件，更新反馈 {} 件，未变 {} 件",
         if args.dry_run {

@@ -14,6 +14,7 @@ mod ledger_cmd;
 mod mail;
 mod password;
 mod publish_cmd;
+mod register_cmd;
 mod water_cmd;
 mod workflow_cmd;
 

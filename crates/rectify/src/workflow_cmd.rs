@@ -300,7 +300,7 @@ pub enum ClockCommand {
     Tick,
 }
 
-fn parse_date(text: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
     Date::parse(text).ok_or_else(|| format!("“{text}”不是 YYYY-MM-DD 格式的日期"))
 }
 

@@ -1,0 +1,228 @@
+//! `rectify register` on the demo database: a bad sheet writes nothing, an export imports back
+//! unchanged, a plot cannot skip its risk assessment, and a site's failed inspection sets a
+//! deadline that only a passing re-inspection clears.
+
+mod common;
+
+use common::{BIN, rectify_at};
+use std::path::Path;
+use std::process::Command;
+
+const TODAY: &str = "2026-11-29";
+
+fn run(db: &str, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("RECTIFY_NOW", format!("{TODAY}T10:00:00+08:00"))
+        .output()
+        .unwrap()
+}
+
+fn journal_length(db: &str) -> usize {
+    let out = rectify_at(db, TODAY, &["audit", "verify"]);
+    // "审计日志完整：共 N 条，…"
+    out.split("共 ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"))
+}
+
+fn write_csv(path: &Path, rows: &[&[&str]]) {
+    let text: Vec<String> = rows.iter().map(|r| r.join(",")).collect();
+    std::fs::write(path, text.join("\n")).unwrap();
+}
+
+fn demo() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    rectify_at(&db, TODAY, &["demo"]);
+    (dir, db)
+}
+
+#[test]
+fn a_bad_sheet_writes_nothing_and_an_export_imports_back_unchanged() {
+    let (dir, db) = demo();
+    let file = dir.path().join("plots.csv");
+    let plots = |state: &str, planned_use: &str| {
+        write_csv(
+            &file,
+            &[
+                &["名称", "所在县（区）", "状态", "规划用途", "面积（平方米）"],
+                &[
+                    "原北岭化肥厂地块",
+                    "北岭县政府",
+                    "疑似",
+                    "第一类用地",
+                    "48200",
+                ],
+                &[
+                    "原南川焦化厂地块",
+                    "南川县政府",
+                    state,
+                    planned_use,
+                    "120000",
+                ],
+            ],
+        )
+    };
+    plots("已修复", "工业用地");
+    let before = journal_length(&db);
+    let out = run(
+        &db,
+        &[
+            "register",
+            "import",
+            "--kind",
+            "plot",
+            &file.to_string_lossy(),
+        ],
+    );
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("C3（状态）")
+            && said.contains("D3（规划用途）")
+            && said.contains("未导入任何条目"),
+        "{said}"
+    );
+    assert_eq!(journal_length(&db), before, "nothing written");
+
+    plots("详细调查", "第二类用地");
+    let said = rectify_at(
+        &db,
+        TODAY,
+        &[
+            "register",
+            "import",
+            "--kind",
+            "污染地块",
+            &file.to_string_lossy(),
+        ],
+    );
+    assert!(said.contains("新增 2 条"), "{said}");
+    let export = dir.path().join("plots.xlsx").to_string_lossy().into_owned();
+    rectify_at(
+        &db,
+        TODAY,
+        &["register", "export", "--kind", "plot", "--out", &export],
+    );
+    let again = rectify_at(
+        &db,
+        TODAY,
+        &["register", "import", "--kind", "plot", &export],
+    );
+    assert!(again.contains("新增 0 条，更新 0 条，未变 2 条"), "{again}");
+
+    // The detailed survey cannot skip the risk assessment.
+    let listed = rectify_at(
+        &db,
+        TODAY,
+        &["register", "list", "--kind", "plot", "--format", "json"],
+    );
+    let entries: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let id = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "原南川焦化厂地块")
+        .map(|e| e["id"].to_string())
+        .unwrap();
+    let out = run(&db, &["register", "move", &id, "--to", "列入名录"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("不能从“详细调查”直接转为“列入名录”（可转为：风险评估）")
+    );
+}
+
+#[test]
+fn a_failed_site_inspection_stops_the_site_until_the_recheck_passes() {
+    let (dir, db) = demo();
+    let file = dir.path().join("sites.csv");
+    write_csv(
+        &file,
+        &[
+            &[
+                "工地名称",
+                "所在县（区）",
+                "项目类型",
+                "施工单位",
+                "视频监控在线",
+            ],
+            &[
+                "北岭县人民医院新院区",
+                "北岭县政府",
+                "建筑",
+                "河安建工集团有限公司",
+                "是",
+            ],
+        ],
+    );
+    rectify_at(
+        &db,
+        TODAY,
+        &[
+            "register",
+            "import",
+            "--kind",
+            "site",
+            &file.to_string_lossy(),
+        ],
+    );
+    let inspect = |args: &[&str]| {
+        let mut all = vec![
+            "register",
+            "inspect",
+            "1",
+            "--by",
+            "市住建局执法支队 张某",
+            "--checklist",
+        ];
+        all.extend_from_slice(args);
+        run(&db, &all)
+    };
+    // A failure without a deadline is refused; with one it is recorded.
+    let out = inspect(&["--fail", "物料堆放覆盖", "--on", "2026-11-20"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("须规定整改期限"));
+    let out = inspect(&[
+        "--fail",
+        "物料堆放覆盖、出入车辆冲洗",
+        "--on",
+        "2026-11-20",
+        "--deadline",
+        "2026-11-25",
+    ]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("不合格（物料堆放覆盖；出入车辆冲洗；限2026-11-25前整改）"),
+        "{said}"
+    );
+    let out = inspect(&["--fail", "围挡"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("不在检查清单中"));
+
+    rectify_at(
+        &db,
+        TODAY,
+        &[
+            "register",
+            "move",
+            "1",
+            "--to",
+            "停工整治",
+            "--reason",
+            "覆盖、冲洗不到位",
+        ],
+    );
+    let out = run(&db, &["register", "move", "1", "--to", "在建"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("尚有1次检查发现的问题未复查通过"));
+    let out = inspect(&["--on", "2026-11-26", "--rechecks", "1"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("合格"));
+    rectify_at(&db, TODAY, &["register", "move", "1", "--to", "在建"]);
+    let shown = rectify_at(&db, TODAY, &["register", "show", "1", "--format", "json"]);
+    let detail: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(detail["state"], "building");
+    assert_eq!(detail["inspections"].as_array().unwrap().len(), 2);
+    assert!(detail["open_findings"].as_array().unwrap().is_empty());
+}

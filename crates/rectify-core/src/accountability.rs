@@ -87,16 +87,35 @@ pub struct ReturnedComplaint {
     pub returns: u32,
 }
 
+/// A signed-off register entry that rebounded (死灰复燃): a patrol found it working again, or a
+/// complaint named it.
+#[derive(Debug, Clone)]
+pub struct RegisterRebound {
+    /// "散乱污企业".
+    pub kind: String,
+    pub name: String,
+    /// The county (district, zone) government responsible for the site.
+    pub county: String,
+    pub on: String,
+    pub reason: String,
+}
+
+/// Everything the rules look at.
+#[derive(Debug, Clone, Copy)]
+pub struct Grounds<'a> {
+    pub items: &'a [ItemRecord<'a>],
+    pub complaints: &'a [ReturnedComplaint],
+    pub register_rebounds: &'a [RegisterRebound],
+    pub transfers: &'a [Transfer],
+    /// Red in this many monthly bulletins running makes a candidate (rule 1).
+    pub red_months: u32,
+}
+
 /// The candidates, one per rule and target (each transferred case on its own), in rule order
 /// then by target.
-pub fn candidates(
-    items: &[ItemRecord<'_>],
-    complaints: &[ReturnedComplaint],
-    transfers: &[Transfer],
-    red_months: u32,
-) -> Vec<Candidate> {
+pub fn candidates(g: Grounds<'_>) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
-    let mut add = |rule: Rule, target: String, item: &ItemRecord<'_>, ground: String| {
+    let mut add = |rule: Rule, target: String, item: Option<&ItemRecord<'_>>, ground: String| {
         let key = format!("{}:{target}", rule.code());
         let at = match out.iter().position(|c| c.key == key) {
             Some(at) => at,
@@ -111,15 +130,20 @@ pub fn candidates(
                 out.len() - 1
             }
         };
-        out[at].items.push((item.plan.to_string(), item.number));
-        out[at]
-            .grounds
-            .push(format!("第{}项：{ground}", item.number));
+        match item {
+            Some(item) => {
+                out[at].items.push((item.plan.to_string(), item.number));
+                out[at]
+                    .grounds
+                    .push(format!("第{}项：{ground}", item.number));
+            }
+            None => out[at].grounds.push(ground),
+        }
     };
-    for item in items {
+    for item in g.items {
         let principal = format!("{}主要负责同志", item.lead_unit);
         let everyone = || std::iter::once(principal.clone()).chain(item.leaders.iter().cloned());
-        let lagging = if red_months > 0 && item.red_streak >= red_months {
+        let lagging = if g.red_months > 0 && item.red_streak >= g.red_months {
             Some(format!("连续{}期通报为红色（严重滞后）", item.red_streak))
         } else if item.overdue {
             Some("逾期未完成".to_string())
@@ -128,14 +152,14 @@ pub fn candidates(
         };
         if let Some(ground) = lagging {
             for target in everyone() {
-                add(Rule::Lagging, target, item, ground.clone());
+                add(Rule::Lagging, target, Some(item), ground.clone());
             }
         }
         if item.reopened {
             add(
                 Rule::Reopened,
                 principal.clone(),
-                item,
+                Some(item),
                 "销号后重新打开".into(),
             );
         }
@@ -143,7 +167,7 @@ pub fn candidates(
             add(
                 Rule::Reopened,
                 principal.clone(),
-                item,
+                Some(item),
                 "销号后同一点位再次被群众信访举报（反弹），建议重新打开".into(),
             );
         }
@@ -151,7 +175,7 @@ pub fn candidates(
             add(
                 Rule::ObjectionUpheld,
                 principal.clone(),
-                item,
+                Some(item),
                 "公示期间群众异议经核查成立".into(),
             );
         }
@@ -160,14 +184,40 @@ pub fn candidates(
                 add(
                     Rule::Criticised,
                     target,
-                    item,
+                    Some(item),
                     format!("{} 受到{}通报批评", c.on, c.by),
                 );
             }
         }
     }
-    out.extend(returned_complaints(complaints));
-    out.extend(transfers.iter().map(|t| Candidate {
+    for r in g.register_rebounds {
+        add(
+            Rule::Reopened,
+            format!("{}主要负责同志", r.county),
+            None,
+            format!(
+                "{}“{}”：{} 销号后反弹（{}）",
+                r.kind, r.name, r.on, r.reason
+            ),
+        );
+    }
+    // Rule 3: per handling unit, its complaints returned twice or more.
+    let twice = g
+        .complaints
+        .iter()
+        .filter(|c| c.returns >= crate::complaint::RETURNS_FOR_ACCOUNTABILITY);
+    for complaint in twice {
+        add(
+            Rule::ComplaintReturned,
+            format!("{}主要负责同志", complaint.unit),
+            None,
+            format!(
+                "信访件 {}：办理质量不合格，已退回重办 {} 次",
+                complaint.received_no, complaint.returns
+            ),
+        );
+    }
+    out.extend(g.transfers.iter().map(|t| Candidate {
         key: format!("{}:{}", Rule::Transferred.code(), t.id),
         rule: Rule::Transferred,
         target: t.target.clone(),
@@ -175,32 +225,5 @@ pub fn candidates(
         grounds: vec![format!("{} 督察组移交：{}", t.received_on, t.case)],
     }));
     out.sort_by(|a, b| a.rule.cmp(&b.rule).then_with(|| a.target.cmp(&b.target)));
-    out
-}
-
-/// Rule 3: one candidate per handling unit, listing its complaints returned twice or more.
-fn returned_complaints(complaints: &[ReturnedComplaint]) -> Vec<Candidate> {
-    let mut out: Vec<Candidate> = Vec::new();
-    let twice = complaints
-        .iter()
-        .filter(|c| c.returns >= crate::complaint::RETURNS_FOR_ACCOUNTABILITY);
-    for complaint in twice {
-        let target = format!("{}主要负责同志", complaint.unit);
-        let key = format!("{}:{target}", Rule::ComplaintReturned.code());
-        let ground = format!(
-            "信访件 {}：办理质量不合格，已退回重办 {} 次",
-            complaint.received_no, complaint.returns
-        );
-        match out.iter_mut().find(|c| c.key == key) {
-            Some(candidate) => candidate.grounds.push(ground),
-            None => out.push(Candidate {
-                key,
-                rule: Rule::ComplaintReturned,
-                target,
-                items: Vec::new(),
-                grounds: vec![ground],
-            }),
-        }
-    }
     out
 }

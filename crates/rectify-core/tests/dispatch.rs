@@ -347,7 +347,7 @@ fn ranking_follows_the_formula_with_ties_and_change() {
 
 #[test]
 fn accountability_candidates_group_items_by_rule_and_target() {
-    use rectify_core::accountability::{ItemRecord, Rule, candidates};
+    use rectify_core::accountability::{Grounds, ItemRecord, Rule, candidates};
     let leaders = vec!["王建国（副市长）".to_string()];
     let criticism = [Criticism {
         on: d("2019-04-02"),
@@ -409,7 +409,20 @@ fn accountability_candidates_group_items_by_rule_and_target() {
         received_on: "2019-05-01".into(),
         items: vec![("方案".into(), 2)],
     };
-    let list = candidates(&items, &complaints, &[transfer], 2);
+    let rebound = rectify_core::accountability::RegisterRebound {
+        kind: "散乱污企业".into(),
+        name: "王楼村废塑料加工点".into(),
+        county: "北岭县政府".into(),
+        on: "2019-04-02".into(),
+        reason: "巡查发现夜间恢复生产".into(),
+    };
+    let list = candidates(Grounds {
+        items: &items,
+        complaints: &complaints,
+        register_rebounds: &[rebound],
+        transfers: &[transfer],
+        red_months: 2,
+    });
     let summary: Vec<(Rule, &str, Vec<u32>)> = list
         .iter()
         .map(|c| {
@@ -436,9 +449,13 @@ fn accountability_candidates_group_items_by_rule_and_target() {
     );
     assert_eq!(list[8].key, "transferred:7");
     assert_eq!(list[8].grounds, ["2019-05-01 督察组移交：督察发现虚假整改"]);
+    // The county's register rebound joins its item's under the same candidate.
     assert_eq!(
         list[2].grounds,
-        ["第6项：销号后同一点位再次被群众信访举报（反弹），建议重新打开"]
+        [
+            "第6项：销号后同一点位再次被群众信访举报（反弹），建议重新打开",
+            "散乱污企业“王楼村废塑料加工点”：2019-04-02 销号后反弹（巡查发现夜间恢复生产）"
+        ]
     );
     assert_eq!(
         list[4].grounds,

@@ -82,7 +82,8 @@ pub struct ComplaintImport<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suggestion {
     pub received_no: String,
-    /// "重复件" (an earlier complaint) or "同一点位" (a plan item) or "反弹" (a signed-off item).
+    /// "重复件" (an earlier complaint) or "同一点位" (a plan item) or "反弹" (a signed-off item),
+    /// or "名录反弹" (a signed-off register entry, reopened at once).
     pub kind: &'static str,
     pub target: String,
     pub site: String,
@@ -198,6 +199,7 @@ impl Store {
         let mut changes: Vec<Change<'_>> = Vec::new();
         let mut known = load_texts(&mut tx).await?;
         let sites = load_item_sites(&mut tx).await?;
+        let mut register_sites = crate::registers::reboundable_sites(&mut tx).await?;
         for batch in import.batches {
             let batch_id = upsert_batch(&mut tx, import.source, batch, actor).await?;
             let due_on = batch.clock.due(batch.transferred_on, &calendar);
@@ -246,6 +248,26 @@ impl Store {
                         )
                         .await?;
                         flag_rebound(&mut tx, &links, id, import.reported_on).await?;
+                        let register = register_sites.iter().enumerate().map(|(i, (_, d))| (i, d));
+                        if let Some((at, likeness)) = duplicate_of(&described, register) {
+                            let (entry_id, _) = register_sites.remove(at);
+                            let name = crate::registers::rebound_from_complaint(
+                                &mut tx,
+                                self,
+                                actor,
+                                entry_id,
+                                (id, complaint.received_no.trim()),
+                                &likeness.site,
+                                import.reported_on,
+                            )
+                            .await?;
+                            summary.suggestions.push(Suggestion {
+                                received_no: complaint.received_no.clone(),
+                                kind: "名录反弹",
+                                target: name,
+                                site: likeness.site,
+                            });
+                        }
                         known.push(KnownText {
                             id,
                             received_no: complaint.received_no.trim().to_string(),

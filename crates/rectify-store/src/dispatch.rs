@@ -4,7 +4,7 @@
 use crate::journal::{Change, append};
 use crate::workflow::{Filed, ItemRef, ReportStatus};
 use crate::{Store, StoreError, now_utc};
-use rectify_core::accountability::{Candidate, ItemRecord, Transfer, candidates};
+use rectify_core::accountability::{Candidate, Grounds, ItemRecord, Transfer, candidates};
 use rectify_core::bulletin::{
     BulletinFacts, BulletinInput, BulletinItem, EscalationLine, UnitReports, compose,
 };
@@ -455,7 +455,15 @@ impl Store {
         let decisions = self.accountability_decisions().await?;
         let transfers = self.accountability_transfers().await?;
         let returned = self.returned_complaints().await?;
-        Ok(candidates(&records, &returned, &transfers, red_months)
+        let register_rebounds = self.register_rebounds().await?;
+        let grounds = Grounds {
+            items: &records,
+            complaints: &returned,
+            register_rebounds: &register_rebounds,
+            transfers: &transfers,
+            red_months,
+        };
+        Ok(candidates(grounds)
             .into_iter()
             .map(|candidate| AccountabilityLine {
                 decision: decisions.get(&candidate.key).cloned(),

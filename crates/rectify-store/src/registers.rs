@@ -5,8 +5,10 @@
 use crate::journal::{Change, append, append_all};
 use crate::workflow::{ItemRef, find_item};
 use crate::{Store, StoreError, now_utc};
+use rectify_core::complaint::similar::Described;
 use rectify_core::register::{
     CheckLine, CreditCode, Details, Identity, Inspection, Kind, MoveContext, open_findings,
+    scattered,
 };
 use rectify_exact::date::Date;
 use serde::Serialize;
@@ -432,6 +434,95 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+impl Store {
+    /// Every rebound recorded on a register entry, oldest first.
+    pub async fn register_rebounds(
+        &self,
+    ) -> Result<Vec<rectify_core::accountability::RegisterRebound>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.kind, e.name, o.name, m.on_date, m.reason FROM register_moves m
+             JOIN register_entries e ON e.id = m.entry_id JOIN org_units o ON o.id = e.county_id
+             WHERE m.rebound = 1 ORDER BY m.on_date, m.id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get(0)?;
+                Ok(rectify_core::accountability::RegisterRebound {
+                    kind: Kind::parse(&kind).map_or(kind, |k| k.label_zh().to_string()),
+                    name: r.try_get(1)?,
+                    county: r.try_get(2)?,
+                    on: r.try_get(3)?,
+                    reason: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The signed-off entries that can rebound, each described the way complaints describe sites
+/// (the county as the region, the township, address and name as the text).
+pub(crate) async fn reboundable_sites(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(i64, Described)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT e.id, o.name, e.township, e.address, e.name FROM register_entries e
+         JOIN org_units o ON o.id = e.county_id
+         WHERE e.kind = $1 AND e.state IN ($2, $3) ORDER BY e.id",
+    )
+    .bind(Kind::Scattered.code())
+    .bind(scattered::State::SignedOff.code())
+    .bind(scattered::State::Patrol.code())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let county: String = r.try_get(1)?;
+            let region = ["人民政府", "政府", "管委会"]
+                .iter()
+                .find_map(|suffix| county.strip_suffix(suffix))
+                .unwrap_or(&county)
+                .to_string();
+            let text = format!(
+                "{}{} {}",
+                r.try_get::<String, _>(2)?,
+                r.try_get::<String, _>(3)?,
+                r.try_get::<String, _>(4)?
+            );
+            Ok((r.try_get(0)?, Described::new(Some(&region), &text)))
+        })
+        .collect()
+}
+
+/// Reopens a signed-off entry because a complaint names its site, and links the complaint;
+/// returns the entry's name.
+pub(crate) async fn rebound_from_complaint(
+    conn: &mut AnyConnection,
+    store: &Store,
+    actor: &str,
+    entry_id: i64,
+    complaint: (i64, &str),
+    site: &str,
+    on: Date,
+) -> Result<String, StoreError> {
+    let detail = load_detail(conn, entry_id).await?;
+    let Some(to) = detail.record.details.rebound_to(&detail.record.state) else {
+        return Ok(detail.record.identity.name);
+    };
+    let reason = format!("信访件 {} 反映同一点位（{site}）", complaint.1);
+    move_entry(conn, store, actor, &detail, to, on, &reason).await?;
+    sqlx::query(
+        "INSERT INTO register_links (entry_id, item_id, complaint_id, linked_on) VALUES ($1, NULL, $2, $3)",
+    )
+    .bind(entry_id)
+    .bind(complaint.0)
+    .bind(on.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(detail.record.identity.name)
 }
 
 /// Checks and applies a move inside the caller's transaction.

@@ -804,7 +804,76 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
     let last = detail.moves.last().unwrap();
     assert!(last.rebound && last.reason.contains("电表走字"), "{last:?}");
     assert_eq!(detail.moves.len(), 5);
+    // The rebound puts the county's principal on the accountability list.
+    let candidates = s.accountability(day("2026-07-02")).await.unwrap();
+    let candidate = candidates
+        .iter()
+        .find(|l| l.candidate.target == "北岭县政府主要负责同志")
+        .expect("a rebound candidate");
+    assert_eq!(
+        candidate.candidate.rule,
+        rectify_core::accountability::Rule::Reopened
+    );
+    assert!(
+        candidate.candidate.grounds[0]
+            .starts_with("散乱污企业“王楼村废塑料加工点”：2026-07-01 销号后反弹")
+    );
     assert_eq!((detail.inspections.len(), detail.evidence.len()), (2, 5));
+    // A complaint naming the other, signed-off, site reopens it at once.
+    let foundry = listed
+        .iter()
+        .find(|e| e.identity.name == "孙庄乡铸造作坊")
+        .unwrap()
+        .id;
+    s.move_register_entry("zgb", foundry, "整治中", day("2026-03-10"), "")
+        .await
+        .unwrap();
+    let report = NewRegisterEvidence {
+        inspection_id: None,
+        kind: scattered::UPGRADE_EVIDENCE,
+        file_name: "report.pdf",
+        bytes: b"%PDF-1.4",
+    };
+    s.add_register_evidence("zgb", foundry, report)
+        .await
+        .unwrap();
+    for to in ["验收", "销号"] {
+        s.move_register_entry("zgb", foundry, to, day("2026-05-10"), "")
+            .await
+            .unwrap();
+    }
+    let mut complaint = transferred(1, "D1HA202608010007", "北岭县");
+    complaint.description = "孙庄乡王楼村铸造作坊又开工了，夜间冒黑烟".into();
+    let batch = rectify_store::complaints::NewBatch {
+        number: 1,
+        transferred_on: day("2026-08-01"),
+        clock: Default::default(),
+        complaints: vec![complaint],
+    };
+    let import = rectify_store::complaints::ComplaintImport {
+        source: "督察组",
+        batches: std::slice::from_ref(&batch),
+        file: serde_json::json!({}),
+        reported_on: day("2026-08-01"),
+        dry_run: false,
+    };
+    let summary = s.import_complaints("zgb", import).await.unwrap();
+    let flagged: Vec<(&str, &str)> = summary
+        .suggestions
+        .iter()
+        .map(|g| (g.kind, g.target.as_str()))
+        .collect();
+    assert_eq!(flagged, [("名录反弹", "孙庄乡铸造作坊")]);
+    let reopened = s.register_entry(foundry).await.unwrap();
+    assert_eq!(
+        (reopened.record.state.as_str(), reopened.record.rebounds),
+        ("remediating", 1)
+    );
+    assert_eq!(
+        reopened.links[0].complaint.as_deref(),
+        Some("D1HA202608010007")
+    );
+
     // Scoped to other units, the list is empty.
     let other = s
         .register_entries(&RegisterFilter {

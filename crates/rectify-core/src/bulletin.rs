@@ -99,6 +99,9 @@ pub struct BulletinFacts {
     /// report date (and in bulletins frozen before complaints were counted).
     #[serde(default)]
     pub complaints: Option<ComplaintFacts>,
+    /// Each register's monthly sheet, set by the caller that reads the registers.
+    #[serde(default)]
+    pub registers: Vec<crate::register::monthly::RegisterMonth>,
     /// The thresholds and weights used, in words.
     pub method: String,
 }
@@ -331,6 +334,7 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         escalations: input.escalations.to_vec(),
         environment: Vec::new(),
         complaints: complaint_facts(input.complaints, complaint_units, first_day, as_of),
+        registers: Vec::new(),
         method: method(input.rules, input.weights),
     }
 }
@@ -571,7 +575,8 @@ fn percent(share: Option<rectify_exact::exact::Exact>) -> String {
 fn method(rules: ColourRules, w: RankWeights) -> String {
     format!(
         "颜色：蓝=到期节点均已完成；黄=有到期节点未完成；红=逾期、连续{}期有节点未完成、滞后{}个月以上或受到省级以上通报批评。\
-         排名得分=完成率×{}+未完成问题中序时推进占比×{}+按时填报率×{}−红色问题占比×{}−逾期问题占比×{}−信访件迟报或逾期未反馈占比×{}（最低0分；无可计数时加分项按满分计、扣分项不扣分），得分相同者并列。         信访件按承办单位计入排名：统计反馈期限在本月内、或此前到期而本月初仍未反馈的转办信访件；月末当日到期仍未反馈的按逾期计。",
+         排名得分=完成率×{}+未完成问题中序时推进占比×{}+按时填报率×{}−红色问题占比×{}−逾期问题占比×{}−信访件迟报或逾期未反馈占比×{}（最低0分；无可计数时加分项按满分计、扣分项不扣分），得分相同者并列。\
+         信访件按承办单位计入排名：统计反馈期限在本月内、或此前到期而本月初仍未反馈的转办信访件；月末当日到期仍未反馈的按逾期计。",
         rules.consecutive_periods,
         rules.months_behind,
         w.completion,

@@ -314,3 +314,74 @@ fn every_kind_names_its_states_in_order() {
     assert_eq!(Kind::Plot.state_label("listed"), "列入名录");
     assert_eq!(Kind::Plot.states().len(), 10);
 }
+
+#[test]
+fn a_registers_month_counts_what_changed_in_it_and_names_rebounds() {
+    use rectify_core::register::monthly::{EntryHistory, EntryMove, month};
+    let mv = |on: &str, from: &str, to: &str, rebound: bool| EntryMove {
+        on: d(on),
+        from: from.into(),
+        to: to.into(),
+        rebound,
+        reason: if rebound {
+            "巡查发现恢复生产".into()
+        } else {
+            String::new()
+        },
+    };
+    let entry = |name: &str, created: &str, state: &str, moves: Vec<EntryMove>| EntryHistory {
+        name: name.into(),
+        county: "北岭县政府".into(),
+        created_on: d(created),
+        state: state.into(),
+        moves,
+        inspections: Vec::new(),
+    };
+    let mut entries = vec![
+        // Signed off in April, rebounded in May.
+        entry(
+            "甲",
+            "2026-03-02",
+            "remediating",
+            vec![
+                mv("2026-03-10", "registered", "remediating", false),
+                mv("2026-04-01", "remediating", "acceptance", false),
+                mv("2026-04-20", "acceptance", "signed_off", false),
+                mv("2026-05-12", "signed_off", "remediating", true),
+            ],
+        ),
+        // Added in April, still registered.
+        entry("乙", "2026-04-15", "registered", Vec::new()),
+        // Added in June: not yet there in April.
+        entry("丙", "2026-06-01", "registered", Vec::new()),
+    ];
+    entries[1].inspections = vec![(d("2026-04-16"), false), (d("2026-04-25"), true)];
+    let april = month(Kind::Scattered, &entries, d("2026-04-01"), d("2026-04-30")).unwrap();
+    assert_eq!(
+        (
+            april.total,
+            april.added,
+            april.finished,
+            april.inspected,
+            april.failed
+        ),
+        (2, 1, 1, 2, 1)
+    );
+    assert_eq!(
+        april.by_state,
+        [("排查登记".to_string(), 1), ("销号".to_string(), 1)]
+    );
+    assert!(april.rebounds.is_empty());
+    let may = month(Kind::Scattered, &entries, d("2026-05-01"), d("2026-05-31")).unwrap();
+    assert_eq!((may.added, may.finished), (0, 0));
+    assert_eq!(may.rebounds.len(), 1);
+    assert_eq!(
+        (may.rebounds[0].name.as_str(), may.rebounds[0].on.as_str()),
+        ("甲", "2026-05-12")
+    );
+    assert_eq!(
+        may.by_state,
+        [("排查登记".to_string(), 1), ("整治中".to_string(), 1)]
+    );
+    assert!(month(Kind::Scattered, &entries, d("2026-02-01"), d("2026-02-28")).is_none());
+}

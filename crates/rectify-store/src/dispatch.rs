@@ -224,7 +224,7 @@ impl Store {
             .collect();
         escalations.reverse();
         let complaints = self.bulletin_complaints().await?;
-        Ok(compose(&BulletinInput {
+        let mut facts = compose(&BulletinInput {
             year,
             month,
             items: &items,
@@ -235,7 +235,13 @@ impl Store {
             complaints: &complaints,
             rules,
             weights,
-        }))
+        });
+        let as_of = Date::last_of_month(year, month)
+            .ok_or_else(|| StoreError::Invalid(format!("期间 {period} 无效")))?;
+        facts.registers = self
+            .register_months(as_of.add_days(1 - i32::from(as_of.day)), as_of)
+            .await?;
+        Ok(facts)
     }
 
     /// Every frozen bulletin, newest first (without their facts).

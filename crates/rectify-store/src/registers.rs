@@ -6,6 +6,7 @@ use crate::journal::{Change, append, append_all};
 use crate::workflow::{ItemRef, find_item};
 use crate::{Store, StoreError, now_utc};
 use rectify_core::complaint::similar::Described;
+use rectify_core::register::monthly::{self, EntryHistory, EntryMove, RegisterMonth};
 use rectify_core::register::{
     CheckLine, CreditCode, Details, Identity, Inspection, Kind, MoveContext, open_findings,
     scattered,
@@ -15,6 +16,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 
 /// An entry as a file or a form gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -437,6 +439,71 @@ impl Store {
 }
 
 impl Store {
+    /// Each register's sheet for the month ending `as_of`, in the kinds' order; kinds without
+    /// entries by then are left out.
+    pub async fn register_months(
+        &self,
+        first_day: Date,
+        as_of: Date,
+    ) -> Result<Vec<RegisterMonth>, StoreError> {
+        let entries = self.register_entries(&RegisterFilter::default()).await?;
+        let mut histories: HashMap<i64, (Kind, EntryHistory)> = entries
+            .into_iter()
+            .map(|e| {
+                let history = EntryHistory {
+                    name: e.identity.name,
+                    county: e.identity.county,
+                    created_on: e.created_on,
+                    state: e.state,
+                    moves: Vec::new(),
+                    inspections: Vec::new(),
+                };
+                (e.id, (e.kind, history))
+            })
+            .collect();
+        let moves = sqlx::query(
+            "SELECT entry_id, on_date, from_state, to_state, rebound, reason FROM register_moves ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        for r in &moves {
+            if let Some((_, h)) = histories.get_mut(&r.try_get::<i64, _>(0)?) {
+                h.moves.push(EntryMove {
+                    on: date_text(&r.try_get::<String, _>(1)?)?,
+                    from: r.try_get(2)?,
+                    to: r.try_get(3)?,
+                    rebound: r.try_get::<i64, _>(4)? != 0,
+                    reason: r.try_get(5)?,
+                });
+            }
+        }
+        let inspections = sqlx::query(
+            "SELECT entry_id, on_date, lines_json, activity_found FROM register_inspections ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        for r in &inspections {
+            let lines: Vec<CheckLine> = serde_json::from_str(&r.try_get::<String, _>(2)?)
+                .map_err(|_| invalid_stored("检查记录"))?;
+            let passed = r.try_get::<i64, _>(3)? == 0 && lines.iter().all(|l| l.complies);
+            if let Some((_, h)) = histories.get_mut(&r.try_get::<i64, _>(0)?) {
+                h.inspections
+                    .push((date_text(&r.try_get::<String, _>(1)?)?, passed));
+            }
+        }
+        Ok(Kind::ALL
+            .iter()
+            .filter_map(|kind| {
+                let of_kind: Vec<EntryHistory> = histories
+                    .values()
+                    .filter(|(k, _)| k == kind)
+                    .map(|(_, h)| h.clone())
+                    .collect();
+                monthly::month(*kind, &of_kind, first_day, as_of)
+            })
+            .collect())
+    }
+
     /// Every rebound recorded on a register entry, oldest first.
     pub async fn register_rebounds(
         &self,

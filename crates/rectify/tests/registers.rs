@@ -226,3 +226,114 @@ fn a_failed_site_inspection_stops_the_site_until_the_recheck_passes() {
     assert_eq!(detail["inspections"].as_array().unwrap().len(), 2);
     assert!(detail["open_findings"].as_array().unwrap().is_empty());
 }
+
+/// A patrol finds a signed-off 散乱污 site working again: it is reopened, its county lands on
+/// the accountability list, and the month's bulletin names the rebound.
+#[test]
+fn a_rebound_reopens_the_entry_and_shows_in_the_bulletin_and_the_accountability_list() {
+    let (dir, db) = demo();
+    let file = dir.path().join("slw.csv");
+    write_csv(
+        &file,
+        &[
+            &[
+                "名称",
+                "所在县（区）",
+                "地址",
+                "问题类型",
+                "整治类型",
+                "包保责任人",
+            ],
+            &[
+                "王楼村废塑料加工点",
+                "北岭县政府",
+                "孙庄乡王楼村",
+                "乱、污",
+                "关停取缔",
+                "王某",
+            ],
+        ],
+    );
+    rectify_at(
+        &db,
+        "2026-10-01",
+        &[
+            "register",
+            "import",
+            "--kind",
+            "scattered",
+            &file.to_string_lossy(),
+        ],
+    );
+    let photo = dir.path().join("photo.png");
+    std::fs::write(&photo, [0x89, b'P', b'N', b'G', 13, 10, 26, 10]).unwrap();
+    let at = |day: &str, args: &[&str]| rectify_at(&db, day, args);
+    at("2026-10-08", &["register", "move", "1", "--to", "整治中"]);
+    at("2026-10-20", &["register", "move", "1", "--to", "验收"]);
+    for kind in ["断水", "断电", "清原料", "清设备", "清产品"] {
+        at(
+            "2026-10-21",
+            &[
+                "register",
+                "evidence",
+                "1",
+                &photo.to_string_lossy(),
+                "--kind",
+                kind,
+            ],
+        );
+    }
+    at("2026-10-25", &["register", "move", "1", "--to", "销号"]);
+    at("2026-10-26", &["register", "move", "1", "--to", "巡查"]);
+    let said = at(
+        "2026-11-20",
+        &[
+            "register",
+            "inspect",
+            "1",
+            "--by",
+            "孙庄乡网格员 李某",
+            "--activity",
+            "--finding",
+            "夜间恢复生产",
+        ],
+    );
+    assert!(said.contains("现为“整治中”"), "{said}");
+
+    let listed = at(
+        "2026-11-29",
+        &["accountability", "list", "--format", "json"],
+    );
+    assert!(
+        listed.contains("北岭县政府主要负责同志")
+            && listed.contains("散乱污企业“王楼村废塑料加工点”：2026-11-20 销号后反弹"),
+        "{listed}"
+    );
+    let out = dir.path().join("out").to_string_lossy().into_owned();
+    at(
+        "2026-12-01",
+        &[
+            "bulletin", "--period", "2026-11", "--out", &out, "--format", "html",
+        ],
+    );
+    let html =
+        std::fs::read_to_string(Path::new(&out).join("整改进展通报-2026-11-第1版.html")).unwrap();
+    assert!(
+        html.contains("专项名录情况") && html.contains("本月发现反弹1处"),
+        "{html}"
+    );
+    assert!(html.contains("王楼村废塑料加工点") && html.contains("夜间恢复生产"));
+    // October's bulletin, generated later, shows the entry signed off then, without a rebound.
+    at(
+        "2026-12-01",
+        &[
+            "bulletin", "--period", "2026-10", "--out", &out, "--format", "html",
+        ],
+    );
+    let october =
+        std::fs::read_to_string(Path::new(&out).join("整改进展通报-2026-10-第1版.html")).unwrap();
+    assert!(
+        october.contains("本月各名录未发现反弹") && october.contains("巡查1"),
+        "{october}"
+    );
+}

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub mod credit_code;
+pub mod monthly;
 pub mod plot;
 pub mod scattered;
 pub mod site;
@@ -51,6 +52,18 @@ impl Kind {
             Kind::Scattered => code::<scattered::State>(text),
             Kind::Site => code::<site::State>(text),
             Kind::Plot => code::<plot::State>(text),
+        }
+    }
+
+    /// Whether the state (a code) means the entry's work is done.
+    pub fn is_done(self, code: &str) -> bool {
+        fn done<S: Lifecycle>(code: &str) -> bool {
+            S::parse(code).is_some_and(Lifecycle::done)
+        }
+        match self {
+            Kind::Scattered => done::<scattered::State>(code),
+            Kind::Site => done::<site::State>(code),
+            Kind::Plot => done::<plot::State>(code),
         }
     }
 
@@ -161,6 +174,8 @@ pub trait Lifecycle: Labelled + Serialize {
     type Details;
     /// Where an entry may go from `from`.
     fn next(from: Self) -> &'static [Self];
+    /// Signed off, closed or delisted: the entry's work is done.
+    fn done(self) -> bool;
     /// The kind's own conditions on an allowed move.
     fn guard(
         details: &Self::Details,

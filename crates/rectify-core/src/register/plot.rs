@@ -69,6 +69,10 @@ impl Lifecycle for State {
         }
     }
 
+    fn done(self) -> bool {
+        matches!(self, State::Delisted | State::Excluded)
+    }
+
     fn guard(d: &Details, from: State, to: State, cx: &MoveContext<'_>) -> Result<(), Refusal> {
         let label = to.label_zh();
         match (from, to) {

@@ -84,6 +84,10 @@ impl Lifecycle for State {
         }
     }
 
+    fn done(self) -> bool {
+        matches!(self, State::SignedOff | State::Patrol)
+    }
+
     fn guard(d: &Details, from: State, to: State, cx: &MoveContext<'_>) -> Result<(), Refusal> {
         let to_label = to.label_zh();
         let need = |ok: bool, field| require_field(ok, to_label, field);

@@ -64,6 +64,10 @@ impl Lifecycle for State {
         }
     }
 
+    fn done(self) -> bool {
+        self == State::Finished
+    }
+
     fn guard(_: &Details, _: State, to: State, cx: &MoveContext<'_>) -> Result<(), Refusal> {
         let label = to.label_zh();
         match to {

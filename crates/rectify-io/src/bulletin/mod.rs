@@ -151,6 +151,7 @@ pub fn accountability_xlsx(
 use rectify_core::bulletin::{
     BulletinFacts, ComplaintFacts, ComplaintLine, ComplaintUnitLine, ItemLine, RankLine, Totals,
 };
+use rectify_core::register::monthly::{ReboundLine, RegisterMonth};
 
 /// The bulletin as text: what every format shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,6 +286,9 @@ pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
         reports_section(facts),
     ]);
     sections.extend(facts.complaints.as_ref().map(complaints_section));
+    if !facts.registers.is_empty() {
+        sections.push(registers_section(&facts.registers));
+    }
     sections.extend([
         escalations_section(facts),
         Section {
@@ -524,6 +528,75 @@ fn complaints_section(c: &ComplaintFacts) -> Section {
         heading: "信访件办理情况".into(),
         level: 1,
         blocks,
+    }
+}
+
+fn registers_section(months: &[RegisterMonth]) -> Section {
+    let mut blocks = vec![Block::Table(register_table(months))];
+    let rebounds: Vec<(&str, &ReboundLine)> = months
+        .iter()
+        .flat_map(|m| m.rebounds.iter().map(move |r| (m.kind.as_str(), r)))
+        .collect();
+    if rebounds.is_empty() {
+        blocks.push(Block::Paragraph("本月各名录未发现反弹。".into()));
+    } else {
+        blocks.push(Block::Paragraph(format!(
+            "本月发现反弹{}处，已重新纳入整治，所在县（区）列入问责候选：",
+            rebounds.len()
+        )));
+        blocks.push(Block::Table(Table {
+            headers: vec!["名录", "名称", "所在县（区）", "日期", "情况"],
+            rows: rebounds
+                .iter()
+                .map(|(kind, r)| {
+                    vec![
+                        kind.to_string(),
+                        r.name.clone(),
+                        r.county.clone(),
+                        r.on.clone(),
+                        r.reason.clone(),
+                    ]
+                })
+                .collect(),
+        }));
+    }
+    Section {
+        heading: "专项名录情况".into(),
+        level: 1,
+        blocks,
+    }
+}
+
+/// Each register's month in one row.
+pub(crate) fn register_table(months: &[RegisterMonth]) -> Table {
+    Table {
+        headers: vec![
+            "名录",
+            "条目数",
+            "本月新增",
+            "本月完成",
+            "本月检查",
+            "不合格",
+            "本月反弹",
+            "月末状态",
+        ],
+        rows: months
+            .iter()
+            .map(|m| {
+                let states: Vec<String> =
+                    m.by_state.iter().map(|(s, n)| format!("{s}{n}")).collect();
+                vec![
+                    m.kind.clone(),
+                    m.total.to_string(),
+                    m.added.to_string(),
+                    m.finished.to_string(),
+                    m.inspected.to_string(),
+                    m.failed.to_string(),
+                    m.rebounds.len().to_string(),
+                    states.join("、"),
+                ]
+            })
+            .collect(),
     }
 }
 

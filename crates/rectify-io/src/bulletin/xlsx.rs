@@ -3,6 +3,7 @@
 
 use super::{
     Document, Table, complaint_unit_table, item_table, late_complaint_table, ranking_table,
+    register_table,
 };
 use rectify_core::bulletin::BulletinFacts;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
@@ -39,6 +40,13 @@ pub fn bulletin_xlsx(facts: &BulletinFacts, doc: &Document) -> Result<Vec<u8>, X
             "信访件迟报逾期",
             title("迟报和逾期未反馈信访件"),
             late_complaint_table(&c.late),
+        ));
+    }
+    if !facts.registers.is_empty() {
+        sheets.push((
+            "名录月报",
+            title("专项名录月报"),
+            register_table(&facts.registers),
         ));
     }
     for (name, heading, table) in sheets {

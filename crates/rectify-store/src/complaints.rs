@@ -367,7 +367,7 @@ impl Store {
         apply_update(&mut after, &update)?;
         let mut tx = self.begin_write().await?;
         let unit_id = match &update.unit {
-            Some(name) => Some(unit_named(&mut tx, name).await?),
+            Some(name) => Some(unit_named(&mut tx, "单位", name).await?),
             None => before.unit_id,
         };
         let repeat_id = match &update.repeat_of {
@@ -873,13 +873,18 @@ async fn find_complaint(
         .transpose()
 }
 
-async fn unit_named(conn: &mut AnyConnection, name: &str) -> Result<i64, StoreError> {
+/// An org unit by name or code; `what` names it in the error.
+pub(crate) async fn unit_named(
+    conn: &mut AnyConnection,
+    what: &'static str,
+    name: &str,
+) -> Result<i64, StoreError> {
     sqlx::query_scalar("SELECT id FROM org_units WHERE name = $1 OR code = $1")
         .bind(name.trim())
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::NotFound {
-            what: "单位",
+            what,
             key: name.to_string(),
         })
 }

@@ -2,6 +2,7 @@
 //! in one table, their moves checked by `rectify_core::register`, inspections, evidence in the
 //! attachment store, links to items and complaints; every change journaled.
 
+use crate::complaints::unit_named;
 use crate::journal::{Change, append, append_all};
 use crate::workflow::{ItemRef, find_item};
 use crate::{Store, StoreError, now_utc};
@@ -100,6 +101,18 @@ pub struct EntryDetail {
     pub open_findings: Vec<i64>,
 }
 
+impl EntryDetail {
+    /// Refuses an inspection id that is not one of this entry's.
+    fn own_inspection(&self, id: Option<i64>, what: &str) -> Result<(), StoreError> {
+        match id {
+            Some(id) if !self.inspections.iter().any(|i| i.id == id) => {
+                Err(StoreError::Refused(format!("{what} {id} 不属于该名录")))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Which entries to list.
 #[derive(Debug, Clone, Default)]
 pub struct RegisterFilter {
@@ -151,7 +164,7 @@ impl Store {
             if entry.details.kind() != kind {
                 return Err(at(StoreError::Invalid(format!("不是{}", kind.label_zh()))));
             }
-            let county_id = county_named(&mut tx, &entry.identity.county)
+            let county_id = unit_named(&mut tx, "所在县（区）", &entry.identity.county)
                 .await
                 .map_err(at)?;
             let stored = find_entry(&mut tx, kind, county_id, &entry.identity.name).await?;
@@ -274,13 +287,7 @@ impl Store {
         inspection.check().map_err(StoreError::Refused)?;
         let mut tx = self.begin_write().await?;
         let detail = load_detail(&mut tx, id).await?;
-        if let Some(recheck) = inspection.rechecks
-            && !detail.inspections.iter().any(|i| i.id == recheck)
-        {
-            return Err(StoreError::Refused(format!(
-                "复查的检查记录 {recheck} 不属于该名录"
-            )));
-        }
+        detail.own_inspection(inspection.rechecks, "复查的检查记录")?;
         let inspection_id: i64 = sqlx::query_scalar(
             "INSERT INTO register_inspections (entry_id, on_date, inspector, lines_json, finding,
                 activity_found, deadline, rechecks, recorded_by)
@@ -297,17 +304,13 @@ impl Store {
         .bind(actor)
         .fetch_one(&mut *tx)
         .await?;
-        append(
+        journal_fact(
             &mut tx,
-            self.backend(),
-            Change {
-                actor,
-                action: "inspect",
-                entity: "register_entry",
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(json!({"inspection": inspection_id, "record": inspection})),
-            },
+            self,
+            actor,
+            "inspect",
+            id,
+            json!({"inspection": inspection_id, "record": inspection}),
         )
         .await?;
         let rebound = detail.record.details.rebound_to(&detail.record.state);
@@ -336,13 +339,7 @@ impl Store {
         let media_type = self.accepted_media_type(new.file_name, new.bytes).await?;
         let mut tx = self.begin_write().await?;
         let detail = load_detail(&mut tx, id).await?;
-        if let Some(inspection) = new.inspection_id
-            && !detail.inspections.iter().any(|i| i.id == inspection)
-        {
-            return Err(StoreError::Refused(format!(
-                "检查记录 {inspection} 不属于该名录"
-            )));
-        }
+        detail.own_inspection(new.inspection_id, "检查记录")?;
         let stored = self.attachments().put(new.bytes)?;
         let evidence_id: i64 = sqlx::query_scalar(
             "INSERT INTO register_evidence (entry_id, inspection_id, kind, file_name, sha256, size,
@@ -360,20 +357,16 @@ impl Store {
         .bind(now_utc())
         .fetch_one(&mut *tx)
         .await?;
-        append(
+        journal_fact(
             &mut tx,
-            self.backend(),
-            Change {
-                actor,
-                action: "evidence",
-                entity: "register_entry",
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(json!({
-                    "evidence": evidence_id, "inspection": new.inspection_id, "kind": new.kind.trim(),
-                    "file_name": new.file_name, "sha256": stored.sha256, "size": stored.size,
-                })),
-            },
+            self,
+            actor,
+            "evidence",
+            id,
+            json!({
+                "evidence": evidence_id, "inspection": new.inspection_id, "kind": new.kind.trim(),
+                "file_name": new.file_name, "sha256": stored.sha256, "size": stored.size,
+            }),
         )
         .await?;
         tx.commit().await?;
@@ -411,26 +404,14 @@ impl Store {
         if item_id.is_none() && complaint_id.is_none() {
             return Err(StoreError::Invalid("须指定关联的问题或信访件".into()));
         }
-        sqlx::query(
-            "INSERT INTO register_links (entry_id, item_id, complaint_id, linked_on) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(id)
-        .bind(item_id)
-        .bind(complaint_id)
-        .bind(on.to_string())
-        .execute(&mut *tx)
-        .await?;
-        append(
+        insert_link(&mut tx, id, item_id, complaint_id, on).await?;
+        journal_fact(
             &mut tx,
-            self.backend(),
-            Change {
-                actor,
-                action: "link",
-                entity: "register_entry",
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(json!({"item": item_id, "complaint": complaint, "on": on})),
-            },
+            self,
+            actor,
+            "link",
+            id,
+            json!({"item": item_id, "complaint": complaint, "on": on}),
         )
         .await?;
         tx.commit().await?;
@@ -581,14 +562,7 @@ pub(crate) async fn rebound_from_complaint(
     };
     let reason = format!("信访件 {} 反映同一点位（{site}）", complaint.1);
     move_entry(conn, store, actor, &detail, to, on, &reason).await?;
-    sqlx::query(
-        "INSERT INTO register_links (entry_id, item_id, complaint_id, linked_on) VALUES ($1, NULL, $2, $3)",
-    )
-    .bind(entry_id)
-    .bind(complaint.0)
-    .bind(on.to_string())
-    .execute(&mut *conn)
-    .await?;
+    insert_link(conn, entry_id, None, Some(complaint.0), on).await?;
     Ok(detail.record.identity.name)
 }
 
@@ -660,6 +634,46 @@ async fn move_entry(
     Ok(after)
 }
 
+/// Journals a fact about an entry (an inspection, a file, a link) that changes no field.
+async fn journal_fact(
+    conn: &mut AnyConnection,
+    store: &Store,
+    actor: &str,
+    action: &str,
+    id: i64,
+    after: Value,
+) -> Result<(), StoreError> {
+    let change = Change {
+        actor,
+        action,
+        entity: "register_entry",
+        entity_id: id.to_string(),
+        before: None,
+        after: Some(after),
+    };
+    append(conn, store.backend(), change).await?;
+    Ok(())
+}
+
+async fn insert_link(
+    conn: &mut AnyConnection,
+    entry_id: i64,
+    item_id: Option<i64>,
+    complaint_id: Option<i64>,
+    on: Date,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO register_links (entry_id, item_id, complaint_id, linked_on) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(entry_id)
+    .bind(item_id)
+    .bind(complaint_id)
+    .bind(on.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 fn entry_change<'a>(
     actor: &'a str,
     action: &'a str,
@@ -675,17 +689,6 @@ fn entry_change<'a>(
         before: before.map(snapshot),
         after: Some(snapshot(after)),
     }
-}
-
-async fn county_named(conn: &mut AnyConnection, name: &str) -> Result<i64, StoreError> {
-    sqlx::query_scalar("SELECT id FROM org_units WHERE name = $1 OR code = $1")
-        .bind(name.trim())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound {
-            what: "所在县（区）",
-            key: name.to_string(),
-        })
 }
 
 async fn find_entry(

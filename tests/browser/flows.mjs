@@ -180,5 +180,36 @@ await as('zgb', async (page) => {
   step('the objection is in the office queue');
 });
 
+// An inspector records a 六个百分之百 inspection with a photo: the failed line gets a deadline
+// and shows as awaiting re-check; the re-inspection passes and closes it.
+await as('yanshou', async (page) => {
+  await page.goto(`${base}/registers?kind=site`);
+  await page.click('a:has-text("河安市人民医院门急诊综合楼")');
+  await page.waitForLoadState('networkidle');
+  const form = page.locator('form#inspect');
+  const deadline = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10);
+  await form.locator('input[name=by]').fill('市住建局扬尘治理专班 王某');
+  await form.locator('input[name=line_1][value="不符合"]').check();
+  await form.locator('input[name=note_1]').fill('东侧砂石料堆未覆盖');
+  await form.locator('input[name=photo_1]').setInputFiles(photo);
+  await form.locator('input[name=deadline]').fill(deadline);
+  await form.locator('button').click();
+  await page.waitForLoadState('networkidle');
+  assert.ok(await page.isVisible('text=/已记录检查 \\d+：不合格/'), 'the failed inspection is recorded');
+  assert.ok(await page.isVisible('h2:has-text("待复查问题")'), 'the failure awaits its re-check');
+  assert.ok(await page.isVisible(`text=${deadline}`), 'with its deadline');
+  assert.ok(await page.isVisible('text=现场照片（物料堆放覆盖）'), 'the photo is filed under its line');
+  await page.screenshot({ path: join(shots, 'register.png'), fullPage: true });
+  const recheck = await page.locator('select[name=rechecks] option').nth(1).getAttribute('value');
+  await form.locator('input[name=by]').fill('市住建局扬尘治理专班 王某');
+  await form.locator('select[name=rechecks]').selectOption(recheck);
+  await form.locator('button').click();
+  await page.waitForLoadState('networkidle');
+  assert.ok(await page.isVisible('text=/已记录检查 \\d+：合格/'), 'the re-inspection passes');
+  assert.ok(!(await page.isVisible('h2:has-text("待复查问题")')), 'nothing awaits a re-check');
+  assert.ok(await page.isVisible(`text=复查检查 ${recheck}`), 'the timeline links the re-check');
+  step('an inspector records a failed dust inspection with a photo, then the passing re-check');
+});
+
 await browser.close();
 console.log(`${steps.length} browser steps passed`);

@@ -176,7 +176,8 @@ fn row_texts(kind: Kind, entry: &EntryRecord) -> Vec<String> {
     texts
 }
 
-fn cell_text(form: Form, value: &Value) -> String {
+/// A field's JSON value as its cell shows it.
+pub fn cell_text(form: Form, value: &Value) -> String {
     match (form, value) {
         (Form::List, Value::Array(values)) => values
             .iter()

@@ -244,13 +244,16 @@ impl Store {
                 }
             ));
         }
-        sql.push_str(" ORDER BY e.kind, o.sort_order, o.id, e.name");
+        sql.push_str(" ORDER BY o.sort_order, o.id, e.name");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for value in binds {
             query = query.bind(value);
         }
         let rows = query.fetch_all(self.pool()).await?;
-        rows.iter().map(entry_row).collect()
+        let mut entries: Vec<EntryRecord> = rows.iter().map(entry_row).collect::<Result<_, _>>()?;
+        // Kinds in their declared order, not their codes' alphabetical one.
+        entries.sort_by_key(|e| Kind::ALL.iter().position(|k| *k == e.kind));
+        Ok(entries)
     }
 
     /// One entry with its moves, inspections, evidence and links.
@@ -483,6 +486,40 @@ impl Store {
                 monthly::month(*kind, &of_kind, first_day, as_of)
             })
             .collect())
+    }
+
+    /// The construction-site checklist: the setting `register.site.checklist` (a JSON array of
+    /// strings), or the six 100% items.
+    pub async fn site_checklist(&self) -> Result<Vec<String>, StoreError> {
+        let configured = self.setting("register.site.checklist").await?;
+        let items: Option<Vec<String>> = configured.and_then(|v| serde_json::from_value(v).ok());
+        Ok(items.filter(|items| !items.is_empty()).unwrap_or_else(|| {
+            rectify_core::register::site::DEFAULT_CHECKLIST
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        }))
+    }
+
+    /// An evidence file's record and the entry it belongs to, for a download.
+    pub async fn register_evidence(&self, id: i64) -> Result<(i64, RegisterEvidence), StoreError> {
+        let entry_id: Option<i64> =
+            sqlx::query_scalar("SELECT entry_id FROM register_evidence WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        let not_found = || StoreError::NotFound {
+            what: "名录材料",
+            key: id.to_string(),
+        };
+        let entry_id = entry_id.ok_or_else(not_found)?;
+        let detail = self.register_entry(entry_id).await?;
+        let evidence = detail
+            .evidence
+            .into_iter()
+            .find(|e| e.id == id)
+            .ok_or_else(not_found)?;
+        Ok((entry_id, evidence))
     }
 
     /// Every rebound recorded on a register entry, oldest first.

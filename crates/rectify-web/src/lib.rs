@@ -35,6 +35,7 @@ mod openapi;
 mod pages;
 mod portal;
 mod publishing;
+mod registers;
 mod water;
 
 type PageResult = Result<String, Box<dyn std::error::Error + Send + Sync>>;
@@ -161,6 +162,15 @@ pub fn router(store: Store) -> Router {
             post(complaints::feedback),
         )
         .route("/publish", get(publishing::show).post(publishing::approve))
+        .route("/registers", get(registers::list))
+        .route("/registers/{id}", get(registers::show))
+        .route("/registers/{id}/move", post(registers::move_entry))
+        .route("/registers/{id}/inspections", post(registers::inspect))
+        .route("/registers/{id}/evidence", post(registers::add_evidence))
+        .route(
+            "/registers/evidence/{id}",
+            get(registers::evidence_download),
+        )
         .route("/public", get(portal::index))
         .route("/public/items", get(portal::items))
         .route("/public/signed-off", get(portal::signed_off))

@@ -1530,13 +1530,20 @@ fn timeline(entries: &[rectify_core::journal::JournalEntry]) -> Vec<TimelineLine
 
 /// Multipart form fields and files, with the files' names.
 #[derive(Default)]
-struct Posted {
+pub(crate) struct Posted {
     fields: HashMap<String, Vec<String>>,
-    files: Vec<(String, Vec<u8>)>,
+    pub(crate) files: Vec<PostedFile>,
+}
+
+/// A file from a multipart form: the form field it came in and its name.
+pub(crate) struct PostedFile {
+    pub(crate) field: String,
+    pub(crate) name: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Posted {
-    async fn read(mut multipart: Multipart) -> Result<Posted, PageError> {
+    pub(crate) async fn read(mut multipart: Multipart) -> Result<Posted, PageError> {
         let mut posted = Posted::default();
         let bad = |e: axum::extract::multipart::MultipartError| {
             PageError::Forbidden(format!("表单无法读取：{e}"))
@@ -1547,7 +1554,11 @@ impl Posted {
                 Some(file_name) => {
                     let bytes = field.bytes().await.map_err(bad)?;
                     if !file_name.is_empty() && !bytes.is_empty() {
-                        posted.files.push((file_name, bytes.to_vec()));
+                        posted.files.push(PostedFile {
+                            field: name,
+                            name: file_name,
+                            bytes: bytes.to_vec(),
+                        });
                     }
                 }
                 None => {
@@ -1559,7 +1570,7 @@ impl Posted {
         Ok(posted)
     }
 
-    fn text(&self, name: &str) -> String {
+    pub(crate) fn text(&self, name: &str) -> String {
         self.fields
             .get(name)
             .and_then(|v| v.first())
@@ -1646,7 +1657,7 @@ fn evidence_kind_for(kind: ActionKind, file_name: &str) -> EvidenceKind {
 }
 
 /// Redirects back to the item with a message, the result of a form.
-fn back_to(path: &str, message: &str) -> Response {
+pub(crate) fn back_to(path: &str, message: &str) -> Response {
     Redirect::to(&format!("{path}?done={}", url_encode(message))).into_response()
 }
 
@@ -1673,12 +1684,12 @@ pub async fn item_action(
         None => current.item_path(&stored),
     };
     let back = |message: &str| back_to(&return_path, message);
-    for (file_name, bytes) in &posted.files {
+    for file in &posted.files {
         let new = NewEvidence {
-            kind: evidence_kind_for(kind, file_name),
-            title: file_name,
-            file_name,
-            bytes,
+            kind: evidence_kind_for(kind, &file.name),
+            title: &file.name,
+            file_name: &file.name,
+            bytes: &file.bytes,
             supersedes: None,
         };
         if let Err(error) = state.store.add_evidence(&me, at, new).await {
@@ -1771,12 +1782,12 @@ pub async fn report_submit(
     let path = current.item_path(&stored);
     let back = |message: &str| back_to(&path, message);
     let mut evidence = Vec::new();
-    for (file_name, bytes) in &posted.files {
+    for file in &posted.files {
         let new = NewEvidence {
-            kind: evidence_kind_for(ActionKind::Recheck, file_name),
-            title: file_name,
-            file_name,
-            bytes,
+            kind: evidence_kind_for(ActionKind::Recheck, &file.name),
+            title: &file.name,
+            file_name: &file.name,
+            bytes: &file.bytes,
             supersedes: None,
         };
         match state.store.add_evidence(&me, at, new).await {
@@ -1882,17 +1893,22 @@ pub async fn evidence_download(
     Path(id): Path<i64>,
 ) -> PageResult {
     let (evidence, bytes) = evidence_for(&state, &headers, id).await?;
+    Ok(attachment(evidence.id, &evidence.file_name, bytes))
+}
+
+/// A stored file as a download, named by its id and extension, with its own name for clients
+/// that read RFC 5987.
+pub(crate) fn attachment(id: i64, file_name: &str, bytes: Vec<u8>) -> Response {
     let name = format!(
-        "evidence-{}.{}",
-        evidence.id,
-        evidence.file_name.rsplit('.').next().unwrap_or("bin")
+        "evidence-{id}.{}",
+        file_name.rsplit('.').next().unwrap_or("bin")
     );
     let disposition = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
         url_encode(&name),
-        url_encode(&evidence.file_name)
+        url_encode(file_name)
     );
-    Ok((
+    (
         [
             (
                 header::CONTENT_TYPE,
@@ -1906,7 +1922,7 @@ pub async fn evidence_download(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 /// Images and PDFs shown inline, under a sandboxing policy; anything else downloads.

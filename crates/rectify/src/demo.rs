@@ -353,6 +353,7 @@ pub async fn load(store: &Store, actor: &str) -> Result<Option<Vec<DemoAccount>>
     load_air(store, actor).await?;
     load_water(store, actor).await?;
     crate::demo_complaints::load(store, "zgb").await?;
+    crate::demo_registers::load(store, "zgb").await?;
     Ok(Some(accounts))
 }
 

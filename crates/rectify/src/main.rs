@@ -7,6 +7,7 @@ mod cli;
 mod complaint_cmd;
 mod demo;
 mod demo_complaints;
+mod demo_registers;
 mod demo_workflow;
 mod dispatch_cmd;
 mod error;

@@ -6,7 +6,7 @@ use crate::air_cmd::print_stdout;
 use crate::error::CliError;
 use crate::ledger_cmd::{finding_json, print_json};
 use clap::{Args, Subcommand, ValueEnum};
-use rectify_core::register::{CheckLine, Inspection, Kind, site};
+use rectify_core::register::{CheckLine, Inspection, Kind};
 use rectify_exact::date::Date;
 use rectify_io::plan::{Finding, Sheet, SheetFormat, read_sheets};
 use rectify_io::register::{read_register, register_xlsx};
@@ -352,7 +352,7 @@ async fn inspect(
         .map(str::to_string)
         .collect();
     let lines = if args.checklist {
-        let checklist = site_checklist(store).await?;
+        let checklist = store.site_checklist().await?;
         if let Some(unknown) = failed.iter().find(|f| !checklist.contains(f)) {
             return Err(CliError::failure(format!(
                 "“{unknown}”不在检查清单中（{}）",
@@ -395,11 +395,7 @@ async fn inspect(
 }
 
 fn describe_failure(inspection: &Inspection) -> String {
-    let mut parts: Vec<String> = inspection
-        .failed_items()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut parts = inspection.failures();
     if inspection.activity_found {
         parts.push(format!("发现生产活动：{}", inspection.finding));
     }
@@ -407,19 +403,6 @@ fn describe_failure(inspection: &Inspection) -> String {
         parts.push(format!("限{deadline}前整改"));
     }
     parts.join("；")
-}
-
-/// The site checklist: the setting `register.site.checklist` (a JSON array of strings), or the
-/// six 100% items.
-pub(crate) async fn site_checklist(store: &Store) -> Result<Vec<String>, CliError> {
-    let configured = store.setting("register.site.checklist").await?;
-    let items: Option<Vec<String>> = configured.and_then(|v| serde_json::from_value(v).ok());
-    Ok(items.filter(|items| !items.is_empty()).unwrap_or_else(|| {
-        site::DEFAULT_CHECKLIST
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
-    }))
 }
 
 fn list_text(entries: &[EntryRecord]) -> String {

@@ -188,7 +188,7 @@ fn the_ledger_workflow_in_a_real_browser() {
         "{out}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(out.contains("11 browser steps passed"), "{out}");
+    assert!(out.contains("12 browser steps passed"), "{out}");
     for name in [
         "dashboard.png",
         "ledger.png",
@@ -198,6 +198,7 @@ fn the_ledger_workflow_in_a_real_browser() {
         "import.png",
         "portal.png",
         "complaints.png",
+        "register.png",
     ] {
         let png = std::fs::read(shots.join(name)).expect("screenshot missing");
         assert!(

@@ -35,6 +35,23 @@ fn write_csv(path: &Path, rows: &[&[&str]]) {
     std::fs::write(path, text.join("\n")).unwrap();
 }
 
+/// The id of the entry of `kind` named `name` (the demo has registers of its own).
+fn id_of(db: &str, kind: &str, name: &str) -> String {
+    let listed = rectify_at(
+        db,
+        TODAY,
+        &["register", "list", "--kind", kind, "--format", "json"],
+    );
+    let entries: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == name)
+        .map(|e| e["id"].to_string())
+        .unwrap_or_else(|| panic!("no {kind} named {name}"))
+}
+
 fn demo() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
@@ -52,7 +69,7 @@ fn a_bad_sheet_writes_nothing_and_an_export_imports_back_unchanged() {
             &[
                 &["名称", "所在县（区）", "状态", "规划用途", "面积（平方米）"],
                 &[
-                    "原北岭化肥厂地块",
+                    "原北岭磷肥厂地块",
                     "北岭县政府",
                     "疑似",
                     "第一类用地",
@@ -114,22 +131,13 @@ fn a_bad_sheet_writes_nothing_and_an_export_imports_back_unchanged() {
         TODAY,
         &["register", "import", "--kind", "plot", &export],
     );
-    assert!(again.contains("新增 0 条，更新 0 条，未变 2 条"), "{again}");
+    assert!(
+        again.contains("新增 0 条，更新 0 条，未变 7 条"),
+        "the two added and the demo's five: {again}"
+    );
 
     // The detailed survey cannot skip the risk assessment.
-    let listed = rectify_at(
-        &db,
-        TODAY,
-        &["register", "list", "--kind", "plot", "--format", "json"],
-    );
-    let entries: serde_json::Value = serde_json::from_str(&listed).unwrap();
-    let id = entries
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == "原南川焦化厂地块")
-        .map(|e| e["id"].to_string())
-        .unwrap();
+    let id = id_of(&db, "plot", "原南川焦化厂地块");
     let out = run(&db, &["register", "move", &id, "--to", "列入名录"]);
     assert!(
         String::from_utf8_lossy(&out.stderr)
@@ -152,7 +160,7 @@ fn a_failed_site_inspection_stops_the_site_until_the_recheck_passes() {
                 "视频监控在线",
             ],
             &[
-                "北岭县人民医院新院区",
+                "北岭县妇幼保健院迁建",
                 "北岭县政府",
                 "建筑",
                 "河安建工集团有限公司",
@@ -171,11 +179,12 @@ fn a_failed_site_inspection_stops_the_site_until_the_recheck_passes() {
             &file.to_string_lossy(),
         ],
     );
+    let id = id_of(&db, "site", "北岭县妇幼保健院迁建");
     let inspect = |args: &[&str]| {
         let mut all = vec![
             "register",
             "inspect",
-            "1",
+            &id,
             "--by",
             "市住建局执法支队 张某",
             "--checklist",
@@ -199,6 +208,13 @@ fn a_failed_site_inspection_stops_the_site_until_the_recheck_passes() {
         said.contains("不合格（物料堆放覆盖；出入车辆冲洗；限2026-11-25前整改）"),
         "{said}"
     );
+    // "已记录检查 N：…"
+    let failed = said
+        .split("已记录检查 ")
+        .nth(1)
+        .and_then(|rest| rest.split('：').next())
+        .unwrap()
+        .to_string();
     let out = inspect(&["--fail", "围挡"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("不在检查清单中"));
 
@@ -208,19 +224,19 @@ fn a_failed_site_inspection_stops_the_site_until_the_recheck_passes() {
         &[
             "register",
             "move",
-            "1",
+            &id,
             "--to",
             "停工整治",
             "--reason",
             "覆盖、冲洗不到位",
         ],
     );
-    let out = run(&db, &["register", "move", "1", "--to", "在建"]);
+    let out = run(&db, &["register", "move", &id, "--to", "在建"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("尚有1次检查发现的问题未复查通过"));
-    let out = inspect(&["--on", "2026-11-26", "--rechecks", "1"]);
+    let out = inspect(&["--on", "2026-11-26", "--rechecks", &failed]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("合格"));
-    rectify_at(&db, TODAY, &["register", "move", "1", "--to", "在建"]);
-    let shown = rectify_at(&db, TODAY, &["register", "show", "1", "--format", "json"]);
+    rectify_at(&db, TODAY, &["register", "move", &id, "--to", "在建"]);
+    let shown = rectify_at(&db, TODAY, &["register", "show", &id, "--format", "json"]);
     let detail: serde_json::Value = serde_json::from_str(&shown).unwrap();
     assert_eq!(detail["state"], "building");
     assert_eq!(detail["inspections"].as_array().unwrap().len(), 2);
@@ -245,7 +261,7 @@ fn a_rebound_reopens_the_entry_and_shows_in_the_bulletin_and_the_accountability_
                 "包保责任人",
             ],
             &[
-                "王楼村废塑料加工点",
+                "孙庄乡再生塑料颗粒厂",
                 "北岭县政府",
                 "孙庄乡王楼村",
                 "乱、污",
@@ -256,7 +272,7 @@ fn a_rebound_reopens_the_entry_and_shows_in_the_bulletin_and_the_accountability_
     );
     rectify_at(
         &db,
-        "2026-10-01",
+        "2026-03-01",
         &[
             "register",
             "import",
@@ -265,32 +281,33 @@ fn a_rebound_reopens_the_entry_and_shows_in_the_bulletin_and_the_accountability_
             &file.to_string_lossy(),
         ],
     );
+    let id = id_of(&db, "scattered", "孙庄乡再生塑料颗粒厂");
     let photo = dir.path().join("photo.png");
     std::fs::write(&photo, [0x89, b'P', b'N', b'G', 13, 10, 26, 10]).unwrap();
     let at = |day: &str, args: &[&str]| rectify_at(&db, day, args);
-    at("2026-10-08", &["register", "move", "1", "--to", "整治中"]);
-    at("2026-10-20", &["register", "move", "1", "--to", "验收"]);
+    at("2026-10-08", &["register", "move", &id, "--to", "整治中"]);
+    at("2026-10-20", &["register", "move", &id, "--to", "验收"]);
     for kind in ["断水", "断电", "清原料", "清设备", "清产品"] {
         at(
             "2026-10-21",
             &[
                 "register",
                 "evidence",
-                "1",
+                &id,
                 &photo.to_string_lossy(),
                 "--kind",
                 kind,
             ],
         );
     }
-    at("2026-10-25", &["register", "move", "1", "--to", "销号"]);
-    at("2026-10-26", &["register", "move", "1", "--to", "巡查"]);
+    at("2026-10-25", &["register", "move", &id, "--to", "销号"]);
+    at("2026-10-26", &["register", "move", &id, "--to", "巡查"]);
     let said = at(
         "2026-11-20",
         &[
             "register",
             "inspect",
-            "1",
+            &id,
             "--by",
             "孙庄乡网格员 李某",
             "--activity",
@@ -306,7 +323,7 @@ fn a_rebound_reopens_the_entry_and_shows_in_the_bulletin_and_the_accountability_
     );
     assert!(
         listed.contains("北岭县政府主要负责同志")
-            && listed.contains("散乱污企业“王楼村废塑料加工点”：2026-11-20 销号后反弹"),
+            && listed.contains("散乱污企业“孙庄乡再生塑料颗粒厂”：2026-11-20 销号后反弹"),
         "{listed}"
     );
     let out = dir.path().join("out").to_string_lossy().into_owned();
@@ -319,10 +336,11 @@ fn a_rebound_reopens_the_entry_and_shows_in_the_bulletin_and_the_accountability_
     let html =
         std::fs::read_to_string(Path::new(&out).join("整改进展通报-2026-11-第1版.html")).unwrap();
     assert!(
-        html.contains("专项名录情况") && html.contains("本月发现反弹1处"),
+        // This one and the demo's two November rebounds.
+        html.contains("专项名录情况") && html.contains("本月发现反弹3处"),
         "{html}"
     );
-    assert!(html.contains("王楼村废塑料加工点") && html.contains("夜间恢复生产"));
+    assert!(html.contains("孙庄乡再生塑料颗粒厂") && html.contains("夜间恢复生产"));
     // October's bulletin, generated later, shows the entry signed off then, without a rebound.
     at(
         "2026-12-01",
@@ -333,7 +351,7 @@ fn a_rebound_reopens_the_entry_and_shows_in_the_bulletin_and_the_accountability_
     let october =
         std::fs::read_to_string(Path::new(&out).join("整改进展通报-2026-10-第1版.html")).unwrap();
     assert!(
-        october.contains("本月各名录未发现反弹") && october.contains("巡查1"),
+        october.contains("本月各名录未发现反弹") && !october.contains("孙庄乡再生塑料颗粒厂"),
         "{october}"
     );
 }

@@ -55,6 +55,33 @@ impl Kind {
         }
     }
 
+    /// The states (codes) an entry in `code` may move to.
+    pub fn next_states(self, code: &str) -> Vec<&'static str> {
+        fn next<S: Lifecycle>(code: &str) -> Vec<&'static str> {
+            S::parse(code).map_or_else(Vec::new, |s| S::next(s).iter().map(|n| n.code()).collect())
+        }
+        match self {
+            Kind::Scattered => next::<scattered::State>(code),
+            Kind::Site => next::<site::State>(code),
+            Kind::Plot => next::<plot::State>(code),
+        }
+    }
+
+    /// The evidence kinds its rules ask for, then a site photo, for the upload form.
+    pub fn evidence_kinds(self) -> Vec<&'static str> {
+        let mut kinds = match self {
+            Kind::Scattered => {
+                let mut k = scattered::CLEARANCES.to_vec();
+                k.push(scattered::UPGRADE_EVIDENCE);
+                k
+            }
+            Kind::Plot => vec![plot::SURVEY_REPORT, plot::RISK_REPORT, plot::EFFECT_REPORT],
+            Kind::Site => Vec::new(),
+        };
+        kinds.push(PHOTO);
+        kinds
+    }
+
     /// Whether the state (a code) means the entry's work is done.
     pub fn is_done(self, code: &str) -> bool {
         fn done<S: Lifecycle>(code: &str) -> bool {
@@ -150,6 +177,9 @@ impl Details {
 fn label_of<S: Labelled>(code: &str) -> String {
     S::parse(code).map_or_else(|| code.to_string(), |s| s.label_zh().to_string())
 }
+
+/// The evidence kind of a photo taken on site.
+pub const PHOTO: &str = "现场照片";
 
 /// What every entry has, whatever its kind.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -365,6 +395,18 @@ impl Inspection {
             .iter()
             .filter(|l| !l.complies)
             .map(|l| l.item.as_str())
+            .collect()
+    }
+
+    /// The lines that failed, each with the inspector's note: "物料堆放覆盖（东侧料堆未覆盖）".
+    pub fn failures(&self) -> Vec<String> {
+        self.lines
+            .iter()
+            .filter(|l| !l.complies)
+            .map(|l| match l.note.as_str() {
+                "" => l.item.clone(),
+                note => format!("{}（{note}）", l.item),
+            })
             .collect()
     }
 

@@ -1,0 +1,470 @@
+//! The standing registers for signed-in users: a list per kind, and an entry with its timeline,
+//! its moves, the inspection form (with the checklist and a photo per line) and evidence.
+//! Units see the entries in their own counties; the office, leaders, supervisors, acceptance
+//! staff (who inspect) and the discipline commission see all. The office and the entry's county may move it (sign-off and
+//! the other final states are the office's); the office, acceptance staff and the county record
+//! inspections and evidence.
+
+use crate::AppState;
+use crate::auth::{Me, PageError, Session, require};
+use crate::pages::{FlashQuery, PageResult, Posted, attachment, back_to, render};
+use askama::Template;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use rectify_core::org::Role;
+use rectify_core::register::{CheckLine, Inspection, Kind, PHOTO, plot};
+use rectify_exact::date::Date;
+use rectify_io::register::{cell_text, columns};
+use rectify_store::registers::{EntryDetail, EntryRecord, NewRegisterEvidence, RegisterFilter};
+use rectify_store::today_china;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "registers.html")]
+struct ListPage {
+    me: Me,
+    kinds: Vec<(Kind, usize)>,
+    kind: Kind,
+    entries: Vec<EntryRecord>,
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct DetailPage {
+    me: Me,
+    flash: Option<String>,
+    detail: EntryDetail,
+    fields: Vec<(&'static str, String)>,
+    restriction: Option<&'static str>,
+    timeline: Vec<TimelineLine>,
+    findings: Vec<Finding>,
+    next_states: Vec<(&'static str, String)>,
+    can_move: bool,
+    can_inspect: bool,
+    checklist: Vec<String>,
+    evidence_kinds: Vec<&'static str>,
+    patrols: bool,
+    today: String,
+}
+
+/// A failed inspection still open, with its deadline.
+struct Finding {
+    id: i64,
+    on: Date,
+    items: String,
+    deadline: String,
+    overdue: bool,
+}
+
+struct TimelineLine {
+    on: Date,
+    what: String,
+    by: String,
+    rebound: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    kind: Option<String>,
+}
+
+fn sees_all(session: &Session) -> bool {
+    session.viewer.sees_everything()
+        || session
+            .user
+            .roles
+            .iter()
+            .any(|r| matches!(r, Role::Leader | Role::Supervisor | Role::Acceptance))
+}
+
+fn filter_for(session: &Session, kind: Option<Kind>) -> RegisterFilter {
+    RegisterFilter {
+        kind,
+        units: (!sees_all(session)).then(|| session.viewer.units.clone()),
+        ..RegisterFilter::default()
+    }
+}
+
+fn has(session: &Session, role: Role) -> bool {
+    session.user.roles.contains(&role)
+}
+
+fn own_county(session: &Session, record: &EntryRecord) -> bool {
+    has(session, Role::Unit) && session.viewer.units.contains(&record.county_id)
+}
+
+fn may_move(session: &Session, record: &EntryRecord, to: &str) -> bool {
+    has(session, Role::Office) || (own_county(session, record) && !record.kind.is_done(to))
+}
+
+fn may_inspect(session: &Session, record: &EntryRecord) -> bool {
+    has(session, Role::Office) || has(session, Role::Acceptance) || own_county(session, record)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> PageResult {
+    let session = require(&state, &headers, "/registers").await?;
+    let all = state
+        .store
+        .register_entries(&filter_for(&session, None))
+        .await?;
+    let kind = query
+        .kind
+        .as_deref()
+        .and_then(Kind::parse)
+        .unwrap_or(Kind::Scattered);
+    let kinds = Kind::ALL
+        .iter()
+        .map(|k| (*k, all.iter().filter(|e| e.kind == *k).count()))
+        .collect();
+    let entries: Vec<EntryRecord> = all.into_iter().filter(|e| e.kind == kind).collect();
+    // The kind's first three own columns say most about an entry in a list.
+    let shown = &columns(kind)[..columns(kind).len().min(3)];
+    let rows = entries
+        .iter()
+        .map(|e| {
+            let fields = serde_json::to_value(&e.details).unwrap_or_default();
+            shown
+                .iter()
+                .map(|c| cell_text(c.form, &fields[c.key]))
+                .collect()
+        })
+        .collect();
+    render(ListPage {
+        me: session.me(),
+        kinds,
+        kind,
+        headers: shown.iter().map(|c| c.header).collect(),
+        rows,
+        entries,
+    })
+}
+
+/// The entry if the user may see it; otherwise "not found".
+async fn visible(state: &AppState, session: &Session, id: i64) -> Result<EntryDetail, PageError> {
+    let detail = state.store.register_entry(id).await?;
+    if sees_all(session) || session.viewer.units.contains(&detail.record.county_id) {
+        Ok(detail)
+    } else {
+        Err(PageError::NotFound)
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(flash): Query<FlashQuery>,
+) -> PageResult {
+    let path = format!("/registers/{id}");
+    let session = require(&state, &headers, &path).await?;
+    let detail = visible(&state, &session, id).await?;
+    let today = today_china();
+    let record = &detail.record;
+    let fields_json = serde_json::to_value(&record.details).unwrap_or_default();
+    let fields = columns(record.kind)
+        .iter()
+        .map(|c| (c.header, cell_text(c.form, &fields_json[c.key])))
+        .collect();
+    let next_states = record
+        .kind
+        .next_states(&record.state)
+        .into_iter()
+        .filter(|to| may_move(&session, record, to))
+        .map(|to| (to, record.kind.state_label(to)))
+        .collect();
+    let checklist = match record.kind {
+        Kind::Site => state.store.site_checklist().await?,
+        Kind::Scattered | Kind::Plot => Vec::new(),
+    };
+    let restriction = match record.kind {
+        Kind::Plot => plot::State::parse(&record.state).and_then(plot::land_use_restriction),
+        Kind::Scattered | Kind::Site => None,
+    };
+    render(DetailPage {
+        me: session.me(),
+        flash: flash.done,
+        fields,
+        restriction,
+        timeline: timeline(&detail),
+        findings: findings(&detail, today),
+        can_move: has(&session, Role::Office) || own_county(&session, record),
+        can_inspect: may_inspect(&session, record),
+        next_states,
+        checklist,
+        evidence_kinds: record.kind.evidence_kinds(),
+        patrols: record.kind == Kind::Scattered,
+        today: today.to_string(),
+        detail,
+    })
+}
+
+fn timeline(detail: &EntryDetail) -> Vec<TimelineLine> {
+    let mut lines: Vec<TimelineLine> = detail
+        .moves
+        .iter()
+        .map(|m| TimelineLine {
+            on: m.on,
+            what: format!("{} → {}{}", m.from, m.to, reason(&m.reason)),
+            by: m.actor.clone(),
+            rebound: m.rebound,
+        })
+        .collect();
+    lines.extend(detail.inspections.iter().map(|i| {
+        let x = &i.inspection;
+        let outcome = if x.passed() {
+            "合格".to_string()
+        } else if x.activity_found {
+            format!("发现生产活动：{}", x.finding)
+        } else {
+            format!("不合格：{}", x.failures().join("、"))
+        };
+        let recheck = x
+            .rechecks
+            .map_or(String::new(), |r| format!("（复查检查 {r}）"));
+        TimelineLine {
+            on: x.on,
+            what: format!("检查 {}{recheck}：{outcome}", i.id),
+            by: x.by.clone(),
+            rebound: false,
+        }
+    }));
+    lines.sort_by_key(|l| l.on);
+    lines
+}
+
+fn reason(text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!("（{text}）")
+    }
+}
+
+fn findings(detail: &EntryDetail, today: Date) -> Vec<Finding> {
+    detail
+        .inspections
+        .iter()
+        .filter(|i| detail.open_findings.contains(&i.id))
+        .map(|i| Finding {
+            id: i.id,
+            on: i.inspection.on,
+            items: i.inspection.failures().join("、"),
+            deadline: i.inspection.deadline.map_or("—".into(), |d| d.to_string()),
+            overdue: i.inspection.deadline.is_some_and(|d| d < today),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    csrf: String,
+    to: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    on: String,
+}
+
+pub async fn move_entry(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<MoveForm>,
+) -> PageResult {
+    let path = format!("/registers/{id}");
+    let session = require(&state, &headers, &path).await?;
+    session.check_csrf(&form.csrf)?;
+    let detail = visible(&state, &session, id).await?;
+    let record = &detail.record;
+    let to = record.kind.parse_state(&form.to).unwrap_or_default();
+    if !may_move(&session, record, to) {
+        return Err(PageError::Forbidden(
+            "只有整改办或该条目所在县（区）可以办理流转，销号等办结须由整改办办理".into(),
+        ));
+    }
+    let on = Date::parse(&form.on).unwrap_or_else(today_china);
+    let user = &session.user.username;
+    Ok(
+        match state
+            .store
+            .move_register_entry(user, id, &form.to, on, &form.reason)
+            .await
+        {
+            Ok(moved) => back_to(&path, &format!("已转为“{}”", moved.state_label)),
+            Err(error) => back_to(&path, &error.to_string()),
+        },
+    )
+}
+
+/// The inspection form: a checklist line per item (`line_N` 符合/不符合, `note_N`, `photo_N`),
+/// or a patrol's finding; more photos in `photos`.
+pub async fn inspect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> PageResult {
+    let path = format!("/registers/{id}");
+    let session = require(&state, &headers, &path).await?;
+    let posted = Posted::read(multipart).await?;
+    session.check_csrf(&posted.text("csrf"))?;
+    let detail = visible(&state, &session, id).await?;
+    if !may_inspect(&session, &detail.record) {
+        return Err(PageError::Forbidden(
+            "只有整改办、验收核查人员或所在县（区）可以记录检查".into(),
+        ));
+    }
+    let inspection = match inspection_from(&state, &detail, &posted).await? {
+        Ok(inspection) => inspection,
+        Err(message) => return Ok(back_to(&path, &message)),
+    };
+    let user = &session.user.username;
+    let inspection_id = match state.store.record_inspection(user, id, &inspection).await {
+        Ok(inspection_id) => inspection_id,
+        Err(error) => return Ok(back_to(&path, &error.to_string())),
+    };
+    if let Err(error) = store_photos(&state, user, id, inspection_id, &inspection, &posted).await {
+        return Ok(back_to(
+            &path,
+            &format!("检查已记录，但照片未全部保存：{error}"),
+        ));
+    }
+    let outcome = if inspection.passed() {
+        "合格"
+    } else {
+        "不合格"
+    };
+    Ok(back_to(
+        &path,
+        &format!("已记录检查 {inspection_id}：{outcome}"),
+    ))
+}
+
+async fn inspection_from(
+    state: &AppState,
+    detail: &EntryDetail,
+    posted: &Posted,
+) -> Result<Result<Inspection, String>, PageError> {
+    let checklist = match detail.record.kind {
+        Kind::Site => state.store.site_checklist().await?,
+        Kind::Scattered | Kind::Plot => Vec::new(),
+    };
+    let lines = checklist
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| CheckLine {
+            complies: posted.text(&format!("line_{i}")) != "不符合",
+            note: posted.text(&format!("note_{i}")).trim().to_string(),
+            item,
+        })
+        .collect();
+    let date = |name: &str| {
+        let text = posted.text(name);
+        match text.trim() {
+            "" => Ok(None),
+            t => Date::parse(t).map(Some).ok_or(format!("“{t}”不是日期")),
+        }
+    };
+    let rechecks = posted.text("rechecks").trim().parse::<i64>().ok();
+    Ok((|| {
+        Ok(Inspection {
+            on: date("on")?.unwrap_or_else(today_china),
+            by: posted.text("by").trim().to_string(),
+            lines,
+            finding: posted.text("finding").trim().to_string(),
+            activity_found: posted.text("activity") == "是",
+            deadline: date("deadline")?,
+            rechecks,
+        })
+    })())
+}
+
+/// The photos of an inspection: a line's photo is filed under the line's item.
+async fn store_photos(
+    state: &AppState,
+    user: &str,
+    id: i64,
+    inspection_id: i64,
+    inspection: &Inspection,
+    posted: &Posted,
+) -> Result<(), rectify_store::StoreError> {
+    for file in &posted.files {
+        let item = file
+            .field
+            .strip_prefix("photo_")
+            .and_then(|i| i.parse::<usize>().ok())
+            .and_then(|i| inspection.lines.get(i));
+        let kind = match item {
+            Some(line) => format!("{PHOTO}（{}）", line.item),
+            None => PHOTO.to_string(),
+        };
+        let evidence = NewRegisterEvidence {
+            inspection_id: Some(inspection_id),
+            kind: &kind,
+            file_name: &file.name,
+            bytes: &file.bytes,
+        };
+        state
+            .store
+            .add_register_evidence(user, id, evidence)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn add_evidence(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> PageResult {
+    let path = format!("/registers/{id}");
+    let session = require(&state, &headers, &path).await?;
+    let posted = Posted::read(multipart).await?;
+    session.check_csrf(&posted.text("csrf"))?;
+    let detail = visible(&state, &session, id).await?;
+    if !may_inspect(&session, &detail.record) {
+        return Err(PageError::Forbidden(
+            "只有整改办、验收核查人员或所在县（区）可以上传材料".into(),
+        ));
+    }
+    let kind = posted.text("kind");
+    let mut saved = 0;
+    for file in &posted.files {
+        let evidence = NewRegisterEvidence {
+            inspection_id: None,
+            kind: &kind,
+            file_name: &file.name,
+            bytes: &file.bytes,
+        };
+        if let Err(error) = state
+            .store
+            .add_register_evidence(&session.user.username, id, evidence)
+            .await
+        {
+            return Ok(back_to(&path, &error.to_string()));
+        }
+        saved += 1;
+    }
+    Ok(back_to(&path, &format!("已上传{saved}个材料（{kind}）")))
+}
+
+pub async fn evidence_download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let session = require(&state, &headers, "/registers").await?;
+    let (entry_id, evidence) = state.store.register_evidence(id).await?;
+    visible(&state, &session, entry_id).await?;
+    let bytes = state.store.attachments().get_verified(&evidence.sha256)?;
+    Ok(attachment(evidence.id, &evidence.file_name, bytes))
+}

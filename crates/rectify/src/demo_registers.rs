@@ -1,0 +1,527 @@
+//! The demo's registers for 河安市: thirty 散乱污 sites across the counties in every state (two
+//! of them rebounding on patrol in November), twenty construction sites with this autumn's
+//! dust inspections, and five contaminated plots along their procedure. Everything goes
+//! through the store's rules: each sign-off carries the evidence its kind requires.
+
+use rectify_core::register::{
+    CheckLine, Details, Identity, Inspection, Kind, PHOTO, plot, scattered, site,
+};
+use rectify_exact::date::Date;
+use rectify_store::registers::{NewEntry, NewRegisterEvidence, RegisterFilter};
+use rectify_store::{Store, StoreError};
+
+const COUNTIES: [(&str, [&str; 3]); 6] = [
+    ("北岭县政府", ["孙庄乡", "北岭镇", "柳湾乡"]),
+    ("南川县政府", ["南川镇", "河口乡", "龙王庙镇"]),
+    ("清水县政府", ["清水镇", "石门乡", "杨集镇"]),
+    ("丰乐县政府", ["丰乐镇", "马坊乡", "三里河镇"]),
+    ("城关区政府", ["东关街道", "西郊街道", "北站街道"]),
+    ("东湖区政府", ["湖滨街道", "沙河镇", "新城街道"]),
+];
+const TRADES: [&str; 10] = [
+    "废塑料加工点",
+    "小铸造作坊",
+    "石材加工厂",
+    "家具喷漆作坊",
+    "小电镀作坊",
+    "废旧轮胎炼油点",
+    "小砖窑",
+    "木材加工厂",
+    "活性炭加工点",
+    "小化工作坊",
+];
+const VILLAGES: [&str; 5] = ["王楼村", "李庄村", "张湾村", "后营村", "刘集村"];
+/// A PNG signature: enough for the evidence policy, stored once however often it is attached.
+const PHOTO_BYTES: &[u8] = &[0x89, b'P', b'N', b'G', 13, 10, 26, 10, 0, 0, 0, 13];
+const REPORT_BYTES: &[u8] = b"%PDF-1.4\n% rectify demo report\n";
+
+fn day(month: u8, day: u8) -> Date {
+    Date {
+        year: 2026,
+        month,
+        day,
+    }
+}
+
+pub async fn load(store: &Store, office: &str) -> Result<(), StoreError> {
+    scattered_sites(store, office).await?;
+    construction_sites(store, office).await?;
+    plots(store, office).await
+}
+
+fn identity(name: String, county: &str, township: &str, village: &str) -> Identity {
+    Identity {
+        name,
+        address: format!("{township}{village}"),
+        county: county.to_string(),
+        township: township.to_string(),
+        ..Identity::default()
+    }
+}
+
+/// Ids of the kind's entries in the order they were added.
+async fn ids(store: &Store, kind: Kind) -> Result<Vec<i64>, StoreError> {
+    let filter = RegisterFilter {
+        kind: Some(kind),
+        ..RegisterFilter::default()
+    };
+    let mut ids: Vec<i64> = store
+        .register_entries(&filter)
+        .await?
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+async fn attach(
+    store: &Store,
+    office: &str,
+    id: i64,
+    kinds: &[&str],
+    bytes: &[u8],
+) -> Result<(), StoreError> {
+    for kind in kinds {
+        let file_name = if bytes == PHOTO_BYTES {
+            "现场照片.png"
+        } else {
+            "报告.pdf"
+        };
+        let evidence = NewRegisterEvidence {
+            inspection_id: None,
+            kind,
+            file_name,
+            bytes,
+        };
+        store.add_register_evidence(office, id, evidence).await?;
+    }
+    Ok(())
+}
+
+async fn walk(
+    store: &Store,
+    office: &str,
+    id: i64,
+    steps: &[(&str, Date)],
+) -> Result<(), StoreError> {
+    for (to, on) in steps {
+        store.move_register_entry(office, id, to, *on, "").await?;
+    }
+    Ok(())
+}
+
+async fn scattered_sites(store: &Store, office: &str) -> Result<(), StoreError> {
+    let disposals = [
+        scattered::Disposal::Close,
+        scattered::Disposal::Upgrade,
+        scattered::Disposal::Close,
+        scattered::Disposal::Relocate,
+    ];
+    let entries: Vec<NewEntry> = (0..30)
+        .map(|i| {
+            let (county, townships) = COUNTIES[i % COUNTIES.len()];
+            let township = townships[i % 3];
+            let village = VILLAGES[i % VILLAGES.len()];
+            let disposal = disposals[i % disposals.len()];
+            NewEntry {
+                identity: identity(
+                    format!("{village}{}", TRADES[i % TRADES.len()]),
+                    county,
+                    township,
+                    village,
+                ),
+                state: None,
+                details: Details::Scattered(scattered::Details {
+                    problems: if i % 3 == 0 {
+                        vec![
+                            scattered::Problem::Scattered,
+                            scattered::Problem::Disorderly,
+                            scattered::Problem::Polluting,
+                        ]
+                    } else {
+                        vec![
+                            scattered::Problem::Disorderly,
+                            scattered::Problem::Polluting,
+                        ]
+                    },
+                    disposal: Some(disposal),
+                    industry: TRADES[i % TRADES.len()]
+                        .trim_end_matches(['点', '厂', '坊', '窑'])
+                        .to_string(),
+                    missing_permits: "环评、排污许可".into(),
+                    measures: match disposal {
+                        scattered::Disposal::Close => "断水断电，清除原料、设备、产品".into(),
+                        scattered::Disposal::Relocate => "整体搬迁入园".into(),
+                        scattered::Disposal::Upgrade => "完善手续，建设废气收集处理设施".into(),
+                    },
+                    due: Some(day(12, 31)),
+                    responsible: format!("{township}分管负责同志"),
+                    grid_person: format!("{village}网格员"),
+                    relocated_to: if disposal == scattered::Disposal::Relocate {
+                        "河安高新区标准化厂房".into()
+                    } else {
+                        String::new()
+                    },
+                    source: Some(if i % 5 == 0 {
+                        scattered::Source::Complaint
+                    } else {
+                        scattered::Source::Survey
+                    }),
+                }),
+                created_on: day(3, 2 + (i % 20) as u8),
+            }
+        })
+        .collect();
+    store
+        .upsert_register_entries(office, Kind::Scattered, &entries, false)
+        .await?;
+    for (i, id) in ids(store, Kind::Scattered).await?.into_iter().enumerate() {
+        let disposal = disposals[i % disposals.len()];
+        // Five stay as registered; the rest are worked on, most signed off and patrolled.
+        if i % 6 == 5 {
+            continue;
+        }
+        walk(store, office, id, &[("整治中", day(4, 10))]).await?;
+        if i % 6 == 4 {
+            continue;
+        }
+        match disposal {
+            scattered::Disposal::Close => {
+                attach(store, office, id, &scattered::CLEARANCES, PHOTO_BYTES).await?
+            }
+            scattered::Disposal::Upgrade => {
+                attach(
+                    store,
+                    office,
+                    id,
+                    &[scattered::UPGRADE_EVIDENCE],
+                    REPORT_BYTES,
+                )
+                .await?
+            }
+            scattered::Disposal::Relocate => {}
+        }
+        walk(store, office, id, &[("验收", day(6, 15))]).await?;
+        if i % 6 == 3 {
+            continue;
+        }
+        walk(
+            store,
+            office,
+            id,
+            &[("销号", day(7, 20)), ("巡查", day(8, 1))],
+        )
+        .await?;
+        let patrol = |on: Date, activity_found: bool| Inspection {
+            on,
+            by: "乡镇网格员".into(),
+            lines: Vec::new(),
+            finding: if activity_found {
+                "夜间恢复生产，用电量异常".into()
+            } else {
+                String::new()
+            },
+            activity_found,
+            deadline: None,
+            rechecks: None,
+        };
+        store
+            .record_inspection(office, id, &patrol(day(10, 12), false))
+            .await?;
+        // Two sites come back to life in November.
+        if i == 0 || i == 14 {
+            store
+                .record_inspection(office, id, &patrol(day(11, 18), true))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+const SITES: [(&str, site::ProjectType, &str); 20] = [
+    (
+        "河安市第一中学新校区",
+        site::ProjectType::Building,
+        "城关区政府",
+    ),
+    (
+        "河安市人民医院门急诊综合楼",
+        site::ProjectType::Building,
+        "城关区政府",
+    ),
+    (
+        "东湖区湖滨花园三期",
+        site::ProjectType::Building,
+        "东湖区政府",
+    ),
+    ("东湖大道快速化改造", site::ProjectType::Road, "东湖区政府"),
+    (
+        "北岭县人民医院新院区",
+        site::ProjectType::Building,
+        "北岭县政府",
+    ),
+    (
+        "北岭县老城区棚户区改造",
+        site::ProjectType::Demolition,
+        "北岭县政府",
+    ),
+    (
+        "南川县滨河路雨污分流",
+        site::ProjectType::Municipal,
+        "南川县政府",
+    ),
+    ("南川水库除险加固", site::ProjectType::Water, "南川县政府"),
+    ("清水县文体中心", site::ProjectType::Building, "清水县政府"),
+    ("清水县工业大道", site::ProjectType::Road, "清水县政府"),
+    (
+        "丰乐县保障性住房",
+        site::ProjectType::Building,
+        "丰乐县政府",
+    ),
+    (
+        "丰乐县三里河综合治理",
+        site::ProjectType::Water,
+        "丰乐县政府",
+    ),
+    (
+        "河安高新区电子产业园",
+        site::ProjectType::Building,
+        "河安高新区管委会",
+    ),
+    (
+        "高新区科创大道",
+        site::ProjectType::Road,
+        "河安高新区管委会",
+    ),
+    (
+        "化工园区污水处理厂扩建",
+        site::ProjectType::Municipal,
+        "河安化工园区管委会",
+    ),
+    (
+        "城关区西郊旧城拆迁",
+        site::ProjectType::Demolition,
+        "城关区政府",
+    ),
+    ("东沙河截污管网", site::ProjectType::Municipal, "城关区政府"),
+    (
+        "河安西站综合枢纽",
+        site::ProjectType::Building,
+        "东湖区政府",
+    ),
+    (
+        "北岭县采石场生态修复",
+        site::ProjectType::Water,
+        "北岭县政府",
+    ),
+    (
+        "南川县职业教育园区",
+        site::ProjectType::Building,
+        "南川县政府",
+    ),
+];
+
+async fn construction_sites(store: &Store, office: &str) -> Result<(), StoreError> {
+    let entries: Vec<NewEntry> = SITES
+        .iter()
+        .enumerate()
+        .map(|(i, (name, project_type, county))| NewEntry {
+            identity: Identity {
+                name: name.to_string(),
+                address: format!("{}{name}项目现场", county.trim_end_matches(['政', '府'])),
+                county: county.to_string(),
+                ..Identity::default()
+            },
+            state: None,
+            details: Details::Site(site::Details {
+                project_type: Some(*project_type),
+                builder: format!("{}建设单位", name),
+                contractor: [
+                    "河安建工集团有限公司",
+                    "中建某局第三分公司",
+                    "河安市政工程有限公司",
+                ][i % 3]
+                    .into(),
+                supervisor: ["河安建设监理有限公司", "华信工程咨询有限公司"][i % 2].into(),
+                dust_manager: format!("项目经理{}", ["赵", "钱", "孙", "李", "周"][i % 5]),
+                video_online: i % 4 != 3,
+            }),
+            created_on: day(2, 20),
+        })
+        .collect();
+    store
+        .upsert_register_entries(office, Kind::Site, &entries, false)
+        .await?;
+    let checklist = store.site_checklist().await?;
+    let inspection =
+        |on: Date, failed: &[usize], deadline: Option<Date>, rechecks: Option<i64>| Inspection {
+            on,
+            by: "市住建局扬尘治理专班".into(),
+            lines: checklist
+                .iter()
+                .enumerate()
+                .map(|(k, item)| CheckLine {
+                    item: item.clone(),
+                    complies: !failed.contains(&k),
+                    note: if failed.contains(&k) {
+                        "现场未落实".into()
+                    } else {
+                        String::new()
+                    },
+                })
+                .collect(),
+            finding: String::new(),
+            activity_found: false,
+            deadline,
+            rechecks,
+        };
+    for (i, id) in ids(store, Kind::Site).await?.into_iter().enumerate() {
+        let first = if i % 3 == 0 {
+            inspection(day(10, 9), &[1, 2], Some(day(10, 16)), None)
+        } else {
+            inspection(day(10, 9), &[], None, None)
+        };
+        let first_id = store.record_inspection(office, id, &first).await?;
+        if i % 3 != 0 {
+            continue;
+        }
+        store
+            .add_register_evidence(
+                office,
+                id,
+                NewRegisterEvidence {
+                    inspection_id: Some(first_id),
+                    kind: PHOTO,
+                    file_name: "物料未覆盖.png",
+                    bytes: PHOTO_BYTES,
+                },
+            )
+            .await?;
+        match i {
+            // Stopped, still waiting for the re-check.
+            0 | 9 => {
+                let reason = "逾期未整改，停工整治";
+                store
+                    .move_register_entry(office, id, "停工整治", day(10, 17), reason)
+                    .await?;
+            }
+            // Failed the re-check too, with a new deadline: a repeat offender.
+            3 => {
+                store
+                    .record_inspection(
+                        office,
+                        id,
+                        &inspection(day(10, 16), &[1], Some(day(10, 23)), Some(first_id)),
+                    )
+                    .await?;
+                store
+                    .record_inspection(
+                        office,
+                        id,
+                        &inspection(day(11, 20), &[0], Some(day(11, 27)), None),
+                    )
+                    .await?;
+            }
+            _ => {
+                store
+                    .record_inspection(
+                        office,
+                        id,
+                        &inspection(day(10, 16), &[], None, Some(first_id)),
+                    )
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+const PLOTS: [(&str, &str, &str, &str); 5] = [
+    ("原河安农药厂地块", "城关区政府", "农药制造", "38600"),
+    ("城关区焦化厂地块", "城关区政府", "炼焦", "126000"),
+    ("原北岭化肥厂地块", "北岭县政府", "化肥制造", "48200"),
+    (
+        "丰乐县再生铅冶炼厂地块",
+        "丰乐县政府",
+        "再生铅冶炼",
+        "21500",
+    ),
+    ("南川县原制革厂地块", "南川县政府", "皮革鞣制", "15300"),
+];
+
+async fn plots(store: &Store, office: &str) -> Result<(), StoreError> {
+    let entries: Vec<NewEntry> = PLOTS
+        .iter()
+        .enumerate()
+        .map(|(i, (name, county, former, area))| NewEntry {
+            identity: Identity {
+                name: name.to_string(),
+                address: format!(
+                    "{}{}",
+                    county.trim_end_matches(['政', '府']),
+                    ["工业路", "焦化路", "化肥厂路", "冶炼路", "皮革路"][i]
+                ),
+                county: county.to_string(),
+                ..Identity::default()
+            },
+            state: None,
+            details: Details::Plot(plot::Details {
+                area_m2: area.to_string(),
+                former_use: former.to_string(),
+                planned_use: Some(if i % 2 == 0 {
+                    plot::PlannedUse::First
+                } else {
+                    plot::PlannedUse::Second
+                }),
+                land_user: format!("{}土地储备中心", county.trim_end_matches(['政', '府'])),
+                pollutants: [
+                    "六六六、滴滴涕",
+                    "苯并[a]芘、多环芳烃",
+                    "砷、氨氮",
+                    "铅、镉",
+                    "铬",
+                ][i]
+                    .into(),
+            }),
+            created_on: day(1, 15),
+        })
+        .collect();
+    store
+        .upsert_register_entries(office, Kind::Plot, &entries, false)
+        .await?;
+    // Each plot gets as far along as its index: the first into remediation, the last still suspected.
+    let paths: [&[(&str, Date)]; 5] = [
+        &[
+            ("初步调查", day(2, 1)),
+            ("详细调查", day(4, 1)),
+            ("风险评估", day(6, 1)),
+            ("列入名录", day(8, 1)),
+            ("治理修复", day(9, 1)),
+        ],
+        &[
+            ("初步调查", day(2, 1)),
+            ("详细调查", day(4, 1)),
+            ("风险评估", day(6, 1)),
+            ("列入名录", day(8, 1)),
+        ],
+        &[
+            ("初步调查", day(3, 1)),
+            ("详细调查", day(6, 1)),
+            ("风险评估", day(9, 1)),
+        ],
+        &[("初步调查", day(5, 1))],
+        &[],
+    ];
+    for (id, path) in ids(store, Kind::Plot).await?.into_iter().zip(paths) {
+        // The reports each step out of a survey or an assessment rests on.
+        let reports: &[&str] = match path.len() {
+            0 | 1 => &[],
+            2 | 3 => &[plot::SURVEY_REPORT],
+            _ => &[plot::SURVEY_REPORT, plot::RISK_REPORT],
+        };
+        attach(store, office, id, reports, REPORT_BYTES).await?;
+        walk(store, office, id, path).await?;
+    }
+    Ok(())
+}

@@ -1,8 +1,8 @@
 //! Each register kind driven through its states, with the refusals its rules give.
 
 use rectify_core::register::{
-    CheckLine, Inspection, Kind, MoveContext, Refusal, check_move, open_findings, plot, scattered,
-    site,
+    CheckLine, Inspection, Kind, Lifecycle, MoveContext, Refusal, check_move, open_findings, plot,
+    scattered, site, water_body,
 };
 use rectify_exact::date::Date;
 
@@ -126,8 +126,11 @@ fn a_closed_down_scattered_enterprise_is_signed_off_only_with_all_of_two_cuts_th
         ),
         Ok(State::Remediating)
     );
-    assert!(scattered::is_rebound(State::Patrol, State::Remediating));
-    assert!(!scattered::is_rebound(
+    assert!(<State as Lifecycle>::rebound(
+        State::Patrol,
+        State::Remediating
+    ));
+    assert!(!<State as Lifecycle>::rebound(
         State::Acceptance,
         State::Remediating
     ));
@@ -384,4 +387,190 @@ fn a_registers_month_counts_what_changed_in_it_and_names_rebounds() {
         [("排查登记".to_string(), 1), ("整治中".to_string(), 1)]
     );
     assert!(month(Kind::Scattered, &entries, d("2026-02-01"), d("2026-02-28")).is_none());
+}
+
+fn sample(
+    on: &str,
+    t: &str,
+    depth: Option<&str>,
+    o2: &str,
+    orp: &str,
+    nh3: &str,
+) -> water_body::Sample {
+    water_body::Sample {
+        on: d(on),
+        transparency: t.into(),
+        depth: depth.map(Into::into),
+        dissolved_oxygen: o2.into(),
+        orp: orp.into(),
+        ammonia: nh3.into(),
+    }
+}
+
+#[test]
+fn a_water_bodys_grade_follows_the_guides_table_and_the_60_30_rule() {
+    use water_body::Grade::{Clear, Light, Severe};
+    // Each indicator on its bounds: 25 cm and 10 cm, 2.0 and 0.2, 50 and −200, 8.0 and 15.
+    let levels = |s: &water_body::Sample| s.levels().unwrap();
+    assert_eq!(
+        levels(&sample("2026-05-01", "25.1", None, "2.01", "50.1", "7.99")),
+        [Clear; 4]
+    );
+    assert_eq!(
+        levels(&sample("2026-05-01", "25", None, "2.0", "50", "8.0")),
+        [Light; 4]
+    );
+    assert_eq!(
+        levels(&sample("2026-05-01", "10", None, "0.2", "-200", "15")),
+        [Light; 4]
+    );
+    assert_eq!(
+        levels(&sample("2026-05-01", "9.9", None, "0.19", "-200.1", "15.1")),
+        [Severe; 4]
+    );
+    // In water 20 cm deep the light bound is 40 % of the depth, 8 cm, and below it is severe.
+    assert_eq!(
+        levels(&sample("2026-05-01", "9", Some("20"), "5", "100", "1"))[0],
+        Clear
+    );
+    assert_eq!(
+        levels(&sample("2026-05-01", "8", Some("20"), "5", "100", "1"))[0],
+        Light
+    );
+    assert_eq!(
+        levels(&sample("2026-05-01", "7.9", Some("20"), "5", "100", "1"))[0],
+        Severe
+    );
+    assert!(
+        sample("2026-05-01", "浑浊", None, "5", "100", "1")
+            .levels()
+            .is_err()
+    );
+
+    let clean = sample("2026-05-01", "40", None, "5", "100", "1");
+    let severe_ammonia = sample("2026-05-02", "40", None, "5", "100", "18");
+    let severe_two = sample("2026-05-03", "5", None, "0.1", "100", "1");
+    let grade = |s: &[&water_body::Sample]| water_body::grade(s).unwrap();
+    // One indicator severe in 3 of 5 (60 %): severe; in 2 of 5 (40 %) alone: not.
+    let three = [
+        &severe_ammonia,
+        &severe_ammonia,
+        &severe_ammonia,
+        &clean,
+        &clean,
+    ];
+    assert_eq!(grade(&three), Severe);
+    let two = [&severe_ammonia, &severe_ammonia, &clean, &clean, &clean];
+    assert_eq!(
+        grade(&two),
+        Clear,
+        "one indicator in 40 % of the samples reaches neither level"
+    );
+    // Two indicators severe in 3 of 10 (30 %): severe.
+    let mut ten = vec![&clean; 7];
+    ten.extend([&severe_two, &severe_two, &severe_two]);
+    assert_eq!(grade(&ten), Severe);
+    assert_eq!(grade(&[&clean, &clean]), Clear);
+    assert_eq!(grade(&[]), Clear);
+}
+
+#[test]
+fn a_water_body_is_called_clean_only_on_clean_monitoring_and_public_satisfaction() {
+    use water_body::{Details, Measure, State};
+    let mut details = Details::default();
+    let go =
+        |details: &Details, from: &str, to: &str, on: &str, evidence: &[String], reason: &str| {
+            let cx = MoveContext {
+                on: d(on),
+                evidence,
+                reason,
+                open_findings: 0,
+            };
+            check_move::<State>(details, from, to, &cx)
+        };
+    assert!(
+        go(&details, "untreated", "treating", "2026-03-01", &[], "")
+            .unwrap_err()
+            .to_string()
+            .contains("治理措施")
+    );
+    details.measures = vec![Measure::SourceControl, Measure::Sediment];
+    details.river_chief = "城关区副区长 刘某".into();
+    assert_eq!(
+        go(&details, "untreated", "treating", "2026-03-01", &[], ""),
+        Ok(State::Treating)
+    );
+    assert!(matches!(
+        go(&details, "treating", "treated", "2026-06-01", &[], ""),
+        Err(Refusal::MissingEvidence { .. })
+    ));
+    let report = kinds(&[water_body::COMPLETION_REPORT]);
+    assert_eq!(
+        go(&details, "treating", "treated", "2026-06-01", &report, ""),
+        Ok(State::Treated)
+    );
+    // No monitoring yet; then light; then clean but the public is not yet satisfied.
+    assert!(
+        go(&details, "treated", "effective", "2026-09-01", &[], "")
+            .unwrap_err()
+            .to_string()
+            .contains("没有水质监测数据")
+    );
+    details.samples = vec![sample("2026-08-10", "18", None, "3", "80", "4")];
+    assert!(
+        go(&details, "treated", "effective", "2026-09-01", &[], "")
+            .unwrap_err()
+            .to_string()
+            .contains("判定为轻度黑臭")
+    );
+    details
+        .samples
+        .push(sample("2026-08-20", "45", None, "4.2", "120", "2.1"));
+    details
+        .samples
+        .push(sample("2026-08-30", "50", None, "4.8", "140", "1.6"));
+    details
+        .samples
+        .push(sample("2026-09-01", "48", None, "5.1", "150", "1.2"));
+    // One light sample in four is 25 % of one indicator: clean.
+    details.satisfaction = Some("86".into());
+    assert!(
+        go(&details, "treated", "effective", "2026-09-01", &[], "")
+            .unwrap_err()
+            .to_string()
+            .contains("公众满意度须达到90%（现为86）")
+    );
+    details.satisfaction = Some("92.5%".into());
+    assert_eq!(
+        go(&details, "treated", "effective", "2026-09-01", &[], ""),
+        Ok(State::Effective)
+    );
+    // Ninety days later the old samples no longer count.
+    assert!(
+        go(&details, "effective", "lasting", "2026-12-15", &[], "")
+            .unwrap_err()
+            .to_string()
+            .contains("近90天没有水质监测数据")
+    );
+    // A recurrence reopens it as a rebound, with its reason.
+    assert!(go(&details, "effective", "treating", "2026-10-01", &[], "").is_err());
+    assert_eq!(
+        go(
+            &details,
+            "effective",
+            "treating",
+            "2026-10-01",
+            &[],
+            "群众反映返黑返臭"
+        ),
+        Ok(State::Treating)
+    );
+    assert!(<State as Lifecycle>::rebound(
+        State::Effective,
+        State::Treating
+    ));
+    assert!(!<State as Lifecycle>::rebound(
+        State::Treated,
+        State::Treating
+    ));
 }

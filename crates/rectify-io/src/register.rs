@@ -57,6 +57,17 @@ const SITE: &[Column] = &[
     col("视频监控在线", "video_online", YesNo),
 ];
 
+const WATER_BODY: &[Column] = &[
+    col("水体类型", "water_type", Text),
+    col("起止边界", "boundaries", Text),
+    col("长度/面积", "size", Text),
+    col("黑臭级别", "listed_grade", Text),
+    col("治理措施", "measures", List),
+    col("河长", "river_chief", Text),
+    col("达标期限", "due", DateCell),
+    col("公众满意度（%）", "satisfaction", Text),
+];
+
 const PLOT: &[Column] = &[
     col("面积（平方米）", "area_m2", Text),
     col("原用途", "former_use", Text),
@@ -70,6 +81,7 @@ pub fn columns(kind: Kind) -> &'static [Column] {
     match kind {
         Kind::Scattered => SCATTERED,
         Kind::Site => SITE,
+        Kind::WaterBody => WATER_BODY,
         Kind::Plot => PLOT,
     }
 }
@@ -94,7 +106,14 @@ enum Common {
 const COMMON: &[(Common, &[&str])] = &[
     (
         Common::Name,
-        &["名称", "企业名称", "工地名称", "项目名称", "地块名称"],
+        &[
+            "名称",
+            "企业名称",
+            "工地名称",
+            "项目名称",
+            "地块名称",
+            "水体名称",
+        ],
     ),
     (Common::CreditCode, &["统一社会信用代码", "信用代码"]),
     (Common::Address, &["地址", "详细地址"]),

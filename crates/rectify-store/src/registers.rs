@@ -193,9 +193,11 @@ impl Store {
                         county: before.identity.county.clone(),
                         ..entry.identity.clone()
                     };
+                    let mut details = entry.details.clone();
+                    details.carry_over(&before.details);
                     let after = EntryRecord {
                         identity,
-                        details: entry.details.clone(),
+                        details,
                         ..before.clone()
                     };
                     if after == before {
@@ -325,6 +327,30 @@ impl Store {
         }
         tx.commit().await?;
         Ok(inspection_id)
+    }
+
+    /// Changes the entry's own fields through `change` (which may refuse, saying why), journaled
+    /// with the fields before and after.
+    pub async fn update_register_details(
+        &self,
+        actor: &str,
+        id: i64,
+        change: impl FnOnce(&mut Details) -> Result<(), String>,
+    ) -> Result<EntryRecord, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let before = load_detail(&mut tx, id).await?.record;
+        let mut after = before.clone();
+        change(&mut after.details)
+            .map_err(|e| StoreError::Refused(format!("{}：{e}", before.identity.name)))?;
+        update_entry(&mut tx, &after).await?;
+        append(
+            &mut tx,
+            self.backend(),
+            entry_change(actor, "update", Some(&before), &after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     /// Stores an evidence file on the entry (or one of its inspections), journaled.

@@ -13,7 +13,7 @@ use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use rectify_core::org::Role;
-use rectify_core::register::{CheckLine, Inspection, Kind, PHOTO, plot};
+use rectify_core::register::{CheckLine, Details, Inspection, Kind, PHOTO, plot, water_body};
 use rectify_exact::date::Date;
 use rectify_io::register::{cell_text, columns};
 use rectify_store::registers::{EntryDetail, EntryRecord, NewRegisterEvidence, RegisterFilter};
@@ -39,6 +39,7 @@ struct DetailPage {
     detail: EntryDetail,
     fields: Vec<(&'static str, String)>,
     restriction: Option<&'static str>,
+    samples: Option<(Vec<SampleLine>, String)>,
     timeline: Vec<TimelineLine>,
     findings: Vec<Finding>,
     next_states: Vec<(&'static str, String)>,
@@ -48,6 +49,12 @@ struct DetailPage {
     evidence_kinds: Vec<&'static str>,
     patrols: bool,
     today: String,
+}
+
+struct SampleLine {
+    sample: water_body::Sample,
+    /// Each indicator's level, or why the sample does not read.
+    levels: Vec<String>,
 }
 
 /// A failed inspection still open, with its deadline.
@@ -179,19 +186,18 @@ pub async fn show(
         .filter(|to| may_move(&session, record, to))
         .map(|to| (to, record.kind.state_label(to)))
         .collect();
-    let checklist = match record.kind {
-        Kind::Site => state.store.site_checklist().await?,
-        Kind::Scattered | Kind::Plot => Vec::new(),
-    };
+    let checklist = checklist_for(&state, record.kind).await?;
     let restriction = match record.kind {
         Kind::Plot => plot::State::parse(&record.state).and_then(plot::land_use_restriction),
-        Kind::Scattered | Kind::Site => None,
+        _ => None,
     };
+    let samples = samples(&record.details);
     render(DetailPage {
         me: session.me(),
         flash: flash.done,
         fields,
         restriction,
+        samples,
         timeline: timeline(&detail),
         findings: findings(&detail, today),
         can_move: has(&session, Role::Office) || own_county(&session, record),
@@ -203,6 +209,43 @@ pub async fn show(
         today: today.to_string(),
         detail,
     })
+}
+
+/// Sites are inspected against the checklist; other kinds are patrolled or visited.
+async fn checklist_for(state: &AppState, kind: Kind) -> Result<Vec<String>, PageError> {
+    Ok(match kind {
+        Kind::Site => state.store.site_checklist().await?,
+        _ => Vec::new(),
+    })
+}
+
+/// A water body's monitoring, newest first, each sample with its indicators' levels, and the
+/// grade over the last 90 days.
+fn samples(details: &Details) -> Option<(Vec<SampleLine>, String)> {
+    let Details::WaterBody(d) = details else {
+        return None;
+    };
+    let mut lines: Vec<SampleLine> = d
+        .samples
+        .iter()
+        .map(|s| SampleLine {
+            levels: s.levels().map_or_else(
+                |e| vec![e],
+                |l| l.iter().map(|g| g.label_zh().to_string()).collect(),
+            ),
+            sample: s.clone(),
+        })
+        .collect();
+    lines.reverse();
+    let today = today_china();
+    let grade = match water_body::grade(&d.recent(today)) {
+        Ok(g) if d.recent(today).is_empty() => {
+            format!("近{}天无监测（{}）", water_body::WINDOW_DAYS, g.label_zh())
+        }
+        Ok(g) => format!("近{}天判定：{}", water_body::WINDOW_DAYS, g.label_zh()),
+        Err(e) => e,
+    };
+    Some((lines, grade))
 }
 
 fn timeline(detail: &EntryDetail) -> Vec<TimelineLine> {
@@ -353,10 +396,7 @@ async fn inspection_from(
     detail: &EntryDetail,
     posted: &Posted,
 ) -> Result<Result<Inspection, String>, PageError> {
-    let checklist = match detail.record.kind {
-        Kind::Site => state.store.site_checklist().await?,
-        Kind::Scattered | Kind::Plot => Vec::new(),
-    };
+    let checklist = checklist_for(state, detail.record.kind).await?;
     let lines = checklist
         .into_iter()
         .enumerate()

@@ -4,7 +4,7 @@
 //! through the store's rules: each sign-off carries the evidence its kind requires.
 
 use rectify_core::register::{
-    CheckLine, Details, Identity, Inspection, Kind, PHOTO, plot, scattered, site,
+    CheckLine, Details, Identity, Inspection, Kind, PHOTO, plot, scattered, site, water_body,
 };
 use rectify_exact::date::Date;
 use rectify_store::registers::{NewEntry, NewRegisterEvidence, RegisterFilter};
@@ -46,7 +46,152 @@ fn day(month: u8, day: u8) -> Date {
 pub async fn load(store: &Store, office: &str) -> Result<(), StoreError> {
     scattered_sites(store, office).await?;
     construction_sites(store, office).await?;
+    water_bodies(store, office).await?;
     plots(store, office).await
+}
+
+/// (name, county, boundaries, length in m, grade when listed).
+const WATER_BODIES: [(&str, &str, &str, &str, water_body::Grade); 6] = [
+    (
+        "东沙河城区段",
+        "城关区政府",
+        "解放路桥至东沙河闸",
+        "4200",
+        water_body::Grade::Severe,
+    ),
+    (
+        "柳林河",
+        "城关区政府",
+        "柳林路至清河口",
+        "3100",
+        water_body::Grade::Light,
+    ),
+    (
+        "西郊排水渠",
+        "城关区政府",
+        "西郊街道至污水处理厂",
+        "2600",
+        water_body::Grade::Light,
+    ),
+    (
+        "湖滨沟",
+        "东湖区政府",
+        "湖滨花园至东湖入口",
+        "1800",
+        water_body::Grade::Light,
+    ),
+    (
+        "北岭县城东河",
+        "北岭县政府",
+        "城东桥至北岭大道",
+        "2300",
+        water_body::Grade::Severe,
+    ),
+    (
+        "南川县护城河",
+        "南川县政府",
+        "环城一周",
+        "5100",
+        water_body::Grade::Light,
+    ),
+];
+
+async fn water_bodies(store: &Store, office: &str) -> Result<(), StoreError> {
+    let entries: Vec<NewEntry> = WATER_BODIES
+        .iter()
+        .map(|(name, county, boundaries, length, grade)| NewEntry {
+            identity: Identity {
+                name: name.to_string(),
+                address: boundaries.to_string(),
+                county: county.to_string(),
+                ..Identity::default()
+            },
+            state: None,
+            details: Details::WaterBody(water_body::Details {
+                water_type: Some(if name.ends_with('渠') || name.ends_with('沟') {
+                    water_body::WaterType::Canal
+                } else {
+                    water_body::WaterType::River
+                }),
+                boundaries: boundaries.to_string(),
+                size: format!("{length}米"),
+                listed_grade: Some(*grade),
+                measures: vec![
+                    water_body::Measure::SourceControl,
+                    water_body::Measure::Sediment,
+                    water_body::Measure::Ecological,
+                ],
+                river_chief: format!("{}河长", county.trim_end_matches(['政', '府'])),
+                due: Some(day(12, 31)),
+                samples: Vec::new(),
+                satisfaction: None,
+            }),
+            created_on: day(1, 10),
+        })
+        .collect();
+    store
+        .upsert_register_entries(office, Kind::WaterBody, &entries, false)
+        .await?;
+    let clean = |on: Date| water_body::Sample {
+        on,
+        transparency: "42".into(),
+        depth: None,
+        dissolved_oxygen: "4.6".into(),
+        orp: "135".into(),
+        ammonia: "1.8".into(),
+    };
+    let dirty = |on: Date| water_body::Sample {
+        on,
+        transparency: "12".into(),
+        depth: None,
+        dissolved_oxygen: "0.9".into(),
+        orp: "-80".into(),
+        ammonia: "11.2".into(),
+    };
+    for (i, id) in ids(store, Kind::WaterBody).await?.into_iter().enumerate() {
+        // The first four are treated: three reached 初见成效, one came back black this autumn.
+        if i >= 4 {
+            if i == 4 {
+                walk(store, office, id, &[("治理中", day(4, 1))]).await?;
+            }
+            continue;
+        }
+        walk(store, office, id, &[("治理中", day(3, 1))]).await?;
+        attach(
+            store,
+            office,
+            id,
+            &[water_body::COMPLETION_REPORT],
+            REPORT_BYTES,
+        )
+        .await?;
+        walk(store, office, id, &[("完成治理", day(6, 30))]).await?;
+        store
+            .update_register_details(office, id, |details| {
+                if let Details::WaterBody(d) = details {
+                    d.samples = (7..=9).map(|m| clean(day(m, 15))).collect();
+                    d.satisfaction = Some("93.4".into());
+                }
+                Ok(())
+            })
+            .await?;
+        walk(store, office, id, &[("初见成效", day(9, 20))]).await?;
+        if i == 3 {
+            store
+                .update_register_details(office, id, |details| {
+                    if let Details::WaterBody(d) = details {
+                        d.samples.extend([dirty(day(10, 28)), dirty(day(11, 12))]);
+                    }
+                    Ok(())
+                })
+                .await?;
+            let reason = "10月下旬起两次监测轻度黑臭，群众反映返黑返臭";
+            store
+                .move_register_entry(office, id, "治理中", day(11, 13), reason)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 fn identity(name: String, county: &str, township: &str, village: &str) -> Identity {

@@ -6,7 +6,8 @@ use crate::air_cmd::print_stdout;
 use crate::error::CliError;
 use crate::ledger_cmd::{finding_json, print_json};
 use clap::{Args, Subcommand, ValueEnum};
-use rectify_core::register::{CheckLine, Inspection, Kind};
+use rectify_core::register::water_body::Sample;
+use rectify_core::register::{CheckLine, Details, Inspection, Kind};
 use rectify_exact::date::Date;
 use rectify_io::plan::{Finding, Sheet, SheetFormat, read_sheets};
 use rectify_io::register::{read_register, register_xlsx};
@@ -77,6 +78,27 @@ pub enum RegisterCommand {
         /// The inspection it belongs to.
         #[arg(long)]
         inspection: Option<i64>,
+    },
+    /// Record a water body's monitoring sample of the four indicators.
+    Monitor {
+        id: i64,
+        #[arg(long, value_parser = crate::workflow_cmd::parse_date)]
+        on: Option<Date>,
+        /// 透明度, cm.
+        #[arg(long)]
+        transparency: String,
+        /// Water depth, cm (counts where shallower than 25 cm).
+        #[arg(long)]
+        depth: Option<String>,
+        /// 溶解氧, mg/L.
+        #[arg(long = "do")]
+        dissolved_oxygen: String,
+        /// 氧化还原电位, mV.
+        #[arg(long, allow_hyphen_values = true)]
+        orp: String,
+        /// 氨氮, mg/L.
+        #[arg(long)]
+        nh3n: String,
     },
     /// Link an entry with a plan item or a complaint.
     Link {
@@ -226,6 +248,40 @@ pub async fn run(
             let evidence_id = store.add_register_evidence(actor, id, evidence).await?;
             print_stdout(&format!(
                 "已登记佐证材料 {evidence_id}（{kind}）：{file_name}"
+            ))
+        }
+        RegisterCommand::Monitor {
+            id,
+            on,
+            transparency,
+            depth,
+            dissolved_oxygen,
+            orp,
+            nh3n,
+        } => {
+            let sample = Sample {
+                on: on.unwrap_or(today),
+                transparency,
+                depth,
+                dissolved_oxygen,
+                orp,
+                ammonia: nh3n,
+            };
+            let levels = sample.levels().map_err(CliError::failure)?;
+            let record = store
+                .update_register_details(actor, id, |details| match details {
+                    Details::WaterBody(d) => {
+                        d.samples.push(sample);
+                        Ok(())
+                    }
+                    _ => Err("只有黑臭水体可以录入水质监测".into()),
+                })
+                .await?;
+            let levels: Vec<&str> = levels.iter().map(|g| g.label_zh()).collect();
+            print_stdout(&format!(
+                "{}：已录入监测（透明度、溶解氧、氧化还原电位、氨氮：{}）",
+                record.identity.name,
+                levels.join("、")
             ))
         }
         RegisterCommand::Link {

@@ -336,8 +336,8 @@ fn a_rebound_reopens_the_entry_and_shows_in_the_bulletin_and_the_accountability_
     let html =
         std::fs::read_to_string(Path::new(&out).join("整改进展通报-2026-11-第1版.html")).unwrap();
     assert!(
-        // This one and the demo's two November rebounds.
-        html.contains("专项名录情况") && html.contains("本月发现反弹3处"),
+        // This one and the demo's three November rebounds (two sites, one water body).
+        html.contains("专项名录情况") && html.contains("本月发现反弹4处"),
         "{html}"
     );
     assert!(html.contains("孙庄乡再生塑料颗粒厂") && html.contains("夜间恢复生产"));

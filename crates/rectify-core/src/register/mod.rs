@@ -13,6 +13,7 @@ pub mod monthly;
 pub mod plot;
 pub mod scattered;
 pub mod site;
+pub mod water_body;
 
 pub use credit_code::CreditCode;
 
@@ -21,21 +22,64 @@ labelled_enum!(
     Kind, "名录类型" {
         Scattered => "scattered", "散乱污企业";
         Site => "site", "建筑工地";
+        WaterBody => "water_body", "黑臭水体";
         Plot => "plot", "污染地块";
     }
 );
 
+/// Runs `$body` with `$S` bound to the state type of `$kind`: the one place that lists every
+/// kind with its module.
+macro_rules! with_states {
+    ($kind:expr, $S:ident => $body:expr) => {
+        match $kind {
+            Kind::Scattered => {
+                type $S = scattered::State;
+                $body
+            }
+            Kind::Site => {
+                type $S = site::State;
+                $body
+            }
+            Kind::WaterBody => {
+                type $S = water_body::State;
+                $body
+            }
+            Kind::Plot => {
+                type $S = plot::State;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$d` bound to the typed fields of `$details`, and `$S` to its state type.
+macro_rules! with_details {
+    ($details:expr, $d:ident, $S:ident => $body:expr) => {
+        match $details {
+            Details::Scattered($d) => {
+                type $S = scattered::State;
+                $body
+            }
+            Details::Site($d) => {
+                type $S = site::State;
+                $body
+            }
+            Details::WaterBody($d) => {
+                type $S = water_body::State;
+                $body
+            }
+            Details::Plot($d) => {
+                type $S = plot::State;
+                $body
+            }
+        }
+    };
+}
+
 impl Kind {
     /// The states an entry of this kind can be in, in their usual order.
     pub fn states(self) -> Vec<&'static str> {
-        fn codes<S: Lifecycle>() -> Vec<&'static str> {
-            S::ORDER.iter().map(|s| s.code()).collect()
-        }
-        match self {
-            Kind::Scattered => codes::<scattered::State>(),
-            Kind::Site => codes::<site::State>(),
-            Kind::Plot => codes::<plot::State>(),
-        }
+        with_states!(self, S => S::ORDER.iter().map(|s| s.code()).collect())
     }
 
     /// The state a new entry starts in.
@@ -45,26 +89,24 @@ impl Kind {
 
     /// The code of a state of this kind given by its code or its label.
     pub fn parse_state(self, text: &str) -> Option<&'static str> {
-        fn code<S: Labelled>(text: &str) -> Option<&'static str> {
-            S::parse(text).map(|s| s.code())
-        }
-        match self {
-            Kind::Scattered => code::<scattered::State>(text),
-            Kind::Site => code::<site::State>(text),
-            Kind::Plot => code::<plot::State>(text),
-        }
+        with_states!(self, S => S::parse(text).map(|s| s.code()))
     }
 
     /// The states (codes) an entry in `code` may move to.
     pub fn next_states(self, code: &str) -> Vec<&'static str> {
-        fn next<S: Lifecycle>(code: &str) -> Vec<&'static str> {
-            S::parse(code).map_or_else(Vec::new, |s| S::next(s).iter().map(|n| n.code()).collect())
-        }
-        match self {
-            Kind::Scattered => next::<scattered::State>(code),
-            Kind::Site => next::<site::State>(code),
-            Kind::Plot => next::<plot::State>(code),
-        }
+        with_states!(self, S => S::parse(code).map_or_else(Vec::new, |s| {
+            S::next(s).iter().map(|n| n.code()).collect()
+        }))
+    }
+
+    /// Whether the state (a code) means the entry's work is done.
+    pub fn is_done(self, code: &str) -> bool {
+        with_states!(self, S => S::parse(code).is_some_and(Lifecycle::done))
+    }
+
+    /// The label of a state code of this kind, or the code itself when it is not one.
+    pub fn state_label(self, code: &str) -> String {
+        with_states!(self, S => S::parse(code).map_or_else(|| code.to_string(), |s| s.label_zh().to_string()))
     }
 
     /// The evidence kinds its rules ask for, then a site photo, for the upload form.
@@ -75,32 +117,12 @@ impl Kind {
                 k.push(scattered::UPGRADE_EVIDENCE);
                 k
             }
+            Kind::WaterBody => vec![water_body::COMPLETION_REPORT],
             Kind::Plot => vec![plot::SURVEY_REPORT, plot::RISK_REPORT, plot::EFFECT_REPORT],
             Kind::Site => Vec::new(),
         };
         kinds.push(PHOTO);
         kinds
-    }
-
-    /// Whether the state (a code) means the entry's work is done.
-    pub fn is_done(self, code: &str) -> bool {
-        fn done<S: Lifecycle>(code: &str) -> bool {
-            S::parse(code).is_some_and(Lifecycle::done)
-        }
-        match self {
-            Kind::Scattered => done::<scattered::State>(code),
-            Kind::Site => done::<site::State>(code),
-            Kind::Plot => done::<plot::State>(code),
-        }
-    }
-
-    /// The label of a state code of this kind, or the code itself when it is not one.
-    pub fn state_label(self, code: &str) -> String {
-        match self {
-            Kind::Scattered => label_of::<scattered::State>(code),
-            Kind::Site => label_of::<site::State>(code),
-            Kind::Plot => label_of::<plot::State>(code),
-        }
     }
 }
 
@@ -110,6 +132,7 @@ impl Kind {
 pub enum Details {
     Scattered(scattered::Details),
     Site(site::Details),
+    WaterBody(water_body::Details),
     Plot(plot::Details),
 }
 
@@ -119,6 +142,7 @@ impl Details {
         match kind {
             Kind::Scattered => Details::Scattered(Default::default()),
             Kind::Site => Details::Site(Default::default()),
+            Kind::WaterBody => Details::WaterBody(Default::default()),
             Kind::Plot => Details::Plot(Default::default()),
         }
     }
@@ -126,44 +150,41 @@ impl Details {
     /// Reads the fields of `kind` from JSON (as stored, or as a form or a file gives them),
     /// naming the field that does not read.
     pub fn from_json(kind: Kind, value: serde_json::Value) -> Result<Details, String> {
-        fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
-            serde_json::from_value(value).map_err(|e| e.to_string())
-        }
-        Ok(match kind {
-            Kind::Scattered => Details::Scattered(typed(value)?),
-            Kind::Site => Details::Site(typed(value)?),
-            Kind::Plot => Details::Plot(typed(value)?),
-        })
+        let mut details = Details::empty(kind);
+        with_details!(&mut details, d, _S => {
+            *d = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        });
+        Ok(details)
     }
 
     pub fn kind(&self) -> Kind {
         match self {
             Details::Scattered(_) => Kind::Scattered,
             Details::Site(_) => Kind::Site,
+            Details::WaterBody(_) => Kind::WaterBody,
             Details::Plot(_) => Kind::Plot,
         }
     }
 
     /// Checks a move of an entry with these fields between two state codes of its kind.
     pub fn check_move(&self, from: &str, to: &str, cx: &MoveContext<'_>) -> Result<(), Refusal> {
-        match self {
-            Details::Scattered(d) => check_move::<scattered::State>(d, from, to, cx).map(drop),
-            Details::Site(d) => check_move::<site::State>(d, from, to, cx).map(drop),
-            Details::Plot(d) => check_move::<plot::State>(d, from, to, cx).map(drop),
+        with_details!(self, d, S => check_move::<S>(d, from, to, cx).map(drop))
+    }
+
+    /// Keeps what a sheet does not carry (a water body's monitoring samples) from the stored
+    /// fields when a sheet updates an entry.
+    pub fn carry_over(&mut self, stored: &Details) {
+        if let (Details::WaterBody(new), Details::WaterBody(old)) = (self, stored) {
+            new.samples.clone_from(&old.samples);
         }
     }
 
-    /// Whether the move reopens a signed-off entry (反弹).
+    /// Whether the move reopens a finished entry (反弹, 返黑返臭).
     pub fn is_rebound(&self, from: &str, to: &str) -> bool {
-        match self {
-            Details::Scattered(_) => {
-                match (scattered::State::parse(from), scattered::State::parse(to)) {
-                    (Some(from), Some(to)) => scattered::is_rebound(from, to),
-                    _ => false,
-                }
-            }
-            Details::Site(_) | Details::Plot(_) => false,
-        }
+        with_details!(self, _d, S => match (S::parse(from), S::parse(to)) {
+            (Some(from), Some(to)) => S::rebound(from, to),
+            _ => false,
+        })
     }
 
     /// The state an entry moves to when a patrol finds activity or a complaint names it, if
@@ -172,10 +193,6 @@ impl Details {
         let to = scattered::State::Remediating.code();
         self.is_rebound(from, to).then_some(to)
     }
-}
-
-fn label_of<S: Labelled>(code: &str) -> String {
-    S::parse(code).map_or_else(|| code.to_string(), |s| s.label_zh().to_string())
 }
 
 /// The evidence kind of a photo taken on site.
@@ -206,6 +223,10 @@ pub trait Lifecycle: Labelled + Serialize {
     fn next(from: Self) -> &'static [Self];
     /// Signed off, closed or delisted: the entry's work is done.
     fn done(self) -> bool;
+    /// The move reopens a finished entry because the problem came back (反弹, 返黑返臭).
+    fn rebound(_from: Self, _to: Self) -> bool {
+        false
+    }
     /// The kind's own conditions on an allowed move.
     fn guard(
         details: &Self::Details,

@@ -88,6 +88,11 @@ impl Lifecycle for State {
         matches!(self, State::SignedOff | State::Patrol)
     }
 
+    /// A move back to 整治中 from a signed-off or patrolled entry: a rebound (反弹).
+    fn rebound(from: State, to: State) -> bool {
+        from.done() && to == State::Remediating
+    }
+
     fn guard(d: &Details, from: State, to: State, cx: &MoveContext<'_>) -> Result<(), Refusal> {
         let to_label = to.label_zh();
         let need = |ok: bool, field| require_field(ok, to_label, field);
@@ -119,9 +124,4 @@ impl Lifecycle for State {
             _ => Ok(()),
         }
     }
-}
-
-/// A move back to 整治中 from a signed-off or patrolled entry: a rebound (反弹).
-pub fn is_rebound(from: State, to: State) -> bool {
-    matches!(from, State::SignedOff | State::Patrol) && to == State::Remediating
 }

@@ -574,3 +574,77 @@ fn a_water_body_is_called_clean_only_on_clean_monitoring_and_public_satisfaction
         State::Treating
     ));
 }
+
+#[test]
+fn a_red_label_needs_the_closure_decision_and_a_rerating_its_reason() {
+    use rectify_core::register::chemical::{self, Details, State};
+    let mut details = Details::default();
+    let go = |details: &Details, from: &str, to: &str, evidence: &[String], reason: &str| {
+        check_move::<State>(details, from, to, &cx(evidence, reason))
+    };
+    assert!(
+        go(&details, "unrated", "黄", &[], "")
+            .unwrap_err()
+            .to_string()
+            .contains("评定日期")
+    );
+    details.rated_on = Some(d("2026-04-01"));
+    details.rating_body = "河安化工园区管委会".into();
+    assert_eq!(go(&details, "待评定", "黄", &[], ""), Ok(State::Yellow));
+    // Re-rating: the reason first, then for 红 the closure decision.
+    assert!(
+        go(&details, "yellow", "red", &[], "")
+            .unwrap_err()
+            .to_string()
+            .contains("调整原因")
+    );
+    assert_eq!(
+        go(&details, "yellow", "red", &[], "整改逾期未完成")
+            .unwrap_err()
+            .to_string(),
+        "转为“红”前须上传佐证材料：关停决定书"
+    );
+    let closure = kinds(&[chemical::CLOSURE_RECORD]);
+    assert_eq!(
+        go(&details, "yellow", "red", &closure, "整改逾期未完成"),
+        Ok(State::Red)
+    );
+    assert!(
+        go(&details, "red", "red", &closure, "复评").is_err(),
+        "no move to itself"
+    );
+    assert!(go(&details, "red", "unrated", &closure, "撤销").is_err());
+}
+
+#[test]
+fn an_adverse_credit_rating_needs_its_enforcement_record() {
+    use rectify_core::register::credit::{self, Details, State};
+    let mut details = Details {
+        year: "2026".into(),
+        ..Details::default()
+    };
+    let go = |details: &Details, from: &str, to: &str, evidence: &[String], reason: &str| {
+        check_move::<State>(details, from, to, &cx(evidence, reason))
+    };
+    assert!(
+        go(&details, "unrated", "环保良好", &[], "")
+            .unwrap_err()
+            .to_string()
+            .contains("评价依据")
+    );
+    details.basis = "2026年度监督性监测全部达标，无行政处罚".into();
+    assert_eq!(
+        go(&details, "unrated", "环保良好", &[], ""),
+        Ok(State::Good)
+    );
+    let record = kinds(&[credit::ENFORCEMENT_RECORD]);
+    assert!(matches!(
+        go(&details, "good", "bad", &[], "超标排放被处罚"),
+        Err(Refusal::MissingEvidence { .. })
+    ));
+    assert_eq!(
+        go(&details, "good", "bad", &record, "超标排放被处罚"),
+        Ok(State::Bad)
+    );
+    assert_eq!((State::Bad.colour(), State::Honest.colour()), ("红", "绿"));
+}

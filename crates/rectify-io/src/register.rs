@@ -68,6 +68,23 @@ const WATER_BODY: &[Column] = &[
     col("公众满意度（%）", "satisfaction", Text),
 ];
 
+const CHEMICAL: &[Column] = &[
+    col("所在园区", "park", Text),
+    col("主要产品", "products", Text),
+    col("评分", "scores", Text),
+    col("评定日期", "rated_on", DateCell),
+    col("评定单位", "rating_body", Text),
+    col("处置要求", "required_action", Text),
+    col("处置时限", "deadline", DateCell),
+];
+
+const CREDIT: &[Column] = &[
+    col("评价年度", "year", Text),
+    col("评价依据", "basis", Text),
+    col("结果运用", "consequences", Text),
+    col("评价单位", "rating_body", Text),
+];
+
 const PLOT: &[Column] = &[
     col("面积（平方米）", "area_m2", Text),
     col("原用途", "former_use", Text),
@@ -83,6 +100,8 @@ pub fn columns(kind: Kind) -> &'static [Column] {
         Kind::Site => SITE,
         Kind::WaterBody => WATER_BODY,
         Kind::Plot => PLOT,
+        Kind::Chemical => CHEMICAL,
+        Kind::Credit => CREDIT,
     }
 }
 

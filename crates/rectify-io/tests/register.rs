@@ -1,7 +1,9 @@
 //! Register spreadsheets: every kind's export reads back exactly, and a bad file names every bad
 //! cell and yields nothing.
 
-use rectify_core::register::{CreditCode, Details, Identity, Kind, plot, scattered, site};
+use rectify_core::register::{
+    CreditCode, Details, Identity, Kind, chemical, credit, plot, scattered, site, water_body,
+};
 use rectify_exact::date::Date;
 use rectify_io::plan::{SheetFormat, read_sheets};
 use rectify_io::register::{read_register, register_xlsx};
@@ -70,6 +72,53 @@ fn every_kind() -> Vec<EntryRecord> {
             }),
         ),
         record(
+            4,
+            Kind::WaterBody,
+            "东沙河城区段",
+            "effective",
+            Details::WaterBody(water_body::Details {
+                water_type: Some(water_body::WaterType::River),
+                boundaries: "解放路桥至东沙河闸".into(),
+                size: "4200米".into(),
+                listed_grade: Some(water_body::Grade::Severe),
+                measures: vec![
+                    water_body::Measure::SourceControl,
+                    water_body::Measure::Flow,
+                ],
+                river_chief: "城关区副区长 刘某".into(),
+                due: Some(d("2026-12-31")),
+                samples: Vec::new(),
+                satisfaction: Some("93.4".into()),
+            }),
+        ),
+        record(
+            5,
+            Kind::Chemical,
+            "河安宏达涂料有限公司",
+            "red",
+            Details::Chemical(chemical::Details {
+                park: "河安化工园区".into(),
+                products: "溶剂型涂料".into(),
+                scores: "安全55 环保48".into(),
+                rated_on: Some(d("2026-04-15")),
+                rating_body: "园区联合评定组".into(),
+                required_action: "2026年底前关停".into(),
+                deadline: Some(d("2026-12-31")),
+            }),
+        ),
+        record(
+            6,
+            Kind::Credit,
+            "河安电厂",
+            "bad",
+            Details::Credit(credit::Details {
+                year: "2026".into(),
+                basis: "超标排放被处罚".into(),
+                consequences: "限制信贷".into(),
+                rating_body: "河安市生态环境局".into(),
+            }),
+        ),
+        record(
             3,
             Kind::Plot,
             "原北岭化肥厂地块",
@@ -87,7 +136,13 @@ fn every_kind() -> Vec<EntryRecord> {
 
 #[test]
 fn every_kinds_export_reads_back_exactly() {
-    for entry in every_kind() {
+    let entries = every_kind();
+    let kinds: Vec<Kind> = entries.iter().map(|e| e.kind).collect();
+    assert!(
+        Kind::ALL.iter().all(|k| kinds.contains(k)),
+        "every kind is tried"
+    );
+    for entry in entries {
         let kind = entry.kind;
         let bytes = register_xlsx(kind, "名录", std::slice::from_ref(&entry)).unwrap();
         let sheets = read_sheets(&bytes, SheetFormat::Xlsx, "x.xlsx").unwrap();

@@ -527,6 +527,24 @@ impl Store {
         }))
     }
 
+    /// What each 红黄蓝绿 label means: the city's text (setting `register.chemical.colours`, an
+    /// object from colour to text) over the defaults, red first.
+    pub async fn chemical_meanings(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let configured = self.setting("register.chemical.colours").await?;
+        Ok(rectify_core::register::chemical::DEFAULT_MEANINGS
+            .iter()
+            .map(|(colour, default)| {
+                let label = colour.label_zh();
+                let text = configured
+                    .as_ref()
+                    .and_then(|c| c.get(label))
+                    .and_then(Value::as_str)
+                    .unwrap_or(default);
+                (label.to_string(), text.to_string())
+            })
+            .collect())
+    }
+
     /// An evidence file's record and the entry it belongs to, for a download.
     pub async fn register_evidence(&self, id: i64) -> Result<(i64, RegisterEvidence), StoreError> {
         let entry_id: Option<i64> =

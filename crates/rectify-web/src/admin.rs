@@ -62,6 +62,14 @@ const SETTINGS: &[(&str, &str)] = &[
         "排名得分：信访件逾期或迟报占比扣分，默认 10",
     ),
     ("bulletin.issuer", "通报落款单位（JSON 字符串）"),
+    (
+        "register.site.checklist",
+        "建筑工地扬尘检查清单（JSON 数组），默认六个百分之百",
+    ),
+    (
+        "register.chemical.colours",
+        "化工企业红黄蓝绿标识含义（JSON 对象，如 {\"红\": \"关停、淘汰退出\"}）",
+    ),
 ];
 
 struct UserLine {

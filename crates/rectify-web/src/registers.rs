@@ -40,6 +40,8 @@ struct DetailPage {
     fields: Vec<(&'static str, String)>,
     restriction: Option<&'static str>,
     samples: Option<(Vec<SampleLine>, String)>,
+    /// The 红黄蓝绿 labels' meanings, for a chemical enterprise.
+    meanings: Vec<(String, String)>,
     timeline: Vec<TimelineLine>,
     findings: Vec<Finding>,
     next_states: Vec<(&'static str, String)>,
@@ -192,12 +194,17 @@ pub async fn show(
         _ => None,
     };
     let samples = samples(&record.details);
+    let meanings = match record.kind {
+        Kind::Chemical => state.store.chemical_meanings().await?,
+        _ => Vec::new(),
+    };
     render(DetailPage {
         me: session.me(),
         flash: flash.done,
         fields,
         restriction,
         samples,
+        meanings,
         timeline: timeline(&detail),
         findings: findings(&detail, today),
         can_move: has(&session, Role::Office) || own_county(&session, record),

@@ -4,7 +4,8 @@
 //! through the store's rules: each sign-off carries the evidence its kind requires.
 
 use rectify_core::register::{
-    CheckLine, Details, Identity, Inspection, Kind, PHOTO, plot, scattered, site, water_body,
+    CheckLine, Details, Identity, Inspection, Kind, PHOTO, chemical, credit, plot, scattered, site,
+    water_body,
 };
 use rectify_exact::date::Date;
 use rectify_store::registers::{NewEntry, NewRegisterEvidence, RegisterFilter};
@@ -47,7 +48,116 @@ pub async fn load(store: &Store, office: &str) -> Result<(), StoreError> {
     scattered_sites(store, office).await?;
     construction_sites(store, office).await?;
     water_bodies(store, office).await?;
-    plots(store, office).await
+    plots(store, office).await?;
+    chemical_park(store, office).await?;
+    credit_round(store, office).await
+}
+
+/// (name, products, colour).
+const PARK: [(&str, &str, &str); 8] = [
+    ("河安华泰化工有限公司", "氯碱、聚氯乙烯", "绿"),
+    ("河安新元农药有限公司", "草甘膦原药", "黄"),
+    ("河安鑫源精细化工有限公司", "医药中间体", "蓝"),
+    ("河安宏达涂料有限公司", "溶剂型涂料", "红"),
+    ("河安润丰化肥有限公司", "复合肥", "蓝"),
+    ("河安金石橡胶助剂有限公司", "橡胶促进剂", "黄"),
+    ("河安天成染料有限公司", "分散染料", "红"),
+    ("河安恒信新材料有限公司", "电子级化学品", "绿"),
+];
+
+async fn chemical_park(store: &Store, office: &str) -> Result<(), StoreError> {
+    let entries: Vec<NewEntry> = PARK
+        .iter()
+        .enumerate()
+        .map(|(i, (name, products, _))| NewEntry {
+            identity: Identity {
+                name: name.to_string(),
+                address: format!("河安化工园区纬{}路", i + 1),
+                county: "河安化工园区管委会".into(),
+                ..Identity::default()
+            },
+            state: None,
+            details: Details::Chemical(chemical::Details {
+                park: "河安化工园区".into(),
+                products: products.to_string(),
+                scores: [
+                    "安全88 环保90 节能85 转型80",
+                    "安全72 环保65 节能70 转型60",
+                    "安全80 环保78 节能82 转型75",
+                    "安全55 环保48 节能60 转型40",
+                ][i % 4]
+                    .into(),
+                rated_on: Some(day(4, 15)),
+                rating_body: "河安化工园区安全环保联合评定组".into(),
+                required_action: String::new(),
+                deadline: None,
+            }),
+            created_on: day(4, 1),
+        })
+        .collect();
+    store
+        .upsert_register_entries(office, Kind::Chemical, &entries, false)
+        .await?;
+    for (id, (_, _, colour)) in ids(store, Kind::Chemical).await?.into_iter().zip(PARK) {
+        if colour == "红" {
+            attach(store, office, id, &[chemical::CLOSURE_RECORD], REPORT_BYTES).await?;
+        }
+        store
+            .move_register_entry(office, id, colour, day(4, 15), "")
+            .await?;
+    }
+    Ok(())
+}
+
+/// Ten enterprises rated for 2026: level by index.
+async fn credit_round(store: &Store, office: &str) -> Result<(), StoreError> {
+    let rated: Vec<(&str, &str)> = PARK
+        .iter()
+        .map(|(name, _, _)| (*name, "河安化工园区管委会"))
+        .chain([
+            ("河安电厂", "城关区政府"),
+            ("北岭水泥有限公司", "北岭县政府"),
+        ])
+        .collect();
+    let entries: Vec<NewEntry> = rated
+        .iter()
+        .map(|(name, county)| NewEntry {
+            identity: Identity {
+                name: name.to_string(),
+                county: county.to_string(),
+                ..Identity::default()
+            },
+            state: None,
+            details: Details::Credit(credit::Details {
+                year: "2026".into(),
+                basis: "2026年度监督性监测、行政处罚、信访举报和信息公开情况".into(),
+                consequences: "纳入公共信用信息平台，与信贷、评优和财政补贴挂钩".into(),
+                rating_body: "河安市生态环境局".into(),
+            }),
+            created_on: day(10, 1),
+        })
+        .collect();
+    store
+        .upsert_register_entries(office, Kind::Credit, &entries, false)
+        .await?;
+    let levels = ["环保诚信", "环保警示", "环保良好", "环保不良", "环保良好"];
+    for (i, id) in ids(store, Kind::Credit).await?.into_iter().enumerate() {
+        let level = levels[i % levels.len()];
+        if level == "环保不良" {
+            attach(
+                store,
+                office,
+                id,
+                &[credit::ENFORCEMENT_RECORD],
+                REPORT_BYTES,
+            )
+            .await?;
+        }
+        store
+            .move_register_entry(office, id, level, day(10, 20), "")
+            .await?;
+    }
+    Ok(())
 }
 
 /// (name, county, boundaries, length in m, grade when listed).

@@ -8,6 +8,8 @@ use rectify_exact::date::Date;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub mod chemical;
+pub mod credit;
 pub mod credit_code;
 pub mod monthly;
 pub mod plot;
@@ -24,6 +26,8 @@ labelled_enum!(
         Site => "site", "建筑工地";
         WaterBody => "water_body", "黑臭水体";
         Plot => "plot", "污染地块";
+        Chemical => "chemical", "化工企业";
+        Credit => "credit", "环境信用";
     }
 );
 
@@ -48,6 +52,14 @@ macro_rules! with_states {
                 type $S = plot::State;
                 $body
             }
+            Kind::Chemical => {
+                type $S = chemical::State;
+                $body
+            }
+            Kind::Credit => {
+                type $S = credit::State;
+                $body
+            }
         }
     };
 }
@@ -70,6 +82,14 @@ macro_rules! with_details {
             }
             Details::Plot($d) => {
                 type $S = plot::State;
+                $body
+            }
+            Details::Chemical($d) => {
+                type $S = chemical::State;
+                $body
+            }
+            Details::Credit($d) => {
+                type $S = credit::State;
                 $body
             }
         }
@@ -119,6 +139,8 @@ impl Kind {
             }
             Kind::WaterBody => vec![water_body::COMPLETION_REPORT],
             Kind::Plot => vec![plot::SURVEY_REPORT, plot::RISK_REPORT, plot::EFFECT_REPORT],
+            Kind::Chemical => vec![chemical::CLOSURE_RECORD],
+            Kind::Credit => vec![credit::ENFORCEMENT_RECORD],
             Kind::Site => Vec::new(),
         };
         kinds.push(PHOTO);
@@ -134,6 +156,8 @@ pub enum Details {
     Site(site::Details),
     WaterBody(water_body::Details),
     Plot(plot::Details),
+    Chemical(chemical::Details),
+    Credit(credit::Details),
 }
 
 impl Details {
@@ -144,6 +168,8 @@ impl Details {
             Kind::Site => Details::Site(Default::default()),
             Kind::WaterBody => Details::WaterBody(Default::default()),
             Kind::Plot => Details::Plot(Default::default()),
+            Kind::Chemical => Details::Chemical(Default::default()),
+            Kind::Credit => Details::Credit(Default::default()),
         }
     }
 
@@ -163,6 +189,8 @@ impl Details {
             Details::Site(_) => Kind::Site,
             Details::WaterBody(_) => Kind::WaterBody,
             Details::Plot(_) => Kind::Plot,
+            Details::Chemical(_) => Kind::Chemical,
+            Details::Credit(_) => Kind::Credit,
         }
     }
 
@@ -266,6 +294,25 @@ impl MoveContext<'_> {
         } else {
             Err(Refusal::MissingEvidence { to, missing })
         }
+    }
+}
+
+/// The rules of the rated kinds (化工企业 labels, environmental credit): a rating needs its
+/// fields, a re-rating its reason, and the worst rating the record behind it.
+pub(crate) fn check_rating(
+    cx: &MoveContext<'_>,
+    to: &'static str,
+    rerating: bool,
+    record: Option<&str>,
+    fields: &[(bool, &'static str)],
+) -> Result<(), Refusal> {
+    for (filled, field) in fields {
+        require_field(*filled, to, field)?;
+    }
+    require_field(!rerating || !cx.reason.trim().is_empty(), to, "调整原因")?;
+    match record {
+        Some(record) => cx.require_evidence(to, &[record]),
+        None => Ok(()),
     }
 }
 

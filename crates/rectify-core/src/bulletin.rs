@@ -102,6 +102,9 @@ pub struct BulletinFacts {
     /// Each register's monthly sheet, set by the caller that reads the registers.
     #[serde(default)]
     pub registers: Vec<crate::register::monthly::RegisterMonth>,
+    /// Special inspections with findings in the month, set by the caller.
+    #[serde(default)]
+    pub inspections: Vec<crate::special::RoundMonth>,
     /// The thresholds and weights used, in words.
     pub method: String,
 }
@@ -335,6 +338,7 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         environment: Vec::new(),
         complaints: complaint_facts(input.complaints, complaint_units, first_day, as_of),
         registers: Vec::new(),
+        inspections: Vec::new(),
         method: method(input.rules, input.weights),
     }
 }

@@ -29,6 +29,7 @@ labelled_enum!(
         Feedback => "feedback", "督察反馈";
         Complaint => "complaint", "信访交办";
         SelfCheck => "self_check", "自查";
+        Inspection => "inspection", "专项督察";
     }
 );
 

@@ -95,6 +95,7 @@ pub mod journal;
 pub mod ledger;
 pub mod org;
 pub mod register;
+pub mod special;
 pub mod workflow;
 
 /// Text for tables and lists.

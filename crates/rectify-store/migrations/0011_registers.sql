@@ -69,3 +69,39 @@ CREATE TABLE register_links (
     linked_on TEXT NOT NULL
 );
 CREATE INDEX register_links_entry ON register_links (entry_id);
+
+-- Special inspections (专项督察, 明察暗访) and what they found.
+CREATE TABLE inspection_rounds (
+    id {{id}},
+    name TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    team TEXT NOT NULL,
+    starts_on TEXT NOT NULL,
+    ends_on TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+
+CREATE TABLE round_findings (
+    id {{id}},
+    round_id BIGINT NOT NULL REFERENCES inspection_rounds (id),
+    found_on TEXT NOT NULL,
+    description TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    item_id BIGINT REFERENCES items (id),
+    entry_id BIGINT REFERENCES register_entries (id),
+    recorded_by TEXT NOT NULL
+);
+CREATE INDEX round_findings_round ON round_findings (round_id);
+
+-- Files in the attachment store, by SHA-256, behind each finding.
+CREATE TABLE round_evidence (
+    id {{id}},
+    finding_id BIGINT NOT NULL REFERENCES round_findings (id),
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    media_type TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    uploaded_at TEXT NOT NULL
+);

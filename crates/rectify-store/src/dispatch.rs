@@ -238,9 +238,9 @@ impl Store {
         });
         let as_of = Date::last_of_month(year, month)
             .ok_or_else(|| StoreError::Invalid(format!("期间 {period} 无效")))?;
-        facts.registers = self
-            .register_months(as_of.add_days(1 - i32::from(as_of.day)), as_of)
-            .await?;
+        let first_day = as_of.add_days(1 - i32::from(as_of.day));
+        facts.registers = self.register_months(first_day, as_of).await?;
+        facts.inspections = self.inspection_months(first_day, as_of).await?;
         Ok(facts)
     }
 

@@ -1,6 +1,6 @@
 //! Plans, their items, and the working-day calendar notices an office loads.
 
-use crate::journal::{Change, append_all};
+use crate::journal::{Change, append, append_all};
 use crate::{Backend, Store, StoreError, now_utc, placeholders};
 use rectify_core::deadline::Deadline;
 use rectify_core::ledger::{
@@ -145,6 +145,55 @@ impl Store {
         append_all(&mut tx, self.backend(), changes).await?;
         crate::commit_unless(tx, import.dry_run).await?;
         Ok(summary)
+    }
+
+    /// Adds one item to the named plan inside the caller's transaction (a special inspection's
+    /// new problem): the next free number, its units and people resolved as an import would;
+    /// returns its id and number, journaled.
+    pub(crate) async fn add_item_in(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &str,
+        plan: &str,
+        mut item: Item,
+    ) -> Result<(i64, u32), StoreError> {
+        let plan_id: i64 = sqlx::query_scalar("SELECT id FROM plans WHERE name = $1")
+            .bind(plan)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "整改方案",
+                key: plan.to_string(),
+            })?;
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(number) FROM items WHERE plan_id = $1")
+                .bind(plan_id)
+                .fetch_one(&mut *conn)
+                .await?;
+        item.number = u32::try_from(last.unwrap_or(0) + 1).unwrap_or(u32::MAX);
+        let mut org = OrgCache::load(conn).await?;
+        let mut summary = ImportSummary::default();
+        let item = cleaned_item(&item);
+        org.resolve_item(conn, &item, &mut summary).await?;
+        let ids = insert_items(
+            conn,
+            self.backend(),
+            plan_id,
+            std::slice::from_ref(&item),
+            &org,
+        )
+        .await?;
+        let id = ids
+            .first()
+            .copied()
+            .ok_or_else(|| StoreError::Invalid("问题未写入".into()))?;
+        append(
+            conn,
+            self.backend(),
+            item_change(actor, "create", id, None, &item),
+        )
+        .await?;
+        Ok((id, item.number))
     }
 
     pub async fn plans(&self) -> Result<Vec<PlanRecord>, StoreError> {

@@ -19,6 +19,7 @@ pub mod publications;
 pub mod registers;
 pub mod rounds;
 pub mod sessions;
+pub mod special;
 pub mod users;
 pub mod water;
 pub mod workflow;

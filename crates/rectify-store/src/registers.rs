@@ -637,13 +637,34 @@ pub(crate) async fn rebound_from_complaint(
     site: &str,
     on: Date,
 ) -> Result<String, StoreError> {
-    let detail = load_detail(conn, entry_id).await?;
-    let Some(to) = detail.record.details.rebound_to(&detail.record.state) else {
-        return Ok(detail.record.identity.name);
-    };
     let reason = format!("信访件 {} 反映同一点位（{site}）", complaint.1);
-    move_entry(conn, store, actor, &detail, to, on, &reason).await?;
+    let name = reopen_entry(conn, store, actor, entry_id, on, &reason).await?;
     insert_link(conn, entry_id, None, Some(complaint.0), on).await?;
+    Ok(name)
+}
+
+/// Reopens a finished entry because its problem came back (a rebound), inside the caller's
+/// transaction; refuses an entry that is not finished or whose kind cannot rebound. Returns
+/// the entry's name.
+pub(crate) async fn reopen_entry(
+    conn: &mut AnyConnection,
+    store: &Store,
+    actor: &str,
+    entry_id: i64,
+    on: Date,
+    reason: &str,
+) -> Result<String, StoreError> {
+    let detail = load_detail(conn, entry_id).await?;
+    let record = &detail.record;
+    let Some(to) = record.details.rebound_to(&record.state) else {
+        return Err(StoreError::Refused(format!(
+            "{}（{}）现为“{}”，不能作为反弹重新打开",
+            record.identity.name,
+            record.kind.label_zh(),
+            record.state_label
+        )));
+    };
+    move_entry(conn, store, actor, &detail, to, on, reason).await?;
     Ok(detail.record.identity.name)
 }
 

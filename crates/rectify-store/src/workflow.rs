@@ -439,14 +439,29 @@ impl Store {
         today: Date,
         calendar: &WorkCalendar,
     ) -> Result<Transition, StoreError> {
-        let config = self.workflow_config().await?;
         let mut tx = self.begin_write().await?;
-        let id = find_item(&mut tx, item).await?;
-        let loaded = load(&mut tx, id).await?;
-        let done = apply(&mut tx, &loaded, actor, &action, today, calendar, config).await?;
-        self.journal_transition(&mut tx, actor, &loaded, &done)
+        let done = self
+            .act_in(&mut tx, actor, item, action, today, calendar)
             .await?;
         tx.commit().await?;
+        Ok(done)
+    }
+
+    /// [`Store::act`] inside the caller's transaction.
+    pub(crate) async fn act_in(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        item: ItemRef<'_>,
+        action: Action,
+        today: Date,
+        calendar: &WorkCalendar,
+    ) -> Result<Transition, StoreError> {
+        let config = self.workflow_config().await?;
+        let id = find_item(conn, item).await?;
+        let loaded = load(conn, id).await?;
+        let done = apply(conn, &loaded, actor, &action, today, calendar, config).await?;
+        self.journal_transition(conn, actor, &loaded, &done).await?;
         Ok(done)
     }
 

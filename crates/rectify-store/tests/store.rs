@@ -874,6 +874,56 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
         Some("D1HA202608010007")
     );
 
+    // A special inspection: a reopen of an entry not signed off is refused and leaves nothing;
+    // a compliant finding is stored with its evidence.
+    use rectify_core::special::{Mode, Outcome, Round};
+    use rectify_store::special::{FindingTarget, NewFinding};
+    let round = Round {
+        name: "散乱污企业回头看".into(),
+        mode: Mode::Unannounced,
+        scope: "北岭县散乱污企业".into(),
+        team: "市督察整改办暗访组".into(),
+        starts_on: day("2026-08-02"),
+        ends_on: day("2026-08-09"),
+    };
+    let round_id = s.open_inspection_round("zgb", &round).await.unwrap();
+    let office = s.actor("zgb").await.unwrap();
+    let calendar = s.work_calendar().await.unwrap();
+    let files = vec![("暗访照片.png".to_string(), vec![0x89, b'P', b'N', b'G', 9])];
+    let finding = |outcome, description: &'static str| NewFinding {
+        on: day("2026-08-03"),
+        description,
+        outcome,
+        target: FindingTarget::Entry(foundry),
+        files: &files,
+    };
+    let refused = s
+        .record_finding(
+            &office,
+            round_id,
+            finding(Outcome::Reopen, "仍在生产"),
+            &calendar,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("不能作为反弹重新打开"),
+        "{refused}"
+    );
+    let found = s
+        .record_finding(
+            &office,
+            round_id,
+            finding(Outcome::Compliant, "已停产，设备已拆除"),
+            &calendar,
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.evidence, ["暗访照片.png"]);
+    assert_eq!(found.entry.as_ref().map(|(id, _)| *id), Some(foundry));
+    let rounds = s.inspection_rounds().await.unwrap();
+    assert_eq!((rounds.len(), rounds[0].findings.len()), (1, 1));
+
     // Scoped to other units, the list is empty.
     let other = s
         .register_entries(&RegisterFilter {

@@ -86,6 +86,8 @@ enum Command {
     /// moves by rule, inspections, evidence.
     #[command(subcommand)]
     Register(crate::register_cmd::RegisterCommand),
+    /// Special inspections (专项督察, 明察暗访): rounds and findings with evidence.
+    Inspection(crate::inspection_cmd::InspectionArgs),
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -199,6 +201,7 @@ enum StoreWork {
     Complaint(crate::complaint_cmd::ComplaintCommand),
     Publish(crate::publish_cmd::PublishCommand),
     Register(crate::register_cmd::RegisterCommand),
+    Inspection(crate::inspection_cmd::InspectionArgs),
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +269,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Complaint(command) => StoreWork::Complaint(command),
         Command::Publish(command) => StoreWork::Publish(command),
         Command::Register(command) => StoreWork::Register(command),
+        Command::Inspection(args) => StoreWork::Inspection(args),
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
@@ -309,6 +313,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         StoreWork::Register(command) => {
             crate::register_cmd::run(&store, &cli_actor(), command).await
         }
+        StoreWork::Inspection(args) => crate::inspection_cmd::run(&store, args).await,
     };
     // Closing the last connection lets SQLite fold its WAL back into the database file.
     store.close().await;

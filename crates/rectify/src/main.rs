@@ -11,6 +11,7 @@ mod demo_registers;
 mod demo_workflow;
 mod dispatch_cmd;
 mod error;
+mod inspection_cmd;
 mod ledger_cmd;
 mod mail;
 mod password;

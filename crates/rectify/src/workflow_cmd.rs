@@ -21,10 +21,10 @@ use std::process::ExitCode;
 pub struct As {
     /// Act as this user (the same role and unit checks as in the web).
     #[arg(long = "as", global = true, env = "RECTIFY_USER")]
-    user: Option<String>,
+    pub(crate) user: Option<String>,
     /// The plan, when several are stored.
     #[arg(long, global = true)]
-    plan: Option<String>,
+    pub(crate) plan: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -332,13 +332,13 @@ pub fn today() -> Result<Date, CliError> {
 }
 
 /// The clock and the acting user for one command; expired notices are closed first.
-struct Session {
-    actor: Actor,
-    today: Date,
-    calendar: WorkCalendar,
+pub(crate) struct Session {
+    pub(crate) actor: Actor,
+    pub(crate) today: Date,
+    pub(crate) calendar: WorkCalendar,
 }
 
-async fn session(store: &Store, who: &As) -> Result<Session, CliError> {
+pub(crate) async fn session(store: &Store, who: &As) -> Result<Session, CliError> {
     let username = who.user.as_deref().ok_or_else(|| {
         CliError::environment("请用 --as 用户名（或环境变量 RECTIFY_USER）指定操作人")
     })?;

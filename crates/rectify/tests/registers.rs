@@ -355,3 +355,172 @@ fn a_rebound_reopens_the_entry_and_shows_in_the_bulletin_and_the_accountability_
         "{october}"
     );
 }
+
+/// A special inspection reopens a signed-off item through the workflow and a patrolled 散乱污
+/// site as a rebound, adds a new problem to the plan, and shows in the month's bulletin.
+#[test]
+fn a_special_inspection_reopens_items_and_entries_and_adds_a_problem() {
+    let (dir, db) = demo();
+    let photo = dir.path().join("暗访.png");
+    std::fs::write(&photo, [0x89, b'P', b'N', b'G', 13, 10, 26, 10]).unwrap();
+    let photo = photo.to_string_lossy().into_owned();
+    let at = |day: &str, args: &[&str]| rectify_at(&db, day, args);
+    let said = at(
+        "2026-11-02",
+        &[
+            "inspection",
+            "open",
+            "--as",
+            "zgb",
+            "--name",
+            "散乱污和水源地整改回头看",
+            "--mode",
+            "明察暗访",
+            "--scope",
+            "全市已销号问题和散乱污企业",
+            "--team",
+            "市委督查室暗访组",
+            "--from",
+            "2026-11-02",
+            "--to",
+            "2026-11-20",
+        ],
+    );
+    let round = said
+        .split("明察暗访 ")
+        .nth(1)
+        .and_then(|r| r.split('：').next())
+        .unwrap()
+        .to_string();
+    let finding = |args: &[&str]| {
+        let mut all = vec![
+            "inspection",
+            "finding",
+            &round,
+            "--as",
+            "zgb",
+            "--file",
+            &photo,
+        ];
+        all.extend_from_slice(args);
+        run(&db, &all)
+    };
+    // Item 38 was signed off in July.
+    let out = finding(&[
+        "--on",
+        "2026-11-05",
+        "--outcome",
+        "重新打开",
+        "--item",
+        "38",
+        "--description",
+        "整改点位再次出现违规排放",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let item = at("2026-11-29", &["item", "status", "38", "--as", "zgb"]);
+    assert!(item.contains("已重开"), "{item}");
+    // A patrolled site without a rebound so far.
+    let listed = at(
+        "2026-11-29",
+        &[
+            "register",
+            "list",
+            "--kind",
+            "scattered",
+            "--state",
+            "巡查",
+            "--format",
+            "json",
+        ],
+    );
+    let entries: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let site = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["rebounds"] == 0)
+        .unwrap();
+    let id = site["id"].to_string();
+    let out = finding(&[
+        "--on",
+        "2026-11-06",
+        "--outcome",
+        "重新打开",
+        "--entry",
+        &id,
+        "--description",
+        "夜间偷偷恢复生产",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = at("2026-11-29", &["register", "show", &id, "--format", "json"]);
+    let detail: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(
+        (detail["state"].as_str(), detail["rebounds"].as_u64()),
+        (Some("remediating"), Some(1))
+    );
+    // A new problem becomes the plan's next item; a reopen without a target is refused.
+    let out = finding(&[
+        "--on",
+        "2026-11-07",
+        "--outcome",
+        "新增问题",
+        "--description",
+        "城东河沿岸新增3处养殖废水直排口",
+        "--unit",
+        "北岭县政府",
+        "--deadline",
+        "2027年3月底前",
+    ]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("已列为") && said.contains("第46项"),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = finding(&[
+        "--on",
+        "2026-11-08",
+        "--outcome",
+        "重新打开",
+        "--description",
+        "无对象",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("须指明整改问题或名录条目"));
+    let out = finding(&[
+        "--on",
+        "2026-12-01",
+        "--outcome",
+        "符合要求",
+        "--description",
+        "期后",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("不在督察期间"));
+
+    let out_dir = dir.path().join("out").to_string_lossy().into_owned();
+    at(
+        "2026-12-01",
+        &[
+            "bulletin", "--period", "2026-11", "--out", &out_dir, "--format", "html",
+        ],
+    );
+    let html = std::fs::read_to_string(Path::new(&out_dir).join("整改进展通报-2026-11-第1版.html"))
+        .unwrap();
+    assert!(
+        html.contains("专项督察情况") && html.contains("散乱污和水源地整改回头看"),
+        "{html}"
+    );
+    assert!(html.contains("新增问题") && html.contains("养殖废水直排口"));
+    let listed = at(
+        "2026-11-29",
+        &["accountability", "list", "--format", "json"],
+    );
+    assert!(listed.contains("第38项：销号后重新打开"), "{listed}");
+}

@@ -215,11 +215,13 @@ impl Details {
         })
     }
 
-    /// The state an entry moves to when a patrol finds activity or a complaint names it, if
-    /// it is in a state that can rebound.
+    /// The state an entry moves to when the problem comes back (a patrol finds activity, a
+    /// complaint names the site, an inspection finds it), if it is in a state that can rebound.
     pub fn rebound_to(&self, from: &str) -> Option<&'static str> {
-        let to = scattered::State::Remediating.code();
-        self.is_rebound(from, to).then_some(to)
+        self.kind()
+            .next_states(from)
+            .into_iter()
+            .find(|to| self.is_rebound(from, to))
     }
 }
 

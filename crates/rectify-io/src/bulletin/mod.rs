@@ -152,6 +152,7 @@ use rectify_core::bulletin::{
     BulletinFacts, ComplaintFacts, ComplaintLine, ComplaintUnitLine, ItemLine, RankLine, Totals,
 };
 use rectify_core::register::monthly::{ReboundLine, RegisterMonth};
+use rectify_core::special::RoundMonth;
 
 /// The bulletin as text: what every format shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,6 +289,9 @@ pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
     sections.extend(facts.complaints.as_ref().map(complaints_section));
     if !facts.registers.is_empty() {
         sections.push(registers_section(&facts.registers));
+    }
+    if !facts.inspections.is_empty() {
+        sections.push(inspections_section(&facts.inspections));
     }
     sections.extend([
         escalations_section(facts),
@@ -562,6 +566,46 @@ fn registers_section(months: &[RegisterMonth]) -> Section {
     }
     Section {
         heading: "专项名录情况".into(),
+        level: 1,
+        blocks,
+    }
+}
+
+fn inspections_section(rounds: &[RoundMonth]) -> Section {
+    let mut blocks = vec![Block::Table(Table {
+        headers: vec![
+            "名称",
+            "方式",
+            "督察组",
+            "时间",
+            "符合要求",
+            "发现问题",
+            "重新打开",
+            "新增问题",
+        ],
+        rows: rounds
+            .iter()
+            .map(|r| {
+                vec![
+                    r.name.clone(),
+                    r.mode.clone(),
+                    r.team.clone(),
+                    r.dates.clone(),
+                    r.compliant.to_string(),
+                    r.problems.to_string(),
+                    r.reopened.to_string(),
+                    r.new_items.to_string(),
+                ]
+            })
+            .collect(),
+    })];
+    blocks.extend(rounds.iter().flat_map(|r| {
+        r.lines
+            .iter()
+            .map(move |l| Block::Paragraph(format!("{}：{l}", r.name)))
+    }));
+    Section {
+        heading: "专项督察情况".into(),
         level: 1,
         blocks,
     }

@@ -1,0 +1,334 @@
+//! Special inspections and unannounced visits: rounds, and findings that reopen a signed-off
+//! item (through the workflow) or register entry (as a rebound), add a new item to a plan, or
+//! note a problem or compliance — each with its evidence, in one transaction, journaled.
+
+use crate::journal::{Change, append};
+use crate::workflow::{ItemRef, find_item};
+use crate::{Store, StoreError, now_utc};
+use rectify_core::calendar::WorkCalendar;
+use rectify_core::ledger::Item;
+use rectify_core::special::{About, Mode, Outcome, Round, RoundMonth, check_finding};
+use rectify_core::workflow::{Action, Actor};
+use rectify_exact::date::Date;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+/// What a finding is about, as the person recording it names it.
+pub enum FindingTarget<'a> {
+    Nothing,
+    Item(ItemRef<'a>),
+    Entry(i64),
+    /// A new problem for the plan: the item's fields (its number is assigned).
+    NewItem {
+        plan: String,
+        item: Box<Item>,
+    },
+}
+
+pub struct NewFinding<'a> {
+    pub on: Date,
+    pub description: &'a str,
+    pub outcome: Outcome,
+    pub target: FindingTarget<'a>,
+    /// (file name, bytes).
+    pub files: &'a [(String, Vec<u8>)],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoundRecord {
+    pub id: i64,
+    #[serde(flatten)]
+    pub round: Round,
+    pub findings: Vec<FindingRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FindingRecord {
+    pub id: i64,
+    pub on: Date,
+    pub description: String,
+    pub outcome: Outcome,
+    /// (plan, number) of the item it is about or created.
+    pub item: Option<(String, u32)>,
+    /// (id, name) of the register entry it is about.
+    pub entry: Option<(i64, String)>,
+    pub evidence: Vec<String>,
+}
+
+impl Store {
+    pub async fn open_inspection_round(
+        &self,
+        actor: &str,
+        round: &Round,
+    ) -> Result<i64, StoreError> {
+        round.check().map_err(StoreError::Refused)?;
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO inspection_rounds (name, mode, scope, team, starts_on, ends_on, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(round.name.trim())
+        .bind(round.mode.code())
+        .bind(round.scope.trim())
+        .bind(round.team.trim())
+        .bind(round.starts_on.to_string())
+        .bind(round.ends_on.to_string())
+        .bind(actor)
+        .fetch_one(&mut *tx)
+        .await?;
+        let change = Change {
+            actor,
+            action: "create",
+            entity: "inspection_round",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(json!(round)),
+        };
+        append(&mut tx, self.backend(), change).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Records a finding with its evidence and acts on it in the same transaction: a reopen
+    /// goes through the workflow (an item) or is a rebound (a register entry); a new problem
+    /// becomes the plan's next item.
+    pub async fn record_finding(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+        finding: NewFinding<'_>,
+        calendar: &WorkCalendar,
+    ) -> Result<FindingRecord, StoreError> {
+        let round = self.inspection_round(round_id).await?.round;
+        let about = match &finding.target {
+            FindingTarget::Nothing | FindingTarget::NewItem { .. } => About::Nothing,
+            FindingTarget::Item(_) => About::Item,
+            FindingTarget::Entry(_) => About::Entry,
+        };
+        let new_item = matches!(finding.target, FindingTarget::NewItem { .. });
+        if new_item != (finding.outcome == Outcome::NewItem) {
+            return Err(StoreError::Refused(
+                "新增问题须填写所属方案、牵头单位和整改时限".into(),
+            ));
+        }
+        check_finding(
+            &round,
+            finding.on,
+            finding.description,
+            finding.outcome,
+            about,
+            finding.files.len(),
+        )
+        .map_err(StoreError::Refused)?;
+        let mut media = Vec::new();
+        for (name, bytes) in finding.files {
+            media.push(self.accepted_media_type(name, bytes).await?);
+        }
+        let mut tx = self.begin_write().await?;
+        let reason = format!("{}：{}", round.name, finding.description.trim());
+        let (item_id, entry_id) = match finding.target {
+            FindingTarget::Nothing => (None, None),
+            FindingTarget::Item(item) => {
+                let id = find_item(&mut tx, item).await?;
+                if finding.outcome == Outcome::Reopen {
+                    let action = Action::Reopen {
+                        reason: reason.clone(),
+                    };
+                    self.act_in(&mut tx, actor, item, action, finding.on, calendar)
+                        .await?;
+                }
+                (Some(id), None)
+            }
+            FindingTarget::Entry(entry) => {
+                if finding.outcome == Outcome::Reopen {
+                    crate::registers::reopen_entry(
+                        &mut tx,
+                        self,
+                        &actor.username,
+                        entry,
+                        finding.on,
+                        &reason,
+                    )
+                    .await?;
+                }
+                (None, Some(entry))
+            }
+            FindingTarget::NewItem { plan, item } => {
+                let (id, _) = self
+                    .add_item_in(&mut tx, &actor.username, &plan, *item)
+                    .await?;
+                (Some(id), None)
+            }
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO round_findings (round_id, found_on, description, outcome, item_id, entry_id, recorded_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(round_id)
+        .bind(finding.on.to_string())
+        .bind(finding.description.trim())
+        .bind(finding.outcome.code())
+        .bind(item_id)
+        .bind(entry_id)
+        .bind(actor.username.clone())
+        .fetch_one(&mut *tx)
+        .await?;
+        for ((name, bytes), media_type) in finding.files.iter().zip(media) {
+            let stored = self.attachments().put(bytes)?;
+            sqlx::query(
+                "INSERT INTO round_evidence (finding_id, file_name, sha256, size, media_type, uploaded_by, uploaded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(name.clone())
+            .bind(stored.sha256)
+            .bind(stored.size as i64)
+            .bind(media_type)
+            .bind(actor.username.clone())
+            .bind(now_utc())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let change = Change {
+            actor: &actor.username,
+            action: "finding",
+            entity: "inspection_round",
+            entity_id: round_id.to_string(),
+            before: None,
+            after: Some(json!({
+                "finding": id, "on": finding.on, "description": finding.description.trim(),
+                "outcome": finding.outcome.code(), "item": item_id, "entry": entry_id,
+                "files": finding.files.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+            })),
+        };
+        append(&mut tx, self.backend(), change).await?;
+        tx.commit().await?;
+        let record = self.inspection_round(round_id).await?;
+        record
+            .findings
+            .into_iter()
+            .find(|f| f.id == id)
+            .ok_or_else(|| StoreError::Invalid("督察发现未写入".into()))
+    }
+
+    /// Every round, newest first, with its findings.
+    pub async fn inspection_rounds(&self) -> Result<Vec<RoundRecord>, StoreError> {
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM inspection_rounds ORDER BY starts_on DESC, id DESC")
+                .fetch_all(self.pool())
+                .await?;
+        let mut rounds = Vec::with_capacity(ids.len());
+        for id in ids {
+            rounds.push(self.inspection_round(id).await?);
+        }
+        Ok(rounds)
+    }
+
+    pub async fn inspection_round(&self, id: i64) -> Result<RoundRecord, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        let row = sqlx::query(
+            "SELECT name, mode, scope, team, starts_on, ends_on FROM inspection_rounds WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "督察",
+            key: id.to_string(),
+        })?;
+        let mode: String = row.try_get(1)?;
+        let round = Round {
+            name: row.try_get(0)?,
+            mode: Mode::parse(&mode).ok_or_else(|| invalid("督察方式"))?,
+            scope: row.try_get(2)?,
+            team: row.try_get(3)?,
+            starts_on: date(&row.try_get::<String, _>(4)?)?,
+            ends_on: date(&row.try_get::<String, _>(5)?)?,
+        };
+        Ok(RoundRecord {
+            id,
+            round,
+            findings: findings(&mut conn, id).await?,
+        })
+    }
+}
+
+impl Store {
+    /// The rounds with findings in `first_day..=as_of`, each with those findings.
+    pub async fn inspection_months(
+        &self,
+        first_day: Date,
+        as_of: Date,
+    ) -> Result<Vec<RoundMonth>, StoreError> {
+        let mut months = Vec::new();
+        for record in self.inspection_rounds().await?.into_iter().rev() {
+            let mut month = RoundMonth::new(&record.round);
+            for f in record
+                .findings
+                .iter()
+                .filter(|f| f.on >= first_day && f.on <= as_of)
+            {
+                let about = match (&f.item, &f.entry) {
+                    (Some((plan, number)), _) => format!("{plan}第{number}项"),
+                    (None, Some((_, name))) => name.clone(),
+                    (None, None) => String::new(),
+                };
+                month.add(f.on, f.outcome, &about, &f.description);
+            }
+            if month.compliant + month.problems + month.reopened + month.new_items > 0 {
+                months.push(month);
+            }
+        }
+        Ok(months)
+    }
+}
+
+fn invalid(what: &str) -> StoreError {
+    StoreError::Invalid(format!("数据库中的{what}无效"))
+}
+
+fn date(text: &str) -> Result<Date, StoreError> {
+    Date::parse(text).ok_or_else(|| invalid("日期"))
+}
+
+async fn findings(
+    conn: &mut AnyConnection,
+    round_id: i64,
+) -> Result<Vec<FindingRecord>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT f.id, f.found_on, f.description, f.outcome, p.name, i.number, e.id, e.name
+         FROM round_findings f
+         LEFT JOIN items i ON i.id = f.item_id LEFT JOIN plans p ON p.id = i.plan_id
+         LEFT JOIN register_entries e ON e.id = f.entry_id
+         WHERE f.round_id = $1 ORDER BY f.found_on, f.id",
+    )
+    .bind(round_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id: i64 = r.try_get(0)?;
+        let outcome: String = r.try_get(3)?;
+        let plan: Option<String> = r.try_get(4)?;
+        let number: Option<i64> = r.try_get(5)?;
+        let entry: Option<i64> = r.try_get(6)?;
+        let entry_name: Option<String> = r.try_get(7)?;
+        let evidence: Vec<String> = sqlx::query_scalar(
+            "SELECT file_name FROM round_evidence WHERE finding_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        out.push(FindingRecord {
+            id,
+            on: date(&r.try_get::<String, _>(1)?)?,
+            description: r.try_get(2)?,
+            outcome: Outcome::parse(&outcome).ok_or_else(|| invalid("督察结论"))?,
+            item: plan.zip(number.map(|n| u32::try_from(n).unwrap_or(0))),
+            entry: entry.zip(entry_name),
+            evidence,
+        });
+    }
+    Ok(out)
+}

@@ -363,6 +363,7 @@ struct DashboardPage {
     complaints_overdue: usize,
     /// (complaint, site, item link, item number) of rebounds on visible signed-off items.
     rebounds: Vec<(String, String, String, u32)>,
+    registers: Vec<crate::registers::Tile>,
 }
 
 /// The dashboard, rendered once per session, day and journal head: it evaluates every visible
@@ -515,6 +516,7 @@ async fn dashboard_html(
             .count(),
         complaints: complaints.len(),
         rebounds,
+        registers: crate::registers::tiles(state, session).await?,
     };
     Ok(page.render()?)
 }

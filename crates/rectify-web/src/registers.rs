@@ -113,6 +113,33 @@ fn may_inspect(session: &Session, record: &EntryRecord) -> bool {
     has(session, Role::Office) || has(session, Role::Acceptance) || own_county(session, record)
 }
 
+/// A register's tile on the dashboard.
+pub(crate) struct Tile {
+    pub(crate) kind: Kind,
+    pub(crate) total: usize,
+    pub(crate) done: usize,
+    /// Reopened by a rebound and not finished again.
+    pub(crate) rebounding: usize,
+}
+
+pub(crate) async fn tiles(state: &AppState, session: &Session) -> Result<Vec<Tile>, PageError> {
+    let entries = state.store.register_entries(&filter_for(session, None)).await?;
+    Ok(Kind::ALL
+        .iter()
+        .map(|kind| {
+            let of_kind: Vec<&EntryRecord> = entries.iter().filter(|e| e.kind == *kind).collect();
+            let done = |e: &&&EntryRecord| kind.is_done(&e.state);
+            Tile {
+                kind: *kind,
+                total: of_kind.len(),
+                done: of_kind.iter().filter(done).count(),
+                rebounding: of_kind.iter().filter(|e| e.rebounds > 0 && !done(e)).count(),
+            }
+        })
+        .filter(|t| t.total > 0)
+        .collect())
+}
+
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -123,7 +123,10 @@ pub(crate) struct Tile {
 }
 
 pub(crate) async fn tiles(state: &AppState, session: &Session) -> Result<Vec<Tile>, PageError> {
-    let entries = state.store.register_entries(&filter_for(session, None)).await?;
+    let entries = state
+        .store
+        .register_entries(&filter_for(session, None))
+        .await?;
     Ok(Kind::ALL
         .iter()
         .map(|kind| {
@@ -133,7 +136,10 @@ pub(crate) async fn tiles(state: &AppState, session: &Session) -> Result<Vec<Til
                 kind: *kind,
                 total: of_kind.len(),
                 done: of_kind.iter().filter(done).count(),
-                rebounding: of_kind.iter().filter(|e| e.rebounds > 0 && !done(e)).count(),
+                rebounding: of_kind
+                    .iter()
+                    .filter(|e| e.rebounds > 0 && !done(e))
+                    .count(),
             }
         })
         .filter(|t| t.total > 0)

@@ -648,3 +648,51 @@ fn an_adverse_credit_rating_needs_its_enforcement_record() {
     );
     assert_eq!((State::Bad.colour(), State::Honest.colour()), ("红", "绿"));
 }
+
+#[test]
+fn a_boiler_is_retired_or_refitted_as_its_size_requires() {
+    use rectify_core::register::boiler::{self, Details, State};
+    let boiler = |capacity: &str| Details {
+        owner: "河安热力公司".into(),
+        capacity: capacity.into(),
+        purpose: "供热".into(),
+    };
+    let report = kinds(&[boiler::MONITORING_REPORT]);
+    let photo = kinds(&[boiler::REMOVAL_PHOTO]);
+    let go = |d: &Details, to: &str, evidence: &[String]| {
+        check_move::<State>(d, "in_use", to, &cx(evidence, ""))
+    };
+    // 35 t/h and below: retired only.
+    assert!(
+        go(&boiler("35"), "超低排放改造", &report)
+            .unwrap_err()
+            .to_string()
+            .contains("35蒸吨/时的燃煤锅炉须淘汰")
+    );
+    assert!(matches!(
+        go(&boiler("20"), "淘汰", &[]),
+        Err(Refusal::MissingEvidence { .. })
+    ));
+    assert_eq!(go(&boiler("20"), "淘汰", &photo), Ok(State::Retired));
+    // Between: the special limits suffice; at 65 and above they do not.
+    assert_eq!(
+        go(&boiler("40"), "特别排放限值改造", &report),
+        Ok(State::SpecialLimits)
+    );
+    assert!(
+        go(&boiler("65"), "特别排放限值改造", &report)
+            .unwrap_err()
+            .to_string()
+            .contains("超低排放改造")
+    );
+    assert_eq!(
+        go(&boiler("75"), "超低排放改造", &report),
+        Ok(State::UltraLow)
+    );
+    assert!(
+        go(&boiler("大型"), "淘汰", &photo)
+            .unwrap_err()
+            .to_string()
+            .contains("额定蒸发量")
+    );
+}

@@ -85,6 +85,12 @@ const CREDIT: &[Column] = &[
     col("评价单位", "rating_body", Text),
 ];
 
+const BOILER: &[Column] = &[
+    col("使用单位", "owner", Text),
+    col("额定蒸发量（蒸吨/时）", "capacity", Text),
+    col("用途", "purpose", Text),
+];
+
 const PLOT: &[Column] = &[
     col("面积（平方米）", "area_m2", Text),
     col("原用途", "former_use", Text),
@@ -102,6 +108,7 @@ pub fn columns(kind: Kind) -> &'static [Column] {
         Kind::Plot => PLOT,
         Kind::Chemical => CHEMICAL,
         Kind::Credit => CREDIT,
+        Kind::Boiler => BOILER,
     }
 }
 

@@ -2,7 +2,8 @@
 //! cell and yields nothing.
 
 use rectify_core::register::{
-    CreditCode, Details, Identity, Kind, chemical, credit, plot, scattered, site, water_body,
+    CreditCode, Details, Identity, Kind, boiler, chemical, credit, plot, scattered, site,
+    water_body,
 };
 use rectify_exact::date::Date;
 use rectify_io::plan::{SheetFormat, read_sheets};
@@ -116,6 +117,17 @@ fn every_kind() -> Vec<EntryRecord> {
                 basis: "超标排放被处罚".into(),
                 consequences: "限制信贷".into(),
                 rating_body: "河安市生态环境局".into(),
+            }),
+        ),
+        record(
+            7,
+            Kind::Boiler,
+            "河安热力公司2号锅炉",
+            "ultra_low",
+            Details::Boiler(boiler::Details {
+                owner: "河安热力公司".into(),
+                capacity: "75".into(),
+                purpose: "集中供热".into(),
             }),
         ),
         record(

@@ -4,8 +4,8 @@
 //! through the store's rules: each sign-off carries the evidence its kind requires.
 
 use rectify_core::register::{
-    CheckLine, Details, Identity, Inspection, Kind, PHOTO, chemical, credit, plot, scattered, site,
-    water_body,
+    CheckLine, Details, Identity, Inspection, Kind, PHOTO, boiler, chemical, credit, plot,
+    scattered, site, water_body,
 };
 use rectify_exact::date::Date;
 use rectify_store::registers::{NewEntry, NewRegisterEvidence, RegisterFilter};
@@ -50,7 +50,89 @@ pub async fn load(store: &Store, office: &str) -> Result<(), StoreError> {
     water_bodies(store, office).await?;
     plots(store, office).await?;
     chemical_park(store, office).await?;
-    credit_round(store, office).await
+    credit_round(store, office).await?;
+    boilers(store, office).await
+}
+
+/// (name, county, owner, t/h, where it went).
+const BOILERS: [(&str, &str, &str, &str, &str); 6] = [
+    (
+        "河安热力公司1号锅炉",
+        "城关区政府",
+        "河安热力公司",
+        "75",
+        "超低排放改造",
+    ),
+    (
+        "河安热力公司2号锅炉",
+        "城关区政府",
+        "河安热力公司",
+        "75",
+        "",
+    ),
+    (
+        "北岭水泥余热锅炉",
+        "北岭县政府",
+        "北岭水泥有限公司",
+        "40",
+        "特别排放限值改造",
+    ),
+    (
+        "南川县医院锅炉",
+        "南川县政府",
+        "南川县人民医院",
+        "4",
+        "淘汰",
+    ),
+    (
+        "清水县印染厂锅炉",
+        "清水县政府",
+        "清水县印染厂",
+        "10",
+        "淘汰",
+    ),
+    (
+        "丰乐县城区供热站锅炉",
+        "丰乐县政府",
+        "丰乐县供热站",
+        "20",
+        "",
+    ),
+];
+
+async fn boilers(store: &Store, office: &str) -> Result<(), StoreError> {
+    let entries: Vec<NewEntry> = BOILERS
+        .iter()
+        .map(|(name, county, owner, capacity, _)| NewEntry {
+            identity: Identity {
+                name: name.to_string(),
+                county: county.to_string(),
+                ..Identity::default()
+            },
+            state: None,
+            details: Details::Boiler(boiler::Details {
+                owner: owner.to_string(),
+                capacity: capacity.to_string(),
+                purpose: "供热".into(),
+            }),
+            created_on: day(1, 5),
+        })
+        .collect();
+    store
+        .upsert_register_entries(office, Kind::Boiler, &entries, false)
+        .await?;
+    for (id, (_, _, _, _, outcome)) in ids(store, Kind::Boiler).await?.into_iter().zip(BOILERS) {
+        let evidence = match outcome {
+            "" => continue,
+            "淘汰" => boiler::REMOVAL_PHOTO,
+            _ => boiler::MONITORING_REPORT,
+        };
+        attach(store, office, id, &[evidence], REPORT_BYTES).await?;
+        store
+            .move_register_entry(office, id, outcome, day(9, 30), "")
+            .await?;
+    }
+    Ok(())
 }
 
 /// (name, products, colour).

@@ -8,6 +8,7 @@ use rectify_exact::date::Date;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub mod boiler;
 pub mod chemical;
 pub mod credit;
 pub mod credit_code;
@@ -28,6 +29,7 @@ labelled_enum!(
         Plot => "plot", "污染地块";
         Chemical => "chemical", "化工企业";
         Credit => "credit", "环境信用";
+        Boiler => "boiler", "燃煤锅炉";
     }
 );
 
@@ -60,6 +62,10 @@ macro_rules! with_states {
                 type $S = credit::State;
                 $body
             }
+            Kind::Boiler => {
+                type $S = boiler::State;
+                $body
+            }
         }
     };
 }
@@ -90,6 +96,10 @@ macro_rules! with_details {
             }
             Details::Credit($d) => {
                 type $S = credit::State;
+                $body
+            }
+            Details::Boiler($d) => {
+                type $S = boiler::State;
                 $body
             }
         }
@@ -141,6 +151,7 @@ impl Kind {
             Kind::Plot => vec![plot::SURVEY_REPORT, plot::RISK_REPORT, plot::EFFECT_REPORT],
             Kind::Chemical => vec![chemical::CLOSURE_RECORD],
             Kind::Credit => vec![credit::ENFORCEMENT_RECORD],
+            Kind::Boiler => vec![boiler::REMOVAL_PHOTO, boiler::MONITORING_REPORT],
             Kind::Site => Vec::new(),
         };
         kinds.push(PHOTO);
@@ -158,6 +169,7 @@ pub enum Details {
     Plot(plot::Details),
     Chemical(chemical::Details),
     Credit(credit::Details),
+    Boiler(boiler::Details),
 }
 
 impl Details {
@@ -170,6 +182,7 @@ impl Details {
             Kind::Plot => Details::Plot(Default::default()),
             Kind::Chemical => Details::Chemical(Default::default()),
             Kind::Credit => Details::Credit(Default::default()),
+            Kind::Boiler => Details::Boiler(Default::default()),
         }
     }
 
@@ -191,6 +204,7 @@ impl Details {
             Details::Plot(_) => Kind::Plot,
             Details::Chemical(_) => Kind::Chemical,
             Details::Credit(_) => Kind::Credit,
+            Details::Boiler(_) => Kind::Boiler,
         }
     }
 

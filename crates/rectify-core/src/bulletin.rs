@@ -105,6 +105,9 @@ pub struct BulletinFacts {
     /// Special inspections with findings in the month, set by the caller.
     #[serde(default)]
     pub inspections: Vec<crate::special::RoundMonth>,
+    /// Each county's coal use and clean heating through the month, set by the caller.
+    #[serde(default)]
+    pub coal: Vec<crate::coal::CoalStatus>,
     /// The thresholds and weights used, in words.
     pub method: String,
 }
@@ -339,6 +342,7 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         complaints: complaint_facts(input.complaints, complaint_units, first_day, as_of),
         registers: Vec::new(),
         inspections: Vec::new(),
+        coal: Vec::new(),
         method: method(input.rules, input.weights),
     }
 }

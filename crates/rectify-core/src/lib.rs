@@ -88,6 +88,7 @@ pub trait Labelled: Copy + Eq + 'static {
 pub mod accountability;
 pub mod bulletin;
 pub mod calendar;
+pub mod coal;
 pub mod complaint;
 pub mod deadline;
 pub mod dispatch;

@@ -105,3 +105,23 @@ CREATE TABLE round_evidence (
     uploaded_by TEXT NOT NULL,
     uploaded_at TEXT NOT NULL
 );
+
+-- Coal consumption per county and month (万吨 as exact decimal text), and each county's yearly
+-- cap and clean-heating households (target, switched to gas, to electricity).
+CREATE TABLE coal_months (
+    county_id BIGINT NOT NULL REFERENCES org_units (id),
+    year INTEGER NOT NULL,
+    month INTEGER NOT NULL,
+    tons TEXT NOT NULL,
+    PRIMARY KEY (county_id, year, month)
+);
+
+CREATE TABLE coal_targets (
+    county_id BIGINT NOT NULL REFERENCES org_units (id),
+    year INTEGER NOT NULL,
+    cap TEXT,
+    heating_target INTEGER NOT NULL DEFAULT 0,
+    heating_gas INTEGER NOT NULL DEFAULT 0,
+    heating_electric INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (county_id, year)
+);

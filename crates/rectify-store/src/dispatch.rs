@@ -241,6 +241,21 @@ impl Store {
         let first_day = as_of.add_days(1 - i32::from(as_of.day));
         facts.registers = self.register_months(first_day, as_of).await?;
         facts.inspections = self.inspection_months(first_day, as_of).await?;
+        facts.coal = self
+            .coal_years(year)
+            .await?
+            .iter()
+            // Through the latest month reported by then: figures come in after the month.
+            .map(|y| {
+                let reported = y
+                    .months
+                    .iter()
+                    .map(|(m, _)| *m)
+                    .filter(|m| *m <= month)
+                    .max();
+                rectify_core::coal::assess(y, reported.unwrap_or(month))
+            })
+            .collect();
         Ok(facts)
     }
 

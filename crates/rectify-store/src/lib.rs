@@ -8,6 +8,7 @@
 pub mod air;
 pub mod attachments;
 mod backup;
+pub mod coal;
 pub mod complaints;
 pub mod dispatch;
 

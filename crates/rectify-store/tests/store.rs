@@ -924,6 +924,48 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
     let rounds = s.inspection_rounds().await.unwrap();
     assert_eq!((rounds.len(), rounds[0].findings.len()), (1, 1));
 
+    // Coal figures: a correction replaces the month, targets keep what is not given.
+    use rectify_store::coal::CoalTargets;
+    s.record_coal("zgb", "北岭县政府", 2026, 1, "12.5")
+        .await
+        .unwrap();
+    s.record_coal("zgb", "北岭县政府", 2026, 1, "12.25")
+        .await
+        .unwrap();
+    s.record_coal("zgb", "北岭县政府", 2026, 2, "11")
+        .await
+        .unwrap();
+    assert!(
+        s.record_coal("zgb", "北岭县政府", 2026, 13, "1")
+            .await
+            .is_err()
+    );
+    assert!(
+        s.record_coal("zgb", "北岭县政府", 2026, 3, "很多")
+            .await
+            .is_err()
+    );
+    let targets = |cap, gas| CoalTargets {
+        cap,
+        heating_target: None,
+        heating_gas: gas,
+        heating_electric: None,
+    };
+    s.set_coal_targets("zgb", "北岭县政府", 2026, targets(Some("150"), None))
+        .await
+        .unwrap();
+    s.set_coal_targets("zgb", "北岭县政府", 2026, targets(None, Some(320)))
+        .await
+        .unwrap();
+    let years = s.coal_years(2026).await.unwrap();
+    assert_eq!(years.len(), 1);
+    let status = rectify_core::coal::assess(&years[0], 2);
+    assert_eq!(
+        (status.used.as_str(), status.cap.as_str()),
+        ("23.25", "150.00")
+    );
+    assert_eq!(status.heating_done, 320);
+
     // Scoped to other units, the list is empty.
     let other = s
         .register_entries(&RegisterFilter {

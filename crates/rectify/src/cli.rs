@@ -88,6 +88,9 @@ enum Command {
     Register(crate::register_cmd::RegisterCommand),
     /// Special inspections (专项督察, 明察暗访): rounds and findings with evidence.
     Inspection(crate::inspection_cmd::InspectionArgs),
+    /// Coal consumption per county and clean heating against their targets.
+    #[command(subcommand)]
+    Coal(crate::coal_cmd::CoalCommand),
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -202,6 +205,7 @@ enum StoreWork {
     Publish(crate::publish_cmd::PublishCommand),
     Register(crate::register_cmd::RegisterCommand),
     Inspection(crate::inspection_cmd::InspectionArgs),
+    Coal(crate::coal_cmd::CoalCommand),
 }
 
 #[derive(Debug, Args)]
@@ -270,6 +274,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Publish(command) => StoreWork::Publish(command),
         Command::Register(command) => StoreWork::Register(command),
         Command::Inspection(args) => StoreWork::Inspection(args),
+        Command::Coal(command) => StoreWork::Coal(command),
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
@@ -314,6 +319,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             crate::register_cmd::run(&store, &cli_actor(), command).await
         }
         StoreWork::Inspection(args) => crate::inspection_cmd::run(&store, args).await,
+        StoreWork::Coal(command) => crate::coal_cmd::run(&store, &cli_actor(), command).await,
     };
     // Closing the last connection lets SQLite fold its WAL back into the database file.
     store.close().await;

@@ -8,6 +8,7 @@ use rectify_core::register::{
     scattered, site, water_body,
 };
 use rectify_exact::date::Date;
+use rectify_exact::exact::Exact;
 use rectify_store::registers::{NewEntry, NewRegisterEvidence, RegisterFilter};
 use rectify_store::{Store, StoreError};
 
@@ -51,7 +52,54 @@ pub async fn load(store: &Store, office: &str) -> Result<(), StoreError> {
     plots(store, office).await?;
     chemical_park(store, office).await?;
     credit_round(store, office).await?;
-    boilers(store, office).await
+    boilers(store, office).await?;
+    coal(store, office).await
+}
+
+/// Two years of coal use per county (万吨 a month, tenths) against caps cut by 5 % a year, and
+/// clean heating; 北岭县 runs ahead of its 2026 cap, 丰乐县 behind its switching.
+async fn coal(store: &Store, office: &str) -> Result<(), StoreError> {
+    use rectify_store::coal::CoalTargets;
+    for (i, (county, _)) in COUNTIES.iter().enumerate() {
+        let base = 12 + 3 * i as i64;
+        for (year, cut, through) in [(2025, 0, 12), (2026, 5, 10)] {
+            let cap = Exact::int(base * 12 + 24).mul_int(100 - cut).div_int(100);
+            let heating_target = 1000 + 200 * i as u32;
+            let switched = if i == 3 && year == 2026 {
+                300
+            } else {
+                heating_target * through / 12 + 40
+            };
+            let targets = CoalTargets {
+                cap: Some(&cap.to_fixed(1)),
+                heating_target: Some(heating_target),
+                heating_gas: Some(switched * 2 / 3),
+                heating_electric: Some(switched - switched * 2 / 3),
+            };
+            store
+                .set_coal_targets(office, county, year, targets)
+                .await?;
+            for month in 1..=through {
+                // Heating months burn more; 北岭县 does not cut in 2026.
+                let winter = if matches!(month, 1 | 2 | 11 | 12) {
+                    5
+                } else {
+                    0
+                };
+                let keep = if i == 0 && year == 2026 {
+                    108
+                } else {
+                    100 - cut
+                };
+                let tenths = (base * 10 + winter * 10) * keep / 100;
+                let tons = Exact::int(tenths).div_int(10).to_fixed(1);
+                store
+                    .record_coal(office, county, year, month as u8, &tons)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// (name, county, owner, t/h, where it went).

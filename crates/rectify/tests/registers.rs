@@ -524,3 +524,73 @@ fn a_special_inspection_reopens_items_and_entries_and_adds_a_problem() {
     );
     assert!(listed.contains("第38项：销号后重新打开"), "{listed}");
 }
+
+/// The demo's coal figures: 北岭县 runs ahead of its seasonal pro-rata cap and 丰乐县 behind its
+/// clean heating; the bulletin shows each county through the latest month reported.
+#[test]
+fn coal_use_and_clean_heating_are_warned_and_shown_in_the_bulletin() {
+    let (dir, db) = demo();
+    let status = rectify_at(
+        &db,
+        TODAY,
+        &[
+            "coal",
+            "status",
+            "--year",
+            "2026",
+            "--through",
+            "10",
+            "--json",
+        ],
+    );
+    let counties: serde_json::Value = serde_json::from_str(&status).unwrap();
+    let warnings = |name: &str| {
+        counties
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["county"] == name)
+            .map(|c| c["warnings"].to_string())
+            .unwrap()
+    };
+    assert!(warnings("北岭县政府").contains("超过序时进度"), "{status}");
+    assert!(
+        warnings("丰乐县政府").contains("清洁取暖改造300户"),
+        "{status}"
+    );
+    assert_eq!(warnings("城关区政府"), "[]");
+    // November's figure for 北岭县 comes in; the bulletin counts through November for it only.
+    rectify_at(
+        &db,
+        TODAY,
+        &[
+            "coal",
+            "record",
+            "--county",
+            "北岭县政府",
+            "--year",
+            "2026",
+            "--month",
+            "11",
+            "--tons",
+            "18.6",
+        ],
+    );
+    let out = dir.path().join("out").to_string_lossy().into_owned();
+    rectify_at(
+        &db,
+        "2026-12-01",
+        &[
+            "bulletin", "--period", "2026-11", "--out", &out, "--format", "html",
+        ],
+    );
+    let html =
+        std::fs::read_to_string(Path::new(&out).join("整改进展通报-2026-11-第1版.html")).unwrap();
+    assert!(html.contains("煤炭消费与清洁取暖"), "{html}");
+    assert!(
+        html.contains("<td>北岭县政府</td><td>11月</td>")
+            && html.contains("<td>城关区政府</td><td>10月</td>"),
+        "{html}"
+    );
+    assert!(html.contains("丰乐县政府：清洁取暖改造300户"));
+}

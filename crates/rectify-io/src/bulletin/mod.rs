@@ -151,6 +151,7 @@ pub fn accountability_xlsx(
 use rectify_core::bulletin::{
     BulletinFacts, ComplaintFacts, ComplaintLine, ComplaintUnitLine, ItemLine, RankLine, Totals,
 };
+use rectify_core::coal::CoalStatus;
 use rectify_core::register::monthly::{ReboundLine, RegisterMonth};
 use rectify_core::special::RoundMonth;
 
@@ -292,6 +293,9 @@ pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
     }
     if !facts.inspections.is_empty() {
         sections.push(inspections_section(&facts.inspections));
+    }
+    if !facts.coal.is_empty() {
+        sections.push(coal_section(&facts.coal));
     }
     sections.extend([
         escalations_section(facts),
@@ -566,6 +570,50 @@ fn registers_section(months: &[RegisterMonth]) -> Section {
     }
     Section {
         heading: "专项名录情况".into(),
+        level: 1,
+        blocks,
+    }
+}
+
+fn coal_section(counties: &[CoalStatus]) -> Section {
+    let warned: Vec<String> = counties
+        .iter()
+        .flat_map(|c| c.warnings.iter().map(move |w| format!("{}：{w}", c.county)))
+        .collect();
+    let mut blocks = vec![Block::Table(Table {
+        headers: vec![
+            "县（区）",
+            "截至",
+            "累计消费（万吨）",
+            "年度目标（万吨）",
+            "占目标",
+            "清洁取暖（户）",
+            "目标（户）",
+            "完成率",
+        ],
+        rows: counties
+            .iter()
+            .map(|c| {
+                vec![
+                    c.county.clone(),
+                    format!("{}月", c.through),
+                    c.used.clone(),
+                    c.cap.clone(),
+                    c.share_of_cap.clone(),
+                    c.heating_done.to_string(),
+                    c.heating_target.to_string(),
+                    c.heating_rate.clone(),
+                ]
+            })
+            .collect(),
+    })];
+    blocks.push(Block::Paragraph(if warned.is_empty() {
+        "各县（区）煤炭消费和清洁取暖改造均符合序时进度。".into()
+    } else {
+        format!("预警：{}。", warned.join("；"))
+    }));
+    Section {
+        heading: "煤炭消费与清洁取暖".into(),
         level: 1,
         blocks,
     }

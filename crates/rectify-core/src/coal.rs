@@ -1,0 +1,126 @@
+//! Coal consumption control and clean heating (workflow.md §6.5): each county's coal use against
+//! its annual cap, and households switched to gas or electricity (气代煤, 电代煤) against their
+//! target, with warnings when a county runs ahead of its cap or behind its switching.
+
+use rectify_exact::exact::Exact;
+use serde::{Deserialize, Serialize};
+
+/// A county's year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoalYear {
+    pub county: String,
+    pub year: i32,
+    /// The cap, 万吨.
+    pub cap: Option<Exact>,
+    /// Consumption by month (1–12), 万吨.
+    pub months: Vec<(u8, Exact)>,
+    /// The year before's months, whose seasonal profile sets the pro-rata cap when complete.
+    pub previous: Vec<(u8, Exact)>,
+    pub heating_target: u32,
+    pub heating_gas: u32,
+    pub heating_electric: u32,
+}
+
+/// Where a county stands after `through` months, frozen with a bulletin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoalStatus {
+    pub county: String,
+    pub year: i32,
+    pub through: u8,
+    /// 万吨, two decimals.
+    pub used: String,
+    pub cap: String,
+    /// Used ÷ cap, a percentage to one decimal; "—" without a cap.
+    pub share_of_cap: String,
+    pub heating_done: u32,
+    pub heating_target: u32,
+    pub heating_rate: String,
+    pub warnings: Vec<String>,
+}
+
+fn percent(part: Exact, whole: Exact) -> String {
+    if whole == Exact::ZERO {
+        return "—".into();
+    }
+    let share = Exact::ratio(
+        part.numer_raw() * whole.denom_raw(),
+        part.denom_raw() * whole.numer_raw(),
+    );
+    format!("{}%", share.mul_int(100).round_half_even(1).to_fixed(1))
+}
+
+fn sum_through(months: &[(u8, Exact)], through: u8) -> Exact {
+    months
+        .iter()
+        .filter(|(m, _)| *m <= through)
+        .fold(Exact::ZERO, |sum, (_, v)| sum + *v)
+}
+
+/// The share of a year's coal burnt by the end of month `through`: the year before's profile
+/// when all twelve of its months are known (heating months burn more), else the months' share.
+fn seasonal_share(previous: &[(u8, Exact)], through: u8) -> Exact {
+    let complete = (1..=12).all(|m| previous.iter().any(|(p, _)| *p == m));
+    let total = sum_through(previous, 12);
+    if complete && total > Exact::ZERO {
+        let part = sum_through(previous, through);
+        Exact::ratio(
+            part.numer_raw() * total.denom_raw(),
+            part.denom_raw() * total.numer_raw(),
+        )
+    } else {
+        Exact::ratio(i128::from(through), 12)
+    }
+}
+
+/// The county's standing after `through` months: consumption so far against the cap's share
+/// of the year passed (序时进度, by the year before's seasonal profile) and against the whole cap;
+/// households switched against the target's share of the months passed.
+pub fn assess(y: &CoalYear, through: u8) -> CoalStatus {
+    let used = sum_through(&y.months, through);
+    let season = seasonal_share(&y.previous, through);
+    let by_season = |whole: Exact| {
+        Exact::ratio(
+            whole.numer_raw() * season.numer_raw(),
+            whole.denom_raw() * season.denom_raw(),
+        )
+    };
+    let elapsed = |whole: Exact| whole.mul_int(i64::from(through)).div_int(12);
+    let mut warnings = Vec::new();
+    if let Some(cap) = y.cap {
+        if used > cap {
+            warnings.push(format!(
+                "煤炭消费{}万吨，已超过年度控制目标{}万吨",
+                used.to_fixed(2),
+                cap.to_fixed(2)
+            ));
+        } else if used > by_season(cap) {
+            warnings.push(format!(
+                "煤炭消费{}万吨，超过序时进度{}万吨",
+                used.to_fixed(2),
+                by_season(cap).round_half_even(2).to_fixed(2)
+            ));
+        }
+    }
+    let done = y.heating_gas + y.heating_electric;
+    let target = Exact::int(i64::from(y.heating_target));
+    if y.heating_target > 0 && Exact::int(i64::from(done)) < elapsed(target) {
+        warnings.push(format!(
+            "清洁取暖改造{done}户，落后于序时进度{}户",
+            elapsed(target).ceil()
+        ));
+    }
+    CoalStatus {
+        county: y.county.clone(),
+        year: y.year,
+        through,
+        used: used.round_half_even(2).to_fixed(2),
+        cap: y
+            .cap
+            .map_or("—".into(), |c| c.round_half_even(2).to_fixed(2)),
+        share_of_cap: y.cap.map_or("—".into(), |c| percent(used, c)),
+        heating_done: done,
+        heating_target: y.heating_target,
+        heating_rate: percent(Exact::int(i64::from(done)), target),
+        warnings,
+    }
+}

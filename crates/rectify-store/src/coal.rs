@@ -1,0 +1,207 @@
+//! Coal consumption and clean heating per county: monthly figures, yearly caps and households
+//! switched, each change journaled.
+
+use crate::complaints::unit_named;
+use crate::journal::{Change, append};
+use crate::{Store, StoreError};
+use rectify_core::coal::CoalYear;
+use rectify_exact::exact::{Exact, parse_decimal};
+use serde_json::json;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// A figure in 万吨 as written: a non-negative decimal.
+fn tons(text: &str, what: &str) -> Result<Exact, StoreError> {
+    parse_decimal(text.trim())
+        .ok()
+        .flatten()
+        .ok_or_else(|| StoreError::Invalid(format!("{what}“{text}”应为非负数（万吨）")))
+}
+
+/// A county's yearly targets; `None` leaves a part as it is.
+pub struct CoalTargets<'a> {
+    pub cap: Option<&'a str>,
+    pub heating_target: Option<u32>,
+    pub heating_gas: Option<u32>,
+    pub heating_electric: Option<u32>,
+}
+
+impl Store {
+    /// Records (or corrects) a county's coal consumption for a month.
+    pub async fn record_coal(
+        &self,
+        actor: &str,
+        county: &str,
+        year: i32,
+        month: u8,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        if !(1..=12).contains(&month) {
+            return Err(StoreError::Invalid(format!("月份 {month} 应在1–12之间")));
+        }
+        let value = tons(value, "煤炭消费量")?;
+        let mut tx = self.begin_write().await?;
+        let county_id = unit_named(&mut tx, "所在县（区）", county).await?;
+        sqlx::query("DELETE FROM coal_months WHERE county_id = $1 AND year = $2 AND month = $3")
+            .bind(county_id)
+            .bind(i64::from(year))
+            .bind(i64::from(month))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO coal_months (county_id, year, month, tons) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(county_id)
+        .bind(i64::from(year))
+        .bind(i64::from(month))
+        .bind(value.to_fixed(4))
+        .execute(&mut *tx)
+        .await?;
+        let change = Change {
+            actor,
+            action: "record",
+            entity: "coal",
+            entity_id: format!("{county}/{year}-{month:02}"),
+            before: None,
+            after: Some(json!({ "tons": value.to_fixed(4) })),
+        };
+        append(&mut tx, self.backend(), change).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a county's cap and clean-heating figures for a year.
+    pub async fn set_coal_targets(
+        &self,
+        actor: &str,
+        county: &str,
+        year: i32,
+        targets: CoalTargets<'_>,
+    ) -> Result<(), StoreError> {
+        let cap = targets.cap.map(|c| tons(c, "年度控制目标")).transpose()?;
+        let mut tx = self.begin_write().await?;
+        let county_id = unit_named(&mut tx, "所在县（区）", county).await?;
+        let before = sqlx::query(
+            "SELECT cap, heating_target, heating_gas, heating_electric FROM coal_targets
+             WHERE county_id = $1 AND year = $2",
+        )
+        .bind(county_id)
+        .bind(i64::from(year))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let stored = |i: usize| -> Result<i64, StoreError> {
+            Ok(before
+                .as_ref()
+                .map(|r| r.try_get::<i64, _>(i))
+                .transpose()?
+                .unwrap_or(0))
+        };
+        let old_cap: Option<String> = before.as_ref().map(|r| r.try_get(0)).transpose()?.flatten();
+        let cap_text = cap.map(|c| c.to_fixed(4)).or(old_cap.clone());
+        let count = |new: Option<u32>, i| new.map_or_else(|| stored(i), |n| Ok(i64::from(n)));
+        let after = (
+            cap_text,
+            count(targets.heating_target, 1)?,
+            count(targets.heating_gas, 2)?,
+            count(targets.heating_electric, 3)?,
+        );
+        sqlx::query("DELETE FROM coal_targets WHERE county_id = $1 AND year = $2")
+            .bind(county_id)
+            .bind(i64::from(year))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO coal_targets (county_id, year, cap, heating_target, heating_gas, heating_electric)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(county_id)
+        .bind(i64::from(year))
+        .bind(after.0.clone())
+        .bind(after.1)
+        .bind(after.2)
+        .bind(after.3)
+        .execute(&mut *tx)
+        .await?;
+        let change = Change {
+            actor,
+            action: "set",
+            entity: "coal_targets",
+            entity_id: format!("{county}/{year}"),
+            before: before.as_ref().map(|_| json!({ "cap": old_cap })),
+            after: Some(json!({
+                "cap": after.0, "heating_target": after.1, "heating_gas": after.2,
+                "heating_electric": after.3,
+            })),
+        };
+        append(&mut tx, self.backend(), change).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every county's year with figures or targets, in the org chart's order, with the year
+    /// before's months for the seasonal profile.
+    pub async fn coal_years(&self, year: i32) -> Result<Vec<CoalYear>, StoreError> {
+        let mut years = self.coal_year_figures(year).await?;
+        let before = self.coal_year_figures(year - 1).await?;
+        for y in &mut years {
+            if let Some(b) = before.iter().find(|b| b.county == y.county) {
+                y.previous.clone_from(&b.months);
+            }
+        }
+        Ok(years)
+    }
+
+    async fn coal_year_figures(&self, year: i32) -> Result<Vec<CoalYear>, StoreError> {
+        let mut years: BTreeMap<(i64, i64), CoalYear> = BTreeMap::new();
+        let blank = |county: String| CoalYear {
+            county,
+            year,
+            cap: None,
+            months: Vec::new(),
+            previous: Vec::new(),
+            heating_target: 0,
+            heating_gas: 0,
+            heating_electric: 0,
+        };
+        let targets = sqlx::query(
+            "SELECT o.sort_order, o.id, o.name, t.cap, t.heating_target, t.heating_gas, t.heating_electric
+             FROM coal_targets t JOIN org_units o ON o.id = t.county_id WHERE t.year = $1",
+        )
+        .bind(i64::from(year))
+        .fetch_all(self.pool())
+        .await?;
+        let count = |r: &sqlx::any::AnyRow, i| -> Result<u32, StoreError> {
+            Ok(u32::try_from(r.try_get::<i64, _>(i)?).unwrap_or(0))
+        };
+        for r in &targets {
+            let cap: Option<String> = r.try_get(3)?;
+            let entry = years
+                .entry((r.try_get(0)?, r.try_get(1)?))
+                .or_insert_with(|| blank(r.try_get(2).unwrap_or_default()));
+            entry.cap = cap
+                .as_deref()
+                .map(|c| tons(c, "年度控制目标"))
+                .transpose()?;
+            entry.heating_target = count(r, 4)?;
+            entry.heating_gas = count(r, 5)?;
+            entry.heating_electric = count(r, 6)?;
+        }
+        let months = sqlx::query(
+            "SELECT o.sort_order, o.id, o.name, m.month, m.tons FROM coal_months m
+             JOIN org_units o ON o.id = m.county_id WHERE m.year = $1 ORDER BY m.month",
+        )
+        .bind(i64::from(year))
+        .fetch_all(self.pool())
+        .await?;
+        for r in &months {
+            let month = u8::try_from(r.try_get::<i64, _>(3)?).unwrap_or(0);
+            let value = tons(&r.try_get::<String, _>(4)?, "煤炭消费量")?;
+            years
+                .entry((r.try_get(0)?, r.try_get(1)?))
+                .or_insert_with(|| blank(r.try_get(2).unwrap_or_default()))
+                .months
+                .push((month, value));
+        }
+        Ok(years.into_values().collect())
+    }
+}

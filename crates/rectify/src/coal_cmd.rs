@@ -1,0 +1,130 @@
+//! `rectify coal`: coal consumption per county and month, the yearly caps and clean-heating
+//! households, and where each county stands.
+
+use crate::air_cmd::print_stdout;
+use crate::error::CliError;
+use crate::ledger_cmd::print_json;
+use clap::Subcommand;
+use rectify_core::coal::assess;
+use rectify_store::Store;
+use rectify_store::coal::CoalTargets;
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum CoalCommand {
+    /// A county's consumption for a month, in 万吨 (a correction replaces it).
+    Record {
+        #[arg(long)]
+        county: String,
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        month: u8,
+        #[arg(long)]
+        tons: String,
+    },
+    /// A county's yearly cap (万吨) and clean-heating target and households switched so far.
+    Target {
+        #[arg(long)]
+        county: String,
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        cap: Option<String>,
+        #[arg(long)]
+        heating_target: Option<u32>,
+        /// Households switched to gas (气代煤), cumulative.
+        #[arg(long)]
+        gas: Option<u32>,
+        /// Households switched to electricity (电代煤), cumulative.
+        #[arg(long)]
+        electric: Option<u32>,
+    },
+    /// Each county through a month: consumption against the cap, switching against the target,
+    /// with warnings.
+    Status {
+        #[arg(long)]
+        year: i32,
+        #[arg(long, default_value_t = 12)]
+        through: u8,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(store: &Store, actor: &str, command: CoalCommand) -> Result<ExitCode, CliError> {
+    match command {
+        CoalCommand::Record {
+            county,
+            year,
+            month,
+            tons,
+        } => {
+            store
+                .record_coal(actor, &county, year, month, &tons)
+                .await?;
+            print_stdout(&format!(
+                "已记录{county} {year}年{month}月煤炭消费 {tons} 万吨"
+            ))
+        }
+        CoalCommand::Target {
+            county,
+            year,
+            cap,
+            heating_target,
+            gas,
+            electric,
+        } => {
+            let targets = CoalTargets {
+                cap: cap.as_deref(),
+                heating_target,
+                heating_gas: gas,
+                heating_electric: electric,
+            };
+            store
+                .set_coal_targets(actor, &county, year, targets)
+                .await?;
+            print_stdout(&format!("已更新{county} {year}年目标"))
+        }
+        CoalCommand::Status {
+            year,
+            through,
+            json,
+        } => {
+            let statuses: Vec<_> = store
+                .coal_years(year)
+                .await?
+                .iter()
+                .map(|y| assess(y, through.clamp(1, 12)))
+                .collect();
+            if json {
+                return print_json(&statuses);
+            }
+            let lines: Vec<String> = statuses
+                .iter()
+                .map(|s| {
+                    let warnings = if s.warnings.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  预警：{}", s.warnings.join("；"))
+                    };
+                    format!(
+                        "{}  消费 {}/{} 万吨（{}）  清洁取暖 {}/{} 户（{}）{warnings}",
+                        s.county,
+                        s.used,
+                        s.cap,
+                        s.share_of_cap,
+                        s.heating_done,
+                        s.heating_target,
+                        s.heating_rate
+                    )
+                })
+                .collect();
+            print_stdout(&if lines.is_empty() {
+                "（无）".to_string()
+            } else {
+                lines.join("\n")
+            })
+        }
+    }
+}

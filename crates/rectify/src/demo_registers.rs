@@ -53,7 +53,83 @@ pub async fn load(store: &Store, office: &str) -> Result<(), StoreError> {
     chemical_park(store, office).await?;
     credit_round(store, office).await?;
     boilers(store, office).await?;
-    coal(store, office).await
+    coal(store, office).await?;
+    boiler_inspection(store, office).await
+}
+
+/// November's unannounced visit on the boilers: a dismantled boiler back in use reopens item 9;
+/// one retired boiler checks out, one still burning coal is a problem.
+async fn boiler_inspection(store: &Store, office: &str) -> Result<(), StoreError> {
+    use rectify_core::special::{Mode, Outcome, Round};
+    use rectify_store::special::{FindingTarget, NewFinding};
+    use rectify_store::workflow::ItemRef;
+    let round = Round {
+        name: "燃煤锅炉淘汰整治回头看".into(),
+        mode: Mode::Unannounced,
+        scope: "全市已拆改燃煤锅炉和在用燃煤锅炉".into(),
+        team: "市委督查室、市政府督查室联合暗访组".into(),
+        starts_on: day(11, 2),
+        ends_on: day(11, 20),
+    };
+    let round_id = store.open_inspection_round(office, &round).await?;
+    let actor = store.actor(office).await?;
+    let calendar = store.work_calendar().await?;
+    let files = vec![("暗访照片.png".to_string(), PHOTO_BYTES.to_vec())];
+    let boiler_id = |name: &str| {
+        let name = name.to_string();
+        async move {
+            let filter = RegisterFilter {
+                kind: Some(Kind::Boiler),
+                ..RegisterFilter::default()
+            };
+            store
+                .register_entries(&filter)
+                .await?
+                .into_iter()
+                .find(|e| e.identity.name == name)
+                .map(|e| e.id)
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "名录条目",
+                    key: name,
+                })
+        }
+    };
+    let findings = [
+        (
+            day(11, 6),
+            "城关区某洗浴中心已拆除的4蒸吨/时燃煤锅炉擅自恢复使用",
+            Outcome::Reopen,
+            FindingTarget::Item(ItemRef {
+                plan: None,
+                number: 9,
+            }),
+        ),
+        (
+            day(11, 10),
+            "现场核查锅炉已拆除，未发现恢复使用",
+            Outcome::Compliant,
+            FindingTarget::Entry(boiler_id("南川县医院锅炉").await?),
+        ),
+        (
+            day(11, 12),
+            "20蒸吨/时燃煤锅炉仍在使用，未列入年度淘汰计划",
+            Outcome::Problem,
+            FindingTarget::Entry(boiler_id("丰乐县城区供热站锅炉").await?),
+        ),
+    ];
+    for (on, description, outcome, target) in findings {
+        let finding = NewFinding {
+            on,
+            description,
+            outcome,
+            target,
+            files: &files,
+        };
+        store
+            .record_finding(&actor, round_id, finding, &calendar)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Two years of coal use per county (万吨 a month, tenths) against caps cut by 5 % a year, and

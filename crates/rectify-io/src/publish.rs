@@ -19,15 +19,17 @@ pub enum Part {
     Notices,
     Complaints,
     Environment,
+    Registers,
 }
 
 impl Part {
-    pub const ALL: [Part; 5] = [
+    pub const ALL: [Part; 6] = [
         Part::Items,
         Part::Progress,
         Part::Notices,
         Part::Complaints,
         Part::Environment,
+        Part::Registers,
     ];
 
     pub fn code(self) -> &'static str {
@@ -37,6 +39,7 @@ impl Part {
             Part::Notices => "notices",
             Part::Complaints => "complaints",
             Part::Environment => "environment",
+            Part::Registers => "registers",
         }
     }
 
@@ -47,6 +50,7 @@ impl Part {
             Part::Notices => "销号公示",
             Part::Complaints => "信访件办理情况",
             Part::Environment => "环境质量目标",
+            Part::Registers => "专项整治名录",
         }
     }
 
@@ -66,6 +70,28 @@ pub struct PortalContent {
     pub complaints: Vec<PublicRow>,
     pub complaint_summary: Option<ComplaintSummary>,
     pub environment: Vec<String>,
+    /// Absent from publications made before registers were published.
+    #[serde(default)]
+    pub registers: Vec<PublicRegister>,
+}
+
+/// A register as the public sees it: counts by state, and each entry by name and place only
+/// (no address, people, codes or coordinates).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicRegister {
+    pub kind: String,
+    pub by_state: Vec<(String, u32)>,
+    pub rebounds: u32,
+    pub entries: Vec<PublicEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicEntry {
+    pub name: String,
+    pub county: String,
+    pub township: String,
+    pub state: String,
+    pub rebounds: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,7 +185,63 @@ pub async fn draft(store: &Store, selection: &Selection, today: Date) -> Result<
         draft.content.environment =
             crate::bulletin::environment(store, today.year, today.month).await?;
     }
+    if has(Part::Registers) {
+        registers(store, selection, &mut draft).await?;
+    }
     Ok(draft)
+}
+
+/// Every register with entries; names and places through the office's list of strings to hide.
+async fn registers(
+    store: &Store,
+    selection: &Selection,
+    draft: &mut Draft,
+) -> Result<(), StoreError> {
+    use rectify_core::register::Kind;
+    let entries = store
+        .register_entries(&rectify_store::registers::RegisterFilter::default())
+        .await?;
+    let redactor = Redactor::for_record(std::iter::empty(), &selection.redact);
+    for kind in Kind::ALL {
+        let of_kind: Vec<_> = entries.iter().filter(|e| e.kind == *kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        let mut public = Vec::with_capacity(of_kind.len());
+        for e in &of_kind {
+            let mut clean = |text: &str| {
+                let (clean, replaced) = redactor.apply(text);
+                let place = format!("{} {}", kind.label_zh(), e.identity.name);
+                draft
+                    .replacements
+                    .extend(replaced.into_iter().map(|r| (place.clone(), r)));
+                clean
+            };
+            public.push(PublicEntry {
+                name: clean(&e.identity.name),
+                county: e.identity.county.clone(),
+                township: clean(&e.identity.township),
+                state: e.state_label.clone(),
+                rebounds: e.rebounds,
+            });
+        }
+        let by_state = kind
+            .states()
+            .into_iter()
+            .map(|code| {
+                let n = of_kind.iter().filter(|e| e.state == code).count() as u32;
+                (kind.state_label(code), n)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        draft.content.registers.push(PublicRegister {
+            kind: kind.label_zh().to_string(),
+            by_state,
+            rebounds: of_kind.iter().map(|e| e.rebounds).sum(),
+            entries: public,
+        });
+    }
+    Ok(())
 }
 
 async fn items_and_notices(

@@ -178,6 +178,7 @@ pub fn router(store: Store) -> Router {
         .route("/public/objections", post(portal::object))
         .route("/public/complaints", get(portal::complaints))
         .route("/public/environment", get(portal::environment))
+        .route("/public/registers", get(portal::registers))
         .route("/acceptance", get(boards::acceptance))
         .route("/notices", get(boards::notices))
         .route(

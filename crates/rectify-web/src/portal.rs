@@ -70,6 +70,13 @@ struct ComplaintsPage<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "portal_registers.html")]
+struct RegistersPage<'a> {
+    stamp: Stamp,
+    registers: &'a [rectify_io::publish::PublicRegister],
+}
+
+#[derive(Template)]
 #[template(path = "portal_environment.html")]
 struct EnvironmentPage<'a> {
     stamp: Stamp,
@@ -293,6 +300,17 @@ pub async fn environment(State(state): State<AppState>, headers: HeaderMap) -> R
         EnvironmentPage {
             stamp: stamp(publication),
             paragraphs: &content.environment,
+        }
+        .render()
+    })
+    .await
+}
+
+pub async fn registers(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    serve(&state, &headers, "registers", |publication, content| {
+        RegistersPage {
+            stamp: stamp(publication),
+            registers: &content.registers,
         }
         .render()
     })

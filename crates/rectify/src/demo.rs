@@ -354,6 +354,7 @@ pub async fn load(store: &Store, actor: &str) -> Result<Option<Vec<DemoAccount>>
     load_water(store, actor).await?;
     crate::demo_complaints::load(store, "zgb").await?;
     crate::demo_registers::load(store, "zgb").await?;
+    crate::demo_complaints::publish(store, "zgb").await?;
     Ok(Some(accounts))
 }
 

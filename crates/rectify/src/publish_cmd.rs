@@ -23,11 +23,11 @@ pub enum PublishCommand {
 
 #[derive(Debug, Args)]
 pub struct ChoiceArgs {
-    /// items, progress, notices, complaints, environment (comma-separated).
+    /// items, progress, notices, complaints, environment, registers (comma-separated).
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "items,progress,notices,complaints,environment"
+        default_value = "items,progress,notices,complaints,environment,registers"
     )]
     parts: Vec<String>,
     /// Complaint batches to publish (default: all).
@@ -122,10 +122,15 @@ fn review(draft: &Draft) -> String {
     let mut lines = vec![
         format!("待发布内容（数据截至 {}）：", content.snapshot_on),
         format!(
-            "  整改任务 {items} 项，销号公示 {} 项，信访件 {} 件，环境质量 {} 段",
+            "  整改任务 {items} 项，销号公示 {} 项，信访件 {} 件，环境质量 {} 段，专项整治名录 {} 条",
             content.notices.len(),
             content.complaints.len(),
-            content.environment.len()
+            content.environment.len(),
+            content
+                .registers
+                .iter()
+                .map(|r| r.entries.len())
+                .sum::<usize>()
         ),
         format!("隐去 {} 处：", draft.replacements.len()),
     ];

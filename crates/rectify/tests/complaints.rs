@@ -478,6 +478,25 @@ fn the_portal_never_serves_a_private_or_unpublished_string() {
             "私密联系人甲13811112222",
         ],
     );
+    // A register entry with its people, address, code and coordinates, which stay private.
+    let register = dir.path().join("slw.csv");
+    std::fs::write(
+        &register,
+        "名称,统一社会信用代码,地址,所在县（区）,乡镇（街道）,经度,纬度,问题类型,整治类型,包保责任人,网格员\n\
+         公开名称LEAK9石料厂,91440300708461136T,私密地址幸福路999号,丰乐县政府,马村镇,116.123456,34.654321,乱、污,关停取缔,包保私密人TQ88,网格员私密PQ55\n",
+    )
+    .unwrap();
+    rectify_at(
+        &db,
+        "2026-11-28",
+        &[
+            "register",
+            "import",
+            "--kind",
+            "scattered",
+            &register.to_string_lossy(),
+        ],
+    );
     let preview = rectify_at(
         &db,
         "2026-11-28",
@@ -522,6 +541,11 @@ fn the_portal_never_serves_a_private_or_unpublished_string() {
             "公示异议内容ABC",
             "王建设",
             "13700001234",
+            "私密地址幸福路999号",
+            "91440300708461136T",
+            "116.123456",
+            "包保私密人TQ88",
+            "网格员私密PQ55",
         ]
         .map(String::from),
     );
@@ -535,6 +559,7 @@ fn the_portal_never_serves_a_private_or_unpublished_string() {
         "/public/signed-off",
         "/public/complaints",
         "/public/environment",
+        "/public/registers",
     ] {
         assert!(paths.contains(&expected), "{expected} is linked: {paths:?}");
     }
@@ -557,6 +582,15 @@ fn the_portal_never_serves_a_private_or_unpublished_string() {
         "the published complaint is there, redacted"
     );
     assert!(complaints.contains("D1HA202611270001"));
+    let registers = &pages
+        .iter()
+        .find(|(p, _)| p == "/public/registers")
+        .unwrap()
+        .1;
+    assert!(
+        registers.contains("公开名称LEAK9石料厂") && registers.contains("马村镇"),
+        "the entry is published by name and place"
+    );
     assert!(
         !complaints.contains("D1HA202611270002"),
         "batch 5 was not chosen"

@@ -20,6 +20,8 @@ pub enum Form {
     Date,
     /// 是/否.
     YesNo,
+    /// A non-negative decimal, kept as written.
+    Number,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +35,7 @@ const fn col(header: &'static str, key: &'static str, form: Form) -> Column {
     Column { header, key, form }
 }
 
-use Form::{Date as DateCell, List, Text, YesNo};
+use Form::{Date as DateCell, List, Number, Text, YesNo};
 
 const SCATTERED: &[Column] = &[
     col("问题类型", "problems", List),
@@ -79,7 +81,7 @@ const CHEMICAL: &[Column] = &[
 ];
 
 const CREDIT: &[Column] = &[
-    col("评价年度", "year", Text),
+    col("评价年度", "year", Number),
     col("评价依据", "basis", Text),
     col("结果运用", "consequences", Text),
     col("评价单位", "rating_body", Text),
@@ -87,12 +89,12 @@ const CREDIT: &[Column] = &[
 
 const BOILER: &[Column] = &[
     col("使用单位", "owner", Text),
-    col("额定蒸发量（蒸吨/时）", "capacity", Text),
+    col("额定蒸发量（蒸吨/时）", "capacity", Number),
     col("用途", "purpose", Text),
 ];
 
 const PLOT: &[Column] = &[
-    col("面积（平方米）", "area_m2", Text),
+    col("面积（平方米）", "area_m2", Number),
     col("原用途", "former_use", Text),
     col("规划用途", "planned_use", Text),
     col("土地使用权人", "land_user", Text),
@@ -534,6 +536,13 @@ impl RowReader<'_> {
             Form::Date => self
                 .date(c, column.header)
                 .map(|d| Value::String(d.to_string())),
+            Form::Number => match rectify_exact::exact::parse_decimal(&text) {
+                Ok(Some(_)) => Some(Value::String(text)),
+                _ => {
+                    self.error(Some(c), column.header, format!("“{text}”应为数值"));
+                    None
+                }
+            },
             Form::YesNo => match text.as_str() {
                 "是" | "√" | "在线" => Some(Value::Bool(true)),
                 "否" | "×" | "离线" => Some(Value::Bool(false)),

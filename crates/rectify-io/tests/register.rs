@@ -240,13 +240,9 @@ fn defective() -> Vec<u8> {
     workbook.save_to_buffer().unwrap()
 }
 
-#[test]
-fn a_bad_sheet_names_every_bad_cell_and_yields_nothing() {
-    let sheets = read_sheets(&defective(), SheetFormat::Xlsx, "bad.xlsx").unwrap();
-    let read = read_register(&sheets, Kind::Scattered, d("2026-11-29"));
-    assert!(read.entries.is_empty(), "nothing is taken from a bad file");
-    let found: Vec<String> = read
-        .errors
+/// Where each finding is, as "B3".
+fn cells(findings: &[rectify_io::plan::Finding]) -> Vec<String> {
+    findings
         .iter()
         .map(|f| {
             format!(
@@ -255,7 +251,15 @@ fn a_bad_sheet_names_every_bad_cell_and_yields_nothing() {
                 f.row.unwrap_or(0)
             )
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn a_bad_sheet_names_every_bad_cell_and_yields_nothing() {
+    let sheets = read_sheets(&defective(), SheetFormat::Xlsx, "bad.xlsx").unwrap();
+    let read = read_register(&sheets, Kind::Scattered, d("2026-11-29"));
+    assert!(read.entries.is_empty(), "nothing is taken from a bad file");
+    let found = cells(&read.errors);
     assert_eq!(
         found,
         ["B3", "A4", "C4", "D4", "F4", "G4", "H4", "I4", "E5", "A5"],
@@ -263,17 +267,8 @@ fn a_bad_sheet_names_every_bad_cell_and_yields_nothing() {
         read.errors
     );
     let message = |cell: &str| {
-        read.errors
-            .iter()
-            .find(|f| {
-                format!(
-                    "{}{}",
-                    f.column.clone().unwrap_or_default(),
-                    f.row.unwrap_or(0)
-                ) == cell
-            })
-            .unwrap()
-            .to_string()
+        let at = found.iter().position(|c| c == cell).unwrap();
+        read.errors[at].to_string()
     };
     assert!(message("B3").contains("校验位应为"), "{}", message("B3"));
     assert!(
@@ -295,4 +290,56 @@ fn a_bad_sheet_names_every_bad_cell_and_yields_nothing() {
     assert!(message("A5").contains("与第2行重复"), "{}", message("A5"));
     assert_eq!(read.warnings.len(), 1, "the unknown column");
     assert!(read.warnings[0].to_string().contains("备注栏"));
+}
+
+/// For every kind: a sheet whose state and every typed column hold nonsense names each of
+/// those cells and yields nothing.
+#[test]
+fn every_kinds_sheet_names_each_bad_typed_cell() {
+    use rectify_io::register::{Form, columns};
+    for kind in Kind::ALL {
+        let own = columns(*kind);
+        // A column is typed when nonsense does not read as its field.
+        let typed: Vec<usize> = own
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                let nonsense = match c.form {
+                    Form::List => serde_json::json!(["无此项"]),
+                    _ => serde_json::json!("无此项"),
+                };
+                matches!(c.form, Form::Date | Form::YesNo | Form::Number)
+                    || Details::from_json(*kind, serde_json::json!({ c.key: nonsense })).is_err()
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        let headers: Vec<&str> = ["名称", "所在县（区）", "状态"]
+            .into_iter()
+            .chain(own.iter().map(|c| c.header))
+            .collect();
+        for (c, header) in headers.iter().enumerate() {
+            sheet.write_string(0, c as u16, *header).unwrap();
+            let text = if c < 2 {
+                ["某条目", "北岭县政府"][c]
+            } else {
+                "无此项"
+            };
+            sheet.write_string(1, c as u16, text).unwrap();
+        }
+        let bytes = workbook.save_to_buffer().unwrap();
+        let sheets = read_sheets(&bytes, SheetFormat::Xlsx, "bad.xlsx").unwrap();
+        let read = read_register(&sheets, *kind, d("2026-11-29"));
+        assert!(read.entries.is_empty(), "{kind}");
+        let mut expected: Vec<String> = vec!["C2".into()];
+        expected.extend(
+            typed
+                .iter()
+                .map(|i| format!("{}2", rectify_io::plan::column_letter(i + 3))),
+        );
+        let found = cells(&read.errors);
+        assert_eq!(found, expected, "{kind}: {:#?}", read.errors);
+        assert!(!typed.is_empty(), "{kind} has typed columns");
+    }
 }

@@ -514,6 +514,42 @@ impl Store {
             .collect())
     }
 
+    /// The construction sites that failed inspections on at least `register.site.repeat_times`
+    /// days (default 2) within the `register.site.repeat_days` (default 90) up to `on`.
+    pub async fn repeat_offenders(&self, on: Date) -> Result<Vec<i64>, StoreError> {
+        let days = self
+            .setting_u32("register.site.repeat_days")
+            .await?
+            .unwrap_or(90);
+        let times = self
+            .setting_u32("register.site.repeat_times")
+            .await?
+            .unwrap_or(2);
+        let sites: Vec<i64> = sqlx::query_scalar("SELECT id FROM register_entries WHERE kind = $1")
+            .bind(Kind::Site.code())
+            .fetch_all(self.pool())
+            .await?;
+        let mut conn = self.pool().acquire().await?;
+        let mut offenders = Vec::new();
+        for id in sites {
+            let inspections: Vec<Inspection> = load_inspections(&mut conn, id)
+                .await?
+                .into_iter()
+                .map(|i| i.inspection)
+                .collect();
+            let window = i32::try_from(days).unwrap_or(i32::MAX);
+            if rectify_core::register::site::repeat_offender(
+                &inspections,
+                on,
+                window,
+                times as usize,
+            ) {
+                offenders.push(id);
+            }
+        }
+        Ok(offenders)
+    }
+
     /// The construction-site checklist: the setting `register.site.checklist` (a JSON array of
     /// strings), or the six 100% items.
     pub async fn site_checklist(&self) -> Result<Vec<String>, StoreError> {

@@ -67,6 +67,14 @@ const SETTINGS: &[(&str, &str)] = &[
         "建筑工地扬尘检查清单（JSON 数组），默认六个百分之百",
     ),
     (
+        "register.site.repeat_days",
+        "建筑工地重复违规：统计天数，默认 90",
+    ),
+    (
+        "register.site.repeat_times",
+        "建筑工地重复违规：不合格检查天数，默认 2",
+    ),
+    (
         "register.chemical.colours",
         "化工企业红黄蓝绿标识含义（JSON 对象，如 {\"红\": \"关停、淘汰退出\"}）",
     ),

@@ -29,6 +29,12 @@ struct ListPage {
     entries: Vec<EntryRecord>,
     headers: Vec<&'static str>,
     rows: Vec<Vec<String>>,
+    /// Construction sites failing inspections repeatedly.
+    offenders: Vec<i64>,
+    counties: Vec<String>,
+    states: Vec<(&'static str, String)>,
+    county: String,
+    state: String,
 }
 
 #[derive(Template)]
@@ -78,6 +84,10 @@ struct TimelineLine {
 #[derive(Deserialize)]
 pub struct ListQuery {
     kind: Option<String>,
+    #[serde(default)]
+    county: String,
+    #[serde(default)]
+    state: String,
 }
 
 fn sees_all(session: &Session) -> bool {
@@ -165,7 +175,23 @@ pub async fn list(
         .iter()
         .map(|k| (*k, all.iter().filter(|e| e.kind == *k).count()))
         .collect();
-    let entries: Vec<EntryRecord> = all.into_iter().filter(|e| e.kind == kind).collect();
+    let of_kind: Vec<EntryRecord> = all.into_iter().filter(|e| e.kind == kind).collect();
+    let mut counties: Vec<String> = Vec::new();
+    for e in &of_kind {
+        if !counties.contains(&e.identity.county) {
+            counties.push(e.identity.county.clone());
+        }
+    }
+    let states: Vec<(&'static str, String)> = kind
+        .states()
+        .into_iter()
+        .map(|code| (code, kind.state_label(code)))
+        .collect();
+    let entries: Vec<EntryRecord> = of_kind
+        .into_iter()
+        .filter(|e| query.county.is_empty() || e.identity.county == query.county)
+        .filter(|e| query.state.is_empty() || e.state == query.state)
+        .collect();
     // The kind's first three own columns say most about an entry in a list.
     let shown = &columns(kind)[..columns(kind).len().min(3)];
     let rows = entries
@@ -178,10 +204,19 @@ pub async fn list(
                 .collect()
         })
         .collect();
+    let offenders = match kind {
+        Kind::Site => state.store.repeat_offenders(today_china()).await?,
+        _ => Vec::new(),
+    };
     render(ListPage {
         me: session.me(),
         kinds,
         kind,
+        offenders,
+        counties,
+        states,
+        county: query.county,
+        state: query.state,
         headers: shown.iter().map(|c| c.header).collect(),
         rows,
         entries,

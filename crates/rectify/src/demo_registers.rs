@@ -639,12 +639,14 @@ async fn scattered_sites(store: &Store, office: &str) -> Result<(), StoreError> 
         .await?;
     for (i, id) in ids(store, Kind::Scattered).await?.into_iter().enumerate() {
         let disposal = disposals[i % disposals.len()];
-        // Five stay as registered; the rest are worked on, most signed off and patrolled.
-        if i % 6 == 5 {
+        // Every county has sites at several stages: five stay as registered; the rest are
+        // worked on, half of them signed off and patrolled.
+        let stage = (i / 6 + i * 2) % 6;
+        if stage == 5 {
             continue;
         }
         walk(store, office, id, &[("整治中", day(4, 10))]).await?;
-        if i % 6 == 4 {
+        if stage == 4 {
             continue;
         }
         match disposal {
@@ -664,7 +666,7 @@ async fn scattered_sites(store: &Store, office: &str) -> Result<(), StoreError> 
             scattered::Disposal::Relocate => {}
         }
         walk(store, office, id, &[("验收", day(6, 15))]).await?;
-        if i % 6 == 3 {
+        if stage == 3 {
             continue;
         }
         walk(

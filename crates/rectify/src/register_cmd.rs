@@ -45,6 +45,10 @@ pub enum RegisterCommand {
         /// A state's code or label.
         #[arg(long)]
         state: Option<String>,
+        /// Only construction sites failing inspections repeatedly (settings
+        /// register.site.repeat_days, register.site.repeat_times).
+        #[arg(long)]
+        repeat_offenders: bool,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -185,6 +189,7 @@ pub async fn run(
             kind,
             county,
             state,
+            repeat_offenders,
             format,
         } => {
             let filter = RegisterFilter {
@@ -198,7 +203,11 @@ pub async fn run(
                 },
                 units: None,
             };
-            let entries = store.register_entries(&filter).await?;
+            let mut entries = store.register_entries(&filter).await?;
+            if repeat_offenders {
+                let offenders = store.repeat_offenders(today).await?;
+                entries.retain(|e| offenders.contains(&e.id));
+            }
             match format {
                 Format::Json => print_json(&entries),
                 Format::Text => print_stdout(&list_text(&entries)),

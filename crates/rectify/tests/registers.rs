@@ -241,6 +241,28 @@ fn a_failed_site_inspection_stops_the_site_until_the_recheck_passes() {
     assert_eq!(detail["state"], "building");
     assert_eq!(detail["inspections"].as_array().unwrap().len(), 2);
     assert!(detail["open_findings"].as_array().unwrap().is_empty());
+    // One failing day is not yet repeat offending; the demo's 东湖大道 site failed on three.
+    let listed = rectify_at(
+        &db,
+        TODAY,
+        &[
+            "register",
+            "list",
+            "--kind",
+            "site",
+            "--repeat-offenders",
+            "--format",
+            "json",
+        ],
+    );
+    let offenders: Vec<String> = serde_json::from_str::<serde_json::Value>(&listed)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(offenders, ["东湖大道快速化改造"]);
 }
 
 /// A patrol finds a signed-off 散乱污 site working again: it is reopened, its county lands on

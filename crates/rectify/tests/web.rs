@@ -1062,3 +1062,81 @@ fn dispatch_messages_reach_only_their_units() {
     let (_, all) = login("zgb").get("/inbox");
     assert!(all.contains("市发改委") && all.contains("北岭县政府"));
 }
+
+/// The registers are scoped like the ledger: a 北岭县 clerk sees 北岭县's entries only and
+/// cannot open another county's, moves follow the rules, sign-offs are the office's, and the
+/// list filters by county and state.
+#[test]
+fn registers_are_scoped_to_the_viewers_counties_and_moved_by_rule() {
+    let demo = Demo::start(None);
+    let json = rectify(
+        &demo.db,
+        &[
+            "register",
+            "list",
+            "--kind",
+            "scattered",
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    let entries: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let entry = |county: &str, state: &str| {
+        entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["county"] == county && e["state"] == state)
+            .map(|e| e["id"].to_string())
+            .unwrap()
+    };
+    let (beiling_own, nanchuan) = (
+        entry("北岭县政府", "acceptance"),
+        entry("南川县政府", "patrol"),
+    );
+    let beiling = Browser::login(&demo.server, "beiling", PASSWORD).1.unwrap();
+    let (status, list) = beiling.get("/registers?kind=scattered");
+    assert_eq!(status, 200);
+    assert!(
+        list.contains("北岭县政府") && !list.contains("<td class=\"nowrap\">南川县政府</td>"),
+        "{list}"
+    );
+    assert_eq!(beiling.get(&format!("/registers/{nanchuan}")).0, 404);
+    let (status, page) = beiling.get(&format!("/registers/{beiling_own}"));
+    assert_eq!(status, 200);
+    // The county may send back to work but not sign off: 销号 is not offered, and is refused.
+    assert!(!page.contains("<option value=\"signed_off\">"), "{page}");
+    let csrf = hidden_csrf(&page);
+    let move_to = |browser: &Browser<'_>, to: &str, csrf: &str| {
+        browser.post_form(
+            &format!("/registers/{beiling_own}/move"),
+            &[
+                ("csrf", csrf),
+                ("to", to),
+                ("reason", "验收不通过"),
+                ("on", "2026-11-29"),
+            ],
+        )
+    };
+    assert_eq!(move_to(&beiling, "signed_off", &csrf).0, 403);
+    let (status, head) = move_to(&beiling, "remediating", &csrf);
+    assert_eq!(status, 303);
+    assert!(head.contains("location: /registers/"), "{head}");
+    let (_, page) = beiling.get(&format!("/registers/{beiling_own}"));
+    assert!(page.contains("整治中"), "{page}");
+    assert_eq!(move_to(&beiling, "remediating", "forged").0, 403, "CSRF");
+    // The office sees every county and filters.
+    let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
+    let (_, filtered) = zgb.get("/registers?kind=scattered&county=%E5%8D%97%E5%B7%9D%E5%8E%BF%E6%94%BF%E5%BA%9C&state=patrol");
+    assert!(
+        filtered.contains(&format!("href=\"/registers/{nanchuan}\"")),
+        "{filtered}"
+    );
+    assert!(!filtered.contains("北岭县政府</td>"), "{filtered}");
+    let (_, sites) = zgb.get("/registers?kind=site");
+    assert!(
+        sites.contains("重复违规"),
+        "the demo's repeat offender is marked"
+    );
+}

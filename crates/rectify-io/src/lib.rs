@@ -4,6 +4,7 @@
 
 pub mod air;
 pub mod bulletin;
+pub mod coal;
 pub mod complaint;
 pub mod plan;
 mod problem;

@@ -7,7 +7,7 @@ use crate::{Store, StoreError};
 use rectify_core::coal::CoalYear;
 use rectify_exact::exact::{Exact, parse_decimal};
 use serde_json::json;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 
 /// A figure in 万吨 as written: a non-negative decimal.
@@ -16,6 +16,33 @@ fn tons(text: &str, what: &str) -> Result<Exact, StoreError> {
         .ok()
         .flatten()
         .ok_or_else(|| StoreError::Invalid(format!("{what}“{text}”应为非负数（万吨）")))
+}
+
+/// A month's figure as a file gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthFigure {
+    pub county: String,
+    pub year: i32,
+    pub month: u8,
+    pub tons: String,
+}
+
+/// A year's targets as a file gives them; `None` leaves a part as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearTargets {
+    pub county: String,
+    pub year: i32,
+    pub cap: Option<String>,
+    pub heating_target: Option<u32>,
+    pub heating_gas: Option<u32>,
+    pub heating_electric: Option<u32>,
+}
+
+/// What a coal workbook holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CoalFigures {
+    pub months: Vec<MonthFigure>,
+    pub targets: Vec<YearTargets>,
 }
 
 /// A county's yearly targets; `None` leaves a part as it is.
@@ -36,12 +63,48 @@ impl Store {
         month: u8,
         value: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        self.record_coal_in(&mut tx, actor, county, year, month, value)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores a workbook's figures in one transaction: all or nothing, each row journaled.
+    pub async fn import_coal(&self, actor: &str, figures: &CoalFigures) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for t in &figures.targets {
+            let targets = CoalTargets {
+                cap: t.cap.as_deref(),
+                heating_target: t.heating_target,
+                heating_gas: t.heating_gas,
+                heating_electric: t.heating_electric,
+            };
+            self.set_coal_targets_in(&mut tx, actor, &t.county, t.year, targets)
+                .await?;
+        }
+        for m in &figures.months {
+            self.record_coal_in(&mut tx, actor, &m.county, m.year, m.month, &m.tons)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_coal_in(
+        &self,
+        tx: &mut AnyConnection,
+        actor: &str,
+        county: &str,
+        year: i32,
+        month: u8,
+        value: &str,
+    ) -> Result<(), StoreError> {
         if !(1..=12).contains(&month) {
             return Err(StoreError::Invalid(format!("月份 {month} 应在1–12之间")));
         }
         let value = tons(value, "煤炭消费量")?;
-        let mut tx = self.begin_write().await?;
-        let county_id = unit_named(&mut tx, "所在县（区）", county).await?;
+        let county_id = unit_named(tx, "所在县（区）", county).await?;
         sqlx::query("DELETE FROM coal_months WHERE county_id = $1 AND year = $2 AND month = $3")
             .bind(county_id)
             .bind(i64::from(year))
@@ -65,8 +128,7 @@ impl Store {
             before: None,
             after: Some(json!({ "tons": value.to_fixed(4) })),
         };
-        append(&mut tx, self.backend(), change).await?;
-        tx.commit().await?;
+        append(tx, self.backend(), change).await?;
         Ok(())
     }
 
@@ -78,9 +140,23 @@ impl Store {
         year: i32,
         targets: CoalTargets<'_>,
     ) -> Result<(), StoreError> {
-        let cap = targets.cap.map(|c| tons(c, "年度控制目标")).transpose()?;
         let mut tx = self.begin_write().await?;
-        let county_id = unit_named(&mut tx, "所在县（区）", county).await?;
+        self.set_coal_targets_in(&mut tx, actor, county, year, targets)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_coal_targets_in(
+        &self,
+        tx: &mut AnyConnection,
+        actor: &str,
+        county: &str,
+        year: i32,
+        targets: CoalTargets<'_>,
+    ) -> Result<(), StoreError> {
+        let cap = targets.cap.map(|c| tons(c, "年度控制目标")).transpose()?;
+        let county_id = unit_named(tx, "所在县（区）", county).await?;
         let before = sqlx::query(
             "SELECT cap, heating_target, heating_gas, heating_electric FROM coal_targets
              WHERE county_id = $1 AND year = $2",
@@ -133,8 +209,7 @@ impl Store {
                 "heating_electric": after.3,
             })),
         };
-        append(&mut tx, self.backend(), change).await?;
-        tx.commit().await?;
+        append(tx, self.backend(), change).await?;
         Ok(())
     }
 

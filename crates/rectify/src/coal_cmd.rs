@@ -40,6 +40,15 @@ pub enum CoalCommand {
         #[arg(long)]
         electric: Option<u32>,
     },
+    /// A workbook of monthly figures (月度消费) and yearly targets (年度目标): all or nothing.
+    Import { file: std::path::PathBuf },
+    /// A year's figures and targets as that workbook.
+    Export {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Each county through a month: consumption against the cap, switching against the target,
     /// with warnings.
     Status {
@@ -85,6 +94,30 @@ pub async fn run(store: &Store, actor: &str, command: CoalCommand) -> Result<Exi
                 .set_coal_targets(actor, &county, year, targets)
                 .await?;
             print_stdout(&format!("已更新{county} {year}年目标"))
+        }
+        CoalCommand::Import { file } => {
+            let (name, _, sheets) = crate::register_cmd::read_spreadsheet(&file)?;
+            let figures = rectify_io::coal::read_coal(&sheets).map_err(|errors| {
+                crate::register_cmd::refuse_file(&name, &errors, &[], false, "未导入任何数据")
+            })?;
+            store.import_coal(actor, &figures).await?;
+            print_stdout(&format!(
+                "已导入月度消费 {} 条、年度目标 {} 条",
+                figures.months.len(),
+                figures.targets.len()
+            ))
+        }
+        CoalCommand::Export { year, out } => {
+            let years = store.coal_years(year).await?;
+            let bytes = rectify_io::coal::coal_xlsx(&years)
+                .map_err(|e| CliError::failure(format!("xlsx 生成失败：{e}")))?;
+            std::fs::write(&out, bytes)
+                .map_err(|e| CliError::environment(format!("无法写入 {}：{e}", out.display())))?;
+            print_stdout(&format!(
+                "已导出{year}年{}个县（区）：{}",
+                years.len(),
+                out.display()
+            ))
         }
         CoalCommand::Status {
             year,

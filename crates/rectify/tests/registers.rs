@@ -616,3 +616,111 @@ fn coal_use_and_clean_heating_are_warned_and_shown_in_the_bulletin() {
     );
     assert!(html.contains("丰乐县政府：清洁取暖改造300户"));
 }
+
+/// The coal workbook: an export imports into a fresh copy and gives the same status; a bad
+/// workbook names its cells and writes nothing.
+#[test]
+fn the_coal_workbook_round_trips_and_a_bad_one_writes_nothing() {
+    let (dir, db) = demo();
+    let file = dir.path().join("coal.xlsx").to_string_lossy().into_owned();
+    rectify_at(
+        &db,
+        TODAY,
+        &["coal", "export", "--year", "2026", "--out", &file],
+    );
+    let before = rectify_at(
+        &db,
+        TODAY,
+        &[
+            "coal",
+            "status",
+            "--year",
+            "2026",
+            "--through",
+            "10",
+            "--json",
+        ],
+    );
+    // Figures and a target change; importing the export restores every one of them.
+    rectify_at(
+        &db,
+        TODAY,
+        &[
+            "coal",
+            "record",
+            "--county",
+            "城关区政府",
+            "--year",
+            "2026",
+            "--month",
+            "3",
+            "--tons",
+            "99",
+        ],
+    );
+    rectify_at(
+        &db,
+        TODAY,
+        &[
+            "coal",
+            "target",
+            "--county",
+            "丰乐县政府",
+            "--year",
+            "2026",
+            "--cap",
+            "1",
+            "--gas",
+            "0",
+        ],
+    );
+    let changed = rectify_at(
+        &db,
+        TODAY,
+        &[
+            "coal",
+            "status",
+            "--year",
+            "2026",
+            "--through",
+            "10",
+            "--json",
+        ],
+    );
+    assert_ne!(before, changed);
+    let said = rectify_at(&db, TODAY, &["coal", "import", &file]);
+    assert!(
+        said.contains("已导入月度消费 60 条、年度目标 6 条"),
+        "{said}"
+    );
+    let after = rectify_at(
+        &db,
+        TODAY,
+        &[
+            "coal",
+            "status",
+            "--year",
+            "2026",
+            "--through",
+            "10",
+            "--json",
+        ],
+    );
+    assert_eq!(before, after);
+    // A bad workbook: a word for a number, a month missing its county.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "县（区）,年度,月份,煤炭消费量（万吨）\n北岭县政府,2026,11,很多\n,2026,12,3.5\n北岭县政府,2026,12,4\n",
+    )
+    .unwrap();
+    let journal = journal_length(&db);
+    let out = run(&db, &["coal", "import", &bad.to_string_lossy()]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        said.contains("D2（煤炭消费量（万吨））") && said.contains("A3（县（区））"),
+        "{said}"
+    );
+    assert_eq!(journal_length(&db), journal, "nothing written");
+}

@@ -547,13 +547,10 @@ fn a_special_inspection_reopens_items_and_entries_and_adds_a_problem() {
     assert!(listed.contains("第38项：销号后重新打开"), "{listed}");
 }
 
-/// The demo's coal figures: 北岭县 runs ahead of its seasonal pro-rata cap and 丰乐县 behind its
-/// clean heating; the bulletin shows each county through the latest month reported.
-#[test]
-fn coal_use_and_clean_heating_are_warned_and_shown_in_the_bulletin() {
-    let (dir, db) = demo();
-    let status = rectify_at(
-        &db,
+/// Every county's coal status through October 2026, as JSON.
+fn coal_status(db: &str) -> String {
+    rectify_at(
+        db,
         TODAY,
         &[
             "coal",
@@ -564,7 +561,15 @@ fn coal_use_and_clean_heating_are_warned_and_shown_in_the_bulletin() {
             "10",
             "--json",
         ],
-    );
+    )
+}
+
+/// The demo's coal figures: 北岭县 runs ahead of its seasonal pro-rata cap and 丰乐县 behind its
+/// clean heating; the bulletin shows each county through the latest month reported.
+#[test]
+fn coal_use_and_clean_heating_are_warned_and_shown_in_the_bulletin() {
+    let (dir, db) = demo();
+    let status = coal_status(&db);
     let counties: serde_json::Value = serde_json::from_str(&status).unwrap();
     let warnings = |name: &str| {
         counties
@@ -628,19 +633,7 @@ fn the_coal_workbook_round_trips_and_a_bad_one_writes_nothing() {
         TODAY,
         &["coal", "export", "--year", "2026", "--out", &file],
     );
-    let before = rectify_at(
-        &db,
-        TODAY,
-        &[
-            "coal",
-            "status",
-            "--year",
-            "2026",
-            "--through",
-            "10",
-            "--json",
-        ],
-    );
+    let before = coal_status(&db);
     // Figures and a target change; importing the export restores every one of them.
     rectify_at(
         &db,
@@ -674,38 +667,14 @@ fn the_coal_workbook_round_trips_and_a_bad_one_writes_nothing() {
             "0",
         ],
     );
-    let changed = rectify_at(
-        &db,
-        TODAY,
-        &[
-            "coal",
-            "status",
-            "--year",
-            "2026",
-            "--through",
-            "10",
-            "--json",
-        ],
-    );
+    let changed = coal_status(&db);
     assert_ne!(before, changed);
     let said = rectify_at(&db, TODAY, &["coal", "import", &file]);
     assert!(
         said.contains("已导入月度消费 60 条、年度目标 6 条"),
         "{said}"
     );
-    let after = rectify_at(
-        &db,
-        TODAY,
-        &[
-            "coal",
-            "status",
-            "--year",
-            "2026",
-            "--through",
-            "10",
-            "--json",
-        ],
-    );
+    let after = coal_status(&db);
     assert_eq!(before, after);
     // A bad workbook: a word for a number, a month missing its county.
     let bad = dir.path().join("bad.csv");

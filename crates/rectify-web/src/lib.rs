@@ -167,6 +167,7 @@ pub fn router(store: Store) -> Router {
         .route("/registers/{id}/move", post(registers::move_entry))
         .route("/registers/{id}/inspections", post(registers::inspect))
         .route("/registers/{id}/evidence", post(registers::add_evidence))
+        .route("/registers/{id}/links", post(registers::link))
         .route(
             "/registers/evidence/{id}",
             get(registers::evidence_download),

@@ -572,6 +572,69 @@ pub async fn add_evidence(
     Ok(back_to(&path, &format!("已上传{saved}个材料（{kind}）")))
 }
 
+#[derive(Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    csrf: String,
+    /// "第3项", "3" or "方案名 3"; empty when linking a complaint.
+    #[serde(default)]
+    item: String,
+    #[serde(default)]
+    complaint: String,
+}
+
+/// Links the entry with a plan item (by number, optionally after the plan's name) or a
+/// complaint (by 受理编号): the office and the entry's county.
+pub async fn link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<LinkForm>,
+) -> PageResult {
+    let path = format!("/registers/{id}");
+    let session = require(&state, &headers, &path).await?;
+    session.check_csrf(&form.csrf)?;
+    let detail = visible(&state, &session, id).await?;
+    if !(has(&session, Role::Office) || own_county(&session, &detail.record)) {
+        return Err(PageError::Forbidden(
+            "只有整改办或所在县（区）可以关联".into(),
+        ));
+    }
+    let item_text = form
+        .item
+        .trim()
+        .trim_start_matches('第')
+        .trim_end_matches('项');
+    let (plan, number) = match item_text.rsplit_once(char::is_whitespace) {
+        Some((plan, number)) => (Some(plan.trim()), number),
+        None => (None, item_text),
+    };
+    let item = match number.trim() {
+        "" => None,
+        n => match n.parse::<u32>() {
+            Ok(number) => Some(rectify_store::workflow::ItemRef { plan, number }),
+            Err(_) => {
+                return Ok(back_to(
+                    &path,
+                    &format!("“{}”不是问题序号", form.item.trim()),
+                ));
+            }
+        },
+    };
+    let complaint = Some(form.complaint.trim()).filter(|c| !c.is_empty());
+    let user = &session.user.username;
+    Ok(
+        match state
+            .store
+            .link_register_entry(user, id, item, complaint, today_china())
+            .await
+        {
+            Ok(()) => back_to(&path, "已关联"),
+            Err(error) => back_to(&path, &error.to_string()),
+        },
+    )
+}
+
 pub async fn evidence_download(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -1139,4 +1139,22 @@ fn registers_are_scoped_to_the_viewers_counties_and_moved_by_rule() {
         sites.contains("重复违规"),
         "the demo's repeat offender is marked"
     );
+    // The office links the entry with item 2 and a complaint; a bad number links nothing.
+    let (_, page) = zgb.get(&format!("/registers/{beiling_own}"));
+    let csrf = hidden_csrf(&page);
+    let links = format!("/registers/{beiling_own}/links");
+    for (item, complaint) in [("第2项", ""), ("", "D1HA202611120047"), ("第二项", "")] {
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("item", item),
+            ("complaint", complaint),
+        ];
+        assert_eq!(zgb.post_form(&links, &form).0, 303);
+    }
+    let (_, page) = zgb.get(&format!("/registers/{beiling_own}"));
+    assert!(
+        page.contains("第2项") && page.contains("href=\"/complaints/D1HA202611120047\""),
+        "{page}"
+    );
+    assert_eq!(page.matches("<li>2026").count(), 2, "{page}");
 }

@@ -620,6 +620,11 @@ fn coal_use_and_clean_heating_are_warned_and_shown_in_the_bulletin() {
         "{html}"
     );
     assert!(html.contains("丰乐县政府：清洁取暖改造300户"));
+    // Thirteen sections, numbered on past ten.
+    assert!(
+        html.contains("十一、煤炭消费与清洁取暖") && html.contains("十三、说明"),
+        "{html}"
+    );
 }
 
 /// The coal workbook: an export imports into a fresh copy and gives the same status; a bad

@@ -252,7 +252,18 @@ pub fn render(facts: &BulletinFacts, doc: &Document, format: Format) -> Result<V
     }
 }
 
-const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+const DIGITS: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+
+/// 1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 23 → 二十三 (headings never reach a hundred).
+fn chinese_number(n: usize) -> String {
+    let (tens, units) = (n / 10 % 10, n % 10);
+    let tens_part = match tens {
+        0 => String::new(),
+        1 => "十".to_string(),
+        t => format!("{}十", DIGITS[t]),
+    };
+    format!("{tens_part}{}", DIGITS[units])
+}
 
 pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
     let (year, month) = facts.period.split_once('-').unwrap_or((&facts.period, ""));
@@ -341,10 +352,10 @@ fn number_headings(sections: &mut [Section]) {
     for section in sections {
         if section.level == 1 {
             sub = 0;
-            section.heading = format!("{}、{}", NUMERALS[top % 10], section.heading);
+            section.heading = format!("{}、{}", chinese_number(top + 1), section.heading);
             top += 1;
         } else {
-            section.heading = format!("（{}）{}", NUMERALS[sub % 10], section.heading);
+            section.heading = format!("（{}）{}", chinese_number(sub + 1), section.heading);
             sub += 1;
         }
     }
@@ -846,5 +857,19 @@ fn reports_section(facts: &BulletinFacts) -> Section {
         heading: "进展填报情况".into(),
         level: 1,
         blocks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chinese_number;
+
+    #[test]
+    fn headings_count_past_ten_in_chinese() {
+        let written: Vec<String> = [1, 9, 10, 11, 13, 20, 23].map(chinese_number).to_vec();
+        assert_eq!(
+            written,
+            ["一", "九", "十", "十一", "十三", "二十", "二十三"]
+        );
     }
 }

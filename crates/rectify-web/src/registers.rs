@@ -7,7 +7,7 @@
 
 use crate::AppState;
 use crate::auth::{Me, PageError, Session, require};
-use crate::pages::{FlashQuery, PageResult, Posted, attachment, back_to, render};
+use crate::pages::{FlashQuery, PageResult, Posted, attachment, back_to, render, url_encode};
 use askama::Template;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::HeaderMap;
@@ -35,6 +35,11 @@ struct ListPage {
     states: Vec<(&'static str, String)>,
     county: String,
     state: String,
+    total: usize,
+    page: usize,
+    pages: usize,
+    prev: String,
+    next: String,
 }
 
 #[derive(Template)]
@@ -88,7 +93,11 @@ pub struct ListQuery {
     county: String,
     #[serde(default)]
     state: String,
+    page: Option<usize>,
 }
+
+/// Entries per page of a register's list.
+const PAGE_SIZE: usize = 200;
 
 fn sees_all(session: &Session) -> bool {
     session.viewer.sees_everything()
@@ -187,11 +196,27 @@ pub async fn list(
         .into_iter()
         .map(|code| (code, kind.state_label(code)))
         .collect();
-    let entries: Vec<EntryRecord> = of_kind
+    let matching: Vec<EntryRecord> = of_kind
         .into_iter()
         .filter(|e| query.county.is_empty() || e.identity.county == query.county)
         .filter(|e| query.state.is_empty() || e.state == query.state)
         .collect();
+    let total = matching.len();
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, pages);
+    let entries: Vec<EntryRecord> = matching
+        .into_iter()
+        .skip((page - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .collect();
+    let page_link = |p: usize| {
+        format!(
+            "/registers?kind={}&county={}&state={}&page={p}",
+            kind.code(),
+            url_encode(&query.county),
+            url_encode(&query.state)
+        )
+    };
     // The kind's first three own columns say most about an entry in a list.
     let shown = &columns(kind)[..columns(kind).len().min(3)];
     let rows = entries
@@ -215,6 +240,11 @@ pub async fn list(
         offenders,
         counties,
         states,
+        total,
+        page,
+        pages,
+        prev: page_link(page.saturating_sub(1).max(1)),
+        next: page_link((page + 1).min(pages)),
         county: query.county,
         state: query.state,
         headers: shown.iter().map(|c| c.header).collect(),

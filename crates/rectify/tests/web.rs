@@ -1134,6 +1134,12 @@ fn registers_are_scoped_to_the_viewers_counties_and_moved_by_rule() {
         "{filtered}"
     );
     assert!(!filtered.contains("北岭县政府</td>"), "{filtered}");
+    let (status, paged) = zgb.get("/registers?kind=scattered&page=9");
+    assert_eq!(status, 200);
+    assert!(
+        paged.contains("共 30 条，第 1/1 页"),
+        "a page past the end shows the last"
+    );
     let (_, sites) = zgb.get("/registers?kind=site");
     assert!(
         sites.contains("重复违规"),

@@ -163,6 +163,8 @@ pub fn router(store: Store) -> Router {
         )
         .route("/publish", get(publishing::show).post(publishing::approve))
         .route("/registers", get(registers::list))
+        .route("/registers/import", post(registers::import))
+        .route("/registers/export", get(registers::export))
         .route("/registers/{id}", get(registers::show))
         .route("/registers/{id}/move", post(registers::move_entry))
         .route("/registers/{id}/inspections", post(registers::inspect))

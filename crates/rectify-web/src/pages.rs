@@ -1063,8 +1063,13 @@ pub async fn ledger_xlsx_export(
         .collect();
     let bytes = ledger_xlsx(&title, &rows)
         .map_err(|e| PageError::Store(StoreError::Invalid(e.to_string())))?;
-    let disposition = format!("attachment; filename=\"ledger-{today}.xlsx\"");
-    Ok((
+    Ok(xlsx_download(&format!("ledger-{today}.xlsx"), bytes))
+}
+
+/// A workbook as a download named `file_name` (ASCII).
+pub(crate) fn xlsx_download(file_name: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    (
         [
             (
                 header::CONTENT_TYPE,
@@ -1080,7 +1085,7 @@ pub async fn ledger_xlsx_export(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1660,7 +1665,8 @@ fn evidence_kind_for(kind: ActionKind, file_name: &str) -> EvidenceKind {
 
 /// Redirects back to the item with a message, the result of a form.
 pub(crate) fn back_to(path: &str, message: &str) -> Response {
-    Redirect::to(&format!("{path}?done={}", url_encode(message))).into_response()
+    let joiner = if path.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{path}{joiner}done={}", url_encode(message))).into_response()
 }
 
 pub async fn item_action(

@@ -7,7 +7,9 @@
 
 use crate::AppState;
 use crate::auth::{Me, PageError, Session, require};
-use crate::pages::{FlashQuery, PageResult, Posted, attachment, back_to, render, url_encode};
+use crate::pages::{
+    FlashQuery, PageResult, Posted, attachment, back_to, render, url_encode, xlsx_download,
+};
 use askama::Template;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::HeaderMap;
@@ -15,7 +17,8 @@ use axum::response::Response;
 use rectify_core::org::Role;
 use rectify_core::register::{CheckLine, Details, Inspection, Kind, PHOTO, plot, water_body};
 use rectify_exact::date::Date;
-use rectify_io::register::{cell_text, columns};
+use rectify_io::plan::{SheetFormat, read_sheets};
+use rectify_io::register::{cell_text, columns, read_register, register_xlsx};
 use rectify_store::registers::{EntryDetail, EntryRecord, NewRegisterEvidence, RegisterFilter};
 use rectify_store::today_china;
 use serde::Deserialize;
@@ -40,6 +43,8 @@ struct ListPage {
     pages: usize,
     prev: String,
     next: String,
+    flash: Option<String>,
+    is_office: bool,
 }
 
 #[derive(Template)]
@@ -94,6 +99,7 @@ pub struct ListQuery {
     #[serde(default)]
     state: String,
     page: Option<usize>,
+    done: Option<String>,
 }
 
 /// Entries per page of a register's list.
@@ -245,6 +251,8 @@ pub async fn list(
         pages,
         prev: page_link(page.saturating_sub(1).max(1)),
         next: page_link((page + 1).min(pages)),
+        flash: query.done,
+        is_office: has(&session, Role::Office),
         county: query.county,
         state: query.state,
         headers: shown.iter().map(|c| c.header).collect(),
@@ -663,6 +671,97 @@ pub async fn link(
             Err(error) => back_to(&path, &error.to_string()),
         },
     )
+}
+
+#[derive(Template)]
+#[template(path = "registers_import.html")]
+struct ImportPage {
+    me: Me,
+    kind: Kind,
+    file: String,
+    errors: Vec<String>,
+    warnings: Vec<String>,
+}
+
+/// A kind's register from a sheet (the office): every bad cell listed and nothing written, or
+/// the entries added and updated.
+pub async fn import(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> PageResult {
+    let session = require(&state, &headers, "/registers").await?;
+    let posted = Posted::read(multipart).await?;
+    session.check_csrf(&posted.text("csrf"))?;
+    if !has(&session, Role::Office) {
+        return Err(PageError::Forbidden("只有整改办可以导入名录".into()));
+    }
+    let kind = Kind::parse(&posted.text("kind")).unwrap_or(Kind::Scattered);
+    let back = |message: &str| back_to(&format!("/registers?kind={}", kind.code()), message);
+    let Some(file) = posted.files.first() else {
+        return Ok(back("请选择要导入的文件"));
+    };
+    let format = SheetFormat::from_name(&file.name).unwrap_or(SheetFormat::Xlsx);
+    let sheets = match read_sheets(&file.bytes, format, &file.name) {
+        Ok(sheets) => sheets,
+        Err(e) => return Ok(back(&format!("{}：{e}", file.name))),
+    };
+    let read = read_register(&sheets, kind, today_china());
+    if !read.errors.is_empty() {
+        return render(ImportPage {
+            me: session.me(),
+            kind,
+            file: file.name.clone(),
+            errors: read.errors.iter().map(ToString::to_string).collect(),
+            warnings: read.warnings.iter().map(ToString::to_string).collect(),
+        });
+    }
+    let entries: Vec<_> = read.entries.into_iter().map(|(_, e)| e).collect();
+    let user = &session.user.username;
+    Ok(
+        match state
+            .store
+            .upsert_register_entries(user, kind, &entries, false)
+            .await
+        {
+            Ok(s) => back(&format!(
+                "{}：新增 {} 条，更新 {} 条，未变 {} 条",
+                file.name, s.added, s.updated, s.unchanged
+            )),
+            Err(error) => back(&error.to_string()),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    kind: Option<String>,
+}
+
+/// A kind's register as the viewer sees it, as a sheet that imports back.
+pub async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ExportQuery>,
+) -> Result<Response, PageError> {
+    let session = require(&state, &headers, "/registers").await?;
+    let kind = query
+        .kind
+        .as_deref()
+        .and_then(Kind::parse)
+        .unwrap_or(Kind::Scattered);
+    let entries = state
+        .store
+        .register_entries(&filter_for(&session, Some(kind)))
+        .await?;
+    let today = today_china();
+    let title = format!("{}名录（{}导出）", kind.label_zh(), today.chinese());
+    let bytes = register_xlsx(kind, &title, &entries)
+        .map_err(|e| PageError::Store(rectify_store::StoreError::Invalid(e.to_string())))?;
+    Ok(xlsx_download(
+        &format!("register-{}-{today}.xlsx", kind.code()),
+        bytes,
+    ))
 }
 
 pub async fn evidence_download(

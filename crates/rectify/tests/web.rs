@@ -1163,4 +1163,56 @@ fn registers_are_scoped_to_the_viewers_counties_and_moved_by_rule() {
         "{page}"
     );
     assert_eq!(page.matches("<li>2026").count(), 2, "{page}");
+
+    // The office exports a register and imports it back unchanged; a bad sheet is listed and
+    // writes nothing; a county clerk may not import.
+    let (status, head, xlsx) = zgb.server.request(
+        "GET",
+        "/registers/export?kind=scattered",
+        &[("Cookie", zgb.cookie.as_str())],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        head.contains("spreadsheetml") && xlsx.starts_with(b"PK"),
+        "{head}"
+    );
+    let (_, page) = zgb.get("/registers?kind=scattered");
+    let csrf = hidden_csrf(&page);
+    let fields = [("csrf", csrf.as_str()), ("kind", "scattered")];
+    let (status, head, _) = zgb.post_file("/registers/import", &fields, Some(("out.xlsx", &xlsx)));
+    assert_eq!(status, 303);
+    assert!(head.contains(&url_encoded("未变 30 条")), "{head}");
+    let bad = "名称,所在县（区）,整治类型\n某厂,北岭县政府,取缔\n".as_bytes();
+    let (status, _, body) = zgb.post_file("/registers/import", &fields, Some(("bad.csv", bad)));
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("未导入任何条目") && body.contains("C2（整治类型）"),
+        "{body}"
+    );
+    let (_, page) = beiling.get("/registers?kind=scattered");
+    assert!(
+        !page.contains("action=\"/registers/import\""),
+        "no import form for a county"
+    );
+    let fields = [
+        ("csrf", hidden_csrf(&page)),
+        ("kind".into(), "scattered".into()),
+    ];
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_ref(), v.as_str()))
+        .collect();
+    let (status, _, _) = beiling.post_file("/registers/import", &fields, Some(("out.xlsx", &xlsx)));
+    assert_eq!(status, 403);
+}
+
+/// How a flash message sits in a redirect's query string.
+fn url_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02x}"),
+        })
+        .collect()
 }

@@ -1195,14 +1195,8 @@ fn registers_are_scoped_to_the_viewers_counties_and_moved_by_rule() {
         !page.contains("action=\"/registers/import\""),
         "no import form for a county"
     );
-    let fields = [
-        ("csrf", hidden_csrf(&page)),
-        ("kind".into(), "scattered".into()),
-    ];
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_ref(), v.as_str()))
-        .collect();
+    let csrf = hidden_csrf(&page);
+    let fields = [("csrf", csrf.as_str()), ("kind", "scattered")];
     let (status, _, _) = beiling.post_file("/registers/import", &fields, Some(("out.xlsx", &xlsx)));
     assert_eq!(status, 403);
 }

@@ -352,7 +352,13 @@ fn a_rebound_reopens_the_entry_and_shows_in_the_bulletin_and_the_accountability_
     at(
         "2026-12-01",
         &[
-            "bulletin", "--period", "2026-11", "--out", &out, "--format", "html",
+            "bulletin",
+            "--period",
+            "2026-11",
+            "--out",
+            &out,
+            "--format",
+            "html,xlsx",
         ],
     );
     let html =
@@ -608,7 +614,13 @@ fn coal_use_and_clean_heating_are_warned_and_shown_in_the_bulletin() {
         &db,
         "2026-12-01",
         &[
-            "bulletin", "--period", "2026-11", "--out", &out, "--format", "html",
+            "bulletin",
+            "--period",
+            "2026-11",
+            "--out",
+            &out,
+            "--format",
+            "html,xlsx",
         ],
     );
     let html =
@@ -620,6 +632,15 @@ fn coal_use_and_clean_heating_are_warned_and_shown_in_the_bulletin() {
         "{html}"
     );
     assert!(html.contains("丰乐县政府：清洁取暖改造300户"));
+    // The annex carries the registers, the inspections and the coal as sheets of their own.
+    let annex = std::fs::read(Path::new(&out).join("整改进展通报-2026-11-第1版.xlsx")).unwrap();
+    let sheets =
+        rectify_io::plan::read_sheets(&annex, rectify_io::plan::SheetFormat::Xlsx, "annex.xlsx")
+            .unwrap();
+    let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+    for sheet in ["名录月报", "专项督察", "煤炭消费"] {
+        assert!(names.contains(&sheet), "{names:?}");
+    }
     // Thirteen sections, numbered on past ten.
     assert!(
         html.contains("十一、煤炭消费与清洁取暖") && html.contains("十三、说明"),

@@ -586,12 +586,9 @@ fn registers_section(months: &[RegisterMonth]) -> Section {
     }
 }
 
-fn coal_section(counties: &[CoalStatus]) -> Section {
-    let warned: Vec<String> = counties
-        .iter()
-        .flat_map(|c| c.warnings.iter().map(move |w| format!("{}：{w}", c.county)))
-        .collect();
-    let mut blocks = vec![Block::Table(Table {
+/// Each county's coal use and clean heating in one row.
+pub(crate) fn coal_table(counties: &[CoalStatus]) -> Table {
+    Table {
         headers: vec![
             "县（区）",
             "截至",
@@ -617,7 +614,15 @@ fn coal_section(counties: &[CoalStatus]) -> Section {
                 ]
             })
             .collect(),
-    })];
+    }
+}
+
+fn coal_section(counties: &[CoalStatus]) -> Section {
+    let warned: Vec<String> = counties
+        .iter()
+        .flat_map(|c| c.warnings.iter().map(move |w| format!("{}：{w}", c.county)))
+        .collect();
+    let mut blocks = vec![Block::Table(coal_table(counties))];
     blocks.push(Block::Paragraph(if warned.is_empty() {
         "各县（区）煤炭消费和清洁取暖改造均符合序时进度。".into()
     } else {
@@ -630,8 +635,9 @@ fn coal_section(counties: &[CoalStatus]) -> Section {
     }
 }
 
-fn inspections_section(rounds: &[RoundMonth]) -> Section {
-    let mut blocks = vec![Block::Table(Table {
+/// Each round's findings of the month by outcome in one row.
+pub(crate) fn inspection_table(rounds: &[RoundMonth]) -> Table {
+    Table {
         headers: vec![
             "名称",
             "方式",
@@ -657,7 +663,11 @@ fn inspections_section(rounds: &[RoundMonth]) -> Section {
                 ]
             })
             .collect(),
-    })];
+    }
+}
+
+fn inspections_section(rounds: &[RoundMonth]) -> Section {
+    let mut blocks = vec![Block::Table(inspection_table(rounds))];
     blocks.extend(rounds.iter().flat_map(|r| {
         r.lines
             .iter()

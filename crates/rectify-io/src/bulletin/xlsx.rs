@@ -2,8 +2,8 @@
 //! sheet each, with the period in every title.
 
 use super::{
-    Document, Table, complaint_unit_table, item_table, late_complaint_table, ranking_table,
-    register_table,
+    Document, Table, coal_table, complaint_unit_table, inspection_table, item_table,
+    late_complaint_table, ranking_table, register_table,
 };
 use rectify_core::bulletin::BulletinFacts;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
@@ -47,6 +47,20 @@ pub fn bulletin_xlsx(facts: &BulletinFacts, doc: &Document) -> Result<Vec<u8>, X
             "名录月报",
             title("专项名录月报"),
             register_table(&facts.registers),
+        ));
+    }
+    if !facts.inspections.is_empty() {
+        sheets.push((
+            "专项督察",
+            title("专项督察情况"),
+            inspection_table(&facts.inspections),
+        ));
+    }
+    if !facts.coal.is_empty() {
+        sheets.push((
+            "煤炭消费",
+            title("煤炭消费与清洁取暖"),
+            coal_table(&facts.coal),
         ));
     }
     for (name, heading, table) in sheets {

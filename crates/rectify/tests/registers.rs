@@ -52,6 +52,26 @@ fn id_of(db: &str, kind: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no {kind} named {name}"))
 }
 
+/// Generates the period's first bulletin (html and xlsx) into `out` on 2026-12-01 and returns
+/// the html.
+fn bulletin_html(db: &str, out: &str, period: &str) -> String {
+    rectify_at(
+        db,
+        "2026-12-01",
+        &[
+            "bulletin",
+            "--period",
+            period,
+            "--out",
+            out,
+            "--format",
+            "html,xlsx",
+        ],
+    );
+    std::fs::read_to_string(Path::new(out).join(format!("整改进展通报-{period}-第1版.html")))
+        .unwrap()
+}
+
 fn demo() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
@@ -349,20 +369,7 @@ fn a_rebound_reopens_the_entry_and_shows_in_the_bulletin_and_the_accountability_
         "{listed}"
     );
     let out = dir.path().join("out").to_string_lossy().into_owned();
-    at(
-        "2026-12-01",
-        &[
-            "bulletin",
-            "--period",
-            "2026-11",
-            "--out",
-            &out,
-            "--format",
-            "html,xlsx",
-        ],
-    );
-    let html =
-        std::fs::read_to_string(Path::new(&out).join("整改进展通报-2026-11-第1版.html")).unwrap();
+    let html = bulletin_html(&db, &out, "2026-11");
     assert!(
         // This one and the demo's three November rebounds (two sites, one water body).
         html.contains("专项名录情况") && html.contains("本月发现反弹4处"),
@@ -370,14 +377,7 @@ fn a_rebound_reopens_the_entry_and_shows_in_the_bulletin_and_the_accountability_
     );
     assert!(html.contains("孙庄乡再生塑料颗粒厂") && html.contains("夜间恢复生产"));
     // October's bulletin, generated later, shows the entry signed off then, without a rebound.
-    at(
-        "2026-12-01",
-        &[
-            "bulletin", "--period", "2026-10", "--out", &out, "--format", "html",
-        ],
-    );
-    let october =
-        std::fs::read_to_string(Path::new(&out).join("整改进展通报-2026-10-第1版.html")).unwrap();
+    let october = bulletin_html(&db, &out, "2026-10");
     assert!(
         october.contains("本月各名录未发现反弹") && !october.contains("孙庄乡再生塑料颗粒厂"),
         "{october}"
@@ -533,14 +533,7 @@ fn a_special_inspection_reopens_items_and_entries_and_adds_a_problem() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("不在督察期间"));
 
     let out_dir = dir.path().join("out").to_string_lossy().into_owned();
-    at(
-        "2026-12-01",
-        &[
-            "bulletin", "--period", "2026-11", "--out", &out_dir, "--format", "html",
-        ],
-    );
-    let html = std::fs::read_to_string(Path::new(&out_dir).join("整改进展通报-2026-11-第1版.html"))
-        .unwrap();
+    let html = bulletin_html(&db, &out_dir, "2026-11");
     assert!(
         html.contains("专项督察情况") && html.contains("散乱污和水源地整改回头看"),
         "{html}"
@@ -610,21 +603,7 @@ fn coal_use_and_clean_heating_are_warned_and_shown_in_the_bulletin() {
         ],
     );
     let out = dir.path().join("out").to_string_lossy().into_owned();
-    rectify_at(
-        &db,
-        "2026-12-01",
-        &[
-            "bulletin",
-            "--period",
-            "2026-11",
-            "--out",
-            &out,
-            "--format",
-            "html,xlsx",
-        ],
-    );
-    let html =
-        std::fs::read_to_string(Path::new(&out).join("整改进展通报-2026-11-第1版.html")).unwrap();
+    let html = bulletin_html(&db, &out, "2026-11");
     assert!(html.contains("煤炭消费与清洁取暖"), "{html}");
     assert!(
         html.contains("<td>北岭县政府</td><td>11月</td>")

@@ -42,10 +42,7 @@ fn percent(part: Exact, whole: Exact) -> String {
     if whole == Exact::ZERO {
         return "—".into();
     }
-    let share = Exact::ratio(
-        part.numer_raw() * whole.denom_raw(),
-        part.denom_raw() * whole.numer_raw(),
-    );
+    let share = part / whole;
     format!("{}%", share.mul_int(100).round_half_even(1).to_fixed(1))
 }
 
@@ -63,10 +60,7 @@ fn seasonal_share(previous: &[(u8, Exact)], through: u8) -> Exact {
     let total = sum_through(previous, 12);
     if complete && total > Exact::ZERO {
         let part = sum_through(previous, through);
-        Exact::ratio(
-            part.numer_raw() * total.denom_raw(),
-            part.denom_raw() * total.numer_raw(),
-        )
+        part / total
     } else {
         Exact::ratio(i128::from(through), 12)
     }
@@ -78,12 +72,7 @@ fn seasonal_share(previous: &[(u8, Exact)], through: u8) -> Exact {
 pub fn assess(y: &CoalYear, through: u8) -> CoalStatus {
     let used = sum_through(&y.months, through);
     let season = seasonal_share(&y.previous, through);
-    let by_season = |whole: Exact| {
-        Exact::ratio(
-            whole.numer_raw() * season.numer_raw(),
-            whole.denom_raw() * season.denom_raw(),
-        )
-    };
+    let by_season = |whole: Exact| whole * season;
     let elapsed = |whole: Exact| whole.mul_int(i64::from(through)).div_int(12);
     let mut warnings = Vec::new();
     if let Some(cap) = y.cap {

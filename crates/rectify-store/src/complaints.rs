@@ -2,7 +2,7 @@
 //! and rebound suggestions), feedback updates, the report-back clock and spot-checks.
 
 use crate::journal::{Change, append, append_all};
-use crate::{Store, StoreError, now_utc};
+use crate::{Store, StoreError, invalid_stored, now_utc, stored_date};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::complaint::sample::draw;
 use rectify_core::complaint::similar::{Described, ItemSites, duplicate_of};
@@ -1047,19 +1047,13 @@ fn not_found(received_no: &str) -> StoreError {
     }
 }
 
-fn invalid_stored(what: &str) -> StoreError {
-    StoreError::Invalid(format!("数据库中的{what}无效"))
-}
-
 fn date_column(row: &AnyRow, index: usize) -> Result<Date, StoreError> {
-    let text: String = row.try_get(index)?;
-    Date::parse(&text).ok_or_else(|| invalid_stored("日期"))
+    stored_date(&row.try_get::<String, _>(index)?)
 }
 
 fn optional_date(row: &AnyRow, index: usize) -> Result<Option<Date>, StoreError> {
     let text: Option<String> = row.try_get(index)?;
-    text.map(|t| Date::parse(&t).ok_or_else(|| invalid_stored("日期")))
-        .transpose()
+    text.as_deref().map(stored_date).transpose()
 }
 
 fn count(row: &AnyRow, index: usize) -> Result<u32, StoreError> {

@@ -378,6 +378,17 @@ pub fn today_china() -> rectify_exact::date::Date {
         .unwrap_or(fallback)
 }
 
+/// A value read back from the database that does not parse: the database was edited by hand
+/// or by a newer version.
+pub(crate) fn invalid_stored(what: &str) -> StoreError {
+    StoreError::Invalid(format!("数据库中的{what}无效"))
+}
+
+/// An ISO date as stored.
+pub(crate) fn stored_date(text: &str) -> Result<rectify_exact::date::Date, StoreError> {
+    rectify_exact::date::Date::parse(text).ok_or_else(|| invalid_stored("日期"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

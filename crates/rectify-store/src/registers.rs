@@ -5,7 +5,7 @@
 use crate::complaints::unit_named;
 use crate::journal::{Change, append, append_all};
 use crate::workflow::{ItemRef, find_item};
-use crate::{Store, StoreError, now_utc};
+use crate::{Store, StoreError, invalid_stored, now_utc, stored_date};
 use rectify_core::complaint::similar::Described;
 use rectify_core::register::monthly::{self, EntryHistory, EntryMove, RegisterMonth};
 use rectify_core::register::{
@@ -479,7 +479,7 @@ impl Store {
         for r in &moves {
             if let Some((_, h)) = histories.get_mut(&r.try_get::<i64, _>(0)?) {
                 h.moves.push(EntryMove {
-                    on: date_text(&r.try_get::<String, _>(1)?)?,
+                    on: stored_date(&r.try_get::<String, _>(1)?)?,
                     from: r.try_get(2)?,
                     to: r.try_get(3)?,
                     rebound: r.try_get::<i64, _>(4)? != 0,
@@ -498,7 +498,7 @@ impl Store {
             let passed = r.try_get::<i64, _>(3)? == 0 && lines.iter().all(|l| l.complies);
             if let Some((_, h)) = histories.get_mut(&r.try_get::<i64, _>(0)?) {
                 h.inspections
-                    .push((date_text(&r.try_get::<String, _>(1)?)?, passed));
+                    .push((stored_date(&r.try_get::<String, _>(1)?)?, passed));
             }
         }
         Ok(Kind::ALL
@@ -932,14 +932,6 @@ fn details_json(details: &Details) -> String {
     serde_json::to_string(details).unwrap_or_else(|_| "{}".into())
 }
 
-fn invalid_stored(what: &str) -> StoreError {
-    StoreError::Invalid(format!("数据库中的{what}无效"))
-}
-
-fn date_text(text: &str) -> Result<Date, StoreError> {
-    Date::parse(text).ok_or_else(|| invalid_stored("日期"))
-}
-
 fn entry_row(row: &AnyRow) -> Result<EntryRecord, StoreError> {
     let kind_code: String = row.try_get(1)?;
     let kind = Kind::parse(&kind_code).ok_or_else(|| invalid_stored("名录类型"))?;
@@ -965,7 +957,7 @@ fn entry_row(row: &AnyRow) -> Result<EntryRecord, StoreError> {
         state,
         details: Details::from_json(kind, details).map_err(|_| invalid_stored("名录字段"))?,
         rebounds: u32::try_from(row.try_get::<i64, _>(11)?).unwrap_or(0),
-        created_on: date_text(&row.try_get::<String, _>(12)?)?,
+        created_on: stored_date(&row.try_get::<String, _>(12)?)?,
     })
 }
 
@@ -991,7 +983,7 @@ async fn load_detail(conn: &mut AnyConnection, id: i64) -> Result<EntryDetail, S
     .iter()
     .map(|r| {
         Ok(MoveRecord {
-            on: date_text(&r.try_get::<String, _>(0)?)?,
+            on: stored_date(&r.try_get::<String, _>(0)?)?,
             from: record.kind.state_label(&r.try_get::<String, _>(1)?),
             to: record.kind.state_label(&r.try_get::<String, _>(2)?),
             reason: r.try_get(3)?,
@@ -1038,7 +1030,7 @@ async fn load_detail(conn: &mut AnyConnection, id: i64) -> Result<EntryDetail, S
         Ok(EntryLink {
             item: plan.zip(number.map(|n| u32::try_from(n).unwrap_or(0))),
             complaint: r.try_get(2)?,
-            linked_on: date_text(&r.try_get::<String, _>(3)?)?,
+            linked_on: stored_date(&r.try_get::<String, _>(3)?)?,
         })
     })
     .collect::<Result<Vec<_>, StoreError>>()?;
@@ -1075,12 +1067,12 @@ async fn load_inspections(
         Ok(InspectionRecord {
             id: r.try_get(0)?,
             inspection: Inspection {
-                on: date_text(&r.try_get::<String, _>(1)?)?,
+                on: stored_date(&r.try_get::<String, _>(1)?)?,
                 by: r.try_get(2)?,
                 lines,
                 finding: r.try_get(4)?,
                 activity_found: r.try_get::<i64, _>(5)? != 0,
-                deadline: deadline.as_deref().map(date_text).transpose()?,
+                deadline: deadline.as_deref().map(stored_date).transpose()?,
                 rechecks: r.try_get(7)?,
             },
             recorded_by: r.try_get(8)?,

@@ -4,7 +4,7 @@
 
 use crate::journal::{Change, append};
 use crate::workflow::{ItemRef, find_item};
-use crate::{Store, StoreError, now_utc};
+use crate::{Store, StoreError, invalid_stored, now_utc, stored_date};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::ledger::Item;
 use rectify_core::special::{About, Mode, Outcome, Round, RoundMonth, check_finding};
@@ -240,11 +240,11 @@ impl Store {
         let mode: String = row.try_get(1)?;
         let round = Round {
             name: row.try_get(0)?,
-            mode: Mode::parse(&mode).ok_or_else(|| invalid("督察方式"))?,
+            mode: Mode::parse(&mode).ok_or_else(|| invalid_stored("督察方式"))?,
             scope: row.try_get(2)?,
             team: row.try_get(3)?,
-            starts_on: date(&row.try_get::<String, _>(4)?)?,
-            ends_on: date(&row.try_get::<String, _>(5)?)?,
+            starts_on: stored_date(&row.try_get::<String, _>(4)?)?,
+            ends_on: stored_date(&row.try_get::<String, _>(5)?)?,
         };
         Ok(RoundRecord {
             id,
@@ -284,14 +284,6 @@ impl Store {
     }
 }
 
-fn invalid(what: &str) -> StoreError {
-    StoreError::Invalid(format!("数据库中的{what}无效"))
-}
-
-fn date(text: &str) -> Result<Date, StoreError> {
-    Date::parse(text).ok_or_else(|| invalid("日期"))
-}
-
 async fn findings(
     conn: &mut AnyConnection,
     round_id: i64,
@@ -322,9 +314,9 @@ async fn findings(
         .await?;
         out.push(FindingRecord {
             id,
-            on: date(&r.try_get::<String, _>(1)?)?,
+            on: stored_date(&r.try_get::<String, _>(1)?)?,
             description: r.try_get(2)?,
-            outcome: Outcome::parse(&outcome).ok_or_else(|| invalid("督察结论"))?,
+            outcome: Outcome::parse(&outcome).ok_or_else(|| invalid_stored("督察结论"))?,
             item: plan.zip(number.map(|n| u32::try_from(n).unwrap_or(0))),
             entry: entry.zip(entry_name),
             evidence,

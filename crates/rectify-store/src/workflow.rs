@@ -222,8 +222,7 @@ fn flow_from_row(row: &AnyRow) -> Result<Flow, StoreError> {
     };
     let amendment: (Option<String>, Option<String>) = (row.try_get(10)?, row.try_get(11)?);
     Ok(Flow {
-        state: ItemState::parse(&state)
-            .ok_or_else(|| StoreError::Invalid(format!("数据库中的状态“{state}”无效")))?,
+        state: stored_state(&state)?,
         notice,
         objection_upheld: flag(row, 5)?,
         accountability: flag(row, 6)?,
@@ -957,9 +956,7 @@ impl Store {
                     item_id: row.try_get(1)?,
                     plan: row.try_get(2)?,
                     number: u32::try_from(row.try_get::<i64, _>(3)?).unwrap_or(0),
-                    state: ItemState::parse(&state).ok_or_else(|| {
-                        StoreError::Invalid(format!("数据库中的问题状态“{state}”无效"))
-                    })?,
+                    state: stored_state(&state)?,
                     filed: row.try_get::<Option<i64>, _>(5)?.map(|late| {
                         if late == 1 {
                             Filed::Late
@@ -981,6 +978,12 @@ impl Store {
             .filter(|d| (1..=28).contains(d))
             .unwrap_or(25))
     }
+}
+
+/// An item's state as stored.
+fn stored_state(code: &str) -> Result<ItemState, StoreError> {
+    ItemState::parse(code)
+        .ok_or_else(|| StoreError::Invalid(format!("数据库中的问题状态“{code}”无效")))
 }
 
 /// The state change a journal entry of an item records, if it records one (creation and
@@ -1390,8 +1393,7 @@ impl Store {
             .await?;
         let mut histories = HashMap::new();
         for (id, state) in current {
-            let current = ItemState::parse(&state)
-                .ok_or_else(|| StoreError::Invalid(format!("数据库中的问题状态“{state}”无效")))?;
+            let current = stored_state(&state)?;
             histories.insert(
                 id,
                 StateHistory {

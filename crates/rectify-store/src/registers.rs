@@ -2,7 +2,6 @@
 //! in one table, their moves checked by `rectify_core::register`, inspections, evidence in the
 //! attachment store, links to items and complaints; every change journaled.
 
-use crate::complaints::unit_named;
 use crate::journal::{Change, append, append_all};
 use crate::workflow::{ItemRef, find_item};
 use crate::{Store, StoreError, invalid_stored, now_utc, stored_date};
@@ -17,7 +16,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// An entry as a file or a form gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,6 +156,20 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let mut summary = RegisterImportSummary::default();
         let mut changes = Vec::new();
+        // Two queries whatever the file's length: the org units, and the kind's stored entries.
+        let units = org_unit_ids(&mut tx).await?;
+        let mut stored_entries: HashMap<(i64, String), EntryRecord> = sqlx::query(
+            sqlx::AssertSqlSafe(format!("{SELECT_ENTRY} WHERE e.kind = $1")),
+        )
+        .bind(kind.code())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|row| {
+            let e = entry_row(row)?;
+            Ok(((e.county_id, e.identity.name.clone()), e))
+        })
+        .collect::<Result<_, StoreError>>()?;
         for (row, entry) in entries.iter().enumerate() {
             let at = |e: StoreError| {
                 StoreError::Invalid(format!("第{}条“{}”：{e}", row + 1, entry.identity.name))
@@ -164,17 +177,22 @@ impl Store {
             if entry.details.kind() != kind {
                 return Err(at(StoreError::Invalid(format!("不是{}", kind.label_zh()))));
             }
-            let county_id = unit_named(&mut tx, "所在县（区）", &entry.identity.county)
-                .await
-                .map_err(at)?;
-            let stored = find_entry(&mut tx, kind, county_id, &entry.identity.name).await?;
-            match stored {
+            let county = entry.identity.county.trim();
+            let county_id = *units.get(county).ok_or_else(|| {
+                at(StoreError::NotFound {
+                    what: "所在县（区）",
+                    key: county.to_string(),
+                })
+            })?;
+            let key = (county_id, entry.identity.name.trim().to_string());
+            match stored_entries.get(&key) {
                 None => {
                     let record = insert_entry(&mut tx, kind, county_id, entry)
                         .await
                         .map_err(at)?;
                     summary.added += 1;
                     changes.push(entry_change(actor, "create", None, &record));
+                    stored_entries.insert(key, record);
                 }
                 Some(before) => {
                     if entry
@@ -200,13 +218,14 @@ impl Store {
                         details,
                         ..before.clone()
                     };
-                    if after == before {
+                    if after == *before {
                         summary.unchanged += 1;
                         continue;
                     }
                     update_entry(&mut tx, &after).await?;
                     summary.updated += 1;
-                    changes.push(entry_change(actor, "update", Some(&before), &after));
+                    changes.push(entry_change(actor, "update", Some(before), &after));
+                    stored_entries.insert(key, after);
                 }
             }
         }
@@ -487,18 +506,16 @@ impl Store {
                 });
             }
         }
-        let inspections = sqlx::query(
-            "SELECT entry_id, on_date, lines_json, activity_found FROM register_inspections ORDER BY id",
-        )
+        let inspections = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT_INSPECTION} ORDER BY i.id"
+        )))
         .fetch_all(self.pool())
         .await?;
         for r in &inspections {
-            let lines: Vec<CheckLine> = serde_json::from_str(&r.try_get::<String, _>(2)?)
-                .map_err(|_| invalid_stored("检查记录"))?;
-            let passed = r.try_get::<i64, _>(3)? == 0 && lines.iter().all(|l| l.complies);
-            if let Some((_, h)) = histories.get_mut(&r.try_get::<i64, _>(0)?) {
-                h.inspections
-                    .push((stored_date(&r.try_get::<String, _>(1)?)?, passed));
+            let (entry, record) = inspection_row(r)?;
+            if let Some((_, h)) = histories.get_mut(&entry) {
+                let x = &record.inspection;
+                h.inspections.push((x.on, x.passed()));
             }
         }
         Ok(Kind::ALL
@@ -525,26 +542,30 @@ impl Store {
             .setting_u32("register.site.repeat_times")
             .await?
             .unwrap_or(2);
-        let sites: Vec<i64> = sqlx::query_scalar("SELECT id FROM register_entries WHERE kind = $1")
+        let sql = format!(
+            "{SELECT_INSPECTION} JOIN register_entries e ON e.id = i.entry_id
+             WHERE e.kind = $1 ORDER BY i.entry_id, i.on_date"
+        );
+        let mut by_site: BTreeMap<i64, Vec<Inspection>> = BTreeMap::new();
+        for row in sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(Kind::Site.code())
             .fetch_all(self.pool())
-            .await?;
-        let mut conn = self.pool().acquire().await?;
+            .await?
+            .iter()
+        {
+            let (site, record) = inspection_row(row)?;
+            by_site.entry(site).or_default().push(record.inspection);
+        }
+        let window = i32::try_from(days).unwrap_or(i32::MAX);
         let mut offenders = Vec::new();
-        for id in sites {
-            let inspections: Vec<Inspection> = load_inspections(&mut conn, id)
-                .await?
-                .into_iter()
-                .map(|i| i.inspection)
-                .collect();
-            let window = i32::try_from(days).unwrap_or(i32::MAX);
+        for (site, inspections) in by_site {
             if rectify_core::register::site::repeat_offender(
                 &inspections,
                 on,
                 window,
                 times as usize,
             ) {
-                offenders.push(id);
+                offenders.push(site);
             }
         }
         Ok(offenders)
@@ -829,21 +850,15 @@ fn entry_change<'a>(
     }
 }
 
-async fn find_entry(
-    conn: &mut AnyConnection,
-    kind: Kind,
-    county_id: i64,
-    name: &str,
-) -> Result<Option<EntryRecord>, StoreError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT_ENTRY} WHERE e.kind = $1 AND e.county_id = $2 AND e.name = $3"
-    )))
-    .bind(kind.code())
-    .bind(county_id)
-    .bind(name.trim())
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref().map(entry_row).transpose()
+/// Every org unit's id by its name and by its code.
+async fn org_unit_ids(conn: &mut AnyConnection) -> Result<HashMap<String, i64>, StoreError> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, name, code FROM org_units")
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .flat_map(|(id, name, code)| [(name, id), (code, id)])
+        .collect())
 }
 
 async fn insert_entry(
@@ -1048,35 +1063,41 @@ async fn load_detail(conn: &mut AnyConnection, id: i64) -> Result<EntryDetail, S
     })
 }
 
+const SELECT_INSPECTION: &str = "SELECT i.id, i.on_date, i.inspector, i.lines_json, i.finding,
+        i.activity_found, i.deadline, i.rechecks, i.recorded_by, i.entry_id
+     FROM register_inspections i";
+
+/// An inspection row with the entry it belongs to.
+fn inspection_row(r: &AnyRow) -> Result<(i64, InspectionRecord), StoreError> {
+    let lines: Vec<CheckLine> = serde_json::from_str(&r.try_get::<String, _>(3)?)
+        .map_err(|_| invalid_stored("检查记录"))?;
+    let deadline: Option<String> = r.try_get(6)?;
+    let record = InspectionRecord {
+        id: r.try_get(0)?,
+        inspection: Inspection {
+            on: stored_date(&r.try_get::<String, _>(1)?)?,
+            by: r.try_get(2)?,
+            lines,
+            finding: r.try_get(4)?,
+            activity_found: r.try_get::<i64, _>(5)? != 0,
+            deadline: deadline.as_deref().map(stored_date).transpose()?,
+            rechecks: r.try_get(7)?,
+        },
+        recorded_by: r.try_get(8)?,
+    };
+    Ok((r.try_get(9)?, record))
+}
+
 async fn load_inspections(
     conn: &mut AnyConnection,
     id: i64,
 ) -> Result<Vec<InspectionRecord>, StoreError> {
-    sqlx::query(
-        "SELECT id, on_date, inspector, lines_json, finding, activity_found, deadline, rechecks, recorded_by
-         FROM register_inspections WHERE entry_id = $1 ORDER BY on_date, id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| {
-        let lines: Vec<CheckLine> = serde_json::from_str(&r.try_get::<String, _>(3)?)
-            .map_err(|_| invalid_stored("检查记录"))?;
-        let deadline: Option<String> = r.try_get(6)?;
-        Ok(InspectionRecord {
-            id: r.try_get(0)?,
-            inspection: Inspection {
-                on: stored_date(&r.try_get::<String, _>(1)?)?,
-                by: r.try_get(2)?,
-                lines,
-                finding: r.try_get(4)?,
-                activity_found: r.try_get::<i64, _>(5)? != 0,
-                deadline: deadline.as_deref().map(stored_date).transpose()?,
-                rechecks: r.try_get(7)?,
-            },
-            recorded_by: r.try_get(8)?,
-        })
-    })
-    .collect()
+    let sql = format!("{SELECT_INSPECTION} WHERE i.entry_id = $1 ORDER BY i.on_date, i.id");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| inspection_row(r).map(|(_, record)| record))
+        .collect()
 }

@@ -13,6 +13,7 @@ use rectify_exact::date::Date;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 
 /// What a finding is about, as the person recording it names it.
 pub enum FindingTarget<'a> {
@@ -298,6 +299,20 @@ async fn findings(
     .bind(round_id)
     .fetch_all(&mut *conn)
     .await?;
+    let mut evidence: HashMap<i64, Vec<String>> = HashMap::new();
+    let files = sqlx::query(
+        "SELECT v.finding_id, v.file_name FROM round_evidence v
+         JOIN round_findings f ON f.id = v.finding_id WHERE f.round_id = $1 ORDER BY v.id",
+    )
+    .bind(round_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &files {
+        evidence
+            .entry(r.try_get(0)?)
+            .or_default()
+            .push(r.try_get(1)?);
+    }
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let id: i64 = r.try_get(0)?;
@@ -306,12 +321,6 @@ async fn findings(
         let number: Option<i64> = r.try_get(5)?;
         let entry: Option<i64> = r.try_get(6)?;
         let entry_name: Option<String> = r.try_get(7)?;
-        let evidence: Vec<String> = sqlx::query_scalar(
-            "SELECT file_name FROM round_evidence WHERE finding_id = $1 ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
         out.push(FindingRecord {
             id,
             on: stored_date(&r.try_get::<String, _>(1)?)?,
@@ -319,7 +328,7 @@ async fn findings(
             outcome: Outcome::parse(&outcome).ok_or_else(|| invalid_stored("督察结论"))?,
             item: plan.zip(number.map(|n| u32::try_from(n).unwrap_or(0))),
             entry: entry.zip(entry_name),
-            evidence,
+            evidence: evidence.remove(&id).unwrap_or_default(),
         });
     }
     Ok(out)

@@ -112,6 +112,16 @@ impl EntryDetail {
     }
 }
 
+/// The entries of a kind in a state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateCount {
+    pub kind: Kind,
+    pub state: String,
+    pub entries: usize,
+    /// Of those, the ones that rebounded at least once.
+    pub rebounded: usize,
+}
+
 /// Which entries to list.
 #[derive(Debug, Clone, Default)]
 pub struct RegisterFilter {
@@ -254,16 +264,7 @@ impl Store {
             bind(&mut sql, " AND e.state = ?", state.clone());
         }
         if let Some(units) = &filter.units {
-            // Unit ids are integers from the org chart, never user text.
-            let list: Vec<String> = units.iter().map(i64::to_string).collect();
-            sql.push_str(&format!(
-                " AND e.county_id IN ({})",
-                if list.is_empty() {
-                    "NULL".to_string()
-                } else {
-                    list.join(", ")
-                }
-            ));
+            sql.push_str(&format!(" AND {}", in_units("e.county_id", units)));
         }
         sql.push_str(" ORDER BY o.sort_order, o.id, e.name");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -275,6 +276,38 @@ impl Store {
         // Kinds in their declared order, not their codes' alphabetical one.
         entries.sort_by_key(|e| Kind::ALL.iter().position(|k| *k == e.kind));
         Ok(entries)
+    }
+
+    /// How many entries each kind has in each state, and how many of those rebounded, in the
+    /// given org units (`None`: all): one query for tab counts and dashboard tiles.
+    pub async fn register_state_counts(
+        &self,
+        units: Option<&[i64]>,
+    ) -> Result<Vec<StateCount>, StoreError> {
+        let scope = units.map_or_else(String::new, |units| {
+            format!(" WHERE {}", in_units("county_id", units))
+        });
+        let sql = format!(
+            "SELECT kind, state, COUNT(*), SUM(CASE WHEN rebounds > 0 THEN 1 ELSE 0 END)
+             FROM register_entries{scope} GROUP BY kind, state"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                let kind: String = r.try_get(0)?;
+                let count = |i| -> Result<usize, StoreError> {
+                    Ok(usize::try_from(r.try_get::<i64, _>(i)?).unwrap_or(0))
+                };
+                Ok(StateCount {
+                    kind: Kind::parse(&kind).ok_or_else(|| invalid_stored("名录类型"))?,
+                    state: r.try_get(1)?,
+                    entries: count(2)?,
+                    rebounded: count(3)?,
+                })
+            })
+            .collect()
     }
 
     /// One entry with its moves, inspections, evidence and links.
@@ -847,6 +880,17 @@ fn entry_change<'a>(
         entity_id: after.id.to_string(),
         before: before.map(snapshot),
         after: Some(snapshot(after)),
+    }
+}
+
+/// `column IN (…)` over the given org units; matches nothing when there are none. Unit ids are
+/// integers from the org chart, never user text, so they go into the SQL as written.
+fn in_units(column: &str, units: &[i64]) -> String {
+    let list: Vec<String> = units.iter().map(i64::to_string).collect();
+    if list.is_empty() {
+        format!("{column} IN (NULL)")
+    } else {
+        format!("{column} IN ({})", list.join(", "))
     }
 }
 

@@ -114,10 +114,15 @@ fn sees_all(session: &Session) -> bool {
             .any(|r| matches!(r, Role::Leader | Role::Supervisor | Role::Acceptance))
 }
 
+/// The org units whose entries the user sees; `None`: all.
+fn units_of(session: &Session) -> Option<Vec<i64>> {
+    (!sees_all(session)).then(|| session.viewer.units.clone())
+}
+
 fn filter_for(session: &Session, kind: Option<Kind>) -> RegisterFilter {
     RegisterFilter {
         kind,
-        units: (!sees_all(session)).then(|| session.viewer.units.clone()),
+        units: units_of(session),
         ..RegisterFilter::default()
     }
 }
@@ -148,23 +153,20 @@ pub(crate) struct Tile {
 }
 
 pub(crate) async fn tiles(state: &AppState, session: &Session) -> Result<Vec<Tile>, PageError> {
-    let entries = state
+    let counts = state
         .store
-        .register_entries(&filter_for(session, None))
+        .register_state_counts(units_of(session).as_deref())
         .await?;
     Ok(Kind::ALL
         .iter()
         .map(|kind| {
-            let of_kind: Vec<&EntryRecord> = entries.iter().filter(|e| e.kind == *kind).collect();
-            let done = |e: &&&EntryRecord| kind.is_done(&e.state);
+            let of_kind = counts.iter().filter(|c| c.kind == *kind);
+            let (done, open): (Vec<_>, Vec<_>) = of_kind.partition(|c| kind.is_done(&c.state));
             Tile {
                 kind: *kind,
-                total: of_kind.len(),
-                done: of_kind.iter().filter(done).count(),
-                rebounding: of_kind
-                    .iter()
-                    .filter(|e| e.rebounds > 0 && !done(e))
-                    .count(),
+                total: done.iter().chain(&open).map(|c| c.entries).sum(),
+                done: done.iter().map(|c| c.entries).sum(),
+                rebounding: open.iter().map(|c| c.rebounded).sum(),
             }
         })
         .filter(|t| t.total > 0)
@@ -177,9 +179,9 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> PageResult {
     let session = require(&state, &headers, "/registers").await?;
-    let all = state
+    let counts = state
         .store
-        .register_entries(&filter_for(&session, None))
+        .register_state_counts(units_of(&session).as_deref())
         .await?;
     let kind = query
         .kind
@@ -188,9 +190,15 @@ pub async fn list(
         .unwrap_or(Kind::Scattered);
     let kinds = Kind::ALL
         .iter()
-        .map(|k| (*k, all.iter().filter(|e| e.kind == *k).count()))
+        .map(|k| {
+            let entries = counts.iter().filter(|c| c.kind == *k).map(|c| c.entries);
+            (*k, entries.sum())
+        })
         .collect();
-    let of_kind: Vec<EntryRecord> = all.into_iter().filter(|e| e.kind == kind).collect();
+    let of_kind = state
+        .store
+        .register_entries(&filter_for(&session, Some(kind)))
+        .await?;
     let mut counties: Vec<String> = Vec::new();
     for e in &of_kind {
         if !counties.contains(&e.identity.county) {

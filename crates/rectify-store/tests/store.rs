@@ -966,6 +966,15 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
     );
     assert_eq!(status.heating_done, 320);
 
+    // The grouped counts: both entries are back at work, both rebounded; none in other units.
+    let counts = s.register_state_counts(None).await.unwrap();
+    let at_work: Vec<(String, usize, usize)> = counts
+        .iter()
+        .map(|c| (c.state.clone(), c.entries, c.rebounded))
+        .collect();
+    assert_eq!(at_work, [("remediating".to_string(), 2, 2)]);
+    assert!(s.register_state_counts(Some(&[])).await.unwrap().is_empty());
+
     // Scoped to other units, the list is empty.
     let other = s
         .register_entries(&RegisterFilter {

@@ -279,6 +279,21 @@ async fn visible(state: &AppState, session: &Session, id: i64) -> Result<EntryDe
     }
 }
 
+/// The signed-in user acting on an entry they can see, from a form carrying `csrf`: the
+/// entry's page (to return to), the session and the entry.
+async fn acting_on(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: i64,
+    csrf: &str,
+) -> Result<(String, Session, EntryDetail), PageError> {
+    let path = format!("/registers/{id}");
+    let session = require(state, headers, &path).await?;
+    session.check_csrf(csrf)?;
+    let detail = visible(state, &session, id).await?;
+    Ok((path, session, detail))
+}
+
 pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -443,10 +458,7 @@ pub async fn move_entry(
     Path(id): Path<i64>,
     Form(form): Form<MoveForm>,
 ) -> PageResult {
-    let path = format!("/registers/{id}");
-    let session = require(&state, &headers, &path).await?;
-    session.check_csrf(&form.csrf)?;
-    let detail = visible(&state, &session, id).await?;
+    let (path, session, detail) = acting_on(&state, &headers, id, &form.csrf).await?;
     let record = &detail.record;
     let to = record.kind.parse_state(&form.to).unwrap_or_default();
     if !may_move(&session, record, to) {
@@ -476,11 +488,8 @@ pub async fn inspect(
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> PageResult {
-    let path = format!("/registers/{id}");
-    let session = require(&state, &headers, &path).await?;
     let posted = Posted::read(multipart).await?;
-    session.check_csrf(&posted.text("csrf"))?;
-    let detail = visible(&state, &session, id).await?;
+    let (path, session, detail) = acting_on(&state, &headers, id, &posted.text("csrf")).await?;
     if !may_inspect(&session, &detail.record) {
         return Err(PageError::Forbidden(
             "只有整改办、验收核查人员或所在县（区）可以记录检查".into(),
@@ -587,11 +596,8 @@ pub async fn add_evidence(
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> PageResult {
-    let path = format!("/registers/{id}");
-    let session = require(&state, &headers, &path).await?;
     let posted = Posted::read(multipart).await?;
-    session.check_csrf(&posted.text("csrf"))?;
-    let detail = visible(&state, &session, id).await?;
+    let (path, session, detail) = acting_on(&state, &headers, id, &posted.text("csrf")).await?;
     if !may_inspect(&session, &detail.record) {
         return Err(PageError::Forbidden(
             "只有整改办、验收核查人员或所在县（区）可以上传材料".into(),
@@ -637,10 +643,7 @@ pub async fn link(
     Path(id): Path<i64>,
     Form(form): Form<LinkForm>,
 ) -> PageResult {
-    let path = format!("/registers/{id}");
-    let session = require(&state, &headers, &path).await?;
-    session.check_csrf(&form.csrf)?;
-    let detail = visible(&state, &session, id).await?;
+    let (path, session, detail) = acting_on(&state, &headers, id, &form.csrf).await?;
     if !(has(&session, Role::Office) || own_county(&session, &detail.record)) {
         return Err(PageError::Forbidden(
             "只有整改办或所在县（区）可以关联".into(),

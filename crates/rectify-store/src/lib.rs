@@ -7,6 +7,7 @@
 
 pub mod air;
 pub mod attachments;
+pub mod clock;
 mod backup;
 pub mod coal;
 pub mod complaints;
@@ -348,8 +349,6 @@ fn connect_error(target: &DbTarget, err: sqlx::Error) -> StoreError {
     }
 }
 
-/// The current UTC time as stored everywhere: RFC 3339, milliseconds, `Z`. Fixed width, so text
-/// order is time order on both backends.
 /// Commits, or on a dry run rolls back: the caller sees what would have happened.
 pub(crate) async fn commit_unless(
     tx: Transaction<'static, Any>,
@@ -363,19 +362,14 @@ pub(crate) async fn commit_unless(
     Ok(())
 }
 
+/// The current time as stored everywhere (see `clock::stored`).
 pub fn now_utc() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    clock::stored(clock::now())
 }
 
 /// Today's date in China (UTC+8, no daylight saving), for deadlines and schedules.
 pub fn today_china() -> rectify_exact::date::Date {
-    use chrono::Datelike;
-    let now = chrono::Utc::now() + chrono::Duration::hours(8);
-    let fallback = rectify_exact::date::Date::from_day_number(0);
-    rectify_exact::date::Date::new(now.year(), now.month() as u8, now.day() as u8)
-        .unwrap_or(fallback)
+    clock::beijing_date(clock::now())
 }
 
 /// A value read back from the database that does not parse: the database was edited by hand

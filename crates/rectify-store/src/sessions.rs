@@ -38,9 +38,7 @@ fn time_in(hours: i64) -> String {
 }
 
 pub(crate) fn time_in_minutes(minutes: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::minutes(minutes))
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    crate::clock::stored(crate::clock::now() + chrono::Duration::minutes(minutes))
 }
 
 impl Store {

@@ -69,7 +69,7 @@ pub async fn run(
     actor: &str,
     command: AccountabilityCommand,
 ) -> Result<ExitCode, CliError> {
-    let today = crate::workflow_cmd::today()?;
+    let today = rectify_store::today_china();
     let text = match command {
         AccountabilityCommand::List { format, out } => {
             let lines = store.accountability(today).await?;

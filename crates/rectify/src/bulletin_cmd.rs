@@ -44,7 +44,7 @@ pub async fn run(store: &Store, actor: &str, args: BulletinArgs) -> Result<ExitC
         None => {
             let facts = rectify_io::bulletin::facts_for(store, year, month).await?;
             let earlier = store.bulletin(&args.period, None).await.ok();
-            let today = crate::workflow_cmd::today()?;
+            let today = rectify_store::today_china();
             let frozen = store.freeze_bulletin(actor, &facts, today).await?;
             let note = if earlier.is_some() {
                 "本期已有通报，已生成新版本"

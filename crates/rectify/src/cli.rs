@@ -255,6 +255,9 @@ enum UserCommand {
 
 pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     init_logging(&cli);
+    if let Some(start) = rectify_store::clock::init_from_env().map_err(CliError::environment)? {
+        tracing::warn!(%start, "test clock on (RECTIFY_NOW): for tests and demos only");
+    }
     let work = match cli.command {
         Command::Air(AirCommand::Data(cmd)) => StoreWork::Air(cmd),
         Command::Air(AirCommand::Files(cmd)) => return crate::air_cmd::run(cmd),

@@ -153,7 +153,7 @@ pub async fn run(
     actor: &str,
     command: ComplaintCommand,
 ) -> Result<ExitCode, CliError> {
-    let today = crate::workflow_cmd::today()?;
+    let today = rectify_store::today_china();
     match command {
         ComplaintCommand::Import(args) => import(store, actor, args, today).await,
         ComplaintCommand::List {

@@ -39,7 +39,7 @@ pub async fn run(
     actor: &str,
     command: DispatchCommand,
 ) -> Result<ExitCode, CliError> {
-    let today = crate::workflow_cmd::today()?;
+    let today = rectify_store::today_china();
     let text = match command {
         DispatchCommand::Open { period } => {
             let round = store.open_round(actor, &period, today).await?;

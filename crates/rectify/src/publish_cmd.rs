@@ -45,7 +45,7 @@ pub async fn run(
     actor: &str,
     command: PublishCommand,
 ) -> Result<ExitCode, CliError> {
-    let today = crate::workflow_cmd::today()?;
+    let today = rectify_store::today_china();
     match command {
         PublishCommand::Preview(args) => {
             let format = args.format;

@@ -159,7 +159,7 @@ pub async fn run(
     actor: &str,
     command: RegisterCommand,
 ) -> Result<ExitCode, CliError> {
-    let today = crate::workflow_cmd::today()?;
+    let today = rectify_store::today_china();
     match command {
         RegisterCommand::Import {
             kind,

@@ -313,24 +313,6 @@ fn parse_kind(text: &str) -> Result<EvidenceKind, String> {
     })
 }
 
-/// Today in China, or the date of `RECTIFY_NOW` (RFC 3339) when it is set: offices back-fill
-/// history with it and tests control the clock. The server never reads it.
-pub fn today() -> Result<Date, CliError> {
-    let Ok(text) = std::env::var("RECTIFY_NOW") else {
-        return Ok(today_china());
-    };
-    let bad = || {
-        CliError::environment(format!(
-            "RECTIFY_NOW=“{text}”不是 RFC 3339 时间（如 2019-09-27T10:00:00+08:00）"
-        ))
-    };
-    let time = chrono::DateTime::parse_from_rfc3339(&text).map_err(|_| bad())?;
-    let china = chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(bad)?;
-    let local = time.with_timezone(&china).date_naive();
-    use chrono::Datelike;
-    Date::new(local.year(), local.month() as u8, local.day() as u8).ok_or_else(bad)
-}
-
 /// The clock and the acting user for one command; expired notices are closed first.
 pub(crate) struct Session {
     pub(crate) actor: Actor,
@@ -343,7 +325,7 @@ pub(crate) async fn session(store: &Store, who: &As) -> Result<Session, CliError
         CliError::environment("请用 --as 用户名（或环境变量 RECTIFY_USER）指定操作人")
     })?;
     let actor = store.actor(username).await?;
-    let today = today()?;
+    let today = today_china();
     let calendar = store.work_calendar().await?;
     store.advance_notices(today, &calendar).await?;
     Ok(Session {
@@ -922,7 +904,7 @@ async fn missing(store: &Store, period: &str, format: TextOrJson) -> Result<Exit
 }
 
 pub async fn run_clock(store: &Store) -> Result<ExitCode, CliError> {
-    let today = today()?;
+    let today = today_china();
     let calendar = store.work_calendar().await?;
     let closed = store.advance_notices(today, &calendar).await?;
     let list: Vec<String> = closed.iter().map(u32::to_string).collect();

@@ -23,6 +23,9 @@ use rectify_store::{Store, StoreError};
 use rectify_water::group::WaterTargets;
 use std::path::Path;
 
+use crate::demo_plan;
+use crate::demo_time::Timeline;
+
 const CITY: &str = "河安市";
 
 /// (code, name, kind, parent code)
@@ -143,6 +146,19 @@ const UNITS: &[(&str, &str, OrgKind, Option<&str>)] = &[
     ),
 ];
 
+/// One of the leaders and supervisors named in the plan.
+pub struct Person {
+    pub unit: &'static str,
+}
+
+/// The person the plan names as "姓名（职务）".
+pub fn person(named: &str) -> Option<Person> {
+    PEOPLE
+        .iter()
+        .find(|(name, position, _)| named == format!("{name}（{position}）"))
+        .map(|&(_, _, unit)| Person { unit })
+}
+
 /// (name, position, unit code): the leaders and supervisors named in the plan.
 const PEOPLE: &[(&str, &str, &str)] = &[
     ("张振华", "市委副书记、市长", "heanshi"),
@@ -207,44 +223,28 @@ const AIR_STATIONS: [&str; 8] = [
     "清水河桥",
 ];
 
-/// Two years of hourly data straddling the 2026-03-01 switch of standards.
-const AIR_FROM: Date = Date {
-    year: 2024,
-    month: 12,
-    day: 1,
-};
-const AIR_TO: Date = Date {
-    year: 2026,
-    month: 11,
-    day: 28,
-};
+/// Two years of hourly data up to yesterday (it straddled the 2026-03-01 switch of standards
+/// when the demo was written), from the first of the month two years ago.
+fn air_period(t: Timeline) -> (Date, Date) {
+    (t.month(24, 1), t.days_ago(1))
+}
 
-/// The plan's air targets: (year, PM2.5, PM10, good-day ratio %).
-const AIR_TARGETS: [(i32, &str, &str, &str); 2] =
-    [(2025, "45", "80", "78.0"), (2026, "42", "75", "80.0")];
+/// The plan's air targets for last year and this one: (PM2.5, PM10, good-day ratio %).
+const AIR_TARGETS: [(&str, &str, &str); 2] = [("45", "80", "78.0"), ("42", "75", "80.0")];
 
 /// Generates the demo's hourly air data and imports it the way `rectify air import` does.
-async fn load_air(store: &Store, actor: &str) -> Result<(), StoreError> {
+async fn load_air(store: &Store, actor: &str, t: Timeline) -> Result<(), StoreError> {
+    let (from, to) = air_period(t);
     let spec = Spec {
         stations: AIR_STATIONS
             .iter()
             .map(|s| (s.to_string(), CITY.to_string()))
             .collect(),
-        from: AIR_FROM,
-        to: AIR_TO,
+        from,
+        to,
         seed: 20_190_325,
-        dust_days: vec![
-            Date {
-                year: 2025,
-                month: 3,
-                day: 18,
-            },
-            Date {
-                year: 2026,
-                month: 4,
-                day: 7,
-            },
-        ],
+        // A sand-and-dust day in each spring of the period.
+        dust_days: vec![t.month(20, 18), t.month(8, 7)],
         gap_per_mille: 15,
     };
     let mut csv = Vec::new();
@@ -265,7 +265,7 @@ async fn load_air(store: &Store, actor: &str) -> Result<(), StoreError> {
         .collect();
     let source = serde_json::json!({"file": "demo-air.csv", "generated": true, "rows": data.rows});
     store.import_air(actor, &source, &days).await?;
-    for (year, pm25, pm10, good) in AIR_TARGETS {
+    for ((pm25, pm10, good), year) in AIR_TARGETS.into_iter().zip([t.year(1), t.year(0)]) {
         let targets = YearTargets {
             pm25: parse_exact(pm25).ok().flatten(),
             pm10: parse_exact(pm10).ok().flatten(),
@@ -276,17 +276,19 @@ async fn load_air(store: &Store, actor: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The plan's water targets: (year, Ⅰ–Ⅲ share at least, 劣Ⅴ share at most), percent.
-const WATER_TARGETS: [(i32, &str, &str); 2] = [(2025, "66.7", "16.7"), (2026, "75.0", "8.3")];
+/// The plan's water targets for last year and this one: (Ⅰ–Ⅲ share at least, 劣Ⅴ share at
+/// most), percent.
+const WATER_TARGETS: [(&str, &str); 2] = [("66.7", "16.7"), ("75.0", "8.3")];
 
 /// Two years of monthly samples for the 12 sections of 河安市, imported as `rectify water import`
 /// does.
-async fn load_water(store: &Store, actor: &str) -> Result<(), StoreError> {
+async fn load_water(store: &Store, actor: &str, t: Timeline) -> Result<(), StoreError> {
+    let (from, to) = air_period(t);
     let network = demo_sections();
     let generated = |e: std::io::Error| StoreError::Invalid(format!("演示水质数据生成失败：{e}"));
     let (mut sections_csv, mut samples_csv) = (Vec::new(), Vec::new());
     write_sections_csv(&network, &mut sections_csv).map_err(generated)?;
-    write_samples_csv(&network, AIR_FROM, AIR_TO, 2011, &mut samples_csv).map_err(generated)?;
+    write_samples_csv(&network, from, to, 2011, &mut samples_csv).map_err(generated)?;
     let invalid = |e: rectify_io::ReadError| StoreError::Invalid(e.to_string());
     let sections = read_sections_from(Path::new("demo-sections.csv"), sections_csv.as_slice())
         .map_err(invalid)?;
@@ -299,7 +301,7 @@ async fn load_water(store: &Store, actor: &str) -> Result<(), StoreError> {
     store
         .import_water(actor, &source, &section_rows, &encoded.rows(&samples))
         .await?;
-    for (year, good, bad) in WATER_TARGETS {
+    for ((good, bad), year) in WATER_TARGETS.into_iter().zip([t.year(1), t.year(0)]) {
         let targets = WaterTargets {
             i_to_iii_min: parse_decimal(good).ok().flatten(),
             worse_than_v_max: parse_decimal(bad).ok().flatten(),
@@ -309,8 +311,14 @@ async fn load_water(store: &Store, actor: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Loads the demo data, or returns `None` when the database already holds it.
-pub async fn load(store: &Store, actor: &str) -> Result<Option<Vec<DemoAccount>>, StoreError> {
+/// Loads the demo data dated relative to `today`, or returns `None` when the database already
+/// holds it.
+pub async fn load(
+    store: &Store,
+    actor: &str,
+    today: Date,
+) -> Result<Option<Vec<DemoAccount>>, StoreError> {
+    let t = Timeline::new(today);
     if store.find_org_unit(CITY).await?.is_some() {
         return Ok(None);
     }
@@ -348,18 +356,19 @@ pub async fn load(store: &Store, actor: &str) -> Result<Option<Vec<DemoAccount>>
     store
         .set_setting(actor, "demo", &serde_json::Value::Bool(true))
         .await?;
-    load_plan(store, actor).await?;
-    crate::demo_workflow::load(store).await?;
-    load_air(store, actor).await?;
-    load_water(store, actor).await?;
-    crate::demo_complaints::load(store, "zgb").await?;
-    crate::demo_registers::load(store, "zgb").await?;
-    crate::demo_complaints::publish(store, "zgb").await?;
+    load_plan(store, actor, t).await?;
+    crate::demo_workflow::load(store, t).await?;
+    load_air(store, actor, t).await?;
+    load_water(store, actor, t).await?;
+    crate::demo_complaints::load(store, "zgb", t).await?;
+    crate::demo_registers::load(store, "zgb", t).await?;
+    crate::demo_complaints::publish(store, "zgb", t).await?;
     Ok(Some(accounts))
 }
 
-/// The 45-item plan from `demo/plan-sample.xlsx`, imported as an office would import it.
-async fn load_plan(store: &Store, actor: &str) -> Result<(), StoreError> {
+/// The 45-item plan from `demo/plan-sample.xlsx`, re-dated (`demo_plan`) and imported as an
+/// office would import it.
+async fn load_plan(store: &Store, actor: &str, t: Timeline) -> Result<(), StoreError> {
     const FILE: &[u8] = include_bytes!("../demo/plan-sample.xlsx");
     let calendar = WorkCalendar::embedded();
     let context = DeadlineContext {
@@ -376,11 +385,12 @@ async fn load_plan(store: &Store, actor: &str) -> Result<(), StoreError> {
         name: DEMO_PLAN.to_string(),
         round: Some("第一轮".to_string()),
         inspection_type: Some(InspectionType::LookBack),
-        feedback_date: Date::new(2018, 10, 20),
-        doc_number: Some("河办发〔2018〕45号".to_string()),
-        issued_on: Date::new(2018, 12, 5),
+        feedback_date: Some(demo_plan::feedback_on(t)),
+        doc_number: Some(demo_plan::doc_number(t)),
+        issued_on: Some(demo_plan::issued_on(t)),
     };
-    let items: Vec<Item> = table.items.iter().map(|s| s.item.clone()).collect();
+    let mut items: Vec<Item> = table.items.iter().map(|s| s.item.clone()).collect();
+    demo_plan::redate(t, &mut items, &calendar);
     let import = PlanImport {
         plan: &plan,
         title: table.title.as_deref().unwrap_or(DEMO_PLAN),

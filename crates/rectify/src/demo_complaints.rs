@@ -1,6 +1,7 @@
-//! The demo's transferred complaints: three batches from 河安市's transfer list over two weeks
-//! of November 2026 (dates moved from the 2018 original), one complaint at the site of a
-//! signed-off item (a rebound), a spot-check round, and the first publication of the portal.
+//! The demo's transferred complaints: three batches from 河安市's transfer list over the last
+//! three weeks (dates moved from the 2018 original, so the first batch is past its report-back
+//! clock and the last is inside it), one complaint at the site of a signed-off item (a rebound),
+//! a spot-check round, and the first publication of the portal.
 
 use rectify_core::complaint::{Clock, SpotVerdict};
 use rectify_exact::date::Date;
@@ -10,20 +11,15 @@ use rectify_io::publish::{Part, Selection, draft};
 use rectify_store::complaints::{ComplaintImport, NewBatch, NewComplaint};
 use rectify_store::{Store, StoreError};
 
+use crate::demo_time::Timeline;
+
 const SOURCE: &str = "中央第一生态环境保护督察组";
-/// Transfer days of the three batches; each batch is reported back a week later at most.
-const TRANSFERS: [(u8, u8); 3] = [(11, 13), (11, 19), (11, 26)];
+/// Transfer days of the three batches, in days before today; each batch is reported back a
+/// week later at most.
+const TRANSFERS: [i32; 3] = [20, 13, 4];
 const SPOT_CHECK_SEED: u64 = 20_261_128;
 
-fn day(month: u8, day: u8) -> Date {
-    Date {
-        year: 2026,
-        month,
-        day,
-    }
-}
-
-pub async fn load(store: &Store, office: &str) -> Result<(), StoreError> {
+pub async fn load(store: &Store, office: &str, t: Timeline) -> Result<(), StoreError> {
     const FILE: &[u8] = include_bytes!("../demo/complaints-sample.xlsx");
     let sheets = read_sheets(FILE, SheetFormat::Xlsx, "complaints-sample.xlsx")
         .map_err(StoreError::Invalid)?;
@@ -33,14 +29,14 @@ pub async fn load(store: &Store, office: &str) -> Result<(), StoreError> {
             "演示信访件清单无法读取：{error}"
         )));
     }
-    for (source, (month, d)) in list.batches.iter().zip(TRANSFERS) {
-        let transferred = day(month, d);
+    for (source, days_ago) in list.batches.iter().zip(TRANSFERS) {
+        let transferred = t.days_ago(days_ago);
         let mut batch = moved(source, transferred);
         if batch.number == 3 {
             batch.complaints.push(rebound(transferred));
         }
-        // Feedback arrives within the week, but not after the demo's last day.
-        let reported_on = transferred.add_days(7).min(day(11, 28));
+        // Feedback arrives within the week, but not after today.
+        let reported_on = transferred.add_days(7).min(t.today);
         let import = ComplaintImport {
             source: SOURCE,
             batches: std::slice::from_ref(&batch),
@@ -50,7 +46,7 @@ pub async fn load(store: &Store, office: &str) -> Result<(), StoreError> {
         };
         store.import_complaints(office, import).await?;
     }
-    spot_check(store, office).await?;
+    spot_check(store, office, t.today).await?;
     Ok(())
 }
 
@@ -83,7 +79,8 @@ fn moved_number(received_no: &str, shift: i32) -> String {
     }
 }
 
-/// A complaint about 河安宏达焦化 (item 38, signed off in July): the rebound the office must see.
+/// A complaint about 河安宏达焦化 (item 38, signed off five months ago): the rebound the office
+/// must see.
 fn rebound(transferred: Date) -> NewComplaint {
     let received = transferred.add_days(-1);
     NewComplaint {
@@ -103,9 +100,9 @@ fn rebound(transferred: Date) -> NewComplaint {
     }
 }
 
-async fn spot_check(store: &Store, office: &str) -> Result<(), StoreError> {
+async fn spot_check(store: &Store, office: &str, on: Date) -> Result<(), StoreError> {
     let round = store
-        .draw_spotcheck(office, SPOT_CHECK_SEED, 6, day(11, 27))
+        .draw_spotcheck(office, SPOT_CHECK_SEED, 6, on)
         .await?;
     let last = round.checks.len().saturating_sub(1);
     for (i, check) in round.checks.iter().enumerate() {
@@ -118,7 +115,7 @@ async fn spot_check(store: &Store, office: &str) -> Result<(), StoreError> {
             (SpotVerdict::Pass, "")
         };
         store
-            .mark_spotcheck(office, round.id, &check.received_no, verdict, day(11, 27))
+            .mark_spotcheck(office, round.id, &check.received_no, verdict, on)
             .await?;
     }
     Ok(())
@@ -126,8 +123,8 @@ async fn spot_check(store: &Store, office: &str) -> Result<(), StoreError> {
 
 /// The portal's first publication, of everything the demo holds (called once the registers
 /// are loaded too).
-pub async fn publish(store: &Store, office: &str) -> Result<(), StoreError> {
-    let on = day(11, 28);
+pub async fn publish(store: &Store, office: &str, t: Timeline) -> Result<(), StoreError> {
+    let on = t.today;
     let selection = Selection {
         parts: Part::ALL.to_vec(),
         batches: Vec::new(),

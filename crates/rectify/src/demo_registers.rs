@@ -1,6 +1,6 @@
 //! The demo's registers for 河安市: thirty 散乱污 sites across the counties in every state (two
-//! of them rebounding on patrol in November), twenty construction sites with this autumn's
-//! dust inspections, and five contaminated plots along their procedure. Everything goes
+//! of them rebounding on patrol, one this month), twenty construction sites with the last
+//! three months' dust inspections, and five contaminated plots along their procedure. Everything goes
 //! through the store's rules: each sign-off carries the evidence its kind requires.
 
 use rectify_core::register::{
@@ -12,6 +12,8 @@ use rectify_exact::exact::Exact;
 use rectify_store::registers::{NewEntry, NewRegisterEvidence, RegisterFilter};
 use rectify_store::{Store, StoreError};
 
+use crate::demo_time::Timeline;
+
 const COUNTIES: [(&str, [&str; 3]); 6] = [
     ("北岭县政府", ["孙庄乡", "北岭镇", "柳湾乡"]),
     ("南川县政府", ["南川镇", "河口乡", "龙王庙镇"]),
@@ -20,46 +22,39 @@ const COUNTIES: [(&str, [&str; 3]); 6] = [
     ("城关区政府", ["东关街道", "西郊街道", "北站街道"]),
     ("东湖区政府", ["湖滨街道", "沙河镇", "新城街道"]),
 ];
-const TRADES: [&str; 10] = [
-    "废塑料加工点",
-    "小铸造作坊",
-    "石材加工厂",
-    "家具喷漆作坊",
-    "小电镀作坊",
-    "废旧轮胎炼油点",
-    "小砖窑",
-    "木材加工厂",
-    "活性炭加工点",
-    "小化工作坊",
+/// (what the site is called, its industry).
+const TRADES: [(&str, &str); 10] = [
+    ("废塑料加工点", "废塑料加工"),
+    ("小铸造作坊", "铸造"),
+    ("石材加工厂", "石材加工"),
+    ("家具喷漆作坊", "家具制造（喷漆）"),
+    ("小电镀作坊", "电镀"),
+    ("废旧轮胎炼油点", "废旧轮胎炼油"),
+    ("小砖窑", "砖瓦烧制"),
+    ("木材加工厂", "木材加工"),
+    ("活性炭加工点", "活性炭加工"),
+    ("小化工作坊", "化工"),
 ];
 const VILLAGES: [&str; 5] = ["王楼村", "李庄村", "张湾村", "后营村", "刘集村"];
 /// A PNG signature: enough for the evidence policy, stored once however often it is attached.
 const PHOTO_BYTES: &[u8] = &[0x89, b'P', b'N', b'G', 13, 10, 26, 10, 0, 0, 0, 13];
 const REPORT_BYTES: &[u8] = b"%PDF-1.4\n% rectify demo report\n";
 
-fn day(month: u8, day: u8) -> Date {
-    Date {
-        year: 2026,
-        month,
-        day,
-    }
+pub async fn load(store: &Store, office: &str, t: Timeline) -> Result<(), StoreError> {
+    scattered_sites(store, office, t).await?;
+    construction_sites(store, office, t).await?;
+    water_bodies(store, office, t).await?;
+    plots(store, office, t).await?;
+    chemical_park(store, office, t).await?;
+    credit_round(store, office, t).await?;
+    boilers(store, office, t).await?;
+    coal(store, office, t).await?;
+    boiler_inspection(store, office, t).await
 }
 
-pub async fn load(store: &Store, office: &str) -> Result<(), StoreError> {
-    scattered_sites(store, office).await?;
-    construction_sites(store, office).await?;
-    water_bodies(store, office).await?;
-    plots(store, office).await?;
-    chemical_park(store, office).await?;
-    credit_round(store, office).await?;
-    boilers(store, office).await?;
-    coal(store, office).await?;
-    boiler_inspection(store, office).await
-}
-
-/// November's unannounced visit on the boilers: a dismantled boiler back in use reopens item 9;
+/// Last month's unannounced visit on the boilers: a dismantled boiler back in use reopens item 9;
 /// one retired boiler checks out, one still burning coal is a problem.
-async fn boiler_inspection(store: &Store, office: &str) -> Result<(), StoreError> {
+async fn boiler_inspection(store: &Store, office: &str, t: Timeline) -> Result<(), StoreError> {
     use rectify_core::special::{Mode, Outcome, Round};
     use rectify_store::special::{FindingTarget, NewFinding};
     use rectify_store::workflow::ItemRef;
@@ -68,8 +63,8 @@ async fn boiler_inspection(store: &Store, office: &str) -> Result<(), StoreError
         mode: Mode::Unannounced,
         scope: "全市已拆改燃煤锅炉和在用燃煤锅炉".into(),
         team: "市委督查室、市政府督查室联合暗访组".into(),
-        starts_on: day(11, 2),
-        ends_on: day(11, 20),
+        starts_on: t.month(1, 2),
+        ends_on: t.month(1, 20),
     };
     let round_id = store.open_inspection_round(office, &round).await?;
     let actor = store.actor(office).await?;
@@ -96,7 +91,7 @@ async fn boiler_inspection(store: &Store, office: &str) -> Result<(), StoreError
     };
     let findings = [
         (
-            day(11, 6),
+            t.month(1, 6),
             "城关区某洗浴中心已拆除的4蒸吨/时燃煤锅炉擅自恢复使用",
             Outcome::Reopen,
             FindingTarget::Item(ItemRef {
@@ -105,13 +100,13 @@ async fn boiler_inspection(store: &Store, office: &str) -> Result<(), StoreError
             }),
         ),
         (
-            day(11, 10),
+            t.month(1, 10),
             "现场核查锅炉已拆除，未发现恢复使用",
             Outcome::Compliant,
             FindingTarget::Entry(boiler_id("南川县医院锅炉").await?),
         ),
         (
-            day(11, 12),
+            t.month(1, 12),
             "20蒸吨/时燃煤锅炉仍在使用，未列入年度淘汰计划",
             Outcome::Problem,
             FindingTarget::Entry(boiler_id("丰乐县城区供热站锅炉").await?),
@@ -133,15 +128,18 @@ async fn boiler_inspection(store: &Store, office: &str) -> Result<(), StoreError
 }
 
 /// Two years of coal use per county (万吨 a month, tenths) against caps cut by 5 % a year, and
-/// clean heating; 北岭县 runs ahead of its 2026 cap, 丰乐县 behind its switching.
-async fn coal(store: &Store, office: &str) -> Result<(), StoreError> {
+/// clean heating; 北岭县 runs ahead of this year's cap, 丰乐县 behind its switching.
+async fn coal(store: &Store, office: &str, t: Timeline) -> Result<(), StoreError> {
     use rectify_store::coal::CoalTargets;
     for (i, (county, _)) in COUNTIES.iter().enumerate() {
         let base = 12 + 3 * i as i64;
-        for (year, cut, through) in [(2025, 0, 12), (2026, 5, 10)] {
+        // Coal statistics come two months behind: figures for last year and this year to date.
+        let latest = t.month(2, 1);
+        let years = [(latest.year - 1, 0, 12), (latest.year, 5, u32::from(latest.month))];
+        for (year, cut, through) in years {
             let cap = Exact::int(base * 12 + 24).mul_int(100 - cut).div_int(100);
             let heating_target = 1000 + 200 * i as u32;
-            let switched = if i == 3 && year == 2026 {
+            let switched = if i == 3 && year == latest.year {
                 300
             } else {
                 heating_target * through / 12 + 40
@@ -156,13 +154,13 @@ async fn coal(store: &Store, office: &str) -> Result<(), StoreError> {
                 .set_coal_targets(office, county, year, targets)
                 .await?;
             for month in 1..=through {
-                // Heating months burn more; 北岭县 does not cut in 2026.
+                // Heating months burn more; 北岭县 does not cut this year.
                 let winter = if matches!(month, 1 | 2 | 11 | 12) {
                     5
                 } else {
                     0
                 };
-                let keep = if i == 0 && year == 2026 {
+                let keep = if i == 0 && year == latest.year {
                     108
                 } else {
                     100 - cut
@@ -224,7 +222,7 @@ const BOILERS: [(&str, &str, &str, &str, &str); 6] = [
     ),
 ];
 
-async fn boilers(store: &Store, office: &str) -> Result<(), StoreError> {
+async fn boilers(store: &Store, office: &str, t: Timeline) -> Result<(), StoreError> {
     let entries: Vec<NewEntry> = BOILERS
         .iter()
         .map(|(name, county, owner, capacity, _)| NewEntry {
@@ -239,7 +237,7 @@ async fn boilers(store: &Store, office: &str) -> Result<(), StoreError> {
                 capacity: capacity.to_string(),
                 purpose: "供热".into(),
             }),
-            created_on: day(1, 5),
+            created_on: t.month(11, 5),
         })
         .collect();
     store
@@ -253,7 +251,7 @@ async fn boilers(store: &Store, office: &str) -> Result<(), StoreError> {
         };
         attach(store, office, id, &[evidence], REPORT_BYTES).await?;
         store
-            .move_register_entry(office, id, outcome, day(9, 30), "")
+            .move_register_entry(office, id, outcome, t.month(3, 30), "")
             .await?;
     }
     Ok(())
@@ -271,11 +269,22 @@ const PARK: [(&str, &str, &str); 8] = [
     ("河安恒信新材料有限公司", "电子级化学品", "绿"),
 ];
 
-async fn chemical_park(store: &Store, office: &str) -> Result<(), StoreError> {
+/// Scores that agree with the label (绿 达标保留 best, then 蓝 改造提升, 黄 限期整改, 红
+/// 关停淘汰 with failing scores; workflow.md §6.2).
+fn scores_for(colour: &str) -> &'static str {
+    match colour {
+        "绿" => "安全88 环保90 节能85 转型80",
+        "蓝" => "安全80 环保78 节能82 转型75",
+        "黄" => "安全72 环保65 节能70 转型60",
+        _ => "安全55 环保48 节能60 转型40",
+    }
+}
+
+async fn chemical_park(store: &Store, office: &str, t: Timeline) -> Result<(), StoreError> {
     let entries: Vec<NewEntry> = PARK
         .iter()
         .enumerate()
-        .map(|(i, (name, products, _))| NewEntry {
+        .map(|(i, (name, products, colour))| NewEntry {
             identity: Identity {
                 name: name.to_string(),
                 address: format!("河安化工园区纬{}路", i + 1),
@@ -286,19 +295,13 @@ async fn chemical_park(store: &Store, office: &str) -> Result<(), StoreError> {
             details: Details::Chemical(chemical::Details {
                 park: "河安化工园区".into(),
                 products: products.to_string(),
-                scores: [
-                    "安全88 环保90 节能85 转型80",
-                    "安全72 环保65 节能70 转型60",
-                    "安全80 环保78 节能82 转型75",
-                    "安全55 环保48 节能60 转型40",
-                ][i % 4]
-                    .into(),
-                rated_on: Some(day(4, 15)),
+                scores: scores_for(colour).into(),
+                rated_on: Some(t.month(8, 15)),
                 rating_body: "河安化工园区安全环保联合评定组".into(),
                 required_action: String::new(),
                 deadline: None,
             }),
-            created_on: day(4, 1),
+            created_on: t.month(8, 1),
         })
         .collect();
     store
@@ -309,14 +312,15 @@ async fn chemical_park(store: &Store, office: &str) -> Result<(), StoreError> {
             attach(store, office, id, &[chemical::CLOSURE_RECORD], REPORT_BYTES).await?;
         }
         store
-            .move_register_entry(office, id, colour, day(4, 15), "")
+            .move_register_entry(office, id, colour, t.month(8, 15), "")
             .await?;
     }
     Ok(())
 }
 
-/// Ten enterprises rated for 2026: level by index.
-async fn credit_round(store: &Store, office: &str) -> Result<(), StoreError> {
+/// Ten enterprises rated for the year of the rating round (two months ago): level by index.
+async fn credit_round(store: &Store, office: &str, t: Timeline) -> Result<(), StoreError> {
+    let year = t.month(2, 1).year;
     let rated: Vec<(&str, &str)> = PARK
         .iter()
         .map(|(name, _, _)| (*name, "河安化工园区管委会"))
@@ -335,12 +339,12 @@ async fn credit_round(store: &Store, office: &str) -> Result<(), StoreError> {
             },
             state: None,
             details: Details::Credit(credit::Details {
-                year: "2026".into(),
-                basis: "2026年度监督性监测、行政处罚、信访举报和信息公开情况".into(),
+                year: year.to_string(),
+                basis: format!("{year}年度监督性监测、行政处罚、信访举报和信息公开情况"),
                 consequences: "纳入公共信用信息平台，与信贷、评优和财政补贴挂钩".into(),
                 rating_body: "河安市生态环境局".into(),
             }),
-            created_on: day(10, 1),
+            created_on: t.month(2, 1),
         })
         .collect();
     store
@@ -360,7 +364,7 @@ async fn credit_round(store: &Store, office: &str) -> Result<(), StoreError> {
             .await?;
         }
         store
-            .move_register_entry(office, id, level, day(10, 20), "")
+            .move_register_entry(office, id, level, t.month(2, 20), "")
             .await?;
     }
     Ok(())
@@ -412,7 +416,7 @@ const WATER_BODIES: [(&str, &str, &str, &str, water_body::Grade); 6] = [
     ),
 ];
 
-async fn water_bodies(store: &Store, office: &str) -> Result<(), StoreError> {
+async fn water_bodies(store: &Store, office: &str, t: Timeline) -> Result<(), StoreError> {
     let entries: Vec<NewEntry> = WATER_BODIES
         .iter()
         .map(|(name, county, boundaries, length, grade)| NewEntry {
@@ -438,11 +442,11 @@ async fn water_bodies(store: &Store, office: &str) -> Result<(), StoreError> {
                     water_body::Measure::Ecological,
                 ],
                 river_chief: format!("{}河长", county.trim_end_matches(['政', '府'])),
-                due: Some(day(12, 31)),
+                due: Some(t.month(0, 31)),
                 samples: Vec::new(),
                 satisfaction: None,
             }),
-            created_on: day(1, 10),
+            created_on: t.month(11, 10),
         })
         .collect();
     store
@@ -468,11 +472,11 @@ async fn water_bodies(store: &Store, office: &str) -> Result<(), StoreError> {
         // The first four are treated: three reached 初见成效, one came back black this autumn.
         if i >= 4 {
             if i == 4 {
-                walk(store, office, id, &[("治理中", day(4, 1))]).await?;
+                walk(store, office, id, &[("治理中", t.month(8, 1))]).await?;
             }
             continue;
         }
-        walk(store, office, id, &[("治理中", day(3, 1))]).await?;
+        walk(store, office, id, &[("治理中", t.month(9, 1))]).await?;
         attach(
             store,
             office,
@@ -481,29 +485,32 @@ async fn water_bodies(store: &Store, office: &str) -> Result<(), StoreError> {
             REPORT_BYTES,
         )
         .await?;
-        walk(store, office, id, &[("完成治理", day(6, 30))]).await?;
+        walk(store, office, id, &[("完成治理", t.month(6, 30))]).await?;
         store
             .update_register_details(office, id, |details| {
                 if let Details::WaterBody(d) = details {
-                    d.samples = (7..=9).map(|m| clean(day(m, 15))).collect();
+                    d.samples = (3..=5).rev().map(|back| clean(t.month(back, 15))).collect();
                     d.satisfaction = Some("93.4".into());
                 }
                 Ok(())
             })
             .await?;
-        walk(store, office, id, &[("初见成效", day(9, 20))]).await?;
+        walk(store, office, id, &[("初见成效", t.month(3, 20))]).await?;
         if i == 3 {
             store
                 .update_register_details(office, id, |details| {
                     if let Details::WaterBody(d) = details {
-                        d.samples.extend([dirty(day(10, 28)), dirty(day(11, 12))]);
+                        d.samples.extend([dirty(t.month(2, 28)), dirty(t.month(1, 12))]);
                     }
                     Ok(())
                 })
                 .await?;
-            let reason = "10月下旬起两次监测轻度黑臭，群众反映返黑返臭";
+            let reason = format!(
+                "{}月下旬起两次监测轻度黑臭，群众反映返黑返臭",
+                t.month(2, 1).month
+            );
             store
-                .move_register_entry(office, id, "治理中", day(11, 13), reason)
+                .move_register_entry(office, id, "治理中", t.month(1, 13), &reason)
                 .await?;
         }
     }
@@ -572,7 +579,7 @@ async fn walk(
     Ok(())
 }
 
-async fn scattered_sites(store: &Store, office: &str) -> Result<(), StoreError> {
+async fn scattered_sites(store: &Store, office: &str, t: Timeline) -> Result<(), StoreError> {
     let disposals = [
         scattered::Disposal::Close,
         scattered::Disposal::Upgrade,
@@ -587,7 +594,7 @@ async fn scattered_sites(store: &Store, office: &str) -> Result<(), StoreError> 
             let disposal = disposals[i % disposals.len()];
             NewEntry {
                 identity: identity(
-                    format!("{village}{}", TRADES[i % TRADES.len()]),
+                    format!("{village}{}", TRADES[i % TRADES.len()].0),
                     county,
                     township,
                     village,
@@ -607,16 +614,14 @@ async fn scattered_sites(store: &Store, office: &str) -> Result<(), StoreError> 
                         ]
                     },
                     disposal: Some(disposal),
-                    industry: TRADES[i % TRADES.len()]
-                        .trim_end_matches(['点', '厂', '坊', '窑'])
-                        .to_string(),
+                    industry: TRADES[i % TRADES.len()].1.to_string(),
                     missing_permits: "环评、排污许可".into(),
                     measures: match disposal {
                         scattered::Disposal::Close => "断水断电，清除原料、设备、产品".into(),
                         scattered::Disposal::Relocate => "整体搬迁入园".into(),
                         scattered::Disposal::Upgrade => "完善手续，建设废气收集处理设施".into(),
                     },
-                    due: Some(day(12, 31)),
+                    due: Some(t.month(0, 31)),
                     responsible: format!("{township}分管负责同志"),
                     grid_person: format!("{village}网格员"),
                     relocated_to: if disposal == scattered::Disposal::Relocate {
@@ -630,7 +635,7 @@ async fn scattered_sites(store: &Store, office: &str) -> Result<(), StoreError> 
                         scattered::Source::Survey
                     }),
                 }),
-                created_on: day(3, 2 + (i % 20) as u8),
+                created_on: t.month(9, 2 + (i % 20) as u8),
             }
         })
         .collect();
@@ -645,7 +650,7 @@ async fn scattered_sites(store: &Store, office: &str) -> Result<(), StoreError> 
         if stage == 5 {
             continue;
         }
-        walk(store, office, id, &[("整治中", day(4, 10))]).await?;
+        walk(store, office, id, &[("整治中", t.month(8, 10))]).await?;
         if stage == 4 {
             continue;
         }
@@ -665,7 +670,7 @@ async fn scattered_sites(store: &Store, office: &str) -> Result<(), StoreError> 
             }
             scattered::Disposal::Relocate => {}
         }
-        walk(store, office, id, &[("验收", day(6, 15))]).await?;
+        walk(store, office, id, &[("验收", t.month(6, 15))]).await?;
         if stage == 3 {
             continue;
         }
@@ -673,7 +678,7 @@ async fn scattered_sites(store: &Store, office: &str) -> Result<(), StoreError> 
             store,
             office,
             id,
-            &[("销号", day(7, 20)), ("巡查", day(8, 1))],
+            &[("销号", t.month(5, 20)), ("巡查", t.month(4, 1))],
         )
         .await?;
         let patrol = |on: Date, activity_found: bool| Inspection {
@@ -690,12 +695,17 @@ async fn scattered_sites(store: &Store, office: &str) -> Result<(), StoreError> 
             rechecks: None,
         };
         store
-            .record_inspection(office, id, &patrol(day(10, 12), false))
+            .record_inspection(office, id, &patrol(t.month(2, 12), false))
             .await?;
-        // Two sites come back to life in November.
-        if i == 0 || i == 14 {
+        // Two sites come back to life: one last month, one this month.
+        let rebound_on = match i {
+            0 => Some(t.this_month(2)),
+            14 => Some(t.month(1, 18)),
+            _ => None,
+        };
+        if let Some(on) = rebound_on {
             store
-                .record_inspection(office, id, &patrol(day(11, 18), true))
+                .record_inspection(office, id, &patrol(on, true))
                 .await?;
         }
     }
@@ -785,7 +795,7 @@ const SITES: [(&str, site::ProjectType, &str); 20] = [
     ),
 ];
 
-async fn construction_sites(store: &Store, office: &str) -> Result<(), StoreError> {
+async fn construction_sites(store: &Store, office: &str, t: Timeline) -> Result<(), StoreError> {
     let entries: Vec<NewEntry> = SITES
         .iter()
         .enumerate()
@@ -810,7 +820,7 @@ async fn construction_sites(store: &Store, office: &str) -> Result<(), StoreErro
                 dust_manager: format!("项目经理{}", ["赵", "钱", "孙", "李", "周"][i % 5]),
                 video_online: i % 4 != 3,
             }),
-            created_on: day(2, 20),
+            created_on: t.month(10, 20),
         })
         .collect();
     store
@@ -841,9 +851,9 @@ async fn construction_sites(store: &Store, office: &str) -> Result<(), StoreErro
         };
     for (i, id) in ids(store, Kind::Site).await?.into_iter().enumerate() {
         let first = if i % 3 == 0 {
-            inspection(day(10, 9), &[1, 2], Some(day(10, 16)), None)
+            inspection(t.month(2, 9), &[1, 2], Some(t.month(2, 16)), None)
         } else {
-            inspection(day(10, 9), &[], None, None)
+            inspection(t.month(2, 9), &[], None, None)
         };
         let first_id = store.record_inspection(office, id, &first).await?;
         if i % 3 != 0 {
@@ -866,7 +876,7 @@ async fn construction_sites(store: &Store, office: &str) -> Result<(), StoreErro
             0 | 9 => {
                 let reason = "逾期未整改，停工整治";
                 store
-                    .move_register_entry(office, id, "停工整治", day(10, 17), reason)
+                    .move_register_entry(office, id, "停工整治", t.month(2, 17), reason)
                     .await?;
             }
             // Failed the re-check too, with a new deadline: a repeat offender.
@@ -875,14 +885,14 @@ async fn construction_sites(store: &Store, office: &str) -> Result<(), StoreErro
                     .record_inspection(
                         office,
                         id,
-                        &inspection(day(10, 16), &[1], Some(day(10, 23)), Some(first_id)),
+                        &inspection(t.month(2, 16), &[1], Some(t.month(2, 23)), Some(first_id)),
                     )
                     .await?;
                 store
                     .record_inspection(
                         office,
                         id,
-                        &inspection(day(11, 20), &[0], Some(day(11, 27)), None),
+                        &inspection(t.month(1, 20), &[0], Some(t.month(1, 27)), None),
                     )
                     .await?;
             }
@@ -891,7 +901,7 @@ async fn construction_sites(store: &Store, office: &str) -> Result<(), StoreErro
                     .record_inspection(
                         office,
                         id,
-                        &inspection(day(10, 16), &[], None, Some(first_id)),
+                        &inspection(t.month(2, 16), &[], None, Some(first_id)),
                     )
                     .await?;
             }
@@ -913,7 +923,7 @@ const PLOTS: [(&str, &str, &str, &str); 5] = [
     ("南川县原制革厂地块", "南川县政府", "皮革鞣制", "15300"),
 ];
 
-async fn plots(store: &Store, office: &str) -> Result<(), StoreError> {
+async fn plots(store: &Store, office: &str, t: Timeline) -> Result<(), StoreError> {
     let entries: Vec<NewEntry> = PLOTS
         .iter()
         .enumerate()
@@ -947,7 +957,7 @@ async fn plots(store: &Store, office: &str) -> Result<(), StoreError> {
                 ][i]
                     .into(),
             }),
-            created_on: day(1, 15),
+            created_on: t.month(11, 15),
         })
         .collect();
     store
@@ -956,24 +966,24 @@ async fn plots(store: &Store, office: &str) -> Result<(), StoreError> {
     // Each plot gets as far along as its index: the first into remediation, the last still suspected.
     let paths: [&[(&str, Date)]; 5] = [
         &[
-            ("初步调查", day(2, 1)),
-            ("详细调查", day(4, 1)),
-            ("风险评估", day(6, 1)),
-            ("列入名录", day(8, 1)),
-            ("治理修复", day(9, 1)),
+            ("初步调查", t.month(10, 1)),
+            ("详细调查", t.month(8, 1)),
+            ("风险评估", t.month(6, 1)),
+            ("列入名录", t.month(4, 1)),
+            ("治理修复", t.month(3, 1)),
         ],
         &[
-            ("初步调查", day(2, 1)),
-            ("详细调查", day(4, 1)),
-            ("风险评估", day(6, 1)),
-            ("列入名录", day(8, 1)),
+            ("初步调查", t.month(10, 1)),
+            ("详细调查", t.month(8, 1)),
+            ("风险评估", t.month(6, 1)),
+            ("列入名录", t.month(4, 1)),
         ],
         &[
-            ("初步调查", day(3, 1)),
-            ("详细调查", day(6, 1)),
-            ("风险评估", day(9, 1)),
+            ("初步调查", t.month(9, 1)),
+            ("详细调查", t.month(6, 1)),
+            ("风险评估", t.month(3, 1)),
         ],
-        &[("初步调查", day(5, 1))],
+        &[("初步调查", t.month(7, 1))],
         &[],
     ];
     for (id, path) in ids(store, Kind::Plot).await?.into_iter().zip(paths) {

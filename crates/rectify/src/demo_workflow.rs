@@ -1,16 +1,19 @@
-//! Six months (June–November 2026) of work on the demo plan, done through the same store calls
-//! as the CLI and the API, so every step is checked and journaled: items on schedule, lagging,
-//! overdue, submitted, in acceptance, in public notice, closed, one upheld objection, one
-//! reopened item and one 长期坚持 item in SUSTAIN.
+//! Six months of work on the demo plan up to the day the demo runs, done through the same store
+//! calls as the CLI and the API, so every step is checked and journaled: items on schedule,
+//! lagging, overdue, submitted, in acceptance, in a public notice that is still running, one
+//! whose notice has ended and waits for sign-off, closed, one upheld objection, one reopened
+//! item and one 长期坚持 item in SUSTAIN. Dates come from `demo_time::Timeline`: monthly work on
+//! days of earlier months, the recent steps a number of days before today.
 
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::ledger::ItemState;
 use rectify_core::org::Role;
-use rectify_core::workflow::{Action, EvidenceKind};
+use rectify_core::workflow::{Action, Actor, EvidenceKind};
 use rectify_exact::date::Date;
 use rectify_store::users::NewUser;
 use rectify_store::workflow::{ItemRef, NewEvidence, NewReport};
 use rectify_store::{Store, StoreError};
+use crate::demo_time::Timeline;
 
 /// A 1×1 PNG, the demo's stand-in for site photos.
 const PHOTO: &[u8] = &[
@@ -24,10 +27,7 @@ const PHOTO: &[u8] = &[
 struct Demo<'a> {
     store: &'a Store,
     calendar: WorkCalendar,
-}
-
-fn day(month: u8, day: u8) -> Date {
-    Date::new(2026, month, day).unwrap_or(Date::from_day_number(0))
+    t: Timeline,
 }
 
 fn item(number: u32) -> ItemRef<'static> {
@@ -113,11 +113,47 @@ impl Demo<'_> {
             .store
             .add_report(&actor, item(number), new, on, &self.calendar)
             .await?;
-        let supervisor = self.store.actor("liming").await?;
+        let supervisor = self.supervisor_of(number).await?;
         self.store
             .review_report(&supervisor, report.id, true, "情况属实")
             .await?;
         Ok(())
+    }
+
+    /// The account of the item's first named supervisor (监管人), who confirms its reports;
+    /// created the first time a supervisor is needed (password set later with `rectify user
+    /// passwd`, like the clerks').
+    async fn supervisor_of(&self, number: u32) -> Result<Actor, StoreError> {
+        let items = self.store.ledger(None).await?;
+        let named = items
+            .iter()
+            .find(|s| s.item.number == number)
+            .and_then(|s| s.item.supervisors.first())
+            .ok_or_else(|| StoreError::Invalid(format!("演示第{number}项没有监管人")))?;
+        let users = self.store.users().await?;
+        if let Some(user) = users.iter().find(|u| &u.display_name == named) {
+            return self.store.actor(&user.username).await;
+        }
+        let person = crate::demo::person(named)
+            .ok_or_else(|| StoreError::Invalid(format!("演示人员表中没有“{named}”")))?;
+        let taken = |name: &str| users.iter().any(|u| u.username == name);
+        let username = (1..)
+            .map(|n| match n {
+                1 => format!("jgr_{}", person.unit),
+                n => format!("jgr_{}_{n}", person.unit),
+            })
+            .find(|name| !taken(name))
+            .unwrap_or_default();
+        let password = crate::demo::random_password();
+        let new = NewUser {
+            username: &username,
+            display_name: named,
+            unit: person.unit,
+            roles: &[Role::Supervisor],
+            password: &password,
+        };
+        self.store.add_user("demo", new).await?;
+        self.store.actor(&username).await
     }
 
     /// 自查报告 and 申请验收, then 受理验收 two days later.
@@ -146,7 +182,8 @@ impl Demo<'_> {
         self.act("yanshou", number, on.add_days(2), team).await
     }
 
-    async fn accept(&self, number: u32, on: Date) -> Result<(), StoreError> {
+    /// 验收通过 and 登记公示; returns the notice's last day.
+    async fn accept(&self, number: u32, on: Date) -> Result<Date, StoreError> {
         let opinion = format!("第{number}项验收意见：整改措施落实到位，同意通过验收，进入公示。");
         self.file(
             "yanshou",
@@ -167,7 +204,10 @@ impl Demo<'_> {
         .await?;
         let notice = Action::RecordNotice {
             channel: text("河安市人民政府网站"),
-            link: format!("https://www.hean.gov.cn/zwgk/gsgg/2026/{number}.html"),
+            link: format!(
+                "https://www.hean.gov.cn/zwgk/gsgg/{}/{number}.html",
+                on.year
+            ),
         };
         self.file(
             "zgb",
@@ -177,9 +217,21 @@ impl Demo<'_> {
             PHOTO,
         )
         .await?;
-        self.act("zgb", number, on, notice).await
+        self.store.advance_notices(on, &self.calendar).await?;
+        let office = self.store.actor("zgb").await?;
+        let recorded = self
+            .store
+            .act(&office, item(number), notice, on, &self.calendar)
+            .await?;
+        recorded
+            .flow
+            .notice
+            .map(|(_, last)| last)
+            .ok_or_else(|| StoreError::Invalid(format!("演示第{number}项未进入公示")))
     }
 
+    /// Submitted, accepted five days later, and signed off on `signed` or, when holidays
+    /// stretched the notice past it, on the first day after the notice.
     async fn close(
         &self,
         who: &str,
@@ -188,11 +240,11 @@ impl Demo<'_> {
         signed: Date,
     ) -> Result<(), StoreError> {
         self.submit(who, number, submitted).await?;
-        self.accept(number, submitted.add_days(5)).await?;
+        let last = self.accept(number, submitted.add_days(5)).await?;
         self.act(
             "wangjianguo",
             number,
-            signed,
+            signed.max(last.succ()),
             Action::SignOff {
                 note: text("同意销号"),
             },
@@ -201,84 +253,94 @@ impl Demo<'_> {
     }
 }
 
-pub async fn load(store: &Store) -> Result<(), StoreError> {
+pub async fn load(store: &Store, t: Timeline) -> Result<(), StoreError> {
     let demo = Demo {
         store,
         calendar: store.work_calendar().await?,
+        t,
     };
+    let m = |back: i32, day: u8| t.month(back, day);
     let claim = || Action::Claim {
         plan: text("已制定细化方案，分解到科室和乡镇，明确节点和具体责任人。"),
     };
     for (who, numbers) in [
-        ("sthjj", &[1, 9, 14, 21][..]),
+        ("sthjj", &[1, 9, 14, 21, 27][..]),
         ("zjj", &[5, 16, 17, 18]),
         ("beiling", &[38, 45]),
     ] {
         for &number in numbers {
-            demo.act(who, number, day(6, 2), claim()).await?;
+            demo.act(who, number, m(6, 2), claim()).await?;
         }
     }
-    // 北岭县: the 立行立改 item is done in June; the mining item lags and misses two reports.
-    demo.report("beiling", 38, day(6, 20), &[1, 2, 3], "序时推进")
+    // 北岭县: the 立行立改 item is done in the first month; the mining item lags, misses two
+    // reports and its third measure's date.
+    demo.report("beiling", 38, m(6, 20), &[1, 2, 3], "序时推进")
         .await?;
-    demo.close("beiling", 38, day(6, 22), day(7, 6)).await?;
-    for (month, done) in [(6, &[1][..]), (7, &[]), (8, &[])] {
-        demo.report("beiling", 45, day(month, 24), done, "滞后")
+    demo.close("beiling", 38, m(6, 22), m(5, 6)).await?;
+    for (back, done) in [(6, &[1][..]), (5, &[]), (4, &[])] {
+        demo.report("beiling", 45, m(back, 24), done, "滞后")
             .await?;
     }
-    demo.report("beiling", 45, day(11, 27), &[2], "滞后")
-        .await?;
+    demo.report("beiling", 45, m(1, 27), &[2], "滞后").await?;
 
-    // 市生态环境局: item 9 closed; 21 closed then reopened after a repeat complaint; 14 in
-    // public notice; 1 on schedule after an approved deadline amendment.
-    demo.report("sthjj", 9, day(6, 19), &[1, 2], "序时推进")
+    // 市生态环境局: item 9 closed; 21 closed then reopened after a repeat complaint; 14 in a
+    // public notice that is still running; 27's notice has ended and waits for sign-off; 1 on
+    // schedule after an approved deadline amendment.
+    demo.report("sthjj", 9, m(6, 19), &[1, 2], "序时推进")
         .await?;
-    demo.report("sthjj", 9, day(7, 17), &[3, 4], "序时推进")
+    demo.report("sthjj", 9, m(5, 17), &[3, 4], "序时推进")
         .await?;
-    demo.close("sthjj", 9, day(7, 20), day(8, 6)).await?;
-    demo.report("sthjj", 21, day(6, 19), &[1, 2, 3], "序时推进")
+    demo.close("sthjj", 9, m(5, 20), m(4, 6)).await?;
+    demo.report("sthjj", 21, m(6, 19), &[1, 2, 3], "序时推进")
         .await?;
-    demo.close("sthjj", 21, day(7, 1), day(7, 20)).await?;
+    demo.close("sthjj", 21, m(5, 1), m(5, 20)).await?;
     let reopen = Action::Reopen {
-        reason: text("10月群众重复投诉饮用水源保护区内仍有违法建设，问题反弹"),
+        reason: text("群众重复投诉饮用水源保护区内仍有违法建设，问题反弹"),
     };
-    demo.act("zgb", 21, day(10, 15), reopen).await?;
+    demo.act("zgb", 21, m(2, 15), reopen).await?;
+    let amended = t.month_end(7);
     let amend = Action::ProposeAmendment {
-        deadline: text("2027年6月底前"),
+        deadline: format!("{}年{}月底前", amended.year, amended.month),
         reason: text("蓝天保卫战三年行动计划延续实施，省厅同意延期"),
     };
-    demo.act("zgb", 1, day(7, 1), amend).await?;
+    demo.act("zgb", 1, m(5, 1), amend).await?;
     demo.act(
         "wangjianguo",
         1,
-        day(7, 3),
+        m(5, 3),
         Action::DecideAmendment {
             approve: true,
             note: text("同意"),
         },
     )
     .await?;
-    for (month, done) in [
+    for (back, done) in [
         (6, &[1][..]),
-        (7, &[2]),
-        (8, &[]),
-        (9, &[3]),
-        (10, &[]),
-        (11, &[]),
+        (5, &[2]),
+        (4, &[]),
+        (3, &[3]),
+        (2, &[]),
+        (1, &[]),
     ] {
-        demo.report("sthjj", 1, day(month, 18), done, "序时推进")
+        demo.report("sthjj", 1, m(back, 18), done, "序时推进")
             .await?;
     }
-    for (month, done) in [(6, &[1][..]), (8, &[2]), (10, &[3])] {
-        demo.report("sthjj", 14, day(month, 20), done, "序时推进")
+    for (back, done) in [(6, &[1][..]), (4, &[2]), (2, &[3])] {
+        demo.report("sthjj", 14, m(back, 20), done, "序时推进")
             .await?;
     }
-    demo.submit("sthjj", 14, day(11, 16)).await?;
-    demo.accept(14, day(11, 24)).await?;
+    demo.submit("sthjj", 14, t.days_ago(12)).await?;
+    demo.accept(14, t.days_ago(2)).await?;
+    for (back, done) in [(6, &[1][..]), (5, &[]), (4, &[2]), (3, &[3])] {
+        demo.report("sthjj", 27, m(back, 21), done, "序时推进")
+            .await?;
+    }
+    demo.submit("sthjj", 27, t.days_ago(26)).await?;
+    demo.accept(27, t.days_ago(21)).await?;
 
     // 市住建局: the 长期坚持 dust item is done and re-checked quarterly; 18 had an objection
     // upheld during its notice; 16 is under acceptance and 17 submitted.
-    demo.report("zjj", 5, day(6, 23), &[1, 2, 3, 4], "序时推进")
+    demo.report("zjj", 5, m(6, 23), &[1, 2, 3, 4], "序时推进")
         .await?;
     demo.file(
         "zjj",
@@ -288,46 +350,48 @@ pub async fn load(store: &Store) -> Result<(), StoreError> {
         "河安市建筑工地扬尘防治长效管理办法".as_bytes(),
     )
     .await?;
-    demo.close("zjj", 5, day(7, 6), day(7, 22)).await?;
+    demo.close("zjj", 5, m(5, 6), m(5, 22)).await?;
     demo.act(
         "liming",
         5,
-        day(10, 22),
+        m(2, 22),
         Action::Recheck {
             note: text("抽查12个工地，六个百分之百落实到位，未反弹"),
         },
     )
     .await?;
-    for (month, done) in [(6, &[1][..]), (7, &[2]), (8, &[3])] {
-        demo.report("zjj", 18, day(month, 21), done, "序时推进")
+    for (back, done) in [(6, &[1][..]), (5, &[2]), (4, &[3])] {
+        demo.report("zjj", 18, m(back, 21), done, "序时推进")
             .await?;
     }
-    demo.submit("zjj", 18, day(9, 1)).await?;
-    demo.accept(18, day(9, 7)).await?;
+    demo.submit("zjj", 18, m(3, 1)).await?;
+    demo.accept(18, m(3, 7)).await?;
     let zgb = store.actor("zgb").await?;
     let objection = (
         "12345热线",
         "污泥处置中心周边仍有异味，夜间偷排",
         "139****0716",
     );
+    // Two days into the notice, which runs five working days.
+    let objected = m(3, 9);
     let id = store
-        .record_objection(&zgb, item(18), objection, day(9, 9), &demo.calendar)
+        .record_objection(&zgb, item(18), objection, objected, &demo.calendar)
         .await?;
     let uphold = Action::Uphold {
         objection_id: id,
         conclusion: text("经现场核查，异味问题属实，退回整改"),
     };
-    demo.act("zgb", 18, day(9, 11), uphold).await?;
-    demo.report("zjj", 18, day(10, 21), &[], "滞后").await?;
-    demo.report("zjj", 18, day(11, 20), &[], "序时推进").await?;
+    demo.act("zgb", 18, objected.add_days(2), uphold).await?;
+    demo.report("zjj", 18, m(2, 21), &[], "滞后").await?;
+    demo.report("zjj", 18, m(1, 20), &[], "序时推进").await?;
     for number in [16, 17] {
-        for (month, done) in [(6, &[1][..]), (8, &[2]), (10, &[3])] {
-            demo.report("zjj", number, day(month, 22), done, "序时推进")
+        for (back, done) in [(6, &[1][..]), (4, &[2]), (2, &[3])] {
+            demo.report("zjj", number, m(back, 22), done, "序时推进")
                 .await?;
         }
     }
-    demo.submit("zjj", 16, day(11, 10)).await?;
-    demo.report("zjj", 17, day(11, 18), &[], "序时推进").await?;
+    demo.submit("zjj", 16, t.days_ago(18)).await?;
+    demo.report("zjj", 17, m(1, 18), &[], "序时推进").await?;
     let zjj = store.actor("zjj").await?;
     demo.file(
         "zjj",
@@ -344,7 +408,7 @@ pub async fn load(store: &Store) -> Result<(), StoreError> {
             Action::Submit {
                 note: text("申请验收"),
             },
-            day(11, 20),
+            t.days_ago(8),
             &demo.calendar,
         )
         .await?;
@@ -352,8 +416,8 @@ pub async fn load(store: &Store) -> Result<(), StoreError> {
 }
 
 /// Every other item: its lead unit gets a clerk account (password set later with `rectify
-/// user passwd`), claims it in June and reports most months; some reports are late or
-/// missing and some units judge themselves behind.
+/// user passwd`), claims it six months ago and reports most months, this month too once the
+/// day has come; some reports are late or missing and some units judge themselves behind.
 async fn everyone_else(demo: &Demo<'_>) -> Result<(), StoreError> {
     let store = demo.store;
     let units = store.org_units().await?;
@@ -381,27 +445,28 @@ async fn everyone_else(demo: &Demo<'_>) -> Result<(), StoreError> {
         let plan = Action::Claim {
             plan: text("已制定细化方案，明确节点和具体责任人。"),
         };
-        demo.act(&username, number, day(6, 3), plan).await?;
+        demo.act(&username, number, demo.t.month(6, 3), plan).await?;
         let schedule = if number % 4 == 0 {
             "滞后"
         } else {
             "序时推进"
         };
-        for month in 6..=11_u8 {
-            let seed = number + u32::from(month);
-            if (number * u32::from(month)) % 7 == 5 {
+        for back in (0..=6).rev() {
+            // The pattern of missing and late reports, by the month's place in the half year.
+            let month = 12 - back as u32;
+            if (number * month) % 7 == 5 {
                 continue;
             }
-            let done: &[u32] = match month {
-                7 => &[1],
-                10 => &[2],
+            let done: &[u32] = match back {
+                5 => &[1],
+                2 => &[2],
                 _ => &[],
             };
-            let on = if seed % 7 == 0 {
-                day(month, 27)
-            } else {
-                day(month, 19)
-            };
+            let day = if (number + month) % 7 == 0 { 27 } else { 19 };
+            let on = demo.t.month(back, day);
+            if on > demo.t.today {
+                continue;
+            }
             demo.report(&username, number, on, done, schedule).await?;
         }
     }

@@ -256,7 +256,7 @@ enum UserCommand {
 pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     init_logging(&cli);
     if let Some(start) = rectify_store::clock::init_from_env().map_err(CliError::environment)? {
-        tracing::warn!(%start, "test clock on (RECTIFY_NOW): for tests and demos only");
+        tracing::info!(%start, "test clock on (RECTIFY_NOW): for tests and demos only");
     }
     let work = match cli.command {
         Command::Air(AirCommand::Data(cmd)) => StoreWork::Air(cmd),
@@ -417,7 +417,7 @@ async fn migrate(store: &Store) -> Result<ExitCode, CliError> {
 }
 
 async fn load_demo(store: &Store) -> Result<(), CliError> {
-    let Some(accounts) = demo::load(store, &cli_actor()).await? else {
+    let Some(accounts) = demo::load(store, &cli_actor(), rectify_store::today_china()).await? else {
         println!(
             "演示数据已存在：{}（账号密码仅在首次创建时打印；可用 rectify user passwd 重设）",
             store.target().display()

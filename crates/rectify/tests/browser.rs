@@ -22,7 +22,7 @@ impl Drop for Server {
 }
 
 fn demo_server(db: &Path) -> Server {
-    let mut child = Command::new(BIN)
+    let mut child = common::at_test_clock(&mut Command::new(BIN))
         .arg("--db")
         .arg(db)
         .args(["demo", "--serve", "--addr", "127.0.0.1:0"])

@@ -17,7 +17,10 @@ struct Demo {
 
 fn rectify(db: &str, args: &[&str], stdin: &str) -> String {
     let mut command = Command::new(BIN);
-    command.arg("--db").arg(db).args(args);
+    common::at_test_clock(&mut command)
+        .arg("--db")
+        .arg(db)
+        .args(args);
     let out = common::with_stdin(command, stdin);
     assert!(
         out.status.success(),
@@ -1218,4 +1221,229 @@ fn url_encoded(text: &str) -> String {
             _ => format!("%{b:02x}"),
         })
         .collect()
+}
+
+/// The server's clock in the Beijing-time test: 23:30 UTC is already 07:30 of the next day in
+/// Beijing, so a page that showed the stored UTC text would name the wrong day.
+const LATE_EVENING_UTC: &str = "2026-12-06T23:30:00Z";
+
+/// Instants are stored in UTC and shown in Beijing time. What the server does at 23:30 UTC
+/// appears at 07:30 the next day: on the item's timeline, the dashboard, a register entry's
+/// evidence, the publication history, and as the portal footer's approval date.
+#[test]
+fn what_happens_at_23_30_utc_is_shown_at_07_30_beijing_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    // The demo is made the day before, so only what the server does falls at 07:30.
+    let day_before = |args: &[&str], stdin: &str| {
+        let mut command = Command::new(BIN);
+        command
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("RECTIFY_NOW", "2026-12-05T10:00:00+08:00");
+        common::ok(&common::with_stdin(command, stdin))
+    };
+    day_before(&["demo"], "");
+    for user in ["yanshou", "zgb"] {
+        day_before(
+            &["user", "passwd", user, "--password-stdin"],
+            &format!("{PASSWORD}\n"),
+        );
+    }
+    let server = Server::start_at(&db, &["serve"], LATE_EVENING_UTC);
+    let login = |user: &str| Browser::login(&server, user, PASSWORD).1.unwrap();
+    let (yanshou, zgb) = (login("yanshou"), login("zgb"));
+    let utc_minute = "2026-12-06 23:30";
+    let beijing_minute = "2026-12-07 07:30";
+
+    // The acceptance unit starts the acceptance of the first item its queue offers.
+    let (_, queue) = yanshou.get("/acceptance");
+    let offered = queue
+        .split("/actions/start-acceptance")
+        .next()
+        .filter(|_| queue.contains("/actions/start-acceptance"))
+        .and_then(|before| before.rsplit("/items/").next())
+        .expect("the demo has an item waiting for acceptance");
+    let number = offered.to_string();
+    let (status, _) = yanshou.post_multipart(
+        &format!("/items/{number}/actions/start-acceptance"),
+        &[("csrf", &hidden_csrf(&queue)), ("team", "市生态环境局")],
+    );
+    assert_eq!(status, 303);
+    let (_, page) = yanshou.get(&format!("/items/{number}"));
+    assert!(
+        page.contains(&format!(
+            "<span class=\"sub\">{beijing_minute}</span> <strong>yanshou</strong>"
+        )),
+        "the timeline shows Beijing time: {page}"
+    );
+    assert!(!page.contains(utc_minute), "{page}");
+    let (_, dashboard) = zgb.get("/");
+    assert!(
+        dashboard.contains(&format!(
+            "<td class=\"sub\">{beijing_minute}</td><td>yanshou</td>"
+        )),
+        "{dashboard}"
+    );
+    let history = day_before(&["item", "history", &number], "");
+    assert!(
+        history.contains(&format!("\t{beijing_minute}\t")),
+        "the command line's history too: {history}"
+    );
+
+    // The office adds a photo to a register entry.
+    let entries: serde_json::Value = serde_json::from_str(&day_before(
+        &[
+            "register",
+            "list",
+            "--kind",
+            "scattered",
+            "--format",
+            "json",
+        ],
+        "",
+    ))
+    .unwrap();
+    let entry = format!("/registers/{}", entries[0]["id"]);
+    let (_, page) = zgb.get(&entry);
+    let png = [0x89, b'P', b'N', b'G', 13, 10, 26, 10];
+    let (status, _, _) = zgb.post_file(
+        &format!("{entry}/evidence"),
+        &[("csrf", &hidden_csrf(&page)), ("kind", "现场照片")],
+        Some(("photo.png", &png)),
+    );
+    assert_eq!(status, 303);
+    let (_, page) = zgb.get(&entry);
+    assert!(
+        page.contains(&format!("zgb {beijing_minute}</td>")),
+        "the evidence shows Beijing time: {page}"
+    );
+
+    // The office publishes: the history shows the minute, the portal's footer the Beijing date.
+    let (_, page) = zgb.get("/publish");
+    let (status, _) = zgb.post_form("/publish", &[("csrf", &hidden_csrf(&page))]);
+    assert_eq!(status, 303);
+    let (_, page) = zgb.get("/publish");
+    assert!(
+        page.contains(&format!("<td>{beijing_minute}</td>")),
+        "{page}"
+    );
+    let (status, _, portal) = server.get("/public");
+    assert_eq!(status, 200);
+    assert!(portal.contains("2026-12-07 审核发布"), "{portal}");
+    assert!(!portal.contains("2026-12-06 审核发布"), "{portal}");
+}
+
+/// The dashboard's schedule cards as (code, count), in order.
+fn schedule_cards(dashboard: &str) -> Vec<(String, usize)> {
+    dashboard
+        .split("<a class=\"card sched-")
+        .skip(1)
+        .map(|card| {
+            let code = card.split('"').next().unwrap().to_string();
+            let count = card
+                .split("<div class=\"value\">")
+                .nth(1)
+                .and_then(|v| v.split('<').next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("a card without a count: {card}"));
+            (code, count)
+        })
+        .collect()
+}
+
+/// How many of the ledger's badges, over all its pages, carry `code`.
+fn ledger_badges(browser: &Browser<'_>, query: &str, code: &str) -> usize {
+    let badge = format!("<span class=\"badge sched-{code}\"");
+    let mut count = 0;
+    for page in 1.. {
+        let (status, html) = browser.get(&format!("/ledger?{query}page={page}"));
+        assert_eq!(status, 200);
+        count += html.matches(&badge).count();
+        let pages = html
+            .split(&format!("第 {page}/"))
+            .nth(1)
+            .and_then(|p| p.split(' ').next())
+            .and_then(|p| p.parse::<usize>().ok())
+            .unwrap();
+        if page >= pages {
+            break;
+        }
+    }
+    count
+}
+
+/// The dashboard's 蓝/黄/红 (and 时限待定, 已完成) counts are the ledger's badges for the same
+/// user, and each card's link lists exactly its items: both come from `Item::schedule`. The
+/// demo at the tests' clock has items of every colour, 黄 among them.
+#[test]
+fn the_dashboards_schedule_counts_are_the_ledgers_badges() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    rectify(&db, &["demo"], "");
+    for user in ["zgb", "beiling"] {
+        rectify(
+            &db,
+            &["user", "passwd", user, "--password-stdin"],
+            &format!("{PASSWORD}\n"),
+        );
+    }
+    let server = if common::system_clock() {
+        Server::start(&db, &["serve"])
+    } else {
+        Server::start_at(&db, &["serve"], common::TEST_NOW)
+    };
+    let mut totals = Vec::new();
+    for user in ["zgb", "beiling"] {
+        let browser = Browser::login(&server, user, PASSWORD).1.unwrap();
+        let (_, dashboard) = browser.get("/");
+        let cards = schedule_cards(&dashboard);
+        let codes: Vec<&str> = cards.iter().map(|(code, _)| code.as_str()).collect();
+        assert_eq!(
+            codes,
+            ["on_track", "lagging", "overdue", "undated", "done"],
+            "{user}"
+        );
+        for (code, count) in &cards {
+            assert_eq!(ledger_badges(&browser, "", code), *count, "{user}: {code}");
+            assert_eq!(
+                ledger_badges(&browser, &format!("schedule={code}&"), code),
+                *count,
+                "{user}: /ledger?schedule={code}"
+            );
+        }
+        totals.push(cards);
+    }
+    let count = |cards: &[(String, usize)], code: &str| {
+        cards.iter().find(|(c, _)| c == code).map_or(0, |(_, n)| *n)
+    };
+    let everything = &totals[0];
+    for code in ["on_track", "lagging", "overdue"] {
+        assert!(count(everything, code) > 0, "no {code} item: {everything:?}");
+    }
+    let county = &totals[1];
+    let sum = |cards: &[(String, usize)]| cards.iter().map(|(_, n)| n).sum::<usize>();
+    assert!(sum(county) < sum(everything), "{county:?} {everything:?}");
+
+    // A 黄 item's page says which milestone holds it back.
+    let office = Browser::login(&server, "zgb", PASSWORD).1.unwrap();
+    let (_, ledger) = office.get("/ledger?schedule=lagging");
+    let href = ledger
+        .split("<td><a href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    let (status, page) = office.get(&href);
+    assert_eq!(status, 200);
+    let reasons = page
+        .split("<ul class=\"reasons sched-lagging\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</ul>").next())
+        .unwrap_or_else(|| panic!("no reasons on {href}: {page}"));
+    assert!(
+        reasons.contains("项措施节点 ") && reasons.contains(" 未完成"),
+        "{reasons}"
+    );
 }

@@ -8,8 +8,28 @@ use std::process::{Child, Command, Output, Stdio};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_rectify");
 
+/// The tests' fixed clock, a Monday in December: the demo and the servers the tests start run
+/// at it (`RECTIFY_NOW`), so no test depends on the day it runs.
+pub const TEST_NOW: &str = "2026-12-07T10:00:00+08:00";
+
+/// `RECTIFY_TEST_CLOCK=system` (scripts/year-ahead, under faketime) runs the demo and the web
+/// flows on the system clock instead, to prove they hold on another day too.
+pub fn system_clock() -> bool {
+    std::env::var("RECTIFY_TEST_CLOCK").is_ok_and(|v| v == "system")
+}
+
+/// Sets the tests' clock on a command that creates or serves the demo.
+pub fn at_test_clock(command: &mut Command) -> &mut Command {
+    if system_clock() {
+        command.env_remove("RECTIFY_NOW")
+    } else {
+        command.env("RECTIFY_NOW", TEST_NOW)
+    }
+}
+
+/// Runs the binary at the tests' clock.
 pub fn rectify(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().unwrap()
+    at_test_clock(&mut Command::new(BIN)).args(args).output().unwrap()
 }
 
 /// Runs the binary on a database at a fixed date (`RECTIFY_NOW`) and returns its stdout, after
@@ -69,12 +89,25 @@ impl Server {
     }
 
     pub fn start_logging_to(db: &str, args: &[&str], log: impl Into<Stdio>) -> Server {
-        let mut child = Command::new(BIN)
+        Server::spawn(db, args, None, log)
+    }
+
+    /// The server with its clock started at `now` (RFC 3339, `RECTIFY_NOW`).
+    pub fn start_at(db: &str, args: &[&str], now: &str) -> Server {
+        Server::spawn(db, args, Some(now), Stdio::null())
+    }
+
+    fn spawn(db: &str, args: &[&str], now: Option<&str>, log: impl Into<Stdio>) -> Server {
+        let mut command = Command::new(BIN);
+        match now {
+            Some(now) => command.env("RECTIFY_NOW", now),
+            None => command.env_remove("RECTIFY_NOW"),
+        };
+        let mut child = command
             .arg("--db")
             .arg(db)
             .args(args)
             .args(["--addr", "127.0.0.1:0"])
-            .env_remove("RECTIFY_NOW")
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()

@@ -97,6 +97,7 @@ pub mod ledger;
 pub mod org;
 pub mod register;
 pub mod special;
+pub mod time;
 pub mod workflow;
 
 /// Text for tables and lists.

@@ -9,6 +9,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rectify_core::ledger::{ItemState, Schedule, Scope};
+use rectify_core::time::shown_minute;
 use rectify_core::workflow::{
     Action, ActionKind, Actor, Context, EvidenceKind, Viewer, Visibility, available,
 };
@@ -686,7 +687,7 @@ async fn recent_changes(
         .filter_map(|e| {
             let stored = by_id.get(&e.entity_id)?;
             Some(Change {
-                at: e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
+                at: shown_minute(&e.at),
                 actor: e.actor.clone(),
                 href: snapshot.item_path(stored),
                 number: stored.item.number,
@@ -1415,7 +1416,7 @@ pub async fn item(
             kind: e.kind.label_zh(),
             size: format!("{:.1} KB", e.size as f64 / 1024.0),
             uploaded_by: e.uploaded_by.clone(),
-            uploaded_at: e.uploaded_at.get(..16).unwrap_or("").replace('T', " "),
+            uploaded_at: shown_minute(&e.uploaded_at),
             superseded: e.superseded,
         })
         .collect();
@@ -1526,7 +1527,7 @@ fn timeline(entries: &[rectify_core::journal::JournalEntry]) -> Vec<TimelineLine
                 ),
             };
             TimelineLine {
-                at: e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
+                at: shown_minute(&e.at),
                 actor: e.actor.clone(),
                 what,
                 detail,

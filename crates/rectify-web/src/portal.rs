@@ -9,6 +9,7 @@ use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rectify_core::org::Role;
+use rectify_core::time::shown_date;
 use rectify_core::workflow::Actor;
 use rectify_io::publish::{PortalContent, PublicItem, PublicNotice, PublicPlan};
 use rectify_store::StoreError;
@@ -27,7 +28,8 @@ const MAX_OBJECTION_CHARS: usize = 2000;
 struct Stamp {
     version: u32,
     snapshot_on: String,
-    approved_at: String,
+    /// The Beijing date of the approval.
+    approved_on: String,
 }
 
 #[derive(Template)]
@@ -120,11 +122,7 @@ fn stamp(publication: &Publication) -> Stamp {
     Stamp {
         version: publication.version,
         snapshot_on: publication.snapshot_on.to_string(),
-        approved_at: publication
-            .approved_at
-            .get(..10)
-            .unwrap_or_default()
-            .to_string(),
+        approved_on: shown_date(&publication.approved_at),
     }
 }
 

@@ -6,6 +6,7 @@ use crate::complaint_cmd::Format;
 use crate::error::CliError;
 use crate::ledger_cmd::print_json;
 use clap::{Args, Subcommand};
+use rectify_core::time::shown_minute;
 use rectify_io::publish::{Draft, Part, Selection, draft};
 use rectify_store::Store;
 use serde_json::json;
@@ -78,7 +79,10 @@ pub async fn run(
                 .await?
                 .into_iter()
                 .map(|(version, on, by, at, scope)| {
-                    format!("第 {version} 版  截至 {on}  {by}  {at}  {scope}")
+                    format!(
+                        "第 {version} 版  截至 {on}  {by}  {}  {scope}",
+                        shown_minute(&at)
+                    )
                 })
                 .collect();
             print_stdout(&if lines.is_empty() {

@@ -6,6 +6,7 @@ use crate::error::CliError;
 use crate::ledger_cmd::TextOrJson;
 use clap::{Args, Subcommand};
 use rectify_core::calendar::WorkCalendar;
+use rectify_core::time::shown_minute;
 use rectify_core::workflow::{Action, Actor, EvidenceKind, Transition};
 use rectify_exact::date::Date;
 use rectify_store::workflow::{
@@ -701,7 +702,12 @@ async fn history(store: &Store, item: ItemRef<'_>) -> Result<ExitCode, CliError>
                 "item" => e.action.clone(),
                 other => format!("{other}:{}", e.action),
             };
-            format!("#{}\t{}\t{on}\t{}\t{action}\t{to}", e.seq, e.at, e.actor)
+            format!(
+                "#{}\t{}\t{on}\t{}\t{action}\t{to}",
+                e.seq,
+                shown_minute(&e.at),
+                e.actor
+            )
         })
         .collect();
     print_stdout(&lines.join("\n"))
@@ -749,7 +755,13 @@ pub async fn run_evidence(store: &Store, args: EvidenceArgs) -> Result<ExitCode,
                     };
                     format!(
                         "#{}\t{}\t{}\t{}\t{} 字节\t{}\t{}{version}",
-                        e.id, e.kind, e.title, e.media_type, e.size, e.uploaded_by, e.uploaded_at
+                        e.id,
+                        e.kind,
+                        e.title,
+                        e.media_type,
+                        e.size,
+                        e.uploaded_by,
+                        shown_minute(&e.uploaded_at)
                     )
                 })
                 .collect();

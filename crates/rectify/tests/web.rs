@@ -1241,7 +1241,7 @@ fn what_happens_at_23_30_utc_is_shown_at_07_30_beijing_time() {
             .arg("--db")
             .arg(&db)
             .args(args)
-            .env("RECTIFY_NOW", "2026-12-05T10:00:00+08:00");
+            .env("RECTIFY_NOW", "2026-12-06T10:00:00+08:00");
         common::ok(&common::with_stdin(command, stdin))
     };
     day_before(&["demo"], "");

@@ -32,9 +32,7 @@ fn parse_test_clock(text: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| {
-            format!(
-                "{TEST_CLOCK_VAR}=“{text}”不是 RFC 3339 时间（如 2026-12-07T10:00:00+08:00）"
-            )
+            format!("{TEST_CLOCK_VAR}=“{text}”不是 RFC 3339 时间（如 2026-12-07T10:00:00+08:00）")
         })
 }
 
@@ -89,6 +87,9 @@ mod tests {
     #[test]
     fn a_malformed_test_clock_is_named() {
         let err = parse_test_clock("tomorrow").unwrap_err();
-        assert!(err.contains("RECTIFY_NOW") && err.contains("tomorrow"), "{err}");
+        assert!(
+            err.contains("RECTIFY_NOW") && err.contains("tomorrow"),
+            "{err}"
+        );
     }
 }

@@ -7,8 +7,8 @@
 
 pub mod air;
 pub mod attachments;
-pub mod clock;
 mod backup;
+pub mod clock;
 pub mod coal;
 pub mod complaints;
 pub mod dispatch;

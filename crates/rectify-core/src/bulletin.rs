@@ -4,7 +4,7 @@
 
 use crate::complaint::ClockState;
 use crate::dispatch::{
-    Assessment, Colour, ColourRules, Criticism, Decision, Milestone, RankWeights, Reporting,
+    AsOf, Assessment, Colour, ColourRules, Criticism, Decision, Milestone, RankWeights, Reporting,
     UnitTally, decide, rank,
 };
 use crate::ledger::{ItemState, Scope};
@@ -53,8 +53,8 @@ pub struct BulletinComplaint {
 }
 
 pub struct BulletinInput<'a> {
-    pub year: i32,
-    pub month: u8,
+    /// The month and the day it is stated as of (`AsOf::for_period`).
+    pub as_of: AsOf,
     pub items: &'a [BulletinItem],
     pub reports: &'a [UnitReports],
     /// The counties (and districts) ranked on their own: items count for every county named
@@ -73,8 +73,13 @@ pub struct BulletinInput<'a> {
 pub struct BulletinFacts {
     /// "2019-03".
     pub period: String,
-    /// The report date, the last day of the period.
+    /// The report date: the last day of the period, or the day it was generated while the
+    /// period ran.
     pub as_of: String,
+    /// Generated before the period ended (stated as of that day); false in bulletins frozen
+    /// before mid-month bulletins were told apart, which were all stated at the month's end.
+    #[serde(default)]
+    pub partial: bool,
     /// 共性, 个性 and 合计.
     pub totals: Vec<Totals>,
     /// The totals of the previous bulletin, when there is one.
@@ -145,15 +150,20 @@ pub struct ComplaintLine {
     pub clock: String,
 }
 
-/// Where a complaint stands for the period ending `as_of`: `None` when it does not count (its
-/// report-back falls due later, or it was settled before the period began). The report date
-/// counts as a whole day: a complaint due that day and not reported is overdue by one day, and
-/// a report dated after the report date is not yet in.
-pub fn complaint_clock(c: &BulletinComplaint, first_day: Date, as_of: Date) -> Option<ClockState> {
-    let reported = c.reported_on.filter(|on| *on <= as_of);
+/// Where a complaint stands for the period up to `as_of`: `None` when it does not count (its
+/// report-back falls due later, or it was settled before the period began). A report dated
+/// after the report date is not yet in. At a month's end the report date counts as a whole day:
+/// a complaint due that day and not reported is overdue by one day. While the month runs the
+/// report date is today, not over yet: a complaint due today counts once it is reported, and
+/// is not overdue before tomorrow.
+pub fn complaint_clock(c: &BulletinComplaint, as_of: AsOf) -> Option<ClockState> {
+    let (first_day, day) = (as_of.first_day(), as_of.date);
+    let reported = c.reported_on.filter(|on| *on <= day);
     let settled_before = c.due_on < first_day && reported.is_some_and(|on| on < first_day);
-    (c.due_on <= as_of && !settled_before)
-        .then(|| ClockState::of(c.due_on, reported, as_of.add_days(1)))
+    let clock_day = if as_of.partial { day } else { day.add_days(1) };
+    let clock = ClockState::of(c.due_on, reported, clock_day);
+    let still_running = matches!(clock, ClockState::Running { .. });
+    (c.due_on <= day && !settled_before && !still_running).then_some(clock)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,9 +247,8 @@ pub fn required_action(decision: &Decision) -> &'static str {
 }
 
 pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
-    let as_of =
-        Date::last_of_month(input.year, input.month).unwrap_or_else(|| Date::from_day_number(0));
-    let first_day = as_of.add_days(1 - i32::from(as_of.day));
+    let as_of = input.as_of;
+    let (first_day, day) = (as_of.first_day(), as_of.date);
     let reporting = reporting_by_item(input.reports);
     let decided: Vec<(&BulletinItem, Option<Decision>)> = input
         .items
@@ -252,7 +261,7 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         })
         .collect();
     let totals = totals(&decided);
-    let complaint_units = complaint_units(input.complaints, first_day, as_of);
+    let complaint_units = complaint_units(input.complaints, as_of);
     let units = ranking(
         &decided,
         input,
@@ -303,7 +312,7 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         .iter()
         .filter(|(item, _)| {
             item.completed_on
-                .is_some_and(|on| on >= first_day && on <= as_of)
+                .is_some_and(|on| on >= first_day && on <= day)
         })
         .map(|(item, _)| line(item, None))
         .collect();
@@ -323,8 +332,9 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         })
         .collect();
     BulletinFacts {
-        period: format!("{:04}-{:02}", input.year, input.month),
-        as_of: as_of.to_string(),
+        period: as_of.period(),
+        as_of: day.to_string(),
+        partial: as_of.partial,
         totals,
         previous: input.previous.map(|p| PreviousBulletin {
             period: p.period.clone(),
@@ -339,24 +349,20 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         ledger,
         escalations: input.escalations.to_vec(),
         environment: Vec::new(),
-        complaints: complaint_facts(input.complaints, complaint_units, first_day, as_of),
+        complaints: complaint_facts(input.complaints, complaint_units, as_of),
         registers: Vec::new(),
         inspections: Vec::new(),
         coal: Vec::new(),
-        method: method(input.rules, input.weights),
+        method: method(input.rules, input.weights, as_of),
     }
 }
 
 /// Each handling unit's complaint clocks for the period, by unit name; complaints without a
 /// handling unit are listed under 未明确承办单位.
-fn complaint_units(
-    complaints: &[BulletinComplaint],
-    first_day: Date,
-    as_of: Date,
-) -> Vec<ComplaintUnitLine> {
+fn complaint_units(complaints: &[BulletinComplaint], as_of: AsOf) -> Vec<ComplaintUnitLine> {
     let mut lines: Vec<ComplaintUnitLine> = Vec::new();
     for c in complaints {
-        let Some(clock) = complaint_clock(c, first_day, as_of) else {
+        let Some(clock) = complaint_clock(c, as_of) else {
             continue;
         };
         let unit = c.unit.as_deref().unwrap_or(UNASSIGNED);
@@ -394,12 +400,12 @@ const UNASSIGNED: &str = "未明确承办单位";
 fn complaint_facts(
     complaints: &[BulletinComplaint],
     units: Vec<ComplaintUnitLine>,
-    first_day: Date,
-    as_of: Date,
+    as_of: AsOf,
 ) -> Option<ComplaintFacts> {
+    let (first_day, day) = (as_of.first_day(), as_of.date);
     let received: Vec<&BulletinComplaint> = complaints
         .iter()
-        .filter(|c| c.transferred_on <= as_of)
+        .filter(|c| c.transferred_on <= day)
         .collect();
     if received.is_empty() {
         return None;
@@ -407,7 +413,7 @@ fn complaint_facts(
     let mut late: Vec<(i32, ComplaintLine)> = received
         .iter()
         .filter_map(|c| {
-            let clock = complaint_clock(c, first_day, as_of)?;
+            let clock = complaint_clock(c, as_of)?;
             let days = match clock {
                 ClockState::Overdue { days } | ClockState::Late { days } => days,
                 ClockState::OnTime | ClockState::Running { .. } => return None,
@@ -433,7 +439,7 @@ fn complaint_facts(
             .count() as u32,
         reported: received
             .iter()
-            .filter(|c| c.reported_on.is_some_and(|on| on <= as_of))
+            .filter(|c| c.reported_on.is_some_and(|on| on <= day))
             .count() as u32,
         units,
         late: late.into_iter().map(|(_, l)| l).collect(),
@@ -464,7 +470,7 @@ fn reporting_by_item(reports: &[UnitReports]) -> HashMap<(&str, &str, u32), Repo
 
 fn decision(
     item: &BulletinItem,
-    as_of: Date,
+    as_of: AsOf,
     reporting: &HashMap<(&str, &str, u32), Reporting>,
     rules: ColourRules,
 ) -> Decision {
@@ -580,11 +586,27 @@ fn percent(share: Option<rectify_exact::exact::Exact>) -> String {
     share.map_or("—".into(), |s| format!("{}%", s.mul_int(100).to_fixed(1)))
 }
 
-fn method(rules: ColourRules, w: RankWeights) -> String {
+fn method(rules: ColourRules, w: RankWeights, as_of: AsOf) -> String {
+    let (complaints, partial) = if as_of.partial {
+        let day = as_of.date.chinese();
+        (
+            format!(
+                "反馈期限在本月1日至{day}之间、或此前到期而本月初仍未反馈的转办信访件；当日到期尚未反馈的不计为逾期"
+            ),
+            format!(
+                "本月尚未结束，本通报情况截至{day}：节点、整改时限和信访件反馈期限在当日或以后的尚不计为未完成或逾期，月度进展在填报期限过后才计为未报。"
+            ),
+        )
+    } else {
+        (
+            "反馈期限在本月内、或此前到期而本月初仍未反馈的转办信访件；月末当日到期仍未反馈的按逾期计".to_string(),
+            String::new(),
+        )
+    };
     format!(
         "颜色：蓝=到期节点均已完成；黄=有到期节点未完成；红=逾期、连续{}期有节点未完成、滞后{}个月以上或受到省级以上通报批评。\
          排名得分=完成率×{}+未完成问题中序时推进占比×{}+按时填报率×{}−红色问题占比×{}−逾期问题占比×{}−信访件迟报或逾期未反馈占比×{}（最低0分；无可计数时加分项按满分计、扣分项不扣分），得分相同者并列。\
-         信访件按承办单位计入排名：统计反馈期限在本月内、或此前到期而本月初仍未反馈的转办信访件；月末当日到期仍未反馈的按逾期计。",
+         信访件按承办单位计入排名：统计{complaints}。{partial}",
         rules.consecutive_periods,
         rules.months_behind,
         w.completion,

@@ -65,8 +65,79 @@ pub struct Milestone {
 }
 
 impl Milestone {
-    fn missed_at(&self, date: Date) -> bool {
-        self.due <= date && self.met_on.is_none_or(|met| met > date)
+    /// Missed at the end of `date` (`running`: `date` is today and not over, so a milestone
+    /// due that day is not missed yet).
+    fn missed_at(&self, date: Date, running: bool) -> bool {
+        let passed = if running {
+            self.due < date
+        } else {
+            self.due <= date
+        };
+        passed && self.met_on.is_none_or(|met| met > date)
+    }
+}
+
+/// The day a month's bulletin (and its dispatch round) is stated as of: the month's last day
+/// once the month has ended, else today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsOf {
+    /// The date after 截至: what happened on it or before counts.
+    pub date: Date,
+    /// The month had not ended: `date` is today, still running, so what falls due on it is not
+    /// late yet and the reports of the month count only once their deadline has passed.
+    pub partial: bool,
+}
+
+impl AsOf {
+    /// The as-of day of the month `year-month` on `today`: the month's last day when the month
+    /// has ended, today when today is inside it; a month that has not begun has no bulletin.
+    pub fn for_period(year: i32, month: u8, today: Date) -> Result<AsOf, String> {
+        let (Some(first), Some(last)) =
+            (Date::new(year, month, 1), Date::last_of_month(year, month))
+        else {
+            return Err(format!("期间 {year}-{month:02} 无效"));
+        };
+        if today < first {
+            return Err(format!(
+                "{year}年{month}月尚未开始（今天是{}），不能生成该月的通报或调度",
+                today.chinese()
+            ));
+        }
+        Ok(if today > last {
+            AsOf {
+                date: last,
+                partial: false,
+            }
+        } else {
+            AsOf {
+                date: today,
+                partial: true,
+            }
+        })
+    }
+
+    /// "2026-12".
+    pub fn period(self) -> String {
+        format!("{:04}-{:02}", self.date.year, self.date.month)
+    }
+
+    /// The first day of the month.
+    pub fn first_day(self) -> Date {
+        self.date.add_days(1 - i32::from(self.date.day))
+    }
+
+    /// Whether the month's reports, due on `deadline`, are owed: every one of an ended month,
+    /// in a running month only once the deadline (a day on which filing is still on time) has
+    /// passed; before that a report not filed is not missing.
+    pub fn reports_owed(self, deadline: Date) -> bool {
+        !self.partial || deadline < self.date
+    }
+
+    /// The months of the year that have ended by the as-of day (monthly figures such as coal
+    /// use come in after their month): through this month once it has ended, else the month
+    /// before (0 in a running January).
+    pub fn months_ended(self) -> u8 {
+        self.date.month - u8::from(self.partial)
     }
 }
 
@@ -110,9 +181,9 @@ pub enum Reporting {
 /// What the colour of one open item is decided from.
 #[derive(Debug, Clone)]
 pub struct Assessment<'a> {
-    /// The report date, normally the last day of the month being dispatched; earlier periods
-    /// end on the last day of each earlier month.
-    pub as_of: Date,
+    /// The report date: the last day of the month being dispatched, or today while the month
+    /// runs; earlier periods end on the last day of each earlier month.
+    pub as_of: AsOf,
     pub final_due: Option<Date>,
     pub milestones: &'a [Milestone],
     pub criticisms: &'a [Criticism],
@@ -142,19 +213,22 @@ fn period_end(as_of: Date, k: u32) -> Date {
 /// The colour of an open item at `a.as_of`.
 pub fn decide(a: &Assessment<'_>, rules: ColourRules) -> Decision {
     let mut red = Vec::new();
-    let overdue = a.final_due.is_some_and(|due| due < a.as_of);
+    let as_of = a.as_of.date;
+    // Done on the due day is in time, so the final deadline has passed only the day after it.
+    let overdue = a.final_due.is_some_and(|due| due < as_of);
     if let Some(due) = a.final_due.filter(|_| overdue) {
         red.push(format!("已逾期：整改时限 {due} 已过，尚未完成"));
     }
     let missed: Vec<&Milestone> = a
         .milestones
         .iter()
-        .filter(|m| m.missed_at(a.as_of))
+        .filter(|m| m.missed_at(as_of, a.as_of.partial))
         .collect();
     let runs = (0..rules.consecutive_periods)
         .take_while(|&k| {
-            let end = period_end(a.as_of, k);
-            a.milestones.iter().any(|m| m.missed_at(end))
+            let end = period_end(as_of, k);
+            let running = a.as_of.partial && k == 0;
+            a.milestones.iter().any(|m| m.missed_at(end, running))
         })
         .count() as u32;
     if let Some(m) = missed.first()
@@ -166,14 +240,14 @@ pub fn decide(a: &Assessment<'_>, rules: ColourRules) -> Decision {
     let oldest = missed.iter().map(|m| m.due).min();
     if let Some(oldest) = oldest
         && rules.months_behind > 0
-        && oldest.add_months(rules.months_behind as i32) <= a.as_of
+        && oldest.add_months(rules.months_behind as i32) <= as_of
     {
         red.push(format!(
             "滞后{}个月以上：节点 {oldest} 至今未完成",
             rules.months_behind
         ));
     }
-    for c in a.criticisms.iter().filter(|c| c.on <= a.as_of) {
+    for c in a.criticisms.iter().filter(|c| c.on <= as_of) {
         red.push(format!("{} 受到{}通报批评", c.on, c.by));
     }
     let (colour, reasons) = if !red.is_empty() {

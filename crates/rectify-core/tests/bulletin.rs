@@ -3,12 +3,17 @@
 use rectify_core::bulletin::{
     BulletinComplaint, BulletinInput, BulletinItem, UnitReports, compose,
 };
-use rectify_core::dispatch::{ColourRules, Criticism, Milestone, RankWeights};
+use rectify_core::dispatch::{AsOf, ColourRules, Criticism, Milestone, RankWeights};
 use rectify_core::ledger::{ItemState, Scope};
 use rectify_exact::date::Date;
 
 fn d(text: &str) -> Date {
     Date::parse(text).unwrap()
+}
+
+/// The month, stated at its end (generated after it ended).
+fn ended(year: i32, month: u8) -> AsOf {
+    AsOf::for_period(year, month, d("2100-01-01")).unwrap()
 }
 
 fn item(number: u32, scope: Scope, unit: &str, state: ItemState, due: &str) -> BulletinItem {
@@ -78,8 +83,7 @@ fn totals_ranking_and_lists_match_a_hand_count() {
     ];
     let counties = vec!["北岭县政府".to_string(), "南川县政府".to_string()];
     let facts = compose(&BulletinInput {
-        year: 2019,
-        month: 3,
+        as_of: ended(2019, 3),
         items: &items,
         reports: &reports,
         counties: &counties,
@@ -166,8 +170,7 @@ fn totals_ranking_and_lists_match_a_hand_count() {
 
     // A month later, with this bulletin as the previous one, the movement is shown.
     let next = compose(&BulletinInput {
-        year: 2019,
-        month: 4,
+        as_of: ended(2019, 4),
         items: &items,
         reports: &[],
         counties: &counties,
@@ -238,8 +241,7 @@ fn complaint_clocks_count_in_the_section_and_the_ranking() {
     let counties = vec!["北岭县政府".to_string(), "南川县政府".to_string()];
     let compose_with = |month: u8, weights: RankWeights| {
         compose(&BulletinInput {
-            year: 2019,
-            month,
+            as_of: ended(2019, month),
             items: &items,
             reports: &[],
             counties: &counties,
@@ -361,8 +363,7 @@ fn reports_on_two_plans_with_the_same_item_numbers_are_told_apart() {
     };
     let reports = [report("方案", vec![1]), report("回头看方案", vec![])];
     let facts = compose(&BulletinInput {
-        year: 2019,
-        month: 3,
+        as_of: ended(2019, 3),
         items: &items,
         reports: &reports,
         counties: &[],
@@ -382,4 +383,115 @@ fn reports_on_two_plans_with_the_same_item_numbers_are_told_apart() {
         ),
         ("方案", vec![1])
     );
+}
+
+#[test]
+fn a_bulletin_of_a_running_month_counts_only_what_has_fallen_due_by_today() {
+    let beiling = Some("北岭县政府");
+    let complaints = [
+        complaint("A", beiling, "2019-03-01", "2019-03-05", None),
+        // Due today and answered today: on time.
+        complaint("B", beiling, "2019-03-01", "2019-03-10", Some("2019-03-10")),
+        // Due today, not answered yet: the day is not over, it does not count yet.
+        complaint("C", beiling, "2019-03-01", "2019-03-10", None),
+        complaint("D", beiling, "2019-03-01", "2019-03-31", None),
+    ];
+    let mut items = vec![
+        item(
+            1,
+            Scope::Common,
+            "市住建局",
+            ItemState::InProgress,
+            "2019-06-30",
+        ),
+        item(
+            2,
+            Scope::Common,
+            "市住建局",
+            ItemState::InProgress,
+            "2019-03-20",
+        ),
+    ];
+    items[0].milestones = vec![Milestone {
+        label: "第1项措施".into(),
+        due: d("2019-03-15"),
+        met_on: None,
+    }];
+    let counties = vec!["北岭县政府".to_string()];
+    let compose_at = |as_of: AsOf| {
+        compose(&BulletinInput {
+            as_of,
+            items: &items,
+            reports: &[],
+            counties: &counties,
+            previous: None,
+            escalations: &[],
+            complaints: &complaints,
+            rules: ColourRules::default(),
+            weights: RankWeights::default(),
+        })
+    };
+    let units = |f: &rectify_core::bulletin::BulletinFacts| {
+        let c = f.complaints.as_ref().unwrap();
+        let units: Vec<(u32, u32, u32, u32)> = c
+            .units
+            .iter()
+            .map(|u| (u.due, u.on_time, u.late, u.overdue))
+            .collect();
+        let late: Vec<(String, String)> = c
+            .late
+            .iter()
+            .map(|l| (l.received_no.clone(), l.clock.clone()))
+            .collect();
+        (units, late)
+    };
+    let colours = |f: &rectify_core::bulletin::BulletinFacts| {
+        f.ledger
+            .iter()
+            .map(|l| l.colour.clone())
+            .collect::<Vec<_>>()
+    };
+
+    let today = compose_at(AsOf::for_period(2019, 3, d("2019-03-10")).unwrap());
+    assert_eq!((today.as_of.as_str(), today.partial), ("2019-03-10", true));
+    assert_eq!(
+        units(&today),
+        (vec![(2, 1, 0, 1)], vec![("A".into(), "逾期5天".into())])
+    );
+    assert_eq!(colours(&today), ["蓝", "蓝"], "nothing has fallen due");
+    assert!(today.overdue.is_empty());
+    assert!(
+        today
+            .method
+            .contains("本月尚未结束，本通报情况截至2019年3月10日")
+            && today.method.contains("当日到期尚未反馈的不计为逾期"),
+        "{}",
+        today.method
+    );
+
+    let end = compose_at(ended(2019, 3));
+    assert_eq!((end.as_of.as_str(), end.partial), ("2019-03-31", false));
+    assert_eq!(
+        units(&end),
+        (
+            vec![(4, 1, 0, 3)],
+            vec![
+                ("A".into(), "逾期27天".into()),
+                ("C".into(), "逾期22天".into()),
+                ("D".into(), "逾期1天".into())
+            ]
+        )
+    );
+    assert_eq!(colours(&end), ["黄", "红"]);
+    assert_eq!(end.overdue.len(), 1);
+    assert!(
+        end.method.contains("月末当日到期仍未反馈的按逾期计") && !end.method.contains("尚未结束")
+    );
+
+    // Bulletins frozen before mid-month ones were told apart have no `partial`: they read as
+    // stated at the month's end, their frozen as-of date.
+    let mut frozen = serde_json::to_value(&end).unwrap();
+    frozen.as_object_mut().unwrap().remove("partial").unwrap();
+    let old: rectify_core::bulletin::BulletinFacts = serde_json::from_value(frozen).unwrap();
+    assert_eq!(old, end);
 }

@@ -4,7 +4,7 @@
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::deadline::{DeadlineContext, parse_deadline};
 use rectify_core::dispatch::{
-    Assessment, Colour, ColourRules, Criticism, Milestone, RankWeights, Reporting, UnitTally,
+    AsOf, Assessment, Colour, ColourRules, Criticism, Milestone, RankWeights, Reporting, UnitTally,
     decide, milestones, rank, score,
 };
 use rectify_core::ledger::{Item, ItemSource, ItemState, Measure, Scope};
@@ -14,6 +14,14 @@ use std::collections::HashMap;
 
 fn d(text: &str) -> Date {
     Date::parse(text).unwrap()
+}
+
+/// A month's end, its day over (an ended month's report date).
+fn end_of(text: &str) -> AsOf {
+    AsOf {
+        date: d(text),
+        partial: false,
+    }
 }
 
 fn milestone(n: u32, due: &str, met: Option<&str>) -> Milestone {
@@ -165,7 +173,7 @@ fn each_rule_gives_the_hand_computed_colour_and_reason() {
     for case in &cases {
         let decision = decide(
             &Assessment {
-                as_of: d(case.as_of),
+                as_of: end_of(case.as_of),
                 final_due: case.final_due.map(d),
                 milestones: &case.milestones,
                 criticisms: &case.criticisms,
@@ -190,7 +198,7 @@ fn thresholds_come_from_the_settings() {
     let at = |as_of: &str, rules: ColourRules| {
         decide(
             &Assessment {
-                as_of: d(as_of),
+                as_of: end_of(as_of),
                 final_due: Some(d("2019-12-31")),
                 milestones: &missed,
                 criticisms: &[],
@@ -220,6 +228,100 @@ fn thresholds_come_from_the_settings() {
     let june = at("2019-06-30", behind_only);
     assert_eq!(june.colour, Colour::Red);
     assert_eq!(june.reasons, ["滞后3个月以上：节点 2019-03-31 至今未完成"]);
+}
+
+#[test]
+fn a_month_is_stated_as_of_today_while_it_runs_and_as_of_its_end_after() {
+    let of = |today: &str| AsOf::for_period(2026, 12, d(today));
+    let running = |date: &str| {
+        Ok(AsOf {
+            date: d(date),
+            partial: true,
+        })
+    };
+    assert_eq!(of("2026-12-01"), running("2026-12-01"), "the first day");
+    assert_eq!(of("2026-12-07"), running("2026-12-07"), "mid-month");
+    assert_eq!(
+        of("2026-12-31"),
+        running("2026-12-31"),
+        "the last day is not over yet"
+    );
+    assert_eq!(of("2027-01-01"), Ok(end_of("2026-12-31")), "ended");
+    assert_eq!(of("2027-03-15"), Ok(end_of("2026-12-31")), "long ended");
+    let future = of("2026-11-30").unwrap_err();
+    assert!(
+        future.contains("2026年12月尚未开始") && future.contains("2026年11月30日"),
+        "{future}"
+    );
+    assert!(AsOf::for_period(2026, 13, d("2027-02-01")).is_err());
+    // February of a leap year ends on the 29th.
+    assert_eq!(
+        AsOf::for_period(2028, 2, d("2028-03-01")),
+        Ok(end_of("2028-02-29"))
+    );
+
+    let mid = of("2026-12-07").unwrap();
+    assert_eq!(
+        (mid.period(), mid.first_day()),
+        ("2026-12".to_string(), d("2026-12-01"))
+    );
+    // Reports due on the 25th: owed in a running month only once the 25th is past; every
+    // report of an ended month is owed.
+    let deadline = d("2026-12-25");
+    assert!(!mid.reports_owed(deadline));
+    assert!(!of("2026-12-25").unwrap().reports_owed(deadline));
+    assert!(of("2026-12-26").unwrap().reports_owed(deadline));
+    assert!(end_of("2026-12-31").reports_owed(d("2027-01-04")));
+    // Monthly figures: through November while December runs, through December after it.
+    assert_eq!(mid.months_ended(), 11);
+    assert_eq!(end_of("2026-12-31").months_ended(), 12);
+    assert_eq!(
+        AsOf::for_period(2027, 1, d("2027-01-10"))
+            .unwrap()
+            .months_ended(),
+        0
+    );
+}
+
+#[test]
+fn while_the_month_runs_what_falls_due_today_or_later_is_not_missed_yet() {
+    let at = |as_of: AsOf, milestones: &[Milestone], final_due: &str| {
+        decide(
+            &Assessment {
+                as_of,
+                final_due: Some(d(final_due)),
+                milestones,
+                criticisms: &[],
+                reporting: Reporting::NotDue,
+            },
+            ColourRules::default(),
+        )
+    };
+    let today = AsOf::for_period(2026, 12, d("2026-12-07")).unwrap();
+    let later = [milestone(1, "2026-12-20", None)];
+    let due_today = [milestone(1, "2026-12-07", None)];
+    let yesterday = [milestone(1, "2026-12-06", None)];
+    // Stated at the month's end, a milestone of the 20th was missed; on the 7th it is not due.
+    assert_eq!(
+        at(end_of("2026-12-31"), &later, "2027-06-30").colour,
+        Colour::Yellow
+    );
+    assert_eq!(at(today, &later, "2027-06-30").colour, Colour::Blue);
+    assert_eq!(at(today, &due_today, "2027-06-30").colour, Colour::Blue);
+    assert_eq!(at(today, &yesterday, "2027-06-30").colour, Colour::Yellow);
+    // Met today: not missed whatever the time of day.
+    let met = [milestone(1, "2026-12-06", Some("2026-12-07"))];
+    assert_eq!(at(today, &met, "2027-06-30").colour, Colour::Blue);
+    // The final deadline: not overdue on its day, overdue the day after.
+    assert!(!at(today, &[], "2026-12-07").overdue);
+    assert!(at(today, &[], "2026-12-06").overdue);
+    assert!(!at(today, &[], "2026-12-20").overdue);
+    assert!(at(end_of("2026-12-31"), &[], "2026-12-20").overdue);
+    // The previous period still ends on the last day of November, day over.
+    let november = [milestone(1, "2026-11-30", None)];
+    let red = at(today, &november, "2027-06-30");
+    assert_eq!(red.colour, Colour::Red);
+    assert_eq!(red.reasons, ["第1项措施节点 2026-11-30 未完成（连续2期）"]);
 }
 
 fn item(measures: &[Option<&str>], deadline: &str) -> Item {

@@ -182,8 +182,7 @@ pub async fn draft(store: &Store, selection: &Selection, today: Date) -> Result<
         draft.content.complaints = rows;
     }
     if has(Part::Environment) {
-        draft.content.environment =
-            crate::bulletin::environment(store, today.year, today.month).await?;
+        draft.content.environment = crate::bulletin::environment(store, today).await?;
     }
     if has(Part::Registers) {
         registers(store, selection, &mut draft).await?;

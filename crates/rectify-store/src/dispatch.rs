@@ -8,7 +8,7 @@ use rectify_core::accountability::{Candidate, Grounds, ItemRecord, Transfer, can
 use rectify_core::bulletin::{
     BulletinFacts, BulletinInput, BulletinItem, EscalationLine, UnitReports, compose,
 };
-use rectify_core::dispatch::{ColourRules, Criticism, RankWeights, milestones};
+use rectify_core::dispatch::{AsOf, ColourRules, Criticism, RankWeights, milestones};
 use rectify_core::ledger::ItemState;
 use rectify_core::org::OrgKind;
 use rectify_exact::date::Date;
@@ -146,16 +146,15 @@ impl Store {
     }
 
     /// Everything a bulletin for the month is computed from, as the ledger stood at the
-    /// month's end: each item's state then (from its recorded changes), its completion, and the
-    /// reports on the items open then. Deadlines are taken as they stand now: an approved
+    /// as-of day (the month's end, or today while the month runs): each item's state then (from
+    /// its recorded changes), its completion, and the reports on the items open then — those
+    /// not filed only once they are owed. Deadlines are taken as they stand now: an approved
     /// extension counts from the start.
     pub async fn bulletin_inputs(
         &self,
-        year: i32,
-        month: u8,
+        as_of: AsOf,
     ) -> Result<(Vec<BulletinItem>, Vec<UnitReports>, Vec<String>), StoreError> {
-        let as_of = Date::last_of_month(year, month)
-            .ok_or_else(|| StoreError::Invalid(format!("期间 {year}-{month} 无效")))?;
+        let day = as_of.date;
         let ledger = self.ledger(None).await?;
         let workflows = self.workflows().await?;
         let criticisms = self.criticisms().await?;
@@ -174,12 +173,12 @@ impl Store {
                     })
                     .unwrap_or_default();
                 let history = histories.get(&stored.id);
-                let state = history.map_or(stored.item.state, |h| h.state_on(as_of));
+                let state = history.map_or(stored.item.state, |h| h.state_on(day));
                 state_then.insert(stored.id, state);
                 BulletinItem {
                     milestones: milestones(&stored.item, &done_on),
                     criticisms: criticisms.get(&stored.id).cloned().unwrap_or_default(),
-                    completed_on: history.and_then(|h| h.completed_on(as_of)),
+                    completed_on: history.and_then(|h| h.completed_on(day)),
                     plan: stored.plan,
                     number: stored.item.number,
                     scope: stored.item.scope,
@@ -191,8 +190,17 @@ impl Store {
                 }
             })
             .collect();
-        let period = format!("{year:04}-{month:02}");
-        let reports = unit_reports(self.report_statuses(&period).await?, &state_then);
+        let period = as_of.period();
+        let deadline = crate::workflow::report_deadline(
+            (day.year, day.month),
+            self.report_due_day().await?,
+            &self.work_calendar().await?,
+        );
+        let reports = unit_reports(
+            self.report_statuses(&period).await?,
+            &state_then,
+            as_of.reports_owed(deadline),
+        );
         let counties = self
             .org_units()
             .await?
@@ -203,11 +211,12 @@ impl Store {
         Ok((items, reports, counties))
     }
 
-    /// The month's bulletin facts from the ledger as it stands, with the latest bulletin of an
-    /// earlier month for the comparison and the rank movement.
-    pub async fn bulletin_facts(&self, year: i32, month: u8) -> Result<BulletinFacts, StoreError> {
-        let (items, reports, counties) = self.bulletin_inputs(year, month).await?;
-        let period = format!("{year:04}-{month:02}");
+    /// The month's bulletin facts as of `as_of` (`AsOf::for_period`) from the ledger as it
+    /// stands, with the latest bulletin of an earlier month for the comparison and the rank
+    /// movement.
+    pub async fn bulletin_facts(&self, as_of: AsOf) -> Result<BulletinFacts, StoreError> {
+        let (items, reports, counties) = self.bulletin_inputs(as_of).await?;
+        let period = as_of.period();
         let previous = self.bulletin_before(&period).await?;
         let (rules, weights) = self.dispatch_rules().await?;
         // Oldest first, as they were issued.
@@ -225,8 +234,7 @@ impl Store {
         escalations.reverse();
         let complaints = self.bulletin_complaints().await?;
         let mut facts = compose(&BulletinInput {
-            year,
-            month,
+            as_of,
             items: &items,
             reports: &reports,
             counties: &counties,
@@ -236,24 +244,25 @@ impl Store {
             rules,
             weights,
         });
-        let as_of = Date::last_of_month(year, month)
-            .ok_or_else(|| StoreError::Invalid(format!("期间 {period} 无效")))?;
-        let first_day = as_of.add_days(1 - i32::from(as_of.day));
-        facts.registers = self.register_months(first_day, as_of).await?;
-        facts.inspections = self.inspection_months(first_day, as_of).await?;
+        let first_day = as_of.first_day();
+        facts.registers = self.register_months(first_day, as_of.date).await?;
+        facts.inspections = self.inspection_months(first_day, as_of.date).await?;
+        // Through the latest month reported among those ended by then: figures come in after
+        // the month. In a running January no month has ended and nothing is assessed.
+        let ended = as_of.months_ended();
         facts.coal = self
-            .coal_years(year)
+            .coal_years(as_of.date.year)
             .await?
             .iter()
-            // Through the latest month reported by then: figures come in after the month.
+            .filter(|_| ended > 0)
             .map(|y| {
                 let reported = y
                     .months
                     .iter()
                     .map(|(m, _)| *m)
-                    .filter(|m| *m <= month)
+                    .filter(|m| *m <= ended)
                     .max();
-                rectify_core::coal::assess(y, reported.unwrap_or(month))
+                rectify_core::coal::assess(y, reported.unwrap_or(ended))
             })
             .collect();
         Ok(facts)
@@ -648,17 +657,18 @@ fn previous_month(period: &str) -> Option<String> {
 }
 
 /// Groups the reports by unit and plan, keeping the items that were open (due a report) at the
-/// period's end.
+/// as-of day; a report not filed counts (as missing) only when the period's reports are `owed`.
 fn unit_reports(
     statuses: Vec<ReportStatus>,
     state_then: &HashMap<i64, ItemState>,
+    owed: bool,
 ) -> Vec<UnitReports> {
     let mut reports: Vec<UnitReports> = Vec::new();
     for status in statuses {
         let open_then = state_then
             .get(&status.item_id)
             .is_some_and(|state| state.reportable());
-        if !open_then {
+        if !open_then || (status.filed.is_none() && !owed) {
             continue;
         }
         let known = reports

@@ -4,7 +4,7 @@
 
 use crate::journal::{Change, append_all};
 use crate::{Store, StoreError, now_utc};
-use rectify_core::dispatch::{Step, UnitStanding, next_steps};
+use rectify_core::dispatch::{AsOf, Step, UnitStanding, next_steps};
 use rectify_exact::date::Date;
 use serde_json::json;
 use sqlx::Row;
@@ -126,7 +126,8 @@ impl Store {
     ) -> Result<Vec<IssuedStep>, StoreError> {
         let round = self.round(period).await?;
         let (year, month) = crate::workflow::parse_period(period)?;
-        let standings = self.standings(&round, year, month).await?;
+        let as_of = AsOf::for_period(year, month, today).map_err(StoreError::Invalid)?;
+        let standings = self.standings(&round, as_of).await?;
         let units: HashMap<String, i64> = self
             .org_units()
             .await?
@@ -205,13 +206,13 @@ impl Store {
         Ok(issued)
     }
 
-    /// Where every unit stands in the round: missing reports, its 黄/红 items at the period's
-    /// end, how often it was urged in earlier rounds, and what it was issued already.
+    /// Where every unit stands in the round: missing reports, its 黄/红 items as of the
+    /// bulletin's day (today while the month runs, else the month's end), how often it was urged
+    /// in earlier rounds, and what it was issued already.
     async fn standings(
         &self,
         round: &Round,
-        year: i32,
-        month: u8,
+        as_of: AsOf,
     ) -> Result<Vec<(String, UnitStanding)>, StoreError> {
         let mut standings: Vec<(String, UnitStanding)> = Vec::new();
         let entry = |unit: &str, standings: &mut Vec<(String, UnitStanding)>| -> usize {
@@ -227,7 +228,7 @@ impl Store {
             let at = entry(&r.unit, &mut standings);
             standings[at].1.missing = r.missing;
         }
-        let facts = self.bulletin_facts(year, month).await?;
+        let facts = self.bulletin_facts(as_of).await?;
         for line in &facts.ledger {
             let colour = line.colour.as_str();
             if colour == "黄" || colour == "红" {

@@ -675,6 +675,67 @@ async fn complaints_are_scoped_to_the_viewers_units_in_the_query(db: TestDb) {
     assert_eq!(s.complaints(&scoped(None)).await.unwrap().len(), 3);
 }
 
+/// A bulletin of June 2018 generated on the 10th is stated as of that day: the item due on the
+/// 15th is not overdue, the complaint due on the 15th not late, the June report (due on the
+/// 25th) not missing; generated after June it is stated as of the 30th and counts all three.
+async fn a_bulletin_of_a_running_month_is_stated_as_of_today(db: TestDb) {
+    use rectify_core::dispatch::AsOf;
+    use rectify_exact::date::Date;
+    use rectify_store::complaints::{ComplaintImport, NewBatch};
+    seed(&db).await;
+    let s = &db.store;
+    import(
+        &db,
+        &[ledger_item(1, &["市生态环境局"], "2018年6月15日前")],
+        false,
+    )
+    .await;
+    let stored = s.ledger(None).await.unwrap();
+    assert_eq!(stored[0].item.deadline.due_date, Date::new(2018, 6, 15));
+    let batch = NewBatch {
+        number: 1,
+        transferred_on: Date::new(2018, 6, 5).unwrap(),
+        clock: Default::default(),
+        complaints: vec![transferred(1, "D1HA201806030001", "城关区")],
+    };
+    let import = ComplaintImport {
+        source: "督察组",
+        batches: std::slice::from_ref(&batch),
+        file: serde_json::json!({}),
+        reported_on: batch.transferred_on,
+        dry_run: false,
+    };
+    s.import_complaints("test", import).await.unwrap();
+
+    let on = |day: u8| AsOf::for_period(2018, 6, Date::new(2018, 6, day).unwrap()).unwrap();
+    let today = s.bulletin_facts(on(10)).await.unwrap();
+    assert_eq!((today.as_of.as_str(), today.partial), ("2018-06-10", true));
+    assert!(today.overdue.is_empty());
+    assert!(
+        today.reports.is_empty(),
+        "the June report is due on the 25th"
+    );
+    assert_eq!(today.units[0].tally.reports_due, 0);
+    let complaints = today.complaints.as_ref().unwrap();
+    assert_eq!(complaints.received, 1);
+    assert!(
+        complaints.units.is_empty() && complaints.late.is_empty(),
+        "due on the 15th: {complaints:?}"
+    );
+    // After the 25th the report is owed.
+    let after_deadline = s.bulletin_facts(on(26)).await.unwrap();
+    assert_eq!(after_deadline.reports[0].missing, [1]);
+
+    let ended = AsOf::for_period(2018, 6, Date::new(2018, 7, 5).unwrap()).unwrap();
+    let end = s.bulletin_facts(ended).await.unwrap();
+    assert_eq!((end.as_of.as_str(), end.partial), ("2018-06-30", false));
+    assert_eq!(end.overdue.len(), 1);
+    assert_eq!(end.reports[0].missing, [1]);
+    let late = &end.complaints.as_ref().unwrap().late;
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0].clock, "逾期16天");
+}
+
 async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb) {
     use rectify_core::register::{Details, Identity, Inspection, Kind, scattered};
     use rectify_store::registers::{NewEntry, NewRegisterEvidence, RegisterFilter};
@@ -1021,6 +1082,7 @@ on_both_backends!(
     calendar_notices_are_stored_and_replaced,
     complaints_are_scoped_to_the_viewers_units_in_the_query,
     a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol,
+    a_bulletin_of_a_running_month_is_stated_as_of_today,
 );
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect};
+use rectify_core::dispatch::AsOf;
 use rectify_core::org::Role;
 use rectify_io::bulletin::{Format, Issue, document, file_name};
 use rectify_store::today_china;
@@ -97,11 +98,16 @@ pub async fn generate(
     let Some((year, month)) = rectify_exact::date::parse_year_month(form.period.trim()) else {
         return Ok(back(&format!("期间“{}”应为 YYYY-MM", form.period)));
     };
-    let facts = rectify_io::bulletin::facts_for(&state.store, year, month).await?;
+    let today = today_china();
+    let as_of = match AsOf::for_period(year, month, today) {
+        Ok(as_of) => as_of,
+        Err(refused) => return Ok(back(&refused)),
+    };
+    let facts = rectify_io::bulletin::facts_for(&state.store, as_of).await?;
     let earlier = state.store.bulletin(&facts.period, None).await.is_ok();
     let frozen = state
         .store
-        .freeze_bulletin(&session.user.username, &facts, today_china())
+        .freeze_bulletin(&session.user.username, &facts, today)
         .await?;
     let what = if earlier {
         "本期已有通报，已生成新版本"

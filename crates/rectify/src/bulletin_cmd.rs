@@ -5,6 +5,7 @@ use crate::air_cmd::print_stdout;
 use crate::error::CliError;
 use clap::{Args, ValueEnum};
 use rectify_core::bulletin::BulletinFacts;
+use rectify_core::dispatch::AsOf;
 use rectify_io::bulletin::{Format, Issue, document, file_name, render};
 use rectify_store::Store;
 use rectify_store::dispatch::FrozenBulletin;
@@ -13,7 +14,8 @@ use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 pub struct BulletinArgs {
-    /// The month, YYYY-MM.
+    /// The month, YYYY-MM: stated as of its last day once it has ended, as of today while it
+    /// runs; a month not yet begun is refused.
     #[arg(long)]
     period: String,
     /// Directory for the files (created if missing).
@@ -42,9 +44,10 @@ pub async fn run(store: &Store, actor: &str, args: BulletinArgs) -> Result<ExitC
             (frozen, facts, "按冻结数据重新输出")
         }
         None => {
-            let facts = rectify_io::bulletin::facts_for(store, year, month).await?;
-            let earlier = store.bulletin(&args.period, None).await.ok();
             let today = rectify_store::today_china();
+            let as_of = AsOf::for_period(year, month, today).map_err(CliError::failure)?;
+            let facts = rectify_io::bulletin::facts_for(store, as_of).await?;
+            let earlier = store.bulletin(&args.period, None).await.ok();
             let frozen = store.freeze_bulletin(actor, &facts, today).await?;
             let note = if earlier.is_some() {
                 "本期已有通报，已生成新版本"

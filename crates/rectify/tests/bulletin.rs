@@ -314,6 +314,155 @@ fn a_bulletin_for_an_earlier_month_shows_the_ledger_as_it_stood() {
     assert_eq!(missing_reports(&september), missing);
 }
 
+/// A bulletin for the month still running is stated as of today: generated on 7 December it
+/// says 截至2026年12月7日 and counts nothing that falls due later in December (the complaint due
+/// on the 31st, the December reports due on the 25th, items due after the 7th); generated in
+/// January the same complaint, still unanswered, is overdue at the month's end. A month that
+/// has not begun is refused.
+#[test]
+fn a_bulletin_for_the_running_month_is_stated_as_of_today() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    rectify(&db, "2026-11-29", &["demo"]);
+    let list = dir.path().join("b9.csv");
+    std::fs::write(
+        &list,
+        "中央第一生态环境保护督察组交办群众信访举报件（第9批）\n交办时间：2026年12月1日\n\
+         序号,受理编号,交办问题基本情况,行政区域,污染类型,联系方式,调查核实情况,是否属实,处理和整改情况,责任人被处理情况,办理状态\n\
+         1,D1HA202612010001,城关区某小区附近烧烤油烟扰民,城关区,大气,,,,,,\n",
+    )
+    .unwrap();
+    rectify(
+        &db,
+        "2026-12-01",
+        &[
+            "complaint",
+            "import",
+            list.to_str().unwrap(),
+            "--days",
+            "30",
+        ],
+    );
+    let shown = rectify(
+        &db,
+        "2026-12-01",
+        &["complaint", "show", "D1HA202612010001", "--format", "json"],
+    );
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["due_on"], "2026-12-31");
+
+    let out = dir.path().join("out");
+    let out_arg = out.to_string_lossy().into_owned();
+    let generate = |now: &str| {
+        rectify(
+            &db,
+            now,
+            &["bulletin", "--period", "2026-12", "--out", &out_arg],
+        )
+    };
+    let html = |version: u32| {
+        std::fs::read_to_string(out.join(format!("整改进展通报-2026-12-第{version}版.html")))
+            .unwrap()
+    };
+    let mentions = |facts: &serde_json::Value| facts.to_string().contains("D1HA202612010001");
+
+    assert!(generate("2026-12-07").contains("已生成并冻结 2026-12 第1版"));
+    let today = facts_of(&db, "2026-12", 1);
+    assert_eq!(
+        (&today["as_of"], &today["partial"]),
+        (&"2026-12-07".into(), &true.into())
+    );
+    let page = html(1);
+    assert!(page.contains("截至2026年12月7日（本月尚未结束）"), "{page}");
+    assert!(!page.contains("截至2026年12月31日"));
+    assert!(
+        !mentions(&today["complaints"]),
+        "not due yet: {}",
+        today["complaints"]
+    );
+    let complaints_due: u64 = today["complaints"]["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| count(&u["due"]))
+        .sum();
+    let due_by_today = query(
+        &db,
+        "SELECT COUNT(*) FROM complaints WHERE due_on < '2026-12-07'
+           AND (due_on >= '2026-12-01' OR reported_on IS NULL OR reported_on >= '2026-12-01')",
+    );
+    let due_today_answered = query(
+        &db,
+        "SELECT COUNT(*) FROM complaints WHERE due_on = '2026-12-07' AND reported_on <= '2026-12-07'",
+    );
+    assert_eq!(
+        complaints_due,
+        due_by_today[0][0].parse::<u64>().unwrap()
+            + due_today_answered[0][0].parse::<u64>().unwrap()
+    );
+    assert_eq!(
+        missing_reports(&today),
+        0,
+        "the December reports are due on the 25th"
+    );
+    for line in today["overdue"].as_array().unwrap() {
+        assert!(line["due"].as_str().unwrap() < "2026-12-07", "{line}");
+    }
+    let overdue_today = query(
+        &db,
+        "SELECT COUNT(*) FROM items WHERE state IN ('ISSUED', 'IN_PROGRESS', 'REOPENED', 'AMENDED')
+           AND due_date < '2026-12-07'",
+    );
+    let overdue_then = query(
+        &db,
+        "SELECT COUNT(*) FROM items WHERE state IN ('ISSUED', 'IN_PROGRESS', 'REOPENED', 'AMENDED')
+           AND due_date < '2026-12-31'",
+    );
+    assert_eq!(
+        today["overdue"].as_array().unwrap().len().to_string(),
+        overdue_today[0][0]
+    );
+
+    // In January the month has ended: as of the 31st, the complaint is a day overdue.
+    assert!(generate("2027-01-05").contains("第2版"));
+    let end = facts_of(&db, "2026-12", 2);
+    assert_eq!(
+        (&end["as_of"], &end["partial"]),
+        (&"2026-12-31".into(), &false.into())
+    );
+    assert!(html(2).contains("截至2026年12月31日，"));
+    let late = end["complaints"]["late"].as_array().unwrap();
+    let ours = late
+        .iter()
+        .find(|l| l["received_no"] == "D1HA202612010001")
+        .expect("overdue at the month's end");
+    assert_eq!(ours["clock"], "逾期1天");
+    assert!(missing_reports(&end) > 0, "December reports never filed");
+    assert_eq!(
+        end["overdue"].as_array().unwrap().len().to_string(),
+        overdue_then[0][0]
+    );
+
+    // January has not begun on 7 December: refused, nothing frozen.
+    let refused = Command::new(BIN)
+        .args([
+            "--db", &db, "bulletin", "--period", "2027-01", "--out", &out_arg,
+        ])
+        .env("RECTIFY_NOW", "2026-12-07T10:00:00+08:00")
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("2027年1月尚未开始"), "{stderr}");
+    assert_eq!(
+        query(
+            &db,
+            "SELECT COUNT(*) FROM bulletins WHERE period = '2027-01'"
+        )[0][0],
+        "0"
+    );
+}
+
 /// The missing reports the bulletin lists, over all units.
 fn missing_reports(facts: &serde_json::Value) -> u64 {
     facts["reports"]

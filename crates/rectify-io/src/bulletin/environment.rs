@@ -30,19 +30,20 @@ fn change(c: &Change) -> String {
     }
 }
 
-/// The paragraphs for the month's bulletin (air, then surface water); empty without data.
-pub async fn environment(store: &Store, year: i32, month: u8) -> Result<Vec<String>, StoreError> {
-    let mut paragraphs: Vec<String> = air(store, year, month).await?.into_iter().collect();
-    paragraphs.extend(water(store, year, month).await?);
+/// The paragraphs for a bulletin stated as of `through` (air, then surface water, each from
+/// 1 January of its year to `through` or the last data before it); empty without data.
+pub async fn environment(store: &Store, through: Date) -> Result<Vec<String>, StoreError> {
+    let mut paragraphs: Vec<String> = air(store, through).await?.into_iter().collect();
+    paragraphs.extend(water(store, through).await?);
     Ok(paragraphs)
 }
 
-async fn air(store: &Store, year: i32, month: u8) -> Result<Option<String>, StoreError> {
+async fn air(store: &Store, through: Date) -> Result<Option<String>, StoreError> {
     let Some((first, last)) = store.air_date_range().await? else {
         return Ok(None);
     };
-    let month_end = Date::last_of_month(year, month).unwrap_or(last);
-    let data_to = last.min(month_end);
+    let year = through.year;
+    let data_to = last.min(through);
     if data_to.year != year || first > data_to {
         return Ok(None);
     }
@@ -108,25 +109,21 @@ async fn air(store: &Store, year: i32, month: u8) -> Result<Option<String>, Stor
     Ok(Some(text))
 }
 
-/// Surface water from 1 January to the month's end (or the last sample): the share of sections
-/// at Ⅲ or better and worse than Ⅴ against the year's targets, and drinking-water compliance.
-pub(crate) async fn water(
-    store: &Store,
-    year: i32,
-    month: u8,
-) -> Result<Option<String>, StoreError> {
+/// Surface water from 1 January to `through` (or the last sample): the share of sections at Ⅲ
+/// or better and worse than Ⅴ against the year's targets, and drinking-water compliance.
+async fn water(store: &Store, through: Date) -> Result<Option<String>, StoreError> {
     use crate::water::evaluate::{WaterOptions, evaluate};
     use crate::water::stored::{sample_from_stored, section_from_stored};
     let Some((first, last)) = store.water_date_range().await? else {
         return Ok(None);
     };
-    let to = last.min(Date::last_of_month(year, month).unwrap_or(last));
+    let to = last.min(through);
     let from = Date {
-        year,
+        year: through.year,
         month: 1,
         day: 1,
     };
-    if to.year != year || first > to {
+    if to.year != through.year || first > to {
         return Ok(None);
     }
     let sections: Result<Vec<_>, String> = store
@@ -147,7 +144,7 @@ pub(crate) async fn water(
     let Ok(evaluation) = evaluate(&samples, &sections, from, to, WaterOptions::default()) else {
         return Ok(None);
     };
-    let targets = store.water_targets(year).await?;
+    let targets = store.water_targets(through.year).await?;
     let p = &evaluation.all;
     let (good_met, bad_met) = targets.check(p);
     let percent = |v: Option<Exact>| v.map_or("—".to_string(), |v| v.to_fixed(1));

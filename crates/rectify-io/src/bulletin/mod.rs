@@ -11,14 +11,14 @@ mod xlsx;
 pub use docx::bulletin_docx;
 pub use environment::environment;
 
-/// The month's facts from the ledger with the environmental-target section, ready to freeze.
+/// The month's facts as of `as_of` (`AsOf::for_period`) from the ledger with the
+/// environmental-target section, ready to freeze.
 pub async fn facts_for(
     store: &rectify_store::Store,
-    year: i32,
-    month: u8,
+    as_of: rectify_core::dispatch::AsOf,
 ) -> Result<BulletinFacts, rectify_store::StoreError> {
-    let mut facts = store.bulletin_facts(year, month).await?;
-    facts.environment = environment(store, year, month).await?;
+    let mut facts = store.bulletin_facts(as_of).await?;
+    facts.environment = environment(store, as_of.date).await?;
     Ok(facts)
 }
 pub use html::bulletin_html;
@@ -298,9 +298,14 @@ pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
         item_section("本月销号问题", &facts.signed_off, "本月无销号问题。"),
         reports_section(facts),
     ]);
-    sections.extend(facts.complaints.as_ref().map(complaints_section));
+    sections.extend(
+        facts
+            .complaints
+            .as_ref()
+            .map(|c| complaints_section(c, &so_far(facts))),
+    );
     if !facts.registers.is_empty() {
-        sections.push(registers_section(&facts.registers));
+        sections.push(registers_section(&facts.registers, facts.partial));
     }
     if !facts.inspections.is_empty() {
         sections.push(inspections_section(&facts.inspections));
@@ -382,9 +387,14 @@ fn overview(facts: &BulletinFacts) -> Section {
     };
     let open = all.items - all.closed - all.sustain - all.awaiting;
     let text = format!(
-        "截至{}，整改方案共有问题{}项（共性问题{}项、个性问题{}项）。已销号{}项，已完成（长期坚持）{}项，\
+        "截至{}{}，整改方案共有问题{}项（共性问题{}项、个性问题{}项）。已销号{}项，已完成（长期坚持）{}项，\
          已完成待验收销号{}项；尚未完成的{}项中，序时推进（蓝）{}项，滞后（黄）{}项，严重滞后（红）{}项，其中逾期{}项。",
         chinese_date(&facts.as_of),
+        if facts.partial {
+            "（本月尚未结束）"
+        } else {
+            ""
+        },
         all.items,
         count("共性"),
         count("个性"),
@@ -522,10 +532,19 @@ pub(crate) fn ranking_table(lines: &[RankLine], with_complaints: bool) -> Table 
     table
 }
 
-fn complaints_section(c: &ComplaintFacts) -> Section {
+/// "截至2026年12月7日" after 本月 in a bulletin of a month that had not ended, else nothing.
+fn so_far(facts: &BulletinFacts) -> String {
+    if facts.partial {
+        format!("截至{}", chinese_date(&facts.as_of))
+    } else {
+        String::new()
+    }
+}
+
+fn complaints_section(c: &ComplaintFacts, so_far: &str) -> Section {
     let sum = |f: fn(&ComplaintUnitLine) -> u32| c.units.iter().map(f).sum::<u32>();
     let mut blocks = vec![Block::Paragraph(format!(
-        "累计接收督察组转办信访件{}件（本月{}件），已反馈办理结果{}件。本月应反馈{}件，其中按期反馈{}件，迟报{}件，逾期未反馈{}件。",
+        "累计接收督察组转办信访件{}件（本月{}件），已反馈办理结果{}件。本月{so_far}应反馈{}件，其中按期反馈{}件，迟报{}件，逾期未反馈{}件。",
         c.received,
         c.received_in_period,
         c.reported,
@@ -550,8 +569,8 @@ fn complaints_section(c: &ComplaintFacts) -> Section {
     }
 }
 
-fn registers_section(months: &[RegisterMonth]) -> Section {
-    let mut blocks = vec![Block::Table(register_table(months))];
+fn registers_section(months: &[RegisterMonth], partial: bool) -> Section {
+    let mut blocks = vec![Block::Table(register_table(months, partial))];
     let rebounds: Vec<(&str, &ReboundLine)> = months
         .iter()
         .flat_map(|m| m.rebounds.iter().map(move |r| (m.kind.as_str(), r)))
@@ -680,8 +699,9 @@ fn inspections_section(rounds: &[RoundMonth]) -> Section {
     }
 }
 
-/// Each register's month in one row.
-pub(crate) fn register_table(months: &[RegisterMonth]) -> Table {
+/// Each register's month in one row; the states at the month's end, or on the as-of day of a
+/// month that had not ended (`partial`).
+pub(crate) fn register_table(months: &[RegisterMonth], partial: bool) -> Table {
     Table {
         headers: vec![
             "名录",
@@ -691,7 +711,11 @@ pub(crate) fn register_table(months: &[RegisterMonth]) -> Table {
             "本月检查",
             "不合格",
             "本月反弹",
-            "月末状态",
+            if partial {
+                "截至当日状态"
+            } else {
+                "月末状态"
+            },
         ],
         rows: months
             .iter()
@@ -838,7 +862,15 @@ fn reports_section(facts: &BulletinFacts) -> Section {
             .join("、")
     };
     let blocks = if facts.reports.is_empty() {
-        vec![Block::Paragraph("各单位均按时报送了本月进展。".into())]
+        let none = if facts.partial {
+            format!(
+                "截至{}，没有未报或迟报的本月进展（填报期限未过的不计为未报）。",
+                chinese_date(&facts.as_of)
+            )
+        } else {
+            "各单位均按时报送了本月进展。".into()
+        };
+        vec![Block::Paragraph(none)]
     } else {
         let several_plans = facts
             .reports

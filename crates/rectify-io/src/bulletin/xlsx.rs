@@ -10,7 +10,8 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, Xl
 
 pub fn bulletin_xlsx(facts: &BulletinFacts, doc: &Document) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    let title = |what: &str| format!("{}（{}）{what}", doc.title, doc.issue);
+    let stated = super::chinese_date(&facts.as_of);
+    let title = |what: &str| format!("{}（{}，截至{stated}）{what}", doc.title, doc.issue);
     let with_complaints = facts.complaints.is_some();
     let mut sheets: Vec<(&str, String, Table)> = vec![
         ("台账状态", title("台账状态"), item_table(&facts.ledger)),
@@ -46,7 +47,7 @@ pub fn bulletin_xlsx(facts: &BulletinFacts, doc: &Document) -> Result<Vec<u8>, X
         sheets.push((
             "名录月报",
             title("专项名录月报"),
-            register_table(&facts.registers),
+            register_table(&facts.registers, facts.partial),
         ));
     }
     if !facts.inspections.is_empty() {

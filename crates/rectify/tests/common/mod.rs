@@ -29,7 +29,10 @@ pub fn at_test_clock(command: &mut Command) -> &mut Command {
 
 /// Runs the binary at the tests' clock.
 pub fn rectify(args: &[&str]) -> Output {
-    at_test_clock(&mut Command::new(BIN)).args(args).output().unwrap()
+    at_test_clock(&mut Command::new(BIN))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 /// Runs the binary on a database at a fixed date (`RECTIFY_NOW`) and returns its stdout, after
@@ -101,7 +104,7 @@ impl Server {
         let mut command = Command::new(BIN);
         match now {
             Some(now) => command.env("RECTIFY_NOW", now),
-            None => command.env_remove("RECTIFY_NOW"),
+            None => at_test_clock(&mut command),
         };
         let mut child = command
             .arg("--db")

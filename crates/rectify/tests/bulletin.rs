@@ -228,7 +228,7 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
 }
 
 /// A bulletin for an earlier month shows the ledger as it stood at that month's end, however
-/// late it is generated: every item's state against SQL replaying the journal, the items signed
+/// late it is generated (the demo, made on 29 November, holds June to November): every item's state against SQL replaying the journal, the items signed
 /// off in the month though reopened since, and the missing reports of the items open then.
 #[test]
 fn a_bulletin_for_an_earlier_month_shows_the_ledger_as_it_stood() {
@@ -236,7 +236,7 @@ fn a_bulletin_for_an_earlier_month_shows_the_ledger_as_it_stood() {
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
     rectify(&db, "2026-11-29", &["demo"]);
     let out = dir.path().join("out").to_string_lossy().into_owned();
-    for period in ["2026-07", "2026-09"] {
+    for period in ["2026-06", "2026-08"] {
         rectify(
             &db,
             "2026-12-01",
@@ -245,13 +245,13 @@ fn a_bulletin_for_an_earlier_month_shows_the_ledger_as_it_stood() {
             ],
         );
     }
-    // The state at the end of September: where the first later change started from, else now.
+    // The state at the end of August: where the first later change started from, else now.
     let then: HashMap<u64, String> = query(
         &db,
         "SELECT i.number, COALESCE(
              (SELECT json_extract(j.after_json, '$.facts.from') FROM journal j
               WHERE j.entity = 'item' AND j.entity_id = CAST(i.id AS TEXT)
-                AND json_extract(j.after_json, '$.facts.on') > '2026-09-30'
+                AND json_extract(j.after_json, '$.facts.on') > '2026-08-31'
               ORDER BY j.seq LIMIT 1),
              i.state)
          FROM items i",
@@ -259,8 +259,8 @@ fn a_bulletin_for_an_earlier_month_shows_the_ledger_as_it_stood() {
     .into_iter()
     .map(|row| (row[0].parse().unwrap(), row[1].clone()))
     .collect();
-    let september = facts_of(&db, "2026-09", 1);
-    let ledger = september["ledger"].as_array().unwrap();
+    let august = facts_of(&db, "2026-08", 1);
+    let ledger = august["ledger"].as_array().unwrap();
     assert_eq!(ledger.len(), then.len());
     for line in ledger {
         let code = &then[&line["number"].as_u64().unwrap()];
@@ -276,20 +276,20 @@ fn a_bulletin_for_an_earlier_month_shows_the_ledger_as_it_stood() {
             .map(|l| l["state"].as_str().unwrap().to_string())
             .unwrap()
     };
-    // Item 21 was signed off in July and reopened in October; item 14 was submitted in November.
+    // Item 21 was signed off in June and reopened in September; item 14 was submitted in November.
     assert_eq!(state_of(21), "已销号");
     assert_eq!(state_of(14), "整改中");
     let now = query(&db, "SELECT state FROM items WHERE number = 21");
     assert_eq!(now[0][0], "REOPENED");
-    let july = facts_of(&db, "2026-07", 1);
-    let signed_off: Vec<u64> = july["signed_off"]
+    let june = facts_of(&db, "2026-06", 1);
+    let signed_off: Vec<u64> = june["signed_off"]
         .as_array()
         .unwrap()
         .iter()
         .map(|l| l["number"].as_u64().unwrap())
         .collect();
-    assert_eq!(signed_off, [5, 21, 38], "item 9 was signed off in August");
-    // Missing September reports: units of items open at the month's end without a report.
+    assert_eq!(signed_off, [5, 21, 38], "item 9 was signed off in July");
+    // Missing August reports: units of items open at the month's end without a report.
     let open_then: Vec<String> = then
         .iter()
         .filter(|(_, code)| {
@@ -305,13 +305,13 @@ fn a_bulletin_for_an_earlier_month_shows_the_ledger_as_it_stood() {
             "SELECT COUNT(*) FROM item_units c JOIN items i ON i.id = c.item_id
              WHERE i.number IN ({})
                AND NOT EXISTS (SELECT 1 FROM progress_reports r WHERE r.item_id = i.id
-                               AND r.unit_id = c.unit_id AND r.period = '2026-09')",
+                               AND r.unit_id = c.unit_id AND r.period = '2026-08')",
             open_then.join(", ")
         ),
     )[0][0]
         .parse()
         .unwrap();
-    assert_eq!(missing_reports(&september), missing);
+    assert_eq!(missing_reports(&august), missing);
 }
 
 /// A bulletin for the month still running is stated as of today: generated on 7 December it

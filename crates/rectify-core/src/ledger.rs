@@ -1,6 +1,9 @@
 //! The rectification plan (整改方案) and its items: the rows of the 台账.
 
 use crate::deadline::Deadline;
+use crate::dispatch::{
+    AsOf, Assessment, Colour, ColourRules, Criticism, Reporting, decide, milestones,
+};
 use rectify_exact::date::Date;
 use serde_json::Value;
 use std::fmt;
@@ -79,24 +82,60 @@ impl ItemState {
 }
 
 labelled_enum!(
-    /// The derived schedule colour. Milestone-based 滞后/严重滞后 arrive with the monthly dispatch;
-    /// from the plan alone only the final date can be judged.
+    /// Where an item stands against its schedule (`Item::schedule`): an open item's dispatch
+    /// colour 蓝/黄/红, or done, or undated. `SeriouslyLagging` keeps the code `overdue` it had
+    /// when the final deadline was the only thing judged, so links and stored filters still work.
     Schedule, "进度" {
         OnTrack => "on_track", "序时推进";
-        Overdue => "overdue", "逾期";
+        Lagging => "lagging", "滞后";
+        SeriouslyLagging => "overdue", "严重滞后";
         Undated => "undated", "时限待定";
         Done => "done", "已完成";
     }
 );
 
 impl Schedule {
-    /// The badge colour: 蓝 on track, 红 overdue, grey when a person must set the date.
+    /// The badge colour: the dispatch colour 蓝/黄/红 of an open item, 灰 when a person must
+    /// set the date, 绿 when done.
     pub fn colour_zh(self) -> &'static str {
         match self {
             Schedule::OnTrack => "蓝",
-            Schedule::Overdue => "红",
+            Schedule::Lagging => "黄",
+            Schedule::SeriouslyLagging => "红",
             Schedule::Undated => "灰",
             Schedule::Done => "绿",
+        }
+    }
+}
+
+/// What an item's schedule is judged from besides the plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// When each measure was marked done, in the measures' order.
+    pub measures_done_on: Vec<Option<Date>>,
+    /// Criticisms of the item's handling recorded so far.
+    pub criticisms: Vec<Criticism>,
+}
+
+/// An item's schedule on a day, with the reasons for its colour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub schedule: Schedule,
+    /// The final deadline has passed and the item is not done (逾期): a flag of its own, since
+    /// an item is also 红 for other reasons.
+    pub overdue: bool,
+    /// Why the open item has its colour (`dispatch::decide`'s reasons, the deciding one first);
+    /// empty when it is done or undated.
+    pub reasons: Vec<String>,
+}
+
+impl Standing {
+    /// A schedule that needs no reasons (done, undated).
+    pub fn without_reasons(schedule: Schedule) -> Standing {
+        Standing {
+            schedule,
+            overdue: false,
+            reasons: Vec::new(),
         }
     }
 }
@@ -162,15 +201,40 @@ impl Item {
             .filter(|u| *u != self.lead_unit && !is_territorial(u))
     }
 
-    pub fn schedule(&self, today: Date) -> Schedule {
+    /// The one schedule rule every page, list, export and publication shows: an item done or
+    /// awaiting sign-off is done; one whose date a person must set is undated; any other item
+    /// has the monthly dispatch's colour (`dispatch::decide`, the rule the bulletin uses) as of
+    /// `today`, a day still running, from its milestones (`dispatch::milestones` over
+    /// `progress.measures_done_on`), its final deadline and its recorded criticisms.
+    pub fn schedule(&self, progress: &Progress, today: Date, rules: ColourRules) -> Standing {
         if self.state.completed() || self.state.awaiting_signoff() {
-            return Schedule::Done;
+            return Standing::without_reasons(Schedule::Done);
         }
-        match self.deadline.due_date {
-            Some(due) if due < today => Schedule::Overdue,
-            Some(_) => Schedule::OnTrack,
-            None if self.deadline.needs_manual_date => Schedule::Undated,
-            None => Schedule::OnTrack,
+        if self.deadline.due_date.is_none() && self.deadline.needs_manual_date {
+            return Standing::without_reasons(Schedule::Undated);
+        }
+        let milestones = milestones(self, &progress.measures_done_on);
+        let decision = decide(
+            &Assessment {
+                as_of: AsOf {
+                    date: today,
+                    partial: true,
+                },
+                final_due: self.deadline.due_date,
+                milestones: &milestones,
+                criticisms: &progress.criticisms,
+                reporting: Reporting::NotDue,
+            },
+            rules,
+        );
+        Standing {
+            schedule: match decision.colour {
+                Colour::Blue => Schedule::OnTrack,
+                Colour::Yellow => Schedule::Lagging,
+                Colour::Red => Schedule::SeriouslyLagging,
+            },
+            overdue: decision.overdue,
+            reasons: decision.reasons,
         }
     }
 

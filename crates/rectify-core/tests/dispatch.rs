@@ -630,3 +630,153 @@ fn the_escalation_ladder_climbs_in_order_and_never_repeats_a_step() {
     assert_eq!(issued[0].reason, "第5项进度滞后");
     assert_eq!(issued[1].items, [7]);
 }
+
+/// The ledger's one schedule rule (`Item::schedule`): done, undated, or the dispatch colour with
+/// its reasons as of today, a day still running.
+mod schedule {
+    use super::{d, item};
+    use rectify_core::dispatch::{ColourRules, Criticism};
+    use rectify_core::ledger::{Item, ItemState, Progress, Schedule, Standing};
+
+    /// An item in progress whose measures fall due on `measures` (None: no date of their own),
+    /// with a final deadline, or none that a person must set.
+    fn scheduled(measures: &[Option<&str>], due: Option<&str>) -> Item {
+        let mut item = item(measures, "按要求整改");
+        item.deadline.due_date = due.map(d);
+        item.deadline.needs_manual_date = due.is_none();
+        item
+    }
+
+    fn done_on(dates: &[Option<&str>]) -> Progress {
+        Progress {
+            measures_done_on: dates.iter().map(|o| o.map(d)).collect(),
+            criticisms: Vec::new(),
+        }
+    }
+
+    fn standing(item: &Item, progress: &Progress, today: &str) -> Standing {
+        item.schedule(progress, d(today), ColourRules::default())
+    }
+
+    #[test]
+    fn a_milestone_missed_this_month_is_yellow_with_its_reason() {
+        let item = scheduled(
+            &[Some("2026-12-03"), Some("2027-03-31")],
+            Some("2027-06-30"),
+        );
+        let progress = done_on(&[None, None]);
+        assert_eq!(
+            standing(&item, &progress, "2026-12-15"),
+            Standing {
+                schedule: Schedule::Lagging,
+                overdue: false,
+                reasons: vec!["第1项措施节点 2026-12-03 未完成".to_string()],
+            }
+        );
+        assert_eq!(Schedule::Lagging.colour_zh(), "黄");
+        // On its due day a milestone is not missed yet: the day is still running.
+        let on_the_day = standing(&item, &progress, "2026-12-03");
+        assert_eq!(on_the_day.schedule, Schedule::OnTrack);
+        assert_eq!(on_the_day.reasons, vec!["到期节点均已完成".to_string()]);
+        // Met (on time or late), it no longer holds the item back.
+        let met = done_on(&[Some("2026-12-10"), None]);
+        assert_eq!(
+            standing(&item, &met, "2026-12-15").schedule,
+            Schedule::OnTrack
+        );
+    }
+
+    #[test]
+    fn a_milestone_missed_at_two_consecutive_month_ends_is_red() {
+        let item = scheduled(&[Some("2026-11-30")], Some("2027-06-30"));
+        // Missed at the end of November and still when December has ended: two in a row.
+        let got = standing(&item, &done_on(&[None]), "2027-01-04");
+        assert_eq!(got.schedule, Schedule::SeriouslyLagging);
+        assert_eq!(got.schedule.colour_zh(), "红");
+        assert!(!got.overdue, "the final deadline has not passed");
+        assert_eq!(
+            got.reasons,
+            vec!["第1项措施节点 2026-11-30 未完成（连续2期）"]
+        );
+        // Met between the two month ends: the run is broken and nothing is missed now.
+        let met = standing(&item, &done_on(&[Some("2026-12-05")]), "2027-01-04");
+        assert_eq!(met.schedule, Schedule::OnTrack);
+    }
+
+    #[test]
+    fn a_passed_final_deadline_is_red_and_overdue_from_the_next_day() {
+        let item = scheduled(&[None], Some("2026-11-30"));
+        let progress = done_on(&[None]);
+        let on_the_day = standing(&item, &progress, "2026-11-30");
+        assert_eq!(on_the_day.schedule, Schedule::OnTrack);
+        assert!(!on_the_day.overdue);
+        let after = standing(&item, &progress, "2026-12-01");
+        assert_eq!(after.schedule, Schedule::SeriouslyLagging);
+        assert!(after.overdue);
+        assert_eq!(
+            after.reasons,
+            vec!["已逾期：整改时限 2026-11-30 已过，尚未完成"]
+        );
+        // The code the "overdue" links and filters used stays.
+        assert_eq!(Schedule::parse("overdue"), Some(Schedule::SeriouslyLagging));
+    }
+
+    #[test]
+    fn a_recorded_criticism_makes_an_item_red_from_its_date() {
+        let item = scheduled(&[], Some("2027-06-30"));
+        let progress = Progress {
+            measures_done_on: Vec::new(),
+            criticisms: vec![Criticism {
+                on: d("2026-12-02"),
+                by: "省整改办".into(),
+            }],
+        };
+        assert_eq!(
+            standing(&item, &progress, "2026-12-01").schedule,
+            Schedule::OnTrack
+        );
+        let got = standing(&item, &progress, "2026-12-02");
+        assert_eq!(got.schedule, Schedule::SeriouslyLagging);
+        assert!(!got.overdue);
+        assert_eq!(got.reasons, vec!["2026-12-02 受到省整改办通报批评"]);
+    }
+
+    #[test]
+    fn done_items_are_done_whatever_their_dates() {
+        let mut item = scheduled(&[Some("2026-01-31")], Some("2026-03-31"));
+        let progress = done_on(&[None]);
+        for state in [
+            ItemState::Submitted,
+            ItemState::UnderAcceptance,
+            ItemState::PublicNotice,
+            ItemState::SignOff,
+            ItemState::Closed,
+            ItemState::Sustain,
+        ] {
+            item.state = state;
+            assert_eq!(
+                standing(&item, &progress, "2026-12-15"),
+                Standing::without_reasons(Schedule::Done),
+                "{state:?}"
+            );
+        }
+        item.state = ItemState::Reopened;
+        assert!(standing(&item, &progress, "2026-12-15").overdue);
+    }
+
+    #[test]
+    fn an_item_whose_date_a_person_must_set_is_undated() {
+        let item = scheduled(&[Some("2026-11-10")], None);
+        assert_eq!(
+            standing(&item, &done_on(&[None]), "2026-12-15"),
+            Standing::without_reasons(Schedule::Undated)
+        );
+        // Without a final date but nothing to set (长期坚持), its milestones still count.
+        let mut sustained = item.clone();
+        sustained.deadline.needs_manual_date = false;
+        sustained.deadline.sustain = true;
+        let got = standing(&sustained, &done_on(&[None]), "2026-11-15");
+        assert_eq!(got.schedule, Schedule::Lagging);
+        assert!(!got.overdue);
+    }
+}

@@ -5,7 +5,7 @@
 
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::deadline::DeadlineContext;
-use rectify_core::ledger::Schedule;
+use rectify_core::ledger::{Schedule, Standing};
 use rectify_io::plan::{LedgerRow, ledger_xlsx, read_plan};
 
 const SAMPLE: &[u8] = include_bytes!("../tests/data/plan-sample.xlsx");
@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             item.problem = format!("{}（第{}轮复查）", item.problem, i / sample.items.len() + 1);
             LedgerRow {
                 item,
-                schedule: Schedule::OnTrack,
+                standing: Standing::without_reasons(Schedule::OnTrack),
                 latest_progress: String::new(),
             }
         })

@@ -251,6 +251,7 @@ async fn items_and_notices(
 ) -> Result<(), StoreError> {
     let ledger = store.ledger(None).await?;
     let workflows = store.workflows().await?;
+    let schedules = store.schedules(&workflows).await?;
     let progress = if selection.parts.contains(&Part::Progress) {
         store.latest_confirmed_progress().await?
     } else {
@@ -298,7 +299,7 @@ async fn items_and_notices(
                 leaders: item.leaders.join("、"),
                 deadline: item.deadline.text.clone(),
                 state: item.state.label_zh().to_string(),
-                schedule: item.schedule(today).label_zh().to_string(),
+                schedule: schedules.of(stored, today).schedule.label_zh().to_string(),
                 signed_off: item.state == ItemState::Closed || item.state == ItemState::Sustain,
                 progress,
             });

@@ -2,7 +2,7 @@
 
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::deadline::DeadlineContext;
-use rectify_core::ledger::{Item, Schedule};
+use rectify_core::ledger::{Item, Schedule, Standing};
 use rectify_io::plan::{Finding, LedgerRow, PlanTable, ledger_csv, ledger_xlsx, read_plan};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde_json::Value;
@@ -89,13 +89,15 @@ fn a_gb18030_csv_reads_like_the_utf8_one() {
     check_against_fixture(&read(&bytes, "plan-sample.csv"), false);
 }
 
+/// Rows with every schedule in turn, so each of the 进度 column's fills is written.
 fn ledger_rows(table: &PlanTable) -> Vec<LedgerRow> {
     table
         .items
         .iter()
-        .map(|s| LedgerRow {
+        .enumerate()
+        .map(|(i, s)| LedgerRow {
             item: s.item.clone(),
-            schedule: Schedule::OnTrack,
+            standing: Standing::without_reasons(Schedule::ALL[i % Schedule::ALL.len()]),
             latest_progress: String::new(),
         })
         .collect()

@@ -163,14 +163,9 @@ impl Store {
         let items = ledger
             .into_iter()
             .map(|stored| {
-                let done_on: Vec<Option<Date>> = workflows
+                let done_on = workflows
                     .get(&stored.id)
-                    .map(|w| {
-                        w.measures_done_on
-                            .iter()
-                            .map(|d| d.as_deref().and_then(Date::parse))
-                            .collect()
-                    })
+                    .map(crate::workflow::ItemWorkflow::measures_done)
                     .unwrap_or_default();
                 let history = histories.get(&stored.id);
                 let state = history.map_or(stored.item.state, |h| h.state_on(day));

@@ -20,6 +20,7 @@ pub mod org;
 pub mod publications;
 pub mod registers;
 pub mod rounds;
+pub mod schedule;
 pub mod sessions;
 pub mod special;
 pub mod users;

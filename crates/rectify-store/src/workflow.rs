@@ -1358,6 +1358,16 @@ pub struct ItemWorkflow {
     pub measures_done_on: Vec<Option<String>>,
 }
 
+impl ItemWorkflow {
+    /// The measures' completion dates as dates (one that does not parse counts as not done).
+    pub fn measures_done(&self) -> Vec<Option<Date>> {
+        self.measures_done_on
+            .iter()
+            .map(|d| d.as_deref().and_then(Date::parse))
+            .collect()
+    }
+}
+
 impl Store {
     /// Everything the item page shows besides the ledger row and the workflow record, on one
     /// connection: reports (newest period first), evidence and objections (oldest first), and

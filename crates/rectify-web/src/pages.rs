@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use rectify_core::ledger::{ItemState, Schedule, Scope};
+use rectify_core::ledger::{ItemState, Schedule, Scope, Standing};
 use rectify_core::time::shown_minute;
 use rectify_core::workflow::{
     Action, ActionKind, Actor, Context, EvidenceKind, Viewer, Visibility, available,
@@ -16,6 +16,7 @@ use rectify_core::workflow::{
 use rectify_exact::date::Date;
 use rectify_io::plan::{LedgerRow, ledger_xlsx};
 use rectify_store::ledger::StoredItem;
+use rectify_store::schedule::Schedules;
 use rectify_store::workflow::{ItemDetail, ItemRef, ItemWorkflow, NewEvidence, NewReport};
 use rectify_store::{StoreError, today_china};
 use serde::Deserialize;
@@ -97,6 +98,9 @@ pub struct Snapshot {
     head: i64,
     items: Vec<StoredItem>,
     pub(crate) workflows: HashMap<i64, ItemWorkflow>,
+    /// Each item's schedule inputs: its measures' completion dates and recorded criticisms
+    /// (both journaled), and the dispatch thresholds (settings, journaled too).
+    schedules: Schedules,
     unit_ids: HashMap<String, i64>,
     /// The org tree (its changes are journaled too), for each request's scope.
     pub org_units: Vec<rectify_store::org::OrgUnit>,
@@ -185,6 +189,8 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot
     }
     let items = state.store.ledger(None).await?;
     let org_units = state.store.org_units().await?;
+    let workflows = state.store.workflows().await?;
+    let schedules = state.store.schedules(&workflows).await?;
     let plans = items
         .iter()
         .map(|s| s.plan.as_str())
@@ -197,7 +203,8 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot
         items,
         calendar: state.store.work_calendar().await?,
         config: state.store.workflow_config().await?,
-        workflows: state.store.workflows().await?,
+        workflows,
+        schedules,
         unit_ids: org_units.iter().map(|u| (u.name.clone(), u.id)).collect(),
         org_units,
     });
@@ -439,15 +446,16 @@ async fn dashboard_html(
             count: count_states(&[S::Sustain]),
         },
     ];
+    let standings: Vec<Standing> = items
+        .iter()
+        .map(|s| snapshot.schedules.of(s, today))
+        .collect();
     let schedule_cards = Schedule::ALL
         .iter()
         .map(|sched| CountCard {
             code: sched.code(),
             label: sched.label_zh(),
-            count: items
-                .iter()
-                .filter(|s| s.item.schedule(today) == *sched)
-                .count(),
+            count: standings.iter().filter(|s| s.schedule == *sched).count(),
         })
         .collect();
     let due_row = |s: &&StoredItem| DueRow {
@@ -463,11 +471,12 @@ async fn dashboard_html(
             .unwrap_or_default(),
     };
     let open = |s: &&&StoredItem| !s.item.state.completed() && !s.item.state.awaiting_signoff();
+    // Past the final deadline (逾期), whatever else made them 红.
     let overdue = items
         .iter()
-        .filter(open)
-        .filter(|s| s.item.schedule(today) == Schedule::Overdue)
-        .map(due_row)
+        .zip(&standings)
+        .filter(|(_, standing)| standing.overdue)
+        .map(|(s, _)| due_row(s))
         .collect();
     let horizon = today.add_days(14);
     let due_soon = items
@@ -744,7 +753,7 @@ impl LedgerQuery {
         value.as_deref().unwrap_or("")
     }
 
-    fn matches(&self, s: &StoredItem, today: Date) -> bool {
+    fn matches(&self, s: &StoredItem, standing: &Standing) -> bool {
         let item = &s.item;
         let eq = |wanted: &Option<String>, actual: &str| {
             Self::get(wanted).is_empty() || Self::get(wanted) == actual
@@ -772,28 +781,28 @@ impl LedgerQuery {
             && (Self::get(&self.leader).is_empty()
                 || item.leaders.iter().any(|l| l == Self::get(&self.leader)))
             && state_ok
-            && eq(&self.schedule, item.schedule(today).code())
-            && (Self::get(&self.overdue).is_empty() || item.schedule(today) == Schedule::Overdue)
+            && eq(&self.schedule, standing.schedule.code())
+            && (Self::get(&self.overdue).is_empty() || standing.overdue)
             && text_ok
     }
 
-    fn sort(&self, rows: &mut [&StoredItem], today: Date) {
+    fn sort(&self, rows: &mut [(&StoredItem, Standing)]) {
         match Self::get(&self.sort) {
-            "due" => rows.sort_by_key(|s| {
+            "due" => rows.sort_by_key(|(s, _)| {
                 (
                     s.item.deadline.due_date.is_none(),
                     s.item.deadline.due_date,
                     s.item.number,
                 )
             }),
-            "state" => rows.sort_by_key(|s| (s.item.state, s.item.number)),
-            "lead" => rows.sort_by(|a, b| {
+            "state" => rows.sort_by_key(|(s, _)| (s.item.state, s.item.number)),
+            "lead" => rows.sort_by(|(a, _), (b, _)| {
                 a.item
                     .lead_unit
                     .cmp(&b.item.lead_unit)
                     .then(a.item.number.cmp(&b.item.number))
             }),
-            "schedule" => rows.sort_by_key(|s| (s.item.schedule(today), s.item.number)),
+            "schedule" => rows.sort_by_key(|(s, standing)| (standing.schedule, s.item.number)),
             // The snapshot is already in plan and number order.
             _ => {}
         }
@@ -880,6 +889,8 @@ struct LedgerLine {
     state: &'static str,
     schedule: &'static str,
     schedule_code: &'static str,
+    /// Why the item has its colour, for the badge's tooltip.
+    schedule_reasons: String,
 }
 
 #[derive(Template)]
@@ -908,17 +919,19 @@ struct LedgerPage {
 
 const PAGE_SIZE: usize = 50;
 
+/// The rows the query selects, each with its schedule on `today`, in the query's order.
 fn filter_rows<'a>(
     all: &[&'a StoredItem],
+    schedules: &Schedules,
     query: &LedgerQuery,
     today: Date,
-) -> Vec<&'a StoredItem> {
-    let mut rows: Vec<&StoredItem> = all
+) -> Vec<(&'a StoredItem, Standing)> {
+    let mut rows: Vec<(&StoredItem, Standing)> = all
         .iter()
-        .copied()
-        .filter(|s| query.matches(s, today))
+        .map(|s| (*s, schedules.of(s, today)))
+        .filter(|(s, standing)| query.matches(s, standing))
         .collect();
-    query.sort(&mut rows, today);
+    query.sort(&mut rows);
     rows
 }
 
@@ -931,7 +944,7 @@ pub async fn ledger(
     let (today, snapshot) = tick(&state).await?;
     let visible = visible_items(snapshot, &session);
     let all = visible.items();
-    let rows = filter_rows(&all, &query, today);
+    let rows = filter_rows(&all, &visible.snapshot.schedules, &query, today);
     let options = if session.viewer.sees_everything() {
         visible.snapshot.options.clone()
     } else {
@@ -979,8 +992,8 @@ pub async fn ledger(
         .iter()
         .skip((page - 1) * PAGE_SIZE)
         .take(PAGE_SIZE)
-        .map(|s| {
-            let schedule = s.item.schedule(today);
+        .map(|(s, standing)| {
+            let schedule = standing.schedule;
             LedgerLine {
                 href: visible.snapshot.item_path(s),
                 number: s.item.number,
@@ -992,6 +1005,7 @@ pub async fn ledger(
                 state: s.item.state.label_zh(),
                 schedule: schedule.label_zh(),
                 schedule_code: schedule.code(),
+                schedule_reasons: standing.reasons.join("；"),
             }
         })
         .collect();
@@ -1045,7 +1059,7 @@ pub async fn ledger_xlsx_export(
     let session = require(&state, &headers, "/ledger").await?;
     let (today, snapshot) = tick(&state).await?;
     let visible = visible_items(snapshot, &session);
-    let rows = filter_rows(&visible.items(), &query, today);
+    let rows = filter_rows(&visible.items(), &visible.snapshot.schedules, &query, today);
     let title = state
         .store
         .plans()
@@ -1056,8 +1070,8 @@ pub async fn ledger_xlsx_export(
         .unwrap_or_else(|| "整改台账".to_string());
     let rows: Vec<LedgerRow> = rows
         .into_iter()
-        .map(|s| LedgerRow {
-            schedule: s.item.schedule(today),
+        .map(|(s, standing)| LedgerRow {
+            standing,
             item: s.item.clone(),
             latest_progress: String::new(),
         })
@@ -1183,6 +1197,8 @@ struct ItemPage {
     state: &'static str,
     schedule: &'static str,
     schedule_code: &'static str,
+    /// Why the item has its colour, e.g. "第1项措施节点 2026-12-03 未完成".
+    schedule_reasons: Vec<String>,
     flash: Option<String>,
     problem: String,
     target: String,
@@ -1421,7 +1437,7 @@ pub async fn item(
         })
         .collect();
     let item = &stored.item;
-    let schedule = item.schedule(today);
+    let standing = snapshot.schedules.of(stored, today);
     let measures = measure_lines(item, workflow);
     let stages: Vec<String> = item.deadline.stages.iter().map(Date::to_string).collect();
     let mut deadline = item.deadline.text.clone();
@@ -1445,8 +1461,9 @@ pub async fn item(
         category: item.category.clone(),
         source: item.source.label_zh(),
         state: item.state.label_zh(),
-        schedule: schedule.label_zh(),
-        schedule_code: schedule.code(),
+        schedule: standing.schedule.label_zh(),
+        schedule_code: standing.schedule.code(),
+        schedule_reasons: standing.reasons,
         flash: query.done,
         problem: item.problem.clone(),
         target: item.target.clone(),

@@ -5,7 +5,7 @@ use crate::error::CliError;
 use clap::{Args, Subcommand, ValueEnum};
 use rectify_core::calendar::parse_notices;
 use rectify_core::deadline::DeadlineContext;
-use rectify_core::ledger::{InspectionType, Item, ItemState, Plan, Schedule, Scope};
+use rectify_core::ledger::{InspectionType, Item, ItemState, Plan, Scope};
 use rectify_exact::date::Date;
 use rectify_io::plan::{
     Finding, LedgerRow, LedgerRowJson, PlanTable, ledger_csv, ledger_row_json, ledger_xlsx,
@@ -334,7 +334,7 @@ pub async fn run_ledger(store: &Store, command: LedgerCommand) -> Result<ExitCod
     let today = today_china();
     match command {
         LedgerCommand::List { filter, format } => {
-            let (plans, rows) = into_rows(filtered(store, &filter, today).await?, today);
+            let (plans, rows) = filtered(store, &filter, today).await?;
             let text = match format {
                 ListFormat::Json => to_json(&json_rows(&plans, &rows), false)?,
                 ListFormat::Csv => String::from_utf8_lossy(&csv_bytes(&rows)?)
@@ -365,21 +365,6 @@ fn json_rows<'a>(plans: &'a [String], rows: &'a [LedgerRow]) -> Vec<LedgerRowJso
         .collect()
 }
 
-/// The rows to print or export, and each row's plan; the items are moved, not copied.
-fn into_rows(items: Vec<StoredItem>, today: Date) -> (Vec<String>, Vec<LedgerRow>) {
-    items
-        .into_iter()
-        .map(|stored| {
-            let row = LedgerRow {
-                schedule: stored.item.schedule(today),
-                item: stored.item,
-                latest_progress: String::new(),
-            };
-            (stored.plan, row)
-        })
-        .unzip()
-}
-
 /// Pretty JSON on stdout (a closed pipe is not an error).
 pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<ExitCode, CliError> {
     crate::air_cmd::print_stdout(&to_json(value, true)?)
@@ -398,20 +383,15 @@ fn csv_bytes(rows: &[LedgerRow]) -> Result<Vec<u8>, CliError> {
     ledger_csv(rows).map_err(|e| CliError::failure(format!("CSV 生成失败：{e}")))
 }
 
-fn ledger_row(stored: &StoredItem, today: Date) -> LedgerRow {
-    LedgerRow {
-        schedule: stored.item.schedule(today),
-        item: stored.item.clone(),
-        latest_progress: String::new(),
-    }
-}
-
+/// The items through the filter as rows to print or export, each with its schedule on `today`
+/// (`Item::schedule`, as the web shows it), and each row's plan; the items are moved, not copied.
 async fn filtered(
     store: &Store,
     filter: &LedgerFilter,
     today: Date,
-) -> Result<Vec<StoredItem>, CliError> {
+) -> Result<(Vec<String>, Vec<LedgerRow>), CliError> {
     let items = store.ledger(filter.plan.as_deref()).await?;
+    let schedules = store.schedules(&store.workflows().await?).await?;
     Ok(items
         .into_iter()
         .filter(|s| filter.scope.is_none_or(|scope| s.item.scope == scope))
@@ -422,8 +402,18 @@ async fn filtered(
                 .as_ref()
                 .is_none_or(|u| s.item.units.contains(u))
         })
-        .filter(|s| !filter.overdue || s.item.schedule(today) == Schedule::Overdue)
-        .collect())
+        .map(|stored| (schedules.of(&stored, today), stored))
+        // --overdue: the final deadline has passed.
+        .filter(|(standing, _)| !filter.overdue || standing.overdue)
+        .map(|(standing, stored)| {
+            let row = LedgerRow {
+                standing,
+                item: stored.item,
+                latest_progress: String::new(),
+            };
+            (stored.plan, row)
+        })
+        .unzip())
 }
 
 fn table_text(rows: &[LedgerRow]) -> String {
@@ -445,7 +435,7 @@ fn table_text(rows: &[LedgerRow]) -> String {
             item.lead_unit,
             item.deadline.text.replace('\n', " "),
             item.state,
-            row.schedule
+            row.standing.schedule
         ));
     }
     lines.push(format!("共 {} 项", rows.len()));
@@ -476,7 +466,12 @@ async fn show(
             )));
         }
     };
-    let row = ledger_row(stored, today);
+    let schedules = store.schedules(&store.workflows().await?).await?;
+    let row = LedgerRow {
+        standing: schedules.of(stored, today),
+        item: stored.item.clone(),
+        latest_progress: String::new(),
+    };
     if format == TextOrJson::Json {
         return print_stdout(&to_json(&ledger_row_json(&row, Some(&stored.plan)), false)?);
     }
@@ -511,16 +506,19 @@ fn item_text(row: &LedgerRow, plan: &str) -> String {
         .collect();
     let co: Vec<&str> = item.co_units().collect();
     let territorial: Vec<&str> = item.territorial_units().collect();
+    let standing = &row.standing;
+    let mut colour = standing.schedule.colour_zh().to_string();
+    if !standing.reasons.is_empty() {
+        colour = format!("{colour}：{}", standing.reasons.join("；"));
+    }
     [
         format!(
             "{plan} · 第 {} 项（{}·{}·{}）",
             item.number, item.scope, item.category, item.source
         ),
         format!(
-            "状态：{}　进度：{}（{}）",
-            item.state,
-            row.schedule,
-            row.schedule.colour_zh()
+            "状态：{}　进度：{}（{colour}）",
+            item.state, standing.schedule
         ),
         format!("反馈问题：{}", item.problem),
         format!("整改目标：{}", item.target),
@@ -542,7 +540,7 @@ async fn export(
     out: &Path,
     today: Date,
 ) -> Result<ExitCode, CliError> {
-    let (plan_names, rows) = into_rows(filtered(store, filter, today).await?, today);
+    let (plan_names, rows) = filtered(store, filter, today).await?;
     let plans = store.plans().await?;
     let title = match filter.plan.as_deref() {
         Some(name) => plans

@@ -3,14 +3,15 @@
 //! Every column written is one the importer reads back (or knows to skip), so an exported file
 //! re-imports to the same ledger.
 
-use rectify_core::ledger::{Item, ItemRecord, Schedule, Scope};
+use rectify_core::ledger::{Item, ItemRecord, Schedule, Scope, Standing};
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 /// One ledger row with what the office adds to the plan's own fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerRow {
     pub item: Item,
-    pub schedule: Schedule,
+    /// The item's schedule (`Item::schedule`) on the day of the export.
+    pub standing: Standing,
     /// The most recent progress report's text; empty until units report.
     pub latest_progress: String,
 }
@@ -107,7 +108,7 @@ const COLUMNS: &[Column] = &[
         header: "进度",
         width: 9.0,
         in_xlsx: true,
-        value: |r| r.schedule.label_zh().to_string(),
+        value: |r| r.standing.schedule.label_zh().to_string(),
     },
     Column {
         header: "最新进展",
@@ -162,6 +163,10 @@ pub struct LedgerRowJson<'a> {
     pub item: ItemRecord<'a>,
     pub schedule: &'static str,
     pub schedule_colour: &'static str,
+    /// Why the item has its schedule colour (none when done or undated).
+    pub reasons: &'a [String],
+    /// The final deadline has passed and the item is not done.
+    pub overdue: bool,
     pub latest_progress: &'a str,
     pub co_units: Vec<&'a str>,
     pub territorial_units: Vec<&'a str>,
@@ -171,8 +176,10 @@ pub fn ledger_row_json<'a>(row: &'a LedgerRow, plan: Option<&'a str>) -> LedgerR
     LedgerRowJson {
         plan,
         item: row.item.record(),
-        schedule: row.schedule.label_zh(),
-        schedule_colour: row.schedule.colour_zh(),
+        schedule: row.standing.schedule.label_zh(),
+        schedule_colour: row.standing.schedule.colour_zh(),
+        reasons: &row.standing.reasons,
+        overdue: row.standing.overdue,
         latest_progress: &row.latest_progress,
         co_units: row.item.co_units().collect(),
         territorial_units: row.item.territorial_units().collect(),
@@ -239,7 +246,8 @@ impl Formats {
 fn schedule_fill(schedule: Schedule) -> u32 {
     match schedule {
         Schedule::OnTrack => 0xDDEBF7,
-        Schedule::Overdue => 0xF8CBAD,
+        Schedule::Lagging => 0xFFEB9C,
+        Schedule::SeriouslyLagging => 0xF8CBAD,
         Schedule::Undated => 0xE7E6E6,
         Schedule::Done => 0xE2EFDA,
     }
@@ -299,7 +307,7 @@ fn write_item_row(
     for (index, column) in columns.iter().enumerate() {
         let text = (column.value)(row);
         let format = match column.header {
-            "进度" => formats.schedule(row.schedule),
+            "进度" => formats.schedule(row.standing.schedule),
             "序号" | "当前状态" | "问题类别" | "问题来源" => &formats.centred,
             _ => &formats.body,
         };

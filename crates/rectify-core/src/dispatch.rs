@@ -224,11 +224,14 @@ pub fn decide(a: &Assessment<'_>, rules: ColourRules) -> Decision {
         .iter()
         .filter(|m| m.missed_at(as_of, a.as_of.partial))
         .collect();
-    let runs = (0..rules.consecutive_periods)
+    // The run counts report periods that have ended: a running month is not one yet, so a
+    // milestone missed yesterday, on the last day of last month, is one period behind (黄), not
+    // two, until this month ends with it still missed.
+    let first = u32::from(a.as_of.partial);
+    let runs = (first..first + rules.consecutive_periods)
         .take_while(|&k| {
             let end = period_end(as_of, k);
-            let running = a.as_of.partial && k == 0;
-            a.milestones.iter().any(|m| m.missed_at(end, running))
+            a.milestones.iter().any(|m| m.missed_at(end, false))
         })
         .count() as u32;
     if let Some(m) = missed.first()

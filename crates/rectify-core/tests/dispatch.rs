@@ -317,11 +317,23 @@ fn while_the_month_runs_what_falls_due_today_or_later_is_not_missed_yet() {
     assert!(at(today, &[], "2026-12-06").overdue);
     assert!(!at(today, &[], "2026-12-20").overdue);
     assert!(at(end_of("2026-12-31"), &[], "2026-12-20").overdue);
-    // The previous period still ends on the last day of November, day over.
+    // The run of missed periods counts month ends that have passed: missed at the end of
+    // November only, it is one period behind while December runs, and two once it has ended.
     let november = [milestone(1, "2026-11-30", None)];
-    let red = at(today, &november, "2027-06-30");
-    assert_eq!(red.colour, Colour::Red);
+    let behind = at(today, &november, "2027-06-30");
+    assert_eq!(behind.colour, Colour::Yellow);
+    assert_eq!(behind.reasons, ["第1项措施节点 2026-11-30 未完成"]);
+    let first_of_month = AsOf::for_period(2026, 12, d("2026-12-01")).unwrap();
+    assert_eq!(
+        at(first_of_month, &november, "2027-06-30").colour,
+        Colour::Yellow
+    );
+    let red = at(end_of("2026-12-31"), &november, "2027-06-30");
     assert_eq!(red.reasons, ["第1项措施节点 2026-11-30 未完成（连续2期）"]);
+    let october = [milestone(1, "2026-10-20", None)];
+    let red = at(today, &october, "2027-06-30");
+    assert_eq!(red.colour, Colour::Red);
+    assert_eq!(red.reasons, ["第1项措施节点 2026-10-20 未完成（连续2期）"]);
 }
 
 fn item(measures: &[Option<&str>], deadline: &str) -> Item {

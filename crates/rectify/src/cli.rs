@@ -417,7 +417,8 @@ async fn migrate(store: &Store) -> Result<ExitCode, CliError> {
 }
 
 async fn load_demo(store: &Store) -> Result<(), CliError> {
-    let Some(accounts) = demo::load(store, &cli_actor(), rectify_store::today_china()).await? else {
+    let Some(accounts) = demo::load(store, &cli_actor(), rectify_store::today_china()).await?
+    else {
         println!(
             "演示数据已存在：{}（账号密码仅在首次创建时打印；可用 rectify user passwd 重设）",
             store.target().display()

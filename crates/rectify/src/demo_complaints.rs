@@ -101,9 +101,7 @@ fn rebound(transferred: Date) -> NewComplaint {
 }
 
 async fn spot_check(store: &Store, office: &str, on: Date) -> Result<(), StoreError> {
-    let round = store
-        .draw_spotcheck(office, SPOT_CHECK_SEED, 6, on)
-        .await?;
+    let round = store.draw_spotcheck(office, SPOT_CHECK_SEED, 6, on).await?;
     let last = round.checks.len().saturating_sub(1);
     for (i, check) in round.checks.iter().enumerate() {
         let verdict = if i == last {

@@ -36,14 +36,22 @@ const DEADLINES: &[(u32, &str, &[When])] = &[
     (7, "{}前", &[When::MonthEnd(12)]),
     (8, "{}采暖季前", &[When::HeatingYear]),
     (9, "{}前", &[When::MonthEnd(-4)]),
-    (10, "{}前完成，{}前全面完成", &[When::MonthEnd(-1), When::MonthEnd(6)]),
+    (
+        10,
+        "{}前完成，{}前全面完成",
+        &[When::MonthEnd(-1), When::MonthEnd(6)],
+    ),
     (11, "{}前", &[When::MonthEnd(4)]),
     (14, "{}前", &[When::MonthEndDay(1)]),
     (15, "{}前", &[When::MonthEnd(3)]),
     (16, "{}前", &[When::MonthEnd(1)]),
     (17, "{}前", &[When::MonthEnd(1)]),
     (18, "{}前", &[When::MonthEnd(-2)]),
-    (19, "{}前消除60%以上，{}前全面完成", &[When::MonthEnd(-3), When::MonthEnd(9)]),
+    (
+        19,
+        "{}前消除60%以上，{}前全面完成",
+        &[When::MonthEnd(-3), When::MonthEnd(9)],
+    ),
     (20, "{}前", &[When::Days(9)]),
     (21, "{}前", &[When::MonthEnd(2)]),
     (22, "{}", &[When::MonthEndDay(-3)]),
@@ -196,7 +204,13 @@ mod tests {
     #[test]
     fn every_written_deadline_parses_to_its_date() {
         let calendar = WorkCalendar::embedded();
-        for today in ["2026-12-07", "2027-03-15", "2028-09-10", "2027-01-01", "2028-02-29"] {
+        for today in [
+            "2026-12-07",
+            "2027-03-15",
+            "2028-09-10",
+            "2027-01-01",
+            "2028-02-29",
+        ] {
             let t = Timeline::new(Date::parse(today).unwrap());
             let context = DeadlineContext {
                 reference: Some(issued_on(t)),

@@ -135,7 +135,10 @@ async fn coal(store: &Store, office: &str, t: Timeline) -> Result<(), StoreError
         let base = 12 + 3 * i as i64;
         // Coal statistics come two months behind: figures for last year and this year to date.
         let latest = t.month(2, 1);
-        let years = [(latest.year - 1, 0, 12), (latest.year, 5, u32::from(latest.month))];
+        let years = [
+            (latest.year - 1, 0, 12),
+            (latest.year, 5, u32::from(latest.month)),
+        ];
         for (year, cut, through) in years {
             let cap = Exact::int(base * 12 + 24).mul_int(100 - cut).div_int(100);
             let heating_target = 1000 + 200 * i as u32;
@@ -500,7 +503,8 @@ async fn water_bodies(store: &Store, office: &str, t: Timeline) -> Result<(), St
             store
                 .update_register_details(office, id, |details| {
                     if let Details::WaterBody(d) = details {
-                        d.samples.extend([dirty(t.month(2, 28)), dirty(t.month(1, 12))]);
+                        d.samples
+                            .extend([dirty(t.month(2, 28)), dirty(t.month(1, 12))]);
                     }
                     Ok(())
                 })

@@ -75,6 +75,9 @@ mod tests {
         let t = Timeline::new(d("2026-12-02"));
         assert_eq!(t.this_month(3), d("2026-12-01"));
         assert_eq!(t.this_month(0), d("2026-12-02"));
-        assert_eq!(Timeline::new(d("2026-12-20")).this_month(3), d("2026-12-17"));
+        assert_eq!(
+            Timeline::new(d("2026-12-20")).this_month(3),
+            d("2026-12-17")
+        );
     }
 }

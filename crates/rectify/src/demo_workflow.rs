@@ -5,6 +5,7 @@
 //! item and one 长期坚持 item in SUSTAIN. Dates come from `demo_time::Timeline`: monthly work on
 //! days of earlier months, the recent steps a number of days before today.
 
+use crate::demo_time::Timeline;
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::ledger::ItemState;
 use rectify_core::org::Role;
@@ -13,7 +14,6 @@ use rectify_exact::date::Date;
 use rectify_store::users::NewUser;
 use rectify_store::workflow::{ItemRef, NewEvidence, NewReport};
 use rectify_store::{Store, StoreError};
-use crate::demo_time::Timeline;
 
 /// A 1×1 PNG, the demo's stand-in for site photos.
 const PHOTO: &[u8] = &[
@@ -445,7 +445,8 @@ async fn everyone_else(demo: &Demo<'_>) -> Result<(), StoreError> {
         let plan = Action::Claim {
             plan: text("已制定细化方案，明确节点和具体责任人。"),
         };
-        demo.act(&username, number, demo.t.month(6, 3), plan).await?;
+        demo.act(&username, number, demo.t.month(6, 3), plan)
+            .await?;
         let schedule = if number % 4 == 0 {
             "滞后"
         } else {
@@ -462,7 +463,7 @@ async fn everyone_else(demo: &Demo<'_>) -> Result<(), StoreError> {
                 2 => &[2],
                 _ => &[],
             };
-            let day = if (number + month) % 7 == 0 { 27 } else { 19 };
+            let day = if (number + month).is_multiple_of(7) { 27 } else { 19 };
             let on = demo.t.month(back, day);
             if on > demo.t.today {
                 continue;

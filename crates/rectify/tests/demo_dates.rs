@@ -53,15 +53,29 @@ fn check_live_month(now: &str) {
             .collect::<Vec<_>>()
     };
     for colour in ["序时推进", "滞后", "严重滞后"] {
-        assert!(!with("schedule", colour).is_empty(), "{today}: no {colour} item");
+        assert!(
+            !with("schedule", colour).is_empty(),
+            "{today}: no {colour} item"
+        );
     }
     for item in items.iter().filter(|i| i["schedule"] != "已完成") {
         let reasons = item["reasons"].as_array().map_or(0, Vec::len);
         let undated = item["schedule"] == "时限待定";
-        assert!(undated || reasons > 0, "{today}: a colour without a reason: {item}");
+        assert!(
+            undated || reasons > 0,
+            "{today}: a colour without a reason: {item}"
+        );
     }
-    assert_eq!(with("state", "PUBLIC_NOTICE"), [14], "{today}: the running notice");
-    assert_eq!(with("state", "SIGN_OFF"), [27], "{today}: awaiting sign-off");
+    assert_eq!(
+        with("state", "PUBLIC_NOTICE"),
+        [14],
+        "{today}: the running notice"
+    );
+    assert_eq!(
+        with("state", "SIGN_OFF"),
+        [27],
+        "{today}: awaiting sign-off"
+    );
     let horizon = Date::parse(today).unwrap().add_days(14).to_string();
     let due_soon: Vec<_> = items
         .iter()
@@ -69,7 +83,10 @@ fn check_live_month(now: &str) {
         .filter_map(|i| i["due_date"].as_str())
         .filter(|due| *due >= today && *due <= horizon.as_str())
         .collect();
-    assert!(due_soon.len() >= 2, "{today}: due within 14 days: {due_soon:?}");
+    assert!(
+        due_soon.len() >= 2,
+        "{today}: due within 14 days: {due_soon:?}"
+    );
 
     let period = &today[..7];
     let missing = json(
@@ -97,11 +114,16 @@ fn check_live_month(now: &str) {
         )) else {
             return false;
         };
-        entry["moves"].as_array().unwrap().iter().any(|m| {
-            m["rebound"] == true && m["on"].as_str().unwrap().starts_with(period)
-        })
+        entry["moves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["rebound"] == true && m["on"].as_str().unwrap().starts_with(period))
     });
-    assert!(rebound_this_month, "{today}: no register rebound in {period}");
+    assert!(
+        rebound_this_month,
+        "{today}: no register rebound in {period}"
+    );
 }
 
 #[test]

@@ -38,7 +38,7 @@ const steps = [];
 let period = '';
 function step(name) { steps.push(name); console.log(`ok - ${name}`); }
 
-// The office: dashboard, then the ledger filtered to overdue 共性 items.
+// The office: dashboard, then the ledger filtered to seriously lagging (红) 共性 items.
 await as('zgb', async (page) => {
   await page.screenshot({ path: join(shots, 'dashboard.png'), fullPage: true });
   assert.ok(await page.isVisible('text=待我处理'));
@@ -53,7 +53,7 @@ await as('zgb', async (page) => {
   assert.ok(filtered > 0 && filtered < all, `filter narrows ${all} rows to ${filtered}`);
   assert.ok(page.url().includes('schedule=overdue'));
   for (const badge of await page.locator('table.ledger .badge').allTextContents()) {
-    assert.equal(badge, '逾期');
+    assert.equal(badge, '严重滞后');
   }
   await page.screenshot({ path: join(shots, 'ledger.png'), fullPage: true });
   step('filter the ledger');

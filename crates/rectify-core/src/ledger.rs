@@ -83,26 +83,23 @@ impl ItemState {
 
 labelled_enum!(
     /// Where an item stands against its schedule (`Item::schedule`): an open item's dispatch
-    /// colour 蓝/黄/红, or done, or undated. `SeriouslyLagging` keeps the code `overdue` it had
-    /// when the final deadline was the only thing judged, so links and stored filters still work.
+    /// colour 蓝/黄/红, or done. `SeriouslyLagging` keeps the code `overdue` it had when the
+    /// final deadline was the only thing judged, so links and stored filters still work.
     Schedule, "进度" {
         OnTrack => "on_track", "序时推进";
         Lagging => "lagging", "滞后";
         SeriouslyLagging => "overdue", "严重滞后";
-        Undated => "undated", "时限待定";
         Done => "done", "已完成";
     }
 );
 
 impl Schedule {
-    /// The badge colour: the dispatch colour 蓝/黄/红 of an open item, 灰 when a person must
-    /// set the date, 绿 when done.
+    /// The badge colour: the dispatch colour 蓝/黄/红 of an open item, 绿 when done.
     pub fn colour_zh(self) -> &'static str {
         match self {
             Schedule::OnTrack => "蓝",
             Schedule::Lagging => "黄",
             Schedule::SeriouslyLagging => "红",
-            Schedule::Undated => "灰",
             Schedule::Done => "绿",
         }
     }
@@ -124,17 +121,22 @@ pub struct Standing {
     /// The final deadline has passed and the item is not done (逾期): a flag of its own, since
     /// an item is also 红 for other reasons.
     pub overdue: bool,
+    /// The open item's final date must be set by a person (时限待定, e.g. "采暖季前"): a flag of
+    /// its own beside the colour, which the milestones and criticisms still decide, so the
+    /// ledger counts colours exactly as the bulletin does.
+    pub undated: bool,
     /// Why the open item has its colour (`dispatch::decide`'s reasons, the deciding one first);
-    /// empty when it is done or undated.
+    /// empty when it is done.
     pub reasons: Vec<String>,
 }
 
 impl Standing {
-    /// A schedule that needs no reasons (done, undated).
+    /// A schedule that needs no reasons (done).
     pub fn without_reasons(schedule: Schedule) -> Standing {
         Standing {
             schedule,
             overdue: false,
+            undated: false,
             reasons: Vec::new(),
         }
     }
@@ -202,16 +204,12 @@ impl Item {
     }
 
     /// The one schedule rule every page, list, export and publication shows: an item done or
-    /// awaiting sign-off is done; one whose date a person must set is undated; any other item
-    /// has the monthly dispatch's colour (`dispatch::decide`, the rule the bulletin uses) as of
+    /// awaiting sign-off is done; any other item has the monthly dispatch's colour (`dispatch::decide`, the rule the bulletin uses) as of
     /// `today`, a day still running, from its milestones (`dispatch::milestones` over
     /// `progress.measures_done_on`), its final deadline and its recorded criticisms.
     pub fn schedule(&self, progress: &Progress, today: Date, rules: ColourRules) -> Standing {
         if self.state.completed() || self.state.awaiting_signoff() {
             return Standing::without_reasons(Schedule::Done);
-        }
-        if self.deadline.due_date.is_none() && self.deadline.needs_manual_date {
-            return Standing::without_reasons(Schedule::Undated);
         }
         let milestones = milestones(self, &progress.measures_done_on);
         let decision = decide(
@@ -234,6 +232,7 @@ impl Item {
                 Colour::Red => Schedule::SeriouslyLagging,
             },
             overdue: decision.overdue,
+            undated: self.deadline.due_date.is_none() && self.deadline.needs_manual_date,
             reasons: decision.reasons,
         }
     }

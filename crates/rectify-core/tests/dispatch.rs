@@ -682,6 +682,7 @@ mod schedule {
             Standing {
                 schedule: Schedule::Lagging,
                 overdue: false,
+                undated: false,
                 reasons: vec!["第1项措施节点 2026-12-03 未完成".to_string()],
             }
         );
@@ -777,18 +778,22 @@ mod schedule {
     }
 
     #[test]
-    fn an_item_whose_date_a_person_must_set_is_undated() {
+    fn an_item_whose_date_a_person_must_set_is_flagged_and_still_coloured() {
+        // Its colour comes from its milestones as for any item, so the ledger's colour counts
+        // are the bulletin's; 时限待定 is a flag beside it.
         let item = scheduled(&[Some("2026-11-10")], None);
-        assert_eq!(
-            standing(&item, &done_on(&[None]), "2026-12-15"),
-            Standing::without_reasons(Schedule::Undated)
-        );
+        let got = standing(&item, &done_on(&[None]), "2026-12-15");
+        assert!(got.undated && !got.overdue);
+        assert_eq!(got.schedule, Schedule::Lagging);
+        let met = standing(&item, &done_on(&[Some("2026-11-01")]), "2026-12-15");
+        assert!(met.undated);
+        assert_eq!(met.schedule, Schedule::OnTrack);
         // Without a final date but nothing to set (长期坚持), its milestones still count.
         let mut sustained = item.clone();
         sustained.deadline.needs_manual_date = false;
         sustained.deadline.sustain = true;
         let got = standing(&sustained, &done_on(&[None]), "2026-11-15");
         assert_eq!(got.schedule, Schedule::Lagging);
-        assert!(!got.overdue);
+        assert!(!got.overdue && !got.undated);
     }
 }

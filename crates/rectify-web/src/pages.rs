@@ -452,10 +452,15 @@ async fn dashboard_html(
         .collect();
     let schedule_cards = Schedule::ALL
         .iter()
-        .map(|sched| CountCard {
-            code: sched.code(),
-            label: sched.label_zh(),
-            count: standings.iter().filter(|s| s.schedule == *sched).count(),
+        .map(|sched| (sched.code(), sched.label_zh()))
+        .chain([(UNDATED, UNDATED_LABEL)])
+        .map(|(code, label)| CountCard {
+            code,
+            label,
+            count: standings
+                .iter()
+                .filter(|s| schedule_matches(code, s))
+                .count(),
         })
         .collect();
     let due_row = |s: &&StoredItem| DueRow {
@@ -748,6 +753,20 @@ pub struct LedgerQuery {
     page: Option<usize>,
 }
 
+/// The 进度 filter's value for items whose final date a person must set: a flag beside the
+/// colour (`Standing::undated`), offered with the colours in the filter and on the dashboard.
+const UNDATED: &str = "undated";
+const UNDATED_LABEL: &str = "时限待定";
+
+/// Whether an item's standing is what the 进度 filter asks for (empty: anything).
+fn schedule_matches(wanted: &str, standing: &Standing) -> bool {
+    match wanted {
+        "" => true,
+        UNDATED => standing.undated,
+        code => standing.schedule.code() == code,
+    }
+}
+
 impl LedgerQuery {
     fn get(value: &Option<String>) -> &str {
         value.as_deref().unwrap_or("")
@@ -781,7 +800,7 @@ impl LedgerQuery {
             && (Self::get(&self.leader).is_empty()
                 || item.leaders.iter().any(|l| l == Self::get(&self.leader)))
             && state_ok
-            && eq(&self.schedule, standing.schedule.code())
+            && schedule_matches(Self::get(&self.schedule), standing)
             && (Self::get(&self.overdue).is_empty() || standing.overdue)
             && text_ok
     }
@@ -891,6 +910,8 @@ struct LedgerLine {
     schedule_code: &'static str,
     /// Why the item has its colour, for the badge's tooltip.
     schedule_reasons: String,
+    /// 时限待定: shown beside the colour.
+    undated: bool,
 }
 
 #[derive(Template)]
@@ -1006,6 +1027,7 @@ pub async fn ledger(
                 schedule: schedule.label_zh(),
                 schedule_code: schedule.code(),
                 schedule_reasons: standing.reasons.join("；"),
+                undated: standing.undated,
             }
         })
         .collect();
@@ -1034,7 +1056,8 @@ pub async fn ledger(
         schedules: choices(
             Schedule::ALL
                 .iter()
-                .map(|s| (s.code().to_string(), s.label_zh().to_string())),
+                .map(|s| (s.code().to_string(), s.label_zh().to_string()))
+                .chain([(UNDATED.to_string(), UNDATED_LABEL.to_string())]),
             LedgerQuery::get(&query.schedule),
         ),
         overdue: !LedgerQuery::get(&query.overdue).is_empty(),
@@ -1199,6 +1222,8 @@ struct ItemPage {
     schedule_code: &'static str,
     /// Why the item has its colour, e.g. "第1项措施节点 2026-12-03 未完成".
     schedule_reasons: Vec<String>,
+    /// 时限待定: a person must set the final date.
+    undated: bool,
     flash: Option<String>,
     problem: String,
     target: String,
@@ -1463,6 +1488,7 @@ pub async fn item(
         state: item.state.label_zh(),
         schedule: standing.schedule.label_zh(),
         schedule_code: standing.schedule.code(),
+        undated: standing.undated,
         schedule_reasons: standing.reasons,
         flash: query.done,
         problem: item.problem.clone(),

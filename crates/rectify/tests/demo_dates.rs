@@ -60,11 +60,7 @@ fn check_live_month(now: &str) {
     }
     for item in items.iter().filter(|i| i["schedule"] != "已完成") {
         let reasons = item["reasons"].as_array().map_or(0, Vec::len);
-        let undated = item["schedule"] == "时限待定";
-        assert!(
-            undated || reasons > 0,
-            "{today}: a colour without a reason: {item}"
-        );
+        assert!(reasons > 0, "{today}: a colour without a reason: {item}");
     }
     assert_eq!(
         with("state", "PUBLIC_NOTICE"),

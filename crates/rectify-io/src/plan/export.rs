@@ -108,7 +108,14 @@ const COLUMNS: &[Column] = &[
         header: "进度",
         width: 9.0,
         in_xlsx: true,
-        value: |r| r.standing.schedule.label_zh().to_string(),
+        value: |r| {
+            let label = r.standing.schedule.label_zh();
+            if r.standing.undated {
+                format!("{label}（时限待定）")
+            } else {
+                label.to_string()
+            }
+        },
     },
     Column {
         header: "最新进展",
@@ -163,10 +170,12 @@ pub struct LedgerRowJson<'a> {
     pub item: ItemRecord<'a>,
     pub schedule: &'static str,
     pub schedule_colour: &'static str,
-    /// Why the item has its schedule colour (none when done or undated).
+    /// Why the item has its schedule colour (none when done).
     pub reasons: &'a [String],
     /// The final deadline has passed and the item is not done.
     pub overdue: bool,
+    /// A person must set the item's final date (时限待定).
+    pub undated: bool,
     pub latest_progress: &'a str,
     pub co_units: Vec<&'a str>,
     pub territorial_units: Vec<&'a str>,
@@ -180,6 +189,7 @@ pub fn ledger_row_json<'a>(row: &'a LedgerRow, plan: Option<&'a str>) -> LedgerR
         schedule_colour: row.standing.schedule.colour_zh(),
         reasons: &row.standing.reasons,
         overdue: row.standing.overdue,
+        undated: row.standing.undated,
         latest_progress: &row.latest_progress,
         co_units: row.item.co_units().collect(),
         territorial_units: row.item.territorial_units().collect(),
@@ -248,7 +258,6 @@ fn schedule_fill(schedule: Schedule) -> u32 {
         Schedule::OnTrack => 0xDDEBF7,
         Schedule::Lagging => 0xFFEB9C,
         Schedule::SeriouslyLagging => 0xF8CBAD,
-        Schedule::Undated => 0xE7E6E6,
         Schedule::Done => 0xE2EFDA,
     }
 }

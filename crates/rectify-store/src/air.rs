@@ -4,6 +4,7 @@
 //! journal entry naming the file, its SHA-256 and what it held, rather than an entry per hour:
 //! monitoring data are measurements, not ledger decisions.
 
+use crate::bind::Bind;
 use crate::journal::{Change, append};
 use crate::{Store, StoreError};
 use rectify_air::daily::{EMPTY_MICRO_GRID, MISSING, MicroGrid};
@@ -146,8 +147,8 @@ impl Store {
         let mut existing: HashMap<(String, Date), StoredStationDay> = HashMap::new();
         let sql = format!("{SELECT_DAYS} WHERE d.date >= $1 AND d.date <= $2");
         for row in sqlx::query(AssertSqlSafe(sql))
-            .bind(from.to_string())
-            .bind(to.to_string())
+            .arg(from.to_string())
+            .arg(to.to_string())
             .fetch_all(&mut *tx)
             .await?
         {
@@ -175,11 +176,11 @@ impl Store {
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (station, date, grid, dust) in chunk {
-                q = q.bind(*station).bind(date.to_string());
+                q = q.arg(*station).arg(date.to_string());
                 for series in grid {
-                    q = q.bind(encode_series(series));
+                    q = q.arg(encode_series(series));
                 }
-                q = q.bind(i64::from(*dust));
+                q = q.arg(i64::from(*dust));
             }
             q.execute(&mut *tx).await?;
         }
@@ -218,8 +219,8 @@ impl Store {
         let sql =
             format!("{SELECT_DAYS} WHERE d.date >= $1 AND d.date <= $2 ORDER BY s.id, d.date");
         let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(from.to_string())
-            .bind(to.to_string())
+            .arg(from.to_string())
+            .arg(to.to_string())
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(day_from_row).collect()
@@ -290,7 +291,7 @@ impl Store {
 
     pub async fn setting(&self, key: &str) -> Result<Option<Value>, StoreError> {
         let text: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-            .bind(key)
+            .arg(key)
             .fetch_optional(self.pool())
             .await?;
         text.map(|t| {
@@ -313,8 +314,8 @@ impl Store {
             "INSERT INTO settings (key, value) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
-        .bind(key)
-        .bind(rectify_core::journal::canonical_json(value))
+        .arg(key)
+        .arg(rectify_core::journal::canonical_json(value))
         .execute(&mut *tx)
         .await?;
         let change = Change {
@@ -337,21 +338,21 @@ async fn upsert_station(
     city: Option<&str>,
 ) -> Result<i64, StoreError> {
     let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM air_stations WHERE name = $1")
-        .bind(name)
+        .arg(name)
         .fetch_optional(&mut *conn)
         .await?;
     if let Some(id) = existing {
         sqlx::query("UPDATE air_stations SET city = COALESCE($1, city) WHERE id = $2")
-            .bind(city)
-            .bind(id)
+            .arg(city)
+            .arg(id)
             .execute(&mut *conn)
             .await?;
         return Ok(id);
     }
     let id =
         sqlx::query_scalar("INSERT INTO air_stations (name, city) VALUES ($1, $2) RETURNING id")
-            .bind(name)
-            .bind(city)
+            .arg(name)
+            .arg(city)
             .fetch_one(&mut *conn)
             .await?;
     Ok(id)

@@ -1,5 +1,6 @@
 //! Online backups.
 
+use crate::bind::Bind;
 use crate::{Backend, Store, StoreError};
 use std::path::Path;
 
@@ -31,7 +32,7 @@ impl Store {
             });
         }
         sqlx::query("VACUUM INTO $1")
-            .bind(out.to_string_lossy().into_owned())
+            .arg(out.to_string_lossy().into_owned())
             .execute(self.pool())
             .await?;
         let bytes = std::fs::metadata(out)

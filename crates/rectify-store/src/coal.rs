@@ -1,6 +1,7 @@
 //! Coal consumption and clean heating per county: monthly figures, yearly caps and households
 //! switched, each change journaled.
 
+use crate::bind::Bind;
 use crate::complaints::unit_named;
 use crate::journal::{Change, append};
 use crate::{Store, StoreError};
@@ -106,18 +107,18 @@ impl Store {
         let value = tons(value, "煤炭消费量")?;
         let county_id = unit_named(tx, "所在县（区）", county).await?;
         sqlx::query("DELETE FROM coal_months WHERE county_id = $1 AND year = $2 AND month = $3")
-            .bind(county_id)
-            .bind(i64::from(year))
-            .bind(i64::from(month))
+            .arg(county_id)
+            .arg(i64::from(year))
+            .arg(i64::from(month))
             .execute(&mut *tx)
             .await?;
         sqlx::query(
             "INSERT INTO coal_months (county_id, year, month, tons) VALUES ($1, $2, $3, $4)",
         )
-        .bind(county_id)
-        .bind(i64::from(year))
-        .bind(i64::from(month))
-        .bind(value.to_fixed(4))
+        .arg(county_id)
+        .arg(i64::from(year))
+        .arg(i64::from(month))
+        .arg(value.to_fixed(4))
         .execute(&mut *tx)
         .await?;
         let change = Change {
@@ -161,8 +162,8 @@ impl Store {
             "SELECT cap, heating_target, heating_gas, heating_electric FROM coal_targets
              WHERE county_id = $1 AND year = $2",
         )
-        .bind(county_id)
-        .bind(i64::from(year))
+        .arg(county_id)
+        .arg(i64::from(year))
         .fetch_optional(&mut *tx)
         .await?;
         let stored = |i: usize| -> Result<i64, StoreError> {
@@ -182,20 +183,20 @@ impl Store {
             count(targets.heating_electric, 3)?,
         );
         sqlx::query("DELETE FROM coal_targets WHERE county_id = $1 AND year = $2")
-            .bind(county_id)
-            .bind(i64::from(year))
+            .arg(county_id)
+            .arg(i64::from(year))
             .execute(&mut *tx)
             .await?;
         sqlx::query(
             "INSERT INTO coal_targets (county_id, year, cap, heating_target, heating_gas, heating_electric)
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(county_id)
-        .bind(i64::from(year))
-        .bind(after.0.clone())
-        .bind(after.1)
-        .bind(after.2)
-        .bind(after.3)
+        .arg(county_id)
+        .arg(i64::from(year))
+        .arg(after.0.clone())
+        .arg(after.1)
+        .arg(after.2)
+        .arg(after.3)
         .execute(&mut *tx)
         .await?;
         let change = Change {
@@ -242,7 +243,7 @@ impl Store {
             "SELECT o.sort_order, o.id, o.name, t.cap, t.heating_target, t.heating_gas, t.heating_electric
              FROM coal_targets t JOIN org_units o ON o.id = t.county_id WHERE t.year = $1",
         )
-        .bind(i64::from(year))
+        .arg(i64::from(year))
         .fetch_all(self.pool())
         .await?;
         let count = |r: &sqlx::any::AnyRow, i| -> Result<u32, StoreError> {
@@ -265,7 +266,7 @@ impl Store {
             "SELECT o.sort_order, o.id, o.name, m.month, m.tons FROM coal_months m
              JOIN org_units o ON o.id = m.county_id WHERE m.year = $1 ORDER BY m.month",
         )
-        .bind(i64::from(year))
+        .arg(i64::from(year))
         .fetch_all(self.pool())
         .await?;
         for r in &months {

@@ -1,6 +1,7 @@
 //! Transferred complaints: batch imports (transactional, journaled, with duplicate, plan-site
 //! and rebound suggestions), feedback updates, the report-back clock and spot-checks.
 
+use crate::bind::Bind;
 use crate::journal::{Change, append, append_all};
 use crate::{Store, StoreError, invalid_stored, now_utc, stored_date};
 use rectify_core::calendar::WorkCalendar;
@@ -334,11 +335,11 @@ impl Store {
              ORDER BY b.transferred_on, b.number, c.seq"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(filter.source.clone().unwrap_or_default())
-            .bind(i64::from(filter.batch.unwrap_or(0)))
-            .bind(filter.region.clone().unwrap_or_default());
+            .arg(filter.source.clone().unwrap_or_default())
+            .arg(i64::from(filter.batch.unwrap_or(0)))
+            .arg(filter.region.clone().unwrap_or_default());
         for unit in filter.units.iter().flatten() {
-            query = query.bind(*unit);
+            query = query.arg(*unit);
         }
         let rows = query.fetch_all(self.pool()).await?;
         rows.iter().map(record).collect()
@@ -348,7 +349,7 @@ impl Store {
         let mut conn = self.pool().acquire().await?;
         let sql = format!("SELECT {COMPLAINT_COLUMNS} {COMPLAINT_JOINS} WHERE c.received_no = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(received_no.trim())
+            .arg(received_no.trim())
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| not_found(received_no))?;
@@ -383,10 +384,10 @@ impl Store {
         sqlx::query(
             "UPDATE complaints SET unit_id = $1, key_case = $2, repeat_of = COALESCE($3, repeat_of) WHERE id = $4",
         )
-        .bind(unit_id)
-        .bind(i64::from(after.complaint.key_case))
-        .bind(repeat_id)
-        .bind(before.id)
+        .arg(unit_id)
+        .arg(i64::from(after.complaint.key_case))
+        .arg(repeat_id)
+        .arg(before.id)
         .execute(&mut *tx)
         .await?;
         append(
@@ -498,19 +499,19 @@ impl Store {
         let round: i64 = sqlx::query_scalar(
             "INSERT INTO spotcheck_rounds (drawn_on, seed, population, drawn_by) VALUES ($1, $2, $3, $4) RETURNING id",
         )
-        .bind(on.to_string())
-        .bind(seed.to_string())
-        .bind(i64::try_from(closed.len()).unwrap_or(i64::MAX))
-        .bind(actor)
+        .arg(on.to_string())
+        .arg(seed.to_string())
+        .arg(i64::try_from(closed.len()).unwrap_or(i64::MAX))
+        .arg(actor)
         .fetch_one(&mut *tx)
         .await?;
         for (order, (_, id)) in sample.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO spotchecks (round_id, complaint_id, draw_order) VALUES ($1, $2, $3)",
             )
-            .bind(round)
-            .bind(id)
-            .bind(i64::try_from(order).unwrap_or(0))
+            .arg(round)
+            .arg(id)
+            .arg(i64::try_from(order).unwrap_or(0))
             .execute(&mut *tx)
             .await?;
         }
@@ -536,7 +537,7 @@ impl Store {
         let head = sqlx::query(
             "SELECT drawn_on, seed, population, drawn_by FROM spotcheck_rounds WHERE id = $1",
         )
-        .bind(round)
+        .arg(round)
         .fetch_optional(self.pool())
         .await?
         .ok_or(StoreError::NotFound {
@@ -547,7 +548,7 @@ impl Store {
             "SELECT c.received_no, s.verdict, s.reason, s.checked_by FROM spotchecks s
              JOIN complaints c ON c.id = s.complaint_id WHERE s.round_id = $1 ORDER BY s.draw_order",
         )
-        .bind(round)
+        .arg(round)
         .fetch_all(self.pool())
         .await?
         .iter()
@@ -593,12 +594,12 @@ impl Store {
             "UPDATE spotchecks SET verdict = $1, reason = $2, checked_by = $3, checked_on = $4
              WHERE round_id = $5 AND complaint_id = $6 AND verdict IS NULL",
         )
-        .bind(verdict.code())
-        .bind(reason.trim())
-        .bind(actor)
-        .bind(on.to_string())
-        .bind(round)
-        .bind(record.id)
+        .arg(verdict.code())
+        .arg(reason.trim())
+        .arg(actor)
+        .arg(on.to_string())
+        .arg(round)
+        .arg(record.id)
         .execute(&mut *tx)
         .await?;
         if marked.rows_affected() != 1 {
@@ -637,8 +638,8 @@ async fn return_for_rehandling(
     sqlx::query(
         "UPDATE complaints SET handling = 'in_progress', reported_on = NULL, due_on = $1, returns = returns + 1 WHERE id = $2",
     )
-    .bind(clock.due(on, calendar).to_string())
-    .bind(complaint.id)
+    .arg(clock.due(on, calendar).to_string())
+    .arg(complaint.id)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -648,7 +649,7 @@ async fn batch_clock(conn: &mut AnyConnection, complaint_id: i64) -> Result<Cloc
     let row = sqlx::query(
         "SELECT b.due_days, b.day_mode FROM complaints c JOIN complaint_batches b ON b.id = c.batch_id WHERE c.id = $1",
     )
-    .bind(complaint_id)
+    .arg(complaint_id)
     .fetch_one(&mut *conn)
     .await?;
     Ok(Clock {
@@ -809,10 +810,10 @@ async fn flag_rebound(
         sqlx::query(
             "INSERT INTO item_rebounds (item_id, complaint_id, flagged_on, site) VALUES ($1, $2, $3, $4)",
         )
-        .bind(item_id)
-        .bind(complaint_id)
-        .bind(on.to_string())
-        .bind(site)
+        .arg(item_id)
+        .arg(complaint_id)
+        .arg(on.to_string())
+        .arg(site)
         .execute(&mut *conn)
         .await?;
     }
@@ -829,8 +830,8 @@ async fn upsert_batch(
     let found: Option<(i64, String)> = sqlx::query(
         "SELECT id, transferred_on FROM complaint_batches WHERE source = $1 AND number = $2",
     )
-    .bind(source)
-    .bind(number)
+    .arg(source)
+    .arg(number)
     .fetch_optional(&mut *conn)
     .await?
     .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
@@ -848,13 +849,13 @@ async fn upsert_batch(
         "INSERT INTO complaint_batches (source, number, transferred_on, due_days, day_mode, imported_by, imported_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(source)
-    .bind(number)
-    .bind(batch.transferred_on.to_string())
-    .bind(i64::from(batch.clock.days))
-    .bind(batch.clock.mode.code())
-    .bind(actor)
-    .bind(now_utc())
+    .arg(source)
+    .arg(number)
+    .arg(batch.transferred_on.to_string())
+    .arg(i64::from(batch.clock.days))
+    .arg(batch.clock.mode.code())
+    .arg(actor)
+    .arg(now_utc())
     .fetch_one(&mut *conn)
     .await?)
 }
@@ -865,7 +866,7 @@ async fn find_complaint(
 ) -> Result<Option<ComplaintRecord>, StoreError> {
     let sql = format!("SELECT {COMPLAINT_COLUMNS} {COMPLAINT_JOINS} WHERE c.received_no = $1");
     sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(received_no.trim())
+        .arg(received_no.trim())
         .fetch_optional(&mut *conn)
         .await?
         .as_ref()
@@ -880,7 +881,7 @@ pub(crate) async fn unit_named(
     name: &str,
 ) -> Result<i64, StoreError> {
     sqlx::query_scalar("SELECT id FROM org_units WHERE name = $1 OR code = $1")
-        .bind(name.trim())
+        .arg(name.trim())
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::NotFound {
@@ -903,10 +904,10 @@ async fn insert_complaint(
             sqlx::query_scalar(
                 "SELECT id FROM org_units WHERE name IN ($1, $2, $3, $4) ORDER BY id LIMIT 1",
             )
-            .bind(region)
-            .bind(format!("{region}政府"))
-            .bind(format!("{region}人民政府"))
-            .bind(format!("{region}管委会"))
+            .arg(region)
+            .arg(format!("{region}政府"))
+            .arg(format!("{region}人民政府"))
+            .arg(format!("{region}管委会"))
             .fetch_optional(&mut *conn)
             .await?
         }
@@ -917,20 +918,20 @@ async fn insert_complaint(
             description, contact, key_case, suggested_repeat_of, suggested_item_id, suggested_site, unit_id, due_on)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
     )
-    .bind(batch_id)
-    .bind(i64::from(complaint.seq))
-    .bind(complaint.received_no.trim())
-    .bind(complaint.channel.code())
-    .bind(complaint.region.clone())
-    .bind(type_codes(&complaint.types))
-    .bind(complaint.types_raw.clone())
-    .bind(complaint.industry.clone())
-    .bind(complaint.description.clone())
-    .bind(complaint.contact.clone())
-    .bind(i64::from(complaint.key_case))
-    .bind(links.repeat.as_ref().map(|r| r.0))
-    .bind(links.item.as_ref().map(|i| i.0))
-    .bind(
+    .arg(batch_id)
+    .arg(i64::from(complaint.seq))
+    .arg(complaint.received_no.trim())
+    .arg(complaint.channel.code())
+    .arg(complaint.region.clone())
+    .arg(type_codes(&complaint.types))
+    .arg(complaint.types_raw.clone())
+    .arg(complaint.industry.clone())
+    .arg(complaint.description.clone())
+    .arg(complaint.contact.clone())
+    .arg(i64::from(complaint.key_case))
+    .arg(links.repeat.as_ref().map(|r| r.0))
+    .arg(links.item.as_ref().map(|i| i.0))
+    .arg(
         links
             .repeat
             .as_ref()
@@ -938,8 +939,8 @@ async fn insert_complaint(
             .or_else(|| links.item.as_ref().map(|i| i.1.clone()))
             .unwrap_or_default(),
     )
-    .bind(unit_id)
-    .bind(due_on.to_string())
+    .arg(unit_id)
+    .arg(due_on.to_string())
     .fetch_one(&mut *conn)
     .await?;
     let mut feedback = complaint.feedback.clone();
@@ -1000,21 +1001,21 @@ async fn write_feedback(
             result = $10, accountability_text = $11, handling = $12, reported_on = $13, follow_up = $14
          WHERE id = $15",
     )
-    .bind(feedback.investigation.clone())
-    .bind(feedback.verdict.map(Verdict::code))
-    .bind(i64::from(counts.ordered))
-    .bind(i64::from(counts.penalised))
-    .bind(penalty)
-    .bind(i64::from(counts.criminal_cases))
-    .bind(i64::from(counts.detained))
-    .bind(i64::from(counts.interviewed))
-    .bind(i64::from(counts.held_accountable))
-    .bind(feedback.result.clone())
-    .bind(feedback.accountability.clone())
-    .bind(feedback.handling.map(Handling::code))
-    .bind(feedback.reported_on.map(|d| d.to_string()))
-    .bind(feedback.follow_up.clone())
-    .bind(id)
+    .arg(feedback.investigation.clone())
+    .arg(feedback.verdict.map(Verdict::code))
+    .arg(i64::from(counts.ordered))
+    .arg(i64::from(counts.penalised))
+    .arg(penalty)
+    .arg(i64::from(counts.criminal_cases))
+    .arg(i64::from(counts.detained))
+    .arg(i64::from(counts.interviewed))
+    .arg(i64::from(counts.held_accountable))
+    .arg(feedback.result.clone())
+    .arg(feedback.accountability.clone())
+    .arg(feedback.handling.map(Handling::code))
+    .arg(feedback.reported_on.map(|d| d.to_string()))
+    .arg(feedback.follow_up.clone())
+    .arg(id)
     .execute(&mut *conn)
     .await?;
     Ok(())

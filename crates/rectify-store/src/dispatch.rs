@@ -1,6 +1,7 @@
 //! Monthly dispatch: criticisms recorded against items, the inputs of a bulletin gathered from
 //! the ledger, and frozen bulletins (each generated version is a row, journaled).
 
+use crate::bind::Bind;
 use crate::journal::{Change, append};
 use crate::workflow::{Filed, ItemRef, ReportStatus};
 use crate::{Store, StoreError, now_utc};
@@ -62,12 +63,12 @@ impl Store {
             "INSERT INTO criticisms (item_id, on_date, by_whom, note, recorded_by, recorded_at)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
-        .bind(item_id)
-        .bind(on.to_string())
-        .bind(by.trim())
-        .bind(note)
-        .bind(actor)
-        .bind(now_utc())
+        .arg(item_id)
+        .arg(on.to_string())
+        .arg(by.trim())
+        .arg(note)
+        .arg(actor)
+        .arg(now_utc())
         .fetch_one(&mut *tx)
         .await?;
         let change = Change {
@@ -288,7 +289,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let last: Option<i64> =
             sqlx::query_scalar("SELECT MAX(version) FROM bulletins WHERE period = $1")
-                .bind(facts.period.clone())
+                .arg(facts.period.clone())
                 .fetch_one(&mut *tx)
                 .await?;
         let version = last.unwrap_or(0) + 1;
@@ -297,13 +298,13 @@ impl Store {
             "INSERT INTO bulletins (period, version, issued_on, created_at, created_by, facts_json, sha256)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(facts.period.clone())
-        .bind(version)
-        .bind(issued_on.to_string())
-        .bind(created_at.clone())
-        .bind(actor)
-        .bind(json)
-        .bind(sha256.clone())
+        .arg(facts.period.clone())
+        .arg(version)
+        .arg(issued_on.to_string())
+        .arg(created_at.clone())
+        .arg(actor)
+        .arg(json)
+        .arg(sha256.clone())
         .fetch_one(&mut *tx)
         .await?;
         let change = Change {
@@ -337,8 +338,8 @@ impl Store {
             "SELECT id, period, version, created_at, created_by, facts_json, sha256, issued_on
              FROM bulletins WHERE period = $1 AND ($2 = 0 OR version = $2) ORDER BY version DESC LIMIT 1",
         )
-        .bind(period)
-        .bind(i64::from(version.unwrap_or(0)))
+        .arg(period)
+        .arg(i64::from(version.unwrap_or(0)))
         .fetch_optional(self.pool())
         .await?
         .ok_or_else(|| StoreError::NotFound {
@@ -357,7 +358,7 @@ impl Store {
             "SELECT id, period, version, created_at, created_by, facts_json, sha256, issued_on
              FROM bulletins WHERE period < $1 ORDER BY period DESC, version DESC LIMIT 1",
         )
-        .bind(period)
+        .arg(period)
         .fetch_optional(self.pool())
         .await?;
         row.map(|r| frozen_from_row(&r).map(|(_, facts)| facts))
@@ -515,12 +516,12 @@ impl Store {
             "INSERT INTO accountability_transfers (target, case_text, received_on, items, recorded_by, recorded_at)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
-        .bind(target.trim())
-        .bind(case.trim())
-        .bind(received_on.to_string())
-        .bind(items_json.to_string())
-        .bind(actor)
-        .bind(now_utc())
+        .arg(target.trim())
+        .arg(case.trim())
+        .arg(received_on.to_string())
+        .arg(items_json.to_string())
+        .arg(actor)
+        .arg(now_utc())
         .fetch_one(&mut *tx)
         .await?;
         let change = Change {
@@ -615,15 +616,15 @@ impl Store {
              (candidate_key, items, organ, decided_on, form, outcome, published, recorded_by, recorded_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
-        .bind(decision.candidate_key.clone())
-        .bind(items.to_string())
-        .bind(decision.organ.trim())
-        .bind(decision.decided_on.clone())
-        .bind(decision.form.trim())
-        .bind(decision.outcome.clone())
-        .bind(i64::from(decision.published))
-        .bind(actor)
-        .bind(now_utc())
+        .arg(decision.candidate_key.clone())
+        .arg(items.to_string())
+        .arg(decision.organ.trim())
+        .arg(decision.decided_on.clone())
+        .arg(decision.form.trim())
+        .arg(decision.outcome.clone())
+        .arg(i64::from(decision.published))
+        .arg(actor)
+        .arg(now_utc())
         .fetch_one(&mut *tx)
         .await?;
         let change = Change {

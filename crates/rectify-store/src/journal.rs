@@ -3,6 +3,7 @@
 //! There is deliberately no function here that updates or deletes a journal row, and triggers
 //! on both backends reject such statements from anywhere else.
 
+use crate::bind::{Bind, clean_json, clean_text};
 use crate::{Backend, Store, StoreError, now_utc, placeholders};
 use rectify_core::journal::{ChainBreak, ChainVerifier, EntryFields, GENESIS_HASH, JournalEntry};
 use serde_json::Value;
@@ -57,15 +58,23 @@ pub async fn append_all(
     let mut entries = Vec::with_capacity(changes.len());
     for change in changes {
         seq += 1;
+        // Cleaned before sealing, as the bind gate would clean them when stored, so the hash
+        // covers exactly the stored text.
+        let snapshot = |value: Option<Value>| {
+            value.map(|mut v| {
+                clean_json(&mut v);
+                v
+            })
+        };
         let entry = EntryFields {
             seq,
             at: at.clone(),
-            actor: change.actor.to_string(),
-            action: change.action.to_string(),
-            entity: change.entity.to_string(),
-            entity_id: change.entity_id,
-            before: change.before,
-            after: change.after,
+            actor: clean_text(change.actor),
+            action: clean_text(change.action),
+            entity: clean_text(change.entity),
+            entity_id: clean_text(&change.entity_id),
+            before: snapshot(change.before),
+            after: snapshot(change.after),
         }
         .seal(&prev_hash);
         prev_hash = entry.hash.clone();
@@ -79,16 +88,16 @@ pub async fn append_all(
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for entry in chunk {
             query = query
-                .bind(entry.seq)
-                .bind(entry.at.clone())
-                .bind(entry.actor.clone())
-                .bind(entry.action.clone())
-                .bind(entry.entity.clone())
-                .bind(entry.entity_id.clone())
-                .bind(entry.before.clone())
-                .bind(entry.after.clone())
-                .bind(entry.prev_hash.clone())
-                .bind(entry.hash.clone());
+                .arg(entry.seq)
+                .arg(entry.at.clone())
+                .arg(entry.actor.clone())
+                .arg(entry.action.clone())
+                .arg(entry.entity.clone())
+                .arg(entry.entity_id.clone())
+                .arg(entry.before.clone())
+                .arg(entry.after.clone())
+                .arg(entry.prev_hash.clone())
+                .arg(entry.hash.clone());
         }
         query.execute(&mut *conn).await?;
     }
@@ -133,8 +142,8 @@ impl Store {
         loop {
             let sql = format!("{SELECT_ENTRY} WHERE seq > $1 ORDER BY seq LIMIT $2");
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(after_seq)
-                .bind(VERIFY_PAGE)
+                .arg(after_seq)
+                .arg(VERIFY_PAGE)
                 .fetch_all(self.pool())
                 .await?;
             for row in &rows {
@@ -167,7 +176,7 @@ impl Store {
     pub async fn recent_journal(&self, limit: i64) -> Result<Vec<JournalEntry>, StoreError> {
         let sql = format!("{SELECT_ENTRY} ORDER BY seq DESC LIMIT $1");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(limit)
+            .arg(limit)
             .fetch_all(self.pool())
             .await?;
         Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
@@ -181,8 +190,8 @@ impl Store {
     ) -> Result<Vec<JournalEntry>, StoreError> {
         let sql = format!("{SELECT_ENTRY} WHERE entity = $1 AND entity_id = $2 ORDER BY seq");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(entity)
-            .bind(entity_id)
+            .arg(entity)
+            .arg(entity_id)
             .fetch_all(self.pool())
             .await?;
         Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
@@ -206,7 +215,7 @@ impl Store {
         let mut query =
             sqlx::query_as::<_, (String, String, Option<String>)>(sqlx::AssertSqlSafe(sql));
         for action in actions {
-            query = query.bind(action.to_string());
+            query = query.arg(action.to_string());
         }
         let mut latest = std::collections::HashMap::new();
         for (id, action, after) in query.fetch_all(self.pool()).await? {
@@ -240,8 +249,8 @@ pub(crate) async fn item_journal(
          ORDER BY seq"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(item_id.to_string())
-        .bind(item_id)
+        .arg(item_id.to_string())
+        .arg(item_id)
         .fetch_all(&mut *conn)
         .await?;
     Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)

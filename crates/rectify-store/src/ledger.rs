@@ -1,5 +1,6 @@
 //! Plans, their items, and the working-day calendar notices an office loads.
 
+use crate::bind::{Bind, Verbatim, clean_text};
 use crate::journal::{Change, append, append_all};
 use crate::{Backend, Store, StoreError, now_utc, placeholders};
 use rectify_core::deadline::Deadline;
@@ -12,6 +13,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// A stored plan.
@@ -158,7 +160,7 @@ impl Store {
         mut item: Item,
     ) -> Result<(i64, u32), StoreError> {
         let plan_id: i64 = sqlx::query_scalar("SELECT id FROM plans WHERE name = $1")
-            .bind(plan)
+            .arg(plan)
             .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| StoreError::NotFound {
@@ -167,7 +169,7 @@ impl Store {
             })?;
         let last: Option<i64> =
             sqlx::query_scalar("SELECT MAX(number) FROM items WHERE plan_id = $1")
-                .bind(plan_id)
+                .arg(plan_id)
                 .fetch_one(&mut *conn)
                 .await?;
         item.number = u32::try_from(last.unwrap_or(0) + 1).unwrap_or(u32::MAX);
@@ -213,7 +215,7 @@ impl Store {
         let plan_id = match plan {
             Some(name) => {
                 let id: Option<i64> = sqlx::query_scalar("SELECT id FROM plans WHERE name = $1")
-                    .bind(name)
+                    .arg(name)
                     .fetch_optional(&mut *conn)
                     .await?;
                 Some(id.ok_or_else(|| StoreError::NotFound {
@@ -264,20 +266,20 @@ impl Store {
         for (year, body) in notices {
             let before: Option<String> =
                 sqlx::query_scalar("SELECT body FROM calendar_notices WHERE year = $1")
-                    .bind(i64::from(*year))
+                    .arg(i64::from(*year))
                     .fetch_optional(&mut *tx)
                     .await?;
             sqlx::query("DELETE FROM calendar_notices WHERE year = $1")
-                .bind(i64::from(*year))
+                .arg(i64::from(*year))
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(
                 "INSERT INTO calendar_notices (year, body, loaded_at, loaded_by) VALUES ($1, $2, $3, $4)",
             )
-            .bind(i64::from(*year))
-            .bind(body.clone())
-            .bind(now_utc())
-            .bind(actor)
+            .arg(i64::from(*year))
+            .arg(body.clone())
+            .arg(now_utc())
+            .arg(actor)
             .execute(&mut *tx)
             .await?;
             changes.push(Change {
@@ -336,7 +338,7 @@ async fn upsert_plan<'a>(
         "SELECT id, name, title, round, inspection_type, feedback_date, doc_number, issued_on, 0
          FROM plans WHERE name = $1",
     )
-    .bind(import.plan.name.clone())
+    .arg(import.plan.name.clone())
     .fetch_optional(&mut *conn)
     .await?;
     let existing = row.as_ref().map(plan_from_row).transpose()?;
@@ -367,13 +369,13 @@ async fn upsert_plan<'a>(
                 "UPDATE plans SET title = $1, round = $2, inspection_type = $3, feedback_date = $4,
                  doc_number = $5, issued_on = $6 WHERE id = $7",
             )
-            .bind(title.clone())
-            .bind(merged.round.clone())
-            .bind(merged.inspection_type.map(|t| t.code()))
-            .bind(date(merged.feedback_date))
-            .bind(merged.doc_number.clone())
-            .bind(date(merged.issued_on))
-            .bind(record.id)
+            .arg(title.clone())
+            .arg(merged.round.clone())
+            .arg(merged.inspection_type.map(|t| t.code()))
+            .arg(date(merged.feedback_date))
+            .arg(merged.doc_number.clone())
+            .arg(date(merged.issued_on))
+            .arg(record.id)
             .execute(&mut *conn)
             .await?;
             record.id
@@ -384,14 +386,14 @@ async fn upsert_plan<'a>(
                 "INSERT INTO plans (name, title, round, inspection_type, feedback_date, doc_number, issued_on, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
-            .bind(merged.name.clone())
-            .bind(title.clone())
-            .bind(merged.round.clone())
-            .bind(merged.inspection_type.map(|t| t.code()))
-            .bind(date(merged.feedback_date))
-            .bind(merged.doc_number.clone())
-            .bind(date(merged.issued_on))
-            .bind(now_utc())
+            .arg(merged.name.clone())
+            .arg(title.clone())
+            .arg(merged.round.clone())
+            .arg(merged.inspection_type.map(|t| t.code()))
+            .arg(date(merged.feedback_date))
+            .arg(merged.doc_number.clone())
+            .arg(date(merged.issued_on))
+            .arg(now_utc())
             .fetch_one(&mut *conn)
             .await?
         }
@@ -505,10 +507,10 @@ impl OrgCache {
             "INSERT INTO org_units (parent_id, code, name, kind, sort_order)
              VALUES ($1, $2, $3, $4, 1000) RETURNING id",
         )
-        .bind(self.root)
-        .bind(code)
-        .bind(name)
-        .bind(kind_from_name(name).code())
+        .arg(self.root)
+        .arg(code)
+        .arg(name)
+        .arg(kind_from_name(name).code())
         .fetch_one(&mut *conn)
         .await?;
         if self.root.is_none() {
@@ -539,9 +541,9 @@ impl OrgCache {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO people (name, position, unit_id) VALUES ($1, $2, $3) RETURNING id",
         )
-        .bind(name.clone())
-        .bind(position.clone())
-        .bind(unit)
+        .arg(name.clone())
+        .arg(position.clone())
+        .arg(unit)
         .fetch_one(&mut *conn)
         .await?;
         self.people.insert((name.clone(), position.clone()), id);
@@ -619,28 +621,28 @@ async fn insert_items(
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for item in chunk {
             query = query
-                .bind(plan_id)
-                .bind(i64::from(item.number))
-                .bind(item.scope.code())
-                .bind(item.category.clone())
-                .bind(item.source.code())
-                .bind(item.problem.clone())
-                .bind(item.target.clone())
-                .bind(item.deadline.text.clone())
-                .bind(item.deadline.due_date.map(|d| d.to_string()))
-                .bind(bool_int(item.deadline.immediate))
-                .bind(bool_int(item.deadline.sustain))
-                .bind(stages_text(&item.deadline))
-                .bind(bool_int(item.deadline.needs_manual_date))
-                .bind(item.state.code())
-                .bind(item.remarks.clone())
-                .bind(org.unit(&item.lead_unit)?)
-                .bind(now.clone());
+                .arg(plan_id)
+                .arg(i64::from(item.number))
+                .arg(item.scope.code())
+                .arg(item.category.clone())
+                .arg(item.source.code())
+                .arg(item.problem.clone())
+                .arg(item.target.clone())
+                .arg(item.deadline.text.clone())
+                .arg(item.deadline.due_date.map(|d| d.to_string()))
+                .arg(bool_int(item.deadline.immediate))
+                .arg(bool_int(item.deadline.sustain))
+                .arg(stages_text(&item.deadline))
+                .arg(bool_int(item.deadline.needs_manual_date))
+                .arg(item.state.code())
+                .arg(item.remarks.clone())
+                .arg(org.unit(&item.lead_unit)?)
+                .arg(now.clone());
         }
         query.execute(&mut *conn).await?;
     }
     let rows = sqlx::query("SELECT number, id FROM items WHERE plan_id = $1")
-        .bind(plan_id)
+        .arg(plan_id)
         .fetch_all(&mut *conn)
         .await?;
     let mut ids = HashMap::new();
@@ -668,28 +670,28 @@ async fn replace_item(
          deadline_text = $6, due_date = $7, immediate = $8, sustain = $9, stages = $10,
          needs_manual_date = $11, remarks = $12, lead_unit_id = $13, updated_at = $14 WHERE id = $15",
     )
-    .bind(item.scope.code())
-    .bind(item.category.clone())
-    .bind(item.source.code())
-    .bind(item.problem.clone())
-    .bind(item.target.clone())
-    .bind(item.deadline.text.clone())
-    .bind(item.deadline.due_date.map(|d| d.to_string()))
-    .bind(bool_int(item.deadline.immediate))
-    .bind(bool_int(item.deadline.sustain))
-    .bind(stages_text(&item.deadline))
-    .bind(bool_int(item.deadline.needs_manual_date))
-    .bind(item.remarks.clone())
-    .bind(org.unit(&item.lead_unit)?)
-    .bind(now_utc())
-    .bind(id)
+    .arg(item.scope.code())
+    .arg(item.category.clone())
+    .arg(item.source.code())
+    .arg(item.problem.clone())
+    .arg(item.target.clone())
+    .arg(item.deadline.text.clone())
+    .arg(item.deadline.due_date.map(|d| d.to_string()))
+    .arg(bool_int(item.deadline.immediate))
+    .arg(bool_int(item.deadline.sustain))
+    .arg(stages_text(&item.deadline))
+    .arg(bool_int(item.deadline.needs_manual_date))
+    .arg(item.remarks.clone())
+    .arg(org.unit(&item.lead_unit)?)
+    .arg(now_utc())
+    .arg(id)
     .execute(&mut *conn)
     .await?;
     // A measure the unit already reported done stays done if its text did not change.
     let done: Vec<(String, String)> = sqlx::query(
         "SELECT text, done_on FROM item_measures WHERE item_id = $1 AND done_on IS NOT NULL",
     )
-    .bind(id)
+    .arg(id)
     .fetch_all(&mut *conn)
     .await?
     .iter()
@@ -698,16 +700,16 @@ async fn replace_item(
     for table in ["item_measures", "item_units", "item_people"] {
         let sql = format!("DELETE FROM {table} WHERE item_id = $1");
         sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
+            .arg(id)
             .execute(&mut *conn)
             .await?;
     }
     insert_children(conn, backend, &[(id, item)], org).await?;
     for (text, done_on) in done {
         sqlx::query("UPDATE item_measures SET done_on = $1 WHERE item_id = $2 AND text = $3")
-            .bind(done_on)
-            .bind(id)
-            .bind(text)
+            .arg(done_on)
+            .arg(id)
+            .arg(text)
             .execute(&mut *conn)
             .await?;
     }
@@ -776,9 +778,9 @@ async fn insert_children(
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for value in chunk.iter().flatten() {
                 query = match value {
-                    ChildValue::Int(v) => query.bind(*v),
-                    ChildValue::Text(v) => query.bind(v.clone()),
-                    ChildValue::Maybe(v) => query.bind(v.clone()),
+                    ChildValue::Int(v) => query.arg(*v),
+                    ChildValue::Text(v) => query.arg(v.clone()),
+                    ChildValue::Maybe(v) => query.arg(v.clone()),
                 };
             }
             query.execute(&mut *conn).await?;
@@ -787,18 +789,18 @@ async fn insert_children(
     Ok(())
 }
 
-/// Separators of the aggregated ledger text (ASCII record and unit separators). The
-/// store never holds control characters other than line breaks and tabs (`clean_text`), so they
-/// cannot occur in a value.
-const ITEM_SEP: char = '\u{1e}';
-const FIELD_SEP: char = '\u{1f}';
-
-/// Text as the ledger stores it: without control characters other than line breaks and tabs.
-pub fn clean_text(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
-        .collect()
-}
+/// Separators of the aggregated ledger text (ASCII record and unit separators). Text written
+/// since the bind gate cannot hold them, but a database may (older versions, hand-written SQL), so
+/// every value is escaped in SQL (`escaped`) and a read never depends on what is stored.
+const ITEM_SEP: &str = "\u{1e}";
+const FIELD_SEP: &str = "\u{1f}";
+/// The escape character and its three escapes: itself, the record and the unit separator.
+const ESC: char = '\u{1b}';
+const ESCAPES: [(&str, &str); 3] = [
+    ("\u{1b}", "\u{1b}0"),
+    (ITEM_SEP, "\u{1b}1"),
+    (FIELD_SEP, "\u{1b}2"),
+];
 
 /// The item with `clean_text` applied to every text it holds.
 fn cleaned_item(item: &Item) -> Item {
@@ -830,52 +832,92 @@ fn cleaned_item(item: &Item) -> Item {
 /// ledger is 55,000 child rows. Each query therefore aggregates its rows into one text
 /// (`string_agg` of `concat_ws`, the same SQL on both backends), and the lists are put together
 /// and ordered here.
-/// The four aggregated queries: items, measures, units, people.
-const LEDGER_PARTS: [(&str, &str); 4] = [
+/// The four aggregated queries: items, measures, units, people — their columns and tables.
+const LEDGER_PARTS: [(&[&str], &str); 4] = [
     (
-        "CAST(i.id AS TEXT), pl.name, CAST(i.number AS TEXT), i.scope, i.category, i.source,
-         i.problem, i.target, i.deadline_text, COALESCE(i.due_date, ''), CAST(i.immediate AS TEXT),
-         CAST(i.sustain AS TEXT), i.stages, CAST(i.needs_manual_date AS TEXT), i.state, i.remarks,
-         o.name, i.updated_at, CAST(i.plan_id AS TEXT)",
+        &[
+            "CAST(i.id AS TEXT)",
+            "pl.name",
+            "CAST(i.number AS TEXT)",
+            "i.scope",
+            "i.category",
+            "i.source",
+            "i.problem",
+            "i.target",
+            "i.deadline_text",
+            "COALESCE(i.due_date, '')",
+            "CAST(i.immediate AS TEXT)",
+            "CAST(i.sustain AS TEXT)",
+            "i.stages",
+            "CAST(i.needs_manual_date AS TEXT)",
+            "i.state",
+            "i.remarks",
+            "o.name",
+            "i.updated_at",
+            "CAST(i.plan_id AS TEXT)",
+        ],
         "items i JOIN plans pl ON pl.id = i.plan_id JOIN org_units o ON o.id = i.lead_unit_id",
     ),
     (
-        "CAST(c.item_id AS TEXT), CAST(c.seq AS TEXT), c.text, c.units, COALESCE(c.due_date, '')",
+        &[
+            "CAST(c.item_id AS TEXT)",
+            "CAST(c.seq AS TEXT)",
+            "c.text",
+            "c.units",
+            "COALESCE(c.due_date, '')",
+        ],
         "item_measures c JOIN items i ON i.id = c.item_id",
     ),
     (
-        "CAST(c.item_id AS TEXT), CAST(c.seq AS TEXT), u.name",
+        &["CAST(c.item_id AS TEXT)", "CAST(c.seq AS TEXT)", "u.name"],
         "item_units c JOIN items i ON i.id = c.item_id JOIN org_units u ON u.id = c.unit_id",
     ),
     (
-        "CAST(c.item_id AS TEXT), CAST(c.seq AS TEXT), c.role,
-         CASE WHEN p.position = '' THEN p.name ELSE p.name || '（' || p.position || '）' END",
+        &[
+            "CAST(c.item_id AS TEXT)",
+            "CAST(c.seq AS TEXT)",
+            "c.role",
+            "CASE WHEN p.position = '' THEN p.name ELSE p.name || '（' || p.position || '）' END",
+        ],
         "item_people c JOIN items i ON i.id = c.item_id JOIN people p ON p.id = c.person_id",
     ),
 ];
 
-/// `SELECT string_agg(concat_ws(FIELD, columns…), ITEM) FROM … WHERE <plan filter>`.
-fn aggregated_sql((columns, from): (&str, &str), plan_key: i64) -> String {
+/// `SELECT string_agg(concat_ws(FIELD, columns…), ITEM) FROM … WHERE <plan filter>`, every text
+/// column escaped (`$4`…`$9`: `ESCAPES`); a number cast to text needs no escape.
+fn aggregated_sql((columns, from): (&[&str], &str), plan_key: i64) -> String {
     let filter = if plan_key > 0 {
         "i.plan_id = $1"
     } else {
         "i.plan_id > $1"
     };
+    let columns: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            if c.starts_with("CAST(") {
+                c.to_string()
+            } else {
+                format!("replace(replace(replace({c}, $4, $5), $6, $7), $8, $9)")
+            }
+        })
+        .collect();
+    let columns = columns.join(", ");
     format!("SELECT string_agg(concat_ws($3, {columns}), $2) FROM {from} WHERE {filter}")
 }
 
 async fn aggregated<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    part: (&str, &str),
+    part: (&[&str], &str),
     plan_key: i64,
 ) -> Result<String, StoreError> {
-    let text: Option<String> =
-        sqlx::query_scalar(sqlx::AssertSqlSafe(aggregated_sql(part, plan_key)))
-            .bind(plan_key)
-            .bind(ITEM_SEP.to_string())
-            .bind(FIELD_SEP.to_string())
-            .fetch_one(executor)
-            .await?;
+    let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(aggregated_sql(part, plan_key)))
+        .arg(plan_key)
+        .arg(Verbatim(ITEM_SEP))
+        .arg(Verbatim(FIELD_SEP));
+    for (from, to) in ESCAPES {
+        query = query.arg(Verbatim(from)).arg(Verbatim(to));
+    }
+    let text: Option<String> = query.fetch_one(executor).await?;
     Ok(text.unwrap_or_default())
 }
 
@@ -933,10 +975,32 @@ fn assemble(texts: &[String]) -> Result<Vec<StoredItem>, StoreError> {
     Ok(items)
 }
 
-fn records(text: &str) -> impl Iterator<Item = Vec<&str>> {
+fn records(text: &str) -> impl Iterator<Item = Vec<Cow<'_, str>>> {
     text.split(ITEM_SEP)
         .filter(|r| !r.is_empty())
-        .map(|r| r.split(FIELD_SEP).collect())
+        .map(|r| r.split(FIELD_SEP).map(unescaped).collect())
+}
+
+/// A field as stored: the escapes of `aggregated_sql` undone.
+fn unescaped(field: &str) -> Cow<'_, str> {
+    if !field.contains(ESC) {
+        return Cow::Borrowed(field);
+    }
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != ESC {
+            out.push(c);
+            continue;
+        }
+        let escaped = chars.next();
+        match ESCAPES.iter().find(|(_, to)| to.chars().nth(1) == escaped) {
+            Some((from, _)) => out.push_str(from),
+            // Not written by `aggregated_sql`: kept as read.
+            None => out.extend(std::iter::once(c).chain(escaped)),
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[derive(Clone, Copy)]
@@ -975,18 +1039,18 @@ impl ChildKind {
 }
 
 /// The fields of one aggregated item, in the order `load_items` writes them.
-struct Fields<'a>(&'a [&'a str]);
+struct Fields<'a>(&'a [Cow<'a, str>]);
 
 impl Fields<'_> {
     fn get(&self, index: usize) -> Result<&str, StoreError> {
         self.0
             .get(index)
-            .copied()
+            .map(|field| field.as_ref())
             .ok_or_else(|| self.invalid(index))
     }
 
     fn invalid(&self, index: usize) -> StoreError {
-        let value = self.0.get(index).copied().unwrap_or("（缺失）");
+        let value = self.0.get(index).map_or("（缺失）", |field| field.as_ref());
         StoreError::Invalid(format!("数据库中的台账第 {index} 列值无效：{value}"))
     }
 
@@ -1011,7 +1075,7 @@ impl Fields<'_> {
     }
 }
 
-fn item_from_fields(values: &[&str]) -> Result<StoredItem, StoreError> {
+fn item_from_fields(values: &[Cow<'_, str>]) -> Result<StoredItem, StoreError> {
     let row = Fields(values);
     let number = row.int(2)?;
     Ok(StoredItem {

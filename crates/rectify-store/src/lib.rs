@@ -8,6 +8,7 @@
 pub mod air;
 pub mod attachments;
 mod backup;
+pub mod bind;
 pub mod clock;
 pub mod coal;
 pub mod complaints;
@@ -28,6 +29,7 @@ pub mod water;
 pub mod workflow;
 
 pub use backup::BackupOutcome;
+pub use bind::clean_text;
 pub use migrate::{MigrateReport, latest_version};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

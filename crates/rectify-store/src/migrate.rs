@@ -4,6 +4,7 @@
 //! runner is ours: each migration is portable SQL plus optional per-backend sections, applied in
 //! one transaction together with its row in `schema_migrations`.
 
+use crate::bind::Bind;
 use crate::{Backend, Store, StoreError, now_utc};
 use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Row};
@@ -158,10 +159,10 @@ impl Store {
                 "INSERT INTO schema_migrations (version, name, checksum, applied_at)
                  VALUES ($1, $2, $3, $4)",
             )
-            .bind(migration.version)
-            .bind(migration.name)
-            .bind(migration.checksum())
-            .bind(now_utc())
+            .arg(migration.version)
+            .arg(migration.name)
+            .arg(migration.checksum())
+            .arg(now_utc())
             .execute(&mut *tx)
             .await?;
             applied.push((migration.version, migration.name));

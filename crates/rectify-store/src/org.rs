@@ -1,5 +1,6 @@
 //! The organisation tree and the people who hold posts in it.
 
+use crate::bind::Bind;
 use crate::journal::{Change, append};
 use crate::{Store, StoreError};
 use rectify_core::org::OrgKind;
@@ -87,11 +88,11 @@ impl Store {
             "INSERT INTO org_units (parent_id, code, name, kind, sort_order)
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
-        .bind(parent_id)
-        .bind(new.code)
-        .bind(new.name)
-        .bind(new.kind.code())
-        .bind(new.sort_order)
+        .arg(parent_id)
+        .arg(new.code)
+        .arg(new.name)
+        .arg(new.kind.code())
+        .arg(new.sort_order)
         .fetch_one(&mut *tx)
         .await?;
         let unit = OrgUnit {
@@ -128,7 +129,7 @@ impl Store {
     pub async fn find_org_unit(&self, key: &str) -> Result<Option<OrgUnit>, StoreError> {
         let sql = format!("{SELECT_UNIT} WHERE code = $1 OR name = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(key)
+            .arg(key)
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(unit_from_row).transpose()
@@ -155,9 +156,9 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO people (name, position, unit_id) VALUES ($1, $2, $3) RETURNING id",
         )
-        .bind(name)
-        .bind(position)
-        .bind(unit.id)
+        .arg(name)
+        .arg(position)
+        .arg(unit.id)
         .fetch_one(&mut *tx)
         .await?;
         let person = Person {

@@ -1,6 +1,7 @@
 //! Publications: frozen, versioned, already-redacted snapshots of what the public portal shows,
 //! each with its approver; and the per-address throttle of the portal's objection form.
 
+use crate::bind::Bind;
 use crate::journal::{Change, append};
 use crate::{Store, StoreError, now_utc};
 use rectify_exact::date::Date;
@@ -43,13 +44,13 @@ impl Store {
             "INSERT INTO publications (version, snapshot_on, approved_by, approved_at, scope, content_json, sha256)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(version)
-        .bind(snapshot_on.to_string())
-        .bind(approver)
-        .bind(approved_at.clone())
-        .bind(scope.join(","))
-        .bind(text)
-        .bind(sha256.clone())
+        .arg(version)
+        .arg(snapshot_on.to_string())
+        .arg(approver)
+        .arg(approved_at.clone())
+        .arg(scope.join(","))
+        .arg(text)
+        .arg(sha256.clone())
         .execute(&mut *tx)
         .await?;
         append(
@@ -145,17 +146,17 @@ impl Store {
         let since = crate::sessions::time_in_minutes(-60);
         let recent: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM public_posts WHERE key = $1 AND at > $2")
-                .bind(key.clone())
-                .bind(since)
+                .arg(key.clone())
+                .arg(since)
                 .fetch_one(self.pool())
                 .await?;
         sqlx::query("INSERT INTO public_posts (key, at) VALUES ($1, $2)")
-            .bind(key)
-            .bind(crate::sessions::time_in_minutes(0))
+            .arg(key)
+            .arg(crate::sessions::time_in_minutes(0))
             .execute(self.pool())
             .await?;
         sqlx::query("DELETE FROM public_posts WHERE at < $1")
-            .bind(crate::sessions::time_in_minutes(-24 * 60))
+            .arg(crate::sessions::time_in_minutes(-24 * 60))
             .execute(self.pool())
             .await?;
         Ok(recent < i64::from(limit))

@@ -2,6 +2,7 @@
 //! in one table, their moves checked by `rectify_core::register`, inspections, evidence in the
 //! attachment store, links to items and complaints; every change journaled.
 
+use crate::bind::Bind;
 use crate::journal::{Change, append, append_all};
 use crate::workflow::{ItemRef, find_item};
 use crate::{Store, StoreError, invalid_stored, now_utc, stored_date};
@@ -171,7 +172,7 @@ impl Store {
         let mut stored_entries: HashMap<(i64, String), EntryRecord> = sqlx::query(
             sqlx::AssertSqlSafe(format!("{SELECT_ENTRY} WHERE e.kind = $1")),
         )
-        .bind(kind.code())
+        .arg(kind.code())
         .fetch_all(&mut *tx)
         .await?
         .iter()
@@ -269,7 +270,7 @@ impl Store {
         sql.push_str(" ORDER BY o.sort_order, o.id, e.name");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for value in binds {
-            query = query.bind(value);
+            query = query.arg(value);
         }
         let rows = query.fetch_all(self.pool()).await?;
         let mut entries: Vec<EntryRecord> = rows.iter().map(entry_row).collect::<Result<_, _>>()?;
@@ -350,15 +351,15 @@ impl Store {
                 activity_found, deadline, rechecks, recorded_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
-        .bind(id)
-        .bind(inspection.on.to_string())
-        .bind(inspection.by.clone())
-        .bind(serde_json::to_string(&inspection.lines).unwrap_or_else(|_| "[]".into()))
-        .bind(inspection.finding.clone())
-        .bind(i64::from(inspection.activity_found))
-        .bind(inspection.deadline.map(|d| d.to_string()))
-        .bind(inspection.rechecks)
-        .bind(actor)
+        .arg(id)
+        .arg(inspection.on.to_string())
+        .arg(inspection.by.clone())
+        .arg(serde_json::to_string(&inspection.lines).unwrap_or_else(|_| "[]".into()))
+        .arg(inspection.finding.clone())
+        .arg(i64::from(inspection.activity_found))
+        .arg(inspection.deadline.map(|d| d.to_string()))
+        .arg(inspection.rechecks)
+        .arg(actor)
         .fetch_one(&mut *tx)
         .await?;
         journal_fact(
@@ -427,15 +428,15 @@ impl Store {
                 media_type, uploaded_by, uploaded_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
-        .bind(id)
-        .bind(new.inspection_id)
-        .bind(new.kind.trim())
-        .bind(new.file_name)
-        .bind(stored.sha256.clone())
-        .bind(stored.size as i64)
-        .bind(media_type)
-        .bind(actor)
-        .bind(now_utc())
+        .arg(id)
+        .arg(new.inspection_id)
+        .arg(new.kind.trim())
+        .arg(new.file_name)
+        .arg(stored.sha256.clone())
+        .arg(stored.size as i64)
+        .arg(media_type)
+        .arg(actor)
+        .arg(now_utc())
         .fetch_one(&mut *tx)
         .await?;
         journal_fact(
@@ -472,7 +473,7 @@ impl Store {
         let complaint_id: Option<i64> = match complaint {
             Some(no) => Some(
                 sqlx::query_scalar("SELECT id FROM complaints WHERE received_no = $1")
-                    .bind(no.trim())
+                    .arg(no.trim())
                     .fetch_optional(&mut *tx)
                     .await?
                     .ok_or_else(|| StoreError::NotFound {
@@ -581,7 +582,7 @@ impl Store {
         );
         let mut by_site: BTreeMap<i64, Vec<Inspection>> = BTreeMap::new();
         for row in sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(Kind::Site.code())
+            .arg(Kind::Site.code())
             .fetch_all(self.pool())
             .await?
             .iter()
@@ -639,7 +640,7 @@ impl Store {
     pub async fn register_evidence(&self, id: i64) -> Result<(i64, RegisterEvidence), StoreError> {
         let entry_id: Option<i64> =
             sqlx::query_scalar("SELECT entry_id FROM register_evidence WHERE id = $1")
-                .bind(id)
+                .arg(id)
                 .fetch_optional(self.pool())
                 .await?;
         let not_found = || StoreError::NotFound {
@@ -692,9 +693,9 @@ pub(crate) async fn reboundable_sites(
          JOIN org_units o ON o.id = e.county_id
          WHERE e.kind = $1 AND e.state IN ($2, $3) ORDER BY e.id",
     )
-    .bind(Kind::Scattered.code())
-    .bind(scattered::State::SignedOff.code())
-    .bind(scattered::State::Patrol.code())
+    .arg(Kind::Scattered.code())
+    .arg(scattered::State::SignedOff.code())
+    .arg(scattered::State::Patrol.code())
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
@@ -794,23 +795,23 @@ async fn move_entry(
     sqlx::query(
         "UPDATE register_entries SET state = $1, rebounds = $2, updated_at = $3 WHERE id = $4",
     )
-    .bind(to.clone())
-    .bind(i64::from(after.rebounds))
-    .bind(now_utc())
-    .bind(before.id)
+    .arg(to.clone())
+    .arg(i64::from(after.rebounds))
+    .arg(now_utc())
+    .arg(before.id)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
         "INSERT INTO register_moves (entry_id, on_date, from_state, to_state, reason, rebound, actor)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(before.id)
-    .bind(on.to_string())
-    .bind(before.state.clone())
-    .bind(to.clone())
-    .bind(reason.trim())
-    .bind(i64::from(rebound))
-    .bind(actor)
+    .arg(before.id)
+    .arg(on.to_string())
+    .arg(before.state.clone())
+    .arg(to.clone())
+    .arg(reason.trim())
+    .arg(i64::from(rebound))
+    .arg(actor)
     .execute(&mut *conn)
     .await?;
     let mut change = entry_change(
@@ -857,10 +858,10 @@ async fn insert_link(
     sqlx::query(
         "INSERT INTO register_links (entry_id, item_id, complaint_id, linked_on) VALUES ($1, $2, $3, $4)",
     )
-    .bind(entry_id)
-    .bind(item_id)
-    .bind(complaint_id)
-    .bind(on.to_string())
+    .arg(entry_id)
+    .arg(item_id)
+    .arg(complaint_id)
+    .arg(on.to_string())
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -932,18 +933,18 @@ async fn insert_entry(
             longitude, latitude, state, details_json, created_on, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
-    .bind(kind.code())
-    .bind(id_text.name.trim())
-    .bind(id_text.credit_code.as_ref().map(|c| c.as_str().to_string()))
-    .bind(id_text.address.clone())
-    .bind(county_id)
-    .bind(id_text.township.clone())
-    .bind(longitude)
-    .bind(latitude)
-    .bind(state.clone())
-    .bind(details_json(&entry.details))
-    .bind(entry.created_on.to_string())
-    .bind(now_utc())
+    .arg(kind.code())
+    .arg(id_text.name.trim())
+    .arg(id_text.credit_code.as_ref().map(|c| c.as_str().to_string()))
+    .arg(id_text.address.clone())
+    .arg(county_id)
+    .arg(id_text.township.clone())
+    .arg(longitude)
+    .arg(latitude)
+    .arg(state.clone())
+    .arg(details_json(&entry.details))
+    .arg(entry.created_on.to_string())
+    .arg(now_utc())
     .fetch_one(&mut *conn)
     .await?;
     Ok(EntryRecord {
@@ -968,20 +969,20 @@ async fn update_entry(conn: &mut AnyConnection, after: &EntryRecord) -> Result<(
         "UPDATE register_entries SET credit_code = $1, address = $2, township = $3, longitude = $4,
             latitude = $5, details_json = $6, updated_at = $7 WHERE id = $8",
     )
-    .bind(
+    .arg(
         after
             .identity
             .credit_code
             .as_ref()
             .map(|c| c.as_str().to_string()),
     )
-    .bind(after.identity.address.clone())
-    .bind(after.identity.township.clone())
-    .bind(longitude)
-    .bind(latitude)
-    .bind(details_json(&after.details))
-    .bind(now_utc())
-    .bind(after.id)
+    .arg(after.identity.address.clone())
+    .arg(after.identity.township.clone())
+    .arg(longitude)
+    .arg(latitude)
+    .arg(details_json(&after.details))
+    .arg(now_utc())
+    .arg(after.id)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -1024,7 +1025,7 @@ async fn load_detail(conn: &mut AnyConnection, id: i64) -> Result<EntryDetail, S
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT_ENTRY} WHERE e.id = $1"
     )))
-    .bind(id)
+    .arg(id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| StoreError::NotFound {
@@ -1036,7 +1037,7 @@ async fn load_detail(conn: &mut AnyConnection, id: i64) -> Result<EntryDetail, S
         "SELECT on_date, from_state, to_state, reason, rebound, actor FROM register_moves
          WHERE entry_id = $1 ORDER BY id",
     )
-    .bind(id)
+    .arg(id)
     .fetch_all(&mut *conn)
     .await?
     .iter()
@@ -1056,7 +1057,7 @@ async fn load_detail(conn: &mut AnyConnection, id: i64) -> Result<EntryDetail, S
         "SELECT id, inspection_id, kind, file_name, sha256, size, media_type, uploaded_by, uploaded_at
          FROM register_evidence WHERE entry_id = $1 ORDER BY id",
     )
-    .bind(id)
+    .arg(id)
     .fetch_all(&mut *conn)
     .await?
     .iter()
@@ -1079,7 +1080,7 @@ async fn load_detail(conn: &mut AnyConnection, id: i64) -> Result<EntryDetail, S
          LEFT JOIN items i ON i.id = l.item_id LEFT JOIN plans p ON p.id = i.plan_id
          LEFT JOIN complaints c ON c.id = l.complaint_id WHERE l.entry_id = $1 ORDER BY l.linked_on",
     )
-    .bind(id)
+    .arg(id)
     .fetch_all(&mut *conn)
     .await?
     .iter()
@@ -1138,7 +1139,7 @@ async fn load_inspections(
 ) -> Result<Vec<InspectionRecord>, StoreError> {
     let sql = format!("{SELECT_INSPECTION} WHERE i.entry_id = $1 ORDER BY i.on_date, i.id");
     sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
+        .arg(id)
         .fetch_all(&mut *conn)
         .await?
         .iter()

@@ -2,6 +2,7 @@
 //! to units (提醒 → 催办 → 督办单 → 约谈建议, each at most once per round), and the in-app inbox
 //! each step is delivered to. Every step is journaled.
 
+use crate::bind::Bind;
 use crate::journal::{Change, append_all};
 use crate::{Store, StoreError, now_utc};
 use rectify_core::dispatch::{AsOf, Step, UnitStanding, next_steps};
@@ -55,7 +56,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let exists: Option<i64> =
             sqlx::query_scalar("SELECT id FROM dispatch_rounds WHERE period = $1")
-                .bind(period)
+                .arg(period)
                 .fetch_optional(&mut *tx)
                 .await?;
         if exists.is_some() {
@@ -68,10 +69,10 @@ impl Store {
             "INSERT INTO dispatch_rounds (period, report_due, opened_on, opened_by)
              VALUES ($1, $2, $3, $4) RETURNING id",
         )
-        .bind(period)
-        .bind(report_due.to_string())
-        .bind(today.to_string())
-        .bind(actor)
+        .arg(period)
+        .arg(report_due.to_string())
+        .arg(today.to_string())
+        .arg(actor)
         .fetch_one(&mut *tx)
         .await?;
         let change = Change {
@@ -99,7 +100,7 @@ impl Store {
         let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
             "SELECT id, period, report_due, opened_on, opened_by FROM dispatch_rounds WHERE period = $1",
         )
-        .bind(period)
+        .arg(period)
         .fetch_optional(self.pool())
         .await?;
         let (id, period, due, opened_on, opened_by) = row.ok_or_else(|| StoreError::NotFound {
@@ -152,13 +153,13 @@ impl Store {
                     "INSERT INTO escalations (round_id, unit_id, step, items, reason, issued_on, issued_by)
                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
-                .bind(round.id)
-                .bind(unit_id)
-                .bind(step.step.code())
-                .bind(items)
-                .bind(step.reason.clone())
-                .bind(today.to_string())
-                .bind(actor)
+                .arg(round.id)
+                .arg(unit_id)
+                .arg(step.step.code())
+                .arg(items)
+                .arg(step.reason.clone())
+                .arg(today.to_string())
+                .arg(actor)
                 .fetch_one(&mut *tx)
                 .await?;
                 let subject = format!("【{}】{} {}", step.step.label_zh(), period, unit);
@@ -166,11 +167,11 @@ impl Store {
                     "INSERT INTO inbox (unit_id, escalation_id, created_at, subject, body)
                      VALUES ($1, $2, $3, $4, $5)",
                 )
-                .bind(unit_id)
-                .bind(id)
-                .bind(now_utc())
-                .bind(subject)
-                .bind(step.reason.clone())
+                .arg(unit_id)
+                .arg(id)
+                .arg(now_utc())
+                .arg(subject)
+                .arg(step.reason.clone())
                 .execute(&mut *tx)
                 .await?;
                 changes.push((id, unit.clone(), step.clone()));
@@ -246,14 +247,14 @@ impl Store {
              JOIN dispatch_rounds r ON r.id = e.round_id JOIN org_units o ON o.id = e.unit_id
              WHERE e.step = 'urge' AND r.period < $1 GROUP BY o.name",
         )
-        .bind(round.period.clone())
+        .arg(round.period.clone())
         .fetch_all(self.pool())
         .await?;
         let issued: Vec<(String, String)> = sqlx::query_as(
             "SELECT o.name, e.step FROM escalations e JOIN org_units o ON o.id = e.unit_id
              WHERE e.round_id = $1",
         )
-        .bind(round.id)
+        .arg(round.id)
         .fetch_all(self.pool())
         .await?;
         for (unit, standing) in &mut standings {
@@ -278,7 +279,7 @@ impl Store {
              JOIN org_units o ON o.id = e.unit_id
              WHERE ($1 = '' OR r.period = $1) ORDER BY e.id DESC",
         )
-        .bind(period.unwrap_or(""))
+        .arg(period.unwrap_or(""))
         .fetch_all(self.pool())
         .await?;
         rows.iter()
@@ -316,7 +317,7 @@ impl Store {
         let mut query =
             sqlx::query_as::<_, (i64, String, String, String, String)>(sqlx::AssertSqlSafe(sql));
         for id in unit_ids {
-            query = query.bind(*id);
+            query = query.arg(*id);
         }
         let rows = query.fetch_all(self.pool()).await?;
         Ok(rows

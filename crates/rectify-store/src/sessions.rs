@@ -1,5 +1,6 @@
 //! Login sessions kept in the database, so that several server processes share them.
 
+use crate::bind::Bind;
 use crate::users::User;
 use crate::{Store, StoreError};
 use rand::RngCore;
@@ -50,11 +51,11 @@ impl Store {
         sqlx::query(
             "INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(session_id(&session.token))
-        .bind(user.id)
-        .bind(session.csrf_token.clone())
-        .bind(time_in(0))
-        .bind(time_in(SESSION_HOURS))
+        .arg(session_id(&session.token))
+        .arg(user.id)
+        .arg(session.csrf_token.clone())
+        .arg(time_in(0))
+        .arg(time_in(SESSION_HOURS))
         .execute(self.pool())
         .await?;
         Ok(session)
@@ -69,8 +70,8 @@ impl Store {
              FROM sessions s JOIN users u ON u.id = s.user_id JOIN org_units o ON o.id = u.unit_id
              WHERE s.id = $1 AND s.expires_at > $2 AND u.disabled = 0",
         )
-        .bind(session_id(token))
-        .bind(time_in(0))
+        .arg(session_id(token))
+        .arg(time_in(0))
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else {
@@ -102,8 +103,8 @@ impl Store {
 
     pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE id = $1 OR expires_at < $2")
-            .bind(session_id(token))
-            .bind(time_in(0))
+            .arg(session_id(token))
+            .arg(time_in(0))
             .execute(self.pool())
             .await?;
         Ok(())
@@ -117,8 +118,8 @@ impl Store {
             sqlx::query_scalar::<_, i64>(
                 "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2",
             )
-            .bind(key)
-            .bind(since.clone())
+            .arg(key)
+            .arg(since.clone())
             .fetch_one(self.pool())
         };
         let by_user = count(format!("user:{username}")).await?;
@@ -134,13 +135,13 @@ impl Store {
         let now = time_in(0);
         for key in [format!("user:{username}"), format!("addr:{address}")] {
             sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
-                .bind(key)
-                .bind(now.clone())
+                .arg(key)
+                .arg(now.clone())
                 .execute(self.pool())
                 .await?;
         }
         sqlx::query("DELETE FROM login_failures WHERE at < $1")
-            .bind(time_in(-24))
+            .arg(time_in(-24))
             .execute(self.pool())
             .await?;
         Ok(())
@@ -182,10 +183,10 @@ impl Store {
         sqlx::query(
             "INSERT INTO api_tokens (id, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
         )
-        .bind(session_id(&token))
-        .bind(user.id)
-        .bind(name)
-        .bind(time_in(0))
+        .arg(session_id(&token))
+        .arg(user.id)
+        .arg(name)
+        .arg(time_in(0))
         .execute(&mut *tx)
         .await?;
         let change = crate::journal::Change {
@@ -211,8 +212,8 @@ impl Store {
         let changed = sqlx::query(
             "UPDATE api_tokens SET revoked = 1 WHERE user_id = $1 AND name = $2 AND revoked = 0",
         )
-        .bind(user.id)
-        .bind(name)
+        .arg(user.id)
+        .arg(name)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -241,7 +242,7 @@ impl Store {
             "SELECT u.username FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.id = $1 AND t.revoked = 0 AND u.disabled = 0",
         )
-        .bind(session_id(token))
+        .arg(session_id(token))
         .fetch_optional(self.pool())
         .await?;
         match username {

@@ -2,6 +2,7 @@
 //! item (through the workflow) or register entry (as a rebound), add a new item to a plan, or
 //! note a problem or compliance — each with its evidence, in one transaction, journaled.
 
+use crate::bind::Bind;
 use crate::journal::{Change, append};
 use crate::workflow::{ItemRef, find_item};
 use crate::{Store, StoreError, invalid_stored, now_utc, stored_date};
@@ -69,13 +70,13 @@ impl Store {
             "INSERT INTO inspection_rounds (name, mode, scope, team, starts_on, ends_on, created_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(round.name.trim())
-        .bind(round.mode.code())
-        .bind(round.scope.trim())
-        .bind(round.team.trim())
-        .bind(round.starts_on.to_string())
-        .bind(round.ends_on.to_string())
-        .bind(actor)
+        .arg(round.name.trim())
+        .arg(round.mode.code())
+        .arg(round.scope.trim())
+        .arg(round.team.trim())
+        .arg(round.starts_on.to_string())
+        .arg(round.ends_on.to_string())
+        .arg(actor)
         .fetch_one(&mut *tx)
         .await?;
         let change = Change {
@@ -166,13 +167,13 @@ impl Store {
             "INSERT INTO round_findings (round_id, found_on, description, outcome, item_id, entry_id, recorded_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(round_id)
-        .bind(finding.on.to_string())
-        .bind(finding.description.trim())
-        .bind(finding.outcome.code())
-        .bind(item_id)
-        .bind(entry_id)
-        .bind(actor.username.clone())
+        .arg(round_id)
+        .arg(finding.on.to_string())
+        .arg(finding.description.trim())
+        .arg(finding.outcome.code())
+        .arg(item_id)
+        .arg(entry_id)
+        .arg(actor.username.clone())
         .fetch_one(&mut *tx)
         .await?;
         for ((name, bytes), media_type) in finding.files.iter().zip(media) {
@@ -181,13 +182,13 @@ impl Store {
                 "INSERT INTO round_evidence (finding_id, file_name, sha256, size, media_type, uploaded_by, uploaded_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind(id)
-            .bind(name.clone())
-            .bind(stored.sha256)
-            .bind(stored.size as i64)
-            .bind(media_type)
-            .bind(actor.username.clone())
-            .bind(now_utc())
+            .arg(id)
+            .arg(name.clone())
+            .arg(stored.sha256)
+            .arg(stored.size as i64)
+            .arg(media_type)
+            .arg(actor.username.clone())
+            .arg(now_utc())
             .execute(&mut *tx)
             .await?;
         }
@@ -231,7 +232,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT name, mode, scope, team, starts_on, ends_on FROM inspection_rounds WHERE id = $1",
         )
-        .bind(id)
+        .arg(id)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::NotFound {
@@ -296,7 +297,7 @@ async fn findings(
          LEFT JOIN register_entries e ON e.id = f.entry_id
          WHERE f.round_id = $1 ORDER BY f.found_on, f.id",
     )
-    .bind(round_id)
+    .arg(round_id)
     .fetch_all(&mut *conn)
     .await?;
     let mut evidence: HashMap<i64, Vec<String>> = HashMap::new();
@@ -304,7 +305,7 @@ async fn findings(
         "SELECT v.finding_id, v.file_name FROM round_evidence v
          JOIN round_findings f ON f.id = v.finding_id WHERE f.round_id = $1 ORDER BY v.id",
     )
-    .bind(round_id)
+    .arg(round_id)
     .fetch_all(&mut *conn)
     .await?;
     for r in &files {

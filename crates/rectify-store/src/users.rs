@@ -3,6 +3,7 @@
 //! Journal snapshots of a user never contain the password hash; a password change is recorded
 //! as the fact that it happened.
 
+use crate::bind::Bind;
 use crate::journal::{Change, append};
 use crate::{Store, StoreError, now_utc};
 use argon2::Argon2;
@@ -129,11 +130,11 @@ impl Store {
             "INSERT INTO users (username, display_name, unit_id, password_hash, disabled, created_at)
              VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
         )
-        .bind(new.username)
-        .bind(new.display_name)
-        .bind(unit.id)
-        .bind(hash)
-        .bind(created_at.clone())
+        .arg(new.username)
+        .arg(new.display_name)
+        .arg(unit.id)
+        .arg(hash)
+        .arg(created_at.clone())
         .fetch_one(&mut *tx)
         .await?;
         let mut roles = new.roles.to_vec();
@@ -141,8 +142,8 @@ impl Store {
         roles.dedup();
         for role in &roles {
             sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
-                .bind(id)
-                .bind(role.code())
+                .arg(id)
+                .arg(role.code())
                 .execute(&mut *tx)
                 .await?;
         }
@@ -193,7 +194,7 @@ impl Store {
              WHERE $1 IS NULL OR u.username = $1
              ORDER BY u.id",
         )
-        .bind(username)
+        .arg(username)
         .fetch_all(self.pool())
         .await?;
         let role_rows = sqlx::query("SELECT user_id, role FROM user_roles ORDER BY user_id, role")
@@ -236,8 +237,8 @@ impl Store {
         let hash = hash_password(password).await?;
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(hash)
-            .bind(user.id)
+            .arg(hash)
+            .arg(user.id)
             .execute(&mut *tx)
             .await?;
         let change = Change {
@@ -267,8 +268,8 @@ impl Store {
         };
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
-            .bind(i64::from(disabled))
-            .bind(before.id)
+            .arg(i64::from(disabled))
+            .arg(before.id)
             .execute(&mut *tx)
             .await?;
         let change = Change {
@@ -292,7 +293,7 @@ impl Store {
     ) -> Result<Option<User>, StoreError> {
         let stored: Option<String> =
             sqlx::query_scalar("SELECT password_hash FROM users WHERE username = $1")
-                .bind(username)
+                .arg(username)
                 .fetch_optional(self.pool())
                 .await?;
         let matches = password_matches(stored.as_deref().unwrap_or(DUMMY_HASH), password).await;

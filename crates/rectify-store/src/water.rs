@@ -1,5 +1,6 @@
 //! Surface-water sections, samples and targets.
 
+use crate::bind::Bind;
 use crate::journal::{Change, append};
 use crate::{Store, StoreError};
 use rectify_exact::date::Date;
@@ -83,15 +84,15 @@ impl Store {
                  river = excluded.river, basin = excluded.basin, drinking_source = excluded.drinking_source
                  RETURNING id",
             )
-            .bind(s.code)
-            .bind(s.name)
-            .bind(s.water_body)
-            .bind(s.target_class)
-            .bind(s.level)
-            .bind(s.county)
-            .bind(s.river)
-            .bind(s.basin)
-            .bind(i64::from(s.drinking_source))
+            .arg(s.code)
+            .arg(s.name)
+            .arg(s.water_body)
+            .arg(s.target_class)
+            .arg(s.level)
+            .arg(s.county)
+            .arg(s.river)
+            .arg(s.basin)
+            .arg(i64::from(s.drinking_source))
             .fetch_one(&mut *tx)
             .await?;
             ids.insert(s.code, id);
@@ -102,7 +103,7 @@ impl Store {
                 Some(id) => *id,
                 None => {
                     let id = sqlx::query_scalar("SELECT id FROM water_sections WHERE code = $1")
-                        .bind(sample.section)
+                        .arg(sample.section)
                         .fetch_optional(&mut *tx)
                         .await?
                         .ok_or_else(|| StoreError::NotFound {
@@ -137,11 +138,11 @@ impl Store {
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (id, sample) in chunk {
                 q = q
-                    .bind(*id)
-                    .bind(sample.time)
-                    .bind(sample.date.to_string())
-                    .bind(sample.readings)
-                    .bind(sample.withdrawal);
+                    .arg(*id)
+                    .arg(sample.time)
+                    .arg(sample.date.to_string())
+                    .arg(sample.readings)
+                    .arg(sample.withdrawal);
             }
             q.execute(&mut *tx).await?;
         }
@@ -192,8 +193,8 @@ impl Store {
              FROM water_samples w JOIN water_sections s ON s.id = w.section_id
              WHERE w.date >= $1 AND w.date <= $2 ORDER BY s.id, w.date";
         let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(from.to_string())
-            .bind(to.to_string())
+            .arg(from.to_string())
+            .arg(to.to_string())
             .fetch_all(self.pool())
             .await?;
         rows.iter()

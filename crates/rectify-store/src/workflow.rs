@@ -3,6 +3,7 @@
 //! The rules are `rectify_core::workflow`; this module loads what they look at, applies the
 //! outcome and journals it, all in one write transaction.
 
+use crate::bind::Bind;
 use crate::journal::{Change, append, append_all};
 use crate::{Store, StoreError, now_utc};
 use rectify_core::calendar::WorkCalendar;
@@ -259,8 +260,8 @@ pub(crate) async fn find_item(
         "SELECT i.id, p.name FROM items i JOIN plans p ON p.id = i.plan_id
          WHERE i.number = $1 AND ($2 = '' OR p.name = $2)",
     )
-    .bind(i64::from(item.number))
-    .bind(item.plan.unwrap_or(""))
+    .arg(i64::from(item.number))
+    .arg(item.plan.unwrap_or(""))
     .fetch_all(&mut *conn)
     .await?;
     match rows.as_slice() {
@@ -283,7 +284,7 @@ pub(crate) async fn find_item(
 async fn load(conn: &mut AnyConnection, id: i64) -> Result<Loaded, StoreError> {
     let sql = format!("{SELECT_FLOW} WHERE i.id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
+        .arg(id)
         .fetch_one(&mut *conn)
         .await?;
     let flow = flow_from_row(&row)?;
@@ -291,7 +292,7 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Loaded, StoreError> {
         "SELECT c.unit_id, o.name FROM item_units c JOIN org_units o ON o.id = c.unit_id
          WHERE c.item_id = $1 ORDER BY c.seq",
     )
-    .bind(id)
+    .arg(id)
     .fetch_all(&mut *conn)
     .await?;
     let unit_names = units
@@ -300,20 +301,20 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Loaded, StoreError> {
         .collect::<Result<Vec<(i64, String)>, StoreError>>()?;
     let measures: Vec<Option<String>> =
         sqlx::query_scalar("SELECT done_on FROM item_measures WHERE item_id = $1")
-            .bind(id)
+            .arg(id)
             .fetch_all(&mut *conn)
             .await?;
     let kinds: Vec<String> = sqlx::query_scalar(
         "SELECT e.kind FROM evidence e WHERE e.item_id = $1
          AND NOT EXISTS (SELECT 1 FROM evidence n WHERE n.supersedes = e.id)",
     )
-    .bind(id)
+    .arg(id)
     .fetch_all(&mut *conn)
     .await?;
     let pending: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM objections WHERE item_id = $1 AND status = 'pending'",
     )
-    .bind(id)
+    .arg(id)
     .fetch_one(&mut *conn)
     .await?;
     let number: i64 = row.try_get(1)?;
@@ -352,19 +353,19 @@ async fn save_flow(conn: &mut AnyConnection, id: i64, flow: &Flow) -> Result<(),
          accountability = $5, leader_signed = $6, requires_upper_review = $7, next_recheck = $8,
          amendment_deadline = $9, amendment_reason = $10, rework_due = $11, updated_at = $12 WHERE id = $13",
     )
-    .bind(flow.state.code())
-    .bind(date(flow.notice.map(|n| n.0)))
-    .bind(date(flow.notice.map(|n| n.1)))
-    .bind(i64::from(flow.objection_upheld))
-    .bind(i64::from(flow.accountability))
-    .bind(i64::from(flow.leader_signed))
-    .bind(i64::from(flow.requires_upper_review))
-    .bind(date(flow.next_recheck))
-    .bind(amend_deadline)
-    .bind(amend_reason)
-    .bind(date(flow.rework_due))
-    .bind(now_utc())
-    .bind(id)
+    .arg(flow.state.code())
+    .arg(date(flow.notice.map(|n| n.0)))
+    .arg(date(flow.notice.map(|n| n.1)))
+    .arg(i64::from(flow.objection_upheld))
+    .arg(i64::from(flow.accountability))
+    .arg(i64::from(flow.leader_signed))
+    .arg(i64::from(flow.requires_upper_review))
+    .arg(date(flow.next_recheck))
+    .arg(amend_deadline)
+    .arg(amend_reason)
+    .arg(date(flow.rework_due))
+    .arg(now_utc())
+    .arg(id)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -376,7 +377,7 @@ async fn evidence_refs(conn: &mut AnyConnection, item_id: i64) -> Result<Value, 
         "SELECT e.id, e.kind, e.sha256 FROM evidence e WHERE e.item_id = $1
          AND NOT EXISTS (SELECT 1 FROM evidence n WHERE n.supersedes = e.id) ORDER BY e.id",
     )
-    .bind(item_id)
+    .arg(item_id)
     .fetch_all(&mut *conn)
     .await?;
     let refs = rows
@@ -497,7 +498,7 @@ impl Store {
             "SELECT i.id FROM items i WHERE i.state = 'PUBLIC_NOTICE' AND i.notice_last_day < $1
              AND NOT EXISTS (SELECT 1 FROM objections o WHERE o.item_id = i.id AND o.status = 'pending')",
         )
-        .bind(today.to_string())
+        .arg(today.to_string())
         .fetch_all(self.pool())
         .await?;
         if due.is_empty() {
@@ -546,12 +547,12 @@ impl Store {
             "INSERT INTO objections (item_id, received_on, source, content, contact, status, recorded_by)
              VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
         )
-        .bind(item_id)
-        .bind(today.to_string())
-        .bind(source)
-        .bind(content)
-        .bind(contact)
-        .bind(actor.username.clone())
+        .arg(item_id)
+        .arg(today.to_string())
+        .arg(source)
+        .arg(content)
+        .arg(contact)
+        .arg(actor.username.clone())
         .fetch_one(&mut *tx)
         .await?;
         let loaded = load(&mut tx, item_id).await?;
@@ -606,7 +607,7 @@ impl Store {
         if let Some(old) = new.supersedes {
             let owner: Option<i64> =
                 sqlx::query_scalar("SELECT item_id FROM evidence WHERE id = $1")
-                    .bind(old)
+                    .arg(old)
                     .fetch_optional(&mut *tx)
                     .await?;
             if owner != Some(item_id) {
@@ -622,16 +623,16 @@ impl Store {
             "INSERT INTO evidence (item_id, kind, title, file_name, sha256, size, media_type, uploaded_by, uploaded_at, supersedes)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
-        .bind(item_id)
-        .bind(new.kind.code())
-        .bind(new.title)
-        .bind(new.file_name)
-        .bind(stored.sha256.clone())
-        .bind(stored.size as i64)
-        .bind(media_type)
-        .bind(actor.username.clone())
-        .bind(uploaded_at.clone())
-        .bind(new.supersedes)
+        .arg(item_id)
+        .arg(new.kind.code())
+        .arg(new.title)
+        .arg(new.file_name)
+        .arg(stored.sha256.clone())
+        .arg(stored.size as i64)
+        .arg(media_type)
+        .arg(actor.username.clone())
+        .arg(uploaded_at.clone())
+        .arg(new.supersedes)
         .fetch_one(&mut *tx)
         .await?;
         let evidence = Evidence {
@@ -696,7 +697,7 @@ impl Store {
     pub async fn evidence(&self, id: i64) -> Result<Evidence, StoreError> {
         let sql = format!("{SELECT_EVIDENCE} WHERE e.id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
+            .arg(id)
             .fetch_optional(self.pool())
             .await?
             .ok_or_else(|| StoreError::NotFound {
@@ -759,9 +760,9 @@ impl Store {
             "SELECT id, status FROM progress_reports WHERE item_id = $1 AND unit_id = $2 AND period = $3
              ORDER BY id DESC LIMIT 1",
         )
-        .bind(item_id)
-        .bind(actor.unit_id)
-        .bind(report.period)
+        .arg(item_id)
+        .arg(actor.unit_id)
+        .arg(report.period)
         .fetch_optional(&mut *tx)
         .await?
         .map(|r| Ok::<_, StoreError>((r.try_get(0)?, r.try_get(1)?)))
@@ -778,14 +779,14 @@ impl Store {
                      evidence_ids = $4, status = 'submitted', submitted_by = $5, submitted_on = $6,
                      late = $7, reviewed_by = NULL, review_note = '' WHERE id = $8",
                 )
-                .bind(report.text)
-                .bind(done_text)
-                .bind(report.self_schedule)
-                .bind(evidence_text)
-                .bind(actor.username.clone())
-                .bind(today.to_string())
-                .bind(i64::from(late))
-                .bind(old)
+                .arg(report.text)
+                .arg(done_text)
+                .arg(report.self_schedule)
+                .arg(evidence_text)
+                .arg(actor.username.clone())
+                .arg(today.to_string())
+                .arg(i64::from(late))
+                .arg(old)
                 .execute(&mut *tx)
                 .await?;
                 (old, "update", Some(before))
@@ -802,17 +803,17 @@ impl Store {
                      evidence_ids, status, submitted_by, submitted_on, late, corrects)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9, $10, $11) RETURNING id",
                 )
-                .bind(item_id)
-                .bind(actor.unit_id)
-                .bind(report.period)
-                .bind(report.text)
-                .bind(done_text)
-                .bind(report.self_schedule)
-                .bind(evidence_text)
-                .bind(actor.username.clone())
-                .bind(today.to_string())
-                .bind(i64::from(late && corrects.is_none()))
-                .bind(corrects)
+                .arg(item_id)
+                .arg(actor.unit_id)
+                .arg(report.period)
+                .arg(report.text)
+                .arg(done_text)
+                .arg(report.self_schedule)
+                .arg(evidence_text)
+                .arg(actor.username.clone())
+                .arg(today.to_string())
+                .arg(i64::from(late && corrects.is_none()))
+                .arg(corrects)
                 .fetch_one(&mut *tx)
                 .await?;
                 (
@@ -830,9 +831,9 @@ impl Store {
             sqlx::query(
                 "UPDATE item_measures SET done_on = $1 WHERE item_id = $2 AND seq = $3 AND done_on IS NULL",
             )
-            .bind(today.to_string())
-            .bind(item_id)
-            .bind(i64::from(*number) - 1)
+            .arg(today.to_string())
+            .arg(item_id)
+            .arg(i64::from(*number) - 1)
             .execute(&mut *tx)
             .await?;
         }
@@ -877,10 +878,10 @@ impl Store {
             )));
         }
         sqlx::query("UPDATE progress_reports SET status = $1, reviewed_by = $2, review_note = $3 WHERE id = $4")
-            .bind(if confirm { "confirmed" } else { "returned" })
-            .bind(actor.username.clone())
-            .bind(note)
-            .bind(report_id)
+            .arg(if confirm { "confirmed" } else { "returned" })
+            .arg(actor.username.clone())
+            .arg(note)
+            .arg(report_id)
             .execute(&mut *tx)
             .await?;
         let after = report_json(&mut tx, report_id).await?;
@@ -945,7 +946,7 @@ impl Store {
              JOIN plans pl ON pl.id = i.plan_id
              ORDER BY o.sort_order, o.id, pl.id, i.number",
         )
-        .bind(period)
+        .arg(period)
         .fetch_all(self.pool())
         .await?;
         rows.iter()
@@ -1049,14 +1050,14 @@ async fn apply(
                 "UPDATE items SET deadline_text = $1, due_date = $2, immediate = $3, sustain = $4, stages = $5,
                  needs_manual_date = $6, original_deadline_text = $7 WHERE id = $8",
             )
-            .bind(deadline.text.clone())
-            .bind(deadline.due_date.map(|d| d.to_string()))
-            .bind(i64::from(deadline.immediate))
-            .bind(i64::from(deadline.sustain))
-            .bind(deadline.stages.iter().map(Date::to_string).collect::<Vec<_>>().join(","))
-            .bind(i64::from(deadline.needs_manual_date))
-            .bind(original.clone())
-            .bind(loaded.id)
+            .arg(deadline.text.clone())
+            .arg(deadline.due_date.map(|d| d.to_string()))
+            .arg(i64::from(deadline.immediate))
+            .arg(i64::from(deadline.sustain))
+            .arg(deadline.stages.iter().map(Date::to_string).collect::<Vec<_>>().join(","))
+            .arg(i64::from(deadline.needs_manual_date))
+            .arg(original.clone())
+            .arg(loaded.id)
             .execute(&mut *conn)
             .await?;
             done.facts["deadline"] =
@@ -1078,8 +1079,8 @@ async fn decide_objection(
 ) -> Result<(), StoreError> {
     let current: Option<String> =
         sqlx::query_scalar("SELECT status FROM objections WHERE id = $1 AND item_id = $2")
-            .bind(objection_id)
-            .bind(item_id)
+            .arg(objection_id)
+            .arg(item_id)
             .fetch_optional(&mut *conn)
             .await?;
     match current.as_deref() {
@@ -1088,10 +1089,10 @@ async fn decide_objection(
         None => return Err(refused(format!("该问题没有编号为 {objection_id} 的异议"))),
     }
     sqlx::query("UPDATE objections SET status = $1, decision = $2, decided_by = $3 WHERE id = $4")
-        .bind(status)
-        .bind(decision)
-        .bind(actor.username.clone())
-        .bind(objection_id)
+        .arg(status)
+        .arg(decision)
+        .arg(actor.username.clone())
+        .arg(objection_id)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -1188,7 +1189,7 @@ const SELECT_REPORT: &str = "SELECT r.id, i.number, o.name, r.period, r.text, r.
 async fn load_report(conn: &mut AnyConnection, id: i64) -> Result<Report, StoreError> {
     let sql = format!("{SELECT_REPORT} WHERE r.id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
+        .arg(id)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::NotFound {
@@ -1218,8 +1219,8 @@ async fn load_reports(
     let sql = format!("{SELECT_REPORT} WHERE {condition} ORDER BY {order}");
     let query = sqlx::query(sqlx::AssertSqlSafe(sql));
     let query = match filter {
-        ReportFilter::Period(period) => query.bind(period.to_string()),
-        ReportFilter::Item(id) => query.bind(id),
+        ReportFilter::Period(period) => query.arg(period.to_string()),
+        ReportFilter::Item(id) => query.arg(id),
         ReportFilter::AwaitingReview => query,
     };
     let rows = query.fetch_all(&mut *conn).await?;
@@ -1316,7 +1317,7 @@ async fn evidence_rows(
 ) -> Result<Vec<Evidence>, StoreError> {
     let sql = format!("{SELECT_EVIDENCE} WHERE e.item_id = $1 ORDER BY e.id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(item_id)
+        .arg(item_id)
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(evidence_from_row).collect()
@@ -1330,7 +1331,7 @@ async fn objection_rows(
         "SELECT id, received_on, source, content, contact, status, decision FROM objections
          WHERE item_id = $1 ORDER BY id",
     )
-    .bind(item_id)
+    .arg(item_id)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()

@@ -5,7 +5,7 @@
 
 use calamine::{Data, Reader, Sheets};
 use rectify_exact::date::Date;
-use rectify_store::ledger::clean_text;
+use rectify_store::clean_text;
 use std::io::Cursor;
 
 /// One cell's value, with just the types the ledger distinguishes.

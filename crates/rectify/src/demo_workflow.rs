@@ -463,7 +463,11 @@ async fn everyone_else(demo: &Demo<'_>) -> Result<(), StoreError> {
                 2 => &[2],
                 _ => &[],
             };
-            let day = if (number + month).is_multiple_of(7) { 27 } else { 19 };
+            let day = if (number + month).is_multiple_of(7) {
+                27
+            } else {
+                19
+            };
             let on = demo.t.month(back, day);
             if on > demo.t.today {
                 continue;

@@ -71,6 +71,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "registers",
         source: include_str!("../migrations/0011_registers.sql"),
     },
+    Migration {
+        version: 12,
+        name: "throttles",
+        source: include_str!("../migrations/0012_throttles.sql"),
+    },
 ];
 
 /// The schema version this build expects.

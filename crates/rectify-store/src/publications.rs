@@ -140,26 +140,30 @@ impl Store {
     }
 
     /// Counts a public post from `address` and says whether it is within `limit` per hour.
-    /// A refused post is counted too, so a flood stays refused until it stops.
+    /// Checked and counted in one statement, so parallel posts cannot all pass the limit, and
+    /// one row per address however many posts come. A refused post restarts the hour, so a
+    /// flood stays refused until it stops.
     pub async fn public_post_allowed(&self, address: &str, limit: u32) -> Result<bool, StoreError> {
-        let key = format!("objection:{address}");
-        let since = crate::sessions::time_in_minutes(-60);
-        let recent: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM public_posts WHERE key = $1 AND at > $2")
-                .arg(key.clone())
-                .arg(since)
-                .fetch_one(self.pool())
-                .await?;
-        sqlx::query("INSERT INTO public_posts (key, at) VALUES ($1, $2)")
-            .arg(key)
-            .arg(crate::sessions::time_in_minutes(0))
-            .execute(self.pool())
-            .await?;
-        sqlx::query("DELETE FROM public_posts WHERE at < $1")
+        let now = crate::sessions::time_in_minutes(0);
+        let posts: i64 = sqlx::query_scalar(
+            "INSERT INTO post_throttle (key, window_start, posts) VALUES ($1, $2, 1)
+             ON CONFLICT (key) DO UPDATE SET
+               posts = CASE WHEN post_throttle.window_start > $3 THEN post_throttle.posts + 1 ELSE 1 END,
+               window_start = CASE WHEN post_throttle.window_start > $3 AND post_throttle.posts < $4
+                                   THEN post_throttle.window_start ELSE excluded.window_start END
+             RETURNING posts",
+        )
+        .arg(format!("objection:{address}"))
+        .arg(now)
+        .arg(crate::sessions::time_in_minutes(-60))
+        .arg(i64::from(limit))
+        .fetch_one(self.pool())
+        .await?;
+        sqlx::query("DELETE FROM post_throttle WHERE window_start < $1")
             .arg(crate::sessions::time_in_minutes(-24 * 60))
             .execute(self.pool())
             .await?;
-        Ok(recent < i64::from(limit))
+        Ok(posts <= i64::from(limit))
     }
 }
 

@@ -11,11 +11,6 @@ use sqlx::Row;
 /// How long a session lasts without a new login.
 const SESSION_HOURS: i64 = 12;
 
-/// Failed logins allowed per account and per client address within `THROTTLE_MINUTES`.
-const MAX_FAILURES: i64 = 5;
-const MAX_FAILURES_PER_ADDRESS: i64 = 30;
-const THROTTLE_MINUTES: i64 = 15;
-
 /// A new session: the cookie token (shown once) and the CSRF token forms and API calls echo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
@@ -105,43 +100,6 @@ impl Store {
         sqlx::query("DELETE FROM sessions WHERE id = $1 OR expires_at < $2")
             .arg(session_id(token))
             .arg(time_in(0))
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
-
-    /// True when the account, or the client address (shared by everyone behind one office
-    /// gateway, so it gets a higher limit), has failed too often recently.
-    pub async fn login_throttled(&self, username: &str, address: &str) -> Result<bool, StoreError> {
-        let since = time_in_minutes(-THROTTLE_MINUTES);
-        let count = |key: String| {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2",
-            )
-            .arg(key)
-            .arg(since.clone())
-            .fetch_one(self.pool())
-        };
-        let by_user = count(format!("user:{username}")).await?;
-        let by_address = count(format!("addr:{address}")).await?;
-        Ok(by_user >= MAX_FAILURES || by_address >= MAX_FAILURES_PER_ADDRESS)
-    }
-
-    pub async fn record_login_failure(
-        &self,
-        username: &str,
-        address: &str,
-    ) -> Result<(), StoreError> {
-        let now = time_in(0);
-        for key in [format!("user:{username}"), format!("addr:{address}")] {
-            sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
-                .arg(key)
-                .arg(now.clone())
-                .execute(self.pool())
-                .await?;
-        }
-        sqlx::query("DELETE FROM login_failures WHERE at < $1")
-            .arg(time_in(-24))
             .execute(self.pool())
             .await?;
         Ok(())

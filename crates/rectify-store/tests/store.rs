@@ -1051,6 +1051,64 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
     ));
 }
 
+/// Issue #18.2: parallel attempts are checked and counted one at a time on both backends.
+async fn parallel_logins_and_portal_posts_are_counted_atomically(db: TestDb) {
+    use rectify_store::throttle::LoginOutcome;
+    seed(&db).await;
+    let mut logins = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let store = db.store.clone();
+        logins.spawn(async move { store.log_in("zgb", "wrong horse", "10.0.0.1").await });
+    }
+    let outcomes: Vec<LoginOutcome> = logins
+        .join_all()
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let wrong = outcomes
+        .iter()
+        .filter(|o| **o == LoginOutcome::Wrong)
+        .count();
+    assert_eq!(wrong, 5, "{outcomes:?}");
+    let right = db
+        .store
+        .log_in("zgb", "battery staple", "10.0.0.2")
+        .await
+        .unwrap();
+    assert!(
+        matches!(right, LoginOutcome::Throttled { seconds } if seconds > 0),
+        "{right:?}"
+    );
+    let held = db.store.throttled_logins().await.unwrap();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!((held[0].key.as_str(), held[0].failures), ("user:zgb", 5));
+    db.store
+        .clear_login_throttle("admin", "user:zgb")
+        .await
+        .unwrap();
+    let right = db
+        .store
+        .log_in("zgb", "battery staple", "10.0.0.2")
+        .await
+        .unwrap();
+    assert!(matches!(right, LoginOutcome::LoggedIn(_)), "{right:?}");
+
+    let mut posts = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let store = db.store.clone();
+        posts.spawn(async move { store.public_post_allowed("10.0.0.3", 5).await });
+    }
+    let allowed = posts
+        .join_all()
+        .await
+        .into_iter()
+        .filter(|a| *a.as_ref().unwrap())
+        .count();
+    assert_eq!(allowed, 5);
+    assert!(db.store.public_post_allowed("10.0.0.4", 5).await.unwrap());
+}
+
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -1083,6 +1141,7 @@ on_both_backends!(
     complaints_are_scoped_to_the_viewers_units_in_the_query,
     a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol,
     a_bulletin_of_a_running_month_is_stated_as_of_today,
+    parallel_logins_and_portal_posts_are_counted_atomically,
 );
 
 #[tokio::test]

@@ -88,6 +88,14 @@ struct UserLine {
     disabled: bool,
 }
 
+/// An account or address the login throttle holds back.
+struct ThrottleLine {
+    key: String,
+    failures: i64,
+    last_at: String,
+    wait_minutes: i64,
+}
+
 struct UnitLine {
     code: String,
     name: String,
@@ -102,6 +110,7 @@ struct AdminPage {
     admin: bool,
     flash: Option<String>,
     users: Vec<UserLine>,
+    throttled: Vec<ThrottleLine>,
     units: Vec<UnitLine>,
     roles: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
@@ -173,6 +182,22 @@ pub async fn show(
     } else {
         Vec::new()
     };
+    let throttled = if is_admin(&session) {
+        state
+            .store
+            .throttled_logins()
+            .await?
+            .into_iter()
+            .map(|t| ThrottleLine {
+                last_at: rectify_core::time::shown_minute(&t.last_at),
+                wait_minutes: (t.wait_seconds + 59) / 60,
+                key: t.key,
+                failures: t.failures,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let years: Vec<String> = state
         .store
         .calendar_notices()
@@ -195,6 +220,7 @@ pub async fn show(
         admin: is_admin(&session),
         flash: q.done,
         users,
+        throttled,
         units: tree(&state.store.org_units().await?),
         roles: Role::ALL.iter().map(|r| (r.code(), r.label_zh())).collect(),
         kinds: OrgKind::ALL
@@ -296,6 +322,31 @@ pub async fn set_user_state(
         .set_disabled(&session.user.username, &username, disable)
         .await;
     outcome(result.map(|_| format!("已{}用户 {username}", if disable { "停用" } else { "启用" })))
+}
+
+#[derive(Deserialize)]
+pub struct ThrottleForm {
+    #[serde(default)]
+    csrf: String,
+    key: String,
+}
+
+/// Lets a throttled account or address log in again at once (administrators).
+pub async fn clear_throttle(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<ThrottleForm>,
+) -> PageResult {
+    let session = require(&state, &headers, "/admin").await?;
+    if !is_admin(&session) {
+        return Err(PageError::NotFound);
+    }
+    session.check_csrf(&form.csrf)?;
+    let result = state
+        .store
+        .clear_login_throttle(&session.user.username, &form.key)
+        .await;
+    outcome(result.map(|()| format!("已解除 {} 的登录限制", form.key)))
 }
 
 #[derive(Deserialize)]

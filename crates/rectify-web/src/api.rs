@@ -6,17 +6,19 @@
 use crate::AppState;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rectify_core::workflow::{Action, ActionKind, Actor, EvidenceKind};
 use rectify_exact::date::Date;
 use rectify_store::ledger::StoredItem;
+use rectify_store::throttle::LoginOutcome;
 use rectify_store::users::User;
 use rectify_store::workflow::{ItemRef, NewEvidence, NewReport};
 use rectify_store::{StoreError, today_china};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::net::SocketAddr;
 
 const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -100,16 +102,32 @@ pub struct Login {
     password: String,
 }
 
-pub async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> ApiResult {
-    let Some(user) = state
+/// Logs in under the same throttle as the web form; a throttled attempt is a 429 with
+/// `Retry-After`.
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(login): Json<Login>,
+) -> ApiResult {
+    let address = crate::auth::client_address(&state, peer, &headers).await?;
+    let user = match state
         .store
-        .authenticate(&login.username, &login.password)
+        .log_in(&login.username, &login.password, &address)
         .await?
-    else {
-        return Err(ApiError(
-            StatusCode::UNAUTHORIZED,
-            "用户名或密码错误".into(),
-        ));
+    {
+        LoginOutcome::LoggedIn(user) => user,
+        LoginOutcome::Wrong => {
+            return Err(ApiError(
+                StatusCode::UNAUTHORIZED,
+                "用户名或密码错误".into(),
+            ));
+        }
+        LoginOutcome::Throttled { seconds } => {
+            let body = Json(json!({ "error": crate::auth::throttled_message(seconds) }));
+            let retry = (header::RETRY_AFTER, HeaderValue::from(seconds));
+            return Ok((StatusCode::TOO_MANY_REQUESTS, [retry], body).into_response());
+        }
     };
     let session = state.store.create_session(&user).await?;
     let cookie = crate::auth::session_cookie(&session.token, None);

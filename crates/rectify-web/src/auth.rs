@@ -11,9 +11,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rectify_core::workflow::Viewer;
 use rectify_store::StoreError;
+use rectify_store::throttle::LoginOutcome;
 use rectify_store::users::User;
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 pub const SESSION_COOKIE: &str = "rectify_session";
 const LOGIN_CSRF_COOKIE: &str = "rectify_login_csrf";
@@ -230,6 +231,57 @@ pub async fn show_login(
     login_page(&state, local_path(query.next.as_deref()), None).await
 }
 
+/// The refusal of a throttled login, web and API alike.
+pub fn throttled_message(seconds: i64) -> String {
+    let minutes = (seconds + 59) / 60;
+    format!("登录失败次数过多，请 {minutes} 分钟后再试")
+}
+
+/// The client's address for throttling: the peer, unless the peer is one of the trusted proxies
+/// (setting `web.trusted_proxies`, a JSON array of IP addresses), in which case the last
+/// address in `X-Forwarded-For` that is not itself a trusted proxy. Anyone can send the header,
+/// so it is believed only from a proxy that is trusted to overwrite it.
+pub async fn client_address(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Result<String, StoreError> {
+    let trusted = match state.store.setting("web.trusted_proxies").await? {
+        None => Vec::new(),
+        Some(value) => serde_json::from_value::<Vec<IpAddr>>(value).map_err(|_| {
+            StoreError::Invalid(
+                "设置 web.trusted_proxies 应为 IP 地址的 JSON 数组，如 [\"10.0.0.1\"]".into(),
+            )
+        })?,
+    };
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    Ok(client_ip(peer.ip(), &forwarded.join(","), &trusted).to_string())
+}
+
+/// Walks the hops from the nearest: each trusted proxy vouches for the address before it. An
+/// entry that is not an address ends the walk at the proxy that passed it on.
+fn client_ip(peer: IpAddr, forwarded: &str, trusted: &[IpAddr]) -> IpAddr {
+    let mut client = peer;
+    for hop in forwarded
+        .rsplit(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    {
+        if !trusted.contains(&client) {
+            break;
+        }
+        match hop.parse::<IpAddr>() {
+            Ok(ip) => client = ip,
+            Err(_) => break,
+        }
+    }
+    client
+}
+
 #[derive(Deserialize)]
 pub struct LoginForm {
     username: String,
@@ -251,29 +303,19 @@ pub async fn do_login(
             "登录表单已过期（CSRF 校验失败），请刷新登录页后重试".into(),
         ));
     }
-    let address = peer.ip().to_string();
-    if state
+    let address = client_address(&state, peer, &headers).await?;
+    let user = match state
         .store
-        .login_throttled(&form.username, &address)
+        .log_in(&form.username, &form.password, &address)
         .await?
     {
-        return login_page(
-            &state,
-            next,
-            Some("登录失败次数过多，请 15 分钟后再试".into()),
-        )
-        .await;
-    }
-    let Some(user) = state
-        .store
-        .authenticate(&form.username, &form.password)
-        .await?
-    else {
-        state
-            .store
-            .record_login_failure(&form.username, &address)
-            .await?;
-        return login_page(&state, next, Some("用户名或密码错误".into())).await;
+        LoginOutcome::LoggedIn(user) => user,
+        LoginOutcome::Wrong => {
+            return login_page(&state, next, Some("用户名或密码错误".into())).await;
+        }
+        LoginOutcome::Throttled { seconds } => {
+            return login_page(&state, next, Some(throttled_message(seconds))).await;
+        }
     };
     // A new session on every login: a token planted before login is worth nothing after it.
     if let Some(old) = cookie(&headers, SESSION_COOKIE) {
@@ -308,4 +350,31 @@ pub async fn do_logout(
         .headers_mut()
         .append(header::SET_COOKIE, session_cookie("", Some(0)));
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxy = ip("10.0.0.1");
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), "203.0.113.9", &[proxy]),
+            ip("127.0.0.1")
+        );
+        assert_eq!(client_ip(proxy, "203.0.113.9", &[proxy]), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(proxy, "1.1.1.1, 203.0.113.9", &[proxy]),
+            ip("203.0.113.9"),
+            "the spoofable left part is not believed"
+        );
+        assert_eq!(
+            client_ip(proxy, "203.0.113.9, 10.0.0.2", &[proxy, ip("10.0.0.2")]),
+            ip("203.0.113.9")
+        );
+        assert_eq!(client_ip(proxy, "junk", &[proxy]), proxy);
+        assert_eq!(client_ip(proxy, "", &[proxy]), proxy);
+    }
 }

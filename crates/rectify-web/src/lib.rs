@@ -197,6 +197,7 @@ pub fn router(store: Store) -> Router {
             "/admin/users/{username}/{change}",
             post(admin::set_user_state),
         )
+        .route("/admin/throttle", post(admin::clear_throttle))
         .route("/admin/org", post(admin::add_unit))
         .route("/admin/calendar", post(admin::load_calendar))
         .route("/admin/settings", post(admin::set_setting))

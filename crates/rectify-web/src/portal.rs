@@ -339,24 +339,33 @@ fn portal_actor() -> Actor {
 pub async fn object(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Form(form): Form<ObjectionForm>,
 ) -> Response {
-    match record(&state, peer, form).await {
+    match record(&state, peer, &headers, form).await {
         Ok(()) => Redirect::to("/public/notices?sent=1").into_response(),
         Err(response) => response,
     }
 }
 
-async fn record(state: &AppState, peer: SocketAddr, form: ObjectionForm) -> Result<(), Response> {
+async fn record(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    form: ObjectionForm,
+) -> Result<(), Response> {
     let limit = state
         .store
         .setting_u32("portal.objections_per_hour")
         .await
         .map_err(|e| failure(e.to_string()))?
         .unwrap_or(OBJECTIONS_PER_HOUR);
+    let address = crate::auth::client_address(state, peer, headers)
+        .await
+        .map_err(|e| failure(e.to_string()))?;
     let allowed = state
         .store
-        .public_post_allowed(&peer.ip().to_string(), limit)
+        .public_post_allowed(&address, limit)
         .await
         .map_err(|e| failure(e.to_string()))?;
     if !allowed {

@@ -1,0 +1,300 @@
+//! Issue #18, the access part: logging in (one throttle for the web form and the API, client
+//! addresses behind a trusted proxy), where a login may send the browser, sessions and tokens,
+//! and what the API reveals. Each test runs the real server on the demo database.
+
+use std::process::Command;
+
+mod common;
+
+use common::{BIN, Server, form_body};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// The demo with known passwords, served at the tests' clock.
+struct Demo {
+    _dir: tempfile::TempDir,
+    db: String,
+    server: Server,
+}
+
+fn rectify(db: &str, args: &[&str], stdin: &str) -> String {
+    let mut command = Command::new(BIN);
+    common::at_test_clock(&mut command)
+        .arg("--db")
+        .arg(db)
+        .args(args);
+    let out = common::with_stdin(command, stdin);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+impl Demo {
+    fn start(users: &[&str]) -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+        rectify(&db, &["demo"], "");
+        for user in users {
+            rectify(
+                &db,
+                &["user", "passwd", user, "--password-stdin"],
+                &format!("{PASSWORD}\n"),
+            );
+        }
+        let server = Server::start(&db, &["serve"]);
+        Demo {
+            _dir: dir,
+            db,
+            server,
+        }
+    }
+
+    fn set(&self, key: &str, value: &str) {
+        rectify(&self.db, &["setting", "set", key, value], "");
+    }
+}
+
+fn set_cookie(head: &str, name: &str) -> Option<String> {
+    head.lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: "))
+        .find(|c| c.starts_with(name))
+        .map(str::to_string)
+}
+
+fn cookie_pair(head: &str, name: &str) -> Option<String> {
+    set_cookie(head, name).and_then(|c| c.split(';').next().map(str::to_string))
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    html.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// A web-form login with `next`; status, lower-cased head and body.
+fn web_login(
+    server: &Server,
+    user: &str,
+    password: &str,
+    next: &str,
+    extra: &[(&str, &str)],
+) -> (u16, String, String) {
+    let (_, head, page) = server.request("GET", "/login", &[], b"");
+    let login_cookie = cookie_pair(&head, "rectify_login_csrf").unwrap();
+    let csrf = hidden(&String::from_utf8_lossy(&page), "csrf");
+    let body = form_body(&[
+        ("username", user),
+        ("password", password),
+        ("csrf", &csrf),
+        ("next", next),
+    ]);
+    let mut headers = vec![
+        ("Cookie", login_cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    headers.extend_from_slice(extra);
+    let (status, head, page) = server.request("POST", "/login", &headers, body.as_bytes());
+    (status, head, String::from_utf8_lossy(&page).into_owned())
+}
+
+/// An API login; status, head and body.
+fn api_login(
+    server: &Server,
+    user: &str,
+    password: &str,
+    extra: &[(&str, &str)],
+) -> (u16, String, String) {
+    let body = serde_json::json!({ "username": user, "password": password }).to_string();
+    let mut headers = vec![("Content-Type", "application/json")];
+    headers.extend_from_slice(extra);
+    let (status, head, reply) =
+        server.request("POST", "/api/v1/session", &headers, body.as_bytes());
+    (status, head, String::from_utf8_lossy(&reply).into_owned())
+}
+
+/// Finding 2: the web form and the API share one throttle, checked and counted atomically, and
+/// the account waits (it is not locked) while the administrator sees and can lift the wait.
+#[test]
+fn parallel_wrong_logins_over_the_web_and_the_api_are_limited_together() {
+    let demo = Demo::start(&["liming", "admin"]);
+    let server = &demo.server;
+    let replies: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let attempts: Vec<_> = (0..24)
+            .map(|i| {
+                scope.spawn(move || {
+                    let (status, _, body) = if i % 2 == 0 {
+                        web_login(server, "liming", "wrong password", "/", &[])
+                    } else {
+                        api_login(server, "liming", "wrong password", &[])
+                    };
+                    // Only the message matters; the login page around it is long.
+                    let said = ["用户名或密码错误", "登录失败次数过多"]
+                        .into_iter()
+                        .find(|m| body.contains(m))
+                        .unwrap_or("?");
+                    (status, said.to_string())
+                })
+            })
+            .collect();
+        attempts.into_iter().map(|a| a.join().unwrap()).collect()
+    });
+    let checked = replies
+        .iter()
+        .filter(|(_, said)| said == "用户名或密码错误")
+        .count();
+    let throttled = replies
+        .iter()
+        .filter(|(_, said)| said == "登录失败次数过多")
+        .count();
+    assert_eq!(
+        (checked, throttled),
+        (5, 19),
+        "five passwords checked, the rest refused unchecked: {replies:?}"
+    );
+
+    // The right password over the API is refused while the account waits.
+    let (status, head, body) = api_login(server, "liming", PASSWORD, &[]);
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("登录失败次数过多"), "{body}");
+    assert!(head.contains("retry-after: "), "{head}");
+    let (status, _, body) = web_login(server, "liming", PASSWORD, "/", &[]);
+    assert!(status != 303 && body.contains("登录失败次数过多"), "{body}");
+
+    // Another account is not held back by liming's failures.
+    let (status, head, _) = web_login(server, "admin", PASSWORD, "/admin", &[]);
+    assert_eq!(status, 303);
+    let admin = cookie_pair(&head, "rectify_session").unwrap();
+    let (_, _, page) = server.request("GET", "/admin", &[("Cookie", admin.as_str())], b"");
+    let page = String::from_utf8_lossy(&page);
+    assert!(page.contains("<code>user:liming</code>"), "{page}");
+    let body = form_body(&[("csrf", &hidden(&page, "csrf")), ("key", "user:liming")]);
+    let headers = [
+        ("Cookie", admin.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let (status, _, _) = server.request("POST", "/admin/throttle", &headers, body.as_bytes());
+    assert_eq!(status, 303);
+    let (status, _, body) = api_login(server, "liming", PASSWORD, &[]);
+    assert_eq!(status, 200, "cleared by the administrator: {body}");
+}
+
+/// Finding 2: `X-Forwarded-For` is believed only from a configured trusted proxy; otherwise
+/// the attempts count on the peer however the header varies.
+#[test]
+fn forwarded_addresses_count_on_the_peer_unless_it_is_a_trusted_proxy() {
+    let demo = Demo::start(&["liming", "zgb", "viewer", "admin"]);
+    demo.set("login.address_failures", "3");
+    let server = &demo.server;
+    for (user, spoofed) in [
+        ("liming", "203.0.113.1"),
+        ("zgb", "203.0.113.2"),
+        ("viewer", "203.0.113.3"),
+    ] {
+        let (status, _, body) = api_login(
+            server,
+            user,
+            "wrong password",
+            &[("X-Forwarded-For", spoofed)],
+        );
+        assert_eq!(status, 401, "{body}");
+    }
+    let (status, _, body) = api_login(
+        server,
+        "admin",
+        PASSWORD,
+        &[("X-Forwarded-For", "203.0.113.4")],
+    );
+    assert_eq!(status, 429, "the peer's three failures count: {body}");
+    let (status, _, body) = web_login(
+        server,
+        "admin",
+        PASSWORD,
+        "/",
+        &[("X-Forwarded-For", "203.0.113.5")],
+    );
+    assert!(status != 303 && body.contains("登录失败次数过多"), "{body}");
+
+    // Behind a trusted proxy the forwarded address is the client.
+    demo.set("web.trusted_proxies", r#"["127.0.0.1"]"#);
+    let from = |ip| [("X-Forwarded-For", ip)];
+    assert_eq!(
+        api_login(server, "admin", PASSWORD, &from("203.0.113.4")).0,
+        200
+    );
+    for user in ["liming", "zgb", "viewer"] {
+        assert_eq!(
+            api_login(server, user, "wrong password", &from("198.51.100.7")).0,
+            401
+        );
+    }
+    assert_eq!(
+        api_login(server, "admin", PASSWORD, &from("198.51.100.7")).0,
+        429
+    );
+    assert_eq!(
+        api_login(server, "admin", PASSWORD, &from("198.51.100.8")).0,
+        200
+    );
+    assert_eq!(
+        web_login(server, "admin", PASSWORD, "/", &from("198.51.100.9")).0,
+        303
+    );
+}
+
+/// Finding 2: the portal's objection throttle is checked and counted atomically too.
+#[test]
+fn parallel_portal_objections_are_limited_to_the_hourly_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    rectify(&db, &["demo"], "");
+    let opinion = dir.path().join("验收意见.pdf");
+    std::fs::write(&opinion, b"%PDF-1.4 acceptance opinion").unwrap();
+    let opinion = opinion.to_string_lossy().into_owned();
+    let accept = [
+        "item",
+        "accept",
+        "16",
+        "--as",
+        "yanshou",
+        "--opinion",
+        "验收合格",
+        "--evidence",
+    ];
+    rectify(&db, &[&accept[..], &[opinion.as_str()]].concat(), "");
+    rectify(&db, &["publish", "approve"], "");
+    let server = Server::start(&db, &["serve"]);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let posts: Vec<_> = (0..20)
+            .map(|i| {
+                let server = &server;
+                scope.spawn(move || {
+                    let body = form_body(&[
+                        ("plan", "河安市“回头看”整改方案"),
+                        ("number", "16"),
+                        ("content", &format!("第{i}条：裸土未覆盖，请核查")),
+                    ]);
+                    let headers = [("Content-Type", "application/x-www-form-urlencoded")];
+                    server
+                        .request("POST", "/public/objections", &headers, body.as_bytes())
+                        .0
+                })
+            })
+            .collect();
+        posts.into_iter().map(|p| p.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 303).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|&&s| s == 429).count(), 15);
+    let history = rectify(&db, &["item", "history", "16"], "");
+    assert_eq!(history.matches("portal\tobject").count(), 5, "{history}");
+}

@@ -7,6 +7,7 @@
 use crate::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rectify_core::workflow::Viewer;
@@ -165,14 +166,24 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only paths on this site: `//host` and absolute URLs would send the user elsewhere.
+/// Where to go after login: `next` if it is a path on this site, else `/`.
 fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
-        _ => "/".to_string(),
-    }
+    next.filter(|path| is_local_path(path))
+        .map_or_else(|| "/".to_string(), str::to_string)
+}
+
+/// A path on this site: one leading `/`, printable ASCII only (this site's own links are
+/// percent-encoded), and a valid path and query on its own. Browsers drop tabs and line breaks
+/// from a `Location` and read `\` as `/`, so `/\t/evil.com` or `/\evil.com` would become
+/// `//evil.com`, another host; `//` itself is a host; and a control character or non-ASCII text
+/// cannot go into a header at all.
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && path.chars().all(|c| c.is_ascii_graphic() && c != '\\')
+        && path
+            .parse::<PathAndQuery>()
+            .is_ok_and(|parsed| parsed.as_str() == path && parsed.path().starts_with('/'))
 }
 
 async fn login_page(
@@ -376,5 +387,33 @@ mod tests {
         );
         assert_eq!(client_ip(proxy, "junk", &[proxy]), proxy);
         assert_eq!(client_ip(proxy, "", &[proxy]), proxy);
+    }
+
+    #[test]
+    fn only_paths_on_this_site_are_followed_after_login() {
+        for good in [
+            "/",
+            "/ledger?q=%E6%95%B4&page=2",
+            "/items/3?plan=a",
+            "/complaints/X%2F1",
+        ] {
+            assert_eq!(local_path(Some(good)), good);
+        }
+        for bad in [
+            "//evil.com",
+            "/\t/evil.com",
+            "/\\evil.com",
+            "/\n/evil.com",
+            "/ /evil.com",
+            "/\u{1f}x",
+            "https://evil.com",
+            "evil.com",
+            "/\u{3000}/evil.com",
+            "/整改",
+            "",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(local_path(None), "/");
     }
 }

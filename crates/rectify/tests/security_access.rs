@@ -248,6 +248,45 @@ fn forwarded_addresses_count_on_the_peer_unless_it_is_a_trusted_proxy() {
     );
 }
 
+/// Finding 4: after login the browser goes only to a path on this site.
+#[test]
+fn login_sends_the_browser_only_to_a_path_on_this_site() {
+    let demo = Demo::start(&["zgb"]);
+    let server = &demo.server;
+    let location = |next: &str| {
+        let (status, head, body) = web_login(server, "zgb", PASSWORD, next, &[]);
+        assert_eq!(status, 303, "next={next:?}: {body}");
+        head.lines()
+            .find_map(|l| l.strip_prefix("location: "))
+            .unwrap()
+            .to_string()
+    };
+    for bad in [
+        "/\t/evil.com",
+        "/\n/evil.com",
+        "/\\evil.com",
+        "//evil.com",
+        "/ /evil.com",
+        "/\u{1}x",
+        "/\u{7f}x",
+        "https://evil.com/",
+        "evil.com",
+        "/\u{3000}/evil.com",
+    ] {
+        assert_eq!(location(bad), "/", "next={bad:?}");
+    }
+    // The test reads the head lower-cased.
+    assert_eq!(
+        location("/ledger?page=2&q=%E6%95%B4"),
+        "/ledger?page=2&q=%e6%95%b4"
+    );
+
+    // The login page does not carry a foreign `next` into its form either.
+    let (status, _, page) = server.get("/login?next=/%09/evil.com");
+    assert_eq!(status, 200);
+    assert_eq!(hidden(&page, "next"), "/");
+}
+
 /// Finding 2: the portal's objection throttle is checked and counted atomically too.
 #[test]
 fn parallel_portal_objections_are_limited_to_the_hourly_number() {

@@ -39,20 +39,64 @@ impl AttachmentStore {
     }
 
     /// Stores `bytes`; the directory is created on first use. The file appears atomically
-    /// (written to a temporary name, synced, then renamed), so a crash never leaves a truncated
-    /// file under a valid address.
+    /// (written to a temporary name, synced, then linked into place), so a crash never leaves a
+    /// truncated file under a valid address.
     pub fn put(&self, bytes: &[u8]) -> Result<StoredFile, StoreError> {
-        let sha256 = hex::encode(Sha256::digest(bytes));
-        let path = self.root.join(&sha256[..2]).join(&sha256);
-        let stored = StoredFile {
-            sha256,
-            size: bytes.len() as u64,
-            newly_written: !path.exists(),
+        let upload = self.upload("", bytes)?;
+        self.keep(&upload)
+    }
+
+    /// Starts receiving a file of at most `limit` bytes into a temporary file under the store's
+    /// directory (so keeping it is a link on the same file system, never a copy).
+    pub fn receive(&self, file_name: &str, limit: u64) -> Result<Receiving, StoreError> {
+        let io = |source| StoreError::Io {
+            path: self.root.clone(),
+            source,
         };
-        if stored.newly_written {
-            write_atomically(&path, bytes)?;
-        }
-        Ok(stored)
+        std::fs::create_dir_all(&self.root).map_err(io)?;
+        let file = tempfile::Builder::new()
+            .prefix(".upload-")
+            .tempfile_in(&self.root)
+            .map_err(io)?;
+        Ok(Receiving {
+            file,
+            hasher: Sha256::new(),
+            size: 0,
+            limit,
+            file_name: file_name.to_string(),
+            head: Vec::with_capacity(HEAD),
+            text: TextCheck::default(),
+        })
+    }
+
+    /// A file already in memory, as an upload (no limit: the caller has it whole already).
+    pub fn upload(&self, file_name: &str, bytes: &[u8]) -> Result<Upload, StoreError> {
+        let mut receiving = self.receive(file_name, u64::MAX)?;
+        receiving.write(bytes)?;
+        receiving.finish()
+    }
+
+    /// Moves a received file to its content address (nothing to do when identical content is
+    /// stored already). A hard link cannot replace an existing file, so two uploads of the same
+    /// content racing each other both succeed with one file.
+    pub fn keep(&self, upload: &Upload) -> Result<StoredFile, StoreError> {
+        let path = self.root.join(&upload.sha256[..2]).join(&upload.sha256);
+        let io = |source| StoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        let dir = path.parent().unwrap_or(&self.root);
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let newly_written = match std::fs::hard_link(&upload.file, &path) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+            Err(e) => return Err(io(e)),
+        };
+        Ok(StoredFile {
+            sha256: upload.sha256.clone(),
+            size: upload.size,
+            newly_written,
+        })
     }
 
     pub fn get(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
@@ -80,18 +124,122 @@ impl AttachmentStore {
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let io = |source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let tmp = dir.join(format!(".tmp-{}", std::process::id()));
-    let mut file = std::fs::File::create(&tmp).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+/// How many leading bytes are kept for telling the media type (the longest signature, WebP's,
+/// is 12).
+const HEAD: usize = 16;
+
+/// A file arriving in pieces: written to a temporary file, hashed and counted as it comes, and
+/// refused the moment it passes its limit, so no upload is ever held in memory whole.
+pub struct Receiving {
+    file: tempfile::NamedTempFile,
+    hasher: Sha256,
+    size: u64,
+    limit: u64,
+    file_name: String,
+    head: Vec<u8>,
+    text: TextCheck,
+}
+
+impl Receiving {
+    /// Appends the next piece; past the limit the temporary file is dropped (deleted) with the
+    /// error, so nothing half-received stays behind.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
+        self.size += chunk.len() as u64;
+        if self.size > self.limit {
+            return Err(StoreError::TooLarge {
+                file_name: self.file_name.clone(),
+                limit: self.limit,
+            });
+        }
+        let room = HEAD.saturating_sub(self.head.len()).min(chunk.len());
+        self.head.extend_from_slice(&chunk[..room]);
+        self.text.feed(chunk);
+        self.hasher.update(chunk);
+        self.file.write_all(chunk).map_err(|source| StoreError::Io {
+            path: self.file.path().to_path_buf(),
+            source,
+        })
+    }
+
+    /// The complete file, synced to disk, still under its temporary name until `keep`.
+    pub fn finish(self) -> Result<Upload, StoreError> {
+        let path = self.file.path().to_path_buf();
+        self.file
+            .as_file()
+            .sync_all()
+            .map_err(|source| StoreError::Io { path, source })?;
+        Ok(Upload {
+            file: self.file.into_temp_path(),
+            sha256: hex::encode(self.hasher.finalize()),
+            size: self.size,
+            head: self.head,
+            text: self.text.is_text(),
+        })
+    }
+}
+
+/// A received file under a temporary name, deleted when dropped unless `keep` linked it into
+/// the store first.
+#[derive(Debug)]
+pub struct Upload {
+    file: tempfile::TempPath,
+    pub sha256: String,
+    pub size: u64,
+    head: Vec<u8>,
+    text: bool,
+}
+
+impl Upload {
+    /// The received bytes, for a reader that needs them whole (a spreadsheet import); the size
+    /// was bounded while they arrived.
+    pub fn read(&self) -> Result<Vec<u8>, StoreError> {
+        std::fs::read(&self.file).map_err(|source| StoreError::Io {
+            path: self.file.to_path_buf(),
+            source,
+        })
+    }
+
+    /// The media type by the file's first bytes (see `sniff_media_type`).
+    pub fn media_type(&self, file_name: &str) -> &'static str {
+        crate::workflow::media_type_of(&self.head, self.text, file_name)
+    }
+}
+
+/// Whether a file is plain text (valid UTF-8 without NUL), decided piece by piece: a character
+/// split across two pieces is carried over to the next.
+#[derive(Default)]
+struct TextCheck {
+    broken: bool,
+    carry: Vec<u8>,
+}
+
+impl TextCheck {
+    fn feed(&mut self, chunk: &[u8]) {
+        if self.broken {
+            return;
+        }
+        if chunk.contains(&0) {
+            self.broken = true;
+            return;
+        }
+        let joined;
+        let data = if self.carry.is_empty() {
+            chunk
+        } else {
+            joined = [std::mem::take(&mut self.carry).as_slice(), chunk].concat();
+            joined.as_slice()
+        };
+        match std::str::from_utf8(data) {
+            Ok(_) => {}
+            // Only an incomplete character at the very end may still become valid.
+            Err(e) if e.error_len().is_none() => self.carry = data[e.valid_up_to()..].to_vec(),
+            Err(_) => self.broken = true,
+        }
+    }
+
+    fn is_text(&self) -> bool {
+        !self.broken && self.carry.is_empty()
+    }
 }
 
 impl Store {

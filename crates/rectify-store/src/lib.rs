@@ -150,6 +150,9 @@ pub enum StoreError {
         "文件内容与登记的 SHA-256 不符，已拒绝下载（登记 {expected}，实际 {actual}）：文件在存储中被改动过"
     )]
     Tampered { expected: String, actual: String },
+    /// An upload passed its limit; refused while it arrived, nothing kept.
+    #[error("文件“{file_name}”超过上限 {limit} 字节，未保存")]
+    TooLarge { file_name: String, limit: u64 },
     #[error("读写文件失败（{}）：{source}", path.display())]
     Io {
         path: PathBuf,

@@ -146,7 +146,7 @@ pub struct NewRegisterEvidence<'a> {
     /// What it shows ("断水", "现场照片", "调查报告" …), as the kind's rules name it.
     pub kind: &'a str,
     pub file_name: &'a str,
-    pub bytes: &'a [u8],
+    pub file: &'a crate::attachments::Upload,
 }
 
 const SELECT_ENTRY: &str =
@@ -418,11 +418,11 @@ impl Store {
                 "须写明材料类型（如 断水、现场照片）".into(),
             ));
         }
-        let media_type = self.accepted_media_type(new.file_name, new.bytes).await?;
+        let media_type = self.accepted_media_type(new.file_name, new.file).await?;
         let mut tx = self.begin_write().await?;
         let detail = load_detail(&mut tx, id).await?;
         detail.own_inspection(new.inspection_id, "检查记录")?;
-        let stored = self.attachments().put(new.bytes)?;
+        let stored = self.attachments().keep(new.file)?;
         let evidence_id: i64 = sqlx::query_scalar(
             "INSERT INTO register_evidence (entry_id, inspection_id, kind, file_name, sha256, size,
                 media_type, uploaded_by, uploaded_at)

@@ -125,7 +125,8 @@ impl Store {
         .map_err(StoreError::Refused)?;
         let mut media = Vec::new();
         for (name, bytes) in finding.files {
-            media.push(self.accepted_media_type(name, bytes).await?);
+            let upload = self.attachments().upload(name, bytes)?;
+            media.push((self.accepted_media_type(name, &upload).await?, upload));
         }
         let mut tx = self.begin_write().await?;
         let reason = format!("{}：{}", round.name, finding.description.trim());
@@ -176,8 +177,8 @@ impl Store {
         .arg(actor.username.clone())
         .fetch_one(&mut *tx)
         .await?;
-        for ((name, bytes), media_type) in finding.files.iter().zip(media) {
-            let stored = self.attachments().put(bytes)?;
+        for ((name, _), (media_type, upload)) in finding.files.iter().zip(media) {
+            let stored = self.attachments().keep(&upload)?;
             sqlx::query(
                 "INSERT INTO round_evidence (finding_id, file_name, sha256, size, media_type, uploaded_by, uploaded_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -3,6 +3,7 @@
 //! The rules are `rectify_core::workflow`; this module loads what they look at, applies the
 //! outcome and journals it, all in one write transaction.
 
+use crate::attachments::Upload;
 use crate::bind::Bind;
 use crate::journal::{Change, append, append_all};
 use crate::{Store, StoreError, now_utc};
@@ -52,7 +53,7 @@ pub struct NewEvidence<'a> {
     pub kind: EvidenceKind,
     pub title: &'a str,
     pub file_name: &'a str,
-    pub bytes: &'a [u8],
+    pub file: &'a Upload,
     pub supersedes: Option<i64>,
 }
 
@@ -86,13 +87,14 @@ impl Default for EvidencePolicy {
     }
 }
 
-/// The media type by the file's first bytes; the name only tells the Office formats apart.
-pub fn sniff_media_type(bytes: &[u8], file_name: &str) -> &'static str {
+/// The media type by the file's first bytes (`head`) and whether the whole file is plain text;
+/// the name only tells the Office formats apart.
+pub(crate) fn media_type_of(head: &[u8], text: bool, file_name: &str) -> &'static str {
     let ext = file_name
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
-    match bytes {
+    match head {
         [b'%', b'P', b'D', b'F', ..] => "application/pdf",
         [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
         [0x89, b'P', b'N', b'G', ..] => "image/png",
@@ -121,7 +123,7 @@ pub fn sniff_media_type(bytes: &[u8], file_name: &str) -> &'static str {
             "xls" => "application/vnd.ms-excel",
             _ => "application/msword",
         },
-        _ if !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok() => "text/plain",
+        _ if text => "text/plain",
         _ => "application/octet-stream",
     }
 }
@@ -571,17 +573,16 @@ impl Store {
     pub(crate) async fn accepted_media_type(
         &self,
         file_name: &str,
-        bytes: &[u8],
+        file: &Upload,
     ) -> Result<&'static str, StoreError> {
         let policy = self.evidence_policy().await?;
-        if bytes.len() as u64 > policy.max_bytes {
-            return Err(refused(format!(
-                "文件 {file_name} 有 {} 字节，超过上限 {} 字节",
-                bytes.len(),
-                policy.max_bytes
-            )));
+        if file.size > policy.max_bytes {
+            return Err(StoreError::TooLarge {
+                file_name: file_name.to_string(),
+                limit: policy.max_bytes,
+            });
         }
-        let media_type = sniff_media_type(bytes, file_name);
+        let media_type = file.media_type(file_name);
         if !policy.media_types.iter().any(|t| t == media_type) {
             return Err(refused(format!(
                 "文件 {file_name} 的类型 {media_type} 不在允许的类型中（{}）",
@@ -599,7 +600,7 @@ impl Store {
         item: ItemRef<'_>,
         new: NewEvidence<'_>,
     ) -> Result<Evidence, StoreError> {
-        let media_type = self.accepted_media_type(new.file_name, new.bytes).await?;
+        let media_type = self.accepted_media_type(new.file_name, new.file).await?;
         let mut tx = self.begin_write().await?;
         let item_id = find_item(&mut tx, item).await?;
         let loaded = load(&mut tx, item_id).await?;
@@ -617,7 +618,7 @@ impl Store {
                 )));
             }
         }
-        let stored = self.attachments().put(new.bytes)?;
+        let stored = self.attachments().keep(new.file)?;
         let uploaded_at = now_utc();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO evidence (item_id, kind, title, file_name, sha256, size, media_type, uploaded_by, uploaded_at, supersedes)

@@ -822,11 +822,15 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
         "nothing written"
     );
     for kind in scattered::CLEARANCES {
+        let photo = s
+            .attachments()
+            .upload("photo.png", &[0x89, b'P', b'N', b'G', 1, 2, 3])
+            .unwrap();
         let evidence = NewRegisterEvidence {
             inspection_id: None,
             kind,
             file_name: "photo.png",
-            bytes: &[0x89, b'P', b'N', b'G', 1, 2, 3],
+            file: &photo,
         };
         s.add_register_evidence("zgb", id, evidence).await.unwrap();
     }
@@ -889,11 +893,12 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
     s.move_register_entry("zgb", foundry, "整治中", day("2026-03-10"), "")
         .await
         .unwrap();
+    let pdf = s.attachments().upload("report.pdf", b"%PDF-1.4").unwrap();
     let report = NewRegisterEvidence {
         inspection_id: None,
         kind: scattered::UPGRADE_EVIDENCE,
         file_name: "report.pdf",
-        bytes: b"%PDF-1.4",
+        file: &pdf,
     };
     s.add_register_evidence("zgb", foundry, report)
         .await

@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -39,12 +39,19 @@ impl From<StoreError> for ApiError {
             }
             StoreError::NotFound { .. } => StatusCode::NOT_FOUND,
             StoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            StoreError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             _ => {
                 tracing::error!(error = %error, "api request failed");
                 return ApiError(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误".into());
             }
         };
         ApiError(status, error.to_string())
+    }
+}
+
+impl From<crate::upload::Refused> for ApiError {
+    fn from(crate::upload::Refused(status, message): crate::upload::Refused) -> Self {
+        ApiError(status, message)
     }
 }
 
@@ -430,13 +437,16 @@ pub struct EvidenceQuery {
     supersedes: Option<i64>,
 }
 
-/// Uploads one file as the raw request body; kind and name come in the query string.
+/// Uploads one file as the raw request body; kind and name come in the query string. Who is
+/// asking, the CSRF header, the item, the kind and the declared size are all checked before the
+/// body is read; the body then goes to a temporary file, refused the moment it passes
+/// `evidence.max_bytes`.
 pub async fn upload_evidence(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(number): Path<u32>,
     Query(query): Query<EvidenceQuery>,
-    bytes: Bytes,
+    body: Body,
 ) -> ApiResult {
     let user = user(&state, &headers, true).await?;
     let stored = in_scope(&state, &user, number, query.plan.as_deref()).await?;
@@ -446,11 +456,14 @@ pub async fn upload_evidence(
             format!("未知的材料类型 {}", query.kind),
         )
     })?;
+    let limit = state.store.evidence_policy().await?.max_bytes;
+    crate::upload::check_declared(&headers, limit)?;
+    let file = crate::upload::receive_body(&state.store, body, &query.file_name, limit).await?;
     let new = NewEvidence {
         kind,
         title: query.title.as_deref().unwrap_or(&query.file_name),
         file_name: &query.file_name,
-        bytes: &bytes,
+        file: &file,
         supersedes: query.supersedes,
     };
     let e = state

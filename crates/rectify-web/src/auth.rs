@@ -64,6 +64,8 @@ pub enum PageError {
     /// Missing, or outside the user's scope: the same answer, so existence does not leak.
     NotFound,
     Forbidden(String),
+    /// A request refused before or while its body was read (too large, too slow, broken).
+    Refused(StatusCode, String),
     Store(StoreError),
 }
 
@@ -90,7 +92,8 @@ impl IntoResponse for PageError {
                 Redirect::to(&target).into_response()
             }
             PageError::NotFound => (StatusCode::NOT_FOUND, Html("<!doctype html><meta charset=utf-8><title>未找到</title><p>未找到该页面或问题。</p>")).into_response(),
-            PageError::Forbidden(message) => (StatusCode::FORBIDDEN, Html(format!("<!doctype html><meta charset=utf-8><title>拒绝</title><p>{}</p>", escape(&message)))).into_response(),
+            PageError::Forbidden(message) => PageError::Refused(StatusCode::FORBIDDEN, message).into_response(),
+            PageError::Refused(status, message) => (status, Html(format!("<!doctype html><meta charset=utf-8><title>拒绝</title><p>{}</p>", escape(&message)))).into_response(),
             PageError::Store(error) => {
                 tracing::error!(error = %error, "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><meta charset=utf-8><p>服务器内部错误</p>")).into_response()

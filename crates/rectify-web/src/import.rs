@@ -3,8 +3,9 @@
 
 use crate::AppState;
 use crate::auth::{Me, PageError, Session, require};
+use crate::pages::Posted;
 use askama::Template;
-use axum::extract::{Form, Multipart, State};
+use axum::extract::{Form, Request, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use rectify_core::deadline::DeadlineContext;
@@ -164,35 +165,22 @@ fn preview(
 pub async fn upload(
     State(state): State<AppState>,
     headers: HeaderMap,
-    mut multipart: Multipart,
+    request: Request,
 ) -> Result<Response, PageError> {
     let session = require(&state, &headers, "/import").await?;
     office(&session)?;
-    let (mut csrf, mut plan, mut file) = (String::new(), String::new(), None);
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        PageError::Forbidden(format!("表单无法读取：{e}"))
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        match field.name().unwrap_or_default() {
-            "csrf" => csrf = field.text().await.map_err(bad)?,
-            "plan" => plan = field.text().await.map_err(bad)?.trim().to_string(),
-            "file" => {
-                let name = field.file_name().unwrap_or("plan.xlsx").to_string();
-                file = Some((name, field.bytes().await.map_err(bad)?.to_vec()));
-            }
-            _ => {}
-        }
-    }
-    session.check_csrf(&csrf)?;
-    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let posted = Posted::read(&state, &session, request).await?;
+    let plan = posted.text("plan").trim().to_string();
+    let Some(file) = posted.files.iter().find(|f| f.field == "file") else {
         return page(&session, plan, None, Some("请选择要上传的文件".into()));
     };
-    let stored = state.store.attachments().put(&bytes)?;
-    let table = read(&state, &bytes, &file_name).await?;
+    let stored = state.store.attachments().keep(&file.upload)?;
+    let bytes = file.upload.read()?;
+    let table = read(&state, &bytes, &file.name).await?;
     page(
         &session,
         plan.clone(),
-        Some(preview(&table, &file_name, &stored.sha256, &plan)),
+        Some(preview(&table, &file.name, &stored.sha256, &plan)),
         None,
     )
 }

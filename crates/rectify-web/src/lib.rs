@@ -4,7 +4,6 @@
 //! and journals the change), and render. Every request gets an `x-request-id` that appears in
 //! its log span and in the response.
 
-use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -36,6 +35,7 @@ mod pages;
 mod portal;
 mod publishing;
 mod registers;
+mod upload;
 mod water;
 
 type PageResult = Result<String, Box<dyn std::error::Error + Send + Sync>>;
@@ -109,10 +109,6 @@ impl MakeRequestId for SequentialRequestId {
     }
 }
 
-/// Uploads above this never reach the handler; the store applies the configured limit
-/// (default 50 MiB) below it.
-const EVIDENCE_BODY_LIMIT: usize = 512 * 1024 * 1024;
-
 /// The application with all routes and middleware.
 pub fn router(store: Store) -> Router {
     let trace = TraceLayer::new_for_http()
@@ -134,15 +130,10 @@ pub fn router(store: Store) -> Router {
         .route("/ledger", get(pages::ledger))
         .route("/ledger.xlsx", get(pages::ledger_xlsx_export))
         .route("/items/{number}", get(pages::item))
-        .route(
-            "/items/{number}/actions/{action}",
-            post(pages::item_action).layer(DefaultBodyLimit::max(EVIDENCE_BODY_LIMIT)),
-        )
+        .route("/items/{number}/actions/{action}", post(pages::item_action))
         .route(
             "/items/{number}/report",
-            get(pages::report_form)
-                .post(pages::report_submit)
-                .layer(DefaultBodyLimit::max(EVIDENCE_BODY_LIMIT)),
+            get(pages::report_form).post(pages::report_submit),
         )
         .route("/reports/{id}/review", post(pages::report_review))
         .route("/bulletins", get(bulletins::list).post(bulletins::generate))
@@ -184,12 +175,7 @@ pub fn router(store: Store) -> Router {
         .route("/public/registers", get(portal::registers))
         .route("/acceptance", get(boards::acceptance))
         .route("/notices", get(boards::notices))
-        .route(
-            "/import",
-            get(import::show)
-                .post(import::upload)
-                .layer(DefaultBodyLimit::max(EVIDENCE_BODY_LIMIT)),
-        )
+        .route("/import", get(import::show).post(import::upload))
         .route("/import/confirm", post(import::confirm))
         .route("/admin", get(admin::show))
         .route("/admin/users", post(admin::add_user))
@@ -217,7 +203,7 @@ pub fn router(store: Store) -> Router {
         .route("/api/v1/items/{number}/reports", post(api::report))
         .route(
             "/api/v1/items/{number}/evidence",
-            post(api::upload_evidence).layer(DefaultBodyLimit::max(EVIDENCE_BODY_LIMIT)),
+            post(api::upload_evidence),
         )
         .route("/api/v1/evidence/{id}", get(api::download_evidence))
         .with_state(AppState {

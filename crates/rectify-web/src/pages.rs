@@ -4,8 +4,9 @@
 
 use crate::AppState;
 use crate::auth::{Me, PageError, Session, require};
+use crate::upload;
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rectify_core::ledger::{ItemState, Schedule, Scope, Standing};
@@ -15,6 +16,7 @@ use rectify_core::workflow::{
 };
 use rectify_exact::date::Date;
 use rectify_io::plan::{LedgerRow, ledger_xlsx};
+use rectify_store::attachments::Upload;
 use rectify_store::ledger::StoredItem;
 use rectify_store::schedule::Schedules;
 use rectify_store::workflow::{ItemDetail, ItemRef, ItemWorkflow, NewEvidence, NewReport};
@@ -1586,37 +1588,81 @@ pub(crate) struct Posted {
     pub(crate) files: Vec<PostedFile>,
 }
 
-/// A file from a multipart form: the form field it came in and its name.
+/// A file from a multipart form: the form field it came in, its name, and its content, received
+/// into a temporary file of the attachment store.
 pub(crate) struct PostedFile {
     pub(crate) field: String,
     pub(crate) name: String,
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) upload: Upload,
 }
 
 impl Posted {
-    pub(crate) async fn read(mut multipart: Multipart) -> Result<Posted, PageError> {
+    /// The signed-in user's multipart form (taking the session proves the caller resolved it
+    /// from the headers first). The declared size is checked before any byte is read and the
+    /// CSRF token before the first file, so a forged or oversized form is refused unread; files
+    /// go to temporary files as they arrive, each at most `evidence.max_bytes`, the whole form
+    /// at most that plus `FORM_OVERHEAD`.
+    pub(crate) async fn read(
+        state: &AppState,
+        session: &Session,
+        request: Request,
+    ) -> Result<Posted, PageError> {
+        let (parts, body) = request.into_parts();
+        let limit = state.store.evidence_policy().await?.max_bytes;
+        let whole = limit.saturating_add(upload::FORM_OVERHEAD);
+        upload::check_declared(&parts.headers, whole)?;
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let boundary = multer::parse_boundary(content_type).map_err(upload::form_error)?;
+        let constraints =
+            multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(whole));
+        let mut multipart =
+            multer::Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
         let mut posted = Posted::default();
-        let bad = |e: axum::extract::multipart::MultipartError| {
-            PageError::Forbidden(format!("表单无法读取：{e}"))
-        };
-        while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let mut text_bytes = 0;
+        let mut csrf_checked = false;
+        while let Some(mut field) = multipart.next_field().await.map_err(upload::form_error)? {
             let name = field.name().unwrap_or_default().to_string();
-            match field.file_name().map(str::to_string) {
-                Some(file_name) => {
-                    let bytes = field.bytes().await.map_err(bad)?;
-                    if !file_name.is_empty() && !bytes.is_empty() {
-                        posted.files.push(PostedFile {
-                            field: name,
-                            name: file_name,
-                            bytes: bytes.to_vec(),
-                        });
+            let Some(file_name) = field.file_name().map(str::to_string) else {
+                let mut text = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(upload::form_error)? {
+                    text_bytes += chunk.len() as u64;
+                    if text_bytes > upload::FORM_OVERHEAD {
+                        return Err(upload::text_too_large().into());
                     }
+                    text.extend_from_slice(&chunk);
                 }
-                None => {
-                    let text = field.text().await.map_err(bad)?;
-                    posted.fields.entry(name).or_default().push(text);
-                }
+                let text = String::from_utf8(text).map_err(|_| upload::not_text(&name))?;
+                posted.fields.entry(name).or_default().push(text);
+                continue;
+            };
+            if !csrf_checked {
+                session.check_csrf(&posted.text("csrf"))?;
+                csrf_checked = true;
             }
+            let mut receiving = state
+                .store
+                .attachments()
+                .receive(&file_name, limit)
+                .map_err(upload::Refused::from)?;
+            while let Some(chunk) = field.chunk().await.map_err(upload::form_error)? {
+                receiving.write(&chunk).map_err(upload::Refused::from)?;
+            }
+            let upload = upload::finish(receiving).await?;
+            // A file input left empty arrives as a part with no name and no content.
+            if !file_name.is_empty() && upload.size > 0 {
+                posted.files.push(PostedFile {
+                    field: name,
+                    name: file_name,
+                    upload,
+                });
+            }
+        }
+        if !csrf_checked {
+            session.check_csrf(&posted.text("csrf"))?;
         }
         Ok(posted)
     }
@@ -1718,12 +1764,11 @@ pub async fn item_action(
     headers: HeaderMap,
     Path((number, action)): Path<(u32, String)>,
     Query(query): Query<ItemQuery>,
-    multipart: Multipart,
+    request: Request,
 ) -> PageResult {
     let session = require(&state, &headers, &format!("/items/{number}")).await?;
-    let posted = Posted::read(multipart).await?;
-    session.check_csrf(&posted.text("csrf"))?;
     let stored = visible_item(&state, &session.viewer, number, query.plan.as_deref()).await?;
+    let posted = Posted::read(&state, &session, request).await?;
     let at = item_at(&stored);
     let kind = ActionKind::parse(&action).ok_or(PageError::NotFound)?;
     let (today, current) = tick(&state).await?;
@@ -1741,7 +1786,7 @@ pub async fn item_action(
             kind: evidence_kind_for(kind, &file.name),
             title: &file.name,
             file_name: &file.name,
-            bytes: &file.bytes,
+            file: &file.upload,
             supersedes: None,
         };
         if let Err(error) = state.store.add_evidence(&me, at, new).await {
@@ -1821,12 +1866,11 @@ pub async fn report_submit(
     headers: HeaderMap,
     Path(number): Path<u32>,
     Query(query): Query<ItemQuery>,
-    multipart: Multipart,
+    request: Request,
 ) -> PageResult {
     let session = require(&state, &headers, &format!("/items/{number}/report")).await?;
-    let posted = Posted::read(multipart).await?;
-    session.check_csrf(&posted.text("csrf"))?;
     let stored = visible_item(&state, &session.viewer, number, query.plan.as_deref()).await?;
+    let posted = Posted::read(&state, &session, request).await?;
     let at = item_at(&stored);
     let (today, current) = tick(&state).await?;
     let calendar = current.calendar.clone();
@@ -1839,7 +1883,7 @@ pub async fn report_submit(
             kind: evidence_kind_for(ActionKind::Recheck, &file.name),
             title: &file.name,
             file_name: &file.name,
-            bytes: &file.bytes,
+            file: &file.upload,
             supersedes: None,
         };
         match state.store.add_evidence(&me, at, new).await {

@@ -11,7 +11,7 @@ use crate::pages::{
     FlashQuery, PageResult, Posted, attachment, back_to, render, url_encode, xlsx_download,
 };
 use askama::Template;
-use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::extract::{Form, Path, Query, Request, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use rectify_core::org::Role;
@@ -287,9 +287,20 @@ async fn acting_on(
     id: i64,
     csrf: &str,
 ) -> Result<(String, Session, EntryDetail), PageError> {
+    let (path, session, detail) = entry_in_scope(state, headers, id).await?;
+    session.check_csrf(csrf)?;
+    Ok((path, session, detail))
+}
+
+/// The signed-in user and an entry they can see, with the entry's page: all a multipart form
+/// needs known before its body is read (its CSRF token is checked as it is read).
+async fn entry_in_scope(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: i64,
+) -> Result<(String, Session, EntryDetail), PageError> {
     let path = format!("/registers/{id}");
     let session = require(state, headers, &path).await?;
-    session.check_csrf(csrf)?;
     let detail = visible(state, &session, id).await?;
     Ok((path, session, detail))
 }
@@ -486,15 +497,15 @@ pub async fn inspect(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    multipart: Multipart,
+    request: Request,
 ) -> PageResult {
-    let posted = Posted::read(multipart).await?;
-    let (path, session, detail) = acting_on(&state, &headers, id, &posted.text("csrf")).await?;
+    let (path, session, detail) = entry_in_scope(&state, &headers, id).await?;
     if !may_inspect(&session, &detail.record) {
         return Err(PageError::Forbidden(
             "只有整改办、验收核查人员或所在县（区）可以记录检查".into(),
         ));
     }
+    let posted = Posted::read(&state, &session, request).await?;
     let inspection = match inspection_from(&state, &detail, &posted).await? {
         Ok(inspection) => inspection,
         Err(message) => return Ok(back_to(&path, &message)),
@@ -580,7 +591,7 @@ async fn store_photos(
             inspection_id: Some(inspection_id),
             kind: &kind,
             file_name: &file.name,
-            bytes: &file.bytes,
+            file: &file.upload,
         };
         state
             .store
@@ -594,15 +605,15 @@ pub async fn add_evidence(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    multipart: Multipart,
+    request: Request,
 ) -> PageResult {
-    let posted = Posted::read(multipart).await?;
-    let (path, session, detail) = acting_on(&state, &headers, id, &posted.text("csrf")).await?;
+    let (path, session, detail) = entry_in_scope(&state, &headers, id).await?;
     if !may_inspect(&session, &detail.record) {
         return Err(PageError::Forbidden(
             "只有整改办、验收核查人员或所在县（区）可以上传材料".into(),
         ));
     }
+    let posted = Posted::read(&state, &session, request).await?;
     let kind = posted.text("kind");
     let mut saved = 0;
     for file in &posted.files {
@@ -610,7 +621,7 @@ pub async fn add_evidence(
             inspection_id: None,
             kind: &kind,
             file_name: &file.name,
-            bytes: &file.bytes,
+            file: &file.upload,
         };
         if let Err(error) = state
             .store
@@ -699,21 +710,21 @@ struct ImportPage {
 pub async fn import(
     State(state): State<AppState>,
     headers: HeaderMap,
-    multipart: Multipart,
+    request: Request,
 ) -> PageResult {
     let session = require(&state, &headers, "/registers").await?;
-    let posted = Posted::read(multipart).await?;
-    session.check_csrf(&posted.text("csrf"))?;
     if !has(&session, Role::Office) {
         return Err(PageError::Forbidden("只有整改办可以导入名录".into()));
     }
+    let posted = Posted::read(&state, &session, request).await?;
     let kind = Kind::parse(&posted.text("kind")).unwrap_or(Kind::Scattered);
     let back = |message: &str| back_to(&format!("/registers?kind={}", kind.code()), message);
     let Some(file) = posted.files.first() else {
         return Ok(back("请选择要导入的文件"));
     };
     let format = SheetFormat::from_name(&file.name).unwrap_or(SheetFormat::Xlsx);
-    let sheets = match read_sheets(&file.bytes, format, &file.name) {
+    let bytes = file.upload.read()?;
+    let sheets = match read_sheets(&bytes, format, &file.name) {
         Ok(sheets) => sheets,
         Err(e) => return Ok(back(&format!("{}：{e}", file.name))),
     };

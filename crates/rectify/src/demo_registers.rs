@@ -560,11 +560,12 @@ async fn attach(
         } else {
             "报告.pdf"
         };
+        let file = store.attachments().upload(file_name, bytes)?;
         let evidence = NewRegisterEvidence {
             inspection_id: None,
             kind,
             file_name,
-            bytes,
+            file: &file,
         };
         store.add_register_evidence(office, id, evidence).await?;
     }
@@ -863,6 +864,7 @@ async fn construction_sites(store: &Store, office: &str, t: Timeline) -> Result<
         if i % 3 != 0 {
             continue;
         }
+        let photo = store.attachments().upload("物料未覆盖.png", PHOTO_BYTES)?;
         store
             .add_register_evidence(
                 office,
@@ -871,7 +873,7 @@ async fn construction_sites(store: &Store, office: &str, t: Timeline) -> Result<
                     inspection_id: Some(first_id),
                     kind: PHOTO,
                     file_name: "物料未覆盖.png",
-                    bytes: PHOTO_BYTES,
+                    file: &photo,
                 },
             )
             .await?;

@@ -64,11 +64,12 @@ impl Demo<'_> {
     ) -> Result<i64, StoreError> {
         let actor = self.store.actor(who).await?;
         let title = format!("第{number}项 {}", kind.label_zh());
+        let file = self.store.attachments().upload(name, bytes)?;
         let new = NewEvidence {
             kind,
             title: &title,
             file_name: name,
-            bytes,
+            file: &file,
             supersedes: None,
         };
         Ok(self.store.add_evidence(&actor, item(number), new).await?.id)

@@ -248,11 +248,12 @@ pub async fn run(
                 || file.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
+            let upload = store.attachments().upload(&file_name, &bytes)?;
             let evidence = NewRegisterEvidence {
                 inspection_id: inspection,
                 kind: &kind,
                 file_name: &file_name,
-                bytes: &bytes,
+                file: &upload,
             };
             let evidence_id = store.add_register_evidence(actor, id, evidence).await?;
             print_stdout(&format!(

@@ -377,11 +377,12 @@ async fn upload_one(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let file = store.attachments().upload(&file_name, &bytes)?;
     let new = NewEvidence {
         kind,
         title: title.unwrap_or(&file_name),
         file_name: &file_name,
-        bytes: &bytes,
+        file: &file,
         supersedes,
     };
     Ok(store.add_evidence(&s.actor, item, new).await?)

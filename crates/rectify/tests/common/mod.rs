@@ -124,6 +124,11 @@ impl Server {
         Server { child, addr }
     }
 
+    /// The server's process id, to read its memory from `/proc/<pid>/status`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn get(&self, path: &str) -> (u16, String, String) {
         let (status, head, body) = self.request("GET", path, &[], b"");
         (status, head, String::from_utf8_lossy(&body).into_owned())

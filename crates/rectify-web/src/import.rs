@@ -106,17 +106,22 @@ fn line(f: &Finding) -> FindingLine {
     }
 }
 
+/// Reads the upload off the request threads (`parsing`).
 async fn read(
     state: &AppState,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     file_name: &str,
 ) -> Result<(PlanTable, Option<Sheet>), StoreError> {
     let calendar = state.store.work_calendar().await?;
-    let context = DeadlineContext {
-        reference: None,
-        calendar: &calendar,
-    };
-    Ok(read_plan_sheets(bytes, file_name, None, context))
+    let file_name = file_name.to_string();
+    crate::parsing::off_thread(move || {
+        let context = DeadlineContext {
+            reference: None,
+            calendar: &calendar,
+        };
+        read_plan_sheets(&bytes, &file_name, None, context)
+    })
+    .await
 }
 
 fn preview(
@@ -176,7 +181,7 @@ pub async fn upload(
     };
     let stored = state.store.attachments().keep(&file.upload)?;
     let bytes = file.upload.read()?;
-    let table = read(&state, &bytes, &file.name).await?;
+    let table = read(&state, bytes, &file.name).await?;
     page(
         &session,
         plan.clone(),
@@ -203,7 +208,7 @@ pub async fn confirm(
     office(&session)?;
     session.check_csrf(&form.csrf)?;
     let bytes = state.store.attachments().get_verified(&form.sha256)?;
-    let read = read(&state, &bytes, &form.file_name).await?;
+    let read = read(&state, bytes, &form.file_name).await?;
     if !read.0.errors.is_empty() {
         let shown = preview(&read, &form.file_name, &form.sha256, &form.plan);
         return page(&session, form.plan.clone(), Some(shown), None);

@@ -32,6 +32,7 @@ mod import;
 mod inbox;
 mod openapi;
 mod pages;
+mod parsing;
 mod portal;
 mod publishing;
 mod registers;

@@ -724,10 +724,12 @@ pub async fn import(
     };
     let format = SheetFormat::from_name(&file.name).unwrap_or(SheetFormat::Xlsx);
     let bytes = file.upload.read()?;
-    let sheets = match read_sheets(&bytes, format, &file.name) {
-        Ok(sheets) => sheets,
-        Err(e) => return Ok(back(&format!("{}：{e}", file.name))),
-    };
+    let name = file.name.clone();
+    let sheets =
+        match crate::parsing::off_thread(move || read_sheets(&bytes, format, &name)).await? {
+            Ok(sheets) => sheets,
+            Err(e) => return Ok(back(&format!("{}：{e}", file.name))),
+        };
     let read = read_register(&sheets, kind, today_china());
     if !read.errors.is_empty() {
         return render(ImportPage {

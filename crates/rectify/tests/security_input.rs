@@ -188,3 +188,252 @@ fn control_characters_already_stored_by_raw_sql_still_read() {
     let server = Server::start(&db, &["serve"]);
     pages_answer(&server);
 }
+
+/// An xlsx whose shared string "BOMB" is replaced, while the file is written, by what `fill`
+/// writes: every other part is rust_xlsxwriter's own, so only the bomb differs from a real file.
+fn bomb_xlsx(path: &std::path::Path, fill: impl Fn(&mut dyn std::io::Write)) {
+    use std::io::{Read, Write};
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, head) in ["序号", "反馈问题", "整改时限", "责任单位"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, *head).unwrap();
+    }
+    sheet.write_number(1, 0, 1).unwrap();
+    sheet.write_string(1, 1, "BOMB").unwrap();
+    let plain = book.save_to_buffer().unwrap();
+    let mut source = zip::ZipArchive::new(std::io::Cursor::new(plain)).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for index in 0..source.len() {
+        let mut part = source.by_index(index).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut text = String::new();
+        part.read_to_string(&mut text).unwrap();
+        out.start_file(name.as_str(), options).unwrap();
+        match text.split_once("<si><t>BOMB</t></si>") {
+            Some((before, after)) if name == "xl/sharedStrings.xml" => {
+                out.write_all(before.as_bytes()).unwrap();
+                fill(&mut out);
+                out.write_all(after.as_bytes()).unwrap();
+            }
+            _ => out.write_all(text.as_bytes()).unwrap(),
+        }
+    }
+    out.finish().unwrap();
+}
+
+/// Runs the binary and returns its output with its peak resident memory in MB, read from
+/// /proc/<pid>/status (VmHWM) while it runs.
+fn peak_rss(db: &str, args: &[&str]) -> (Output, u64) {
+    let mut command = Command::new(BIN);
+    common::at_test_clock(&mut command)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(status) = std::fs::read_to_string(&status_file) {
+            let hwm = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+            peak_kb = peak_kb.max(hwm.unwrap_or(0));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    (child.wait_with_output().unwrap(), peak_kb / 1024)
+}
+
+fn refused_within_memory(bomb: &std::path::Path, limit_named: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("b.db").to_string_lossy().into_owned();
+    ok(&db, &["init"]);
+    let size = std::fs::metadata(bomb).unwrap().len();
+    let (out, peak_mb) = peak_rss(&db, &["plan", "import", bomb.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{} ({size} bytes): peak {peak_mb} MB", bomb.display());
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        format!("{stdout}{stderr}").contains(limit_named),
+        "{stdout}{stderr}"
+    );
+    assert!(peak_mb < 512, "peak RSS {peak_mb} MB");
+    assert!(stderr.len() + stdout.len() < 4_000, "the refusal is short");
+}
+
+#[test]
+fn a_one_gib_cell_in_a_small_xlsx_is_refused_naming_the_limit_under_512_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = dir.path().join("bomb-cell.xlsx");
+    one_gib_cell_bomb(&bomb);
+    refused_within_memory(&bomb, "RECTIFY_SHEET_MAX_PART_BYTES");
+}
+
+#[test]
+fn twenty_million_shared_strings_are_refused_naming_the_limit_under_512_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = dir.path().join("bomb-strings.xlsx");
+    bomb_xlsx(&bomb, |out| {
+        let chunk = "<si><t>x</t></si>".repeat(100_000);
+        for _ in 0..200 {
+            out.write_all(chunk.as_bytes()).unwrap();
+        }
+    });
+    refused_within_memory(&bomb, "RECTIFY_SHEET_MAX_PART_BYTES");
+}
+
+fn one_gib_cell_bomb(path: &std::path::Path) {
+    bomb_xlsx(path, |out| {
+        out.write_all(b"<si><t>").unwrap();
+        let chunk = vec![b'a'; 1 << 20];
+        for _ in 0..1024 {
+            out.write_all(&chunk).unwrap();
+        }
+        out.write_all(b"</t></si>").unwrap();
+    });
+}
+
+/// A multipart form with text fields and one file.
+fn multipart(fields: &[(&str, &str)], file: (&str, &[u8])) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "----rectify-bomb";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+            file.0
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file.1);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+/// Peak resident memory (VmHWM) of the server serving `db`, found by its command line.
+fn server_peak_mb(db: &str) -> u64 {
+    let pid = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+                let c = String::from_utf8_lossy(&c);
+                c.contains(db) && c.contains("serve")
+            })
+        })
+        .expect("the server's process");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb / 1024
+}
+
+#[test]
+fn bombs_uploaded_at_once_are_refused_and_the_server_keeps_answering_under_512_mb() {
+    let (dir, db) = demo(&["zgb"]);
+    let bomb = dir.path().join("bomb.xlsx");
+    one_gib_cell_bomb(&bomb);
+    let bomb = std::fs::read(&bomb).unwrap();
+    let server = Server::start(&db, &["serve"]);
+    let (cookie, csrf) = api_login(&server, "zgb");
+    let refusals = std::thread::scope(|scope| {
+        let uploads: Vec<_> = [("/import", "plan"), ("/registers/import", "kind")]
+            .iter()
+            .cycle()
+            .take(4)
+            .map(|&(path, field)| {
+                let (server, cookie, csrf, bomb) = (&server, &cookie, &csrf, &bomb);
+                scope.spawn(move || {
+                    let value = if field == "kind" {
+                        "scattered"
+                    } else {
+                        "炸弹"
+                    };
+                    let (kind, body) =
+                        multipart(&[("csrf", csrf), (field, value)], ("bomb.xlsx", bomb));
+                    let headers = [("Cookie", cookie.as_str()), ("Content-Type", kind.as_str())];
+                    let (status, head, reply) = server.request("POST", path, &headers, &body);
+                    let text = format!("{head}\n{}", String::from_utf8_lossy(&reply));
+                    (status, text.replace("%5F", "_"))
+                })
+            })
+            .collect();
+        for _ in 0..20 {
+            let (status, _, _) = server.get("/healthz");
+            assert_eq!(status, 200);
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        uploads
+            .into_iter()
+            .map(|u| u.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    for (status, text) in refusals {
+        assert!(matches!(status, 200 | 303), "{status}: {text}");
+        let text = text.to_ascii_lowercase();
+        assert!(text.contains("rectify_sheet_max_part_bytes"), "{text}");
+    }
+    let peak = server_peak_mb(&db);
+    eprintln!("server peak RSS after four bomb uploads: {peak} MB");
+    assert!(peak < 512, "server peak RSS {peak} MB");
+}
+
+#[test]
+fn a_sheet_over_the_row_limit_is_refused_whole_naming_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rows.db").to_string_lossy().into_owned();
+    ok(&db, &["init"]);
+    let plan = dir.path().join("long.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, head) in ["序号", "反馈问题", "责任单位", "整改时限"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, *head).unwrap();
+    }
+    for row in 1..=1_500_u32 {
+        sheet.write_number(row, 0, row).unwrap();
+        sheet.write_string(row, 1, format!("问题{row}")).unwrap();
+        sheet.write_string(row, 2, "市林业局").unwrap();
+        sheet.write_string(row, 3, "2030年底前").unwrap();
+    }
+    book.save(&plan).unwrap();
+    let mut command = Command::new(BIN);
+    common::at_test_clock(&mut command)
+        .env("RECTIFY_SHEET_MAX_ROWS", "1000")
+        .args(["--db", &db, "plan", "import", plan.to_str().unwrap()]);
+    let out = command.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("超过 1000 行的上限"), "{text}");
+    assert!(text.contains("RECTIFY_SHEET_MAX_ROWS"), "{text}");
+    assert!(
+        !ok(&db, &["plan", "list"]).contains("long"),
+        "nothing imported"
+    );
+}

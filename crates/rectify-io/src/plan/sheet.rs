@@ -59,16 +59,71 @@ pub struct Merge {
 
 /// Large enough for any real plan; stops a crafted file that claims a huge merged region from
 /// allocating without bound.
-const MAX_ROWS: usize = 200_000;
 const MAX_COLS: usize = 256;
 const MAX_MERGED_CELLS: usize = 4_000_000;
 
+/// What a spreadsheet may hold before it is read. Every importer (plan, complaints, registers,
+/// coal) reads through `read_sheets`, so these bound all of them: a file over a limit is refused
+/// whole, with the limit named, never read in part. Set by `RECTIFY_SHEET_*` (README, Security).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SheetLimits {
+    /// The file as uploaded or read from disk.
+    pub max_file_bytes: u64,
+    /// One part of an xlsx (a zip entry, e.g. one worksheet's XML or the shared strings),
+    /// decompressed: a 1 MB file can otherwise unpack to gigabytes.
+    pub max_part_bytes: u64,
+    /// Zip entries in an xlsx.
+    pub max_parts: usize,
+    /// Characters in one cell; Excel's own limit is 32,767.
+    pub max_cell_chars: usize,
+    /// Rows of one sheet.
+    pub max_rows: usize,
+}
+
+impl Default for SheetLimits {
+    fn default() -> SheetLimits {
+        SheetLimits {
+            max_file_bytes: 64 << 20,
+            max_part_bytes: 32 << 20,
+            max_parts: 1_000,
+            max_cell_chars: 32_767,
+            max_rows: 200_000,
+        }
+    }
+}
+
+impl SheetLimits {
+    /// The defaults, each replaced by its `RECTIFY_SHEET_*` variable when that is set to a
+    /// number (read once per process).
+    pub fn current() -> SheetLimits {
+        static LIMITS: std::sync::OnceLock<SheetLimits> = std::sync::OnceLock::new();
+        *LIMITS.get_or_init(|| {
+            let default = SheetLimits::default();
+            let var = |name: &str| {
+                std::env::var(name)
+                    .ok()
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+            };
+            let count = |name: &str, default: usize| {
+                var(name)
+                    .and_then(|v| usize::try_from(v).ok())
+                    .unwrap_or(default)
+            };
+            SheetLimits {
+                max_file_bytes: var("RECTIFY_SHEET_MAX_FILE_BYTES")
+                    .unwrap_or(default.max_file_bytes),
+                max_part_bytes: var("RECTIFY_SHEET_MAX_PART_BYTES")
+                    .unwrap_or(default.max_part_bytes),
+                max_parts: count("RECTIFY_SHEET_MAX_PARTS", default.max_parts),
+                max_cell_chars: count("RECTIFY_SHEET_MAX_CELL_CHARS", default.max_cell_chars),
+                max_rows: count("RECTIFY_SHEET_MAX_ROWS", default.max_rows),
+            }
+        })
+    }
+}
+
 impl Sheet {
     pub fn new(name: String, mut rows: Vec<Vec<Cell>>, merges: &[Merge]) -> Sheet {
-        rows.truncate(MAX_ROWS);
-        for row in &mut rows {
-            row.truncate(MAX_COLS);
-        }
         let mut copied: Vec<Vec<bool>> = rows.iter().map(|r| vec![false; r.len()]).collect();
         let mut budget = MAX_MERGED_CELLS;
         for merge in merges {
@@ -170,27 +225,82 @@ impl SheetFormat {
     }
 }
 
-/// Reads every worksheet of a workbook or the one table of a CSV file.
+/// Reads every worksheet of a workbook or the one table of a CSV file, within
+/// `SheetLimits::current()`.
 pub fn read_sheets(bytes: &[u8], format: SheetFormat, name: &str) -> Result<Vec<Sheet>, String> {
+    let limits = SheetLimits::current();
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(format!(
+            "文件超过 {} 字节的上限（RECTIFY_SHEET_MAX_FILE_BYTES），未读取",
+            limits.max_file_bytes
+        ));
+    }
     match format {
-        SheetFormat::Csv => Ok(vec![read_csv(bytes, name)?]),
-        SheetFormat::Xlsx | SheetFormat::Xls => read_workbook(bytes),
+        SheetFormat::Csv => Ok(vec![read_csv(bytes, name, &limits)?]),
+        SheetFormat::Xlsx | SheetFormat::Xls => read_workbook(bytes, &limits),
     }
 }
 
-fn read_workbook(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
+/// Checks an xlsx's zip before calamine opens it: the number of parts, and each part's size
+/// as declared and as it actually decompresses (streamed into nothing, so a bomb costs time
+/// bounded by the limit, not memory). An xls is not compressed, so its size is the file's.
+fn check_parts(bytes: &[u8], limits: &SheetLimits) -> Result<(), String> {
+    if !bytes.starts_with(b"PK") {
+        return Ok(());
+    }
+    let unreadable = |e: &dyn std::fmt::Display| format!("不是可读取的 Excel 文件（{e}）");
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+    if archive.len() > limits.max_parts {
+        return Err(format!(
+            "文件含 {} 个部件，超过 {} 个的上限（RECTIFY_SHEET_MAX_PARTS），未读取",
+            archive.len(),
+            limits.max_parts
+        ));
+    }
+    let too_big = |part: &str| {
+        format!(
+            "文件中的“{part}”解压后超过 {} 字节的上限（RECTIFY_SHEET_MAX_PART_BYTES），未读取",
+            limits.max_part_bytes
+        )
+    };
+    for index in 0..archive.len() {
+        let mut part = archive.by_index(index).map_err(|e| unreadable(&e))?;
+        let name = part.name().map_or_else(
+            |_| format!("第 {} 个部件", index + 1),
+            |name| crate::problem::quoted(&name),
+        );
+        if part.size() > limits.max_part_bytes {
+            return Err(too_big(&name));
+        }
+        let unpacked = std::io::copy(
+            &mut std::io::Read::take(&mut part, limits.max_part_bytes + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| unreadable(&e))?;
+        if unpacked > limits.max_part_bytes {
+            return Err(too_big(&name));
+        }
+    }
+    Ok(())
+}
+
+fn read_workbook(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, String> {
+    check_parts(bytes, limits)?;
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| format!("不是可读取的 Excel 文件（{e}）"))?;
     let names = workbook.sheet_names();
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {
-        let cells = sheet_cells(&mut workbook, &name)?;
+        let cells = sheet_cells(&mut workbook, &name, limits)?;
         let merges = merged_regions(&mut workbook, &name)?;
         let mut rows: Vec<Vec<Cell>> = Vec::new();
         for ((row, col), cell) in cells {
             let (row, col) = (row as usize, col as usize);
-            if row >= MAX_ROWS || col >= MAX_COLS {
-                continue;
+            if row >= limits.max_rows {
+                return Err(too_many_rows(&name, limits));
+            }
+            if col >= MAX_COLS {
+                return Err(too_many_columns(&name));
             }
             if rows.len() <= row {
                 rows.resize(row + 1, Vec::new());
@@ -213,8 +323,18 @@ type PlacedCell = ((u32, u32), Cell);
 fn sheet_cells<RS: std::io::Read + std::io::Seek>(
     workbook: &mut Sheets<RS>,
     name: &str,
+    limits: &SheetLimits,
 ) -> Result<Vec<PlacedCell>, String> {
     let unreadable = |e: &dyn std::fmt::Display| format!("工作表“{name}”无法读取（{e}）");
+    let checked = |(row, col): (u32, u32), data: &Data| {
+        check_cell(data, limits).map_err(|limit| {
+            format!(
+                "工作表“{name}”单元格 {}{}{limit}",
+                column_letter(col as usize),
+                u64::from(row) + 1
+            )
+        })
+    };
     let mut cells = Vec::new();
     if let Sheets::Xlsx(xlsx) = workbook {
         let mut reader = xlsx
@@ -223,20 +343,54 @@ fn sheet_cells<RS: std::io::Read + std::io::Seek>(
         while let Some(cell) = reader.next_cell().map_err(|e| unreadable(&e))? {
             let data = Data::from(cell.get_value().clone());
             if data != Data::Empty {
+                checked(cell.get_position(), &data)?;
                 cells.push((cell.get_position(), cell_from_data(&data)));
             }
         }
         return Ok(cells);
     }
     let range = workbook.worksheet_range(name).map_err(|e| unreadable(&e))?;
+    let (top, left) = range.start().unwrap_or((0, 0));
     for (row, col, data) in range.used_cells() {
-        let (Ok(row), Ok(col)) = (u32::try_from(row), u32::try_from(col)) else {
-            continue;
+        let place = match (u32::try_from(row), u32::try_from(col)) {
+            (Ok(row), Ok(col)) => (top.saturating_add(row), left.saturating_add(col)),
+            _ => return Err(too_many_rows(name, limits)),
         };
-        let (top, left) = range.start().unwrap_or((0, 0));
-        cells.push(((top + row, left + col), cell_from_data(data)));
+        checked(place, data)?;
+        cells.push((place, cell_from_data(data)));
     }
     Ok(cells)
+}
+
+/// A cell's text within `max_cell_chars`; the error says which limit.
+fn check_cell(data: &Data, limits: &SheetLimits) -> Result<(), String> {
+    let text = match data {
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s,
+        _ => return Ok(()),
+    };
+    check_text(text, limits)
+}
+
+fn check_text(text: &str, limits: &SheetLimits) -> Result<(), String> {
+    // Bytes first: a cell within the byte count is within the character count.
+    if text.len() > limits.max_cell_chars && text.chars().count() > limits.max_cell_chars {
+        return Err(format!(
+            "超过 {} 个字符的上限（RECTIFY_SHEET_MAX_CELL_CHARS），未读取",
+            limits.max_cell_chars
+        ));
+    }
+    Ok(())
+}
+
+fn too_many_rows(sheet: &str, limits: &SheetLimits) -> String {
+    format!(
+        "工作表“{sheet}”超过 {} 行的上限（RECTIFY_SHEET_MAX_ROWS），整个文件未读取",
+        limits.max_rows
+    )
+}
+
+fn too_many_columns(sheet: &str) -> String {
+    format!("工作表“{sheet}”超过 {MAX_COLS} 列的上限，整个文件未读取")
 }
 
 fn merged_regions<RS: std::io::Read + std::io::Seek>(
@@ -294,8 +448,9 @@ fn excel_serial_date(serial: f64) -> Option<Date> {
 
 /// CSV as offices save it: UTF-8 (with or without BOM), or GB18030 from Excel on Chinese
 /// Windows.
-fn read_csv(bytes: &[u8], name: &str) -> Result<Sheet, String> {
+fn read_csv(bytes: &[u8], name: &str, limits: &SheetLimits) -> Result<Sheet, String> {
     let text = decode_text(bytes);
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -303,24 +458,24 @@ fn read_csv(bytes: &[u8], name: &str) -> Result<Sheet, String> {
     let mut rows = Vec::new();
     for (index, record) in reader.records().enumerate() {
         let record = record.map_err(|e| format!("第 {} 行无法按 CSV 读取（{e}）", index + 1))?;
-        if rows.len() >= MAX_ROWS {
-            return Err(format!("超过 {MAX_ROWS} 行，不像是整改清单"));
+        if rows.len() >= limits.max_rows {
+            return Err(too_many_rows(stem, limits));
         }
-        rows.push(
-            record
-                .iter()
-                .take(MAX_COLS)
-                .map(|field| {
-                    if field.is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(field.to_string())
-                    }
-                })
-                .collect(),
-        );
+        if record.len() > MAX_COLS {
+            return Err(too_many_columns(stem));
+        }
+        let mut row = Vec::with_capacity(record.len());
+        for (col, field) in record.iter().enumerate() {
+            check_text(field, limits)
+                .map_err(|limit| format!("单元格 {}{}{limit}", column_letter(col), index + 1))?;
+            row.push(if field.is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(field.to_string())
+            });
+        }
+        rows.push(row);
     }
-    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     Ok(Sheet::new(stem.to_string(), rows, &[]))
 }
 
@@ -367,7 +522,7 @@ mod tests {
     #[test]
     fn gb18030_csv_is_decoded() {
         let (bytes, _, _) = encoding_rs::GB18030.encode("序号,整改时限\n1,2019年6月底前\n");
-        let sheet = read_csv(&bytes, "plan.csv").unwrap();
+        let sheet = read_csv(&bytes, "plan.csv", &SheetLimits::default()).unwrap();
         assert_eq!(sheet.cell(1, 1).text(), "2019年6月底前");
         assert_eq!(sheet.name, "plan");
     }

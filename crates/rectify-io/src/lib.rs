@@ -6,6 +6,7 @@ pub mod air;
 pub mod bulletin;
 pub mod coal;
 pub mod complaint;
+pub mod csv_cell;
 pub mod plan;
 mod problem;
 pub mod publish;

@@ -437,3 +437,51 @@ fn a_sheet_over_the_row_limit_is_refused_whole_naming_the_limit() {
         "nothing imported"
     );
 }
+
+#[test]
+fn csv_exports_neutralise_formula_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("csv.db").to_string_lossy().into_owned();
+    ok(&db, &["init"]);
+    let plan = dir.path().join("formulas.csv");
+    std::fs::write(
+        &plan,
+        "序号,反馈问题,整改措施,责任单位,整改时限\n\
+         1,\"=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",@SUM(1+1),市林业局,2030年底前\n\
+         2,+1+1,-2+3,市林业局,2030年底前\n",
+    )
+    .unwrap();
+    ok(
+        &db,
+        &["plan", "import", plan.to_str().unwrap(), "--plan", "公式"],
+    );
+    let out = dir.path().join("ledger.csv");
+    ok(
+        &db,
+        &[
+            "ledger",
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[3..]);
+    let cells: Vec<String> = reader
+        .records()
+        .flat_map(|r| r.unwrap().iter().map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    for cell in &cells {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r']) || cell.parse::<f64>().is_ok(),
+            "formula cell in the export: {cell}"
+        );
+    }
+    assert!(
+        cells.iter().any(|c| c.starts_with("'=HYPERLINK")),
+        "{cells:?}"
+    );
+    assert!(cells.iter().any(|c| c == "'+1+1"), "{cells:?}");
+}

@@ -1,5 +1,6 @@
 //! `rectify air aqi`: a table of concentrations in, the same table with IAQIs and AQI out.
 
+use crate::csv_cell::csv_cell;
 use crate::{ReadError, RowProblem};
 use rectify_air::aqi::{AqiReport, Concentrations, Pollutant, ReportOptions, report};
 use rectify_air::exact::{Exact, parse_exact};
@@ -67,7 +68,7 @@ pub fn compute_table(
         )));
     }
     let mut writer = csv::Writer::from_writer(output);
-    let mut header_row: Vec<String> = headers.iter().map(str::to_string).collect();
+    let mut header_row: Vec<String> = headers.iter().map(|h| csv_cell(h).into_owned()).collect();
     header_row.extend(OUTPUTS.iter().map(|s| s.to_string()));
     writer.write_record(&header_row).map_err(|e| io(e.into()))?;
     let mut rows = 0_u64;
@@ -98,7 +99,7 @@ pub fn compute_table(
                 }
             }
         }
-        let mut row: Vec<String> = record.iter().map(str::to_string).collect();
+        let mut row: Vec<String> = record.iter().map(|c| csv_cell(c).into_owned()).collect();
         row.resize(headers.len(), String::new());
         match readable {
             true => row.extend(result_cells(&report(&concentrations(values), options))),

@@ -1,6 +1,7 @@
 //! Daily tables: from hourly data (stations and cities), to and from the daily CSV.
 
 use super::hourly::HourlyData;
+use crate::csv_cell::csv_cell;
 use crate::{ReadError, RowProblem};
 use rectify_air::aqi::{HourlyMethod, ReportKind, ReportOptions, report};
 use rectify_air::daily::{
@@ -153,7 +154,7 @@ fn format_rows(rows: &[SiteDay], choice: StandardChoice) -> std::io::Result<Vec<
         w.write_field(scratch.as_bytes())
     };
     for row in rows {
-        w.write_field(row.site.as_bytes())?;
+        w.write_field(csv_cell(&row.site).as_bytes())?;
         field(&mut w, &|s| {
             let _ = write!(s, "{}", row.date);
         })?;

@@ -154,7 +154,11 @@ pub fn ledger_csv(rows: &[LedgerRow]) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     writer.write_record(COLUMNS.iter().map(|c| c.header))?;
     for row in rows {
-        writer.write_record(COLUMNS.iter().map(|c| (c.value)(row)))?;
+        writer.write_record(
+            COLUMNS
+                .iter()
+                .map(|c| crate::csv_cell::csv_cell(&(c.value)(row)).into_owned()),
+        )?;
     }
     writer
         .into_inner()

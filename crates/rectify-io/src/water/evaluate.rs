@@ -2,6 +2,7 @@
 
 use super::samples::{Item, Sample, Section};
 use crate::RowProblem;
+use crate::csv_cell::csv_cell;
 use rectify_exact::date::Date;
 use rectify_exact::exact::Exact;
 use rectify_water::drinking::{SourceRates, SourceSample, judge_source, percent, source_rates};
@@ -135,8 +136,8 @@ impl<'a, W: Write> ClassWriter<'a, W> {
             self.options.section,
         );
         self.out.write_record([
-            sample.section.as_str(),
-            sample.time.as_str(),
+            csv_cell(&sample.section).as_ref(),
+            csv_cell(&sample.time).as_ref(),
             result.class.map_or("", Class::code),
             result.status().map_or("", |s| s.zh()),
             &pollutants_cell(&result),

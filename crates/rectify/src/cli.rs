@@ -281,9 +281,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
+    // Only init and demo create a database: migrate on a mistyped path must not leave a new,
+    // empty one behind.
     let creates = matches!(
         work,
-        StoreWork::Db(DbCommand::Init | DbCommand::Migrate | DbCommand::Demo { .. })
+        StoreWork::Db(DbCommand::Init | DbCommand::Demo { .. })
     );
     let store = if creates {
         Store::open(&target, cli.data_dir).await?

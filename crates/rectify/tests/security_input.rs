@@ -399,6 +399,25 @@ fn bombs_uploaded_at_once_are_refused_and_the_server_keeps_answering_under_512_m
 }
 
 #[test]
+fn migrate_on_a_mistyped_path_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("rectfy.db");
+    let out = run(typo.to_str().unwrap(), &["migrate"], "");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("rectify init"), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing created"
+    );
+
+    let db = dir.path().join("real.db").to_string_lossy().into_owned();
+    ok(&db, &["init"]);
+    ok(&db, &["migrate"]);
+}
+
+#[test]
 fn a_sheet_over_the_row_limit_is_refused_whole_naming_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("rows.db").to_string_lossy().into_owned();

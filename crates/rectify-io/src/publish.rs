@@ -2,7 +2,7 @@
 //! publication: only the fields listed here, every free text through the redaction.
 
 use crate::complaint::{PublicRow, TypeStatistics, public_rows, type_statistics};
-use rectify_core::complaint::redact::{Redactor, Replacement};
+use rectify_core::complaint::redact::{Policy, Redactor, Replacement};
 use rectify_core::complaint::{Handling, Verdict};
 use rectify_core::ledger::ItemState;
 use rectify_exact::date::Date;
@@ -170,13 +170,14 @@ pub async fn draft(store: &Store, selection: &Selection, today: Date) -> Result<
         },
         replacements: Vec::new(),
     };
+    let policy = policy(store, selection).await?;
     if has(Part::Items) || has(Part::Notices) {
-        items_and_notices(store, selection, today, &mut draft).await?;
+        items_and_notices(store, selection, &policy, today, &mut draft).await?;
     }
     if has(Part::Complaints) {
         let mut complaints = store.complaints(&ComplaintFilter::default()).await?;
         complaints.retain(|c| selection.batches.is_empty() || selection.batches.contains(&c.batch));
-        let (rows, replaced) = public_rows(&complaints, &selection.redact);
+        let (rows, replaced) = public_rows(&complaints, &policy);
         draft.replacements.extend(replaced);
         draft.content.complaint_summary = Some(summary(&rows, &complaints));
         draft.content.complaints = rows;
@@ -185,22 +186,54 @@ pub async fn draft(store: &Store, selection: &Selection, today: Date) -> Result<
         draft.content.environment = crate::bulletin::environment(store, today).await?;
     }
     if has(Part::Registers) {
-        registers(store, selection, &mut draft).await?;
+        registers(store, &policy, &mut draft).await?;
     }
     Ok(draft)
 }
 
+/// The office's strings to hide, and the org's people list as the officials who stay.
+pub async fn policy(store: &Store, selection: &Selection) -> Result<Policy, StoreError> {
+    Ok(Policy {
+        hide: selection.redact.clone(),
+        officials: store.people().await?.into_iter().map(|p| p.name).collect(),
+    })
+}
+
+/// The redaction of one record's texts, noting each replacement with where it was made.
+struct Record<'a> {
+    redactor: Redactor,
+    place: String,
+    replacements: &'a mut Vec<(String, Replacement)>,
+}
+
+impl<'a> Record<'a> {
+    fn new(
+        texts: &[&str],
+        policy: &Policy,
+        place: String,
+        replacements: &'a mut Vec<(String, Replacement)>,
+    ) -> Record<'a> {
+        Record {
+            redactor: Redactor::for_record(texts.iter().copied(), policy),
+            place,
+            replacements,
+        }
+    }
+
+    fn clean(&mut self, text: &str) -> String {
+        let (clean, replaced) = self.redactor.apply(text);
+        self.replacements
+            .extend(replaced.into_iter().map(|r| (self.place.clone(), r)));
+        clean
+    }
+}
+
 /// Every register with entries; names and places through the office's list of strings to hide.
-async fn registers(
-    store: &Store,
-    selection: &Selection,
-    draft: &mut Draft,
-) -> Result<(), StoreError> {
+async fn registers(store: &Store, policy: &Policy, draft: &mut Draft) -> Result<(), StoreError> {
     use rectify_core::register::Kind;
     let entries = store
         .register_entries(&rectify_store::registers::RegisterFilter::default())
         .await?;
-    let redactor = Redactor::for_record(std::iter::empty(), &selection.redact);
     for kind in Kind::ALL {
         let of_kind: Vec<_> = entries.iter().filter(|e| e.kind == *kind).collect();
         if of_kind.is_empty() {
@@ -208,18 +241,17 @@ async fn registers(
         }
         let mut public = Vec::with_capacity(of_kind.len());
         for e in &of_kind {
-            let mut clean = |text: &str| {
-                let (clean, replaced) = redactor.apply(text);
-                let place = format!("{} {}", kind.label_zh(), e.identity.name);
-                draft
-                    .replacements
-                    .extend(replaced.into_iter().map(|r| (place.clone(), r)));
-                clean
-            };
+            let identity = &e.identity;
+            let mut record = Record::new(
+                &[&identity.name, &identity.county, &identity.township],
+                policy,
+                format!("{} {}", kind.label_zh(), identity.name),
+                &mut draft.replacements,
+            );
             public.push(PublicEntry {
-                name: clean(&e.identity.name),
-                county: e.identity.county.clone(),
-                township: clean(&e.identity.township),
+                name: record.clean(&identity.name),
+                county: record.clean(&identity.county),
+                township: record.clean(&identity.township),
                 state: e.state_label.clone(),
                 rebounds: e.rebounds,
             });
@@ -246,6 +278,7 @@ async fn registers(
 async fn items_and_notices(
     store: &Store,
     selection: &Selection,
+    policy: &Policy,
     today: Date,
     draft: &mut Draft,
 ) -> Result<(), StoreError> {
@@ -259,45 +292,67 @@ async fn items_and_notices(
     };
     let plans = store.plans().await?;
     for plan in &plans {
+        let doc_number = plan.plan.doc_number.clone().unwrap_or_default();
+        let mut heading = Record::new(
+            &[&plan.plan.name, &doc_number],
+            policy,
+            plan.plan.name.clone(),
+            &mut draft.replacements,
+        );
+        let plan_name = heading.clean(&plan.plan.name);
         let mut public = PublicPlan {
-            name: plan.plan.name.clone(),
-            doc_number: plan.plan.doc_number.clone().unwrap_or_default(),
+            doc_number: heading.clean(&doc_number),
+            name: plan_name.clone(),
             items: Vec::new(),
         };
         for stored in ledger.iter().filter(|s| s.plan == plan.plan.name) {
             let item = &stored.item;
+            let units = item.units.join("、");
+            let leaders = item.leaders.join("、");
+            let progress = progress.get(&stored.id);
+            // One record: a complainant named in the problem is hidden in the progress too.
+            let mut texts = vec![
+                item.category.as_str(),
+                &item.problem,
+                &item.target,
+                &item.lead_unit,
+                &units,
+                &leaders,
+                &item.deadline.text,
+            ];
+            texts.extend(progress.map(|(_, text)| text.as_str()));
+            let mut record = Record::new(
+                &texts,
+                policy,
+                format!("{} 第{}项", plan.plan.name, item.number),
+                &mut draft.replacements,
+            );
+            let problem = record.clean(&item.problem);
+            let lead_unit = record.clean(&item.lead_unit);
             let notice = workflows.get(&stored.id).and_then(|w| w.flow.notice);
             if let (Some((first, last)), ItemState::PublicNotice, true) =
                 (notice, item.state, selection.parts.contains(&Part::Notices))
             {
                 draft.content.notices.push(PublicNotice {
-                    plan: plan.plan.name.clone(),
+                    plan: plan_name.clone(),
                     number: item.number,
-                    problem: item.problem.clone(),
-                    lead_unit: item.lead_unit.clone(),
+                    problem: problem.clone(),
+                    lead_unit: lead_unit.clone(),
                     first_day: first.to_string(),
                     last_day: last.to_string(),
                 });
             }
-            let progress = progress.get(&stored.id).map(|(period, text)| {
-                let (clean, replaced) =
-                    Redactor::for_record([text.as_str()], &selection.redact).apply(text);
-                let place = format!("{} 第{}项 {period} 进展", plan.plan.name, item.number);
-                draft
-                    .replacements
-                    .extend(replaced.into_iter().map(|r| (place.clone(), r)));
-                (period.clone(), clean)
-            });
+            let progress = progress.map(|(period, text)| (period.clone(), record.clean(text)));
             public.items.push(PublicItem {
                 number: item.number,
                 scope: item.scope.label_zh().to_string(),
-                category: item.category.clone(),
-                problem: item.problem.clone(),
-                target: item.target.clone(),
-                lead_unit: item.lead_unit.clone(),
-                units: item.units.join("、"),
-                leaders: item.leaders.join("、"),
-                deadline: item.deadline.text.clone(),
+                category: record.clean(&item.category),
+                problem,
+                target: record.clean(&item.target),
+                lead_unit,
+                units: record.clean(&units),
+                leaders: record.clean(&leaders),
+                deadline: record.clean(&item.deadline.text),
                 state: item.state.label_zh().to_string(),
                 schedule: schedules.of(stored, today).schedule.label_zh().to_string(),
                 signed_off: item.state == ItemState::Closed || item.state == ItemState::Sustain,

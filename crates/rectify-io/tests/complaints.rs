@@ -248,7 +248,7 @@ fn redaction_removes_every_labelled_private_string_and_nothing_else() {
             &f.result,
             &f.accountability,
         ];
-        let redactor = Redactor::for_record(texts, &[]);
+        let redactor = Redactor::for_record(texts, &Default::default());
         let mut replaced = Vec::new();
         for text in texts {
             let (clean, replacements) = redactor.apply(text);

@@ -6,6 +6,8 @@
 //! their role ("副镇长") are not introduced that way and stay, as published tables keep them.
 //! Names already anonymised ("王某", "老板姓杨") are left as they are. The office can add
 //! strings of its own, and the preview shows every replacement before anything is published.
+//! The org's people list names the officials, who stay wherever they appear: the plan names
+//! them in their role ("王建国（副市长）"), and the public is meant to read that.
 
 use serde::Serialize;
 
@@ -119,6 +121,23 @@ fn name_at(chars: &[char], start: usize) -> Option<usize> {
     })
 }
 
+/// The office's part in a redaction: strings to hide besides what the rules find, and the
+/// officials (the org's people list), whose names are never taken for a private person's.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub hide: Vec<String>,
+    pub officials: Vec<String>,
+}
+
+impl Policy {
+    /// The same policy hiding `more` too (a complaint's own contact).
+    pub fn hiding(&self, more: impl IntoIterator<Item = String>) -> Policy {
+        let mut policy = self.clone();
+        policy.hide.extend(more);
+        policy
+    }
+}
+
 /// Applies the redaction to the texts of one record; the names found in any of them are
 /// removed from all of them.
 #[derive(Debug, Clone, Default)]
@@ -127,16 +146,18 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// A redactor for one record: the names introduced in its texts, the strings the office
-    /// listed, and the private contact of the complainant.
-    pub fn for_record<'a>(texts: impl IntoIterator<Item = &'a str>, listed: &[String]) -> Redactor {
+    /// A redactor for one record: the names introduced in its texts (but the officials'), the
+    /// strings the office listed, and the private contact of the complainant.
+    pub fn for_record<'a>(texts: impl IntoIterator<Item = &'a str>, policy: &Policy) -> Redactor {
         let mut entries: Vec<(Private, String)> = texts
             .into_iter()
             .flat_map(complainant_names)
+            .filter(|n| !policy.officials.contains(n))
             .map(|n| (Private::Name, n))
             .collect();
         entries.extend(
-            listed
+            policy
+                .hide
                 .iter()
                 .map(|s| s.trim())
                 .filter(|s| s.chars().count() >= 2)
@@ -253,7 +274,9 @@ mod tests {
     use super::*;
 
     fn redacted(text: &str) -> String {
-        Redactor::for_record([text], &[]).apply(text).0
+        Redactor::for_record([text], &Policy::default())
+            .apply(text)
+            .0
     }
 
     #[test]
@@ -297,7 +320,7 @@ mod tests {
         let description =
             "东关村村民王长河来信反映，村东头的一家豆腐作坊，王长河的电话是15993721680。";
         let result = "已对王长河反映的作坊立案处罚";
-        let redactor = Redactor::for_record([description, result], &[]);
+        let redactor = Redactor::for_record([description, result], &Policy::default());
         let (text, replaced) = redactor.apply(description);
         assert_eq!(
             text,
@@ -335,7 +358,11 @@ mod tests {
 
     #[test]
     fn listed_strings_are_removed() {
-        let redactor = Redactor::for_record(["无"], &["河安市某小区物业经理张三丰".to_string()]);
+        let policy = Policy {
+            hide: vec!["河安市某小区物业经理张三丰".to_string()],
+            officials: Vec::new(),
+        };
+        let redactor = Redactor::for_record(["无"], &policy);
         let (text, replaced) = redactor.apply("据河安市某小区物业经理张三丰介绍");
         assert_eq!(text, "据＊＊介绍");
         assert_eq!(replaced[0].kind, Private::Listed);

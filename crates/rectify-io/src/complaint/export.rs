@@ -3,7 +3,7 @@
 
 use crate::plan::Formats;
 use rectify_core::complaint::PollutionType;
-use rectify_core::complaint::redact::{Redactor, Replacement};
+use rectify_core::complaint::redact::{Policy, Redactor, Replacement};
 use rectify_store::complaints::ComplaintRecord;
 use rust_xlsxwriter::{Workbook, XlsxError};
 use serde::Serialize;
@@ -39,10 +39,10 @@ pub struct PublicRow {
 }
 
 /// The public rows of the complaints reported back, and every replacement the redaction made
-/// (for the review before publishing). `listed` are strings the office asks to remove too.
+/// (for the review before publishing), under the office's `policy`.
 pub fn public_rows(
     complaints: &[ComplaintRecord],
-    listed: &[String],
+    policy: &Policy,
 ) -> (Vec<PublicRow>, Vec<(String, Replacement)>) {
     let mut rows = Vec::new();
     let mut replaced = Vec::new();
@@ -50,8 +50,7 @@ pub fn public_rows(
         .iter()
         .filter(|c| c.complaint.feedback.handling.is_some())
     {
-        let mut private = listed.to_vec();
-        private.extend(
+        let private = policy.hiding(
             c.complaint
                 .contact
                 .split([',', '，', ';', '；', ' '])

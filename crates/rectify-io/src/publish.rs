@@ -2,7 +2,7 @@
 //! publication: only the fields listed here, every free text through the redaction.
 
 use crate::complaint::{PublicRow, TypeStatistics, public_rows, type_statistics};
-use rectify_core::complaint::redact::{Policy, Redactor, Replacement};
+use rectify_core::complaint::redact::{Policy, Redactor, Review};
 use rectify_core::complaint::{Handling, Verdict};
 use rectify_core::ledger::ItemState;
 use rectify_exact::date::Date;
@@ -142,13 +142,13 @@ pub struct ComplaintSummary {
     pub by_region: Vec<(String, u32, Vec<u32>)>,
 }
 
-/// A publication before approval, with every replacement the redaction made.
+/// A publication before approval, with every replacement the redaction made and every
+/// candidate name left for the office to confirm or hide.
 #[derive(Debug, Clone)]
 pub struct Draft {
     pub parts: Vec<Part>,
     pub content: PortalContent,
-    /// (where, replacement), for the review.
-    pub replacements: Vec<(String, Replacement)>,
+    pub review: Review,
 }
 
 /// What to publish: the parts, the complaint batches (empty: all) and the strings the office
@@ -168,7 +168,7 @@ pub async fn draft(store: &Store, selection: &Selection, today: Date) -> Result<
             snapshot_on: today.to_string(),
             ..PortalContent::default()
         },
-        replacements: Vec::new(),
+        review: Review::default(),
     };
     let policy = policy(store, selection).await?;
     if has(Part::Items) || has(Part::Notices) {
@@ -177,8 +177,9 @@ pub async fn draft(store: &Store, selection: &Selection, today: Date) -> Result<
     if has(Part::Complaints) {
         let mut complaints = store.complaints(&ComplaintFilter::default()).await?;
         complaints.retain(|c| selection.batches.is_empty() || selection.batches.contains(&c.batch));
-        let (rows, replaced) = public_rows(&complaints, &policy);
-        draft.replacements.extend(replaced);
+        let (rows, review) = public_rows(&complaints, &policy);
+        draft.review.replacements.extend(review.replacements);
+        draft.review.candidates.extend(review.candidates);
         draft.content.complaint_summary = Some(summary(&rows, &complaints));
         draft.content.complaints = rows;
     }
@@ -199,32 +200,25 @@ pub async fn policy(store: &Store, selection: &Selection) -> Result<Policy, Stor
     })
 }
 
-/// The redaction of one record's texts, noting each replacement with where it was made.
+/// The redaction of one record's texts, noting in the review where each replacement and
+/// candidate is.
 struct Record<'a> {
     redactor: Redactor,
     place: String,
-    replacements: &'a mut Vec<(String, Replacement)>,
+    review: &'a mut Review,
 }
 
 impl<'a> Record<'a> {
-    fn new(
-        texts: &[&str],
-        policy: &Policy,
-        place: String,
-        replacements: &'a mut Vec<(String, Replacement)>,
-    ) -> Record<'a> {
+    fn new(texts: &[&str], policy: &Policy, place: String, review: &'a mut Review) -> Record<'a> {
         Record {
             redactor: Redactor::for_record(texts.iter().copied(), policy),
             place,
-            replacements,
+            review,
         }
     }
 
     fn clean(&mut self, text: &str) -> String {
-        let (clean, replaced) = self.redactor.apply(text);
-        self.replacements
-            .extend(replaced.into_iter().map(|r| (self.place.clone(), r)));
-        clean
+        self.redactor.review(text, &self.place, self.review)
     }
 }
 
@@ -246,7 +240,7 @@ async fn registers(store: &Store, policy: &Policy, draft: &mut Draft) -> Result<
                 &[&identity.name, &identity.county, &identity.township],
                 policy,
                 format!("{} {}", kind.label_zh(), identity.name),
-                &mut draft.replacements,
+                &mut draft.review,
             );
             public.push(PublicEntry {
                 name: record.clean(&identity.name),
@@ -297,7 +291,7 @@ async fn items_and_notices(
             &[&plan.plan.name, &doc_number],
             policy,
             plan.plan.name.clone(),
-            &mut draft.replacements,
+            &mut draft.review,
         );
         let plan_name = heading.clean(&plan.plan.name);
         let mut public = PublicPlan {
@@ -325,7 +319,7 @@ async fn items_and_notices(
                 &texts,
                 policy,
                 format!("{} 第{}项", plan.plan.name, item.number),
-                &mut draft.replacements,
+                &mut draft.review,
             );
             let problem = record.clean(&item.problem);
             let lead_unit = record.clean(&item.lead_unit);

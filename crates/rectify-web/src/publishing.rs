@@ -23,6 +23,8 @@ struct PublishPage {
     redact: String,
     summary: String,
     replacements: Vec<(String, Replacement)>,
+    /// (where, candidate name, the hide list with it added) for the office to confirm or hide.
+    candidates: Vec<(String, String, String)>,
     history: Vec<(u32, String, String, String, String)>,
 }
 
@@ -95,7 +97,7 @@ fn summary(draft: &Draft) -> String {
         c.notices.len(),
         c.complaints.len(),
         c.environment.len(),
-        draft.replacements.len()
+        draft.review.replacements.len()
     )
 }
 
@@ -117,7 +119,16 @@ pub async fn show(
             .collect(),
         redact: choice.redact.clone(),
         summary: summary(&draft),
-        replacements: draft.replacements,
+        candidates: draft
+            .review
+            .candidates
+            .into_iter()
+            .map(|(at, name)| {
+                let hide = format!("{}\n{name}", choice.redact.trim_end());
+                (at, name, hide.trim_start().to_string())
+            })
+            .collect(),
+        replacements: draft.review.replacements,
         history: state.store.publications().await?,
     })
 }

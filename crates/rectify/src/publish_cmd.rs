@@ -55,6 +55,9 @@ pub async fn run(
                 Format::Json => print_json(&json!({
                     "content": draft.content,
                     "replacements": replacements_json(&draft),
+                    "candidates": draft.review.candidates.iter()
+                        .map(|(at, name)| json!({ "at": at, "candidate": name }))
+                        .collect::<Vec<_>>(),
                 })),
                 Format::Text => print_stdout(&review(&draft)),
             }
@@ -70,7 +73,7 @@ pub async fn run(
                 publication.version,
                 publication.snapshot_on,
                 publication.approved_by,
-                draft.replacements.len()
+                draft.review.replacements.len()
             ))
         }
         PublishCommand::List => {
@@ -114,6 +117,7 @@ fn selection(args: ChoiceArgs) -> Result<Selection, CliError> {
 
 fn replacements_json(draft: &Draft) -> Vec<serde_json::Value> {
     draft
+        .review
         .replacements
         .iter()
         .map(|(at, r)| json!({ "at": at, "kind": r.kind.label_zh(), "original": r.original, "replacement": r.replacement }))
@@ -136,9 +140,9 @@ fn review(draft: &Draft) -> String {
                 .map(|r| r.entries.len())
                 .sum::<usize>()
         ),
-        format!("隐去 {} 处：", draft.replacements.len()),
+        format!("隐去 {} 处：", draft.review.replacements.len()),
     ];
-    lines.extend(draft.replacements.iter().map(|(at, r)| {
+    lines.extend(draft.review.replacements.iter().map(|(at, r)| {
         format!(
             "  {at}  {}  {} → {}",
             r.kind.label_zh(),
@@ -146,6 +150,18 @@ fn review(draft: &Draft) -> String {
             r.replacement
         )
     }));
+    let candidates = &draft.review.candidates;
+    if !candidates.is_empty() {
+        lines.push(format!(
+            "疑似人名 {} 处，请逐一确认（保留则无需操作，隐去请加 --redact 该文字）：",
+            candidates.len()
+        ));
+        lines.extend(
+            candidates
+                .iter()
+                .map(|(at, name)| format!("  {at}  {name}")),
+        );
+    }
     lines.push("确认无误后运行 rectify publish approve（同样的参数）发布。".into());
     lines.join("\n")
 }

@@ -1,5 +1,5 @@
-//! Issue #18, the portal's part: what the public may read and post. Personal data in item
-//! texts is redacted before publication (finding 7).
+//! Issue #18, the portal's part: what the public may read and post. Personal data in item and
+//! complaint texts is redacted before publication (findings 7 and 8).
 
 use std::process::Command;
 
@@ -69,4 +69,82 @@ fn item_texts_are_redacted_on_the_portal_and_officials_stay() {
         published.contains("王建国（副市长）"),
         "the responsible leader is published as the plan names him"
     );
+}
+
+/// Finding 8: complaint texts phrased unlike the shared sample — names after roles, relations
+/// and 叫, numbers with separators, full-width digits, +86, landlines, accounts and ID numbers.
+#[test]
+fn complaint_texts_lose_every_personal_datum_and_the_preview_lists_what_is_left() {
+    let (dir, db) = demo();
+    let description = "丰乐县马村镇一家塑料厂夜间焚烧废塑料，该村环保网格组长刘建军多次到现场，\
+        家长代表孙秀英称孩子咳嗽，老板叫钱大勇，举报电话138-3756-1294，另一电话139 1234 5678，\
+        １３６１１１１２２２２，+86 137 0000 1234，座机（0391）6152287，微信：zhangsan_88，\
+        QQ 123456789，身份证41030219800101123X，据了解，黄海波来电说夜里也施工";
+    let list = dir.path().join("b4.csv");
+    std::fs::write(
+        &list,
+        format!(
+            "中央第一生态环境保护督察组交办群众信访举报件（第4批）\n交办时间：2026年11月27日\n\
+             序号,受理编号,交办问题基本情况,行政区域,污染类型,联系方式,调查核实情况,是否属实,处理和整改情况,责任人被处理情况,办理状态\n\
+             1,D1HA202611270001,{description},丰乐县,大气,,经现场核查情况属实,属实,已责令整改,无,已办结\n"
+        ),
+    )
+    .unwrap();
+    ok(&run(&db, &["complaint", "import", &list.to_string_lossy()]));
+    let preview = ok(&run(&db, &["publish", "preview", "--parts", "complaints"]));
+    let listed: Vec<&str> = preview
+        .lines()
+        .skip_while(|l| !l.starts_with("疑似人名"))
+        .filter(|l| l.contains("D1HA202611270001"))
+        .collect();
+    assert_eq!(
+        listed,
+        ["  D1HA202611270001  黄海波"],
+        "the name the rules cannot tell from a word is listed for the office: {preview}"
+    );
+    let server = Server::start(&db, &["serve"]);
+    let office = common::web_session(&db, &server, "zgb");
+    let (_, _, page) = server.request("GET", "/publish", &[("Cookie", &office)], b"");
+    let page = String::from_utf8_lossy(&page);
+    assert!(
+        page.contains("疑似人名（") && page.contains("<td>黄海波</td>"),
+        "the web preview lists it too"
+    );
+    ok(&run(
+        &db,
+        &[
+            "publish",
+            "approve",
+            "--parts",
+            "complaints",
+            "--redact",
+            "黄海波",
+        ],
+    ));
+    let (status, _, public) = server.get("/public/complaints");
+    assert_eq!(status, 200);
+    assert!(
+        public.contains("D1HA202611270001"),
+        "the complaint is published"
+    );
+    for secret in [
+        "刘建军",
+        "孙秀英",
+        "钱大勇",
+        "黄海波",
+        "138-3756-1294",
+        "139 1234 5678",
+        "１３６１１１１２２２２",
+        "137 0000 1234",
+        "6152287",
+        "zhangsan_88",
+        "123456789",
+        "41030219800101123X",
+    ] {
+        assert!(
+            !public.contains(secret),
+            "/public/complaints leaks {secret}"
+        );
+    }
+    assert!(public.contains("组长刘某") && public.contains("老板叫钱某"));
 }

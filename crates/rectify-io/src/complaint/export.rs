@@ -3,7 +3,7 @@
 
 use crate::plan::Formats;
 use rectify_core::complaint::PollutionType;
-use rectify_core::complaint::redact::{Policy, Redactor, Replacement};
+use rectify_core::complaint::redact::{Policy, Redactor, Review};
 use rectify_store::complaints::ComplaintRecord;
 use rust_xlsxwriter::{Workbook, XlsxError};
 use serde::Serialize;
@@ -38,14 +38,11 @@ pub struct PublicRow {
     pub state: String,
 }
 
-/// The public rows of the complaints reported back, and every replacement the redaction made
-/// (for the review before publishing), under the office's `policy`.
-pub fn public_rows(
-    complaints: &[ComplaintRecord],
-    policy: &Policy,
-) -> (Vec<PublicRow>, Vec<(String, Replacement)>) {
+/// The public rows of the complaints reported back under the office's `policy`, and the review
+/// before publishing: every replacement and every remaining candidate name, by 受理编号.
+pub fn public_rows(complaints: &[ComplaintRecord], policy: &Policy) -> (Vec<PublicRow>, Review) {
     let mut rows = Vec::new();
-    let mut replaced = Vec::new();
+    let mut review = Review::default();
     for c in complaints
         .iter()
         .filter(|c| c.complaint.feedback.handling.is_some())
@@ -66,15 +63,7 @@ pub fn public_rows(
             ],
             &private,
         );
-        let mut clean = |text: &str| {
-            let (text, replacements) = redactor.apply(text);
-            replaced.extend(
-                replacements
-                    .into_iter()
-                    .map(|r| (c.complaint.received_no.clone(), r)),
-            );
-            text
-        };
+        let mut clean = |text: &str| redactor.review(text, &c.complaint.received_no, &mut review);
         rows.push(PublicRow {
             batch: c.batch,
             seq: c.complaint.seq,
@@ -101,7 +90,7 @@ pub fn public_rows(
                 .unwrap_or_default(),
         });
     }
-    (rows, replaced)
+    (rows, review)
 }
 
 /// The 一览表 workbook, one sheet per batch, in the published layout.

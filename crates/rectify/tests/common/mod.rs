@@ -196,3 +196,36 @@ pub fn form_body(pairs: &[(&str, &str)]) -> String {
         .collect::<Vec<_>>()
         .join("&")
 }
+
+/// Signs in on the web as `user` (after giving it a password) and returns the session cookie.
+pub fn web_session(db: &str, server: &Server, user: &str) -> String {
+    let password = "correct horse battery";
+    ok(&with_stdin(
+        {
+            let mut command = Command::new(BIN);
+            command.args(["--db", db, "user", "passwd", user, "--password-stdin"]);
+            command
+        },
+        &format!("{password}\n"),
+    ));
+    let (_, head, page) = server.request("GET", "/login", &[], b"");
+    let cookie = |head: &str, name: &str| {
+        head.lines()
+            .filter_map(|l| l.strip_prefix("set-cookie: "))
+            .find(|c| c.starts_with(name))
+            .and_then(|c| c.split(';').next())
+            .map(str::to_string)
+            .unwrap()
+    };
+    let page = String::from_utf8_lossy(&page);
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap();
+    let csrf = &csrf[..csrf.find('"').unwrap()];
+    let body = form_body(&[("username", user), ("password", password), ("csrf", csrf)]);
+    let login = cookie(&head, "rectify_login_csrf");
+    let headers = [
+        ("Cookie", login.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let (_, head, _) = server.request("POST", "/login", &headers, body.as_bytes());
+    cookie(&head, "rectify_session")
+}

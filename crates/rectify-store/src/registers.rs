@@ -7,11 +7,13 @@ use crate::journal::{Change, append, append_all};
 use crate::workflow::{ItemRef, find_item};
 use crate::{Store, StoreError, invalid_stored, now_utc, stored_date};
 use rectify_core::complaint::similar::Described;
+use rectify_core::ledger::{ItemState, split_person};
 use rectify_core::register::monthly::{self, EntryHistory, EntryMove, RegisterMonth};
 use rectify_core::register::{
     CheckLine, CreditCode, Details, Identity, Inspection, Kind, MoveContext, open_findings,
     scattered,
 };
+use rectify_core::workflow::{Viewer, Visibility};
 use rectify_exact::date::Date;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -455,32 +457,61 @@ impl Store {
         Ok(evidence_id)
     }
 
-    /// Links the entry with a ledger item or a complaint (by 受理编号), journaled.
+    /// Links the entry with a ledger item or a complaint (by 受理编号), journaled. `scope` is the
+    /// acting user's view (`None`: the operator of the database, who sees everything): each end
+    /// outside it is answered like a missing one, so a link never reaches another unit's data.
     pub async fn link_register_entry(
         &self,
         actor: &str,
+        scope: Option<&Viewer>,
         id: i64,
         item: Option<ItemRef<'_>>,
         complaint: Option<&str>,
         on: Date,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        load_detail(&mut tx, id).await?;
+        let entry = load_detail(&mut tx, id).await?;
+        let sees_unit = |unit: Option<i64>| {
+            scope.is_none_or(|v| v.sees_everything() || unit.is_some_and(|u| v.units.contains(&u)))
+        };
+        if !sees_unit(Some(entry.record.county_id)) {
+            return Err(StoreError::NotFound {
+                what: "名录条目",
+                key: id.to_string(),
+            });
+        }
         let item_id = match item {
-            Some(item) => Some(find_item(&mut tx, item).await?),
+            Some(item) => {
+                let item_id = find_item(&mut tx, item).await?;
+                if let Some(viewer) = scope
+                    && !item_visible(&mut tx, viewer, item_id).await?
+                {
+                    return Err(StoreError::NotFound {
+                        what: "整改问题",
+                        key: format!("第{}项", item.number),
+                    });
+                }
+                Some(item_id)
+            }
             None => None,
         };
         let complaint_id: Option<i64> = match complaint {
-            Some(no) => Some(
-                sqlx::query_scalar("SELECT id FROM complaints WHERE received_no = $1")
-                    .arg(no.trim())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or_else(|| StoreError::NotFound {
-                        what: "信访件",
-                        key: no.to_string(),
-                    })?,
-            ),
+            Some(no) => {
+                let row: Option<(i64, Option<i64>)> =
+                    sqlx::query_as("SELECT id, unit_id FROM complaints WHERE received_no = $1")
+                        .arg(no.trim())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                match row {
+                    Some((id, unit)) if sees_unit(unit) => Some(id),
+                    _ => {
+                        return Err(StoreError::NotFound {
+                            what: "信访件",
+                            key: no.to_string(),
+                        });
+                    }
+                }
+            }
             None => None,
         };
         if item_id.is_none() && complaint_id.is_none() {
@@ -825,6 +856,44 @@ async fn move_entry(
     }
     append(conn, store.backend(), change).await?;
     Ok(after)
+}
+
+/// Whether `viewer` sees the item, by the rule every item page applies (`Viewer::sees`).
+async fn item_visible(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    item_id: i64,
+) -> Result<bool, StoreError> {
+    let state: String = sqlx::query_scalar("SELECT state FROM items WHERE id = $1")
+        .arg(item_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let units: Vec<i64> = sqlx::query_scalar("SELECT unit_id FROM item_units WHERE item_id = $1")
+        .arg(item_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let people: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT c.role, p.name, p.position FROM item_people c JOIN people p ON p.id = c.person_id
+         WHERE c.item_id = $1",
+    )
+    .arg(item_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    // Items name people as "王建国（副市长）"; the viewer is named the same way.
+    let (name, position) = split_person(&viewer.person);
+    let named = |role: &str| -> Vec<String> {
+        people
+            .iter()
+            .filter(|(r, n, p)| r == role && *n == name && *p == position)
+            .map(|_| viewer.person.clone())
+            .collect()
+    };
+    Ok(viewer.sees(&Visibility {
+        state: ItemState::parse(&state).ok_or_else(|| invalid_stored("问题状态"))?,
+        units: &units,
+        leaders: &named("leader"),
+        supervisors: &named("supervisor"),
+    }))
 }
 
 /// Journals a fact about an entry (an inspection, a file, a link) that changes no field.

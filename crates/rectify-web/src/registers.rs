@@ -686,7 +686,14 @@ pub async fn link(
     Ok(
         match state
             .store
-            .link_register_entry(user, id, item, complaint, today_china())
+            .link_register_entry(
+                user,
+                Some(&session.viewer),
+                id,
+                item,
+                complaint,
+                today_china(),
+            )
             .await
         {
             Ok(()) => back_to(&path, "已关联"),

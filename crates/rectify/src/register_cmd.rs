@@ -13,6 +13,7 @@ use rectify_io::plan::{Finding, Sheet, SheetFormat, read_sheets};
 use rectify_io::register::{read_register, register_xlsx};
 use rectify_store::Store;
 use rectify_store::registers::{EntryDetail, EntryRecord, NewRegisterEvidence, RegisterFilter};
+use rectify_store::sessions::viewer_in;
 use rectify_store::workflow::ItemRef;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -113,6 +114,10 @@ pub enum RegisterCommand {
         plan: Option<String>,
         #[arg(long)]
         complaint: Option<String>,
+        /// Link as this user, who must see the entry, the item and the complaint (default: the
+        /// database's operator, who sees everything).
+        #[arg(long = "as", env = "RECTIFY_USER")]
+        user: Option<String>,
     },
 }
 
@@ -299,13 +304,23 @@ pub async fn run(
             item,
             plan,
             complaint,
+            user,
         } => {
             let item = item.map(|number| ItemRef {
                 plan: plan.as_deref(),
                 number,
             });
+            let scope = match &user {
+                Some(name) => {
+                    store.actor(name).await?;
+                    let user = store.user(name).await?;
+                    Some(viewer_in(&store.org_units().await?, &user))
+                }
+                None => None,
+            };
+            let actor = user.as_deref().unwrap_or(actor);
             store
-                .link_register_entry(actor, id, item, complaint.as_deref(), today)
+                .link_register_entry(actor, scope.as_ref(), id, item, complaint.as_deref(), today)
                 .await?;
             print_stdout("已关联")
         }

@@ -30,6 +30,7 @@ mod bulletins;
 mod complaints;
 mod import;
 mod inbox;
+mod limits;
 mod openapi;
 mod pages;
 mod parsing;
@@ -38,6 +39,8 @@ mod publishing;
 mod registers;
 mod upload;
 mod water;
+
+pub use limits::ServerLimits;
 
 type PageResult = Result<String, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -280,21 +283,17 @@ async fn version(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Binds `addr`, reports the bound address (useful with port 0), and serves until SIGINT or
-/// SIGTERM, letting requests in flight finish.
+/// Binds `addr`, reports the bound address (useful with port 0), and serves within `limits`
+/// until SIGINT or SIGTERM, letting requests in flight finish.
 pub async fn serve(
     store: Store,
     addr: SocketAddr,
+    limits: ServerLimits,
     on_ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     on_ready(listener.local_addr()?);
-    axum::serve(
-        listener,
-        router(store).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    limits::serve(listener, router(store), limits, shutdown_signal()).await
 }
 
 async fn shutdown_signal() {
@@ -318,5 +317,4 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = interrupt.await;
-    tracing::info!("shutting down");
 }

@@ -208,11 +208,41 @@ enum StoreWork {
     Coal(crate::coal_cmd::CoalCommand),
 }
 
+const DEFAULT_LIMITS: rectify_web::ServerLimits = rectify_web::ServerLimits::DEFAULT;
+
 #[derive(Debug, Args)]
 struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// Seconds a client may take to send a request's head, from its first byte.
+    #[arg(long, env = "RECTIFY_HEADER_TIMEOUT", default_value_t = DEFAULT_LIMITS.header_read.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Seconds a client may pause while sending a request body (answered 408).
+    #[arg(long, env = "RECTIFY_BODY_TIMEOUT", default_value_t = DEFAULT_LIMITS.body_read.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
+    /// Seconds a connection may stay open with no request in flight and nothing sent.
+    #[arg(long, env = "RECTIFY_IDLE_TIMEOUT", default_value_t = DEFAULT_LIMITS.idle.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+    /// Seconds a request may take from its head to its response (answered 408).
+    #[arg(long, env = "RECTIFY_REQUEST_TIMEOUT", default_value_t = DEFAULT_LIMITS.request.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout: u64,
+    /// Connections served at once; more wait in the listen queue until one closes.
+    #[arg(long, env = "RECTIFY_MAX_CONNECTIONS", default_value_t = DEFAULT_LIMITS.max_connections as u64, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    max_connections: u64,
+}
+
+impl ServeArgs {
+    fn limits(&self) -> rectify_web::ServerLimits {
+        let seconds = std::time::Duration::from_secs;
+        rectify_web::ServerLimits {
+            header_read: seconds(self.header_timeout),
+            body_read: seconds(self.body_timeout),
+            idle: seconds(self.idle_timeout),
+            request: seconds(self.request_timeout),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -337,7 +367,7 @@ async fn dispatch(store: &Store, command: DbCommand) -> Result<ExitCode, CliErro
         DbCommand::Migrate => migrate(store).await,
         DbCommand::Serve(args) => {
             store.migrate().await?;
-            serve(store, args.addr).await
+            serve(store, &args).await
         }
         DbCommand::Demo {
             serve: and_serve,
@@ -346,7 +376,7 @@ async fn dispatch(store: &Store, command: DbCommand) -> Result<ExitCode, CliErro
             store.migrate().await?;
             load_demo(store).await?;
             if and_serve {
-                serve(store, server.addr).await
+                serve(store, &server).await
             } else {
                 Ok(ExitCode::SUCCESS)
             }
@@ -450,8 +480,9 @@ async fn load_demo(store: &Store) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn serve(store: &Store, addr: SocketAddr) -> Result<ExitCode, CliError> {
-    rectify_web::serve(store.clone(), addr, |bound| {
+async fn serve(store: &Store, args: &ServeArgs) -> Result<ExitCode, CliError> {
+    let addr = args.addr;
+    rectify_web::serve(store.clone(), addr, args.limits(), |bound| {
         println!("rectify 正在监听 http://{bound}");
         tracing::info!(%bound, backend = store.backend().name(), "listening");
     })

@@ -187,7 +187,10 @@ await as('yanshou', async (page) => {
   await page.click('a:has-text("河安市人民医院门急诊综合楼")');
   await page.waitForLoadState('networkidle');
   const form = page.locator('form#inspect');
-  const deadline = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10);
+  // A week after the server's today (the form's default date), not the browser's: the server
+  // may run on another clock (scripts/year-ahead).
+  const today = await form.locator('input[name=on]').inputValue();
+  const deadline = new Date(Date.parse(today) + 7 * 86400000).toISOString().slice(0, 10);
   await form.locator('input[name=by]').fill('市住建局扬尘治理专班 王某');
   await form.locator('input[name=line_1][value="不符合"]').check();
   await form.locator('input[name=note_1]').fill('东侧砂石料堆未覆盖');

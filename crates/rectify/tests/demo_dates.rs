@@ -11,38 +11,59 @@ mod common;
 
 use common::BIN;
 
-/// Runs the binary at `now` (RFC 3339) and returns its stdout.
-fn run(db: &str, now: &str, args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env("RECTIFY_NOW", now)
-        .output()
-        .unwrap();
+/// The day a demo is made on: a fixed instant (`RECTIFY_NOW`, RFC 3339 at +08:00), or the
+/// binary's own system clock in the year-ahead run.
+#[derive(Clone, Copy)]
+enum Clock<'a> {
+    Fixed(&'a str),
+    System,
+}
+
+impl Clock<'_> {
+    /// The Beijing date the binary takes as today.
+    fn today(self) -> String {
+        match self {
+            Clock::Fixed(now) => now[..10].to_string(),
+            Clock::System => {
+                let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+                let ahead = chrono::Duration::days(common::days_ahead());
+                (chrono::Utc::now() + ahead)
+                    .with_timezone(&beijing)
+                    .format("%Y-%m-%d")
+                    .to_string()
+            }
+        }
+    }
+}
+
+/// Runs the binary at `now` and returns its stdout.
+fn run(db: &str, now: Clock<'_>, args: &[&str]) -> String {
+    let mut command = Command::new(BIN);
+    match now {
+        Clock::Fixed(at) => command.env("RECTIFY_NOW", at),
+        Clock::System => common::at_test_clock(&mut command),
+    };
+    let out = command.arg("--db").arg(db).args(args).output().unwrap();
     assert!(
         out.status.success(),
-        "{now} {args:?}: {}",
+        "{} {args:?}: {}",
+        now.today(),
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn json(db: &str, now: &str, args: &[&str]) -> Value {
+fn json(db: &str, now: Clock<'_>, args: &[&str]) -> Value {
     serde_json::from_str(&run(db, now, args)).unwrap()
 }
 
-/// The Beijing date of an RFC 3339 instant given with the +08:00 offset.
-fn date_of(now: &str) -> &str {
-    &now[..10]
-}
-
-fn check_live_month(now: &str) {
+fn check_live_month(now: Clock<'_>) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
     run(&db, now, &["demo"]);
     run(&db, now, &["clock", "tick"]);
-    let today = date_of(now);
+    let today = now.today();
+    let today = today.as_str();
     let items = json(&db, now, &["ledger", "list", "--format", "json"]);
     let items = items.as_array().unwrap();
     let with = |key: &str, value: &str| {
@@ -124,47 +145,45 @@ fn check_live_month(now: &str) {
 
 #[test]
 fn a_demo_created_on_a_monday_in_december_is_a_live_month() {
-    check_live_month("2026-12-07T10:00:00+08:00");
+    check_live_month(Clock::Fixed("2026-12-07T10:00:00+08:00"));
 }
 
 #[test]
 fn a_demo_created_in_march_next_year_is_a_live_month() {
-    check_live_month("2027-03-15T09:00:00+08:00");
+    check_live_month(Clock::Fixed("2027-03-15T09:00:00+08:00"));
 }
 
 #[test]
 fn a_demo_created_on_a_september_sunday_is_a_live_month() {
-    check_live_month("2028-09-10T15:00:00+08:00");
+    check_live_month(Clock::Fixed("2028-09-10T15:00:00+08:00"));
 }
 
 #[test]
 fn a_demo_created_on_new_years_day_is_a_live_month() {
-    check_live_month("2027-01-01T08:00:00+08:00");
+    check_live_month(Clock::Fixed("2027-01-01T08:00:00+08:00"));
 }
 
 #[test]
 fn a_demo_created_in_the_spring_festival_is_a_live_month() {
-    check_live_month("2027-02-08T11:00:00+08:00");
+    check_live_month(Clock::Fixed("2027-02-08T11:00:00+08:00"));
 }
 
 #[test]
 fn a_demo_created_on_a_leap_day_late_at_night_is_a_live_month() {
-    check_live_month("2028-02-29T23:50:00+08:00");
+    check_live_month(Clock::Fixed("2028-02-29T23:50:00+08:00"));
 }
 
 #[test]
 fn a_demo_created_on_the_first_of_a_month_is_a_live_month() {
-    check_live_month("2027-07-01T07:30:00+08:00");
+    check_live_month(Clock::Fixed("2027-07-01T07:30:00+08:00"));
 }
 
-/// Under `RECTIFY_TEST_CLOCK=system` (scripts/year-ahead runs this with the system clock a year
-/// ahead), also the day the machine says it is.
+/// In the year-ahead run (scripts/year-ahead), also the day the binary's faked system clock says
+/// it is.
 #[test]
 fn a_demo_created_on_the_system_clocks_day_is_a_live_month() {
     if !common::system_clock() {
         return;
     }
-    let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
-    let now = chrono::Utc::now().with_timezone(&beijing).to_rfc3339();
-    check_live_month(&now);
+    check_live_month(Clock::System);
 }

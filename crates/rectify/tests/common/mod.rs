@@ -12,18 +12,29 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_rectify");
 /// at it (`RECTIFY_NOW`), so no test depends on the day it runs.
 pub const TEST_NOW: &str = "2026-12-07T10:00:00+08:00";
 
-/// `RECTIFY_TEST_CLOCK=system` (scripts/year-ahead, under faketime) runs the demo and the web
-/// flows on the system clock instead, to prove they hold on another day too.
+/// scripts/year-ahead sets `RECTIFY_TEST_FAKETIME` to libfaketime's library and `FAKETIME` to
+/// an offset such as `+365d`: the binary then runs on its own system clock moved by libfaketime
+/// (and without the fixed test clock), while the harness, Chromium and Node keep the real one.
+const FAKETIME_LIB: &str = "RECTIFY_TEST_FAKETIME";
+
+/// Whether the demo and the servers run on the (faked) system clock of the year-ahead run.
 pub fn system_clock() -> bool {
-    std::env::var("RECTIFY_TEST_CLOCK").is_ok_and(|v| v == "system")
+    std::env::var_os(FAKETIME_LIB).is_some()
+}
+
+/// How many days libfaketime moves the binary's clock in the year-ahead run (`FAKETIME=+365d`).
+pub fn days_ahead() -> i64 {
+    std::env::var("FAKETIME")
+        .ok()
+        .and_then(|v| v.strip_prefix('+')?.strip_suffix('d')?.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Sets the tests' clock on a command that creates or serves the demo.
 pub fn at_test_clock(command: &mut Command) -> &mut Command {
-    if system_clock() {
-        command.env_remove("RECTIFY_NOW")
-    } else {
-        command.env("RECTIFY_NOW", TEST_NOW)
+    match std::env::var_os(FAKETIME_LIB) {
+        Some(lib) => command.env_remove("RECTIFY_NOW").env("LD_PRELOAD", lib),
+        None => command.env("RECTIFY_NOW", TEST_NOW),
     }
 }
 

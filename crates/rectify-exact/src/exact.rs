@@ -400,7 +400,7 @@ pub fn parse_micro(text: &[u8]) -> Result<Option<i64>, NumberError> {
 }
 
 fn lossy(t: &[u8]) -> String {
-    String::from_utf8_lossy(t).into_owned()
+    crate::text::quoted(&String::from_utf8_lossy(t))
 }
 
 /// The cell is not a number: fine if it is one of the usual markers for "no value".
@@ -420,7 +420,7 @@ pub fn parse_decimal(text: &str) -> Result<Option<Exact>, NumberError> {
         Some(i) => {
             let exp: i32 = t[i + 1..]
                 .parse()
-                .map_err(|_| NumberError::NotANumber(t.to_string()))?;
+                .map_err(|_| NumberError::NotANumber(crate::text::quoted(t)))?;
             (&t[..i], exp)
         }
         None => (t, 0),
@@ -445,14 +445,14 @@ pub fn parse_decimal(text: &str) -> Result<Option<Exact>, NumberError> {
             _ => return missing_marker(t.as_bytes()).map(|v| v.map(Exact::from_micro)),
         }
         if significant > 18 {
-            return Err(NumberError::TooLarge(t.to_string()));
+            return Err(NumberError::TooLarge(crate::text::quoted(t)));
         }
     }
     if significant == 0 {
         return missing_marker(t.as_bytes()).map(|v| v.map(Exact::from_micro));
     }
     if exponent.unsigned_abs() > 18 {
-        return Err(NumberError::TooLarge(t.to_string()));
+        return Err(NumberError::TooLarge(crate::text::quoted(t)));
     }
     let scale = exponent - decimals.unwrap_or(0);
     // Unreduced: a value read at one scale keeps the denominator 10^k (cheap to compare and sum).

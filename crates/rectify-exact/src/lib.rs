@@ -8,3 +8,4 @@
 
 pub mod date;
 pub mod exact;
+pub mod text;

@@ -119,7 +119,8 @@ pub fn read_coal(sheets: &[Sheet]) -> Result<CoalFigures, Vec<Finding>> {
                                 "应为非负数"
                             } else {
                                 "不能为空"
-                            }
+                            },
+                            text = rectify_exact::text::quoted(&text)
                         ),
                     });
                 }

@@ -342,7 +342,10 @@ impl Layout {
                     row: Some(header_row + 1),
                     column: Some(column_letter(c)),
                     field: None,
-                    message: format!("不认识的列“{text}”，已忽略"),
+                    message: format!(
+                        "不认识的列“{text}”，已忽略",
+                        text = rectify_exact::text::quoted(&text)
+                    ),
                 });
             }
         }
@@ -394,7 +397,8 @@ impl Layout {
                         format!(
                             "“{text}”不是{}的状态（可选：{}）",
                             kind.label_zh(),
-                            known.join("、")
+                            known.join("、"),
+                            text = rectify_exact::text::quoted(text)
                         ),
                     );
                     None
@@ -446,7 +450,8 @@ impl Layout {
                     format!(
                         "“{text}”应为十进制度数（{}–{}）",
                         range.start(),
-                        range.end()
+                        range.end(),
+                        text = rectify_exact::text::quoted(text)
                     ),
                 );
             }
@@ -511,7 +516,14 @@ impl RowReader<'_> {
                 let text = cell.text();
                 let date = Date::parse(&text);
                 if date.is_none() {
-                    self.error(Some(c), field, format!("“{text}”应为日期（如 2026-06-30）"));
+                    self.error(
+                        Some(c),
+                        field,
+                        format!(
+                            "“{text}”应为日期（如 2026-06-30）",
+                            text = rectify_exact::text::quoted(&text)
+                        ),
+                    );
                 }
                 date
             }
@@ -539,7 +551,14 @@ impl RowReader<'_> {
             Form::Number => match rectify_exact::exact::parse_decimal(&text) {
                 Ok(Some(_)) => Some(Value::String(text)),
                 _ => {
-                    self.error(Some(c), column.header, format!("“{text}”应为数值"));
+                    self.error(
+                        Some(c),
+                        column.header,
+                        format!(
+                            "“{text}”应为数值",
+                            text = rectify_exact::text::quoted(&text)
+                        ),
+                    );
                     None
                 }
             },
@@ -547,7 +566,14 @@ impl RowReader<'_> {
                 "是" | "√" | "在线" => Some(Value::Bool(true)),
                 "否" | "×" | "离线" => Some(Value::Bool(false)),
                 _ => {
-                    self.error(Some(c), column.header, format!("“{text}”应为“是”或“否”"));
+                    self.error(
+                        Some(c),
+                        column.header,
+                        format!(
+                            "“{text}”应为“是”或“否”",
+                            text = rectify_exact::text::quoted(&text)
+                        ),
+                    );
                     None
                 }
             },

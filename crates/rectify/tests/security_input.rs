@@ -504,3 +504,62 @@ fn csv_exports_neutralise_formula_cells() {
     );
     assert!(cells.iter().any(|c| c == "'+1+1"), "{cells:?}");
 }
+
+#[test]
+fn a_huge_bad_cell_is_quoted_at_most_80_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db").to_string_lossy().into_owned();
+    ok(&db, &["init"]);
+    let big = "x".repeat(2_000_000);
+    let table = dir.path().join("aqi.csv");
+    std::fs::write(&table, format!("so2,pm25\n{big},10\n")).unwrap();
+    let out = run(
+        &db,
+        &[
+            "air",
+            "aqi",
+            "--standard",
+            "2012",
+            "--mode",
+            "daily",
+            "--input",
+            table.to_str().unwrap(),
+            "--out",
+            dir.path().join("out.csv").to_str().unwrap(),
+        ],
+        "",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("共 2000000 个字符"),
+        "{}",
+        &stderr[..stderr.len().min(300)]
+    );
+    assert!(stderr.len() < 1_000, "{} bytes of message", stderr.len());
+
+    let number = "9".repeat(30_000);
+    let plan = dir.path().join("plan.csv");
+    std::fs::write(
+        &plan,
+        format!("序号,反馈问题,责任单位,整改时限\n{number}x,问题,市林业局,2030年底前\n"),
+    )
+    .unwrap();
+    let out = run(&db, &["plan", "import", plan.to_str().unwrap()], "");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        &text[..text.len().min(300)]
+    );
+    assert!(
+        text.contains("共 30001 个字符"),
+        "{}",
+        &text[..text.len().min(300)]
+    );
+    assert!(text.len() < 2_000, "{} bytes of message", text.len());
+}

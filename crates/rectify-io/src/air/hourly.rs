@@ -140,7 +140,7 @@ type DateCache = Option<([u8; 10], Date)>;
 
 fn parse_time(raw: &[u8], cache: &mut DateCache) -> Result<(Date, u8), String> {
     let t = raw.trim_ascii();
-    let shown = || String::from_utf8_lossy(t);
+    let shown = || rectify_exact::text::quoted(&String::from_utf8_lossy(t));
     let body = t.strip_suffix(b"+08:00").unwrap_or(t);
     let foreign_offset = body.ends_with(b"Z")
         || [16, 19]
@@ -348,7 +348,14 @@ impl<'c> ChunkParser<'c> {
                     Some(series) => self.value(day, series, hour, field(*value), line, *value),
                     None => {
                         let name = String::from_utf8_lossy(field(*pollutant)).into_owned();
-                        self.problem(line, Some(*pollutant), format!("未知的污染物“{name}”"));
+                        self.problem(
+                            line,
+                            Some(*pollutant),
+                            format!(
+                                "未知的污染物“{name}”",
+                                name = rectify_exact::text::quoted(&name)
+                            ),
+                        );
                     }
                 }
             }

@@ -243,7 +243,10 @@ impl SheetReader<'_> {
                 self.error(
                     Some(row),
                     None,
-                    format!("交办时间“{text}”不是有效日期（例：交办时间：2018年6月5日）"),
+                    format!(
+                        "交办时间“{text}”不是有效日期（例：交办时间：2018年6月5日）",
+                        text = rectify_exact::text::quoted(&text)
+                    ),
                 );
             }
             return date;
@@ -299,7 +302,10 @@ impl SheetReader<'_> {
             self.warn(
                 Some(row),
                 Some(Column::Seq),
-                format!("序号“{text}”不是数字，按行序 {fallback} 登记"),
+                format!(
+                    "序号“{text}”不是数字，按行序 {fallback} 登记",
+                    text = rectify_exact::text::quoted(&text)
+                ),
             );
             fallback
         })
@@ -321,7 +327,7 @@ impl SheetReader<'_> {
                 self.warn(
                     Some(row),
                     Some(Column::ReceivedNo),
-                    format!("受理编号“{received_no}”不符合“渠道字母+轮次+省份+受理日期+序号”的格式，按原文保存"),
+                    format!("受理编号“{received_no}”不符合“渠道字母+轮次+省份+受理日期+序号”的格式，按原文保存", received_no = rectify_exact::text::quoted(received_no)),
                 );
                 Some(channel)
             }
@@ -330,8 +336,7 @@ impl SheetReader<'_> {
                     Some(row),
                     Some(Column::ReceivedNo),
                     format!(
-                        "受理编号“{received_no}”无法识别来源渠道（应以 D/X/W 开头，或填写“来源”列）"
-                    ),
+                        "受理编号“{received_no}”无法识别来源渠道（应以 D/X/W 开头，或填写“来源”列）", received_no = rectify_exact::text::quoted(received_no)),
                 );
                 None
             }
@@ -454,7 +459,12 @@ impl SheetReader<'_> {
             self.error(
                 Some(row),
                 Some(column),
-                format!("“{text}”不是有效的{}（可选：{}）", label(column), choices()),
+                format!(
+                    "“{text}”不是有效的{}（可选：{}）",
+                    label(column),
+                    choices(),
+                    text = rectify_exact::text::quoted(&text)
+                ),
             );
         }
         value

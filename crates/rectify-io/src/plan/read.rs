@@ -565,7 +565,10 @@ impl<'a> TableReader<'a> {
                 row,
                 Some(col),
                 None,
-                format!("未知的列“{text}”：请改为标准列名（如 整改措施、责任单位）或删除该列"),
+                format!(
+                    "未知的列“{text}”：请改为标准列名（如 整改措施、责任单位）或删除该列",
+                    text = rectify_exact::text::quoted(&text)
+                ),
             );
         }
         let mut fields: Vec<(usize, Field)> = self.header.columns.clone();
@@ -611,7 +614,10 @@ impl<'a> TableReader<'a> {
                     row,
                     Some(col),
                     None,
-                    format!("“{text}”列由系统生成或通过月度填报录入，导入时不读取"),
+                    format!(
+                        "“{text}”列由系统生成或通过月度填报录入，导入时不读取",
+                        text = rectify_exact::text::quoted(&text)
+                    ),
                 );
             }
         }
@@ -646,7 +652,10 @@ impl<'a> TableReader<'a> {
                 row,
                 Some(number_col),
                 Some(Field::Number),
-                format!("序号“{text}”不是正整数"),
+                format!(
+                    "序号“{text}”不是正整数",
+                    text = rectify_exact::text::quoted(&text)
+                ),
             );
             return;
         };
@@ -708,7 +717,11 @@ impl<'a> TableReader<'a> {
             Some((col, text)) => {
                 let scope = Scope::parse(&text);
                 if scope.is_none() {
-                    let message = format!("“{text}”不是 {}", Scope::choices_zh());
+                    let message = format!(
+                        "“{text}”不是 {}",
+                        Scope::choices_zh(),
+                        text = rectify_exact::text::quoted(&text)
+                    );
                     self.error(row, Some(col), Some(Field::Scope), message);
                 }
                 scope
@@ -719,7 +732,11 @@ impl<'a> TableReader<'a> {
             Some((col, text)) => {
                 let source = ItemSource::parse(&text);
                 if source.is_none() {
-                    let message = format!("“{text}”不是 {}", ItemSource::choices_zh());
+                    let message = format!(
+                        "“{text}”不是 {}",
+                        ItemSource::choices_zh(),
+                        text = rectify_exact::text::quoted(&text)
+                    );
                     self.error(row, Some(col), Some(Field::Source), message);
                 }
                 source
@@ -817,7 +834,11 @@ impl<'a> TableReader<'a> {
         }
         for field in [Field::Category, Field::Scope] {
             if let Some((col, text)) = self.own_text(row, field) {
-                let message = format!("续行中的“{text}”与第{}项首行不一致", draft.number);
+                let message = format!(
+                    "续行中的“{text}”与第{}项首行不一致",
+                    draft.number,
+                    text = rectify_exact::text::quoted(&text)
+                );
                 let current = if field == Field::Category {
                     draft.category.clone()
                 } else {

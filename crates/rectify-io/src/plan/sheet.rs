@@ -267,7 +267,7 @@ fn check_parts(bytes: &[u8], limits: &SheetLimits) -> Result<(), String> {
         let mut part = archive.by_index(index).map_err(|e| unreadable(&e))?;
         let name = part.name().map_or_else(
             |_| format!("第 {} 个部件", index + 1),
-            |name| crate::problem::quoted(&name),
+            |name| rectify_exact::text::quoted(&name),
         );
         if part.size() > limits.max_part_bytes {
             return Err(too_big(&name));

@@ -248,7 +248,11 @@ impl<'n> SampleColumns<'n> {
                 None => unknown.push(problem(
                     1,
                     name,
-                    format!("未知的指标代码“{name}”（第 {} 列）", i + 1),
+                    format!(
+                        "未知的指标代码“{name}”（第 {} 列）",
+                        i + 1,
+                        name = rectify_exact::text::quoted(name)
+                    ),
                 )),
             }
         }
@@ -278,7 +282,10 @@ impl<'n> SampleColumns<'n> {
                     problems.push(problem(
                         line,
                         "water_body",
-                        format!("水体类型“{text}”应为 river 或 lake"),
+                        format!(
+                            "水体类型“{text}”应为 river 或 lake",
+                            text = rectify_exact::text::quoted(text)
+                        ),
                     ));
                 }
                 parsed
@@ -397,7 +404,10 @@ pub fn read_sections_from(
             problems.push(problem(
                 line,
                 "water_body",
-                format!("断面 {section} 的水体类型“{text}”应为 river 或 lake"),
+                format!(
+                    "断面 {section} 的水体类型“{text}”应为 river 或 lake",
+                    text = rectify_exact::text::quoted(&text)
+                ),
             ));
             continue;
         };
@@ -407,7 +417,11 @@ pub fn read_sections_from(
             t => match Class::parse(t) {
                 Some(c) => Some(c),
                 None => {
-                    problems.push(problem(line, "target_class", format!("目标类别“{t}”无效")));
+                    problems.push(problem(
+                        line,
+                        "target_class",
+                        format!("目标类别“{t}”无效", t = rectify_exact::text::quoted(t)),
+                    ));
                     continue;
                 }
             },

@@ -30,6 +30,45 @@ labelled_enum!(
     }
 );
 
+impl EvidenceKind {
+    /// The steps whose guard this kind satisfies (workflow.md §2.3). Only those steps' roles
+    /// file it, so no one supplies another role's proof (a clerk's 验收意见 passing 验收通过);
+    /// 文件/制度 and 情况说明 go with any step.
+    pub fn steps(self) -> &'static [ActionKind] {
+        use ActionKind as A;
+        use EvidenceKind as E;
+        match self {
+            E::AcceptanceOpinion => &[A::Accept, A::RejectAcceptance],
+            E::NoticeProof => &[A::RecordNotice],
+            E::SiteCheck => &[A::Submit, A::StartAcceptance],
+            E::SelfCheck
+            | E::PhotoBefore
+            | E::PhotoAfter
+            | E::Monitoring
+            | E::Enforcement
+            | E::Engineering
+            | E::Minutes => &[A::Submit],
+            E::Document | E::Explanation => &[],
+        }
+    }
+
+    /// Whether a user with `roles` may file this kind: a role of one of its steps.
+    pub fn may_file(self, roles: &[Role]) -> bool {
+        let steps = self.steps();
+        steps.is_empty()
+            || steps
+                .iter()
+                .any(|step| step_roles(*step).0.iter().any(|r| roles.contains(r)))
+    }
+
+    /// Who files this kind, for a refusal: "验收单位".
+    pub fn filers_zh(self) -> String {
+        let mut labels: Vec<&str> = self.steps().iter().map(|s| step_roles(*s).1).collect();
+        labels.dedup();
+        labels.join("或")
+    }
+}
+
 /// Evidence that shows the work itself; 申请验收 needs at least one besides the 自查报告.
 pub const WORK_EVIDENCE: &[EvidenceKind] = &[
     EvidenceKind::Document,
@@ -583,18 +622,7 @@ pub fn transition(cx: &Context<'_>, action: &Action) -> Result<Transition, Refus
 fn check_role(cx: &Context<'_>, kind: ActionKind) -> Result<(), Refusal> {
     use ActionKind as A;
     let actor = cx.actor;
-    let (allowed, label): (&[Role], &'static str) = match kind {
-        A::Issue | A::RecordNotice | A::Object | A::Uphold | A::Dismiss | A::Reopen => {
-            (&[Role::Office], "整改办")
-        }
-        A::Review | A::ProposeAmendment => (&[Role::Office], "整改办"),
-        A::Claim | A::Submit => (&[Role::Unit], "牵头单位经办人"),
-        A::ReturnSubmission => (&[Role::Acceptance, Role::Office], "验收单位或整改办"),
-        A::StartAcceptance | A::RejectAcceptance | A::Accept => (&[Role::Acceptance], "验收单位"),
-        A::SignOff | A::DecideAmendment => (&[Role::Leader], "责任领导"),
-        A::Recheck => (&[Role::Supervisor, Role::Office], "监管人或整改办"),
-        A::CloseNotice => (&[], "系统（公示期满自动）"),
-    };
+    let (allowed, label) = step_roles(kind);
     let permitted = if kind == A::CloseNotice {
         actor.username == "system"
     } else {
@@ -610,6 +638,23 @@ fn check_role(cx: &Context<'_>, kind: ActionKind) -> Result<(), Refusal> {
         return Err(Refusal::NotLeadUnit { action: kind });
     }
     Ok(())
+}
+
+/// The roles that take a step, and how a refusal names them.
+fn step_roles(kind: ActionKind) -> (&'static [Role], &'static str) {
+    use ActionKind as A;
+    match kind {
+        A::Issue | A::RecordNotice | A::Object | A::Uphold | A::Dismiss | A::Reopen => {
+            (&[Role::Office], "整改办")
+        }
+        A::Review | A::ProposeAmendment => (&[Role::Office], "整改办"),
+        A::Claim | A::Submit => (&[Role::Unit], "牵头单位经办人"),
+        A::ReturnSubmission => (&[Role::Acceptance, Role::Office], "验收单位或整改办"),
+        A::StartAcceptance | A::RejectAcceptance | A::Accept => (&[Role::Acceptance], "验收单位"),
+        A::SignOff | A::DecideAmendment => (&[Role::Leader], "责任领导"),
+        A::Recheck => (&[Role::Supervisor, Role::Office], "监管人或整改办"),
+        A::CloseNotice => (&[], "系统（公示期满自动）"),
+    }
 }
 
 fn expect(

@@ -600,6 +600,13 @@ impl Store {
         item: ItemRef<'_>,
         new: NewEvidence<'_>,
     ) -> Result<Evidence, StoreError> {
+        if !new.kind.may_file(&actor.roles) {
+            return Err(refused(format!(
+                "角色不符：“{}”只能由{}上传",
+                new.kind.label_zh(),
+                new.kind.filers_zh()
+            )));
+        }
         let media_type = self.accepted_media_type(new.file_name, new.file).await?;
         let mut tx = self.begin_write().await?;
         let item_id = find_item(&mut tx, item).await?;

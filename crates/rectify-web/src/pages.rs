@@ -1748,7 +1748,8 @@ fn evidence_kind_for(kind: ActionKind, file_name: &str) -> EvidenceKind {
         ActionKind::RecordNotice => EvidenceKind::NoticeProof,
         ActionKind::Submit if image => EvidenceKind::PhotoAfter,
         ActionKind::Submit => EvidenceKind::SelfCheck,
-        _ if image => EvidenceKind::PhotoAfter,
+        // Another step's file is the actor's own document, never the work's proof, which
+        // only the lead unit files (`EvidenceKind::may_file`).
         _ => EvidenceKind::Document,
     }
 }

@@ -1,4 +1,5 @@
-//! Issue #18, who may do what: links reach only what the actor sees (finding 12).
+//! Issue #18, who may do what: links reach only what the actor sees (finding 12), evidence
+//! kinds belong to the roles of their step (13).
 
 use std::process::{Command, Output};
 
@@ -141,4 +142,52 @@ fn a_link_needs_the_actor_to_see_both_ends() {
         ],
     ));
     assert_eq!(links(&db, own), before + 1);
+}
+
+/// Finding 13: a clerk's 验收意见 is refused and cannot satisfy the accept step; the
+/// acceptance unit's is kept.
+#[test]
+fn an_evidence_kind_is_filed_only_by_the_roles_of_its_step() {
+    let (dir, db) = demo();
+    let opinion = dir.path().join("验收意见.pdf");
+    std::fs::write(&opinion, b"%PDF-1.4 acceptance opinion").unwrap();
+    let opinion = opinion.to_string_lossy().into_owned();
+    let count = |db: &str| {
+        json(db, &["evidence", "list", "16", "--format", "json"])
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    let before = count(&db);
+    for (user, kind, filer) in [
+        ("zjj", "acceptance_opinion", "验收单位"),
+        ("zjj", "notice_proof", "整改办"),
+        ("yanshou", "self_check", "牵头单位经办人"),
+    ] {
+        let stderr = refused(&run(
+            &db,
+            &[
+                "evidence", "add", "16", "--as", user, "--kind", kind, "--file", &opinion,
+            ],
+        ));
+        assert!(
+            stderr.contains("角色不符") && stderr.contains(filer),
+            "{user} {kind}: {stderr}"
+        );
+    }
+    assert_eq!(count(&db), before, "nothing kept");
+    ok(&run(
+        &db,
+        &[
+            "evidence",
+            "add",
+            "16",
+            "--as",
+            "yanshou",
+            "--kind",
+            "acceptance_opinion",
+            "--file",
+            &opinion,
+        ],
+    ));
+    assert_eq!(count(&db), before + 1);
 }

@@ -600,6 +600,57 @@ impl Store {
         item: ItemRef<'_>,
         new: NewEvidence<'_>,
     ) -> Result<Evidence, StoreError> {
+        let media_type = self.checked_evidence(actor, &new).await?;
+        let mut tx = self.begin_write().await?;
+        let item_id = find_item(&mut tx, item).await?;
+        let loaded = load(&mut tx, item_id).await?;
+        check_evidence_rights(actor, &loaded)?;
+        let evidence = self
+            .insert_evidence(&mut tx, actor, &loaded, &new, media_type)
+            .await?;
+        tx.commit().await?;
+        Ok(evidence)
+    }
+
+    /// Takes `action` with the files it brings, in one transaction: the files count for the
+    /// action's guard, and a refused action keeps none of them.
+    pub async fn act_with_evidence(
+        &self,
+        actor: &Actor,
+        item: ItemRef<'_>,
+        action: Action,
+        evidence: &[NewEvidence<'_>],
+        today: Date,
+        calendar: &WorkCalendar,
+    ) -> Result<Transition, StoreError> {
+        let mut media_types = Vec::with_capacity(evidence.len());
+        for new in evidence {
+            media_types.push(self.checked_evidence(actor, new).await?);
+        }
+        let mut tx = self.begin_write().await?;
+        if !evidence.is_empty() {
+            let item_id = find_item(&mut tx, item).await?;
+            let loaded = load(&mut tx, item_id).await?;
+            check_evidence_rights(actor, &loaded)?;
+            for (new, media_type) in evidence.iter().zip(media_types) {
+                self.insert_evidence(&mut tx, actor, &loaded, new, media_type)
+                    .await?;
+            }
+        }
+        let done = self
+            .act_in(&mut tx, actor, item, action, today, calendar)
+            .await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// What is checked before any transaction: the kind is the actor's to file, the file's type
+    /// and size are accepted. Returns the sniffed media type.
+    async fn checked_evidence(
+        &self,
+        actor: &Actor,
+        new: &NewEvidence<'_>,
+    ) -> Result<&'static str, StoreError> {
         if !new.kind.may_file(&actor.roles) {
             return Err(refused(format!(
                 "角色不符：“{}”只能由{}上传",
@@ -607,16 +658,24 @@ impl Store {
                 new.kind.filers_zh()
             )));
         }
-        let media_type = self.accepted_media_type(new.file_name, new.file).await?;
-        let mut tx = self.begin_write().await?;
-        let item_id = find_item(&mut tx, item).await?;
-        let loaded = load(&mut tx, item_id).await?;
-        check_evidence_rights(actor, &loaded)?;
+        self.accepted_media_type(new.file_name, new.file).await
+    }
+
+    /// The file into the attachment store and its row into `conn`'s transaction, journaled.
+    async fn insert_evidence(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        loaded: &Loaded,
+        new: &NewEvidence<'_>,
+        media_type: &'static str,
+    ) -> Result<Evidence, StoreError> {
+        let item_id = loaded.id;
         if let Some(old) = new.supersedes {
             let owner: Option<i64> =
                 sqlx::query_scalar("SELECT item_id FROM evidence WHERE id = $1")
                     .arg(old)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut *conn)
                     .await?;
             if owner != Some(item_id) {
                 return Err(refused(format!(
@@ -641,7 +700,7 @@ impl Store {
         .arg(actor.username.clone())
         .arg(uploaded_at.clone())
         .arg(new.supersedes)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await?;
         let evidence = Evidence {
             id,
@@ -670,8 +729,7 @@ impl Store {
                 "media_type": evidence.media_type, "supersedes": evidence.supersedes,
             })),
         };
-        append(&mut tx, self.backend(), change).await?;
-        tx.commit().await?;
+        append(conn, self.backend(), change).await?;
         Ok(evidence)
     }
 

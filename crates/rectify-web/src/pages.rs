@@ -1782,19 +1782,23 @@ pub async fn item_action(
         None => current.item_path(&stored),
     };
     let back = |message: &str| back_to(&return_path, message);
-    for file in &posted.files {
-        let new = NewEvidence {
+    let evidence: Vec<NewEvidence> = posted
+        .files
+        .iter()
+        .map(|file| NewEvidence {
             kind: evidence_kind_for(kind, &file.name),
             title: &file.name,
             file_name: &file.name,
             file: &file.upload,
             supersedes: None,
-        };
-        if let Err(error) = state.store.add_evidence(&me, at, new).await {
-            return Ok(back(&error.to_string()));
-        }
-    }
+        })
+        .collect();
     if kind == ActionKind::Object {
+        for new in evidence {
+            if let Err(error) = state.store.add_evidence(&me, at, new).await {
+                return Ok(back(&error.to_string()));
+            }
+        }
         let triple = (
             posted.text("source"),
             posted.text("content"),
@@ -1814,7 +1818,11 @@ pub async fn item_action(
         Err(missing) => return Ok(back(&missing)),
     };
     Ok(
-        match state.store.act(&me, at, action, today, &calendar).await {
+        match state
+            .store
+            .act_with_evidence(&me, at, action, &evidence, today, &calendar)
+            .await
+        {
             Ok(done) => back(&format!(
                 "{}：{} → {}",
                 kind.label_zh(),

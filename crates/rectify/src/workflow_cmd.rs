@@ -9,6 +9,7 @@ use rectify_core::calendar::WorkCalendar;
 use rectify_core::time::shown_minute;
 use rectify_core::workflow::{Action, Actor, EvidenceKind, Transition};
 use rectify_exact::date::Date;
+use rectify_store::attachments::Upload;
 use rectify_store::workflow::{
     Evidence, ItemRef, NewEvidence, NewReport, Report, set_upper_review,
 };
@@ -352,14 +353,40 @@ async fn upload(
     default: EvidenceKind,
 ) -> Result<Vec<Evidence>, CliError> {
     let mut stored = Vec::new();
-    for spec in specs {
-        let (kind, path) = match spec.split_once('=') {
-            Some((kind, path)) => (parse_kind(kind).map_err(CliError::environment)?, path),
-            None => (default, spec.as_str()),
-        };
-        stored.push(upload_one(store, s, item, kind, Path::new(path), None, None).await?);
+    for (kind, path, _) in kinds_and_paths(specs, default)? {
+        stored.push(upload_one(store, s, item, kind, &path, None, None).await?);
     }
     Ok(stored)
+}
+
+/// An action's file: its kind, path and title (the file name when `None`).
+type ActionFile = (EvidenceKind, PathBuf, Option<&'static str>);
+
+/// `KIND=FILE` or bare `FILE` arguments as kinds and paths.
+fn kinds_and_paths(specs: &[String], default: EvidenceKind) -> Result<Vec<ActionFile>, CliError> {
+    specs
+        .iter()
+        .map(|spec| match spec.split_once('=') {
+            Some((kind, path)) => Ok((
+                parse_kind(kind).map_err(CliError::environment)?,
+                PathBuf::from(path),
+                None,
+            )),
+            None => Ok((default, PathBuf::from(spec), None)),
+        })
+        .collect()
+}
+
+/// A file read and put in the upload area, with its name.
+fn read_file(store: &Store, path: &Path) -> Result<(String, Upload), CliError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", path.display())))?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let upload = store.attachments().upload(&file_name, &bytes)?;
+    Ok((file_name, upload))
 }
 
 async fn upload_one(
@@ -371,13 +398,7 @@ async fn upload_one(
     title: Option<&str>,
     supersedes: Option<i64>,
 ) -> Result<Evidence, CliError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", path.display())))?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let file = store.attachments().upload(&file_name, &bytes)?;
+    let (file_name, file) = read_file(store, path)?;
     let new = NewEvidence {
         kind,
         title: title.unwrap_or(&file_name),
@@ -422,6 +443,7 @@ async fn act(
     command: ItemCommand,
 ) -> Result<ExitCode, CliError> {
     use ItemCommand as C;
+    let mut files: Vec<ActionFile> = Vec::new();
     let (number, action) = match command {
         C::Status { .. } | C::History { .. } | C::Criticise { .. } => {
             return Err(CliError::environment("该命令不是工作流操作"));
@@ -458,18 +480,8 @@ async fn act(
             evidence,
             note,
         } => {
-            let item = item_ref(who, number);
             if let Some(path) = report {
-                upload_one(
-                    store,
-                    s,
-                    item,
-                    EvidenceKind::SelfCheck,
-                    &path,
-                    Some("自查报告"),
-                    None,
-                )
-                .await?;
+                files.push((EvidenceKind::SelfCheck, path, Some("自查报告")));
             }
             for spec in &evidence {
                 let kind = if spec.contains('=') {
@@ -477,7 +489,7 @@ async fn act(
                 } else {
                     guess_kind(spec)
                 };
-                upload(store, s, item, std::slice::from_ref(spec), kind).await?;
+                files.extend(kinds_and_paths(std::slice::from_ref(spec), kind)?);
             }
             (number, Action::Submit { note })
         }
@@ -499,14 +511,7 @@ async fn act(
             opinion,
             evidence,
         } => {
-            upload(
-                store,
-                s,
-                item_ref(who, number),
-                &evidence,
-                EvidenceKind::AcceptanceOpinion,
-            )
-            .await?;
+            files.extend(kinds_and_paths(&evidence, EvidenceKind::AcceptanceOpinion)?);
             (number, Action::Accept { opinion })
         }
         C::Notice {
@@ -515,14 +520,7 @@ async fn act(
             link,
             evidence,
         } => {
-            upload(
-                store,
-                s,
-                item_ref(who, number),
-                &evidence,
-                EvidenceKind::NoticeProof,
-            )
-            .await?;
+            files.extend(kinds_and_paths(&evidence, EvidenceKind::NoticeProof)?);
             (number, Action::RecordNotice { channel, link })
         }
         C::Uphold {
@@ -552,14 +550,7 @@ async fn act(
             note,
             evidence,
         } => {
-            upload(
-                store,
-                s,
-                item_ref(who, number),
-                &evidence,
-                EvidenceKind::Document,
-            )
-            .await?;
+            files.extend(kinds_and_paths(&evidence, EvidenceKind::Document)?);
             (number, Action::SignOff { note })
         }
         C::Review {
@@ -600,11 +591,28 @@ async fn act(
             (number, Action::DecideAmendment { approve, note })
         }
     };
+    // The files go in with the action, so a refused action keeps none of them.
+    let uploads = files
+        .iter()
+        .map(|(_, path, _)| read_file(store, path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let evidence: Vec<NewEvidence> = files
+        .iter()
+        .zip(&uploads)
+        .map(|((kind, _, title), (file_name, upload))| NewEvidence {
+            kind: *kind,
+            title: title.unwrap_or(file_name),
+            file_name,
+            file: upload,
+            supersedes: None,
+        })
+        .collect();
     let done = store
-        .act(
+        .act_with_evidence(
             &s.actor,
             item_ref(who, number),
             action,
+            &evidence,
             s.today,
             &s.calendar,
         )

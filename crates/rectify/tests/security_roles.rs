@@ -1,5 +1,5 @@
 //! Issue #18, who may do what: links reach only what the actor sees (finding 12), evidence
-//! kinds belong to the roles of their step (13).
+//! kinds belong to the roles of their step (13), a refused action keeps nothing (14).
 
 use std::process::{Command, Output};
 
@@ -190,4 +190,37 @@ fn an_evidence_kind_is_filed_only_by_the_roles_of_its_step() {
         ],
     ));
     assert_eq!(count(&db), before + 1);
+}
+
+/// Finding 14: the files an action brings go in with it; a refused 申请验收 (measures still
+/// open) keeps none of them.
+#[test]
+fn a_refused_action_keeps_none_of_its_files() {
+    let (dir, db) = demo();
+    let report = dir.path().join("自查报告.pdf");
+    std::fs::write(&report, b"%PDF-1.4 self check").unwrap();
+    let photo = dir.path().join("现场.png");
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    let count = || {
+        json(&db, &["evidence", "list", "38", "--format", "json"])
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    let before = count();
+    let stderr = refused(&run(
+        &db,
+        &[
+            "item",
+            "submit",
+            "38",
+            "--as",
+            "beiling",
+            "--report",
+            &report.to_string_lossy(),
+            "--evidence",
+            &photo.to_string_lossy(),
+        ],
+    ));
+    assert!(stderr.contains("申请验收"), "{stderr}");
+    assert_eq!(count(), before, "no evidence row is left behind");
 }

@@ -387,6 +387,23 @@ async fn record(
             format!("请填写 5 至 {MAX_OBJECTION_CHARS} 字的意见内容。"),
         ));
     }
+    let not_on_notice = || {
+        message(
+            StatusCode::BAD_REQUEST,
+            "意见未提交",
+            "该整改任务当前不在公示期内，无法提交异议。".into(),
+        )
+    };
+    // Only a notice the live portal shows takes objections: the newest publication's.
+    let published = published(state).await.map_err(|e| failure(e.to_string()))?;
+    let on_portal = published.is_some_and(|p| {
+        p.1.notices
+            .iter()
+            .any(|n| n.plan == form.plan && n.number == form.number)
+    });
+    if !on_portal {
+        return Err(not_on_notice());
+    }
     let today = rectify_store::today_china();
     let calendar = state
         .store
@@ -410,11 +427,7 @@ async fn record(
         .await
     {
         Ok(_) => Ok(()),
-        Err(StoreError::Refused(_) | StoreError::NotFound { .. }) => Err(message(
-            StatusCode::BAD_REQUEST,
-            "意见未提交",
-            "该整改任务当前不在公示期内，无法提交异议。".into(),
-        )),
+        Err(StoreError::Refused(_) | StoreError::NotFound { .. }) => Err(not_on_notice()),
         Err(e) => Err(failure(e.to_string())),
     }
 }

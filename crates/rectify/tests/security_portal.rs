@@ -1,5 +1,6 @@
 //! Issue #18, the portal's part: what the public may read and post. Personal data in item and
-//! complaint texts is redacted before publication (findings 7 and 8).
+//! complaint texts is redacted before publication (findings 7 and 8); objections reach only
+//! the notices the live portal shows (16).
 
 use std::process::Command;
 
@@ -147,4 +148,61 @@ fn complaint_texts_lose_every_personal_datum_and_the_preview_lists_what_is_left(
         );
     }
     assert!(public.contains("组长刘某") && public.contains("老板叫钱某"));
+}
+
+/// An anonymous objection to item 16 from the portal's form; the response status.
+fn object(server: &Server, content: &str) -> u16 {
+    let body = common::form_body(&[
+        ("plan", "河安市“回头看”整改方案"),
+        ("number", "16"),
+        ("content", content),
+        ("contact", ""),
+        ("website", ""),
+    ]);
+    let headers = [("Content-Type", "application/x-www-form-urlencoded")];
+    server
+        .request("POST", "/public/objections", &headers, body.as_bytes())
+        .0
+}
+
+/// Item 16 put on notice today (验收通过), not yet published.
+fn notice_unpublished() -> (tempfile::TempDir, String) {
+    let (dir, db) = demo();
+    let opinion = dir.path().join("验收意见.pdf");
+    std::fs::write(&opinion, b"%PDF-1.4 acceptance opinion").unwrap();
+    ok(&run(
+        &db,
+        &[
+            "item",
+            "accept",
+            "16",
+            "--as",
+            "yanshou",
+            "--opinion",
+            "验收合格",
+            "--evidence",
+            &opinion.to_string_lossy(),
+        ],
+    ));
+    (dir, db)
+}
+
+fn portal_objections(db: &str) -> usize {
+    ok(&run(db, &["item", "history", "16"]))
+        .matches("portal\tobject")
+        .count()
+}
+
+/// Finding 16: a notice the live portal does not show takes no objection.
+#[test]
+fn objections_go_only_to_notices_on_the_live_portal() {
+    let (_dir, db) = notice_unpublished();
+    let server = Server::start(&db, &["serve"]);
+    let (_, _, notices) = server.get("/public/notices");
+    assert!(!notices.contains("第16项"), "not published yet");
+    assert_eq!(object(&server, "工地围挡不连续，夜间仍有扬尘"), 400);
+    assert_eq!(portal_objections(&db), 0, "nothing recorded");
+    ok(&run(&db, &["publish", "approve"]));
+    assert_eq!(object(&server, "工地围挡不连续，夜间仍有扬尘"), 303);
+    assert_eq!(portal_objections(&db), 1);
 }

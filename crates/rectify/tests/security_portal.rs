@@ -1,6 +1,6 @@
 //! Issue #18, the portal's part: what the public may read and post. Personal data in item and
 //! complaint texts is redacted before publication (findings 7 and 8); objections reach only
-//! the notices the live portal shows (16).
+//! the notices the live portal shows (16), and a flood of them writes no row per post (15).
 
 use std::process::Command;
 
@@ -150,6 +150,20 @@ fn complaint_texts_lose_every_personal_datum_and_the_preview_lists_what_is_left(
     assert!(public.contains("组长刘某") && public.contains("老板叫钱某"));
 }
 
+/// The rows of every table of a SQLite database, summed.
+fn rows(db: &str) -> u64 {
+    let sqlite = |sql: &str| ok(&Command::new("sqlite3").args([db, sql]).output().unwrap());
+    let tables = sqlite("SELECT name FROM sqlite_master WHERE type = 'table'");
+    let counts: Vec<String> = tables
+        .lines()
+        .map(|t| format!("(SELECT COUNT(*) FROM \"{t}\")"))
+        .collect();
+    sqlite(&format!("SELECT {}", counts.join(" + ")))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
 /// An anonymous objection to item 16 from the portal's form; the response status.
 fn object(server: &Server, content: &str) -> u16 {
     let body = common::form_body(&[
@@ -205,4 +219,25 @@ fn objections_go_only_to_notices_on_the_live_portal() {
     ok(&run(&db, &["publish", "approve"]));
     assert_eq!(object(&server, "工地围挡不连续，夜间仍有扬尘"), 303);
     assert_eq!(portal_objections(&db), 1);
+}
+
+/// Finding 15: a flood of anonymous posts writes no row per post — at most the objections it
+/// stores (each with its journal entry) and the address's one counter row.
+#[test]
+fn three_thousand_anonymous_posts_write_only_the_stored_objections() {
+    let (_dir, db) = notice_unpublished();
+    ok(&run(&db, &["publish", "approve"]));
+    let server = Server::start(&db, &["serve"]);
+    let before = rows(&db);
+    let statuses: Vec<u16> = (0..3_000)
+        .map(|i| object(&server, &format!("第{i}条：裸土未覆盖，请核查")))
+        .collect();
+    assert_eq!(statuses.iter().filter(|&&s| s == 303).count(), 5);
+    let stored = portal_objections(&db) as u64;
+    assert_eq!(stored, 5, "the hourly limit");
+    let written = rows(&db) - before;
+    assert!(
+        written <= 2 * stored + 1,
+        "{written} rows for {stored} objections"
+    );
 }

@@ -24,14 +24,7 @@ impl Clock<'_> {
     fn today(self) -> String {
         match self {
             Clock::Fixed(now) => now[..10].to_string(),
-            Clock::System => {
-                let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
-                let ahead = chrono::Duration::days(common::days_ahead());
-                (chrono::Utc::now() + ahead)
-                    .with_timezone(&beijing)
-                    .format("%Y-%m-%d")
-                    .to_string()
-            }
+            Clock::System => common::test_today().to_string(),
         }
     }
 }

@@ -30,6 +30,26 @@ pub fn days_ahead() -> i64 {
         .unwrap_or(0)
 }
 
+/// The Beijing date the binary takes as today under the tests' clock.
+pub fn test_today() -> rectify_exact::date::Date {
+    let text = if system_clock() {
+        let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+        (chrono::Utc::now() + chrono::Duration::days(days_ahead()))
+            .with_timezone(&beijing)
+            .format("%Y-%m-%d")
+            .to_string()
+    } else {
+        TEST_NOW[..10].to_string()
+    };
+    rectify_exact::date::Date::parse(&text).unwrap()
+}
+
+/// The month `back` months before the tests' today, as a report period "YYYY-MM".
+pub fn period_back(back: i32) -> String {
+    let month = test_today().add_months(-back);
+    format!("{:04}-{:02}", month.year, month.month)
+}
+
 /// Sets the tests' clock on a command that creates or serves the demo.
 pub fn at_test_clock(command: &mut Command) -> &mut Command {
     match std::env::var_os(FAKETIME_LIB) {

@@ -441,12 +441,8 @@ impl Store {
         today: Date,
         calendar: &WorkCalendar,
     ) -> Result<Transition, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let done = self
-            .act_in(&mut tx, actor, item, action, today, calendar)
-            .await?;
-        tx.commit().await?;
-        Ok(done)
+        self.act_with_evidence(actor, item, action, &[], today, calendar)
+            .await
     }
 
     /// [`Store::act`] inside the caller's transaction.

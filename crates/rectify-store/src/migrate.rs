@@ -76,6 +76,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "throttles",
         source: include_str!("../migrations/0012_throttles.sql"),
     },
+    Migration {
+        version: 13,
+        name: "token_expiry",
+        source: include_str!("../migrations/0013_token_expiry.sql"),
+    },
 ];
 
 /// The schema version this build expects.

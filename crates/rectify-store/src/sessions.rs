@@ -5,6 +5,7 @@ use crate::users::User;
 use crate::{Store, StoreError};
 use rand::RngCore;
 use rectify_core::org::Role;
+use rectify_exact::date::Date;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
@@ -129,22 +130,31 @@ pub fn viewer_in(units: &[crate::org::OrgUnit], user: &User) -> rectify_core::wo
 }
 
 impl Store {
-    /// A new API token for the user; the token is returned once and only its hash is kept.
+    /// A new API token for the user, valid through the Beijing day `valid_through` if given;
+    /// the token is returned once and only its hash is kept.
     pub async fn create_token(
         &self,
         actor: &str,
         user: &User,
         name: &str,
+        valid_through: Option<Date>,
     ) -> Result<String, StoreError> {
+        if let Some(day) = valid_through.filter(|day| *day < crate::today_china()) {
+            return Err(StoreError::Invalid(format!(
+                "令牌有效期“{day}”已过，请给出今天或以后的日期"
+            )));
+        }
+        let expires_at = valid_through.map(token_expiry);
         let token = format!("rt_{}", random_token());
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO api_tokens (id, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO api_tokens (id, user_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .arg(session_id(&token))
         .arg(user.id)
         .arg(name)
         .arg(time_in(0))
+        .arg(expires_at.clone())
         .execute(&mut *tx)
         .await?;
         let change = crate::journal::Change {
@@ -153,7 +163,9 @@ impl Store {
             entity: "api_token",
             entity_id: format!("{}/{name}", user.username),
             before: None,
-            after: Some(serde_json::json!({ "user": user.username, "name": name })),
+            after: Some(
+                serde_json::json!({ "user": user.username, "name": name, "expires_at": expires_at }),
+            ),
         };
         crate::journal::append(&mut tx, self.backend(), change).await?;
         tx.commit().await?;
@@ -194,18 +206,93 @@ impl Store {
         Ok(())
     }
 
-    /// The enabled user of a live token.
+    /// The enabled user of a live token (not revoked, not expired); its use is noted, at most
+    /// once a minute so a busy script does not write on every call.
     pub async fn token_user(&self, token: &str) -> Result<Option<User>, StoreError> {
+        let id = session_id(token);
+        let now = time_in(0);
         let username: Option<String> = sqlx::query_scalar(
             "SELECT u.username FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.id = $1 AND t.revoked = 0 AND u.disabled = 0",
+             WHERE t.id = $1 AND t.revoked = 0 AND u.disabled = 0
+               AND (t.expires_at IS NULL OR t.expires_at > $2)",
         )
-        .arg(session_id(token))
+        .arg(id.clone())
+        .arg(now.clone())
         .fetch_optional(self.pool())
         .await?;
-        match username {
-            Some(name) => self.find_user(&name).await,
-            None => Ok(None),
+        let Some(name) = username else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $2
+             WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)",
+        )
+        .arg(id)
+        .arg(now)
+        .arg(time_in_minutes(-1))
+        .execute(self.pool())
+        .await?;
+        self.find_user(&name).await
+    }
+
+    /// Every token, by user and name, with its expiry and last use.
+    pub async fn tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT u.username, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked
+             FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY u.username, t.name",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ApiToken {
+                    username: row.try_get(0)?,
+                    name: row.try_get(1)?,
+                    created_at: row.try_get(2)?,
+                    expires_at: row.try_get(3)?,
+                    last_used_at: row.try_get(4)?,
+                    revoked: row.try_get::<i64, _>(5)? != 0,
+                })
+            })
+            .collect()
+    }
+}
+
+/// An API token as listed: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub username: String,
+    pub name: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub revoked: bool,
+}
+
+impl ApiToken {
+    /// 有效, 已过期 or 已吊销, as of the stored instant `now`.
+    pub fn state_zh(&self, now: &str) -> &'static str {
+        if self.revoked {
+            "已吊销"
+        } else if self.expires_at.as_deref().is_some_and(|at| at <= now) {
+            "已过期"
+        } else {
+            "有效"
         }
+    }
+}
+
+/// When a token valid through the Beijing day `day` stops working: the next Beijing midnight,
+/// which is 16:00 UTC of that day (China has kept UTC+8 all year since 1991).
+fn token_expiry(day: Date) -> String {
+    format!("{day}T16:00:00.000Z")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_token_valid_through_a_day_stops_at_beijing_midnight() {
+        let day = rectify_exact::date::Date::new(2027, 6, 30).unwrap();
+        assert_eq!(super::token_expiry(day), "2027-06-30T16:00:00.000Z");
     }
 }

@@ -105,6 +105,17 @@ async fn password_matches(stored_hash: &str, password: &str) -> bool {
     .unwrap_or(false)
 }
 
+/// Ends every session of the user, in the transaction of a password change, a disable or a
+/// re-enable: a session opened before must not outlive the password it was opened with, nor
+/// come back when a disabled account is enabled again.
+async fn end_sessions(conn: &mut sqlx::AnyConnection, user_id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .arg(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Checked against when the username does not exist, so a wrong name costs as long as a wrong
 /// password and the timing does not reveal which accounts exist.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Xz7mWm2+2Hr6Up0oZ8M1TqS0aTDlGLfKiK6pG9m0Fw";
@@ -241,6 +252,7 @@ impl Store {
             .arg(user.id)
             .execute(&mut *tx)
             .await?;
+        end_sessions(&mut tx, user.id).await?;
         let change = Change {
             actor,
             action: "set_password",
@@ -272,6 +284,7 @@ impl Store {
             .arg(before.id)
             .execute(&mut *tx)
             .await?;
+        end_sessions(&mut tx, before.id).await?;
         let change = Change {
             actor,
             action: if disabled { "disable" } else { "enable" },

@@ -96,6 +96,16 @@ struct ThrottleLine {
     wait_minutes: i64,
 }
 
+/// An API token as the administrator sees it, times in Beijing.
+struct TokenLine {
+    username: String,
+    name: String,
+    state: &'static str,
+    created_at: String,
+    expires_at: String,
+    last_used_at: String,
+}
+
 struct UnitLine {
     code: String,
     name: String,
@@ -111,6 +121,7 @@ struct AdminPage {
     flash: Option<String>,
     users: Vec<UserLine>,
     throttled: Vec<ThrottleLine>,
+    tokens: Vec<TokenLine>,
     units: Vec<UnitLine>,
     roles: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
@@ -198,6 +209,29 @@ pub async fn show(
     } else {
         Vec::new()
     };
+    let tokens = if is_admin(&session) {
+        let now = rectify_store::now_utc();
+        let shown = |at: Option<String>| {
+            at.as_deref()
+                .map_or_else(|| "—".to_string(), rectify_core::time::shown_minute)
+        };
+        state
+            .store
+            .tokens()
+            .await?
+            .into_iter()
+            .map(|t| TokenLine {
+                state: t.state_zh(&now),
+                created_at: rectify_core::time::shown_minute(&t.created_at),
+                expires_at: shown(t.expires_at),
+                last_used_at: shown(t.last_used_at),
+                username: t.username,
+                name: t.name,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let years: Vec<String> = state
         .store
         .calendar_notices()
@@ -221,6 +255,7 @@ pub async fn show(
         flash: q.done,
         users,
         throttled,
+        tokens,
         units: tree(&state.store.org_units().await?),
         roles: Role::ALL.iter().map(|r| (r.code(), r.label_zh())).collect(),
         kinds: OrgKind::ALL

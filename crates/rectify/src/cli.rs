@@ -9,6 +9,8 @@ use crate::water_cmd::{WaterCommand, WaterDataCommand};
 use crate::workflow_cmd::{ClockCommand, EvidenceArgs, ItemArgs, ReportArgs};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rectify_core::org::{OrgKind, Role};
+use rectify_core::time::shown_minute;
+use rectify_exact::date::Date;
 use rectify_store::journal::Verification;
 use rectify_store::org::{NewOrgUnit, OrgUnit};
 use rectify_store::users::NewUser;
@@ -145,7 +147,12 @@ enum TokenCommand {
         /// A name to tell tokens apart (e.g. the script's).
         #[arg(long)]
         name: String,
+        /// The last day (Beijing, YYYY-MM-DD) the token works; without it, until revoked.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        expires: Option<String>,
     },
+    /// List the tokens: user, name, state, created, expiry and last use (never the token).
+    List,
     /// Revoke a user's token by name.
     Revoke {
         #[arg(long = "for")]
@@ -549,14 +556,43 @@ async fn org(store: &Store, cmd: OrgCommand) -> Result<ExitCode, CliError> {
 
 async fn token(store: &Store, cmd: TokenCommand) -> Result<ExitCode, CliError> {
     match cmd {
-        TokenCommand::Create { user, name } => {
+        TokenCommand::Create {
+            user,
+            name,
+            expires,
+        } => {
+            let valid_through = expires
+                .map(|text| {
+                    Date::parse(&text).ok_or_else(|| {
+                        CliError::environment(format!("--expires “{text}”不是日期（YYYY-MM-DD）"))
+                    })
+                })
+                .transpose()?;
             let user = store.user(&user).await?;
-            let token = store.create_token(&cli_actor(), &user, &name).await?;
+            let token = store
+                .create_token(&cli_actor(), &user, &name, valid_through)
+                .await?;
             println!("{token}");
             eprintln!(
                 "令牌只显示这一次：以 {} 的身份调用 /api/v1/（Authorization: Bearer …）",
                 user.username
             );
+        }
+        TokenCommand::List => {
+            let now = rectify_store::now_utc();
+            let shown = |at: &Option<String>| at.as_deref().map_or("-".into(), shown_minute);
+            println!("用户\t名称\t状态\t创建\t有效至\t最近使用");
+            for t in store.tokens().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    t.username,
+                    t.name,
+                    t.state_zh(&now),
+                    shown_minute(&t.created_at),
+                    shown(&t.expires_at),
+                    shown(&t.last_used_at)
+                );
+            }
         }
         TokenCommand::Revoke { user, name } => {
             let user = store.user(&user).await?;

@@ -337,3 +337,127 @@ fn parallel_portal_objections_are_limited_to_the_hourly_number() {
     let history = rectify(&db, &["item", "history", "16"], "");
     assert_eq!(history.matches("portal\tobject").count(), 5, "{history}");
 }
+
+/// The status of a signed-in page and of an API read with `cookie`.
+fn still_signed_in(server: &Server, cookie: &str) -> (u16, u16) {
+    let page = server.request("GET", "/", &[("Cookie", cookie)], b"").0;
+    let api = server
+        .request("GET", "/api/v1/items/1", &[("Cookie", cookie)], b"")
+        .0;
+    (page, api)
+}
+
+/// Finding 10: a password change, a disable and a re-enable end the user's sessions.
+#[test]
+fn a_password_change_or_a_re_enable_ends_the_users_sessions() {
+    let demo = Demo::start(&["zgb"]);
+    let server = &demo.server;
+    let (status, head, _) = web_login(server, "zgb", PASSWORD, "/", &[]);
+    assert_eq!(status, 303);
+    let web = cookie_pair(&head, "rectify_session").unwrap();
+    let (status, head, _) = api_login(server, "zgb", PASSWORD, &[]);
+    assert_eq!(status, 200);
+    let api = cookie_pair(&head, "rectify_session").unwrap();
+    assert_eq!(still_signed_in(server, &web), (200, 200));
+    assert_eq!(still_signed_in(server, &api), (200, 200));
+
+    let changed = "another horse battery";
+    rectify(
+        &demo.db,
+        &["user", "passwd", "zgb", "--password-stdin"],
+        &format!("{changed}\n"),
+    );
+    assert_eq!(still_signed_in(server, &web), (303, 401), "after passwd");
+    assert_eq!(still_signed_in(server, &api), (303, 401), "after passwd");
+
+    let (status, head, _) = web_login(server, "zgb", changed, "/", &[]);
+    assert_eq!(status, 303);
+    let again = cookie_pair(&head, "rectify_session").unwrap();
+    assert_eq!(still_signed_in(server, &again), (200, 200));
+    rectify(&demo.db, &["user", "disable", "zgb"], "");
+    rectify(&demo.db, &["user", "enable", "zgb"], "");
+    assert_eq!(
+        still_signed_in(server, &again),
+        (303, 401),
+        "a session does not come back when the account is enabled again"
+    );
+}
+
+/// Finding 10: an API token may expire; its last use is shown by `token list` and on 管理.
+#[test]
+fn api_tokens_may_expire_and_show_their_last_use() {
+    let demo = Demo::start(&["admin"]);
+    let db = demo.db.as_str();
+    let today = "2026-12-07";
+    let create = |name: &str, extra: &[&str]| {
+        let args = [
+            &["token", "create", "--for", "zgb", "--name", name][..],
+            extra,
+        ]
+        .concat();
+        common::rectify_at(db, today, &args).trim().to_string()
+    };
+    let expiring = create("nightly", &["--expires", "2026-12-08"]);
+    let lasting = create("lasting", &[]);
+    let past = Command::new(BIN)
+        .args([
+            "--db", db, "token", "create", "--for", "zgb", "--name", "old",
+        ])
+        .args(["--expires", "2026-12-06"])
+        .env("RECTIFY_NOW", format!("{today}T10:00:00+08:00"))
+        .output()
+        .unwrap();
+    assert!(!past.status.success());
+    assert!(String::from_utf8_lossy(&past.stderr).contains("2026-12-06"));
+
+    let list = common::rectify_at(db, today, &["token", "list"]);
+    let line = |list: &str, name: &str| {
+        list.lines()
+            .find(|l| l.contains(&format!("\t{name}\t")))
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        line(&list, "nightly").ends_with("\t2026-12-09 00:00\t-"),
+        "valid through the 8th, never used: {list}"
+    );
+
+    let server = Server::start_at(db, &["serve"], "2026-12-08T23:59:00+08:00");
+    let bearer = |token: &str| format!("Bearer {token}");
+    let read = |server: &Server, token: &str| {
+        let auth = bearer(token);
+        server
+            .request(
+                "GET",
+                "/api/v1/items/1",
+                &[("Authorization", auth.as_str())],
+                b"",
+            )
+            .0
+    };
+    assert_eq!(read(&server, &expiring), 200);
+    drop(server);
+    let list = common::rectify_at(db, today, &["token", "list"]);
+    assert!(
+        line(&list, "nightly").contains("\t2026-12-08 23:59"),
+        "its last use: {list}"
+    );
+    assert!(line(&list, "lasting").ends_with("\t-\t-"), "{list}");
+
+    let server = Server::start_at(db, &["serve"], "2026-12-09T00:00:01+08:00");
+    assert_eq!(read(&server, &expiring), 401, "expired at Beijing midnight");
+    assert_eq!(read(&server, &lasting), 200);
+    let (status, head, _) = web_login(&server, "admin", PASSWORD, "/admin", &[]);
+    assert_eq!(status, 303);
+    let admin = cookie_pair(&head, "rectify_session").unwrap();
+    let (_, _, page) = server.request("GET", "/admin", &[("Cookie", admin.as_str())], b"");
+    let page = String::from_utf8_lossy(&page);
+    let row = page
+        .split("<tr>")
+        .find(|row| row.contains("<td>nightly</td>"))
+        .unwrap_or_default();
+    assert!(
+        row.contains("已过期") && row.contains("2026-12-08 23:59"),
+        "{row}"
+    );
+}

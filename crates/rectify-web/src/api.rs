@@ -169,22 +169,26 @@ async fn in_scope(
     let viewer = viewer(state, user).await?;
     scoped(
         crate::pages::visible_item(state, &viewer, number, plan).await,
-        number,
+        || not_found(number),
     )
 }
 
-/// The item of an evidence file (by the item's row id), under the same rule.
-async fn in_scope_by_id(
-    state: &AppState,
-    user: &User,
-    id: i64,
-    number: u32,
-) -> Result<StoredItem, ApiError> {
+/// Checks that the user may see the item of evidence file `id` (by the item's row id), under
+/// the same rule. A file outside the scope is answered exactly like an id that does not exist,
+/// so ids do not reveal which files exist.
+async fn evidence_in_scope(state: &AppState, user: &User, id: i64) -> Result<(), ApiError> {
+    let evidence = state.store.evidence(id).await?;
     let viewer = viewer(state, user).await?;
     scoped(
-        crate::pages::visible_by_id(state, &viewer, id).await,
-        number,
-    )
+        crate::pages::visible_by_id(state, &viewer, evidence.item_id).await,
+        || {
+            ApiError::from(StoreError::NotFound {
+                what: "佐证材料",
+                key: id.to_string(),
+            })
+        },
+    )?;
+    Ok(())
 }
 
 async fn viewer(state: &AppState, user: &User) -> Result<rectify_core::workflow::Viewer, ApiError> {
@@ -197,12 +201,12 @@ async fn viewer(state: &AppState, user: &User) -> Result<rectify_core::workflow:
 
 fn scoped(
     found: Result<StoredItem, crate::auth::PageError>,
-    number: u32,
+    hidden: impl FnOnce() -> ApiError,
 ) -> Result<StoredItem, ApiError> {
     match found {
         Ok(item) => Ok(item),
         Err(crate::auth::PageError::Store(error)) => Err(error.into()),
-        Err(_) => Err(not_found(number)),
+        Err(_) => Err(hidden()),
     }
 }
 
@@ -481,8 +485,7 @@ pub async fn download_evidence(
     Path(id): Path<i64>,
 ) -> ApiResult {
     let user = user(&state, &headers, false).await?;
-    let evidence = state.store.evidence(id).await?;
-    in_scope_by_id(&state, &user, evidence.item_id, evidence.item_number).await?;
+    evidence_in_scope(&state, &user, id).await?;
     let (evidence, bytes) = state.store.evidence_file(id).await?;
     let media = HeaderValue::from_str(&evidence.media_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));

@@ -461,3 +461,48 @@ fn api_tokens_may_expire_and_show_their_last_use() {
         "{row}"
     );
 }
+
+/// The session cookie of an API login.
+fn api_cookie(server: &Server, user: &str) -> String {
+    let (status, head, body) = api_login(server, user, PASSWORD, &[]);
+    assert_eq!(status, 200, "{body}");
+    cookie_pair(&head, "rectify_session").unwrap()
+}
+
+/// An evidence id on an item the office sees and `clerk` does not.
+fn evidence_outside(server: &Server, office: &str, clerk: &str) -> i64 {
+    (1..=80)
+        .find_map(|n| {
+            let path = format!("/api/v1/items/{n}");
+            let (status, _, body) = server.request("GET", &path, &[("Cookie", office)], b"");
+            if status != 200 || server.request("GET", &path, &[("Cookie", clerk)], b"").0 != 404 {
+                return None;
+            }
+            let item: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            item["evidence"].as_array()?.first()?["id"].as_i64()
+        })
+        .expect("the demo has evidence on an item outside 北岭县's scope")
+}
+
+/// Finding 11: an evidence id outside the caller's scope is answered like one that does not
+/// exist.
+#[test]
+fn evidence_outside_the_scope_is_answered_like_a_missing_id() {
+    let demo = Demo::start(&["zgb", "beiling"]);
+    let server = &demo.server;
+    let office = api_cookie(server, "zgb");
+    let clerk = api_cookie(server, "beiling");
+    let id = evidence_outside(server, &office, &clerk);
+    let get = |id: &str| {
+        let (status, _, body) = server.request(
+            "GET",
+            &format!("/api/v1/evidence/{id}"),
+            &[("Cookie", clerk.as_str())],
+            b"",
+        );
+        (status, String::from_utf8_lossy(&body).replace(id, "N"))
+    };
+    let hidden = get(&id.to_string());
+    assert_eq!(hidden.0, 404);
+    assert_eq!(hidden, get("99999999"));
+}

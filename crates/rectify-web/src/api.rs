@@ -478,7 +478,8 @@ pub async fn upload_evidence(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-/// The file, after its content is checked against the recorded SHA-256.
+/// The file, after its content is checked against the recorded SHA-256, as a download exactly
+/// as the web serves it: a stored HTML or SVG file opened inline would run in this site's origin.
 pub async fn download_evidence(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -487,7 +488,9 @@ pub async fn download_evidence(
     let user = user(&state, &headers, false).await?;
     evidence_in_scope(&state, &user, id).await?;
     let (evidence, bytes) = state.store.evidence_file(id).await?;
-    let media = HeaderValue::from_str(&evidence.media_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    Ok(([(header::CONTENT_TYPE, media)], bytes).into_response())
+    Ok(crate::pages::attachment(
+        evidence.id,
+        &evidence.file_name,
+        bytes,
+    ))
 }

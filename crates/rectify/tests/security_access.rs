@@ -506,3 +506,25 @@ fn evidence_outside_the_scope_is_answered_like_a_missing_id() {
     assert_eq!(hidden.0, 404);
     assert_eq!(hidden, get("99999999"));
 }
+
+/// Finding 17: the API serves evidence as a download, as the web does.
+#[test]
+fn api_evidence_downloads_are_attachments() {
+    let demo = Demo::start(&["zgb", "beiling"]);
+    let server = &demo.server;
+    let office = api_cookie(server, "zgb");
+    let clerk = api_cookie(server, "beiling");
+    let id = evidence_outside(server, &office, &clerk);
+    let (status, head, _) = server.request(
+        "GET",
+        &format!("/api/v1/evidence/{id}"),
+        &[("Cookie", office.as_str())],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        head.contains("content-disposition: attachment;")
+            && head.contains("content-type: application/octet-stream"),
+        "{head}"
+    );
+}

@@ -882,7 +882,10 @@ fn the_json_api_applies_the_same_checks_behind_a_session_and_csrf() {
         (status, bytes.as_slice()),
         (200, b"\x89PNG\r\n\x1a\nafter".as_slice())
     );
-    assert!(head.contains("content-type: image/png"), "{head}");
+    assert!(
+        head.contains("content-disposition: attachment;"),
+        "a download, as the web serves it: {head}"
+    );
     let sha = photo["sha256"].as_str().unwrap();
     std::fs::write(stored_path(&env.data, sha), b"changed").unwrap();
     let (status, _, reply) = office.get(&format!("/api/v1/evidence/{id}"));

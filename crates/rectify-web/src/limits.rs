@@ -202,7 +202,9 @@ async fn watchdog(activity: &Activity, start: Instant, limits: ServerLimits) -> 
             }
             due - now
         };
-        tokio::time::sleep(Duration::from_millis(wait.max(10))).await;
+        // A head may start arriving while we sleep: look again within a quarter of its limit.
+        let tick = millis(limits.header_read) / 4;
+        tokio::time::sleep(Duration::from_millis(wait.min(tick).max(10))).await;
     }
 }
 

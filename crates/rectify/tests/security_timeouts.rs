@@ -20,6 +20,11 @@ struct Limited {
 }
 
 fn start() -> Limited {
+    start_idling("1")
+}
+
+/// The server with an idle timeout of `idle` seconds (the other limits as above).
+fn start_idling(idle: &str) -> Limited {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
     common::ok(&common::rectify(&["--db", &db, "demo"]));
@@ -32,7 +37,7 @@ fn start() -> Limited {
             "--body-timeout",
             "1",
             "--idle-timeout",
-            "1",
+            idle,
             "--request-timeout",
             "3",
             "--max-connections",
@@ -80,8 +85,11 @@ fn until_closed(stream: &mut TcpStream, mut step: impl FnMut(&mut TcpStream)) ->
 
 #[test]
 fn a_client_trickling_its_headers_is_cut_off() {
-    let limited = start();
+    // A long idle timeout, so that only the header timeout can end the connection in time.
+    let limited = start_idling("30");
     let mut stream = connect(&limited.server);
+    // Connected and silent first, then the head begins: the limit counts from its first byte.
+    std::thread::sleep(Duration::from_millis(300));
     stream.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
     let (_, closed) = until_closed(&mut stream, |s| {
         let _ = s.write_all(b"X-Slow: a\r\n");

@@ -46,26 +46,8 @@ fn demo(users: &[&str]) -> (tempfile::TempDir, String) {
     (dir, db)
 }
 
-/// Logs in through the API: the session cookie (good for pages too) and the CSRF token.
-fn api_login(server: &Server, user: &str) -> (String, String) {
-    let body = json!({ "username": user, "password": PASSWORD }).to_string();
-    let headers = [("Content-Type", "application/json")];
-    let (status, head, reply) =
-        server.request("POST", "/api/v1/session", &headers, body.as_bytes());
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
-    let cookie = head
-        .lines()
-        .filter_map(|l| l.strip_prefix("set-cookie: "))
-        .find(|c| c.starts_with("rectify_session="))
-        .and_then(|c| c.split(';').next())
-        .unwrap()
-        .to_string();
-    let reply: Value = serde_json::from_slice(&reply).unwrap();
-    (cookie, reply["csrf_token"].as_str().unwrap().to_string())
-}
-
 fn api_action(server: &Server, user: &str, path: &str, body: Value) -> (u16, String) {
-    let (cookie, csrf) = api_login(server, user);
+    let (cookie, csrf) = server.api_login(user, PASSWORD);
     let headers = [
         ("Cookie", cookie.as_str()),
         ("X-CSRF-Token", csrf.as_str()),
@@ -77,7 +59,7 @@ fn api_action(server: &Server, user: &str, path: &str, body: Value) -> (u16, Str
 
 /// Every signed-in page the finding named answers 200 for the administrator.
 fn pages_answer(server: &Server) {
-    let (cookie, _) = api_login(server, "admin");
+    let (cookie, _) = server.api_login("admin", PASSWORD);
     for path in [
         "/",
         "/ledger",
@@ -355,7 +337,7 @@ fn bombs_uploaded_at_once_are_refused_and_the_server_keeps_answering_under_512_m
     one_gib_cell_bomb(&bomb);
     let bomb = std::fs::read(&bomb).unwrap();
     let server = Server::start(&db, &["serve"]);
-    let (cookie, csrf) = api_login(&server, "zgb");
+    let (cookie, csrf) = server.api_login("zgb", PASSWORD);
     let refusals = std::thread::scope(|scope| {
         let uploads: Vec<_> = [("/import", "plan"), ("/registers/import", "kind")]
             .iter()

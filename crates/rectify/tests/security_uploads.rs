@@ -126,27 +126,6 @@ fn send(addr: &str, head: &str, prefix: &[u8], length: u64, chunked: bool) -> An
     Answer { status, body, sent }
 }
 
-/// A session through the API login: the cookie and the CSRF token.
-fn log_in(server: &Server) -> (String, String) {
-    let body = format!("{{\"username\":\"zgb\",\"password\":\"{PASSWORD}\"}}");
-    let (status, head, reply) = server.request(
-        "POST",
-        "/api/v1/session",
-        &[("Content-Type", "application/json")],
-        body.as_bytes(),
-    );
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
-    let cookie = head
-        .lines()
-        .filter_map(|l| l.strip_prefix("set-cookie: "))
-        .find(|c| c.starts_with("rectify_session="))
-        .and_then(|c| c.split(';').next())
-        .unwrap()
-        .to_string();
-    let reply: serde_json::Value = serde_json::from_slice(&reply).unwrap();
-    (cookie, reply["csrf_token"].as_str().unwrap().to_string())
-}
-
 /// A multipart part's header: a text field, or a file when `file_name` is given.
 fn part(name: &str, file_name: Option<&str>) -> String {
     match file_name {
@@ -202,7 +181,7 @@ fn signed_in_oversized_uploads_are_refused_as_they_arrive_and_leave_nothing() {
     let demo = Demo::start();
     let pid = demo.server.pid();
     let addr = demo.server.addr.clone();
-    let (cookie, csrf) = log_in(&demo.server);
+    let (cookie, csrf) = demo.server.api_login("zgb", PASSWORD);
     let files_before = demo.stored_files();
     let idle = memory_kib(pid, "VmRSS");
     let multipart = format!("multipart/form-data; boundary={BOUNDARY}");

@@ -160,6 +160,25 @@ impl Server {
         self.child.id()
     }
 
+    /// Logs in through the API and returns the session cookie (good for pages too) and the
+    /// CSRF token, after asserting the login succeeded.
+    pub fn api_login(&self, user: &str, password: &str) -> (String, String) {
+        let body = serde_json::json!({ "username": user, "password": password }).to_string();
+        let headers = [("Content-Type", "application/json")];
+        let (status, head, reply) =
+            self.request("POST", "/api/v1/session", &headers, body.as_bytes());
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
+        let cookie = head
+            .lines()
+            .filter_map(|l| l.strip_prefix("set-cookie: "))
+            .find(|c| c.starts_with("rectify_session="))
+            .and_then(|c| c.split(';').next())
+            .unwrap()
+            .to_string();
+        let reply: serde_json::Value = serde_json::from_slice(&reply).unwrap();
+        (cookie, reply["csrf_token"].as_str().unwrap().to_string())
+    }
+
     pub fn get(&self, path: &str) -> (u16, String, String) {
         let (status, head, body) = self.request("GET", path, &[], b"");
         (status, head, String::from_utf8_lossy(&body).into_owned())

@@ -5,7 +5,7 @@
 
 use crate::bind::Bind;
 use crate::journal::{Change, append};
-use crate::{Store, StoreError, now_utc};
+use crate::{Backend, Store, StoreError, now_utc};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
@@ -113,6 +113,36 @@ async fn end_sessions(conn: &mut sqlx::AnyConnection, user_id: i64) -> Result<()
         .arg(user_id)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Refuses to disable the last enabled administrator: nobody could then manage accounts
+/// without editing the database. On PostgreSQL an advisory lock serialises the check, so two
+/// administrators disabling each other at once cannot both pass it; SQLite's write
+/// transaction already does.
+async fn refuse_disabling_last_admin(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    user_id: i64,
+) -> Result<(), StoreError> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(7310003)")
+            .execute(&mut *conn)
+            .await?;
+    }
+    let others: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id \
+         WHERE r.role = $1 AND u.disabled = 0 AND u.id <> $2",
+    )
+    .arg(Role::Admin.code())
+    .arg(user_id)
+    .fetch_one(conn)
+    .await?;
+    if others == 0 {
+        return Err(StoreError::Refused(
+            "这是最后一个启用的系统管理员账号，不能停用；请先启用或新建另一个管理员".into(),
+        ));
+    }
     Ok(())
 }
 
@@ -279,6 +309,9 @@ impl Store {
             ..before.clone()
         };
         let mut tx = self.begin_write().await?;
+        if disabled && before.roles.contains(&Role::Admin) {
+            refuse_disabling_last_admin(&mut tx, self.backend(), before.id).await?;
+        }
         sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
             .arg(i64::from(disabled))
             .arg(before.id)

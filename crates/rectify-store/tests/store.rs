@@ -157,6 +157,52 @@ async fn every_change_is_journaled_with_snapshots(db: TestDb) {
     ));
 }
 
+async fn add_admin(db: &TestDb, username: &str) {
+    let user = NewUser {
+        username,
+        display_name: "管理员",
+        unit: "sthjj",
+        roles: &[Role::Admin],
+        password: "correct horse",
+    };
+    db.store.add_user("test", user).await.unwrap();
+}
+
+async fn the_last_enabled_admin_cannot_be_disabled(db: TestDb) {
+    seed(&db).await;
+    add_admin(&db, "root1").await;
+    add_admin(&db, "root2").await;
+    db.store.set_disabled("root1", "root1", true).await.unwrap();
+    let refused = db.store.set_disabled("root2", "root2", true).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Refused(m)) if m.contains("最后一个")),
+        "{refused:?}"
+    );
+    assert!(!db.store.user("root2").await.unwrap().disabled);
+    // Non-admins stay free to disable.
+    db.store.set_disabled("root2", "zgb", true).await.unwrap();
+
+    // Two admins disabling each other at the same moment: exactly one succeeds.
+    db.store
+        .set_disabled("root2", "root1", false)
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(
+        db.store.set_disabled("root1", "root2", true),
+        db.store.set_disabled("root2", "root1", true),
+    );
+    assert_eq!(u8::from(a.is_ok()) + u8::from(b.is_ok()), 1, "{a:?} {b:?}");
+    let enabled_admins = db
+        .store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.roles.contains(&Role::Admin) && !u.disabled)
+        .count();
+    assert_eq!(enabled_admins, 1);
+}
+
 async fn a_failed_change_leaves_no_trace(db: TestDb) {
     seed(&db).await;
     let before = db.journal_len().await;
@@ -1134,6 +1180,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     migrations_are_idempotent,
     every_change_is_journaled_with_snapshots,
+    the_last_enabled_admin_cannot_be_disabled,
     a_failed_change_leaves_no_trace,
     the_journal_refuses_update_and_delete,
     tampering_is_caught_by_verify,

@@ -118,17 +118,24 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         })
 }
 
-/// `Set-Cookie` for the session; `Secure` when `RECTIFY_SECURE_COOKIES=1` (behind TLS).
+/// `Set-Cookie` for the session.
 pub fn session_cookie(token: &str, max_age: Option<u32>) -> HeaderValue {
-    let secure = std::env::var("RECTIFY_SECURE_COOKIES").is_ok_and(|v| v == "1");
-    let mut value = format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/");
+    let mut attributes = String::from("SameSite=Lax; Path=/");
     if let Some(age) = max_age {
-        value.push_str(&format!("; Max-Age={age}"));
+        attributes.push_str(&format!("; Max-Age={age}"));
     }
+    set_cookie(SESSION_COOKIE, token, &attributes)
+}
+
+/// A `Set-Cookie` value: always `HttpOnly`, and `Secure` when `RECTIFY_SECURE_COOKIES=1`
+/// (behind TLS). Every cookie the server sets goes through here, so none can miss either.
+fn set_cookie(name: &str, value: &str, attributes: &str) -> HeaderValue {
+    let secure = std::env::var("RECTIFY_SECURE_COOKIES").is_ok_and(|v| v == "1");
+    let mut text = format!("{name}={value}; HttpOnly; {attributes}");
     if secure {
-        value.push_str("; Secure");
+        text.push_str("; Secure");
     }
-    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("rectify_session=; Path=/"))
+    HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("rectify_invalid=; Path=/"))
 }
 
 /// The request's session, if it has a live one.
@@ -227,10 +234,7 @@ async fn login_page(
     } else {
         StatusCode::OK
     };
-    let cookie = HeaderValue::from_str(&format!(
-        "{LOGIN_CSRF_COOKIE}={csrf}; HttpOnly; SameSite=Strict; Path=/login"
-    ))
-    .unwrap_or(HeaderValue::from_static(""));
+    let cookie = set_cookie(LOGIN_CSRF_COOKIE, &csrf, "SameSite=Strict; Path=/login");
     Ok((status, [(header::SET_COOKIE, cookie)], Html(html)).into_response())
 }
 

@@ -287,6 +287,37 @@ fn login_sends_the_browser_only_to_a_path_on_this_site() {
     assert_eq!(hidden(&page, "next"), "/");
 }
 
+/// Finding 20: behind TLS every cookie the server sets is `Secure`, the login form's too.
+#[test]
+fn every_cookie_is_secure_when_the_deployment_says_so() {
+    let demo = Demo::start(&["zgb"]);
+    let secure = Server::start_with_env(&demo.db, &["serve"], &[("RECTIFY_SECURE_COOKIES", "1")]);
+    let attributes = |cookie: Option<String>| -> Vec<String> {
+        let cookie = cookie.expect("the cookie is set");
+        cookie
+            .split(';')
+            .skip(1)
+            .map(|a| a.trim().to_string())
+            .collect()
+    };
+
+    let (_, head, _) = secure.get("/login");
+    let login = attributes(set_cookie(&head, "rectify_login_csrf="));
+    assert!(login.iter().any(|a| a == "secure"), "{login:?}");
+    assert!(login.iter().any(|a| a == "httponly"), "{login:?}");
+    let (status, head, body) = web_login(&secure, "zgb", PASSWORD, "/", &[]);
+    assert_eq!(status, 303, "{body}");
+    assert!(attributes(set_cookie(&head, "rectify_session=")).contains(&"secure".into()));
+    let (status, head, body) = api_login(&secure, "zgb", PASSWORD, &[]);
+    assert_eq!(status, 200, "{body}");
+    assert!(attributes(set_cookie(&head, "rectify_session=")).contains(&"secure".into()));
+
+    // Without the setting (plain HTTP on a desk), a Secure cookie would never come back.
+    let (_, head, _) = demo.server.get("/login");
+    let login = attributes(set_cookie(&head, "rectify_login_csrf="));
+    assert!(!login.iter().any(|a| a == "secure"), "{login:?}");
+}
+
 /// Finding 2: the portal's objection throttle is checked and counted atomically too.
 #[test]
 fn parallel_portal_objections_are_limited_to_the_hourly_number() {

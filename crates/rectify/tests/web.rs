@@ -500,6 +500,19 @@ fn administration_is_for_administrators_and_the_office() {
         401,
         "a disabled account cannot log in"
     );
+    let (status, head) = post(&admin, "/admin/users/admin/disable", &[("csrf", &csrf)]);
+    assert_eq!(status, 303);
+    let refusal = head
+        .lines()
+        .find_map(|l| l.strip_prefix("location: "))
+        .map(|l| admin.get(l.trim()).1)
+        .unwrap_or_default();
+    assert!(refusal.contains("最后一个启用的系统管理员"), "{head}");
+    assert_eq!(
+        admin.get("/admin").0,
+        200,
+        "the last administrator keeps its account and session"
+    );
 
     let (_, zgb, _) = Browser::login(&demo.server, "zgb", PASSWORD);
     let zgb = zgb.unwrap();

@@ -123,20 +123,23 @@ impl Server {
     }
 
     pub fn start_logging_to(db: &str, args: &[&str], log: impl Into<Stdio>) -> Server {
-        Server::spawn(db, args, None, log)
+        Server::spawn(db, args, &[], log)
     }
 
     /// The server with its clock started at `now` (RFC 3339, `RECTIFY_NOW`).
     pub fn start_at(db: &str, args: &[&str], now: &str) -> Server {
-        Server::spawn(db, args, Some(now), Stdio::null())
+        Server::spawn(db, args, &[("RECTIFY_NOW", now)], Stdio::null())
     }
 
-    fn spawn(db: &str, args: &[&str], now: Option<&str>, log: impl Into<Stdio>) -> Server {
+    /// The server at the tests' clock with extra environment variables.
+    pub fn start_with_env(db: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::spawn(db, args, env, Stdio::null())
+    }
+
+    fn spawn(db: &str, args: &[&str], env: &[(&str, &str)], log: impl Into<Stdio>) -> Server {
         let mut command = Command::new(BIN);
-        match now {
-            Some(now) => command.env("RECTIFY_NOW", now),
-            None => at_test_clock(&mut command),
-        };
+        at_test_clock(&mut command);
+        command.envs(env.iter().copied());
         let mut child = command
             .arg("--db")
             .arg(db)

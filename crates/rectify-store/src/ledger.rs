@@ -790,8 +790,10 @@ async fn insert_children(
 }
 
 /// Separators of the aggregated ledger text (ASCII record and unit separators). Text written
-/// since the bind gate cannot hold them, but a database may (older versions, hand-written SQL), so
-/// every value is escaped in SQL (`escaped`) and a read never depends on what is stored.
+/// since the bind gate cannot hold them, but a database may (older versions, hand-written SQL).
+/// A read therefore checks that the text splits into exactly one record per row and the
+/// expected number of fields in each (`well_formed`); if not, it reads that part again with
+/// every value escaped in SQL (`Escaping::Escaped`), which costs a third more time.
 const ITEM_SEP: &str = "\u{1e}";
 const FIELD_SEP: &str = "\u{1f}";
 /// The escape character and its three escapes: itself, the record and the unit separator.
@@ -883,9 +885,17 @@ const LEDGER_PARTS: [(&[&str], &str); 4] = [
     ),
 ];
 
-/// `SELECT string_agg(concat_ws(FIELD, columns…), ITEM) FROM … WHERE <plan filter>`, every text
-/// column escaped (`$4`…`$9`: `ESCAPES`); a number cast to text needs no escape.
-fn aggregated_sql((columns, from): (&[&str], &str), plan_key: i64) -> String {
+/// Whether the text values of an aggregated read are escaped in SQL.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Escaping {
+    Plain,
+    Escaped,
+}
+
+/// `SELECT COUNT(*), string_agg(concat_ws(FIELD, columns…), ITEM) FROM … WHERE <plan filter>`;
+/// escaped, every text column goes through `ESCAPES` (`$4`…`$9`); a number cast to text needs
+/// no escape.
+fn aggregated_sql((columns, from): (&[&str], &str), plan_key: i64, escaping: Escaping) -> String {
     let filter = if plan_key > 0 {
         "i.plan_id = $1"
     } else {
@@ -894,7 +904,7 @@ fn aggregated_sql((columns, from): (&[&str], &str), plan_key: i64) -> String {
     let columns: Vec<String> = columns
         .iter()
         .map(|c| {
-            if c.starts_with("CAST(") {
+            if escaping == Escaping::Plain || c.starts_with("CAST(") {
                 c.to_string()
             } else {
                 format!("replace(replace(replace({c}, $4, $5), $6, $7), $8, $9)")
@@ -902,27 +912,49 @@ fn aggregated_sql((columns, from): (&[&str], &str), plan_key: i64) -> String {
         })
         .collect();
     let columns = columns.join(", ");
-    format!("SELECT string_agg(concat_ws($3, {columns}), $2) FROM {from} WHERE {filter}")
+    format!("SELECT COUNT(*), string_agg(concat_ws($3, {columns}), $2) FROM {from} WHERE {filter}")
 }
 
+/// One part of the ledger as aggregated text: `(rows, text)`.
 async fn aggregated<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     part: (&[&str], &str),
     plan_key: i64,
-) -> Result<String, StoreError> {
-    let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(aggregated_sql(part, plan_key)))
+    escaping: Escaping,
+) -> Result<(i64, String), StoreError> {
+    let sql = aggregated_sql(part, plan_key, escaping);
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .arg(plan_key)
         .arg(Verbatim(ITEM_SEP))
         .arg(Verbatim(FIELD_SEP));
-    for (from, to) in ESCAPES {
-        query = query.arg(Verbatim(from)).arg(Verbatim(to));
+    if escaping == Escaping::Escaped {
+        for (from, to) in ESCAPES {
+            query = query.arg(Verbatim(from)).arg(Verbatim(to));
+        }
     }
-    let text: Option<String> = query.fetch_one(executor).await?;
-    Ok(text.unwrap_or_default())
+    let row = query.fetch_one(executor).await?;
+    let text: Option<String> = row.try_get(1)?;
+    Ok((row.try_get(0)?, text.unwrap_or_default()))
+}
+
+/// Whether a plain aggregated text splits exactly: as many records as rows (no stored record
+/// separator) and `fields` fields in each (no stored unit separator).
+fn well_formed(text: &str, rows: i64, fields: usize) -> bool {
+    if text.is_empty() {
+        return rows == 0;
+    }
+    let mut records = 0;
+    for record in text.split(ITEM_SEP) {
+        records += 1;
+        if record.split(FIELD_SEP).count() != fields {
+            return false;
+        }
+    }
+    records == rows
 }
 
 /// The ledger as of one snapshot when `conn` is in a transaction: the four queries one after
-/// the other on the same connection.
+/// the other on the same connection, each read again escaped if its plain text is ambiguous.
 async fn load_items(
     conn: &mut AnyConnection,
     plan_id: Option<i64>,
@@ -930,13 +962,19 @@ async fn load_items(
     let key = plan_id.unwrap_or(0);
     let mut texts = Vec::with_capacity(LEDGER_PARTS.len());
     for part in LEDGER_PARTS {
-        texts.push(aggregated(&mut *conn, part, key).await?);
+        let (rows, text) = aggregated(&mut *conn, part, key, Escaping::Plain).await?;
+        if well_formed(&text, rows, part.0.len()) {
+            texts.push((text, Escaping::Plain));
+        } else {
+            let (_, text) = aggregated(&mut *conn, part, key, Escaping::Escaped).await?;
+            texts.push((text, Escaping::Escaped));
+        }
     }
     assemble(&texts)
 }
 
 /// Items from the first text, their lists from the other three, each list in `seq` order.
-fn assemble(texts: &[String]) -> Result<Vec<StoredItem>, StoreError> {
+fn assemble(texts: &[(String, Escaping)]) -> Result<Vec<StoredItem>, StoreError> {
     let [items_text, measures, units, people] = texts else {
         return Err(StoreError::Invalid("台账查询结果不完整".into()));
     };
@@ -975,10 +1013,15 @@ fn assemble(texts: &[String]) -> Result<Vec<StoredItem>, StoreError> {
     Ok(items)
 }
 
-fn records(text: &str) -> impl Iterator<Item = Vec<Cow<'_, str>>> {
-    text.split(ITEM_SEP)
-        .filter(|r| !r.is_empty())
-        .map(|r| r.split(FIELD_SEP).map(unescaped).collect())
+fn records((text, escaping): &(String, Escaping)) -> impl Iterator<Item = Vec<Cow<'_, str>>> {
+    text.split(ITEM_SEP).filter(|r| !r.is_empty()).map(|r| {
+        r.split(FIELD_SEP)
+            .map(|field| match escaping {
+                Escaping::Plain => Cow::Borrowed(field),
+                Escaping::Escaped => unescaped(field),
+            })
+            .collect()
+    })
 }
 
 /// A field as stored: the escapes of `aggregated_sql` undone.
@@ -1106,4 +1149,43 @@ fn item_from_fields(values: &[Cow<'_, str>]) -> Result<StoredItem, StoreError> {
             remarks: row.text(15)?,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_separator_makes_the_plain_text_ill_formed() {
+        let row = |fields: &[&str]| fields.join(FIELD_SEP);
+        let two = [row(&["1", "a", "b"]), row(&["2", "c", "d"])].join(ITEM_SEP);
+        assert!(well_formed(&two, 2, 3));
+        assert!(well_formed("", 0, 3));
+        assert!(!well_formed("", 1, 3));
+        // A unit separator inside a value adds a field.
+        let extra_field = [row(&["1", "a\u{1f}x", "b"]), row(&["2", "c", "d"])].join(ITEM_SEP);
+        assert!(!well_formed(&extra_field, 2, 3));
+        // A record separator inside a value, with fields forged around it so that every
+        // record has three: only the row count gives it away.
+        let forged = [
+            row(&["1", "a", "b\u{1e}9\u{1f}x\u{1f}y"]),
+            row(&["2", "c", "d"]),
+        ];
+        assert!(
+            forged[0]
+                .split(ITEM_SEP)
+                .all(|r| r.split(FIELD_SEP).count() == 3)
+        );
+        assert!(!well_formed(&forged.join(ITEM_SEP), 2, 3));
+    }
+
+    #[test]
+    fn escapes_are_undone_and_foreign_escapes_kept() {
+        assert_eq!(
+            unescaped("a\u{1b}1b\u{1b}2c\u{1b}0"),
+            "a\u{1e}b\u{1f}c\u{1b}"
+        );
+        assert_eq!(unescaped("a\u{1b}9"), "a\u{1b}9");
+        assert_eq!(unescaped("plain"), "plain");
+    }
 }

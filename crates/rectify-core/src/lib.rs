@@ -86,6 +86,7 @@ pub trait Labelled: Copy + Eq + 'static {
 }
 
 pub mod accountability;
+pub mod action_input;
 pub mod bulletin;
 pub mod calendar;
 pub mod coal;

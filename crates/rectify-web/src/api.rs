@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use rectify_core::action_input::InputError;
 use rectify_core::workflow::{Action, ActionKind, Actor, EvidenceKind};
 use rectify_exact::date::Date;
 use rectify_store::ledger::StoredItem;
@@ -251,92 +252,26 @@ pub async fn item_status(
     Ok(Json(body).into_response())
 }
 
-/// Every field any action takes; each action reads the ones it needs.
-#[derive(Deserialize, Default)]
-pub struct ActionBody {
-    plan_text: Option<String>,
-    note: Option<String>,
-    reason: Option<String>,
-    team: Option<String>,
-    opinion: Option<String>,
-    rework_due: Option<String>,
-    channel: Option<String>,
-    link: Option<String>,
-    objection: Option<i64>,
-    conclusion: Option<String>,
-    passed: Option<bool>,
-    deadline: Option<String>,
-    approve: Option<bool>,
-}
+/// An action's fields as JSON: strings, numbers or booleans under the declared names
+/// (`ActionKind::fields`).
+type ActionBody = serde_json::Map<String, Value>;
 
-fn action_from(kind: ActionKind, body: ActionBody) -> Result<Action, ApiError> {
-    let text = |v: Option<String>| v.unwrap_or_default();
-    let missing =
-        |what: &str| ApiError(StatusCode::UNPROCESSABLE_ENTITY, format!("缺少字段 {what}"));
-    Ok(match kind {
-        ActionKind::Issue => Action::Issue,
-        ActionKind::Claim => Action::Claim {
-            plan: text(body.plan_text),
-        },
-        ActionKind::Submit => Action::Submit {
-            note: text(body.note),
-        },
-        ActionKind::ReturnSubmission => Action::ReturnSubmission {
-            reason: text(body.reason),
-        },
-        ActionKind::StartAcceptance => Action::StartAcceptance {
-            team: text(body.team),
-        },
-        ActionKind::RejectAcceptance => Action::RejectAcceptance {
-            opinion: text(body.opinion),
-            rework_due: body
-                .rework_due
-                .as_deref()
-                .and_then(Date::parse)
-                .ok_or_else(|| missing("rework_due（YYYY-MM-DD）"))?,
-        },
-        ActionKind::Accept => Action::Accept {
-            opinion: text(body.opinion),
-        },
-        ActionKind::RecordNotice => Action::RecordNotice {
-            channel: text(body.channel),
-            link: text(body.link),
-        },
-        ActionKind::Uphold => Action::Uphold {
-            objection_id: body.objection.ok_or_else(|| missing("objection"))?,
-            conclusion: text(body.conclusion),
-        },
-        ActionKind::Dismiss => Action::Dismiss {
-            objection_id: body.objection.ok_or_else(|| missing("objection"))?,
-            reason: text(body.reason),
-        },
-        ActionKind::SignOff => Action::SignOff {
-            note: text(body.note),
-        },
-        ActionKind::Review => Action::Review {
-            passed: body.passed.ok_or_else(|| missing("passed"))?,
-            opinion: text(body.opinion),
-        },
-        ActionKind::Recheck => Action::Recheck {
-            note: text(body.note),
-        },
-        ActionKind::Reopen => Action::Reopen {
-            reason: text(body.reason),
-        },
-        ActionKind::ProposeAmendment => Action::ProposeAmendment {
-            deadline: text(body.deadline),
-            reason: text(body.reason),
-        },
-        ActionKind::DecideAmendment => Action::DecideAmendment {
-            approve: body.approve.ok_or_else(|| missing("approve"))?,
-            note: text(body.note),
-        },
-        ActionKind::Object | ActionKind::CloseNotice => {
-            return Err(ApiError(
-                StatusCode::NOT_FOUND,
-                "异议请 POST /api/v1/items/{number}/objections；公示期满由系统自动处理".into(),
-            ));
-        }
+/// The action from its JSON fields, through the one reader the forms and the CLI use too.
+fn action_from(kind: ActionKind, body: &ActionBody) -> Result<Action, ApiError> {
+    let field = |name: &str| match body.get(name)? {
+        Value::String(text) => Some(text.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    };
+    Action::from_fields(kind, field).map_err(|error| match error {
+        InputError::Field { field, .. } => ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("缺少字段 {}{}", field.name, field.input.format_hint()),
+        ),
+        InputError::NotByHand(_) => ApiError(
+            StatusCode::NOT_FOUND,
+            "异议请 POST /api/v1/items/{number}/objections；公示期满由系统自动处理".into(),
+        ),
     })
 }
 
@@ -350,7 +285,7 @@ pub async fn item_action(
     let user = user(&state, &headers, true).await?;
     let kind = ActionKind::parse(&action)
         .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("没有名为 {action} 的操作")))?;
-    let action = action_from(kind, body.map(|Json(b)| b).unwrap_or_default())?;
+    let action = action_from(kind, &body.map(|Json(b)| b).unwrap_or_default())?;
     let (today, calendar) = tick(&state).await?;
     let stored = in_scope(&state, &user, number, query.plan.as_deref()).await?;
     let done = state

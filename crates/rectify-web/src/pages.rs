@@ -9,6 +9,7 @@ use askama::Template;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use rectify_core::action_input::{FileSlot, Input};
 use rectify_core::ledger::{ItemState, Schedule, Scope, Standing};
 use rectify_core::time::shown_minute;
 use rectify_core::workflow::{
@@ -1154,17 +1155,19 @@ fn measure_lines(item: &rectify_core::ledger::Item, workflow: &ItemWorkflow) -> 
         .collect()
 }
 
-pub(crate) struct Field {
+/// A field of an action's form, as the template draws it.
+pub(crate) struct FormField {
     pub(crate) name: &'static str,
     pub(crate) label: &'static str,
+    /// `textarea`, `yesno` (a 是/否 choice) or an `<input>` type.
     pub(crate) kind: &'static str,
 }
 
 pub(crate) struct ActionForm {
     pub(crate) code: &'static str,
     pub(crate) label: &'static str,
-    pub(crate) fields: Vec<Field>,
-    pub(crate) evidence: Option<&'static str>,
+    pub(crate) fields: Vec<FormField>,
+    pub(crate) files: &'static [FileSlot],
 }
 
 struct ReportLine {
@@ -1246,128 +1249,28 @@ struct ItemPage {
     timeline: Vec<TimelineLine>,
 }
 
-/// The inputs each action's form asks for, and the evidence kind its files are filed as.
+/// An action's form, drawn from its declaration (`ActionKind::fields`, `file_slots`).
 pub(crate) fn action_form(kind: ActionKind) -> ActionForm {
-    let text = |name, label| Field {
-        name,
-        label,
-        kind: "textarea",
-    };
-    let (fields, evidence) = match kind {
-        ActionKind::Claim => (vec![text("plan_text", "细化方案")], None),
-        ActionKind::Submit => (vec![text("note", "说明")], Some(EvidenceKind::SelfCheck)),
-        ActionKind::ReturnSubmission | ActionKind::Reopen => (vec![text("reason", "原因")], None),
-        ActionKind::StartAcceptance => (vec![text("team", "验收组成员")], None),
-        ActionKind::RejectAcceptance => (
-            vec![
-                text("opinion", "验收意见"),
-                Field {
-                    name: "rework_due",
-                    label: "整改期限",
-                    kind: "date",
-                },
-            ],
-            None,
-        ),
-        ActionKind::Accept => (
-            vec![text("opinion", "验收意见")],
-            Some(EvidenceKind::AcceptanceOpinion),
-        ),
-        ActionKind::RecordNotice => (
-            vec![
-                Field {
-                    name: "channel",
-                    label: "公示渠道",
-                    kind: "text",
-                },
-                Field {
-                    name: "link",
-                    label: "网址",
-                    kind: "text",
-                },
-            ],
-            Some(EvidenceKind::NoticeProof),
-        ),
-        ActionKind::Object => (
-            vec![
-                Field {
-                    name: "source",
-                    label: "来源",
-                    kind: "text",
-                },
-                text("content", "异议内容"),
-                Field {
-                    name: "contact",
-                    label: "联系方式（不公开）",
-                    kind: "text",
-                },
-            ],
-            None,
-        ),
-        ActionKind::Uphold => (
-            vec![
-                Field {
-                    name: "objection",
-                    label: "异议编号",
-                    kind: "number",
-                },
-                text("conclusion", "核查结论"),
-            ],
-            None,
-        ),
-        ActionKind::Dismiss => (
-            vec![
-                Field {
-                    name: "objection",
-                    label: "异议编号",
-                    kind: "number",
-                },
-                text("reason", "理由"),
-            ],
-            None,
-        ),
-        ActionKind::SignOff => (vec![text("note", "审签意见")], Some(EvidenceKind::Document)),
-        ActionKind::Review => (
-            vec![
-                Field {
-                    name: "passed",
-                    label: "复核通过（填“是”或“否”）",
-                    kind: "text",
-                },
-                text("opinion", "复核意见"),
-            ],
-            None,
-        ),
-        ActionKind::Recheck => (vec![text("note", "复查情况")], None),
-        ActionKind::ProposeAmendment => (
-            vec![
-                Field {
-                    name: "deadline",
-                    label: "新的整改时限",
-                    kind: "text",
-                },
-                text("reason", "理由"),
-            ],
-            None,
-        ),
-        ActionKind::DecideAmendment => (
-            vec![
-                Field {
-                    name: "approve",
-                    label: "同意（填“是”或“否”）",
-                    kind: "text",
-                },
-                text("note", "意见"),
-            ],
-            None,
-        ),
-        ActionKind::Issue | ActionKind::CloseNotice => (Vec::new(), None),
-    };
+    let fields = kind
+        .fields()
+        .iter()
+        .map(|field| FormField {
+            name: field.name,
+            label: field.label,
+            kind: match field.input {
+                Input::Line => "text",
+                Input::Paragraph => "textarea",
+                Input::Date => "date",
+                Input::Number => "number",
+                Input::YesNo => "yesno",
+            },
+        })
+        .collect();
     ActionForm {
         code: kind.code(),
         label: kind.label_zh(),
         fields,
-        evidence: evidence.map(EvidenceKind::label_zh),
+        files: kind.file_slots(),
     }
 }
 
@@ -1675,82 +1578,9 @@ impl Posted {
             .unwrap_or_default()
     }
 
-    fn yes(&self, name: &str) -> bool {
-        matches!(
-            self.text(name).trim(),
-            "是" | "yes" | "true" | "1" | "通过" | "同意"
-        )
-    }
-}
-
-/// The action a form describes, or what the user must still fill in.
-fn action_from(kind: ActionKind, form: &Posted) -> Result<Action, String> {
-    let t = |name: &str| form.text(name);
-    let bad = |what: &str| format!("“{}”需要填写{what}", kind.label_zh());
-    Ok(match kind {
-        ActionKind::Issue => Action::Issue,
-        ActionKind::Claim => Action::Claim {
-            plan: t("plan_text"),
-        },
-        ActionKind::Submit => Action::Submit { note: t("note") },
-        ActionKind::ReturnSubmission => Action::ReturnSubmission {
-            reason: t("reason"),
-        },
-        ActionKind::StartAcceptance => Action::StartAcceptance { team: t("team") },
-        ActionKind::RejectAcceptance => Action::RejectAcceptance {
-            opinion: t("opinion"),
-            rework_due: Date::parse(&t("rework_due")).ok_or_else(|| bad("整改期限"))?,
-        },
-        ActionKind::Accept => Action::Accept {
-            opinion: t("opinion"),
-        },
-        ActionKind::RecordNotice => Action::RecordNotice {
-            channel: t("channel"),
-            link: t("link"),
-        },
-        ActionKind::Uphold => Action::Uphold {
-            objection_id: t("objection").trim().parse().map_err(|_| bad("异议编号"))?,
-            conclusion: t("conclusion"),
-        },
-        ActionKind::Dismiss => Action::Dismiss {
-            objection_id: t("objection").trim().parse().map_err(|_| bad("异议编号"))?,
-            reason: t("reason"),
-        },
-        ActionKind::SignOff => Action::SignOff { note: t("note") },
-        ActionKind::Review => Action::Review {
-            passed: form.yes("passed"),
-            opinion: t("opinion"),
-        },
-        ActionKind::Recheck => Action::Recheck { note: t("note") },
-        ActionKind::Reopen => Action::Reopen {
-            reason: t("reason"),
-        },
-        ActionKind::ProposeAmendment => Action::ProposeAmendment {
-            deadline: t("deadline"),
-            reason: t("reason"),
-        },
-        ActionKind::DecideAmendment => Action::DecideAmendment {
-            approve: form.yes("approve"),
-            note: t("note"),
-        },
-        ActionKind::Object | ActionKind::CloseNotice => {
-            return Err(format!("“{}”由系统办理，不能手工提交", kind.label_zh()));
-        }
-    })
-}
-
-fn evidence_kind_for(kind: ActionKind, file_name: &str) -> EvidenceKind {
-    let image = ["png", "jpg", "jpeg", "gif", "webp"]
-        .iter()
-        .any(|e| file_name.to_ascii_lowercase().ends_with(e));
-    match kind {
-        ActionKind::Accept => EvidenceKind::AcceptanceOpinion,
-        ActionKind::RecordNotice => EvidenceKind::NoticeProof,
-        ActionKind::Submit if image => EvidenceKind::PhotoAfter,
-        ActionKind::Submit => EvidenceKind::SelfCheck,
-        // Another step's file is the actor's own document, never the work's proof, which
-        // only the lead unit files (`EvidenceKind::may_file`).
-        _ => EvidenceKind::Document,
+    /// The field's first value, if the form sent it.
+    pub(crate) fn field(&self, name: &str) -> Option<String> {
+        self.fields.get(name).and_then(|v| v.first()).cloned()
     }
 }
 
@@ -1782,17 +1612,19 @@ pub async fn item_action(
         None => current.item_path(&stored),
     };
     let back = |message: &str| back_to(&return_path, message);
-    let evidence: Vec<NewEvidence> = posted
-        .files
-        .iter()
-        .map(|file| NewEvidence {
-            kind: evidence_kind_for(kind, &file.name),
+    let mut evidence: Vec<NewEvidence> = Vec::with_capacity(posted.files.len());
+    for file in &posted.files {
+        let Some(slot) = kind.file_slot(&file.field) else {
+            return Ok(back(&format!("“{}”不附带文件", kind.label_zh())));
+        };
+        evidence.push(NewEvidence {
+            kind: slot.kind_of(&file.name),
             title: &file.name,
             file_name: &file.name,
             file: &file.upload,
             supersedes: None,
-        })
-        .collect();
+        });
+    }
     if kind == ActionKind::Object {
         for new in evidence {
             if let Err(error) = state.store.add_evidence(&me, at, new).await {
@@ -1813,9 +1645,9 @@ pub async fn item_action(
             Err(error) => back(&error.to_string()),
         });
     }
-    let action = match action_from(kind, &posted) {
+    let action = match Action::from_fields(kind, |name| posted.field(name)) {
         Ok(action) => action,
-        Err(missing) => return Ok(back(&missing)),
+        Err(missing) => return Ok(back(&missing.to_string())),
     };
     Ok(
         match state
@@ -1889,7 +1721,7 @@ pub async fn report_submit(
     let mut evidence = Vec::new();
     for file in &posted.files {
         let new = NewEvidence {
-            kind: evidence_kind_for(ActionKind::Recheck, &file.name),
+            kind: EvidenceKind::guess(&file.name),
             title: &file.name,
             file_name: &file.name,
             file: &file.upload,

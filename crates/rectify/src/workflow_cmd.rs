@@ -7,7 +7,7 @@ use crate::ledger_cmd::TextOrJson;
 use clap::{Args, Subcommand};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::time::shown_minute;
-use rectify_core::workflow::{Action, Actor, EvidenceKind, Transition};
+use rectify_core::workflow::{Action, ActionKind, Actor, EvidenceKind, Transition};
 use rectify_exact::date::Date;
 use rectify_store::attachments::Upload;
 use rectify_store::workflow::{
@@ -344,16 +344,16 @@ fn item_ref(who: &As, number: u32) -> ItemRef<'_> {
     }
 }
 
-/// Uploads `KIND=FILE` or bare `FILE` arguments; bare images count as after-photos.
+/// Uploads `KIND=FILE` or bare `FILE` arguments; a bare file's kind is guessed from its name
+/// (`EvidenceKind::guess`), as for a file in a web form's report.
 async fn upload(
     store: &Store,
     s: &Session,
     item: ItemRef<'_>,
     specs: &[String],
-    default: EvidenceKind,
 ) -> Result<Vec<Evidence>, CliError> {
     let mut stored = Vec::new();
-    for (kind, path, _) in kinds_and_paths(specs, default)? {
+    for (kind, path, _) in kinds_and_paths(specs, EvidenceKind::guess)? {
         stored.push(upload_one(store, s, item, kind, &path, None, None).await?);
     }
     Ok(stored)
@@ -362,8 +362,20 @@ async fn upload(
 /// An action's file: its kind, path and title (the file name when `None`).
 type ActionFile = (EvidenceKind, PathBuf, Option<&'static str>);
 
-/// `KIND=FILE` or bare `FILE` arguments as kinds and paths.
-fn kinds_and_paths(specs: &[String], default: EvidenceKind) -> Result<Vec<ActionFile>, CliError> {
+/// An action's `--evidence` arguments: `KIND=FILE` names the kind, a bare `FILE` goes in the
+/// action's file slot (`ActionKind::file_slots`) as the web form's file input would.
+fn slot_files(action: ActionKind, specs: &[String]) -> Result<Vec<ActionFile>, CliError> {
+    match action.file_slot("files") {
+        Some(slot) => kinds_and_paths(specs, |file| slot.kind_of(file)),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// `KIND=FILE` or bare `FILE` arguments as kinds and paths; a bare file's kind is `default`'s.
+fn kinds_and_paths(
+    specs: &[String],
+    default: impl Fn(&str) -> EvidenceKind,
+) -> Result<Vec<ActionFile>, CliError> {
     specs
         .iter()
         .map(|spec| match spec.split_once('=') {
@@ -372,7 +384,7 @@ fn kinds_and_paths(specs: &[String], default: EvidenceKind) -> Result<Vec<Action
                 PathBuf::from(path),
                 None,
             )),
-            None => Ok((default, PathBuf::from(spec), None)),
+            None => Ok((default(spec), PathBuf::from(spec), None)),
         })
         .collect()
 }
@@ -444,7 +456,7 @@ async fn act(
 ) -> Result<ExitCode, CliError> {
     use ItemCommand as C;
     let mut files: Vec<ActionFile> = Vec::new();
-    let (number, action) = match command {
+    let (number, kind, fields) = match command {
         C::Status { .. } | C::History { .. } | C::Criticise { .. } => {
             return Err(CliError::environment("该命令不是工作流操作"));
         }
@@ -472,8 +484,10 @@ async fn act(
                 .await?;
             return print_stdout(&format!("已登记第 {number} 项的异议，编号 {id}（待核查）"));
         }
-        C::Issue { number } => (number, Action::Issue),
-        C::Claim { number, plan_text } => (number, Action::Claim { plan: plan_text }),
+        C::Issue { number } => (number, ActionKind::Issue, vec![]),
+        C::Claim { number, plan_text } => {
+            (number, ActionKind::Claim, vec![("plan_text", plan_text)])
+        }
         C::Submit {
             number,
             report,
@@ -483,36 +497,33 @@ async fn act(
             if let Some(path) = report {
                 files.push((EvidenceKind::SelfCheck, path, Some("自查报告")));
             }
-            for spec in &evidence {
-                let kind = if spec.contains('=') {
-                    EvidenceKind::Document
-                } else {
-                    guess_kind(spec)
-                };
-                files.extend(kinds_and_paths(std::slice::from_ref(spec), kind)?);
-            }
-            (number, Action::Submit { note })
+            files.extend(slot_files(ActionKind::Submit, &evidence)?);
+            (number, ActionKind::Submit, vec![("note", note)])
         }
-        C::Return { number, reason } => (number, Action::ReturnSubmission { reason }),
-        C::StartAcceptance { number, team } => (number, Action::StartAcceptance { team }),
+        C::Return { number, reason } => (
+            number,
+            ActionKind::ReturnSubmission,
+            vec![("reason", reason)],
+        ),
+        C::StartAcceptance { number, team } => {
+            (number, ActionKind::StartAcceptance, vec![("team", team)])
+        }
         C::Reject {
             number,
             opinion,
             rework_due,
         } => (
             number,
-            Action::RejectAcceptance {
-                opinion,
-                rework_due,
-            },
+            ActionKind::RejectAcceptance,
+            vec![("opinion", opinion), ("rework_due", rework_due.to_string())],
         ),
         C::Accept {
             number,
             opinion,
             evidence,
         } => {
-            files.extend(kinds_and_paths(&evidence, EvidenceKind::AcceptanceOpinion)?);
-            (number, Action::Accept { opinion })
+            files.extend(slot_files(ActionKind::Accept, &evidence)?);
+            (number, ActionKind::Accept, vec![("opinion", opinion)])
         }
         C::Notice {
             number,
@@ -520,8 +531,12 @@ async fn act(
             link,
             evidence,
         } => {
-            files.extend(kinds_and_paths(&evidence, EvidenceKind::NoticeProof)?);
-            (number, Action::RecordNotice { channel, link })
+            files.extend(slot_files(ActionKind::RecordNotice, &evidence)?);
+            (
+                number,
+                ActionKind::RecordNotice,
+                vec![("channel", channel), ("link", link)],
+            )
         }
         C::Uphold {
             number,
@@ -529,10 +544,11 @@ async fn act(
             conclusion,
         } => (
             number,
-            Action::Uphold {
-                objection_id: objection,
-                conclusion,
-            },
+            ActionKind::Uphold,
+            vec![
+                ("objection", objection.to_string()),
+                ("conclusion", conclusion),
+            ],
         ),
         C::Dismiss {
             number,
@@ -540,18 +556,16 @@ async fn act(
             reason,
         } => (
             number,
-            Action::Dismiss {
-                objection_id: objection,
-                reason,
-            },
+            ActionKind::Dismiss,
+            vec![("objection", objection.to_string()), ("reason", reason)],
         ),
         C::Signoff {
             number,
             note,
             evidence,
         } => {
-            files.extend(kinds_and_paths(&evidence, EvidenceKind::Document)?);
-            (number, Action::SignOff { note })
+            files.extend(slot_files(ActionKind::SignOff, &evidence)?);
+            (number, ActionKind::SignOff, vec![("note", note)])
         }
         C::Review {
             number,
@@ -564,19 +578,21 @@ async fn act(
             }
             (
                 number,
-                Action::Review {
-                    passed: pass,
-                    opinion,
-                },
+                ActionKind::Review,
+                vec![("passed", pass.to_string()), ("opinion", opinion)],
             )
         }
-        C::Recheck { number, note } => (number, Action::Recheck { note }),
-        C::Reopen { number, reason } => (number, Action::Reopen { reason }),
+        C::Recheck { number, note } => (number, ActionKind::Recheck, vec![("note", note)]),
+        C::Reopen { number, reason } => (number, ActionKind::Reopen, vec![("reason", reason)]),
         C::Amend {
             number,
             deadline,
             reason,
-        } => (number, Action::ProposeAmendment { deadline, reason }),
+        } => (
+            number,
+            ActionKind::ProposeAmendment,
+            vec![("deadline", deadline), ("reason", reason)],
+        ),
         C::DecideAmendment {
             number,
             approve,
@@ -588,9 +604,21 @@ async fn act(
                     "请用 --approve 或 --reject 给出审批结果",
                 ));
             }
-            (number, Action::DecideAmendment { approve, note })
+            (
+                number,
+                ActionKind::DecideAmendment,
+                vec![("approve", approve.to_string()), ("note", note)],
+            )
         }
     };
+    // Flags become the declared fields and go through the one reader the web and API use.
+    let action = Action::from_fields(kind, |name| {
+        fields
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    })
+    .map_err(|e| CliError::environment(e.to_string()))?;
     // The files go in with the action, so a refused action keeps none of them.
     let uploads = files
         .iter()
@@ -618,18 +646,6 @@ async fn act(
         )
         .await?;
     print_stdout(&transition_text(number, &done))
-}
-
-fn guess_kind(path: &str) -> EvidenceKind {
-    let lower = path.to_ascii_lowercase();
-    let image = [".jpg", ".jpeg", ".png", ".gif", ".webp"]
-        .iter()
-        .any(|e| lower.ends_with(e));
-    if image {
-        EvidenceKind::PhotoAfter
-    } else {
-        EvidenceKind::Document
-    }
 }
 
 fn transition_text(number: u32, done: &Transition) -> String {
@@ -814,7 +830,7 @@ pub async fn run_report(store: &Store, args: ReportArgs) -> Result<ExitCode, Cli
         } => {
             let s = session(store, who).await?;
             let item = item_ref(who, number);
-            let files = upload(store, &s, item, &evidence, EvidenceKind::PhotoAfter).await?;
+            let files = upload(store, &s, item, &evidence).await?;
             let ids: Vec<i64> = files.iter().map(|e| e.id).collect();
             let new = NewReport {
                 period: &period,

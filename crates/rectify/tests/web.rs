@@ -153,6 +153,20 @@ impl<'a> Browser<'a> {
         fields: &[(&str, &str)],
         file: Option<(&str, &[u8])>,
     ) -> (u16, String, String) {
+        let files: Vec<(&str, &str, &[u8])> = file
+            .map(|(name, bytes)| ("file", name, bytes))
+            .into_iter()
+            .collect();
+        self.post_files(path, fields, &files)
+    }
+
+    /// A multipart post with files `(form field, file name, content)`.
+    fn post_files(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> (u16, String, String) {
         let boundary = "----rectifyboundary";
         let mut body = Vec::new();
         for (name, value) in fields {
@@ -161,9 +175,9 @@ impl<'a> Browser<'a> {
             );
             body.extend(part.into_bytes());
         }
-        if let Some((file_name, bytes)) = file {
+        for (field, file_name, bytes) in files {
             let part = format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
             );
             body.extend(part.into_bytes());
             body.extend_from_slice(bytes);
@@ -177,6 +191,21 @@ impl<'a> Browser<'a> {
         ];
         let (status, head, reply) = self.server.request("POST", path, &headers, &body);
         (status, head, String::from_utf8_lossy(&reply).into_owned())
+    }
+
+    /// Follows a form's redirect and returns the message it carries back (`?done=`).
+    fn outcome(&self, head: &str) -> String {
+        let location = head
+            .lines()
+            .find_map(|l| l.strip_prefix("location: "))
+            .expect("the form redirects");
+        let (status, page) = self.get(location.trim());
+        assert_eq!(status, 200, "{location}");
+        page.split("<p class=\"note\">")
+            .nth(1)
+            .and_then(|p| p.split("</p>").next())
+            .unwrap_or_default()
+            .to_string()
     }
 }
 
@@ -1475,5 +1504,90 @@ fn the_dashboards_schedule_counts_are_the_ledgers_badges() {
     assert!(
         reasons.contains("项措施节点 ") && reasons.contains(" 未完成"),
         "{reasons}"
+    );
+}
+
+/// #22: an action's form is drawn from its declaration, and its input goes through the one
+/// reader the CLI and the API use: a 是/否 is chosen, never left to mean 否, and each file is
+/// filed as its slot says.
+#[test]
+fn action_forms_follow_the_declaration() {
+    let demo = Demo::start(None);
+    let (_, sthjj, _) = Browser::login(&demo.server, "sthjj", PASSWORD);
+    let sthjj = sthjj.unwrap();
+    let (status, page) = sthjj.get("/items/1");
+    assert_eq!(status, 200);
+    let submit = page
+        .split("action=\"/items/1/actions/submit\"")
+        .nth(1)
+        .and_then(|f| f.split("</form>").next())
+        .expect("the lead unit may apply for acceptance");
+    assert!(submit.contains("name=\"report\""), "{submit}");
+    assert!(submit.contains("name=\"files\""), "{submit}");
+    let csrf = hidden_csrf(&page);
+
+    // A file in a slot the step does not declare is refused, and nothing is filed.
+    let (_, zgb, _) = Browser::login(&demo.server, "zgb", PASSWORD);
+    let zgb = zgb.unwrap();
+    let before = rectify(&demo.db, &["evidence", "list", "1", "--format", "json"], "");
+    let amend = [
+        ("csrf", csrf.as_str()),
+        ("deadline", "2027年6月底前"),
+        ("reason", "施工期延长"),
+    ];
+    let csrf = hidden_csrf(&zgb.get("/items/1").1);
+    let amend = amend.map(|(k, v)| {
+        if k == "csrf" {
+            (k, csrf.as_str())
+        } else {
+            (k, v)
+        }
+    });
+    let (status, head, _) = zgb.post_files(
+        "/items/1/actions/amend",
+        &amend,
+        &[("files", "说明.pdf", b"%PDF-1.4 x")],
+    );
+    assert_eq!(status, 303);
+    assert_eq!(zgb.outcome(&head), "“申请调整”不附带文件");
+    let after = rectify(&demo.db, &["evidence", "list", "1", "--format", "json"], "");
+    assert_eq!(before, after);
+    let (status, head, _) = zgb.post_files("/items/1/actions/amend", &amend, &[]);
+    assert_eq!(status, 303);
+    assert!(zgb.outcome(&head).starts_with("申请调整："), "{head}");
+
+    let (_, leader, _) = Browser::login(&demo.server, "wangjianguo", PASSWORD);
+    let leader = leader.unwrap();
+    let (status, page) = leader.get("/items/1");
+    assert_eq!(status, 200);
+    let decide = page
+        .split("action=\"/items/1/actions/decide-amendment\"")
+        .nth(1)
+        .and_then(|f| f.split("</form>").next())
+        .expect("the leader decides the amendment");
+    assert!(
+        decide.contains("<select name=\"approve\" required>"),
+        "{decide}"
+    );
+    let csrf = hidden_csrf(&page);
+    let (_, head, _) = leader.post_files(
+        "/items/1/actions/decide-amendment",
+        &[("csrf", &csrf), ("approve", ""), ("note", "")],
+        &[],
+    );
+    assert_eq!(leader.outcome(&head), "“审批调整”需要填写同意（是或否）");
+    let (_, head, _) = leader.post_files(
+        "/items/1/actions/decide-amendment",
+        &[("csrf", &csrf), ("approve", "否"), ("note", "理由不足")],
+        &[],
+    );
+    assert!(leader.outcome(&head).starts_with("审批调整："), "{head}");
+    let ledger = rectify(&demo.db, &["ledger", "list", "--format", "json"], "");
+    let ledger: serde_json::Value = serde_json::from_str(&ledger).unwrap();
+    let first = ledger[0].to_string();
+    assert!(first.contains("\"number\":1"), "{first}");
+    assert!(
+        !first.contains("2027年6月底前"),
+        "a refused amendment changed the deadline"
     );
 }

@@ -2,13 +2,14 @@
 //! decision form. Nobody else sees the page (404, like an item outside one's scope).
 
 use crate::AppState;
-use crate::auth::{Me, PageError, Session, require};
-use crate::pages::{FlashQuery, PageResult, render, url_encode};
+use crate::auth::Me;
+use crate::error::PageResult;
+use crate::extract::{Accountability, Allowed, CsrfForm};
+use crate::kit::url_encode;
+use crate::pages::{FlashQuery, render};
 use askama::Template;
-use axum::extract::{Form, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
-use rectify_core::org::Role;
 use rectify_io::bulletin::accountability_table;
 use rectify_store::dispatch::AccountabilityDecision;
 use rectify_store::today_china;
@@ -30,25 +31,11 @@ struct AccountabilityPage {
     today: String,
 }
 
-fn allowed(session: &Session) -> Result<(), PageError> {
-    let roles = &session.user.roles;
-    if roles
-        .iter()
-        .any(|r| matches!(r, Role::Discipline | Role::Office | Role::Admin))
-    {
-        Ok(())
-    } else {
-        Err(PageError::NotFound)
-    }
-}
-
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Allowed(session, _): Allowed<Accountability>,
     Query(flash): Query<FlashQuery>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/accountability").await?;
-    allowed(&session)?;
     let today = today_china();
     let lines = state.store.accountability(today).await?;
     let table = accountability_table(&lines);
@@ -72,8 +59,6 @@ pub async fn list(
 
 #[derive(Deserialize)]
 pub struct DecisionForm {
-    #[serde(default)]
-    csrf: String,
     key: String,
     organ: String,
     on: String,
@@ -86,12 +71,9 @@ pub struct DecisionForm {
 
 pub async fn decide(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<DecisionForm>,
+    CsrfForm { session, form }: CsrfForm<DecisionForm>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/accountability").await?;
-    session.check_csrf(&form.csrf)?;
-    allowed(&session)?;
+    Allowed::<Accountability>::check(&session)?;
     let decision = AccountabilityDecision {
         candidate_key: form.key,
         organ: form.organ,
@@ -106,7 +88,7 @@ pub async fn decide(
         .await
     {
         Ok(()) => format!("已登记：{}（{}）", decision.form, decision.organ),
-        Err(error) => error.to_string(),
+        Err(error) => crate::error::user_message(error),
     };
     Ok(Redirect::to(&format!("/accountability?done={}", url_encode(&message))).into_response())
 }

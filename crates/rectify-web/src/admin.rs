@@ -2,10 +2,11 @@
 //! (administrators and the office). Every change goes through the store and is journaled.
 
 use crate::AppState;
-use crate::auth::{Me, PageError, Session, require};
+use crate::auth::Me;
+use crate::error::{PageResult, WebError};
+use crate::extract::{Accounts, Administration, Allowed, CsrfForm, NoFields};
 use askama::Template;
-use axum::extract::{Form, Path, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rectify_core::calendar::parse_notices;
 use rectify_core::org::{OrgKind, Role};
@@ -13,8 +14,6 @@ use rectify_store::StoreError;
 use rectify_store::org::{NewOrgUnit, OrgUnit};
 use rectify_store::users::NewUser;
 use serde::Deserialize;
-
-type PageResult = Result<Response, PageError>;
 
 /// Settings the office may change, with what they do.
 const SETTINGS: &[(&str, &str)] = &[
@@ -129,19 +128,6 @@ struct AdminPage {
     settings: Vec<(&'static str, String, &'static str)>,
 }
 
-fn is_admin(session: &Session) -> bool {
-    session.user.roles.contains(&Role::Admin)
-}
-
-/// Administrators and the office; anyone else is told the page does not exist.
-fn allowed(session: &Session) -> Result<(), PageError> {
-    if is_admin(session) || session.user.roles.contains(&Role::Office) {
-        Ok(())
-    } else {
-        Err(PageError::NotFound)
-    }
-}
-
 fn tree(units: &[OrgUnit]) -> Vec<UnitLine> {
     fn walk(units: &[OrgUnit], parent: Option<i64>, depth: usize, out: &mut Vec<UnitLine>) {
         for unit in units.iter().filter(|u| u.parent_id == parent) {
@@ -166,12 +152,10 @@ pub struct FlashQuery {
 
 pub async fn show(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Allowed(session, _): Allowed<Administration>,
     axum::extract::Query(q): axum::extract::Query<FlashQuery>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/admin").await?;
-    allowed(&session)?;
-    let users = if is_admin(&session) {
+    let users = if Allowed::<Accounts>::holds(&session) {
         state
             .store
             .users()
@@ -193,7 +177,7 @@ pub async fn show(
     } else {
         Vec::new()
     };
-    let throttled = if is_admin(&session) {
+    let throttled = if Allowed::<Accounts>::holds(&session) {
         state
             .store
             .throttled_logins()
@@ -209,7 +193,7 @@ pub async fn show(
     } else {
         Vec::new()
     };
-    let tokens = if is_admin(&session) {
+    let tokens = if Allowed::<Accounts>::holds(&session) {
         let now = rectify_store::now_utc();
         let shown = |at: Option<String>| {
             at.as_deref()
@@ -251,7 +235,7 @@ pub async fn show(
     }
     let html = AdminPage {
         me: session.me(),
-        admin: is_admin(&session),
+        admin: Allowed::<Accounts>::holds(&session),
         flash: q.done,
         users,
         throttled,
@@ -274,25 +258,19 @@ pub async fn show(
 }
 
 fn done(message: &str) -> Response {
-    Redirect::to(&format!(
-        "/admin?done={}",
-        crate::pages::url_encode(message)
-    ))
-    .into_response()
+    Redirect::to(&format!("/admin?done={}", crate::kit::url_encode(message))).into_response()
 }
 
 /// Runs a change and reports its outcome on the page; a refused change is a message, not an error page.
 fn outcome(result: Result<String, StoreError>) -> PageResult {
     Ok(match result {
         Ok(message) => done(&message),
-        Err(error) => done(&error.to_string()),
+        Err(error) => done(&crate::error::user_message(error)),
     })
 }
 
 #[derive(Deserialize)]
 pub struct UserForm {
-    #[serde(default)]
-    csrf: String,
     username: String,
     display_name: String,
     unit: String,
@@ -302,18 +280,15 @@ pub struct UserForm {
 
 pub async fn add_user(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<UserForm>,
+    CsrfForm { session, form }: CsrfForm<UserForm>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/admin").await?;
-    if !is_admin(&session) {
-        return Err(PageError::NotFound);
+    if !Allowed::<Accounts>::holds(&session) {
+        return Err(WebError::NotFound);
     }
-    session.check_csrf(&form.csrf)?;
     let role: Role = form
         .role
         .parse()
-        .map_err(|_| PageError::Forbidden("未知的角色".into()))?;
+        .map_err(|_| WebError::Forbidden("未知的角色".into()))?;
     let new = NewUser {
         username: &form.username,
         display_name: &form.display_name,
@@ -330,27 +305,18 @@ pub async fn add_user(
     )
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn set_user_state(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path((username, change)): Path<(String, String)>,
-    Form(form): Form<CsrfOnly>,
+    CsrfForm { session, form: _ }: CsrfForm<NoFields>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/admin").await?;
-    if !is_admin(&session) {
-        return Err(PageError::NotFound);
+    if !Allowed::<Accounts>::holds(&session) {
+        return Err(WebError::NotFound);
     }
-    session.check_csrf(&form.csrf)?;
     let disable = match change.as_str() {
         "disable" => true,
         "enable" => false,
-        _ => return Err(PageError::NotFound),
+        _ => return Err(WebError::NotFound),
     };
     let result = state
         .store
@@ -361,22 +327,17 @@ pub async fn set_user_state(
 
 #[derive(Deserialize)]
 pub struct ThrottleForm {
-    #[serde(default)]
-    csrf: String,
     key: String,
 }
 
 /// Lets a throttled account or address log in again at once (administrators).
 pub async fn clear_throttle(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<ThrottleForm>,
+    CsrfForm { session, form }: CsrfForm<ThrottleForm>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/admin").await?;
-    if !is_admin(&session) {
-        return Err(PageError::NotFound);
+    if !Allowed::<Accounts>::holds(&session) {
+        return Err(WebError::NotFound);
     }
-    session.check_csrf(&form.csrf)?;
     let result = state
         .store
         .clear_login_throttle(&session.user.username, &form.key)
@@ -386,8 +347,6 @@ pub async fn clear_throttle(
 
 #[derive(Deserialize)]
 pub struct OrgForm {
-    #[serde(default)]
-    csrf: String,
     code: String,
     name: String,
     kind: String,
@@ -396,16 +355,13 @@ pub struct OrgForm {
 
 pub async fn add_unit(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<OrgForm>,
+    CsrfForm { session, form }: CsrfForm<OrgForm>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/admin").await?;
-    allowed(&session)?;
-    session.check_csrf(&form.csrf)?;
+    Allowed::<Administration>::check(&session)?;
     let kind: OrgKind = form
         .kind
         .parse()
-        .map_err(|_| PageError::Forbidden("未知的单位类型".into()))?;
+        .map_err(|_| WebError::Forbidden("未知的单位类型".into()))?;
     let sort_order = state.store.org_units().await?.len() as i64;
     let new = NewOrgUnit {
         code: &form.code,
@@ -425,19 +381,14 @@ pub async fn add_unit(
 
 #[derive(Deserialize)]
 pub struct CalendarForm {
-    #[serde(default)]
-    csrf: String,
     text: String,
 }
 
 pub async fn load_calendar(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<CalendarForm>,
+    CsrfForm { session, form }: CsrfForm<CalendarForm>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/admin").await?;
-    allowed(&session)?;
-    session.check_csrf(&form.csrf)?;
+    Allowed::<Administration>::check(&session)?;
     let notices = match parse_notices(&form.text) {
         Ok(notices) if !notices.is_empty() => notices,
         Ok(_) => return Ok(done("没有任何 year 段")),
@@ -454,22 +405,17 @@ pub async fn load_calendar(
 
 #[derive(Deserialize)]
 pub struct SettingForm {
-    #[serde(default)]
-    csrf: String,
     key: String,
     value: String,
 }
 
 pub async fn set_setting(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<SettingForm>,
+    CsrfForm { session, form }: CsrfForm<SettingForm>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/admin").await?;
-    allowed(&session)?;
-    session.check_csrf(&form.csrf)?;
+    Allowed::<Administration>::check(&session)?;
     if !SETTINGS.iter().any(|(key, _)| *key == form.key) {
-        return Err(PageError::NotFound);
+        return Err(WebError::NotFound);
     }
     let value: serde_json::Value = match serde_json::from_str(&form.value) {
         Ok(value) => value,

@@ -104,10 +104,10 @@ pub struct AirPage {
 }
 
 pub async fn air_page(State(state): State<AppState>, Query(query): Query<AirQuery>) -> Response {
-    crate::page_response(build(&state, query).await, "空气质量")
+    crate::page_response(build(&state, query).await)
 }
 
-async fn build(state: &AppState, query: AirQuery) -> crate::PageResult {
+async fn build(state: &AppState, query: AirQuery) -> crate::BuiltPage {
     let Some((first, last)) = state.store.air_date_range().await? else {
         let empty = crate::EmptyPage {
             title: "空气质量",

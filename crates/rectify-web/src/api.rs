@@ -6,9 +6,10 @@
 use crate::AppState;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use rectify_core::action_input::InputError;
 use rectify_core::workflow::{Action, ActionKind, Actor, EvidenceKind};
 use rectify_exact::date::Date;
@@ -23,43 +24,10 @@ use std::net::SocketAddr;
 
 const CSRF_HEADER: &str = "x-csrf-token";
 
-/// An API failure as status and a JSON `{"error": …}` body.
-pub struct ApiError(StatusCode, String);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.0, Json(json!({ "error": self.1 }))).into_response()
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
-        let status = match &error {
-            StoreError::Refused(_) | StoreError::Conflict { .. } | StoreError::Tampered { .. } => {
-                StatusCode::CONFLICT
-            }
-            StoreError::NotFound { .. } => StatusCode::NOT_FOUND,
-            StoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            StoreError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            _ => {
-                tracing::error!(error = %error, "api request failed");
-                return ApiError(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误".into());
-            }
-        };
-        ApiError(status, error.to_string())
-    }
-}
-
-impl From<crate::upload::Refused> for ApiError {
-    fn from(crate::upload::Refused(status, message): crate::upload::Refused) -> Self {
-        ApiError(status, message)
-    }
-}
-
-type ApiResult = Result<Response, ApiError>;
+use crate::error::{ApiError, ApiResult, WebError};
 
 fn unauthorized() -> ApiError {
-    ApiError(StatusCode::UNAUTHORIZED, "请先登录".into())
+    ApiError::new(StatusCode::UNAUTHORIZED, "请先登录")
 }
 
 fn session_token(headers: &HeaderMap) -> Option<String> {
@@ -88,9 +56,9 @@ async fn user(state: &AppState, headers: &HeaderMap, changing: bool) -> Result<U
         .ok_or_else(unauthorized)?;
     let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     if changing && sent != Some(csrf.as_str()) {
-        return Err(ApiError(
+        return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "CSRF 校验失败：请求缺少有效的 X-CSRF-Token".into(),
+            "CSRF 校验失败：请求缺少有效的 X-CSRF-Token",
         ));
     }
     Ok(user)
@@ -110,6 +78,28 @@ pub struct Login {
     password: String,
 }
 
+/// The API caller of a reading request.
+pub struct Caller(pub User);
+
+/// The API caller of a changing request: a browser session must also send `X-CSRF-Token`.
+pub struct ChangingCaller(pub User);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        user(state, &parts.headers, false).await.map(Caller)
+    }
+}
+
+impl FromRequestParts<AppState> for ChangingCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        user(state, &parts.headers, true).await.map(ChangingCaller)
+    }
+}
+
 /// Logs in under the same throttle as the web form; a throttled attempt is a 429 with
 /// `Retry-After`.
 pub async fn login(
@@ -126,10 +116,7 @@ pub async fn login(
     {
         LoginOutcome::LoggedIn(user) => user,
         LoginOutcome::Wrong => {
-            return Err(ApiError(
-                StatusCode::UNAUTHORIZED,
-                "用户名或密码错误".into(),
-            ));
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "用户名或密码错误"));
         }
         LoginOutcome::Throttled { seconds } => {
             let body = Json(json!({ "error": crate::auth::throttled_message(seconds) }));
@@ -147,8 +134,11 @@ pub async fn login(
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult {
-    user(&state, &headers, true).await?;
+pub async fn logout(
+    State(state): State<AppState>,
+    _caller: ChangingCaller,
+    headers: HeaderMap,
+) -> ApiResult {
     if let Some(token) = session_token(&headers) {
         state.store.end_session(&token).await?;
     }
@@ -156,7 +146,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
 }
 
 fn not_found(number: u32) -> ApiError {
-    ApiError(StatusCode::NOT_FOUND, format!("台账中没有第 {number} 项"))
+    ApiError::new(StatusCode::NOT_FOUND, format!("台账中没有第 {number} 项"))
 }
 
 /// The item if the user may see it, with the same rule as the web pages; "not found" otherwise,
@@ -201,13 +191,13 @@ async fn viewer(state: &AppState, user: &User) -> Result<rectify_core::workflow:
 }
 
 fn scoped(
-    found: Result<StoredItem, crate::auth::PageError>,
+    found: Result<StoredItem, WebError>,
     hidden: impl FnOnce() -> ApiError,
 ) -> Result<StoredItem, ApiError> {
     match found {
         Ok(item) => Ok(item),
-        Err(crate::auth::PageError::Store(error)) => Err(error.into()),
-        Err(_) => Err(hidden()),
+        Err(WebError::NotFound) => Err(hidden()),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -234,11 +224,10 @@ async fn tick(state: &AppState) -> Result<(Date, rectify_core::calendar::WorkCal
 
 pub async fn item_status(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(user): Caller,
     Path(number): Path<u32>,
     Query(query): Query<PlanQuery>,
 ) -> ApiResult {
-    let user = user(&state, &headers, false).await?;
     tick(&state).await?;
     let stored = in_scope(&state, &user, number, query.plan.as_deref()).await?;
     let evidence = state.store.evidence_of(item(&stored)).await?;
@@ -264,27 +253,26 @@ fn action_from(kind: ActionKind, body: &ActionBody) -> Result<Action, ApiError> 
         other => Some(other.to_string()),
     };
     Action::from_fields(kind, field).map_err(|error| match error {
-        InputError::Field { field, .. } => ApiError(
+        InputError::Field { field, .. } => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("缺少字段 {}{}", field.name, field.input.format_hint()),
         ),
-        InputError::NotByHand(_) => ApiError(
+        InputError::NotByHand(_) => ApiError::new(
             StatusCode::NOT_FOUND,
-            "异议请 POST /api/v1/items/{number}/objections；公示期满由系统自动处理".into(),
+            "异议请 POST /api/v1/items/{number}/objections；公示期满由系统自动处理",
         ),
     })
 }
 
 pub async fn item_action(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    ChangingCaller(user): ChangingCaller,
     Path((number, action)): Path<(u32, String)>,
     Query(query): Query<PlanQuery>,
     body: Option<Json<ActionBody>>,
 ) -> ApiResult {
-    let user = user(&state, &headers, true).await?;
     let kind = ActionKind::parse(&action)
-        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("没有名为 {action} 的操作")))?;
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("没有名为 {action} 的操作")))?;
     let action = action_from(kind, &body.map(|Json(b)| b).unwrap_or_default())?;
     let (today, calendar) = tick(&state).await?;
     let stored = in_scope(&state, &user, number, query.plan.as_deref()).await?;
@@ -310,12 +298,11 @@ pub struct ObjectionBody {
 
 pub async fn objection(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    ChangingCaller(user): ChangingCaller,
     Path(number): Path<u32>,
     Query(query): Query<PlanQuery>,
     Json(body): Json<ObjectionBody>,
 ) -> ApiResult {
-    let user = user(&state, &headers, true).await?;
     let (today, calendar) = tick(&state).await?;
     let stored = in_scope(&state, &user, number, query.plan.as_deref()).await?;
     let triple = (
@@ -344,12 +331,11 @@ pub struct ReportBody {
 
 pub async fn report(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    ChangingCaller(user): ChangingCaller,
     Path(number): Path<u32>,
     Query(query): Query<PlanQuery>,
     Json(body): Json<ReportBody>,
 ) -> ApiResult {
-    let user = user(&state, &headers, true).await?;
     let (today, calendar) = tick(&state).await?;
     let stored = in_scope(&state, &user, number, query.plan.as_deref()).await?;
     let new = NewReport {
@@ -383,14 +369,14 @@ pub struct EvidenceQuery {
 pub async fn upload_evidence(
     State(state): State<AppState>,
     headers: HeaderMap,
+    ChangingCaller(user): ChangingCaller,
     Path(number): Path<u32>,
     Query(query): Query<EvidenceQuery>,
     body: Body,
 ) -> ApiResult {
-    let user = user(&state, &headers, true).await?;
     let stored = in_scope(&state, &user, number, query.plan.as_deref()).await?;
     let kind = EvidenceKind::parse(&query.kind).ok_or_else(|| {
-        ApiError(
+        ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("未知的材料类型 {}", query.kind),
         )
@@ -417,10 +403,9 @@ pub async fn upload_evidence(
 /// as the web serves it: a stored HTML or SVG file opened inline would run in this site's origin.
 pub async fn download_evidence(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(user): Caller,
     Path(id): Path<i64>,
 ) -> ApiResult {
-    let user = user(&state, &headers, false).await?;
     evidence_in_scope(&state, &user, id).await?;
     let (evidence, bytes) = state.store.evidence_file(id).await?;
     Ok(crate::pages::attachment(

@@ -5,6 +5,8 @@
 //! CSRF token; the login form, before there is a session, uses a double-submit cookie.
 
 use crate::AppState;
+use crate::error::WebError;
+use crate::extract::{CsrfForm, NoFields};
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::uri::PathAndQuery;
@@ -46,63 +48,14 @@ impl Session {
         }
     }
 
-    pub fn check_csrf(&self, sent: &str) -> Result<(), PageError> {
+    pub fn check_csrf(&self, sent: &str) -> Result<(), WebError> {
         if sent == self.csrf {
             Ok(())
         } else {
-            Err(PageError::Forbidden(
-                "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试".into(),
-            ))
+            Err(WebError::csrf_failed())
         }
     }
 }
-
-/// Why a page cannot be shown.
-pub enum PageError {
-    /// Not signed in: to the login page, then back.
-    Login(String),
-    /// Missing, or outside the user's scope: the same answer, so existence does not leak.
-    NotFound,
-    Forbidden(String),
-    /// A request refused before or while its body was read (too large, too slow, broken).
-    Refused(StatusCode, String),
-    Store(StoreError),
-}
-
-impl From<StoreError> for PageError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::NotFound { .. } => PageError::NotFound,
-            other => PageError::Store(other),
-        }
-    }
-}
-
-impl From<askama::Error> for PageError {
-    fn from(error: askama::Error) -> Self {
-        PageError::Store(StoreError::Invalid(format!("页面模板出错：{error}")))
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        match self {
-            PageError::Login(next) => {
-                let target = format!("/login?next={}", crate::pages::url_encode(&next));
-                Redirect::to(&target).into_response()
-            }
-            PageError::NotFound => (StatusCode::NOT_FOUND, Html("<!doctype html><meta charset=utf-8><title>未找到</title><p>未找到该页面或问题。</p>")).into_response(),
-            PageError::Forbidden(message) => PageError::Refused(StatusCode::FORBIDDEN, message).into_response(),
-            PageError::Refused(status, message) => (status, Html(format!("<!doctype html><meta charset=utf-8><title>拒绝</title><p>{}</p>", escape(&message)))).into_response(),
-            PageError::Store(error) => {
-                tracing::error!(error = %error, "page failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><meta charset=utf-8><p>服务器内部错误</p>")).into_response()
-            }
-        }
-    }
-}
-
-pub use rectify_io::escape_html as escape;
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -151,17 +104,6 @@ pub async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Ses
     Ok(Some(Session { user, csrf, viewer }))
 }
 
-/// The session, or a redirect to the login page that comes back to `path`.
-pub async fn require(
-    state: &AppState,
-    headers: &HeaderMap,
-    path: &str,
-) -> Result<Session, PageError> {
-    session(state, headers)
-        .await?
-        .ok_or_else(|| PageError::Login(path.to_string()))
-}
-
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
@@ -187,7 +129,7 @@ fn local_path(next: Option<&str>) -> String {
 /// from a `Location` and read `\` as `/`, so `/\t/evil.com` or `/\evil.com` would become
 /// `//evil.com`, another host; `//` itself is a host; and a control character or non-ASCII text
 /// cannot go into a header at all.
-fn is_local_path(path: &str) -> bool {
+pub(crate) fn is_local_path(path: &str) -> bool {
     path.starts_with('/')
         && !path.starts_with("//")
         && path.chars().all(|c| c.is_ascii_graphic() && c != '\\')
@@ -200,7 +142,7 @@ async fn login_page(
     state: &AppState,
     next: String,
     error: Option<String>,
-) -> Result<Response, PageError> {
+) -> Result<Response, WebError> {
     let csrf = hex_token();
     let demo = state
         .store
@@ -245,7 +187,7 @@ fn hex_token() -> String {
 pub async fn show_login(
     State(state): State<AppState>,
     Query(query): Query<NextQuery>,
-) -> Result<Response, PageError> {
+) -> Result<Response, WebError> {
     login_page(&state, local_path(query.next.as_deref()), None).await
 }
 
@@ -314,10 +256,10 @@ pub async fn do_login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
-) -> Result<Response, PageError> {
+) -> Result<Response, WebError> {
     let next = local_path(form.next.as_deref());
     if cookie(&headers, LOGIN_CSRF_COOKIE).as_deref() != Some(form.csrf.as_str()) {
-        return Err(PageError::Forbidden(
+        return Err(WebError::Forbidden(
             "登录表单已过期（CSRF 校验失败），请刷新登录页后重试".into(),
         ));
     }
@@ -347,19 +289,11 @@ pub async fn do_login(
     Ok(response)
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn do_logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Result<Response, PageError> {
-    let session = require(&state, &headers, "/").await?;
-    session.check_csrf(&form.csrf)?;
+    _: CsrfForm<NoFields>,
+) -> Result<Response, WebError> {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         state.store.end_session(&token).await?;
     }

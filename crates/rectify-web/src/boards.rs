@@ -2,13 +2,11 @@
 //! public-notice board (公示), each with the actions this user may take on every item, inline.
 
 use crate::AppState;
-use crate::auth::{Me, require};
-use crate::pages::{
-    ActionForm, FlashQuery, PageResult, Snapshot, actor, render, short, tick, visible_items,
-};
+use crate::auth::{Me, Session};
+use crate::error::PageResult;
+use crate::pages::{ActionForm, FlashQuery, Snapshot, actor, render, short, tick, visible_items};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use rectify_core::ledger::ItemState;
 use rectify_core::workflow::ActionKind;
 use rectify_exact::date::Date;
@@ -198,27 +196,21 @@ fn remaining(snapshot: &Snapshot, today: Date, last: Date) -> String {
 
 pub async fn acceptance(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Query(flash): Query<FlashQuery>,
 ) -> PageResult {
-    show(&state, &headers, acceptance_board(), flash).await
+    show(&state, session, acceptance_board(), flash).await
 }
 
 pub async fn notices(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Query(flash): Query<FlashQuery>,
 ) -> PageResult {
-    show(&state, &headers, notice_board(), flash).await
+    show(&state, session, notice_board(), flash).await
 }
 
-async fn show(
-    state: &AppState,
-    headers: &HeaderMap,
-    board: Board,
-    flash: FlashQuery,
-) -> PageResult {
-    let session = require(state, headers, board.path).await?;
+async fn show(state: &AppState, session: Session, board: Board, flash: FlashQuery) -> PageResult {
     let (today, snapshot) = tick(state).await?;
     let steps = if board.arrivals.is_empty() {
         HashMap::new()

@@ -2,11 +2,14 @@
 //! office's button that generates (and freezes) a new one.
 
 use crate::AppState;
-use crate::auth::{Me, PageError, require};
-use crate::pages::{FlashQuery, PageResult, render};
+use crate::auth::{Me, Session};
+use crate::error::PageResult;
+use crate::error::WebError;
+use crate::extract::CsrfForm;
+use crate::pages::{FlashQuery, render};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect};
 use rectify_core::dispatch::AsOf;
 use rectify_core::org::Role;
@@ -42,10 +45,9 @@ fn may_generate(roles: &[Role]) -> bool {
 
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Query(flash): Query<FlashQuery>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/bulletins").await?;
     let today = today_china();
     let last = today.add_months(-1);
     let lines = state
@@ -73,25 +75,20 @@ pub async fn list(
 
 #[derive(Deserialize)]
 pub struct GenerateForm {
-    #[serde(default)]
-    csrf: String,
     period: String,
 }
 
 pub async fn generate(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<GenerateForm>,
+    CsrfForm { session, form }: CsrfForm<GenerateForm>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/bulletins").await?;
-    session.check_csrf(&form.csrf)?;
     if !may_generate(&session.user.roles) {
-        return Err(PageError::NotFound);
+        return Err(WebError::NotFound);
     }
     let back = |message: &str| {
         Redirect::to(&format!(
             "/bulletins?done={}",
-            crate::pages::url_encode(message)
+            crate::kit::url_encode(message)
         ))
         .into_response()
     };
@@ -123,16 +120,15 @@ pub async fn generate(
 /// One version in one format, rendered from its frozen facts.
 pub async fn download(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _signed_in: Session,
     Path((period, version, format)): Path<(String, u32, String)>,
 ) -> PageResult {
-    require(&state, &headers, "/bulletins").await?;
-    let format = Format::parse(&format).ok_or(PageError::NotFound)?;
+    let format = Format::parse(&format).ok_or(WebError::NotFound)?;
     let (frozen, facts) = state
         .store
         .bulletin(&period, Some(version))
         .await
-        .map_err(|_| PageError::NotFound)?;
+        .map_err(|_| WebError::NotFound)?;
     let issuer = state.store.bulletin_issuer().await?;
     let doc = document(
         &facts,
@@ -142,13 +138,13 @@ pub async fn download(
             date: &frozen.issued_on,
         },
     );
-    let bytes = rectify_io::bulletin::render(&facts, &doc, format)
-        .map_err(|e| PageError::Store(rectify_store::StoreError::Invalid(e)))?;
+    let bytes =
+        rectify_io::bulletin::render(&facts, &doc, format).map_err(|e| WebError::internal(&e))?;
     let name = file_name(&frozen.period, frozen.version, format);
     let disposition = format!(
         "attachment; filename=\"bulletin.{}\"; filename*=UTF-8''{}",
         format.extension(),
-        crate::pages::url_encode(&name)
+        crate::kit::url_encode(&name)
     );
     Ok((
         [

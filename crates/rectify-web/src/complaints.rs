@@ -3,11 +3,14 @@
 //! office, leaders and the discipline commission see all. Only the office sees contacts.
 
 use crate::AppState;
-use crate::auth::{Me, PageError, Session, require};
-use crate::pages::{FlashQuery, PageResult, render, url_encode};
+use crate::auth::{Me, Session};
+use crate::error::PageResult;
+use crate::error::WebError;
+use crate::extract::CsrfForm;
+use crate::kit::url_encode;
+use crate::pages::{FlashQuery, render};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use rectify_core::complaint::{ClockState, Handling, Verdict};
 use rectify_core::org::Role;
@@ -63,10 +66,9 @@ fn is_office(session: &Session) -> bool {
 
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Query(query): Query<ListQuery>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/complaints").await?;
     let today = today_china();
     let records = state.store.complaints(&filter_for(&session)).await?;
     let total = records.len();
@@ -94,12 +96,12 @@ async fn visible(
     state: &AppState,
     session: &Session,
     received_no: &str,
-) -> Result<ComplaintRecord, PageError> {
+) -> Result<ComplaintRecord, WebError> {
     let record = state.store.complaint(received_no).await?;
     let filter = filter_for(session);
     match &filter.units {
         Some(units) if !record.unit_id.is_some_and(|u| units.contains(&u)) => {
-            Err(PageError::NotFound)
+            Err(WebError::NotFound)
         }
         _ => Ok(record),
     }
@@ -111,12 +113,11 @@ fn can_report(session: &Session) -> bool {
 
 pub async fn show(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Path(received_no): Path<String>,
     Query(flash): Query<FlashQuery>,
 ) -> PageResult {
-    let path = format!("/complaints/{}", url_encode(&received_no));
-    let session = require(&state, &headers, &path).await?;
+    let _path = format!("/complaints/{}", url_encode(&received_no));
     let record = visible(&state, &session, &received_no).await?;
     let today = today_china();
     render(DetailPage {
@@ -134,8 +135,6 @@ pub async fn show(
 
 #[derive(Deserialize)]
 pub struct FeedbackForm {
-    #[serde(default)]
-    csrf: String,
     investigation: String,
     verdict: String,
     result: String,
@@ -147,16 +146,13 @@ pub struct FeedbackForm {
 
 pub async fn feedback(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(received_no): Path<String>,
-    Form(form): Form<FeedbackForm>,
+    CsrfForm { session, form }: CsrfForm<FeedbackForm>,
 ) -> PageResult {
     let path = format!("/complaints/{}", url_encode(&received_no));
-    let session = require(&state, &headers, &path).await?;
-    session.check_csrf(&form.csrf)?;
     let record = visible(&state, &session, &received_no).await?;
     if !can_report(&session) {
-        return Err(PageError::Forbidden(
+        return Err(WebError::Forbidden(
             "只有承办单位经办人或整改办可以填报办理结果".into(),
         ));
     }
@@ -179,7 +175,7 @@ pub async fn feedback(
         .await
     {
         Ok(_) => "已保存办理结果".to_string(),
-        Err(error) => error.to_string(),
+        Err(error) => crate::error::user_message(error),
     };
     Ok(Redirect::to(&format!("{path}?done={}", url_encode(&message))).into_response())
 }

@@ -2,15 +2,15 @@
 //! cell, then confirm. Nothing is written until the confirmation, and never with an error.
 
 use crate::AppState;
-use crate::auth::{Me, PageError, Session, require};
+use crate::auth::{Me, Session};
+use crate::error::WebError;
+use crate::extract::{Allowed, CsrfForm, OfficeWork};
 use crate::pages::Posted;
 use askama::Template;
-use axum::extract::{Form, Request, State};
-use axum::http::HeaderMap;
+use axum::extract::{Request, State};
 use axum::response::{Html, IntoResponse, Response};
 use rectify_core::deadline::DeadlineContext;
 use rectify_core::ledger::{Item, Plan};
-use rectify_core::org::Role;
 use rectify_io::plan::{Finding, Grid, GridRow, PlanTable, Sheet, grid, read_plan_sheets};
 use rectify_store::StoreError;
 use rectify_store::ledger::PlanImport;
@@ -57,23 +57,12 @@ struct ImportPage {
     done: Option<String>,
 }
 
-fn office(session: &Session) -> Result<(), PageError> {
-    let allowed = [Role::Office, Role::Admin]
-        .iter()
-        .any(|r| session.user.roles.contains(r));
-    if allowed {
-        Ok(())
-    } else {
-        Err(PageError::NotFound)
-    }
-}
-
 fn page(
     session: &Session,
     plan: String,
     preview: Option<Preview>,
     done: Option<String>,
-) -> Result<Response, PageError> {
+) -> Result<Response, WebError> {
     let html = ImportPage {
         me: session.me(),
         plan,
@@ -85,11 +74,9 @@ fn page(
 }
 
 pub async fn show(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, PageError> {
-    let session = require(&state, &headers, "/import").await?;
-    office(&session)?;
+    State(_state): State<AppState>,
+    Allowed(session, _): Allowed<OfficeWork>,
+) -> Result<Response, WebError> {
     page(&session, String::new(), None, None)
 }
 
@@ -169,11 +156,9 @@ fn preview(
 
 pub async fn upload(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Allowed(session, _): Allowed<OfficeWork>,
     request: Request,
-) -> Result<Response, PageError> {
-    let session = require(&state, &headers, "/import").await?;
-    office(&session)?;
+) -> Result<Response, WebError> {
     let posted = Posted::read(&state, &session, request).await?;
     let plan = posted.text("plan").trim().to_string();
     let Some(file) = posted.files.iter().find(|f| f.field == "file") else {
@@ -192,8 +177,6 @@ pub async fn upload(
 
 #[derive(Deserialize)]
 pub struct ConfirmForm {
-    #[serde(default)]
-    csrf: String,
     sha256: String,
     file_name: String,
     plan: String,
@@ -201,12 +184,9 @@ pub struct ConfirmForm {
 
 pub async fn confirm(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<ConfirmForm>,
-) -> Result<Response, PageError> {
-    let session = require(&state, &headers, "/import").await?;
-    office(&session)?;
-    session.check_csrf(&form.csrf)?;
+    CsrfForm { session, form }: CsrfForm<ConfirmForm>,
+) -> Result<Response, WebError> {
+    Allowed::<OfficeWork>::check(&session)?;
     let bytes = state.store.attachments().get_verified(&form.sha256)?;
     let read = read(&state, bytes, &form.file_name).await?;
     if !read.0.errors.is_empty() {

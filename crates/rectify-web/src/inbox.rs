@@ -2,11 +2,11 @@
 //! below it; the office and other users who see everything see every unit's.
 
 use crate::AppState;
-use crate::auth::{Me, require};
-use crate::pages::{PageResult, render, snapshot};
+use crate::auth::{Me, Session};
+use crate::error::PageResult;
+use crate::pages::{render, snapshot};
 use askama::Template;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use rectify_store::rounds::InboxMessage;
 
 #[derive(Template)]
@@ -16,8 +16,7 @@ struct InboxPage {
     messages: Vec<InboxMessage>,
 }
 
-pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
-    let session = require(&state, &headers, "/inbox").await?;
+pub async fn show(State(state): State<AppState>, session: Session) -> PageResult {
     let units: Vec<i64> = if session.viewer.sees_everything() {
         snapshot(&state)
             .await?

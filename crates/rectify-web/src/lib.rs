@@ -7,7 +7,7 @@
 use axum::extract::State;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use rectify_store::Store;
 use serde_json::json;
@@ -28,8 +28,11 @@ mod auth;
 mod boards;
 mod bulletins;
 mod complaints;
+mod error;
+mod extract;
 mod import;
 mod inbox;
+mod kit;
 mod limits;
 mod openapi;
 mod pages;
@@ -42,20 +45,14 @@ mod water;
 
 pub use limits::ServerLimits;
 
-type PageResult = Result<String, Box<dyn std::error::Error + Send + Sync>>;
+/// A page built from the data pages (air, water), whose sources fail in many ways.
+type BuiltPage = Result<String, Box<dyn std::error::Error + Send + Sync>>;
 
-/// A rendered page, or a logged error and a 500 that names the page.
-fn page_response(result: PageResult, page: &'static str) -> Response {
+/// The built page, or an internal error logged with its detail and answered with the request id.
+fn page_response(result: BuiltPage) -> Response {
     match result {
         Ok(html) => axum::response::Html(html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, page, "page failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("{page}页面生成失败"),
-            )
-                .into_response()
-        }
+        Err(e) => error::WebError::internal(&e).into_response(),
     }
 }
 
@@ -113,6 +110,166 @@ impl MakeRequestId for SequentialRequestId {
     }
 }
 
+/// Who may call a route: anyone, or only a signed-in user (pages redirect to the login, the
+/// API answers 401) whose changes carry the CSRF token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    SignedIn,
+}
+
+/// Every route with its access, the one list the router is built from and the route-table
+/// test walks.
+fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
+    use Access::{Public, SignedIn};
+    vec![
+        ("/healthz", Public, get(healthz)),
+        ("/api/v1/version", Public, get(version)),
+        ("/", SignedIn, get(pages::dashboard)),
+        ("/login", Public, get(auth::show_login).post(auth::do_login)),
+        ("/logout", SignedIn, post(auth::do_logout)),
+        ("/ledger", SignedIn, get(pages::ledger)),
+        ("/ledger.xlsx", SignedIn, get(pages::ledger_xlsx_export)),
+        ("/items/{number}", SignedIn, get(pages::item)),
+        (
+            "/items/{number}/actions/{action}",
+            SignedIn,
+            post(pages::item_action),
+        ),
+        (
+            "/items/{number}/report",
+            SignedIn,
+            get(pages::report_form).post(pages::report_submit),
+        ),
+        ("/reports/{id}/review", SignedIn, post(pages::report_review)),
+        (
+            "/bulletins",
+            SignedIn,
+            get(bulletins::list).post(bulletins::generate),
+        ),
+        (
+            "/bulletins/{period}/{version}/{format}",
+            SignedIn,
+            get(bulletins::download),
+        ),
+        (
+            "/accountability",
+            SignedIn,
+            get(accountability::list).post(accountability::decide),
+        ),
+        ("/inbox", SignedIn, get(inbox::show)),
+        ("/complaints", SignedIn, get(complaints::list)),
+        ("/complaints/{received_no}", SignedIn, get(complaints::show)),
+        (
+            "/complaints/{received_no}/feedback",
+            SignedIn,
+            post(complaints::feedback),
+        ),
+        (
+            "/publish",
+            SignedIn,
+            get(publishing::show).post(publishing::approve),
+        ),
+        ("/registers", SignedIn, get(registers::list)),
+        ("/registers/import", SignedIn, post(registers::import)),
+        ("/registers/export", SignedIn, get(registers::export)),
+        ("/registers/{id}", SignedIn, get(registers::show)),
+        (
+            "/registers/{id}/move",
+            SignedIn,
+            post(registers::move_entry),
+        ),
+        (
+            "/registers/{id}/inspections",
+            SignedIn,
+            post(registers::inspect),
+        ),
+        (
+            "/registers/{id}/evidence",
+            SignedIn,
+            post(registers::add_evidence),
+        ),
+        ("/registers/{id}/links", SignedIn, post(registers::link)),
+        (
+            "/registers/evidence/{id}",
+            SignedIn,
+            get(registers::evidence_download),
+        ),
+        ("/public", Public, get(portal::index)),
+        ("/public/items", Public, get(portal::items)),
+        ("/public/signed-off", Public, get(portal::signed_off)),
+        ("/public/notices", Public, get(portal::notices)),
+        ("/public/objections", Public, post(portal::object)),
+        ("/public/complaints", Public, get(portal::complaints)),
+        ("/public/environment", Public, get(portal::environment)),
+        ("/public/registers", Public, get(portal::registers)),
+        ("/acceptance", SignedIn, get(boards::acceptance)),
+        ("/notices", SignedIn, get(boards::notices)),
+        ("/import", SignedIn, get(import::show).post(import::upload)),
+        ("/import/confirm", SignedIn, post(import::confirm)),
+        ("/admin", SignedIn, get(admin::show)),
+        ("/admin/users", SignedIn, post(admin::add_user)),
+        (
+            "/admin/users/{username}/{change}",
+            SignedIn,
+            post(admin::set_user_state),
+        ),
+        ("/admin/throttle", SignedIn, post(admin::clear_throttle)),
+        ("/admin/org", SignedIn, post(admin::add_unit)),
+        ("/admin/calendar", SignedIn, post(admin::load_calendar)),
+        ("/admin/settings", SignedIn, post(admin::set_setting)),
+        ("/evidence/{id}", SignedIn, get(pages::evidence_download)),
+        (
+            "/evidence/{id}/preview",
+            SignedIn,
+            get(pages::evidence_preview),
+        ),
+        ("/air", Public, get(air::air_page)),
+        ("/water", Public, get(water::water_page)),
+        ("/static/app.css", Public, get(stylesheet)),
+        ("/api/v1/openapi.json", Public, get(openapi::serve)),
+        (
+            "/api/v1/session",
+            Public,
+            post(api::login).delete(api::logout),
+        ),
+        ("/api/v1/items/{number}", SignedIn, get(api::item_status)),
+        (
+            "/api/v1/items/{number}/actions/{action}",
+            SignedIn,
+            post(api::item_action),
+        ),
+        (
+            "/api/v1/items/{number}/objections",
+            SignedIn,
+            post(api::objection),
+        ),
+        (
+            "/api/v1/items/{number}/reports",
+            SignedIn,
+            post(api::report),
+        ),
+        (
+            "/api/v1/items/{number}/evidence",
+            SignedIn,
+            post(api::upload_evidence),
+        ),
+        (
+            "/api/v1/evidence/{id}",
+            SignedIn,
+            get(api::download_evidence),
+        ),
+    ]
+}
+
+/// The paths the server answers and who may call them.
+pub fn route_table() -> Vec<(&'static str, Access)> {
+    routes()
+        .into_iter()
+        .map(|(path, access, _)| (path, access))
+        .collect()
+}
+
 /// The application with all routes and middleware.
 pub fn router(store: Store) -> Router {
     let trace = TraceLayer::new_for_http()
@@ -125,103 +282,24 @@ pub fn router(store: Store) -> Router {
             tracing::info_span!("request", id, method = %req.method(), uri = %req.uri())
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/api/v1/version", get(version))
-        .route("/", get(pages::dashboard))
-        .route("/login", get(auth::show_login).post(auth::do_login))
-        .route("/logout", post(auth::do_logout))
-        .route("/ledger", get(pages::ledger))
-        .route("/ledger.xlsx", get(pages::ledger_xlsx_export))
-        .route("/items/{number}", get(pages::item))
-        .route("/items/{number}/actions/{action}", post(pages::item_action))
-        .route(
-            "/items/{number}/report",
-            get(pages::report_form).post(pages::report_submit),
-        )
-        .route("/reports/{id}/review", post(pages::report_review))
-        .route("/bulletins", get(bulletins::list).post(bulletins::generate))
-        .route(
-            "/bulletins/{period}/{version}/{format}",
-            get(bulletins::download),
-        )
-        .route(
-            "/accountability",
-            get(accountability::list).post(accountability::decide),
-        )
-        .route("/inbox", get(inbox::show))
-        .route("/complaints", get(complaints::list))
-        .route("/complaints/{received_no}", get(complaints::show))
-        .route(
-            "/complaints/{received_no}/feedback",
-            post(complaints::feedback),
-        )
-        .route("/publish", get(publishing::show).post(publishing::approve))
-        .route("/registers", get(registers::list))
-        .route("/registers/import", post(registers::import))
-        .route("/registers/export", get(registers::export))
-        .route("/registers/{id}", get(registers::show))
-        .route("/registers/{id}/move", post(registers::move_entry))
-        .route("/registers/{id}/inspections", post(registers::inspect))
-        .route("/registers/{id}/evidence", post(registers::add_evidence))
-        .route("/registers/{id}/links", post(registers::link))
-        .route(
-            "/registers/evidence/{id}",
-            get(registers::evidence_download),
-        )
-        .route("/public", get(portal::index))
-        .route("/public/items", get(portal::items))
-        .route("/public/signed-off", get(portal::signed_off))
-        .route("/public/notices", get(portal::notices))
-        .route("/public/objections", post(portal::object))
-        .route("/public/complaints", get(portal::complaints))
-        .route("/public/environment", get(portal::environment))
-        .route("/public/registers", get(portal::registers))
-        .route("/acceptance", get(boards::acceptance))
-        .route("/notices", get(boards::notices))
-        .route("/import", get(import::show).post(import::upload))
-        .route("/import/confirm", post(import::confirm))
-        .route("/admin", get(admin::show))
-        .route("/admin/users", post(admin::add_user))
-        .route(
-            "/admin/users/{username}/{change}",
-            post(admin::set_user_state),
-        )
-        .route("/admin/throttle", post(admin::clear_throttle))
-        .route("/admin/org", post(admin::add_unit))
-        .route("/admin/calendar", post(admin::load_calendar))
-        .route("/admin/settings", post(admin::set_setting))
-        .route("/evidence/{id}", get(pages::evidence_download))
-        .route("/evidence/{id}/preview", get(pages::evidence_preview))
-        .route("/air", get(air::air_page))
-        .route("/water", get(water::water_page))
-        .route("/static/app.css", get(stylesheet))
-        .route("/api/v1/openapi.json", get(openapi::serve))
-        .route("/api/v1/session", post(api::login).delete(api::logout))
-        .route("/api/v1/items/{number}", get(api::item_status))
-        .route(
-            "/api/v1/items/{number}/actions/{action}",
-            post(api::item_action),
-        )
-        .route("/api/v1/items/{number}/objections", post(api::objection))
-        .route("/api/v1/items/{number}/reports", post(api::report))
-        .route(
-            "/api/v1/items/{number}/evidence",
-            post(api::upload_evidence),
-        )
-        .route("/api/v1/evidence/{id}", get(api::download_evidence))
-        .with_state(AppState {
-            store,
-            ledger: Arc::default(),
-            portal: Arc::default(),
-        })
-        .layer(axum::middleware::from_fn(security_headers))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(trace)
-        .layer(SetRequestIdLayer::new(
-            REQUEST_ID,
-            SequentialRequestId::new(),
-        ))
+    let app = routes()
+        .into_iter()
+        .fold(Router::new(), |app, (path, _, method)| {
+            app.route(path, method)
+        });
+    app.with_state(AppState {
+        store,
+        ledger: Arc::default(),
+        portal: Arc::default(),
+    })
+    .layer(axum::middleware::from_fn(security_headers))
+    .layer(axum::middleware::from_fn(error::request_scope))
+    .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+    .layer(trace)
+    .layer(SetRequestIdLayer::new(
+        REQUEST_ID,
+        SequentialRequestId::new(),
+    ))
 }
 
 /// Headers every response carries: no framing, no referrer leaks, no MIME sniffing, and a

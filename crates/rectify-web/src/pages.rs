@@ -3,11 +3,14 @@
 //! the items in their scope; an item outside it is "not found".
 
 use crate::AppState;
-use crate::auth::{Me, PageError, Session, require};
+use crate::auth::{Me, Session};
+use crate::error::{PageResult, WebError};
+use crate::extract::CsrfForm;
+use crate::kit::url_encode;
 use crate::upload;
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rectify_core::action_input::{FileSlot, Input};
 use rectify_core::ledger::{ItemState, Schedule, Scope, Standing};
@@ -24,8 +27,6 @@ use rectify_store::workflow::{ItemDetail, ItemRef, ItemWorkflow, NewEvidence, Ne
 use rectify_store::{StoreError, today_china};
 use serde::Deserialize;
 use std::collections::HashMap;
-
-pub(crate) type PageResult = Result<Response, PageError>;
 
 pub(crate) fn render(page: impl Template) -> PageResult {
     let html = page.render()?;
@@ -265,7 +266,7 @@ pub(crate) async fn visible_item(
     viewer: &Viewer,
     number: u32,
     plan: Option<&str>,
-) -> Result<StoredItem, PageError> {
+) -> Result<StoredItem, WebError> {
     let snapshot = snapshot(state).await?;
     find_visible(&snapshot, viewer, number, plan).cloned()
 }
@@ -275,13 +276,13 @@ pub(crate) async fn visible_by_id(
     state: &AppState,
     viewer: &Viewer,
     id: i64,
-) -> Result<StoredItem, PageError> {
+) -> Result<StoredItem, WebError> {
     let snapshot = snapshot(state).await?;
     snapshot
         .by_id(id)
         .filter(|s| sees(&snapshot, viewer, s))
         .cloned()
-        .ok_or(PageError::NotFound)
+        .ok_or(WebError::NotFound)
 }
 
 fn find_visible<'s>(
@@ -289,13 +290,13 @@ fn find_visible<'s>(
     viewer: &Viewer,
     number: u32,
     plan: Option<&str>,
-) -> Result<&'s StoredItem, PageError> {
+) -> Result<&'s StoredItem, WebError> {
     snapshot
         .items
         .iter()
         .filter(|s| s.item.number == number && plan.is_none_or(|p| p == s.plan))
         .rfind(|s| sees(snapshot, viewer, s))
-        .ok_or(PageError::NotFound)
+        .ok_or(WebError::NotFound)
 }
 
 /// Where an item was addressed: its number in the path, its plan in the query when needed.
@@ -379,8 +380,7 @@ struct DashboardPage {
 
 /// The dashboard, rendered once per session, day and journal head: it evaluates every visible
 /// item's actions, which is worth keeping while nothing changes.
-pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
-    let session = require(&state, &headers, "/").await?;
+pub async fn dashboard(State(state): State<AppState>, session: Session) -> PageResult {
     let (today, current) = tick(&state).await?;
     let head = current.head;
     let key = (session.csrf.clone(), today);
@@ -406,7 +406,7 @@ async fn dashboard_html(
     session: &Session,
     today: Date,
     current: std::sync::Arc<Snapshot>,
-) -> Result<String, PageError> {
+) -> Result<String, WebError> {
     let visible = visible_items(current, session);
     let snapshot = visible.snapshot.clone();
     let items = visible.items();
@@ -861,15 +861,6 @@ fn query_string(pairs: &[(&str, String)]) -> String {
 }
 
 /// Percent-encodes everything but unreserved ASCII, for query values and header parameters.
-pub(crate) fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 struct Choice {
     value: String,
     label: String,
@@ -961,10 +952,9 @@ fn filter_rows<'a>(
 
 pub async fn ledger(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Query(query): Query<LedgerQuery>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/ledger").await?;
     let (today, snapshot) = tick(&state).await?;
     let visible = visible_items(snapshot, &session);
     let all = visible.items();
@@ -1079,10 +1069,9 @@ pub async fn ledger(
 /// The current filter as the office's xlsx.
 pub async fn ledger_xlsx_export(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Query(query): Query<LedgerQuery>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/ledger").await?;
     let (today, snapshot) = tick(&state).await?;
     let visible = visible_items(snapshot, &session);
     let rows = filter_rows(&visible.items(), &visible.snapshot.schedules, &query, today);
@@ -1102,8 +1091,7 @@ pub async fn ledger_xlsx_export(
             latest_progress: String::new(),
         })
         .collect();
-    let bytes = ledger_xlsx(&title, &rows)
-        .map_err(|e| PageError::Store(StoreError::Invalid(e.to_string())))?;
+    let bytes = ledger_xlsx(&title, &rows).map_err(|e| WebError::internal(&e))?;
     Ok(xlsx_download(&format!("ledger-{today}.xlsx"), bytes))
 }
 
@@ -1281,11 +1269,10 @@ pub struct FlashQuery {
 
 pub async fn item(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Path(number): Path<u32>,
     Query(query): Query<ItemQuery>,
 ) -> PageResult {
-    let session = require(&state, &headers, &format!("/items/{number}")).await?;
     let (today, snapshot) = tick(&state).await?;
     let stored = find_visible(&snapshot, &session.viewer, number, query.plan.as_deref())?;
     let others = snapshot
@@ -1509,7 +1496,7 @@ impl Posted {
         state: &AppState,
         session: &Session,
         request: Request,
-    ) -> Result<Posted, PageError> {
+    ) -> Result<Posted, WebError> {
         let (parts, body) = request.into_parts();
         let limit = state.store.evidence_policy().await?.max_bytes;
         let whole = limit.saturating_add(upload::FORM_OVERHEAD);
@@ -1592,16 +1579,15 @@ pub(crate) fn back_to(path: &str, message: &str) -> Response {
 
 pub async fn item_action(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Path((number, action)): Path<(u32, String)>,
     Query(query): Query<ItemQuery>,
     request: Request,
 ) -> PageResult {
-    let session = require(&state, &headers, &format!("/items/{number}")).await?;
     let stored = visible_item(&state, &session.viewer, number, query.plan.as_deref()).await?;
     let posted = Posted::read(&state, &session, request).await?;
     let at = item_at(&stored);
-    let kind = ActionKind::parse(&action).ok_or(PageError::NotFound)?;
+    let kind = ActionKind::parse(&action).ok_or(WebError::NotFound)?;
     let (today, current) = tick(&state).await?;
     let calendar = current.calendar.clone();
     let me = actor(&session);
@@ -1628,7 +1614,7 @@ pub async fn item_action(
     if kind == ActionKind::Object {
         for new in evidence {
             if let Err(error) = state.store.add_evidence(&me, at, new).await {
-                return Ok(back(&error.to_string()));
+                return Ok(back(&crate::error::user_message(error)));
             }
         }
         let triple = (
@@ -1642,7 +1628,7 @@ pub async fn item_action(
             .await;
         return Ok(match outcome {
             Ok(id) => back(&format!("已登记异议 #{id}")),
-            Err(error) => back(&error.to_string()),
+            Err(error) => back(&crate::error::user_message(error)),
         });
     }
     let action = match Action::from_fields(kind, |name| posted.field(name)) {
@@ -1661,7 +1647,7 @@ pub async fn item_action(
                 done.from.label_zh(),
                 done.flow.state.label_zh()
             )),
-            Err(error) => back(&error.to_string()),
+            Err(error) => back(&crate::error::user_message(error)),
         },
     )
 }
@@ -1682,11 +1668,10 @@ struct ReportForm {
 
 pub async fn report_form(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Path(number): Path<u32>,
     Query(query): Query<ItemQuery>,
 ) -> PageResult {
-    let session = require(&state, &headers, &format!("/items/{number}/report")).await?;
     let snapshot = snapshot(&state).await?;
     let stored = find_visible(&snapshot, &session.viewer, number, query.plan.as_deref())?;
     let workflow = snapshot.workflow(stored)?;
@@ -1704,12 +1689,11 @@ pub async fn report_form(
 
 pub async fn report_submit(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Path(number): Path<u32>,
     Query(query): Query<ItemQuery>,
     request: Request,
 ) -> PageResult {
-    let session = require(&state, &headers, &format!("/items/{number}/report")).await?;
     let stored = visible_item(&state, &session.viewer, number, query.plan.as_deref()).await?;
     let posted = Posted::read(&state, &session, request).await?;
     let at = item_at(&stored);
@@ -1729,7 +1713,7 @@ pub async fn report_submit(
         };
         match state.store.add_evidence(&me, at, new).await {
             Ok(e) => evidence.push(e.id),
-            Err(error) => return Ok(back(&error.to_string())),
+            Err(error) => return Ok(back(&crate::error::user_message(error))),
         }
     }
     let done: Vec<u32> = posted
@@ -1753,15 +1737,13 @@ pub async fn report_submit(
                 report.period,
                 if report.late { "（迟报）" } else { "" }
             )),
-            Err(error) => back(&error.to_string()),
+            Err(error) => back(&crate::error::user_message(error)),
         },
     )
 }
 
 #[derive(Deserialize)]
 pub struct ReviewForm {
-    #[serde(default)]
-    csrf: String,
     decision: String,
     #[serde(default)]
     note: String,
@@ -1769,12 +1751,9 @@ pub struct ReviewForm {
 
 pub async fn report_review(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    axum::Form(form): axum::Form<ReviewForm>,
+    CsrfForm { session, form }: CsrfForm<ReviewForm>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/").await?;
-    session.check_csrf(&form.csrf)?;
     // The scope is that of the report's own item, never of an item named by the form.
     let report = state.store.report(id).await?;
     let stored = visible_by_id(&state, &session.viewer, report.item_id).await?;
@@ -1796,7 +1775,7 @@ pub async fn report_review(
                 report.period
             ),
         ),
-        Err(error) => back_to(&path, &error.to_string()),
+        Err(error) => back_to(&path, &crate::error::user_message(error)),
     })
 }
 
@@ -1805,16 +1784,15 @@ pub async fn report_review(
 
 async fn evidence_for(
     state: &AppState,
-    headers: &HeaderMap,
+    session: &Session,
     id: i64,
-) -> Result<(rectify_store::workflow::Evidence, Vec<u8>), PageError> {
-    let session = require(state, headers, "/").await?;
+) -> Result<(rectify_store::workflow::Evidence, Vec<u8>), WebError> {
     let evidence = state.store.evidence(id).await?;
     visible_by_id(state, &session.viewer, evidence.item_id).await?;
     let (evidence, bytes) = match state.store.evidence_file(id).await {
         Ok(found) => found,
         Err(StoreError::Tampered { .. }) => {
-            return Err(PageError::Forbidden(
+            return Err(WebError::Forbidden(
                 "文件内容与登记的 SHA-256 不符，已拒绝下载".into(),
             ));
         }
@@ -1826,10 +1804,10 @@ async fn evidence_for(
 /// Always a download: a file is never rendered by the browser from here.
 pub async fn evidence_download(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let (evidence, bytes) = evidence_for(&state, &headers, id).await?;
+    let (evidence, bytes) = evidence_for(&state, &session, id).await?;
     Ok(attachment(evidence.id, &evidence.file_name, bytes))
 }
 
@@ -1865,10 +1843,10 @@ pub(crate) fn attachment(id: i64, file_name: &str, bytes: Vec<u8>) -> Response {
 /// Images and PDFs shown inline, under a sandboxing policy; anything else downloads.
 pub async fn evidence_preview(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let (evidence, bytes) = evidence_for(&state, &headers, id).await?;
+    let (evidence, bytes) = evidence_for(&state, &session, id).await?;
     let inline = matches!(
         evidence.media_type.as_str(),
         "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "application/pdf"

@@ -2,11 +2,14 @@
 //! replacement, approve it as the next version of the public portal.
 
 use crate::AppState;
-use crate::auth::{Me, PageError, Session, require};
-use crate::pages::{PageResult, render, url_encode};
+use crate::auth::{Me, Session};
+use crate::error::PageResult;
+use crate::error::WebError;
+use crate::extract::CsrfForm;
+use crate::kit::url_encode;
+use crate::pages::render;
 use askama::Template;
-use axum::extract::{Form, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
 use rectify_core::complaint::redact::Replacement;
 use rectify_core::org::Role;
@@ -31,8 +34,6 @@ struct PublishPage {
 /// The choice as the form sends it: a flag per part and the extra strings, one per line.
 #[derive(Deserialize, Default)]
 pub struct Choice {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     items: Option<String>,
     #[serde(default)]
@@ -81,11 +82,11 @@ impl Choice {
     }
 }
 
-fn office_only(session: &Session) -> Result<(), PageError> {
+fn office_only(session: &Session) -> Result<(), WebError> {
     if session.user.roles.contains(&Role::Office) {
         Ok(())
     } else {
-        Err(PageError::NotFound)
+        Err(WebError::NotFound)
     }
 }
 
@@ -103,10 +104,9 @@ fn summary(draft: &Draft) -> String {
 
 pub async fn show(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Query(choice): Query<Choice>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/publish").await?;
     office_only(&session)?;
     let selection = choice.selection();
     let draft = draft(&state.store, &selection, today_china()).await?;
@@ -135,17 +135,16 @@ pub async fn show(
 
 pub async fn approve(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(choice): Form<Choice>,
+    CsrfForm {
+        session,
+        form: choice,
+    }: CsrfForm<Choice>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/publish").await?;
-    session.check_csrf(&choice.csrf)?;
     office_only(&session)?;
     let today = today_china();
     let draft = draft(&state.store, &choice.selection(), today).await?;
     let parts: Vec<String> = draft.parts.iter().map(|p| p.code().to_string()).collect();
-    let content = serde_json::to_value(&draft.content)
-        .map_err(|e| PageError::Store(rectify_store::StoreError::Invalid(e.to_string())))?;
+    let content = serde_json::to_value(&draft.content).map_err(|e| WebError::internal(&e))?;
     let publication = state
         .store
         .publish(&session.user.username, &parts, &content, today)

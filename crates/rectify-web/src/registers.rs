@@ -6,12 +6,14 @@
 //! inspections and evidence.
 
 use crate::AppState;
-use crate::auth::{Me, PageError, Session, require};
-use crate::pages::{
-    FlashQuery, PageResult, Posted, attachment, back_to, render, url_encode, xlsx_download,
-};
+use crate::auth::{Me, Session};
+use crate::error::PageResult;
+use crate::error::WebError;
+use crate::extract::CsrfForm;
+use crate::kit::url_encode;
+use crate::pages::{FlashQuery, Posted, attachment, back_to, render, xlsx_download};
 use askama::Template;
-use axum::extract::{Form, Path, Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use rectify_core::org::Role;
@@ -152,7 +154,7 @@ pub(crate) struct Tile {
     pub(crate) rebounding: usize,
 }
 
-pub(crate) async fn tiles(state: &AppState, session: &Session) -> Result<Vec<Tile>, PageError> {
+pub(crate) async fn tiles(state: &AppState, session: &Session) -> Result<Vec<Tile>, WebError> {
     let counts = state
         .store
         .register_state_counts(units_of(session).as_deref())
@@ -175,10 +177,10 @@ pub(crate) async fn tiles(state: &AppState, session: &Session) -> Result<Vec<Til
 
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
+    _headers: HeaderMap,
     Query(query): Query<ListQuery>,
 ) -> PageResult {
-    let session = require(&state, &headers, "/registers").await?;
     let counts = state
         .store
         .register_state_counts(units_of(&session).as_deref())
@@ -270,49 +272,32 @@ pub async fn list(
 }
 
 /// The entry if the user may see it; otherwise "not found".
-async fn visible(state: &AppState, session: &Session, id: i64) -> Result<EntryDetail, PageError> {
+async fn visible(state: &AppState, session: &Session, id: i64) -> Result<EntryDetail, WebError> {
     let detail = state.store.register_entry(id).await?;
     if sees_all(session) || session.viewer.units.contains(&detail.record.county_id) {
         Ok(detail)
     } else {
-        Err(PageError::NotFound)
+        Err(WebError::NotFound)
     }
 }
 
-/// The signed-in user acting on an entry they can see, from a form carrying `csrf`: the
-/// entry's page (to return to), the session and the entry.
-async fn acting_on(
-    state: &AppState,
-    headers: &HeaderMap,
-    id: i64,
-    csrf: &str,
-) -> Result<(String, Session, EntryDetail), PageError> {
-    let (path, session, detail) = entry_in_scope(state, headers, id).await?;
-    session.check_csrf(csrf)?;
-    Ok((path, session, detail))
-}
-
-/// The signed-in user and an entry they can see, with the entry's page: all a multipart form
-/// needs known before its body is read (its CSRF token is checked as it is read).
+/// An entry the signed-in user can see, with its page (to return to).
 async fn entry_in_scope(
     state: &AppState,
-    headers: &HeaderMap,
+    session: &Session,
     id: i64,
-) -> Result<(String, Session, EntryDetail), PageError> {
-    let path = format!("/registers/{id}");
-    let session = require(state, headers, &path).await?;
-    let detail = visible(state, &session, id).await?;
-    Ok((path, session, detail))
+) -> Result<(String, EntryDetail), WebError> {
+    let detail = visible(state, session, id).await?;
+    Ok((format!("/registers/{id}"), detail))
 }
 
 pub async fn show(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Path(id): Path<i64>,
     Query(flash): Query<FlashQuery>,
 ) -> PageResult {
-    let path = format!("/registers/{id}");
-    let session = require(&state, &headers, &path).await?;
+    let _path = format!("/registers/{id}");
     let detail = visible(&state, &session, id).await?;
     let today = today_china();
     let record = &detail.record;
@@ -359,7 +344,7 @@ pub async fn show(
 }
 
 /// Sites are inspected against the checklist; other kinds are patrolled or visited.
-async fn checklist_for(state: &AppState, kind: Kind) -> Result<Vec<String>, PageError> {
+async fn checklist_for(state: &AppState, kind: Kind) -> Result<Vec<String>, WebError> {
     Ok(match kind {
         Kind::Site => state.store.site_checklist().await?,
         _ => Vec::new(),
@@ -454,8 +439,6 @@ fn findings(detail: &EntryDetail, today: Date) -> Vec<Finding> {
 
 #[derive(Deserialize)]
 pub struct MoveForm {
-    #[serde(default)]
-    csrf: String,
     to: String,
     #[serde(default)]
     reason: String,
@@ -465,15 +448,14 @@ pub struct MoveForm {
 
 pub async fn move_entry(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<MoveForm>,
+    CsrfForm { session, form }: CsrfForm<MoveForm>,
 ) -> PageResult {
-    let (path, session, detail) = acting_on(&state, &headers, id, &form.csrf).await?;
+    let (path, detail) = entry_in_scope(&state, &session, id).await?;
     let record = &detail.record;
     let to = record.kind.parse_state(&form.to).unwrap_or_default();
     if !may_move(&session, record, to) {
-        return Err(PageError::Forbidden(
+        return Err(WebError::Forbidden(
             "只有整改办或该条目所在县（区）可以办理流转，销号等办结须由整改办办理".into(),
         ));
     }
@@ -486,7 +468,7 @@ pub async fn move_entry(
             .await
         {
             Ok(moved) => back_to(&path, &format!("已转为“{}”", moved.state_label)),
-            Err(error) => back_to(&path, &error.to_string()),
+            Err(error) => back_to(&path, &crate::error::user_message(error)),
         },
     )
 }
@@ -495,13 +477,13 @@ pub async fn move_entry(
 /// or a patrol's finding; more photos in `photos`.
 pub async fn inspect(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Path(id): Path<i64>,
     request: Request,
 ) -> PageResult {
-    let (path, session, detail) = entry_in_scope(&state, &headers, id).await?;
+    let (path, detail) = entry_in_scope(&state, &session, id).await?;
     if !may_inspect(&session, &detail.record) {
-        return Err(PageError::Forbidden(
+        return Err(WebError::Forbidden(
             "只有整改办、验收核查人员或所在县（区）可以记录检查".into(),
         ));
     }
@@ -513,12 +495,15 @@ pub async fn inspect(
     let user = &session.user.username;
     let inspection_id = match state.store.record_inspection(user, id, &inspection).await {
         Ok(inspection_id) => inspection_id,
-        Err(error) => return Ok(back_to(&path, &error.to_string())),
+        Err(error) => return Ok(back_to(&path, &crate::error::user_message(error))),
     };
     if let Err(error) = store_photos(&state, user, id, inspection_id, &inspection, &posted).await {
         return Ok(back_to(
             &path,
-            &format!("检查已记录，但照片未全部保存：{error}"),
+            &format!(
+                "检查已记录，但照片未全部保存：{}",
+                crate::error::user_message(error)
+            ),
         ));
     }
     let outcome = if inspection.passed() {
@@ -536,7 +521,7 @@ async fn inspection_from(
     state: &AppState,
     detail: &EntryDetail,
     posted: &Posted,
-) -> Result<Result<Inspection, String>, PageError> {
+) -> Result<Result<Inspection, String>, WebError> {
     let checklist = checklist_for(state, detail.record.kind).await?;
     let lines = checklist
         .into_iter()
@@ -603,13 +588,13 @@ async fn store_photos(
 
 pub async fn add_evidence(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Path(id): Path<i64>,
     request: Request,
 ) -> PageResult {
-    let (path, session, detail) = entry_in_scope(&state, &headers, id).await?;
+    let (path, detail) = entry_in_scope(&state, &session, id).await?;
     if !may_inspect(&session, &detail.record) {
-        return Err(PageError::Forbidden(
+        return Err(WebError::Forbidden(
             "只有整改办、验收核查人员或所在县（区）可以上传材料".into(),
         ));
     }
@@ -628,7 +613,7 @@ pub async fn add_evidence(
             .add_register_evidence(&session.user.username, id, evidence)
             .await
         {
-            return Ok(back_to(&path, &error.to_string()));
+            return Ok(back_to(&path, &crate::error::user_message(error)));
         }
         saved += 1;
     }
@@ -637,8 +622,6 @@ pub async fn add_evidence(
 
 #[derive(Deserialize)]
 pub struct LinkForm {
-    #[serde(default)]
-    csrf: String,
     /// "第3项", "3" or "方案名 3"; empty when linking a complaint.
     #[serde(default)]
     item: String,
@@ -650,13 +633,12 @@ pub struct LinkForm {
 /// complaint (by 受理编号): the office and the entry's county.
 pub async fn link(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form<LinkForm>,
+    CsrfForm { session, form }: CsrfForm<LinkForm>,
 ) -> PageResult {
-    let (path, session, detail) = acting_on(&state, &headers, id, &form.csrf).await?;
+    let (path, detail) = entry_in_scope(&state, &session, id).await?;
     if !(has(&session, Role::Office) || own_county(&session, &detail.record)) {
-        return Err(PageError::Forbidden(
+        return Err(WebError::Forbidden(
             "只有整改办或所在县（区）可以关联".into(),
         ));
     }
@@ -697,7 +679,7 @@ pub async fn link(
             .await
         {
             Ok(()) => back_to(&path, "已关联"),
-            Err(error) => back_to(&path, &error.to_string()),
+            Err(error) => back_to(&path, &crate::error::user_message(error)),
         },
     )
 }
@@ -716,12 +698,11 @@ struct ImportPage {
 /// the entries added and updated.
 pub async fn import(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     request: Request,
 ) -> PageResult {
-    let session = require(&state, &headers, "/registers").await?;
     if !has(&session, Role::Office) {
-        return Err(PageError::Forbidden("只有整改办可以导入名录".into()));
+        return Err(WebError::Forbidden("只有整改办可以导入名录".into()));
     }
     let posted = Posted::read(&state, &session, request).await?;
     let kind = Kind::parse(&posted.text("kind")).unwrap_or(Kind::Scattered);
@@ -759,7 +740,7 @@ pub async fn import(
                 "{}：新增 {} 条，更新 {} 条，未变 {} 条",
                 file.name, s.added, s.updated, s.unchanged
             )),
-            Err(error) => back(&error.to_string()),
+            Err(error) => back(&crate::error::user_message(error)),
         },
     )
 }
@@ -772,10 +753,9 @@ pub struct ExportQuery {
 /// A kind's register as the viewer sees it, as a sheet that imports back.
 pub async fn export(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Query(query): Query<ExportQuery>,
-) -> Result<Response, PageError> {
-    let session = require(&state, &headers, "/registers").await?;
+) -> Result<Response, WebError> {
     let kind = query
         .kind
         .as_deref()
@@ -787,8 +767,7 @@ pub async fn export(
         .await?;
     let today = today_china();
     let title = format!("{}名录（{}导出）", kind.label_zh(), today.chinese());
-    let bytes = register_xlsx(kind, &title, &entries)
-        .map_err(|e| PageError::Store(rectify_store::StoreError::Invalid(e.to_string())))?;
+    let bytes = register_xlsx(kind, &title, &entries).map_err(|e| WebError::internal(&e))?;
     Ok(xlsx_download(
         &format!("register-{}-{today}.xlsx", kind.code()),
         bytes,
@@ -797,10 +776,9 @@ pub async fn export(
 
 pub async fn evidence_download(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    session: Session,
     Path(id): Path<i64>,
-) -> Result<Response, PageError> {
-    let session = require(&state, &headers, "/registers").await?;
+) -> Result<Response, WebError> {
     let (entry_id, evidence) = state.store.register_evidence(id).await?;
     visible(&state, &session, entry_id).await?;
     let bytes = state.store.attachments().get_verified(&evidence.sha256)?;

@@ -34,12 +34,6 @@ impl From<StoreError> for Refused {
     }
 }
 
-impl From<Refused> for crate::auth::PageError {
-    fn from(Refused(status, message): Refused) -> Self {
-        crate::auth::PageError::Refused(status, message)
-    }
-}
-
 /// A multipart form that cannot be read: over its whole-form limit (413), its body broken off,
 /// or not a form at all (400).
 pub(crate) fn form_error(error: multer::Error) -> Refused {

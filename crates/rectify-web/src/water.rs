@@ -78,10 +78,10 @@ pub async fn water_page(
     State(state): State<AppState>,
     Query(query): Query<WaterQuery>,
 ) -> Response {
-    crate::page_response(build(&state, query).await, "水环境")
+    crate::page_response(build(&state, query).await)
 }
 
-async fn build(state: &AppState, query: WaterQuery) -> crate::PageResult {
+async fn build(state: &AppState, query: WaterQuery) -> crate::BuiltPage {
     let Some((first, last)) = state.store.water_date_range().await? else {
         let empty = crate::EmptyPage {
             title: "水环境",

@@ -1591,3 +1591,69 @@ fn action_forms_follow_the_declaration() {
         "a refused amendment changed the deadline"
     );
 }
+
+/// A concrete path for a route pattern, with values that exist in the demo.
+fn concrete(pattern: &str, complaint: &str) -> String {
+    let mut path = pattern.to_string();
+    for (param, value) in [
+        ("{number}", "1"),
+        ("{action}", "claim"),
+        ("{id}", "1"),
+        ("{period}", "2026-11"),
+        ("{version}", "1"),
+        ("{format}", "docx"),
+        ("{received_no}", complaint),
+        ("{username}", "viewer"),
+        ("{change}", "disable"),
+    ] {
+        path = path.replace(param, value);
+    }
+    assert!(
+        !path.contains('{'),
+        "a route parameter without a value: {pattern}"
+    );
+    path
+}
+
+/// #22: every route that is not public refuses a caller who is not signed in, and refuses a
+/// change without the CSRF token, taken from the router's own table rather than a list here.
+#[test]
+fn every_signed_in_route_refuses_anonymous_callers_and_changes_without_csrf() {
+    let demo = Demo::start(None);
+    let complaints = rectify(&demo.db, &["complaint", "list", "--format", "json"], "");
+    let complaints: serde_json::Value = serde_json::from_str(&complaints).unwrap();
+    let complaint = complaints[0]["received_no"].as_str().unwrap().to_string();
+    let (_, zgb, _) = Browser::login(&demo.server, "zgb", PASSWORD);
+    let zgb = zgb.unwrap();
+    let multipart = [
+        ("Cookie", zgb.cookie.as_str()),
+        ("Content-Type", "multipart/form-data; boundary=x"),
+    ];
+    let table = rectify_web::route_table();
+    let guarded: Vec<&str> = table
+        .iter()
+        .filter(|(_, access)| *access == rectify_web::Access::SignedIn)
+        .map(|(path, _)| *path)
+        .collect();
+    assert!(guarded.len() > 30, "{guarded:?}");
+    for pattern in guarded {
+        let path = concrete(pattern, &complaint);
+        let api = path.starts_with("/api/");
+        for method in ["GET", "POST", "DELETE"] {
+            let (status, head, _) = demo.server.request(method, &path, &[], b"");
+            let refused = match status {
+                303 => !api && head.contains("location: /login?next="),
+                401 => api,
+                405 => true,
+                _ => false,
+            };
+            assert!(refused, "anonymous {method} {path}: {status}\n{head}");
+        }
+        let (status, head, body) = demo.server.request("POST", &path, &multipart, b"--x--\r\n");
+        assert!(
+            status == 403 || status == 405,
+            "POST {path} without a CSRF token: {status}\n{head}\n{}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+}

@@ -1,0 +1,212 @@
+//! One error type for every handler, and how it is answered.
+//!
+//! | `WebError`        | status | page                               | API (`ApiError`)          |
+//! |-------------------|--------|------------------------------------|---------------------------|
+//! | `Login(path)`     | 303    | to `/login?next=path`              | 401 `请先登录`            |
+//! | `NotFound`        | 404    | 未找到 (also outside the scope)    | 404                       |
+//! | `Forbidden(m)`    | 403    | the message (CSRF, a role's step)  | 403                       |
+//! | `Invalid(m)`      | 422    | the message (what to fill in)      | 422                       |
+//! | `Conflict(m)`     | 409    | the message (the workflow refused) | 409                       |
+//! | `Refused(s, m)`   | s      | the message (too large, too slow)  | s (also `ApiError::new`)  |
+//! | `Internal(id)`    | 500    | 系统错误，请联系管理员（请求编号 id） | the same text              |
+//!
+//! An internal error's detail (an SQL message, a path) is logged with the request id when the
+//! error is made and never shown: the user reads the id to quote.
+
+use crate::upload::Refused;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rectify_store::StoreError;
+use serde_json::json;
+
+tokio::task_local! {
+    /// The request id of the request being answered (`x-request-id`), set by `request_scope`.
+    static REQUEST_ID: String;
+}
+
+/// Runs the rest of the stack with the request's id at hand for `WebError::internal`.
+pub(crate) async fn request_scope(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let id = request
+        .headers()
+        .get(&crate::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    REQUEST_ID.scope(id, next.run(request)).await
+}
+
+/// Why a request is not answered as asked.
+#[derive(Debug)]
+pub enum WebError {
+    /// Not signed in: the path to come back to after login.
+    Login(String),
+    /// Missing, or outside the user's scope: the same answer, so existence does not leak.
+    NotFound,
+    Forbidden(String),
+    Invalid(String),
+    Conflict(String),
+    /// Refused with its own status: before or while the body was read (too large, too slow,
+    /// broken), or an API answer with a specific message.
+    Refused(StatusCode, String),
+    /// Logged when made; holds the request id the user may quote.
+    Internal(String),
+}
+
+impl WebError {
+    /// An internal failure: logged now with its detail, answered with the request id only.
+    pub fn internal(detail: &dyn std::fmt::Display) -> WebError {
+        let id = REQUEST_ID
+            .try_with(String::clone)
+            .unwrap_or_else(|_| "-".into());
+        tracing::error!(request_id = %id, error = %detail, "request failed");
+        WebError::Internal(id)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::Login(_) => StatusCode::SEE_OTHER,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::Refused(status, _) => *status,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the user reads.
+    pub fn message(&self) -> String {
+        match self {
+            WebError::Login(_) => "请先登录".into(),
+            WebError::NotFound => "未找到该页面或问题。".into(),
+            WebError::Forbidden(m)
+            | WebError::Invalid(m)
+            | WebError::Conflict(m)
+            | WebError::Refused(_, m) => m.clone(),
+            WebError::Internal(id) => format!("系统错误，请联系管理员（请求编号 {id}）"),
+        }
+    }
+
+    pub fn csrf_failed() -> WebError {
+        WebError::Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试".into())
+    }
+}
+
+impl From<StoreError> for WebError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { .. } => WebError::NotFound,
+            StoreError::Invalid(m) => WebError::Invalid(m),
+            StoreError::Refused(m) => WebError::Conflict(m),
+            conflict @ (StoreError::Conflict { .. } | StoreError::Tampered { .. }) => {
+                WebError::Conflict(conflict.to_string())
+            }
+            too_large @ StoreError::TooLarge { .. } => {
+                WebError::Refused(StatusCode::PAYLOAD_TOO_LARGE, too_large.to_string())
+            }
+            other => WebError::internal(&other),
+        }
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(error: askama::Error) -> Self {
+        WebError::internal(&format_args!("page template failed: {error}"))
+    }
+}
+
+impl From<Refused> for WebError {
+    fn from(Refused(status, message): Refused) -> Self {
+        WebError::Refused(status, message)
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match self {
+            WebError::Login(next) => {
+                let target = format!("/login?next={}", crate::kit::url_encode(&next));
+                Redirect::to(&target).into_response()
+            }
+            WebError::NotFound => (status, Html("<!doctype html><meta charset=utf-8><title>未找到</title><p>未找到该页面或问题。</p>")).into_response(),
+            other => {
+                let page = format!(
+                    "<!doctype html><meta charset=utf-8><title>{}</title><p>{}</p><p><a href=\"javascript:history.back()\">返回</a></p>",
+                    title(status),
+                    crate::kit::escape(&other.message())
+                );
+                (status, Html(page)).into_response()
+            }
+        }
+    }
+}
+
+fn title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::INTERNAL_SERVER_ERROR => "系统错误",
+        StatusCode::CONFLICT => "无法办理",
+        StatusCode::UNPROCESSABLE_ENTITY => "请补充填写",
+        _ => "拒绝",
+    }
+}
+
+/// A `WebError` answered as JSON (`{"error": message}`), for the API's routes.
+#[derive(Debug)]
+pub struct ApiError(pub WebError);
+
+impl ApiError {
+    /// An answer with its own status and message (`台账中没有第 3 项`).
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError(WebError::Refused(status, message.into()))
+    }
+}
+
+impl From<WebError> for ApiError {
+    fn from(error: WebError) -> Self {
+        ApiError(error)
+    }
+}
+
+impl From<Refused> for ApiError {
+    fn from(refused: Refused) -> Self {
+        ApiError(refused.into())
+    }
+}
+
+/// As `WebError`'s, except that a missing record is named: API callers ask by id.
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            missing @ StoreError::NotFound { .. } => {
+                ApiError::new(StatusCode::NOT_FOUND, missing.to_string())
+            }
+            other => ApiError(other.into()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match self.0 {
+            WebError::Login(_) => StatusCode::UNAUTHORIZED,
+            ref other => other.status(),
+        };
+        (status, Json(json!({ "error": self.0.message() }))).into_response()
+    }
+}
+
+/// What a form shows after a refused or failed change: the refusal's own words, or for an
+/// internal failure the logged request id, never an SQL message.
+pub fn user_message(error: impl Into<WebError>) -> String {
+    error.into().message()
+}
+
+/// A page handler's answer.
+pub type PageResult = Result<Response, WebError>;
+/// An API handler's answer.
+pub type ApiResult = Result<Response, ApiError>;

@@ -173,8 +173,9 @@ impl Store {
         &self,
     ) -> Result<std::collections::HashMap<i64, (String, String)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT item_id, period, text FROM progress_reports WHERE status = 'confirmed' ORDER BY period, id",
+            "SELECT item_id, period, text FROM progress_reports WHERE status = $1 ORDER BY period, id",
         )
+        .arg(rectify_core::workflow::ProgressStatus::Confirmed.code())
         .fetch_all(self.pool())
         .await?;
         let mut latest = std::collections::HashMap::new();

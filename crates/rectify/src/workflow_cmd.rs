@@ -867,7 +867,7 @@ pub async fn run_report(store: &Store, args: ReportArgs) -> Result<ExitCode, Cli
                         r.id,
                         r.item_number,
                         r.unit,
-                        r.status,
+                        r.status.code(),
                         r.submitted_on,
                         if r.late { " 迟报" } else { "" },
                         r.text
@@ -884,7 +884,7 @@ fn report_json(r: &Report) -> Value {
     json!({
         "id": r.id, "item": r.item_number, "unit": r.unit, "period": r.period, "text": r.text,
         "done_measures": r.done_measures, "self_schedule": r.self_schedule, "evidence": r.evidence_ids,
-        "status": r.status, "submitted_by": r.submitted_by, "submitted_on": r.submitted_on,
+        "status": r.status.code(), "submitted_by": r.submitted_by, "submitted_on": r.submitted_on,
         "late": r.late, "reviewed_by": r.reviewed_by, "review_note": r.review_note, "corrects": r.corrects,
     })
 }

@@ -19,7 +19,7 @@ pub use transitions::{ItemWorkflow, set_upper_review};
 use crate::bind::Bind;
 use crate::{Store, StoreError, now_utc};
 use rectify_core::ledger::ItemState;
-use rectify_core::workflow::{EvidenceKind, Flow, ItemFacts};
+use rectify_core::workflow::{EvidenceKind, Flow, ItemFacts, ObjectionStatus};
 use rectify_exact::date::Date;
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
@@ -157,12 +157,12 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Loaded, StoreError> {
     .arg(id)
     .fetch_all(&mut *conn)
     .await?;
-    let pending: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM objections WHERE item_id = $1 AND status = 'pending'",
-    )
-    .arg(id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let pending: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM objections WHERE item_id = $1 AND status = $2")
+            .arg(id)
+            .arg(ObjectionStatus::Pending.code())
+            .fetch_one(&mut *conn)
+            .await?;
     let number: i64 = row.try_get(1)?;
     Ok(Loaded {
         id,

@@ -3,9 +3,9 @@
 use super::transitions::apply;
 use super::{ItemRef, find_item, load, refused};
 use crate::bind::Bind;
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, invalid_stored};
 use rectify_core::calendar::WorkCalendar;
-use rectify_core::workflow::{Action, Actor};
+use rectify_core::workflow::{Action, Actor, ObjectionStatus};
 use rectify_exact::date::Date;
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
@@ -18,7 +18,7 @@ pub struct Objection {
     pub source: String,
     pub content: String,
     pub contact: String,
-    pub status: String,
+    pub status: ObjectionStatus,
     pub decision: String,
 }
 
@@ -40,13 +40,14 @@ impl Store {
         let item_id = find_item(&mut tx, item).await?;
         let objection_id: i64 = sqlx::query_scalar(
             "INSERT INTO objections (item_id, received_on, source, content, contact, status, recorded_by)
-             VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .arg(item_id)
         .arg(today.to_string())
         .arg(source)
         .arg(content)
         .arg(contact)
+        .arg(ObjectionStatus::Pending.code())
         .arg(actor.username.clone())
         .fetch_one(&mut *tx)
         .await?;
@@ -67,7 +68,7 @@ pub(super) async fn decide_objection(
     conn: &mut AnyConnection,
     item_id: i64,
     objection_id: i64,
-    status: &str,
+    status: ObjectionStatus,
     decision: &str,
     actor: &Actor,
 ) -> Result<(), StoreError> {
@@ -77,13 +78,22 @@ pub(super) async fn decide_objection(
             .arg(item_id)
             .fetch_optional(&mut *conn)
             .await?;
-    match current.as_deref() {
-        Some("pending") => {}
-        Some(other) => return Err(refused(format!("异议 {objection_id} 已处理（{other}）"))),
+    match current
+        .as_deref()
+        .map(stored_objection_status)
+        .transpose()?
+    {
+        Some(ObjectionStatus::Pending) => {}
+        Some(other) => {
+            return Err(refused(format!(
+                "异议 {objection_id} 已处理（{}）",
+                other.code()
+            )));
+        }
         None => return Err(refused(format!("该问题没有编号为 {objection_id} 的异议"))),
     }
     sqlx::query("UPDATE objections SET status = $1, decision = $2, decided_by = $3 WHERE id = $4")
-        .arg(status)
+        .arg(status.code())
         .arg(decision)
         .arg(actor.username.clone())
         .arg(objection_id)
@@ -111,9 +121,14 @@ pub(super) async fn objection_rows(
                 source: r.try_get(2)?,
                 content: r.try_get(3)?,
                 contact: r.try_get(4)?,
-                status: r.try_get(5)?,
+                status: stored_objection_status(&r.try_get::<String, _>(5)?)?,
                 decision: r.try_get(6)?,
             })
         })
         .collect()
+}
+
+/// An objection's status as stored.
+fn stored_objection_status(code: &str) -> Result<ObjectionStatus, StoreError> {
+    ObjectionStatus::parse(code).ok_or_else(|| invalid_stored("异议状态（objections.status）"))
 }

@@ -3,11 +3,11 @@
 use super::{ItemRef, find_item, load, refused, stored_state};
 use crate::bind::Bind;
 use crate::journal::{Change, append};
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, invalid_stored};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::ledger::ItemState;
 use rectify_core::org::Role;
-use rectify_core::workflow::Actor;
+use rectify_core::workflow::{Actor, ProgressStatus};
 use rectify_exact::date::Date;
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
@@ -27,7 +27,7 @@ pub struct Report {
     pub done_measures: Vec<u32>,
     pub self_schedule: String,
     pub evidence_ids: Vec<i64>,
-    pub status: String,
+    pub status: ProgressStatus,
     pub submitted_by: String,
     pub submitted_on: String,
     pub late: bool,
@@ -115,7 +115,7 @@ impl Store {
                 loaded.number
             )));
         }
-        let previous: Option<(i64, String)> = sqlx::query(
+        let previous: Option<(i64, ProgressStatus)> = sqlx::query(
             "SELECT id, status FROM progress_reports WHERE item_id = $1 AND unit_id = $2 AND period = $3
              ORDER BY id DESC LIMIT 1",
         )
@@ -124,24 +124,25 @@ impl Store {
         .arg(report.period)
         .fetch_optional(&mut *tx)
         .await?
-        .map(|r| Ok::<_, StoreError>((r.try_get(0)?, r.try_get(1)?)))
+        .map(|r| Ok::<_, StoreError>((r.try_get(0)?, stored_progress_status(&r.try_get::<String, _>(1)?)?)))
         .transpose()?;
         let closed = period_closed(period, today);
         let late = today > report_deadline(period, due_day, calendar);
         let done_text = join_numbers(report.done_measures);
         let evidence_text = join_numbers(report.evidence_ids);
         let (id, action, before) = match previous {
-            Some((old, status)) if !closed && status != "confirmed" => {
+            Some((old, status)) if !closed && status != ProgressStatus::Confirmed => {
                 let before = report_json(&mut tx, old).await?;
                 sqlx::query(
                     "UPDATE progress_reports SET text = $1, done_measures = $2, self_schedule = $3,
-                     evidence_ids = $4, status = 'submitted', submitted_by = $5, submitted_on = $6,
-                     late = $7, reviewed_by = NULL, review_note = '' WHERE id = $8",
+                     evidence_ids = $4, status = $5, submitted_by = $6, submitted_on = $7,
+                     late = $8, reviewed_by = NULL, review_note = '' WHERE id = $9",
                 )
                 .arg(report.text)
                 .arg(done_text)
                 .arg(report.self_schedule)
                 .arg(evidence_text)
+                .arg(ProgressStatus::Submitted.code())
                 .arg(actor.username.clone())
                 .arg(today.to_string())
                 .arg(i64::from(late))
@@ -160,7 +161,7 @@ impl Store {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO progress_reports (item_id, unit_id, period, text, done_measures, self_schedule,
                      evidence_ids, status, submitted_by, submitted_on, late, corrects)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9, $10, $11) RETURNING id",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
                 )
                 .arg(item_id)
                 .arg(actor.unit_id)
@@ -169,6 +170,7 @@ impl Store {
                 .arg(done_text)
                 .arg(report.self_schedule)
                 .arg(evidence_text)
+                .arg(ProgressStatus::Submitted.code())
                 .arg(actor.username.clone())
                 .arg(today.to_string())
                 .arg(i64::from(late && corrects.is_none()))
@@ -229,15 +231,20 @@ impl Store {
             return Err(refused("退回进展需要填写原因"));
         }
         let mut tx = self.begin_write().await?;
-        let before = report_json(&mut tx, report_id).await?;
-        if before["status"] != "submitted" {
+        let current = load_report(&mut tx, report_id).await?;
+        if current.status != ProgressStatus::Submitted {
             return Err(refused(format!(
-                "进展 {report_id} 不是待确认状态（{}）",
-                before["status"]
+                "进展 {report_id} 不是待确认状态（\"{}\"）",
+                current.status.code()
             )));
         }
+        let before = report_value(&current);
         sqlx::query("UPDATE progress_reports SET status = $1, reviewed_by = $2, review_note = $3 WHERE id = $4")
-            .arg(if confirm { "confirmed" } else { "returned" })
+            .arg(if confirm {
+                ProgressStatus::Confirmed
+            } else {
+                ProgressStatus::Returned
+            }.code())
             .arg(actor.username.clone())
             .arg(note)
             .arg(report_id)
@@ -418,14 +425,14 @@ pub(super) async fn load_reports(
     let (condition, order) = match filter {
         ReportFilter::Period(_) => ("r.period = $1", "r.id"),
         ReportFilter::Item(_) => ("r.item_id = $1", "r.period DESC, r.id DESC"),
-        ReportFilter::AwaitingReview => ("r.status = 'submitted'", "r.id"),
+        ReportFilter::AwaitingReview => ("r.status = $1", "r.id"),
     };
     let sql = format!("{SELECT_REPORT} WHERE {condition} ORDER BY {order}");
     let query = sqlx::query(sqlx::AssertSqlSafe(sql));
     let query = match filter {
         ReportFilter::Period(period) => query.arg(period.to_string()),
         ReportFilter::Item(id) => query.arg(id),
-        ReportFilter::AwaitingReview => query,
+        ReportFilter::AwaitingReview => query.arg(ProgressStatus::Submitted.code()),
     };
     let rows = query.fetch_all(&mut *conn).await?;
     rows.iter().map(report_from_row).collect()
@@ -444,7 +451,7 @@ fn report_from_row(row: &AnyRow) -> Result<Report, StoreError> {
         done_measures: split_numbers(&done),
         self_schedule: row.try_get(6)?,
         evidence_ids: split_numbers(&evidence),
-        status: row.try_get(8)?,
+        status: stored_progress_status(&row.try_get::<String, _>(8)?)?,
         submitted_by: row.try_get(9)?,
         submitted_on: row.try_get(10)?,
         late: row.try_get::<i64, _>(11)? != 0,
@@ -455,12 +462,21 @@ fn report_from_row(row: &AnyRow) -> Result<Report, StoreError> {
 }
 
 async fn report_json(conn: &mut AnyConnection, id: i64) -> Result<Value, StoreError> {
-    let r = load_report(conn, id).await?;
-    Ok(json!({
+    Ok(report_value(&load_report(conn, id).await?))
+}
+
+/// A report as the journal records it.
+fn report_value(r: &Report) -> Value {
+    json!({
         "item": r.item_number, "unit": r.unit, "period": r.period, "text": r.text,
         "done_measures": r.done_measures, "self_schedule": r.self_schedule,
-        "evidence": r.evidence_ids, "status": r.status, "submitted_by": r.submitted_by,
+        "evidence": r.evidence_ids, "status": r.status.code(), "submitted_by": r.submitted_by,
         "submitted_on": r.submitted_on, "late": r.late, "reviewed_by": r.reviewed_by,
         "review_note": r.review_note, "corrects": r.corrects,
-    }))
+    })
+}
+
+/// A report's status as stored.
+fn stored_progress_status(code: &str) -> Result<ProgressStatus, StoreError> {
+    ProgressStatus::parse(code).ok_or_else(|| invalid_stored("进展状态（progress_reports.status）"))
 }

@@ -14,8 +14,8 @@ use rectify_core::deadline::{DeadlineContext, parse_deadline};
 use rectify_core::ledger::ItemState;
 use rectify_core::org::Role;
 use rectify_core::workflow::{
-    Action, Actor, Context, EvidenceKind, Flow, ItemFacts, StateChange, StateHistory, Transition,
-    WorkflowConfig, transition,
+    Action, Actor, Context, EvidenceKind, Flow, ItemFacts, ObjectionStatus, StateChange,
+    StateHistory, Transition, WorkflowConfig, transition,
 };
 use rectify_exact::date::Date;
 use serde_json::{Value, json};
@@ -139,9 +139,10 @@ impl Store {
     ) -> Result<Vec<u32>, StoreError> {
         let due: Vec<i64> = sqlx::query_scalar(
             "SELECT i.id FROM items i WHERE i.state = 'PUBLIC_NOTICE' AND i.notice_last_day < $1
-             AND NOT EXISTS (SELECT 1 FROM objections o WHERE o.item_id = i.id AND o.status = 'pending')",
+             AND NOT EXISTS (SELECT 1 FROM objections o WHERE o.item_id = i.id AND o.status = $2)",
         )
         .arg(today.to_string())
+        .arg(ObjectionStatus::Pending.code())
         .fetch_all(self.pool())
         .await?;
         if due.is_empty() {
@@ -209,13 +210,29 @@ pub(super) async fn apply(
             objection_id,
             conclusion,
         } => {
-            decide_objection(conn, loaded.id, *objection_id, "upheld", conclusion, actor).await?;
+            decide_objection(
+                conn,
+                loaded.id,
+                *objection_id,
+                ObjectionStatus::Upheld,
+                conclusion,
+                actor,
+            )
+            .await?;
         }
         Action::Dismiss {
             objection_id,
             reason,
         } => {
-            decide_objection(conn, loaded.id, *objection_id, "dismissed", reason, actor).await?;
+            decide_objection(
+                conn,
+                loaded.id,
+                *objection_id,
+                ObjectionStatus::Dismissed,
+                reason,
+                actor,
+            )
+            .await?;
         }
         Action::DecideAmendment { approve: true, .. } => {
             let new_text = done.facts["proposal"]["deadline"]
@@ -402,9 +419,11 @@ impl Store {
                 w.facts.evidence.push(kind);
             }
         }
-        let pending =
-            "SELECT item_id, COUNT(*) FROM objections WHERE status = 'pending' GROUP BY item_id";
-        for row in pairs(pending).fetch_all(&mut *conn).await? {
+        let pending = sqlx::query(
+            "SELECT item_id, COUNT(*) FROM objections WHERE status = $1 GROUP BY item_id",
+        )
+        .arg(ObjectionStatus::Pending.code());
+        for row in pending.fetch_all(&mut *conn).await? {
             if let Some(w) = all.get_mut(&row.try_get::<i64, _>(0)?) {
                 w.facts.pending_objections =
                     usize::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0);

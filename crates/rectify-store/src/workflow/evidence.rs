@@ -5,7 +5,7 @@ use super::{ItemRef, Loaded, find_item, load, refused};
 use crate::attachments::Upload;
 use crate::bind::Bind;
 use crate::journal::{Change, append};
-use crate::{Store, StoreError, now_utc};
+use crate::{Store, StoreError, now_utc, stored_int};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::org::Role;
 use rectify_core::workflow::{Action, Actor, EvidenceKind, Transition};
@@ -322,7 +322,7 @@ fn evidence_from_row(row: &AnyRow) -> Result<Evidence, StoreError> {
     Ok(Evidence {
         id: row.try_get(0)?,
         item_id: row.try_get(12)?,
-        item_number: u32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0),
+        item_number: stored_int(row.try_get(1)?, "items.number")?,
         kind: EvidenceKind::parse(&kind)
             .ok_or_else(|| StoreError::Invalid(format!("数据库中的材料类型“{kind}”无效")))?,
         title: row.try_get(3)?,

@@ -17,7 +17,7 @@ pub use reports::{Filed, NewReport, Report, ReportStatus, UnitReporting, report_
 pub use transitions::{ItemWorkflow, set_upper_review};
 
 use crate::bind::Bind;
-use crate::{Store, StoreError, now_utc};
+use crate::{Store, StoreError, now_utc, stored_int};
 use rectify_core::ledger::ItemState;
 use rectify_core::workflow::{EvidenceKind, Flow, ItemFacts, ObjectionStatus};
 use rectify_exact::date::Date;
@@ -166,7 +166,7 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Loaded, StoreError> {
     let number: i64 = row.try_get(1)?;
     Ok(Loaded {
         id,
-        number: u32::try_from(number).unwrap_or(0),
+        number: stored_int(number, "items.number")?,
         facts: ItemFacts {
             lead_unit: row.try_get(13)?,
             units: unit_names.iter().map(|(id, _)| *id).collect(),

@@ -3,7 +3,7 @@
 use super::{ItemRef, find_item, load, refused, stored_state};
 use crate::bind::Bind;
 use crate::journal::{Change, append};
-use crate::{Store, StoreError, invalid_stored};
+use crate::{Store, StoreError, invalid_stored, stored_int};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::ledger::ItemState;
 use rectify_core::org::Role;
@@ -322,7 +322,7 @@ impl Store {
                     unit: row.try_get(0)?,
                     item_id: row.try_get(1)?,
                     plan: row.try_get(2)?,
-                    number: u32::try_from(row.try_get::<i64, _>(3)?).unwrap_or(0),
+                    number: stored_int(row.try_get(3)?, "items.number")?,
                     state: stored_state(&state)?,
                     filed: row.try_get::<Option<i64>, _>(5)?.map(|late| {
                         if late == 1 {
@@ -444,7 +444,7 @@ fn report_from_row(row: &AnyRow) -> Result<Report, StoreError> {
     Ok(Report {
         id: row.try_get(0)?,
         item_id: row.try_get(15)?,
-        item_number: u32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0),
+        item_number: stored_int(row.try_get(1)?, "items.number")?,
         unit: row.try_get(2)?,
         period: row.try_get(3)?,
         text: row.try_get(4)?,

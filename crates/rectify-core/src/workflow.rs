@@ -69,6 +69,25 @@ impl EvidenceKind {
     }
 }
 
+labelled_enum!(
+    /// Where a monthly progress report stands: filed, then confirmed or returned by the
+    /// supervisor or the office.
+    ProgressStatus, "进展状态" {
+        Submitted => "submitted", "待确认";
+        Confirmed => "confirmed", "已确认";
+        Returned => "returned", "已退回";
+    }
+);
+
+labelled_enum!(
+    /// Where a public objection stands: recorded during the notice, then decided.
+    ObjectionStatus, "异议状态" {
+        Pending => "pending", "待核查";
+        Upheld => "upheld", "成立";
+        Dismissed => "dismissed", "不成立";
+    }
+);
+
 /// Evidence that shows the work itself; 申请验收 needs at least one besides the 自查报告.
 pub const WORK_EVIDENCE: &[EvidenceKind] = &[
     EvidenceKind::Document,

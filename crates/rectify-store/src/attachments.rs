@@ -199,9 +199,50 @@ impl Upload {
         })
     }
 
-    /// The media type by the file's first bytes (see `sniff_media_type`).
+    /// The media type by the file's first bytes (see [`media_type_of`]).
     pub fn media_type(&self, file_name: &str) -> &'static str {
-        crate::workflow::media_type_of(&self.head, self.text, file_name)
+        media_type_of(&self.head, self.text, file_name)
+    }
+}
+
+/// The media type by the file's first bytes (`head`) and whether the whole file is plain text;
+/// the name only tells the Office formats apart.
+fn media_type_of(head: &[u8], text: bool, file_name: &str) -> &'static str {
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match head {
+        [b'%', b'P', b'D', b'F', ..] => "application/pdf",
+        [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [b'G', b'I', b'F', b'8', ..] => "image/gif",
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => "image/webp",
+        [b'P', b'K', 3, 4, ..] => match ext.as_str() {
+            "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            _ => "application/zip",
+        },
+        [0xD0, 0xCF, 0x11, 0xE0, ..] => match ext.as_str() {
+            "xls" => "application/vnd.ms-excel",
+            _ => "application/msword",
+        },
+        _ if text => "text/plain",
+        _ => "application/octet-stream",
     }
 }
 

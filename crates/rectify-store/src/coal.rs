@@ -4,7 +4,7 @@
 use crate::bind::Bind;
 use crate::complaints::unit_named;
 use crate::journal::{Change, append};
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, stored_int};
 use rectify_core::coal::CoalYear;
 use rectify_exact::exact::{Exact, parse_decimal};
 use serde_json::json;
@@ -247,13 +247,15 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let count = |r: &sqlx::any::AnyRow, i| -> Result<u32, StoreError> {
-            Ok(u32::try_from(r.try_get::<i64, _>(i)?).unwrap_or(0))
+            let column = format!("coal_targets.{}", sqlx::Column::name(r.column(i)));
+            stored_int(r.try_get(i)?, &column)
         };
         for r in &targets {
             let cap: Option<String> = r.try_get(3)?;
+            let name: String = r.try_get(2)?;
             let entry = years
                 .entry((r.try_get(0)?, r.try_get(1)?))
-                .or_insert_with(|| blank(r.try_get(2).unwrap_or_default()));
+                .or_insert_with(|| blank(name));
             entry.cap = cap
                 .as_deref()
                 .map(|c| tons(c, "年度控制目标"))
@@ -270,11 +272,12 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         for r in &months {
-            let month = u8::try_from(r.try_get::<i64, _>(3)?).unwrap_or(0);
+            let month = stored_int(r.try_get(3)?, "coal_months.month")?;
             let value = tons(&r.try_get::<String, _>(4)?, "煤炭消费量")?;
+            let name: String = r.try_get(2)?;
             years
                 .entry((r.try_get(0)?, r.try_get(1)?))
-                .or_insert_with(|| blank(r.try_get(2).unwrap_or_default()))
+                .or_insert_with(|| blank(name))
                 .months
                 .push((month, value));
         }

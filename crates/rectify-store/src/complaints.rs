@@ -3,7 +3,7 @@
 
 use crate::bind::Bind;
 use crate::journal::{Change, append, append_all};
-use crate::{Store, StoreError, invalid_stored, now_utc, stored_date};
+use crate::{Store, StoreError, invalid_stored, now_utc, stored_date, stored_int};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::complaint::sample::draw;
 use rectify_core::complaint::similar::{Described, ItemSites, duplicate_of};
@@ -568,7 +568,7 @@ impl Store {
                 .try_get::<String, _>(1)?
                 .parse()
                 .map_err(|_| invalid_stored("seed"))?,
-            population: u32::try_from(head.try_get::<i64, _>(2)?).unwrap_or(0),
+            population: stored_int(head.try_get(2)?, "spotcheck_rounds.population")?,
             drawn_by: head.try_get(3)?,
             checks,
         })
@@ -740,7 +740,7 @@ async fn load_item_sites(conn: &mut AnyConnection) -> Result<Vec<ItemSite>, Stor
             Ok(ItemSite {
                 id: r.try_get(0)?,
                 plan: r.try_get(1)?,
-                number: u32::try_from(r.try_get::<i64, _>(2)?).unwrap_or(0),
+                number: stored_int(r.try_get(2)?, "items.number")?,
                 sites: ItemSites::new(&r.try_get::<String, _>(3)?),
                 signed_off: ItemState::parse(&state).is_some_and(|s| s == ItemState::Closed),
             })
@@ -1058,7 +1058,8 @@ fn optional_date(row: &AnyRow, index: usize) -> Result<Option<Date>, StoreError>
 }
 
 fn count(row: &AnyRow, index: usize) -> Result<u32, StoreError> {
-    Ok(u32::try_from(row.try_get::<i64, _>(index)?).unwrap_or(0))
+    let column = format!("complaints.{}", sqlx::Column::name(row.column(index)));
+    stored_int(row.try_get(index)?, &column)
 }
 
 fn record(row: &AnyRow) -> Result<ComplaintRecord, StoreError> {

@@ -2,7 +2,7 @@
 
 use crate::bind::{Bind, Verbatim, clean_text};
 use crate::journal::{Change, append, append_all};
-use crate::{Backend, Store, StoreError, now_utc, placeholders};
+use crate::{Backend, Store, StoreError, now_utc, placeholders, stored_int};
 use rectify_core::deadline::Deadline;
 use rectify_core::ledger::{
     InspectionType, Item, ItemSource, ItemState, Measure, Plan, Scope, split_person,
@@ -236,7 +236,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok((
-                    i32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(0),
+                    stored_int(r.try_get(0)?, "calendar_notices.year")?,
                     r.try_get(1)?,
                 ))
             })

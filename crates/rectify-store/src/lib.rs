@@ -385,6 +385,12 @@ pub(crate) fn invalid_stored(what: &str) -> StoreError {
     StoreError::Invalid(format!("数据库中的{what}无效"))
 }
 
+/// A stored integer as the narrower type the domain uses (an item number, a month, a version):
+/// one that does not fit is a corrupt row, reported with its column and value, never a zero.
+pub(crate) fn stored_int<T: TryFrom<i64>>(value: i64, column: &str) -> Result<T, StoreError> {
+    T::try_from(value).map_err(|_| invalid_stored(&format!("{column}（{value}）")))
+}
+
 /// An ISO date as stored.
 pub(crate) fn stored_date(text: &str) -> Result<rectify_exact::date::Date, StoreError> {
     rectify_exact::date::Date::parse(text).ok_or_else(|| invalid_stored("日期"))

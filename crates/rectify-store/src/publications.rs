@@ -3,7 +3,7 @@
 
 use crate::bind::Bind;
 use crate::journal::{Change, append};
-use crate::{Store, StoreError, now_utc};
+use crate::{Store, StoreError, now_utc, stored_int};
 use rectify_exact::date::Date;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -68,7 +68,7 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(Publication {
-            version: u32::try_from(version).unwrap_or(0),
+            version: stored_int(version, "publications.version")?,
             snapshot_on,
             approved_by: approver.to_string(),
             approved_at,
@@ -101,7 +101,7 @@ impl Store {
         let scope: String = row.try_get(4)?;
         let content: String = row.try_get(5)?;
         Ok(Some(Publication {
-            version: u32::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0),
+            version: stored_int(row.try_get(0)?, "publications.version")?,
             snapshot_on: Date::parse(&snapshot)
                 .ok_or_else(|| StoreError::Invalid("发布记录的日期无效".into()))?,
             approved_by: row.try_get(2)?,
@@ -129,7 +129,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok((
-                    u32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(0),
+                    stored_int(r.try_get(0)?, "publications.version")?,
                     r.try_get(1)?,
                     r.try_get(2)?,
                     r.try_get(3)?,
@@ -173,8 +173,9 @@ impl Store {
         &self,
     ) -> Result<std::collections::HashMap<i64, (String, String)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT item_id, period, text FROM progress_reports WHERE status = 'confirmed' ORDER BY period, id",
+            "SELECT item_id, period, text FROM progress_reports WHERE status = $1 ORDER BY period, id",
         )
+        .arg(rectify_core::workflow::ProgressStatus::Confirmed.code())
         .fetch_all(self.pool())
         .await?;
         let mut latest = std::collections::HashMap::new();

@@ -5,7 +5,7 @@
 use crate::bind::Bind;
 use crate::journal::{Change, append, append_all};
 use crate::workflow::{ItemRef, find_item};
-use crate::{Store, StoreError, invalid_stored, now_utc, stored_date};
+use crate::{Store, StoreError, invalid_stored, now_utc, stored_date, stored_int};
 use rectify_core::complaint::similar::Described;
 use rectify_core::ledger::{ItemState, split_person};
 use rectify_core::register::monthly::{self, EntryHistory, EntryMove, RegisterMonth};
@@ -1085,7 +1085,7 @@ fn entry_row(row: &AnyRow) -> Result<EntryRecord, StoreError> {
         state_label: kind.state_label(&state),
         state,
         details: Details::from_json(kind, details).map_err(|_| invalid_stored("名录字段"))?,
-        rebounds: u32::try_from(row.try_get::<i64, _>(11)?).unwrap_or(0),
+        rebounds: stored_int(row.try_get(11)?, "register_entries.rebounds")?,
         created_on: stored_date(&row.try_get::<String, _>(12)?)?,
     })
 }
@@ -1155,9 +1155,9 @@ async fn load_detail(conn: &mut AnyConnection, id: i64) -> Result<EntryDetail, S
     .iter()
     .map(|r| {
         let plan: Option<String> = r.try_get(0)?;
-        let number: Option<i64> = r.try_get(1)?;
+        let number = r.try_get::<Option<i64>, _>(1)?.map(|n| stored_int(n, "items.number"));
         Ok(EntryLink {
-            item: plan.zip(number.map(|n| u32::try_from(n).unwrap_or(0))),
+            item: plan.zip(number.transpose()?),
             complaint: r.try_get(2)?,
             linked_on: stored_date(&r.try_get::<String, _>(3)?)?,
         })

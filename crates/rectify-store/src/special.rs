@@ -5,7 +5,7 @@
 use crate::bind::Bind;
 use crate::journal::{Change, append};
 use crate::workflow::{ItemRef, find_item};
-use crate::{Store, StoreError, invalid_stored, now_utc, stored_date};
+use crate::{Store, StoreError, invalid_stored, now_utc, stored_date, stored_int};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::ledger::Item;
 use rectify_core::special::{About, Mode, Outcome, Round, RoundMonth, check_finding};
@@ -328,7 +328,7 @@ async fn findings(
             on: stored_date(&r.try_get::<String, _>(1)?)?,
             description: r.try_get(2)?,
             outcome: Outcome::parse(&outcome).ok_or_else(|| invalid_stored("督察结论"))?,
-            item: plan.zip(number.map(|n| u32::try_from(n).unwrap_or(0))),
+            item: plan.zip(number.map(|n| stored_int(n, "items.number")).transpose()?),
             entry: entry.zip(entry_name),
             evidence: evidence.remove(&id).unwrap_or_default(),
         });

@@ -349,7 +349,7 @@ pub async fn report(
         .store
         .add_report(&actor(&user), item(&stored), new, today, &calendar)
         .await?;
-    let body = json!({ "id": report.id, "late": report.late, "corrects": report.corrects, "status": report.status });
+    let body = json!({ "id": report.id, "late": report.late, "corrects": report.corrects, "status": report.status.code() });
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 

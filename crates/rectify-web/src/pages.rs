@@ -16,7 +16,7 @@ use rectify_core::action_input::{FileSlot, Input};
 use rectify_core::ledger::{ItemState, Schedule, Scope, Standing};
 use rectify_core::time::shown_minute;
 use rectify_core::workflow::{
-    Action, ActionKind, Actor, Context, EvidenceKind, Viewer, Visibility, available,
+    Action, ActionKind, Actor, Context, EvidenceKind, ProgressStatus, Viewer, Visibility, available,
 };
 use rectify_exact::date::Date;
 use rectify_io::plan::{LedgerRow, ledger_xlsx};
@@ -1299,16 +1299,12 @@ pub async fn item(
         .reports
         .iter()
         .map(|r| ReportLine {
-            reviewable: reviewer && r.status == "submitted",
+            reviewable: reviewer && r.status == ProgressStatus::Submitted,
             id: r.id,
             period: r.period.clone(),
             unit: r.unit.clone(),
             text: r.text.clone(),
-            status: match r.status.as_str() {
-                "confirmed" => "已确认",
-                "returned" => "已退回",
-                _ => "待确认",
-            },
+            status: r.status.label_zh(),
             late: r.late,
         })
         .collect();
@@ -1330,11 +1326,7 @@ pub async fn item(
             } else {
                 "（不公开）".to_string()
             },
-            status: match o.status.as_str() {
-                "upheld" => "成立",
-                "dismissed" => "不成立",
-                _ => "待核查",
-            },
+            status: o.status.label_zh(),
             decision: o.decision.clone(),
         })
         .collect();
@@ -1767,7 +1759,7 @@ pub async fn report_review(
             &path,
             &format!(
                 "已{} {} 进展",
-                if report.status == "confirmed" {
+                if report.status == ProgressStatus::Confirmed {
                     "确认"
                 } else {
                     "退回"

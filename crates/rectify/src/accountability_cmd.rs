@@ -1,8 +1,8 @@
 //! `rectify accountability`: the candidate list (问责候选) and the decisions on it.
 
-use crate::air_cmd::print_stdout;
+use crate::cli_util::{OutputFormat, print_stdout};
 use crate::error::CliError;
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 use rectify_io::bulletin::{accountability_table, accountability_xlsx};
 use rectify_store::Store;
 use rectify_store::dispatch::AccountabilityDecision;
@@ -14,8 +14,10 @@ use std::process::ExitCode;
 pub enum AccountabilityCommand {
     /// The candidates as of today, with any decision.
     List {
-        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
-        format: ListFormat,
+        #[arg(long, default_value = "text", value_parser = OutputFormat::among(&[
+            OutputFormat::Text, OutputFormat::Json, OutputFormat::Xlsx,
+        ]))]
+        format: OutputFormat,
         /// Where to write the xlsx (required for --format xlsx).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -57,13 +59,6 @@ pub enum AccountabilityCommand {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
-    Text,
-    Json,
-    Xlsx,
-}
-
 pub async fn run(
     store: &Store,
     actor: &str,
@@ -74,7 +69,7 @@ pub async fn run(
         AccountabilityCommand::List { format, out } => {
             let lines = store.accountability(today).await?;
             match format {
-                ListFormat::Json => {
+                OutputFormat::Json => {
                     let rows: Vec<_> = lines
                         .iter()
                         .map(|l| {
@@ -95,7 +90,7 @@ pub async fn run(
                         .collect();
                     serde_json::Value::from(rows).to_string()
                 }
-                ListFormat::Xlsx => {
+                OutputFormat::Xlsx => {
                     let out = out.ok_or_else(|| {
                         CliError::environment("--format xlsx 需要 --out 文件路径")
                     })?;
@@ -106,7 +101,7 @@ pub async fn run(
                     })?;
                     format!("已写出 {} 条问责候选 → {}", lines.len(), out.display())
                 }
-                ListFormat::Text => {
+                OutputFormat::Text => {
                     let table = accountability_table(&lines);
                     lines
                         .iter()
@@ -115,6 +110,7 @@ pub async fn run(
                         .collect::<Vec<_>>()
                         .join("\n")
                 }
+                other => return Err(other.refused("--format")),
             }
         }
         AccountabilityCommand::Transfer {

@@ -1,5 +1,6 @@
 //! `rectify air …`: the air-quality engine on files, and importing monitoring data.
 
+use crate::cli_util::{JSON_ONLY, OutputFormat, print_stdout, write_atomically};
 use crate::error::CliError;
 use clap::{Args, Subcommand, ValueEnum};
 use rectify_air::aqi::{HourlyMethod, ReportKind, ReportOptions};
@@ -15,7 +16,6 @@ use rectify_io::air::evaluate::{Period, by_site, evaluate_sites};
 use rectify_io::air::hourly::{HourLabel, HourlyData, ReadOptions, read_hourly_file};
 use rectify_store::Store;
 use rectify_store::air::AirStationDay;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -122,11 +122,6 @@ enum HourLabelArg {
     Start,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    Json,
-}
-
 #[derive(Debug, Args)]
 pub struct AqiArgs {
     #[arg(long, value_enum)]
@@ -192,8 +187,8 @@ pub struct EvaluateArgs {
     city: Option<String>,
     #[arg(long, value_enum, default_value_t = VersionOrAuto::Auto)]
     standard: VersionOrAuto,
-    #[arg(long, value_enum, default_value_t = Format::Json)]
-    format: Format,
+    #[arg(long, default_value = "json", value_parser = OutputFormat::among(JSON_ONLY))]
+    format: OutputFormat,
     #[arg(long, requires = "compare_to")]
     compare_from: Option<String>,
     #[arg(long, requires = "compare_from")]
@@ -331,7 +326,9 @@ fn daily(args: DailyArgs) -> Result<ExitCode, CliError> {
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<ExitCode, CliError> {
-    let Format::Json = args.format;
+    if args.format != OutputFormat::Json {
+        return Err(args.format.refused("--format"));
+    }
     let date = |flag: &str, text: &str| {
         Date::parse(text)
             .ok_or_else(|| CliError::environment(format!("{flag} 应为 YYYY-MM-DD：{text}")))
@@ -366,17 +363,6 @@ fn evaluate(args: EvaluateArgs) -> Result<ExitCode, CliError> {
     let text = serde_json::to_string_pretty(&result)
         .map_err(|e| CliError::failure(format!("JSON 输出失败：{e}")))?;
     print_stdout(&text)
-}
-
-/// Prints to stdout; a closed pipe (`| head`) is not an error.
-pub fn print_stdout(text: &str) -> Result<ExitCode, CliError> {
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}").and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(CliError::failure(format!("输出失败：{e}")))
-        }
-        _ => Ok(ExitCode::SUCCESS),
-    }
 }
 
 /// A daily table (has `date`, no `time`) is read as is; anything else as hourly data.
@@ -480,45 +466,5 @@ fn report_problems(path: &Path, problems: &[RowProblem]) {
     }
     if problems.len() > PROBLEMS_SHOWN {
         eprintln!("  …… 另有 {} 处", problems.len() - PROBLEMS_SHOWN);
-    }
-}
-
-/// Writes through a temporary file beside `out` and renames it into place, so a failed run
-/// leaves no half-written output.
-pub fn write_atomically<T>(
-    out: &Path,
-    write: impl FnOnce(&mut dyn Write) -> Result<T, CliError>,
-) -> Result<T, CliError> {
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        out.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    let file = std::fs::File::create(&tmp)
-        .map_err(|e| CliError::environment(format!("无法创建 {}：{e}", out.display())))?;
-    let mut buffered = std::io::BufWriter::new(file);
-    let result = write(&mut buffered).and_then(|v| {
-        buffered
-            .flush()
-            .map_err(|e| CliError::failure(format!("写入 {} 失败：{e}", out.display())))?;
-        Ok(v)
-    });
-    drop(buffered);
-    match result {
-        Ok(v) => {
-            std::fs::rename(&tmp, out)
-                .map_err(|e| CliError::failure(format!("无法写入 {}：{e}", out.display())))?;
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
     }
 }

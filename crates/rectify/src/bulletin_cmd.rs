@@ -1,9 +1,9 @@
 //! `rectify bulletin`: the monthly bulletin (整改进展月度通报), frozen in the database and written
 //! as docx, xlsx and html.
 
-use crate::air_cmd::print_stdout;
+use crate::cli_util::{OutputFormat, print_stdout};
 use crate::error::CliError;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use rectify_core::bulletin::BulletinFacts;
 use rectify_core::dispatch::AsOf;
 use rectify_io::bulletin::{Format, Issue, document, file_name, render};
@@ -21,18 +21,13 @@ pub struct BulletinArgs {
     /// Directory for the files (created if missing).
     #[arg(long)]
     out: PathBuf,
-    #[arg(long, value_delimiter = ',', default_value = "docx,xlsx,html")]
-    format: Vec<BulletinFormat>,
+    #[arg(long, value_delimiter = ',', default_value = "docx,xlsx,html", value_parser = OutputFormat::among(&[
+        OutputFormat::Docx, OutputFormat::Xlsx, OutputFormat::Html,
+    ]))]
+    format: Vec<OutputFormat>,
     /// Write an earlier version again from its frozen facts instead of generating a new one.
     #[arg(long)]
     version: Option<u32>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BulletinFormat {
-    Docx,
-    Xlsx,
-    Html,
 }
 
 pub async fn run(store: &Store, actor: &str, args: BulletinArgs) -> Result<ExitCode, CliError> {
@@ -92,9 +87,10 @@ fn write_files(
     let mut written = Vec::new();
     for format in &args.format {
         let format = match format {
-            BulletinFormat::Docx => Format::Docx,
-            BulletinFormat::Xlsx => Format::Xlsx,
-            BulletinFormat::Html => Format::Html,
+            OutputFormat::Docx => Format::Docx,
+            OutputFormat::Xlsx => Format::Xlsx,
+            OutputFormat::Html => Format::Html,
+            other => return Err(other.refused("--format")),
         };
         let bytes = render(facts, &doc, format).map_err(CliError::failure)?;
         let path = args

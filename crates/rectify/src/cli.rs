@@ -1,13 +1,14 @@
-//! Command-line definition and dispatch.
+//! Command-line definition and routing to each command.
 
 use crate::air_cmd::{AirCommand, AirDataCommand};
+use crate::cli_util::{OutputFormat, TEXT_JSON};
 use crate::demo;
 use crate::error::CliError;
 use crate::ledger_cmd::{CalendarCommand, LedgerCommand, PlanCommand};
 use crate::password::read_new_password;
 use crate::water_cmd::{WaterCommand, WaterDataCommand};
 use crate::workflow_cmd::{ClockCommand, EvidenceArgs, ItemArgs, ReportArgs};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use rectify_core::org::{OrgKind, Role};
 use rectify_core::time::shown_minute;
 use rectify_exact::date::Date;
@@ -31,17 +32,11 @@ pub struct Cli {
     data_dir: Option<PathBuf>,
 
     /// Log output format.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
-    log_format: LogFormat,
+    #[arg(long, default_value = "text", global = true, value_parser = OutputFormat::among(TEXT_JSON))]
+    log_format: OutputFormat,
 
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -330,7 +325,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Store::open_initialised(&target, cli.data_dir).await?
     };
     let result = match work {
-        StoreWork::Db(command) => dispatch(&store, command).await,
+        StoreWork::Db(command) => route(&store, command).await,
         StoreWork::Air(command) => crate::air_cmd::run_data(&store, &cli_actor(), command).await,
         StoreWork::Water(command) => {
             crate::water_cmd::run_data(&store, &cli_actor(), command).await
@@ -368,7 +363,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     result
 }
 
-async fn dispatch(store: &Store, command: DbCommand) -> Result<ExitCode, CliError> {
+/// Routes a database command to its handler (not the 调度 domain: see `dispatch_cmd`).
+async fn route(store: &Store, command: DbCommand) -> Result<ExitCode, CliError> {
     match command {
         DbCommand::Init => init(store).await,
         DbCommand::Migrate => migrate(store).await,
@@ -413,9 +409,10 @@ fn init_logging(cli: &Cli) {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let registry = tracing_subscriber::registry().with(filter);
-    let _ = match cli.log_format {
-        LogFormat::Text => registry.with(fmt).try_init(),
-        LogFormat::Json => registry.with(fmt.json()).try_init(),
+    let _ = if cli.log_format == OutputFormat::Json {
+        registry.with(fmt.json()).try_init()
+    } else {
+        registry.with(fmt).try_init()
     };
 }
 

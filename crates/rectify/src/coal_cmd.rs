@@ -1,9 +1,8 @@
 //! `rectify coal`: coal consumption per county and month, the yearly caps and clean-heating
 //! households, and where each county stands.
 
-use crate::air_cmd::print_stdout;
+use crate::cli_util::{print_json, print_stdout};
 use crate::error::CliError;
-use crate::ledger_cmd::print_json;
 use clap::Subcommand;
 use rectify_core::coal::assess;
 use rectify_store::Store;
@@ -96,9 +95,9 @@ pub async fn run(store: &Store, actor: &str, command: CoalCommand) -> Result<Exi
             print_stdout(&format!("已更新{county} {year}年目标"))
         }
         CoalCommand::Import { file } => {
-            let (name, _, sheets) = crate::register_cmd::read_spreadsheet(&file)?;
+            let (name, _, sheets) = crate::cli_util::read_spreadsheet(&file)?;
             let figures = rectify_io::coal::read_coal(&sheets).map_err(|errors| {
-                crate::register_cmd::refuse_file(&name, &errors, &[], false, "未导入任何数据")
+                crate::cli_util::refuse_file(&name, &errors, &[], false, "未导入任何数据")
             })?;
             store.import_coal(actor, &figures).await?;
             print_stdout(&format!(

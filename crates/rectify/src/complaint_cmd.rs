@@ -1,11 +1,12 @@
 //! `rectify complaint`: transferred complaints (信访件) — import the team's transfer lists,
 //! list and show them with their clocks, record feedback, spot-check, export the public tables.
 
-use crate::air_cmd::print_stdout;
+use crate::cli_util::{
+    OutputFormat, TEXT_JSON, finding_json, finding_lines, print_json, print_stdout,
+    read_spreadsheet, refuse_file,
+};
 use crate::error::CliError;
-use crate::ledger_cmd::{finding_json, print_json};
-use crate::register_cmd::{finding_lines, read_spreadsheet, refuse_file};
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use rectify_core::complaint::{Clock, DayMode, Handling, SpotVerdict, Verdict};
 use rectify_exact::date::Date;
 use rectify_io::complaint::{
@@ -32,14 +33,14 @@ pub enum ComplaintCommand {
         /// Only those past their due day without feedback.
         #[arg(long)]
         overdue: bool,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+        format: OutputFormat,
     },
     /// One complaint in full (the complainant's contact included: office use only).
     Show {
         received_no: String,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+        format: OutputFormat,
     },
     /// Record the handling unit's feedback or the office's corrections.
     Update(UpdateArgs),
@@ -75,8 +76,8 @@ pub struct ImportArgs {
     reported_on: Option<String>,
     #[arg(long)]
     dry_run: bool,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+    format: OutputFormat,
 }
 
 #[derive(Debug, Args)]
@@ -127,8 +128,8 @@ pub enum SpotcheckCommand {
     /// A round's sample and verdicts.
     Show {
         round: i64,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+        format: OutputFormat,
     },
     /// Record 合格 or 不合格 (with a reason); 不合格 returns the complaint for re-handling.
     Mark {
@@ -140,12 +141,6 @@ pub enum SpotcheckCommand {
         #[arg(long, default_value = "")]
         reason: String,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
 }
 
 pub async fn run(
@@ -177,8 +172,8 @@ pub async fn run(
         } => {
             let complaint = store.complaint(&received_no).await?;
             match format {
-                Format::Json => print_json(&with_clock(&complaint, today)),
-                Format::Text => print_stdout(&describe(&complaint, today)),
+                OutputFormat::Json => print_json(&with_clock(&complaint, today)),
+                _ => print_stdout(&describe(&complaint, today)),
             }
         }
         ComplaintCommand::Update(args) => {
@@ -233,7 +228,7 @@ async fn import(
             &name,
             &list.errors,
             &list.warnings,
-            args.format == Format::Json,
+            args.format == OutputFormat::Json,
             "未导入任何信访件",
         ));
     }
@@ -261,7 +256,7 @@ async fn import(
             },
         )
         .await?;
-    if args.format == Format::Json {
+    if args.format == OutputFormat::Json {
         return print_json(&json!({
             "source": source,
             "batches": batches.iter().map(|b| json!({ "batch": b.number, "transferred_on": b.transferred_on, "complaints": b.complaints.len() })).collect::<Vec<_>>(),
@@ -390,8 +385,8 @@ async fn spotcheck(
         SpotcheckCommand::Show { round, format } => {
             let round = store.spotcheck(round).await?;
             match format {
-                Format::Json => print_json(&json!(round)),
-                Format::Text => {
+                OutputFormat::Json => print_json(&json!(round)),
+                _ => {
                     let mut lines = vec![format!(
                         "第 {} 轮抽查 {}（种子 {}，总体 {} 件）",
                         round.id, round.drawn_on, round.seed, round.population
@@ -438,9 +433,9 @@ fn with_clock(c: &ComplaintRecord, today: Date) -> serde_json::Value {
 fn print_list(
     complaints: &[ComplaintRecord],
     today: Date,
-    format: Format,
+    format: OutputFormat,
 ) -> Result<ExitCode, CliError> {
-    if format == Format::Json {
+    if format == OutputFormat::Json {
         return print_json(&json!(
             complaints
                 .iter()

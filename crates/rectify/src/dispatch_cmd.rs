@@ -1,6 +1,6 @@
 //! `rectify dispatch`: the month's dispatch round, its escalation steps, and the 督办单.
 
-use crate::air_cmd::print_stdout;
+use crate::cli_util::print_stdout;
 use crate::error::CliError;
 use clap::Subcommand;
 use rectify_io::bulletin::{bulletin_docx, escalation_document};

@@ -2,10 +2,9 @@
 //! round, record findings with their evidence (a finding can reopen a signed-off item or
 //! register entry, or add a new problem to the plan), list the rounds.
 
-use crate::air_cmd::print_stdout;
+use crate::cli_util::{parse_date, print_json, print_stdout};
 use crate::error::CliError;
-use crate::ledger_cmd::print_json;
-use crate::workflow_cmd::{As, parse_date, session};
+use crate::workflow_cmd::{As, session};
 use clap::{Args, Subcommand};
 use rectify_core::deadline::{DeadlineContext, parse_deadline};
 use rectify_core::ledger::{Item, ItemSource, ItemState, Scope};

@@ -1,19 +1,20 @@
 //! `rectify plan import`, `rectify ledger list|show|export` and `rectify calendar load|show`.
 
-use crate::air_cmd::{print_stdout, write_atomically};
+use crate::cli_util::{
+    OutputFormat, TEXT_JSON, finding_json, parse_date, print_stdout, to_json, write_atomically,
+};
 use crate::error::CliError;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use rectify_core::calendar::parse_notices;
 use rectify_core::deadline::DeadlineContext;
 use rectify_core::ledger::{InspectionType, Item, ItemState, Plan, Scope};
 use rectify_exact::date::Date;
 use rectify_io::plan::{
-    Finding, LedgerRow, LedgerRowJson, PlanTable, ledger_csv, ledger_row_json, ledger_xlsx,
-    read_plan,
+    LedgerRow, LedgerRowJson, PlanTable, ledger_csv, ledger_row_json, ledger_xlsx, read_plan,
 };
 use rectify_store::ledger::{ImportSummary, PlanImport, StoredItem};
 use rectify_store::{Store, today_china};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -38,8 +39,8 @@ pub struct ImportArgs {
     /// Check and report only; write nothing.
     #[arg(long)]
     dry_run: bool,
-    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-    format: TextOrJson,
+    #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+    format: OutputFormat,
     /// Inspection round, e.g. 第一轮.
     #[arg(long)]
     round: Option<String>,
@@ -55,26 +56,6 @@ pub struct ImportArgs {
     /// Date the plan was issued; "N个工作日内" deadlines count from it (YYYY-MM-DD).
     #[arg(long, value_parser = parse_date)]
     issued_on: Option<Date>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TextOrJson {
-    Text,
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
-    Table,
-    Json,
-    Csv,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    Xlsx,
-    Csv,
-    Json,
 }
 
 /// Which items a listing or an export covers.
@@ -103,8 +84,10 @@ pub enum LedgerCommand {
     List {
         #[command(flatten)]
         filter: LedgerFilter,
-        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-        format: ListFormat,
+        #[arg(long, default_value = "table", value_parser = OutputFormat::among(&[
+            OutputFormat::Table, OutputFormat::Json, OutputFormat::Csv,
+        ]))]
+        format: OutputFormat,
     },
     /// Show one item.
     Show {
@@ -112,15 +95,17 @@ pub enum LedgerCommand {
         /// The plan, when several plans have this number.
         #[arg(long)]
         plan: Option<String>,
-        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-        format: TextOrJson,
+        #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+        format: OutputFormat,
     },
     /// Write the ledger as the office's xlsx, CSV or JSON.
     Export {
         #[command(flatten)]
         filter: LedgerFilter,
-        #[arg(long, value_enum)]
-        format: ExportFormat,
+        #[arg(long, value_parser = OutputFormat::among(&[
+            OutputFormat::Xlsx, OutputFormat::Csv, OutputFormat::Json,
+        ]))]
+        format: OutputFormat,
         #[arg(long)]
         out: PathBuf,
     },
@@ -135,10 +120,6 @@ pub enum CalendarCommand {
         #[arg(long)]
         year: i32,
     },
-}
-
-fn parse_date(text: &str) -> Result<Date, String> {
-    Date::parse(text).ok_or_else(|| format!("“{text}”不是 YYYY-MM-DD 格式的日期"))
 }
 
 fn parse_scope(text: &str) -> Result<Scope, String> {
@@ -252,16 +233,6 @@ fn file_stem(path: &Path) -> String {
         .unwrap_or_else(|| "整改方案".to_string())
 }
 
-pub(crate) fn finding_json(f: &Finding) -> Value {
-    json!({
-        "sheet": f.sheet,
-        "row": f.row,
-        "column": f.column,
-        "field": f.field,
-        "message": f.message,
-    })
-}
-
 fn numbers(list: &[u32]) -> String {
     list.iter()
         .map(u32::to_string)
@@ -273,10 +244,10 @@ fn report_import(
     table: &PlanTable,
     plan: &str,
     summary: Option<&ImportSummary>,
-    format: TextOrJson,
+    format: OutputFormat,
     dry_run: bool,
 ) -> Result<ExitCode, CliError> {
-    if format == TextOrJson::Json {
+    if format == OutputFormat::Json {
         let mut value = json!({
             "plan": plan,
             "sheet": table.sheet,
@@ -336,12 +307,13 @@ pub async fn run_ledger(store: &Store, command: LedgerCommand) -> Result<ExitCod
         LedgerCommand::List { filter, format } => {
             let (plans, rows) = filtered(store, &filter, today).await?;
             let text = match format {
-                ListFormat::Json => to_json(&json_rows(&plans, &rows), false)?,
-                ListFormat::Csv => String::from_utf8_lossy(&csv_bytes(&rows)?)
+                OutputFormat::Json => to_json(&json_rows(&plans, &rows), false)?,
+                OutputFormat::Csv => String::from_utf8_lossy(&csv_bytes(&rows)?)
                     .trim_start_matches('\u{feff}')
                     .trim_end()
                     .to_string(),
-                ListFormat::Table => table_text(&rows),
+                OutputFormat::Table => table_text(&rows),
+                other => return Err(other.refused("--format")),
             };
             print_stdout(&text)
         }
@@ -363,20 +335,6 @@ fn json_rows<'a>(plans: &'a [String], rows: &'a [LedgerRow]) -> Vec<LedgerRowJso
         .zip(plans)
         .map(|(row, plan)| ledger_row_json(row, Some(plan)))
         .collect()
-}
-
-/// Pretty JSON on stdout (a closed pipe is not an error).
-pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<ExitCode, CliError> {
-    crate::air_cmd::print_stdout(&to_json(value, true)?)
-}
-
-fn to_json(value: &impl serde::Serialize, pretty: bool) -> Result<String, CliError> {
-    let text = if pretty {
-        serde_json::to_string_pretty(value)
-    } else {
-        serde_json::to_string(value)
-    };
-    text.map_err(|e| CliError::failure(format!("JSON 生成失败：{e}")))
 }
 
 fn csv_bytes(rows: &[LedgerRow]) -> Result<Vec<u8>, CliError> {
@@ -446,7 +404,7 @@ async fn show(
     store: &Store,
     number: u32,
     plan: Option<String>,
-    format: TextOrJson,
+    format: OutputFormat,
     today: Date,
 ) -> Result<ExitCode, CliError> {
     let matches: Vec<StoredItem> = store
@@ -472,7 +430,7 @@ async fn show(
         item: stored.item.clone(),
         latest_progress: String::new(),
     };
-    if format == TextOrJson::Json {
+    if format == OutputFormat::Json {
         return print_stdout(&to_json(&ledger_row_json(&row, Some(&stored.plan)), false)?);
     }
     print_stdout(&item_text(&row, &stored.plan))
@@ -536,7 +494,7 @@ fn item_text(row: &LedgerRow, plan: &str) -> String {
 async fn export(
     store: &Store,
     filter: &LedgerFilter,
-    format: ExportFormat,
+    format: OutputFormat,
     out: &Path,
     today: Date,
 ) -> Result<ExitCode, CliError> {
@@ -553,15 +511,16 @@ async fn export(
     .filter(|t| !t.is_empty())
     .unwrap_or_else(|| "整改台账".to_string());
     let bytes = match format {
-        ExportFormat::Xlsx => ledger_xlsx(&title, &rows)
+        OutputFormat::Xlsx => ledger_xlsx(&title, &rows)
             .map_err(|e| CliError::failure(format!("xlsx 生成失败：{e}")))?,
-        ExportFormat::Csv => csv_bytes(&rows)?,
-        ExportFormat::Json => {
+        OutputFormat::Csv => csv_bytes(&rows)?,
+        OutputFormat::Json => {
             let value = json!({"title": title, "date": today.to_string(), "items": json_rows(&plan_names, &rows)});
             let mut text = to_json(&value, true)?;
             text.push('\n');
             text.into_bytes()
         }
+        other => return Err(other.refused("--format")),
     };
     write_atomically(out, |w| {
         w.write_all(&bytes)

@@ -4,6 +4,7 @@ mod accountability_cmd;
 mod air_cmd;
 mod bulletin_cmd;
 mod cli;
+mod cli_util;
 mod coal_cmd;
 mod complaint_cmd;
 mod demo;

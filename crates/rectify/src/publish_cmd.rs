@@ -1,10 +1,8 @@
 //! `rectify publish`: what the public portal shows — preview the redacted snapshot with every
 //! replacement, approve it as a new frozen version, list the versions.
 
-use crate::air_cmd::print_stdout;
-use crate::complaint_cmd::Format;
+use crate::cli_util::{OutputFormat, TEXT_JSON, print_json, print_stdout};
 use crate::error::CliError;
-use crate::ledger_cmd::print_json;
 use clap::{Args, Subcommand};
 use rectify_core::time::shown_minute;
 use rectify_io::publish::{Draft, Part, Selection, draft};
@@ -37,8 +35,8 @@ pub struct ChoiceArgs {
     /// A further string to remove (repeatable), e.g. a name the rules did not find.
     #[arg(long)]
     redact: Vec<String>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+    format: OutputFormat,
 }
 
 pub async fn run(
@@ -52,14 +50,14 @@ pub async fn run(
             let format = args.format;
             let draft = draft(store, &selection(args)?, today).await?;
             match format {
-                Format::Json => print_json(&json!({
+                OutputFormat::Json => print_json(&json!({
                     "content": draft.content,
                     "replacements": replacements_json(&draft),
                     "candidates": draft.review.candidates.iter()
                         .map(|(at, name)| json!({ "at": at, "candidate": name }))
                         .collect::<Vec<_>>(),
                 })),
-                Format::Text => print_stdout(&review(&draft)),
+                _ => print_stdout(&review(&draft)),
             }
         }
         PublishCommand::Approve(args) => {

@@ -2,14 +2,15 @@
 //! import and export a kind's sheet, list and show entries, move them by rule, record
 //! inspections and evidence, link them to items and complaints.
 
-use crate::air_cmd::print_stdout;
+use crate::cli_util::{
+    OutputFormat, TEXT_JSON, finding_json, finding_lines, print_json, print_stdout,
+    read_spreadsheet, refuse_file,
+};
 use crate::error::CliError;
-use crate::ledger_cmd::{finding_json, print_json};
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use rectify_core::register::water_body::Sample;
 use rectify_core::register::{CheckLine, Details, Inspection, Kind};
 use rectify_exact::date::Date;
-use rectify_io::plan::{Finding, Sheet, SheetFormat, read_sheets};
 use rectify_io::register::{read_register, register_xlsx};
 use rectify_store::Store;
 use rectify_store::registers::{EntryDetail, EntryRecord, NewRegisterEvidence, RegisterFilter};
@@ -28,8 +29,8 @@ pub enum RegisterCommand {
         file: PathBuf,
         #[arg(long)]
         dry_run: bool,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+        format: OutputFormat,
     },
     /// A kind's register as an xlsx sheet that imports back unchanged.
     Export {
@@ -50,14 +51,14 @@ pub enum RegisterCommand {
         /// register.site.repeat_days, register.site.repeat_times).
         #[arg(long)]
         repeat_offenders: bool,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+        format: OutputFormat,
     },
     /// One entry with its timeline: moves, inspections, evidence and links.
     Show {
         id: i64,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+        format: OutputFormat,
     },
     /// Move an entry to another state of its kind, if its rules allow.
     Move {
@@ -68,7 +69,7 @@ pub enum RegisterCommand {
         #[arg(long)]
         reason: Option<String>,
         /// YYYY-MM-DD; default today.
-        #[arg(long, value_parser = crate::workflow_cmd::parse_date)]
+        #[arg(long, value_parser = crate::cli_util::parse_date)]
         on: Option<Date>,
     },
     /// Record an inspection or patrol (巡查) of an entry.
@@ -87,7 +88,7 @@ pub enum RegisterCommand {
     /// Record a water body's monitoring sample of the four indicators.
     Monitor {
         id: i64,
-        #[arg(long, value_parser = crate::workflow_cmd::parse_date)]
+        #[arg(long, value_parser = crate::cli_util::parse_date)]
         on: Option<Date>,
         /// 透明度, cm.
         #[arg(long)]
@@ -127,7 +128,7 @@ pub struct InspectArgs {
     /// Who inspected ("市住建局执法支队 张某").
     #[arg(long)]
     by: String,
-    #[arg(long, value_parser = crate::workflow_cmd::parse_date)]
+    #[arg(long, value_parser = crate::cli_util::parse_date)]
     on: Option<Date>,
     /// Check the site checklist (setting `register.site.checklist`); the items named in
     /// --fail did not comply.
@@ -137,7 +138,7 @@ pub struct InspectArgs {
     #[arg(long)]
     fail: Option<String>,
     /// The day what failed must be put right.
-    #[arg(long, value_parser = crate::workflow_cmd::parse_date)]
+    #[arg(long, value_parser = crate::cli_util::parse_date)]
     deadline: Option<Date>,
     /// The earlier failed inspection this one re-checks.
     #[arg(long)]
@@ -147,12 +148,6 @@ pub struct InspectArgs {
     activity: bool,
     #[arg(long, default_value = "")]
     finding: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
 }
 
 fn parse_kind(text: &str) -> Result<Kind, String> {
@@ -214,15 +209,15 @@ pub async fn run(
                 entries.retain(|e| offenders.contains(&e.id));
             }
             match format {
-                Format::Json => print_json(&entries),
-                Format::Text => print_stdout(&list_text(&entries)),
+                OutputFormat::Json => print_json(&entries),
+                _ => print_stdout(&list_text(&entries)),
             }
         }
         RegisterCommand::Show { id, format } => {
             let detail = store.register_entry(id).await?;
             match format {
-                Format::Json => print_json(&detail),
-                Format::Text => print_stdout(&detail_text(&detail)),
+                OutputFormat::Json => print_json(&detail),
+                _ => print_stdout(&detail_text(&detail)),
             }
         }
         RegisterCommand::Move { id, to, reason, on } => {
@@ -327,55 +322,13 @@ pub async fn run(
     }
 }
 
-/// Reads a spreadsheet file (xlsx, xls or csv by its name) into its sheets.
-pub(crate) fn read_spreadsheet(path: &Path) -> Result<(String, Vec<u8>, Vec<Sheet>), CliError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", path.display())))?;
-    let name = path.display().to_string();
-    let format = SheetFormat::from_name(&name).unwrap_or(SheetFormat::Xlsx);
-    let sheets = read_sheets(&bytes, format, &name)
-        .map_err(|e| CliError::failure(format!("{name}：{e}")))?;
-    Ok((name, bytes, sheets))
-}
-
-/// The findings as lines: errors, then warnings.
-pub(crate) fn finding_lines(errors: &[Finding], warnings: &[Finding]) -> Vec<String> {
-    let mut lines: Vec<String> = errors.iter().map(|f| format!("错误 {f}")).collect();
-    lines.extend(warnings.iter().map(|f| format!("提示 {f}")));
-    lines
-}
-
-/// Prints the findings of a file that cannot be taken and says nothing was.
-pub(crate) fn refuse_file(
-    name: &str,
-    errors: &[Finding],
-    warnings: &[Finding],
-    json_out: bool,
-    nothing: &str,
-) -> CliError {
-    let printed = if json_out {
-        print_json(&json!({
-            "errors": errors.iter().map(finding_json).collect::<Vec<_>>(),
-            "warnings": warnings.iter().map(finding_json).collect::<Vec<_>>(),
-        }))
-        .map(drop)
-    } else {
-        eprintln!("{}", finding_lines(errors, warnings).join("\n"));
-        Ok(())
-    };
-    match printed {
-        Err(e) => e,
-        Ok(()) => CliError::failure(format!("{name} 有 {} 处错误，{nothing}", errors.len())),
-    }
-}
-
 async fn import(
     store: &Store,
     actor: &str,
     kind: Kind,
     file: &Path,
     dry_run: bool,
-    format: Format,
+    format: OutputFormat,
     today: Date,
 ) -> Result<ExitCode, CliError> {
     let (name, _, sheets) = read_spreadsheet(file)?;
@@ -385,7 +338,7 @@ async fn import(
             &name,
             &read.errors,
             &read.warnings,
-            format == Format::Json,
+            format == OutputFormat::Json,
             "未导入任何条目",
         ));
     }
@@ -393,7 +346,7 @@ async fn import(
     let summary = store
         .upsert_register_entries(actor, kind, &entries, dry_run)
         .await?;
-    if format == Format::Json {
+    if format == OutputFormat::Json {
         return print_json(&json!({
             "kind": kind.code(),
             "summary": summary,

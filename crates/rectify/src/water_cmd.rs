@@ -1,5 +1,6 @@
 //! `rectify water …`: the water engine on files, and importing monitoring data.
 
+use crate::cli_util::{JSON_ONLY, OutputFormat};
 use crate::error::CliError;
 use clap::{Args, Subcommand, ValueEnum};
 use rectify_exact::date::Date;
@@ -56,11 +57,6 @@ enum PhMeanArg {
     Hydrogen,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    Json,
-}
-
 /// Choices where the 2011 method and the 2020 rules leave room.
 #[derive(Debug, Args)]
 pub struct MethodArgs {
@@ -114,8 +110,8 @@ pub struct EvaluateArgs {
     from: String,
     #[arg(long)]
     to: String,
-    #[arg(long, value_enum, default_value_t = Format::Json)]
-    format: Format,
+    #[arg(long, default_value = "json", value_parser = OutputFormat::among(JSON_ONLY))]
+    format: OutputFormat,
     #[command(flatten)]
     method: MethodArgs,
 }
@@ -140,7 +136,7 @@ pub fn run(cmd: WaterFileCommand) -> Result<ExitCode, CliError> {
                 CliError::environment(format!("无法读取 {}：{e}", args.input.display()))
             })?;
             let options = args.method.options();
-            let rows = crate::air_cmd::write_atomically(&args.out, |w| {
+            let rows = crate::cli_util::write_atomically(&args.out, |w| {
                 let io = |e: std::io::Error| CliError::failure(format!("写入失败：{e}"));
                 let mut writer = ClassWriter::new(w, &sections, options).map_err(io)?;
                 let mut failed: Option<std::io::Error> = None;
@@ -169,7 +165,9 @@ pub fn run(cmd: WaterFileCommand) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         WaterFileCommand::Evaluate(args) => {
-            let Format::Json = args.format;
+            if args.format != OutputFormat::Json {
+                return Err(args.format.refused("--format"));
+            }
             let date = |flag: &str, text: &str| {
                 Date::parse(text)
                     .ok_or_else(|| CliError::environment(format!("{flag} 应为 YYYY-MM-DD：{text}")))
@@ -183,7 +181,7 @@ pub fn run(cmd: WaterFileCommand) -> Result<ExitCode, CliError> {
                 .map_err(|problems| problems_error(&args.input, &problems))?;
             let text = serde_json::to_string_pretty(&result.to_json())
                 .map_err(|e| CliError::failure(format!("JSON 输出失败：{e}")))?;
-            crate::air_cmd::print_stdout(&text)
+            crate::cli_util::print_stdout(&text)
         }
     }
 }

@@ -1,9 +1,8 @@
 //! `rectify item …`, `rectify evidence …`, `rectify report …` and `rectify clock tick`: the
 //! workflow from the command line, acting as a named user with the same checks as the web.
 
-use crate::air_cmd::print_stdout;
+use crate::cli_util::{OutputFormat, TEXT_JSON, parse_date, print_stdout};
 use crate::error::CliError;
-use crate::ledger_cmd::TextOrJson;
 use clap::{Args, Subcommand};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::time::shown_minute;
@@ -182,8 +181,8 @@ pub enum ItemCommand {
     /// The item's workflow record, objections pending and current evidence.
     Status {
         number: u32,
-        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-        format: TextOrJson,
+        #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+        format: OutputFormat,
     },
     /// The item's timeline from the journal.
     History { number: u32 },
@@ -230,8 +229,8 @@ pub enum EvidenceCommand {
     /// List an item's evidence, every version.
     List {
         number: u32,
-        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-        format: TextOrJson,
+        #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+        format: OutputFormat,
     },
     /// Write an evidence file out; refused if the stored file no longer matches its hash.
     Get {
@@ -284,15 +283,15 @@ pub enum ReportCommand {
     List {
         #[arg(long)]
         period: String,
-        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-        format: TextOrJson,
+        #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+        format: OutputFormat,
     },
     /// Missing and late reports per unit for a period.
     Missing {
         #[arg(long)]
         period: String,
-        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-        format: TextOrJson,
+        #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+        format: OutputFormat,
     },
 }
 
@@ -300,10 +299,6 @@ pub enum ReportCommand {
 pub enum ClockCommand {
     /// Close public notices whose period has ended (every workflow command does this first).
     Tick,
-}
-
-pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
-    Date::parse(text).ok_or_else(|| format!("“{text}”不是 YYYY-MM-DD 格式的日期"))
 }
 
 fn parse_kind(text: &str) -> Result<EvidenceKind, String> {
@@ -670,7 +665,7 @@ fn transition_text(number: u32, done: &Transition) -> String {
 async fn status(
     store: &Store,
     item: ItemRef<'_>,
-    format: TextOrJson,
+    format: OutputFormat,
 ) -> Result<ExitCode, CliError> {
     let ledger = store.ledger(item.plan).await?;
     let stored = ledger
@@ -689,7 +684,7 @@ async fn status(
         "state_label": stored.item.state.label_zh(),
         "evidence": current,
     });
-    if format == TextOrJson::Json {
+    if format == OutputFormat::Json {
         return print_stdout(&value.to_string());
     }
     let kinds: Vec<String> = evidence
@@ -766,7 +761,7 @@ pub async fn run_evidence(store: &Store, args: EvidenceArgs) -> Result<ExitCode,
         }
         EvidenceCommand::List { number, format } => {
             let list = store.evidence_of(item_ref(who, number)).await?;
-            if format == TextOrJson::Json {
+            if format == OutputFormat::Json {
                 let values: Vec<Value> = list.iter().map(evidence_json).collect();
                 return print_stdout(&Value::from(values).to_string());
             }
@@ -794,7 +789,7 @@ pub async fn run_evidence(store: &Store, args: EvidenceArgs) -> Result<ExitCode,
         }
         EvidenceCommand::Get { id, out } => {
             let (evidence, bytes) = store.evidence_file(id).await?;
-            crate::air_cmd::write_atomically(&out, |w| {
+            crate::cli_util::write_atomically(&out, |w| {
                 w.write_all(&bytes)
                     .map_err(|e| CliError::failure(format!("写入 {} 失败：{e}", out.display())))
             })?;
@@ -871,7 +866,7 @@ pub async fn run_report(store: &Store, args: ReportArgs) -> Result<ExitCode, Cli
         }
         ReportCommand::List { period, format } => {
             let reports = store.reports(&period).await?;
-            if format == TextOrJson::Json {
+            if format == OutputFormat::Json {
                 let values: Vec<Value> = reports.iter().map(report_json).collect();
                 return print_stdout(&Value::from(values).to_string());
             }
@@ -883,7 +878,7 @@ pub async fn run_report(store: &Store, args: ReportArgs) -> Result<ExitCode, Cli
                         r.id,
                         r.item_number,
                         r.unit,
-                        r.status,
+                        r.status.code(),
                         r.submitted_on,
                         if r.late { " 迟报" } else { "" },
                         r.text
@@ -900,14 +895,14 @@ fn report_json(r: &Report) -> Value {
     json!({
         "id": r.id, "item": r.item_number, "unit": r.unit, "period": r.period, "text": r.text,
         "done_measures": r.done_measures, "self_schedule": r.self_schedule, "evidence": r.evidence_ids,
-        "status": r.status, "submitted_by": r.submitted_by, "submitted_on": r.submitted_on,
+        "status": r.status.code(), "submitted_by": r.submitted_by, "submitted_on": r.submitted_on,
         "late": r.late, "reviewed_by": r.reviewed_by, "review_note": r.review_note, "corrects": r.corrects,
     })
 }
 
-async fn missing(store: &Store, period: &str, format: TextOrJson) -> Result<ExitCode, CliError> {
+async fn missing(store: &Store, period: &str, format: OutputFormat) -> Result<ExitCode, CliError> {
     let units = store.reporting(period).await?;
-    if format == TextOrJson::Json {
+    if format == OutputFormat::Json {
         let values: Vec<Value> = units
             .iter()
             .map(|u| json!({"unit": u.unit, "expected": u.expected, "missing": u.missing, "late": u.late}))

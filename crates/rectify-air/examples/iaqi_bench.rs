@@ -1,6 +1,8 @@
 //! Times 1,000,000 single IAQI computations (PM2.5 24-h, 0.0 … 499.9 in tenths, cycled), the
 //! inputs bench/aqi_hub_compare.py gives aqi-hub. `cargo run --release --example iaqi_bench`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_air::exact::Exact;
 use rectify_air::iaqi::{Column, iaqi};
 use rectify_air::standard::Standard;

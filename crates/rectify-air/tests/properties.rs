@@ -1,6 +1,8 @@
 //! Properties of the engine, checked by exhaustive sweeps and a seeded generator (no external
 //! property-testing crate: the domains are small enough to walk).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_air::aqi::{Concentrations, HourlyMethod, ReportKind, ReportOptions, report};
 use rectify_air::daily::{DailyItem, DailyValue, DailyValues, Validity};
 use rectify_air::date::Date;

@@ -1,6 +1,8 @@
 //! Every row of the shared air vectors (copied from `shared/vectors/air_vectors.csv`), for both
 //! versions of HJ 633, plus the real national snapshot of 2017-07-07 16:00.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_air::aqi::{
     Concentrations, HourlyMethod, Pollutant, ReportKind, ReportOptions, report,
 };

@@ -1,5 +1,7 @@
 //! The bulletin's facts from a small hand-counted ledger.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_core::bulletin::{
     BulletinComplaint, BulletinInput, BulletinItem, UnitReports, compose,
 };

@@ -1,5 +1,7 @@
 //! Coal consumption and clean heating against their targets, counted by hand.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_core::coal::{CoalYear, assess};
 use rectify_exact::exact::{Exact, parse_decimal};
 

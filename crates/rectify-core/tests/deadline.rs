@@ -1,6 +1,8 @@
 //! The deadline parser: a table of every 整改时限 string in the shared plan fixture, and
 //! properties over generated text.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::deadline::{Deadline, DeadlineContext, parse_deadline};
 use rectify_exact::date::Date;

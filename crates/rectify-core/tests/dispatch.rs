@@ -1,6 +1,8 @@
 //! Schedule colours against hand-computed cases for every rule, milestones from measures and
 //! stages, and the unit ranking with ties and month-on-month change.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::deadline::{DeadlineContext, parse_deadline};
 use rectify_core::dispatch::{

@@ -1,5 +1,7 @@
 //! Each register kind driven through its states, with the refusals its rules give.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_core::register::{
     CheckLine, Inspection, Kind, Lifecycle, MoveContext, Refusal, check_move, open_findings, plot,
     scattered, site, water_body,

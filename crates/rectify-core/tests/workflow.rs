@@ -1,6 +1,8 @@
 //! The workflow state machine: one item through every state, every illegal transition for every
 //! role, and the notice-counting convention on the real calendar.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::ledger::ItemState;
 use rectify_core::org::Role;

@@ -1,5 +1,7 @@
 //! Times the phases of `rectify air daily` on a file: `air_phases FILE [THREADS]`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_air::daily::CityMethod;
 use rectify_air::standard::StandardChoice;
 use rectify_io::air::daily::{compute_daily, write_daily_csv};

@@ -4,6 +4,8 @@
 //! - `string`: `Reader::from_path` with a reused `StringRecord` (the plain way; stack-notes'
 //!   yardstick).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use std::time::Instant;
 
 fn string_pass(path: &str) -> Result<(u64, u64), csv::Error> {

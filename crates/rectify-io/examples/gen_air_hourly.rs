@@ -1,6 +1,8 @@
 //! Writes a synthetic wide hourly CSV for benchmarks:
 //! `gen_air_hourly STATIONS STATIONS_PER_CITY FROM TO OUT.csv`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_air::date::Date;
 use rectify_io::air::synthetic::{Spec, write_csv};
 use std::io::BufWriter;

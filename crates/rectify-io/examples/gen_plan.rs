@@ -3,6 +3,8 @@
 //!
 //! Usage: cargo run --release -p rectify-io --example gen_plan -- OUT.xlsx [ITEMS]
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::deadline::DeadlineContext;
 use rectify_core::ledger::{Schedule, Standing};

@@ -1,6 +1,8 @@
 //! Writes synthetic monthly water samples and their sections table for benchmarks:
 //! `gen_water SECTIONS FROM TO SAMPLES.csv SECTIONS.csv`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_exact::date::Date;
 use rectify_io::water::synthetic::{bench_sections, write_samples_csv, write_sections_csv};
 use std::io::BufWriter;

@@ -2,6 +2,8 @@
 //! (complaints-batches-sample.expected.json: 120 complaints in 3 batches, with 3 defects,
 //! 4 duplicates, 2 plan matches and 5 near misses).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_core::complaint::Clock;
 use rectify_core::complaint::similar::{Described, ItemSites, duplicate_of};
 use rectify_io::complaint::read_transfer_list;

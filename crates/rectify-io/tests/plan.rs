@@ -1,5 +1,7 @@
 //! The plan importer against the shared fixture and hand-made defective files.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::deadline::DeadlineContext;
 use rectify_core::ledger::{Item, Schedule, Standing};

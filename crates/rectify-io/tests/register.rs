@@ -1,6 +1,8 @@
 //! Register spreadsheets: every kind's export reads back exactly, and a bad file names every bad
 //! cell and yields nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_core::register::{
     CreditCode, Details, Identity, Kind, boiler, chemical, credit, plot, scattered, site,
     water_body,

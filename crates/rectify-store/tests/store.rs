@@ -1,6 +1,8 @@
 //! The store suite. Every case runs twice, in `sqlite::` and `postgres::`, so `cargo test`
 //! output shows both backends passing the same assertions.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::deadline::{DeadlineContext, parse_deadline};
 use rectify_core::journal::ChainBreak;

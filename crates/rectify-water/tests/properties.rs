@@ -1,5 +1,7 @@
 //! Properties of the water engine over sweeps and a seeded generator.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_exact::exact::Exact;
 use rectify_water::group::Proportions;
 use rectify_water::indicator::{Class, Direction, Indicator, WaterBody};

@@ -1,5 +1,7 @@
 //! Every row of the shared water vectors (copied from `shared/vectors/water_vectors.csv`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_exact::exact::{Exact, parse_decimal};
 use rectify_water::drinking::{SourceSample, judge_source, percent, source_rates};
 use rectify_water::group::{Proportions, RiverVerdict, river_verdict};

@@ -1,5 +1,7 @@
 //! `rectify air …` through the real binary: the CLI contract that external checks rely on.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 mod common;

@@ -5,6 +5,8 @@
 //! screenshots) and Node.js for `tests/browser/flows.mjs`; without them this test fails and says
 //! so. Screenshots go to `target/screenshots/`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

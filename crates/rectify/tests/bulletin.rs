@@ -1,6 +1,8 @@
 //! `rectify bulletin` on the demo database: the three files, every count against independent
 //! SQL, and a frozen version that renders identically after the ledger changed.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 mod common;
 
 use common::{BIN, rectify_at as rectify};

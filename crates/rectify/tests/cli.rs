@@ -1,5 +1,7 @@
 //! The real binary, driven as a newcomer or an operator would drive it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use std::path::Path;
 use std::process::{Command, Output};
 

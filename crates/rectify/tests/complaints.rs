@@ -2,6 +2,8 @@
 //! team's transfer list, the report-back clock, spot-checks and their accountability rule,
 //! and the public portal — the leak crawl and the objection flood.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use std::collections::BTreeSet;
 use std::process::Command;
 

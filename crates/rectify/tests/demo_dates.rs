@@ -3,6 +3,8 @@
 //! Festival, a leap day, the first of a month) followed by `rectify clock tick`, and check what
 //! an office opening it that day must see.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rectify_exact::date::Date;
 use serde_json::Value;
 use std::process::Command;

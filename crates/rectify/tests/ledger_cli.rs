@@ -1,6 +1,8 @@
 //! `rectify plan …`, `rectify ledger …` and `rectify calendar …` through the real binary, on
 //! SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde_json::Value;
 use std::path::Path;

@@ -2,6 +2,8 @@
 //! unchanged, a plot cannot skip its risk assessment, and a site's failed inspection sets a
 //! deadline that only a passing re-inspection clears.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 mod common;
 
 use common::{BIN, rectify_at};

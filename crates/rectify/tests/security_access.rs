@@ -2,6 +2,8 @@
 //! addresses behind a trusted proxy), where a login may send the browser, sessions and tokens,
 //! and what the API reveals. Each test runs the real server on the demo database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use std::process::Command;
 
 mod common;

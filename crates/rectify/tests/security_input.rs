@@ -2,6 +2,8 @@
 //! oversized and bomb spreadsheets, truncation, formula cells in exports, echoed cells, a
 //! mistyped database path), through the real binary and the real server.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use serde_json::{Value, json};
 use std::process::{Command, Output};
 

@@ -1,6 +1,8 @@
 //! Issue #18, who may do what: links reach only what the actor sees (finding 12), evidence
 //! kinds belong to the roles of their step (13), a refused action keeps nothing (14).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use std::process::{Command, Output};
 
 mod common;

@@ -3,6 +3,8 @@
 //! its headers and an idle keep-alive connection are closed, a stalled or trickling body is
 //! answered 408, and connections over the limit wait until one closes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};

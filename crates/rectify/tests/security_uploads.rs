@@ -3,6 +3,8 @@
 //! `evidence.max_bytes`; never held in memory whole. Memory is the server's own, read from
 //! `/proc/<pid>/status`; the bodies are generated as they are sent, never allocated.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

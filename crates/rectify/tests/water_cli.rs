@@ -1,5 +1,7 @@
 //! `rectify water …` through the real binary.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use std::path::Path;
 mod common;
 

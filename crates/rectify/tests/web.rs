@@ -1,6 +1,8 @@
 //! The web UI over HTTP against the real server on the demo database: who reaches which page,
 //! the XSS and CSRF probes, login throttling and session rotation.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use std::process::Command;
 
 mod common;

@@ -1,6 +1,8 @@
 //! The workflow through the real binary, acting as named users on a controlled clock
 //! (`RECTIFY_NOW`), on SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

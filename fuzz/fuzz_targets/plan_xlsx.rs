@@ -13,6 +13,6 @@ fuzz_target!(|data: &[u8]| {
         reference: Date::new(2019, 3, 1),
         calendar: &calendar,
     };
-    let table = read_plan(data, "plan.xlsx", None, context);
+    let table = read_plan(data, "plan.xlsx", None, context, &rectify_io::plan::SheetLimits::default());
     assert!(table.items.len() <= 200_000);
 });

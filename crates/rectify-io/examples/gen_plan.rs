@@ -21,7 +21,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         reference: None,
         calendar: &calendar,
     };
-    let sample = read_plan(SAMPLE, "plan-sample.xlsx", None, context);
+    let sample = read_plan(
+        SAMPLE,
+        "plan-sample.xlsx",
+        None,
+        context,
+        &rectify_io::plan::SheetLimits::default(),
+    );
     let rows: Vec<LedgerRow> = (0..count)
         .map(|i| {
             let mut item = sample.items[i % sample.items.len()].item.clone();

@@ -13,7 +13,13 @@ use serde_json::Value;
 
 fn fixture() -> (rectify_io::complaint::TransferList, Value) {
     let bytes = std::fs::read("tests/data/complaints-batches-sample.xlsx").unwrap();
-    let sheets = read_sheets(&bytes, SheetFormat::Xlsx, "complaints.xlsx").unwrap();
+    let sheets = read_sheets(
+        &bytes,
+        SheetFormat::Xlsx,
+        "complaints.xlsx",
+        &rectify_io::plan::SheetLimits::default(),
+    )
+    .unwrap();
     let expected: Value = serde_json::from_str(
         &std::fs::read_to_string("tests/data/complaints-batches-sample.expected.json").unwrap(),
     )

@@ -19,7 +19,13 @@ fn read(bytes: &[u8], name: &str) -> PlanTable {
         reference: None,
         calendar: &calendar,
     };
-    read_plan(bytes, name, None, context)
+    read_plan(
+        bytes,
+        name,
+        None,
+        context,
+        &rectify_io::plan::SheetLimits::default(),
+    )
 }
 
 fn expected() -> Value {

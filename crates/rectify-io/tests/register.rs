@@ -159,7 +159,13 @@ fn every_kinds_export_reads_back_exactly() {
     for entry in entries {
         let kind = entry.kind;
         let bytes = register_xlsx(kind, "名录", std::slice::from_ref(&entry)).unwrap();
-        let sheets = read_sheets(&bytes, SheetFormat::Xlsx, "x.xlsx").unwrap();
+        let sheets = read_sheets(
+            &bytes,
+            SheetFormat::Xlsx,
+            "x.xlsx",
+            &rectify_io::plan::SheetLimits::default(),
+        )
+        .unwrap();
         let read = read_register(&sheets, kind, d("2026-11-29"));
         assert!(read.errors.is_empty(), "{kind}: {:?}", read.errors);
         assert!(read.warnings.is_empty(), "{kind}: {:?}", read.warnings);
@@ -258,7 +264,13 @@ fn cells(findings: &[rectify_io::plan::Finding]) -> Vec<String> {
 
 #[test]
 fn a_bad_sheet_names_every_bad_cell_and_yields_nothing() {
-    let sheets = read_sheets(&defective(), SheetFormat::Xlsx, "bad.xlsx").unwrap();
+    let sheets = read_sheets(
+        &defective(),
+        SheetFormat::Xlsx,
+        "bad.xlsx",
+        &rectify_io::plan::SheetLimits::default(),
+    )
+    .unwrap();
     let read = read_register(&sheets, Kind::Scattered, d("2026-11-29"));
     assert!(read.entries.is_empty(), "nothing is taken from a bad file");
     let found = cells(&read.errors);
@@ -331,7 +343,13 @@ fn every_kinds_sheet_names_each_bad_typed_cell() {
             sheet.write_string(1, c as u16, text).unwrap();
         }
         let bytes = workbook.save_to_buffer().unwrap();
-        let sheets = read_sheets(&bytes, SheetFormat::Xlsx, "bad.xlsx").unwrap();
+        let sheets = read_sheets(
+            &bytes,
+            SheetFormat::Xlsx,
+            "bad.xlsx",
+            &rectify_io::plan::SheetLimits::default(),
+        )
+        .unwrap();
         let read = read_register(&sheets, *kind, d("2026-11-29"));
         assert!(read.entries.is_empty(), "{kind}");
         let mut expected: Vec<String> = vec!["C2".into()];

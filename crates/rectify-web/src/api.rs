@@ -125,7 +125,7 @@ pub async fn login(
         }
     };
     let session = state.store.create_session(&user).await?;
-    let cookie = crate::auth::session_cookie(&session.token, None);
+    let cookie = crate::auth::session_cookie(&state, &session.token, None);
     let roles: Vec<&str> = user.roles.iter().map(|r| r.code()).collect();
     let body = json!({
         "csrf_token": session.csrf_token,

@@ -72,20 +72,20 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// `Set-Cookie` for the session.
-pub fn session_cookie(token: &str, max_age: Option<u32>) -> HeaderValue {
+pub fn session_cookie(state: &AppState, token: &str, max_age: Option<u32>) -> HeaderValue {
     let mut attributes = String::from("SameSite=Lax; Path=/");
     if let Some(age) = max_age {
         attributes.push_str(&format!("; Max-Age={age}"));
     }
-    set_cookie(SESSION_COOKIE, token, &attributes)
+    set_cookie(state, SESSION_COOKIE, token, &attributes)
 }
 
-/// A `Set-Cookie` value: always `HttpOnly`, and `Secure` when `RECTIFY_SECURE_COOKIES=1`
-/// (behind TLS). Every cookie the server sets goes through here, so none can miss either.
-fn set_cookie(name: &str, value: &str, attributes: &str) -> HeaderValue {
-    let secure = std::env::var("RECTIFY_SECURE_COOKIES").is_ok_and(|v| v == "1");
+/// A `Set-Cookie` value: always `HttpOnly`, and `Secure` when the deployment is behind TLS
+/// (`WebConfig::secure_cookies`). Every cookie the server sets goes through here, so none can
+/// miss either.
+fn set_cookie(state: &AppState, name: &str, value: &str, attributes: &str) -> HeaderValue {
     let mut text = format!("{name}={value}; HttpOnly; {attributes}");
-    if secure {
+    if state.config.secure_cookies {
         text.push_str("; Secure");
     }
     HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("rectify_invalid=; Path=/"))
@@ -176,7 +176,12 @@ async fn login_page(
     } else {
         StatusCode::OK
     };
-    let cookie = set_cookie(LOGIN_CSRF_COOKIE, &csrf, "SameSite=Strict; Path=/login");
+    let cookie = set_cookie(
+        state,
+        LOGIN_CSRF_COOKIE,
+        &csrf,
+        "SameSite=Strict; Path=/login",
+    );
     Ok((status, [(header::SET_COOKIE, cookie)], Html(html)).into_response())
 }
 
@@ -283,9 +288,10 @@ pub async fn do_login(
     }
     let session = state.store.create_session(&user).await?;
     let mut response = Redirect::to(&next).into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, session_cookie(&session.token, None));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session_cookie(&state, &session.token, None),
+    );
     Ok(response)
 }
 
@@ -300,7 +306,7 @@ pub async fn do_logout(
     let mut response = Redirect::to("/login").into_response();
     response
         .headers_mut()
-        .append(header::SET_COOKIE, session_cookie("", Some(0)));
+        .append(header::SET_COOKIE, session_cookie(&state, "", Some(0)));
     Ok(response)
 }
 

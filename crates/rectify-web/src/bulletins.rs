@@ -136,6 +136,7 @@ pub async fn download(
             issuer: &issuer,
             version: frozen.version,
             date: &frozen.issued_on,
+            cjk_font: state.config.cjk_font.as_deref(),
         },
     );
     let bytes =

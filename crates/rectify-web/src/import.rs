@@ -101,12 +101,13 @@ async fn read(
 ) -> Result<(PlanTable, Option<Sheet>), StoreError> {
     let calendar = state.store.work_calendar().await?;
     let file_name = file_name.to_string();
-    crate::parsing::off_thread(move || {
+    let limits = state.config.sheets;
+    crate::parsing::off_thread(state, move || {
         let context = DeadlineContext {
             reference: None,
             calendar: &calendar,
         };
-        read_plan_sheets(&bytes, &file_name, None, context)
+        read_plan_sheets(&bytes, &file_name, None, context, &limits)
     })
     .await
 }

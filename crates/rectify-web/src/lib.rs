@@ -70,9 +70,25 @@ struct EmptyPage {
     command: &'static str,
 }
 
+/// What the server is configured with: read by the binary once, at start-up, and passed in.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Cookies carry `Secure` (`RECTIFY_SECURE_COOKIES=1`, behind TLS).
+    pub secure_cookies: bool,
+    /// Uploaded spreadsheets parsed at once (`RECTIFY_SHEET_PARALLEL`, at least 1).
+    pub sheet_parallel: usize,
+    /// What an uploaded spreadsheet may hold (`RECTIFY_SHEET_*`).
+    pub sheets: rectify_io::plan::SheetLimits,
+    /// The bulletin chart's CJK font (`RECTIFY_CJK_FONT`).
+    pub cjk_font: Option<std::path::PathBuf>,
+}
+
 #[derive(Clone)]
 struct AppState {
     store: Store,
+    config: Arc<WebConfig>,
+    /// One permit per spreadsheet parsed at once (`WebConfig::sheet_parallel`).
+    parsing: Arc<tokio::sync::Semaphore>,
     ledger: Arc<pages::LedgerCache>,
     portal: Arc<portal::PortalCache>,
 }
@@ -271,7 +287,7 @@ pub fn route_table() -> Vec<(&'static str, Access)> {
 }
 
 /// The application with all routes and middleware.
-pub fn router(store: Store) -> Router {
+pub fn router(store: Store, config: WebConfig) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request<_>| {
             let id = req
@@ -289,6 +305,8 @@ pub fn router(store: Store) -> Router {
         });
     app.with_state(AppState {
         store,
+        parsing: Arc::new(tokio::sync::Semaphore::new(config.sheet_parallel.max(1))),
+        config: Arc::new(config),
         ledger: Arc::default(),
         portal: Arc::default(),
     })
@@ -367,11 +385,12 @@ pub async fn serve(
     store: Store,
     addr: SocketAddr,
     limits: ServerLimits,
+    config: WebConfig,
     on_ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     on_ready(listener.local_addr()?);
-    limits::serve(listener, router(store), limits, shutdown_signal()).await
+    limits::serve(listener, router(store, config), limits, shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

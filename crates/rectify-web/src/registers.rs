@@ -713,11 +713,13 @@ pub async fn import(
     let format = SheetFormat::from_name(&file.name).unwrap_or(SheetFormat::Xlsx);
     let bytes = file.upload.read()?;
     let name = file.name.clone();
-    let sheets =
-        match crate::parsing::off_thread(move || read_sheets(&bytes, format, &name)).await? {
-            Ok(sheets) => sheets,
-            Err(e) => return Ok(back(&format!("{}：{e}", file.name))),
-        };
+    let limits = state.config.sheets;
+    let parsed =
+        crate::parsing::off_thread(&state, move || read_sheets(&bytes, format, &name, &limits));
+    let sheets = match parsed.await? {
+        Ok(sheets) => sheets,
+        Err(e) => return Ok(back(&format!("{}：{e}", file.name))),
+    };
     let read = read_register(&sheets, kind, today_china());
     if !read.errors.is_empty() {
         return render(ImportPage {

@@ -80,6 +80,7 @@ fn write_files(
             issuer,
             version: frozen.version,
             date: &frozen.issued_on,
+            cjk_font: crate::config::get().cjk_font.as_deref(),
         },
     );
     std::fs::create_dir_all(&args.out)

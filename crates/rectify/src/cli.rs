@@ -287,6 +287,7 @@ enum UserCommand {
 
 pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     init_logging(&cli);
+    crate::config::load().map_err(CliError::environment)?;
     if let Some(start) = rectify_store::clock::init_from_env().map_err(CliError::environment)? {
         tracing::info!(%start, "test clock on (RECTIFY_NOW): for tests and demos only");
     }
@@ -486,10 +487,16 @@ async fn load_demo(store: &Store) -> Result<(), CliError> {
 
 async fn serve(store: &Store, args: &ServeArgs) -> Result<ExitCode, CliError> {
     let addr = args.addr;
-    rectify_web::serve(store.clone(), addr, args.limits(), |bound| {
-        println!("rectify 正在监听 http://{bound}");
-        tracing::info!(%bound, backend = store.backend().name(), "listening");
-    })
+    rectify_web::serve(
+        store.clone(),
+        addr,
+        args.limits(),
+        crate::config::get().web(),
+        |bound| {
+            println!("rectify 正在监听 http://{bound}");
+            tracing::info!(%bound, backend = store.backend().name(), "listening");
+        },
+    )
     .await
     .map_err(|e| CliError::environment(format!("无法在 {addr} 上提供服务：{e}")))?;
     Ok(ExitCode::SUCCESS)

@@ -11,7 +11,7 @@ use rectify_core::ledger::{InspectionType, Item, Plan};
 use rectify_core::org::{OrgKind, Role};
 use rectify_io::air::hourly::{ReadOptions, read_hourly_bytes};
 use rectify_io::air::synthetic::{Spec, write_csv};
-use rectify_io::plan::read_plan;
+use rectify_io::plan::{SheetLimits, read_plan};
 use rectify_io::water::samples::{read_samples_from, read_sections_from};
 use rectify_io::water::stored::{EncodedSamples, section_row};
 use rectify_io::water::synthetic::{demo_sections, write_samples_csv, write_sections_csv};
@@ -375,7 +375,13 @@ async fn load_plan(store: &Store, actor: &str, t: Timeline) -> Result<(), StoreE
         reference: None,
         calendar: &calendar,
     };
-    let table = read_plan(FILE, "plan-sample.xlsx", None, context);
+    let table = read_plan(
+        FILE,
+        "plan-sample.xlsx",
+        None,
+        context,
+        &SheetLimits::default(),
+    );
     if let Some(error) = table.errors.first() {
         return Err(StoreError::Invalid(format!(
             "演示整改清单无法读取：{error}"

@@ -6,7 +6,7 @@
 use rectify_core::complaint::{Clock, SpotVerdict};
 use rectify_exact::date::Date;
 use rectify_io::complaint::{SourceBatch, read_transfer_list};
-use rectify_io::plan::{SheetFormat, read_sheets};
+use rectify_io::plan::{SheetFormat, SheetLimits, read_sheets};
 use rectify_io::publish::{Part, Selection, draft};
 use rectify_store::complaints::{ComplaintImport, NewBatch, NewComplaint};
 use rectify_store::{Store, StoreError};
@@ -21,8 +21,13 @@ const SPOT_CHECK_SEED: u64 = 20_261_128;
 
 pub async fn load(store: &Store, office: &str, t: Timeline) -> Result<(), StoreError> {
     const FILE: &[u8] = include_bytes!("../demo/complaints-sample.xlsx");
-    let sheets = read_sheets(FILE, SheetFormat::Xlsx, "complaints-sample.xlsx")
-        .map_err(StoreError::Invalid)?;
+    let sheets = read_sheets(
+        FILE,
+        SheetFormat::Xlsx,
+        "complaints-sample.xlsx",
+        &SheetLimits::default(),
+    )
+    .map_err(StoreError::Invalid)?;
     let list = read_transfer_list(&sheets, Clock::default());
     if let Some(error) = list.errors.first() {
         return Err(StoreError::Invalid(format!(

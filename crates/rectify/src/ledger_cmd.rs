@@ -181,7 +181,13 @@ async fn import(store: &Store, actor: &str, args: ImportArgs) -> Result<ExitCode
         reference,
         calendar: &calendar,
     };
-    let mut table = read_plan(&bytes, &file_name, args.sheet.as_deref(), context);
+    let mut table = read_plan(
+        &bytes,
+        &file_name,
+        args.sheet.as_deref(),
+        context,
+        &crate::config::get().sheets,
+    );
     let name = args
         .plan
         .clone()
@@ -192,7 +198,13 @@ async fn import(store: &Store, actor: &str, args: ImportArgs) -> Result<ExitCode
             reference: stored_issue_date(&name),
             calendar: &calendar,
         };
-        table = read_plan(&bytes, &file_name, args.sheet.as_deref(), context);
+        table = read_plan(
+            &bytes,
+            &file_name,
+            args.sheet.as_deref(),
+            context,
+            &crate::config::get().sheets,
+        );
     }
     if !table.errors.is_empty() {
         report_import(&table, &name, None, args.format, args.dry_run)?;

@@ -7,6 +7,7 @@ mod cli;
 mod cli_util;
 mod coal_cmd;
 mod complaint_cmd;
+mod config;
 mod demo;
 mod demo_complaints;
 mod demo_plan;

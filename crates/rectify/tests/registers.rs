@@ -615,9 +615,13 @@ fn coal_use_and_clean_heating_are_warned_and_shown_in_the_bulletin() {
     assert!(html.contains("丰乐县政府：清洁取暖改造300户"));
     // The annex carries the registers, the inspections and the coal as sheets of their own.
     let annex = std::fs::read(Path::new(&out).join("整改进展通报-2026-11-第1版.xlsx")).unwrap();
-    let sheets =
-        rectify_io::plan::read_sheets(&annex, rectify_io::plan::SheetFormat::Xlsx, "annex.xlsx")
-            .unwrap();
+    let sheets = rectify_io::plan::read_sheets(
+        &annex,
+        rectify_io::plan::SheetFormat::Xlsx,
+        "annex.xlsx",
+        &rectify_io::plan::SheetLimits::default(),
+    )
+    .unwrap();
     let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
     for sheet in ["名录月报", "专项督察", "煤炭消费"] {
         assert!(names.contains(&sheet), "{names:?}");

@@ -119,6 +119,13 @@ impl<'a> Browser<'a> {
         (status, browser, String::from_utf8_lossy(&page).into_owned())
     }
 
+    /// A page that must load (200): what a test then says is or is not on it means something.
+    fn page(&self, path: &str) -> String {
+        let (status, page) = self.get(path);
+        assert_eq!(status, 200, "GET {path}");
+        page
+    }
+
     fn get(&self, path: &str) -> (u16, String) {
         let (status, head, body) =
             self.server
@@ -277,7 +284,7 @@ fn every_route_for_every_role_in_and_out_of_scope() {
     // A 北岭县 clerk cannot reach 南川县's item 41 or its evidence, and cannot act on it.
     let (_, beiling, _) = Browser::login(&demo.server, "beiling", PASSWORD);
     let beiling = beiling.unwrap();
-    let (_, page) = beiling.get("/items/38");
+    let page = beiling.page("/items/38");
     let csrf = hidden_csrf(&page);
     let (status, _) = beiling.post_multipart(
         "/items/41/actions/submit",
@@ -339,7 +346,7 @@ fn xss_and_csrf_probes_throttling_and_session_rotation() {
             "unescaped attribute breaker on {path}"
         );
     }
-    let (_, page) = zgb.get("/items/901");
+    let page = zgb.page("/items/901");
     assert!(
         page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
         "the text is shown, escaped: {page}"
@@ -395,7 +402,7 @@ fn xss_and_csrf_probes_throttling_and_session_rotation() {
     // Logout ends the session.
     let (_, viewer, _) = Browser::login(&demo.server, "viewer", PASSWORD);
     let viewer = viewer.unwrap();
-    let (_, page) = viewer.get("/");
+    let page = viewer.page("/");
     let body = form_body(&[("csrf", &hidden_csrf(&page))]);
     let headers = [
         ("Cookie", viewer.cookie.as_str()),
@@ -465,7 +472,7 @@ fn the_import_page_previews_defects_by_cell_and_writes_only_on_confirmation() {
     assert!(page.contains("确认导入"), "{page}");
     let search = "/ledger?q=%E7%BD%91%E9%A1%B5%E5%AF%BC%E5%85%A5";
     assert!(
-        !zgb.get(search).1.contains("网页导入的问题"),
+        !zgb.page(search).contains("网页导入的问题"),
         "nothing written before the confirmation"
     );
     let sha = page
@@ -491,7 +498,7 @@ fn the_import_page_previews_defects_by_cell_and_writes_only_on_confirmation() {
             .request("POST", "/import/confirm", &headers, body.as_bytes());
     assert_eq!(status, 200);
     assert!(String::from_utf8_lossy(&reply).contains("新增 1 项"));
-    assert!(zgb.get(search).1.contains("网页导入的问题"));
+    assert!(zgb.page(search).contains("网页导入的问题"));
 }
 
 #[test]
@@ -536,7 +543,7 @@ fn administration_is_for_administrators_and_the_office() {
     let refusal = head
         .lines()
         .find_map(|l| l.strip_prefix("location: "))
-        .map(|l| admin.get(l.trim()).1)
+        .map(|l| admin.page(l.trim()))
         .unwrap_or_default();
     assert!(refusal.contains("最后一个启用的系统管理员"), "{head}");
     assert_eq!(
@@ -611,7 +618,7 @@ fn administration_is_for_administrators_and_the_office() {
         ("parent", "sthjj"),
     ];
     assert_eq!(post(&zgb, "/admin/org", &unit).0, 303);
-    assert!(zgb.get("/admin").1.contains("河安市环保宣教中心"));
+    assert!(zgb.page("/admin").contains("河安市环保宣教中心"));
     assert_eq!(
         post(
             &zgb,
@@ -682,7 +689,7 @@ fn every_post_route_and_both_boards_for_every_role() {
         let (status, notices) = browser.get("/notices");
         assert_eq!(status, 200, "{user} /notices");
         assert_eq!(browser.get("/inbox").0, 200, "{user} /inbox");
-        let (_, page) = browser.get(&format!("/items/{inside}"));
+        let page = browser.page(&format!("/items/{inside}"));
         let csrf = hidden_csrf(&page);
         let before = state_of(&demo.db, inside);
         // An action the user may not take here is refused with a message, and changes nothing.
@@ -812,7 +819,7 @@ fn the_boards_list_what_waits_and_act_inline() {
     let demo = Demo::start(None);
     let login = |user: &str| Browser::login(&demo.server, user, PASSWORD).1.unwrap();
     let (zjj, sthjj, yanshou) = (login("zjj"), login("sthjj"), login("yanshou"));
-    let (_, queue) = zjj.get("/acceptance");
+    let queue = zjj.page("/acceptance");
     assert!(
         queue.contains("待受理（申请验收）（1）") && queue.contains("href=\"/items/17\""),
         "{queue}"
@@ -822,16 +829,16 @@ fn the_boards_list_what_waits_and_act_inline() {
         !queue.contains("<details"),
         "a unit clerk only watches the queue"
     );
-    assert!(!sthjj.get("/acceptance").1.contains("href=\"/items/17\""));
-    let (_, notices) = sthjj.get("/notices");
+    assert!(!sthjj.page("/acceptance").contains("href=\"/items/17\""));
+    let notices = sthjj.page("/notices");
     assert!(
         notices.contains("公示中（1）") && notices.contains("href=\"/items/14\""),
         "{notices}"
     );
-    assert!(!zjj.get("/notices").1.contains("href=\"/items/14\""));
+    assert!(!zjj.page("/notices").contains("href=\"/items/14\""));
 
     // The acceptance unit starts the acceptance of item 17 from the queue and lands back there.
-    let (_, queue) = yanshou.get("/acceptance");
+    let queue = yanshou.page("/acceptance");
     assert!(
         queue.contains("/items/17/actions/start-acceptance"),
         "{queue}"
@@ -848,7 +855,7 @@ fn the_boards_list_what_waits_and_act_inline() {
     assert_eq!(status, 303);
     assert!(head.contains("location: /acceptance?done="), "{head}");
     assert_eq!(state_of(&demo.db, 17), "UNDER_ACCEPTANCE");
-    assert!(yanshou.get("/acceptance").1.contains("验收中（2）"));
+    assert!(yanshou.page("/acceptance").contains("验收中（2）"));
     // Any other return address is ignored: no open redirect.
     let (_, head) = yanshou.post_multipart(
         "/items/16/actions/accept",
@@ -862,7 +869,7 @@ fn the_boards_list_what_waits_and_act_inline() {
 
     // The office records an objection on the notice board; deciding it becomes possible.
     let zgb = login("zgb");
-    let (_, board) = zgb.get("/notices");
+    let board = zgb.page("/notices");
     assert!(
         !board.contains("/items/14/actions/uphold"),
         "nothing to decide yet"
@@ -878,7 +885,7 @@ fn the_boards_list_what_waits_and_act_inline() {
         ],
     );
     assert!(head.contains("location: /notices?done="), "{head}");
-    let (_, board) = zgb.get("/notices");
+    let board = zgb.page("/notices");
     assert!(
         board.contains("1 件") && board.contains("/items/14/actions/uphold"),
         "{board}"
@@ -909,9 +916,9 @@ fn two_plans_with_the_same_numbers_are_told_apart() {
     let login = |user: &str| Browser::login(&demo.server, user, PASSWORD).1.unwrap();
     let (zgb, beiling) = (login("zgb"), login("beiling"));
 
-    let (_, ledger) = zgb.get("/ledger?q=%E7%AC%AC");
+    let ledger = zgb.page("/ledger?q=%E7%AC%AC");
     assert!(ledger.contains("<select name=\"plan\">"), "a plan filter");
-    let (_, ledger) = zgb.get("/ledger");
+    let ledger = zgb.page("/ledger");
     let ones = item_links(&ledger, 1);
     assert_eq!(
         ones.len(),
@@ -919,10 +926,10 @@ fn two_plans_with_the_same_numbers_are_told_apart() {
         "both plans' item 1 are linked with their plan: {ones:?}"
     );
     let (demo_one, probe_one) = (&ones[0], &ones[1]);
-    assert!(zgb.get(demo_one).1.contains("督察"), "the demo's item 1");
-    let (_, page) = zgb.get(probe_one);
+    assert!(zgb.page(demo_one).contains("督察"), "the demo's item 1");
+    let page = zgb.page(probe_one);
     assert!(page.contains("第二方案的第一项"));
-    let (_, bare) = zgb.get("/items/1");
+    let bare = zgb.page("/items/1");
     assert!(
         bare.contains("第二方案的第一项"),
         "a bare number means the latest plan"
@@ -933,7 +940,7 @@ fn two_plans_with_the_same_numbers_are_told_apart() {
     let (status, page) = beiling.get("/items/41");
     assert_eq!(status, 200);
     assert!(page.contains("第二方案的北岭县问题"), "{page}");
-    let (_, ledger) = beiling.get("/ledger");
+    let ledger = beiling.page("/ledger");
     let links = item_links(&ledger, 41);
     assert_eq!(links.len(), 1, "{links:?}");
     let demo_41 = demo_one.replace("/items/1?", "/items/41?");
@@ -1010,7 +1017,7 @@ fn bulletins_are_generated_by_the_office_and_downloaded_by_everyone() {
         head.contains("location: /bulletins?done="),
         "a bad month is a message: {head}"
     );
-    let (_, page) = beiling.get("/bulletins");
+    let page = beiling.page("/bulletins");
     assert!(page.contains("2026-11") && page.contains("第1版"), "{page}");
     assert!(!page.contains("生成通报"), "only the office generates");
     let csrf = hidden_csrf(&page);
@@ -1068,7 +1075,7 @@ fn the_discipline_commission_records_accountability_decisions() {
     let (status, head) = jiwei.post_form("/accountability", &form);
     assert_eq!(status, 303);
     assert!(head.contains("location: /accountability?done="), "{head}");
-    let (_, page) = jiwei.get("/accountability");
+    let page = jiwei.page("/accountability");
     assert!(
         page.contains("对相关责任人诫勉谈话") && page.contains("市纪委监委"),
         "{page}"
@@ -1170,12 +1177,12 @@ fn registers_are_scoped_to_the_viewers_counties_and_moved_by_rule() {
     let (status, head) = move_to(&beiling, "remediating", &csrf);
     assert_eq!(status, 303);
     assert!(head.contains("location: /registers/"), "{head}");
-    let (_, page) = beiling.get(&format!("/registers/{beiling_own}"));
+    let page = beiling.page(&format!("/registers/{beiling_own}"));
     assert!(page.contains("整治中"), "{page}");
     assert_eq!(move_to(&beiling, "remediating", "forged").0, 403, "CSRF");
     // The office sees every county and filters.
     let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
-    let (_, filtered) = zgb.get("/registers?kind=scattered&county=%E5%8D%97%E5%B7%9D%E5%8E%BF%E6%94%BF%E5%BA%9C&state=patrol");
+    let filtered = zgb.page("/registers?kind=scattered&county=%E5%8D%97%E5%B7%9D%E5%8E%BF%E6%94%BF%E5%BA%9C&state=patrol");
     assert!(
         filtered.contains(&format!("href=\"/registers/{nanchuan}\"")),
         "{filtered}"
@@ -1187,17 +1194,17 @@ fn registers_are_scoped_to_the_viewers_counties_and_moved_by_rule() {
         paged.contains("共 30 条，第 1/1 页"),
         "a page past the end shows the last"
     );
-    let (_, sites) = zgb.get("/registers?kind=site");
+    let sites = zgb.page("/registers?kind=site");
     assert!(
         sites.contains("重复违规"),
         "the demo's repeat offender is marked"
     );
     // The office links the entry with item 2 and a complaint; a bad number links nothing.
-    let (_, page) = zgb.get(&format!("/registers/{beiling_own}"));
+    let page = zgb.page(&format!("/registers/{beiling_own}"));
     let csrf = hidden_csrf(&page);
     let links = format!("/registers/{beiling_own}/links");
     // The demo's complaint numbers carry their dates, which move with the demo's day.
-    let (_, complaints) = zgb.get("/complaints");
+    let complaints = zgb.page("/complaints");
     let complaint = complaints
         .split("href=\"/complaints/")
         .nth(1)
@@ -1212,7 +1219,7 @@ fn registers_are_scoped_to_the_viewers_counties_and_moved_by_rule() {
         ];
         assert_eq!(zgb.post_form(&links, &form).0, 303);
     }
-    let (_, page) = zgb.get(&format!("/registers/{beiling_own}"));
+    let page = zgb.page(&format!("/registers/{beiling_own}"));
     assert!(
         page.contains("第2项") && page.contains(&format!("href=\"/complaints/{complaint}\"")),
         "{page}"
@@ -1241,7 +1248,7 @@ fn registers_are_scoped_to_the_viewers_counties_and_moved_by_rule() {
         head.contains("spreadsheetml") && xlsx.starts_with(b"PK"),
         "{head}"
     );
-    let (_, page) = zgb.get("/registers?kind=scattered");
+    let page = zgb.page("/registers?kind=scattered");
     let csrf = hidden_csrf(&page);
     let fields = [("csrf", csrf.as_str()), ("kind", "scattered")];
     let (status, head, _) = zgb.post_file("/registers/import", &fields, Some(("out.xlsx", &xlsx)));
@@ -1254,7 +1261,7 @@ fn registers_are_scoped_to_the_viewers_counties_and_moved_by_rule() {
         body.contains("未导入任何条目") && body.contains("C2（整治类型）"),
         "{body}"
     );
-    let (_, page) = beiling.get("/registers?kind=scattered");
+    let page = beiling.page("/registers?kind=scattered");
     assert!(
         !page.contains("action=\"/registers/import\""),
         "no import form for a county"
@@ -1310,7 +1317,7 @@ fn what_happens_at_23_30_utc_is_shown_at_07_30_beijing_time() {
     let beijing_minute = "2026-12-07 07:30";
 
     // The acceptance unit starts the acceptance of the first item its queue offers.
-    let (_, queue) = yanshou.get("/acceptance");
+    let queue = yanshou.page("/acceptance");
     let offered = queue
         .split("/actions/start-acceptance")
         .next()
@@ -1323,7 +1330,7 @@ fn what_happens_at_23_30_utc_is_shown_at_07_30_beijing_time() {
         &[("csrf", &hidden_csrf(&queue)), ("team", "市生态环境局")],
     );
     assert_eq!(status, 303);
-    let (_, page) = yanshou.get(&format!("/items/{number}"));
+    let page = yanshou.page(&format!("/items/{number}"));
     assert!(
         page.contains(&format!(
             "<span class=\"sub\">{beijing_minute}</span> <strong>yanshou</strong>"
@@ -1331,7 +1338,7 @@ fn what_happens_at_23_30_utc_is_shown_at_07_30_beijing_time() {
         "the timeline shows Beijing time: {page}"
     );
     assert!(!page.contains(utc_minute), "{page}");
-    let (_, dashboard) = zgb.get("/");
+    let dashboard = zgb.page("/");
     assert!(
         dashboard.contains(&format!(
             "<td class=\"sub\">{beijing_minute}</td><td>yanshou</td>"
@@ -1358,7 +1365,7 @@ fn what_happens_at_23_30_utc_is_shown_at_07_30_beijing_time() {
     ))
     .unwrap();
     let entry = format!("/registers/{}", entries[0]["id"]);
-    let (_, page) = zgb.get(&entry);
+    let page = zgb.page(&entry);
     let png = [0x89, b'P', b'N', b'G', 13, 10, 26, 10];
     let (status, _, _) = zgb.post_file(
         &format!("{entry}/evidence"),
@@ -1366,17 +1373,17 @@ fn what_happens_at_23_30_utc_is_shown_at_07_30_beijing_time() {
         Some(("photo.png", &png)),
     );
     assert_eq!(status, 303);
-    let (_, page) = zgb.get(&entry);
+    let page = zgb.page(&entry);
     assert!(
         page.contains(&format!("zgb {beijing_minute}</td>")),
         "the evidence shows Beijing time: {page}"
     );
 
     // The office publishes: the history shows the minute, the portal's footer the Beijing date.
-    let (_, page) = zgb.get("/publish");
+    let page = zgb.page("/publish");
     let (status, _) = zgb.post_form("/publish", &[("csrf", &hidden_csrf(&page))]);
     assert_eq!(status, 303);
-    let (_, page) = zgb.get("/publish");
+    let page = zgb.page("/publish");
     assert!(
         page.contains(&format!("<td>{beijing_minute}</td>")),
         "{page}"
@@ -1449,7 +1456,7 @@ fn the_dashboards_schedule_counts_are_the_ledgers_badges() {
     let mut totals = Vec::new();
     for user in ["zgb", "beiling"] {
         let browser = Browser::login(&server, user, PASSWORD).1.unwrap();
-        let (_, dashboard) = browser.get("/");
+        let dashboard = browser.page("/");
         let cards = schedule_cards(&dashboard);
         let codes: Vec<&str> = cards.iter().map(|(code, _)| code.as_str()).collect();
         assert_eq!(
@@ -1489,7 +1496,7 @@ fn the_dashboards_schedule_counts_are_the_ledgers_badges() {
 
     // A 黄 item's page says which milestone holds it back.
     let office = Browser::login(&server, "zgb", PASSWORD).1.unwrap();
-    let (_, ledger) = office.get("/ledger?schedule=lagging");
+    let ledger = office.page("/ledger?schedule=lagging");
     let href = ledger
         .split("<td><a href=\"")
         .nth(1)
@@ -1537,7 +1544,7 @@ fn action_forms_follow_the_declaration() {
         ("deadline", "2027年6月底前"),
         ("reason", "施工期延长"),
     ];
-    let csrf = hidden_csrf(&zgb.get("/items/1").1);
+    let csrf = hidden_csrf(&zgb.page("/items/1"));
     let amend = amend.map(|(k, v)| {
         if k == "csrf" {
             (k, csrf.as_str())

@@ -6,6 +6,7 @@
 use ab_glyph::{Font, FontVec, PxScale, ScaleFont, point};
 use rectify_core::bulletin::RankLine;
 use std::fmt::Write;
+use std::path::Path;
 
 /// The segments of a bar: label, colour (RGB) and the count it shows.
 const SEGMENTS: [(&str, [u8; 3]); 5] = [
@@ -125,7 +126,8 @@ fn hex([r, g, b]: [u8; 3]) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
 
-/// Where Debian and similar systems keep a CJK font; `RECTIFY_CJK_FONT` names another.
+/// Where Debian and similar systems keep a CJK font, tried after the configured one
+/// (`RECTIFY_CJK_FONT`, passed in as `Issue::cjk_font`).
 const FONT_CANDIDATES: [&str; 5] = [
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -134,12 +136,10 @@ const FONT_CANDIDATES: [&str; 5] = [
     "/usr/share/fonts/truetype/arphic/uming.ttc",
 ];
 
-fn cjk_font() -> Option<FontVec> {
-    let chosen = std::env::var("RECTIFY_CJK_FONT").ok();
+fn cjk_font(chosen: Option<&Path>) -> Option<FontVec> {
     chosen
-        .iter()
-        .map(String::as_str)
-        .chain(FONT_CANDIDATES)
+        .into_iter()
+        .chain(FONT_CANDIDATES.iter().map(Path::new))
         .filter_map(|path| std::fs::read(path).ok())
         .find_map(|bytes| {
             let font = FontVec::try_from_vec_and_index(bytes, 0).ok()?;
@@ -223,8 +223,8 @@ impl Canvas {
 }
 
 /// The chart as PNG with its size in pixels, or `None` when no CJK font is installed.
-pub fn chart_png(lines: &[RankLine]) -> Option<(Vec<u8>, u32, u32)> {
-    let font = cjk_font()?;
+pub fn chart_png(lines: &[RankLine], font: Option<&Path>) -> Option<(Vec<u8>, u32, u32)> {
+    let font = cjk_font(font)?;
     let layout = Layout::of(lines);
     let mut canvas = Canvas::new(layout.width, layout.height(lines.len()));
     for (i, (label, rgb)) in SEGMENTS.iter().enumerate() {

@@ -202,6 +202,8 @@ pub struct Issue<'a> {
     pub version: u32,
     /// "YYYY-MM-DD".
     pub date: &'a str,
+    /// A CJK font for the chart's PNG (`RECTIFY_CJK_FONT`); else one of the system's is looked for.
+    pub cjk_font: Option<&'a std::path::Path>,
 }
 
 /// The formats a bulletin is written in.
@@ -277,7 +279,7 @@ pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
                 Block::Table(ranking_table(&facts.units, facts.complaints.is_some())),
                 Block::Chart(Chart {
                     svg: chart::chart_svg(&facts.units),
-                    png: chart::chart_png(&facts.units),
+                    png: chart::chart_png(&facts.units, issue.cjk_font),
                 }),
             ],
         },

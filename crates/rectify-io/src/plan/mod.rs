@@ -10,7 +10,7 @@ pub(crate) use export::Formats;
 pub use export::{LedgerRow, LedgerRowJson, ledger_csv, ledger_row_json, ledger_xlsx};
 pub use grid::{Grid, GridCell, GridRow, Mark, grid};
 pub use read::{Field, Finding, PlanTable, SourceItem, read_table};
-pub use sheet::{Cell, Sheet, SheetFormat, column_letter, decode_text, read_sheets};
+pub use sheet::{Cell, Sheet, SheetFormat, SheetLimits, column_letter, decode_text, read_sheets};
 
 use rectify_core::deadline::DeadlineContext;
 
@@ -21,8 +21,9 @@ pub fn read_plan(
     file_name: &str,
     sheet: Option<&str>,
     context: DeadlineContext<'_>,
+    limits: &SheetLimits,
 ) -> PlanTable {
-    read_plan_sheets(bytes, file_name, sheet, context).0
+    read_plan_sheets(bytes, file_name, sheet, context, limits).0
 }
 
 /// Like [`read_plan`], and also returns the sheet the table was read from (for a preview of the
@@ -32,6 +33,7 @@ pub fn read_plan_sheets(
     file_name: &str,
     sheet: Option<&str>,
     context: DeadlineContext<'_>,
+    limits: &SheetLimits,
 ) -> (PlanTable, Option<Sheet>) {
     let format = SheetFormat::from_name(file_name).unwrap_or(SheetFormat::Xlsx);
     let format = match (
@@ -43,7 +45,7 @@ pub fn read_plan_sheets(
         (SheetFormat::Csv, _, true) | (SheetFormat::Xlsx, _, true) => SheetFormat::Xls,
         (format, _, _) => format,
     };
-    match read_sheets(bytes, format, file_name) {
+    match read_sheets(bytes, format, file_name, limits) {
         Ok(sheets) => {
             let table = read_table(&sheets, sheet, context);
             let chosen = sheets.into_iter().find(|s| s.name == table.sheet);

@@ -93,31 +93,30 @@ impl Default for SheetLimits {
 }
 
 impl SheetLimits {
-    /// The defaults, each replaced by its `RECTIFY_SHEET_*` variable when that is set to a
-    /// number (read once per process).
-    pub fn current() -> SheetLimits {
-        static LIMITS: std::sync::OnceLock<SheetLimits> = std::sync::OnceLock::new();
-        *LIMITS.get_or_init(|| {
-            let default = SheetLimits::default();
-            let var = |name: &str| {
-                std::env::var(name)
-                    .ok()
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-            };
-            let count = |name: &str, default: usize| {
-                var(name)
-                    .and_then(|v| usize::try_from(v).ok())
-                    .unwrap_or(default)
-            };
-            SheetLimits {
-                max_file_bytes: var("RECTIFY_SHEET_MAX_FILE_BYTES")
-                    .unwrap_or(default.max_file_bytes),
-                max_part_bytes: var("RECTIFY_SHEET_MAX_PART_BYTES")
-                    .unwrap_or(default.max_part_bytes),
-                max_parts: count("RECTIFY_SHEET_MAX_PARTS", default.max_parts),
-                max_cell_chars: count("RECTIFY_SHEET_MAX_CELL_CHARS", default.max_cell_chars),
-                max_rows: count("RECTIFY_SHEET_MAX_ROWS", default.max_rows),
+    /// The defaults, each replaced by its `RECTIFY_SHEET_*` setting when `setting(name)` has
+    /// one (the binary reads them from its environment once, at start-up). A value that is not
+    /// a whole number is an error naming the setting.
+    pub fn with_settings(setting: impl Fn(&str) -> Option<String>) -> Result<SheetLimits, String> {
+        let default = SheetLimits::default();
+        let number = |name: &str, default: u64| -> Result<u64, String> {
+            match setting(name) {
+                None => Ok(default),
+                Some(text) => text
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| format!("{name}=“{text}”不是整数")),
             }
+        };
+        let count = |name: &str, default: usize| -> Result<usize, String> {
+            let wide = u64::try_from(default).unwrap_or(u64::MAX);
+            usize::try_from(number(name, wide)?).map_err(|_| format!("{name} 过大"))
+        };
+        Ok(SheetLimits {
+            max_file_bytes: number("RECTIFY_SHEET_MAX_FILE_BYTES", default.max_file_bytes)?,
+            max_part_bytes: number("RECTIFY_SHEET_MAX_PART_BYTES", default.max_part_bytes)?,
+            max_parts: count("RECTIFY_SHEET_MAX_PARTS", default.max_parts)?,
+            max_cell_chars: count("RECTIFY_SHEET_MAX_CELL_CHARS", default.max_cell_chars)?,
+            max_rows: count("RECTIFY_SHEET_MAX_ROWS", default.max_rows)?,
         })
     }
 }
@@ -225,10 +224,13 @@ impl SheetFormat {
     }
 }
 
-/// Reads every worksheet of a workbook or the one table of a CSV file, within
-/// `SheetLimits::current()`.
-pub fn read_sheets(bytes: &[u8], format: SheetFormat, name: &str) -> Result<Vec<Sheet>, String> {
-    let limits = SheetLimits::current();
+/// Reads every worksheet of a workbook or the one table of a CSV file, within `limits`.
+pub fn read_sheets(
+    bytes: &[u8],
+    format: SheetFormat,
+    name: &str,
+    limits: &SheetLimits,
+) -> Result<Vec<Sheet>, String> {
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(format!(
             "文件超过 {} 字节的上限（RECTIFY_SHEET_MAX_FILE_BYTES），未读取",
@@ -236,8 +238,8 @@ pub fn read_sheets(bytes: &[u8], format: SheetFormat, name: &str) -> Result<Vec<
         ));
     }
     match format {
-        SheetFormat::Csv => Ok(vec![read_csv(bytes, name, &limits)?]),
-        SheetFormat::Xlsx | SheetFormat::Xls => read_workbook(bytes, &limits),
+        SheetFormat::Csv => Ok(vec![read_csv(bytes, name, limits)?]),
+        SheetFormat::Xlsx | SheetFormat::Xls => read_workbook(bytes, limits),
     }
 }
 

@@ -3,11 +3,12 @@
 
 use crate::complaint::{PublicRow, TypeStatistics, public_rows, type_statistics};
 use rectify_core::complaint::redact::{Policy, Redactor, Review};
+use rectify_core::complaint::{ComplaintRecord, Measures};
 use rectify_core::complaint::{Handling, Verdict};
 use rectify_core::ledger::ItemState;
 use rectify_exact::date::Date;
 use rectify_exact::exact::{Exact, parse_decimal};
-use rectify_store::complaints::{ComplaintFilter, Measures};
+use rectify_store::complaints::ComplaintFilter;
 use rectify_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -360,13 +361,8 @@ async fn items_and_notices(
     Ok(())
 }
 
-fn summary(
-    rows: &[PublicRow],
-    complaints: &[rectify_store::complaints::ComplaintRecord],
-) -> ComplaintSummary {
-    let count = |f: &dyn Fn(&&rectify_store::complaints::ComplaintRecord) -> bool| {
-        complaints.iter().filter(f).count() as u32
-    };
+fn summary(rows: &[PublicRow], complaints: &[ComplaintRecord]) -> ComplaintSummary {
+    let count = |f: &dyn Fn(&&ComplaintRecord) -> bool| complaints.iter().filter(f).count() as u32;
     let reported: Vec<_> = complaints
         .iter()
         .filter(|c| c.complaint.feedback.handling.is_some())

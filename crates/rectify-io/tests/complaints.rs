@@ -3,10 +3,10 @@
 //! 4 duplicates, 2 plan matches and 5 near misses).
 
 use rectify_core::complaint::Clock;
+use rectify_core::complaint::NewComplaint;
 use rectify_core::complaint::similar::{Described, ItemSites, duplicate_of};
 use rectify_io::complaint::read_transfer_list;
 use rectify_io::plan::{SheetFormat, read_sheets};
-use rectify_store::complaints::NewComplaint;
 use serde_json::Value;
 
 fn fixture() -> (rectify_io::complaint::TransferList, Value) {

@@ -1,6 +1,7 @@
 //! Register spreadsheets: every kind's export reads back exactly, and a bad file names every bad
 //! cell and yields nothing.
 
+use rectify_core::register::EntryRecord;
 use rectify_core::register::{
     CreditCode, Details, Identity, Kind, boiler, chemical, credit, plot, scattered, site,
     water_body,
@@ -8,7 +9,6 @@ use rectify_core::register::{
 use rectify_exact::date::Date;
 use rectify_io::plan::{SheetFormat, read_sheets};
 use rectify_io::register::{read_register, register_xlsx};
-use rectify_store::registers::EntryRecord;
 
 fn d(text: &str) -> Date {
     Date::parse(text).unwrap()

@@ -8,9 +8,9 @@ use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
+use rectify_core::accountability::AccountabilityDecision;
 use rectify_core::org::Role;
 use rectify_io::bulletin::accountability_table;
-use rectify_store::dispatch::AccountabilityDecision;
 use rectify_store::today_china;
 use serde::Deserialize;
 

@@ -6,15 +6,15 @@ use crate::error::CliError;
 use crate::ledger_cmd::{finding_json, print_json};
 use crate::register_cmd::{finding_lines, read_spreadsheet, refuse_file};
 use clap::{Args, Subcommand, ValueEnum};
-use rectify_core::complaint::{Clock, DayMode, Handling, SpotVerdict, Verdict};
+use rectify_core::complaint::{
+    Clock, ComplaintRecord, DayMode, Handling, Measures, SpotVerdict, Verdict,
+};
 use rectify_exact::date::Date;
 use rectify_io::complaint::{
     public_rows, public_xlsx, read_transfer_list, type_statistics, type_statistics_xlsx,
 };
 use rectify_store::Store;
-use rectify_store::complaints::{
-    ComplaintFilter, ComplaintImport, ComplaintRecord, ComplaintUpdate, Measures,
-};
+use rectify_store::complaints::{ComplaintFilter, ComplaintImport, ComplaintUpdate};
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;

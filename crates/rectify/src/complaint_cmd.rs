@@ -201,7 +201,7 @@ pub async fn run(
             let bytes = if stats {
                 type_statistics_xlsx("信访件污染类型统计表", &type_statistics(&complaints))
             } else {
-                let policy = rectify_io::publish::policy(store, &Default::default()).await?;
+                let policy = rectify_app::publish::policy(store, &Default::default()).await?;
                 public_xlsx(&public_rows(&complaints, &policy).0)
             }
             .map_err(|e| CliError::failure(format!("无法生成 xlsx：{e}")))?;

@@ -3,11 +3,12 @@
 //! clock and the last is inside it), one complaint at the site of a signed-off item (a rebound),
 //! a spot-check round, and the first publication of the portal.
 
+use rectify_app::publish::draft;
 use rectify_core::complaint::{Clock, NewBatch, NewComplaint, SpotVerdict};
 use rectify_exact::date::Date;
 use rectify_io::complaint::{SourceBatch, read_transfer_list};
 use rectify_io::plan::{SheetFormat, read_sheets};
-use rectify_io::publish::{Part, Selection, draft};
+use rectify_io::publish::{Part, Selection};
 use rectify_store::complaints::ComplaintImport;
 use rectify_store::{Store, StoreError};
 

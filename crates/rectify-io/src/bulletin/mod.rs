@@ -4,23 +4,11 @@
 
 mod chart;
 mod docx;
-mod environment;
+pub mod environment;
 mod html;
 mod xlsx;
 
 pub use docx::bulletin_docx;
-pub use environment::environment;
-
-/// The month's facts as of `as_of` (`AsOf::for_period`) from the ledger with the
-/// environmental-target section, ready to freeze.
-pub async fn facts_for(
-    store: &rectify_store::Store,
-    as_of: rectify_core::dispatch::AsOf,
-) -> Result<BulletinFacts, rectify_store::StoreError> {
-    let mut facts = store.bulletin_facts(as_of).await?;
-    facts.environment = environment(store, as_of.date).await?;
-    Ok(facts)
-}
 pub use html::bulletin_html;
 pub use xlsx::bulletin_xlsx;
 

@@ -227,3 +227,23 @@ pub fn candidates(g: Grounds<'_>) -> Vec<Candidate> {
     out.sort_by(|a, b| a.rule.cmp(&b.rule).then_with(|| a.target.cmp(&b.target)));
     out
 }
+
+/// A decision on an accountability candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountabilityDecision {
+    pub candidate_key: String,
+    /// The deciding organ, e.g. 市纪委监委.
+    pub organ: String,
+    pub decided_on: String,
+    /// 约谈, 通报批评, 诫勉, 党纪政务处分, 移送 …
+    pub form: String,
+    pub outcome: String,
+    pub published: bool,
+}
+
+/// A candidate with the latest decision recorded on it, if any.
+#[derive(Debug, Clone)]
+pub struct AccountabilityLine {
+    pub candidate: Candidate,
+    pub decision: Option<AccountabilityDecision>,
+}

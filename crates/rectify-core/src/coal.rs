@@ -5,6 +5,33 @@
 use rectify_exact::exact::Exact;
 use serde::{Deserialize, Serialize};
 
+/// A month's figure as a file gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthFigure {
+    pub county: String,
+    pub year: i32,
+    pub month: u8,
+    pub tons: String,
+}
+
+/// A year's targets as a file gives them; `None` leaves a part as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearTargets {
+    pub county: String,
+    pub year: i32,
+    pub cap: Option<String>,
+    pub heating_target: Option<u32>,
+    pub heating_gas: Option<u32>,
+    pub heating_electric: Option<u32>,
+}
+
+/// What a coal workbook holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CoalFigures {
+    pub months: Vec<MonthFigure>,
+    pub targets: Vec<YearTargets>,
+}
+
 /// A county's year.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoalYear {

@@ -573,3 +573,15 @@ pub fn next_steps(today: Date, report_due: Date, unit: &UnitStanding) -> Vec<Esc
     steps.retain(|s| !unit.issued.contains(&s.step));
     steps
 }
+
+/// A step issued to a unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedStep {
+    pub id: i64,
+    pub period: String,
+    pub unit: String,
+    pub step: Step,
+    pub items: Vec<u32>,
+    pub reason: String,
+    pub issued_on: String,
+}

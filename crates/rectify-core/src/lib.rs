@@ -95,14 +95,38 @@ pub mod deadline;
 pub mod dispatch;
 pub mod journal;
 pub mod ledger;
+pub mod monitoring;
 pub mod org;
 pub mod register;
 pub mod special;
 pub mod time;
 pub mod workflow;
 
-/// Text for tables and lists.
+/// Text for tables and lists, and text as the store keeps it.
 pub mod text {
+    use std::borrow::Cow;
+
+    /// Text as the store keeps it: without control characters other than line breaks and tabs.
+    /// Stray characters from spreadsheets and typed input (CR, NUL, U+001E …) are dropped, which
+    /// keeps exports, pages and the ledger's separators safe. Here rather than in the store so
+    /// the file readers clean cells the same way without depending on the database.
+    pub fn clean_text(text: &str) -> String {
+        cleaned(text).into_owned()
+    }
+
+    fn kept(c: char) -> bool {
+        !c.is_control() || matches!(c, '\n' | '\t')
+    }
+
+    /// [`clean_text`] without a copy when nothing has to go.
+    pub fn cleaned(text: &str) -> Cow<'_, str> {
+        if text.chars().all(kept) {
+            Cow::Borrowed(text)
+        } else {
+            Cow::Owned(text.chars().filter(|&c| kept(c)).collect())
+        }
+    }
+
     /// The first `chars` characters, with "…" when the text was longer.
     pub fn short(text: &str, chars: usize) -> String {
         let mut out: String = text.chars().take(chars).collect();
@@ -110,5 +134,16 @@ pub mod text {
             out.push('…');
         }
         out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn control_characters_go_but_line_breaks_and_tabs_stay() {
+            assert_eq!(clean_text("a\u{1f}b\u{1e}c\r\n\td\0\u{85}"), "abc\n\td");
+            assert!(matches!(cleaned("整改\n完成"), Cow::Borrowed(_)));
+        }
     }
 }

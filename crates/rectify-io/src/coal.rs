@@ -5,8 +5,8 @@
 use crate::plan::export::Formats;
 use crate::plan::{Cell, Finding, Sheet, column_letter};
 use rectify_core::coal::CoalYear;
+use rectify_core::coal::{CoalFigures, MonthFigure, YearTargets};
 use rectify_exact::exact::parse_decimal;
-use rectify_store::coal::{CoalFigures, MonthFigure, YearTargets};
 use rust_xlsxwriter::{Workbook, XlsxError};
 
 const MONTHS: [&str; 4] = ["县（区）", "年度", "月份", "煤炭消费量（万吨）"];

@@ -1,14 +1,14 @@
 //! What the public portal shows, built from the ledger and the complaint register for one
-//! publication: only the fields listed here, every free text through the redaction.
+//! publication: only the fields listed here, every free text through the redaction. The caller
+//! loads the records ([`Sources`]); here they become the publication.
 
 use crate::complaint::{PublicRow, TypeStatistics, public_rows, type_statistics};
 use rectify_core::complaint::redact::{Policy, Redactor, Review};
-use rectify_core::complaint::{Handling, Verdict};
-use rectify_core::ledger::ItemState;
+use rectify_core::complaint::{ComplaintRecord, Handling, Measures, Verdict};
+use rectify_core::ledger::{Item, ItemState, Plan, Schedule};
+use rectify_core::register::EntryRecord;
 use rectify_exact::date::Date;
 use rectify_exact::exact::{Exact, parse_decimal};
-use rectify_store::complaints::{ComplaintFilter, Measures};
-use rectify_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 /// What the office can choose to publish.
@@ -160,8 +160,36 @@ pub struct Selection {
     pub redact: Vec<String>,
 }
 
-pub async fn draft(store: &Store, selection: &Selection, today: Date) -> Result<Draft, StoreError> {
+/// A ledger item as a publication reads it, with what the caller looked up for it.
+#[derive(Debug, Clone)]
+pub struct LedgerLine {
+    /// The plan's name.
+    pub plan: String,
+    pub item: Item,
+    /// First and last day of its public notice, if it has one.
+    pub notice: Option<(Date, Date)>,
+    /// Its schedule on the publication's day.
+    pub schedule: Schedule,
+    /// (period, text) of its latest confirmed progress report, when progress is published.
+    pub progress: Option<(String, String)>,
+}
+
+/// What a publication is built from. The caller loads only what the selected parts need:
+/// plans and items for items or notices, complaints, the environment's paragraphs, registers.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub policy: Policy,
+    pub plans: Vec<Plan>,
+    pub items: Vec<LedgerLine>,
+    pub complaints: Vec<ComplaintRecord>,
+    pub environment: Vec<String>,
+    pub registers: Vec<EntryRecord>,
+}
+
+/// The selected parts of a publication as of `today`, from what the caller loaded.
+pub fn draft(selection: &Selection, today: Date, sources: Sources) -> Draft {
     let has = |part| selection.parts.contains(&part);
+    let policy = &sources.policy;
     let mut draft = Draft {
         parts: selection.parts.clone(),
         content: PortalContent {
@@ -170,34 +198,31 @@ pub async fn draft(store: &Store, selection: &Selection, today: Date) -> Result<
         },
         review: Review::default(),
     };
-    let policy = policy(store, selection).await?;
     if has(Part::Items) || has(Part::Notices) {
-        items_and_notices(store, selection, &policy, today, &mut draft).await?;
+        items_and_notices(
+            &sources.plans,
+            &sources.items,
+            selection,
+            policy,
+            &mut draft,
+        );
     }
     if has(Part::Complaints) {
-        let mut complaints = store.complaints(&ComplaintFilter::default()).await?;
+        let mut complaints = sources.complaints;
         complaints.retain(|c| selection.batches.is_empty() || selection.batches.contains(&c.batch));
-        let (rows, review) = public_rows(&complaints, &policy);
+        let (rows, review) = public_rows(&complaints, policy);
         draft.review.replacements.extend(review.replacements);
         draft.review.candidates.extend(review.candidates);
         draft.content.complaint_summary = Some(summary(&rows, &complaints));
         draft.content.complaints = rows;
     }
     if has(Part::Environment) {
-        draft.content.environment = crate::bulletin::environment(store, today).await?;
+        draft.content.environment = sources.environment;
     }
     if has(Part::Registers) {
-        registers(store, &policy, &mut draft).await?;
+        registers(&sources.registers, policy, &mut draft);
     }
-    Ok(draft)
-}
-
-/// The office's strings to hide, and the org's people list as the officials who stay.
-pub async fn policy(store: &Store, selection: &Selection) -> Result<Policy, StoreError> {
-    Ok(Policy {
-        hide: selection.redact.clone(),
-        officials: store.people().await?.into_iter().map(|p| p.name).collect(),
-    })
+    draft
 }
 
 /// The redaction of one record's texts, noting in the review where each replacement and
@@ -223,11 +248,8 @@ impl<'a> Record<'a> {
 }
 
 /// Every register with entries; names and places through the office's list of strings to hide.
-async fn registers(store: &Store, policy: &Policy, draft: &mut Draft) -> Result<(), StoreError> {
+fn registers(entries: &[EntryRecord], policy: &Policy, draft: &mut Draft) {
     use rectify_core::register::Kind;
-    let entries = store
-        .register_entries(&rectify_store::registers::RegisterFilter::default())
-        .await?;
     for kind in Kind::ALL {
         let of_kind: Vec<_> = entries.iter().filter(|e| e.kind == *kind).collect();
         if of_kind.is_empty() {
@@ -266,44 +288,34 @@ async fn registers(store: &Store, policy: &Policy, draft: &mut Draft) -> Result<
             entries: public,
         });
     }
-    Ok(())
 }
 
-async fn items_and_notices(
-    store: &Store,
+fn items_and_notices(
+    plans: &[Plan],
+    items: &[LedgerLine],
     selection: &Selection,
     policy: &Policy,
-    today: Date,
     draft: &mut Draft,
-) -> Result<(), StoreError> {
-    let ledger = store.ledger(None).await?;
-    let workflows = store.workflows().await?;
-    let schedules = store.schedules(&workflows).await?;
-    let progress = if selection.parts.contains(&Part::Progress) {
-        store.latest_confirmed_progress().await?
-    } else {
-        Default::default()
-    };
-    let plans = store.plans().await?;
-    for plan in &plans {
-        let doc_number = plan.plan.doc_number.clone().unwrap_or_default();
+) {
+    for plan in plans {
+        let doc_number = plan.doc_number.clone().unwrap_or_default();
         let mut heading = Record::new(
-            &[&plan.plan.name, &doc_number],
+            &[&plan.name, &doc_number],
             policy,
-            plan.plan.name.clone(),
+            plan.name.clone(),
             &mut draft.review,
         );
-        let plan_name = heading.clean(&plan.plan.name);
+        let plan_name = heading.clean(&plan.name);
         let mut public = PublicPlan {
             doc_number: heading.clean(&doc_number),
             name: plan_name.clone(),
             items: Vec::new(),
         };
-        for stored in ledger.iter().filter(|s| s.plan == plan.plan.name) {
-            let item = &stored.item;
+        for line in items.iter().filter(|l| l.plan == plan.name) {
+            let item = &line.item;
             let units = item.units.join("、");
             let leaders = item.leaders.join("、");
-            let progress = progress.get(&stored.id);
+            let progress = line.progress.as_ref();
             // One record: a complainant named in the problem is hidden in the progress too.
             let mut texts = vec![
                 item.category.as_str(),
@@ -318,15 +330,16 @@ async fn items_and_notices(
             let mut record = Record::new(
                 &texts,
                 policy,
-                format!("{} 第{}项", plan.plan.name, item.number),
+                format!("{} 第{}项", plan.name, item.number),
                 &mut draft.review,
             );
             let problem = record.clean(&item.problem);
             let lead_unit = record.clean(&item.lead_unit);
-            let notice = workflows.get(&stored.id).and_then(|w| w.flow.notice);
-            if let (Some((first, last)), ItemState::PublicNotice, true) =
-                (notice, item.state, selection.parts.contains(&Part::Notices))
-            {
+            if let (Some((first, last)), ItemState::PublicNotice, true) = (
+                line.notice,
+                item.state,
+                selection.parts.contains(&Part::Notices),
+            ) {
                 draft.content.notices.push(PublicNotice {
                     plan: plan_name.clone(),
                     number: item.number,
@@ -348,7 +361,7 @@ async fn items_and_notices(
                 leaders: record.clean(&leaders),
                 deadline: record.clean(&item.deadline.text),
                 state: item.state.label_zh().to_string(),
-                schedule: schedules.of(stored, today).schedule.label_zh().to_string(),
+                schedule: line.schedule.label_zh().to_string(),
                 signed_off: item.state == ItemState::Closed || item.state == ItemState::Sustain,
                 progress,
             });
@@ -357,16 +370,10 @@ async fn items_and_notices(
             draft.content.plans.push(public);
         }
     }
-    Ok(())
 }
 
-fn summary(
-    rows: &[PublicRow],
-    complaints: &[rectify_store::complaints::ComplaintRecord],
-) -> ComplaintSummary {
-    let count = |f: &dyn Fn(&&rectify_store::complaints::ComplaintRecord) -> bool| {
-        complaints.iter().filter(f).count() as u32
-    };
+fn summary(rows: &[PublicRow], complaints: &[ComplaintRecord]) -> ComplaintSummary {
+    let count = |f: &dyn Fn(&&ComplaintRecord) -> bool| complaints.iter().filter(f).count() as u32;
     let reported: Vec<_> = complaints
         .iter()
         .filter(|c| c.complaint.feedback.handling.is_some())

@@ -6,8 +6,8 @@
 use crate::plan::export::Formats;
 use crate::plan::{Cell, Finding, Sheet, column_letter};
 use rectify_core::register::{CreditCode, Details, Identity, Kind};
+use rectify_core::register::{EntryRecord, NewEntry};
 use rectify_exact::date::Date;
-use rectify_store::registers::{EntryRecord, NewEntry};
 use rust_xlsxwriter::{Workbook, XlsxError};
 use serde_json::{Map, Value};
 

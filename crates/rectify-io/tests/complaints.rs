@@ -5,10 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
 
 use rectify_core::complaint::Clock;
+use rectify_core::complaint::NewComplaint;
 use rectify_core::complaint::similar::{Described, ItemSites, duplicate_of};
 use rectify_io::complaint::read_transfer_list;
 use rectify_io::plan::{SheetFormat, read_sheets};
-use rectify_store::complaints::NewComplaint;
 use serde_json::Value;
 
 fn fixture() -> (rectify_io::complaint::TransferList, Value) {

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
 
+use rectify_core::register::EntryRecord;
 use rectify_core::register::{
     CreditCode, Details, Identity, Kind, boiler, chemical, credit, plot, scattered, site,
     water_body,
@@ -10,7 +11,6 @@ use rectify_core::register::{
 use rectify_exact::date::Date;
 use rectify_io::plan::{SheetFormat, read_sheets};
 use rectify_io::register::{read_register, register_xlsx};
-use rectify_store::registers::EntryRecord;
 
 fn d(text: &str) -> Date {
     Date::parse(text).unwrap()

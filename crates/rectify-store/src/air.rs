@@ -11,6 +11,7 @@ use rectify_air::daily::{EMPTY_MICRO_GRID, MISSING, MicroGrid};
 use rectify_air::date::Date;
 use rectify_air::exact::{Exact, parse_decimal};
 use rectify_air::targets::YearTargets;
+use rectify_core::monitoring::StoredStationDay;
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -23,16 +24,6 @@ pub struct AirStationDay<'a> {
     pub city: Option<&'a str>,
     pub date: Date,
     pub grid: &'a MicroGrid,
-    pub dust: bool,
-}
-
-/// A station-day read back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredStationDay {
-    pub station: String,
-    pub city: Option<String>,
-    pub date: Date,
-    pub grid: MicroGrid,
     pub dust: bool,
 }
 

@@ -4,30 +4,12 @@
 //! registers, settings, users, file names …). `clippy.toml` disallows sqlx's own `bind` so a new
 //! statement cannot go around it.
 
+use rectify_core::text::{clean_text, cleaned};
 use serde_json::Value;
 use sqlx::any::{Any, AnyArguments};
 use sqlx::query::{Query, QueryAs, QueryScalar};
 use sqlx::{Encode, Type};
 use std::borrow::Cow;
-
-/// Text as the store keeps it: without control characters other than line breaks and tabs.
-/// Stray characters from spreadsheets and typed input (CR, NUL, U+001E …) are dropped, which
-/// keeps exports, pages and the ledger's separators safe.
-pub fn clean_text(text: &str) -> String {
-    cleaned(text).into_owned()
-}
-
-fn kept(c: char) -> bool {
-    !c.is_control() || matches!(c, '\n' | '\t')
-}
-
-fn cleaned(text: &str) -> Cow<'_, str> {
-    if text.chars().all(kept) {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(text.chars().filter(|&c| kept(c)).collect())
-    }
-}
 
 /// `clean_text` on every string (keys too) of a JSON value. The journal seals its snapshots
 /// after this, so the hash covers exactly the text that is stored.
@@ -153,12 +135,6 @@ impl<O> Bind for QueryScalar<'_, Any, O, AnyArguments> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn control_characters_go_but_line_breaks_and_tabs_stay() {
-        assert_eq!(clean_text("a\u{1f}b\u{1e}c\r\n\td\0\u{85}"), "abc\n\td");
-        assert!(matches!(cleaned("整改\n完成"), Cow::Borrowed(_)));
-    }
 
     #[test]
     fn json_strings_and_keys_are_cleaned() {

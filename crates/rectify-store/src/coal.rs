@@ -5,7 +5,7 @@ use crate::bind::Bind;
 use crate::complaints::unit_named;
 use crate::journal::{Change, append};
 use crate::{Store, StoreError, stored_int};
-use rectify_core::coal::CoalYear;
+use rectify_core::coal::{CoalFigures, CoalYear};
 use rectify_exact::exact::{Exact, parse_decimal};
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
@@ -17,33 +17,6 @@ fn tons(text: &str, what: &str) -> Result<Exact, StoreError> {
         .ok()
         .flatten()
         .ok_or_else(|| StoreError::Invalid(format!("{what}“{text}”应为非负数（万吨）")))
-}
-
-/// A month's figure as a file gives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MonthFigure {
-    pub county: String,
-    pub year: i32,
-    pub month: u8,
-    pub tons: String,
-}
-
-/// A year's targets as a file gives them; `None` leaves a part as it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct YearTargets {
-    pub county: String,
-    pub year: i32,
-    pub cap: Option<String>,
-    pub heating_target: Option<u32>,
-    pub heating_gas: Option<u32>,
-    pub heating_electric: Option<u32>,
-}
-
-/// What a coal workbook holds.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CoalFigures {
-    pub months: Vec<MonthFigure>,
-    pub targets: Vec<YearTargets>,
 }
 
 /// A county's yearly targets; `None` leaves a part as it is.

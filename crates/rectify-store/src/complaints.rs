@@ -8,7 +8,8 @@ use rectify_core::calendar::WorkCalendar;
 use rectify_core::complaint::sample::draw;
 use rectify_core::complaint::similar::{Described, ItemSites, duplicate_of};
 use rectify_core::complaint::{
-    Channel, Clock, ClockState, DayMode, Handling, PollutionType, SpotVerdict, Verdict,
+    Channel, Clock, ComplaintRecord, DayMode, Feedback, Handling, Measures, NewBatch, NewComplaint,
+    PollutionType, SpotVerdict, Verdict,
 };
 use rectify_core::ledger::ItemState;
 use rectify_exact::date::Date;
@@ -16,57 +17,6 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-
-/// What the handling unit reported back.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Feedback {
-    pub investigation: String,
-    pub verdict: Option<Verdict>,
-    pub counts: Measures,
-    pub result: String,
-    /// 责任人被处理情况 as written ("无", "对…进行约谈").
-    pub accountability: String,
-    pub handling: Option<Handling>,
-    pub reported_on: Option<Date>,
-    pub follow_up: String,
-}
-
-/// The daily summary's counts for one complaint.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct Measures {
-    pub ordered: u32,
-    pub penalised: u32,
-    /// 元, an exact decimal.
-    pub penalty_yuan: String,
-    pub criminal_cases: u32,
-    pub detained: u32,
-    pub interviewed: u32,
-    pub held_accountable: u32,
-}
-
-/// One complaint as the transfer list gives it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NewComplaint {
-    pub seq: u32,
-    pub received_no: String,
-    pub channel: Channel,
-    pub region: Option<String>,
-    pub types: Vec<PollutionType>,
-    pub types_raw: String,
-    pub industry: String,
-    pub description: String,
-    pub contact: String,
-    pub key_case: bool,
-    pub feedback: Feedback,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewBatch {
-    pub number: u32,
-    pub transferred_on: Date,
-    pub clock: Clock,
-    pub complaints: Vec<NewComplaint>,
-}
 
 pub struct ComplaintImport<'a> {
     /// The inspection team the batches came from.
@@ -96,35 +46,6 @@ pub struct ComplaintImportSummary {
     pub updated: usize,
     pub unchanged: usize,
     pub suggestions: Vec<Suggestion>,
-}
-
-/// A stored complaint: what the transfer list gave, with its batch, clock, links and returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ComplaintRecord {
-    #[serde(skip)]
-    pub id: i64,
-    pub source: String,
-    pub batch: u32,
-    /// Its contact is private to the office.
-    #[serde(flatten)]
-    pub complaint: NewComplaint,
-    pub repeat_of: Option<String>,
-    pub suggested_repeat_of: Option<String>,
-    /// (plan, number) of a plan item at the same site.
-    pub suggested_item: Option<(String, u32)>,
-    pub suggested_site: String,
-    pub unit: Option<String>,
-    #[serde(skip)]
-    pub unit_id: Option<i64>,
-    pub transferred_on: Date,
-    pub due_on: Date,
-    pub returns: u32,
-}
-
-impl ComplaintRecord {
-    pub fn clock(&self, today: Date) -> ClockState {
-        ClockState::of(self.due_on, self.complaint.feedback.reported_on, today)
-    }
 }
 
 /// Which complaints to list.

@@ -5,7 +5,9 @@ use crate::bind::Bind;
 use crate::journal::{Change, append};
 use crate::workflow::{Filed, ItemRef, ReportStatus};
 use crate::{Store, StoreError, now_utc};
-use rectify_core::accountability::{Candidate, Grounds, ItemRecord, Transfer, candidates};
+use rectify_core::accountability::{
+    AccountabilityDecision, AccountabilityLine, Grounds, ItemRecord, Transfer, candidates,
+};
 use rectify_core::bulletin::{
     BulletinFacts, BulletinInput, BulletinItem, EscalationLine, UnitReports, compose,
 };
@@ -385,26 +387,6 @@ fn frozen_row(row: &sqlx::any::AnyRow) -> Result<FrozenBulletin, StoreError> {
         created_by: row.try_get(4)?,
         sha256: row.try_get(6)?,
     })
-}
-
-/// A decision on an accountability candidate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountabilityDecision {
-    pub candidate_key: String,
-    /// The deciding organ, e.g. 市纪委监委.
-    pub organ: String,
-    pub decided_on: String,
-    /// 约谈, 通报批评, 诫勉, 党纪政务处分, 移送 …
-    pub form: String,
-    pub outcome: String,
-    pub published: bool,
-}
-
-/// A candidate with the latest decision recorded on it, if any.
-#[derive(Debug, Clone)]
-pub struct AccountabilityLine {
-    pub candidate: Candidate,
-    pub decision: Option<AccountabilityDecision>,
 }
 
 /// Red for this many monthly bulletins in a row makes an accountability candidate (setting

@@ -3,9 +3,10 @@
 //! There is deliberately no function here that updates or deletes a journal row, and triggers
 //! on both backends reject such statements from anywhere else.
 
-use crate::bind::{Bind, clean_json, clean_text};
+use crate::bind::{Bind, clean_json};
 use crate::{Backend, Store, StoreError, now_utc, placeholders};
 use rectify_core::journal::{ChainBreak, ChainVerifier, EntryFields, GENESIS_HASH, JournalEntry};
+use rectify_core::text::clean_text;
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};

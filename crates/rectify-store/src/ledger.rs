@@ -1,6 +1,6 @@
 //! Plans, their items, and the working-day calendar notices an office loads.
 
-use crate::bind::{Bind, Verbatim, clean_text};
+use crate::bind::{Bind, Verbatim};
 use crate::journal::{Change, append, append_all};
 use crate::{Backend, Store, StoreError, now_utc, placeholders, stored_int};
 use rectify_core::deadline::Deadline;
@@ -8,6 +8,7 @@ use rectify_core::ledger::{
     InspectionType, Item, ItemSource, ItemState, Measure, Plan, Scope, split_person,
 };
 use rectify_core::org::OrgKind;
+use rectify_core::text::clean_text;
 use rectify_exact::date::Date;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};

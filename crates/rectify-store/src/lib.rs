@@ -30,7 +30,6 @@ pub mod water;
 pub mod workflow;
 
 pub use backup::BackupOutcome;
-pub use bind::clean_text;
 pub use migrate::{MigrateReport, latest_version};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

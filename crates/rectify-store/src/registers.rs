@@ -10,8 +10,8 @@ use rectify_core::complaint::similar::Described;
 use rectify_core::ledger::{ItemState, split_person};
 use rectify_core::register::monthly::{self, EntryHistory, EntryMove, RegisterMonth};
 use rectify_core::register::{
-    CheckLine, CreditCode, Details, Identity, Inspection, Kind, MoveContext, open_findings,
-    scattered,
+    CheckLine, CreditCode, Details, EntryRecord, Identity, Inspection, Kind, MoveContext, NewEntry,
+    open_findings, scattered,
 };
 use rectify_core::workflow::{Viewer, Visibility};
 use rectify_exact::date::Date;
@@ -20,34 +20,6 @@ use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap};
-
-/// An entry as a file or a form gives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewEntry {
-    pub identity: Identity,
-    /// A state code of the kind for an entry registered before rectify kept it; `None`: the
-    /// kind's first state. Ignored for entries already stored, whose state only moves by rule.
-    pub state: Option<String>,
-    pub details: Details,
-    pub created_on: Date,
-}
-
-/// An entry as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EntryRecord {
-    pub id: i64,
-    pub kind: Kind,
-    #[serde(flatten)]
-    pub identity: Identity,
-    #[serde(skip)]
-    pub county_id: i64,
-    /// The state's code; `state_label` for people.
-    pub state: String,
-    pub state_label: String,
-    pub details: Details,
-    pub rebounds: u32,
-    pub created_on: Date,
-}
 
 /// A state change on the timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

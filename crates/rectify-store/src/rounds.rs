@@ -5,7 +5,7 @@
 use crate::bind::Bind;
 use crate::journal::{Change, append_all};
 use crate::{Store, StoreError, now_utc};
-use rectify_core::dispatch::{AsOf, Step, UnitStanding, next_steps};
+use rectify_core::dispatch::{AsOf, IssuedStep, Step, UnitStanding, next_steps};
 use rectify_exact::date::Date;
 use serde_json::json;
 use sqlx::Row;
@@ -18,18 +18,6 @@ pub struct Round {
     pub report_due: Date,
     pub opened_on: String,
     pub opened_by: String,
-}
-
-/// A step issued to a unit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssuedStep {
-    pub id: i64,
-    pub period: String,
-    pub unit: String,
-    pub step: Step,
-    pub items: Vec<u32>,
-    pub reason: String,
-    pub issued_on: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

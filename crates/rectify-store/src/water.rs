@@ -3,59 +3,13 @@
 use crate::bind::Bind;
 use crate::journal::{Change, append};
 use crate::{Store, StoreError};
+use rectify_core::monitoring::{StoredSample, StoredSection, WaterSampleRow, WaterSectionRow};
 use rectify_exact::date::Date;
 use rectify_exact::exact::Exact;
 use rectify_water::group::WaterTargets;
 use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::HashMap;
-
-/// A section's attributes as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WaterSectionRow<'a> {
-    pub code: &'a str,
-    pub name: &'a str,
-    /// `river` or `lake`.
-    pub water_body: &'a str,
-    pub target_class: Option<&'a str>,
-    pub level: &'a str,
-    pub county: &'a str,
-    pub river: &'a str,
-    pub basin: &'a str,
-    pub drinking_source: bool,
-}
-
-/// A sample as stored; `readings` is the encoded text (see the migration).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WaterSampleRow<'a> {
-    pub section: &'a str,
-    pub time: &'a str,
-    pub date: Date,
-    pub readings: &'a str,
-    pub withdrawal: Option<&'a str>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredSection {
-    pub code: String,
-    pub name: String,
-    pub water_body: String,
-    pub target_class: Option<String>,
-    pub level: String,
-    pub county: String,
-    pub river: String,
-    pub basin: String,
-    pub drinking_source: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredSample {
-    pub section: String,
-    pub time: String,
-    pub date: Date,
-    pub readings: String,
-    pub withdrawal: Option<String>,
-}
 
 /// Samples per INSERT statement: 5 parameters each, far below either backend's limit.
 const SAMPLES_PER_INSERT: usize = 400;

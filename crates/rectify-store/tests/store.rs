@@ -397,8 +397,8 @@ async fn air_data_round_trips_and_reimport_replaces_hours(db: TestDb) {
 }
 
 async fn water_data_round_trips_and_reimport_replaces_samples(db: TestDb) {
+    use rectify_core::monitoring::{WaterSampleRow, WaterSectionRow};
     use rectify_exact::date::Date;
-    use rectify_store::water::{WaterSampleRow, WaterSectionRow};
     let section = WaterSectionRow {
         code: "QS01",
         name: "清水河北岭桥",
@@ -654,12 +654,8 @@ async fn calendar_notices_are_stored_and_replaced(db: TestDb) {
     assert_eq!(history[1].action, "update");
 }
 
-fn transferred(
-    seq: u32,
-    received_no: &str,
-    region: &str,
-) -> rectify_store::complaints::NewComplaint {
-    rectify_store::complaints::NewComplaint {
+fn transferred(seq: u32, received_no: &str, region: &str) -> rectify_core::complaint::NewComplaint {
+    rectify_core::complaint::NewComplaint {
         seq,
         received_no: received_no.into(),
         channel: rectify_core::complaint::Channel::Phone,
@@ -675,7 +671,8 @@ fn transferred(
 }
 
 async fn complaints_are_scoped_to_the_viewers_units_in_the_query(db: TestDb) {
-    use rectify_store::complaints::{ComplaintFilter, ComplaintImport, NewBatch};
+    use rectify_core::complaint::NewBatch;
+    use rectify_store::complaints::{ComplaintFilter, ComplaintImport};
     seed(&db).await;
     let s = &db.store;
     for (code, name) in [("cgq", "城关区政府"), ("dhq", "东湖区政府")] {
@@ -706,7 +703,7 @@ async fn complaints_are_scoped_to_the_viewers_units_in_the_query(db: TestDb) {
         units,
         ..ComplaintFilter::default()
     };
-    let numbers = |list: Vec<rectify_store::complaints::ComplaintRecord>| {
+    let numbers = |list: Vec<rectify_core::complaint::ComplaintRecord>| {
         list.into_iter()
             .map(|c| c.complaint.received_no)
             .collect::<Vec<_>>()
@@ -727,9 +724,10 @@ async fn complaints_are_scoped_to_the_viewers_units_in_the_query(db: TestDb) {
 /// 15th is not overdue, the complaint due on the 15th not late, the June report (due on the
 /// 25th) not missing; generated after June it is stated as of the 30th and counts all three.
 async fn a_bulletin_of_a_running_month_is_stated_as_of_today(db: TestDb) {
+    use rectify_core::complaint::NewBatch;
     use rectify_core::dispatch::AsOf;
     use rectify_exact::date::Date;
-    use rectify_store::complaints::{ComplaintImport, NewBatch};
+    use rectify_store::complaints::ComplaintImport;
     seed(&db).await;
     let s = &db.store;
     import(
@@ -785,8 +783,9 @@ async fn a_bulletin_of_a_running_month_is_stated_as_of_today(db: TestDb) {
 }
 
 async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb) {
+    use rectify_core::register::NewEntry;
     use rectify_core::register::{Details, Identity, Inspection, Kind, scattered};
-    use rectify_store::registers::{NewEntry, NewRegisterEvidence, RegisterFilter};
+    use rectify_store::registers::{NewRegisterEvidence, RegisterFilter};
     seed(&db).await;
     let s = &db.store;
     s.add_org_unit("test", unit("blx", "北岭县政府", Some("heans")))
@@ -958,7 +957,7 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
     }
     let mut complaint = transferred(1, "D1HA202608010007", "北岭县");
     complaint.description = "孙庄乡王楼村铸造作坊又开工了，夜间冒黑烟".into();
-    let batch = rectify_store::complaints::NewBatch {
+    let batch = rectify_core::complaint::NewBatch {
         number: 1,
         transferred_on: day("2026-08-01"),
         clock: Default::default(),

@@ -10,8 +10,8 @@ use crate::pages::{FlashQuery, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
+use rectify_core::accountability::AccountabilityDecision;
 use rectify_io::bulletin::accountability_table;
-use rectify_store::dispatch::AccountabilityDecision;
 use rectify_store::today_china;
 use serde::Deserialize;
 

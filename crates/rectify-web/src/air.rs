@@ -11,8 +11,8 @@ use rectify_air::exact::Exact;
 use rectify_air::standard::{SWITCH_DATE, StandardChoice};
 use rectify_air::stats::{DayRecord, Evaluation, EvaluationOptions, Trend, evaluate};
 use rectify_air::targets::{TargetCheck, YearTargets};
+use rectify_core::monitoring::StoredStationDay;
 use rectify_io::air::city::{CityYear, city_year};
-use rectify_store::air::StoredStationDay;
 use serde::Deserialize;
 
 use crate::AppState;

@@ -100,7 +100,7 @@ pub async fn generate(
         Ok(as_of) => as_of,
         Err(refused) => return Ok(back(&refused)),
     };
-    let facts = rectify_io::bulletin::facts_for(&state.store, as_of).await?;
+    let facts = rectify_app::bulletin::facts_for(&state.store, as_of).await?;
     let earlier = state.store.bulletin(&facts.period, None).await.is_ok();
     let frozen = state
         .store

@@ -12,10 +12,10 @@ use crate::pages::{FlashQuery, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use rectify_core::complaint::{ClockState, Handling, Verdict};
+use rectify_core::complaint::{ClockState, ComplaintRecord, Handling, Verdict};
 use rectify_core::org::Role;
 use rectify_exact::date::Date;
-use rectify_store::complaints::{ComplaintFilter, ComplaintRecord, ComplaintUpdate};
+use rectify_store::complaints::{ComplaintFilter, ComplaintUpdate};
 use rectify_store::today_china;
 use serde::Deserialize;
 

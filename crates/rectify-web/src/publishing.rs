@@ -11,9 +11,10 @@ use crate::pages::render;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
+use rectify_app::publish::draft;
 use rectify_core::complaint::redact::Replacement;
 use rectify_core::org::Role;
-use rectify_io::publish::{Draft, Part, Selection, draft};
+use rectify_io::publish::{Draft, Part, Selection};
 use rectify_store::today_china;
 use serde::Deserialize;
 

@@ -17,11 +17,13 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use rectify_core::org::Role;
-use rectify_core::register::{CheckLine, Details, Inspection, Kind, PHOTO, plot, water_body};
+use rectify_core::register::{
+    CheckLine, Details, EntryRecord, Inspection, Kind, PHOTO, plot, water_body,
+};
 use rectify_exact::date::Date;
 use rectify_io::plan::{SheetFormat, read_sheets};
 use rectify_io::register::{cell_text, columns, read_register, register_xlsx};
-use rectify_store::registers::{EntryDetail, EntryRecord, NewRegisterEvidence, RegisterFilter};
+use rectify_store::registers::{EntryDetail, NewRegisterEvidence, RegisterFilter};
 use rectify_store::today_china;
 use serde::Deserialize;
 

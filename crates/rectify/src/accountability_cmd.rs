@@ -3,9 +3,9 @@
 use crate::cli_util::{OutputFormat, print_stdout};
 use crate::error::CliError;
 use clap::Subcommand;
+use rectify_core::accountability::AccountabilityDecision;
 use rectify_io::bulletin::{accountability_table, accountability_xlsx};
 use rectify_store::Store;
-use rectify_store::dispatch::AccountabilityDecision;
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -41,7 +41,7 @@ pub async fn run(store: &Store, actor: &str, args: BulletinArgs) -> Result<ExitC
         None => {
             let today = rectify_store::today_china();
             let as_of = AsOf::for_period(year, month, today).map_err(CliError::failure)?;
-            let facts = rectify_io::bulletin::facts_for(store, as_of).await?;
+            let facts = rectify_app::bulletin::facts_for(store, as_of).await?;
             let earlier = store.bulletin(&args.period, None).await.ok();
             let frozen = store.freeze_bulletin(actor, &facts, today).await?;
             let note = if earlier.is_some() {

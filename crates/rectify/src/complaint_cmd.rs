@@ -7,15 +7,15 @@ use crate::cli_util::{
 };
 use crate::error::CliError;
 use clap::{Args, Subcommand};
-use rectify_core::complaint::{Clock, DayMode, Handling, SpotVerdict, Verdict};
+use rectify_core::complaint::{
+    Clock, ComplaintRecord, DayMode, Handling, Measures, SpotVerdict, Verdict,
+};
 use rectify_exact::date::Date;
 use rectify_io::complaint::{
     public_rows, public_xlsx, read_transfer_list, type_statistics, type_statistics_xlsx,
 };
 use rectify_store::Store;
-use rectify_store::complaints::{
-    ComplaintFilter, ComplaintImport, ComplaintRecord, ComplaintUpdate, Measures,
-};
+use rectify_store::complaints::{ComplaintFilter, ComplaintImport, ComplaintUpdate};
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -196,7 +196,7 @@ pub async fn run(
             let bytes = if stats {
                 type_statistics_xlsx("信访件污染类型统计表", &type_statistics(&complaints))
             } else {
-                let policy = rectify_io::publish::policy(store, &Default::default()).await?;
+                let policy = rectify_app::publish::policy(store, &Default::default()).await?;
                 public_xlsx(&public_rows(&complaints, &policy).0)
             }
             .map_err(|e| CliError::failure(format!("无法生成 xlsx：{e}")))?;

@@ -3,12 +3,13 @@
 //! clock and the last is inside it), one complaint at the site of a signed-off item (a rebound),
 //! a spot-check round, and the first publication of the portal.
 
-use rectify_core::complaint::{Clock, SpotVerdict};
+use rectify_app::publish::draft;
+use rectify_core::complaint::{Clock, NewBatch, NewComplaint, SpotVerdict};
 use rectify_exact::date::Date;
 use rectify_io::complaint::{SourceBatch, read_transfer_list};
 use rectify_io::plan::{SheetFormat, SheetLimits, read_sheets};
-use rectify_io::publish::{Part, Selection, draft};
-use rectify_store::complaints::{ComplaintImport, NewBatch, NewComplaint};
+use rectify_io::publish::{Part, Selection};
+use rectify_store::complaints::ComplaintImport;
 use rectify_store::{Store, StoreError};
 
 use crate::demo_time::Timeline;

@@ -4,12 +4,12 @@
 //! through the store's rules: each sign-off carries the evidence its kind requires.
 
 use rectify_core::register::{
-    CheckLine, Details, Identity, Inspection, Kind, PHOTO, boiler, chemical, credit, plot,
-    scattered, site, water_body,
+    CheckLine, Details, Identity, Inspection, Kind, NewEntry, PHOTO, boiler, chemical, credit,
+    plot, scattered, site, water_body,
 };
 use rectify_exact::date::Date;
 use rectify_exact::exact::Exact;
-use rectify_store::registers::{NewEntry, NewRegisterEvidence, RegisterFilter};
+use rectify_store::registers::{NewRegisterEvidence, RegisterFilter};
 use rectify_store::{Store, StoreError};
 
 use crate::demo_time::Timeline;

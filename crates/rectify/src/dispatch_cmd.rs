@@ -3,9 +3,9 @@
 use crate::cli_util::print_stdout;
 use crate::error::CliError;
 use clap::Subcommand;
+use rectify_core::dispatch::IssuedStep;
 use rectify_io::bulletin::{bulletin_docx, escalation_document};
 use rectify_store::Store;
-use rectify_store::rounds::IssuedStep;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -6,8 +6,8 @@
 use crate::error::CliError;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use rectify_core::dispatch::IssuedStep;
 use rectify_store::Store;
-use rectify_store::rounds::IssuedStep;
 use serde_json::Value;
 
 struct Relay {

@@ -4,8 +4,9 @@
 use crate::cli_util::{OutputFormat, TEXT_JSON, print_json, print_stdout};
 use crate::error::CliError;
 use clap::{Args, Subcommand};
+use rectify_app::publish::draft;
 use rectify_core::time::shown_minute;
-use rectify_io::publish::{Draft, Part, Selection, draft};
+use rectify_io::publish::{Draft, Part, Selection};
 use rectify_store::Store;
 use serde_json::json;
 use std::process::ExitCode;

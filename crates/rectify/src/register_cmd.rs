@@ -9,11 +9,11 @@ use crate::cli_util::{
 use crate::error::CliError;
 use clap::{Args, Subcommand};
 use rectify_core::register::water_body::Sample;
-use rectify_core::register::{CheckLine, Details, Inspection, Kind};
+use rectify_core::register::{CheckLine, Details, EntryRecord, Inspection, Kind};
 use rectify_exact::date::Date;
 use rectify_io::register::{read_register, register_xlsx};
 use rectify_store::Store;
-use rectify_store::registers::{EntryDetail, EntryRecord, NewRegisterEvidence, RegisterFilter};
+use rectify_store::registers::{EntryDetail, NewRegisterEvidence, RegisterFilter};
 use rectify_store::sessions::viewer_in;
 use rectify_store::workflow::ItemRef;
 use serde_json::json;

@@ -5,9 +5,12 @@ use crate::calendar::WorkCalendar;
 use rectify_exact::date::Date;
 use std::fmt;
 
+mod record;
 pub mod redact;
 pub mod sample;
 pub mod similar;
+
+pub use record::{ComplaintRecord, Feedback, Measures, NewBatch, NewComplaint};
 
 labelled_enum!(
     /// How the complaint reached the inspection team; the first letter of its 受理编号.

@@ -12,6 +12,7 @@ pub mod boiler;
 pub mod chemical;
 pub mod credit;
 pub mod credit_code;
+mod entry;
 pub mod monthly;
 pub mod plot;
 pub mod scattered;
@@ -19,6 +20,7 @@ pub mod site;
 pub mod water_body;
 
 pub use credit_code::CreditCode;
+pub use entry::{EntryRecord, NewEntry};
 
 labelled_enum!(
     /// The register an entry belongs to.

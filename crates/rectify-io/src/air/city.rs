@@ -10,7 +10,7 @@ use rectify_air::standard::StandardChoice;
 use rectify_air::stats::{
     DayRecord, Evaluation, EvaluationOptions, TwoDownOneUp, evaluate, two_down_one_up,
 };
-use rectify_store::air::StoredStationDay;
+use rectify_core::monitoring::StoredStationDay;
 
 pub struct CityYear {
     pub city: String,

@@ -1,14 +1,18 @@
 //! The bulletin's environmental-target section, from the stored monitoring data: the city's air
 //! quality year to date against the year's targets and the same span last year (两降一增), and
-//! the surface-water sections against the year's shares.
+//! the surface-water sections against the year's shares. The caller reads the store (the span
+//! first, then the data within it); here the paragraphs are built from what it read.
 
 use crate::air::city::city_year;
+use crate::water::evaluate::{WaterOptions, evaluate};
+use crate::water::stored::{sample_from_stored, section_from_stored};
 use rectify_air::aqi::Pollutant;
 use rectify_air::date::Date;
 use rectify_air::exact::Exact;
 use rectify_air::stats::{Change, Trend};
-use rectify_air::targets::TargetCheck;
-use rectify_store::{Store, StoreError};
+use rectify_air::targets::{TargetCheck, YearTargets};
+use rectify_core::monitoring::{StoredSample, StoredSection, StoredStationDay};
+use rectify_water::group::WaterTargets;
 
 fn against(check: Option<TargetCheck>, decimals: u32, unit: &str, ceiling: bool) -> String {
     match check {
@@ -30,34 +34,28 @@ fn change(c: &Change) -> String {
     }
 }
 
-/// The paragraphs for a bulletin stated as of `through` (air, then surface water, each from
-/// 1 January of its year to `through` or the last data before it); empty without data.
-pub async fn environment(store: &Store, through: Date) -> Result<Vec<String>, StoreError> {
-    let mut paragraphs: Vec<String> = air(store, through).await?.into_iter().collect();
-    paragraphs.extend(water(store, through).await?);
-    Ok(paragraphs)
-}
-
-async fn air(store: &Store, through: Date) -> Result<Option<String>, StoreError> {
-    let Some((first, last)) = store.air_date_range().await? else {
-        return Ok(None);
-    };
-    let year = through.year;
-    let data_to = last.min(through);
-    if data_to.year != year || first > data_to {
-        return Ok(None);
+/// The span a bulletin as of `through` speaks about, given the first and last day with data:
+/// from 1 January `years_before` years before `through`'s year (air reaches back a year for the
+/// same span last year) to the last data on or before `through`; `None` without data in
+/// `through`'s year.
+pub fn span(data: Option<(Date, Date)>, through: Date, years_before: i32) -> Option<(Date, Date)> {
+    let (first, last) = data?;
+    let to = last.min(through);
+    if to.year != through.year || first > to {
+        return None;
     }
     let from = Date {
-        year: year - 1,
+        year: through.year - years_before,
         month: 1,
         day: 1,
     };
-    let stored = store.air_station_days(from, data_to).await?;
-    let targets = store.air_targets(year).await?;
-    // No station with a city: nothing to say about the city's air.
-    let Ok(city) = city_year(stored, None, year, data_to) else {
-        return Ok(None);
-    };
+    Some((from, to))
+}
+
+/// The city's air from 1 January to `data_to` against the year's targets and the same span last
+/// year, from the station-days of [`span`]`(…, 1)`; `None` when no station has a city.
+pub fn air(stored: Vec<StoredStationDay>, targets: &YearTargets, data_to: Date) -> Option<String> {
+    let city = city_year(stored, None, data_to.year, data_to).ok()?;
     let report = targets.check(&city.ytd);
     let mean = |p| {
         city.ytd
@@ -106,45 +104,25 @@ async fn air(store: &Store, through: Date) -> Result<Option<String>, StoreError>
             text.push_str("（两年适用的空气质量指数标准版本不同，优良天数比例不完全可比。）");
         }
     }
-    Ok(Some(text))
+    Some(text)
 }
 
-/// Surface water from 1 January to `through` (or the last sample): the share of sections at Ⅲ
-/// or better and worse than Ⅴ against the year's targets, and drinking-water compliance.
-async fn water(store: &Store, through: Date) -> Result<Option<String>, StoreError> {
-    use crate::water::evaluate::{WaterOptions, evaluate};
-    use crate::water::stored::{sample_from_stored, section_from_stored};
-    let Some((first, last)) = store.water_date_range().await? else {
-        return Ok(None);
-    };
-    let to = last.min(through);
-    let from = Date {
-        year: through.year,
-        month: 1,
-        day: 1,
-    };
-    if to.year != through.year || first > to {
-        return Ok(None);
-    }
-    let sections: Result<Vec<_>, String> = store
-        .water_sections()
-        .await?
-        .iter()
-        .map(section_from_stored)
-        .collect();
-    let samples: Result<Vec<_>, String> = store
-        .water_samples(from, to)
-        .await?
-        .iter()
-        .map(sample_from_stored)
-        .collect();
+/// Surface water over `from`–`to` (a [`span`]`(…, 0)`): the share of sections at Ⅲ or better
+/// and worse than Ⅴ against the year's targets, and drinking-water compliance; `None` when a
+/// stored section or sample does not convert or the evaluation fails, which leaves water out.
+pub fn water(
+    sections: &[StoredSection],
+    samples: &[StoredSample],
+    targets: &WaterTargets,
+    from: Date,
+    to: Date,
+) -> Option<String> {
+    let sections: Result<Vec<_>, String> = sections.iter().map(section_from_stored).collect();
+    let samples: Result<Vec<_>, String> = samples.iter().map(sample_from_stored).collect();
     let (Ok(sections), Ok(samples)) = (sections, samples) else {
-        return Ok(None);
+        return None;
     };
-    let Ok(evaluation) = evaluate(&samples, &sections, from, to, WaterOptions::default()) else {
-        return Ok(None);
-    };
-    let targets = store.water_targets(through.year).await?;
+    let evaluation = evaluate(&samples, &sections, from, to, WaterOptions::default()).ok()?;
     let p = &evaluation.all;
     let (good_met, bad_met) = targets.check(p);
     let percent = |v: Option<Exact>| v.map_or("—".to_string(), |v| v.to_fixed(1));
@@ -162,7 +140,7 @@ async fn water(store: &Store, through: Date) -> Result<Option<String>, StoreErro
     } else {
         format!("；集中式饮用水水源地监测{all}次，达标{ok}次")
     };
-    Ok(Some(format!(
+    Some(format!(
         "地表水：{}至{}，参评断面{}个，达到或优于Ⅲ类断面比例{}%{}，劣Ⅴ类断面比例{}%{}{drinking}。",
         from.chinese(),
         to.chinese(),
@@ -171,5 +149,5 @@ async fn water(store: &Store, through: Date) -> Result<Option<String>, StoreErro
         target(targets.i_to_iii_min, "≥", good_met),
         percent(p.worse_than_v_percent()),
         target(targets.worse_than_v_max, "≤", bad_met),
-    )))
+    ))
 }

@@ -4,27 +4,15 @@
 
 mod chart;
 mod docx;
-mod environment;
+pub mod environment;
 mod html;
 mod xlsx;
 
 pub use docx::bulletin_docx;
-pub use environment::environment;
-
-/// The month's facts as of `as_of` (`AsOf::for_period`) from the ledger with the
-/// environmental-target section, ready to freeze.
-pub async fn facts_for(
-    store: &rectify_store::Store,
-    as_of: rectify_core::dispatch::AsOf,
-) -> Result<BulletinFacts, rectify_store::StoreError> {
-    let mut facts = store.bulletin_facts(as_of).await?;
-    facts.environment = environment(store, as_of.date).await?;
-    Ok(facts)
-}
 pub use html::bulletin_html;
 pub use xlsx::bulletin_xlsx;
 
-use rectify_store::dispatch::AccountabilityLine;
+use rectify_core::accountability::{AccountabilityDecision, AccountabilityLine};
 
 /// The accountability candidates (问责候选) as a table: the rule, the target, the items, the
 /// grounds, the suggested form and any decision.
@@ -68,9 +56,7 @@ pub fn accountability_table(lines: &[AccountabilityLine]) -> Table {
                     .collect::<Vec<_>>()
                     .join("、");
                 let d = l.decision.as_ref();
-                let field = |f: fn(&rectify_store::dispatch::AccountabilityDecision) -> String| {
-                    d.map(f).unwrap_or_default()
-                };
+                let field = |f: fn(&AccountabilityDecision) -> String| d.map(f).unwrap_or_default();
                 vec![
                     c.rule.label_zh().to_string(),
                     c.target.clone(),
@@ -93,7 +79,7 @@ pub fn accountability_table(lines: &[AccountabilityLine]) -> Table {
 /// A 督办单 (or 提醒函/催办函/约谈建议) for one escalation step, as a document for the docx
 /// writer: the matter, the items, the requirement, the issuer and the date.
 pub fn escalation_document(
-    step: &rectify_store::rounds::IssuedStep,
+    step: &rectify_core::dispatch::IssuedStep,
     issuer: &str,
     year_number: &str,
 ) -> Document {

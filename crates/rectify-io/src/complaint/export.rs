@@ -2,9 +2,9 @@
 //! (workflow.md §1.5 example D).
 
 use crate::plan::Formats;
+use rectify_core::complaint::ComplaintRecord;
 use rectify_core::complaint::PollutionType;
 use rectify_core::complaint::redact::{Policy, Redactor, Review};
-use rectify_store::complaints::ComplaintRecord;
 use rust_xlsxwriter::{Workbook, XlsxError};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -5,8 +5,8 @@ use crate::plan::{Finding, Sheet, column_letter};
 use rectify_core::complaint::{
     Channel, Clock, Handling, PollutionType, ReceivedNo, Verdict, parse_types,
 };
+use rectify_core::complaint::{Feedback, Measures, NewBatch, NewComplaint};
 use rectify_exact::date::Date;
-use rectify_store::complaints::{Feedback, Measures, NewBatch, NewComplaint};
 
 /// The columns of a transfer list, by their header words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

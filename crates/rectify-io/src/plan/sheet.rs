@@ -4,8 +4,8 @@
 //! was a copy: a problem text merged over two measure rows belongs to one item, not two.
 
 use calamine::{Data, Reader, Sheets};
+use rectify_core::text::clean_text;
 use rectify_exact::date::Date;
-use rectify_store::clean_text;
 use std::io::Cursor;
 
 /// One cell's value, with just the types the ledger distinguishes.

@@ -1,8 +1,8 @@
 //! Samples and sections to and from their stored form.
 
 use super::samples::{Item, Sample, Section};
+use rectify_core::monitoring::{StoredSample, StoredSection, WaterSampleRow, WaterSectionRow};
 use rectify_exact::exact::Exact;
-use rectify_store::water::{StoredSample, StoredSection, WaterSampleRow, WaterSectionRow};
 use rectify_water::indicator::{Class, WaterBody};
 use rectify_water::period::Reading;
 

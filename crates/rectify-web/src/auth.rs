@@ -99,7 +99,7 @@ pub async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Ses
     let Some((user, csrf)) = state.store.session_user(&token).await? else {
         return Ok(None);
     };
-    let snapshot = crate::pages::snapshot(state).await?;
+    let snapshot = crate::caches::snapshot(state).await?;
     let viewer = rectify_store::sessions::viewer_in(&snapshot.org_units, &user);
     Ok(Some(Session { user, csrf, viewer }))
 }

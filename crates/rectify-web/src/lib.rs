@@ -41,6 +41,7 @@ mod item;
 mod kit;
 mod ledger;
 mod limits;
+mod login;
 mod multipart;
 mod openapi;
 mod parsing;
@@ -135,8 +136,12 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ("/healthz", Public, get(healthz)),
         ("/api/v1/version", Public, get(version)),
         ("/", SignedIn, get(dashboard::dashboard)),
-        ("/login", Public, get(auth::show_login).post(auth::do_login)),
-        ("/logout", SignedIn, post(auth::do_logout)),
+        (
+            "/login",
+            Public,
+            get(login::show_login).post(login::do_login),
+        ),
+        ("/logout", SignedIn, post(login::do_logout)),
         ("/ledger", SignedIn, get(ledger::ledger)),
         ("/ledger.xlsx", SignedIn, get(ledger::ledger_xlsx_export)),
         ("/items/{number}", SignedIn, get(item::item)),

@@ -3,10 +3,10 @@
 
 use crate::AppState;
 use crate::auth::Me;
+use crate::encode::url_encode;
 use crate::error::PageResult;
 use crate::extract::{Accountability, Allowed, CsrfForm};
-use crate::kit::url_encode;
-use crate::pages::{FlashQuery, render};
+use crate::kit::{FlashQuery, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};

@@ -258,7 +258,11 @@ pub async fn show(
 }
 
 fn done(message: &str) -> Response {
-    Redirect::to(&format!("/admin?done={}", crate::kit::url_encode(message))).into_response()
+    Redirect::to(&format!(
+        "/admin?done={}",
+        crate::encode::url_encode(message)
+    ))
+    .into_response()
 }
 
 /// Runs a change and reports its outcome on the page; a refused change is a message, not an error page.

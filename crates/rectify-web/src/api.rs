@@ -159,7 +159,7 @@ async fn in_scope(
 ) -> Result<StoredItem, ApiError> {
     let viewer = viewer(state, user).await?;
     scoped(
-        crate::pages::visible_item(state, &viewer, number, plan).await,
+        crate::caches::visible_item(state, &viewer, number, plan).await,
         || not_found(number),
     )
 }
@@ -171,7 +171,7 @@ async fn evidence_in_scope(state: &AppState, user: &User, id: i64) -> Result<(),
     let evidence = state.store.evidence(id).await?;
     let viewer = viewer(state, user).await?;
     scoped(
-        crate::pages::visible_by_id(state, &viewer, evidence.item_id).await,
+        crate::caches::visible_by_id(state, &viewer, evidence.item_id).await,
         || {
             ApiError::from(StoreError::NotFound {
                 what: "佐证材料",
@@ -183,7 +183,7 @@ async fn evidence_in_scope(state: &AppState, user: &User, id: i64) -> Result<(),
 }
 
 async fn viewer(state: &AppState, user: &User) -> Result<rectify_core::workflow::Viewer, ApiError> {
-    let snapshot = crate::pages::snapshot(state).await?;
+    let snapshot = crate::caches::snapshot(state).await?;
     Ok(rectify_store::sessions::viewer_in(
         &snapshot.org_units,
         user,
@@ -408,7 +408,7 @@ pub async fn download_evidence(
 ) -> ApiResult {
     evidence_in_scope(&state, &user, id).await?;
     let (evidence, bytes) = state.store.evidence_file(id).await?;
-    Ok(crate::pages::attachment(
+    Ok(crate::kit::attachment(
         evidence.id,
         &evidence.file_name,
         bytes,

@@ -1,4 +1,5 @@
-//! Login, logout and the signed-in user of a request.
+//! The signed-in user of a request, their cookies, and the client's address (the login page
+//! and its handlers are in `login`).
 //!
 //! Sessions live in the database (several server processes share them). The cookie holds a
 //! random token; the stored id is its SHA-256. Every state-changing form carries the session's
@@ -6,21 +7,14 @@
 
 use crate::AppState;
 use crate::error::WebError;
-use crate::extract::{CsrfForm, NoFields};
-use askama::Template;
-use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::uri::PathAndQuery;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, HeaderValue, header};
 use rectify_core::workflow::Viewer;
 use rectify_store::StoreError;
-use rectify_store::throttle::LoginOutcome;
 use rectify_store::users::User;
-use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 
 pub const SESSION_COOKIE: &str = "rectify_session";
-const LOGIN_CSRF_COOKIE: &str = "rectify_login_csrf";
 
 /// The signed-in user, their CSRF token and what they may see.
 pub struct Session {
@@ -83,7 +77,12 @@ pub fn session_cookie(state: &AppState, token: &str, max_age: Option<u32>) -> He
 /// A `Set-Cookie` value: always `HttpOnly`, and `Secure` when the deployment is behind TLS
 /// (`WebConfig::secure_cookies`). Every cookie the server sets goes through here, so none can
 /// miss either.
-fn set_cookie(state: &AppState, name: &str, value: &str, attributes: &str) -> HeaderValue {
+pub(crate) fn set_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    attributes: &str,
+) -> HeaderValue {
     let mut text = format!("{name}={value}; HttpOnly; {attributes}");
     if state.config.secure_cookies {
         text.push_str("; Secure");
@@ -99,29 +98,9 @@ pub async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Ses
     let Some((user, csrf)) = state.store.session_user(&token).await? else {
         return Ok(None);
     };
-    let snapshot = crate::pages::snapshot(state).await?;
+    let snapshot = crate::caches::snapshot(state).await?;
     let viewer = rectify_store::sessions::viewer_in(&snapshot.org_units, &user);
     Ok(Some(Session { user, csrf, viewer }))
-}
-
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    csrf: String,
-    next: String,
-    error: Option<String>,
-    demo_accounts: Vec<(String, String, String)>,
-}
-
-#[derive(Deserialize)]
-pub struct NextQuery {
-    next: Option<String>,
-}
-
-/// Where to go after login: `next` if it is a path on this site, else `/`.
-fn local_path(next: Option<&str>) -> String {
-    next.filter(|path| is_local_path(path))
-        .map_or_else(|| "/".to_string(), str::to_string)
 }
 
 /// A path on this site: one leading `/`, printable ASCII only (this site's own links are
@@ -136,64 +115,6 @@ pub(crate) fn is_local_path(path: &str) -> bool {
         && path
             .parse::<PathAndQuery>()
             .is_ok_and(|parsed| parsed.as_str() == path && parsed.path().starts_with('/'))
-}
-
-async fn login_page(
-    state: &AppState,
-    next: String,
-    error: Option<String>,
-) -> Result<Response, WebError> {
-    let csrf = hex_token();
-    let demo = state
-        .store
-        .setting("demo")
-        .await?
-        .is_some_and(|v| v == serde_json::Value::Bool(true));
-    let demo_accounts = if demo {
-        state
-            .store
-            .users()
-            .await?
-            .into_iter()
-            .filter(|u| !u.disabled && !u.username.starts_with("jbr_"))
-            .map(|u| {
-                let roles: Vec<&str> = u.roles.iter().map(|r| r.label_zh()).collect();
-                (u.username, roles.join("、"), u.unit_name)
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let page = LoginPage {
-        csrf: csrf.clone(),
-        next,
-        error: error.clone(),
-        demo_accounts,
-    };
-    let html = page.render()?;
-    let status = if error.is_some() {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::OK
-    };
-    let cookie = set_cookie(
-        state,
-        LOGIN_CSRF_COOKIE,
-        &csrf,
-        "SameSite=Strict; Path=/login",
-    );
-    Ok((status, [(header::SET_COOKIE, cookie)], Html(html)).into_response())
-}
-
-fn hex_token() -> String {
-    rectify_store::sessions::random_token()
-}
-
-pub async fn show_login(
-    State(state): State<AppState>,
-    Query(query): Query<NextQuery>,
-) -> Result<Response, WebError> {
-    login_page(&state, local_path(query.next.as_deref()), None).await
 }
 
 /// The refusal of a throttled login, web and API alike.
@@ -247,69 +168,6 @@ fn client_ip(peer: IpAddr, forwarded: &str, trusted: &[IpAddr]) -> IpAddr {
     client
 }
 
-#[derive(Deserialize)]
-pub struct LoginForm {
-    username: String,
-    password: String,
-    #[serde(default)]
-    csrf: String,
-    next: Option<String>,
-}
-
-pub async fn do_login(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Form(form): Form<LoginForm>,
-) -> Result<Response, WebError> {
-    let next = local_path(form.next.as_deref());
-    if cookie(&headers, LOGIN_CSRF_COOKIE).as_deref() != Some(form.csrf.as_str()) {
-        return Err(WebError::Forbidden(
-            "登录表单已过期（CSRF 校验失败），请刷新登录页后重试".into(),
-        ));
-    }
-    let address = client_address(&state, peer, &headers).await?;
-    let user = match state
-        .store
-        .log_in(&form.username, &form.password, &address)
-        .await?
-    {
-        LoginOutcome::LoggedIn(user) => user,
-        LoginOutcome::Wrong => {
-            return login_page(&state, next, Some("用户名或密码错误".into())).await;
-        }
-        LoginOutcome::Throttled { seconds } => {
-            return login_page(&state, next, Some(throttled_message(seconds))).await;
-        }
-    };
-    // A new session on every login: a token planted before login is worth nothing after it.
-    if let Some(old) = cookie(&headers, SESSION_COOKIE) {
-        state.store.end_session(&old).await?;
-    }
-    let session = state.store.create_session(&user).await?;
-    let mut response = Redirect::to(&next).into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        session_cookie(&state, &session.token, None),
-    );
-    Ok(response)
-}
-
-pub async fn do_logout(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    _: CsrfForm<NoFields>,
-) -> Result<Response, WebError> {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        state.store.end_session(&token).await?;
-    }
-    let mut response = Redirect::to("/login").into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, session_cookie(&state, "", Some(0)));
-    Ok(response)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,33 +192,5 @@ mod tests {
         );
         assert_eq!(client_ip(proxy, "junk", &[proxy]), proxy);
         assert_eq!(client_ip(proxy, "", &[proxy]), proxy);
-    }
-
-    #[test]
-    fn only_paths_on_this_site_are_followed_after_login() {
-        for good in [
-            "/",
-            "/ledger?q=%E6%95%B4&page=2",
-            "/items/3?plan=a",
-            "/complaints/X%2F1",
-        ] {
-            assert_eq!(local_path(Some(good)), good);
-        }
-        for bad in [
-            "//evil.com",
-            "/\t/evil.com",
-            "/\\evil.com",
-            "/\n/evil.com",
-            "/ /evil.com",
-            "/\u{1f}x",
-            "https://evil.com",
-            "evil.com",
-            "/\u{3000}/evil.com",
-            "/整改",
-            "",
-        ] {
-            assert_eq!(local_path(Some(bad)), "/", "{bad:?}");
-        }
-        assert_eq!(local_path(None), "/");
     }
 }

@@ -3,8 +3,10 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
+use crate::caches::{Snapshot, tick, visible_items};
 use crate::error::PageResult;
-use crate::pages::{ActionForm, FlashQuery, Snapshot, actor, render, short, tick, visible_items};
+use crate::forms::{ActionForm, BOARDS, action_form};
+use crate::kit::{FlashQuery, actor, render, short};
 use askama::Template;
 use axum::extract::{Query, State};
 use rectify_core::ledger::ItemState;
@@ -13,9 +15,6 @@ use rectify_exact::date::Date;
 use rectify_store::ledger::StoredItem;
 use rectify_store::workflow::ItemWorkflow;
 use std::collections::HashMap;
-
-/// Where the inline forms send the user back to; `item_action` accepts only these.
-pub const BOARDS: [&str; 2] = ["/acceptance", "/notices"];
 
 struct BoardRow {
     href: String,
@@ -217,14 +216,14 @@ async fn show(state: &AppState, session: Session, board: Board, flash: FlashQuer
     } else {
         state.store.latest_item_actions(board.arrivals).await?
     };
-    let visible = visible_items(snapshot.clone(), &session);
+    let visible = visible_items(snapshot.clone(), &session.viewer);
     let me = actor(&session);
     let offered = |workflow: &ItemWorkflow| -> Vec<ActionForm> {
         snapshot
             .actions(workflow, &me, today)
             .into_iter()
             .filter(|kind| board.actions.contains(kind))
-            .map(crate::pages::action_form)
+            .map(action_form)
             .collect()
     };
     let sections = board

@@ -6,7 +6,7 @@ use crate::auth::{Me, Session};
 use crate::error::PageResult;
 use crate::error::WebError;
 use crate::extract::CsrfForm;
-use crate::pages::{FlashQuery, render};
+use crate::kit::{FlashQuery, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
@@ -88,7 +88,7 @@ pub async fn generate(
     let back = |message: &str| {
         Redirect::to(&format!(
             "/bulletins?done={}",
-            crate::kit::url_encode(message)
+            crate::encode::url_encode(message)
         ))
         .into_response()
     };
@@ -145,7 +145,7 @@ pub async fn download(
     let disposition = format!(
         "attachment; filename=\"bulletin.{}\"; filename*=UTF-8''{}",
         format.extension(),
-        crate::kit::url_encode(&name)
+        crate::encode::url_encode(&name)
     );
     Ok((
         [

@@ -4,18 +4,19 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
+use crate::encode::url_encode;
 use crate::error::PageResult;
 use crate::error::WebError;
 use crate::extract::CsrfForm;
-use crate::kit::url_encode;
-use crate::pages::{FlashQuery, render};
+use crate::kit::{FlashQuery, render};
+use crate::scopes::complaint_filter;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use rectify_core::complaint::{ClockState, ComplaintRecord, Handling, Verdict};
 use rectify_core::org::Role;
 use rectify_exact::date::Date;
-use rectify_store::complaints::{ComplaintFilter, ComplaintUpdate};
+use rectify_store::complaints::ComplaintUpdate;
 use rectify_store::today_china;
 use serde::Deserialize;
 
@@ -53,13 +54,6 @@ pub struct ListQuery {
     overdue: Option<u8>,
 }
 
-pub(crate) fn filter_for(session: &Session) -> ComplaintFilter {
-    ComplaintFilter {
-        units: (!session.viewer.sees_everything()).then(|| session.viewer.units.clone()),
-        ..ComplaintFilter::default()
-    }
-}
-
 fn is_office(session: &Session) -> bool {
     session.user.roles.contains(&Role::Office)
 }
@@ -70,7 +64,7 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> PageResult {
     let today = today_china();
-    let records = state.store.complaints(&filter_for(&session)).await?;
+    let records = state.store.complaints(&complaint_filter(&session)).await?;
     let total = records.len();
     let mut lines: Vec<Line> = records
         .into_iter()
@@ -98,7 +92,7 @@ async fn visible(
     received_no: &str,
 ) -> Result<ComplaintRecord, WebError> {
     let record = state.store.complaint(received_no).await?;
-    let filter = filter_for(session);
+    let filter = complaint_filter(session);
     match &filter.units {
         Some(units) if !record.unit_id.is_some_and(|u| units.contains(&u)) => {
             Err(WebError::NotFound)

@@ -130,7 +130,7 @@ impl IntoResponse for WebError {
         let status = self.status();
         match self {
             WebError::Login(next) => {
-                let target = format!("/login?next={}", crate::kit::url_encode(&next));
+                let target = format!("/login?next={}", crate::encode::url_encode(&next));
                 Redirect::to(&target).into_response()
             }
             WebError::NotFound => (status, Html("<!doctype html><meta charset=utf-8><title>未找到</title><p>未找到该页面或问题。</p>")).into_response(),
@@ -138,7 +138,7 @@ impl IntoResponse for WebError {
                 let page = format!(
                     "<!doctype html><meta charset=utf-8><title>{}</title><p>{}</p><p><a href=\"javascript:history.back()\">返回</a></p>",
                     title(status),
-                    crate::kit::escape(&other.message())
+                    crate::encode::escape(&other.message())
                 );
                 (status, Html(page)).into_response()
             }

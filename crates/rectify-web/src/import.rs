@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::auth::{Me, Session};
 use crate::error::WebError;
 use crate::extract::{Allowed, CsrfForm, OfficeWork};
-use crate::pages::Posted;
+use crate::multipart::Posted;
 use askama::Template;
 use axum::extract::{Request, State};
 use axum::response::{Html, IntoResponse, Response};

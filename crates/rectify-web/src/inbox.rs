@@ -3,8 +3,9 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
+use crate::caches::snapshot;
 use crate::error::PageResult;
-use crate::pages::{render, snapshot};
+use crate::kit::render;
 use askama::Template;
 use axum::extract::State;
 use rectify_store::rounds::InboxMessage;

@@ -1,14 +1,159 @@
-//! The small toolkit every page shares: escaping and encoding for what goes into HTML and
-//! URLs.
+//! The small toolkit the pages share: rendering, the signed-in user as the workflow's actor, the
+//! item's address and query, the answers of a form (back with a message) and of a download, the
+//! measures as the item and report pages list them, the 进度 filter's values and action labels.
 
-pub(crate) use rectify_io::escape_html as escape;
+use crate::auth::Session;
+use crate::encode::url_encode;
+use crate::error::PageResult;
+use askama::Template;
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rectify_core::ledger::Standing;
+use rectify_core::workflow::{ActionKind, Actor};
+use rectify_store::ledger::StoredItem;
+use rectify_store::workflow::{ItemRef, ItemWorkflow};
+use serde::Deserialize;
 
-/// Percent-encodes everything but unreserved ASCII, for a query value.
-pub(crate) fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
+pub(crate) fn render(page: impl Template) -> PageResult {
+    let html = page.render()?;
+    Ok(Html(html).into_response())
+}
+
+pub(crate) fn actor(session: &Session) -> Actor {
+    Actor {
+        username: session.user.username.clone(),
+        roles: session.user.roles.clone(),
+        unit_id: session.user.unit_id,
+    }
+}
+
+/// The stored item as the store addresses it (plan and number).
+pub(crate) fn item_at(stored: &StoredItem) -> ItemRef<'_> {
+    ItemRef {
+        plan: Some(&stored.plan),
+        number: stored.item.number,
+    }
+}
+
+/// Where an item was addressed: its number in the path, its plan in the query when needed.
+#[derive(Deserialize, Default)]
+pub struct ItemQuery {
+    pub(crate) plan: Option<String>,
+    pub(crate) done: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct FlashQuery {
+    pub(crate) done: Option<String>,
+}
+
+pub(crate) use rectify_core::text::short;
+
+/// Redirects back to the item with a message, the result of a form.
+pub(crate) fn back_to(path: &str, message: &str) -> Response {
+    let joiner = if path.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{path}{joiner}done={}", url_encode(message))).into_response()
+}
+
+/// A workbook as a download named `file_name` (ASCII).
+pub(crate) fn xlsx_download(file_name: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A stored file as a download, named by its id and extension, with its own name for clients
+/// that read RFC 5987.
+pub(crate) fn attachment(id: i64, file_name: &str, bytes: Vec<u8>) -> Response {
+    let name = format!(
+        "evidence-{id}.{}",
+        file_name.rsplit('.').next().unwrap_or("bin")
+    );
+    let disposition = format!(
+        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+        url_encode(&name),
+        url_encode(file_name)
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub(crate) struct MeasureLine {
+    pub(crate) text: String,
+    pub(crate) done_on: Option<String>,
+    pub(crate) done: bool,
+}
+
+/// Each measure with its completion date.
+pub(crate) fn measure_lines(
+    item: &rectify_core::ledger::Item,
+    workflow: &ItemWorkflow,
+) -> Vec<MeasureLine> {
+    let done = workflow
+        .measures_done_on
+        .iter()
+        .chain(std::iter::repeat(&None));
+    item.measures
+        .iter()
+        .zip(done)
+        .map(|(m, done)| MeasureLine {
+            text: m.text.clone(),
+            done: done.is_some(),
+            done_on: done.clone(),
         })
         .collect()
+}
+
+/// The 进度 filter's value for items whose final date a person must set: a flag beside the
+/// colour (`Standing::undated`), offered with the colours in the filter and on the dashboard.
+pub(crate) const UNDATED: &str = "undated";
+pub(crate) const UNDATED_LABEL: &str = "时限待定";
+
+/// Whether an item's standing is what the 进度 filter asks for (empty: anything).
+pub(crate) fn schedule_matches(wanted: &str, standing: &Standing) -> bool {
+    match wanted {
+        "" => true,
+        UNDATED => standing.undated,
+        code => standing.schedule.code() == code,
+    }
+}
+
+pub(crate) fn action_label(code: &str) -> String {
+    match ActionKind::parse(code) {
+        Some(kind) => kind.label_zh().to_string(),
+        None => match code {
+            "create" => "导入".to_string(),
+            "update" => "导入更新".to_string(),
+            "set-upper-review" => "设定上级复核".to_string(),
+            other => other.to_string(),
+        },
+    }
 }

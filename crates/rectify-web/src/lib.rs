@@ -27,19 +27,29 @@ mod api;
 mod auth;
 mod boards;
 mod bulletins;
+mod caches;
 mod complaints;
+mod dashboard;
+mod encode;
 mod error;
+mod evidence;
 mod extract;
+mod forms;
 mod import;
 mod inbox;
+mod item;
 mod kit;
+mod ledger;
 mod limits;
+mod login;
+mod multipart;
 mod openapi;
-mod pages;
 mod parsing;
 mod portal;
 mod publishing;
 mod registers;
+mod reports;
+mod scopes;
 mod upload;
 mod water;
 
@@ -89,7 +99,7 @@ struct AppState {
     config: Arc<WebConfig>,
     /// One permit per spreadsheet parsed at once (`WebConfig::sheet_parallel`).
     parsing: Arc<tokio::sync::Semaphore>,
-    ledger: Arc<pages::LedgerCache>,
+    ledger: Arc<caches::LedgerCache>,
     portal: Arc<portal::PortalCache>,
 }
 
@@ -141,23 +151,31 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
     vec![
         ("/healthz", Public, get(healthz)),
         ("/api/v1/version", Public, get(version)),
-        ("/", SignedIn, get(pages::dashboard)),
-        ("/login", Public, get(auth::show_login).post(auth::do_login)),
-        ("/logout", SignedIn, post(auth::do_logout)),
-        ("/ledger", SignedIn, get(pages::ledger)),
-        ("/ledger.xlsx", SignedIn, get(pages::ledger_xlsx_export)),
-        ("/items/{number}", SignedIn, get(pages::item)),
+        ("/", SignedIn, get(dashboard::dashboard)),
+        (
+            "/login",
+            Public,
+            get(login::show_login).post(login::do_login),
+        ),
+        ("/logout", SignedIn, post(login::do_logout)),
+        ("/ledger", SignedIn, get(ledger::ledger)),
+        ("/ledger.xlsx", SignedIn, get(ledger::ledger_xlsx_export)),
+        ("/items/{number}", SignedIn, get(item::item)),
         (
             "/items/{number}/actions/{action}",
             SignedIn,
-            post(pages::item_action),
+            post(item::item_action),
         ),
         (
             "/items/{number}/report",
             SignedIn,
-            get(pages::report_form).post(pages::report_submit),
+            get(reports::report_form).post(reports::report_submit),
         ),
-        ("/reports/{id}/review", SignedIn, post(pages::report_review)),
+        (
+            "/reports/{id}/review",
+            SignedIn,
+            post(reports::report_review),
+        ),
         (
             "/bulletins",
             SignedIn,
@@ -234,11 +252,11 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ("/admin/org", SignedIn, post(admin::add_unit)),
         ("/admin/calendar", SignedIn, post(admin::load_calendar)),
         ("/admin/settings", SignedIn, post(admin::set_setting)),
-        ("/evidence/{id}", SignedIn, get(pages::evidence_download)),
+        ("/evidence/{id}", SignedIn, get(evidence::evidence_download)),
         (
             "/evidence/{id}/preview",
             SignedIn,
-            get(pages::evidence_preview),
+            get(evidence::evidence_preview),
         ),
         ("/air", Public, get(air::air_page)),
         ("/water", Public, get(water::water_page)),

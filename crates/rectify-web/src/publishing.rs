@@ -3,11 +3,11 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
+use crate::encode::url_encode;
 use crate::error::PageResult;
 use crate::error::WebError;
 use crate::extract::CsrfForm;
-use crate::kit::url_encode;
-use crate::pages::render;
+use crate::kit::render;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};

@@ -7,11 +7,13 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
+use crate::encode::url_encode;
 use crate::error::PageResult;
 use crate::error::WebError;
 use crate::extract::CsrfForm;
-use crate::kit::url_encode;
-use crate::pages::{FlashQuery, Posted, attachment, back_to, render, xlsx_download};
+use crate::kit::{FlashQuery, attachment, back_to, render, xlsx_download};
+use crate::multipart::Posted;
+use crate::scopes::{register_units, sees_all_registers};
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::HeaderMap;
@@ -109,24 +111,10 @@ pub struct ListQuery {
 /// Entries per page of a register's list.
 const PAGE_SIZE: usize = 200;
 
-fn sees_all(session: &Session) -> bool {
-    session.viewer.sees_everything()
-        || session
-            .user
-            .roles
-            .iter()
-            .any(|r| matches!(r, Role::Leader | Role::Supervisor | Role::Acceptance))
-}
-
-/// The org units whose entries the user sees; `None`: all.
-fn units_of(session: &Session) -> Option<Vec<i64>> {
-    (!sees_all(session)).then(|| session.viewer.units.clone())
-}
-
 fn filter_for(session: &Session, kind: Option<Kind>) -> RegisterFilter {
     RegisterFilter {
         kind,
-        units: units_of(session),
+        units: register_units(session),
         ..RegisterFilter::default()
     }
 }
@@ -147,36 +135,6 @@ fn may_inspect(session: &Session, record: &EntryRecord) -> bool {
     has(session, Role::Office) || has(session, Role::Acceptance) || own_county(session, record)
 }
 
-/// A register's tile on the dashboard.
-pub(crate) struct Tile {
-    pub(crate) kind: Kind,
-    pub(crate) total: usize,
-    pub(crate) done: usize,
-    /// Reopened by a rebound and not finished again.
-    pub(crate) rebounding: usize,
-}
-
-pub(crate) async fn tiles(state: &AppState, session: &Session) -> Result<Vec<Tile>, WebError> {
-    let counts = state
-        .store
-        .register_state_counts(units_of(session).as_deref())
-        .await?;
-    Ok(Kind::ALL
-        .iter()
-        .map(|kind| {
-            let of_kind = counts.iter().filter(|c| c.kind == *kind);
-            let (done, open): (Vec<_>, Vec<_>) = of_kind.partition(|c| kind.is_done(&c.state));
-            Tile {
-                kind: *kind,
-                total: done.iter().chain(&open).map(|c| c.entries).sum(),
-                done: done.iter().map(|c| c.entries).sum(),
-                rebounding: open.iter().map(|c| c.rebounded).sum(),
-            }
-        })
-        .filter(|t| t.total > 0)
-        .collect())
-}
-
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
@@ -185,7 +143,7 @@ pub async fn list(
 ) -> PageResult {
     let counts = state
         .store
-        .register_state_counts(units_of(&session).as_deref())
+        .register_state_counts(register_units(&session).as_deref())
         .await?;
     let kind = query
         .kind
@@ -276,7 +234,7 @@ pub async fn list(
 /// The entry if the user may see it; otherwise "not found".
 async fn visible(state: &AppState, session: &Session, id: i64) -> Result<EntryDetail, WebError> {
     let detail = state.store.register_entry(id).await?;
-    if sees_all(session) || session.viewer.units.contains(&detail.record.county_id) {
+    if sees_all_registers(session) || session.viewer.units.contains(&detail.record.county_id) {
         Ok(detail)
     } else {
         Err(WebError::NotFound)

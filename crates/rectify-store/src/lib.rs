@@ -145,6 +145,10 @@ pub enum StoreError {
     /// The workflow does not allow the action; the message says why.
     #[error("{0}")]
     Refused(String),
+    /// Something the store holds or does is not as it must be (a corrupt row, a failed hash):
+    /// the operator's problem, never the user's input.
+    #[error("{0}")]
+    Corrupt(String),
     #[error(
         "文件内容与登记的 SHA-256 不符，已拒绝下载（登记 {expected}，实际 {actual}）：文件在存储中被改动过"
     )]
@@ -381,7 +385,7 @@ pub fn today_china() -> rectify_exact::date::Date {
 /// A value read back from the database that does not parse: the database was edited by hand
 /// or by a newer version.
 pub(crate) fn invalid_stored(what: &str) -> StoreError {
-    StoreError::Invalid(format!("数据库中的{what}无效"))
+    StoreError::Corrupt(format!("数据库中的{what}无效"))
 }
 
 /// A stored integer as the narrower type the domain uses (an item number, a month, a version):

@@ -80,7 +80,7 @@ impl Store {
             .filter(|r| !r.is_empty())
             .map(|r| {
                 r.parse::<Role>()
-                    .map_err(|e| StoreError::Invalid(e.to_string()))
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
         roles.sort();

@@ -80,14 +80,14 @@ async fn hash_password(password: &str) -> Result<String, StoreError> {
         let mut salt = [0_u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut salt);
         let salt = SaltString::encode_b64(&salt)
-            .map_err(|e| StoreError::Invalid(format!("生成盐值失败：{e}")))?;
+            .map_err(|e| StoreError::Corrupt(format!("生成盐值失败：{e}")))?;
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| StoreError::Invalid(format!("密码哈希失败：{e}")))
+            .map_err(|e| StoreError::Corrupt(format!("密码哈希失败：{e}")))
     })
     .await
-    .map_err(|e| StoreError::Invalid(format!("密码哈希任务失败：{e}")))?
+    .map_err(|e| StoreError::Corrupt(format!("密码哈希任务失败：{e}")))?
 }
 
 async fn password_matches(stored_hash: &str, password: &str) -> bool {

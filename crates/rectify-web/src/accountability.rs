@@ -71,9 +71,8 @@ pub struct DecisionForm {
 
 pub async fn decide(
     State(state): State<AppState>,
-    CsrfForm { session, form }: CsrfForm<DecisionForm>,
+    CsrfForm { session, form, .. }: CsrfForm<DecisionForm, Accountability>,
 ) -> PageResult {
-    Allowed::<Accountability>::check(&session)?;
     let decision = AccountabilityDecision {
         candidate_key: form.key,
         organ: form.organ,

@@ -284,11 +284,8 @@ pub struct UserForm {
 
 pub async fn add_user(
     State(state): State<AppState>,
-    CsrfForm { session, form }: CsrfForm<UserForm>,
+    CsrfForm { session, form, .. }: CsrfForm<UserForm, Accounts>,
 ) -> PageResult {
-    if !Allowed::<Accounts>::holds(&session) {
-        return Err(WebError::NotFound);
-    }
     let role: Role = form
         .role
         .parse()
@@ -312,11 +309,8 @@ pub async fn add_user(
 pub async fn set_user_state(
     State(state): State<AppState>,
     Path((username, change)): Path<(String, String)>,
-    CsrfForm { session, form: _ }: CsrfForm<NoFields>,
+    CsrfForm { session, .. }: CsrfForm<NoFields, Accounts>,
 ) -> PageResult {
-    if !Allowed::<Accounts>::holds(&session) {
-        return Err(WebError::NotFound);
-    }
     let disable = match change.as_str() {
         "disable" => true,
         "enable" => false,
@@ -337,11 +331,8 @@ pub struct ThrottleForm {
 /// Lets a throttled account or address log in again at once (administrators).
 pub async fn clear_throttle(
     State(state): State<AppState>,
-    CsrfForm { session, form }: CsrfForm<ThrottleForm>,
+    CsrfForm { session, form, .. }: CsrfForm<ThrottleForm, Accounts>,
 ) -> PageResult {
-    if !Allowed::<Accounts>::holds(&session) {
-        return Err(WebError::NotFound);
-    }
     let result = state
         .store
         .clear_login_throttle(&session.user.username, &form.key)
@@ -359,9 +350,8 @@ pub struct OrgForm {
 
 pub async fn add_unit(
     State(state): State<AppState>,
-    CsrfForm { session, form }: CsrfForm<OrgForm>,
+    CsrfForm { session, form, .. }: CsrfForm<OrgForm, Administration>,
 ) -> PageResult {
-    Allowed::<Administration>::check(&session)?;
     let kind: OrgKind = form
         .kind
         .parse()
@@ -390,9 +380,8 @@ pub struct CalendarForm {
 
 pub async fn load_calendar(
     State(state): State<AppState>,
-    CsrfForm { session, form }: CsrfForm<CalendarForm>,
+    CsrfForm { session, form, .. }: CsrfForm<CalendarForm, Administration>,
 ) -> PageResult {
-    Allowed::<Administration>::check(&session)?;
     let notices = match parse_notices(&form.text) {
         Ok(notices) if !notices.is_empty() => notices,
         Ok(_) => return Ok(done("没有任何 year 段")),
@@ -415,9 +404,8 @@ pub struct SettingForm {
 
 pub async fn set_setting(
     State(state): State<AppState>,
-    CsrfForm { session, form }: CsrfForm<SettingForm>,
+    CsrfForm { session, form, .. }: CsrfForm<SettingForm, Administration>,
 ) -> PageResult {
-    Allowed::<Administration>::check(&session)?;
     if !SETTINGS.iter().any(|(key, _)| *key == form.key) {
         return Err(WebError::NotFound);
     }

@@ -80,7 +80,7 @@ pub struct GenerateForm {
 
 pub async fn generate(
     State(state): State<AppState>,
-    CsrfForm { session, form }: CsrfForm<GenerateForm>,
+    CsrfForm { session, form, .. }: CsrfForm<GenerateForm>,
 ) -> PageResult {
     if !may_generate(&session.user.roles) {
         return Err(WebError::NotFound);

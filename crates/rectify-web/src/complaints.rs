@@ -141,7 +141,7 @@ pub struct FeedbackForm {
 pub async fn feedback(
     State(state): State<AppState>,
     Path(received_no): Path<String>,
-    CsrfForm { session, form }: CsrfForm<FeedbackForm>,
+    CsrfForm { session, form, .. }: CsrfForm<FeedbackForm>,
 ) -> PageResult {
     let path = format!("/complaints/{}", url_encode(&received_no));
     let record = visible(&state, &session, &received_no).await?;

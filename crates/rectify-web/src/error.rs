@@ -136,7 +136,7 @@ impl IntoResponse for WebError {
             WebError::NotFound => (status, Html("<!doctype html><meta charset=utf-8><title>未找到</title><p>未找到该页面或问题。</p>")).into_response(),
             other => {
                 let page = format!(
-                    "<!doctype html><meta charset=utf-8><title>{}</title><p>{}</p><p><a href=\"javascript:history.back()\">返回</a></p>",
+                    "<!doctype html><meta charset=utf-8><title>{}</title><p>{}</p><p><a href=\"/\">返回首页</a></p>",
                     title(status),
                     crate::encode::escape(&other.message())
                 );

@@ -48,6 +48,12 @@ pub trait Permission {
     const ROLES: &'static [Role];
 }
 
+/// Any signed-in user.
+pub struct SignedIn;
+impl Permission for SignedIn {
+    const ROLES: &'static [Role] = &Role::ALL;
+}
+
 /// The office's work: imports, bulletins.
 pub struct OfficeWork;
 impl Permission for OfficeWork {
@@ -110,19 +116,23 @@ struct CsrfField {
     csrf: String,
 }
 
-/// A URL-encoded form of the signed-in user whose `csrf` field matched the session's before
-/// `T` was read.
-pub struct CsrfForm<T> {
+/// A URL-encoded form of a signed-in user holding a role of `P` (else 404, before anything of
+/// the form is read), whose `csrf` field matched the session's before `T` was read.
+pub struct CsrfForm<T, P: Permission = SignedIn> {
     pub session: Session,
     pub form: T,
+    pub allowed: PhantomData<P>,
 }
 
-impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+impl<T: DeserializeOwned + Send, P: Permission + Send + Sync> FromRequest<AppState>
+    for CsrfForm<T, P>
+{
     type Rejection = WebError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, WebError> {
         let (mut parts, body) = request.into_parts();
         let session = Session::from_request_parts(&mut parts, state).await?;
+        Allowed::<P>::check(&session)?;
         let content_type = parts.headers.get(header::CONTENT_TYPE).cloned();
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
@@ -144,6 +154,10 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
         let axum::Form(form) = axum::Form::from_request(again(bytes), state)
             .await
             .map_err(|e| WebError::Invalid(format!("表单内容有误：{}", e.body_text())))?;
-        Ok(CsrfForm { session, form })
+        Ok(CsrfForm {
+            session,
+            form,
+            allowed: PhantomData,
+        })
     }
 }

@@ -185,9 +185,8 @@ pub struct ConfirmForm {
 
 pub async fn confirm(
     State(state): State<AppState>,
-    CsrfForm { session, form }: CsrfForm<ConfirmForm>,
+    CsrfForm { session, form, .. }: CsrfForm<ConfirmForm, OfficeWork>,
 ) -> Result<Response, WebError> {
-    Allowed::<OfficeWork>::check(&session)?;
     let bytes = state.store.attachments().get_verified(&form.sha256)?;
     let read = read(&state, bytes, &form.file_name).await?;
     if !read.0.errors.is_empty() {

@@ -310,10 +310,10 @@ pub async fn item_action(
     Query(query): Query<ItemQuery>,
     request: Request,
 ) -> PageResult {
+    let kind = ActionKind::parse(&action).ok_or(WebError::NotFound)?;
     let stored = visible_item(&state, &session.viewer, number, query.plan.as_deref()).await?;
     let posted = Posted::read(&state, &session, request).await?;
     let at = item_at(&stored);
-    let kind = ActionKind::parse(&action).ok_or(WebError::NotFound)?;
     let (today, current) = tick(&state).await?;
     let calendar = current.calendar.clone();
     let me = actor(&session);

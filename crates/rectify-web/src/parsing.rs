@@ -16,5 +16,5 @@ pub(crate) async fn off_thread<T: Send + 'static>(
         .map_err(|_| StoreError::Invalid("文件解析已停止".into()))?;
     tokio::task::spawn_blocking(parse)
         .await
-        .map_err(|e| StoreError::Invalid(format!("文件解析失败（{e}）")))
+        .map_err(|e| StoreError::Corrupt(format!("文件解析任务失败（{e}）")))
 }

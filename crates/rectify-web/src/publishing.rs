@@ -139,6 +139,7 @@ pub async fn approve(
     CsrfForm {
         session,
         form: choice,
+        ..
     }: CsrfForm<Choice>,
 ) -> PageResult {
     office_only(&session)?;

@@ -409,7 +409,7 @@ pub struct MoveForm {
 pub async fn move_entry(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    CsrfForm { session, form }: CsrfForm<MoveForm>,
+    CsrfForm { session, form, .. }: CsrfForm<MoveForm>,
 ) -> PageResult {
     let (path, detail) = entry_in_scope(&state, &session, id).await?;
     let record = &detail.record;
@@ -594,7 +594,7 @@ pub struct LinkForm {
 pub async fn link(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    CsrfForm { session, form }: CsrfForm<LinkForm>,
+    CsrfForm { session, form, .. }: CsrfForm<LinkForm>,
 ) -> PageResult {
     let (path, detail) = entry_in_scope(&state, &session, id).await?;
     if !(has(&session, Role::Office) || own_county(&session, &detail.record)) {

@@ -111,7 +111,7 @@ pub struct ReviewForm {
 pub async fn report_review(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    CsrfForm { session, form }: CsrfForm<ReviewForm>,
+    CsrfForm { session, form, .. }: CsrfForm<ReviewForm>,
 ) -> PageResult {
     // The scope is that of the report's own item, never of an item named by the form.
     let report = state.store.report(id).await?;

@@ -362,7 +362,11 @@ type ActionFile = (EvidenceKind, PathBuf, Option<&'static str>);
 fn slot_files(action: ActionKind, specs: &[String]) -> Result<Vec<ActionFile>, CliError> {
     match action.file_slot("files") {
         Some(slot) => kinds_and_paths(specs, |file| slot.kind_of(file)),
-        None => Ok(Vec::new()),
+        None if specs.is_empty() => Ok(Vec::new()),
+        None => Err(CliError::environment(format!(
+            "“{}”不附带文件",
+            action.label_zh()
+        ))),
     }
 }
 

@@ -547,3 +547,45 @@ fn a_huge_bad_cell_is_quoted_at_most_80_characters() {
     );
     assert!(text.len() < 2_000, "{} bytes of message", text.len());
 }
+
+/// #22: a fault in what the database holds is the operator's problem: the user reads a request
+/// id to quote, never the stored detail, and the log has the detail under that id.
+#[test]
+fn a_corrupt_stored_value_shows_a_request_id_not_its_detail() {
+    let (dir, db) = demo(&["admin"]);
+    let log = dir.path().join("serve.log");
+    let server = Server::start_logging_to(&db, &["serve"], std::fs::File::create(&log).unwrap());
+    let (cookie, _) = server.api_login("admin", PASSWORD);
+    raw_sql(
+        &db,
+        "UPDATE user_roles SET role = 'overlord' \
+         WHERE user_id = (SELECT id FROM users WHERE username = 'admin')",
+    );
+    let (status, head, body) = server.request("GET", "/ledger", &[("Cookie", &cookie)], b"");
+    let body = String::from_utf8_lossy(&body);
+    assert_eq!(status, 500, "{body}");
+    let id = head
+        .lines()
+        .find_map(|l| l.strip_prefix("x-request-id: "))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(
+        body.contains(&format!("系统错误，请联系管理员（请求编号 {id}）")),
+        "{body}"
+    );
+    assert!(!body.contains("overlord"), "{body}");
+    let (status, _, reply) = server.request("GET", "/api/v1/items/1", &[("Cookie", &cookie)], b"");
+    let reply = String::from_utf8_lossy(&reply);
+    assert_eq!(status, 500, "{reply}");
+    assert!(
+        reply.contains("请求编号") && !reply.contains("overlord"),
+        "{reply}"
+    );
+    drop(server);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains(&id) && logged.contains("overlord"),
+        "the detail is logged under the id: {logged}"
+    );
+}

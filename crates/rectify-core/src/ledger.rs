@@ -54,6 +54,33 @@ labelled_enum!(
     }
 );
 
+labelled_enum!(
+    /// The stages the dashboard counts and the ledger filters by, each a set of states: one
+    /// definition, so a card's count and the list it links to always agree (#19).
+    StateGroup, "进展阶段" {
+        Issued => "issued", "已交办未认领";
+        Working => "working", "整改中（含重开、调整待批）";
+        AwaitingSignoff => "awaiting", "已完成待销号（申请验收至待审签）";
+        Closed => "closed", "已销号";
+        Sustain => "sustain", "已完成（长期坚持）";
+    }
+);
+
+impl StateGroup {
+    pub fn contains(self, state: ItemState) -> bool {
+        match self {
+            StateGroup::Issued => state == ItemState::Issued,
+            StateGroup::Working => matches!(
+                state,
+                ItemState::InProgress | ItemState::Reopened | ItemState::Amended
+            ),
+            StateGroup::AwaitingSignoff => state.awaiting_signoff(),
+            StateGroup::Closed => state == ItemState::Closed,
+            StateGroup::Sustain => state == ItemState::Sustain,
+        }
+    }
+}
+
 impl ItemState {
     /// S3–S6: the unit's work is done and the item waits for acceptance, notice or sign-off
     /// (counted as 已完成待销号).
@@ -456,6 +483,19 @@ fn is_numeral(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_state_but_draft_is_in_exactly_one_group() {
+        for state in ItemState::ALL.iter().copied() {
+            let groups = StateGroup::ALL.iter().filter(|g| g.contains(state)).count();
+            let expected = usize::from(state != ItemState::Draft);
+            assert_eq!(groups, expected, "{state:?}");
+        }
+        // A group's code never reads as a state's, so the ledger's filter is never ambiguous.
+        for group in StateGroup::ALL {
+            assert!(ItemState::parse(group.code()).is_none(), "{group:?}");
+        }
+    }
 
     #[test]
     fn parenthesised_titles_are_not_split() {

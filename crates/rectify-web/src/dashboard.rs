@@ -10,7 +10,7 @@ use crate::scopes::{complaint_filter, register_units};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse};
-use rectify_core::ledger::{ItemState, Schedule, Standing};
+use rectify_core::ledger::{ItemState, Schedule, Standing, StateGroup};
 use rectify_core::register::Kind;
 use rectify_core::time::shown_minute;
 use rectify_core::workflow::ActionKind;
@@ -100,45 +100,17 @@ async fn dashboard_html(
     let visible = visible_items(current, &session.viewer);
     let snapshot = visible.snapshot.clone();
     let items = visible.items();
-    let count_states = |wanted: &[ItemState]| {
-        items
-            .iter()
-            .filter(|s| wanted.contains(&s.item.state))
-            .count()
-    };
-    use ItemState as S;
-    let state_cards = vec![
-        CountCard {
-            code: "ISSUED",
-            label: "已交办未认领",
-            count: count_states(&[S::Issued]),
-        },
-        CountCard {
-            code: "IN_PROGRESS",
-            label: "整改中",
-            count: count_states(&[S::InProgress, S::Reopened, S::Amended]),
-        },
-        CountCard {
-            code: "SUBMITTED",
-            label: "已完成待销号",
-            count: count_states(&[
-                S::Submitted,
-                S::UnderAcceptance,
-                S::PublicNotice,
-                S::SignOff,
-            ]),
-        },
-        CountCard {
-            code: "CLOSED",
-            label: "已销号",
-            count: count_states(&[S::Closed]),
-        },
-        CountCard {
-            code: "SUSTAIN",
-            label: "已完成（长期坚持）",
-            count: count_states(&[S::Sustain]),
-        },
-    ];
+    let state_cards = StateGroup::ALL
+        .iter()
+        .map(|group| CountCard {
+            code: group.code(),
+            label: group.label_zh(),
+            count: items
+                .iter()
+                .filter(|s| group.contains(s.item.state))
+                .count(),
+        })
+        .collect();
     let standings: Vec<Standing> = items
         .iter()
         .map(|s| snapshot.schedules.of(s, today))

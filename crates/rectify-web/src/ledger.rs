@@ -9,7 +9,7 @@ use crate::error::{PageResult, WebError};
 use crate::kit::{UNDATED, UNDATED_LABEL, render, schedule_matches, short, xlsx_download};
 use askama::Template;
 use axum::extract::{Query, State};
-use rectify_core::ledger::{ItemState, Schedule, Scope, Standing};
+use rectify_core::ledger::{ItemState, Schedule, Scope, Standing, StateGroup};
 use rectify_exact::date::Date;
 use rectify_io::plan::{LedgerRow, ledger_xlsx};
 use rectify_store::ledger::StoredItem;
@@ -42,14 +42,13 @@ impl LedgerQuery {
         let eq = |wanted: &Option<String>, actual: &str| {
             Self::get(wanted).is_empty() || Self::get(wanted) == actual
         };
+        // A stage (the dashboard's cards) or one exact state, each selecting what its label says.
         let state_ok = match Self::get(&self.state) {
             "" => true,
-            "IN_PROGRESS" => matches!(
-                item.state,
-                ItemState::InProgress | ItemState::Reopened | ItemState::Amended
-            ),
-            "SUBMITTED" => item.state.awaiting_signoff(),
-            code => item.state.code() == code,
+            code => match StateGroup::parse(code) {
+                Some(group) => group.contains(item.state),
+                None => item.state.code() == code,
+            },
         };
         let q = Self::get(&self.q);
         let text_ok = q.is_empty()
@@ -294,10 +293,18 @@ pub async fn ledger(
         categories: choices(options.categories, LedgerQuery::get(&query.category)),
         units: choices(options.units, LedgerQuery::get(&query.unit)),
         leaders: choices(options.leaders, LedgerQuery::get(&query.leader)),
+        // Every state, and before them the stages that span several (the dashboard's cards link
+        // to a stage; a one-state stage would repeat its state).
         states: choices(
-            ItemState::ALL
+            StateGroup::ALL
                 .iter()
-                .map(|s| (s.code().to_string(), s.label_zh().to_string())),
+                .filter(|g| ItemState::ALL.iter().filter(|s| g.contains(**s)).count() > 1)
+                .map(|g| (g.code().to_string(), g.label_zh().to_string()))
+                .chain(
+                    ItemState::ALL
+                        .iter()
+                        .map(|s| (s.code().to_string(), s.label_zh().to_string())),
+                ),
             LedgerQuery::get(&query.state),
         ),
         schedules: choices(

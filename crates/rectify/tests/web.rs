@@ -1680,3 +1680,54 @@ fn every_signed_in_route_refuses_anonymous_callers_and_changes_without_csrf() {
         assert_eq!(beiling.post_form(path, &[("x", "y")]).0, 404, "{path}");
     }
 }
+
+/// #19 (one count wherever it appears): each stage card on the dashboard counts exactly the
+/// items the ledger lists behind its link, and a state picked in the ledger's filter selects
+/// that state only.
+#[test]
+fn dashboard_stage_cards_match_the_ledger_they_link_to() {
+    let demo = Demo::start(None);
+    let (_, zgb, _) = Browser::login(&demo.server, "zgb", PASSWORD);
+    let zgb = zgb.unwrap();
+    let dashboard = zgb.page("/");
+    let cards: Vec<(String, usize)> = dashboard
+        .split("<a class=\"card\" href=\"/ledger?state=")
+        .skip(1)
+        .map(|card| {
+            let code = card.split('"').next().unwrap().to_string();
+            let value = card
+                .split("<div class=\"value\">")
+                .nth(1)
+                .and_then(|v| v.split('<').next())
+                .unwrap()
+                .parse()
+                .unwrap();
+            (code, value)
+        })
+        .collect();
+    assert_eq!(cards.len(), 5, "{dashboard}");
+    let listed = |query: &str| -> usize {
+        let page = zgb.page(&format!("/ledger?{query}"));
+        page.split("共 ")
+            .nth(1)
+            .and_then(|t| t.split(' ').next())
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let mut total = 0;
+    for (code, count) in &cards {
+        assert_eq!(listed(&format!("state={code}")), *count, "card {code}");
+        total += count;
+    }
+    assert_eq!(total, listed(""), "the cards cover every item once");
+    let submitted = zgb.page("/ledger?state=SUBMITTED");
+    for state in ["验收中", "公示中", "待审签"] {
+        assert!(
+            !submitted.contains(&format!("<td>{state}</td>")),
+            "申请验收 lists {state}"
+        );
+    }
+    assert!(submitted.contains("<td>申请验收</td>"), "{submitted}");
+    assert!(listed("state=SUBMITTED") < listed("state=awaiting"));
+}

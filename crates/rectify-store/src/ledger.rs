@@ -7,7 +7,7 @@ use rectify_core::deadline::Deadline;
 use rectify_core::ledger::{
     InspectionType, Item, ItemSource, ItemState, Measure, Plan, Scope, split_person,
 };
-use rectify_core::org::OrgKind;
+use rectify_core::org::{OrgKind, names};
 use rectify_core::text::clean_text;
 use rectify_exact::date::Date;
 use serde_json::{Value, json};
@@ -74,7 +74,7 @@ impl Store {
         let mut summary = ImportSummary::default();
         let mut changes: Vec<Change<'_>> = Vec::new();
         let plan_id = upsert_plan(&mut tx, &import, actor, &mut summary, &mut changes).await?;
-        let mut org = OrgCache::load(&mut tx).await?;
+        let mut org = OrgCache::load(&mut tx, names::city_in_title(import.title)).await?;
         let existing: HashMap<u32, StoredItem> = load_items(&mut tx, Some(plan_id))
             .await?
             .into_iter()
@@ -174,7 +174,7 @@ impl Store {
                 .fetch_one(&mut *conn)
                 .await?;
         item.number = u32::try_from(last.unwrap_or(0) + 1).unwrap_or(u32::MAX);
-        let mut org = OrgCache::load(conn).await?;
+        let mut org = OrgCache::load(conn, None).await?;
         let mut summary = ImportSummary::default();
         let item = cleaned_item(&item);
         org.resolve_item(conn, &item, &mut summary).await?;
@@ -437,29 +437,41 @@ fn plan_from_row(row: &AnyRow) -> Result<PlanRecord, StoreError> {
     })
 }
 
-/// Units and people by name, creating the missing ones inside the import's transaction.
+/// Units and people by name, creating the missing ones inside the import's transaction. Units
+/// are matched by `names::key`, so one body spelt two ways (brackets, 人民政府/政府) is one unit;
+/// new ones go under the city root, with the kind their name implies.
 struct OrgCache {
     units: HashMap<String, i64>,
     people: HashMap<(String, String), i64>,
     root: Option<i64>,
+    /// The city the tree is rooted in (its unit's name, or the plan title's city before it
+    /// exists), for telling the city's own government from a county-level city's.
+    city: Option<String>,
     created: Vec<(&'static str, String)>,
 }
 
 impl OrgCache {
-    async fn load(conn: &mut AnyConnection) -> Result<OrgCache, StoreError> {
-        let rows = sqlx::query("SELECT id, name, parent_id FROM org_units ORDER BY id")
+    /// The tree as stored; `city` (from the plan's title) names the root to create when there
+    /// is none.
+    async fn load(conn: &mut AnyConnection, city: Option<String>) -> Result<OrgCache, StoreError> {
+        let rows = sqlx::query("SELECT id, name, parent_id, kind FROM org_units ORDER BY id")
             .fetch_all(&mut *conn)
             .await?;
         let mut units = HashMap::new();
-        let mut root = None;
+        let mut roots: Vec<(i64, String, bool)> = Vec::new();
         for row in &rows {
             let id: i64 = row.try_get(0)?;
+            let name: String = row.try_get(1)?;
             let parent: Option<i64> = row.try_get(2)?;
-            if parent.is_none() && root.is_none() {
-                root = Some(id);
+            if parent.is_none() {
+                let kind: String = row.try_get(3)?;
+                roots.push((id, name.clone(), kind == OrgKind::City.code()));
             }
-            units.insert(row.try_get::<String, _>(1)?, id);
+            units.insert(names::key(&name), id);
         }
+        // The city's unit if there is one, else the first top-level unit.
+        let root = roots.iter().find(|r| r.2).or(roots.first());
+        let city = root.filter(|r| r.2).map(|r| r.1.clone()).or(city);
         let rows = sqlx::query("SELECT id, name, position FROM people")
             .fetch_all(&mut *conn)
             .await?;
@@ -470,7 +482,8 @@ impl OrgCache {
         Ok(OrgCache {
             units,
             people,
-            root,
+            root: root.map(|r| r.0),
+            city,
             created: Vec::new(),
         })
     }
@@ -482,7 +495,7 @@ impl OrgCache {
         summary: &mut ImportSummary,
     ) -> Result<(), StoreError> {
         for unit in &item.units {
-            if !self.units.contains_key(unit) {
+            if !self.units.contains_key(&names::key(unit)) {
                 self.create_unit(conn, unit).await?;
                 summary.created_units.push(unit.clone());
             }
@@ -497,10 +510,40 @@ impl OrgCache {
         Ok(())
     }
 
+    /// The root every new unit goes under: the stored one, or the city created now (so the
+    /// first unit a plan names never becomes the parent of all the others).
+    async fn root(&mut self, conn: &mut AnyConnection) -> Result<i64, StoreError> {
+        if let Some(root) = self.root {
+            return Ok(root);
+        }
+        let name = self.city.clone().unwrap_or_else(|| "本级".to_string());
+        let id = self.insert_unit(conn, None, &name, OrgKind::City).await?;
+        self.root = Some(id);
+        Ok(id)
+    }
+
     async fn create_unit(
         &mut self,
         conn: &mut AnyConnection,
         name: &str,
+    ) -> Result<i64, StoreError> {
+        let kind = match names::named(name) {
+            names::Named::Unit => names::kind_of(name, self.city.as_deref()),
+            // Stands for every county until the item is split into one task per county (#19);
+            // counted with the counties meanwhile, as before.
+            names::Named::CountyGovernments => OrgKind::County,
+            names::Named::Listed(_) => OrgKind::Department,
+        };
+        let root = self.root(conn).await?;
+        self.insert_unit(conn, Some(root), name, kind).await
+    }
+
+    async fn insert_unit(
+        &mut self,
+        conn: &mut AnyConnection,
+        parent: Option<i64>,
+        name: &str,
+        kind: OrgKind,
     ) -> Result<i64, StoreError> {
         let digest = Sha256::digest(name.as_bytes());
         let code = format!("u{}", hex::encode(&digest[..5]));
@@ -508,16 +551,13 @@ impl OrgCache {
             "INSERT INTO org_units (parent_id, code, name, kind, sort_order)
              VALUES ($1, $2, $3, $4, 1000) RETURNING id",
         )
-        .arg(self.root)
+        .arg(parent)
         .arg(code)
         .arg(name)
-        .arg(kind_from_name(name).code())
+        .arg(kind.code())
         .fetch_one(&mut *conn)
         .await?;
-        if self.root.is_none() {
-            self.root = Some(id);
-        }
-        self.units.insert(name.to_string(), id);
+        self.units.insert(names::key(name), id);
         self.created.push(("org_unit", name.to_string()));
         Ok(id)
     }
@@ -529,15 +569,16 @@ impl OrgCache {
         conn: &mut AnyConnection,
         (name, position): &(String, String),
     ) -> Result<(), StoreError> {
+        let position_key = names::key(position);
         let named_unit = self
             .units
             .iter()
-            .filter(|(unit, _)| position.starts_with(unit.as_str()))
+            .filter(|(unit, _)| position_key.starts_with(unit.as_str()))
             .max_by_key(|(unit, _)| unit.len())
             .map(|(_, id)| *id);
-        let unit = match named_unit.or(self.root) {
+        let unit = match named_unit {
             Some(id) => id,
-            None => self.create_unit(conn, "本级").await?,
+            None => self.root(conn).await?,
         };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO people (name, position, unit_id) VALUES ($1, $2, $3) RETURNING id",
@@ -559,7 +600,7 @@ impl OrgCache {
 
     fn unit(&self, name: &str) -> Result<i64, StoreError> {
         self.units
-            .get(name)
+            .get(&names::key(name))
             .copied()
             .ok_or_else(|| StoreError::NotFound {
                 what: "单位",
@@ -575,19 +616,6 @@ impl OrgCache {
                 what: "人员",
                 key: entry.to_string(),
             })
-    }
-}
-
-fn kind_from_name(name: &str) -> OrgKind {
-    if name.contains("管委会") {
-        OrgKind::Zone
-    } else if name.ends_with("区政府") || name.ends_with("区人民政府") {
-        OrgKind::District
-    } else if name.ends_with("县政府") || name.ends_with("县人民政府") || name.starts_with('各')
-    {
-        OrgKind::County
-    } else {
-        OrgKind::Department
     }
 }
 

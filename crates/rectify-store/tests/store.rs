@@ -536,6 +536,56 @@ async fn import(db: &TestDb, items: &[Item], dry_run: bool) -> ImportSummary {
     db.store.import_plan("office", import).await.unwrap()
 }
 
+/// #19: on an empty database the plan's units hang under the city the title names, each with
+/// the kind its name implies, and one body spelt two ways is one unit.
+async fn a_fresh_import_roots_new_units_under_the_city(db: TestDb) {
+    let items = vec![
+        ledger_item(
+            1,
+            &["市生态环境局", "北岭县人民政府", "各县（市、区）人民政府"],
+            "2027年底前",
+        ),
+        ledger_item(
+            2,
+            &[
+                "临溪市人民政府",
+                "各县(市、区)人民政府",
+                "河安化工园区管委会",
+            ],
+            "2027年底前",
+        ),
+        ledger_item(3, &["北岭县政府", "城关区政府"], "2027年底前"),
+    ];
+    import(&db, &items, false).await;
+    let units = db.store.org_units().await.unwrap();
+    let city = units.iter().find(|u| u.parent_id.is_none()).unwrap();
+    assert_eq!((city.name.as_str(), city.kind), ("河安市", OrgKind::City));
+    assert_eq!(
+        units.iter().filter(|u| u.parent_id.is_none()).count(),
+        1,
+        "one root"
+    );
+    let kind_of = |name: &str| {
+        let unit = units.iter().find(|u| u.name == name).unwrap();
+        assert_eq!(unit.parent_id, Some(city.id), "{name} hangs under the city");
+        unit.kind
+    };
+    assert_eq!(kind_of("市生态环境局"), OrgKind::Department);
+    assert_eq!(kind_of("北岭县人民政府"), OrgKind::County);
+    assert_eq!(
+        kind_of("临溪市人民政府"),
+        OrgKind::County,
+        "a county-level city"
+    );
+    assert_eq!(kind_of("城关区政府"), OrgKind::District);
+    assert_eq!(kind_of("河安化工园区管委会"), OrgKind::Zone);
+    kind_of("各县（市、区）人民政府");
+    // 北岭县政府 is 北岭县人民政府, 各县(市、区)… is 各县（市、区）…: six units and the city.
+    assert_eq!(units.len(), 7, "{units:?}");
+    let stored = db.store.ledger(None).await.unwrap();
+    assert_eq!(stored.len(), 3);
+}
+
 async fn plan_import_creates_updates_and_journals_changes(db: TestDb) {
     seed(&db).await;
     let first = vec![
@@ -1190,6 +1240,7 @@ on_both_backends!(
     air_data_round_trips_and_reimport_replaces_hours,
     water_data_round_trips_and_reimport_replaces_samples,
     plan_import_creates_updates_and_journals_changes,
+    a_fresh_import_roots_new_units_under_the_city,
     calendar_notices_are_stored_and_replaced,
     complaints_are_scoped_to_the_viewers_units_in_the_query,
     a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol,

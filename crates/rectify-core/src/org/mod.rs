@@ -1,5 +1,7 @@
 //! Organisation units and user roles.
 
+pub mod names;
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -125,6 +125,82 @@ impl Store {
         rows.iter().map(unit_from_row).collect()
     }
 
+    /// Moves a unit (by code or name) under another, to mend a tree: journaled. A unit cannot
+    /// go under itself or its own subtree, and the root stays where it is.
+    pub async fn move_org_unit(
+        &self,
+        actor: &str,
+        key: &str,
+        parent_key: &str,
+    ) -> Result<OrgUnit, StoreError> {
+        let unit = self.org_unit(key).await?;
+        let parent = self.org_unit(parent_key).await?;
+        if unit.parent_id.is_none() {
+            return Err(StoreError::Refused(format!(
+                "“{}”是根单位，不能移动",
+                unit.name
+            )));
+        }
+        let units = self.org_units().await?;
+        let mut ancestor = Some(parent.id);
+        while let Some(id) = ancestor {
+            if id == unit.id {
+                return Err(StoreError::Refused(format!(
+                    "“{}”不能移到自己或其下级“{}”之下",
+                    unit.name, parent.name
+                )));
+            }
+            ancestor = units.iter().find(|u| u.id == id).and_then(|u| u.parent_id);
+        }
+        let after = OrgUnit {
+            parent_id: Some(parent.id),
+            ..unit.clone()
+        };
+        self.update_org_unit(actor, "move", &unit, after).await
+    }
+
+    /// Sets a unit's kind (county, district, zone, department …): journaled.
+    pub async fn set_org_kind(
+        &self,
+        actor: &str,
+        key: &str,
+        kind: OrgKind,
+    ) -> Result<OrgUnit, StoreError> {
+        let unit = self.org_unit(key).await?;
+        let after = OrgUnit {
+            kind,
+            ..unit.clone()
+        };
+        self.update_org_unit(actor, "set_kind", &unit, after).await
+    }
+
+    async fn update_org_unit(
+        &self,
+        actor: &str,
+        action: &'static str,
+        before: &OrgUnit,
+        after: OrgUnit,
+    ) -> Result<OrgUnit, StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE org_units SET parent_id = $1, kind = $2 WHERE id = $3")
+            .arg(after.parent_id)
+            .arg(after.kind.code())
+            .arg(after.id)
+            .execute(&mut *tx)
+            .await?;
+        let change = Change {
+            actor,
+            action,
+            entity: "org_unit",
+            entity_id: after.id.to_string(),
+            before: Some(before.snapshot()),
+            after: Some(after.snapshot()),
+        };
+        append(&mut tx, self.backend(), change).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
     /// The unit with this code or name, if any.
     pub async fn find_org_unit(&self, key: &str) -> Result<Option<OrgUnit>, StoreError> {
         let sql = format!("{SELECT_UNIT} WHERE code = $1 OR name = $1");

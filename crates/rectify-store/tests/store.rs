@@ -586,6 +586,45 @@ async fn a_fresh_import_roots_new_units_under_the_city(db: TestDb) {
     assert_eq!(stored.len(), 3);
 }
 
+/// #19: a tree imported wrong is mended by moving units and setting kinds, journaled; no move
+/// makes a cycle or moves the root.
+async fn a_tree_is_mended_by_moves_and_kinds(db: TestDb) {
+    seed(&db).await;
+    db.store
+        .add_org_unit("test", unit("beiling", "北岭县人民政府", Some("sthjj")))
+        .await
+        .unwrap();
+    let moved = db
+        .store
+        .move_org_unit("admin", "beiling", "河安市")
+        .await
+        .unwrap();
+    let city = db.store.org_unit("heans").await.unwrap();
+    assert_eq!(moved.parent_id, Some(city.id));
+    let changed = db
+        .store
+        .set_org_kind("admin", "北岭县人民政府", OrgKind::County)
+        .await
+        .unwrap();
+    assert_eq!(changed.kind, OrgKind::County);
+    assert_eq!(db.store.org_unit("beiling").await.unwrap(), changed);
+    db.store
+        .add_org_unit("test", unit("hjk", "环境监测科", Some("sthjj")))
+        .await
+        .unwrap();
+    let cycle = db.store.move_org_unit("admin", "sthjj", "hjk").await;
+    assert!(matches!(cycle, Err(StoreError::Refused(_))), "{cycle:?}");
+    let root = db.store.move_org_unit("admin", "heans", "sthjj").await;
+    assert!(matches!(root, Err(StoreError::Refused(_))), "{root:?}");
+    let entries = db.store.recent_journal(3).await.unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["create", "set_kind", "move"]);
+    assert!(matches!(
+        db.store.verify_journal().await.unwrap(),
+        Verification::Intact { .. }
+    ));
+}
+
 async fn plan_import_creates_updates_and_journals_changes(db: TestDb) {
     seed(&db).await;
     let first = vec![
@@ -1241,6 +1280,7 @@ on_both_backends!(
     water_data_round_trips_and_reimport_replaces_samples,
     plan_import_creates_updates_and_journals_changes,
     a_fresh_import_roots_new_units_under_the_city,
+    a_tree_is_mended_by_moves_and_kinds,
     calendar_notices_are_stored_and_replaced,
     complaints_are_scoped_to_the_viewers_units_in_the_query,
     a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol,

@@ -1,7 +1,7 @@
 //! Command-line definition and routing to each command.
 
 use crate::air_cmd::{AirCommand, AirDataCommand};
-use crate::cli_util::{OutputFormat, TEXT_JSON};
+use crate::cli_util::{OutputFormat, TEXT_JSON, print_json};
 use crate::demo;
 use crate::error::CliError;
 use crate::ledger_cmd::{CalendarCommand, LedgerCommand, PlanCommand};
@@ -184,8 +184,19 @@ enum OrgCommand {
         #[arg(long)]
         parent: Option<String>,
     },
-    /// List units as a tree.
-    List,
+    /// List units as a tree, or as JSON `[{code, name, kind, parent}]`.
+    List {
+        #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
+        format: OutputFormat,
+    },
+    /// Move a unit under another (by code or name), to mend a tree (journaled).
+    Move {
+        unit: String,
+        #[arg(long)]
+        parent: String,
+    },
+    /// Set a unit's kind: city, county, district, zone, department or office (journaled).
+    SetKind { unit: String, kind: OrgKind },
 }
 
 /// A command that needs the database opened.
@@ -548,11 +559,34 @@ async fn org(store: &Store, cmd: OrgCommand) -> Result<ExitCode, CliError> {
                 unit.kind.label_zh()
             );
         }
-        OrgCommand::List => {
+        OrgCommand::List { format } => {
             let units = store.org_units().await?;
+            if format == OutputFormat::Json {
+                let code_of = |id: i64| units.iter().find(|u| u.id == id).map(|u| u.code.clone());
+                let rows: Vec<serde_json::Value> = units
+                    .iter()
+                    .map(|u| {
+                        serde_json::json!({
+                            "code": u.code,
+                            "name": u.name,
+                            "kind": u.kind.code(),
+                            "parent": u.parent_id.and_then(code_of),
+                        })
+                    })
+                    .collect();
+                return print_json(&rows);
+            }
             for root in units.iter().filter(|u| u.parent_id.is_none()) {
                 print_tree(&units, root, 0);
             }
+        }
+        OrgCommand::Move { unit, parent } => {
+            let moved = store.move_org_unit(&cli_actor(), &unit, &parent).await?;
+            println!("已将 {} 移到 {} 之下", moved.name, parent);
+        }
+        OrgCommand::SetKind { unit, kind } => {
+            let changed = store.set_org_kind(&cli_actor(), &unit, kind).await?;
+            println!("{} 的类型已设为{}", changed.name, kind.label_zh());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -429,6 +429,43 @@ fn a_fresh_database_gets_its_org_tree_and_first_admin_from_the_cli() {
     assert!(admin.status.success(), "{}", stderr(&admin));
     let tree = stdout(&rectify(&db, &["org", "list"]));
     assert_eq!(tree, "河安市\theanshi\t市\n  市生态环境局\tsthjj\t部门\n");
+    // #19: the tree as JSON, and mended by moving a unit and setting its kind.
+    let nested = rectify(
+        &db,
+        &[
+            "org",
+            "add",
+            "lx",
+            "临溪市人民政府",
+            "--kind",
+            "department",
+            "--parent",
+            "sthjj",
+        ],
+    );
+    assert!(nested.status.success(), "{}", stderr(&nested));
+    assert!(
+        rectify(&db, &["org", "move", "lx", "--parent", "河安市"])
+            .status
+            .success()
+    );
+    assert!(
+        rectify(&db, &["org", "set-kind", "lx", "county"])
+            .status
+            .success()
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(&stdout(&rectify(&db, &["org", "list", "--format", "json"]))).unwrap();
+    assert_eq!(
+        listed,
+        serde_json::json!([
+            {"code": "heanshi", "name": "河安市", "kind": "city", "parent": null},
+            {"code": "sthjj", "name": "市生态环境局", "kind": "department", "parent": "heanshi"},
+            {"code": "lx", "name": "临溪市人民政府", "kind": "county", "parent": "heanshi"},
+        ])
+    );
+    let cycle = rectify(&db, &["org", "move", "sthjj", "--parent", "sthjj"]);
+    assert_one_error_line(&cycle, 1, "不能移到自己");
     let twin = rectify(
         &db,
         &[
@@ -463,5 +500,7 @@ fn a_fresh_database_gets_its_org_tree_and_first_admin_from_the_cli() {
             .code(),
         Some(2)
     );
-    assert!(stdout(&rectify(&db, &["audit", "verify"])).contains("共 3 条"));
+    // The two units and the administrator, then 临溪's creation, move and kind.
+    let verified = stdout(&rectify(&db, &["audit", "verify"]));
+    assert!(verified.contains("共 6 条"), "{verified}");
 }

@@ -99,6 +99,7 @@ pub mod monitoring;
 pub mod org;
 pub mod register;
 pub mod special;
+pub mod task;
 pub mod time;
 pub mod workflow;
 

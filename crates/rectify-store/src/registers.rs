@@ -840,7 +840,10 @@ async fn item_visible(
         .arg(item_id)
         .fetch_one(&mut *conn)
         .await?;
-    let units: Vec<i64> = sqlx::query_scalar("SELECT unit_id FROM item_units WHERE item_id = $1")
+    let units: Vec<i64> = sqlx::query_scalar(
+        "SELECT unit_id FROM item_units WHERE item_id = $1
+         UNION SELECT unit_id FROM item_tasks WHERE item_id = $1",
+    )
         .arg(item_id)
         .fetch_all(&mut *conn)
         .await?;

@@ -214,6 +214,7 @@ pub(crate) fn sees(snapshot: &Snapshot, viewer: &Viewer, s: &StoredItem) -> bool
         .units
         .iter()
         .filter_map(|u| snapshot.unit_ids.get(u).copied())
+        .chain(s.tasks.iter().map(|t| t.unit_id))
         .collect();
     viewer.sees(&Visibility {
         state: s.item.state,

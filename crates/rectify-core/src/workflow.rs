@@ -55,10 +55,13 @@ impl EvidenceKind {
     /// Whether a user with `roles` may file this kind: a role of one of its steps.
     pub fn may_file(self, roles: &[Role]) -> bool {
         let steps = self.steps();
+        // The office applies for an item a group leads (各县（区）政府), so it files that step's
+        // proof too.
+        let office_applies = |step: &ActionKind| *step == ActionKind::Submit && roles.contains(&Role::Office);
         steps.is_empty()
-            || steps
-                .iter()
-                .any(|step| step_roles(*step).0.iter().any(|r| roles.contains(r)))
+            || steps.iter().any(|step| {
+                office_applies(step) || step_roles(*step).0.iter().any(|r| roles.contains(r))
+            })
     }
 
     /// Who files this kind, for a refusal: "验收单位".

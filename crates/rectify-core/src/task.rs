@@ -5,6 +5,7 @@
 
 use crate::ledger::ItemState;
 use crate::org::Role;
+use crate::workflow::EvidenceKind;
 use serde_json::{Value, json};
 use std::fmt;
 
@@ -130,6 +131,15 @@ impl TaskActionKind {
     /// Whether the action needs a file attached for this task.
     pub fn needs_file(self) -> bool {
         matches!(self, TaskActionKind::Complete | TaskActionKind::Exempt)
+    }
+
+    /// The kind of a file attached to the action: the office's 情况说明 for 不涉及, else what
+    /// the name tells (a photo after rectification, or a document).
+    pub fn file_kind(self, file_name: &str) -> EvidenceKind {
+        match self {
+            TaskActionKind::Exempt => EvidenceKind::Explanation,
+            _ => EvidenceKind::guess(file_name),
+        }
     }
 }
 

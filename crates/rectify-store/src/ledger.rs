@@ -48,10 +48,33 @@ pub struct ImportSummary {
     pub unchanged: usize,
     /// Items stored for the plan that the file no longer lists; kept, not deleted.
     pub absent: Vec<u32>,
-    pub created_units: Vec<String>,
+    /// Units created, with the kind their name implied.
+    pub created_units: Vec<(String, OrgKind)>,
     pub created_people: Vec<String>,
     /// The groups the plan names, resolved to one task per member.
     pub tasks: TaskSync,
+}
+
+impl ImportSummary {
+    /// What the import created and resolved beyond the items, one line each, for the CLI and
+    /// the import page alike: new units with their kinds, new people, the shared items' tasks
+    /// and the groups no member could be found for.
+    pub fn notes_zh(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if !self.created_units.is_empty() {
+            let units: Vec<String> = self
+                .created_units
+                .iter()
+                .map(|(name, kind)| format!("{name}（{}）", kind.label_zh()))
+                .collect();
+            notes.push(format!("新建单位：{}", units.join("、")));
+        }
+        if !self.created_people.is_empty() {
+            notes.push(format!("新建人员：{}", self.created_people.join("、")));
+        }
+        notes.extend(self.tasks.notes_zh());
+        notes
+    }
 }
 
 /// The plan's items, in number order.
@@ -509,8 +532,8 @@ impl OrgCache {
         }
         for unit in item.units.iter().filter(|u| !is_group(u)) {
             if !self.units.contains_key(&names::key(unit)) {
-                self.create_unit(conn, unit).await?;
-                summary.created_units.push(unit.clone());
+                let kind = self.create_unit(conn, unit).await?;
+                summary.created_units.push((unit.clone(), kind));
             }
         }
         for entry in item.leaders.iter().chain(&item.supervisors) {
@@ -539,10 +562,11 @@ impl OrgCache {
         &mut self,
         conn: &mut AnyConnection,
         name: &str,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<OrgKind, StoreError> {
         let kind = names::kind_of(name, self.city.as_deref());
         let root = self.root(conn).await?;
-        self.insert_unit(conn, Some(root), name, kind).await
+        self.insert_unit(conn, Some(root), name, kind).await?;
+        Ok(kind)
     }
 
     async fn insert_unit(

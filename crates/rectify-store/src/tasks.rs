@@ -33,6 +33,8 @@ pub struct StoredTask {
     pub changed_on: Option<Date>,
     /// (1-based measure number, the day the member first reported it done).
     pub measures_done: Vec<(u32, Date)>,
+    /// `YYYY-MM` of the member's latest report on the item.
+    pub latest_report_period: Option<String>,
 }
 
 impl StoredTask {
@@ -65,6 +67,28 @@ impl TaskSync {
     /// Whether the database changed (unresolved groups only warn).
     pub fn changed(&self) -> bool {
         !self.created.is_empty() || self.mended > 0
+    }
+
+    /// The tasks created and the groups no member was found for, one line each.
+    pub fn notes_zh(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if !self.created.is_empty() {
+            let mut items: Vec<u32> = self.created.iter().map(|(n, _)| *n).collect();
+            items.dedup();
+            notes.push(format!(
+                "分解任务：{} 个问题由单位组负责，新建 {} 个县区（单位）任务",
+                items.len(),
+                self.created.len()
+            ));
+        }
+        for (group, items) in &self.unresolved {
+            let numbers: Vec<String> = items.iter().map(u32::to_string).collect();
+            notes.push(format!(
+                "警告：“{group}”找不到成员单位（第 {} 项），请维护其成员单位后重新解析",
+                numbers.join("、")
+            ));
+        }
+        notes
     }
 }
 
@@ -326,7 +350,9 @@ pub(crate) async fn load_tasks(
     conn: &mut AnyConnection,
 ) -> Result<HashMap<i64, Vec<StoredTask>>, StoreError> {
     let rows = sqlx::query(
-        "SELECT t.item_id, t.unit_id, u.name, t.state, t.note, t.changed_on, t.measures_done
+        "SELECT t.item_id, t.unit_id, u.name, t.state, t.note, t.changed_on, t.measures_done,
+                (SELECT MAX(r.period) FROM progress_reports r
+                 WHERE r.item_id = t.item_id AND r.unit_id = t.unit_id)
          FROM item_tasks t JOIN org_units u ON u.id = t.unit_id ORDER BY t.item_id, u.sort_order, u.id",
     )
     .fetch_all(&mut *conn)
@@ -347,6 +373,7 @@ pub(crate) async fn load_tasks(
                 note: row.try_get(4)?,
                 changed_on: changed_on.as_deref().and_then(Date::parse),
                 measures_done: parse_measures_done(&done)?,
+                latest_report_period: row.try_get(7)?,
             });
     }
     Ok(tasks)

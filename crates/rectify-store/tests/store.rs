@@ -888,7 +888,10 @@ async fn plan_import_creates_updates_and_journals_changes(db: TestDb) {
     assert!(summary.plan_created);
     assert_eq!(
         summary.created_units,
-        vec!["市住建局", "东湖区政府"]
+        [
+            ("市住建局".to_string(), OrgKind::Department),
+            ("东湖区政府".to_string(), OrgKind::District)
+        ]
     );
     assert_eq!(
         summary.created_people,

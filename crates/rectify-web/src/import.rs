@@ -214,16 +214,16 @@ pub async fn confirm(
         .store
         .import_plan(&session.user.username, import)
         .await?;
+    let notes: String = summary
+        .notes_zh()
+        .iter()
+        .map(|note| format!("；{note}"))
+        .collect();
     let message = format!(
-        "已导入“{name}”：新增 {} 项，更新 {} 项，未变 {} 项{}",
+        "已导入“{name}”：新增 {} 项，更新 {} 项，未变 {} 项{notes}",
         summary.added.len(),
         summary.updated.len(),
         summary.unchanged,
-        if summary.created_units.is_empty() {
-            String::new()
-        } else {
-            format!("；新建单位：{}", summary.created_units.join("、"))
-        }
     );
     page(&session, String::new(), None, Some(message))
 }

@@ -5,13 +5,12 @@ use crate::cli_util::{
 };
 use crate::error::CliError;
 use clap::{Args, Subcommand};
+use rectify_app::ledger::task_rows;
 use rectify_core::calendar::parse_notices;
 use rectify_core::deadline::DeadlineContext;
 use rectify_core::ledger::{InspectionType, Item, ItemState, Plan, Scope};
 use rectify_exact::date::Date;
-use rectify_io::plan::{
-    LedgerRow, LedgerRowJson, PlanTable, ledger_csv, ledger_row_json, ledger_xlsx, read_plan,
-};
+use rectify_io::plan::{LedgerRow, LedgerRowJson, PlanTable, ledger_csv, ledger_row_json, ledger_row_json_with_tasks, ledger_xlsx, read_plan};
 use rectify_store::ledger::{ImportSummary, PlanImport, StoredItem};
 use rectify_store::{Store, today_china};
 use serde_json::json;
@@ -273,8 +272,24 @@ fn report_import(
             value["updated"] = json!(s.updated);
             value["unchanged"] = json!(s.unchanged);
             value["absent"] = json!(s.absent);
-            value["created_units"] = json!(s.created_units);
+            value["created_units"] = s
+                .created_units
+                .iter()
+                .map(|(name, kind)| json!({"name": name, "kind": kind.code()}))
+                .collect();
             value["created_people"] = json!(s.created_people);
+            value["tasks_created"] = s
+                .tasks
+                .created
+                .iter()
+                .map(|(item, unit)| json!({"item": item, "unit": unit}))
+                .collect();
+            value["unresolved_groups"] = s
+                .tasks
+                .unresolved
+                .iter()
+                .map(|(group, items)| json!({"group": group, "items": items}))
+                .collect();
         }
         return print_stdout(&value.to_string());
     }
@@ -303,12 +318,7 @@ fn report_import(
                 numbers(&s.absent)
             ));
         }
-        if !s.created_units.is_empty() {
-            lines.push(format!("新建单位：{}", s.created_units.join("、")));
-        }
-        if !s.created_people.is_empty() {
-            lines.push(format!("新建人员：{}", s.created_people.join("、")));
-        }
+        lines.extend(s.notes_zh());
     }
     print_stdout(&lines.join("\n"))
 }
@@ -362,6 +372,7 @@ async fn filtered(
 ) -> Result<(Vec<String>, Vec<LedgerRow>), CliError> {
     let items = store.ledger(filter.plan.as_deref()).await?;
     let schedules = store.schedules(&store.workflows().await?).await?;
+    let acceptance = store.task_settings().await?.acceptance;
     Ok(items
         .into_iter()
         .filter(|s| filter.scope.is_none_or(|scope| s.item.scope == scope))
@@ -378,6 +389,7 @@ async fn filtered(
         .map(|(standing, stored)| {
             let row = LedgerRow {
                 standing,
+                tasks: task_rows(&stored, &schedules, today, acceptance),
                 item: stored.item,
                 latest_progress: String::new(),
             };
@@ -437,13 +449,16 @@ async fn show(
         }
     };
     let schedules = store.schedules(&store.workflows().await?).await?;
+    let acceptance = store.task_settings().await?.acceptance;
     let row = LedgerRow {
         standing: schedules.of(stored, today),
+        tasks: task_rows(stored, &schedules, today, acceptance),
         item: stored.item.clone(),
         latest_progress: String::new(),
     };
     if format == OutputFormat::Json {
-        return print_stdout(&to_json(&ledger_row_json(&row, Some(&stored.plan)), false)?);
+        let json = ledger_row_json_with_tasks(&row, Some(&stored.plan));
+        return print_stdout(&to_json(&json, false)?);
     }
     print_stdout(&item_text(&row, &stored.plan))
 }

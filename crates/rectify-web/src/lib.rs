@@ -167,6 +167,11 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             post(item::item_action),
         ),
         (
+            "/items/{number}/tasks/{unit}/{action}",
+            SignedIn,
+            post(item::task_action),
+        ),
+        (
             "/items/{number}/report",
             SignedIn,
             get(reports::report_form).post(reports::report_submit),

@@ -344,7 +344,7 @@ impl UnitTally {
     }
 }
 
-fn ratio(part: u32, whole: u32) -> Option<Exact> {
+pub(crate) fn ratio(part: u32, whole: u32) -> Option<Exact> {
     (whole > 0).then(|| Exact::ratio(i128::from(part), i128::from(whole)))
 }
 

@@ -1,10 +1,10 @@
 //! The rectification plan (整改方案) and its items: the rows of the 台账.
 
 use crate::deadline::Deadline;
-use crate::task::TaskState;
 use crate::dispatch::{
     AsOf, Assessment, Colour, ColourRules, Criticism, Reporting, decide, milestones,
 };
+use crate::task::TaskState;
 use rectify_exact::date::Date;
 use serde_json::Value;
 use std::fmt;

@@ -115,7 +115,9 @@ impl TaskActionKind {
     /// Who takes it, and how a refusal names them.
     fn roles(self) -> (&'static [Role], &'static str) {
         match self {
-            TaskActionKind::Start | TaskActionKind::Complete => (&[Role::Unit], "该县区（单位）经办人"),
+            TaskActionKind::Start | TaskActionKind::Complete => {
+                (&[Role::Unit], "该县区（单位）经办人")
+            }
             TaskActionKind::Exempt => (&[Role::Office], "整改办"),
             TaskActionKind::Accept | TaskActionKind::Return => {
                 (&[Role::Office, Role::Acceptance], "整改办或验收单位")

@@ -57,7 +57,8 @@ impl EvidenceKind {
         let steps = self.steps();
         // The office applies for an item a group leads (各县（区）政府), so it files that step's
         // proof too.
-        let office_applies = |step: &ActionKind| *step == ActionKind::Submit && roles.contains(&Role::Office);
+        let office_applies =
+            |step: &ActionKind| *step == ActionKind::Submit && roles.contains(&Role::Office);
         steps.is_empty()
             || steps.iter().any(|step| {
                 office_applies(step) || step_roles(*step).0.iter().any(|r| roles.contains(r))

@@ -825,9 +825,19 @@ async fn insert_children(
         for (seq, unit) in item.units.iter().enumerate() {
             let place = [ChildValue::Int(*id), ChildValue::Int(seq as i64)];
             if is_group(unit) {
-                groups.push(place.into_iter().chain([ChildValue::Text(unit.clone())]).collect());
+                groups.push(
+                    place
+                        .into_iter()
+                        .chain([ChildValue::Text(unit.clone())])
+                        .collect(),
+                );
             } else {
-                units.push(place.into_iter().chain([ChildValue::Int(org.unit(unit)?)]).collect());
+                units.push(
+                    place
+                        .into_iter()
+                        .chain([ChildValue::Int(org.unit(unit)?)])
+                        .collect(),
+                );
             }
         }
         for (role, list) in [("leader", &item.leaders), ("supervisor", &item.supervisors)] {

@@ -844,9 +844,9 @@ async fn item_visible(
         "SELECT unit_id FROM item_units WHERE item_id = $1
          UNION SELECT unit_id FROM item_tasks WHERE item_id = $1",
     )
-        .arg(item_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    .arg(item_id)
+    .fetch_all(&mut *conn)
+    .await?;
     let people: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT c.role, p.name, p.position FROM item_people c JOIN people p ON p.id = c.person_id
          WHERE c.item_id = $1",

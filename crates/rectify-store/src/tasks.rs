@@ -12,9 +12,7 @@ use crate::journal::{Change, append};
 use crate::workflow::{ItemRef, NewEvidence, find_item, load, refused};
 use crate::{Store, StoreError, invalid_stored};
 use rectify_core::org::{OrgKind, names};
-use rectify_core::task::{
-    TaskAcceptance, TaskAction, TaskContext, TaskState, task_transition,
-};
+use rectify_core::task::{TaskAcceptance, TaskAction, TaskContext, TaskState, task_transition};
 use rectify_core::workflow::Actor;
 use rectify_exact::date::Date;
 use serde_json::json;
@@ -362,19 +360,16 @@ pub(crate) async fn load_tasks(
         let state: String = row.try_get(3)?;
         let changed_on: Option<String> = row.try_get(5)?;
         let done: String = row.try_get(6)?;
-        tasks
-            .entry(row.try_get(0)?)
-            .or_default()
-            .push(StoredTask {
-                unit_id: row.try_get(1)?,
-                unit: row.try_get(2)?,
-                state: TaskState::parse(&state)
-                    .ok_or_else(|| invalid_stored(&format!("任务状态（{state}）")))?,
-                note: row.try_get(4)?,
-                changed_on: changed_on.as_deref().and_then(Date::parse),
-                measures_done: parse_measures_done(&done)?,
-                latest_report_period: row.try_get(7)?,
-            });
+        tasks.entry(row.try_get(0)?).or_default().push(StoredTask {
+            unit_id: row.try_get(1)?,
+            unit: row.try_get(2)?,
+            state: TaskState::parse(&state)
+                .ok_or_else(|| invalid_stored(&format!("任务状态（{state}）")))?,
+            note: row.try_get(4)?,
+            changed_on: changed_on.as_deref().and_then(Date::parse),
+            measures_done: parse_measures_done(&done)?,
+            latest_report_period: row.try_get(7)?,
+        });
     }
     Ok(tasks)
 }
@@ -453,8 +448,8 @@ async fn close_item_measures(
     let mut concerned = Vec::new();
     for row in &rows {
         let state: String = row.try_get(0)?;
-        let state =
-            TaskState::parse(&state).ok_or_else(|| invalid_stored(&format!("任务状态（{state}）")))?;
+        let state = TaskState::parse(&state)
+            .ok_or_else(|| invalid_stored(&format!("任务状态（{state}）")))?;
         if state == TaskState::Exempt {
             continue;
         }
@@ -482,7 +477,52 @@ async fn close_item_measures(
     Ok(())
 }
 
+/// A task's recorded changes: (business day, state before), oldest first.
+#[derive(Debug, Clone, Default)]
+pub struct TaskHistory {
+    changes: Vec<(Date, TaskState)>,
+}
+
+impl TaskHistory {
+    /// The state at the end of `day`: the one the first later change started from, else
+    /// `current`.
+    pub fn state_on(&self, current: TaskState, day: Date) -> TaskState {
+        self.changes
+            .iter()
+            .find(|(on, _)| *on > day)
+            .map_or(current, |(_, from)| *from)
+    }
+}
+
 impl Store {
+    /// Every task's recorded changes, by (item id, unit id), from the journal.
+    pub async fn task_histories(&self) -> Result<HashMap<(i64, i64), TaskHistory>, StoreError> {
+        let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT entity_id, before_json, after_json FROM journal WHERE entity = 'item_task' ORDER BY seq",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut histories: HashMap<(i64, i64), TaskHistory> = HashMap::new();
+        for (id, before, after) in rows {
+            let key = id
+                .split_once('/')
+                .and_then(|(item, unit)| Some((item.parse().ok()?, unit.parse().ok()?)));
+            let parse = |text: Option<String>| -> Option<serde_json::Value> {
+                serde_json::from_str(text.as_deref()?).ok()
+            };
+            let (Some(key), Some(before), Some(after)) = (key, parse(before), parse(after)) else {
+                return Err(invalid_stored(&format!("任务日志（{id}）")));
+            };
+            let from = before["state"].as_str().and_then(TaskState::parse);
+            let on = after["on"].as_str().and_then(Date::parse);
+            let (Some(from), Some(on)) = (from, on) else {
+                return Err(invalid_stored(&format!("任务日志（{id}）")));
+            };
+            histories.entry(key).or_default().changes.push((on, from));
+        }
+        Ok(histories)
+    }
+
     /// `tasks.include_zones` and `tasks.acceptance`.
     pub async fn task_settings(&self) -> Result<TaskSettings, StoreError> {
         let include_zones = self
@@ -492,15 +532,12 @@ impl Store {
             .unwrap_or(false);
         let acceptance = match self.setting("tasks.acceptance").await? {
             None => TaskAcceptance::WithItem,
-            Some(v) => v
-                .as_str()
-                .and_then(TaskAcceptance::parse)
-                .ok_or_else(|| {
-                    StoreError::Invalid(format!(
-                        "设置 tasks.acceptance 的值 {v} 无效（可选：{}）",
-                        TaskAcceptance::choices_with_codes()
-                    ))
-                })?,
+            Some(v) => v.as_str().and_then(TaskAcceptance::parse).ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "设置 tasks.acceptance 的值 {v} 无效（可选：{}）",
+                    TaskAcceptance::choices_with_codes()
+                ))
+            })?,
         };
         Ok(TaskSettings {
             include_zones,
@@ -604,10 +641,7 @@ impl Store {
     pub async fn tasks_of(&self, item: ItemRef<'_>) -> Result<Vec<StoredTask>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         let id = find_item(&mut conn, item).await?;
-        Ok(load_tasks(&mut conn)
-            .await?
-            .remove(&id)
-            .unwrap_or_default())
+        Ok(load_tasks(&mut conn).await?.remove(&id).unwrap_or_default())
     }
 
     /// Takes `action` on `unit`'s task of the item (unit by name or code), with the files it
@@ -693,7 +727,7 @@ impl Store {
                 before: Some(json!({ "state": task.state.code(), "note": task.note })),
                 after: Some(json!({
                     "item": loaded.number, "unit": task.unit, "state": to.code(), "note": note,
-                    "facts": facts, "files": files,
+                    "on": today.to_string(), "facts": facts, "files": files,
                 })),
             },
         )

@@ -10,11 +10,11 @@ use rectify_core::ledger::{Item, ItemSource, ItemState, Measure, Plan, Scope};
 use rectify_core::org::{OrgKind, Role, names};
 use rectify_core::task::{TaskAction, TaskState};
 use rectify_core::workflow::{Action, EvidenceKind};
-use rectify_store::workflow::{ItemRef, NewEvidence, NewReport};
 use rectify_store::journal::Verification;
 use rectify_store::ledger::{ImportSummary, PlanImport};
 use rectify_store::org::NewOrgUnit;
 use rectify_store::users::NewUser;
+use rectify_store::workflow::{ItemRef, NewEvidence, NewReport};
 use rectify_store::{Backend, BackupOutcome, DbTarget, Store, StoreError};
 use sqlx::AssertSqlSafe;
 
@@ -603,8 +603,7 @@ async fn a_fresh_import_roots_new_units_under_the_city(db: TestDb) {
             .all(|t| t.state == TaskState::Pending)
     );
     assert_eq!(
-        stored[1].item.units,
-        items[1].units,
+        stored[1].item.units, items[1].units,
         "the item reads back as the plan wrote it"
     );
 }
@@ -681,7 +680,10 @@ async fn shared_items_run_through_their_tasks(db: TestDb) {
     let summary = import(&db, &[shared], false).await;
     assert_eq!(
         summary.tasks.created,
-        [(1, "北岭县人民政府".to_string()), (1, "城关区政府".to_string())]
+        [
+            (1, "北岭县人民政府".to_string()),
+            (1, "城关区政府".to_string())
+        ]
     );
     s.set_setting("zgb", "tasks.include_zones", &serde_json::json!(true))
         .await
@@ -710,10 +712,15 @@ async fn shared_items_run_through_their_tasks(db: TestDb) {
         self_schedule: "序时推进",
         evidence_ids: &[],
     };
-    s.add_report(&bl, item, report, today, &calendar).await.unwrap();
+    s.add_report(&bl, item, report, today, &calendar)
+        .await
+        .unwrap();
     let statuses = s.report_statuses("2026-11").await.unwrap();
     let due: Vec<&str> = statuses.iter().map(|r| r.unit.as_str()).collect();
-    assert!(due.contains(&"北岭县人民政府") && due.contains(&"城关区政府"), "{due:?}");
+    assert!(
+        due.contains(&"北岭县人民政府") && due.contains(&"城关区政府"),
+        "{due:?}"
+    );
     let tasks = s.tasks_of(item).await.unwrap();
     assert_eq!(tasks[0].measures_done, [(1, today)]);
     assert_eq!(tasks[0].measures_done_on(2), [Some(today), None]);
@@ -733,7 +740,10 @@ async fn shared_items_run_through_their_tasks(db: TestDb) {
         matches!(&other, Err(StoreError::Refused(m)) if m.contains("单位不符")),
         "{other:?}"
     );
-    let photo = s.attachments().upload("after.jpg", b"\xff\xd8\xff\xe0 photo").unwrap();
+    let photo = s
+        .attachments()
+        .upload("after.jpg", b"\xff\xd8\xff\xe0 photo")
+        .unwrap();
     let proof = NewEvidence {
         kind: EvidenceKind::PhotoAfter,
         title: "整治后",
@@ -742,7 +752,14 @@ async fn shared_items_run_through_their_tasks(db: TestDb) {
         supersedes: None,
     };
     let done = s
-        .act_on_task(&bl, item, "北岭县政府", complete("排污口全部整治"), &[proof], today)
+        .act_on_task(
+            &bl,
+            item,
+            "北岭县政府",
+            complete("排污口全部整治"),
+            &[proof],
+            today,
+        )
         .await
         .unwrap();
     assert_eq!(done.state, TaskState::Done);
@@ -755,7 +772,10 @@ async fn shared_items_run_through_their_tasks(db: TestDb) {
         matches!(&open, Err(StoreError::Refused(m)) if m.contains("城关区政府、河安高新区管委会")),
         "{open:?}"
     );
-    let doc = s.attachments().upload("说明.pdf", b"%PDF-1.4 no boilers").unwrap();
+    let doc = s
+        .attachments()
+        .upload("说明.pdf", b"%PDF-1.4 no boilers")
+        .unwrap();
     let exempt_doc = NewEvidence {
         kind: EvidenceKind::Explanation,
         title: "情况说明",
@@ -766,9 +786,16 @@ async fn shared_items_run_through_their_tasks(db: TestDb) {
     let exempt = TaskAction::Exempt {
         reason: "园区内无此类问题".into(),
     };
-    s.act_on_task(&office, item, "河安高新区管委会", exempt, &[exempt_doc], today)
-        .await
-        .unwrap();
+    s.act_on_task(
+        &office,
+        item,
+        "河安高新区管委会",
+        exempt,
+        &[exempt_doc],
+        today,
+    )
+    .await
+    .unwrap();
     let cg_photo = NewEvidence {
         kind: EvidenceKind::PhotoAfter,
         title: "整治后",
@@ -776,13 +803,23 @@ async fn shared_items_run_through_their_tasks(db: TestDb) {
         file: &photo,
         supersedes: None,
     };
-    s.act_on_task(&cg, item, "城关区政府", complete("已完成"), &[cg_photo], today)
-        .await
-        .unwrap();
+    s.act_on_task(
+        &cg,
+        item,
+        "城关区政府",
+        complete("已完成"),
+        &[cg_photo],
+        today,
+    )
+    .await
+    .unwrap();
     // Every member done: the item's measures close, and what is missing is no task's.
     let stored = s.ledger(None).await.unwrap();
     let states: Vec<TaskState> = stored[0].tasks.iter().map(|t| t.state).collect();
-    assert_eq!(states, [TaskState::Done, TaskState::Done, TaskState::Exempt]);
+    assert_eq!(
+        states,
+        [TaskState::Done, TaskState::Done, TaskState::Exempt]
+    );
     let missing = s.act(&office, item, submit(), today, &calendar).await;
     assert!(
         matches!(&missing, Err(StoreError::Refused(m)) if m.contains("自查报告")),
@@ -823,7 +860,10 @@ async fn shared_items_run_through_their_tasks(db: TestDb) {
         .iter()
         .map(|t| t.state)
         .collect();
-    assert_eq!(kept, [TaskState::Accepted, TaskState::Accepted, TaskState::Exempt]);
+    assert_eq!(
+        kept,
+        [TaskState::Accepted, TaskState::Accepted, TaskState::Exempt]
+    );
     assert!(matches!(
         s.verify_journal().await.unwrap(),
         Verification::Intact { .. }
@@ -843,7 +883,11 @@ async fn an_unresolved_group_is_a_warning_and_a_kept_list_resolves_it(db: TestDb
         summary.tasks.unresolved,
         [("市直有关部门".to_string(), vec![1, 2])]
     );
-    assert!(summary.created_units.is_empty(), "{:?}", summary.created_units);
+    assert!(
+        summary.created_units.is_empty(),
+        "{:?}",
+        summary.created_units
+    );
     let units = db.store.org_units().await.unwrap();
     assert!(units.iter().all(|u| u.name != "市直有关部门"));
     db.store
@@ -852,7 +896,11 @@ async fn an_unresolved_group_is_a_warning_and_a_kept_list_resolves_it(db: TestDb
         .unwrap();
     let sync = db
         .store
-        .set_group_members("zgb", "市直有关部门", &["zjj".into(), "市生态环境局".into()])
+        .set_group_members(
+            "zgb",
+            "市直有关部门",
+            &["zjj".into(), "市生态环境局".into()],
+        )
         .await
         .unwrap();
     assert!(sync.unresolved.is_empty());

@@ -292,7 +292,11 @@ fn task_lines(
                 files: 0,
                 acceptance,
             };
-            let done: Vec<String> = task.measures_done.iter().map(|(n, _)| n.to_string()).collect();
+            let done: Vec<String> = task
+                .measures_done
+                .iter()
+                .map(|(n, _)| n.to_string())
+                .collect();
             TaskLine {
                 unit_id: task.unit_id,
                 unit: task.unit.clone(),
@@ -465,7 +469,14 @@ pub async fn task_action(
     let action = TaskAction::from_text(kind, &posted.text("text"));
     let outcome = state
         .store
-        .act_on_task(&actor(&session), item_at(&stored), &unit, action, &evidence, today)
+        .act_on_task(
+            &actor(&session),
+            item_at(&stored),
+            &unit,
+            action,
+            &evidence,
+            today,
+        )
         .await;
     Ok(back_to(
         &return_path,

@@ -9,9 +9,9 @@ use crate::demo_time::Timeline;
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::ledger::ItemState;
 use rectify_core::org::Role;
+use rectify_core::task::TaskAction;
 use rectify_core::workflow::{Action, Actor, EvidenceKind};
 use rectify_exact::date::Date;
-use rectify_core::task::TaskAction;
 use rectify_store::org::OrgUnit;
 use rectify_store::tasks::StoredTask;
 use rectify_store::users::NewUser;
@@ -327,13 +327,7 @@ impl Demo<'_> {
     async fn vary_tasks(&self, number: u32) -> Result<(), StoreError> {
         let m = |back: i32, day: u8| self.t.month(back, day);
         let measures = self.measures(number).await?;
-        for (place, task) in self
-            .store
-            .tasks_of(item(number))
-            .await?
-            .iter()
-            .enumerate()
-        {
+        for (place, task) in self.store.tasks_of(item(number)).await?.iter().enumerate() {
             let clerk = self.clerk_of_task(task).await?;
             let actor = self.store.actor(&clerk).await?;
             match (number as usize + place) % 6 {
@@ -342,7 +336,14 @@ impl Demo<'_> {
                 5 => {}
                 pattern => {
                     self.store
-                        .act_on_task(&actor, item(number), &task.unit, TaskAction::Start, &[], m(3, 2))
+                        .act_on_task(
+                            &actor,
+                            item(number),
+                            &task.unit,
+                            TaskAction::Start,
+                            &[],
+                            m(3, 2),
+                        )
                         .await?;
                     // A lagging member stopped reporting two months ago.
                     let months: &[i32] = if pattern == 4 { &[3] } else { &[3, 2, 1] };
@@ -353,7 +354,11 @@ impl Demo<'_> {
                             2 => &measures[..1.min(measures.len())],
                             _ => &[],
                         };
-                        let schedule = if pattern == 4 { "滞后" } else { "序时推进" };
+                        let schedule = if pattern == 4 {
+                            "滞后"
+                        } else {
+                            "序时推进"
+                        };
                         self.report(&clerk, number, m(back, 20), done, schedule)
                             .await?;
                     }
@@ -369,8 +374,14 @@ impl Demo<'_> {
     /// The office finds the member not concerned (不涉及), with its explanation on file.
     async fn exempt(&self, number: u32, task: &StoredTask, on: Date) -> Result<(), StoreError> {
         let office = self.store.actor("zgb").await?;
-        let body = format!("{}辖区内经排查无第{number}项所述问题，情况说明附后。", task.unit);
-        let file = self.store.attachments().upload("情况说明.txt", body.as_bytes())?;
+        let body = format!(
+            "{}辖区内经排查无第{number}项所述问题，情况说明附后。",
+            task.unit
+        );
+        let file = self
+            .store
+            .attachments()
+            .upload("情况说明.txt", body.as_bytes())?;
         let explanation = NewEvidence {
             kind: EvidenceKind::Explanation,
             title: "不涉及情况说明",
@@ -382,7 +393,14 @@ impl Demo<'_> {
             reason: format!("经核实，{}辖区内无此类问题", task.unit),
         };
         self.store
-            .act_on_task(&office, item(number), &task.unit, exempt, &[explanation], on)
+            .act_on_task(
+                &office,
+                item(number),
+                &task.unit,
+                exempt,
+                &[explanation],
+                on,
+            )
             .await?;
         Ok(())
     }

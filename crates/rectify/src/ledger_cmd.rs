@@ -10,7 +10,10 @@ use rectify_core::calendar::parse_notices;
 use rectify_core::deadline::DeadlineContext;
 use rectify_core::ledger::{InspectionType, Item, ItemState, Plan, Scope};
 use rectify_exact::date::Date;
-use rectify_io::plan::{LedgerRow, LedgerRowJson, PlanTable, ledger_csv, ledger_row_json, ledger_row_json_with_tasks, ledger_xlsx, read_plan};
+use rectify_io::plan::{
+    LedgerRow, LedgerRowJson, PlanTable, ledger_csv, ledger_row_json, ledger_row_json_with_tasks,
+    ledger_xlsx, read_plan,
+};
 use rectify_store::ledger::{ImportSummary, PlanImport, StoredItem};
 use rectify_store::{Store, today_china};
 use serde_json::json;

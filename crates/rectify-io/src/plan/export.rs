@@ -237,7 +237,10 @@ pub fn ledger_row_json<'a>(row: &'a LedgerRow, plan: Option<&'a str>) -> LedgerR
 }
 
 /// The row as JSON with each of its tasks.
-pub fn ledger_row_json_with_tasks<'a>(row: &'a LedgerRow, plan: Option<&'a str>) -> LedgerRowJson<'a> {
+pub fn ledger_row_json_with_tasks<'a>(
+    row: &'a LedgerRow,
+    plan: Option<&'a str>,
+) -> LedgerRowJson<'a> {
     let tasks = row
         .tasks
         .iter()

@@ -18,8 +18,8 @@ pub use transitions::{ItemWorkflow, set_upper_review};
 
 use crate::bind::Bind;
 use crate::{Store, StoreError, invalid_stored, now_utc, stored_int};
-use rectify_core::task::{TaskAcceptance, TaskState};
 use rectify_core::ledger::ItemState;
+use rectify_core::task::{TaskAcceptance, TaskState};
 use rectify_core::workflow::{EvidenceKind, Flow, ItemFacts, ObjectionStatus};
 use rectify_exact::date::Date;
 use serde_json::{Value, json};
@@ -219,7 +219,9 @@ pub(crate) async fn load(conn: &mut AnyConnection, id: i64) -> Result<Loaded, St
 }
 
 /// `tasks.acceptance` read on the caller's connection (the guards run inside a transaction).
-pub(crate) async fn task_acceptance(conn: &mut AnyConnection) -> Result<TaskAcceptance, StoreError> {
+pub(crate) async fn task_acceptance(
+    conn: &mut AnyConnection,
+) -> Result<TaskAcceptance, StoreError> {
     let value: Option<String> =
         sqlx::query_scalar("SELECT value FROM settings WHERE key = 'tasks.acceptance'")
             .fetch_optional(&mut *conn)

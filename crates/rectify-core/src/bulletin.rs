@@ -8,6 +8,7 @@ use crate::dispatch::{
     UnitTally, decide, rank,
 };
 use crate::ledger::{ItemState, Scope};
+use crate::org::names;
 use crate::task::TaskState;
 use crate::text::short;
 use rectify_exact::date::Date;
@@ -620,7 +621,12 @@ fn tallies(
     };
     let mut counted: Vec<(usize, ItemState, Option<&Decision>)> = Vec::new();
     for (item, d) in decided {
-        let mut named: Vec<&str> = vec![&item.lead_unit];
+        // A group that leads (各县（区）政府) is no unit: its members count through their tasks.
+        let lead_is_unit = names::named(&item.lead_unit) == names::Named::Unit;
+        let mut named: Vec<&str> = Vec::new();
+        if lead_is_unit {
+            named.push(&item.lead_unit);
+        }
         named.extend(
             input
                 .counties

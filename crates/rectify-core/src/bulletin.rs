@@ -233,6 +233,12 @@ pub struct SharedLine {
     pub red: u32,
     /// done / tasks to one decimal, "—" with none.
     pub completion_rate: String,
+    /// The numbers of the items whose part is 黄 and 红: what the dispatch round urges the
+    /// member on.
+    #[serde(default)]
+    pub yellow_items: Vec<u32>,
+    #[serde(default)]
+    pub red_items: Vec<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -559,6 +565,7 @@ fn totals(decided: &[(&BulletinItem, Option<Decision>)]) -> Vec<Totals> {
 /// deadline and criticisms with the member's milestones and reporting.
 struct DecidedTask<'a> {
     unit: &'a str,
+    number: u32,
     item_state: ItemState,
     state: TaskState,
     decision: Option<Decision>,
@@ -590,6 +597,7 @@ fn task_decisions<'a>(
             });
             decided.push(DecidedTask {
                 unit: &task.unit,
+                number: item.number,
                 item_state: item.state,
                 state: task.state,
                 decision,
@@ -726,8 +734,14 @@ fn shared_lines(tasks: &[DecidedTask<'_>]) -> Vec<SharedLine> {
             line.working += 1;
         }
         match task.decision.as_ref().map(|d| d.colour) {
-            Some(Colour::Yellow) => line.yellow += 1,
-            Some(Colour::Red) => line.red += 1,
+            Some(Colour::Yellow) => {
+                line.yellow += 1;
+                line.yellow_items.push(task.number);
+            }
+            Some(Colour::Red) => {
+                line.red += 1;
+                line.red_items.push(task.number);
+            }
             _ => {}
         }
     }

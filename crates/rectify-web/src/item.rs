@@ -444,15 +444,16 @@ pub async fn task_action(
     Query(query): Query<ItemQuery>,
     request: Request,
 ) -> PageResult {
-    let kind = TaskActionKind::parse(&action).ok_or(WebError::NotFound)?;
     let stored = visible_item(&state, &session.viewer, number, query.plan.as_deref()).await?;
+    // The token is checked before anything about the task is told.
+    let posted = Posted::read(&state, &session, request).await?;
+    let kind = TaskActionKind::parse(&action).ok_or(WebError::NotFound)?;
     let unit = stored
         .tasks
         .iter()
         .find(|t| t.unit_id == unit_id)
         .map(|t| t.unit.clone())
         .ok_or(WebError::NotFound)?;
-    let posted = Posted::read(&state, &session, request).await?;
     let (today, current) = tick(&state).await?;
     let return_path = format!("{}#tasks", current.item_path(&stored));
     let evidence: Vec<NewEvidence> = posted

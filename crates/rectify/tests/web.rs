@@ -293,7 +293,7 @@ fn every_route_for_every_role_in_and_out_of_scope() {
     assert_eq!(status, 404);
     let ids = rectify(
         &demo.db,
-        &["evidence", "list", "21", "--format", "json"],
+        &["evidence", "list", "41", "--format", "json"],
         "",
     );
     let first: serde_json::Value = serde_json::from_str(&ids).unwrap();
@@ -1614,6 +1614,7 @@ fn concrete(pattern: &str, complaint: &str) -> String {
         ("{received_no}", complaint),
         ("{username}", "viewer"),
         ("{change}", "disable"),
+        ("{unit}", "1"),
     ] {
         path = path.replace(param, value);
     }

@@ -9,6 +9,7 @@ use rectify_core::ledger::{
     InspectionType, Item, ItemSource, ItemState, Measure, Plan, Scope, split_person,
 };
 use rectify_core::org::{OrgKind, names};
+use rectify_core::reimport::{AmendedDeadline, FieldChange, Resolution, amended_deadline, diff};
 use rectify_core::text::clean_text;
 use rectify_exact::date::Date;
 use serde_json::{Value, json};
@@ -53,6 +54,24 @@ pub struct ImportSummary {
     pub created_people: Vec<String>,
     /// The groups the plan names, resolved to one task per member.
     pub tasks: TaskSync,
+    /// What the file changes in each updated item, field by field.
+    pub changes: Vec<(u32, Vec<FieldChange>)>,
+    /// Deadlines amended in rectify that the file does not change: (item, kept, file's).
+    pub kept: Vec<(u32, String, String)>,
+    /// Amended deadlines the file contradicts, for the office to settle (`resolutions`); an
+    /// import with one left unsettled writes nothing.
+    pub conflicts: Vec<DeadlineConflict>,
+}
+
+/// An amended deadline and a file that says a third one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlineConflict {
+    pub number: u32,
+    /// In rectify, approved.
+    pub amended: String,
+    /// Before the amendment.
+    pub original: String,
+    pub file: String,
 }
 
 impl ImportSummary {
@@ -72,6 +91,17 @@ impl ImportSummary {
         if !self.created_people.is_empty() {
             notes.push(format!("新建人员：{}", self.created_people.join("、")));
         }
+        for (number, kept, file) in &self.kept {
+            notes.push(format!(
+                "警告：第 {number} 项的整改时限已在系统中批准调整为“{kept}”，文件中仍为“{file}”，已保留调整后的时限"
+            ));
+        }
+        for c in &self.conflicts {
+            notes.push(format!(
+                "冲突：第 {} 项的整改时限已批准调整为“{}”（原为“{}”），文件中为“{}”，请选择保留调整后的时限或采用文件中的时限",
+                c.number, c.amended, c.original, c.file
+            ));
+        }
         notes.extend(self.tasks.notes_zh());
         notes
     }
@@ -85,6 +115,8 @@ pub struct PlanImport<'a> {
     /// The imported file as recorded in the journal (name, sha256, size).
     pub source: Value,
     pub dry_run: bool,
+    /// How the office settles each conflict over an amended deadline, by item number.
+    pub resolutions: &'a [(u32, Resolution)],
 }
 
 const ITEM_COLUMNS: usize = 18;
@@ -110,6 +142,7 @@ impl Store {
             .into_iter()
             .map(|s| (s.item.number, s))
             .collect();
+        let originals = amended_originals(&mut tx, plan_id).await?;
         let mut fresh: Vec<Item> = Vec::new();
         let cleaned: Vec<Item> = import.items.iter().map(cleaned_item).collect();
         for item in &cleaned {
@@ -121,10 +154,16 @@ impl Store {
                 Some(stored) => {
                     let mut incoming = item.clone();
                     incoming.state = stored.item.state;
+                    if let Some(original) = originals.get(&stored.id) {
+                        settle_amended(&import, stored, original, &mut incoming, &mut summary);
+                    }
                     if incoming == stored.item {
                         summary.unchanged += 1;
                         continue;
                     }
+                    summary
+                        .changes
+                        .push((item.number, diff(&stored.item, &incoming)));
                     replace_item(&mut tx, self.backend(), stored.id, &incoming, &org).await?;
                     summary.updated.push(item.number);
                     changes.push(item_change(
@@ -158,6 +197,18 @@ impl Store {
                 before: None,
                 after: Some(json!({ "name": name, "via": "plan import" })),
             });
+        }
+        if !summary.conflicts.is_empty() && !import.dry_run {
+            tx.rollback().await?;
+            let notes: Vec<String> = summary
+                .notes_zh()
+                .into_iter()
+                .filter(|n| n.starts_with("冲突"))
+                .collect();
+            return Err(StoreError::Refused(format!(
+                "{}；未导入任何内容",
+                notes.join("；")
+            )));
         }
         summary.tasks = sync_all(&mut tx, self.backend(), actor, settings).await?;
         // A re-import that changes nothing leaves no trace: the ledger is what it was.
@@ -345,6 +396,64 @@ fn item_change<'a>(
         entity_id: id.to_string(),
         before: before.map(Item::snapshot),
         after: Some(after.snapshot()),
+    }
+}
+
+/// The deadline before its approved amendment, by item id, for the plan's amended items.
+async fn amended_originals(
+    conn: &mut AnyConnection,
+    plan_id: i64,
+) -> Result<HashMap<i64, String>, StoreError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, original_deadline_text FROM items
+         WHERE plan_id = $1 AND original_deadline_text IS NOT NULL",
+    )
+    .arg(plan_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Keeps an amended deadline the file does not know about, and records a file that says a
+/// third one as a conflict unless the office settled it.
+fn settle_amended(
+    import: &PlanImport<'_>,
+    stored: &StoredItem,
+    original: &str,
+    incoming: &mut Item,
+    summary: &mut ImportSummary,
+) {
+    let amended = &stored.item.deadline;
+    let file = incoming.deadline.text.clone();
+    let number = stored.item.number;
+    let keep = match amended_deadline(&amended.text, original, &file) {
+        AmendedDeadline::Agrees => false,
+        AmendedDeadline::Keep => true,
+        AmendedDeadline::Conflict => {
+            let settled = import
+                .resolutions
+                .iter()
+                .find(|(n, _)| *n == number)
+                .map(|(_, r)| *r);
+            match settled {
+                Some(Resolution::TakeFile) => false,
+                Some(Resolution::KeepAmended) => true,
+                None => {
+                    summary.conflicts.push(DeadlineConflict {
+                        number,
+                        amended: amended.text.clone(),
+                        original: original.to_string(),
+                        file,
+                    });
+                    incoming.deadline = amended.clone();
+                    return;
+                }
+            }
+        }
+    };
+    if keep {
+        summary.kept.push((number, amended.text.clone(), file));
+        incoming.deadline = amended.clone();
     }
 }
 

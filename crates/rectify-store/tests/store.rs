@@ -8,6 +8,7 @@ use rectify_core::deadline::{DeadlineContext, parse_deadline};
 use rectify_core::journal::ChainBreak;
 use rectify_core::ledger::{Item, ItemSource, ItemState, Measure, Plan, Scope};
 use rectify_core::org::{OrgKind, Role, names};
+use rectify_core::reimport::Resolution;
 use rectify_core::task::{TaskAction, TaskState};
 use rectify_core::workflow::{Action, EvidenceKind};
 use rectify_store::journal::Verification;
@@ -535,6 +536,7 @@ async fn import(db: &TestDb, items: &[Item], dry_run: bool) -> ImportSummary {
         items,
         source: serde_json::json!({"file": "plan.xlsx"}),
         dry_run,
+        resolutions: &[],
     };
     db.store.import_plan("office", import).await.unwrap()
 }
@@ -913,6 +915,115 @@ async fn an_unresolved_group_is_a_warning_and_a_kept_list_resolves_it(db: TestDb
         .set_group_members("zgb", "各县（区）政府", &["zjj".into()])
         .await;
     assert!(matches!(county, Err(StoreError::Refused(_))), "{county:?}");
+}
+
+/// #19: a re-import never undoes an approved amendment: the office's old file keeps it with a
+/// warning, a file with a third deadline is a conflict that writes nothing until settled, and
+/// every change is listed field by field.
+async fn a_reimport_keeps_approved_amendments_and_settles_conflicts(db: TestDb) {
+    seed(&db).await;
+    let s = &db.store;
+    let leader = NewUser {
+        username: "wjg",
+        display_name: "王建国（副市长）",
+        unit: "heans",
+        roles: &[Role::Leader],
+        password: "correct horse",
+    };
+    s.add_user("test", leader).await.unwrap();
+    let first = [ledger_item(1, &["市生态环境局"], "2020年底前")];
+    import(&db, &first, false).await;
+    let calendar = WorkCalendar::embedded();
+    let today = rectify_exact::date::Date::parse("2026-11-10").unwrap();
+    let item = ItemRef {
+        plan: None,
+        number: 1,
+    };
+    let clerk = NewUser {
+        username: "hb",
+        display_name: "市生态环境局 经办人",
+        unit: "sthjj",
+        roles: &[Role::Unit],
+        password: "correct horse",
+    };
+    s.add_user("test", clerk).await.unwrap();
+    let claim = Action::Claim {
+        plan: "细化方案".into(),
+    };
+    let hb = s.actor("hb").await.unwrap();
+    s.act(&hb, item, claim, today, &calendar).await.unwrap();
+    let office = s.actor("zgb").await.unwrap();
+    let amend = Action::ProposeAmendment {
+        deadline: "2027年6月底前".into(),
+        reason: "省厅同意延期".into(),
+    };
+    s.act(&office, item, amend, today, &calendar).await.unwrap();
+    let approve = Action::DecideAmendment {
+        approve: true,
+        note: "同意".into(),
+    };
+    let wjg = s.actor("wjg").await.unwrap();
+    s.act(&wjg, item, approve, today, &calendar).await.unwrap();
+
+    // The office's own file, with the old deadline and a new target.
+    let mut old_file = ledger_item(1, &["市生态环境局"], "2020年底前");
+    old_file.target = "全面消除黑臭".into();
+    let summary = import(&db, &[old_file], false).await;
+    assert_eq!(
+        summary.kept,
+        [(1, "2027年6月底前".to_string(), "2020年底前".to_string())]
+    );
+    let fields: Vec<(&str, &str, &str)> = summary.changes[0]
+        .1
+        .iter()
+        .map(|c| (c.field, c.before.as_str(), c.after.as_str()))
+        .collect();
+    assert_eq!(fields, [("整改目标", "消除黑臭", "全面消除黑臭")]);
+    let stored = s.ledger(None).await.unwrap();
+    assert_eq!(stored[0].item.deadline.text, "2027年6月底前");
+
+    // A third deadline: the dry run shows the conflict; the import refuses until settled.
+    let third = [ledger_item(1, &["市生态环境局"], "2026年底前")];
+    let dry = import(&db, &third, true).await;
+    assert_eq!(dry.conflicts.len(), 1);
+    assert_eq!(dry.conflicts[0].file, "2026年底前");
+    let before = db.journal_len().await;
+    let plan = Plan {
+        name: "整改方案".into(),
+        ..Plan::default()
+    };
+    let attempt = |resolutions: &'static [(u32, Resolution)]| PlanImport {
+        plan: &plan,
+        title: "河安市整改方案问题清单",
+        items: &third,
+        source: serde_json::json!({"file": "plan.xlsx"}),
+        dry_run: false,
+        resolutions,
+    };
+    let refused = s.import_plan("zgb", attempt(&[])).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Refused(m)) if m.contains("第 1 项") && m.contains("2026年底前")),
+        "{refused:?}"
+    );
+    assert_eq!(db.journal_len().await, before, "nothing written");
+    let kept = s
+        .import_plan("zgb", attempt(&[(1, Resolution::KeepAmended)]))
+        .await
+        .unwrap();
+    assert_eq!(kept.kept.len(), 1);
+    assert_eq!(
+        s.ledger(None).await.unwrap()[0].item.deadline.text,
+        "2027年6月底前"
+    );
+    let taken = s
+        .import_plan("zgb", attempt(&[(1, Resolution::TakeFile)]))
+        .await
+        .unwrap();
+    assert_eq!(taken.changes[0].1[0].field, "整改时限");
+    assert_eq!(
+        s.ledger(None).await.unwrap()[0].item.deadline.text,
+        "2026年底前"
+    );
 }
 
 async fn plan_import_creates_updates_and_journals_changes(db: TestDb) {
@@ -1575,6 +1686,7 @@ on_both_backends!(
     a_fresh_import_roots_new_units_under_the_city,
     a_tree_is_mended_by_moves_and_kinds,
     shared_items_run_through_their_tasks,
+    a_reimport_keeps_approved_amendments_and_settles_conflicts,
     an_unresolved_group_is_a_warning_and_a_kept_list_resolves_it,
     calendar_notices_are_stored_and_replaced,
     complaints_are_scoped_to_the_viewers_units_in_the_query,

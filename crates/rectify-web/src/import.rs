@@ -209,6 +209,7 @@ pub async fn confirm(
         items: &items,
         source: serde_json::json!({"file": form.file_name, "sha256": form.sha256, "via": "web"}),
         dry_run: false,
+        resolutions: &[],
     };
     let summary = state
         .store

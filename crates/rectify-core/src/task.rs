@@ -40,6 +40,8 @@ labelled_enum!(
     }
 );
 
+// `labelled_enum!` cannot mark a variant `#[default]`.
+#[allow(clippy::derivable_impls)]
 impl Default for TaskAcceptance {
     fn default() -> Self {
         TaskAcceptance::WithItem

@@ -152,7 +152,7 @@ impl Demo<'_> {
     /// `rectify user passwd`, like the clerks').
     async fn supervisor_named(&self, named: &str) -> Result<Actor, StoreError> {
         let users = self.store.users().await?;
-        if let Some(user) = users.iter().find(|u| &u.display_name == named) {
+        if let Some(user) = users.iter().find(|u| u.display_name == named) {
             return self.store.actor(&user.username).await;
         }
         let person = crate::demo::person(named)
@@ -332,7 +332,7 @@ impl Demo<'_> {
             let actor = self.store.actor(&clerk).await?;
             match (number as usize + place) % 6 {
                 0 => {}
-                5 if number % 2 == 0 => self.exempt(number, task, m(3, 10)).await?,
+                5 if number.is_multiple_of(2) => self.exempt(number, task, m(3, 10)).await?,
                 5 => {}
                 pattern => {
                     self.store

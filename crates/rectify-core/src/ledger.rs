@@ -280,7 +280,7 @@ impl Item {
                 Colour::Red => Schedule::SeriouslyLagging,
             },
             overdue: decision.overdue,
-            undated: self.deadline.due_date.is_none() && self.deadline.needs_manual_date,
+            undated: self.deadline.undated(),
             reasons: decision.reasons,
         }
     }

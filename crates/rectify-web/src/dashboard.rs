@@ -307,7 +307,6 @@ async fn trend_svg(
     today: Date,
 ) -> Result<String, StoreError> {
     let histories = state.store.state_histories().await?;
-    let visible: Vec<_> = items.iter().filter_map(|s| histories.get(&s.id)).collect();
     let months: Vec<Date> = (0..12)
         .rev()
         .map(|k| {
@@ -316,14 +315,26 @@ async fn trend_svg(
                 .add_months(-k)
         })
         .collect();
-    let counts: Vec<usize> = months
+    let completed_at = |end: &Date| -> Vec<&&StoredItem> {
+        let last = Date::last_of_month(end.year, end.month).unwrap_or(*end);
+        items
+            .iter()
+            .filter(|s| histories.get(&s.id).is_some_and(|h| h.state_on(last).completed()))
+            .collect()
+    };
+    let completed: Vec<Vec<&&StoredItem>> = months.iter().map(completed_at).collect();
+    let counts: Vec<usize> = completed.iter().map(Vec::len).collect();
+    // The cumulative count falls only when a completed item is reopened: each month says which.
+    let reopened: Vec<Vec<u32>> = completed
         .iter()
-        .map(|end| {
-            let last = Date::last_of_month(end.year, end.month).unwrap_or(*end);
-            visible
+        .enumerate()
+        .map(|(i, now)| {
+            let before = completed_at(&months[i].add_months(-1));
+            before
                 .iter()
-                .filter(|h| h.state_on(last).completed())
-                .count()
+                .filter(|s| !now.iter().any(|n| n.id == s.id))
+                .map(|s| s.item.number)
+                .collect()
         })
         .collect();
     let top = counts.iter().copied().max().unwrap_or(0).max(1);
@@ -344,8 +355,25 @@ async fn trend_svg(
             height + 26,
             month.month
         ));
+        if !reopened[i].is_empty() {
+            svg.push_str(&format!(
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#b42318\">重开{}</text>",
+                x + bar / 2,
+                (height - h).saturating_sub(10).max(12),
+                reopened[i].len()
+            ));
+        }
     }
     svg.push_str("</svg>");
+    for (month, numbers) in months.iter().zip(&reopened).filter(|(_, n)| !n.is_empty()) {
+        let numbers: Vec<String> = numbers.iter().map(|n| format!("第{n}项")).collect();
+        svg.push_str(&format!(
+            "<p class=\"sub\">{}年{}月：{}重新打开，累计数相应减少。</p>",
+            month.year,
+            month.month,
+            numbers.join("、")
+        ));
+    }
     Ok(svg)
 }
 

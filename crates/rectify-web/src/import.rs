@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::auth::{Me, Session};
 use crate::error::WebError;
 use crate::extract::{Allowed, CsrfForm, OfficeWork};
+use crate::kit::UNDATED_LABEL;
 use crate::multipart::Posted;
 use askama::Template;
 use axum::extract::{Request, State};
@@ -171,12 +172,11 @@ fn preview(
                 problem: s.item.problem.chars().take(40).collect(),
                 lead: s.item.lead_unit.clone(),
                 deadline: s.item.deadline.text.clone(),
-                due: s
-                    .item
-                    .deadline
-                    .due_date
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "需人工设定".into()),
+                due: match s.item.deadline.due_date {
+                    Some(day) => day.to_string(),
+                    None if s.item.deadline.undated() => UNDATED_LABEL.to_string(),
+                    None => "—".to_string(),
+                },
             })
             .collect(),
     }

@@ -5,50 +5,14 @@
 
 mod common;
 
-use common::{BIN, rectify_at as rectify};
+use common::{BIN, facts_of, query, rectify_at as rectify};
 use rectify_store::{DbTarget, Store};
-use sqlx::Row;
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-/// Runs SQL against the database and returns the rows as strings.
-fn query(db: &str, sql: &str) -> Vec<Vec<String>> {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let store = Store::open_initialised(&DbTarget::parse(db), None)
-            .await
-            .unwrap();
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
-        let table = rows
-            .iter()
-            .map(|row| {
-                (0..row.len())
-                    .map(|i| {
-                        row.try_get::<String, _>(i)
-                            .or_else(|_| row.try_get::<i64, _>(i).map(|n| n.to_string()))
-                            .unwrap_or_default()
-                    })
-                    .collect()
-            })
-            .collect();
-        store.close().await;
-        table
-    })
-}
-
 fn facts(db: &str, version: u32) -> serde_json::Value {
     facts_of(db, "2026-11", version)
-}
-
-fn facts_of(db: &str, period: &str, version: u32) -> serde_json::Value {
-    let sql = format!(
-        "SELECT facts_json FROM bulletins WHERE period = '{period}' AND version = {version}"
-    );
-    serde_json::from_str(&query(db, &sql)[0][0]).unwrap()
 }
 
 fn count(value: &serde_json::Value) -> u64 {

@@ -319,7 +319,11 @@ async fn trend_svg(
         let last = Date::last_of_month(end.year, end.month).unwrap_or(*end);
         items
             .iter()
-            .filter(|s| histories.get(&s.id).is_some_and(|h| h.state_on(last).completed()))
+            .filter(|s| {
+                histories
+                    .get(&s.id)
+                    .is_some_and(|h| h.state_on(last).completed())
+            })
             .collect()
     };
     let completed: Vec<Vec<&&StoredItem>> = months.iter().map(completed_at).collect();

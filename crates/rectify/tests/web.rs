@@ -7,7 +7,7 @@ use std::process::Command;
 
 mod common;
 
-use common::{BIN, Server, form_body};
+use common::{BIN, Server, facts_of, form_body};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -1854,3 +1854,119 @@ fn task_form_units(page: &str) -> Vec<i64> {
 
 /// A PNG signature: enough for the upload's type check.
 const PHOTO: &[u8] = &[0x89, b'P', b'N', b'G', 13, 10, 26, 10];
+
+/// #19: every count is the same wherever it appears. On the demo, the office's dashboard, the
+/// ledger's filter and the bulletin of the running month (stated as of the same day) give the
+/// same totals by stage and colour, the same 逾期 and 时限待定, and the same overdue complaints.
+#[test]
+fn every_count_is_the_same_wherever_it_appears() {
+    let demo = Demo::start(None);
+    let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
+    let dashboard = zgb.page("/");
+    let card = |kind: &str, code: &str| -> u64 {
+        let marker = format!("href=\"/ledger?{kind}={code}\">");
+        dashboard
+            .split(&marker)
+            .nth(1)
+            .and_then(|c| c.split("<div class=\"value\">").nth(1))
+            .and_then(|v| v.split('<').next())
+            .unwrap_or_else(|| panic!("no card {kind}={code}"))
+            .parse()
+            .unwrap()
+    };
+    let listed = |query: &str| -> u64 {
+        let page = zgb.page(&format!("/ledger?{query}"));
+        page.split("共 ")
+            .nth(1)
+            .and_then(|t| t.split(' ').next())
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let period = common::period_back(0);
+    let out = tempfile::tempdir().unwrap();
+    rectify(
+        &demo.db,
+        &[
+            "bulletin",
+            "--period",
+            &period,
+            "--out",
+            &out.path().to_string_lossy(),
+            "--format",
+            "xlsx",
+        ],
+        "",
+    );
+    let facts = facts_of(&demo.db, &period, 1);
+    let all = facts["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["scope"] == "合计")
+        .unwrap();
+    let total = |field: &str| all[field].as_u64().unwrap();
+    for (field, kind, code) in [
+        ("closed", "state", "closed"),
+        ("sustain", "state", "sustain"),
+        ("awaiting", "state", "awaiting"),
+        ("blue", "schedule", "on_track"),
+        ("yellow", "schedule", "lagging"),
+        ("red", "schedule", "overdue"),
+    ] {
+        let shown = card(kind, code);
+        assert_eq!(total(field), shown, "bulletin {field} = dashboard {code}");
+        assert_eq!(
+            listed(&format!("{kind}={code}")),
+            shown,
+            "ledger {kind}={code}"
+        );
+    }
+    assert_eq!(total("items"), listed(""), "every item");
+    let overdue: u64 = dashboard
+        .split("已逾期（")
+        .nth(1)
+        .and_then(|t| t.split('）').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(total("overdue"), overdue, "逾期");
+    // 时限待定: the dashboard's card, the ledger's filter and the items the ledger marks.
+    let undated = card("schedule", "undated");
+    assert_eq!(listed("schedule=undated"), undated);
+    let json = rectify(&demo.db, &["ledger", "list", "--format", "json"], "");
+    let ledger: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let marked = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["undated"] == true)
+        .count() as u64;
+    assert_eq!(marked, undated, "ledger list 时限待定");
+    // Complaints past their report-back day and not answered, as of today.
+    let complaints_overdue: u64 = dashboard
+        .split("逾期未反馈 <strong")
+        .nth(1)
+        .and_then(|t| t.split('>').nth(1))
+        .and_then(|t| t.split('<').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let units = facts["complaints"]["units"].as_array().unwrap();
+    let in_bulletin: u64 = units.iter().map(|u| u["overdue"].as_u64().unwrap()).sum();
+    assert_eq!(in_bulletin, complaints_overdue, "overdue complaints");
+    // The demo has some of each, so no equality above holds by being zero on both sides.
+    assert!(
+        [
+            total("red"),
+            total("yellow"),
+            total("awaiting"),
+            overdue,
+            undated,
+            complaints_overdue
+        ]
+        .iter()
+        .all(|n| *n > 0),
+        "{all} {overdue} {undated} {complaints_overdue}"
+    );
+}

@@ -287,9 +287,10 @@ pub fn web_session(db: &str, server: &Server, user: &str) -> String {
 pub fn query(db: &str, sql: &str) -> Vec<Vec<String>> {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let store = rectify_store::Store::open_initialised(&rectify_store::DbTarget::parse(db), None)
-            .await
-            .unwrap();
+        let store =
+            rectify_store::Store::open_initialised(&rectify_store::DbTarget::parse(db), None)
+                .await
+                .unwrap();
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
             .fetch_all(store.pool())
             .await
@@ -300,7 +301,9 @@ pub fn query(db: &str, sql: &str) -> Vec<Vec<String>> {
                 (0..sqlx::Row::len(row))
                     .map(|i| {
                         sqlx::Row::try_get::<String, _>(row, i)
-                            .or_else(|_| sqlx::Row::try_get::<i64, _>(row, i).map(|n| n.to_string()))
+                            .or_else(|_| {
+                                sqlx::Row::try_get::<i64, _>(row, i).map(|n| n.to_string())
+                            })
                             .unwrap_or_default()
                     })
                     .collect()
@@ -318,4 +321,3 @@ pub fn facts_of(db: &str, period: &str, version: u32) -> serde_json::Value {
     );
     serde_json::from_str(&query(db, &sql)[0][0]).unwrap()
 }
-

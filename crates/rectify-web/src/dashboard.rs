@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse};
 use rectify_core::ledger::{ItemState, Schedule, Standing, StateGroup};
 use rectify_core::register::Kind;
+use rectify_core::task::{TaskActionKind, TaskContext, TaskState, task_available};
 use rectify_core::time::shown_minute;
 use rectify_core::workflow::ActionKind;
 use rectify_exact::date::Date;
@@ -231,6 +232,38 @@ async fn pending_tasks(
                 title: format!("第{}项：{}", stored.item.number, actions.join("、")),
                 detail: short(&stored.item.problem, 24),
             });
+        }
+        // The member's own part of a shared item, not started yet (a started one's to-do is
+        // its monthly report, below).
+        if let Some(task) = stored
+            .tasks
+            .iter()
+            .find(|t| t.unit_id == session.user.unit_id && t.state == TaskState::Pending)
+        {
+            let cx = TaskContext {
+                state: task.state,
+                item_state: stored.item.state,
+                task_unit: task.unit_id,
+                actor_roles: &session.user.roles,
+                actor_unit: session.user.unit_id,
+                files: 0,
+                acceptance: snapshot.tasks.acceptance,
+            };
+            let open: Vec<&str> = task_available(&cx)
+                .into_iter()
+                .map(TaskActionKind::label_zh)
+                .collect();
+            if !open.is_empty() {
+                tasks.push(Task {
+                    href: format!("{path}#tasks"),
+                    title: format!(
+                        "第{}项（本县区任务未启动）：{}",
+                        stored.item.number,
+                        open.join("、")
+                    ),
+                    detail: short(&stored.item.problem, 24),
+                });
+            }
         }
         let my_unit = workflow.facts.units.contains(&session.user.unit_id);
         if session.user.roles.contains(&rectify_core::org::Role::Unit)

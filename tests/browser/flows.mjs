@@ -256,5 +256,30 @@ await as('zgb', async (page) => {
   step('the office sees each county on the shared item and in the bulletin');
 });
 
+// No page scrolls sideways on a 390 px phone, for the office and for a county.
+for (const [user, pages] of [
+  ['zgb', ['/', '/ledger', '/items/14', '/items/3', '/items/3/report', '/acceptance', '/notices', '/bulletins',
+    '/accountability', '/complaints', '/registers', '/inbox', '/import', '/publish', '/admin', '/air', '/water',
+    '/public', '/public/items', '/public/complaints', '/public/notices', '/public/registers', '/items/abc']],
+  ['beiling', ['/', '/ledger', '/items/3', '/items/3/report', '/notices', '/bulletins', '/complaints', '/registers',
+    '/inbox']],
+]) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=username]', user);
+  await page.fill('input[name=password]', password);
+  await page.click('button:has-text("登录")');
+  await page.waitForLoadState('networkidle');
+  for (const path of pages) {
+    await page.goto(`${base}${path}`);
+    const [scroll, client] = await page.evaluate(() =>
+      [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    assert.ok(scroll <= client, `${user} ${path} scrolls sideways on a phone: ${scroll} > ${client}`);
+  }
+  await context.close();
+}
+step('no page scrolls sideways on a 390 px phone');
+
 await browser.close();
 console.log(`${steps.length} browser steps passed`);

@@ -5,13 +5,14 @@ use crate::AppState;
 use crate::auth::{Me, Session};
 use crate::caches::{Snapshot, find_visible, item_detail, sees, tick, visible_item};
 use crate::error::{PageResult, WebError};
+use crate::extract::Path;
 use crate::forms::{ActionForm, BOARDS, action_form};
 use crate::kit::{
     ItemQuery, MeasureLine, action_label, actor, back_to, item_at, measure_lines, render,
 };
 use crate::multipart::Posted;
 use askama::Template;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use rectify_core::ledger::ItemState;
 use rectify_core::task::{TaskAction, TaskActionKind, TaskContext, TaskState, task_available};
 use rectify_core::time::shown_minute;

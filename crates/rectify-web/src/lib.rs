@@ -325,7 +325,9 @@ pub fn router(store: Store, config: WebConfig) -> Router {
         .into_iter()
         .fold(Router::new(), |app, (path, _, method)| {
             app.route(path, method)
-        });
+        })
+        // An address no route knows is the same friendly page as a missing item.
+        .fallback(|| async { error::WebError::NotFound });
     app.with_state(AppState {
         store,
         parsing: Arc::new(tokio::sync::Semaphore::new(config.sheet_parallel.max(1))),

@@ -190,7 +190,7 @@ fn the_ledger_workflow_in_a_real_browser() {
         "{out}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(out.contains("14 browser steps passed"), "{out}");
+    assert!(out.contains("15 browser steps passed"), "{out}");
     for name in [
         "dashboard.png",
         "ledger.png",

@@ -565,6 +565,7 @@ fn totals(decided: &[(&BulletinItem, Option<Decision>)]) -> Vec<Totals> {
 /// deadline and criticisms with the member's milestones and reporting.
 struct DecidedTask<'a> {
     unit: &'a str,
+    plan: &'a str,
     number: u32,
     item_state: ItemState,
     state: TaskState,
@@ -597,6 +598,7 @@ fn task_decisions<'a>(
             });
             decided.push(DecidedTask {
                 unit: &task.unit,
+                plan: &item.plan,
                 number: item.number,
                 item_state: item.state,
                 state: task.state,
@@ -628,6 +630,8 @@ fn tallies(
         }
     };
     let mut counted: Vec<(usize, ItemState, Option<&Decision>)> = Vec::new();
+    // (unit, plan, number) counted once: a county the item names that also has a task on it.
+    let mut seen: Vec<(&str, &str, u32)> = Vec::new();
     for (item, d) in decided {
         // A group that leads (各县（区）政府) is no unit: its members count through their tasks.
         let lead_is_unit = names::named(&item.lead_unit) == names::Named::Unit;
@@ -644,11 +648,14 @@ fn tallies(
         );
         for unit in named {
             counted.push((at(unit), item.state, d.as_ref()));
+            seen.push((unit, &item.plan, item.number));
         }
     }
     let mut task_counts = Vec::new();
     for task in tasks.iter().filter(|t| t.state != TaskState::Exempt) {
-        task_counts.push((at(task.unit), task));
+        if !seen.contains(&(task.unit, task.plan, task.number)) {
+            task_counts.push((at(task.unit), task));
+        }
     }
     for (index, state, decision) in counted {
         tallies[index].add(state, decision);

@@ -24,7 +24,15 @@ pub fn diff(before: &Item, after: &Item) -> Vec<FieldChange> {
         item.measures
             .iter()
             .enumerate()
-            .map(|(i, m)| format!("{}.{}", i + 1, m.text))
+            .map(|(i, m)| {
+                let units = if m.units.is_empty() {
+                    String::new()
+                } else {
+                    format!("（{}）", m.units.join("、"))
+                };
+                let due = m.due.map_or_else(String::new, |d| format!("（{d}前）"));
+                format!("{}.{}{units}{due}", i + 1, m.text)
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };

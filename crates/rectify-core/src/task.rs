@@ -237,6 +237,16 @@ pub fn task_transition(
     if roles == [Role::Unit] && cx.actor_unit != cx.task_unit {
         return Err(TaskRefusal::OtherUnit { action: kind });
     }
+    // Only the office that found a member not concerned takes that back.
+    if kind == TaskActionKind::Return
+        && cx.state == TaskState::Exempt
+        && !cx.actor_roles.contains(&Role::Office)
+    {
+        return Err(TaskRefusal::WrongRole {
+            action: kind,
+            allowed: "整改办",
+        });
+    }
     if !cx.item_state.reportable() {
         return Err(TaskRefusal::ItemNotOpen {
             state: cx.item_state,

@@ -53,12 +53,13 @@ impl EvidenceKind {
     }
 
     /// Whether a user with `roles` may file this kind: a role of one of its steps.
-    pub fn may_file(self, roles: &[Role]) -> bool {
+    pub fn may_file(self, roles: &[Role], lead_is_group: bool) -> bool {
         let steps = self.steps();
-        // The office applies for an item a group leads (各县（区）政府), so it files that step's
-        // proof too.
-        let office_applies =
-            |step: &ActionKind| *step == ActionKind::Submit && roles.contains(&Role::Office);
+        // The office applies for an item a group leads (各县（区）政府), so for such an item it
+        // files that step's proof too; for any other item the lead unit does.
+        let office_applies = |step: &ActionKind| {
+            lead_is_group && *step == ActionKind::Submit && roles.contains(&Role::Office)
+        };
         steps.is_empty()
             || steps.iter().any(|step| {
                 office_applies(step) || step_roles(*step).0.iter().any(|r| roles.contains(r))

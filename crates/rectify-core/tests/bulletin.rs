@@ -619,3 +619,40 @@ fn counties_are_ranked_on_their_tasks_with_the_same_facts_everywhere() {
         ]
     );
 }
+
+/// #19: a county the item names and that also has a task on it counts once for that item.
+#[test]
+fn a_county_named_and_tasked_on_one_item_counts_once() {
+    use rectify_core::bulletin::BulletinTask;
+    use rectify_core::task::TaskState;
+    let mut both = item(
+        1,
+        Scope::Common,
+        "市住建局",
+        ItemState::InProgress,
+        "2019-12-31",
+    );
+    both.units = vec![
+        "市住建局".into(),
+        "北岭县政府".into(),
+        "各县（区）政府".into(),
+    ];
+    both.tasks = vec![BulletinTask {
+        unit: "北岭县政府".into(),
+        state: TaskState::Working,
+        milestones: Vec::new(),
+    }];
+    let counties = vec!["北岭县政府".to_string()];
+    let facts = compose(&BulletinInput {
+        as_of: ended(2019, 3),
+        items: &[both],
+        reports: &[],
+        counties: &counties,
+        previous: None,
+        escalations: &[],
+        complaints: &[],
+        rules: ColourRules::default(),
+        weights: RankWeights::default(),
+    });
+    assert_eq!(facts.counties[0].tally.items, 1);
+}

@@ -19,7 +19,6 @@ CREATE TABLE item_tasks (
     state TEXT NOT NULL,
     note TEXT NOT NULL DEFAULT '',
     changed_on TEXT,
-    changed_by TEXT,
     -- 1=2026-05-03,3=2026-06-01: measures the member's reports marked done, and when.
     measures_done TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (item_id, unit_id)

@@ -220,6 +220,7 @@ impl Store {
             .await?
             .into_iter()
             .filter(|u| matches!(u.kind, OrgKind::County | OrgKind::District | OrgKind::Zone))
+            .filter(|u| !crate::tasks::is_group(&u.name))
             .map(|u| u.name)
             .collect();
         Ok((items, reports, counties))

@@ -2,7 +2,7 @@
 
 use crate::bind::{Bind, Verbatim};
 use crate::journal::{Change, append, append_all};
-use crate::tasks::{StoredTask, TaskSync, is_group, load_tasks, sync_all};
+use crate::tasks::{StoredTask, TaskSync, is_group, load_tasks, renumber_task_measures, sync_all};
 use crate::{Backend, Store, StoreError, now_utc, placeholders, stored_int};
 use rectify_core::deadline::Deadline;
 use rectify_core::ledger::{
@@ -280,6 +280,9 @@ impl Store {
             item_change(actor, "create", id, None, &item),
         )
         .await?;
+        // A new problem naming a group is split at once, like an imported one.
+        let settings = self.task_settings().await?;
+        sync_all(conn, self.backend(), actor, settings).await?;
         Ok((id, item.number))
     }
 
@@ -875,6 +878,11 @@ async fn replace_item(
     .arg(id)
     .execute(&mut *conn)
     .await?;
+    let old_texts: Vec<String> =
+        sqlx::query_scalar("SELECT text FROM item_measures WHERE item_id = $1 ORDER BY seq")
+            .arg(id)
+            .fetch_all(&mut *conn)
+            .await?;
     // A measure the unit already reported done stays done if its text did not change.
     let done: Vec<(String, String)> = sqlx::query(
         "SELECT text, done_on FROM item_measures WHERE item_id = $1 AND done_on IS NOT NULL",
@@ -893,6 +901,8 @@ async fn replace_item(
             .await?;
     }
     insert_children(conn, backend, &[(id, item)], org).await?;
+    let new_texts: Vec<String> = item.measures.iter().map(|m| m.text.clone()).collect();
+    renumber_task_measures(conn, id, &old_texts, &new_texts).await?;
     for (text, done_on) in done {
         sqlx::query("UPDATE item_measures SET done_on = $1 WHERE item_id = $2 AND text = $3")
             .arg(done_on)

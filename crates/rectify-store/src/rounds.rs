@@ -121,6 +121,7 @@ impl Store {
             .org_units()
             .await?
             .into_iter()
+            .filter(|u| !crate::tasks::is_group(&u.name))
             .map(|u| (u.name, u.id))
             .collect();
         let mut tx = self.begin_write().await?;
@@ -234,8 +235,18 @@ impl Store {
         // A member is urged on its own lagging parts of the shared items.
         for line in &facts.shared {
             let at = entry(&line.unit, &mut standings);
-            standings[at].1.yellow.extend(&line.yellow_items);
-            standings[at].1.red.extend(&line.red_items);
+            let standing = &mut standings[at].1;
+            for (list, numbers) in [
+                (&mut standing.yellow, &line.yellow_items),
+                (&mut standing.red, &line.red_items),
+            ] {
+                list.extend(
+                    numbers
+                        .iter()
+                        .filter(|n| !list.contains(n))
+                        .collect::<Vec<_>>(),
+                );
+            }
         }
         let urged: Vec<(String, i64)> = sqlx::query_as(
             "SELECT o.name, COUNT(*) FROM escalations e

@@ -57,6 +57,9 @@ pub struct TaskSync {
     pub created: Vec<(u32, String)>,
     /// Groups with no members, with the numbers of the items that name them.
     pub unresolved: Vec<(String, Vec<u32>)>,
+    /// Tasks removed because the plan no longer implies them (never one a member worked on),
+    /// as (item number, member).
+    pub removed: Vec<(u32, String)>,
     /// Group names an older version stored as units, moved to their items' group lists.
     pub mended: usize,
 }
@@ -64,7 +67,7 @@ pub struct TaskSync {
 impl TaskSync {
     /// Whether the database changed (unresolved groups only warn).
     pub fn changed(&self) -> bool {
-        !self.created.is_empty() || self.mended > 0
+        !self.created.is_empty() || !self.removed.is_empty() || self.mended > 0
     }
 
     /// The tasks created and the groups no member was found for, one line each.
@@ -77,6 +80,23 @@ impl TaskSync {
                 "分解任务：{} 个问题由单位组负责，新建 {} 个县区（单位）任务",
                 items.len(),
                 self.created.len()
+            ));
+        }
+        if !self.removed.is_empty() {
+            let removed: Vec<String> = self
+                .removed
+                .iter()
+                .map(|(n, unit)| format!("第{n}项 {unit}"))
+                .collect();
+            notes.push(format!(
+                "分解任务：文件不再涉及、尚未开展的任务已删除：{}",
+                removed.join("、")
+            ));
+        }
+        if self.mended > 0 {
+            notes.push(format!(
+                "已将旧版本建为单位的 {} 处单位组名称改为按成员分解",
+                self.mended
             ));
         }
         for (group, items) in &self.unresolved {
@@ -151,20 +171,55 @@ impl Members {
     }
 }
 
+/// A task state as stored.
+pub(crate) fn stored_task_state(code: &str) -> Result<TaskState, StoreError> {
+    TaskState::parse(code).ok_or_else(|| invalid_stored(&format!("任务状态（{code}）")))
+}
+
+/// `tasks.acceptance` as stored (a JSON string); unset is per item.
+pub(crate) fn parse_acceptance(
+    value: Option<serde_json::Value>,
+) -> Result<TaskAcceptance, StoreError> {
+    let Some(value) = value else {
+        return Ok(TaskAcceptance::default());
+    };
+    value
+        .as_str()
+        .and_then(TaskAcceptance::parse)
+        .ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "设置 tasks.acceptance 的值 {value} 无效（可选：{}）",
+                TaskAcceptance::choices_with_codes()
+            ))
+        })
+}
+
+/// Refuses a value the task settings cannot take, before it is stored.
+pub(crate) fn check_setting(key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
+    match key {
+        "tasks.acceptance" => parse_acceptance(Some(value.clone())).map(|_| ()),
+        "tasks.include_zones" if !value.is_boolean() => Err(StoreError::Invalid(format!(
+            "设置 tasks.include_zones 应为 true 或 false，而不是 {value}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Whether a unit name from a plan is a group.
-pub(crate) fn is_group(name: &str) -> bool {
+pub fn is_group(name: &str) -> bool {
     names::named(name) != names::Named::Unit
 }
 
 /// Brings one item's tasks in step with the groups it names: a member without a task gets one
 /// (未启动); a task of a member the plan no longer implies is removed only while nothing was
-/// done on it (未启动, no report, no file), else kept. Returns the members given a task.
+/// done on it (未启动, no report, no file), else kept. Returns the members given a task and
+/// those whose task was removed.
 pub(crate) async fn sync_item(
     conn: &mut AnyConnection,
     item_id: i64,
     groups: &[String],
     members: &Members,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<(Vec<String>, Vec<String>), StoreError> {
     let mut wanted: Vec<(i64, String)> = Vec::new();
     for group in groups {
         for member in members.of(group) {
@@ -173,17 +228,19 @@ pub(crate) async fn sync_item(
             }
         }
     }
-    let existing: Vec<(i64, String)> =
-        sqlx::query("SELECT unit_id, state FROM item_tasks WHERE item_id = $1")
-            .arg(item_id)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, StoreError>>()?;
+    let existing: Vec<(i64, String, String)> = sqlx::query(
+        "SELECT t.unit_id, t.state, u.name FROM item_tasks t JOIN org_units u ON u.id = t.unit_id
+         WHERE t.item_id = $1",
+    )
+    .arg(item_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+    .collect::<Result<_, StoreError>>()?;
     let mut created = Vec::new();
     for (unit_id, name) in &wanted {
-        if existing.iter().any(|(id, _)| id == unit_id) {
+        if existing.iter().any(|(id, _, _)| id == unit_id) {
             continue;
         }
         sqlx::query("INSERT INTO item_tasks (item_id, unit_id, state) VALUES ($1, $2, $3)")
@@ -194,11 +251,12 @@ pub(crate) async fn sync_item(
             .await?;
         created.push(name.clone());
     }
-    for (unit_id, state) in &existing {
+    let mut removed = Vec::new();
+    for (unit_id, state, name) in &existing {
         if wanted.iter().any(|(id, _)| id == unit_id) || state != TaskState::Pending.code() {
             continue;
         }
-        sqlx::query(
+        let deleted = sqlx::query(
             "DELETE FROM item_tasks WHERE item_id = $1 AND unit_id = $2
              AND NOT EXISTS (SELECT 1 FROM progress_reports r WHERE r.item_id = $1 AND r.unit_id = $2)
              AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.item_id = $1 AND e.task_unit_id = $2)",
@@ -207,8 +265,37 @@ pub(crate) async fn sync_item(
         .arg(*unit_id)
         .execute(&mut *conn)
         .await?;
+        if deleted.rows_affected() > 0 {
+            removed.push(name.clone());
+        }
     }
-    Ok(created)
+    Ok((created, removed))
+}
+
+/// The tasks a sync created and removed on one item, journaled.
+async fn journal_sync(
+    conn: &mut AnyConnection,
+    backend: crate::Backend,
+    actor: &str,
+    (item_id, number): (i64, u32),
+    groups: &[String],
+    (created, removed): (&[String], &[String]),
+) -> Result<(), StoreError> {
+    for (action, members) in [("create", created), ("delete", removed)] {
+        if members.is_empty() {
+            continue;
+        }
+        let change = Change {
+            actor,
+            action,
+            entity: "item_tasks",
+            entity_id: item_id.to_string(),
+            before: None,
+            after: Some(json!({ "item": number, "groups": groups, "members": members })),
+        };
+        append(conn, backend, change).await?;
+    }
+    Ok(())
 }
 
 /// Every item's groups as stored: (item id, number, group names).
@@ -236,7 +323,8 @@ async fn stored_groups(
 
 /// Moves group names an older import stored as units into `item_groups` (and a group lead to
 /// `lead_group`, the city leading in its place), so they resolve like a fresh import's.
-async fn mend_pseudo_units(conn: &mut AnyConnection) -> Result<usize, StoreError> {
+/// Returns (item id, group name) of each entry moved.
+async fn mend_pseudo_units(conn: &mut AnyConnection) -> Result<Vec<(i64, String)>, StoreError> {
     let rows = sqlx::query(
         "SELECT c.item_id, c.seq, u.id, u.name FROM item_units c JOIN org_units u ON u.id = c.unit_id",
     )
@@ -248,7 +336,7 @@ async fn mend_pseudo_units(conn: &mut AnyConnection) -> Result<usize, StoreError
     .arg(OrgKind::City.code())
     .fetch_optional(&mut *conn)
     .await?;
-    let mut mended = 0;
+    let mut mended = Vec::new();
     for row in &rows {
         let name: String = row.try_get(3)?;
         if !is_group(&name) {
@@ -271,14 +359,14 @@ async fn mend_pseudo_units(conn: &mut AnyConnection) -> Result<usize, StoreError
             sqlx::query(
                 "UPDATE items SET lead_group = $1, lead_unit_id = $2 WHERE id = $3 AND lead_unit_id = $4",
             )
-            .arg(name)
+            .arg(name.clone())
             .arg(root)
             .arg(item_id)
             .arg(unit_id)
             .execute(&mut *conn)
             .await?;
         }
-        mended += 1;
+        mended.push((item_id, name));
     }
     Ok(mended)
 }
@@ -294,7 +382,7 @@ pub(crate) async fn sync_all(
     let mended = mend_pseudo_units(conn).await?;
     let members = Members::load(conn, settings.include_zones).await?;
     let mut sync = TaskSync {
-        mended,
+        mended: mended.len(),
         ..TaskSync::default()
     };
     for (item_id, number, groups) in stored_groups(conn).await? {
@@ -306,26 +394,22 @@ pub(crate) async fn sync_all(
                 }
             }
         }
-        let created = sync_item(conn, item_id, &groups, &members).await?;
-        if !created.is_empty() {
-            append(
-                conn,
-                backend,
-                Change {
-                    actor,
-                    action: "create",
-                    entity: "item_tasks",
-                    entity_id: item_id.to_string(),
-                    before: None,
-                    after: Some(json!({ "item": number, "groups": groups, "members": created })),
-                },
-            )
-            .await?;
-        }
+        let (created, removed) = sync_item(conn, item_id, &groups, &members).await?;
+        journal_sync(
+            conn,
+            backend,
+            actor,
+            (item_id, number),
+            &groups,
+            (&created, &removed),
+        )
+        .await?;
         sync.created
             .extend(created.into_iter().map(|unit| (number, unit)));
+        sync.removed
+            .extend(removed.into_iter().map(|unit| (number, unit)));
     }
-    if mended > 0 {
+    if !mended.is_empty() {
         append(
             conn,
             backend,
@@ -363,8 +447,7 @@ pub(crate) async fn load_tasks(
         tasks.entry(row.try_get(0)?).or_default().push(StoredTask {
             unit_id: row.try_get(1)?,
             unit: row.try_get(2)?,
-            state: TaskState::parse(&state)
-                .ok_or_else(|| invalid_stored(&format!("任务状态（{state}）")))?,
+            state: stored_task_state(&state)?,
             note: row.try_get(4)?,
             changed_on: changed_on.as_deref().and_then(Date::parse),
             measures_done: parse_measures_done(&done)?,
@@ -372,6 +455,42 @@ pub(crate) async fn load_tasks(
         });
     }
     Ok(tasks)
+}
+
+/// Keeps each member's done measures on the same measure texts after a re-import renumbered
+/// them (`old` and `new` are the item's measure texts before and after); a measure the file
+/// dropped takes its marks with it.
+pub(crate) async fn renumber_task_measures(
+    conn: &mut AnyConnection,
+    item_id: i64,
+    old: &[String],
+    new: &[String],
+) -> Result<(), StoreError> {
+    if old == new {
+        return Ok(());
+    }
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT unit_id, measures_done FROM item_tasks WHERE item_id = $1")
+            .arg(item_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (unit_id, text) in rows {
+        let moved: Vec<(u32, Date)> = parse_measures_done(&text)?
+            .into_iter()
+            .filter_map(|(n, day)| {
+                let text = old.get((n as usize).checked_sub(1)?)?;
+                let at = new.iter().position(|t| t == text)?;
+                Some((u32::try_from(at + 1).ok()?, day))
+            })
+            .collect();
+        sqlx::query("UPDATE item_tasks SET measures_done = $1 WHERE item_id = $2 AND unit_id = $3")
+            .arg(measures_done_text(&moved))
+            .arg(item_id)
+            .arg(unit_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// `1=2026-05-03,3=2026-06-01`.
@@ -432,11 +551,12 @@ pub(crate) async fn record_task_measures(
 
 /// An item measure is done once every member not exempt has done it (a member whose task is
 /// done has done them all).
+/// Returns the 1-based numbers of the measures it closed, for the journal.
 async fn close_item_measures(
     conn: &mut AnyConnection,
     item_id: i64,
     today: Date,
-) -> Result<(), StoreError> {
+) -> Result<Vec<u32>, StoreError> {
     let rows = sqlx::query("SELECT state, measures_done FROM item_tasks WHERE item_id = $1")
         .arg(item_id)
         .fetch_all(&mut *conn)
@@ -448,23 +568,21 @@ async fn close_item_measures(
     let mut concerned = Vec::new();
     for row in &rows {
         let state: String = row.try_get(0)?;
-        let state = TaskState::parse(&state)
-            .ok_or_else(|| invalid_stored(&format!("任务状态（{state}）")))?;
+        let state = stored_task_state(&state)?;
         if state == TaskState::Exempt {
             continue;
         }
         let done: String = row.try_get(1)?;
         concerned.push((state.work_done(), parse_measures_done(&done)?));
     }
-    if concerned.is_empty() {
-        return Ok(());
-    }
+    // With every member found not concerned, nothing is left to do on the item's measures.
+    let mut closed = Vec::new();
     for n in 1..=u32::try_from(measures).unwrap_or(0) {
         let all = concerned
             .iter()
             .all(|(finished, done)| *finished || done.iter().any(|(m, _)| *m == n));
         if all {
-            sqlx::query(
+            let updated = sqlx::query(
                 "UPDATE item_measures SET done_on = $1 WHERE item_id = $2 AND seq = $3 AND done_on IS NULL",
             )
             .arg(today.to_string())
@@ -472,9 +590,12 @@ async fn close_item_measures(
             .arg(i64::from(n) - 1)
             .execute(&mut *conn)
             .await?;
+            if updated.rows_affected() > 0 {
+                closed.push(n);
+            }
         }
     }
-    Ok(())
+    Ok(closed)
 }
 
 /// A task's recorded changes: (business day, state before), oldest first.
@@ -530,15 +651,7 @@ impl Store {
             .await?
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
-        let acceptance = match self.setting("tasks.acceptance").await? {
-            None => TaskAcceptance::WithItem,
-            Some(v) => v.as_str().and_then(TaskAcceptance::parse).ok_or_else(|| {
-                StoreError::Invalid(format!(
-                    "设置 tasks.acceptance 的值 {v} 无效（可选：{}）",
-                    TaskAcceptance::choices_with_codes()
-                ))
-            })?,
-        };
+        let acceptance = parse_acceptance(self.setting("tasks.acceptance").await?)?;
         Ok(TaskSettings {
             include_zones,
             acceptance,
@@ -658,7 +771,7 @@ impl Store {
         let settings = self.task_settings().await?;
         let mut media_types = Vec::with_capacity(evidence.len());
         for new in evidence {
-            media_types.push(self.checked_evidence(actor, new).await?);
+            media_types.push(self.checked_evidence(new).await?);
         }
         let mut tx = self.begin_write().await?;
         let item_id = find_item(&mut tx, item).await?;
@@ -702,20 +815,21 @@ impl Store {
             TaskAction::Accept { opinion } => opinion.clone(),
         };
         sqlx::query(
-            "UPDATE item_tasks SET state = $1, note = $2, changed_on = $3, changed_by = $4
-             WHERE item_id = $5 AND unit_id = $6",
+            "UPDATE item_tasks SET state = $1, note = $2, changed_on = $3
+             WHERE item_id = $4 AND unit_id = $5",
         )
         .arg(to.code())
         .arg(note.clone())
         .arg(today.to_string())
-        .arg(actor.username.clone())
         .arg(item_id)
         .arg(task.unit_id)
         .execute(&mut *tx)
         .await?;
-        if to.work_done() {
-            close_item_measures(&mut tx, item_id, today).await?;
-        }
+        let closed = if to.work_done() {
+            close_item_measures(&mut tx, item_id, today).await?
+        } else {
+            Vec::new()
+        };
         append(
             &mut tx,
             self.backend(),
@@ -728,6 +842,7 @@ impl Store {
                 after: Some(json!({
                     "item": loaded.number, "unit": task.unit, "state": to.code(), "note": note,
                     "on": today.to_string(), "facts": facts, "files": files,
+                    "closed_measures": closed,
                 })),
             },
         )

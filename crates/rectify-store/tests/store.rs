@@ -690,8 +690,26 @@ async fn shared_items_run_through_their_tasks(db: TestDb) {
     s.set_setting("zgb", "tasks.include_zones", &serde_json::json!(true))
         .await
         .unwrap();
-    let zones = s.resolve_groups("zgb").await.unwrap();
-    assert_eq!(zones.created, [(1, "河安高新区管委会".to_string())]);
+    // The setting resolves the groups again at once; nothing is left to resolve.
+    let members: Vec<String> = s
+        .tasks_of(ItemRef {
+            plan: None,
+            number: 1,
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.unit)
+        .collect();
+    assert!(
+        members.contains(&"河安高新区管委会".to_string()),
+        "{members:?}"
+    );
+    assert!(!s.resolve_groups("zgb").await.unwrap().changed());
+    let bad = s
+        .set_setting("zgb", "tasks.acceptance", &serde_json::json!("每县"))
+        .await;
+    assert!(matches!(bad, Err(StoreError::Invalid(_))), "{bad:?}");
 
     let today = rectify_exact::date::Date::parse("2026-11-10").unwrap();
     let calendar = WorkCalendar::embedded();
@@ -865,6 +883,23 @@ async fn shared_items_run_through_their_tasks(db: TestDb) {
     assert_eq!(
         kept,
         [TaskState::Accepted, TaskState::Accepted, TaskState::Exempt]
+    );
+    // A file that puts a new measure first keeps each member's marks on the same measures.
+    let mut renumbered = ledger_item(1, &["各县（区）政府", "市生态环境局"], "2027年底前");
+    renumbered.lead_unit = "各县(区)人民政府".into();
+    renumbered.units[0] = "各县(区)人民政府".into();
+    renumbered.measures.insert(
+        0,
+        Measure {
+            text: "建立县区工作专班".into(),
+            ..Measure::default()
+        },
+    );
+    let summary = import(&db, &[renumbered], false).await;
+    assert_eq!(summary.changes[0].1[0].field, "整改措施");
+    assert_eq!(
+        s.tasks_of(item).await.unwrap()[0].measures_done,
+        [(2, today)]
     );
     assert!(matches!(
         s.verify_journal().await.unwrap(),

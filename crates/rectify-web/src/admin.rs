@@ -33,6 +33,14 @@ const SETTINGS: &[(&str, &str)] = &[
     ),
     ("evidence.media_types", "允许的材料类型（JSON 数组）"),
     (
+        "tasks.include_zones",
+        "“各县（区）政府”是否包括开发区、园区管委会：true 或 false，默认 false",
+    ),
+    (
+        "tasks.acceptance",
+        "分解任务验收方式：\"item\"（随问题整体验收，默认）或 \"task\"（逐个县区验收）",
+    ),
+    (
         "dispatch.consecutive_periods",
         "连续几期有节点未完成即为红色（严重滞后），默认 2",
     ),

@@ -151,7 +151,12 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot
         tasks: state.store.task_settings().await?,
         workflows,
         schedules,
-        unit_ids: org_units.iter().map(|u| (u.name.clone(), u.id)).collect(),
+        // A group name an older import made a unit of is no unit anyone belongs to for an item.
+        unit_ids: org_units
+            .iter()
+            .filter(|u| !rectify_store::tasks::is_group(&u.name))
+            .map(|u| (u.name.clone(), u.id))
+            .collect(),
         org_units,
     });
     *current = Some(fresh.clone());

@@ -66,6 +66,8 @@ struct TaskLine {
     /// "2026-11" or "未填报".
     latest_report: String,
     note: String,
+    /// "更新于 2026-12-07", or nothing before the first change.
+    changed: String,
     actions: Vec<TaskActionLine>,
 }
 
@@ -315,6 +317,9 @@ fn task_lines(
                     .clone()
                     .unwrap_or_else(|| "未填报".to_string()),
                 note: task.note.clone(),
+                changed: task
+                    .changed_on
+                    .map_or_else(String::new, |d| format!("更新于 {d}")),
                 actions: task_available(&cx)
                     .into_iter()
                     .map(|kind| TaskActionLine {

@@ -1976,10 +1976,20 @@ fn every_count_is_the_same_wherever_it_appears() {
 fn a_malformed_address_is_a_friendly_not_found() {
     let demo = Demo::start(None);
     let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
-    for path in ["/items/abc", "/items/99999999999", "/complaints/spotchecks/x"] {
+    for path in [
+        "/items/abc",
+        "/items/99999999999",
+        "/complaints/spotchecks/x",
+    ] {
         let (status, page) = zgb.get(path);
         assert_eq!(status, 404, "{path}");
-        assert!(page.contains("未找到") && page.contains("返回首页"), "{path}: {page}");
-        assert!(!page.contains("Invalid URL") && page.contains("viewport"), "{page}");
+        assert!(
+            page.contains("未找到") && page.contains("返回首页"),
+            "{path}: {page}"
+        );
+        assert!(
+            !page.contains("Invalid URL") && page.contains("viewport"),
+            "{page}"
+        );
     }
 }

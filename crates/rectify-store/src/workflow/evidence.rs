@@ -105,7 +105,7 @@ impl Store {
         item: ItemRef<'_>,
         new: NewEvidence<'_>,
     ) -> Result<Evidence, StoreError> {
-        let media_type = self.checked_evidence(actor, &new).await?;
+        let media_type = self.checked_evidence(&new).await?;
         let mut tx = self.begin_write().await?;
         let item_id = find_item(&mut tx, item).await?;
         let loaded = load(&mut tx, item_id).await?;
@@ -130,7 +130,7 @@ impl Store {
     ) -> Result<Transition, StoreError> {
         let mut media_types = Vec::with_capacity(evidence.len());
         for new in evidence {
-            media_types.push(self.checked_evidence(actor, new).await?);
+            media_types.push(self.checked_evidence(new).await?);
         }
         let mut tx = self.begin_write().await?;
         if !evidence.is_empty() {
@@ -149,20 +149,12 @@ impl Store {
         Ok(done)
     }
 
-    /// What is checked before any transaction: the kind is the actor's to file, the file's type
-    /// and size are accepted. Returns the sniffed media type.
+    /// What is checked before any transaction: the file's type and size are accepted. Returns
+    /// the sniffed media type.
     pub(crate) async fn checked_evidence(
         &self,
-        actor: &Actor,
         new: &NewEvidence<'_>,
     ) -> Result<&'static str, StoreError> {
-        if !new.kind.may_file(&actor.roles) {
-            return Err(refused(format!(
-                "角色不符：“{}”只能由{}上传",
-                new.kind.label_zh(),
-                new.kind.filers_zh()
-            )));
-        }
         self.accepted_media_type(new.file_name, new.file).await
     }
 
@@ -178,18 +170,28 @@ impl Store {
         media_type: &'static str,
         task_unit: Option<i64>,
     ) -> Result<Evidence, StoreError> {
+        if !new.kind.may_file(&actor.roles, loaded.facts.lead_is_group) {
+            return Err(refused(format!(
+                "角色不符：“{}”只能由{}上传",
+                new.kind.label_zh(),
+                new.kind.filers_zh()
+            )));
+        }
         let task_unit = task_unit.or_else(|| {
             (actor.roles.contains(&Role::Unit) && loaded.task_units.contains(&actor.unit_id))
                 .then_some(actor.unit_id)
         });
         let item_id = loaded.id;
         if let Some(old) = new.supersedes {
-            let owner: Option<i64> =
-                sqlx::query_scalar("SELECT item_id FROM evidence WHERE id = $1")
+            let owner: Option<(i64, Option<i64>)> =
+                sqlx::query_as("SELECT item_id, task_unit_id FROM evidence WHERE id = $1")
                     .arg(old)
                     .fetch_optional(&mut *conn)
                     .await?;
-            if owner != Some(item_id) {
+            // A member replaces only its own task's files; the office any of the item's.
+            let same_task = owner
+                .is_some_and(|(_, unit)| unit == task_unit || actor.roles.contains(&Role::Office));
+            if owner.map(|(item, _)| item) != Some(item_id) || !same_task {
                 return Err(refused(format!(
                     "佐证材料 {old} 不属于第 {} 项",
                     loaded.number

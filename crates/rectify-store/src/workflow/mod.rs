@@ -17,9 +17,9 @@ pub use reports::{Filed, NewReport, Report, ReportStatus, UnitReporting, report_
 pub use transitions::{ItemWorkflow, set_upper_review};
 
 use crate::bind::Bind;
-use crate::{Store, StoreError, invalid_stored, now_utc, stored_int};
+use crate::{Store, StoreError, now_utc, stored_int};
 use rectify_core::ledger::ItemState;
-use rectify_core::task::{TaskAcceptance, TaskState};
+use rectify_core::task::TaskAcceptance;
 use rectify_core::workflow::{EvidenceKind, Flow, ItemFacts, ObjectionStatus};
 use rectify_exact::date::Date;
 use serde_json::{Value, json};
@@ -178,9 +178,7 @@ pub(crate) async fn load(conn: &mut AnyConnection, id: i64) -> Result<Loaded, St
     let mut task_units = Vec::new();
     let mut open_tasks = Vec::new();
     for task in &tasks {
-        let state: String = task.try_get(2)?;
-        let state = TaskState::parse(&state)
-            .ok_or_else(|| invalid_stored(&format!("任务状态（{state}）")))?;
+        let state = crate::tasks::stored_task_state(&task.try_get::<String, _>(2)?)?;
         task_units.push(task.try_get::<i64, _>(0)?);
         if !state.finished(acceptance) {
             open_tasks.push(task.try_get(1)?);
@@ -226,18 +224,14 @@ pub(crate) async fn task_acceptance(
         sqlx::query_scalar("SELECT value FROM settings WHERE key = 'tasks.acceptance'")
             .fetch_optional(&mut *conn)
             .await?;
-    let Some(value) = value else {
-        return Ok(TaskAcceptance::default());
-    };
-    serde_json::from_str::<String>(&value)
-        .ok()
-        .and_then(|v| TaskAcceptance::parse(&v))
-        .ok_or_else(|| {
-            StoreError::Invalid(format!(
-                "设置 tasks.acceptance 的值 {value} 无效（可选：{}）",
-                TaskAcceptance::choices_with_codes()
-            ))
+    let value = value
+        .map(|text| {
+            serde_json::from_str(&text).map_err(|e| {
+                StoreError::Invalid(format!("设置 tasks.acceptance 不是合法 JSON：{e}"))
+            })
         })
+        .transpose()?;
+    crate::tasks::parse_acceptance(value)
 }
 
 async fn save_flow(conn: &mut AnyConnection, id: i64, flow: &Flow) -> Result<(), StoreError> {

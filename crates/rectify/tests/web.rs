@@ -1993,3 +1993,33 @@ fn a_malformed_address_is_a_friendly_not_found() {
         );
     }
 }
+
+/// Menus show only what the role may open: every link in every role's menu answers 200, and
+/// a county clerk's menu has no office pages.
+#[test]
+fn every_menu_links_only_to_pages_its_user_may_open() {
+    let demo = Demo::start(None);
+    for user in USERS {
+        let browser = Browser::login(&demo.server, user, PASSWORD).1.unwrap();
+        let home = browser.page("/");
+        let header = home
+            .split("<header class=\"top\">")
+            .nth(1)
+            .and_then(|h| h.split("</header>").next())
+            .unwrap();
+        let links: Vec<&str> = header
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|l| l.split('"').next())
+            .collect();
+        assert!(links.contains(&"/ledger"), "{user}: {links:?}");
+        for link in &links {
+            assert_eq!(browser.get(link).0, 200, "{user}'s menu links to {link}");
+        }
+        if *user == "beiling" {
+            for office in ["/import", "/publish", "/admin", "/accountability"] {
+                assert!(!links.contains(&office), "a clerk's menu shows {office}");
+            }
+        }
+    }
+}

@@ -5,7 +5,10 @@ use crate::AppState;
 use crate::auth::{Me, Session};
 use crate::caches::{Snapshot, tick, visible_items};
 use crate::error::{PageResult, WebError};
-use crate::kit::{UNDATED, UNDATED_LABEL, action_label, actor, schedule_matches, short};
+use crate::kit::{
+    UNDATED, UNDATED_LABEL, action_label, actor, actor_label, display_names, schedule_matches,
+    short,
+};
 use crate::scopes::{complaint_filter, register_units};
 use askama::Template;
 use axum::extract::State;
@@ -422,6 +425,7 @@ async fn recent_changes(
     let by_id: HashMap<String, &StoredItem> =
         items.iter().map(|s| (s.id.to_string(), *s)).collect();
     let entries = state.store.recent_journal(400).await?;
+    let names = display_names(state).await?;
     Ok(entries
         .into_iter()
         .filter(|e| e.entity == "item")
@@ -429,7 +433,7 @@ async fn recent_changes(
             let stored = by_id.get(&e.entity_id)?;
             Some(Change {
                 at: shown_minute(&e.at),
-                actor: e.actor.clone(),
+                actor: actor_label(&e.actor, &names),
                 href: snapshot.item_path(stored),
                 number: stored.item.number,
                 what: action_label(&e.action),

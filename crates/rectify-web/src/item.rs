@@ -8,7 +8,8 @@ use crate::error::{PageResult, WebError};
 use crate::extract::Path;
 use crate::forms::{ActionForm, BOARDS, action_form};
 use crate::kit::{
-    ItemQuery, MeasureLine, action_label, actor, back_to, item_at, measure_lines, render,
+    ItemQuery, MeasureLine, action_label, actor, actor_label, back_to, display_names, item_at,
+    measure_lines, render,
 };
 use crate::multipart::Posted;
 use askama::Template;
@@ -265,7 +266,7 @@ pub async fn item(
         reports,
         evidence,
         objections,
-        timeline: timeline(&detail.journal),
+        timeline: timeline(&detail.journal, &display_names(&state).await?),
     })
 }
 
@@ -341,7 +342,10 @@ fn task_lines(
 }
 
 /// The item's journal entries and those of its reports and evidence, in journal order.
-fn timeline(entries: &[rectify_core::journal::JournalEntry]) -> Vec<TimelineLine> {
+fn timeline(
+    entries: &[rectify_core::journal::JournalEntry],
+    names: &std::collections::HashMap<String, String>,
+) -> Vec<TimelineLine> {
     entries
         .iter()
         .map(|e| {
@@ -405,7 +409,7 @@ fn timeline(entries: &[rectify_core::journal::JournalEntry]) -> Vec<TimelineLine
             };
             TimelineLine {
                 at: shown_minute(&e.at),
-                actor: e.actor.clone(),
+                actor: actor_label(&e.actor, names),
                 what,
                 detail,
             }

@@ -1813,6 +1813,11 @@ fn a_county_works_its_part_of_a_shared_item() {
     assert!(beiling.outcome(&head).contains("单位不符"), "{head}");
 
     assert!(office.contains("已完成 "), "{office}");
+    assert!(
+        office.contains("<strong>北岭县政府 经办人</strong>")
+            && !office.contains("<strong>beiling</strong>"),
+        "the timeline names people by their display names"
+    );
     for county in [
         "城关区政府",
         "东湖区政府",

@@ -71,13 +71,12 @@ fn year_shown(asked: Option<i32>, first: i32, last: i32) -> i32 {
     asked.filter(|y| (first..=last).contains(y)).unwrap_or(last)
 }
 
-/// Shown when a page has no data yet, with the command that brings it.
+/// Shown when a page has no data yet.
 #[derive(askama::Template)]
 #[template(path = "empty.html")]
 struct EmptyPage {
     title: &'static str,
     what: &'static str,
-    command: &'static str,
 }
 
 /// What the server is configured with: read by the binary once, at start-up, and passed in.

@@ -210,11 +210,21 @@ impl Store {
             self.report_due_day().await?,
             &self.work_calendar().await?,
         );
-        let reports = unit_reports(
-            self.report_statuses(&period).await?,
-            &state_then,
-            as_of.reports_owed(deadline),
-        );
+        // A member owed a report while its part was open at the as-of day.
+        let statuses: Vec<ReportStatus> = self
+            .report_statuses(&period)
+            .await?
+            .into_iter()
+            .filter(|s| {
+                s.task.is_none_or(|now| {
+                    !task_histories
+                        .get(&(s.item_id, s.unit_id))
+                        .map_or(now, |h| h.state_on(now, day))
+                        .work_done()
+                })
+            })
+            .collect();
+        let reports = unit_reports(statuses, &state_then, as_of.reports_owed(deadline));
         let counties = self
             .org_units()
             .await?

@@ -2028,3 +2028,46 @@ fn every_menu_links_only_to_pages_its_user_may_open() {
         }
     }
 }
+
+/// #21: settings are labelled forms that read what people type (是/否, a choice, one entry per
+/// line, a number in its range), never raw JSON, and refuse a bad entry with its reason.
+#[test]
+fn settings_are_labelled_forms_with_validation() {
+    let demo = Demo::start(None);
+    let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
+    let page = zgb.page("/admin");
+    assert!(
+        page.contains("分解任务验收方式") && !page.contains("JSON 值"),
+        "{page}"
+    );
+    let csrf = hidden_csrf(&page);
+    let save = |key: &str, value: &str| {
+        let (status, head) = zgb.post_form(
+            "/admin/settings",
+            &[("csrf", &csrf), ("key", key), ("value", value)],
+        );
+        assert_eq!(status, 303, "{key}");
+        zgb.outcome(&head)
+    };
+    let get = |key: &str| {
+        rectify(&demo.db, &["setting", "get", key], "")
+            .trim()
+            .to_string()
+    };
+    assert!(save("tasks.include_zones", "是").starts_with("已保存"));
+    assert_eq!(get("tasks.include_zones"), "true");
+    assert!(save("tasks.acceptance", "task").contains("逐个县区验收"));
+    assert_eq!(get("tasks.acceptance"), "\"task\"");
+    save("evidence.media_types", "image/jpeg\n\napplication/pdf\n");
+    assert_eq!(
+        get("evidence.media_types"),
+        r#"["image/jpeg","application/pdf"]"#
+    );
+    let refused = save("reports.due_day", "31");
+    assert!(refused.contains("1 到 28"), "{refused}");
+    let stored = common::query(
+        &demo.db,
+        "SELECT COUNT(*) FROM settings WHERE key = 'reports.due_day'",
+    );
+    assert_eq!(stored[0][0], "0", "a refused entry is not stored");
+}

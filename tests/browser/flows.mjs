@@ -258,7 +258,7 @@ await as('zgb', async (page) => {
 
 // No page scrolls sideways on a 390 px phone, for the office and for a county.
 for (const [user, pages] of [
-  ['zgb', ['/', '/ledger', '/items/14', '/items/3', '/items/3/report', '/acceptance', '/notices', '/bulletins',
+  ['zgb', ['/', '/ledger', '/items/14', '/items/3', '/items/3/report', '/acceptance', '/notices', '/bulletins', '/dispatch',
     '/accountability', '/complaints', '/registers', '/inbox', '/import', '/publish', '/admin', '/air', '/water',
     '/public', '/public/items', '/public/complaints', '/public/notices', '/public/registers', '/items/abc']],
   ['beiling', ['/', '/ledger', '/items/3', '/items/3/report', '/notices', '/bulletins', '/complaints', '/registers',

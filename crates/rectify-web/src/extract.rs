@@ -91,6 +91,7 @@ const MENU: &[(&str, &str, &[Role])] = &[
     ("/acceptance", "验收", SignedIn::ROLES),
     ("/notices", "公示", SignedIn::ROLES),
     ("/bulletins", "通报", SignedIn::ROLES),
+    ("/dispatch", "调度", OfficeWork::ROLES),
     ("/accountability", "问责", Accountability::ROLES),
     ("/complaints", "信访", SignedIn::ROLES),
     ("/registers", "名录", SignedIn::ROLES),

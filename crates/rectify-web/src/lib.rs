@@ -30,6 +30,7 @@ mod bulletins;
 mod caches;
 mod complaints;
 mod dashboard;
+mod dispatch;
 mod encode;
 mod error;
 mod evidence;
@@ -196,6 +197,10 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             get(accountability::list).post(accountability::decide),
         ),
         ("/inbox", SignedIn, get(inbox::show)),
+        ("/dispatch", SignedIn, get(dispatch::show)),
+        ("/dispatch/open", SignedIn, post(dispatch::open)),
+        ("/dispatch/run", SignedIn, post(dispatch::run)),
+        ("/dispatch/steps/{id}", SignedIn, get(dispatch::notice)),
         ("/complaints", SignedIn, get(complaints::list)),
         ("/complaints/{received_no}", SignedIn, get(complaints::show)),
         (

@@ -2071,3 +2071,61 @@ fn settings_are_labelled_forms_with_validation() {
     );
     assert_eq!(stored[0][0], "0", "a refused entry is not stored");
 }
+
+/// #21: the office runs the month's dispatch in the browser: it opens November's round, sees
+/// who owes reports, issues the steps due, prints one; the unit reads it in 消息 and may print
+/// its own, no other.
+#[test]
+fn the_office_runs_a_dispatch_round_in_the_browser() {
+    let demo = Demo::start(None);
+    let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
+    let beiling = Browser::login(&demo.server, "beiling", PASSWORD).1.unwrap();
+    assert_eq!(beiling.get("/dispatch").0, 404, "the office's page");
+    let period = common::period_back(1);
+    let page = zgb.page(&format!("/dispatch?period={period}"));
+    assert!(page.contains("本月调度尚未开启"), "{page}");
+    let csrf = hidden_csrf(&page);
+    let (status, head) = zgb.post_form("/dispatch/open", &[("csrf", &csrf), ("period", &period)]);
+    assert_eq!(status, 303);
+    assert!(zgb.outcome(&head).starts_with("已开启"), "{head}");
+    let page = zgb.page(&format!("/dispatch?period={period}"));
+    assert!(
+        page.contains("应报送进展的单位") && page.contains("北岭县政府"),
+        "{page}"
+    );
+    let (_, head) = zgb.post_form("/dispatch/run", &[("csrf", &csrf), ("period", &period)]);
+    let said = zgb.outcome(&head);
+    assert!(said.starts_with("已发出"), "{said}");
+    let page = zgb.page(&format!("/dispatch?period={period}"));
+    let ids: Vec<i64> = page
+        .split("/dispatch/steps/")
+        .skip(1)
+        .filter_map(|p| p.split('"').next()?.parse().ok())
+        .collect();
+    assert!(!ids.is_empty(), "{page}");
+    let (status, _, body) = demo.server.request(
+        "GET",
+        &format!("/dispatch/steps/{}", ids[0]),
+        &[("Cookie", zgb.cookie.as_str())],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(body.starts_with(b"PK"), "a docx");
+    let inbox = beiling.page("/inbox");
+    let theirs = page.contains("北岭县政府");
+    assert!(!theirs || inbox.contains("北岭县政府"), "{inbox}");
+    // A step sent to another unit is not 北岭县's to print.
+    let others: Vec<&i64> = ids
+        .iter()
+        .filter(|id| {
+            let row = page
+                .split(&format!("/dispatch/steps/{id}\""))
+                .next()
+                .and_then(|before| before.rsplit("<tr>").next())
+                .unwrap_or("");
+            !row.contains("北岭县政府")
+        })
+        .collect();
+    let other = others.first().expect("a step for another unit");
+    assert_eq!(beiling.get(&format!("/dispatch/steps/{other}")).0, 404);
+}

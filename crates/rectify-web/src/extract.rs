@@ -87,6 +87,7 @@ impl Permission for Publishing {
 /// The site's menu: each page with the roles its handler lets in, so a menu links only to
 /// pages that open for the user.
 const MENU: &[(&str, &str, &[Role])] = &[
+    ("/cockpit", "驾驶舱", crate::cockpit::ROLES),
     ("/ledger", "台账", SignedIn::ROLES),
     ("/acceptance", "验收", SignedIn::ROLES),
     ("/notices", "公示", SignedIn::ROLES),

@@ -28,6 +28,7 @@ mod auth;
 mod boards;
 mod bulletins;
 mod caches;
+mod cockpit;
 mod complaints;
 mod dashboard;
 mod dispatch;
@@ -197,6 +198,7 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             get(accountability::list).post(accountability::decide),
         ),
         ("/inbox", SignedIn, get(inbox::show)),
+        ("/cockpit", SignedIn, get(cockpit::show)),
         ("/dispatch", SignedIn, get(dispatch::show)),
         ("/dispatch/open", SignedIn, post(dispatch::open)),
         ("/dispatch/run", SignedIn, post(dispatch::run)),

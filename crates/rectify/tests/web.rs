@@ -2130,3 +2130,28 @@ fn the_office_runs_a_dispatch_round_in_the_browser() {
     let other = others.first().expect("a step for another unit");
     assert_eq!(beiling.get(&format!("/dispatch/steps/{other}")).0, 404);
 }
+
+/// #21: the cockpit is the leaders' and the office's, with the running month's bulletin
+/// figures; a county clerk gets the same 404 as a missing page and no menu entry.
+#[test]
+fn the_cockpit_is_for_leaders_with_the_bulletins_figures() {
+    let demo = Demo::start(None);
+    let leader = Browser::login(&demo.server, "wangjianguo", PASSWORD)
+        .1
+        .unwrap();
+    let page = leader.page("/cockpit");
+    assert!(page.contains("href=\"/cockpit\""), "in the leader's menu");
+    let json = rectify(&demo.db, &["ledger", "list", "--format", "json"], "");
+    let items = serde_json::from_str::<serde_json::Value>(&json)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(
+        page.contains(&format!("<th>合计</th><td>{items}</td>")),
+        "{page}"
+    );
+    let beiling = Browser::login(&demo.server, "beiling", PASSWORD).1.unwrap();
+    assert_eq!(beiling.get("/cockpit").0, 404);
+    assert!(!beiling.page("/").contains("href=\"/cockpit\""));
+}

@@ -1335,7 +1335,7 @@ fn what_happens_at_23_30_utc_is_shown_at_07_30_beijing_time() {
     let page = yanshou.page(&format!("/items/{number}"));
     assert!(
         page.contains(&format!(
-            "<span class=\"sub\">{beijing_minute}</span> <strong>yanshou</strong>"
+            "<span class=\"sub\">{beijing_minute}</span> <strong>市生态环境局 验收组</strong>"
         )),
         "the timeline shows Beijing time: {page}"
     );

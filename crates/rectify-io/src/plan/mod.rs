@@ -3,6 +3,7 @@
 
 pub(crate) mod export;
 mod grid;
+pub(crate) mod layout;
 mod read;
 mod sheet;
 
@@ -35,16 +36,7 @@ pub fn read_plan_sheets(
     context: DeadlineContext<'_>,
     limits: &SheetLimits,
 ) -> (PlanTable, Option<Sheet>) {
-    let format = SheetFormat::from_name(file_name).unwrap_or(SheetFormat::Xlsx);
-    let format = match (
-        format,
-        bytes.starts_with(b"PK"),
-        bytes.starts_with(b"\xD0\xCF\x11\xE0"),
-    ) {
-        (SheetFormat::Csv, true, _) | (SheetFormat::Xls, true, _) => SheetFormat::Xlsx,
-        (SheetFormat::Csv, _, true) | (SheetFormat::Xlsx, _, true) => SheetFormat::Xls,
-        (format, _, _) => format,
-    };
+    let format = SheetFormat::detect(file_name, bytes);
     match read_sheets(bytes, format, file_name, limits) {
         Ok(sheets) => {
             let table = read_table(&sheets, sheet, context);

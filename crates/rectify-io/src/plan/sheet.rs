@@ -222,6 +222,21 @@ impl SheetFormat {
             _ => None,
         }
     }
+
+    /// By extension (xlsx when there is none), corrected by the content: a zip is an xlsx and
+    /// an OLE file an xls, whatever the name says.
+    pub fn detect(name: &str, bytes: &[u8]) -> SheetFormat {
+        let format = SheetFormat::from_name(name).unwrap_or(SheetFormat::Xlsx);
+        match (
+            format,
+            bytes.starts_with(b"PK"),
+            bytes.starts_with(b"\xD0\xCF\x11\xE0"),
+        ) {
+            (SheetFormat::Csv, true, _) | (SheetFormat::Xls, true, _) => SheetFormat::Xlsx,
+            (SheetFormat::Csv, _, true) | (SheetFormat::Xlsx, _, true) => SheetFormat::Xls,
+            (format, _, _) => format,
+        }
+    }
 }
 
 /// Reads every worksheet of a workbook or the one table of a CSV file, within `limits`.

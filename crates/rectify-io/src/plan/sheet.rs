@@ -467,7 +467,8 @@ fn excel_serial_date(serial: f64) -> Option<Date> {
 /// Windows.
 fn read_csv(bytes: &[u8], name: &str, limits: &SheetLimits) -> Result<Sheet, String> {
     let text = decode_text(bytes);
-    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -542,6 +543,8 @@ mod tests {
         let sheet = read_csv(&bytes, "plan.csv", &SheetLimits::default()).unwrap();
         assert_eq!(sheet.cell(1, 1).text(), "2019年6月底前");
         assert_eq!(sheet.name, "plan");
+        let sheet = read_csv(b"a\n", "/tmp/in/plan.csv", &SheetLimits::default()).unwrap();
+        assert_eq!(sheet.name, "plan", "the file's name, not its path");
     }
 
     #[test]

@@ -33,6 +33,8 @@ struct ListPage {
     overdue_only: bool,
     overdue: usize,
     total: usize,
+    /// The office imports transfer lists.
+    office: bool,
 }
 
 #[derive(Template)]
@@ -82,6 +84,7 @@ pub async fn list(
         overdue_only,
         overdue,
         total,
+        office: is_office(&session),
     })
 }
 

@@ -28,6 +28,7 @@ mod auth;
 mod boards;
 mod bulletins;
 mod caches;
+mod complaint_import;
 mod complaints;
 mod dashboard;
 mod encode;
@@ -193,6 +194,16 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ),
         ("/inbox", SignedIn, get(inbox::show)),
         ("/complaints", SignedIn, get(complaints::list)),
+        (
+            "/complaints/import",
+            SignedIn,
+            get(complaint_import::show).post(complaint_import::upload),
+        ),
+        (
+            "/complaints/import/confirm",
+            SignedIn,
+            post(complaint_import::confirm),
+        ),
         ("/complaints/{received_no}", SignedIn, get(complaints::show)),
         (
             "/complaints/{received_no}/feedback",

@@ -5,13 +5,13 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
-use crate::error::WebError;
+use crate::error::{PageResult, WebError};
 use crate::extract::{Allowed, CsrfForm, OfficeWork};
 use crate::import::{FindingLine, GRID_ROWS, finding_line};
+use crate::kit::render;
 use crate::multipart::Posted;
 use askama::Template;
 use axum::extract::{Request, State};
-use axum::response::{Html, IntoResponse, Response};
 use rectify_core::complaint::{Clock, NewBatch};
 use rectify_exact::date::Date;
 use rectify_io::complaint::{ListDefaults, TransferList, read_transfer_file};
@@ -81,21 +81,19 @@ fn page(
     preview: Option<Preview>,
     done: Option<String>,
     changes: Option<ComplaintImportSummary>,
-) -> Result<Response, WebError> {
-    let html = ImportPage {
+) -> PageResult {
+    render(ImportPage {
         me: session.me(),
         preview,
         done,
         changes,
-    }
-    .render()?;
-    Ok(Html(html).into_response())
+    })
 }
 
 pub async fn show(
     State(_state): State<AppState>,
     Allowed(session, _): Allowed<OfficeWork>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     page(&session, None, None, None)
 }
 
@@ -107,6 +105,13 @@ struct Typed {
 }
 
 impl Typed {
+    /// The team the person typed, or the one the titles name.
+    fn team(&self, list: &TransferList) -> Option<String> {
+        Some(self.source.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .or(list.source.clone())
+    }
+
     /// The batch and date the person gave, or the message saying what is wrong with them.
     fn defaults(&self) -> Result<ListDefaults, String> {
         let batch = match self.batch.trim() {
@@ -188,9 +193,7 @@ async fn preview(
         format!("s{index}-")
     };
     let line = |f| finding_line(f, &anchor(&f.sheet), named);
-    let team = Some(typed.source.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or(list.source.clone());
+    let team = typed.team(list);
     let (summary, problem) = match (&team, list.errors.is_empty()) {
         (Some(team), true) => {
             let file = serde_json::json!({ "file": file_name, "sha256": sha256, "via": "web" });
@@ -242,7 +245,7 @@ pub async fn upload(
     State(state): State<AppState>,
     Allowed(session, _): Allowed<OfficeWork>,
     request: Request,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let posted = Posted::read(&state, &session, request).await?;
     let typed = Typed {
         source: posted.text("source"),
@@ -278,7 +281,7 @@ pub struct ConfirmForm {
 pub async fn confirm(
     State(state): State<AppState>,
     CsrfForm { session, form, .. }: CsrfForm<ConfirmForm, OfficeWork>,
-) -> Result<Response, WebError> {
+) -> PageResult {
     let typed = Typed {
         source: form.source.clone(),
         batch: form.batch.clone(),
@@ -290,41 +293,33 @@ pub async fn confirm(
     };
     let bytes = state.store.attachments().get_verified(&form.sha256)?;
     let read = read(&state, bytes, &form.file_name, defaults).await?;
-    let team = Some(typed.source.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or(read.0.source.clone());
-    let Some(team) = team.filter(|_| read.0.errors.is_empty()) else {
-        let shown = preview(
-            &state,
-            &session,
-            &read,
-            &form.file_name,
-            &form.sha256,
-            &typed,
-        )
-        .await?;
-        return page(&session, Some(shown), None, None);
-    };
-    let file = serde_json::json!({ "file": form.file_name, "sha256": form.sha256, "via": "web" });
-    let summary = match import(&state, &session, &read.0, &team, file, false).await {
-        Ok(summary) => summary,
-        Err(error) => {
-            refusal(error)?;
-            let shown = preview(
-                &state,
-                &session,
-                &read,
-                &form.file_name,
-                &form.sha256,
-                &typed,
-            )
-            .await?;
-            return page(&session, Some(shown), None, None);
+    let team = typed.team(&read.0).filter(|_| read.0.errors.is_empty());
+    if let Some(team) = team {
+        let file =
+            serde_json::json!({ "file": form.file_name, "sha256": form.sha256, "via": "web" });
+        match import(&state, &session, &read.0, &team, file, false).await {
+            Ok(summary) => return page(&session, None, Some(done(&team, &summary)), Some(summary)),
+            // Refused by the store (nothing written): the preview says why.
+            Err(error) => {
+                refusal(error)?;
+            }
         }
-    };
-    let message = format!(
+    }
+    let shown = preview(
+        &state,
+        &session,
+        &read,
+        &form.file_name,
+        &form.sha256,
+        &typed,
+    )
+    .await?;
+    page(&session, Some(shown), None, None)
+}
+
+fn done(team: &str, summary: &ComplaintImportSummary) -> String {
+    format!(
         "已导入{team}的交办清单：新增 {} 件，更新反馈 {} 件，未变 {} 件",
         summary.added, summary.updated, summary.unchanged
-    );
-    page(&session, None, Some(message), Some(summary))
+    )
 }

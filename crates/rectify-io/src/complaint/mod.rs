@@ -34,13 +34,7 @@ pub fn read_transfer_file(
         }
         Err(message) => (
             TransferList {
-                errors: vec![Finding {
-                    sheet: file_name.to_string(),
-                    row: None,
-                    column: None,
-                    field: None,
-                    message,
-                }],
+                errors: vec![Finding::file(file_name, message)],
                 ..TransferList::default()
             },
             Vec::new(),

@@ -46,13 +46,7 @@ pub fn read_plan_sheets(
         Err(message) => (
             PlanTable {
                 sheet: String::new(),
-                errors: vec![Finding {
-                    sheet: file_name.to_string(),
-                    row: None,
-                    column: None,
-                    field: None,
-                    message,
-                }],
+                errors: vec![Finding::file(file_name, message)],
                 ..PlanTable::default()
             },
             None,

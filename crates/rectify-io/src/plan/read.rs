@@ -179,6 +179,19 @@ pub struct Finding {
     pub message: String,
 }
 
+impl Finding {
+    /// A file that could not be read at all, named by `file`.
+    pub fn file(file: &str, message: String) -> Finding {
+        Finding {
+            sheet: file.to_string(),
+            row: None,
+            column: None,
+            field: None,
+            message,
+        }
+    }
+}
+
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "工作表“{}”", self.sheet)?;

@@ -97,6 +97,9 @@ pub async fn show(
     page(&session, None, None, None)
 }
 
+/// A team's name is a line ("中央第一生态环境保护督察组"), never a text.
+const MAX_TEAM_CHARS: usize = 60;
+
 /// What the form says besides the file, as typed.
 struct Typed {
     source: String,
@@ -112,20 +115,27 @@ impl Typed {
             .or(list.source.clone())
     }
 
-    /// The batch and date the person gave, or the message saying what is wrong with them.
+    /// The batch and date the person gave, or the message saying what is wrong with them (or
+    /// with the team's name).
     fn defaults(&self) -> Result<ListDefaults, String> {
-        let batch = match self.batch.trim() {
-            "" => None,
-            text => Some(
-                text.parse::<u32>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| format!("批次“{text}”应为正整数"))?,
-            ),
-        };
+        if self.source.trim().chars().count() > MAX_TEAM_CHARS {
+            return Err(format!("督察组名称过长（最多 {MAX_TEAM_CHARS} 字）"));
+        }
+        let batch =
+            match self.batch.trim() {
+                "" => None,
+                text => Some(text.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    format!("批次“{}”应为正整数", rectify_exact::text::quoted(text))
+                })?),
+            };
         let transferred_on = match self.transferred_on.trim() {
             "" => None,
-            text => Some(Date::parse(text).ok_or_else(|| format!("交办日期“{text}”不是有效日期"))?),
+            text => Some(Date::parse(text).ok_or_else(|| {
+                format!(
+                    "交办日期“{}”不是有效日期",
+                    rectify_exact::text::quoted(text)
+                )
+            })?),
         };
         Ok(ListDefaults {
             batch,

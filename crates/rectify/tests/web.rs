@@ -568,6 +568,13 @@ fn the_complaint_import_previews_a_list_by_cell_and_writes_only_on_confirmation(
     assert!(!page.contains("确认导入"), "no confirmation with errors");
 
     let good = transfer_list("combined-batches.xlsx");
+    let (_, _, page) = zgb.post_file(
+        "/complaints/import",
+        &[("csrf", &csrf), ("batch", "三")],
+        Some(("combined-batches.xlsx", &good)),
+    );
+    assert!(page.contains("批次“三”应为正整数"), "{page}");
+    assert!(!page.contains("确认导入"), "{page}");
     // The demo holds this team's 第1批 with another transfer date: said, and nothing offered.
     let (_, _, page) = zgb.post_file(
         "/complaints/import",

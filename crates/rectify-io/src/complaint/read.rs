@@ -115,7 +115,17 @@ const HEADERS: &[(Column, &[&str])] = &[
     ),
     (Column::Industry, &["行业", "行业类别"]),
     (Column::KeyCase, &["重点件", "是否重点", "是否重点件"]),
-    (Column::Contact, &["联系方式", "举报人", "联系电话"]),
+    (
+        Column::Contact,
+        &[
+            "联系方式",
+            "举报人",
+            "联系电话",
+            "举报人姓名",
+            "举报人电话",
+            "举报人联系方式",
+        ],
+    ),
     (Column::Remarks, &["备注"]),
     (Column::Group, &["办理情况", "办理结果情况", "边督边改情况"]),
 ];
@@ -261,6 +271,19 @@ impl SheetReader<'_> {
             .iter()
             .find(|(_, c)| *c == column)
             .map(|(i, _)| *i)
+    }
+
+    /// Every cell of a field written in several columns (举报人 | 联系电话), joined.
+    fn joined(&self, row: usize, column: Column) -> String {
+        let texts: Vec<String> = self
+            .header
+            .columns
+            .iter()
+            .filter(|(_, c)| *c == column)
+            .map(|(i, _)| self.sheet.cell(row, *i).text())
+            .filter(|t| !t.is_empty())
+            .collect();
+        texts.join(" ")
     }
 
     fn text(&self, row: usize, column: Column) -> String {
@@ -475,7 +498,7 @@ impl SheetReader<'_> {
             types_raw,
             industry: self.text(row, Column::Industry),
             description,
-            contact: self.text(row, Column::Contact),
+            contact: self.joined(row, Column::Contact),
             key_case,
             feedback: self.feedback(row),
             extras,
@@ -831,6 +854,43 @@ mod tests {
             Some("中央第一生态环境保护督察组")
         );
         assert_eq!(team("第2批（2018年6月12日交办）"), None);
+    }
+
+    #[test]
+    fn a_contact_written_in_two_columns_is_kept_whole() {
+        use crate::plan::Cell;
+        let text = |t: &str| Cell::Text(t.into());
+        let rows = vec![
+            vec![text("交办时间：2018年6月5日")],
+            [
+                "序号",
+                "受理编号",
+                "反映问题",
+                "区县",
+                "污染类型",
+                "举报人",
+                "联系电话",
+            ]
+            .map(text)
+            .to_vec(),
+            [
+                "1",
+                "D1HA201806030101",
+                "烧烤油烟",
+                "城关区",
+                "大气",
+                "王某",
+                "13700001234",
+            ]
+            .map(text)
+            .to_vec(),
+        ];
+        let sheet = Sheet::new("第1批".into(), rows, &[]);
+        let list = read_transfer_list(&[sheet], Clock::default(), ListDefaults::default());
+        assert!(list.errors.is_empty(), "{:?}", list.errors);
+        let complaint = &list.batches[0].batch.complaints[0];
+        assert_eq!(complaint.contact, "王某 13700001234");
+        assert!(complaint.extras.is_empty());
     }
 
     #[test]

@@ -522,6 +522,12 @@ fn describe(c: &ComplaintRecord, today: Date) -> String {
         ),
         format!("交办问题：{}", c.complaint.description),
     ];
+    if c.complaint.key_case {
+        lines.push("重点件：是".to_string());
+    }
+    for extra in &c.complaint.extras {
+        lines.push(format!("{}：{}", extra.label, extra.text));
+    }
     if !c.complaint.contact.is_empty() {
         lines.push(format!("举报人联系方式（不公开）：{}", c.complaint.contact));
     }

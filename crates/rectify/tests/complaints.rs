@@ -847,6 +847,15 @@ fn batches_on_one_sheet_import_and_a_resent_list_shows_what_changed() {
         first["extras"],
         serde_json::json!([{ "label": "备注", "text": "重点件" }])
     );
+    let text = rectify_at(
+        &db,
+        "2018-06-20",
+        &["complaint", "show", "D1HA201806030101"],
+    );
+    assert!(
+        text.contains("重点件：是\n备注：重点件"),
+        "the extra column in the text view: {text}"
+    );
     let second_batch = show(&db, "2018-06-20", "W1HA201806100202");
     assert_eq!(second_batch["batch"], 2);
     assert_eq!(second_batch["seq"], 2);

@@ -253,3 +253,25 @@ fn the_shared_sample_reads_through_the_file_reader_as_through_the_sheets() {
         120
     );
 }
+
+#[test]
+fn an_xls_cut_inside_a_sector_is_refused_not_a_panic() {
+    // Found by `cargo fuzz run complaint`: calamine asserted on it.
+    for name in ["list.xls", "list.csv"] {
+        let bytes = std::fs::read("tests/data/fuzz/xls-partial-sector.xls").unwrap();
+        let (list, sheets) = read_transfer_file(
+            &bytes,
+            name,
+            Clock::default(),
+            ListDefaults::default(),
+            &SheetLimits::default(),
+        );
+        assert!(sheets.is_empty());
+        assert_eq!(list.errors.len(), 1, "{:?}", list.errors);
+        assert!(
+            list.errors[0].message.contains("文件不完整"),
+            "{:?}",
+            list.errors
+        );
+    }
+}

@@ -342,7 +342,8 @@ impl SheetReader<'_> {
             if !numbered && is_footnote(&first) && number_blank {
                 continue;
             }
-            if recognised_fields(self.sheet, row, recognise) >= 3 {
+            // The header repeated further down (a block of its own per batch).
+            if !numbered && recognised_fields(self.sheet, row, recognise) >= 3 {
                 continue;
             }
             if let Some(complaint) = self.complaint(row, block.complaints.len(), &mut seen_merges) {
@@ -891,6 +892,61 @@ mod tests {
         let complaint = &list.batches[0].batch.complaints[0];
         assert_eq!(complaint.contact, "王某 13700001234");
         assert!(complaint.extras.is_empty());
+    }
+
+    #[test]
+    fn each_batch_under_its_own_header_copy() {
+        use crate::plan::Cell;
+        let text = |t: &str| Cell::Text(t.into());
+        let header = [
+            "序号",
+            "受理编号",
+            "交办问题基本情况",
+            "行政区域",
+            "污染类型",
+        ];
+        let row = |seq: &str, no: &str| {
+            [seq, no, "夜间噪声扰民", "城关区", "噪声"]
+                .map(text)
+                .to_vec()
+        };
+        let rows = vec![
+            vec![text("第一批（2018年6月5日交办）")],
+            header.map(text).to_vec(),
+            row("1", "D1HA201806030101"),
+            vec![text("第二批（2018年6月6日交办）")],
+            header.map(text).to_vec(),
+            row("1", "D1HA201806040101"),
+            row("2", "D1HA201806040102"),
+            vec![Cell::Empty, Cell::Empty, text("北岭县某厂夜间偷排")],
+            vec![text("合计：3件")],
+        ];
+        let sheet = Sheet::new("汇总".into(), rows, &[]);
+        let list = read_transfer_list(&[sheet], Clock::default(), ListDefaults::default());
+        let batches: Vec<(u32, String, Vec<usize>)> = list
+            .batches
+            .iter()
+            .map(|b| {
+                (
+                    b.batch.number,
+                    b.batch.transferred_on.to_string(),
+                    b.rows.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            batches,
+            [
+                (1, "2018-06-05".to_string(), vec![3]),
+                (2, "2018-06-06".to_string(), vec![6, 7]),
+            ]
+        );
+        let errors: Vec<_> = list.errors.iter().map(|f| (f.row, f.field)).collect();
+        assert_eq!(
+            errors,
+            [(Some(8), Some("受理编号"))],
+            "a row that is no complaint and no footnote or total is named, never skipped silently"
+        );
     }
 
     #[test]

@@ -171,9 +171,12 @@ const FOOTNOTE_STARTS: &[&str] = &[
     "联系电话",
     "填报单位",
     "填表说明",
+    "合计",
+    "小计",
+    "总计",
 ];
 
-/// A footnote or sign-off line under a table (注：…, 填表人：…).
+/// A footnote, sign-off or total line under a table (注：…, 填表人：…, 合计：…).
 pub(crate) fn is_footnote(text: &str) -> bool {
     FOOTNOTE_STARTS.iter().any(|w| text.starts_with(w))
 }

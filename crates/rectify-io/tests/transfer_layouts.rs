@@ -255,23 +255,29 @@ fn the_shared_sample_reads_through_the_file_reader_as_through_the_sheets() {
 }
 
 #[test]
-fn an_xls_cut_inside_a_sector_is_refused_not_a_panic() {
-    // Found by `cargo fuzz run complaint`: calamine asserted on it.
-    for name in ["list.xls", "list.csv"] {
-        let bytes = std::fs::read("tests/data/fuzz/xls-partial-sector.xls").unwrap();
-        let (list, sheets) = read_transfer_file(
-            &bytes,
-            name,
-            Clock::default(),
-            ListDefaults::default(),
-            &SheetLimits::default(),
-        );
-        assert!(sheets.is_empty());
-        assert_eq!(list.errors.len(), 1, "{:?}", list.errors);
-        assert!(
-            list.errors[0].message.contains("文件不完整"),
-            "{:?}",
-            list.errors
-        );
+fn crafted_xls_files_are_refused_not_a_panic_or_a_runaway_allocation() {
+    // Found by `cargo fuzz run complaint`: calamine asserted on the first and allocated
+    // gigabytes for the second (a 6 KB file).
+    for (file, why) in [
+        ("xls-partial-sector.xls", "文件不完整"),
+        ("xls-cyclic-chain.xls", "扇区链首尾相接"),
+    ] {
+        let bytes = std::fs::read(format!("tests/data/fuzz/{file}")).unwrap();
+        for name in ["list.xls", "list.csv"] {
+            let (list, sheets) = read_transfer_file(
+                &bytes,
+                name,
+                Clock::default(),
+                ListDefaults::default(),
+                &SheetLimits::default(),
+            );
+            assert!(sheets.is_empty());
+            assert_eq!(list.errors.len(), 1, "{:?}", list.errors);
+            assert!(
+                list.errors[0].message.contains(why),
+                "{file}: {:?}",
+                list.errors
+            );
+        }
     }
 }

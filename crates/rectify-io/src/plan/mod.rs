@@ -4,6 +4,7 @@
 pub(crate) mod export;
 mod grid;
 pub(crate) mod layout;
+mod ole;
 mod read;
 mod sheet;
 

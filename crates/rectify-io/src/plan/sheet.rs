@@ -301,18 +301,9 @@ fn check_parts(bytes: &[u8], limits: &SheetLimits) -> Result<(), String> {
     Ok(())
 }
 
-/// An xls (OLE compound file) is whole sectors: one that ends inside a 4-byte word makes
-/// calamine 0.38 assert rather than return an error (found by the `complaint` fuzz target).
-fn check_ole(bytes: &[u8]) -> Result<(), String> {
-    if bytes.starts_with(b"\xD0\xCF\x11\xE0") && !bytes.len().is_multiple_of(4) {
-        return Err("不是可读取的 Excel 文件（文件不完整，可能在下载或复制时被截断）".into());
-    }
-    Ok(())
-}
-
 fn read_workbook(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, String> {
     check_parts(bytes, limits)?;
-    check_ole(bytes)?;
+    super::ole::check(bytes)?;
     // A malformed file that still makes calamine panic is refused like any unreadable one: an
     // upload must never take down the request (or the CLI) with a panic.
     std::panic::catch_unwind(|| read_workbook_checked(bytes, limits))

@@ -256,11 +256,12 @@ fn the_shared_sample_reads_through_the_file_reader_as_through_the_sheets() {
 
 #[test]
 fn crafted_xls_files_are_refused_not_a_panic_or_a_runaway_allocation() {
-    // Found by `cargo fuzz run complaint`: calamine asserted on the first and allocated
-    // gigabytes for the second (a 6 KB file).
+    // Found by `cargo fuzz run complaint`: calamine asserted on the first, allocated gigabytes
+    // for the second (a 6 KB file) and indexed past its buffer on the third (caught).
     for (file, why) in [
         ("xls-partial-sector.xls", "文件不完整"),
         ("xls-cyclic-chain.xls", "扇区链首尾相接"),
+        ("xls-sector-past-end.xls", "文件结构损坏"),
     ] {
         let bytes = std::fs::read(format!("tests/data/fuzz/{file}")).unwrap();
         for name in ["list.xls", "list.csv"] {

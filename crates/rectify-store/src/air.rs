@@ -299,6 +299,7 @@ impl Store {
         key: &str,
         value: &Value,
     ) -> Result<(), StoreError> {
+        crate::tasks::check_setting(key, value)?;
         let before = self.setting(key).await?;
         let mut tx = self.begin_write().await?;
         sqlx::query(
@@ -318,6 +319,12 @@ impl Store {
             after: Some(value.clone()),
         };
         append(&mut tx, self.backend(), change).await?;
+        // Whether zones count among the counties changes who has a task.
+        if key == "tasks.include_zones" {
+            let mut settings = self.task_settings().await?;
+            settings.include_zones = value.as_bool().unwrap_or(false);
+            crate::tasks::sync_all(&mut tx, self.backend(), actor, settings).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

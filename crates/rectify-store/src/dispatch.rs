@@ -9,7 +9,7 @@ use rectify_core::accountability::{
     AccountabilityDecision, AccountabilityLine, Grounds, ItemRecord, Transfer, candidates,
 };
 use rectify_core::bulletin::{
-    BulletinFacts, BulletinInput, BulletinItem, EscalationLine, UnitReports, compose,
+    BulletinFacts, BulletinInput, BulletinItem, BulletinTask, EscalationLine, UnitReports, compose,
 };
 use rectify_core::dispatch::{AsOf, ColourRules, Criticism, RankWeights, milestones};
 use rectify_core::ledger::ItemState;
@@ -162,6 +162,7 @@ impl Store {
         let workflows = self.workflows().await?;
         let criticisms = self.criticisms().await?;
         let histories = self.state_histories().await?;
+        let task_histories = self.task_histories().await?;
         let mut state_then: HashMap<i64, ItemState> = HashMap::new();
         let items = ledger
             .into_iter()
@@ -173,7 +174,22 @@ impl Store {
                 let history = histories.get(&stored.id);
                 let state = history.map_or(stored.item.state, |h| h.state_on(day));
                 state_then.insert(stored.id, state);
+                let tasks = stored
+                    .tasks
+                    .iter()
+                    .map(|task| BulletinTask {
+                        unit: task.unit.clone(),
+                        state: task_histories
+                            .get(&(stored.id, task.unit_id))
+                            .map_or(task.state, |h| h.state_on(task.state, day)),
+                        milestones: milestones(
+                            &stored.item,
+                            &task.measures_done_on(stored.item.measures.len()),
+                        ),
+                    })
+                    .collect();
                 BulletinItem {
+                    tasks,
                     milestones: milestones(&stored.item, &done_on),
                     criticisms: criticisms.get(&stored.id).cloned().unwrap_or_default(),
                     completed_on: history.and_then(|h| h.completed_on(day)),
@@ -194,16 +210,27 @@ impl Store {
             self.report_due_day().await?,
             &self.work_calendar().await?,
         );
-        let reports = unit_reports(
-            self.report_statuses(&period).await?,
-            &state_then,
-            as_of.reports_owed(deadline),
-        );
+        // A member owed a report while its part was open at the as-of day.
+        let statuses: Vec<ReportStatus> = self
+            .report_statuses(&period)
+            .await?
+            .into_iter()
+            .filter(|s| {
+                s.task.is_none_or(|now| {
+                    !task_histories
+                        .get(&(s.item_id, s.unit_id))
+                        .map_or(now, |h| h.state_on(now, day))
+                        .work_done()
+                })
+            })
+            .collect();
+        let reports = unit_reports(statuses, &state_then, as_of.reports_owed(deadline));
         let counties = self
             .org_units()
             .await?
             .into_iter()
             .filter(|u| matches!(u.kind, OrgKind::County | OrgKind::District | OrgKind::Zone))
+            .filter(|u| !crate::tasks::is_group(&u.name))
             .map(|u| u.name)
             .collect();
         Ok((items, reports, counties))

@@ -83,8 +83,13 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 14,
+        name: "tasks",
+        source: include_str!("../migrations/0014_tasks.sql"),
+    },
+    Migration {
+        version: 15,
         name: "complaint_extras",
-        source: include_str!("../migrations/0014_complaint_extras.sql"),
+        source: include_str!("../migrations/0015_complaint_extras.sql"),
     },
 ];
 

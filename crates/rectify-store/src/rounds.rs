@@ -121,6 +121,7 @@ impl Store {
             .org_units()
             .await?
             .into_iter()
+            .filter(|u| !crate::tasks::is_group(&u.name))
             .map(|u| (u.name, u.id))
             .collect();
         let mut tx = self.begin_write().await?;
@@ -195,7 +196,8 @@ impl Store {
         Ok(issued)
     }
 
-    /// Where every unit stands in the round: missing reports, its 黄/红 items as of the
+    /// Where every unit stands in the round: missing reports, its 黄/红 items (a county also
+    /// its 黄/红 parts of the shared items) as of the
     /// bulletin's day (today while the month runs, else the month's end), how often it was urged
     /// in earlier rounds, and what it was issued already.
     async fn standings(
@@ -228,6 +230,22 @@ impl Store {
                     &mut standings[at].1.red
                 };
                 list.push(line.number);
+            }
+        }
+        // A member is urged on its own lagging parts of the shared items.
+        for line in &facts.shared {
+            let at = entry(&line.unit, &mut standings);
+            let standing = &mut standings[at].1;
+            for (list, numbers) in [
+                (&mut standing.yellow, &line.yellow_items),
+                (&mut standing.red, &line.red_items),
+            ] {
+                list.extend(
+                    numbers
+                        .iter()
+                        .filter(|n| !list.contains(n))
+                        .collect::<Vec<_>>(),
+                );
             }
         }
         let urged: Vec<(String, i64)> = sqlx::query_as(

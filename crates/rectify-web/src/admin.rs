@@ -4,9 +4,10 @@
 use crate::AppState;
 use crate::auth::Me;
 use crate::error::{PageResult, WebError};
+use crate::extract::Path;
 use crate::extract::{Accounts, Administration, Allowed, CsrfForm, NoFields};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rectify_core::calendar::parse_notices;
 use rectify_core::org::{OrgKind, Role};
@@ -16,68 +17,243 @@ use rectify_store::users::NewUser;
 use serde::Deserialize;
 
 /// Settings the office may change, with what they do.
-const SETTINGS: &[(&str, &str)] = &[
-    ("workflow.notice_workdays", "公示期（工作日），默认 5"),
-    (
+/// What a setting holds, which decides its form field and how the entry is read.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A whole number in the range.
+    Count(u64, u64),
+    /// 是 or 否.
+    Flag,
+    /// One of the (code, label) choices.
+    Choice(&'static [(&'static str, &'static str)]),
+    /// A line of text.
+    Text,
+    /// One entry per line.
+    Lines,
+    /// A JSON object, for the few settings that map words to words.
+    Object,
+}
+
+/// A setting as the office sees it: what it is called, what it means, and what it holds.
+struct Setting {
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    kind: Kind,
+}
+
+const fn setting(
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    kind: Kind,
+) -> Setting {
+    Setting {
+        key,
+        label,
+        help,
+        kind,
+    }
+}
+
+const SETTINGS: &[Setting] = &[
+    setting(
+        "workflow.notice_workdays",
+        "公示期（工作日）",
+        "默认 5",
+        Kind::Count(1, 60),
+    ),
+    setting(
         "workflow.recheck_months",
-        "长期坚持事项复查间隔（月），默认 3",
+        "长期坚持事项复查间隔（月）",
+        "默认 3",
+        Kind::Count(1, 24),
     ),
-    (
+    setting(
         "reports.due_day",
-        "月度进展填报截止日，默认 25（遇节假日顺延）",
+        "月度进展填报截止日",
+        "默认 25，遇节假日顺延",
+        Kind::Count(1, 28),
     ),
-    (
+    setting(
         "evidence.max_bytes",
-        "佐证材料单个文件上限（字节），默认 52428800",
+        "佐证材料单个文件上限（字节）",
+        "默认 52428800（50 MiB）",
+        Kind::Count(1024, 1 << 34),
     ),
-    ("evidence.media_types", "允许的材料类型（JSON 数组）"),
-    (
+    setting(
+        "evidence.media_types",
+        "允许的材料类型",
+        "每行一个，如 image/jpeg",
+        Kind::Lines,
+    ),
+    setting(
+        "tasks.include_zones",
+        "“各县（区）政府”包括开发区、园区管委会",
+        "默认否；修改后立即重新分解任务",
+        Kind::Flag,
+    ),
+    setting(
+        "tasks.acceptance",
+        "分解任务验收方式",
+        "默认随问题整体验收",
+        Kind::Choice(&[("item", "随问题整体验收"), ("task", "逐个县区验收")]),
+    ),
+    setting(
         "dispatch.consecutive_periods",
-        "连续几期有节点未完成即为红色（严重滞后），默认 2",
+        "连续几期有节点未完成即为红色",
+        "默认 2",
+        Kind::Count(1, 12),
     ),
-    ("dispatch.months_behind", "节点滞后几个月即为红色，默认 3"),
-    (
+    setting(
+        "dispatch.months_behind",
+        "节点滞后几个月即为红色",
+        "默认 3",
+        Kind::Count(1, 24),
+    ),
+    setting(
         "dispatch.weight.completion",
-        "排名得分：完成率权重，默认 50",
+        "排名得分：完成率权重",
+        "默认 50",
+        Kind::Count(0, 100),
     ),
-    (
+    setting(
         "dispatch.weight.schedule",
-        "排名得分：序时推进占比权重，默认 30",
+        "排名得分：序时推进占比权重",
+        "默认 30",
+        Kind::Count(0, 100),
     ),
-    (
+    setting(
         "dispatch.weight.reporting",
-        "排名得分：按时填报率权重，默认 20",
+        "排名得分：按时填报率权重",
+        "默认 20",
+        Kind::Count(0, 100),
     ),
-    (
+    setting(
         "dispatch.weight.red_penalty",
-        "排名得分：红色问题占比扣分，默认 10",
+        "排名得分：红色问题占比扣分",
+        "默认 10",
+        Kind::Count(0, 100),
     ),
-    (
+    setting(
         "dispatch.weight.overdue_penalty",
-        "排名得分：逾期问题占比扣分，默认 10",
+        "排名得分：逾期问题占比扣分",
+        "默认 10",
+        Kind::Count(0, 100),
     ),
-    (
+    setting(
         "dispatch.weight.complaint_penalty",
-        "排名得分：信访件逾期或迟报占比扣分，默认 10",
+        "排名得分：信访件逾期或迟报占比扣分",
+        "默认 10",
+        Kind::Count(0, 100),
     ),
-    ("bulletin.issuer", "通报落款单位（JSON 字符串）"),
-    (
+    setting(
+        "bulletin.issuer",
+        "通报落款单位",
+        "如 河安市生态环境保护督察整改工作领导小组办公室",
+        Kind::Text,
+    ),
+    setting(
         "register.site.checklist",
-        "建筑工地扬尘检查清单（JSON 数组），默认六个百分之百",
+        "建筑工地扬尘检查清单",
+        "每行一项，默认六个百分之百",
+        Kind::Lines,
     ),
-    (
+    setting(
         "register.site.repeat_days",
-        "建筑工地重复违规：统计天数，默认 90",
+        "建筑工地重复违规：统计天数",
+        "默认 90",
+        Kind::Count(1, 366),
     ),
-    (
+    setting(
         "register.site.repeat_times",
-        "建筑工地重复违规：不合格检查天数，默认 2",
+        "建筑工地重复违规：不合格检查天数",
+        "默认 2",
+        Kind::Count(1, 30),
     ),
-    (
+    setting(
         "register.chemical.colours",
-        "化工企业红黄蓝绿标识含义（JSON 对象，如 {\"红\": \"关停、淘汰退出\"}）",
+        "化工企业红黄蓝绿标识含义",
+        "JSON 对象，如 {\"红\": \"关停、淘汰退出\"}",
+        Kind::Object,
     ),
 ];
+
+impl Setting {
+    /// The form's entry as the stored value, or what is wrong with it.
+    fn read(&self, entry: &str) -> Result<serde_json::Value, String> {
+        let entry = entry.trim();
+        match self.kind {
+            Kind::Count(min, max) => match entry.parse::<u64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(n.into()),
+                _ => Err(format!("“{}”应为 {min} 到 {max} 之间的整数", self.label)),
+            },
+            Kind::Flag => match entry {
+                "是" | "true" => Ok(true.into()),
+                "否" | "false" => Ok(false.into()),
+                _ => Err(format!("“{}”应为“是”或“否”", self.label)),
+            },
+            Kind::Choice(choices) => choices
+                .iter()
+                .find(|(code, label)| entry == *code || entry == *label)
+                .map(|(code, _)| serde_json::Value::from(*code))
+                .ok_or_else(|| format!("“{}”的选项无效", self.label)),
+            Kind::Text if entry.is_empty() => Err(format!("请填写“{}”", self.label)),
+            Kind::Text => Ok(entry.into()),
+            Kind::Lines => {
+                let lines: Vec<&str> = entry
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                if lines.is_empty() {
+                    Err(format!("请至少填写一行“{}”", self.label))
+                } else {
+                    Ok(lines.into())
+                }
+            }
+            Kind::Object => match serde_json::from_str::<serde_json::Value>(entry) {
+                Ok(value) if value.is_object() => Ok(value),
+                _ => Err(format!(
+                    "“{}”应为 JSON 对象，如 {{\"红\": \"关停\"}}",
+                    self.label
+                )),
+            },
+        }
+    }
+
+    /// The stored value as the form shows it.
+    fn shown(&self, value: &serde_json::Value) -> String {
+        match (self.kind, value) {
+            (Kind::Flag, serde_json::Value::Bool(on)) => if *on { "是" } else { "否" }.to_string(),
+            (Kind::Lines, serde_json::Value::Array(lines)) => lines
+                .iter()
+                .map(|l| l.as_str().map_or_else(|| l.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            (Kind::Choice(choices), serde_json::Value::String(code)) => choices
+                .iter()
+                .find(|(c, _)| c == code)
+                .map_or_else(|| code.clone(), |(_, label)| label.to_string()),
+            (_, serde_json::Value::String(text)) => text.clone(),
+            (_, other) => other.to_string(),
+        }
+    }
+}
+
+/// A setting's row on the page.
+struct SettingLine {
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    /// The current value as the form shows it; empty for the default.
+    value: String,
+    /// "number", "flag", "choice", "text", "lines".
+    field: &'static str,
+    min: u64,
+    max: u64,
+    choices: &'static [(&'static str, &'static str)],
+}
 
 struct UserLine {
     username: String,
@@ -125,7 +301,7 @@ struct AdminPage {
     roles: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
     calendar_years: String,
-    settings: Vec<(&'static str, String, &'static str)>,
+    settings: Vec<SettingLine>,
 }
 
 fn tree(units: &[OrgUnit]) -> Vec<UnitLine> {
@@ -224,14 +400,30 @@ pub async fn show(
         .map(|(y, _)| y.to_string())
         .collect();
     let mut settings = Vec::new();
-    for (key, help) in SETTINGS {
+    for setting in SETTINGS {
         let value = state
             .store
-            .setting(key)
+            .setting(setting.key)
             .await?
-            .map(|v| v.to_string())
-            .unwrap_or_else(|| "（默认）".into());
-        settings.push((*key, value, *help));
+            .map(|v| setting.shown(&v))
+            .unwrap_or_default();
+        let (field, min, max, choices): (&str, u64, u64, &[(&str, &str)]) = match setting.kind {
+            Kind::Count(min, max) => ("number", min, max, &[]),
+            Kind::Flag => ("choice", 0, 0, &[("否", "否"), ("是", "是")]),
+            Kind::Choice(choices) => ("choice", 0, 0, choices),
+            Kind::Text => ("text", 0, 0, &[]),
+            Kind::Lines | Kind::Object => ("lines", 0, 0, &[]),
+        };
+        settings.push(SettingLine {
+            key: setting.key,
+            label: setting.label,
+            help: setting.help,
+            value,
+            field,
+            min,
+            max,
+            choices,
+        });
     }
     let html = AdminPage {
         me: session.me(),
@@ -406,16 +598,16 @@ pub async fn set_setting(
     State(state): State<AppState>,
     CsrfForm { session, form, .. }: CsrfForm<SettingForm, Administration>,
 ) -> PageResult {
-    if !SETTINGS.iter().any(|(key, _)| *key == form.key) {
+    let Some(setting) = SETTINGS.iter().find(|s| s.key == form.key) else {
         return Err(WebError::NotFound);
-    }
-    let value: serde_json::Value = match serde_json::from_str(&form.value) {
+    };
+    let value = match setting.read(&form.value) {
         Ok(value) => value,
-        Err(error) => return Ok(done(&format!("“{}”不是 JSON 值：{error}", form.value))),
+        Err(message) => return Ok(done(&message)),
     };
     let result = state
         .store
         .set_setting(&session.user.username, &form.key, &value)
         .await;
-    outcome(result.map(|()| format!("已设置 {} = {value}", form.key)))
+    outcome(result.map(|()| format!("已保存“{}”：{}", setting.label, setting.shown(&value))))
 }

@@ -112,7 +112,6 @@ async fn build(state: &AppState, query: AirQuery) -> crate::BuiltPage {
         let empty = crate::EmptyPage {
             title: "空气质量",
             what: "空气质量",
-            command: "rectify air import 小时数据.csv",
         };
         return Ok(empty.render()?);
     };

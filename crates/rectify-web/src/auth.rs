@@ -29,6 +29,8 @@ pub struct Me {
     pub unit: String,
     pub roles: String,
     pub csrf: String,
+    /// The menu's links the user may follow (`extract::menu_for`).
+    pub menu: Vec<(&'static str, &'static str)>,
 }
 
 impl Session {
@@ -39,6 +41,7 @@ impl Session {
             unit: self.user.unit_name.clone(),
             roles: roles.join("、"),
             csrf: self.csrf.clone(),
+            menu: crate::extract::menu_for(&self.user.roles),
         }
     }
 

@@ -78,6 +78,38 @@ impl Permission for Accounts {
     const ROLES: &'static [Role] = &[Role::Admin];
 }
 
+/// Publishing to the portal: the office.
+pub struct Publishing;
+impl Permission for Publishing {
+    const ROLES: &'static [Role] = &[Role::Office];
+}
+
+/// The site's menu: each page with the roles its handler lets in, so a menu links only to
+/// pages that open for the user.
+const MENU: &[(&str, &str, &[Role])] = &[
+    ("/ledger", "台账", SignedIn::ROLES),
+    ("/acceptance", "验收", SignedIn::ROLES),
+    ("/notices", "公示", SignedIn::ROLES),
+    ("/bulletins", "通报", SignedIn::ROLES),
+    ("/accountability", "问责", Accountability::ROLES),
+    ("/complaints", "信访", SignedIn::ROLES),
+    ("/registers", "名录", SignedIn::ROLES),
+    ("/inbox", "消息", SignedIn::ROLES),
+    ("/import", "导入", OfficeWork::ROLES),
+    ("/publish", "发布", Publishing::ROLES),
+    ("/admin", "管理", Administration::ROLES),
+    ("/air", "空气质量", SignedIn::ROLES),
+    ("/water", "水环境", SignedIn::ROLES),
+];
+
+/// The menu links (address, label) a user with `roles` may follow.
+pub fn menu_for(roles: &[Role]) -> Vec<(&'static str, &'static str)> {
+    MENU.iter()
+        .filter(|(_, _, allowed)| allowed.iter().any(|r| roles.contains(r)))
+        .map(|(href, label, _)| (*href, *label))
+        .collect()
+}
+
 /// A signed-in user holding one of `P::ROLES`.
 pub struct Allowed<P: Permission>(pub Session, pub PhantomData<P>);
 
@@ -159,5 +191,20 @@ impl<T: DeserializeOwned + Send, P: Permission + Send + Sync> FromRequest<AppSta
             form,
             allowed: PhantomData,
         })
+    }
+}
+
+/// A page's path parameters: one that does not parse (`/items/abc`) is the same friendly 404
+/// as a page that does not exist, never the framework's "Invalid URL" text.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Path(value))
+            .map_err(|_| WebError::NotFound)
     }
 }

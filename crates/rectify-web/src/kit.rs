@@ -13,6 +13,7 @@ use rectify_core::workflow::{ActionKind, Actor};
 use rectify_store::ledger::StoredItem;
 use rectify_store::workflow::{ItemRef, ItemWorkflow};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 pub(crate) fn render(page: impl Template) -> PageResult {
     let html = page.render()?;
@@ -51,8 +52,19 @@ pub(crate) use rectify_core::text::short;
 
 /// Redirects back to the item with a message, the result of a form.
 pub(crate) fn back_to(path: &str, message: &str) -> Response {
+    // The message goes in the query, before a `#section` the page scrolls to.
+    let (path, fragment) = path.split_once('#').map_or((path, ""), |(p, f)| (p, f));
     let joiner = if path.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{path}{joiner}done={}", url_encode(message))).into_response()
+    let fragment = if fragment.is_empty() {
+        String::new()
+    } else {
+        format!("#{fragment}")
+    };
+    Redirect::to(&format!(
+        "{path}{joiner}done={}{fragment}",
+        url_encode(message)
+    ))
+    .into_response()
 }
 
 /// A workbook as a download named `file_name` (ASCII).
@@ -156,4 +168,34 @@ pub(crate) fn action_label(code: &str) -> String {
             other => other.to_string(),
         },
     }
+}
+
+/// Who made a change, as people read it: a user by display name, the clock, the public, the
+/// command line by the system user it ran as.
+pub(crate) fn actor_label(actor: &str, users: &HashMap<String, String>) -> String {
+    if let Some(name) = users.get(actor) {
+        return name.clone();
+    }
+    match actor {
+        "system" => "系统（定时）".to_string(),
+        "portal" => "公众（门户）".to_string(),
+        "demo" => "演示数据".to_string(),
+        other => match other.strip_prefix("cli:") {
+            Some(os_user) => format!("命令行（系统用户 {os_user}）"),
+            None => other.to_string(),
+        },
+    }
+}
+
+/// Every user's display name by login name, for `actor_label`.
+pub(crate) async fn display_names(
+    state: &crate::AppState,
+) -> Result<HashMap<String, String>, rectify_store::StoreError> {
+    Ok(state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.username, u.display_name))
+        .collect())
 }

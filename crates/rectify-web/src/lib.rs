@@ -72,13 +72,12 @@ fn year_shown(asked: Option<i32>, first: i32, last: i32) -> i32 {
     asked.filter(|y| (first..=last).contains(y)).unwrap_or(last)
 }
 
-/// Shown when a page has no data yet, with the command that brings it.
+/// Shown when a page has no data yet.
 #[derive(askama::Template)]
 #[template(path = "empty.html")]
 struct EmptyPage {
     title: &'static str,
     what: &'static str,
-    command: &'static str,
 }
 
 /// What the server is configured with: read by the binary once, at start-up, and passed in.
@@ -166,6 +165,11 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             "/items/{number}/actions/{action}",
             SignedIn,
             post(item::item_action),
+        ),
+        (
+            "/items/{number}/tasks/{unit}/{action}",
+            SignedIn,
+            post(item::task_action),
         ),
         (
             "/items/{number}/report",
@@ -331,7 +335,9 @@ pub fn router(store: Store, config: WebConfig) -> Router {
         .into_iter()
         .fold(Router::new(), |app, (path, _, method)| {
             app.route(path, method)
-        });
+        })
+        // An address no route knows is the same friendly page as a missing item.
+        .fallback(|| async { error::WebError::NotFound });
     app.with_state(AppState {
         store,
         parsing: Arc::new(tokio::sync::Semaphore::new(config.sheet_parallel.max(1))),

@@ -7,13 +7,13 @@ use crate::encode::url_encode;
 use crate::error::PageResult;
 use crate::error::WebError;
 use crate::extract::CsrfForm;
+use crate::extract::{Allowed, Publishing};
 use crate::kit::render;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
 use rectify_app::publish::draft;
 use rectify_core::complaint::redact::Replacement;
-use rectify_core::org::Role;
 use rectify_io::publish::{Draft, Part, Selection};
 use rectify_store::today_china;
 use serde::Deserialize;
@@ -84,11 +84,7 @@ impl Choice {
 }
 
 fn office_only(session: &Session) -> Result<(), WebError> {
-    if session.user.roles.contains(&Role::Office) {
-        Ok(())
-    } else {
-        Err(WebError::NotFound)
-    }
+    Allowed::<Publishing>::check(session)
 }
 
 fn summary(draft: &Draft) -> String {

@@ -86,7 +86,6 @@ async fn build(state: &AppState, query: WaterQuery) -> crate::BuiltPage {
         let empty = crate::EmptyPage {
             title: "水环境",
             what: "水质监测",
-            command: "rectify water import 样品.csv --sections 断面.csv",
         };
         return Ok(empty.render()?);
     };

@@ -194,7 +194,7 @@ fn the_ledger_workflow_in_a_real_browser() {
         "{out}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(out.contains("13 browser steps passed"), "{out}");
+    assert!(out.contains("16 browser steps passed"), "{out}");
     for name in [
         "dashboard.png",
         "ledger.png",
@@ -207,6 +207,9 @@ fn the_ledger_workflow_in_a_real_browser() {
         "portal.png",
         "complaints.png",
         "register.png",
+        "tasks.png",
+        "tasks-phone.png",
+        "bulletin.png",
     ] {
         let png = std::fs::read(shots.join(name)).expect("screenshot missing");
         assert!(

@@ -105,13 +105,13 @@ impl Store {
         item: ItemRef<'_>,
         new: NewEvidence<'_>,
     ) -> Result<Evidence, StoreError> {
-        let media_type = self.checked_evidence(actor, &new).await?;
+        let media_type = self.checked_evidence(&new).await?;
         let mut tx = self.begin_write().await?;
         let item_id = find_item(&mut tx, item).await?;
         let loaded = load(&mut tx, item_id).await?;
         check_evidence_rights(actor, &loaded)?;
         let evidence = self
-            .insert_evidence(&mut tx, actor, &loaded, &new, media_type)
+            .insert_evidence(&mut tx, actor, &loaded, &new, media_type, None)
             .await?;
         tx.commit().await?;
         Ok(evidence)
@@ -130,7 +130,7 @@ impl Store {
     ) -> Result<Transition, StoreError> {
         let mut media_types = Vec::with_capacity(evidence.len());
         for new in evidence {
-            media_types.push(self.checked_evidence(actor, new).await?);
+            media_types.push(self.checked_evidence(new).await?);
         }
         let mut tx = self.begin_write().await?;
         if !evidence.is_empty() {
@@ -138,7 +138,7 @@ impl Store {
             let loaded = load(&mut tx, item_id).await?;
             check_evidence_rights(actor, &loaded)?;
             for (new, media_type) in evidence.iter().zip(media_types) {
-                self.insert_evidence(&mut tx, actor, &loaded, new, media_type)
+                self.insert_evidence(&mut tx, actor, &loaded, new, media_type, None)
                     .await?;
             }
         }
@@ -149,40 +149,49 @@ impl Store {
         Ok(done)
     }
 
-    /// What is checked before any transaction: the kind is the actor's to file, the file's type
-    /// and size are accepted. Returns the sniffed media type.
-    async fn checked_evidence(
+    /// What is checked before any transaction: the file's type and size are accepted. Returns
+    /// the sniffed media type.
+    pub(crate) async fn checked_evidence(
         &self,
-        actor: &Actor,
         new: &NewEvidence<'_>,
     ) -> Result<&'static str, StoreError> {
-        if !new.kind.may_file(&actor.roles) {
-            return Err(refused(format!(
-                "角色不符：“{}”只能由{}上传",
-                new.kind.label_zh(),
-                new.kind.filers_zh()
-            )));
-        }
         self.accepted_media_type(new.file_name, new.file).await
     }
 
     /// The file into the attachment store and its row into `conn`'s transaction, journaled.
-    async fn insert_evidence(
+    /// `task_unit`: the member whose task the file supports; a file a member uploads to an
+    /// item it has a task on is that task's.
+    pub(crate) async fn insert_evidence(
         &self,
         conn: &mut AnyConnection,
         actor: &Actor,
         loaded: &Loaded,
         new: &NewEvidence<'_>,
         media_type: &'static str,
+        task_unit: Option<i64>,
     ) -> Result<Evidence, StoreError> {
+        if !new.kind.may_file(&actor.roles, loaded.facts.lead_is_group) {
+            return Err(refused(format!(
+                "角色不符：“{}”只能由{}上传",
+                new.kind.label_zh(),
+                new.kind.filers_zh()
+            )));
+        }
+        let task_unit = task_unit.or_else(|| {
+            (actor.roles.contains(&Role::Unit) && loaded.task_units.contains(&actor.unit_id))
+                .then_some(actor.unit_id)
+        });
         let item_id = loaded.id;
         if let Some(old) = new.supersedes {
-            let owner: Option<i64> =
-                sqlx::query_scalar("SELECT item_id FROM evidence WHERE id = $1")
+            let owner: Option<(i64, Option<i64>)> =
+                sqlx::query_as("SELECT item_id, task_unit_id FROM evidence WHERE id = $1")
                     .arg(old)
                     .fetch_optional(&mut *conn)
                     .await?;
-            if owner != Some(item_id) {
+            // A member replaces only its own task's files; the office any of the item's.
+            let same_task = owner
+                .is_some_and(|(_, unit)| unit == task_unit || actor.roles.contains(&Role::Office));
+            if owner.map(|(item, _)| item) != Some(item_id) || !same_task {
                 return Err(refused(format!(
                     "佐证材料 {old} 不属于第 {} 项",
                     loaded.number
@@ -192,8 +201,8 @@ impl Store {
         let stored = self.attachments().keep(new.file)?;
         let uploaded_at = now_utc();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO evidence (item_id, kind, title, file_name, sha256, size, media_type, uploaded_by, uploaded_at, supersedes)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            "INSERT INTO evidence (item_id, kind, title, file_name, sha256, size, media_type, uploaded_by, uploaded_at, supersedes, task_unit_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .arg(item_id)
         .arg(new.kind.code())
@@ -205,6 +214,7 @@ impl Store {
         .arg(actor.username.clone())
         .arg(uploaded_at.clone())
         .arg(new.supersedes)
+        .arg(task_unit)
         .fetch_one(&mut *conn)
         .await?;
         let evidence = Evidence {
@@ -232,6 +242,7 @@ impl Store {
                 "item": item_id, "kind": evidence.kind.code(), "title": evidence.title,
                 "file_name": evidence.file_name, "sha256": evidence.sha256, "size": evidence.size,
                 "media_type": evidence.media_type, "supersedes": evidence.supersedes,
+                "task_unit": task_unit,
             })),
         };
         append(conn, self.backend(), change).await?;

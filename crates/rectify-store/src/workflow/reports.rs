@@ -7,6 +7,7 @@ use crate::{Store, StoreError, invalid_stored, stored_int};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::ledger::ItemState;
 use rectify_core::org::Role;
+use rectify_core::task::TaskState;
 use rectify_core::workflow::{Actor, ProgressStatus};
 use rectify_exact::date::Date;
 use serde_json::{Value, json};
@@ -63,6 +64,10 @@ pub struct ReportStatus {
     pub number: u32,
     /// The item's state now.
     pub state: ItemState,
+    pub unit_id: i64,
+    /// The member's task state now, when the unit reports as a member of a shared item (not
+    /// when the item also names it): it reports until its part is done.
+    pub task: Option<TaskState>,
     /// `None`: not reported.
     pub filed: Option<Filed>,
 }
@@ -188,7 +193,16 @@ impl Store {
                 )
             }
         };
-        for number in report.done_measures {
+        // A member's measures are its task's; the item's are done when every member's are.
+        let member = crate::tasks::record_task_measures(
+            &mut tx,
+            item_id,
+            actor.unit_id,
+            report.done_measures,
+            today,
+        )
+        .await?;
+        for number in report.done_measures.iter().filter(|_| !member) {
             sqlx::query(
                 "UPDATE item_measures SET done_on = $1 WHERE item_id = $2 AND seq = $3 AND done_on IS NULL",
             )
@@ -277,7 +291,7 @@ impl Store {
     pub async fn reporting(&self, period: &str) -> Result<Vec<UnitReporting>, StoreError> {
         let mut units: Vec<UnitReporting> = Vec::new();
         for status in self.report_statuses(period).await? {
-            if !status.state.reportable() {
+            if !status.state.reportable() || status.task.is_some_and(TaskState::work_done) {
                 continue;
             }
             if units.last().is_none_or(|u| u.unit != status.unit) {
@@ -299,16 +313,21 @@ impl Store {
         Ok(units)
     }
 
-    /// Every unit's report on every item it works on for the period, whatever the item's
-    /// state (the caller decides which items were due a report), by unit in the org chart's
-    /// order, then plan and number.
+    /// Every unit's report on every item it works on for the period (a member of a shared
+    /// item with its task's state now), whatever the item's and the task's state (the caller
+    /// decides which were due a report, now or at a past day), by unit in the org chart's order,
+    /// then plan and number.
     pub async fn report_statuses(&self, period: &str) -> Result<Vec<ReportStatus>, StoreError> {
         parse_period(period)?;
         let rows = sqlx::query(
             "SELECT o.name, i.id, pl.name, i.number, i.state,
                     (SELECT MIN(r.late) FROM progress_reports r
-                     WHERE r.item_id = i.id AND r.unit_id = c.unit_id AND r.period = $1 AND r.corrects IS NULL)
-             FROM item_units c JOIN items i ON i.id = c.item_id JOIN org_units o ON o.id = c.unit_id
+                     WHERE r.item_id = i.id AND r.unit_id = c.unit_id AND r.period = $1 AND r.corrects IS NULL),
+                    c.unit_id,
+                    (SELECT t.state FROM item_tasks t WHERE t.item_id = c.item_id AND t.unit_id = c.unit_id
+                     AND NOT EXISTS (SELECT 1 FROM item_units u WHERE u.item_id = c.item_id AND u.unit_id = c.unit_id))
+             FROM (SELECT item_id, unit_id FROM item_units UNION SELECT item_id, unit_id FROM item_tasks) c
+             JOIN items i ON i.id = c.item_id JOIN org_units o ON o.id = c.unit_id
              JOIN plans pl ON pl.id = i.plan_id
              ORDER BY o.sort_order, o.id, pl.id, i.number",
         )
@@ -324,6 +343,11 @@ impl Store {
                     plan: row.try_get(2)?,
                     number: stored_int(row.try_get(3)?, "items.number")?,
                     state: stored_state(&state)?,
+                    unit_id: row.try_get(6)?,
+                    task: row
+                        .try_get::<Option<String>, _>(7)?
+                        .map(|code| crate::tasks::stored_task_state(&code))
+                        .transpose()?,
                     filed: row.try_get::<Option<i64>, _>(5)?.map(|late| {
                         if late == 1 {
                             Filed::Late

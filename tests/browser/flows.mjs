@@ -279,9 +279,23 @@ await as('zgb', async (page) => {
   step('the office sees each county on the shared item and in the bulletin');
 });
 
+// A leader opens the cockpit and prints it: one A4 landscape page.
+await as('wangjianguo', async (page) => {
+  await page.goto(`${base}/cockpit`);
+  for (const heading of ['整改完成情况', '红色问题', '县（市、区）排名', '环境质量目标', '信访件与名录反弹']) {
+    assert.ok(await page.isVisible(`h2:has-text("${heading}")`), `the cockpit shows ${heading}`);
+  }
+  await page.screenshot({ path: join(shots, 'cockpit.png'), fullPage: true });
+  const pdf = await page.pdf({ preferCSSPageSize: true });
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  assert.equal(pages, 1, 'the cockpit prints on one page');
+  writeFileSync(join(shots, 'cockpit.pdf'), pdf);
+  step('a leader opens the cockpit and prints it on one A4 landscape page');
+});
+
 // No page scrolls sideways on a 390 px phone, for the office and for a county.
 for (const [user, pages] of [
-  ['zgb', ['/', '/ledger', '/items/14', '/items/3', '/items/3/report', '/acceptance', '/notices', '/bulletins',
+  ['zgb', ['/', '/cockpit', '/ledger', '/items/14', '/items/3', '/items/3/report', '/acceptance', '/notices', '/bulletins', '/dispatch',
     '/accountability', '/complaints', '/registers', '/inbox', '/import', '/publish', '/admin', '/air', '/water',
     '/public', '/public/items', '/public/complaints', '/public/notices', '/public/registers', '/items/abc']],
   ['beiling', ['/', '/ledger', '/items/3', '/items/3/report', '/notices', '/bulletins', '/complaints', '/registers',

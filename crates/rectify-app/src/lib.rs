@@ -3,5 +3,6 @@
 //! [`Store`](rectify_store::Store) and hand it over, for the CLI and the web alike.
 
 pub mod bulletin;
+pub mod dispatch;
 pub mod ledger;
 pub mod publish;

@@ -37,3 +37,6 @@ CREATE TABLE org_groups (
 -- A file filed for one member's task (a report's photo, the completion proof, the office's
 -- 不涉及 document); NULL for the item's own files.
 ALTER TABLE evidence ADD COLUMN task_unit_id BIGINT REFERENCES org_units (id);
+
+-- A dispatch step goes to a unit at most once per round, whichever process issues it.
+CREATE UNIQUE INDEX escalations_once ON escalations (round_id, unit_id, step);

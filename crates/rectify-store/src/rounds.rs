@@ -125,13 +125,22 @@ impl Store {
             .map(|u| (u.name, u.id))
             .collect();
         let mut tx = self.begin_write().await?;
+        // Read again under the write lock: another process may have issued steps meanwhile.
+        let already: Vec<(i64, String)> =
+            sqlx::query_as("SELECT unit_id, step FROM escalations WHERE round_id = $1")
+                .arg(round.id)
+                .fetch_all(&mut *tx)
+                .await?;
         let mut issued = Vec::new();
         let mut changes = Vec::new();
         for (unit, standing) in &standings {
             let Some(&unit_id) = units.get(unit) else {
                 continue;
             };
-            for step in next_steps(today, round.report_due, standing) {
+            for step in next_steps(today, round.report_due, standing)
+                .into_iter()
+                .filter(|s| !already.contains(&(unit_id, s.step.code().to_string())))
+            {
                 let items = step
                     .items
                     .iter()

@@ -87,10 +87,12 @@ impl Permission for Publishing {
 /// The site's menu: each page with the roles its handler lets in, so a menu links only to
 /// pages that open for the user.
 const MENU: &[(&str, &str, &[Role])] = &[
+    ("/cockpit", "驾驶舱", crate::cockpit::ROLES),
     ("/ledger", "台账", SignedIn::ROLES),
     ("/acceptance", "验收", SignedIn::ROLES),
     ("/notices", "公示", SignedIn::ROLES),
     ("/bulletins", "通报", SignedIn::ROLES),
+    ("/dispatch", "调度", OfficeWork::ROLES),
     ("/accountability", "问责", Accountability::ROLES),
     ("/complaints", "信访", SignedIn::ROLES),
     ("/registers", "名录", SignedIn::ROLES),

@@ -67,6 +67,32 @@ pub(crate) fn back_to(path: &str, message: &str) -> Response {
     .into_response()
 }
 
+/// A generated document as a download: an ASCII name for old clients and its Chinese name
+/// (RFC 5987) for the rest.
+pub(crate) fn named_download(
+    ascii: &str,
+    name: &str,
+    media_type: &'static str,
+    bytes: Vec<u8>,
+) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        url_encode(name)
+    );
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(media_type)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// A workbook as a download named `file_name` (ASCII).
 pub(crate) fn xlsx_download(file_name: &str, bytes: Vec<u8>) -> Response {
     let disposition = format!("attachment; filename=\"{file_name}\"");

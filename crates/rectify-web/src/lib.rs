@@ -28,9 +28,11 @@ mod auth;
 mod boards;
 mod bulletins;
 mod caches;
+mod cockpit;
 mod complaint_import;
 mod complaints;
 mod dashboard;
+mod dispatch;
 mod encode;
 mod error;
 mod evidence;
@@ -197,6 +199,11 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             get(accountability::list).post(accountability::decide),
         ),
         ("/inbox", SignedIn, get(inbox::show)),
+        ("/cockpit", SignedIn, get(cockpit::show)),
+        ("/dispatch", SignedIn, get(dispatch::show)),
+        ("/dispatch/open", SignedIn, post(dispatch::open)),
+        ("/dispatch/run", SignedIn, post(dispatch::run)),
+        ("/dispatch/steps/{id}", SignedIn, get(dispatch::notice)),
         ("/complaints", SignedIn, get(complaints::list)),
         (
             "/complaints/import",

@@ -256,6 +256,10 @@ struct ServeArgs {
     /// Connections served at once; more wait in the listen queue until one closes.
     #[arg(long, env = "RECTIFY_MAX_CONNECTIONS", default_value_t = DEFAULT_LIMITS.max_connections as u64, value_parser = clap::value_parser!(u64).range(1..=65536))]
     max_connections: u64,
+    /// Minutes between the scheduler's ticks (notices closed, the month's dispatch steps due
+    /// today issued and mailed); 0 turns it off.
+    #[arg(long, env = "RECTIFY_SCHEDULER_MINUTES", default_value_t = 10)]
+    scheduler_minutes: u64,
 }
 
 impl ServeArgs {
@@ -511,6 +515,12 @@ async fn load_demo(store: &Store) -> Result<(), CliError> {
 
 async fn serve(store: &Store, args: &ServeArgs) -> Result<ExitCode, CliError> {
     let addr = args.addr;
+    if args.scheduler_minutes > 0 {
+        crate::scheduler::spawn(
+            store.clone(),
+            std::time::Duration::from_secs(args.scheduler_minutes * 60),
+        );
+    }
     rectify_web::serve(
         store.clone(),
         addr,

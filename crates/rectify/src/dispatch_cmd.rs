@@ -4,7 +4,6 @@ use crate::cli_util::print_stdout;
 use crate::error::CliError;
 use clap::Subcommand;
 use rectify_core::dispatch::IssuedStep;
-use rectify_io::bulletin::{bulletin_docx, escalation_document};
 use rectify_store::Store;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,16 +70,9 @@ pub async fn run(
             lines(&store.escalations(period.as_deref()).await?, true)
         }
         DispatchCommand::Notice { id, out } => {
-            let step = store
-                .escalations(None)
+            let (step, bytes) = rectify_app::dispatch::notice_docx(store, id)
                 .await?
-                .into_iter()
-                .find(|s| s.id == id)
                 .ok_or_else(|| CliError::failure(format!("没有编号为 {id} 的督办事项")))?;
-            let issuer = store.bulletin_issuer().await?;
-            let year = step.issued_on.get(..4).unwrap_or("");
-            let doc = escalation_document(&step, &issuer, year);
-            let bytes = bulletin_docx(&doc).map_err(CliError::failure)?;
             std::fs::write(&out, bytes)
                 .map_err(|e| CliError::failure(format!("无法写入 {}：{e}", out.display())))?;
             format!("已写出{} #{id} → {}", step.step.label_zh(), out.display())

@@ -22,6 +22,7 @@ mod mail;
 mod password;
 mod publish_cmd;
 mod register_cmd;
+mod scheduler;
 mod water_cmd;
 mod workflow_cmd;
 

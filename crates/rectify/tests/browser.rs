@@ -142,7 +142,14 @@ fn browser_driver(root: &Path) -> std::path::PathBuf {
 }
 
 fn set_passwords(db: &Path, password: &str) {
-    for user in ["zgb", "sthjj", "liming", "beiling", "yanshou"] {
+    for user in [
+        "zgb",
+        "sthjj",
+        "liming",
+        "beiling",
+        "yanshou",
+        "wangjianguo",
+    ] {
         let mut command = Command::new(BIN);
         command
             .arg("--db")
@@ -210,6 +217,7 @@ fn the_ledger_workflow_in_a_real_browser() {
         "tasks.png",
         "tasks-phone.png",
         "bulletin.png",
+        "cockpit.png",
     ] {
         let png = std::fs::read(shots.join(name)).expect("screenshot missing");
         assert!(

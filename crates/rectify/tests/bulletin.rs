@@ -1066,3 +1066,39 @@ fn postgres_bulletin_dispatch_and_accountability() {
     );
     assert!(run("2026-12-29", &["audit", "verify"]).contains("审计日志完整"));
 }
+
+/// Two processes running the same day's dispatch at once (two servers' schedulers, or a
+/// server and the office's button) issue each step once.
+#[test]
+fn concurrent_dispatch_runs_issue_each_step_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    rectify(&db, "2026-11-29", &["demo"]);
+    rectify(
+        &db,
+        "2026-12-01",
+        &["dispatch", "open", "--period", "2026-11"],
+    );
+    let runs: Vec<std::process::Child> = (0..2)
+        .map(|_| {
+            Command::new(BIN)
+                .env("RECTIFY_NOW", "2026-12-01T10:00:00+08:00")
+                .args(["--db", &db, "dispatch", "run", "--period", "2026-11"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut run in runs {
+        run.wait().unwrap();
+    }
+    let counts = query(
+        &db,
+        "SELECT COUNT(*), COUNT(DISTINCT CAST(round_id AS TEXT) || '/' || CAST(unit_id AS TEXT) || '/' || step)
+         FROM escalations",
+    );
+    let (all, distinct) = (&counts[0][0], &counts[0][1]);
+    assert_ne!(all, "0", "steps were issued");
+    assert_eq!(all, distinct, "no step issued twice");
+}

@@ -1917,6 +1917,7 @@ fn dashboard_stage_cards_match_the_ledger_they_link_to() {
 #[test]
 fn a_county_works_its_part_of_a_shared_item() {
     let demo = Demo::start(None);
+    let period = common::period_back(0);
     let login = |user: &str| Browser::login(&demo.server, user, PASSWORD).1.unwrap();
     let (beiling, zjj, zgb) = (login("beiling"), login("zjj"), login("zgb"));
     // Item 3: 市生态环境局（牵头）、市工信局、各县（区）政府 — 住建局 is not named.
@@ -1938,7 +1939,7 @@ fn a_county_works_its_part_of_a_shared_item() {
         "/items/3/report",
         &[
             ("csrf", &csrf),
-            ("period", "2026-12"),
+            ("period", &period),
             ("text", "北岭县：排查企业 36 家，整治完成"),
             ("done", "1"),
             ("done", "2"),
@@ -1956,7 +1957,7 @@ fn a_county_works_its_part_of_a_shared_item() {
         .find(|t| t["unit"] == "北岭县政府")
         .unwrap()
         .clone();
-    assert_eq!(task["latest_report_period"], "2026-12");
+    assert_eq!(task["latest_report_period"], period.as_str());
     assert!(
         task["done_measures"]
             .as_array()
@@ -2006,11 +2007,11 @@ fn a_county_works_its_part_of_a_shared_item() {
     }
     let page = zgb.page("/bulletins");
     let csrf = hidden_csrf(&page);
-    let (status, _) = zgb.post_form("/bulletins", &[("csrf", &csrf), ("period", "2026-12")]);
+    let (status, _) = zgb.post_form("/bulletins", &[("csrf", &csrf), ("period", &period)]);
     assert_eq!(status, 303);
     let (status, _, body) = demo.server.request(
         "GET",
-        "/bulletins/2026-12/1/html",
+        &format!("/bulletins/{period}/1/html"),
         &[("Cookie", zgb.cookie.as_str())],
         b"",
     );
@@ -2246,4 +2247,87 @@ fn settings_are_labelled_forms_with_validation() {
         "SELECT COUNT(*) FROM settings WHERE key = 'reports.due_day'",
     );
     assert_eq!(stored[0][0], "0", "a refused entry is not stored");
+}
+
+/// #21: the office runs the month's dispatch in the browser: it opens November's round, sees
+/// who owes reports, issues the steps due, prints one; the unit reads it in 消息 and may print
+/// its own, no other.
+#[test]
+fn the_office_runs_a_dispatch_round_in_the_browser() {
+    let demo = Demo::start(None);
+    let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
+    let beiling = Browser::login(&demo.server, "beiling", PASSWORD).1.unwrap();
+    assert_eq!(beiling.get("/dispatch").0, 404, "the office's page");
+    let period = common::period_back(1);
+    let page = zgb.page(&format!("/dispatch?period={period}"));
+    assert!(page.contains("本月调度尚未开启"), "{page}");
+    let csrf = hidden_csrf(&page);
+    let (status, head) = zgb.post_form("/dispatch/open", &[("csrf", &csrf), ("period", &period)]);
+    assert_eq!(status, 303);
+    assert!(zgb.outcome(&head).starts_with("已开启"), "{head}");
+    let page = zgb.page(&format!("/dispatch?period={period}"));
+    assert!(
+        page.contains("应报送进展的单位") && page.contains("北岭县政府"),
+        "{page}"
+    );
+    let (_, head) = zgb.post_form("/dispatch/run", &[("csrf", &csrf), ("period", &period)]);
+    let said = zgb.outcome(&head);
+    assert!(said.starts_with("已发出"), "{said}");
+    let page = zgb.page(&format!("/dispatch?period={period}"));
+    let ids: Vec<i64> = page
+        .split("/dispatch/steps/")
+        .skip(1)
+        .filter_map(|p| p.split('"').next()?.parse().ok())
+        .collect();
+    assert!(!ids.is_empty(), "{page}");
+    let (status, _, body) = demo.server.request(
+        "GET",
+        &format!("/dispatch/steps/{}", ids[0]),
+        &[("Cookie", zgb.cookie.as_str())],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(body.starts_with(b"PK"), "a docx");
+    let inbox = beiling.page("/inbox");
+    let theirs = page.contains("北岭县政府");
+    assert!(!theirs || inbox.contains("北岭县政府"), "{inbox}");
+    // A step sent to another unit is not 北岭县's to print.
+    let others: Vec<&i64> = ids
+        .iter()
+        .filter(|id| {
+            let row = page
+                .split(&format!("/dispatch/steps/{id}\""))
+                .next()
+                .and_then(|before| before.rsplit("<tr>").next())
+                .unwrap_or("");
+            !row.contains("北岭县政府")
+        })
+        .collect();
+    let other = others.first().expect("a step for another unit");
+    assert_eq!(beiling.get(&format!("/dispatch/steps/{other}")).0, 404);
+}
+
+/// #21: the cockpit is the leaders' and the office's, with the running month's bulletin
+/// figures; a county clerk gets the same 404 as a missing page and no menu entry.
+#[test]
+fn the_cockpit_is_for_leaders_with_the_bulletins_figures() {
+    let demo = Demo::start(None);
+    let leader = Browser::login(&demo.server, "wangjianguo", PASSWORD)
+        .1
+        .unwrap();
+    let page = leader.page("/cockpit");
+    assert!(page.contains("href=\"/cockpit\""), "in the leader's menu");
+    let json = rectify(&demo.db, &["ledger", "list", "--format", "json"], "");
+    let items = serde_json::from_str::<serde_json::Value>(&json)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(
+        page.contains(&format!("<th>合计</th><td>{items}</td>")),
+        "{page}"
+    );
+    let beiling = Browser::login(&demo.server, "beiling", PASSWORD).1.unwrap();
+    assert_eq!(beiling.get("/cockpit").0, 404);
+    assert!(!beiling.page("/").contains("href=\"/cockpit\""));
 }

@@ -201,7 +201,7 @@ fn the_ledger_workflow_in_a_real_browser() {
         "{out}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(out.contains("16 browser steps passed"), "{out}");
+    assert!(out.contains("17 browser steps passed"), "{out}");
     for name in [
         "dashboard.png",
         "ledger.png",

@@ -147,6 +147,29 @@ await as('zgb', async (page) => {
   step('the import preview marks defects on their cells');
 });
 
+// The office uploads a transfer list holding two batches on one sheet (#20): the preview shows
+// the sheet as uploaded with each defect on its cell, at a desktop's width and a phone's, and
+// the phone's page does not scroll sideways (the sheet scrolls inside its own box).
+await as('zgb', async (page) => {
+  for (const [width, name] of [[1440, 'complaint-import-1440.png'], [390, 'complaint-import-390.png']]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(`${base}/complaints/import`);
+    await page.setInputFiles('input[name=file]', process.env.TRANSFER_LIST);
+    await page.click('button:has-text("上传并预览")');
+    await page.waitForLoadState('networkidle');
+    assert.ok(await page.isVisible('text=有 3 处错误'), 'three defects are reported');
+    for (const cell of ['G6', 'A8', 'C12']) {
+      assert.ok(await page.isVisible(`td#s0-${cell}.bad`), `${cell} is marked on the sheet`);
+    }
+    assert.ok(await page.isVisible('td#s0-E7.warn'), 'the merged type cell is flagged');
+    assert.ok(!(await page.isVisible('text=确认导入')), 'a list with errors cannot be confirmed');
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(sideways <= 0, `at ${width}px the page scrolls sideways by ${sideways}px`);
+    await page.screenshot({ path: join(shots, name), fullPage: true });
+  }
+  step('the transfer-list preview marks defects on their cells, on a desktop and a phone');
+});
+
 // The public: the portal shows the published notice, and an objection filed there reaches the
 // office's notice board and the item's page.
 {

@@ -7,7 +7,7 @@
 use rectify_core::complaint::Clock;
 use rectify_core::complaint::NewComplaint;
 use rectify_core::complaint::similar::{Described, ItemSites, duplicate_of};
-use rectify_io::complaint::read_transfer_list;
+use rectify_io::complaint::{ListDefaults, read_transfer_list};
 use rectify_io::plan::{SheetFormat, read_sheets};
 use serde_json::Value;
 
@@ -24,7 +24,10 @@ fn fixture() -> (rectify_io::complaint::TransferList, Value) {
         &std::fs::read_to_string("tests/data/complaints-batches-sample.expected.json").unwrap(),
     )
     .unwrap();
-    (read_transfer_list(&sheets, Clock::default()), expected)
+    (
+        read_transfer_list(&sheets, Clock::default(), ListDefaults::default()),
+        expected,
+    )
 }
 
 fn complaints(list: &rectify_io::complaint::TransferList) -> Vec<&NewComplaint> {

@@ -8,8 +8,8 @@ use rectify_core::calendar::WorkCalendar;
 use rectify_core::complaint::sample::draw;
 use rectify_core::complaint::similar::{Described, ItemSites, duplicate_of};
 use rectify_core::complaint::{
-    Channel, Clock, ComplaintRecord, DayMode, Feedback, Handling, Measures, NewBatch, NewComplaint,
-    PollutionType, SpotVerdict, Verdict,
+    Channel, Clock, ComplaintRecord, DayMode, Extra, Feedback, Handling, Measures, NewBatch,
+    NewComplaint, PollutionType, SpotVerdict, Verdict,
 };
 use rectify_core::ledger::ItemState;
 use rectify_exact::date::Date;
@@ -46,6 +46,62 @@ pub struct ComplaintImportSummary {
     pub updated: usize,
     pub unchanged: usize,
     pub suggestions: Vec<Suggestion>,
+    /// What a re-sent list changed in the feedback of stored complaints.
+    pub changes: Vec<FeedbackChange>,
+}
+
+/// One stored complaint whose feedback a re-sent list changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeedbackChange {
+    pub received_no: String,
+    pub fields: Vec<FieldChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    /// The column's name on the list (是否属实, 办理状态 …).
+    pub field: &'static str,
+    pub before: String,
+    pub after: String,
+}
+
+/// The feedback fields a list carries, by their column names, as text.
+fn feedback_fields(feedback: &Feedback) -> [(&'static str, String); 5] {
+    [
+        ("调查核实情况", feedback.investigation.clone()),
+        (
+            "是否属实",
+            feedback
+                .verdict
+                .map(|v| v.label_zh().to_string())
+                .unwrap_or_default(),
+        ),
+        ("处理和整改情况", feedback.result.clone()),
+        ("责任人被处理情况", feedback.accountability.clone()),
+        (
+            "办理状态",
+            feedback
+                .handling
+                .map(|h| h.label_zh().to_string())
+                .unwrap_or_default(),
+        ),
+    ]
+}
+
+fn feedback_change(received_no: &str, before: &Feedback, after: &Feedback) -> FeedbackChange {
+    FeedbackChange {
+        received_no: received_no.to_string(),
+        fields: feedback_fields(before)
+            .into_iter()
+            .zip(feedback_fields(after))
+            .filter(|((_, b), (_, a))| a != b)
+            .map(|((field, before), (_, after))| FieldChange {
+                field,
+                before,
+                after,
+            })
+            .collect(),
+    }
 }
 
 /// Which complaints to list.
@@ -99,7 +155,7 @@ const COMPLAINT_COLUMNS: &str = "c.id, b.source, b.number, c.seq, c.received_no,
     p.name, i.number, c.suggested_site, u.name, c.unit_id, b.transferred_on, c.due_on,
     c.investigation, c.verdict, c.ordered_count, c.penalised_count, c.penalty_yuan, c.criminal_cases,
     c.detained, c.interviewed, c.held_accountable, c.result, c.accountability_text, c.handling,
-    c.reported_on, c.follow_up, c.returns";
+    c.reported_on, c.follow_up, c.returns, c.extras";
 const COMPLAINT_JOINS: &str = "FROM complaints c JOIN complaint_batches b ON b.id = c.batch_id
     LEFT JOIN complaints r ON r.id = c.repeat_of
     LEFT JOIN complaints s ON s.id = c.suggested_repeat_of
@@ -146,8 +202,9 @@ impl Store {
                         )
                         .await?;
                         match change {
-                            Some(change) => {
+                            Some((change, fields)) => {
                                 summary.updated += 1;
+                                summary.changes.push(fields);
                                 changes.push(change);
                             }
                             None => summary.unchanged += 1,
@@ -836,8 +893,9 @@ async fn insert_complaint(
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO complaints (batch_id, seq, received_no, channel, region, types, types_raw, industry,
-            description, contact, key_case, suggested_repeat_of, suggested_item_id, suggested_site, unit_id, due_on)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+            description, contact, key_case, suggested_repeat_of, suggested_item_id, suggested_site, unit_id, due_on,
+            extras)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
     )
     .arg(batch_id)
     .arg(i64::from(complaint.seq))
@@ -862,6 +920,7 @@ async fn insert_complaint(
     )
     .arg(unit_id)
     .arg(due_on.to_string())
+    .arg(extras_json(&complaint.extras))
     .fetch_one(&mut *conn)
     .await?;
     let mut feedback = complaint.feedback.clone();
@@ -879,7 +938,7 @@ async fn refresh_feedback<'a>(
     stored: &ComplaintRecord,
     incoming: &NewComplaint,
     reported_on: Date,
-) -> Result<Option<Change<'a>>, StoreError> {
+) -> Result<Option<(Change<'a>, FeedbackChange)>, StoreError> {
     let mut feedback = incoming.feedback.clone();
     feedback.follow_up = stored.complaint.feedback.follow_up.clone();
     feedback.reported_on = match (stored.complaint.feedback.reported_on, feedback.handling) {
@@ -895,14 +954,20 @@ async fn refresh_feedback<'a>(
         return Ok(None);
     }
     write_feedback(conn, stored.id, &feedback).await?;
-    Ok(Some(Change {
+    let fields = feedback_change(
+        &stored.complaint.received_no,
+        &stored.complaint.feedback,
+        &feedback,
+    );
+    let change = Change {
         actor,
         action: "update",
         entity: "complaint",
         entity_id: stored.complaint.received_no.clone(),
         before: Some(feedback_view(stored)),
         after: Some(json!({ "feedback": feedback })),
-    }))
+    };
+    Ok(Some((change, fields)))
 }
 
 async fn write_feedback(
@@ -940,6 +1005,10 @@ async fn write_feedback(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+fn extras_json(extras: &[Extra]) -> String {
+    serde_json::to_string(extras).unwrap_or_else(|_| "[]".to_string())
 }
 
 fn type_codes(types: &[PollutionType]) -> String {
@@ -1004,6 +1073,8 @@ fn record(row: &AnyRow) -> Result<ComplaintRecord, StoreError> {
             contact: row.try_get(11)?,
             key_case: row.try_get::<i64, _>(12)? != 0,
             feedback: feedback(row)?,
+            extras: serde_json::from_str(&row.try_get::<String, _>(37)?)
+                .map_err(|_| invalid_stored("信访件的其他列"))?,
         },
         repeat_of: row.try_get(13)?,
         suggested_repeat_of: row.try_get(14)?,

@@ -86,6 +86,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "tasks",
         source: include_str!("../migrations/0014_tasks.sql"),
     },
+    Migration {
+        version: 15,
+        name: "complaint_extras",
+        source: include_str!("../migrations/0015_complaint_extras.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -1200,6 +1200,7 @@ fn transferred(seq: u32, received_no: &str, region: &str) -> rectify_core::compl
         contact: String::new(),
         key_case: false,
         feedback: Default::default(),
+        extras: Vec::new(),
     }
 }
 

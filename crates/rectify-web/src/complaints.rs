@@ -34,6 +34,8 @@ struct ListPage {
     overdue_only: bool,
     overdue: usize,
     total: usize,
+    /// The office imports transfer lists.
+    office: bool,
 }
 
 #[derive(Template)]
@@ -83,6 +85,7 @@ pub async fn list(
         overdue_only,
         overdue,
         total,
+        office: is_office(&session),
     })
 }
 

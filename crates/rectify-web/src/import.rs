@@ -18,10 +18,13 @@ use rectify_store::StoreError;
 use rectify_store::ledger::{ImportSummary, PlanImport};
 use serde::Deserialize;
 
-struct FindingLine {
-    cell: String,
-    field: &'static str,
-    message: String,
+/// A finding as the import pages list it, linking to its cell in the grid.
+pub(crate) struct FindingLine {
+    pub(crate) cell: String,
+    /// The id of the cell (or row) in the grid.
+    pub(crate) anchor: String,
+    pub(crate) field: &'static str,
+    pub(crate) message: String,
 }
 
 struct PreviewRow {
@@ -72,7 +75,7 @@ struct Preview {
 }
 
 /// Sheets up to this many rows are shown whole in the preview; longer ones around findings.
-const GRID_ROWS: usize = 300;
+pub(crate) const GRID_ROWS: usize = 300;
 
 #[derive(Template)]
 #[template(path = "import.html")]
@@ -107,13 +110,25 @@ pub async fn show(
 }
 
 fn line(f: &Finding) -> FindingLine {
+    finding_line(f, "", false)
+}
+
+/// `anchor` prefixes the grid's cell ids; `named` puts the sheet's name before the cell, for a
+/// file read from several sheets.
+pub(crate) fn finding_line(f: &Finding, anchor: &str, named: bool) -> FindingLine {
     let cell = match (&f.column, f.row) {
         (Some(column), Some(row)) => format!("{column}{row}"),
         (None, Some(row)) => format!("第{row}行"),
-        _ => f.sheet.clone(),
+        _ => String::new(),
+    };
+    let shown = match (named || cell.is_empty(), cell.is_empty()) {
+        (true, true) => f.sheet.clone(),
+        (true, false) => format!("{} {cell}", f.sheet),
+        _ => cell.clone(),
     };
     FindingLine {
-        cell,
+        anchor: format!("{anchor}{cell}"),
+        cell: shown,
         field: f.field.unwrap_or(""),
         message: f.message.clone(),
     }
@@ -149,7 +164,7 @@ fn preview(
         outcome: summary.map(outcome),
         grid: sheet
             .as_ref()
-            .map(|sheet| grid(sheet, table, GRID_ROWS))
+            .map(|sheet| grid(sheet, &table.errors, &table.warnings, GRID_ROWS))
             .unwrap_or_default(),
         file_name: file_name.to_string(),
         sha256: sha256.to_string(),

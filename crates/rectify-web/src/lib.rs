@@ -29,6 +29,7 @@ mod boards;
 mod bulletins;
 mod caches;
 mod cockpit;
+mod complaint_import;
 mod complaints;
 mod dashboard;
 mod dispatch;
@@ -204,6 +205,16 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ("/dispatch/run", SignedIn, post(dispatch::run)),
         ("/dispatch/steps/{id}", SignedIn, get(dispatch::notice)),
         ("/complaints", SignedIn, get(complaints::list)),
+        (
+            "/complaints/import",
+            SignedIn,
+            get(complaint_import::show).post(complaint_import::upload),
+        ),
+        (
+            "/complaints/import/confirm",
+            SignedIn,
+            post(complaint_import::confirm),
+        ),
         ("/complaints/{received_no}", SignedIn, get(complaints::show)),
         (
             "/complaints/{received_no}/feedback",

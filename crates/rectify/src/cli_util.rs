@@ -159,7 +159,7 @@ pub(crate) fn read_spreadsheet(path: &Path) -> Result<(String, Vec<u8>, Vec<Shee
     let bytes = std::fs::read(path)
         .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", path.display())))?;
     let name = path.display().to_string();
-    let format = SheetFormat::from_name(&name).unwrap_or(SheetFormat::Xlsx);
+    let format = SheetFormat::detect(&name, &bytes);
     let sheets = read_sheets(&bytes, format, &name, &crate::config::get().sheets)
         .map_err(|e| CliError::failure(format!("{name}：{e}")))?;
     Ok((name, bytes, sheets))

@@ -12,7 +12,8 @@ use rectify_core::complaint::{
 };
 use rectify_exact::date::Date;
 use rectify_io::complaint::{
-    public_rows, public_xlsx, read_transfer_list, type_statistics, type_statistics_xlsx,
+    ListDefaults, public_rows, public_xlsx, read_transfer_list, type_statistics,
+    type_statistics_xlsx,
 };
 use rectify_store::Store;
 use rectify_store::complaints::{ComplaintFilter, ComplaintImport, ComplaintUpdate};
@@ -22,7 +23,8 @@ use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
 pub enum ComplaintCommand {
-    /// Import a transfer list (one sheet per batch, 第N批); a re-sent list updates the feedback.
+    /// Import a transfer list (xlsx, xls or csv; one sheet per batch or batches separated by
+    /// batch rows); a re-sent list updates the feedback and lists what changed.
     Import(ImportArgs),
     /// The complaints with their report-back clock.
     List {
@@ -74,6 +76,12 @@ pub struct ImportArgs {
     /// The day feedback first seen in this file counts as reported (YYYY-MM-DD; default today).
     #[arg(long)]
     reported_on: Option<String>,
+    /// The batch number, for a list whose sheet name, title or batch rows do not say it.
+    #[arg(long)]
+    batch: Option<u32>,
+    /// The transfer date (YYYY-MM-DD), for a list that does not say it.
+    #[arg(long)]
+    transferred_on: Option<String>,
     #[arg(long)]
     dry_run: bool,
     #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
@@ -222,7 +230,11 @@ async fn import(
             DayMode::Calendar
         },
     };
-    let list = read_transfer_list(&sheets, clock);
+    let defaults = ListDefaults {
+        batch: args.batch,
+        transferred_on: parse_date(args.transferred_on.as_deref(), "--transferred-on")?,
+    };
+    let list = read_transfer_list(&sheets, clock, defaults);
     if !list.errors.is_empty() {
         return Err(refuse_file(
             &name,
@@ -282,6 +294,17 @@ async fn import(
             "建议核实 {}：{} {}（点位：{}）",
             s.received_no, s.kind, s.target, s.site
         ));
+    }
+    for change in &summary.changes {
+        for field in &change.fields {
+            lines.push(format!(
+                "反馈更新 {}：{}“{}”→“{}”",
+                change.received_no,
+                field.field,
+                rectify_core::text::short(&field.before, 30),
+                rectify_core::text::short(&field.after, 30)
+            ));
+        }
     }
     print_stdout(&lines.join("\n"))
 }
@@ -499,6 +522,12 @@ fn describe(c: &ComplaintRecord, today: Date) -> String {
         ),
         format!("交办问题：{}", c.complaint.description),
     ];
+    if c.complaint.key_case {
+        lines.push("重点件：是".to_string());
+    }
+    for extra in &c.complaint.extras {
+        lines.push(format!("{}：{}", extra.label, extra.text));
+    }
     if !c.complaint.contact.is_empty() {
         lines.push(format!("举报人联系方式（不公开）：{}", c.complaint.contact));
     }

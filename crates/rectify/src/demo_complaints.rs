@@ -6,7 +6,7 @@
 use rectify_app::publish::draft;
 use rectify_core::complaint::{Clock, NewBatch, NewComplaint, SpotVerdict};
 use rectify_exact::date::Date;
-use rectify_io::complaint::{SourceBatch, read_transfer_list};
+use rectify_io::complaint::{ListDefaults, SourceBatch, read_transfer_list};
 use rectify_io::plan::{SheetFormat, SheetLimits, read_sheets};
 use rectify_io::publish::{Part, Selection};
 use rectify_store::complaints::ComplaintImport;
@@ -29,7 +29,7 @@ pub async fn load(store: &Store, office: &str, t: Timeline) -> Result<(), StoreE
         &SheetLimits::default(),
     )
     .map_err(StoreError::Invalid)?;
-    let list = read_transfer_list(&sheets, Clock::default());
+    let list = read_transfer_list(&sheets, Clock::default(), ListDefaults::default());
     if let Some(error) = list.errors.first() {
         return Err(StoreError::Invalid(format!(
             "演示信访件清单无法读取：{error}"
@@ -103,6 +103,7 @@ fn rebound(transferred: Date) -> NewComplaint {
         contact: "举报人王建设 13700001234".into(),
         key_case: true,
         feedback: Default::default(),
+        extras: Vec::new(),
     }
 }
 

@@ -188,6 +188,10 @@ fn the_ledger_workflow_in_a_real_browser() {
         .env("PASSWORD", password)
         .env("SCREENSHOTS", &shots)
         .env("PHOTO", &photo)
+        .env(
+            "TRANSFER_LIST",
+            root.join("crates/rectify-io/tests/data/transfer/combined-batches-defects.xlsx"),
+        )
         .env("CHROMIUM", executable)
         .output()
         .unwrap();
@@ -197,7 +201,7 @@ fn the_ledger_workflow_in_a_real_browser() {
         "{out}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(out.contains("16 browser steps passed"), "{out}");
+    assert!(out.contains("17 browser steps passed"), "{out}");
     for name in [
         "dashboard.png",
         "ledger.png",
@@ -205,6 +209,8 @@ fn the_ledger_workflow_in_a_real_browser() {
         "acceptance.png",
         "notices.png",
         "import.png",
+        "complaint-import-1440.png",
+        "complaint-import-390.png",
         "portal.png",
         "complaints.png",
         "register.png",

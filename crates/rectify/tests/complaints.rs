@@ -760,3 +760,128 @@ fn postgres_gives_the_same_register_sample_and_candidates_as_sqlite() {
     assert!(rectify_at(&pg, "2018-06-23", &["publish", "list"]).contains("第 1 版"));
     assert!(rectify_at(&pg, "2018-06-23", &["audit", "verify"]).contains("审计日志完整"));
 }
+
+/// The #20 layouts, written by scripts/transfer_fixtures.py.
+fn layout(file: &str) -> String {
+    format!(
+        "{}/../rectify-io/tests/data/transfer/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn a_dry_run_in_json_names_exactly_the_one_empty_region() {
+    let (_dir, db) = fresh();
+    let file = layout("synonyms-defects.csv");
+    let out = run(
+        &db,
+        &[
+            "complaint",
+            "import",
+            &file,
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&String::from_utf8_lossy(&out.stdout));
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{report}");
+    assert_eq!(errors[0]["sheet"], "synonyms-defects");
+    assert_eq!(errors[0]["column"], "D");
+    assert_eq!(errors[0]["row"], 7);
+    assert_eq!(errors[0]["field"], "行政区域");
+    assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
+}
+
+#[test]
+fn batch_and_transfer_date_from_the_command_line_when_the_list_has_none() {
+    let (_dir, db) = fresh();
+    let file = layout("no-batch.csv");
+    let refused = run(&db, &["complaint", "import", &file, "--dry-run"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("无法确定批次"), "{stderr}");
+    assert!(stderr.contains("工作表名（如“第3批”）"), "{stderr}");
+    let out = rectify_at(
+        &db,
+        "2018-06-20",
+        &[
+            "complaint",
+            "import",
+            &file,
+            "--batch",
+            "7",
+            "--transferred-on",
+            "2018-06-15",
+            "--source",
+            "中央第一生态环境保护督察组",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+    );
+    let report = json(&out);
+    assert_eq!(
+        report["batches"],
+        serde_json::json!([{ "batch": 7, "transferred_on": "2018-06-15", "complaints": 2 }])
+    );
+    assert_eq!(report["summary"]["added"], 2);
+}
+
+#[test]
+fn batches_on_one_sheet_import_and_a_resent_list_shows_what_changed() {
+    let (dir, db) = fresh();
+    let out = rectify_at(
+        &db,
+        "2018-06-20",
+        &["complaint", "import", &layout("combined-batches.xlsx")],
+    );
+    assert!(out.contains("新增 5 件"), "{out}");
+    let first = show(&db, "2018-06-20", "D1HA201806030101");
+    assert_eq!(first["batch"], 1);
+    assert_eq!(first["region"], "城关区");
+    assert_eq!(first["key_case"], true, "重点件 in 备注");
+    assert_eq!(
+        first["extras"],
+        serde_json::json!([{ "label": "备注", "text": "重点件" }])
+    );
+    let text = rectify_at(
+        &db,
+        "2018-06-20",
+        &["complaint", "show", "D1HA201806030101"],
+    );
+    assert!(
+        text.contains("重点件：是\n备注：重点件"),
+        "the extra column in the text view: {text}"
+    );
+    let second_batch = show(&db, "2018-06-20", "W1HA201806100202");
+    assert_eq!(second_batch["batch"], 2);
+    assert_eq!(second_batch["seq"], 2);
+    assert_eq!(second_batch["transferred_on"], "2018-06-12");
+
+    let csv = layout("synonyms.csv");
+    rectify_at(&db, "2018-06-20", &["complaint", "import", &csv]);
+    let original = std::fs::read_to_string(&csv).unwrap();
+    assert!(original.contains("部分属实"));
+    let resent = dir.path().join("synonyms-resent.csv");
+    std::fs::write(&resent, original.replace("部分属实", "属实")).unwrap();
+    let again = rectify_at(
+        &db,
+        "2018-06-21",
+        &["complaint", "import", &resent.to_string_lossy()],
+    );
+    assert!(
+        again.contains("新增 0 件，更新反馈 1 件，未变 2 件"),
+        "{again}"
+    );
+    assert!(
+        again.contains("反馈更新 D1HA201806090601：是否属实“部分属实”→“属实”"),
+        "{again}"
+    );
+    assert_eq!(
+        show(&db, "2018-06-21", "D1HA201806090601")["feedback"]["verdict"],
+        "属实"
+    );
+}

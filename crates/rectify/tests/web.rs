@@ -503,6 +503,170 @@ fn the_import_page_previews_defects_by_cell_and_writes_only_on_confirmation() {
     assert!(zgb.page(search).contains("网页导入的问题"));
 }
 
+/// A transfer-list fixture of #20 (scripts/transfer_fixtures.py).
+fn transfer_list(file: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../rectify-io/tests/data/transfer/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// The `sha256` hidden field of a preview.
+fn previewed_sha(page: &str) -> String {
+    page.split("name=\"sha256\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn the_complaint_import_previews_a_list_by_cell_and_writes_only_on_confirmation() {
+    let demo = Demo::start(None);
+    let (_, beiling, _) = Browser::login(&demo.server, "beiling", PASSWORD);
+    assert_eq!(
+        beiling.unwrap().get("/complaints/import").0,
+        404,
+        "only the office imports"
+    );
+    let (_, zgb, _) = Browser::login(&demo.server, "zgb", PASSWORD);
+    let zgb = zgb.unwrap();
+    assert!(
+        zgb.page("/complaints")
+            .contains("href=\"/complaints/import\"")
+    );
+    let page = zgb.page("/complaints/import");
+    let csrf = hidden_csrf(&page);
+    let defects = transfer_list("combined-batches-defects.xlsx");
+    let (status, _, page) = zgb.post_file(
+        "/complaints/import",
+        &[("csrf", &csrf)],
+        Some(("combined-batches-defects.xlsx", &defects)),
+    );
+    assert_eq!(status, 200);
+    // Each finding is listed with a link to its cell and marked on the cell of the sheet as
+    // uploaded; the 填报时间 row, the batch rows and the footnote are no complaints.
+    for (cell, mark) in [
+        ("G6", "bad"),
+        ("A8", "bad"),
+        ("C12", "bad"),
+        ("E7", "warn"),
+        ("E11", "warn"),
+    ] {
+        assert!(
+            page.contains(&format!("<a href=\"#s0-{cell}\">{cell}</a>")),
+            "{cell} listed: {page}"
+        );
+        assert!(
+            page.contains(&format!("<td id=\"s0-{cell}\" class=\"{mark}\"")),
+            "{cell} marked {mark}: {page}"
+        );
+    }
+    assert_eq!(page.matches("<tr class=\"bad\">").count(), 3, "{page}");
+    assert!(page.contains("第1批的序号 2 与第7行重复"), "{page}");
+    assert!(!page.contains("确认导入"), "no confirmation with errors");
+
+    let good = transfer_list("combined-batches.xlsx");
+    let (_, _, page) = zgb.post_file(
+        "/complaints/import",
+        &[("csrf", &csrf), ("batch", "三")],
+        Some(("combined-batches.xlsx", &good)),
+    );
+    assert!(page.contains("批次“三”应为正整数"), "{page}");
+    assert!(!page.contains("确认导入"), "{page}");
+    // The demo holds this team's 第1批 with another transfer date: said, and nothing offered.
+    let (_, _, page) = zgb.post_file(
+        "/complaints/import",
+        &[("csrf", &csrf)],
+        Some(("combined-batches.xlsx", &good)),
+    );
+    assert!(
+        page.contains("中央第一生态环境保护督察组 第1批（已登记交办日期"),
+        "{page}"
+    );
+    assert!(!page.contains("确认导入"), "{page}");
+    let team = [
+        ("csrf", csrf.as_str()),
+        ("source", "省第三生态环境保护督察组"),
+    ];
+    let (_, _, page) = zgb.post_file(
+        "/complaints/import",
+        &team,
+        Some(("combined-batches.xlsx", &good)),
+    );
+    for shown in [
+        "<td class=\"nowrap\">第1批</td><td class=\"nowrap\">2018-06-05</td><td>3</td>",
+        "<td class=\"nowrap\">第2批</td><td class=\"nowrap\">2018-06-12</td><td>2</td>",
+        "省第三生态环境保护督察组：将新增 5 件，更新反馈 0 件，未变 0 件",
+        "确认导入",
+    ] {
+        assert!(page.contains(shown), "{shown} in {page}");
+    }
+    assert!(
+        !zgb.page("/complaints").contains("D1HA201806030101"),
+        "nothing written before the confirmation"
+    );
+    let confirm = |sha: &str, file: &str| {
+        let body = form_body(&[
+            ("csrf", &csrf),
+            ("sha256", sha),
+            ("file_name", file),
+            ("source", "省第三生态环境保护督察组"),
+        ]);
+        let headers = [
+            ("Cookie", zgb.cookie.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ];
+        let (status, _, reply) = demo.server.request(
+            "POST",
+            "/complaints/import/confirm",
+            &headers,
+            body.as_bytes(),
+        );
+        assert_eq!(status, 200);
+        String::from_utf8_lossy(&reply).into_owned()
+    };
+    let done = confirm(&previewed_sha(&page), "combined-batches.xlsx");
+    assert!(done.contains("新增 5 件"), "{done}");
+    assert!(zgb.page("/complaints").contains("D1HA201806030101"));
+    let first = zgb.page("/complaints/D1HA201806030101");
+    assert!(
+        first.contains("<th>备注</th><td colspan=\"3\" class=\"text\">重点件</td>"),
+        "the 备注 column is kept and shown: {first}"
+    );
+    assert!(
+        first.contains("<th>行政区域</th><td>城关区</td>"),
+        "{first}"
+    );
+
+    // A re-sent list updates the feedback, and the preview and the result say what changed.
+    let csv = String::from_utf8(transfer_list("synonyms.csv")).unwrap();
+    let (_, _, page) = zgb.post_file(
+        "/complaints/import",
+        &team,
+        Some(("synonyms.csv", csv.as_bytes())),
+    );
+    confirm(&previewed_sha(&page), "synonyms.csv");
+    let resent = csv.replace("部分属实", "属实");
+    let (_, _, page) = zgb.post_file(
+        "/complaints/import",
+        &team,
+        Some(("synonyms.csv", resent.as_bytes())),
+    );
+    let change = "<td class=\"nowrap\">是否属实</td><td>部分属实</td><td>属实</td>";
+    assert!(page.contains("将更新的反馈"), "{page}");
+    assert!(page.contains(change), "{page}");
+    let done = confirm(&previewed_sha(&page), "synonyms.csv");
+    assert!(done.contains("更新反馈 1 件"), "{done}");
+    assert!(
+        done.contains("反馈有改动的信访件") && done.contains(change),
+        "{done}"
+    );
+}
+
 #[test]
 fn administration_is_for_administrators_and_the_office() {
     let demo = Demo::start(None);
@@ -722,6 +886,16 @@ fn every_post_route_and_both_boards_for_every_role() {
         let (status, _, _) =
             browser.post_file("/import", &[("csrf", &csrf)], Some(("p.csv", b"x")));
         assert_eq!(status, if imports { 200 } else { 404 }, "{user} /import");
+        let (status, _, _) = browser.post_file(
+            "/complaints/import",
+            &[("csrf", &csrf)],
+            Some(("c.csv", b"x")),
+        );
+        assert_eq!(
+            status,
+            if imports { 200 } else { 404 },
+            "{user} /complaints/import"
+        );
         // The rest of the administration and the import confirmation: the same rule. Account
         // management is for administrators only.
         let is_admin = user == "admin";
@@ -729,6 +903,7 @@ fn every_post_route_and_both_boards_for_every_role() {
         for (path, allowed) in [
             ("/accountability", judges),
             ("/import", imports),
+            ("/complaints/import", imports),
             ("/admin", administers),
             ("/bulletins", true),
         ] {
@@ -1209,8 +1384,9 @@ fn registers_are_scoped_to_the_viewers_counties_and_moved_by_rule() {
     let complaints = zgb.page("/complaints");
     let complaint = complaints
         .split("href=\"/complaints/")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|path| *path != "import")
         .unwrap()
         .to_string();
     for (item, complaint) in [("第2项", ""), ("", complaint.as_str()), ("第二项", "")] {

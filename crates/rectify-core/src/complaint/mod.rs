@@ -10,7 +10,7 @@ pub mod redact;
 pub mod sample;
 pub mod similar;
 
-pub use record::{ComplaintRecord, Feedback, Measures, NewBatch, NewComplaint};
+pub use record::{ComplaintRecord, Extra, Feedback, Measures, NewBatch, NewComplaint};
 
 labelled_enum!(
     /// How the complaint reached the inspection team; the first letter of its 受理编号.

@@ -46,6 +46,15 @@ pub struct NewComplaint {
     pub contact: String,
     pub key_case: bool,
     pub feedback: Feedback,
+    /// Columns the list has beyond the known ones (备注 …), in column order: kept and shown.
+    pub extras: Vec<Extra>,
+}
+
+/// One cell of a column the reader does not interpret, under its header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extra {
+    pub label: String,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -123,9 +123,43 @@ pub fn city_in_title(title: &str) -> Option<String> {
     .then(|| format!("{place}市"))
 }
 
+/// A complaint's 行政区域 as the ledger keys regions: NFKC, no white space, and without the
+/// province's or city's name in front of a county-level one (`河安市城关区` → `城关区`); a
+/// county-level city keeps its own 市 (`河安市临江市` → `临江市`, `临江市` stays).
+pub fn region(text: &str) -> String {
+    let mut name: &str = &display(text);
+    for level in ['省', '市', '州', '盟'] {
+        let Some(at) = name.find(level) else {
+            continue;
+        };
+        let (place, rest) = (&name[..at], &name[at + level.len_utf8()..]);
+        let county_level = rest.chars().count() >= 2 && rest.ends_with(['县', '区', '市', '旗']);
+        let place_chars = place.chars().count();
+        if county_level
+            && (2..=6).contains(&place_chars)
+            && !place.contains(['县', '区', '镇', '乡'])
+        {
+            name = rest;
+        }
+    }
+    name.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regions_lose_the_city_but_a_county_level_city_keeps_its_own() {
+        assert_eq!(region("河安市城关区"), "城关区");
+        assert_eq!(region(" 河安市 北岭县"), "北岭县");
+        assert_eq!(region("河安市临江市"), "临江市");
+        assert_eq!(region("临江市"), "临江市");
+        assert_eq!(region("河北省河安市城关区"), "城关区");
+        assert_eq!(region("河安市"), "河安市");
+        assert_eq!(region("河安化工园区"), "河安化工园区");
+        assert_eq!(region("城关区\u{3000}"), "城关区");
+    }
 
     #[test]
     fn every_spelling_of_the_county_governments_is_one_group() {

@@ -1,7 +1,7 @@
 //! The uploaded sheet as it is, with the reader's findings on their cells: what the import
 //! preview shows, so that the office finds each defect where it sits in its own file.
 
-use super::read::{Finding, PlanTable};
+use super::read::Finding;
 use super::sheet::{Sheet, column_letter};
 use rectify_core::text::short;
 use std::collections::HashMap;
@@ -65,11 +65,11 @@ const CELL_CHARS: usize = 60;
 /// Rows shown before the first gap, so the title, header and first items are always visible.
 const LEADING_ROWS: usize = 12;
 
-/// The sheet with `table`'s errors and warnings on their cells. A sheet of more than
-/// `max_rows` rows shows the leading rows and the rows with findings (with one row of context
-/// on each side); the rest collapse into gaps.
-pub fn grid(sheet: &Sheet, table: &PlanTable, max_rows: usize) -> Grid {
-    let marks = marks_by_cell(table);
+/// The sheet with the errors and warnings found on it (those of other sheets are left out) on
+/// their cells. A sheet of more than `max_rows` rows shows the leading rows and the rows with
+/// findings (with one row of context on each side); the rest collapse into gaps.
+pub fn grid(sheet: &Sheet, errors: &[Finding], warnings: &[Finding], max_rows: usize) -> Grid {
+    let marks = marks_by_cell(&sheet.name, errors, warnings);
     let height = (0..sheet.height())
         .rev()
         .find(|&r| sheet.row(r).iter().any(|c| !c.is_blank()))
@@ -105,13 +105,13 @@ pub fn grid(sheet: &Sheet, table: &PlanTable, max_rows: usize) -> Grid {
 /// Findings by 0-based (row, column); `None` for a finding on the whole row.
 type Marks = HashMap<(usize, Option<usize>), (Mark, Vec<String>)>;
 
-fn marks_by_cell(table: &PlanTable) -> Marks {
+fn marks_by_cell(sheet: &str, errors: &[Finding], warnings: &[Finding]) -> Marks {
     let mut marks: Marks = HashMap::new();
-    let tagged = table
-        .errors
+    let tagged = errors
         .iter()
         .map(|f| (Mark::Error, f))
-        .chain(table.warnings.iter().map(|f| (Mark::Warning, f)));
+        .chain(warnings.iter().map(|f| (Mark::Warning, f)))
+        .filter(|(_, f)| f.sheet == sheet);
     for (mark, finding) in tagged {
         let Some(row) = finding.row.and_then(|r| r.checked_sub(1)) else {
             continue;
@@ -228,19 +228,18 @@ mod tests {
 
     #[test]
     fn findings_sit_on_their_cells_and_quiet_stretches_collapse() {
-        let table = PlanTable {
-            sheet: "清单".into(),
-            errors: vec![
-                finding(40, Some("B"), "为空"),
-                finding(41, None, "序号重复"),
-            ],
-            warnings: vec![
-                finding(40, Some("B"), "需人工设定"),
-                finding(3, Some("A"), "x"),
-            ],
-            ..PlanTable::default()
-        };
-        let small = grid(&sheet(50), &table, 100);
+        let errors = vec![
+            finding(40, Some("B"), "为空"),
+            finding(41, None, "序号重复"),
+        ];
+        let mut warnings = vec![
+            finding(40, Some("B"), "需人工设定"),
+            finding(3, Some("A"), "x"),
+        ];
+        let mut elsewhere = finding(5, Some("A"), "另一张表的");
+        elsewhere.sheet = "第2批".into();
+        warnings.push(elsewhere);
+        let small = grid(&sheet(50), &errors, &warnings, 100);
         assert_eq!(
             small.columns,
             ["A", "B"],
@@ -258,8 +257,13 @@ mod tests {
         assert!(cells[1].text.ends_with('…') && cells[1].text.chars().count() == 61);
         assert_eq!(row(&small, 41).0, Mark::Error);
         assert_eq!(row(&small, 3).1[0].mark, Mark::Warning);
+        assert_eq!(
+            row(&small, 5).1[0].mark,
+            Mark::None,
+            "another sheet's finding stays off this one"
+        );
 
-        let large = grid(&sheet(500), &table, 100);
+        let large = grid(&sheet(500), &errors, &warnings, 100);
         let numbers: Vec<usize> = large
             .rows
             .iter()

@@ -3,6 +3,8 @@
 
 pub(crate) mod export;
 mod grid;
+pub(crate) mod layout;
+mod ole;
 mod read;
 mod sheet;
 
@@ -38,16 +40,7 @@ pub fn read_plan_sheets(
     context: DeadlineContext<'_>,
     limits: &SheetLimits,
 ) -> (PlanTable, Option<Sheet>) {
-    let format = SheetFormat::from_name(file_name).unwrap_or(SheetFormat::Xlsx);
-    let format = match (
-        format,
-        bytes.starts_with(b"PK"),
-        bytes.starts_with(b"\xD0\xCF\x11\xE0"),
-    ) {
-        (SheetFormat::Csv, true, _) | (SheetFormat::Xls, true, _) => SheetFormat::Xlsx,
-        (SheetFormat::Csv, _, true) | (SheetFormat::Xlsx, _, true) => SheetFormat::Xls,
-        (format, _, _) => format,
-    };
+    let format = SheetFormat::detect(file_name, bytes);
     match read_sheets(bytes, format, file_name, limits) {
         Ok(sheets) => {
             let table = read_table(&sheets, sheet, context);
@@ -57,13 +50,7 @@ pub fn read_plan_sheets(
         Err(message) => (
             PlanTable {
                 sheet: String::new(),
-                errors: vec![Finding {
-                    sheet: file_name.to_string(),
-                    row: None,
-                    column: None,
-                    field: None,
-                    message,
-                }],
+                errors: vec![Finding::file(file_name, message)],
                 ..PlanTable::default()
             },
             None,

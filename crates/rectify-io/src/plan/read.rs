@@ -4,6 +4,10 @@
 //! reader finds the table by its content. Every defect is collected with its cell; the caller
 //! writes nothing when any error was found.
 
+use super::layout::{
+    Header, chinese_small_number, find_header, first_text, header_key, is_footnote,
+    is_single_text_row, parse_number,
+};
 use super::sheet::{Cell, Sheet, column_letter};
 use rectify_core::deadline::{Deadline, DeadlineContext, parse_deadline};
 use rectify_core::ledger::{
@@ -163,20 +167,6 @@ impl Field {
     }
 }
 
-fn header_key(header: &str) -> String {
-    let mut key = String::new();
-    let mut depth = 0_u32;
-    for c in header.chars() {
-        match c {
-            '（' | '(' => depth += 1,
-            '）' | ')' => depth = depth.saturating_sub(1),
-            c if depth == 0 && !c.is_whitespace() => key.push(c),
-            _ => {}
-        }
-    }
-    key
-}
-
 /// One defect or remark, located as precisely as the file allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -187,6 +177,19 @@ pub struct Finding {
     pub column: Option<String>,
     pub field: Option<&'static str>,
     pub message: String,
+}
+
+impl Finding {
+    /// A file that could not be read at all, named by `file`.
+    pub fn file(file: &str, message: String) -> Finding {
+        Finding {
+            sheet: file.to_string(),
+            row: None,
+            column: None,
+            field: None,
+            message,
+        }
+    }
 }
 
 impl std::fmt::Display for Finding {
@@ -244,7 +247,7 @@ pub fn read_table(
     }
     let best = candidates
         .iter()
-        .filter_map(|sheet| find_header(sheet).map(|h| (*sheet, h)))
+        .filter_map(|sheet| find_header(sheet, Field::recognise).map(|h| (*sheet, h)))
         .max_by_key(|(_, header)| header.columns.len());
     match best {
         Some((sheet, header)) => TableReader::new(sheet, header, context).read(),
@@ -267,109 +270,6 @@ fn failed(sheet: &str, message: String) -> PlanTable {
             message,
         }],
         ..PlanTable::default()
-    }
-}
-
-struct Header {
-    /// 0-based index of the first data row.
-    data_start: usize,
-    /// 0-based index of the last header row.
-    last_row: usize,
-    columns: Vec<(usize, Field)>,
-    unknown: Vec<(usize, String)>,
-}
-
-const HEADER_SEARCH_ROWS: usize = 20;
-
-fn find_header(sheet: &Sheet) -> Option<Header> {
-    let rows = sheet.height().min(HEADER_SEARCH_ROWS);
-    let (row, count) = (0..rows)
-        .map(|r| (r, recognised_fields(sheet, r)))
-        .max_by_key(|(r, count)| (*count, std::cmp::Reverse(*r)))?;
-    if count < 3 {
-        return None;
-    }
-    let second = row + 1;
-    let two_rows = recognised_fields(sheet, second) > 0 && !looks_numbered(sheet, second);
-    let mut header = Header {
-        data_start: if two_rows { row + 2 } else { row + 1 },
-        last_row: if two_rows { second } else { row },
-        columns: Vec::new(),
-        unknown: Vec::new(),
-    };
-    let width = sheet.row(row).len().max(sheet.row(second).len());
-    for col in 0..width {
-        let lower = two_rows && !sheet.is_copy(second, col) && !sheet.cell(second, col).is_blank();
-        let text = if lower {
-            sheet.cell(second, col).text()
-        } else {
-            sheet.cell(row, col).text()
-        };
-        if text.is_empty() {
-            continue;
-        }
-        match Field::recognise(&text) {
-            Some(field) => header.columns.push((col, field)),
-            None => header.unknown.push((col, text)),
-        }
-    }
-    Some(header)
-}
-
-fn recognised_fields(sheet: &Sheet, row: usize) -> usize {
-    let mut fields: Vec<Field> = sheet
-        .row(row)
-        .iter()
-        .filter_map(|c| Field::recognise(&c.text()))
-        .collect();
-    fields.dedup();
-    fields.len()
-}
-
-fn looks_numbered(sheet: &Sheet, row: usize) -> bool {
-    sheet
-        .row(row)
-        .iter()
-        .take(2)
-        .any(|c| parse_number(c).is_some())
-}
-
-/// "1", "１", "1.", "第1项", "十四" → the item number.
-fn parse_number(cell: &Cell) -> Option<u32> {
-    if let Cell::Number(n) = cell {
-        return (n.fract() == 0.0 && *n >= 1.0 && *n < 1e9).then_some(*n as u32);
-    }
-    let text = cell.text();
-    let core = text
-        .trim_start_matches('第')
-        .trim_end_matches(['项', '.', '、', '．'])
-        .trim();
-    if core.is_empty() {
-        return None;
-    }
-    let folded: String = core
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            _ => c,
-        })
-        .collect();
-    if folded.chars().all(|c| c.is_ascii_digit()) {
-        return folded.parse().ok().filter(|n| *n >= 1);
-    }
-    chinese_small_number(&folded)
-}
-
-fn chinese_small_number(text: &str) -> Option<u32> {
-    let digit = |c: char| "一二三四五六七八九".find(c).map(|i| i as u32 / 3 + 1);
-    let chars: Vec<char> = text.chars().collect();
-    match chars.as_slice() {
-        ['十'] => Some(10),
-        [d] => digit(*d),
-        ['十', d] => Some(10 + digit(*d)?),
-        [t, '十'] => Some(digit(*t)? * 10),
-        [t, '十', d] => Some(digit(*t)? * 10 + digit(*d)?),
-        _ => None,
     }
 }
 
@@ -426,19 +326,6 @@ fn declared_count(text: &str) -> Option<usize> {
         .flatten()
 }
 
-const FOOTNOTE_STARTS: &[&str] = &[
-    "注",
-    "说明",
-    "填表人",
-    "填报人",
-    "审核人",
-    "制表",
-    "联系人",
-    "联系电话",
-    "填报单位",
-    "填表说明",
-];
-
 /// An item being assembled from one or more rows.
 struct Draft {
     number: u32,
@@ -460,7 +347,7 @@ struct Draft {
 
 struct TableReader<'a> {
     sheet: &'a Sheet,
-    header: Header,
+    header: Header<Field>,
     context: DeadlineContext<'a>,
     table: PlanTable,
     group: Option<Group>,
@@ -472,7 +359,7 @@ struct TableReader<'a> {
 }
 
 impl<'a> TableReader<'a> {
-    fn new(sheet: &'a Sheet, header: Header, context: DeadlineContext<'a>) -> Self {
+    fn new(sheet: &'a Sheet, header: Header<Field>, context: DeadlineContext<'a>) -> Self {
         let table = PlanTable {
             sheet: sheet.name.clone(),
             header_row: header.last_row + 1,
@@ -624,20 +511,19 @@ impl<'a> TableReader<'a> {
     }
 
     fn read_row(&mut self, row: usize) {
-        let cells = self.sheet.row(row);
-        let Some(first) = cells.iter().find(|c| !c.is_blank()).map(Cell::text) else {
+        let Some(first) = first_text(self.sheet, row) else {
             return;
         };
         let number_col = self.column(Field::Number).unwrap_or(0);
         let number_cell = self.sheet.cell(row, number_col);
         let numbered = parse_number(number_cell).is_some();
-        if !numbered && self.is_single_text_row(row) {
+        if !numbered && is_single_text_row(self.sheet, row) {
             if let Some(group) = parse_group(&first, row) {
                 self.close_group();
                 self.group = Some(group);
                 return;
             }
-            if FOOTNOTE_STARTS.iter().any(|w| first.starts_with(w)) {
+            if is_footnote(&first) {
                 return;
             }
         }
@@ -670,18 +556,6 @@ impl<'a> TableReader<'a> {
         }
         let draft = self.start_item(row, number);
         self.drafts.push(draft);
-    }
-
-    /// A row whose non-blank cells all hold one text: a merged group or footnote row.
-    fn is_single_text_row(&self, row: usize) -> bool {
-        let mut texts = self
-            .sheet
-            .row(row)
-            .iter()
-            .filter(|c| !c.is_blank())
-            .map(Cell::text);
-        let first = texts.next();
-        texts.all(|t| Some(&t) == first.as_ref())
     }
 
     fn close_group(&mut self) {
@@ -997,16 +871,6 @@ mod tests {
         assert_eq!(Field::recognise("完成时限"), Some(Field::Deadline));
         assert_eq!(Field::recognise("挂联领导"), Some(Field::Leaders));
         assert_eq!(Field::recognise("经费"), None);
-    }
-
-    #[test]
-    fn item_numbers_in_the_forms_offices_write() {
-        assert_eq!(parse_number(&Cell::Number(7.0)), Some(7));
-        assert_eq!(parse_number(&Cell::Text("１２".into())), Some(12));
-        assert_eq!(parse_number(&Cell::Text("第十四项".into())), Some(14));
-        assert_eq!(parse_number(&Cell::Text("3.".into())), Some(3));
-        assert_eq!(parse_number(&Cell::Number(1.5)), None);
-        assert_eq!(parse_number(&Cell::Text("一、共性问题".into())), None);
     }
 
     #[test]

@@ -222,6 +222,21 @@ impl SheetFormat {
             _ => None,
         }
     }
+
+    /// By extension (xlsx when there is none), corrected by the content: a zip is an xlsx and
+    /// an OLE file an xls, whatever the name says.
+    pub fn detect(name: &str, bytes: &[u8]) -> SheetFormat {
+        let format = SheetFormat::from_name(name).unwrap_or(SheetFormat::Xlsx);
+        match (
+            format,
+            bytes.starts_with(b"PK"),
+            bytes.starts_with(b"\xD0\xCF\x11\xE0"),
+        ) {
+            (SheetFormat::Csv, true, _) | (SheetFormat::Xls, true, _) => SheetFormat::Xlsx,
+            (SheetFormat::Csv, _, true) | (SheetFormat::Xlsx, _, true) => SheetFormat::Xls,
+            (format, _, _) => format,
+        }
+    }
 }
 
 /// Reads every worksheet of a workbook or the one table of a CSV file, within `limits`.
@@ -288,6 +303,14 @@ fn check_parts(bytes: &[u8], limits: &SheetLimits) -> Result<(), String> {
 
 fn read_workbook(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, String> {
     check_parts(bytes, limits)?;
+    super::ole::check(bytes)?;
+    // A malformed file that still makes calamine panic is refused like any unreadable one: an
+    // upload must never take down the request (or the CLI) with a panic.
+    std::panic::catch_unwind(|| read_workbook_checked(bytes, limits))
+        .unwrap_or_else(|_| Err("不是可读取的 Excel 文件（文件结构损坏）".into()))
+}
+
+fn read_workbook_checked(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<Sheet>, String> {
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| format!("不是可读取的 Excel 文件（{e}）"))?;
     let names = workbook.sheet_names();
@@ -452,7 +475,8 @@ fn excel_serial_date(serial: f64) -> Option<Date> {
 /// Windows.
 fn read_csv(bytes: &[u8], name: &str, limits: &SheetLimits) -> Result<Sheet, String> {
     let text = decode_text(bytes);
-    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -527,6 +551,8 @@ mod tests {
         let sheet = read_csv(&bytes, "plan.csv", &SheetLimits::default()).unwrap();
         assert_eq!(sheet.cell(1, 1).text(), "2019年6月底前");
         assert_eq!(sheet.name, "plan");
+        let sheet = read_csv(b"a\n", "/tmp/in/plan.csv", &SheetLimits::default()).unwrap();
+        assert_eq!(sheet.name, "plan", "the file's name, not its path");
     }
 
     #[test]

@@ -1250,6 +1250,129 @@ async fn parallel_logins_and_portal_posts_are_counted_atomically(db: TestDb) {
     assert!(db.store.public_post_allowed("10.0.0.4", 5).await.unwrap());
 }
 
+/// Someone with write access rewrites entry 2 and recomputes every later hash: the chain is
+/// consistent again, but it no longer passes through the head a bulletin printed or the one
+/// noted from `audit anchor`; cutting entries off the end is caught the same way.
+async fn a_recomputed_chain_is_caught_by_its_anchors(db: TestDb) {
+    use rectify_core::dispatch::AsOf;
+    use rectify_core::journal::{Anchor, EntryFields};
+    use rectify_exact::date::Date;
+    seed(&db).await;
+    let s = &db.store;
+    let noted = s.journal_anchor().await.unwrap().unwrap();
+    assert_eq!(noted.seq, 5);
+    let as_of = AsOf::for_period(2018, 6, Date::new(2018, 6, 30).unwrap()).unwrap();
+    let facts = s.bulletin_facts(as_of).await.unwrap();
+    let (frozen, stored) = s
+        .freeze_bulletin("test", &facts, Date::new(2018, 7, 2).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(stored.journal_head.as_ref(), Some(&noted));
+    let (_, again) = s.bulletin("2018-06", Some(frozen.version)).await.unwrap();
+    assert_eq!(again, stored, "the head is part of the frozen facts");
+    s.add_org_unit("test", unit("fgw", "市发展改革委", Some("heans")))
+        .await
+        .unwrap();
+    let printed = s.bulletin_anchors().await.unwrap();
+    assert_eq!(printed, [("通报 2018-06 第1版".to_string(), noted.clone())]);
+    let head = s.journal_anchor().await.unwrap().unwrap();
+    assert_eq!(head.seq, 7);
+    let all = |extra: &Anchor| {
+        let mut anchors = printed.clone();
+        anchors.push(("命令行".to_string(), extra.clone()));
+        anchors
+    };
+    assert!(matches!(
+        s.verify_journal_anchored(all(&head)).await.unwrap(),
+        Verification::Intact { entries: 7, .. }
+    ));
+
+    db.drop_journal_triggers().await;
+    let mut entries = s.recent_journal(100).await.unwrap();
+    entries.reverse();
+    let mut prev = entries[0].hash.clone();
+    for entry in &entries[1..] {
+        let parse = |text: &Option<String>| {
+            text.as_deref()
+                .map(|t| serde_json::from_str::<serde_json::Value>(t).unwrap())
+        };
+        let mut after = parse(&entry.after);
+        if entry.seq == 2 {
+            after.as_mut().unwrap()["name"] = "伪造的单位".into();
+        }
+        let forged = EntryFields {
+            seq: entry.seq,
+            at: entry.at.clone(),
+            actor: entry.actor.clone(),
+            action: entry.action.clone(),
+            entity: entry.entity.clone(),
+            entity_id: entry.entity_id.clone(),
+            before: parse(&entry.before),
+            after,
+        }
+        .seal(&prev);
+        let after_sql = forged
+            .after
+            .as_deref()
+            .map_or("NULL".to_string(), |a| format!("'{a}'"));
+        db.raw(&format!(
+            "UPDATE journal SET after_json = {after_sql}, prev_hash = '{}', hash = '{}' WHERE seq = {}",
+            forged.prev_hash, forged.hash, forged.seq
+        ))
+        .await
+        .unwrap();
+        prev = forged.hash;
+    }
+    assert!(
+        matches!(
+            s.verify_journal().await.unwrap(),
+            Verification::Intact { entries: 7, .. }
+        ),
+        "the recomputed chain is consistent in itself"
+    );
+    match s.verify_journal_anchored(printed.clone()).await.unwrap() {
+        Verification::Broken(ChainBreak::Anchor {
+            seq: 5,
+            witness,
+            recorded,
+            ..
+        }) => {
+            assert_eq!(
+                (witness.as_str(), recorded),
+                ("通报 2018-06 第1版", noted.hash.clone())
+            );
+        }
+        other => panic!("the bulletin's head did not catch the rewrite: {other:?}"),
+    }
+    assert!(matches!(
+        s.verify_journal_anchored(vec![("命令行".into(), head.clone())])
+            .await
+            .unwrap(),
+        Verification::Broken(ChainBreak::Anchor { seq: 7, .. })
+    ));
+
+    let fresh = TestDb::open(s.backend()).await;
+    seed(&fresh).await;
+    fresh.drop_journal_triggers().await;
+    let five = fresh.store.journal_anchor().await.unwrap().unwrap();
+    fresh
+        .raw("DELETE FROM journal WHERE seq = 5")
+        .await
+        .unwrap();
+    assert_eq!(
+        fresh
+            .store
+            .verify_journal_anchored(vec![("命令行".into(), five)])
+            .await
+            .unwrap(),
+        Verification::Broken(ChainBreak::Truncated {
+            seq: 5,
+            witness: "命令行".into(),
+            head: 4
+        })
+    );
+}
+
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -1286,6 +1409,7 @@ on_both_backends!(
     a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol,
     a_bulletin_of_a_running_month_is_stated_as_of_today,
     parallel_logins_and_portal_posts_are_counted_atomically,
+    a_recomputed_chain_is_caught_by_its_anchors,
 );
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use crate::password::read_new_password;
 use crate::water_cmd::{WaterCommand, WaterDataCommand};
 use crate::workflow_cmd::{ClockCommand, EvidenceArgs, ItemArgs, ReportArgs};
 use clap::{Args, Parser, Subcommand};
+use rectify_core::journal::Anchor;
 use rectify_core::org::{OrgKind, Role};
 use rectify_core::time::shown_minute;
 use rectify_exact::date::Date;
@@ -261,7 +262,20 @@ impl ServeArgs {
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
     /// Walk the hash chain of the journal; exit 1 naming the first broken entry.
-    Verify,
+    Verify {
+        /// Also require the chain to pass through the head printed on every frozen bulletin.
+        #[arg(long)]
+        anchors: bool,
+        /// A head recorded elsewhere, as `rectify audit anchor` prints it (SEQ:HASH); repeatable.
+        #[arg(long = "anchor", value_parser = parse_anchor)]
+        anchor: Vec<Anchor>,
+    },
+    /// Print the journal's head (seq and hash) to record outside the database.
+    Anchor,
+}
+
+fn parse_anchor(text: &str) -> Result<Anchor, String> {
+    Anchor::parse(text).ok_or_else(|| format!("应为 序号:哈希值（64 位十六进制）：{text}"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -397,7 +411,10 @@ async fn route(store: &Store, command: DbCommand) -> Result<ExitCode, CliError> 
             }
         }
         DbCommand::Backup { out } => backup(store, &out).await,
-        DbCommand::Audit(AuditCommand::Verify) => audit_verify(store).await,
+        DbCommand::Audit(AuditCommand::Verify { anchors, anchor }) => {
+            audit_verify(store, anchors, anchor).await
+        }
+        DbCommand::Audit(AuditCommand::Anchor) => audit_anchor(store).await,
         DbCommand::User(cmd) => user(store, cmd).await,
         DbCommand::Org(cmd) => org(store, cmd).await,
         DbCommand::Setting(cmd) => setting(store, cmd).await,
@@ -525,13 +542,38 @@ async fn backup(store: &Store, out: &std::path::Path) -> Result<ExitCode, CliErr
     Ok(ExitCode::SUCCESS)
 }
 
-async fn audit_verify(store: &Store) -> Result<ExitCode, CliError> {
-    match store.verify_journal().await? {
+async fn audit_verify(
+    store: &Store,
+    bulletins: bool,
+    given: Vec<Anchor>,
+) -> Result<ExitCode, CliError> {
+    let mut anchors = if bulletins {
+        store.bulletin_anchors().await?
+    } else {
+        Vec::new()
+    };
+    anchors.extend(given.into_iter().map(|a| ("命令行".to_string(), a)));
+    let checked = anchors.len();
+    match store.verify_journal_anchored(anchors).await? {
         Verification::Intact { entries, head_hash } => {
             println!("审计日志完整：共 {entries} 条，链头 hash {head_hash}");
+            if bulletins || checked > 0 {
+                println!("外部链头：{checked} 个，均在链上");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Verification::Broken(brk) => Err(CliError::failure(format!("审计日志校验失败：{brk}"))),
+    }
+}
+
+async fn audit_anchor(store: &Store) -> Result<ExitCode, CliError> {
+    match store.journal_anchor().await? {
+        Some(head) => {
+            println!("审计日志链头：第 {} 条，哈希值 {}", head.seq, head.hash);
+            println!("{head}");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => Err(CliError::failure("审计日志为空，尚无链头")),
     }
 }
 

@@ -165,6 +165,31 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
 }
 
+impl StoreError {
+    /// The database cannot be reached right now (refused or dropped connections, a server
+    /// shutting down or starting, every pooled connection gone), as opposed to a fault in the
+    /// request or the data: worth answering "try again shortly", and it passes by itself once
+    /// the database is back, since the pool opens fresh connections.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Sql(error) = self else {
+            return false;
+        };
+        match error {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                // SQLSTATE class 08: connection exception; 57P01–57P03: the server is shutting
+                // down, crashed or starting; 53300: too many connections.
+                code.starts_with("08") || ["57P01", "57P02", "57P03", "53300"].contains(&&*code)
+            }),
+            _ => false,
+        }
+    }
+}
+
 /// A connection pool plus what the store needs to know about it.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -204,7 +229,9 @@ impl Store {
         probe.close().await.map_err(|e| connect_error(target, e))?;
         let pool = AnyPoolOptions::new()
             .max_connections(if is_sqlite { 4 } else { 10 })
-            .acquire_timeout(Duration::from_secs(30))
+            // While PostgreSQL is away the pool retries a refused connection until this
+            // timeout: a request waits that long, then is answered "try again" (503).
+            .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if is_sqlite {

@@ -8,6 +8,7 @@
 //! | `Invalid(m)`      | 422    | the message (what to fill in)      | 422                       |
 //! | `Conflict(m)`     | 409    | the message (the workflow refused) | 409                       |
 //! | `Refused(s, m)`   | s      | the message (too large, too slow)  | s (also `ApiError::new`)  |
+//! | `Unavailable(id)` | 503    | 数据库暂时无法连接… (the database is away) | the same text        |
 //! | `Internal(id)`    | 500    | 系统错误，请联系管理员（请求编号 id） | the same text              |
 //!
 //! An internal error's detail (an SQL message, a path) is logged with the request id when the
@@ -52,6 +53,9 @@ pub enum WebError {
     /// Refused with its own status: before or while the body was read (too large, too slow,
     /// broken), or an API answer with a specific message.
     Refused(StatusCode, String),
+    /// The database cannot be reached for now (`StoreError::is_unavailable`); logged when
+    /// made, holds the request id. Passes by itself when the database is back.
+    Unavailable(String),
     /// Logged when made; holds the request id the user may quote.
     Internal(String),
 }
@@ -66,6 +70,15 @@ impl WebError {
         WebError::Internal(id)
     }
 
+    /// The database is away: logged now with its detail, answered 503 with the request id.
+    pub fn unavailable(detail: &dyn std::fmt::Display) -> WebError {
+        let id = REQUEST_ID
+            .try_with(String::clone)
+            .unwrap_or_else(|_| "-".into());
+        tracing::error!(request_id = %id, error = %detail, "database unavailable");
+        WebError::Unavailable(id)
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             WebError::Login(_) => StatusCode::SEE_OTHER,
@@ -74,6 +87,7 @@ impl WebError {
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::Refused(status, _) => *status,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -87,6 +101,7 @@ impl WebError {
             | WebError::Invalid(m)
             | WebError::Conflict(m)
             | WebError::Refused(_, m) => m.clone(),
+            WebError::Unavailable(id) => format!("{UNAVAILABLE}（请求编号 {id}）"),
             WebError::Internal(id) => format!("系统错误，请联系管理员（请求编号 {id}）"),
         }
     }
@@ -108,10 +123,17 @@ impl From<StoreError> for WebError {
             too_large @ StoreError::TooLarge { .. } => {
                 WebError::Refused(StatusCode::PAYLOAD_TOO_LARGE, too_large.to_string())
             }
+            away if away.is_unavailable() => WebError::unavailable(&away),
             other => WebError::internal(&other),
         }
     }
 }
+
+/// What a user reads while the database cannot be reached.
+pub const UNAVAILABLE: &str = "数据库暂时无法连接，系统正在自动重试，请稍后再试";
+
+/// How many seconds a client is asked to wait before trying again after a 503.
+const RETRY_AFTER: &str = "5";
 
 impl From<askama::Error> for WebError {
     fn from(error: askama::Error) -> Self {
@@ -140,7 +162,7 @@ impl IntoResponse for WebError {
                     title(status),
                     crate::encode::escape(&other.message())
                 );
-                (status, Html(page)).into_response()
+                with_retry_after(status, (status, Html(page)).into_response())
             }
         }
     }
@@ -149,6 +171,7 @@ impl IntoResponse for WebError {
 fn title(status: StatusCode) -> &'static str {
     match status {
         StatusCode::INTERNAL_SERVER_ERROR => "系统错误",
+        StatusCode::SERVICE_UNAVAILABLE => "暂时无法服务",
         StatusCode::CONFLICT => "无法办理",
         StatusCode::UNPROCESSABLE_ENTITY => "请补充填写",
         _ => "拒绝",
@@ -196,8 +219,20 @@ impl IntoResponse for ApiError {
             WebError::Login(_) => StatusCode::UNAUTHORIZED,
             ref other => other.status(),
         };
-        (status, Json(json!({ "error": self.0.message() }))).into_response()
+        let response = (status, Json(json!({ "error": self.0.message() }))).into_response();
+        with_retry_after(status, response)
     }
+}
+
+/// A 503 tells the client when to try again.
+fn with_retry_after(status: StatusCode, mut response: Response) -> Response {
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static(RETRY_AFTER),
+        );
+    }
+    response
 }
 
 /// What a form shows after a refused or failed change: the refusal's own words, or for an

@@ -64,6 +64,8 @@ fn demo_serve_answers_healthz_and_version_then_shuts_down_gracefully() {
     let (status, head, body) = server.get("/healthz");
     assert_eq!((status, body.as_str()), (200, "ok"));
     assert!(head.contains("x-request-id: "), "{head}");
+    let (status, _, body) = server.get("/readyz");
+    assert_eq!((status, body.as_str()), (200, "ok"), "the database answers");
     let (status, _, body) = server.get("/api/v1/version");
     assert_eq!(status, 200);
     assert!(body.contains(r#""backend":"sqlite""#), "{body}");

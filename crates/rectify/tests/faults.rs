@@ -1,0 +1,302 @@
+//! Fault tolerance (#23), short forms that run in CI: PostgreSQL going away under load, the
+//! server killed under concurrent writes, two servers writing at once, and the backup drills.
+//! Each starts the real binary; the long forms are in `bench/crash.sh`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
+mod common;
+
+use common::{BIN, Server};
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The demo on `db`, with a bearer token for the office account (which may file evidence on
+/// every item): what the writers below act as.
+struct Demo {
+    db: String,
+    data: String,
+    token: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Demo {
+    fn new(db: Option<String>) -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let db = db.unwrap_or_else(|| dir.path().join("demo.db").to_string_lossy().into_owned());
+        let data = dir.path().join("data").to_string_lossy().into_owned();
+        let demo = Demo {
+            db,
+            data,
+            token: String::new(),
+            _dir: dir,
+        };
+        common::ok(&demo.run(&["demo"]));
+        let token = common::ok(&demo.run(&["token", "create", "--for", "zgb", "--name", "faults"]));
+        Demo {
+            token: token.trim().to_string(),
+            ..demo
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let mut command = Command::new(BIN);
+        common::at_test_clock(&mut command)
+            .args(["--db", &self.db, "--data-dir", &self.data])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn serve(&self) -> Server {
+        Server::start(&self.db, &["--data-dir", &self.data, "serve"])
+    }
+
+    /// The evidence rows as (id, sha256), and how many evidence entries the journal holds.
+    fn evidence(&self) -> (BTreeSet<(i64, String)>, i64) {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let target = rectify_store::DbTarget::parse(&self.db);
+            let store = rectify_store::Store::open_initialised(&target, None)
+                .await
+                .unwrap();
+            let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, sha256 FROM evidence")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+            let journaled: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM journal WHERE entity = 'evidence' AND action = 'create'",
+            )
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+            store.close().await;
+            (rows.into_iter().collect(), journaled)
+        })
+    }
+
+    fn audit_verify(&self) -> String {
+        common::ok(&self.run(&["audit", "verify"]))
+    }
+}
+
+/// One request on a fresh connection; `None` when the server cannot be reached or hangs up
+/// before answering (it was killed).
+fn send(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .ok()?;
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(body).ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string())?;
+    Some((status, body))
+}
+
+/// A PDF no other upload has: `%PDF-1.4` and the writer's and the attempt's number.
+fn unique_pdf(writer: usize, attempt: usize) -> Vec<u8> {
+    format!("%PDF-1.4\n% writer {writer} attempt {attempt}\n%%EOF\n").into_bytes()
+}
+
+/// Uploads one evidence file to item 41 through the API; the answer's status and body.
+fn upload(addr: &str, token: &str, pdf: &[u8]) -> Option<(u16, String)> {
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("Authorization", bearer.as_str()),
+        ("Content-Type", "application/pdf"),
+    ];
+    send(
+        addr,
+        "POST",
+        "/api/v1/items/41/evidence?kind=document&file_name=faults.pdf",
+        &headers,
+        pdf,
+    )
+}
+
+/// The SHA-256 the server acknowledged for an upload (`201 {"sha256": …}`).
+fn acknowledged_sha(body: &str) -> String {
+    let reply: serde_json::Value = serde_json::from_str(body).unwrap();
+    reply["sha256"].as_str().unwrap().to_string()
+}
+
+/// Polls `check` every 100 ms until it holds; panics after `limit` (a bound against hanging,
+/// not a measured figure).
+fn wait_until(limit: Duration, what: &str, mut check: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        thread::sleep(Duration::from_millis(100));
+    }
+    start.elapsed()
+}
+
+/// What every writer saw: acknowledged uploads by SHA-256, and every status answered.
+#[derive(Default)]
+struct Tally {
+    acknowledged: Mutex<Vec<String>>,
+    statuses: Mutex<Vec<u16>>,
+}
+
+/// `writers` threads uploading until `stop` is set; answers that did not arrive are not
+/// counted (the server was killed while answering).
+fn start_writers(
+    addr: impl Fn() -> String + Send + Sync + 'static,
+    token: &str,
+    writers: usize,
+    stop: &Arc<AtomicBool>,
+    tally: &Arc<Tally>,
+) -> Vec<thread::JoinHandle<()>> {
+    let addr = Arc::new(addr);
+    let attempts = Arc::new(AtomicUsize::new(0));
+    (0..writers)
+        .map(|writer| {
+            let (addr, token, stop, tally, attempts) = (
+                addr.clone(),
+                token.to_string(),
+                stop.clone(),
+                tally.clone(),
+                attempts.clone(),
+            );
+            thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let attempt = attempts.fetch_add(1, Ordering::Relaxed);
+                    match upload(&addr(), &token, &unique_pdf(writer, attempt)) {
+                        Some((status, body)) => {
+                            if status == 201 {
+                                tally
+                                    .acknowledged
+                                    .lock()
+                                    .unwrap()
+                                    .push(acknowledged_sha(&body));
+                            }
+                            tally.statuses.lock().unwrap().push(status);
+                        }
+                        None => thread::sleep(Duration::from_millis(20)),
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// #23.2: PostgreSQL stops (immediately, cutting transactions off) while four clients upload
+/// evidence. The server stays alive (`/healthz`), says it is not ready (`/readyz`) and answers
+/// writes 503 with a Chinese message and nothing technical; when PostgreSQL is back it is ready
+/// again by itself. Every acknowledged upload is stored, every stored one is journaled (a
+/// transaction cut off left no trace), and the journal verifies.
+#[test]
+fn a_postgresql_outage_is_answered_503_in_chinese_and_passes_by_itself() {
+    let cluster = rectify_testkit::Cluster::start();
+    let demo = Demo::new(Some(cluster.database("outage")));
+    let (before, _) = demo.evidence();
+    let server = demo.serve();
+    assert_eq!(server.get("/readyz").0, 200);
+    let stop = Arc::new(AtomicBool::new(false));
+    let tally = Arc::new(Tally::default());
+    let addr = server.addr.clone();
+    let writers = start_writers(move || addr.clone(), &demo.token, 4, &stop, &tally);
+    let acked = || tally.acknowledged.lock().unwrap().len();
+    wait_until(Duration::from_secs(60), "uploads before the outage", || {
+        acked() >= 20
+    });
+
+    cluster.halt();
+    let halted = acked();
+    wait_until(Duration::from_secs(60), "a 503 during the outage", || {
+        tally.statuses.lock().unwrap().contains(&503)
+    });
+    let (status, _, live) = server.get("/healthz");
+    assert_eq!(
+        (status, live.as_str()),
+        (200, "ok"),
+        "alive while the database is away"
+    );
+    let (status, head, ready) = server.get("/readyz");
+    assert_eq!(status, 503);
+    assert!(head.contains("retry-after: 5"), "{head}");
+    assert!(ready.contains("数据库暂时无法连接"), "{ready}");
+    let (status, refused) = upload(&server.addr, &demo.token, b"%PDF-1.4\n% refused\n").unwrap();
+    assert_eq!(status, 503, "{refused}");
+    let message: serde_json::Value = serde_json::from_str(&refused).unwrap();
+    let message = message["error"].as_str().unwrap();
+    assert!(
+        message.starts_with("数据库暂时无法连接，系统正在自动重试，请稍后再试（请求编号 "),
+        "{message}"
+    );
+    for technical in ["sql", "postgres", "connection", "error", "/", "os "] {
+        assert!(!message.to_lowercase().contains(technical), "{message}");
+    }
+    let (status, _, page) = server.get("/public");
+    assert!(
+        status == 503 && page.contains("数据库暂时无法连接，系统正在自动重试"),
+        "a page during the outage: {status} {page}"
+    );
+
+    cluster.resume();
+    let recovered = wait_until(Duration::from_secs(60), "ready again", || {
+        server.get("/readyz").0 == 200
+    });
+    let resumed = acked();
+    wait_until(Duration::from_secs(60), "uploads after the outage", || {
+        acked() >= resumed + 20
+    });
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let statuses = tally.statuses.lock().unwrap().clone();
+    assert!(
+        statuses.iter().all(|s| [201, 503].contains(s)),
+        "only acknowledgements and 503s: {statuses:?}"
+    );
+    let acknowledged: BTreeSet<String> =
+        tally.acknowledged.lock().unwrap().iter().cloned().collect();
+    let (after, journaled) = demo.evidence();
+    let stored: BTreeSet<String> = after
+        .difference(&before)
+        .map(|(_, sha)| sha.clone())
+        .collect();
+    assert!(
+        acknowledged.is_subset(&stored),
+        "acknowledged uploads missing: {:?}",
+        acknowledged.difference(&stored).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        journaled,
+        after.len() as i64,
+        "every stored upload has its journal entry"
+    );
+    assert!(demo.audit_verify().contains("审计日志完整"));
+    eprintln!(
+        "outage: {} uploads acknowledged ({} before the halt), {} answered 503, {} stored; ready {:?} after PostgreSQL was back",
+        acknowledged.len(),
+        halted,
+        statuses.iter().filter(|s| **s == 503).count(),
+        stored.len(),
+        recovered
+    );
+}

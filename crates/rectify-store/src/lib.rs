@@ -29,7 +29,7 @@ pub mod users;
 pub mod water;
 pub mod workflow;
 
-pub use backup::BackupOutcome;
+pub use backup::{AttachmentCheck, BackupOutcome, RestoreOutcome, manifest_path};
 pub use migrate::{MigrateReport, latest_version};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

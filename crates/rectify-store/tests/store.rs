@@ -12,7 +12,7 @@ use rectify_store::journal::Verification;
 use rectify_store::ledger::{ImportSummary, PlanImport};
 use rectify_store::org::NewOrgUnit;
 use rectify_store::users::NewUser;
-use rectify_store::{Backend, BackupOutcome, DbTarget, Store, StoreError};
+use rectify_store::{Backend, DbTarget, Store, StoreError};
 use sqlx::AssertSqlSafe;
 
 struct TestDb {
@@ -1373,6 +1373,74 @@ async fn a_recomputed_chain_is_caught_by_its_anchors(db: TestDb) {
     );
 }
 
+/// The drill on both backends: a backup (SQLite copy or pg_dump) with its attachment list,
+/// restored into a new database whose journal ends at the same head; the attachment store is
+/// checked against the list, and a missing or altered file is named. A restore never goes
+/// into a database that holds anything.
+async fn a_backup_restores_into_a_new_database_with_its_attachments(db: TestDb) {
+    seed(&db).await;
+    let s = &db.store;
+    let kept = s.attachments().put(b"%PDF-1.4\n% evidence\n").unwrap();
+    let other = s.attachments().put(b"second file").unwrap();
+    let out = db._dir.path().join("backup");
+    let done = s.backup(&out).await.unwrap();
+    assert!(done.bytes > 0);
+    assert_eq!(done.attachments, 2);
+    let listed = std::fs::read_to_string(&done.manifest).unwrap();
+    let line = format!("{0}  sha256/{1}/{0}\n", kept.sha256, &kept.sha256[..2]);
+    assert!(listed.contains(&line), "sha256sum form: {listed}");
+    assert!(
+        matches!(s.backup(&out).await, Err(StoreError::Conflict { .. })),
+        "a backup never overwrites"
+    );
+
+    let target = match s.backend() {
+        Backend::Sqlite => DbTarget::SqliteFile(db._dir.path().join("restored.db")),
+        Backend::Postgres => DbTarget::Postgres(rectify_testkit::postgres_url()),
+    };
+    let data = Some(db._dir.path().join("data"));
+    let restored = Store::restore(&target, &out, data.clone()).await.unwrap();
+    assert_eq!(restored.journal_entries, 5);
+    let check = restored.attachments.unwrap();
+    assert_eq!(
+        (check.listed, check.missing.len(), check.damaged.len()),
+        (2, 0, 0)
+    );
+    let copy = Store::open_initialised(&target, data.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        copy.journal_anchor().await.unwrap(),
+        s.journal_anchor().await.unwrap()
+    );
+    assert!(matches!(
+        copy.verify_journal().await.unwrap(),
+        Verification::Intact { entries: 5, .. }
+    ));
+    assert_eq!(
+        copy.org_units().await.unwrap(),
+        s.org_units().await.unwrap()
+    );
+
+    std::fs::remove_file(s.attachments().path_of(&other.sha256).unwrap()).unwrap();
+    std::fs::write(s.attachments().path_of(&kept.sha256).unwrap(), b"altered").unwrap();
+    let check = copy.check_attachments(&done.manifest).unwrap();
+    assert_eq!(
+        (check.missing, check.damaged),
+        (vec![other.sha256], vec![kept.sha256])
+    );
+    copy.close().await;
+
+    let again = Store::restore(&target, &out, data).await;
+    assert!(
+        matches!(
+            again,
+            Err(StoreError::Conflict { .. } | StoreError::Invalid(_))
+        ),
+        "restored over a database that holds data: {again:?}"
+    );
+}
+
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -1410,6 +1478,7 @@ on_both_backends!(
     a_bulletin_of_a_running_month_is_stated_as_of_today,
     parallel_logins_and_portal_posts_are_counted_atomically,
     a_recomputed_chain_is_caught_by_its_anchors,
+    a_backup_restores_into_a_new_database_with_its_attachments,
 );
 
 #[tokio::test]
@@ -1418,7 +1487,7 @@ async fn sqlite_backup_is_a_verifiable_copy() {
     seed(&db).await;
     let out = db._dir.path().join("backup.db");
     let outcome = db.store.backup(&out).await.unwrap();
-    assert!(matches!(outcome, BackupOutcome::Written { bytes } if bytes > 0));
+    assert!(outcome.bytes > 0 && outcome.manifest.exists());
     let copy = Store::open_initialised(&DbTarget::SqliteFile(out.clone()), None)
         .await
         .unwrap();

@@ -16,7 +16,7 @@ use rectify_exact::date::Date;
 use rectify_store::journal::Verification;
 use rectify_store::org::{NewOrgUnit, OrgUnit};
 use rectify_store::users::NewUser;
-use rectify_store::{BackupOutcome, DbTarget, Store};
+use rectify_store::{DbTarget, Store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -89,6 +89,10 @@ enum Command {
     /// Coal consumption per county and clean heating against their targets.
     #[command(subcommand)]
     Coal(crate::coal_cmd::CoalCommand),
+    /// Restore a backup made by `rectify backup` into a new database (--db: a SQLite path that
+    /// does not exist, or an empty PostgreSQL database), verify its journal, and check the data
+    /// directory against the backup's attachment list.
+    Restore { file: PathBuf },
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -110,7 +114,8 @@ enum DbCommand {
         #[command(flatten)]
         server: ServeArgs,
     },
-    /// Write a consistent copy of a SQLite database (PostgreSQL: print the pg_dump recipe).
+    /// Write a consistent copy of the database while it is in use (SQLite: a database file;
+    /// PostgreSQL: pg_dump --format=custom), and OUT.attachments.txt listing every attachment.
     Backup {
         #[arg(long)]
         out: PathBuf,
@@ -336,6 +341,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Register(command) => StoreWork::Register(command),
         Command::Inspection(args) => StoreWork::Inspection(args),
         Command::Coal(command) => StoreWork::Coal(command),
+        Command::Restore { file } => return restore(&cli.db, cli.data_dir, &file).await,
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
@@ -531,12 +537,54 @@ async fn serve(store: &Store, args: &ServeArgs) -> Result<ExitCode, CliError> {
 }
 
 async fn backup(store: &Store, out: &std::path::Path) -> Result<ExitCode, CliError> {
-    match store.backup(out).await? {
-        BackupOutcome::Written { bytes } => {
-            println!("已备份到 {}（{bytes} 字节）", out.display());
+    let done = store.backup(out).await?;
+    println!("已备份到 {}（{} 字节）", out.display(), done.bytes);
+    println!(
+        "附件清单 {}（{} 个文件）：请连同数据目录 {} 一并复制保存",
+        done.manifest.display(),
+        done.attachments,
+        store.data_dir().display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn restore(
+    db: &str,
+    data_dir: Option<PathBuf>,
+    file: &std::path::Path,
+) -> Result<ExitCode, CliError> {
+    let target = DbTarget::parse(db);
+    let done = Store::restore(&target, file, data_dir.clone()).await?;
+    println!(
+        "已恢复到 {}（审计日志 {} 条）",
+        target.display(),
+        done.journal_entries
+    );
+    let store = Store::open_initialised(&target, data_dir).await?;
+    let verified = audit_verify(&store, true, Vec::new()).await;
+    store.close().await;
+    verified?;
+    match done.attachments {
+        None => println!(
+            "未找到附件清单 {}，附件未核对",
+            rectify_store::manifest_path(file).display()
+        ),
+        Some(check) if check.missing.is_empty() && check.damaged.is_empty() => {
+            println!("附件：清单所列 {} 个文件均在且完好", check.listed);
         }
-        BackupOutcome::Recipe(recipe) => {
-            println!("PostgreSQL 请使用 pg_dump 备份：\n{recipe}");
+        Some(check) => {
+            return Err(CliError::failure(format!(
+                "附件不全：清单所列 {} 个文件中缺少 {} 个、内容不符 {} 个（例如 {}），请从备份的数据目录复制",
+                check.listed,
+                check.missing.len(),
+                check.damaged.len(),
+                check
+                    .missing
+                    .iter()
+                    .chain(&check.damaged)
+                    .next()
+                    .map_or("", String::as_str)
+            )));
         }
     }
     Ok(ExitCode::SUCCESS)

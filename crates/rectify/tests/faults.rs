@@ -59,30 +59,35 @@ impl Demo {
 
     /// The evidence rows as (id, sha256), and how many evidence entries the journal holds.
     fn evidence(&self) -> (BTreeSet<(i64, String)>, i64) {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(async {
-            let target = rectify_store::DbTarget::parse(&self.db);
-            let store = rectify_store::Store::open_initialised(&target, None)
-                .await
-                .unwrap();
-            let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, sha256 FROM evidence")
-                .fetch_all(store.pool())
-                .await
-                .unwrap();
-            let journaled: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM journal WHERE entity = 'evidence' AND action = 'create'",
-            )
-            .fetch_one(store.pool())
-            .await
-            .unwrap();
-            store.close().await;
-            (rows.into_iter().collect(), journaled)
-        })
+        evidence_in(&self.db)
     }
 
     fn audit_verify(&self) -> String {
         common::ok(&self.run(&["audit", "verify"]))
     }
+}
+
+/// The evidence rows of a database as (id, sha256), and its journal's evidence entries.
+fn evidence_in(db: &str) -> (BTreeSet<(i64, String)>, i64) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let target = rectify_store::DbTarget::parse(db);
+        let store = rectify_store::Store::open_initialised(&target, None)
+            .await
+            .unwrap();
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, sha256 FROM evidence")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        let journaled: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM journal WHERE entity = 'evidence' AND action = 'create'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        store.close().await;
+        (rows.into_iter().collect(), journaled)
+    })
 }
 
 /// One request on a fresh connection; `None` when the server cannot be reached or hangs up
@@ -298,5 +303,84 @@ fn a_postgresql_outage_is_answered_503_in_chinese_and_passes_by_itself() {
         statuses.iter().filter(|s| **s == 503).count(),
         stored.len(),
         recovered
+    );
+}
+
+/// #23.5: `rectify backup` while four clients upload restores (`rectify restore`) to a
+/// consistent ledger: the journal verifies, every upload acknowledged before the backup began
+/// is in it, nothing is in it that the live database lacks, every restored upload has its
+/// journal entry, and the attachment store holds every file the backup lists.
+#[test]
+fn a_sqlite_backup_taken_during_writes_restores_to_a_consistent_ledger() {
+    let demo = Demo::new(None);
+    let server = demo.serve();
+    let stop = Arc::new(AtomicBool::new(false));
+    let tally = Arc::new(Tally::default());
+    let addr = server.addr.clone();
+    let writers = start_writers(move || addr.clone(), &demo.token, 4, &stop, &tally);
+    let acked = || tally.acknowledged.lock().unwrap().clone();
+    wait_until(Duration::from_secs(60), "uploads before the backup", || {
+        acked().len() >= 10
+    });
+    let before_backup: BTreeSet<String> = acked().into_iter().collect();
+    let copy = demo
+        ._dir
+        .path()
+        .join("online.db")
+        .to_string_lossy()
+        .into_owned();
+    common::ok(&demo.run(&["backup", "--out", &copy]));
+    let after_backup = acked().len();
+    wait_until(Duration::from_secs(60), "uploads after the backup", || {
+        acked().len() >= after_backup + 10
+    });
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    drop(server);
+
+    let restored = demo
+        ._dir
+        .path()
+        .join("restored.db")
+        .to_string_lossy()
+        .into_owned();
+    let mut restore = Command::new(BIN);
+    common::at_test_clock(&mut restore).args([
+        "--db",
+        &restored,
+        "--data-dir",
+        &demo.data,
+        "restore",
+        &copy,
+    ]);
+    let said = common::ok(&restore.output().unwrap());
+    assert!(
+        said.contains("审计日志完整") && said.contains("均在且完好"),
+        "{said}"
+    );
+    let (live, _) = demo.evidence();
+    let (copied, journaled) = evidence_in(&restored);
+    let copied_sha: BTreeSet<String> = copied.iter().map(|(_, sha)| sha.clone()).collect();
+    assert!(
+        before_backup.is_subset(&copied_sha),
+        "acknowledged before the backup, missing from it"
+    );
+    assert!(
+        copied.is_subset(&live),
+        "the copy holds rows the database never had"
+    );
+    assert!(copied.len() < live.len(), "writes went on after the backup");
+    assert_eq!(
+        journaled,
+        copied.len() as i64,
+        "every restored upload has its journal entry"
+    );
+    eprintln!(
+        "online backup: {} uploads acknowledged before it, {} evidence rows in the copy, {} in the live database",
+        before_backup.len(),
+        copied.len(),
+        live.len()
     );
 }

@@ -384,3 +384,215 @@ fn a_sqlite_backup_taken_during_writes_restores_to_a_consistent_ledger() {
         live.len()
     );
 }
+
+/// Every stored evidence file has its content under its address in the attachment store: no
+/// row names a file that is missing or half written.
+fn assert_files_whole(data: &str, rows: &BTreeSet<(i64, String)>) {
+    use sha2::{Digest, Sha256};
+    for (id, sha) in rows {
+        let path = std::path::Path::new(data)
+            .join("sha256")
+            .join(&sha[..2])
+            .join(sha);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("evidence {id}: {e}"));
+        assert_eq!(hex::encode(Sha256::digest(&bytes)), *sha, "evidence {id}");
+    }
+}
+
+/// A count from the environment (`bench/crash.sh` sets the long form's), else `default`.
+fn from_env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A number below `n`, different on every call and every run (std's randomly keyed hasher).
+fn random_below(n: usize) -> usize {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(0);
+    (hasher.finish() % n as u64) as usize
+}
+
+/// #23.1, short form (`bench/crash.sh` is the long one): the server is killed with SIGKILL
+/// three times, at random moments, while four clients upload evidence, and started again on the same database.
+/// Every acknowledged upload is there afterwards, with its file whole and its journal entry,
+/// and the journal verifies.
+fn kill_nine_under_concurrent_uploads(db: Option<String>) {
+    let demo = Demo::new(db);
+    let (before, _) = demo.evidence();
+    let server = Arc::new(Mutex::new(Some(demo.serve())));
+    let addr = Arc::new(Mutex::new(
+        server.lock().unwrap().as_ref().unwrap().addr.clone(),
+    ));
+    let stop = Arc::new(AtomicBool::new(false));
+    let tally = Arc::new(Tally::default());
+    let current = addr.clone();
+    let writers = start_writers(
+        move || current.lock().unwrap().clone(),
+        &demo.token,
+        4,
+        &stop,
+        &tally,
+    );
+    let acked = || tally.acknowledged.lock().unwrap().len();
+    let kills = from_env("RECTIFY_CRASH_KILLS", 3);
+    for _ in 0..kills {
+        // A random moment: after 5 to 30 more acknowledged uploads.
+        let target = acked() + 5 + random_below(26);
+        wait_until(Duration::from_secs(60), "uploads before the kill", || {
+            acked() >= target
+        });
+        let running = server.lock().unwrap().take().unwrap();
+        let killed = Command::new("kill")
+            .args(["-KILL", &running.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        drop(running);
+        let restarted = demo.serve();
+        *addr.lock().unwrap() = restarted.addr.clone();
+        *server.lock().unwrap() = Some(restarted);
+    }
+    let target = acked() + 15;
+    wait_until(
+        Duration::from_secs(60),
+        "uploads after the last restart",
+        || acked() >= target,
+    );
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let statuses = tally.statuses.lock().unwrap().clone();
+    assert!(
+        statuses.iter().all(|s| *s == 201),
+        "answers other than 201: {statuses:?}"
+    );
+    server.lock().unwrap().take();
+    let acknowledged: BTreeSet<String> =
+        tally.acknowledged.lock().unwrap().iter().cloned().collect();
+    let (after, journaled) = demo.evidence();
+    let stored: BTreeSet<String> = after
+        .difference(&before)
+        .map(|(_, sha)| sha.clone())
+        .collect();
+    assert!(
+        acknowledged.is_subset(&stored),
+        "acknowledged uploads lost: {:?}",
+        acknowledged.difference(&stored).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        journaled,
+        after.len() as i64,
+        "every stored upload has its journal entry"
+    );
+    assert_files_whole(&demo.data, &after);
+    assert!(demo.audit_verify().contains("审计日志完整"));
+    eprintln!(
+        "kill -9: {kills} kills, {} uploads acknowledged, {} stored (the rest were in flight)",
+        acknowledged.len(),
+        stored.len()
+    );
+}
+
+#[test]
+fn sqlite_kill_nine_under_concurrent_uploads_loses_no_acknowledged_write() {
+    kill_nine_under_concurrent_uploads(None);
+}
+
+#[test]
+fn postgres_kill_nine_under_concurrent_uploads_loses_no_acknowledged_write() {
+    kill_nine_under_concurrent_uploads(Some(rectify_testkit::postgres_url()));
+}
+
+/// A plan of `items` items as the office's CSV lays it out.
+fn plan_csv(items: usize) -> String {
+    let mut csv = String::from(
+        "序号,共性/个性,问题类别,反馈问题,整改目标,整改措施,责任领导,监管人,责任单位,整改时限\n",
+    );
+    for n in 1..=items {
+        csv.push_str(&format!(
+            "{n},个性,大气污染,第{n}号问题：企业违法排污。,第{n}号问题整改到位。,\"1.责令停产整治。\n2.依法处罚。\",王建国（副市长）,李明（市生态环境局局长）,市生态环境局（牵头）,2027年12月31日前\n"
+        ));
+    }
+    csv
+}
+
+/// #23.1: the CLI killed with SIGKILL at several moments of a large plan import writes nothing
+/// or everything, and the journal verifies after each kill.
+#[test]
+fn a_plan_import_killed_midway_writes_nothing_or_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("import.db").to_string_lossy().into_owned();
+    let plan = dir.path().join("plan.csv");
+    let items = 3000;
+    std::fs::write(&plan, plan_csv(items)).unwrap();
+    let plan = plan.to_string_lossy().into_owned();
+    let rectify = |args: &[&str]| {
+        let mut command = Command::new(BIN);
+        common::at_test_clock(&mut command)
+            .args(["--db", &db])
+            .args(args);
+        command
+    };
+    common::ok(&rectify(&["init"]).output().unwrap());
+    // No plan at all reads as none of its items.
+    let count = || -> usize {
+        let listed = rectify(&["ledger", "list", "--format", "json", "--plan", "crash"])
+            .output()
+            .unwrap();
+        if !listed.status.success() {
+            assert!(String::from_utf8_lossy(&listed.stderr).contains("整改方案“crash”不存在"));
+            return 0;
+        }
+        let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+        listed.as_array().unwrap().len()
+    };
+    // How long a whole import takes here, into a scratch database: the kills land at fractions
+    // of it, most near the end where the transaction writes.
+    let scratch = dir.path().join("scratch.db").to_string_lossy().into_owned();
+    let started = Instant::now();
+    let mut full = Command::new(BIN);
+    common::at_test_clock(&mut full).args(["--db", &scratch, "init"]);
+    common::ok(&full.output().unwrap());
+    let mut full = Command::new(BIN);
+    common::at_test_clock(&mut full)
+        .args(["--db", &scratch, "plan", "import", &plan, "--plan", "crash"]);
+    common::ok(&full.output().unwrap());
+    let whole = started.elapsed().as_millis() as u64;
+    let mut outcomes = Vec::new();
+    for percent in [30, 50, 65, 75, 85, 92, 97, 110] {
+        let delay_ms = whole * percent / 100;
+        let mut import = rectify(&["plan", "import", &plan, "--plan", "crash"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        thread::sleep(Duration::from_millis(delay_ms));
+        import.kill().unwrap();
+        let status = import.wait().unwrap();
+        let found = count();
+        assert!(
+            found == 0 || found == items,
+            "killed after {delay_ms} ms: {found} of {items} items"
+        );
+        assert!(
+            common::ok(&rectify(&["audit", "verify"]).output().unwrap()).contains("审计日志完整")
+        );
+        outcomes.push((percent, status.code().is_none(), found));
+        if found == items {
+            break;
+        }
+    }
+    common::ok(
+        &rectify(&["plan", "import", &plan, "--plan", "crash"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(count(), items);
+    eprintln!(
+        "import kills over a {whole} ms import (% of it, killed before it ended, items found): {outcomes:?}"
+    );
+}

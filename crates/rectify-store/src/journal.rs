@@ -13,6 +13,9 @@ use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+/// PostgreSQL's one write lock, held to the end of the transaction.
+pub(crate) const WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(7310002)";
+
 /// One change to domain data, described by the code that makes it.
 #[derive(Debug, Clone)]
 pub struct Change<'a> {
@@ -45,10 +48,9 @@ pub async fn append_all(
     changes: Vec<Change<'_>>,
 ) -> Result<Vec<JournalEntry>, StoreError> {
     if backend == Backend::Postgres {
-        // Concurrent writers would otherwise both chain onto the same head.
-        sqlx::query("SELECT pg_advisory_xact_lock(7310002)")
-            .execute(&mut *conn)
-            .await?;
+        // Concurrent writers would otherwise both chain onto the same head. `begin_write` has
+        // taken it already; taken again (it nests) for a transaction begun otherwise.
+        sqlx::query(WRITE_LOCK).execute(&mut *conn).await?;
     }
     let head = sqlx::query("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *conn)

@@ -7,6 +7,7 @@
 mod common;
 
 use common::{BIN, Server};
+use rectify_store::bind::Bind;
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -595,4 +596,162 @@ fn a_plan_import_killed_midway_writes_nothing_or_everything() {
     eprintln!(
         "import kills over a {whole} ms import (% of it, killed before it ended, items found): {outcomes:?}"
     );
+}
+
+/// The item's workflow journal from `after_seq` on: (seq, action, before, after).
+fn item_transitions(
+    db: &str,
+    item_number: i64,
+    after_seq: i64,
+) -> Vec<(i64, String, serde_json::Value, serde_json::Value)> {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store =
+            rectify_store::Store::open_initialised(&rectify_store::DbTarget::parse(db), None)
+                .await
+                .unwrap();
+        let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT j.seq, j.action, j.before_json, j.after_json FROM journal j
+             WHERE j.entity = 'item' AND j.seq > $1
+               AND j.entity_id = (SELECT CAST(i.id AS TEXT) FROM items i WHERE i.number = $2)
+             ORDER BY j.seq",
+        )
+        .arg(after_seq)
+        .arg(item_number)
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        store.close().await;
+        let json = |text: Option<String>| serde_json::from_str(&text.unwrap()).unwrap();
+        rows.into_iter()
+            .map(|(seq, action, before, after)| (seq, action, json(before), json(after)))
+            .collect()
+    })
+}
+
+/// An action, the status it was answered with, and the body.
+type Answer = (&'static str, u16, String);
+
+/// #23.4: two `serve` processes on one database; 16 clients act on one item at once through
+/// either: 8 as its lead unit apply for acceptance (submit), 8 as the office send it back
+/// (return). Every answer is a success or a clean 409 in Chinese; the successes alternate
+/// submit, return, submit … in the journal, each entry's before-state is the previous
+/// entry's after-state (no update lost or applied twice), and the chain verifies.
+fn two_servers_and_sixteen_clients_lose_no_update(db: Option<String>) {
+    let demo = Demo::new(db);
+    let tokens: Vec<String> = ["zjj", "zgb"]
+        .iter()
+        .map(|user| {
+            let out = common::ok(&demo.run(&["token", "create", "--for", user, "--name", "race"]));
+            out.trim().to_string()
+        })
+        .collect();
+    let head: i64 = common::ok(&demo.run(&["audit", "anchor"]))
+        .lines()
+        .last()
+        .and_then(|l| l.split(':').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let servers = [demo.serve(), demo.serve()];
+    let attempts = from_env("RECTIFY_RACE_ATTEMPTS", 12);
+    let answers: Arc<Mutex<Vec<Answer>>> = Arc::default();
+    let clients: Vec<_> = (0..16)
+        .map(|client| {
+            let addr = servers[client % 2].addr.clone();
+            let (action, body, token) = if client % 4 < 2 {
+                (
+                    "submit",
+                    r#"{"note": "整改完成，申请验收"}"#,
+                    tokens[0].clone(),
+                )
+            } else {
+                (
+                    "return",
+                    r#"{"reason": "请补充整改前后对比照片"}"#,
+                    tokens[1].clone(),
+                )
+            };
+            let answers = answers.clone();
+            thread::spawn(move || {
+                let bearer = format!("Bearer {token}");
+                let headers = [
+                    ("Authorization", bearer.as_str()),
+                    ("Content-Type", "application/json"),
+                ];
+                for _ in 0..attempts {
+                    let path = format!("/api/v1/items/17/actions/{action}");
+                    let (status, reply) =
+                        send(&addr, "POST", &path, &headers, body.as_bytes()).unwrap();
+                    answers.lock().unwrap().push((action, status, reply));
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        client.join().unwrap();
+    }
+    let answers = answers.lock().unwrap().clone();
+    let mut succeeded = [0, 0];
+    for (action, status, reply) in &answers {
+        match status {
+            200 => succeeded[usize::from(*action == "return")] += 1,
+            409 => {
+                let message: serde_json::Value = serde_json::from_str(reply).unwrap();
+                let message = message["error"].as_str().unwrap();
+                assert!(message.starts_with("状态不符："), "{action}: {message}");
+            }
+            other => panic!("{action}: {other} {reply}"),
+        }
+    }
+    let journal = item_transitions(&demo.db, 17, head);
+    let actions: Vec<&str> = journal
+        .iter()
+        .map(|(_, action, _, _)| action.as_str())
+        .collect();
+    assert_eq!(
+        actions.len(),
+        succeeded[0] + succeeded[1],
+        "one journal entry per success"
+    );
+    for (k, action) in actions.iter().enumerate() {
+        let expected = if k % 2 == 0 { "return" } else { "submit" };
+        assert_eq!(*action, expected, "the {k}th transition: {actions:?}");
+    }
+    // An entry's `after` is the record plus the action's facts and the evidence then current;
+    // the next entry's `before` is the record as it loaded it.
+    let record = |after: &serde_json::Value| {
+        let mut record = after.clone();
+        let fields = record.as_object_mut().unwrap();
+        fields.remove("facts");
+        fields.remove("evidence");
+        record
+    };
+    for pair in journal.windows(2) {
+        assert_eq!(
+            pair[1].2,
+            record(&pair[0].3),
+            "entry {} does not start where {} ended",
+            pair[1].0,
+            pair[0].0
+        );
+    }
+    assert!(succeeded[1] > 0, "no transition at all: {answers:?}");
+    assert!(demo.audit_verify().contains("审计日志完整"));
+    eprintln!(
+        "two servers, 16 clients: {} requests, {} submits and {} returns succeeded, the rest 409",
+        answers.len(),
+        succeeded[0],
+        succeeded[1]
+    );
+}
+
+#[test]
+fn sqlite_two_servers_and_sixteen_clients_lose_no_update() {
+    two_servers_and_sixteen_clients_lose_no_update(None);
+}
+
+#[test]
+fn postgres_two_servers_and_sixteen_clients_lose_no_update() {
+    two_servers_and_sixteen_clients_lose_no_update(Some(rectify_testkit::postgres_url()));
 }

@@ -189,6 +189,27 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// The disk is full: the attachment store could not write a file (ENOSPC, or the file-size
+    /// limit), or the database could not grow (SQLite's SQLITE_FULL, PostgreSQL's 53100).
+    /// Nothing was kept, and the same request succeeds once space is freed.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StoreError::Io { source, .. } => matches!(
+                source.kind(),
+                std::io::ErrorKind::StorageFull
+                    | std::io::ErrorKind::QuotaExceeded
+                    | std::io::ErrorKind::FileTooLarge
+            ),
+            StoreError::Sql(sqlx::Error::Database(db)) => db
+                .code()
+                .is_some_and(|code| code == "13" || code == "53100"),
+            StoreError::Sql(sqlx::Error::Io(source)) => {
+                source.kind() == std::io::ErrorKind::StorageFull
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A connection pool plus what the store needs to know about it.

@@ -8,6 +8,7 @@
 //! | `Invalid(m)`      | 422    | the message (what to fill in)      | 422                       |
 //! | `Conflict(m)`     | 409    | the message (the workflow refused) | 409                       |
 //! | `Refused(s, m)`   | s      | the message (too large, too slow)  | s (also `ApiError::new`)  |
+//! | (disk full)       | 507    | 服务器存储空间已满…, as `Refused`     | 507                       |
 //! | `Unavailable(id)` | 503    | 数据库暂时无法连接… (the database is away) | the same text        |
 //! | `Internal(id)`    | 500    | 系统错误，请联系管理员（请求编号 id） | the same text              |
 //!
@@ -70,6 +71,15 @@ impl WebError {
         WebError::Internal(id)
     }
 
+    /// The disk is full: logged now with its detail, answered 507 with the message that says
+    /// nothing was saved.
+    pub fn storage_full(detail: &dyn std::fmt::Display) -> WebError {
+        WebError::Refused(
+            StatusCode::INSUFFICIENT_STORAGE,
+            storage_full_message(detail),
+        )
+    }
+
     /// The database is away: logged now with its detail, answered 503 with the request id.
     pub fn unavailable(detail: &dyn std::fmt::Display) -> WebError {
         let id = REQUEST_ID
@@ -124,9 +134,22 @@ impl From<StoreError> for WebError {
                 WebError::Refused(StatusCode::PAYLOAD_TOO_LARGE, too_large.to_string())
             }
             away if away.is_unavailable() => WebError::unavailable(&away),
+            full if full.is_storage_full() => WebError::storage_full(&full),
             other => WebError::internal(&other),
         }
     }
+}
+
+/// What a user reads when the server's disk is full.
+pub const STORAGE_FULL: &str = "服务器存储空间已满，本次提交未保存，请联系管理员清理空间后重试";
+
+/// Logs a full disk with the request id and says so in the user's words.
+pub(crate) fn storage_full_message(detail: &dyn std::fmt::Display) -> String {
+    let id = REQUEST_ID
+        .try_with(String::clone)
+        .unwrap_or_else(|_| "-".into());
+    tracing::error!(request_id = %id, error = %detail, "storage full");
+    format!("{STORAGE_FULL}（请求编号 {id}）")
 }
 
 /// What a user reads while the database cannot be reached.

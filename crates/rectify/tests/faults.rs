@@ -755,3 +755,158 @@ fn sqlite_two_servers_and_sixteen_clients_lose_no_update() {
 fn postgres_two_servers_and_sixteen_clients_lose_no_update() {
     two_servers_and_sixteen_clients_lose_no_update(Some(rectify_testkit::postgres_url()));
 }
+
+/// A size-limited tmpfs mounted at a directory for the length of a test (needs root, as CI
+/// and the development machines run), unmounted when dropped.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &std::path::Path, size: &str) -> Tmpfs {
+        std::fs::create_dir_all(dir).unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(
+            mounted.status.success(),
+            "the full-disk test mounts a tmpfs and needs root: {}",
+            String::from_utf8_lossy(&mounted.stderr)
+        );
+        Tmpfs(dir.to_path_buf())
+    }
+
+    /// Fills the file system with a filler file until it is full.
+    fn fill(&self) -> std::path::PathBuf {
+        let path = self.0.join("filler");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let block = vec![0_u8; 16 * 1024];
+        while file.write_all(&block).is_ok() {}
+        // The last partial block, byte by byte.
+        while file.write_all(&[0]).is_ok() {}
+        path
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Every file under the attachment store: temporary uploads, and each stored file with
+/// whether its content matches its address.
+fn attachment_files(data: &std::path::Path) -> (Vec<String>, Vec<(String, bool)>) {
+    use sha2::{Digest, Sha256};
+    let (mut temporary, mut stored) = (Vec::new(), Vec::new());
+    let root = data.join("sha256");
+    for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_dir() {
+            for file in std::fs::read_dir(entry.path()).unwrap().flatten() {
+                let name = file.file_name().to_string_lossy().into_owned();
+                let bytes = std::fs::read(file.path()).unwrap();
+                stored.push((name.clone(), hex::encode(Sha256::digest(&bytes)) == name));
+            }
+        } else {
+            temporary.push(name);
+        }
+    }
+    (temporary, stored)
+}
+
+/// #23.3: the attachment store's disk fills up, then the database's. An upload is refused
+/// with 507 and a Chinese message that says nothing was saved; no temporary file is left, no
+/// file lies under an address it does not match, no row or journal entry was written; once
+/// space is freed the same upload succeeds without a restart.
+#[test]
+fn a_full_disk_refuses_cleanly_and_the_service_resumes_when_space_is_back() {
+    let demo = Demo::new(None);
+    let disks = demo._dir.path().join("disks");
+    // The attachment store on a 1 MiB disk.
+    let files = Tmpfs::mount(&disks.join("files"), "1m");
+    let data = files.0.join("data");
+    let server = Server::start(&demo.db, &["--data-dir", &data.to_string_lossy(), "serve"]);
+    let pdf = |n: usize| {
+        let mut pdf = format!("%PDF-1.4\n% upload {n}\n").into_bytes();
+        pdf.resize(200 * 1024, b'.');
+        pdf
+    };
+    let (status, _) = upload(&server.addr, &demo.token, &pdf(0)).unwrap();
+    assert_eq!(status, 201, "room for one upload");
+    let (before, journaled) = demo.evidence();
+    let head = common::ok(&demo.run(&["audit", "anchor"]));
+    let filler = files.fill();
+    let (status, reply) = upload(&server.addr, &demo.token, &pdf(1)).unwrap();
+    assert_eq!(status, 507, "{reply}");
+    assert!(
+        reply.contains("服务器存储空间已满，本次提交未保存"),
+        "{reply}"
+    );
+    assert!(
+        !reply.contains("os error") && !reply.contains(&*data.to_string_lossy()),
+        "{reply}"
+    );
+    let (temporary, stored) = attachment_files(&data);
+    assert!(
+        temporary.is_empty(),
+        "temporary uploads left: {temporary:?}"
+    );
+    assert!(
+        stored.iter().all(|(_, whole)| *whole),
+        "a file under a wrong address: {stored:?}"
+    );
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        demo.evidence(),
+        (before.clone(), journaled),
+        "nothing written to the database"
+    );
+    assert_eq!(common::ok(&demo.run(&["audit", "anchor"])), head);
+    std::fs::remove_file(&filler).unwrap();
+    let (status, reply) = upload(&server.addr, &demo.token, &pdf(1)).unwrap();
+    assert_eq!(status, 201, "space is back: {reply}");
+    drop(server);
+
+    // The database on a disk with no room to grow: its file copied onto a tmpfs just big
+    // enough, then filled.
+    let size = std::fs::metadata(&demo.db).unwrap().len();
+    let volume = Tmpfs::mount(&disks.join("db"), &format!("{}k", size / 1024 + 1024));
+    let db = volume.0.join("full.db").to_string_lossy().into_owned();
+    std::fs::copy(&demo.db, &db).unwrap();
+    let data = demo
+        ._dir
+        .path()
+        .join("data-2")
+        .to_string_lossy()
+        .into_owned();
+    let server = Server::start(&db, &["--data-dir", &data, "serve"]);
+    let (before, journaled) = evidence_in(&db);
+    let filler = volume.fill();
+    let mut refused = None;
+    // The first writes may still fit in pages the database file has free.
+    for n in 2..40 {
+        let (status, reply) = upload(&server.addr, &demo.token, &pdf(n)).unwrap();
+        if status != 201 {
+            refused = Some((n, status, reply));
+            break;
+        }
+    }
+    let (n, status, reply) = refused.expect("the full database volume never refused a write");
+    assert_eq!(status, 507, "{reply}");
+    assert!(reply.contains("服务器存储空间已满"), "{reply}");
+    let (during, journaled_during) = evidence_in(&db);
+    assert_eq!(
+        journaled_during,
+        during.len() as i64,
+        "no journal entry without its row"
+    );
+    assert!(during.len() - before.len() == n - 2 && journaled_during - journaled == (n - 2) as i64);
+    std::fs::remove_file(&filler).unwrap();
+    let (status, reply) = upload(&server.addr, &demo.token, &pdf(n)).unwrap();
+    assert_eq!(status, 201, "space is back: {reply}");
+    drop(server);
+    let mut verify = Command::new(BIN);
+    verify.args(["--db", &db, "audit", "verify"]);
+    assert!(common::ok(&verify.output().unwrap()).contains("审计日志完整"));
+}

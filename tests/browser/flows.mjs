@@ -214,5 +214,72 @@ await as('yanshou', async (page) => {
   step('an inspector records a failed dust inspection with a photo, then the passing re-check');
 });
 
+// 北岭县's clerk works its part of shared item 3 (各县（区）政府): the month's report with a
+// photo, then 报告完成 on its task card.
+await as('beiling', async (page) => {
+  await page.goto(`${base}/items/3`);
+  const card = () => page.locator('ul.task-cards li', { hasText: '北岭县政府' });
+  assert.ok(await card().isVisible(), '北岭县 sees its part of the shared item');
+  await page.goto(`${base}/items/3/report`);
+  await page.fill('textarea[name=text]', '北岭县：排查企业36家，全部完成整治，现场照片已上传。');
+  await page.locator('input[name=done]:not([disabled])').first().check();
+  await page.setInputFiles('input[name=files]', photo);
+  await page.click('button:has-text("提交")');
+  await page.waitForLoadState('networkidle');
+  assert.ok(await page.isVisible(`text=已提交 ${period} 进展`), 'the county files its report');
+  await card().locator('input[name=text]').fill('本县排查整治全部完成');
+  await card().locator('button:has-text("报告完成")').click();
+  await page.waitForLoadState('networkidle');
+  assert.ok(await page.isVisible('text=北岭县政府：已完成'), 'its part is done');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator('#tasks').screenshot({ path: join(shots, 'tasks-phone.png') });
+  step('a county clerk reports on its part of a shared item with a photo and reports it done');
+});
+
+// The office sees every county's part on the item and in the month's bulletin.
+await as('zgb', async (page) => {
+  await page.goto(`${base}/items/3`);
+  assert.equal(await page.locator('ul.task-cards li').count(), 6, 'six counties and districts');
+  assert.ok(await page.locator('ul.task-cards li', { hasText: '北岭县政府' }).locator('text=已完成').first().isVisible());
+  await page.locator('#tasks').screenshot({ path: join(shots, 'tasks.png') });
+  await page.goto(`${base}/bulletins`);
+  await page.fill('input[name=period]', period);
+  await page.click('button:has-text("生成通报")');
+  await page.waitForLoadState('networkidle');
+  const link = await page.locator(`a[href^="/bulletins/${period}/"][href$="/html"]`).first().getAttribute('href');
+  // The html version is a download; its text is shown here as the office would open it.
+  const html = await (await page.request.get(`${base}${link}`)).text();
+  assert.ok(html.includes('共性问题分县（市、区）完成情况'), 'the per-county table of the shared items');
+  await page.setContent(html);
+  await page.locator('text=共性问题分县（市、区）完成情况').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, 'bulletin.png'), fullPage: true });
+  step('the office sees each county on the shared item and in the bulletin');
+});
+
+// No page scrolls sideways on a 390 px phone, for the office and for a county.
+for (const [user, pages] of [
+  ['zgb', ['/', '/ledger', '/items/14', '/items/3', '/items/3/report', '/acceptance', '/notices', '/bulletins',
+    '/accountability', '/complaints', '/registers', '/inbox', '/import', '/publish', '/admin', '/air', '/water',
+    '/public', '/public/items', '/public/complaints', '/public/notices', '/public/registers', '/items/abc']],
+  ['beiling', ['/', '/ledger', '/items/3', '/items/3/report', '/notices', '/bulletins', '/complaints', '/registers',
+    '/inbox']],
+]) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=username]', user);
+  await page.fill('input[name=password]', password);
+  await page.click('button:has-text("登录")');
+  await page.waitForLoadState('networkidle');
+  for (const path of pages) {
+    await page.goto(`${base}${path}`);
+    const [scroll, client] = await page.evaluate(() =>
+      [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    assert.ok(scroll <= client, `${user} ${path} scrolls sideways on a phone: ${scroll} > ${client}`);
+  }
+  await context.close();
+}
+step('no page scrolls sideways on a 390 px phone');
+
 await browser.close();
 console.log(`${steps.length} browser steps passed`);

@@ -3,4 +3,5 @@
 //! [`Store`](rectify_store::Store) and hand it over, for the CLI and the web alike.
 
 pub mod bulletin;
+pub mod ledger;
 pub mod publish;

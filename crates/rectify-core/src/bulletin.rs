@@ -8,6 +8,8 @@ use crate::dispatch::{
     UnitTally, decide, rank,
 };
 use crate::ledger::{ItemState, Scope};
+use crate::org::names;
+use crate::task::TaskState;
 use crate::text::short;
 use rectify_exact::date::Date;
 use serde::{Deserialize, Serialize};
@@ -28,6 +30,17 @@ pub struct BulletinItem {
     pub criticisms: Vec<Criticism>,
     /// When it was signed off (已销号 or 长期坚持), if it was.
     pub completed_on: Option<Date>,
+    /// Each member's part when the item names a group (各县（区）政府 …).
+    pub tasks: Vec<BulletinTask>,
+}
+
+/// A member's part of a shared item as the bulletin needs it: its state at the report date
+/// and the item's milestones judged on the member's own progress.
+#[derive(Debug, Clone)]
+pub struct BulletinTask {
+    pub unit: String,
+    pub state: TaskState,
+    pub milestones: Vec<Milestone>,
 }
 
 /// A unit's monthly reports for the period on one plan's items: the item numbers it had to
@@ -57,8 +70,8 @@ pub struct BulletinInput<'a> {
     pub as_of: AsOf,
     pub items: &'a [BulletinItem],
     pub reports: &'a [UnitReports],
-    /// The counties (and districts) ranked on their own: items count for every county named
-    /// among their units.
+    /// The county-level units, ranked in their own list: each on the items it leads or is
+    /// named in and on its tasks; every other unit on the items it leads.
     pub counties: &'a [String],
     /// The latest bulletin of an earlier period, for the changes and the rank movement.
     pub previous: Option<&'a BulletinFacts>,
@@ -86,6 +99,9 @@ pub struct BulletinFacts {
     pub previous: Option<PreviousBulletin>,
     pub units: Vec<RankLine>,
     pub counties: Vec<RankLine>,
+    /// Each member's completion of the shared items (各县（区）政府 …), in the members' order.
+    #[serde(default)]
+    pub shared: Vec<SharedLine>,
     /// 黄 and 红 items, red first.
     pub lagging: Vec<ItemLine>,
     pub overdue: Vec<ItemLine>,
@@ -207,6 +223,29 @@ pub struct RankLine {
     pub change: String,
 }
 
+/// One member's parts of the shared items at the report date.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SharedLine {
+    pub unit: String,
+    /// Tasks the member answers for (不涉及 not counted).
+    pub tasks: u32,
+    /// Done (已完成 or 已验收), or the item completed.
+    pub done: u32,
+    pub working: u32,
+    pub pending: u32,
+    pub exempt: u32,
+    pub yellow: u32,
+    pub red: u32,
+    /// done / tasks to one decimal, "—" with none.
+    pub completion_rate: String,
+    /// The numbers of the items whose part is 黄 and 红: what the dispatch round urges the
+    /// member on.
+    #[serde(default)]
+    pub yellow_items: Vec<u32>,
+    #[serde(default)]
+    pub red_items: Vec<u32>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemLine {
     pub plan: String,
@@ -267,27 +306,28 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         .collect();
     let totals = totals(&decided);
     let complaint_units = complaint_units(input.complaints, as_of);
+    let tasks = task_decisions(input, as_of, &reporting);
+    let tallies = tallies(&decided, &tasks, input, &complaint_units);
+    let is_county = |unit: &str| input.counties.iter().any(|c| c == unit);
     let units = ranking(
-        &decided,
+        tallies
+            .iter()
+            .filter(|t| !is_county(&t.unit))
+            .cloned()
+            .collect(),
         input,
-        |item| vec![item.lead_unit.clone()],
-        true,
-        &complaint_units,
+        |p| &p.units,
     );
     let counties = ranking(
-        &decided,
+        tallies
+            .iter()
+            .filter(|t| is_county(&t.unit))
+            .cloned()
+            .collect(),
         input,
-        |item| {
-            input
-                .counties
-                .iter()
-                .filter(|c| item.units.contains(c))
-                .cloned()
-                .collect()
-        },
-        false,
-        &complaint_units,
+        |p| &p.counties,
     );
+    let shared = shared_lines(&tasks);
     let line = |item: &BulletinItem, decision: Option<&Decision>| ItemLine {
         plan: item.plan.clone(),
         number: item.number,
@@ -347,6 +387,7 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         }),
         units,
         counties,
+        shared,
         lagging: lagging.into_iter().map(|(_, l)| l).collect(),
         overdue,
         signed_off,
@@ -526,49 +567,132 @@ fn totals(decided: &[(&BulletinItem, Option<Decision>)]) -> Vec<Totals> {
 
 /// Tallies per unit (the units `of` names for each item) and ranks them. `with_reports`: whether
 /// the units' own report figures count (the responsible units); counties are ranked on items.
-fn ranking<'a>(
-    decided: &[(&BulletinItem, Option<Decision>)],
+/// Each task of an open item with its state and, while it is open, its decision: the item's
+/// deadline and criticisms with the member's milestones and reporting.
+struct DecidedTask<'a> {
+    unit: &'a str,
+    number: u32,
+    item_state: ItemState,
+    state: TaskState,
+    decision: Option<Decision>,
+}
+
+fn task_decisions<'a>(
     input: &BulletinInput<'a>,
-    of: impl Fn(&BulletinItem) -> Vec<String>,
-    with_reports: bool,
-    complaints: &[ComplaintUnitLine],
-) -> Vec<RankLine> {
-    let mut tallies: Vec<UnitTally> = Vec::new();
-    for (item, d) in decided {
-        for unit in of(item) {
-            let at = match tallies.iter().position(|t| t.unit == unit) {
-                Some(at) => at,
-                None => {
-                    tallies.push(UnitTally {
-                        unit,
-                        ..UnitTally::default()
-                    });
-                    tallies.len() - 1
-                }
-            };
-            tallies[at].add(item.state, d.as_ref());
+    as_of: AsOf,
+    reporting: &HashMap<(&str, &str, u32), Reporting>,
+) -> Vec<DecidedTask<'a>> {
+    let mut decided = Vec::new();
+    for item in input.items {
+        for task in &item.tasks {
+            let open_task = open(item) && !task.state.work_done();
+            let decision = open_task.then(|| {
+                decide(
+                    &Assessment {
+                        as_of,
+                        final_due: item.final_due,
+                        milestones: &task.milestones,
+                        criticisms: &item.criticisms,
+                        reporting: reporting
+                            .get(&(task.unit.as_str(), item.plan.as_str(), item.number))
+                            .copied()
+                            .unwrap_or(Reporting::NotDue),
+                    },
+                    input.rules,
+                )
+            });
+            decided.push(DecidedTask {
+                unit: &task.unit,
+                number: item.number,
+                item_state: item.state,
+                state: task.state,
+                decision,
+            });
         }
+    }
+    decided
+}
+
+/// One tally per unit, whichever list it is ranked in, so a unit's figures are the same
+/// wherever they appear: the items it leads (a county also those naming it), its tasks (不涉及
+/// not counted), its monthly reports and its complaints.
+fn tallies(
+    decided: &[(&BulletinItem, Option<Decision>)],
+    tasks: &[DecidedTask<'_>],
+    input: &BulletinInput<'_>,
+    complaints: &[ComplaintUnitLine],
+) -> Vec<UnitTally> {
+    let mut tallies: Vec<UnitTally> = Vec::new();
+    let mut at = |unit: &str| match tallies.iter().position(|t| t.unit == unit) {
+        Some(at) => at,
+        None => {
+            tallies.push(UnitTally {
+                unit: unit.to_string(),
+                ..UnitTally::default()
+            });
+            tallies.len() - 1
+        }
+    };
+    let mut counted: Vec<(usize, ItemState, Option<&Decision>)> = Vec::new();
+    for (item, d) in decided {
+        // A group that leads (各县（区）政府) is no unit: its members count through their tasks.
+        let lead_is_unit = names::named(&item.lead_unit) == names::Named::Unit;
+        let mut named: Vec<&str> = Vec::new();
+        if lead_is_unit {
+            named.push(&item.lead_unit);
+        }
+        named.extend(
+            input
+                .counties
+                .iter()
+                .map(String::as_str)
+                .filter(|c| *c != item.lead_unit && item.units.iter().any(|u| u == c)),
+        );
+        for unit in named {
+            counted.push((at(unit), item.state, d.as_ref()));
+        }
+    }
+    let mut task_counts = Vec::new();
+    for task in tasks.iter().filter(|t| t.state != TaskState::Exempt) {
+        task_counts.push((at(task.unit), task));
+    }
+    for (index, state, decision) in counted {
+        tallies[index].add(state, decision);
+    }
+    for (index, task) in task_counts {
+        let tally = &mut tallies[index];
+        // A finished part counts as done, awaiting the item's sign-off until the item closes.
+        let state = if task.item_state.completed() || !task.state.work_done() {
+            task.item_state
+        } else {
+            ItemState::Submitted
+        };
+        tally.add(state, task.decision.as_ref());
     }
     for t in &mut tallies {
         if let Some(c) = complaints.iter().find(|c| c.unit == t.unit) {
             (t.complaints_due, t.complaints_late, t.complaints_overdue) =
                 (c.due, c.late, c.overdue);
         }
-        for r in input
-            .reports
-            .iter()
-            .filter(|r| with_reports && r.unit == t.unit)
-        {
+        for r in input.reports.iter().filter(|r| r.unit == t.unit) {
             t.reports_due += r.expected.len() as u32;
             t.reports_missing += r.missing.len() as u32;
             t.reports_late += r.late.len() as u32;
         }
     }
-    let lines = |p: &'a BulletinFacts| if with_reports { &p.units } else { &p.counties };
+    tallies
+}
+
+/// Ranks the tallies, with the movement against the same list of the previous bulletin.
+fn ranking<'a>(
+    tallies: Vec<UnitTally>,
+    input: &BulletinInput<'a>,
+    list: impl Fn(&'a BulletinFacts) -> &'a Vec<RankLine>,
+) -> Vec<RankLine> {
     let previous: HashMap<String, u32> = input
         .previous
         .map(|p| {
-            lines(p)
+            list(p)
                 .iter()
                 .map(|l| (l.tally.unit.clone(), l.rank))
                 .collect()
@@ -586,6 +710,51 @@ fn ranking<'a>(
             tally: r.tally,
         })
         .collect()
+}
+
+/// Each member's parts of the shared items, in the order members first appear.
+fn shared_lines(tasks: &[DecidedTask<'_>]) -> Vec<SharedLine> {
+    let mut lines: Vec<SharedLine> = Vec::new();
+    for task in tasks {
+        let at = match lines.iter().position(|l| l.unit == task.unit) {
+            Some(at) => at,
+            None => {
+                lines.push(SharedLine {
+                    unit: task.unit.to_string(),
+                    ..SharedLine::default()
+                });
+                lines.len() - 1
+            }
+        };
+        let line = &mut lines[at];
+        if task.state == TaskState::Exempt {
+            line.exempt += 1;
+            continue;
+        }
+        line.tasks += 1;
+        if task.item_state.completed() || task.state.work_done() {
+            line.done += 1;
+        } else if task.state == TaskState::Pending {
+            line.pending += 1;
+        } else {
+            line.working += 1;
+        }
+        match task.decision.as_ref().map(|d| d.colour) {
+            Some(Colour::Yellow) => {
+                line.yellow += 1;
+                line.yellow_items.push(task.number);
+            }
+            Some(Colour::Red) => {
+                line.red += 1;
+                line.red_items.push(task.number);
+            }
+            _ => {}
+        }
+    }
+    for line in &mut lines {
+        line.completion_rate = percent(crate::dispatch::ratio(line.done, line.tasks));
+    }
+    lines
 }
 
 fn percent(share: Option<rectify_exact::exact::Exact>) -> String {

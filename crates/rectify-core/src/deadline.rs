@@ -26,6 +26,14 @@ pub struct Deadline {
     pub needs_manual_date: bool,
 }
 
+impl Deadline {
+    /// 时限待定: no final date and a person must set one. The one rule the import preview, the
+    /// dashboard, the ledger and the bulletin count by.
+    pub fn undated(&self) -> bool {
+        self.due_date.is_none() && self.needs_manual_date
+    }
+}
+
 /// What relative deadlines ("15个工作日内") count from.
 #[derive(Debug, Clone, Copy)]
 pub struct DeadlineContext<'a> {

@@ -344,7 +344,7 @@ impl UnitTally {
     }
 }
 
-fn ratio(part: u32, whole: u32) -> Option<Exact> {
+pub(crate) fn ratio(part: u32, whole: u32) -> Option<Exact> {
     (whole > 0).then(|| Exact::ratio(i128::from(part), i128::from(whole)))
 }
 
@@ -484,7 +484,7 @@ labelled_enum!(
 pub struct UnitStanding {
     /// Items the unit has not reported on this round.
     pub missing: Vec<u32>,
-    /// Items the unit leads that are 黄 / 红 at the report date.
+    /// Items the unit leads, or its parts of shared items, that are 黄 / 红 at the report date.
     pub yellow: Vec<u32>,
     pub red: Vec<u32>,
     /// Earlier rounds in which the unit was urged (催办) for a missing report.

@@ -4,6 +4,7 @@ use crate::deadline::Deadline;
 use crate::dispatch::{
     AsOf, Assessment, Colour, ColourRules, Criticism, Reporting, decide, milestones,
 };
+use crate::task::TaskState;
 use rectify_exact::date::Date;
 use serde_json::Value;
 use std::fmt;
@@ -238,6 +239,26 @@ impl Item {
         if self.state.completed() || self.state.awaiting_signoff() {
             return Standing::without_reasons(Schedule::Done);
         }
+        self.open_schedule(progress, today, rules)
+    }
+
+    /// A member's part of a shared item (`task`): done once the member's work is done or the
+    /// item is, else the item's milestones, deadline and criticisms judged on the member's own
+    /// progress (the measures its reports mark done).
+    pub fn task_schedule(
+        &self,
+        state: TaskState,
+        progress: &Progress,
+        today: Date,
+        rules: ColourRules,
+    ) -> Standing {
+        if state.work_done() {
+            return Standing::without_reasons(Schedule::Done);
+        }
+        self.schedule(progress, today, rules)
+    }
+
+    fn open_schedule(&self, progress: &Progress, today: Date, rules: ColourRules) -> Standing {
         let milestones = milestones(self, &progress.measures_done_on);
         let decision = decide(
             &Assessment {
@@ -259,7 +280,7 @@ impl Item {
                 Colour::Red => Schedule::SeriouslyLagging,
             },
             overdue: decision.overdue,
-            undated: self.deadline.due_date.is_none() && self.deadline.needs_manual_date,
+            undated: self.deadline.undated(),
             reasons: decision.reasons,
         }
     }

@@ -98,7 +98,9 @@ pub mod ledger;
 pub mod monitoring;
 pub mod org;
 pub mod register;
+pub mod reimport;
 pub mod special;
+pub mod task;
 pub mod time;
 pub mod workflow;
 

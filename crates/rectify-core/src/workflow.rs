@@ -55,10 +55,14 @@ impl EvidenceKind {
     /// Whether a user with `roles` may file this kind: a role of one of its steps.
     pub fn may_file(self, roles: &[Role]) -> bool {
         let steps = self.steps();
+        // The office applies for an item a group leads (各县（区）政府), so it files that step's
+        // proof too.
+        let office_applies =
+            |step: &ActionKind| *step == ActionKind::Submit && roles.contains(&Role::Office);
         steps.is_empty()
-            || steps
-                .iter()
-                .any(|step| step_roles(*step).0.iter().any(|r| roles.contains(r)))
+            || steps.iter().any(|step| {
+                office_applies(step) || step_roles(*step).0.iter().any(|r| roles.contains(r))
+            })
     }
 
     /// Who files this kind, for a refusal: "验收单位".
@@ -196,6 +200,11 @@ pub struct ItemFacts {
     pub evidence: Vec<EvidenceKind>,
     /// Objections recorded during the running notice and not yet decided.
     pub pending_objections: usize,
+    /// The plan names a group (各县（区）政府) as lead: the members work through their tasks
+    /// and the office claims and applies for the item.
+    pub lead_is_group: bool,
+    /// Members whose task is not finished (`task::TaskState::finished`), in the item's order.
+    pub open_tasks: Vec<String>,
 }
 
 /// An action with its input.
@@ -367,6 +376,9 @@ pub enum Refusal {
     MeasuresOpen {
         open: usize,
     },
+    TasksOpen {
+        units: Vec<String>,
+    },
     NoticeRunning {
         last_day: Date,
     },
@@ -400,6 +412,11 @@ impl fmt::Display for Refusal {
                     "整改措施未全部完成：还有 {open} 项措施未标记完成，不能申请验收"
                 )
             }
+            Refusal::TasksOpen { units } => write!(
+                f,
+                "分解任务未全部完成：{} 尚未完成本县区（本单位）的任务，不能申请验收",
+                units.join("、")
+            ),
             Refusal::NoticeRunning { last_day } => write!(
                 f,
                 "公示期未满：公示至 {last_day}（含）结束，{} 起方可审签",
@@ -642,10 +659,13 @@ fn check_role(cx: &Context<'_>, kind: ActionKind) -> Result<(), Refusal> {
     use ActionKind as A;
     let actor = cx.actor;
     let (allowed, label) = step_roles(kind);
+    // A group leads no one: the office claims the item and applies once the members are done.
+    let office_for_group =
+        matches!(kind, A::Claim | A::Submit) && cx.facts.lead_is_group && actor.has(Role::Office);
     let permitted = if kind == A::CloseNotice {
         actor.username == "system"
     } else {
-        allowed.iter().any(|r| actor.has(*r))
+        office_for_group || allowed.iter().any(|r| actor.has(*r))
     };
     if !permitted {
         return Err(Refusal::WrongRole {
@@ -653,7 +673,10 @@ fn check_role(cx: &Context<'_>, kind: ActionKind) -> Result<(), Refusal> {
             allowed: label,
         });
     }
-    if matches!(kind, A::Claim | A::Submit) && actor.unit_id != cx.facts.lead_unit {
+    if matches!(kind, A::Claim | A::Submit)
+        && !office_for_group
+        && (cx.facts.lead_is_group || actor.unit_id != cx.facts.lead_unit)
+    {
         return Err(Refusal::NotLeadUnit { action: kind });
     }
     Ok(())
@@ -712,6 +735,11 @@ fn require_evidence(
 }
 
 fn check_submission(facts: &ItemFacts) -> Result<(), Refusal> {
+    if !facts.open_tasks.is_empty() {
+        return Err(Refusal::TasksOpen {
+            units: facts.open_tasks.clone(),
+        });
+    }
     let open = facts.measures.saturating_sub(facts.measures_done);
     if open > 0 {
         return Err(Refusal::MeasuresOpen { open });

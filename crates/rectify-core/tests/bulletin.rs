@@ -31,6 +31,7 @@ fn item(number: u32, scope: Scope, unit: &str, state: ItemState, due: &str) -> B
         milestones: Vec::new(),
         criticisms: Vec::new(),
         completed_on: None,
+        tasks: Vec::new(),
     }
 }
 
@@ -496,4 +497,125 @@ fn a_bulletin_of_a_running_month_counts_only_what_has_fallen_due_by_today() {
     frozen.as_object_mut().unwrap().remove("partial").unwrap();
     let old: rectify_core::bulletin::BulletinFacts = serde_json::from_value(frozen).unwrap();
     assert_eq!(old, end);
+}
+
+/// #19: a county is ranked on its own items and its parts of the shared items, with its
+/// reports, in one tally; the unit ranking leaves counties to theirs; 不涉及 counts nowhere
+/// but in the shared table.
+#[test]
+fn counties_are_ranked_on_their_tasks_with_the_same_facts_everywhere() {
+    use rectify_core::bulletin::BulletinTask;
+    use rectify_core::task::TaskState;
+    let task = |unit: &str, state: TaskState| BulletinTask {
+        unit: unit.into(),
+        state,
+        milestones: Vec::new(),
+    };
+    let mut shared = item(
+        1,
+        Scope::Common,
+        "市住建局",
+        ItemState::InProgress,
+        "2019-12-31",
+    );
+    shared.units = vec!["市住建局".into(), "各县（区）政府".into()];
+    shared.tasks = vec![
+        task("北岭县政府", TaskState::Done),
+        task("南川县政府", TaskState::Working),
+        task("清水县政府", TaskState::Exempt),
+        task("丰乐县政府", TaskState::Pending),
+    ];
+    let mut own = item(
+        2,
+        Scope::Specific,
+        "北岭县政府",
+        ItemState::InProgress,
+        "2019-12-31",
+    );
+    own.units = vec!["北岭县政府".into()];
+    let items = vec![shared, own];
+    let reports = vec![
+        UnitReports {
+            unit: "北岭县政府".into(),
+            plan: "方案".into(),
+            expected: vec![2],
+            missing: vec![],
+            late: vec![2],
+        },
+        UnitReports {
+            unit: "南川县政府".into(),
+            plan: "方案".into(),
+            expected: vec![1],
+            missing: vec![1],
+            late: vec![],
+        },
+    ];
+    let counties: Vec<String> = ["北岭县政府", "南川县政府", "清水县政府", "丰乐县政府"]
+        .map(String::from)
+        .to_vec();
+    let facts = compose(&BulletinInput {
+        as_of: ended(2019, 3),
+        items: &items,
+        reports: &reports,
+        counties: &counties,
+        previous: None,
+        escalations: &[],
+        complaints: &[],
+        rules: ColourRules::default(),
+        weights: RankWeights::default(),
+    });
+    let units: Vec<&str> = facts.units.iter().map(|l| l.tally.unit.as_str()).collect();
+    assert_eq!(units, ["市住建局"], "counties rank in their own list");
+    let county = |name: &str| {
+        facts
+            .counties
+            .iter()
+            .find(|l| l.tally.unit == name)
+            .map(|l| l.tally.clone())
+    };
+    let beiling = county("北岭县政府").unwrap();
+    assert_eq!(
+        (
+            beiling.items,
+            beiling.awaiting_signoff,
+            beiling.reports_due,
+            beiling.reports_late
+        ),
+        (2, 1, 1, 1),
+        "its own item and its finished part, with its report"
+    );
+    let nanchuan = county("南川县政府").unwrap();
+    assert_eq!(
+        (
+            nanchuan.items,
+            nanchuan.reports_due,
+            nanchuan.reports_missing
+        ),
+        (1, 1, 1)
+    );
+    assert!(county("清水县政府").is_none(), "不涉及 is not ranked");
+    let shared: Vec<(&str, u32, u32, u32, u32, u32, &str)> = facts
+        .shared
+        .iter()
+        .map(|l| {
+            (
+                l.unit.as_str(),
+                l.tasks,
+                l.done,
+                l.working,
+                l.pending,
+                l.exempt,
+                l.completion_rate.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shared,
+        [
+            ("北岭县政府", 1, 1, 0, 0, 0, "100.0%"),
+            ("南川县政府", 1, 0, 1, 0, 0, "0.0%"),
+            ("清水县政府", 0, 0, 0, 0, 1, "—"),
+            ("丰乐县政府", 1, 0, 0, 1, 0, "0.0%"),
+        ]
+    );
 }

@@ -60,6 +60,8 @@ impl Item {
                 measures_done: 0,
                 evidence: Vec::new(),
                 pending_objections: 0,
+                lead_is_group: false,
+                open_tasks: Vec::new(),
             },
             calendar: WorkCalendar::embedded(),
             today: d("2019-09-02"),
@@ -661,4 +663,41 @@ fn an_items_state_on_an_earlier_day_comes_from_its_changes() {
         changes: Vec::new(),
     };
     assert_eq!(unchanged.state_on(day("2020-01-31")), S::InProgress);
+}
+
+#[test]
+fn a_shared_item_applies_only_when_every_county_is_done() {
+    let mut item = Item::new(false);
+    item.facts.lead_is_group = true;
+    item.facts.measures_done = 2;
+    item.attach(EvidenceKind::SelfCheck);
+    item.attach(EvidenceKind::PhotoAfter);
+    item.step(&office(), Action::Issue, ItemState::Issued);
+    // The group leads no one: the office claims for it, and no clerk may.
+    assert!(matches!(
+        item.refused(&lead_unit(), claim()),
+        Refusal::NotLeadUnit { .. }
+    ));
+    item.step(&office(), claim(), ItemState::InProgress);
+    item.facts.open_tasks = vec![text("北岭县"), text("南山区")];
+    let refusal = item.refused(&office(), submit());
+    assert_eq!(
+        refusal,
+        Refusal::TasksOpen {
+            units: vec![text("北岭县"), text("南山区")]
+        }
+    );
+    assert!(refusal.to_string().contains("北岭县、南山区"), "{refusal}");
+    item.facts.open_tasks.clear();
+    item.step(&office(), submit(), ItemState::Submitted);
+}
+
+#[test]
+fn the_office_applies_only_for_items_a_group_leads() {
+    let mut item = Item::new(false);
+    item.step(&office(), Action::Issue, ItemState::Issued);
+    assert!(matches!(
+        item.refused(&office(), claim()),
+        Refusal::WrongRole { .. }
+    ));
 }

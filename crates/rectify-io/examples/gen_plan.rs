@@ -37,6 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 item,
                 standing: Standing::without_reasons(Schedule::OnTrack),
                 latest_progress: String::new(),
+                tasks: Vec::new(),
             }
         })
         .collect();

@@ -374,10 +374,7 @@ fn items_and_notices(
 
 fn summary(rows: &[PublicRow], complaints: &[ComplaintRecord]) -> ComplaintSummary {
     let count = |f: &dyn Fn(&&ComplaintRecord) -> bool| complaints.iter().filter(f).count() as u32;
-    let reported: Vec<_> = complaints
-        .iter()
-        .filter(|c| c.complaint.feedback.handling.is_some())
-        .collect();
+    let reported: Vec<_> = complaints.iter().filter(|c| c.answered()).collect();
     let sum = |pick: fn(&Measures) -> u32| {
         reported
             .iter()

@@ -107,6 +107,7 @@ fn ledger_rows(table: &PlanTable) -> Vec<LedgerRow> {
             item: s.item.clone(),
             standing: Standing::without_reasons(Schedule::ALL[i % Schedule::ALL.len()]),
             latest_progress: String::new(),
+            tasks: Vec::new(),
         })
         .collect()
 }

@@ -9,7 +9,7 @@ use rectify_core::accountability::{
     AccountabilityDecision, AccountabilityLine, Grounds, ItemRecord, Transfer, candidates,
 };
 use rectify_core::bulletin::{
-    BulletinFacts, BulletinInput, BulletinItem, EscalationLine, UnitReports, compose,
+    BulletinFacts, BulletinInput, BulletinItem, BulletinTask, EscalationLine, UnitReports, compose,
 };
 use rectify_core::dispatch::{AsOf, ColourRules, Criticism, RankWeights, milestones};
 use rectify_core::journal::Anchor;
@@ -163,6 +163,7 @@ impl Store {
         let workflows = self.workflows().await?;
         let criticisms = self.criticisms().await?;
         let histories = self.state_histories().await?;
+        let task_histories = self.task_histories().await?;
         let mut state_then: HashMap<i64, ItemState> = HashMap::new();
         let items = ledger
             .into_iter()
@@ -174,7 +175,22 @@ impl Store {
                 let history = histories.get(&stored.id);
                 let state = history.map_or(stored.item.state, |h| h.state_on(day));
                 state_then.insert(stored.id, state);
+                let tasks = stored
+                    .tasks
+                    .iter()
+                    .map(|task| BulletinTask {
+                        unit: task.unit.clone(),
+                        state: task_histories
+                            .get(&(stored.id, task.unit_id))
+                            .map_or(task.state, |h| h.state_on(task.state, day)),
+                        milestones: milestones(
+                            &stored.item,
+                            &task.measures_done_on(stored.item.measures.len()),
+                        ),
+                    })
+                    .collect();
                 BulletinItem {
+                    tasks,
                     milestones: milestones(&stored.item, &done_on),
                     criticisms: criticisms.get(&stored.id).cloned().unwrap_or_default(),
                     completed_on: history.and_then(|h| h.completed_on(day)),

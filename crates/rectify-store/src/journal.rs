@@ -284,11 +284,14 @@ pub(crate) async fn item_journal(
                 (SELECT CAST(id AS TEXT) FROM progress_reports WHERE item_id = $2))
             OR (entity = 'evidence' AND entity_id IN
                 (SELECT CAST(id AS TEXT) FROM evidence WHERE item_id = $2))
+            OR (entity = 'item_tasks' AND entity_id = $1)
+            OR (entity = 'item_task' AND entity_id LIKE $3)
          ORDER BY seq"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .arg(item_id.to_string())
         .arg(item_id)
+        .arg(format!("{item_id}/%"))
         .fetch_all(&mut *conn)
         .await?;
     Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)

@@ -2,12 +2,14 @@
 
 use crate::bind::{Bind, Verbatim};
 use crate::journal::{Change, append, append_all};
+use crate::tasks::{StoredTask, TaskSync, is_group, load_tasks, sync_all};
 use crate::{Backend, Store, StoreError, now_utc, placeholders, stored_int};
 use rectify_core::deadline::Deadline;
 use rectify_core::ledger::{
     InspectionType, Item, ItemSource, ItemState, Measure, Plan, Scope, split_person,
 };
 use rectify_core::org::{OrgKind, names};
+use rectify_core::reimport::{AmendedDeadline, FieldChange, Resolution, amended_deadline, diff};
 use rectify_core::text::clean_text;
 use rectify_exact::date::Date;
 use serde_json::{Value, json};
@@ -33,6 +35,9 @@ pub struct StoredItem {
     pub plan: String,
     pub item: Item,
     pub updated_at: String,
+    /// The members' tasks when the item names a group (各县（区）政府 …), in the org chart's
+    /// order; empty otherwise.
+    pub tasks: Vec<StoredTask>,
 }
 
 /// What an import did (or, on a dry run, would do).
@@ -44,8 +49,62 @@ pub struct ImportSummary {
     pub unchanged: usize,
     /// Items stored for the plan that the file no longer lists; kept, not deleted.
     pub absent: Vec<u32>,
-    pub created_units: Vec<String>,
+    /// Units created, with the kind their name implied.
+    pub created_units: Vec<(String, OrgKind)>,
     pub created_people: Vec<String>,
+    /// The groups the plan names, resolved to one task per member.
+    pub tasks: TaskSync,
+    /// What the file changes in each updated item, field by field.
+    pub changes: Vec<(u32, Vec<FieldChange>)>,
+    /// Deadlines amended in rectify that the file does not change: (item, kept, file's).
+    pub kept: Vec<(u32, String, String)>,
+    /// Amended deadlines the file contradicts, for the office to settle (`resolutions`); an
+    /// import with one left unsettled writes nothing.
+    pub conflicts: Vec<DeadlineConflict>,
+}
+
+/// An amended deadline and a file that says a third one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlineConflict {
+    pub number: u32,
+    /// In rectify, approved.
+    pub amended: String,
+    /// Before the amendment.
+    pub original: String,
+    pub file: String,
+}
+
+impl ImportSummary {
+    /// What the import created and resolved beyond the items, one line each, for the CLI and
+    /// the import page alike: new units with their kinds, new people, the shared items' tasks
+    /// and the groups no member could be found for.
+    pub fn notes_zh(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if !self.created_units.is_empty() {
+            let units: Vec<String> = self
+                .created_units
+                .iter()
+                .map(|(name, kind)| format!("{name}（{}）", kind.label_zh()))
+                .collect();
+            notes.push(format!("新建单位：{}", units.join("、")));
+        }
+        if !self.created_people.is_empty() {
+            notes.push(format!("新建人员：{}", self.created_people.join("、")));
+        }
+        for (number, kept, file) in &self.kept {
+            notes.push(format!(
+                "警告：第 {number} 项的整改时限已在系统中批准调整为“{kept}”，文件中仍为“{file}”，已保留调整后的时限"
+            ));
+        }
+        for c in &self.conflicts {
+            notes.push(format!(
+                "冲突：第 {} 项的整改时限已批准调整为“{}”（原为“{}”），文件中为“{}”，请选择保留调整后的时限或采用文件中的时限",
+                c.number, c.amended, c.original, c.file
+            ));
+        }
+        notes.extend(self.tasks.notes_zh());
+        notes
+    }
 }
 
 /// The plan's items, in number order.
@@ -56,9 +115,11 @@ pub struct PlanImport<'a> {
     /// The imported file as recorded in the journal (name, sha256, size).
     pub source: Value,
     pub dry_run: bool,
+    /// How the office settles each conflict over an amended deadline, by item number.
+    pub resolutions: &'a [(u32, Resolution)],
 }
 
-const ITEM_COLUMNS: usize = 17;
+const ITEM_COLUMNS: usize = 18;
 const ITEMS_PER_INSERT: usize = 50;
 const CHILD_ROWS_PER_INSERT: usize = 150;
 
@@ -70,6 +131,7 @@ impl Store {
         actor: &str,
         import: PlanImport<'_>,
     ) -> Result<ImportSummary, StoreError> {
+        let settings = self.task_settings().await?;
         let mut tx = self.begin_write().await?;
         let mut summary = ImportSummary::default();
         let mut changes: Vec<Change<'_>> = Vec::new();
@@ -80,19 +142,28 @@ impl Store {
             .into_iter()
             .map(|s| (s.item.number, s))
             .collect();
+        let originals = amended_originals(&mut tx, plan_id).await?;
         let mut fresh: Vec<Item> = Vec::new();
         let cleaned: Vec<Item> = import.items.iter().map(cleaned_item).collect();
         for item in &cleaned {
             org.resolve_item(&mut tx, item, &mut summary).await?;
+        }
+        for item in &cleaned {
             match existing.get(&item.number) {
                 None => fresh.push(item.clone()),
                 Some(stored) => {
                     let mut incoming = item.clone();
                     incoming.state = stored.item.state;
+                    if let Some(original) = originals.get(&stored.id) {
+                        settle_amended(&import, stored, original, &mut incoming, &mut summary);
+                    }
                     if incoming == stored.item {
                         summary.unchanged += 1;
                         continue;
                     }
+                    summary
+                        .changes
+                        .push((item.number, diff(&stored.item, &incoming)));
                     replace_item(&mut tx, self.backend(), stored.id, &incoming, &org).await?;
                     summary.updated.push(item.number);
                     changes.push(item_change(
@@ -127,8 +198,21 @@ impl Store {
                 after: Some(json!({ "name": name, "via": "plan import" })),
             });
         }
+        if !summary.conflicts.is_empty() && !import.dry_run {
+            tx.rollback().await?;
+            let notes: Vec<String> = summary
+                .notes_zh()
+                .into_iter()
+                .filter(|n| n.starts_with("冲突"))
+                .collect();
+            return Err(StoreError::Refused(format!(
+                "{}；未导入任何内容",
+                notes.join("；")
+            )));
+        }
+        summary.tasks = sync_all(&mut tx, self.backend(), actor, settings).await?;
         // A re-import that changes nothing leaves no trace: the ledger is what it was.
-        if changes.is_empty() {
+        if changes.is_empty() && !summary.tasks.changed() {
             tx.rollback().await?;
             return Ok(summary);
         }
@@ -315,6 +399,64 @@ fn item_change<'a>(
     }
 }
 
+/// The deadline before its approved amendment, by item id, for the plan's amended items.
+async fn amended_originals(
+    conn: &mut AnyConnection,
+    plan_id: i64,
+) -> Result<HashMap<i64, String>, StoreError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, original_deadline_text FROM items
+         WHERE plan_id = $1 AND original_deadline_text IS NOT NULL",
+    )
+    .arg(plan_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Keeps an amended deadline the file does not know about, and records a file that says a
+/// third one as a conflict unless the office settled it.
+fn settle_amended(
+    import: &PlanImport<'_>,
+    stored: &StoredItem,
+    original: &str,
+    incoming: &mut Item,
+    summary: &mut ImportSummary,
+) {
+    let amended = &stored.item.deadline;
+    let file = incoming.deadline.text.clone();
+    let number = stored.item.number;
+    let keep = match amended_deadline(&amended.text, original, &file) {
+        AmendedDeadline::Agrees => false,
+        AmendedDeadline::Keep => true,
+        AmendedDeadline::Conflict => {
+            let settled = import
+                .resolutions
+                .iter()
+                .find(|(n, _)| *n == number)
+                .map(|(_, r)| *r);
+            match settled {
+                Some(Resolution::TakeFile) => false,
+                Some(Resolution::KeepAmended) => true,
+                None => {
+                    summary.conflicts.push(DeadlineConflict {
+                        number,
+                        amended: amended.text.clone(),
+                        original: original.to_string(),
+                        file,
+                    });
+                    incoming.deadline = amended.clone();
+                    return;
+                }
+            }
+        }
+    };
+    if keep {
+        summary.kept.push((number, amended.text.clone(), file));
+        incoming.deadline = amended.clone();
+    }
+}
+
 fn plan_json(plan: &Plan, title: &str) -> Value {
     json!({
         "name": plan.name,
@@ -494,10 +636,13 @@ impl OrgCache {
         item: &Item,
         summary: &mut ImportSummary,
     ) -> Result<(), StoreError> {
-        for unit in &item.units {
+        if is_group(&item.lead_unit) {
+            self.root(conn).await?;
+        }
+        for unit in item.units.iter().filter(|u| !is_group(u)) {
             if !self.units.contains_key(&names::key(unit)) {
-                self.create_unit(conn, unit).await?;
-                summary.created_units.push(unit.clone());
+                let kind = self.create_unit(conn, unit).await?;
+                summary.created_units.push((unit.clone(), kind));
             }
         }
         for entry in item.leaders.iter().chain(&item.supervisors) {
@@ -526,16 +671,11 @@ impl OrgCache {
         &mut self,
         conn: &mut AnyConnection,
         name: &str,
-    ) -> Result<i64, StoreError> {
-        let kind = match names::named(name) {
-            names::Named::Unit => names::kind_of(name, self.city.as_deref()),
-            // Stands for every county until the item is split into one task per county (#19);
-            // counted with the counties meanwhile, as before.
-            names::Named::CountyGovernments => OrgKind::County,
-            names::Named::Listed(_) => OrgKind::Department,
-        };
+    ) -> Result<OrgKind, StoreError> {
+        let kind = names::kind_of(name, self.city.as_deref());
         let root = self.root(conn).await?;
-        self.insert_unit(conn, Some(root), name, kind).await
+        self.insert_unit(conn, Some(root), name, kind).await?;
+        Ok(kind)
     }
 
     async fn insert_unit(
@@ -598,6 +738,19 @@ impl OrgCache {
         Ok(())
     }
 
+    /// The item's lead as stored: the unit, or for a group the city root with the group's
+    /// name kept as `lead_group`.
+    fn lead(&self, name: &str) -> Result<(i64, Option<String>), StoreError> {
+        if is_group(name) {
+            let root = self.root.ok_or_else(|| StoreError::NotFound {
+                what: "单位",
+                key: "市（组织机构的根）".to_string(),
+            })?;
+            return Ok((root, Some(name.to_string())));
+        }
+        Ok((self.unit(name)?, None))
+    }
+
     fn unit(&self, name: &str) -> Result<i64, StoreError> {
         self.units
             .get(&names::key(name))
@@ -643,12 +796,14 @@ async fn insert_items(
     for chunk in items.chunks(ITEMS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO items (plan_id, number, scope, category, source, problem, target, deadline_text,
-             due_date, immediate, sustain, stages, needs_manual_date, state, remarks, lead_unit_id, updated_at)
+             due_date, immediate, sustain, stages, needs_manual_date, state, remarks, lead_unit_id, updated_at,
+             lead_group)
              VALUES {}",
             placeholders(backend, chunk.len(), ITEM_COLUMNS)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for item in chunk {
+            let (lead, lead_group) = org.lead(&item.lead_unit)?;
             query = query
                 .arg(plan_id)
                 .arg(i64::from(item.number))
@@ -665,8 +820,9 @@ async fn insert_items(
                 .arg(bool_int(item.deadline.needs_manual_date))
                 .arg(item.state.code())
                 .arg(item.remarks.clone())
-                .arg(org.unit(&item.lead_unit)?)
-                .arg(now.clone());
+                .arg(lead)
+                .arg(now.clone())
+                .arg(lead_group);
         }
         query.execute(&mut *conn).await?;
     }
@@ -694,10 +850,12 @@ async fn replace_item(
     item: &Item,
     org: &OrgCache,
 ) -> Result<(), StoreError> {
+    let (lead, lead_group) = org.lead(&item.lead_unit)?;
     sqlx::query(
         "UPDATE items SET scope = $1, category = $2, source = $3, problem = $4, target = $5,
          deadline_text = $6, due_date = $7, immediate = $8, sustain = $9, stages = $10,
-         needs_manual_date = $11, remarks = $12, lead_unit_id = $13, updated_at = $14 WHERE id = $15",
+         needs_manual_date = $11, remarks = $12, lead_unit_id = $13, updated_at = $14, lead_group = $15
+         WHERE id = $16",
     )
     .arg(item.scope.code())
     .arg(item.category.clone())
@@ -711,8 +869,9 @@ async fn replace_item(
     .arg(stages_text(&item.deadline))
     .arg(bool_int(item.deadline.needs_manual_date))
     .arg(item.remarks.clone())
-    .arg(org.unit(&item.lead_unit)?)
+    .arg(lead)
     .arg(now_utc())
+    .arg(lead_group)
     .arg(id)
     .execute(&mut *conn)
     .await?;
@@ -726,7 +885,7 @@ async fn replace_item(
     .iter()
     .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
     .collect::<Result<_, StoreError>>()?;
-    for table in ["item_measures", "item_units", "item_people"] {
+    for table in ["item_measures", "item_units", "item_groups", "item_people"] {
         let sql = format!("DELETE FROM {table} WHERE item_id = $1");
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .arg(id)
@@ -760,6 +919,7 @@ async fn insert_children(
 ) -> Result<(), StoreError> {
     let mut measures = Vec::new();
     let mut units = Vec::new();
+    let mut groups = Vec::new();
     let mut people = Vec::new();
     for (id, item) in items {
         for (seq, m) in item.measures.iter().enumerate() {
@@ -772,11 +932,22 @@ async fn insert_children(
             ]);
         }
         for (seq, unit) in item.units.iter().enumerate() {
-            units.push(vec![
-                ChildValue::Int(*id),
-                ChildValue::Int(seq as i64),
-                ChildValue::Int(org.unit(unit)?),
-            ]);
+            let place = [ChildValue::Int(*id), ChildValue::Int(seq as i64)];
+            if is_group(unit) {
+                groups.push(
+                    place
+                        .into_iter()
+                        .chain([ChildValue::Text(unit.clone())])
+                        .collect(),
+                );
+            } else {
+                units.push(
+                    place
+                        .into_iter()
+                        .chain([ChildValue::Int(org.unit(unit)?)])
+                        .collect(),
+                );
+            }
         }
         for (role, list) in [("leader", &item.leaders), ("supervisor", &item.supervisors)] {
             for (seq, entry) in list.iter().enumerate() {
@@ -795,6 +966,7 @@ async fn insert_children(
             measures,
         ),
         ("item_units (item_id, seq, unit_id)", units),
+        ("item_groups (item_id, seq, name)", groups),
         ("item_people (item_id, role, seq, person_id)", people),
     ];
     for (table, rows) in tables {
@@ -857,7 +1029,8 @@ fn cleaned_item(item: &Item) -> Item {
     item
 }
 
-/// Items with their measures, units and people, in four queries of one row each.
+/// Items with their measures, units and people, in four queries of one row each (and their
+/// tasks in a fifth).
 ///
 /// The SQLite driver hands rows across a thread one at a time, at ~30 µs a row: a 5,000-item
 /// ledger is 55,000 child rows. Each query therefore aggregates its rows into one text
@@ -883,7 +1056,7 @@ const LEDGER_PARTS: [(&[&str], &str); 4] = [
             "CAST(i.needs_manual_date AS TEXT)",
             "i.state",
             "i.remarks",
-            "o.name",
+            "COALESCE(i.lead_group, o.name)",
             "i.updated_at",
             "CAST(i.plan_id AS TEXT)",
         ],
@@ -900,8 +1073,11 @@ const LEDGER_PARTS: [(&[&str], &str); 4] = [
         "item_measures c JOIN items i ON i.id = c.item_id",
     ),
     (
-        &["CAST(c.item_id AS TEXT)", "CAST(c.seq AS TEXT)", "u.name"],
-        "item_units c JOIN items i ON i.id = c.item_id JOIN org_units u ON u.id = c.unit_id",
+        &["CAST(c.item_id AS TEXT)", "CAST(c.seq AS TEXT)", "c.name"],
+        // Units and groups share the numbering of the item's list.
+        "(SELECT c.item_id, c.seq, u.name FROM item_units c JOIN org_units u ON u.id = c.unit_id
+          UNION ALL SELECT g.item_id, g.seq, g.name FROM item_groups g) c
+         JOIN items i ON i.id = c.item_id",
     ),
     (
         &[
@@ -999,7 +1175,12 @@ async fn load_items(
             texts.push((text, Escaping::Escaped));
         }
     }
-    assemble(&texts)
+    let mut items = assemble(&texts)?;
+    let mut tasks = load_tasks(conn).await?;
+    for stored in &mut items {
+        stored.tasks = tasks.remove(&stored.id).unwrap_or_default();
+    }
+    Ok(items)
 }
 
 /// Items from the first text, their lists from the other three, each list in `seq` order.
@@ -1154,6 +1335,7 @@ fn item_from_fields(values: &[Cow<'_, str>]) -> Result<StoredItem, StoreError> {
         id: row.int(0)?,
         plan: row.text(1)?,
         updated_at: row.text(17)?,
+        tasks: Vec::new(),
         item: Item {
             number: u32::try_from(number).map_err(|_| row.invalid(2))?,
             scope: row.parsed(3, Scope::parse)?,

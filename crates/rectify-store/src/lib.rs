@@ -24,6 +24,7 @@ pub mod rounds;
 pub mod schedule;
 pub mod sessions;
 pub mod special;
+pub mod tasks;
 pub mod throttle;
 pub mod users;
 pub mod water;

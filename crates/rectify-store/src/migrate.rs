@@ -81,6 +81,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "token_expiry",
         source: include_str!("../migrations/0013_token_expiry.sql"),
     },
+    Migration {
+        version: 14,
+        name: "tasks",
+        source: include_str!("../migrations/0014_tasks.sql"),
+    },
 ];
 
 /// The schema version this build expects.

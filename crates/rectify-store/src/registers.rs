@@ -840,10 +840,13 @@ async fn item_visible(
         .arg(item_id)
         .fetch_one(&mut *conn)
         .await?;
-    let units: Vec<i64> = sqlx::query_scalar("SELECT unit_id FROM item_units WHERE item_id = $1")
-        .arg(item_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let units: Vec<i64> = sqlx::query_scalar(
+        "SELECT unit_id FROM item_units WHERE item_id = $1
+         UNION SELECT unit_id FROM item_tasks WHERE item_id = $1",
+    )
+    .arg(item_id)
+    .fetch_all(&mut *conn)
+    .await?;
     let people: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT c.role, p.name, p.position FROM item_people c JOIN people p ON p.id = c.person_id
          WHERE c.item_id = $1",

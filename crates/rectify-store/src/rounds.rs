@@ -195,7 +195,8 @@ impl Store {
         Ok(issued)
     }
 
-    /// Where every unit stands in the round: missing reports, its 黄/红 items as of the
+    /// Where every unit stands in the round: missing reports, its 黄/红 items (a county also
+    /// its 黄/红 parts of the shared items) as of the
     /// bulletin's day (today while the month runs, else the month's end), how often it was urged
     /// in earlier rounds, and what it was issued already.
     async fn standings(
@@ -229,6 +230,12 @@ impl Store {
                 };
                 list.push(line.number);
             }
+        }
+        // A member is urged on its own lagging parts of the shared items.
+        for line in &facts.shared {
+            let at = entry(&line.unit, &mut standings);
+            standings[at].1.yellow.extend(&line.yellow_items);
+            standings[at].1.red.extend(&line.red_items);
         }
         let urged: Vec<(String, i64)> = sqlx::query_as(
             "SELECT o.name, COUNT(*) FROM escalations e

@@ -3,10 +3,12 @@
 //! the dispatch thresholds the bulletin uses (settings `dispatch.*`).
 
 use crate::ledger::StoredItem;
+use crate::tasks::StoredTask;
 use crate::workflow::ItemWorkflow;
 use crate::{Store, StoreError};
 use rectify_core::dispatch::{ColourRules, Criticism};
-use rectify_core::ledger::{Progress, Standing};
+use rectify_core::ledger::{Progress, Schedule, Standing};
+use rectify_core::task::{TaskAcceptance, TaskTally, tally};
 use rectify_exact::date::Date;
 use std::collections::HashMap;
 
@@ -41,6 +43,47 @@ impl Schedules {
         let none = Progress::default();
         let progress = self.progress.get(&stored.id).unwrap_or(&none);
         stored.item.schedule(progress, today, self.rules)
+    }
+
+    /// A member's part of a shared item on `today`: the item's milestones, deadline and
+    /// criticisms judged on the measures the member's reports marked done
+    /// (`Item::task_schedule`).
+    pub fn of_task(&self, stored: &StoredItem, task: &StoredTask, today: Date) -> Standing {
+        let criticisms = self
+            .progress
+            .get(&stored.id)
+            .map(|p| p.criticisms.clone())
+            .unwrap_or_default();
+        let progress = Progress {
+            measures_done_on: task.measures_done_on(stored.item.measures.len()),
+            criticisms,
+        };
+        stored
+            .item
+            .task_schedule(task.state, &progress, today, self.rules)
+    }
+
+    /// Each task's standing with the tally of the item's tasks ("已完成 4/6", who lags, who
+    /// keeps the item open).
+    pub fn tasks_of(
+        &self,
+        stored: &StoredItem,
+        today: Date,
+        acceptance: TaskAcceptance,
+    ) -> (Vec<Standing>, TaskTally) {
+        let standings: Vec<Standing> = stored
+            .tasks
+            .iter()
+            .map(|t| self.of_task(stored, t, today))
+            .collect();
+        let tally = tally(
+            stored.tasks.iter().zip(&standings).map(|(t, s)| {
+                let lagging = matches!(s.schedule, Schedule::Lagging | Schedule::SeriouslyLagging);
+                (t.unit.as_str(), t.state, lagging)
+            }),
+            acceptance,
+        );
+        (standings, tally)
     }
 }
 

@@ -7,11 +7,15 @@ use rectify_core::calendar::WorkCalendar;
 use rectify_core::deadline::{DeadlineContext, parse_deadline};
 use rectify_core::journal::ChainBreak;
 use rectify_core::ledger::{Item, ItemSource, ItemState, Measure, Plan, Scope};
-use rectify_core::org::{OrgKind, Role};
+use rectify_core::org::{OrgKind, Role, names};
+use rectify_core::reimport::Resolution;
+use rectify_core::task::{TaskAction, TaskState};
+use rectify_core::workflow::{Action, EvidenceKind};
 use rectify_store::journal::Verification;
 use rectify_store::ledger::{ImportSummary, PlanImport};
 use rectify_store::org::NewOrgUnit;
 use rectify_store::users::NewUser;
+use rectify_store::workflow::{ItemRef, NewEvidence, NewReport};
 use rectify_store::{Backend, DbTarget, Store, StoreError};
 use sqlx::AssertSqlSafe;
 
@@ -532,6 +536,7 @@ async fn import(db: &TestDb, items: &[Item], dry_run: bool) -> ImportSummary {
         items,
         source: serde_json::json!({"file": "plan.xlsx"}),
         dry_run,
+        resolutions: &[],
     };
     db.store.import_plan("office", import).await.unwrap()
 }
@@ -579,11 +584,30 @@ async fn a_fresh_import_roots_new_units_under_the_city(db: TestDb) {
     );
     assert_eq!(kind_of("城关区政府"), OrgKind::District);
     assert_eq!(kind_of("河安化工园区管委会"), OrgKind::Zone);
-    kind_of("各县（市、区）人民政府");
-    // 北岭县政府 is 北岭县人民政府, 各县(市、区)… is 各县（市、区）…: six units and the city.
-    assert_eq!(units.len(), 7, "{units:?}");
+    // 北岭县政府 is 北岭县人民政府, and a group is never a unit: five units and the city.
+    assert_eq!(units.len(), 6, "{units:?}");
     let stored = db.store.ledger(None).await.unwrap();
     assert_eq!(stored.len(), 3);
+    // Both spellings of the group resolve to the county-level governments (the zone only
+    // where the setting says so), one task each.
+    let members = |number: u32| -> Vec<String> {
+        let item = stored.iter().find(|s| s.item.number == number).unwrap();
+        item.tasks.iter().map(|t| t.unit.clone()).collect()
+    };
+    let counties = ["北岭县人民政府", "临溪市人民政府", "城关区政府"];
+    assert_eq!(members(1), counties);
+    assert_eq!(members(2), counties);
+    assert!(members(3).is_empty());
+    assert!(
+        stored[0]
+            .tasks
+            .iter()
+            .all(|t| t.state == TaskState::Pending)
+    );
+    assert_eq!(
+        stored[1].item.units, items[1].units,
+        "the item reads back as the plan wrote it"
+    );
 }
 
 /// #19: a tree imported wrong is mended by moving units and setting kinds, journaled; no move
@@ -625,6 +649,383 @@ async fn a_tree_is_mended_by_moves_and_kinds(db: TestDb) {
     ));
 }
 
+/// #19: a shared item's counties work through their tasks; the item applies only once every
+/// task is finished; zones and per-task acceptance are settings; reports are due per task.
+async fn shared_items_run_through_their_tasks(db: TestDb) {
+    seed(&db).await;
+    let s = &db.store;
+    for (code, name) in [
+        ("beiling", "北岭县人民政府"),
+        ("chengguan", "城关区政府"),
+        ("gxq", "河安高新区管委会"),
+    ] {
+        s.add_org_unit("test", unit(code, name, Some("heans")))
+            .await
+            .unwrap();
+        s.set_org_kind("test", code, names::kind_of(name, Some("河安市")))
+            .await
+            .unwrap();
+    }
+    for (username, unit_code) in [("bl", "beiling"), ("cg", "chengguan")] {
+        let user = NewUser {
+            username,
+            display_name: username,
+            unit: unit_code,
+            roles: &[Role::Unit],
+            password: "correct horse",
+        };
+        s.add_user("test", user).await.unwrap();
+    }
+    let mut shared = ledger_item(1, &["各县（区）政府", "市生态环境局"], "2027年底前");
+    shared.lead_unit = "各县(区)人民政府".into();
+    shared.units[0] = "各县(区)人民政府".into();
+    let summary = import(&db, &[shared], false).await;
+    assert_eq!(
+        summary.tasks.created,
+        [
+            (1, "北岭县人民政府".to_string()),
+            (1, "城关区政府".to_string())
+        ]
+    );
+    s.set_setting("zgb", "tasks.include_zones", &serde_json::json!(true))
+        .await
+        .unwrap();
+    let zones = s.resolve_groups("zgb").await.unwrap();
+    assert_eq!(zones.created, [(1, "河安高新区管委会".to_string())]);
+
+    let today = rectify_exact::date::Date::parse("2026-11-10").unwrap();
+    let calendar = WorkCalendar::embedded();
+    let office = s.actor("zgb").await.unwrap();
+    let (bl, cg) = (s.actor("bl").await.unwrap(), s.actor("cg").await.unwrap());
+    let item = ItemRef {
+        plan: None,
+        number: 1,
+    };
+    let claim = Action::Claim {
+        plan: "按县区分解".into(),
+    };
+    s.act(&office, item, claim, today, &calendar).await.unwrap();
+
+    // 北岭县 reports measure 1 on its task; the item's measure waits for the others.
+    let report = NewReport {
+        period: "2026-11",
+        text: "已排查排污口 12 个",
+        done_measures: &[1],
+        self_schedule: "序时推进",
+        evidence_ids: &[],
+    };
+    s.add_report(&bl, item, report, today, &calendar)
+        .await
+        .unwrap();
+    let statuses = s.report_statuses("2026-11").await.unwrap();
+    let due: Vec<&str> = statuses.iter().map(|r| r.unit.as_str()).collect();
+    assert!(
+        due.contains(&"北岭县人民政府") && due.contains(&"城关区政府"),
+        "{due:?}"
+    );
+    let tasks = s.tasks_of(item).await.unwrap();
+    assert_eq!(tasks[0].measures_done, [(1, today)]);
+    assert_eq!(tasks[0].measures_done_on(2), [Some(today), None]);
+
+    let complete = |note: &str| TaskAction::Complete { note: note.into() };
+    let refusal = s
+        .act_on_task(&bl, item, "北岭县政府", complete("完成"), &[], today)
+        .await;
+    assert!(
+        matches!(&refusal, Err(StoreError::Refused(m)) if m.contains("佐证材料")),
+        "{refusal:?}"
+    );
+    let other = s
+        .act_on_task(&bl, item, "城关区政府", TaskAction::Start, &[], today)
+        .await;
+    assert!(
+        matches!(&other, Err(StoreError::Refused(m)) if m.contains("单位不符")),
+        "{other:?}"
+    );
+    let photo = s
+        .attachments()
+        .upload("after.jpg", b"\xff\xd8\xff\xe0 photo")
+        .unwrap();
+    let proof = NewEvidence {
+        kind: EvidenceKind::PhotoAfter,
+        title: "整治后",
+        file_name: "after.jpg",
+        file: &photo,
+        supersedes: None,
+    };
+    let done = s
+        .act_on_task(
+            &bl,
+            item,
+            "北岭县政府",
+            complete("排污口全部整治"),
+            &[proof],
+            today,
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.state, TaskState::Done);
+
+    let submit = || Action::Submit {
+        note: "各县区已完成".into(),
+    };
+    let open = s.act(&office, item, submit(), today, &calendar).await;
+    assert!(
+        matches!(&open, Err(StoreError::Refused(m)) if m.contains("城关区政府、河安高新区管委会")),
+        "{open:?}"
+    );
+    let doc = s
+        .attachments()
+        .upload("说明.pdf", b"%PDF-1.4 no boilers")
+        .unwrap();
+    let exempt_doc = NewEvidence {
+        kind: EvidenceKind::Explanation,
+        title: "情况说明",
+        file_name: "说明.pdf",
+        file: &doc,
+        supersedes: None,
+    };
+    let exempt = TaskAction::Exempt {
+        reason: "园区内无此类问题".into(),
+    };
+    s.act_on_task(
+        &office,
+        item,
+        "河安高新区管委会",
+        exempt,
+        &[exempt_doc],
+        today,
+    )
+    .await
+    .unwrap();
+    let cg_photo = NewEvidence {
+        kind: EvidenceKind::PhotoAfter,
+        title: "整治后",
+        file_name: "after.jpg",
+        file: &photo,
+        supersedes: None,
+    };
+    s.act_on_task(
+        &cg,
+        item,
+        "城关区政府",
+        complete("已完成"),
+        &[cg_photo],
+        today,
+    )
+    .await
+    .unwrap();
+    // Every member done: the item's measures close, and what is missing is no task's.
+    let stored = s.ledger(None).await.unwrap();
+    let states: Vec<TaskState> = stored[0].tasks.iter().map(|t| t.state).collect();
+    assert_eq!(
+        states,
+        [TaskState::Done, TaskState::Done, TaskState::Exempt]
+    );
+    let missing = s.act(&office, item, submit(), today, &calendar).await;
+    assert!(
+        matches!(&missing, Err(StoreError::Refused(m)) if m.contains("自查报告")),
+        "{missing:?}"
+    );
+    let after = s.report_statuses("2026-12").await.unwrap();
+    assert!(after.iter().all(|r| r.unit == "市生态环境局"), "{after:?}");
+
+    // Per-task acceptance: a done task waits for its acceptance.
+    s.set_setting("zgb", "tasks.acceptance", &serde_json::json!("task"))
+        .await
+        .unwrap();
+    let waiting = s.act(&office, item, submit(), today, &calendar).await;
+    assert!(
+        matches!(&waiting, Err(StoreError::Refused(m)) if m.contains("北岭县人民政府、城关区政府")),
+        "{waiting:?}"
+    );
+    for county in ["北岭县人民政府", "城关区政府"] {
+        let accept = TaskAction::Accept {
+            opinion: "现场核查合格".into(),
+        };
+        s.act_on_task(&office, item, county, accept, &[], today)
+            .await
+            .unwrap();
+    }
+    let missing = s.act(&office, item, submit(), today, &calendar).await;
+    assert!(
+        matches!(&missing, Err(StoreError::Refused(m)) if m.contains("自查报告")),
+        "{missing:?}"
+    );
+    // A re-import keeps every task's state.
+    let mut again = ledger_item(1, &["各县（区）政府", "市生态环境局"], "2027年底前");
+    again.lead_unit = "各县(区)人民政府".into();
+    again.units[0] = "各县(区)人民政府".into();
+    import(&db, &[again], false).await;
+    let kept: Vec<TaskState> = s.ledger(None).await.unwrap()[0]
+        .tasks
+        .iter()
+        .map(|t| t.state)
+        .collect();
+    assert_eq!(
+        kept,
+        [TaskState::Accepted, TaskState::Accepted, TaskState::Exempt]
+    );
+    assert!(matches!(
+        s.verify_journal().await.unwrap(),
+        Verification::Intact { .. }
+    ));
+}
+
+/// #19: a group the office keeps (市直有关部门) resolves to its list; without one it is a
+/// warning naming the items, never a unit.
+async fn an_unresolved_group_is_a_warning_and_a_kept_list_resolves_it(db: TestDb) {
+    seed(&db).await;
+    let items = [
+        ledger_item(1, &["市生态环境局", "市直有关部门"], "2027年底前"),
+        ledger_item(2, &["市直有关部门"], "2027年底前"),
+    ];
+    let summary = import(&db, &items, false).await;
+    assert_eq!(
+        summary.tasks.unresolved,
+        [("市直有关部门".to_string(), vec![1, 2])]
+    );
+    assert!(
+        summary.created_units.is_empty(),
+        "{:?}",
+        summary.created_units
+    );
+    let units = db.store.org_units().await.unwrap();
+    assert!(units.iter().all(|u| u.name != "市直有关部门"));
+    db.store
+        .add_org_unit("test", unit("zjj", "市住建局", Some("heans")))
+        .await
+        .unwrap();
+    let sync = db
+        .store
+        .set_group_members(
+            "zgb",
+            "市直有关部门",
+            &["zjj".into(), "市生态环境局".into()],
+        )
+        .await
+        .unwrap();
+    assert!(sync.unresolved.is_empty());
+    let stored = db.store.ledger(None).await.unwrap();
+    let members: Vec<&str> = stored[1].tasks.iter().map(|t| t.unit.as_str()).collect();
+    assert_eq!(members, ["市生态环境局", "市住建局"]);
+    assert_eq!(stored[1].item.lead_unit, "市直有关部门");
+    let county = db
+        .store
+        .set_group_members("zgb", "各县（区）政府", &["zjj".into()])
+        .await;
+    assert!(matches!(county, Err(StoreError::Refused(_))), "{county:?}");
+}
+
+/// #19: a re-import never undoes an approved amendment: the office's old file keeps it with a
+/// warning, a file with a third deadline is a conflict that writes nothing until settled, and
+/// every change is listed field by field.
+async fn a_reimport_keeps_approved_amendments_and_settles_conflicts(db: TestDb) {
+    seed(&db).await;
+    let s = &db.store;
+    let leader = NewUser {
+        username: "wjg",
+        display_name: "王建国（副市长）",
+        unit: "heans",
+        roles: &[Role::Leader],
+        password: "correct horse",
+    };
+    s.add_user("test", leader).await.unwrap();
+    let first = [ledger_item(1, &["市生态环境局"], "2020年底前")];
+    import(&db, &first, false).await;
+    let calendar = WorkCalendar::embedded();
+    let today = rectify_exact::date::Date::parse("2026-11-10").unwrap();
+    let item = ItemRef {
+        plan: None,
+        number: 1,
+    };
+    let clerk = NewUser {
+        username: "hb",
+        display_name: "市生态环境局 经办人",
+        unit: "sthjj",
+        roles: &[Role::Unit],
+        password: "correct horse",
+    };
+    s.add_user("test", clerk).await.unwrap();
+    let claim = Action::Claim {
+        plan: "细化方案".into(),
+    };
+    let hb = s.actor("hb").await.unwrap();
+    s.act(&hb, item, claim, today, &calendar).await.unwrap();
+    let office = s.actor("zgb").await.unwrap();
+    let amend = Action::ProposeAmendment {
+        deadline: "2027年6月底前".into(),
+        reason: "省厅同意延期".into(),
+    };
+    s.act(&office, item, amend, today, &calendar).await.unwrap();
+    let approve = Action::DecideAmendment {
+        approve: true,
+        note: "同意".into(),
+    };
+    let wjg = s.actor("wjg").await.unwrap();
+    s.act(&wjg, item, approve, today, &calendar).await.unwrap();
+
+    // The office's own file, with the old deadline and a new target.
+    let mut old_file = ledger_item(1, &["市生态环境局"], "2020年底前");
+    old_file.target = "全面消除黑臭".into();
+    let summary = import(&db, &[old_file], false).await;
+    assert_eq!(
+        summary.kept,
+        [(1, "2027年6月底前".to_string(), "2020年底前".to_string())]
+    );
+    let fields: Vec<(&str, &str, &str)> = summary.changes[0]
+        .1
+        .iter()
+        .map(|c| (c.field, c.before.as_str(), c.after.as_str()))
+        .collect();
+    assert_eq!(fields, [("整改目标", "消除黑臭", "全面消除黑臭")]);
+    let stored = s.ledger(None).await.unwrap();
+    assert_eq!(stored[0].item.deadline.text, "2027年6月底前");
+
+    // A third deadline: the dry run shows the conflict; the import refuses until settled.
+    let third = [ledger_item(1, &["市生态环境局"], "2026年底前")];
+    let dry = import(&db, &third, true).await;
+    assert_eq!(dry.conflicts.len(), 1);
+    assert_eq!(dry.conflicts[0].file, "2026年底前");
+    let before = db.journal_len().await;
+    let plan = Plan {
+        name: "整改方案".into(),
+        ..Plan::default()
+    };
+    let attempt = |resolutions: &'static [(u32, Resolution)]| PlanImport {
+        plan: &plan,
+        title: "河安市整改方案问题清单",
+        items: &third,
+        source: serde_json::json!({"file": "plan.xlsx"}),
+        dry_run: false,
+        resolutions,
+    };
+    let refused = s.import_plan("zgb", attempt(&[])).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Refused(m)) if m.contains("第 1 项") && m.contains("2026年底前")),
+        "{refused:?}"
+    );
+    assert_eq!(db.journal_len().await, before, "nothing written");
+    let kept = s
+        .import_plan("zgb", attempt(&[(1, Resolution::KeepAmended)]))
+        .await
+        .unwrap();
+    assert_eq!(kept.kept.len(), 1);
+    assert_eq!(
+        s.ledger(None).await.unwrap()[0].item.deadline.text,
+        "2027年6月底前"
+    );
+    let taken = s
+        .import_plan("zgb", attempt(&[(1, Resolution::TakeFile)]))
+        .await
+        .unwrap();
+    assert_eq!(taken.changes[0].1[0].field, "整改时限");
+    assert_eq!(
+        s.ledger(None).await.unwrap()[0].item.deadline.text,
+        "2026年底前"
+    );
+}
+
 async fn plan_import_creates_updates_and_journals_changes(db: TestDb) {
     seed(&db).await;
     let first = vec![
@@ -646,7 +1047,10 @@ async fn plan_import_creates_updates_and_journals_changes(db: TestDb) {
     assert!(summary.plan_created);
     assert_eq!(
         summary.created_units,
-        vec!["市住建局", "各县（区）政府", "东湖区政府"]
+        [
+            ("市住建局".to_string(), OrgKind::Department),
+            ("东湖区政府".to_string(), OrgKind::District)
+        ]
     );
     assert_eq!(
         summary.created_people,
@@ -1472,6 +1876,9 @@ on_both_backends!(
     plan_import_creates_updates_and_journals_changes,
     a_fresh_import_roots_new_units_under_the_city,
     a_tree_is_mended_by_moves_and_kinds,
+    shared_items_run_through_their_tasks,
+    a_reimport_keeps_approved_amendments_and_settles_conflicts,
+    an_unresolved_group_is_a_warning_and_a_kept_list_resolves_it,
     calendar_notices_are_stored_and_replaced,
     complaints_are_scoped_to_the_viewers_units_in_the_query,
     a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol,

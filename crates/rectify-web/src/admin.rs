@@ -4,9 +4,10 @@
 use crate::AppState;
 use crate::auth::Me;
 use crate::error::{PageResult, WebError};
+use crate::extract::Path;
 use crate::extract::{Accounts, Administration, Allowed, CsrfForm, NoFields};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rectify_core::calendar::parse_notices;
 use rectify_core::org::{OrgKind, Role};

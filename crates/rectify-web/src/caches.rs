@@ -42,6 +42,8 @@ pub struct Snapshot {
     pub org_units: Vec<rectify_store::org::OrgUnit>,
     /// Workflow settings (setting changes are journaled as well).
     pub(crate) config: rectify_core::workflow::WorkflowConfig,
+    /// How groups resolve and whether tasks are accepted one by one (settings, journaled).
+    pub(crate) tasks: rectify_store::tasks::TaskSettings,
     /// The working-day calendar (loading a year is journaled, so it belongs to the snapshot).
     pub(crate) calendar: rectify_core::calendar::WorkCalendar,
     /// The ledger filter's choices over all items, for users who see everything.
@@ -146,6 +148,7 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot
         items,
         calendar: state.store.work_calendar().await?,
         config: state.store.workflow_config().await?,
+        tasks: state.store.task_settings().await?,
         workflows,
         schedules,
         unit_ids: org_units.iter().map(|u| (u.name.clone(), u.id)).collect(),
@@ -214,6 +217,7 @@ pub(crate) fn sees(snapshot: &Snapshot, viewer: &Viewer, s: &StoredItem) -> bool
         .units
         .iter()
         .filter_map(|u| snapshot.unit_ids.get(u).copied())
+        .chain(s.tasks.iter().map(|t| t.unit_id))
         .collect();
     viewer.sees(&Visibility {
         state: s.item.state,

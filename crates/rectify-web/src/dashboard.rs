@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse};
 use rectify_core::ledger::{ItemState, Schedule, Standing, StateGroup};
 use rectify_core::register::Kind;
+use rectify_core::task::{TaskActionKind, TaskContext, TaskState, task_available};
 use rectify_core::time::shown_minute;
 use rectify_core::workflow::ActionKind;
 use rectify_exact::date::Date;
@@ -232,6 +233,38 @@ async fn pending_tasks(
                 detail: short(&stored.item.problem, 24),
             });
         }
+        // The member's own part of a shared item, not started yet (a started one's to-do is
+        // its monthly report, below).
+        if let Some(task) = stored
+            .tasks
+            .iter()
+            .find(|t| t.unit_id == session.user.unit_id && t.state == TaskState::Pending)
+        {
+            let cx = TaskContext {
+                state: task.state,
+                item_state: stored.item.state,
+                task_unit: task.unit_id,
+                actor_roles: &session.user.roles,
+                actor_unit: session.user.unit_id,
+                files: 0,
+                acceptance: snapshot.tasks.acceptance,
+            };
+            let open: Vec<&str> = task_available(&cx)
+                .into_iter()
+                .map(TaskActionKind::label_zh)
+                .collect();
+            if !open.is_empty() {
+                tasks.push(Task {
+                    href: format!("{path}#tasks"),
+                    title: format!(
+                        "第{}项（本县区任务未启动）：{}",
+                        stored.item.number,
+                        open.join("、")
+                    ),
+                    detail: short(&stored.item.problem, 24),
+                });
+            }
+        }
         let my_unit = workflow.facts.units.contains(&session.user.unit_id);
         if session.user.roles.contains(&rectify_core::org::Role::Unit)
             && my_unit
@@ -307,7 +340,6 @@ async fn trend_svg(
     today: Date,
 ) -> Result<String, StoreError> {
     let histories = state.store.state_histories().await?;
-    let visible: Vec<_> = items.iter().filter_map(|s| histories.get(&s.id)).collect();
     let months: Vec<Date> = (0..12)
         .rev()
         .map(|k| {
@@ -316,14 +348,30 @@ async fn trend_svg(
                 .add_months(-k)
         })
         .collect();
-    let counts: Vec<usize> = months
+    let completed_at = |end: &Date| -> Vec<&&StoredItem> {
+        let last = Date::last_of_month(end.year, end.month).unwrap_or(*end);
+        items
+            .iter()
+            .filter(|s| {
+                histories
+                    .get(&s.id)
+                    .is_some_and(|h| h.state_on(last).completed())
+            })
+            .collect()
+    };
+    let completed: Vec<Vec<&&StoredItem>> = months.iter().map(completed_at).collect();
+    let counts: Vec<usize> = completed.iter().map(Vec::len).collect();
+    // The cumulative count falls only when a completed item is reopened: each month says which.
+    let reopened: Vec<Vec<u32>> = completed
         .iter()
-        .map(|end| {
-            let last = Date::last_of_month(end.year, end.month).unwrap_or(*end);
-            visible
+        .enumerate()
+        .map(|(i, now)| {
+            let before = completed_at(&months[i].add_months(-1));
+            before
                 .iter()
-                .filter(|h| h.state_on(last).completed())
-                .count()
+                .filter(|s| !now.iter().any(|n| n.id == s.id))
+                .map(|s| s.item.number)
+                .collect()
         })
         .collect();
     let top = counts.iter().copied().max().unwrap_or(0).max(1);
@@ -344,8 +392,25 @@ async fn trend_svg(
             height + 26,
             month.month
         ));
+        if !reopened[i].is_empty() {
+            svg.push_str(&format!(
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#b42318\">重开{}</text>",
+                x + bar / 2,
+                (height - h).saturating_sub(10).max(12),
+                reopened[i].len()
+            ));
+        }
     }
     svg.push_str("</svg>");
+    for (month, numbers) in months.iter().zip(&reopened).filter(|(_, n)| !n.is_empty()) {
+        let numbers: Vec<String> = numbers.iter().map(|n| format!("第{n}项")).collect();
+        svg.push_str(&format!(
+            "<p class=\"sub\">{}年{}月：{}重新打开，累计数相应减少。</p>",
+            month.year,
+            month.month,
+            numbers.join("、")
+        ));
+    }
     Ok(svg)
 }
 

@@ -178,23 +178,32 @@ impl IntoResponse for WebError {
                 let target = format!("/login?next={}", crate::encode::url_encode(&next));
                 Redirect::to(&target).into_response()
             }
-            WebError::NotFound => (status, Html("<!doctype html><meta charset=utf-8><title>未找到</title><p>未找到该页面或问题。</p>")).into_response(),
-            other => {
-                let page = format!(
-                    "<!doctype html><meta charset=utf-8><title>{}</title><p>{}</p><p><a href=\"/\">返回首页</a></p>",
-                    title(status),
-                    crate::encode::escape(&other.message())
-                );
-                with_retry_after(status, (status, Html(page)).into_response())
-            }
+            other => with_retry_after(
+                status,
+                (status, Html(error_page(status, &other.message()))).into_response(),
+            ),
         }
     }
+}
+
+/// A page for any failure: readable on a phone, in the site's style, with the way home.
+fn error_page(status: StatusCode, message: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"zh-CN\"><meta charset=utf-8>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <link rel=\"stylesheet\" href=\"/static/app.css\"><title>{}</title>\
+         <main><section class=\"panel\"><h1>{}</h1><p>{}</p><p><a href=\"/\">返回首页</a></p></section></main></html>",
+        title(status),
+        title(status),
+        crate::encode::escape(message)
+    )
 }
 
 fn title(status: StatusCode) -> &'static str {
     match status {
         StatusCode::INTERNAL_SERVER_ERROR => "系统错误",
         StatusCode::SERVICE_UNAVAILABLE => "暂时无法服务",
+        StatusCode::NOT_FOUND => "未找到",
         StatusCode::CONFLICT => "无法办理",
         StatusCode::UNPROCESSABLE_ENTITY => "请补充填写",
         _ => "拒绝",

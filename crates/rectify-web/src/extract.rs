@@ -161,3 +161,18 @@ impl<T: DeserializeOwned + Send, P: Permission + Send + Sync> FromRequest<AppSta
         })
     }
 }
+
+/// A page's path parameters: one that does not parse (`/items/abc`) is the same friendly 404
+/// as a page that does not exist, never the framework's "Invalid URL" text.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Path(value))
+            .map_err(|_| WebError::NotFound)
+    }
+}

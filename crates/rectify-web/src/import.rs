@@ -5,15 +5,17 @@ use crate::AppState;
 use crate::auth::{Me, Session};
 use crate::error::WebError;
 use crate::extract::{Allowed, CsrfForm, OfficeWork};
+use crate::kit::UNDATED_LABEL;
 use crate::multipart::Posted;
 use askama::Template;
 use axum::extract::{Request, State};
 use axum::response::{Html, IntoResponse, Response};
 use rectify_core::deadline::DeadlineContext;
 use rectify_core::ledger::{Item, Plan};
+use rectify_core::reimport::Resolution;
 use rectify_io::plan::{Finding, Grid, GridRow, PlanTable, Sheet, grid, read_plan_sheets};
 use rectify_store::StoreError;
-use rectify_store::ledger::PlanImport;
+use rectify_store::ledger::{ImportSummary, PlanImport};
 use serde::Deserialize;
 
 struct FindingLine {
@@ -32,7 +34,31 @@ struct PreviewRow {
     due: String,
 }
 
+/// One field a re-import changes.
+struct ChangeLine {
+    number: u32,
+    field: &'static str,
+    before: String,
+    after: String,
+}
+
+struct ConflictLine {
+    number: u32,
+    amended: String,
+    original: String,
+    file: String,
+}
+
+/// What confirming would do to the ledger (a dry run of the import).
+struct Outcome {
+    counts: String,
+    changes: Vec<ChangeLine>,
+    conflicts: Vec<ConflictLine>,
+    notes: Vec<String>,
+}
+
 struct Preview {
+    outcome: Option<Outcome>,
     file_name: String,
     sha256: String,
     plan: String,
@@ -117,8 +143,10 @@ fn preview(
     file_name: &str,
     sha256: &str,
     plan: &str,
+    summary: Option<&ImportSummary>,
 ) -> Preview {
     Preview {
+        outcome: summary.map(outcome),
         grid: sheet
             .as_ref()
             .map(|sheet| grid(sheet, table, GRID_ROWS))
@@ -144,15 +172,90 @@ fn preview(
                 problem: s.item.problem.chars().take(40).collect(),
                 lead: s.item.lead_unit.clone(),
                 deadline: s.item.deadline.text.clone(),
-                due: s
-                    .item
-                    .deadline
-                    .due_date
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "需人工设定".into()),
+                due: match s.item.deadline.due_date {
+                    Some(day) => day.to_string(),
+                    None if s.item.deadline.undated() => UNDATED_LABEL.to_string(),
+                    None => "—".to_string(),
+                },
             })
             .collect(),
     }
+}
+
+fn outcome(summary: &ImportSummary) -> Outcome {
+    Outcome {
+        counts: counts(summary),
+        changes: summary
+            .changes
+            .iter()
+            .flat_map(|(number, changes)| {
+                changes.iter().map(|c| ChangeLine {
+                    number: *number,
+                    field: c.field,
+                    before: c.before.clone(),
+                    after: c.after.clone(),
+                })
+            })
+            .collect(),
+        conflicts: summary
+            .conflicts
+            .iter()
+            .map(|c| ConflictLine {
+                number: c.number,
+                amended: c.amended.clone(),
+                original: c.original.clone(),
+                file: c.file.clone(),
+            })
+            .collect(),
+        notes: summary
+            .notes_zh()
+            .into_iter()
+            .filter(|n| !n.starts_with("冲突"))
+            .collect(),
+    }
+}
+
+fn counts(summary: &ImportSummary) -> String {
+    format!(
+        "新增 {} 项，更新 {} 项，未变 {} 项",
+        summary.added.len(),
+        summary.updated.len(),
+        summary.unchanged
+    )
+}
+
+/// The table imported under the name the office gave (else the sheet's title, else the file's
+/// name); a dry run for the preview, for real on confirmation.
+async fn import_table(
+    state: &AppState,
+    session: &Session,
+    table: &PlanTable,
+    (name, file_name, sha256): (&str, &str, &str),
+    dry_run: bool,
+    resolutions: &[(u32, Resolution)],
+) -> Result<(String, ImportSummary), StoreError> {
+    let name = Some(name.to_string())
+        .filter(|p| !p.is_empty())
+        .or(table.title.clone())
+        .unwrap_or(file_name.to_string());
+    let plan = Plan {
+        name: name.clone(),
+        ..Plan::default()
+    };
+    let items: Vec<Item> = table.items.iter().map(|s| s.item.clone()).collect();
+    let import = PlanImport {
+        plan: &plan,
+        title: table.title.as_deref().unwrap_or(""),
+        items: &items,
+        source: serde_json::json!({"file": file_name, "sha256": sha256, "via": "web"}),
+        dry_run,
+        resolutions,
+    };
+    let summary = state
+        .store
+        .import_plan(&session.user.username, import)
+        .await?;
+    Ok((name, summary))
 }
 
 pub async fn upload(
@@ -168,12 +271,18 @@ pub async fn upload(
     let stored = state.store.attachments().keep(&file.upload)?;
     let bytes = file.upload.read()?;
     let table = read(&state, bytes, &file.name).await?;
-    page(
-        &session,
-        plan.clone(),
-        Some(preview(&table, &file.name, &stored.sha256, &plan)),
-        None,
-    )
+    let summary = if table.0.errors.is_empty() {
+        let names = (plan.as_str(), file.name.as_str(), stored.sha256.as_str());
+        Some(
+            import_table(&state, &session, &table.0, names, true, &[])
+                .await?
+                .1,
+        )
+    } else {
+        None
+    };
+    let shown = preview(&table, &file.name, &stored.sha256, &plan, summary.as_ref());
+    page(&session, plan.clone(), Some(shown), None)
 }
 
 #[derive(Deserialize)]
@@ -181,6 +290,21 @@ pub struct ConfirmForm {
     sha256: String,
     file_name: String,
     plan: String,
+    /// `resolve_N` = keep or file: how each conflict over an amended deadline is settled.
+    #[serde(flatten)]
+    choices: std::collections::HashMap<String, String>,
+}
+
+impl ConfirmForm {
+    fn resolutions(&self) -> Vec<(u32, Resolution)> {
+        self.choices
+            .iter()
+            .filter_map(|(key, value)| {
+                let number = key.strip_prefix("resolve_")?.parse().ok()?;
+                Some((number, Resolution::parse(value)?))
+            })
+            .collect()
+    }
 }
 
 pub async fn confirm(
@@ -190,40 +314,38 @@ pub async fn confirm(
     let bytes = state.store.attachments().get_verified(&form.sha256)?;
     let read = read(&state, bytes, &form.file_name).await?;
     if !read.0.errors.is_empty() {
-        let shown = preview(&read, &form.file_name, &form.sha256, &form.plan);
+        let shown = preview(&read, &form.file_name, &form.sha256, &form.plan, None);
         return page(&session, form.plan.clone(), Some(shown), None);
     }
-    let table = read.0;
-    let name = Some(form.plan.clone())
-        .filter(|p| !p.is_empty())
-        .or(table.title.clone())
-        .unwrap_or(form.file_name.clone());
-    let plan = Plan {
-        name: name.clone(),
-        ..Plan::default()
-    };
-    let items: Vec<Item> = table.items.iter().map(|s| s.item.clone()).collect();
-    let import = PlanImport {
-        plan: &plan,
-        title: table.title.as_deref().unwrap_or(""),
-        items: &items,
-        source: serde_json::json!({"file": form.file_name, "sha256": form.sha256, "via": "web"}),
-        dry_run: false,
-    };
-    let summary = state
-        .store
-        .import_plan(&session.user.username, import)
-        .await?;
-    let message = format!(
-        "已导入“{name}”：新增 {} 项，更新 {} 项，未变 {} 项{}",
-        summary.added.len(),
-        summary.updated.len(),
-        summary.unchanged,
-        if summary.created_units.is_empty() {
-            String::new()
-        } else {
-            format!("；新建单位：{}", summary.created_units.join("、"))
-        }
+    let names = (
+        form.plan.as_str(),
+        form.file_name.as_str(),
+        form.sha256.as_str(),
     );
+    let resolutions = form.resolutions();
+    let (name, summary) = match import_table(&state, &session, &read.0, names, false, &resolutions)
+        .await
+    {
+        Ok(done) => done,
+        // An unsettled conflict: the preview again, with what confirming would do.
+        Err(StoreError::Refused(message)) => {
+            let dry = import_table(&state, &session, &read.0, names, true, &resolutions).await?;
+            let shown = preview(
+                &read,
+                &form.file_name,
+                &form.sha256,
+                &form.plan,
+                Some(&dry.1),
+            );
+            return page(&session, form.plan.clone(), Some(shown), Some(message));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let notes: String = summary
+        .notes_zh()
+        .iter()
+        .map(|note| format!("；{note}"))
+        .collect();
+    let message = format!("已导入“{name}”：{}{notes}", counts(&summary));
     page(&session, String::new(), None, Some(message))
 }

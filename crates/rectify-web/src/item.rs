@@ -3,19 +3,22 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
-use crate::caches::{find_visible, item_detail, sees, tick, visible_item};
+use crate::caches::{Snapshot, find_visible, item_detail, sees, tick, visible_item};
 use crate::error::{PageResult, WebError};
+use crate::extract::Path;
 use crate::forms::{ActionForm, BOARDS, action_form};
 use crate::kit::{
     ItemQuery, MeasureLine, action_label, actor, back_to, item_at, measure_lines, render,
 };
 use crate::multipart::Posted;
 use askama::Template;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use rectify_core::ledger::ItemState;
+use rectify_core::task::{TaskAction, TaskActionKind, TaskContext, TaskState, task_available};
 use rectify_core::time::shown_minute;
 use rectify_core::workflow::{Action, ActionKind, EvidenceKind, ProgressStatus};
 use rectify_exact::date::Date;
+use rectify_store::ledger::StoredItem;
 use rectify_store::workflow::NewEvidence;
 
 struct ReportLine {
@@ -48,6 +51,37 @@ struct ObjectionLine {
     contact: String,
     status: &'static str,
     decision: String,
+}
+
+/// A member's part of a shared item, with the actions the user may take on it.
+struct TaskLine {
+    unit_id: i64,
+    unit: String,
+    state: &'static str,
+    state_code: &'static str,
+    schedule: &'static str,
+    schedule_code: &'static str,
+    /// "第1、2条" or "—".
+    done_measures: String,
+    /// "2026-11" or "未填报".
+    latest_report: String,
+    note: String,
+    actions: Vec<TaskActionLine>,
+}
+
+struct TaskActionLine {
+    code: &'static str,
+    label: &'static str,
+    /// The note, reason or opinion the action asks for.
+    needs_text: Option<&'static str>,
+    needs_file: bool,
+}
+
+/// "已完成 4/6", who lags and who keeps the item from applying.
+struct TaskSummary {
+    label: String,
+    lagging: String,
+    open: String,
 }
 
 struct TimelineLine {
@@ -89,6 +123,8 @@ struct ItemPage {
     deadline: String,
     original_deadline: Option<String>,
     notice: Option<String>,
+    task_summary: Option<TaskSummary>,
+    tasks: Vec<TaskLine>,
     actions: Vec<ActionForm>,
     can_report: bool,
     reports: Vec<ReportLine>,
@@ -187,6 +223,7 @@ pub async fn item(
         }
         deadline.push('）');
     }
+    let (tasks, task_summary) = task_lines(&snapshot, stored, &session, today);
     let can_report = session.user.roles.contains(&rectify_core::org::Role::Unit)
         && workflow.facts.units.contains(&session.user.unit_id)
         && item.state.reportable();
@@ -219,6 +256,8 @@ pub async fn item(
             .flow
             .notice
             .map(|(a, b)| format!("{a} 起，至 {b}（含）")),
+        task_summary,
+        tasks,
         actions,
         can_report,
         reports,
@@ -226,6 +265,74 @@ pub async fn item(
         objections,
         timeline: timeline(&detail.journal),
     })
+}
+
+/// The item's tasks with their schedules and the actions open to the user, and their tally.
+fn task_lines(
+    snapshot: &Snapshot,
+    stored: &StoredItem,
+    session: &Session,
+    today: Date,
+) -> (Vec<TaskLine>, Option<TaskSummary>) {
+    if stored.tasks.is_empty() {
+        return (Vec::new(), None);
+    }
+    let acceptance = snapshot.tasks.acceptance;
+    let (standings, tally) = snapshot.schedules.tasks_of(stored, today, acceptance);
+    let lines = stored
+        .tasks
+        .iter()
+        .zip(standings)
+        .map(|(task, standing)| {
+            let cx = TaskContext {
+                state: task.state,
+                item_state: stored.item.state,
+                task_unit: task.unit_id,
+                actor_roles: &session.user.roles,
+                actor_unit: session.user.unit_id,
+                files: 0,
+                acceptance,
+            };
+            let done: Vec<String> = task
+                .measures_done
+                .iter()
+                .map(|(n, _)| n.to_string())
+                .collect();
+            TaskLine {
+                unit_id: task.unit_id,
+                unit: task.unit.clone(),
+                state: task.state.label_zh(),
+                state_code: task.state.code(),
+                schedule: standing.schedule.colour_zh(),
+                schedule_code: standing.schedule.code(),
+                done_measures: if done.is_empty() {
+                    "—".to_string()
+                } else {
+                    format!("第{}条", done.join("、"))
+                },
+                latest_report: task
+                    .latest_report_period
+                    .clone()
+                    .unwrap_or_else(|| "未填报".to_string()),
+                note: task.note.clone(),
+                actions: task_available(&cx)
+                    .into_iter()
+                    .map(|kind| TaskActionLine {
+                        code: kind.code(),
+                        label: kind.label_zh(),
+                        needs_text: kind.needs_text(),
+                        needs_file: kind.needs_file(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let summary = TaskSummary {
+        label: tally.label_zh(),
+        lagging: tally.lagging.join("、"),
+        open: tally.open.join("、"),
+    };
+    (lines, Some(summary))
 }
 
 /// The item's journal entries and those of its reports and evidence, in journal order.
@@ -278,6 +385,14 @@ fn timeline(entries: &[rectify_core::journal::JournalEntry]) -> Vec<TimelineLine
                     ),
                     after["title"].as_str().unwrap_or("").to_string(),
                 ),
+                "item_task" => task_label(&after),
+                "item_tasks" => (
+                    format!(
+                        "分解到 {} 个县区（单位）",
+                        after["members"].as_array().map_or(0, Vec::len)
+                    ),
+                    String::new(),
+                ),
                 _ => (
                     format!("{on}{}{state_label}", action_label(&e.action)),
                     detail,
@@ -293,6 +408,25 @@ fn timeline(entries: &[rectify_core::journal::JournalEntry]) -> Vec<TimelineLine
         .collect()
 }
 
+/// "北岭县政府 报告完成 → 已完成", with the note as the detail.
+fn task_label(after: &serde_json::Value) -> (String, String) {
+    let action = after["facts"]["action"]
+        .as_str()
+        .and_then(TaskActionKind::parse)
+        .map_or("", TaskActionKind::label_zh);
+    let state = after["state"]
+        .as_str()
+        .and_then(TaskState::parse)
+        .map_or("", TaskState::label_zh);
+    (
+        format!(
+            "{} {action} → {state}",
+            after["unit"].as_str().unwrap_or("")
+        ),
+        after["facts"]["text"].as_str().unwrap_or("").to_string(),
+    )
+}
+
 fn report_label(action: &str, after: &serde_json::Value) -> String {
     let period = after["period"].as_str().unwrap_or("");
     match action {
@@ -301,6 +435,58 @@ fn report_label(action: &str, after: &serde_json::Value) -> String {
         "correct" => format!("更正 {period} 进展"),
         _ => format!("填报 {period} 进展"),
     }
+}
+
+/// An action on one member's task, with the files it brings.
+pub async fn task_action(
+    State(state): State<AppState>,
+    session: Session,
+    Path((number, unit_id, action)): Path<(u32, i64, String)>,
+    Query(query): Query<ItemQuery>,
+    request: Request,
+) -> PageResult {
+    let stored = visible_item(&state, &session.viewer, number, query.plan.as_deref()).await?;
+    // The token is checked before anything about the task is told.
+    let posted = Posted::read(&state, &session, request).await?;
+    let kind = TaskActionKind::parse(&action).ok_or(WebError::NotFound)?;
+    let unit = stored
+        .tasks
+        .iter()
+        .find(|t| t.unit_id == unit_id)
+        .map(|t| t.unit.clone())
+        .ok_or(WebError::NotFound)?;
+    let (today, current) = tick(&state).await?;
+    let return_path = format!("{}#tasks", current.item_path(&stored));
+    let evidence: Vec<NewEvidence> = posted
+        .files
+        .iter()
+        .map(|file| NewEvidence {
+            kind: kind.file_kind(&file.name),
+            title: &file.name,
+            file_name: &file.name,
+            file: &file.upload,
+            supersedes: None,
+        })
+        .collect();
+    let action = TaskAction::from_text(kind, &posted.text("text"));
+    let outcome = state
+        .store
+        .act_on_task(
+            &actor(&session),
+            item_at(&stored),
+            &unit,
+            action,
+            &evidence,
+            today,
+        )
+        .await;
+    Ok(back_to(
+        &return_path,
+        &match outcome {
+            Ok(task) => format!("{}：{}", task.unit, task.state.label_zh()),
+            Err(error) => crate::error::user_message(error),
+        },
+    ))
 }
 
 pub async fn item_action(

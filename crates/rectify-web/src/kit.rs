@@ -51,8 +51,19 @@ pub(crate) use rectify_core::text::short;
 
 /// Redirects back to the item with a message, the result of a form.
 pub(crate) fn back_to(path: &str, message: &str) -> Response {
+    // The message goes in the query, before a `#section` the page scrolls to.
+    let (path, fragment) = path.split_once('#').map_or((path, ""), |(p, f)| (p, f));
     let joiner = if path.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{path}{joiner}done={}", url_encode(message))).into_response()
+    let fragment = if fragment.is_empty() {
+        String::new()
+    } else {
+        format!("#{fragment}")
+    };
+    Redirect::to(&format!(
+        "{path}{joiner}done={}{fragment}",
+        url_encode(message)
+    ))
+    .into_response()
 }
 
 /// A workbook as a download named `file_name` (ASCII).

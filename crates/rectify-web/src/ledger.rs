@@ -350,6 +350,7 @@ pub async fn ledger_xlsx_export(
             standing,
             item: s.item.clone(),
             latest_progress: String::new(),
+            tasks: Vec::new(),
         })
         .collect();
     let bytes = ledger_xlsx(&title, &rows).map_err(|e| WebError::internal(&e))?;

@@ -168,6 +168,11 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             post(item::item_action),
         ),
         (
+            "/items/{number}/tasks/{unit}/{action}",
+            SignedIn,
+            post(item::task_action),
+        ),
+        (
             "/items/{number}/report",
             SignedIn,
             get(reports::report_form).post(reports::report_submit),
@@ -321,7 +326,9 @@ pub fn router(store: Store, config: WebConfig) -> Router {
         .into_iter()
         .fold(Router::new(), |app, (path, _, method)| {
             app.route(path, method)
-        });
+        })
+        // An address no route knows is the same friendly page as a missing item.
+        .fallback(|| async { error::WebError::NotFound });
     app.with_state(AppState {
         store,
         parsing: Arc::new(tokio::sync::Semaphore::new(config.sheet_parallel.max(1))),

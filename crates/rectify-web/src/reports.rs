@@ -5,10 +5,11 @@ use crate::auth::{Me, Session};
 use crate::caches::{find_visible, snapshot, tick, visible_by_id, visible_item};
 use crate::error::PageResult;
 use crate::extract::CsrfForm;
+use crate::extract::Path;
 use crate::kit::{ItemQuery, MeasureLine, actor, back_to, item_at, measure_lines, render, short};
 use crate::multipart::Posted;
 use askama::Template;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use rectify_core::workflow::{EvidenceKind, ProgressStatus};
 use rectify_store::today_china;
 use rectify_store::workflow::{NewEvidence, NewReport};
@@ -35,7 +36,19 @@ pub async fn report_form(
     let stored = find_visible(&snapshot, &session.viewer, number, query.plan.as_deref())?;
     let workflow = snapshot.workflow(stored)?;
     let today = today_china();
-    let measures = measure_lines(&stored.item, workflow);
+    let mut measures = measure_lines(&stored.item, workflow);
+    // A member reports on its own part: the measures its task has done, not the item's.
+    if let Some(task) = stored
+        .tasks
+        .iter()
+        .find(|t| t.unit_id == session.user.unit_id)
+    {
+        let done_on = task.measures_done_on(measures.len());
+        for (line, done) in measures.iter_mut().zip(done_on) {
+            line.done = done.is_some();
+            line.done_on = done.map(|d| d.to_string());
+        }
+    }
     render(ReportForm {
         me: session.me(),
         number,

@@ -15,6 +15,7 @@ use rectify_core::time::shown_minute;
 use rectify_exact::date::Date;
 use rectify_store::journal::Verification;
 use rectify_store::org::{NewOrgUnit, OrgUnit};
+use rectify_store::tasks::TaskSync;
 use rectify_store::users::NewUser;
 use rectify_store::{DbTarget, Store};
 use std::net::SocketAddr;
@@ -203,6 +204,18 @@ enum OrgCommand {
     },
     /// Set a unit's kind: city, county, district, zone, department or office (journaled).
     SetKind { unit: String, kind: OrgKind },
+    /// Set the members of a group plans name (市直有关部门, 各成员单位 …) by unit code or name,
+    /// then give every item naming it one task per member (journaled). 各县（区）政府 needs no
+    /// list: its members are the county-level units.
+    Group {
+        group: String,
+        #[arg(required = true)]
+        members: Vec<String>,
+    },
+    /// The member lists the office keeps.
+    Groups,
+    /// Resolve every item's groups again, after counties were added or kinds changed.
+    Resolve,
 }
 
 /// A command that needs the database opened.
@@ -514,7 +527,7 @@ async fn load_demo(store: &Store) -> Result<(), CliError> {
         .filter(|u| u.username.starts_with("jbr_"))
         .count();
     println!(
-        "另有其他牵头单位的经办人账号 {clerks} 个（jbr_单位代码，用于演示历史；需要登录时用 rectify user passwd 设置密码）"
+        "另有其他责任单位和县区的经办人账号 {clerks} 个（jbr_单位代码，用于演示历史；需要登录时用 rectify user passwd 设置密码）"
     );
     Ok(())
 }
@@ -678,8 +691,31 @@ async fn org(store: &Store, cmd: OrgCommand) -> Result<ExitCode, CliError> {
             let changed = store.set_org_kind(&cli_actor(), &unit, kind).await?;
             println!("{} 的类型已设为{}", changed.name, kind.label_zh());
         }
+        OrgCommand::Group { group, members } => {
+            let sync = store
+                .set_group_members(&cli_actor(), &group, &members)
+                .await?;
+            println!("“{group}”的成员：{}", members.join("、"));
+            print_task_sync(&sync);
+        }
+        OrgCommand::Groups => {
+            for (group, members) in store.group_members().await? {
+                println!("{group}：{}", members.join("、"));
+            }
+        }
+        OrgCommand::Resolve => print_task_sync(&store.resolve_groups(&cli_actor()).await?),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_task_sync(sync: &TaskSync) {
+    let notes = sync.notes_zh();
+    if notes.is_empty() {
+        println!("分解任务无变化");
+    }
+    for note in notes {
+        println!("{note}");
+    }
 }
 
 async fn token(store: &Store, cmd: TokenCommand) -> Result<ExitCode, CliError> {

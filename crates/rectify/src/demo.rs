@@ -403,6 +403,7 @@ async fn load_plan(store: &Store, actor: &str, t: Timeline) -> Result<(), StoreE
         items: &items,
         source: serde_json::json!({"file": "plan-sample.xlsx", "demo": true}),
         dry_run: false,
+        resolutions: &[],
     };
     store.import_plan(actor, import).await?;
     Ok(())

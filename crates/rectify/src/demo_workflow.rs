@@ -9,11 +9,16 @@ use crate::demo_time::Timeline;
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::ledger::ItemState;
 use rectify_core::org::Role;
+use rectify_core::task::TaskAction;
 use rectify_core::workflow::{Action, Actor, EvidenceKind};
 use rectify_exact::date::Date;
+use rectify_store::org::OrgUnit;
+use rectify_store::tasks::StoredTask;
 use rectify_store::users::NewUser;
 use rectify_store::workflow::{ItemRef, NewEvidence, NewReport};
 use rectify_store::{Store, StoreError};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// A 1×1 PNG, the demo's stand-in for site photos.
 const PHOTO: &[u8] = &[
@@ -28,6 +33,9 @@ struct Demo<'a> {
     store: &'a Store,
     calendar: WorkCalendar,
     t: Timeline,
+    /// Each item's supervisor account and measure count, looked up once: hundreds of reports
+    /// would otherwise read the whole ledger each.
+    known: Mutex<HashMap<u32, (Actor, usize)>>,
 }
 
 fn item(number: u32) -> ItemRef<'static> {
@@ -114,25 +122,37 @@ impl Demo<'_> {
             .store
             .add_report(&actor, item(number), new, on, &self.calendar)
             .await?;
-        let supervisor = self.supervisor_of(number).await?;
+        let (supervisor, _) = self.known(number).await?;
         self.store
             .review_report(&supervisor, report.id, true, "情况属实")
             .await?;
         Ok(())
     }
 
-    /// The account of the item's first named supervisor (监管人), who confirms its reports;
-    /// created the first time a supervisor is needed (password set later with `rectify user
-    /// passwd`, like the clerks').
-    async fn supervisor_of(&self, number: u32) -> Result<Actor, StoreError> {
+    /// The account of the item's first named supervisor (监管人), who confirms its reports,
+    /// and the number of its measures.
+    async fn known(&self, number: u32) -> Result<(Actor, usize), StoreError> {
+        if let Some(known) = self.known.lock().ok().and_then(|k| k.get(&number).cloned()) {
+            return Ok(known);
+        }
         let items = self.store.ledger(None).await?;
-        let named = items
-            .iter()
-            .find(|s| s.item.number == number)
+        let stored = items.iter().find(|s| s.item.number == number);
+        let measures = stored.map_or(0, |s| s.item.measures.len());
+        let named = stored
             .and_then(|s| s.item.supervisors.first())
             .ok_or_else(|| StoreError::Invalid(format!("演示第{number}项没有监管人")))?;
+        let supervisor = self.supervisor_named(named).await?;
+        if let Ok(mut known) = self.known.lock() {
+            known.insert(number, (supervisor.clone(), measures));
+        }
+        Ok((supervisor, measures))
+    }
+
+    /// The supervisor's account, created the first time it is needed (password set later with
+    /// `rectify user passwd`, like the clerks').
+    async fn supervisor_named(&self, named: &str) -> Result<Actor, StoreError> {
         let users = self.store.users().await?;
-        if let Some(user) = users.iter().find(|u| &u.display_name == named) {
+        if let Some(user) = users.iter().find(|u| u.display_name == named) {
             return self.store.actor(&user.username).await;
         }
         let person = crate::demo::person(named)
@@ -231,6 +251,160 @@ impl Demo<'_> {
             .ok_or_else(|| StoreError::Invalid(format!("演示第{number}项未进入公示")))
     }
 
+    /// The clerk who works for a unit: an account of the unit's with the clerk role (北岭县's
+    /// `beiling`), else `jbr_<code>`, created the first time (password set later with `rectify
+    /// user passwd`).
+    async fn clerk(&self, unit: &OrgUnit) -> Result<String, StoreError> {
+        let users = self.store.users().await?;
+        if let Some(user) = users
+            .iter()
+            .find(|u| u.unit_id == unit.id && u.roles.contains(&Role::Unit))
+        {
+            return Ok(user.username.clone());
+        }
+        let username = format!("jbr_{}", unit.code);
+        let display = format!("{} 经办人", unit.name);
+        let password = crate::demo::random_password();
+        let new = NewUser {
+            username: &username,
+            display_name: &display,
+            unit: &unit.code,
+            roles: &[Role::Unit],
+            password: &password,
+        };
+        self.store.add_user("demo", new).await?;
+        Ok(username)
+    }
+
+    async fn clerk_of_task(&self, task: &StoredTask) -> Result<String, StoreError> {
+        let unit = self.store.org_unit(&task.unit).await?;
+        self.clerk(&unit).await
+    }
+
+    /// 报告完成 of the member's task, with the month's report's photo as its proof.
+    async fn complete_task(
+        &self,
+        clerk: &str,
+        number: u32,
+        task: &StoredTask,
+        on: Date,
+    ) -> Result<(), StoreError> {
+        let actor = self.store.actor(clerk).await?;
+        let done = TaskAction::Complete {
+            note: text("本县区整改措施全部完成，经自查达到整改目标。"),
+        };
+        self.store
+            .act_on_task(&actor, item(number), &task.unit, done, &[], on)
+            .await?;
+        Ok(())
+    }
+
+    /// Every member finishes its part by `on`: a report marking every measure done (with a
+    /// photo) and 报告完成.
+    async fn finish_tasks(&self, number: u32, on: Date) -> Result<(), StoreError> {
+        let measures = self.measures(number).await?;
+        for task in self.store.tasks_of(item(number)).await? {
+            if task.state.work_done() {
+                continue;
+            }
+            let clerk = self.clerk_of_task(&task).await?;
+            self.report(&clerk, number, on, &measures, "序时推进")
+                .await?;
+            self.complete_task(&clerk, number, &task, on).await?;
+        }
+        Ok(())
+    }
+
+    /// 1..=n for the item's n measures.
+    async fn measures(&self, number: u32) -> Result<Vec<u32>, StoreError> {
+        let (_, count) = self.known(number).await?;
+        Ok((1..=count as u32).collect())
+    }
+
+    /// The members of a shared item still open, in varied states by the pair (item, member):
+    /// some have not started and miss their reports, some report on schedule, some lag and
+    /// stopped reporting, some are done, and the office found some not concerned (不涉及).
+    async fn vary_tasks(&self, number: u32) -> Result<(), StoreError> {
+        let m = |back: i32, day: u8| self.t.month(back, day);
+        let measures = self.measures(number).await?;
+        for (place, task) in self.store.tasks_of(item(number)).await?.iter().enumerate() {
+            let clerk = self.clerk_of_task(task).await?;
+            let actor = self.store.actor(&clerk).await?;
+            match (number as usize + place) % 6 {
+                0 => {}
+                5 if number.is_multiple_of(2) => self.exempt(number, task, m(3, 10)).await?,
+                5 => {}
+                pattern => {
+                    self.store
+                        .act_on_task(
+                            &actor,
+                            item(number),
+                            &task.unit,
+                            TaskAction::Start,
+                            &[],
+                            m(3, 2),
+                        )
+                        .await?;
+                    // A lagging member stopped reporting two months ago.
+                    let months: &[i32] = if pattern == 4 { &[3] } else { &[3, 2, 1] };
+                    for &back in months {
+                        // A member that finishes marks every measure in its last report.
+                        let done: &[u32] = match back {
+                            1 if pattern == 3 => &measures,
+                            2 => &measures[..1.min(measures.len())],
+                            _ => &[],
+                        };
+                        let schedule = if pattern == 4 {
+                            "滞后"
+                        } else {
+                            "序时推进"
+                        };
+                        self.report(&clerk, number, m(back, 20), done, schedule)
+                            .await?;
+                    }
+                    if pattern == 3 {
+                        self.complete_task(&clerk, number, task, m(1, 21)).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The office finds the member not concerned (不涉及), with its explanation on file.
+    async fn exempt(&self, number: u32, task: &StoredTask, on: Date) -> Result<(), StoreError> {
+        let office = self.store.actor("zgb").await?;
+        let body = format!(
+            "{}辖区内经排查无第{number}项所述问题，情况说明附后。",
+            task.unit
+        );
+        let file = self
+            .store
+            .attachments()
+            .upload("情况说明.txt", body.as_bytes())?;
+        let explanation = NewEvidence {
+            kind: EvidenceKind::Explanation,
+            title: "不涉及情况说明",
+            file_name: "情况说明.txt",
+            file: &file,
+            supersedes: None,
+        };
+        let exempt = TaskAction::Exempt {
+            reason: format!("经核实，{}辖区内无此类问题", task.unit),
+        };
+        self.store
+            .act_on_task(
+                &office,
+                item(number),
+                &task.unit,
+                exempt,
+                &[explanation],
+                on,
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Submitted, accepted five days later, and signed off on `signed` or, when holidays
     /// stretched the notice past it, on the first day after the notice.
     async fn close(
@@ -259,6 +433,7 @@ pub async fn load(store: &Store, t: Timeline) -> Result<(), StoreError> {
         store,
         calendar: store.work_calendar().await?,
         t,
+        known: Mutex::new(HashMap::new()),
     };
     let m = |back: i32, day: u8| t.month(back, day);
     let claim = || Action::Claim {
@@ -291,9 +466,11 @@ pub async fn load(store: &Store, t: Timeline) -> Result<(), StoreError> {
         .await?;
     demo.report("sthjj", 9, m(5, 17), &[3, 4], "序时推进")
         .await?;
+    demo.finish_tasks(9, m(5, 18)).await?;
     demo.close("sthjj", 9, m(5, 20), m(4, 6)).await?;
     demo.report("sthjj", 21, m(6, 19), &[1, 2, 3], "序时推进")
         .await?;
+    demo.finish_tasks(21, m(6, 25)).await?;
     demo.close("sthjj", 21, m(5, 1), m(5, 20)).await?;
     let reopen = Action::Reopen {
         reason: text("群众重复投诉饮用水源保护区内仍有违法建设，问题反弹"),
@@ -336,6 +513,7 @@ pub async fn load(store: &Store, t: Timeline) -> Result<(), StoreError> {
         demo.report("sthjj", 27, m(back, 21), done, "序时推进")
             .await?;
     }
+    demo.finish_tasks(27, m(2, 24)).await?;
     demo.submit("sthjj", 27, t.days_ago(26)).await?;
     demo.accept(27, t.days_ago(21)).await?;
 
@@ -365,6 +543,7 @@ pub async fn load(store: &Store, t: Timeline) -> Result<(), StoreError> {
         demo.report("zjj", 18, m(back, 21), done, "序时推进")
             .await?;
     }
+    demo.finish_tasks(18, m(4, 25)).await?;
     demo.submit("zjj", 18, m(3, 1)).await?;
     demo.accept(18, m(3, 7)).await?;
     let zgb = store.actor("zgb").await?;
@@ -413,6 +592,7 @@ pub async fn load(store: &Store, t: Timeline) -> Result<(), StoreError> {
             &demo.calendar,
         )
         .await?;
+    demo.vary_tasks(1).await?;
     everyone_else(&demo).await
 }
 
@@ -427,25 +607,16 @@ async fn everyone_else(demo: &Demo<'_>) -> Result<(), StoreError> {
             continue;
         }
         let number = stored.item.number;
-        let Some(unit) = units.iter().find(|u| u.name == stored.item.lead_unit) else {
-            continue;
-        };
-        let username = format!("jbr_{}", unit.code);
-        if store.find_user(&username).await?.is_none() {
-            let display = format!("{} 经办人", unit.name);
-            let password = crate::demo::random_password();
-            let new = NewUser {
-                username: &username,
-                display_name: &display,
-                unit: &unit.code,
-                roles: &[Role::Unit],
-                password: &password,
-            };
-            store.add_user("demo", new).await?;
-        }
         let plan = Action::Claim {
             plan: text("已制定细化方案，明确节点和具体责任人。"),
         };
+        let Some(unit) = units.iter().find(|u| u.name == stored.item.lead_unit) else {
+            // A group leads: the office claims, and the members work through their tasks.
+            demo.act("zgb", number, demo.t.month(6, 3), plan).await?;
+            demo.vary_tasks(number).await?;
+            continue;
+        };
+        let username = demo.clerk(unit).await?;
         demo.act(&username, number, demo.t.month(6, 3), plan)
             .await?;
         let schedule = if number % 4 == 0 {
@@ -475,6 +646,7 @@ async fn everyone_else(demo: &Demo<'_>) -> Result<(), StoreError> {
             }
             demo.report(&username, number, on, done, schedule).await?;
         }
+        demo.vary_tasks(number).await?;
     }
     Ok(())
 }

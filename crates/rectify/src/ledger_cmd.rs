@@ -5,12 +5,15 @@ use crate::cli_util::{
 };
 use crate::error::CliError;
 use clap::{Args, Subcommand};
+use rectify_app::ledger::task_rows;
 use rectify_core::calendar::parse_notices;
 use rectify_core::deadline::DeadlineContext;
 use rectify_core::ledger::{InspectionType, Item, ItemState, Plan, Scope};
+use rectify_core::reimport::Resolution;
 use rectify_exact::date::Date;
 use rectify_io::plan::{
-    LedgerRow, LedgerRowJson, PlanTable, ledger_csv, ledger_row_json, ledger_xlsx, read_plan,
+    LedgerRow, LedgerRowJson, PlanTable, ledger_csv, ledger_row_json, ledger_row_json_with_tasks,
+    ledger_xlsx, read_plan,
 };
 use rectify_store::ledger::{ImportSummary, PlanImport, StoredItem};
 use rectify_store::{Store, today_china};
@@ -39,6 +42,10 @@ pub struct ImportArgs {
     /// Check and report only; write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Settle a conflict over a deadline amended in rectify: N=keep keeps the approved
+    /// amendment, N=file takes the file's deadline (repeatable).
+    #[arg(long = "resolve", value_parser = parse_resolution)]
+    resolve: Vec<(u32, Resolution)>,
     #[arg(long, default_value = "text", value_parser = OutputFormat::among(TEXT_JSON))]
     format: OutputFormat,
     /// Inspection round, e.g. 第一轮.
@@ -234,15 +241,35 @@ async fn import(store: &Store, actor: &str, args: ImportArgs) -> Result<ExitCode
         items: &items,
         source: json!({"file": file_name, "sha256": sha256, "size": bytes.len(), "sheet": table.sheet}),
         dry_run: args.dry_run,
+        resolutions: &args.resolve,
     };
     let summary = store.import_plan(actor, import).await?;
     report_import(&table, &name, Some(&summary), args.format, args.dry_run)
+}
+
+/// `N=keep` or `N=file`.
+fn parse_resolution(text: &str) -> Result<(u32, Resolution), String> {
+    let (number, how) = text
+        .split_once('=')
+        .ok_or_else(|| format!("“{text}”应写作 问题序号=keep 或 问题序号=file"))?;
+    let number = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("“{number}”不是问题序号"))?;
+    let how = Resolution::parse(how)
+        .ok_or_else(|| format!("“{how}”无效（可选：{}）", Resolution::choices_with_codes()))?;
+    Ok((number, how))
 }
 
 fn file_stem(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "整改方案".to_string())
+}
+
+/// A multi-line cell on one line, shortened for a terminal.
+fn one_line(text: &str) -> String {
+    rectify_core::text::short(&text.replace('\n', " "), 60)
 }
 
 fn numbers(list: &[u32]) -> String {
@@ -273,8 +300,45 @@ fn report_import(
             value["updated"] = json!(s.updated);
             value["unchanged"] = json!(s.unchanged);
             value["absent"] = json!(s.absent);
-            value["created_units"] = json!(s.created_units);
+            value["created_units"] = s
+                .created_units
+                .iter()
+                .map(|(name, kind)| json!({"name": name, "kind": kind.code()}))
+                .collect();
             value["created_people"] = json!(s.created_people);
+            value["tasks_created"] = s
+                .tasks
+                .created
+                .iter()
+                .map(|(item, unit)| json!({"item": item, "unit": unit}))
+                .collect();
+            value["changes"] = s
+                .changes
+                .iter()
+                .flat_map(|(item, changes)| {
+                    changes.iter().map(move |c| {
+                        json!({"item": item, "field": c.field, "before": c.before, "after": c.after})
+                    })
+                })
+                .collect();
+            value["kept"] = s
+                .kept
+                .iter()
+                .map(|(item, kept, file)| json!({"item": item, "kept": kept, "file": file}))
+                .collect();
+            value["conflicts"] = s
+                .conflicts
+                .iter()
+                .map(|c| {
+                    json!({"item": c.number, "amended": c.amended, "original": c.original, "file": c.file})
+                })
+                .collect();
+            value["unresolved_groups"] = s
+                .tasks
+                .unresolved
+                .iter()
+                .map(|(group, items)| json!({"group": group, "items": items}))
+                .collect();
         }
         return print_stdout(&value.to_string());
     }
@@ -294,8 +358,15 @@ fn report_import(
             s.updated.len(),
             s.unchanged
         ));
-        if !s.updated.is_empty() {
-            lines.push(format!("更新的问题：第 {} 项", numbers(&s.updated)));
+        for (number, changes) in &s.changes {
+            for c in changes {
+                lines.push(format!(
+                    "第 {number} 项 {}：{} → {}",
+                    c.field,
+                    one_line(&c.before),
+                    one_line(&c.after)
+                ));
+            }
         }
         if !s.absent.is_empty() {
             lines.push(format!(
@@ -303,12 +374,7 @@ fn report_import(
                 numbers(&s.absent)
             ));
         }
-        if !s.created_units.is_empty() {
-            lines.push(format!("新建单位：{}", s.created_units.join("、")));
-        }
-        if !s.created_people.is_empty() {
-            lines.push(format!("新建人员：{}", s.created_people.join("、")));
-        }
+        lines.extend(s.notes_zh());
     }
     print_stdout(&lines.join("\n"))
 }
@@ -362,6 +428,7 @@ async fn filtered(
 ) -> Result<(Vec<String>, Vec<LedgerRow>), CliError> {
     let items = store.ledger(filter.plan.as_deref()).await?;
     let schedules = store.schedules(&store.workflows().await?).await?;
+    let acceptance = store.task_settings().await?.acceptance;
     Ok(items
         .into_iter()
         .filter(|s| filter.scope.is_none_or(|scope| s.item.scope == scope))
@@ -378,6 +445,7 @@ async fn filtered(
         .map(|(standing, stored)| {
             let row = LedgerRow {
                 standing,
+                tasks: task_rows(&stored, &schedules, today, acceptance),
                 item: stored.item,
                 latest_progress: String::new(),
             };
@@ -437,13 +505,16 @@ async fn show(
         }
     };
     let schedules = store.schedules(&store.workflows().await?).await?;
+    let acceptance = store.task_settings().await?.acceptance;
     let row = LedgerRow {
         standing: schedules.of(stored, today),
+        tasks: task_rows(stored, &schedules, today, acceptance),
         item: stored.item.clone(),
         latest_progress: String::new(),
     };
     if format == OutputFormat::Json {
-        return print_stdout(&to_json(&ledger_row_json(&row, Some(&stored.plan)), false)?);
+        let json = ledger_row_json_with_tasks(&row, Some(&stored.plan));
+        return print_stdout(&to_json(&json, false)?);
     }
     print_stdout(&item_text(&row, &stored.plan))
 }

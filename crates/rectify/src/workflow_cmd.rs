@@ -5,6 +5,7 @@ use crate::cli_util::{OutputFormat, TEXT_JSON, parse_date, print_stdout};
 use crate::error::CliError;
 use clap::{Args, Subcommand};
 use rectify_core::calendar::WorkCalendar;
+use rectify_core::task::{TaskAction, TaskActionKind};
 use rectify_core::time::shown_minute;
 use rectify_core::workflow::{Action, ActionKind, Actor, EvidenceKind, Transition};
 use rectify_exact::date::Date;
@@ -40,6 +41,24 @@ pub struct ItemArgs {
 pub enum ItemCommand {
     /// 印发交办: a drafted item is issued (office).
     Issue { number: u32 },
+    /// A member's task on a shared item (各县（区）政府 …): start (启动整改), complete (报告完成,
+    /// with a file), exempt (认定不涉及, office, with a reason and a file), accept (验收通过,
+    /// where tasks are accepted one by one) or return (退回整改).
+    Task {
+        number: u32,
+        #[arg(value_parser = parse_task_action)]
+        action: TaskActionKind,
+        /// The member: the county's or unit's name or code.
+        #[arg(long)]
+        unit: String,
+        /// The completion note, the reason or the opinion the action needs.
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Files for the task: KIND=FILE, or a bare FILE (情况说明 for exempt; else a photo if
+        /// an image, else a document).
+        #[arg(long = "evidence")]
+        evidence: Vec<String>,
+    },
     /// 认领: the lead unit takes the item on with its detailed plan.
     Claim {
         number: u32,
@@ -440,11 +459,60 @@ pub async fn run_item(store: &Store, args: ItemArgs) -> Result<ExitCode, CliErro
                 "已登记第 {number} 项受到{by}通报批评（{on}，#{id}）"
             ))
         }
+        C::Task {
+            number,
+            action,
+            unit,
+            note,
+            evidence,
+        } => {
+            let s = session(store, who).await?;
+            let files = kinds_and_paths(&evidence, |file| action.file_kind(file))?;
+            let uploads = files
+                .iter()
+                .map(|(_, path, _)| read_file(store, path))
+                .collect::<Result<Vec<_>, _>>()?;
+            let evidence: Vec<NewEvidence> = files
+                .iter()
+                .zip(&uploads)
+                .map(|((kind, _, _), (file_name, upload))| NewEvidence {
+                    kind: *kind,
+                    title: file_name,
+                    file_name,
+                    file: upload,
+                    supersedes: None,
+                })
+                .collect();
+            let task = store
+                .act_on_task(
+                    &s.actor,
+                    item_ref(who, number),
+                    &unit,
+                    TaskAction::from_text(action, &note),
+                    &evidence,
+                    s.today,
+                )
+                .await?;
+            print_stdout(&format!(
+                "第 {number} 项 {}：{}",
+                task.unit,
+                task.state.label_zh()
+            ))
+        }
         command => {
             let s = session(store, who).await?;
             act(store, who, &s, command).await
         }
     }
+}
+
+fn parse_task_action(text: &str) -> Result<TaskActionKind, String> {
+    TaskActionKind::parse(text).ok_or_else(|| {
+        format!(
+            "任务操作“{text}”无效（可选：{}）",
+            TaskActionKind::choices_with_codes()
+        )
+    })
 }
 
 async fn act(
@@ -456,7 +524,7 @@ async fn act(
     use ItemCommand as C;
     let mut files: Vec<ActionFile> = Vec::new();
     let (number, kind, fields) = match command {
-        C::Status { .. } | C::History { .. } | C::Criticise { .. } => {
+        C::Status { .. } | C::History { .. } | C::Criticise { .. } | C::Task { .. } => {
             return Err(CliError::environment("该命令不是工作流操作"));
         }
         C::UpperReview { number, required } => {

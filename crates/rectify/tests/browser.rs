@@ -190,7 +190,7 @@ fn the_ledger_workflow_in_a_real_browser() {
         "{out}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(out.contains("12 browser steps passed"), "{out}");
+    assert!(out.contains("15 browser steps passed"), "{out}");
     for name in [
         "dashboard.png",
         "ledger.png",
@@ -201,6 +201,9 @@ fn the_ledger_workflow_in_a_real_browser() {
         "portal.png",
         "complaints.png",
         "register.png",
+        "tasks.png",
+        "tasks-phone.png",
+        "bulletin.png",
     ] {
         let png = std::fs::read(shots.join(name)).expect("screenshot missing");
         assert!(

@@ -5,50 +5,14 @@
 
 mod common;
 
-use common::{BIN, rectify_at as rectify};
+use common::{BIN, facts_of, query, rectify_at as rectify};
 use rectify_store::{DbTarget, Store};
-use sqlx::Row;
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-/// Runs SQL against the database and returns the rows as strings.
-fn query(db: &str, sql: &str) -> Vec<Vec<String>> {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let store = Store::open_initialised(&DbTarget::parse(db), None)
-            .await
-            .unwrap();
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
-        let table = rows
-            .iter()
-            .map(|row| {
-                (0..row.len())
-                    .map(|i| {
-                        row.try_get::<String, _>(i)
-                            .or_else(|_| row.try_get::<i64, _>(i).map(|n| n.to_string()))
-                            .unwrap_or_default()
-                    })
-                    .collect()
-            })
-            .collect();
-        store.close().await;
-        table
-    })
-}
-
 fn facts(db: &str, version: u32) -> serde_json::Value {
     facts_of(db, "2026-11", version)
-}
-
-fn facts_of(db: &str, period: &str, version: u32) -> serde_json::Value {
-    let sql = format!(
-        "SELECT facts_json FROM bulletins WHERE period = '{period}' AND version = {version}"
-    );
-    serde_json::from_str(&query(db, &sql)[0][0]).unwrap()
 }
 
 fn count(value: &serde_json::Value) -> u64 {
@@ -128,10 +92,11 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
             "{label}: every open item has a colour"
         );
     }
-    // Items per lead unit.
+    // Items per lead unit, counties and groups aside (they rank as counties, by their tasks).
     let per_unit: HashMap<String, u64> = query(
         &db,
-        "SELECT o.name, COUNT(*) FROM items i JOIN org_units o ON o.id = i.lead_unit_id GROUP BY o.name",
+        "SELECT o.name, COUNT(*) FROM items i JOIN org_units o ON o.id = i.lead_unit_id
+         WHERE i.lead_group IS NULL AND o.kind NOT IN ('county', 'district', 'zone') GROUP BY o.name",
     )
     .into_iter()
     .map(|row| (row[0].clone(), row[1].parse().unwrap()))
@@ -145,10 +110,39 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
             "{line}"
         );
     }
-    // Missing reports: open items of each unit without a November report.
+    // Each county: the items it leads or is named in, and its tasks but those 不涉及.
+    let per_county: HashMap<String, u64> = query(
+        &db,
+        "SELECT o.name, COUNT(*) FROM (
+            SELECT i.id, i.lead_unit_id AS unit_id FROM items i WHERE i.lead_group IS NULL
+            UNION SELECT c.item_id, c.unit_id FROM item_units c
+            UNION SELECT t.item_id, t.unit_id FROM item_tasks t WHERE t.state <> 'exempt') x
+         JOIN org_units o ON o.id = x.unit_id WHERE o.kind IN ('county', 'district', 'zone')
+         GROUP BY o.name",
+    )
+    .into_iter()
+    .map(|row| (row[0].clone(), row[1].parse().unwrap()))
+    .collect();
+    let counties = frozen["counties"].as_array().unwrap();
+    assert_eq!(counties.len(), per_county.len());
+    for line in counties {
+        assert_eq!(
+            count(&line["items"]),
+            per_county[line["unit"].as_str().unwrap()],
+            "{line}"
+        );
+    }
+    assert!(
+        html.contains("共性问题分县（市、区）完成情况"),
+        "the per-county table of the shared items"
+    );
+    // Missing reports: open items of each unit, and open tasks, without a November report.
     let missing: u64 = query(
         &db,
-        "SELECT COUNT(*) FROM item_units c JOIN items i ON i.id = c.item_id
+        "SELECT COUNT(*) FROM (SELECT item_id, unit_id FROM item_units
+                               UNION SELECT item_id, unit_id FROM item_tasks
+                               WHERE state IN ('pending', 'working')) c
+         JOIN items i ON i.id = c.item_id
          WHERE i.state IN ('ISSUED', 'IN_PROGRESS', 'REOPENED', 'AMENDED')
            AND NOT EXISTS (SELECT 1 FROM progress_reports r WHERE r.item_id = i.id
                            AND r.unit_id = c.unit_id AND r.period = '2026-11')",
@@ -338,7 +332,10 @@ fn a_bulletin_for_an_earlier_month_shows_the_ledger_as_it_stood() {
     let missing: u64 = query(
         &db,
         &format!(
-            "SELECT COUNT(*) FROM item_units c JOIN items i ON i.id = c.item_id
+            "SELECT COUNT(*) FROM (SELECT item_id, unit_id FROM item_units
+                                   UNION SELECT item_id, unit_id FROM item_tasks
+                                   WHERE state IN ('pending', 'working')) c
+             JOIN items i ON i.id = c.item_id
              WHERE i.number IN ({})
                AND NOT EXISTS (SELECT 1 FROM progress_reports r WHERE r.item_id = i.id
                                AND r.unit_id = c.unit_id AND r.period = '2026-08')",

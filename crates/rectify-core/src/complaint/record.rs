@@ -80,6 +80,13 @@ pub struct ComplaintRecord {
 }
 
 impl ComplaintRecord {
+    /// The feedback is in and stands: reported, and not returned for re-handling since (a
+    /// return clears the report date). What the portal publishes as answered and the bulletin
+    /// counts as reported.
+    pub fn answered(&self) -> bool {
+        self.complaint.feedback.reported_on.is_some()
+    }
+
     pub fn clock(&self, today: Date) -> ClockState {
         ClockState::of(self.due_on, self.complaint.feedback.reported_on, today)
     }

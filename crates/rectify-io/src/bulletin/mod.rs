@@ -135,7 +135,8 @@ pub fn accountability_xlsx(
 }
 
 use rectify_core::bulletin::{
-    BulletinFacts, ComplaintFacts, ComplaintLine, ComplaintUnitLine, ItemLine, RankLine, Totals,
+    BulletinFacts, ComplaintFacts, ComplaintLine, ComplaintUnitLine, ItemLine, RankLine,
+    SharedLine, Totals,
 };
 use rectify_core::coal::CoalStatus;
 use rectify_core::register::monthly::{ReboundLine, RegisterMonth};
@@ -278,6 +279,19 @@ pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
                 &facts.counties,
                 facts.complaints.is_some(),
             ))],
+        });
+    }
+    if !facts.shared.is_empty() {
+        sections.push(Section {
+            heading: "共性问题分县（市、区）完成情况".into(),
+            level: 2,
+            blocks: vec![
+                Block::Paragraph(
+                    "由各县（区）政府等单位组负责的问题，按县区（单位）分解任务逐一统计；“不涉及”经整改办认定，不计入任务数。"
+                        .into(),
+                ),
+                Block::Table(shared_table(&facts.shared)),
+            ],
         });
     }
     sections.extend([
@@ -473,6 +487,39 @@ fn changes(now: &Totals, before: Option<&Totals>, period: &str) -> String {
 }
 
 /// The ranking with the complaint columns when the bulletin counts complaints.
+/// Each member's parts of the shared items.
+pub(crate) fn shared_table(lines: &[SharedLine]) -> Table {
+    Table {
+        headers: vec![
+            "县区（单位）",
+            "任务数",
+            "已完成",
+            "整改中",
+            "未启动",
+            "黄",
+            "红",
+            "不涉及",
+            "完成率",
+        ],
+        rows: lines
+            .iter()
+            .map(|l| {
+                vec![
+                    l.unit.clone(),
+                    l.tasks.to_string(),
+                    l.done.to_string(),
+                    l.working.to_string(),
+                    l.pending.to_string(),
+                    l.yellow.to_string(),
+                    l.red.to_string(),
+                    l.exempt.to_string(),
+                    l.completion_rate.clone(),
+                ]
+            })
+            .collect(),
+    }
+}
+
 pub(crate) fn ranking_table(lines: &[RankLine], with_complaints: bool) -> Table {
     let mut table = Table {
         headers: vec![

@@ -3,7 +3,7 @@
 
 use super::{
     Document, Table, coal_table, complaint_unit_table, inspection_table, item_table,
-    late_complaint_table, ranking_table, register_table,
+    late_complaint_table, ranking_table, register_table, shared_table,
 };
 use rectify_core::bulletin::BulletinFacts;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
@@ -31,6 +31,13 @@ pub fn bulletin_xlsx(facts: &BulletinFacts, doc: &Document) -> Result<Vec<u8>, X
             item_table(&facts.lagging),
         ),
     ];
+    if !facts.shared.is_empty() {
+        sheets.push((
+            "分县区完成情况",
+            title("共性问题分县（市、区）完成情况"),
+            shared_table(&facts.shared),
+        ));
+    }
     if let Some(c) = &facts.complaints {
         sheets.push((
             "信访件反馈",

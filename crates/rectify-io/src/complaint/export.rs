@@ -43,10 +43,7 @@ pub struct PublicRow {
 pub fn public_rows(complaints: &[ComplaintRecord], policy: &Policy) -> (Vec<PublicRow>, Review) {
     let mut rows = Vec::new();
     let mut review = Review::default();
-    for c in complaints
-        .iter()
-        .filter(|c| c.complaint.feedback.handling.is_some())
-    {
+    for c in complaints.iter().filter(|c| c.answered()) {
         let private = policy.hiding(
             c.complaint
                 .contact

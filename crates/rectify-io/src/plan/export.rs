@@ -4,6 +4,7 @@
 //! re-imports to the same ledger.
 
 use rectify_core::ledger::{Item, ItemRecord, Schedule, Scope, Standing};
+use rectify_core::task::TaskState;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 /// One ledger row with what the office adds to the plan's own fields.
@@ -14,6 +15,31 @@ pub struct LedgerRow {
     pub standing: Standing,
     /// The most recent progress report's text; empty until units report.
     pub latest_progress: String,
+    /// The members' tasks when the item names a group (各县（区）政府 …).
+    pub tasks: Vec<TaskRow>,
+}
+
+/// One member's part of a shared item, as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRow {
+    pub unit: String,
+    pub state: TaskState,
+    /// The part's schedule (`Item::task_schedule`) on the day of the export.
+    pub schedule: Schedule,
+    /// 1-based numbers of the measures the member's reports marked done.
+    pub done_measures: Vec<u32>,
+    /// `YYYY-MM` of the member's latest report on the item.
+    pub latest_report_period: Option<String>,
+}
+
+/// A task as JSON.
+#[derive(Debug, serde::Serialize)]
+pub struct TaskJson<'a> {
+    pub unit: &'a str,
+    pub state: TaskState,
+    pub schedule_colour: &'static str,
+    pub done_measures: &'a [u32],
+    pub latest_report_period: Option<&'a str>,
 }
 
 struct Column {
@@ -183,6 +209,13 @@ pub struct LedgerRowJson<'a> {
     pub latest_progress: &'a str,
     pub co_units: Vec<&'a str>,
     pub territorial_units: Vec<&'a str>,
+    /// Tasks whose work is done (已完成, 已验收, 不涉及) and all tasks; 0 and 0 for an item
+    /// one unit answers for.
+    pub tasks_done: usize,
+    pub tasks_total: usize,
+    /// Each task, when asked for (`ledger show`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<Vec<TaskJson<'a>>>,
 }
 
 pub fn ledger_row_json<'a>(row: &'a LedgerRow, plan: Option<&'a str>) -> LedgerRowJson<'a> {
@@ -197,6 +230,31 @@ pub fn ledger_row_json<'a>(row: &'a LedgerRow, plan: Option<&'a str>) -> LedgerR
         latest_progress: &row.latest_progress,
         co_units: row.item.co_units().collect(),
         territorial_units: row.item.territorial_units().collect(),
+        tasks_done: row.tasks.iter().filter(|t| t.state.work_done()).count(),
+        tasks_total: row.tasks.len(),
+        tasks: None,
+    }
+}
+
+/// The row as JSON with each of its tasks.
+pub fn ledger_row_json_with_tasks<'a>(
+    row: &'a LedgerRow,
+    plan: Option<&'a str>,
+) -> LedgerRowJson<'a> {
+    let tasks = row
+        .tasks
+        .iter()
+        .map(|t| TaskJson {
+            unit: &t.unit,
+            state: t.state,
+            schedule_colour: t.schedule.colour_zh(),
+            done_measures: &t.done_measures,
+            latest_report_period: t.latest_report_period.as_deref(),
+        })
+        .collect();
+    LedgerRowJson {
+        tasks: Some(tasks),
+        ..ledger_row_json(row, plan)
     }
 }
 

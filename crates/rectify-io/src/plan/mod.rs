@@ -7,7 +7,10 @@ mod read;
 mod sheet;
 
 pub(crate) use export::Formats;
-pub use export::{LedgerRow, LedgerRowJson, ledger_csv, ledger_row_json, ledger_xlsx};
+pub use export::{
+    LedgerRow, LedgerRowJson, TaskJson, TaskRow, ledger_csv, ledger_row_json,
+    ledger_row_json_with_tasks, ledger_xlsx,
+};
 pub use grid::{Grid, GridCell, GridRow, Mark, grid};
 pub use read::{Field, Finding, PlanTable, SourceItem, read_table};
 pub use sheet::{Cell, Sheet, SheetFormat, SheetLimits, column_letter, decode_text, read_sheets};

@@ -111,7 +111,7 @@ impl Store {
         let loaded = load(&mut tx, item_id).await?;
         check_evidence_rights(actor, &loaded)?;
         let evidence = self
-            .insert_evidence(&mut tx, actor, &loaded, &new, media_type)
+            .insert_evidence(&mut tx, actor, &loaded, &new, media_type, None)
             .await?;
         tx.commit().await?;
         Ok(evidence)
@@ -138,7 +138,7 @@ impl Store {
             let loaded = load(&mut tx, item_id).await?;
             check_evidence_rights(actor, &loaded)?;
             for (new, media_type) in evidence.iter().zip(media_types) {
-                self.insert_evidence(&mut tx, actor, &loaded, new, media_type)
+                self.insert_evidence(&mut tx, actor, &loaded, new, media_type, None)
                     .await?;
             }
         }
@@ -151,7 +151,7 @@ impl Store {
 
     /// What is checked before any transaction: the kind is the actor's to file, the file's type
     /// and size are accepted. Returns the sniffed media type.
-    async fn checked_evidence(
+    pub(crate) async fn checked_evidence(
         &self,
         actor: &Actor,
         new: &NewEvidence<'_>,
@@ -167,14 +167,21 @@ impl Store {
     }
 
     /// The file into the attachment store and its row into `conn`'s transaction, journaled.
-    async fn insert_evidence(
+    /// `task_unit`: the member whose task the file supports; a file a member uploads to an
+    /// item it has a task on is that task's.
+    pub(crate) async fn insert_evidence(
         &self,
         conn: &mut AnyConnection,
         actor: &Actor,
         loaded: &Loaded,
         new: &NewEvidence<'_>,
         media_type: &'static str,
+        task_unit: Option<i64>,
     ) -> Result<Evidence, StoreError> {
+        let task_unit = task_unit.or_else(|| {
+            (actor.roles.contains(&Role::Unit) && loaded.task_units.contains(&actor.unit_id))
+                .then_some(actor.unit_id)
+        });
         let item_id = loaded.id;
         if let Some(old) = new.supersedes {
             let owner: Option<i64> =
@@ -192,8 +199,8 @@ impl Store {
         let stored = self.attachments().keep(new.file)?;
         let uploaded_at = now_utc();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO evidence (item_id, kind, title, file_name, sha256, size, media_type, uploaded_by, uploaded_at, supersedes)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            "INSERT INTO evidence (item_id, kind, title, file_name, sha256, size, media_type, uploaded_by, uploaded_at, supersedes, task_unit_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .arg(item_id)
         .arg(new.kind.code())
@@ -205,6 +212,7 @@ impl Store {
         .arg(actor.username.clone())
         .arg(uploaded_at.clone())
         .arg(new.supersedes)
+        .arg(task_unit)
         .fetch_one(&mut *conn)
         .await?;
         let evidence = Evidence {
@@ -232,6 +240,7 @@ impl Store {
                 "item": item_id, "kind": evidence.kind.code(), "title": evidence.title,
                 "file_name": evidence.file_name, "sha256": evidence.sha256, "size": evidence.size,
                 "media_type": evidence.media_type, "supersedes": evidence.supersedes,
+                "task_unit": task_unit,
             })),
         };
         append(conn, self.backend(), change).await?;

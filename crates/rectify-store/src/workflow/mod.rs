@@ -17,8 +17,9 @@ pub use reports::{Filed, NewReport, Report, ReportStatus, UnitReporting, report_
 pub use transitions::{ItemWorkflow, set_upper_review};
 
 use crate::bind::Bind;
-use crate::{Store, StoreError, now_utc, stored_int};
+use crate::{Store, StoreError, invalid_stored, now_utc, stored_int};
 use rectify_core::ledger::ItemState;
+use rectify_core::task::{TaskAcceptance, TaskState};
 use rectify_core::workflow::{EvidenceKind, Flow, ItemFacts, ObjectionStatus};
 use rectify_exact::date::Date;
 use serde_json::{Value, json};
@@ -33,21 +34,23 @@ pub struct ItemRef<'a> {
 }
 
 /// What the guards and the record need about one item.
-struct Loaded {
+pub(crate) struct Loaded {
     id: i64,
-    number: u32,
-    flow: Flow,
+    pub(crate) number: u32,
+    pub(crate) flow: Flow,
     facts: ItemFacts,
     deadline_text: String,
     original_deadline_text: Option<String>,
     issued_on: Option<Date>,
     unit_names: Vec<(i64, String)>,
+    /// Members with a task on the item (they count among its units).
+    task_units: Vec<i64>,
 }
 
 const SELECT_FLOW: &str = "SELECT i.id, i.number, i.state, i.notice_opened, i.notice_last_day,
     i.objection_upheld, i.accountability, i.leader_signed, i.requires_upper_review, i.next_recheck,
     i.amendment_deadline, i.amendment_reason, i.rework_due, i.lead_unit_id, i.immediate, i.sustain,
-    i.deadline_text, i.original_deadline_text, p.issued_on
+    i.deadline_text, i.original_deadline_text, p.issued_on, i.lead_group
     FROM items i JOIN plans p ON p.id = i.plan_id";
 
 fn opt_date(row: &AnyRow, index: usize) -> Result<Option<Date>, StoreError> {
@@ -127,7 +130,7 @@ pub(crate) async fn find_item(
     }
 }
 
-async fn load(conn: &mut AnyConnection, id: i64) -> Result<Loaded, StoreError> {
+pub(crate) async fn load(conn: &mut AnyConnection, id: i64) -> Result<Loaded, StoreError> {
     let sql = format!("{SELECT_FLOW} WHERE i.id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .arg(id)
@@ -164,12 +167,36 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Loaded, StoreError> {
             .fetch_one(&mut *conn)
             .await?;
     let number: i64 = row.try_get(1)?;
+    let acceptance = task_acceptance(conn).await?;
+    let tasks = sqlx::query(
+        "SELECT t.unit_id, o.name, t.state FROM item_tasks t JOIN org_units o ON o.id = t.unit_id
+         WHERE t.item_id = $1 ORDER BY o.sort_order, o.id",
+    )
+    .arg(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut task_units = Vec::new();
+    let mut open_tasks = Vec::new();
+    for task in &tasks {
+        let state: String = task.try_get(2)?;
+        let state = TaskState::parse(&state)
+            .ok_or_else(|| invalid_stored(&format!("任务状态（{state}）")))?;
+        task_units.push(task.try_get::<i64, _>(0)?);
+        if !state.finished(acceptance) {
+            open_tasks.push(task.try_get(1)?);
+        }
+    }
+    let lead_group: Option<String> = row.try_get(19)?;
     Ok(Loaded {
         id,
         number: stored_int(number, "items.number")?,
         facts: ItemFacts {
             lead_unit: row.try_get(13)?,
-            units: unit_names.iter().map(|(id, _)| *id).collect(),
+            units: unit_names
+                .iter()
+                .map(|(id, _)| *id)
+                .chain(task_units.iter().copied())
+                .collect(),
             immediate: flag(&row, 14)?,
             sustain: flag(&row, 15)?,
             measures: measures.len(),
@@ -179,13 +206,38 @@ async fn load(conn: &mut AnyConnection, id: i64) -> Result<Loaded, StoreError> {
                 .filter_map(|k| EvidenceKind::parse(k))
                 .collect(),
             pending_objections: usize::try_from(pending).unwrap_or(0),
+            lead_is_group: lead_group.is_some(),
+            open_tasks,
         },
         flow,
         deadline_text: row.try_get(16)?,
         original_deadline_text: row.try_get(17)?,
         issued_on: opt_date(&row, 18)?,
         unit_names,
+        task_units,
     })
+}
+
+/// `tasks.acceptance` read on the caller's connection (the guards run inside a transaction).
+pub(crate) async fn task_acceptance(
+    conn: &mut AnyConnection,
+) -> Result<TaskAcceptance, StoreError> {
+    let value: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'tasks.acceptance'")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(value) = value else {
+        return Ok(TaskAcceptance::default());
+    };
+    serde_json::from_str::<String>(&value)
+        .ok()
+        .and_then(|v| TaskAcceptance::parse(&v))
+        .ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "设置 tasks.acceptance 的值 {value} 无效（可选：{}）",
+                TaskAcceptance::choices_with_codes()
+            ))
+        })
 }
 
 async fn save_flow(conn: &mut AnyConnection, id: i64, flow: &Flow) -> Result<(), StoreError> {
@@ -217,7 +269,7 @@ async fn save_flow(conn: &mut AnyConnection, id: i64, flow: &Flow) -> Result<(),
     Ok(())
 }
 
-fn refused(refusal: impl ToString) -> StoreError {
+pub(crate) fn refused(refusal: impl ToString) -> StoreError {
     StoreError::Refused(refusal.to_string())
 }
 

@@ -7,6 +7,7 @@ use crate::{Store, StoreError, invalid_stored, stored_int};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::ledger::ItemState;
 use rectify_core::org::Role;
+use rectify_core::task::TaskState;
 use rectify_core::workflow::{Actor, ProgressStatus};
 use rectify_exact::date::Date;
 use serde_json::{Value, json};
@@ -188,7 +189,16 @@ impl Store {
                 )
             }
         };
-        for number in report.done_measures {
+        // A member's measures are its task's; the item's are done when every member's are.
+        let member = crate::tasks::record_task_measures(
+            &mut tx,
+            item_id,
+            actor.unit_id,
+            report.done_measures,
+            today,
+        )
+        .await?;
+        for number in report.done_measures.iter().filter(|_| !member) {
             sqlx::query(
                 "UPDATE item_measures SET done_on = $1 WHERE item_id = $2 AND seq = $3 AND done_on IS NULL",
             )
@@ -299,7 +309,8 @@ impl Store {
         Ok(units)
     }
 
-    /// Every unit's report on every item it works on for the period, whatever the item's
+    /// Every unit's report on every item it works on for the period (a member of a shared
+    /// item while its task is open), whatever the item's
     /// state (the caller decides which items were due a report), by unit in the org chart's
     /// order, then plan and number.
     pub async fn report_statuses(&self, period: &str) -> Result<Vec<ReportStatus>, StoreError> {
@@ -308,11 +319,16 @@ impl Store {
             "SELECT o.name, i.id, pl.name, i.number, i.state,
                     (SELECT MIN(r.late) FROM progress_reports r
                      WHERE r.item_id = i.id AND r.unit_id = c.unit_id AND r.period = $1 AND r.corrects IS NULL)
-             FROM item_units c JOIN items i ON i.id = c.item_id JOIN org_units o ON o.id = c.unit_id
+             FROM (SELECT item_id, unit_id FROM item_units
+                   UNION SELECT item_id, unit_id FROM item_tasks WHERE state IN ($2, $3)) c
+             JOIN items i ON i.id = c.item_id JOIN org_units o ON o.id = c.unit_id
              JOIN plans pl ON pl.id = i.plan_id
              ORDER BY o.sort_order, o.id, pl.id, i.number",
         )
         .arg(period)
+        // A member reports until its part is done.
+        .arg(TaskState::Pending.code())
+        .arg(TaskState::Working.code())
         .fetch_all(self.pool())
         .await?;
         rows.iter()

@@ -366,7 +366,7 @@ impl Store {
 }
 
 impl Store {
-    /// The workflow record and guard facts of every item, in six queries whatever their
+    /// The workflow record and guard facts of every item, in seven queries whatever their
     /// number (the dashboard needs them all).
     pub async fn workflows(
         &self,
@@ -389,6 +389,8 @@ impl Store {
                     measures_done: 0,
                     evidence: Vec::new(),
                     pending_objections: 0,
+                    lead_is_group: row.try_get::<Option<String>, _>(19)?.is_some(),
+                    open_tasks: Vec::new(),
                 },
                 original_deadline_text: row.try_get(17)?,
                 measures_done_on: Vec::new(),
@@ -434,6 +436,17 @@ impl Store {
             if let Some(w) = all.get_mut(&row.try_get::<i64, _>(0)?) {
                 w.facts.pending_objections =
                     usize::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0);
+            }
+        }
+        let acceptance = super::task_acceptance(&mut conn).await?;
+        for (id, tasks) in crate::tasks::load_tasks(&mut conn).await? {
+            if let Some(w) = all.get_mut(&id) {
+                for task in tasks {
+                    w.facts.units.push(task.unit_id);
+                    if !task.state.finished(acceptance) {
+                        w.facts.open_tasks.push(task.unit);
+                    }
+                }
             }
         }
         Ok(all)

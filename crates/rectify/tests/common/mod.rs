@@ -282,3 +282,42 @@ pub fn web_session(db: &str, server: &Server, user: &str) -> String {
     let (_, head, _) = server.request("POST", "/login", &headers, body.as_bytes());
     cookie(&head, "rectify_session")
 }
+
+/// Runs SQL against the database and returns the rows as strings.
+pub fn query(db: &str, sql: &str) -> Vec<Vec<String>> {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store =
+            rectify_store::Store::open_initialised(&rectify_store::DbTarget::parse(db), None)
+                .await
+                .unwrap();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        let table = rows
+            .iter()
+            .map(|row| {
+                (0..sqlx::Row::len(row))
+                    .map(|i| {
+                        sqlx::Row::try_get::<String, _>(row, i)
+                            .or_else(|_| {
+                                sqlx::Row::try_get::<i64, _>(row, i).map(|n| n.to_string())
+                            })
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            })
+            .collect();
+        store.close().await;
+        table
+    })
+}
+
+/// A frozen bulletin's facts, as stored.
+pub fn facts_of(db: &str, period: &str, version: u32) -> serde_json::Value {
+    let sql = format!(
+        "SELECT facts_json FROM bulletins WHERE period = '{period}' AND version = {version}"
+    );
+    serde_json::from_str(&query(db, &sql)[0][0]).unwrap()
+}

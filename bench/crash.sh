@@ -11,4 +11,4 @@ cd "$(dirname "$0")/.."
 export RECTIFY_CRASH_KILLS=${1:-25} RECTIFY_CRASH_WRITERS=${2:-8}
 echo "crash suite: $RECTIFY_CRASH_KILLS kills, $RECTIFY_CRASH_WRITERS writers, release build"
 cargo test -q --release -p rectify --test faults -- --nocapture --test-threads 1 \
-  kill_nine a_plan_import_killed_midway 2>&1 | grep -E '^(kill -9|import kills|test |test result)'
+  kill_nine a_plan_import_killed_midway 2>&1 | grep -oE '(kill -9|import kills|test result).*'

@@ -492,7 +492,8 @@ fn kill_nine_under_concurrent_uploads(db: Option<String>) {
     assert_files_whole(&demo.data, &after);
     assert!(demo.audit_verify().contains("审计日志完整"));
     eprintln!(
-        "kill -9: {kills} kills, {} uploads acknowledged, {} stored (the rest were in flight)",
+        "kill -9 on {}: {kills} kills, {} uploads acknowledged, {} stored (the rest were in flight)",
+        rectify_store::DbTarget::parse(&demo.db).backend().name(),
         acknowledged.len(),
         stored.len()
     );

@@ -131,6 +131,11 @@ pub struct BulletinFacts {
     pub coal: Vec<crate::coal::CoalStatus>,
     /// The thresholds and weights used, in words.
     pub method: String,
+    /// The journal's head when the version was frozen, set by the store as it freezes: printed
+    /// on the bulletin, which is filed and sent outside the system, so the paper witnesses the
+    /// chain (`rectify audit verify --anchors`). `None` in versions frozen before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_head: Option<crate::journal::Anchor>,
 }
 
 /// The complaints section: how many came and were answered, each handling unit's clock
@@ -395,6 +400,7 @@ pub fn compose(input: &BulletinInput<'_>) -> BulletinFacts {
         inspections: Vec::new(),
         coal: Vec::new(),
         method: method(input.rules, input.weights, as_of),
+        journal_head: None,
     }
 }
 

@@ -194,6 +194,26 @@ pub enum ChainBreak {
         computed: String,
         stored: String,
     },
+    /// The chain is consistent in itself but no longer passes through a head recorded outside
+    /// the database: history before that entry was rewritten and every later hash recomputed.
+    #[error(
+        "第 {seq} 条：与外部记录的链头不符（{witness}记为 {recorded}，现为 {stored}），此前的记录已被改写"
+    )]
+    Anchor {
+        seq: i64,
+        witness: String,
+        recorded: String,
+        stored: String,
+    },
+    /// A recorded head lies beyond the end of the journal: entries were cut off the end.
+    #[error(
+        "第 {seq} 条：{witness}记录的链头已不在日志中（日志只到第 {head} 条），末尾的记录已被删除"
+    )]
+    Truncated {
+        seq: i64,
+        witness: String,
+        head: i64,
+    },
 }
 
 impl ChainBreak {
@@ -202,8 +222,37 @@ impl ChainBreak {
             ChainBreak::SeqGap { found, .. } => *found,
             ChainBreak::Malformed { seq, .. }
             | ChainBreak::PrevHash { seq, .. }
-            | ChainBreak::Hash { seq, .. } => *seq,
+            | ChainBreak::Hash { seq, .. }
+            | ChainBreak::Anchor { seq, .. }
+            | ChainBreak::Truncated { seq, .. } => *seq,
         }
+    }
+}
+
+/// A journal head recorded outside the database — printed in a frozen bulletin, or noted from
+/// `rectify audit anchor` — that the chain must still pass through. Whoever can write to the
+/// database can recompute every hash after an edit; they cannot recall the paper.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Anchor {
+    pub seq: i64,
+    /// The entry's hash, lower-case hex.
+    pub hash: String,
+}
+
+impl Anchor {
+    /// Reads `SEQ:HASH` as `rectify audit anchor` prints it (the hash in either case).
+    pub fn parse(text: &str) -> Option<Anchor> {
+        let (seq, hash) = text.trim().split_once(':')?;
+        let seq: i64 = seq.trim().parse().ok().filter(|s| *s > 0)?;
+        let hash = hash.trim().to_ascii_lowercase();
+        (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then_some(Anchor { seq, hash })
+    }
+}
+
+impl std::fmt::Display for Anchor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
     }
 }
 
@@ -212,6 +261,8 @@ impl ChainBreak {
 pub struct ChainVerifier {
     next_seq: i64,
     head_hash: String,
+    /// Recorded heads by seq, each with where it was recorded.
+    anchors: std::collections::BTreeMap<i64, Vec<(String, String)>>,
 }
 
 impl Default for ChainVerifier {
@@ -219,11 +270,38 @@ impl Default for ChainVerifier {
         ChainVerifier {
             next_seq: 1,
             head_hash: GENESIS_HASH.to_string(),
+            anchors: std::collections::BTreeMap::new(),
         }
     }
 }
 
 impl ChainVerifier {
+    /// A verifier that also requires the chain to pass through each recorded head, given with
+    /// where it was recorded (a bulletin, the command line).
+    pub fn with_anchors(anchors: impl IntoIterator<Item = (String, Anchor)>) -> Self {
+        let mut verifier = ChainVerifier::default();
+        for (source, anchor) in anchors {
+            verifier
+                .anchors
+                .entry(anchor.seq)
+                .or_default()
+                .push((source, anchor.hash));
+        }
+        verifier
+    }
+
+    /// After the last entry: every recorded head must have been reached.
+    pub fn finish(&self) -> Result<(), ChainBreak> {
+        match self.anchors.range(self.next_seq..).next() {
+            Some((seq, sources)) => Err(ChainBreak::Truncated {
+                seq: *seq,
+                witness: sources.first().map(|(s, _)| s.clone()).unwrap_or_default(),
+                head: self.verified(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     pub fn check(&mut self, entry: &JournalEntry) -> Result<(), ChainBreak> {
         if entry.seq != self.next_seq {
             return Err(ChainBreak::SeqGap {
@@ -256,6 +334,16 @@ impl ChainVerifier {
                 computed,
                 stored: entry.hash.clone(),
             });
+        }
+        for (source, recorded) in self.anchors.get(&entry.seq).into_iter().flatten() {
+            if *recorded != computed {
+                return Err(ChainBreak::Anchor {
+                    seq: entry.seq,
+                    witness: source.clone(),
+                    recorded: recorded.clone(),
+                    stored: computed,
+                });
+            }
         }
         self.next_seq += 1;
         self.head_hash = computed;
@@ -419,5 +507,94 @@ mod tests {
             verify(&c),
             Err(ChainBreak::PrevHash { seq: 3, .. })
         ));
+    }
+
+    /// Rewrites entry `at` (1-based) and re-seals it and every later entry, as someone with
+    /// write access to the database could.
+    fn rewritten(mut c: Vec<JournalEntry>, at: usize) -> Vec<JournalEntry> {
+        let mut prev = c[at - 2].hash.clone();
+        for (i, entry) in c.iter_mut().enumerate().skip(at - 1) {
+            let name = if i == at - 1 {
+                "伪造".to_string()
+            } else {
+                format!("单位{}", i + 1)
+            };
+            *entry = fields(entry.seq, json!({"name": name, "n": entry.seq})).seal(&prev);
+            prev = entry.hash.clone();
+        }
+        c
+    }
+
+    fn verify_anchored(entries: &[JournalEntry], anchors: &[Anchor]) -> Result<i64, ChainBreak> {
+        let mut v = ChainVerifier::with_anchors(
+            anchors
+                .iter()
+                .map(|a| (format!("通报{}", a.seq), a.clone())),
+        );
+        for e in entries {
+            v.check(e)?;
+        }
+        v.finish()?;
+        Ok(v.verified())
+    }
+
+    #[test]
+    fn a_recomputed_chain_verifies_alone_but_misses_its_anchor() {
+        let c = chain(6);
+        let anchor = Anchor {
+            seq: 4,
+            hash: c[3].hash.clone(),
+        };
+        assert_eq!(verify_anchored(&c, std::slice::from_ref(&anchor)), Ok(6));
+        let forged = rewritten(c, 2);
+        assert_eq!(verify(&forged), Ok(6), "a full recomputation is consistent");
+        assert!(matches!(
+            verify_anchored(&forged, &[anchor]),
+            Err(ChainBreak::Anchor { seq: 4, ref witness, .. }) if witness == "通报4"
+        ));
+    }
+
+    #[test]
+    fn a_rewrite_after_the_anchor_does_not_move_it_but_a_cut_end_does() {
+        let c = chain(6);
+        let anchor = Anchor {
+            seq: 3,
+            hash: c[2].hash.clone(),
+        };
+        let forged = rewritten(c.clone(), 5);
+        assert_eq!(
+            verify_anchored(&forged, std::slice::from_ref(&anchor)),
+            Ok(6)
+        );
+        let head = Anchor {
+            seq: 6,
+            hash: c[5].hash.clone(),
+        };
+        assert_eq!(
+            verify_anchored(&c[..5], &[head]),
+            Err(ChainBreak::Truncated {
+                seq: 6,
+                witness: "通报6".into(),
+                head: 5
+            })
+        );
+    }
+
+    #[test]
+    fn an_anchor_reads_as_printed() {
+        let hash = "Ab".repeat(32);
+        let anchor = Anchor::parse(&format!(" 12:{hash} ")).unwrap();
+        assert_eq!(anchor.seq, 12);
+        assert_eq!(anchor.to_string(), format!("12:{}", "ab".repeat(32)));
+        assert_eq!(Anchor::parse(&anchor.to_string()), Some(anchor));
+        for bad in [
+            "12".to_string(),
+            format!("0:{hash}"),
+            format!("x:{hash}"),
+            "3:abc".to_string(),
+            format!("3:{}", "g".repeat(64)),
+        ] {
+            assert_eq!(Anchor::parse(&bad), None, "{bad}");
+        }
     }
 }

@@ -1,46 +1,252 @@
-//! Online backups.
+//! Online backups, their attachment manifest, and restoring a backup into a new database.
+//!
+//! A backup is the database (SQLite: `VACUUM INTO`; PostgreSQL: `pg_dump --format=custom`)
+//! plus `<out>.attachments.txt`, every file of the attachment store in `sha256sum` form
+//! (`<sha256>  sha256/ab/<sha256>`), taken after the database: files are written before the
+//! rows that name them, so the list covers every file the backup refers to. The files
+//! themselves are copied with the data directory; `sha256sum -c` in it, or `rectify restore`,
+//! checks the copy against the list.
 
 use crate::bind::Bind;
-use crate::{Backend, Store, StoreError};
-use std::path::Path;
+use crate::{Backend, DbTarget, Store, StoreError};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-/// What a backup request did.
+/// What a backup wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BackupOutcome {
-    /// A consistent SQLite copy was written.
-    Written { bytes: u64 },
-    /// PostgreSQL is backed up with its own tools; this is the recipe.
-    Recipe(String),
+pub struct BackupOutcome {
+    /// Size of the database copy or dump.
+    pub bytes: u64,
+    /// The attachment list beside it, and how many files it names.
+    pub manifest: PathBuf,
+    pub attachments: usize,
+}
+
+/// What a restore found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreOutcome {
+    /// Journal entries in the restored database (the chain is verified by the caller).
+    pub journal_entries: i64,
+    /// The attachment check, when the backup's list was found beside it.
+    pub attachments: Option<AttachmentCheck>,
+}
+
+/// The data directory against a backup's attachment list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AttachmentCheck {
+    pub listed: usize,
+    /// Listed but not in the data directory.
+    pub missing: Vec<String>,
+    /// In the data directory under the address, with other content.
+    pub damaged: Vec<String>,
+}
+
+/// The attachment list written beside a backup.
+pub fn manifest_path(out: &Path) -> PathBuf {
+    let mut name = out.as_os_str().to_os_string();
+    name.push(".attachments.txt");
+    PathBuf::from(name)
 }
 
 impl Store {
-    /// SQLite: `VACUUM INTO` writes a consistent, compacted copy while others keep working.
-    /// PostgreSQL: returns the `pg_dump` recipe instead, because its tools do this better.
+    /// Writes a consistent copy of the database to `out` while others keep working, then the
+    /// attachment list beside it. SQLite: `VACUUM INTO`. PostgreSQL: `pg_dump --format=custom`
+    /// (the client tools must be installed), restorable with `rectify restore`.
     pub async fn backup(&self, out: &Path) -> Result<BackupOutcome, StoreError> {
-        if self.backend() == Backend::Postgres {
-            let url = self.target().display();
-            return Ok(BackupOutcome::Recipe(format!(
-                "pg_dump --format=custom --file={} '{url}'\n恢复：pg_restore --clean --dbname='{url}' {}",
-                out.display(),
-                out.display()
-            )));
+        let manifest = manifest_path(out);
+        for path in [out, manifest.as_path()] {
+            if path.exists() {
+                return Err(StoreError::Conflict {
+                    what: "备份文件",
+                    key: path.display().to_string(),
+                });
+            }
         }
-        if out.exists() {
-            return Err(StoreError::Conflict {
-                what: "备份文件",
-                key: out.display().to_string(),
-            });
+        match self.backend() {
+            Backend::Sqlite => {
+                sqlx::query("VACUUM INTO $1")
+                    .arg(out.to_string_lossy().into_owned())
+                    .execute(self.pool())
+                    .await?;
+            }
+            Backend::Postgres => {
+                let DbTarget::Postgres(url) = self.target() else {
+                    return Err(StoreError::Invalid("PostgreSQL 数据库地址缺失".into()));
+                };
+                let mut dump = tokio::process::Command::new("pg_dump");
+                dump.args(["--format=custom", "--no-owner", "--file"])
+                    .arg(out)
+                    .arg("--dbname")
+                    .arg(url);
+                run_tool(dump, "pg_dump").await?;
+            }
         }
-        sqlx::query("VACUUM INTO $1")
-            .arg(out.to_string_lossy().into_owned())
-            .execute(self.pool())
-            .await?;
-        let bytes = std::fs::metadata(out)
-            .map_err(|source| StoreError::Io {
-                path: out.to_path_buf(),
-                source,
-            })?
-            .len();
-        Ok(BackupOutcome::Written { bytes })
+        let bytes = std::fs::metadata(out).map_err(io_at(out))?.len();
+        let files = self.attachment_files()?;
+        write_manifest(&manifest, &files)?;
+        Ok(BackupOutcome {
+            bytes,
+            manifest,
+            attachments: files.len(),
+        })
+    }
+
+    /// Every file in the attachment store, by address (`sha256/ab/abcd…`), sorted; temporary
+    /// uploads are not files of the store.
+    fn attachment_files(&self) -> Result<Vec<String>, StoreError> {
+        let root = self.data_dir().join("sha256");
+        let mut files = Vec::new();
+        let Ok(dirs) = std::fs::read_dir(&root) else {
+            return Ok(files);
+        };
+        for dir in dirs {
+            let dir = dir.map_err(io_at(&root))?;
+            if !dir.file_type().map_err(io_at(&dir.path()))?.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(dir.path()).map_err(io_at(&dir.path()))? {
+                let name = file.map_err(io_at(&dir.path()))?.file_name();
+                let name = name.to_string_lossy();
+                if self.attachments().path_of(&name).is_some() {
+                    files.push(format!("sha256/{}/{name}", &name[..2]));
+                }
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+
+    /// Restores a backup made by `backup` into `target`, which must be new: a SQLite path that
+    /// does not exist, or an empty PostgreSQL database. Then, when the backup's attachment
+    /// list lies beside it, checks `data_dir` (the copied attachment store) against it.
+    pub async fn restore(
+        target: &DbTarget,
+        backup: &Path,
+        data_dir: Option<PathBuf>,
+    ) -> Result<RestoreOutcome, StoreError> {
+        std::fs::metadata(backup).map_err(io_at(backup))?;
+        match target {
+            DbTarget::SqliteFile(path) => {
+                if path.exists() {
+                    return Err(StoreError::Conflict {
+                        what: "恢复目标数据库",
+                        key: path.display().to_string(),
+                    });
+                }
+                // Copied under a temporary name and renamed: an interrupted restore leaves no
+                // half database under the target's name.
+                let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+                let dir = dir.unwrap_or(Path::new("."));
+                let temp = tempfile::Builder::new()
+                    .prefix(".restore-")
+                    .tempfile_in(dir)
+                    .map_err(io_at(dir))?;
+                std::fs::copy(backup, temp.path()).map_err(io_at(temp.path()))?;
+                temp.as_file().sync_all().map_err(io_at(temp.path()))?;
+                temp.persist_noclobber(path).map_err(|e| StoreError::Io {
+                    path: path.clone(),
+                    source: e.error,
+                })?;
+            }
+            DbTarget::Postgres(url) => {
+                let empty = Store::open(target, data_dir.clone()).await?;
+                let tables: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'",
+                )
+                .fetch_one(empty.pool())
+                .await?;
+                empty.close().await;
+                if tables > 0 {
+                    return Err(StoreError::Invalid(format!(
+                        "恢复目标数据库不是空库（已有 {tables} 张表），请先新建空库：{}",
+                        target.display()
+                    )));
+                }
+                let mut restore = tokio::process::Command::new("pg_restore");
+                restore
+                    .args(["--no-owner", "--exit-on-error", "--single-transaction"])
+                    .arg("--dbname")
+                    .arg(url)
+                    .arg(backup);
+                run_tool(restore, "pg_restore").await?;
+            }
+        }
+        let store = Store::open_initialised(target, data_dir).await?;
+        let journal_entries = store.journal_head().await?;
+        let manifest = manifest_path(backup);
+        let attachments = if manifest.exists() {
+            Some(store.check_attachments(&manifest)?)
+        } else {
+            None
+        };
+        store.close().await;
+        Ok(RestoreOutcome {
+            journal_entries,
+            attachments,
+        })
+    }
+
+    /// The attachment store against a backup's list: every listed file present, with the
+    /// content its address names.
+    pub fn check_attachments(&self, manifest: &Path) -> Result<AttachmentCheck, StoreError> {
+        let text = std::fs::read_to_string(manifest).map_err(io_at(manifest))?;
+        let mut check = AttachmentCheck::default();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let sha256 = line.split_whitespace().next().unwrap_or_default();
+            let Some(path) = self.attachments().path_of(sha256) else {
+                return Err(StoreError::Invalid(format!(
+                    "附件清单 {} 中有无法识别的行：{line}",
+                    manifest.display()
+                )));
+            };
+            check.listed += 1;
+            match std::fs::read(&path) {
+                Ok(bytes) if hex::encode(Sha256::digest(&bytes)) == sha256 => {}
+                Ok(_) => check.damaged.push(sha256.to_string()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    check.missing.push(sha256.to_string());
+                }
+                Err(source) => return Err(StoreError::Io { path, source }),
+            }
+        }
+        Ok(check)
+    }
+}
+
+fn write_manifest(manifest: &Path, files: &[String]) -> Result<(), StoreError> {
+    let mut out = std::fs::File::create_new(manifest).map_err(io_at(manifest))?;
+    let mut text = String::new();
+    for file in files {
+        let sha256 = file.rsplit('/').next().unwrap_or_default();
+        text.push_str(&format!("{sha256}  {file}\n"));
+    }
+    out.write_all(text.as_bytes()).map_err(io_at(manifest))?;
+    out.sync_all().map_err(io_at(manifest))
+}
+
+/// Runs a PostgreSQL client tool to its end; its own message when it fails.
+async fn run_tool(mut command: tokio::process::Command, name: &str) -> Result<(), StoreError> {
+    let output = command
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .map_err(|e| {
+            StoreError::Invalid(format!("无法运行 {name}（请安装 postgresql-client）：{e}"))
+        })?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "{name} 失败：{}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )))
+    }
+}
+
+fn io_at(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
     }
 }

@@ -12,6 +12,7 @@ use rectify_core::bulletin::{
     BulletinFacts, BulletinInput, BulletinItem, BulletinTask, EscalationLine, UnitReports, compose,
 };
 use rectify_core::dispatch::{AsOf, ColourRules, Criticism, RankWeights, milestones};
+use rectify_core::journal::Anchor;
 use rectify_core::ledger::ItemState;
 use rectify_core::org::OrgKind;
 use rectify_exact::date::Date;
@@ -305,17 +306,20 @@ impl Store {
     }
 
     /// Stores the facts as the next version of their period's bulletin, journaled with the
-    /// facts' SHA-256.
+    /// facts' SHA-256. The stored facts carry the journal's head as the version is frozen
+    /// (`journal_head`), so the issued document anchors the chain; they are returned as stored.
     pub async fn freeze_bulletin(
         &self,
         actor: &str,
         facts: &BulletinFacts,
         issued_on: Date,
-    ) -> Result<FrozenBulletin, StoreError> {
-        let json = serde_json::to_string(facts)
+    ) -> Result<(FrozenBulletin, BulletinFacts), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut facts = facts.clone();
+        facts.journal_head = crate::journal::head_in(&mut tx).await?;
+        let json = serde_json::to_string(&facts)
             .map_err(|e| StoreError::Invalid(format!("通报数据无法保存：{e}")))?;
         let sha256 = hex::encode(Sha256::digest(json.as_bytes()));
-        let mut tx = self.begin_write().await?;
         let last: Option<i64> =
             sqlx::query_scalar("SELECT MAX(version) FROM bulletins WHERE period = $1")
                 .arg(facts.period.clone())
@@ -346,7 +350,7 @@ impl Store {
         };
         append(&mut tx, self.backend(), change).await?;
         tx.commit().await?;
-        Ok(FrozenBulletin {
+        let frozen = FrozenBulletin {
             id,
             period: facts.period.clone(),
             version: u32::try_from(version).unwrap_or(u32::MAX),
@@ -354,7 +358,30 @@ impl Store {
             created_at,
             created_by: actor.to_string(),
             sha256,
-        })
+        };
+        Ok((frozen, facts))
+    }
+
+    /// The journal heads printed on the frozen bulletins, each with the version that carries
+    /// it (通报 2026-11 第2版), oldest first. Versions frozen before heads were printed have none.
+    pub async fn bulletin_anchors(&self) -> Result<Vec<(String, Anchor)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, period, version, created_at, created_by, facts_json, sha256, issued_on
+             FROM bulletins ORDER BY period, version",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut anchors = Vec::new();
+        for row in &rows {
+            let (frozen, facts) = frozen_from_row(row)?;
+            if let Some(head) = facts.journal_head {
+                anchors.push((
+                    format!("通报 {} 第{}版", frozen.period, frozen.version),
+                    head,
+                ));
+            }
+        }
+        Ok(anchors)
     }
 
     /// A frozen bulletin: the given version of the period, or its latest.

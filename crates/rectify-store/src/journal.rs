@@ -5,11 +5,16 @@
 
 use crate::bind::{Bind, clean_json};
 use crate::{Backend, Store, StoreError, now_utc, placeholders};
-use rectify_core::journal::{ChainBreak, ChainVerifier, EntryFields, GENESIS_HASH, JournalEntry};
+use rectify_core::journal::{
+    Anchor, ChainBreak, ChainVerifier, EntryFields, GENESIS_HASH, JournalEntry,
+};
 use rectify_core::text::clean_text;
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+
+/// PostgreSQL's one write lock, held to the end of the transaction.
+pub(crate) const WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(7310002)";
 
 /// One change to domain data, described by the code that makes it.
 #[derive(Debug, Clone)]
@@ -43,10 +48,9 @@ pub async fn append_all(
     changes: Vec<Change<'_>>,
 ) -> Result<Vec<JournalEntry>, StoreError> {
     if backend == Backend::Postgres {
-        // Concurrent writers would otherwise both chain onto the same head.
-        sqlx::query("SELECT pg_advisory_xact_lock(7310002)")
-            .execute(&mut *conn)
-            .await?;
+        // Concurrent writers would otherwise both chain onto the same head. `begin_write` has
+        // taken it already; taken again (it nests) for a transaction begun otherwise.
+        sqlx::query(WRITE_LOCK).execute(&mut *conn).await?;
     }
     let head = sqlx::query("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *conn)
@@ -105,6 +109,20 @@ pub async fn append_all(
     Ok(entries)
 }
 
+/// The newest entry's seq and hash as seen on `conn` (inside a transaction: as of it).
+pub(crate) async fn head_in(conn: &mut AnyConnection) -> Result<Option<Anchor>, StoreError> {
+    let head = sqlx::query("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    head.map(|row| {
+        Ok(Anchor {
+            seq: row.try_get(0)?,
+            hash: row.try_get(1)?,
+        })
+    })
+    .transpose()
+}
+
 /// 10 columns × 90 rows stays under SQLite's 999-variable limit of old builds.
 const JOURNAL_ROWS_PER_INSERT: usize = 90;
 
@@ -138,7 +156,16 @@ const VERIFY_PAGE: i64 = 2_000;
 impl Store {
     /// Walks the journal from the first entry and stops at the first inconsistency.
     pub async fn verify_journal(&self) -> Result<Verification, StoreError> {
-        let mut verifier = ChainVerifier::default();
+        self.verify_journal_anchored(Vec::new()).await
+    }
+
+    /// As `verify_journal`, and the chain must also pass through every head recorded outside
+    /// the database (each given with where it was recorded) and reach the newest of them.
+    pub async fn verify_journal_anchored(
+        &self,
+        anchors: Vec<(String, Anchor)>,
+    ) -> Result<Verification, StoreError> {
+        let mut verifier = ChainVerifier::with_anchors(anchors);
         let mut after_seq = 0_i64;
         loop {
             let sql = format!("{SELECT_ENTRY} WHERE seq > $1 ORDER BY seq LIMIT $2");
@@ -158,13 +185,15 @@ impl Store {
                 break;
             }
         }
+        if let Err(brk) = verifier.finish() {
+            return Ok(Verification::Broken(brk));
+        }
         Ok(Verification::Intact {
             entries: verifier.verified(),
             head_hash: verifier.head_hash().to_string(),
         })
     }
 
-    /// The most recent entries, newest first.
     /// The newest journal sequence number (0 for an empty journal). Every change to ledger
     /// data appends an entry, so an unchanged head means unchanged data.
     pub async fn journal_head(&self) -> Result<i64, StoreError> {
@@ -174,6 +203,14 @@ impl Store {
         Ok(head.unwrap_or(0))
     }
 
+    /// The newest entry's seq and hash, to be recorded outside the database (`rectify audit
+    /// anchor`); `None` for an empty journal.
+    pub async fn journal_anchor(&self) -> Result<Option<Anchor>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        head_in(&mut conn).await
+    }
+
+    /// The most recent entries, newest first.
     pub async fn recent_journal(&self, limit: i64) -> Result<Vec<JournalEntry>, StoreError> {
         let sql = format!("{SELECT_ENTRY} ORDER BY seq DESC LIMIT $1");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

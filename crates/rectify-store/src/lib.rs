@@ -30,12 +30,13 @@ pub mod users;
 pub mod water;
 pub mod workflow;
 
-pub use backup::BackupOutcome;
+pub use backup::{AttachmentCheck, BackupOutcome, RestoreOutcome, manifest_path};
 pub use migrate::{MigrateReport, latest_version};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database engine a store talks to.
@@ -166,12 +167,60 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
 }
 
+impl StoreError {
+    /// The database cannot be reached right now (refused or dropped connections, a server
+    /// shutting down or starting, every pooled connection gone), as opposed to a fault in the
+    /// request or the data: worth answering "try again shortly", and it passes by itself once
+    /// the database is back, since the pool opens fresh connections.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Sql(error) = self else {
+            return false;
+        };
+        match error {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                // SQLSTATE class 08: connection exception; 57P01–57P03: the server is shutting
+                // down, crashed or starting; 53300: too many connections.
+                code.starts_with("08") || ["57P01", "57P02", "57P03", "53300"].contains(&&*code)
+            }),
+            _ => false,
+        }
+    }
+
+    /// The disk is full: the attachment store could not write a file (ENOSPC, or the file-size
+    /// limit), or the database could not grow (SQLite's SQLITE_FULL, PostgreSQL's 53100).
+    /// Nothing was kept, and the same request succeeds once space is freed.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StoreError::Io { source, .. } => matches!(
+                source.kind(),
+                std::io::ErrorKind::StorageFull
+                    | std::io::ErrorKind::QuotaExceeded
+                    | std::io::ErrorKind::FileTooLarge
+            ),
+            StoreError::Sql(sqlx::Error::Database(db)) => db
+                .code()
+                .is_some_and(|code| code == "13" || code == "53100"),
+            StoreError::Sql(sqlx::Error::Io(source)) => {
+                source.kind() == std::io::ErrorKind::StorageFull
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A connection pool plus what the store needs to know about it.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
     target: DbTarget,
     data_dir: PathBuf,
+    /// One write transaction at a time in this process (see `begin_write`).
+    write_gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// SQLite settings applied to every pooled connection. `synchronous = FULL`: a sign-off or a
@@ -205,7 +254,9 @@ impl Store {
         probe.close().await.map_err(|e| connect_error(target, e))?;
         let pool = AnyPoolOptions::new()
             .max_connections(if is_sqlite { 4 } else { 10 })
-            .acquire_timeout(Duration::from_secs(30))
+            // While PostgreSQL is away the pool retries a refused connection until this
+            // timeout: a request waits that long, then is answered "try again" (503).
+            .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if is_sqlite {
@@ -221,6 +272,7 @@ impl Store {
             pool,
             target: target.clone(),
             data_dir,
+            write_gate: Arc::default(),
         })
     }
 
@@ -262,14 +314,37 @@ impl Store {
         &self.pool
     }
 
-    /// Starts a transaction that will write. On SQLite it takes the write lock up front
-    /// (`BEGIN IMMEDIATE`) so a read-then-write never fails half-way with SQLITE_BUSY.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+    /// Starts a transaction that will write, holding the database's one write lock from its
+    /// first statement, so what it reads stays true until it commits (a read-then-write never
+    /// acts on a state another writer has just changed, in this process or another). SQLite:
+    /// `BEGIN IMMEDIATE` (and never SQLITE_BUSY half-way). PostgreSQL: the journal's advisory
+    /// transaction lock, which `journal::append` takes anyway, taken up front; without it two
+    /// servers could both load an item in the same state and both move it.
+    ///
+    /// Before a connection is taken, the process's write gate: writers of this process queue
+    /// there holding nothing. Without it, the pool's connections could all be held by writers
+    /// waiting for the database's lock while the writer that has it waits for a connection to
+    /// read something (`workflow_config` and the like use the pool), until the pool's and
+    /// SQLite's timeouts give up, which two servers on one database under 16 clients did.
+    pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let gate = self.write_gate.clone().lock_owned().await;
         let tx = match self.backend() {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(journal::WRITE_LOCK).execute(&mut *tx).await?;
+                tx
+            }
         };
-        Ok(tx)
+        Ok(WriteTx { tx, _gate: gate })
+    }
+
+    /// The process's write gate alone, for the few writes that are single statements outside
+    /// the journal (sessions, the token's last use, the portal's throttle): they queue behind
+    /// the write transactions of this process instead of waiting for the database's lock on a
+    /// pooled connection (see `begin_write`).
+    pub(crate) async fn write_gate(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.write_gate.lock().await
     }
 
     /// `(…), (…)` for a multi-row INSERT. SQLite gets anonymous `?`: it resolves each `$N` by a
@@ -278,7 +353,7 @@ impl Store {
         placeholders(self.backend(), rows, columns)
     }
 
-    /// A cheap liveness check for `/healthz`.
+    /// A cheap check that the database answers, for `/readyz`.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -360,11 +435,38 @@ fn connect_error(target: &DbTarget, err: sqlx::Error) -> StoreError {
     }
 }
 
-/// Commits, or on a dry run rolls back: the caller sees what would have happened.
-pub(crate) async fn commit_unless(
+/// A write transaction (`Store::begin_write`): used as the connection it runs on, and
+/// holding the process's write gate until it commits, rolls back or is dropped.
+pub struct WriteTx {
     tx: Transaction<'static, Any>,
-    dry_run: bool,
-) -> Result<(), StoreError> {
+    _gate: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
+
+/// Commits, or on a dry run rolls back: the caller sees what would have happened.
+pub(crate) async fn commit_unless(tx: WriteTx, dry_run: bool) -> Result<(), StoreError> {
     if dry_run {
         tx.rollback().await?;
     } else {

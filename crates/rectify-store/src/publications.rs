@@ -145,6 +145,7 @@ impl Store {
     /// flood stays refused until it stops.
     pub async fn public_post_allowed(&self, address: &str, limit: u32) -> Result<bool, StoreError> {
         let now = crate::sessions::time_in_minutes(0);
+        let _gate = self.write_gate().await;
         let posts: i64 = sqlx::query_scalar(
             "INSERT INTO post_throttle (key, window_start, posts) VALUES ($1, $2, 1)
              ON CONFLICT (key) DO UPDATE SET

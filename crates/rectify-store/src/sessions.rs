@@ -44,6 +44,7 @@ impl Store {
             token: random_token(),
             csrf_token: random_token(),
         };
+        let _gate = self.write_gate().await;
         sqlx::query(
             "INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -98,6 +99,7 @@ impl Store {
     }
 
     pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {
+        let _gate = self.write_gate().await;
         sqlx::query("DELETE FROM sessions WHERE id = $1 OR expires_at < $2")
             .arg(session_id(token))
             .arg(time_in(0))
@@ -211,8 +213,8 @@ impl Store {
     pub async fn token_user(&self, token: &str) -> Result<Option<User>, StoreError> {
         let id = session_id(token);
         let now = time_in(0);
-        let username: Option<String> = sqlx::query_scalar(
-            "SELECT u.username FROM api_tokens t JOIN users u ON u.id = t.user_id
+        let found: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT u.username, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.id = $1 AND t.revoked = 0 AND u.disabled = 0
                AND (t.expires_at IS NULL OR t.expires_at > $2)",
         )
@@ -220,18 +222,24 @@ impl Store {
         .arg(now.clone())
         .fetch_optional(self.pool())
         .await?;
-        let Some(name) = username else {
+        let Some((name, last_used)) = found else {
             return Ok(None);
         };
-        sqlx::query(
-            "UPDATE api_tokens SET last_used_at = $2
-             WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)",
-        )
-        .arg(id)
-        .arg(now)
-        .arg(time_in_minutes(-1))
-        .execute(self.pool())
-        .await?;
+        // Written only when a minute has passed, so most calls write nothing and never wait
+        // for the write lock.
+        let stale = time_in_minutes(-1);
+        if last_used.is_none_or(|at| at < stale) {
+            let _gate = self.write_gate().await;
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $2
+                 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)",
+            )
+            .arg(id)
+            .arg(now)
+            .arg(stale)
+            .execute(self.pool())
+            .await?;
+        }
         self.find_user(&name).await
     }
 

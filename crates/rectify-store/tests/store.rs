@@ -16,7 +16,7 @@ use rectify_store::ledger::{ImportSummary, PlanImport};
 use rectify_store::org::NewOrgUnit;
 use rectify_store::users::NewUser;
 use rectify_store::workflow::{ItemRef, NewEvidence, NewReport};
-use rectify_store::{Backend, BackupOutcome, DbTarget, Store, StoreError};
+use rectify_store::{Backend, DbTarget, Store, StoreError};
 use sqlx::AssertSqlSafe;
 
 struct TestDb {
@@ -1695,6 +1695,197 @@ async fn parallel_logins_and_portal_posts_are_counted_atomically(db: TestDb) {
     assert!(db.store.public_post_allowed("10.0.0.4", 5).await.unwrap());
 }
 
+/// Someone with write access rewrites entry 2 and recomputes every later hash: the chain is
+/// consistent again, but it no longer passes through the head a bulletin printed or the one
+/// noted from `audit anchor`; cutting entries off the end is caught the same way.
+async fn a_recomputed_chain_is_caught_by_its_anchors(db: TestDb) {
+    use rectify_core::dispatch::AsOf;
+    use rectify_core::journal::{Anchor, EntryFields};
+    use rectify_exact::date::Date;
+    seed(&db).await;
+    let s = &db.store;
+    let noted = s.journal_anchor().await.unwrap().unwrap();
+    assert_eq!(noted.seq, 5);
+    let as_of = AsOf::for_period(2018, 6, Date::new(2018, 6, 30).unwrap()).unwrap();
+    let facts = s.bulletin_facts(as_of).await.unwrap();
+    let (frozen, stored) = s
+        .freeze_bulletin("test", &facts, Date::new(2018, 7, 2).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(stored.journal_head.as_ref(), Some(&noted));
+    let (_, again) = s.bulletin("2018-06", Some(frozen.version)).await.unwrap();
+    assert_eq!(again, stored, "the head is part of the frozen facts");
+    s.add_org_unit("test", unit("fgw", "市发展改革委", Some("heans")))
+        .await
+        .unwrap();
+    let printed = s.bulletin_anchors().await.unwrap();
+    assert_eq!(printed, [("通报 2018-06 第1版".to_string(), noted.clone())]);
+    let head = s.journal_anchor().await.unwrap().unwrap();
+    assert_eq!(head.seq, 7);
+    let all = |extra: &Anchor| {
+        let mut anchors = printed.clone();
+        anchors.push(("命令行".to_string(), extra.clone()));
+        anchors
+    };
+    assert!(matches!(
+        s.verify_journal_anchored(all(&head)).await.unwrap(),
+        Verification::Intact { entries: 7, .. }
+    ));
+
+    db.drop_journal_triggers().await;
+    let mut entries = s.recent_journal(100).await.unwrap();
+    entries.reverse();
+    let mut prev = entries[0].hash.clone();
+    for entry in &entries[1..] {
+        let parse = |text: &Option<String>| {
+            text.as_deref()
+                .map(|t| serde_json::from_str::<serde_json::Value>(t).unwrap())
+        };
+        let mut after = parse(&entry.after);
+        if entry.seq == 2 {
+            after.as_mut().unwrap()["name"] = "伪造的单位".into();
+        }
+        let forged = EntryFields {
+            seq: entry.seq,
+            at: entry.at.clone(),
+            actor: entry.actor.clone(),
+            action: entry.action.clone(),
+            entity: entry.entity.clone(),
+            entity_id: entry.entity_id.clone(),
+            before: parse(&entry.before),
+            after,
+        }
+        .seal(&prev);
+        let after_sql = forged
+            .after
+            .as_deref()
+            .map_or("NULL".to_string(), |a| format!("'{a}'"));
+        db.raw(&format!(
+            "UPDATE journal SET after_json = {after_sql}, prev_hash = '{}', hash = '{}' WHERE seq = {}",
+            forged.prev_hash, forged.hash, forged.seq
+        ))
+        .await
+        .unwrap();
+        prev = forged.hash;
+    }
+    assert!(
+        matches!(
+            s.verify_journal().await.unwrap(),
+            Verification::Intact { entries: 7, .. }
+        ),
+        "the recomputed chain is consistent in itself"
+    );
+    match s.verify_journal_anchored(printed.clone()).await.unwrap() {
+        Verification::Broken(ChainBreak::Anchor {
+            seq: 5,
+            witness,
+            recorded,
+            ..
+        }) => {
+            assert_eq!(
+                (witness.as_str(), recorded),
+                ("通报 2018-06 第1版", noted.hash.clone())
+            );
+        }
+        other => panic!("the bulletin's head did not catch the rewrite: {other:?}"),
+    }
+    assert!(matches!(
+        s.verify_journal_anchored(vec![("命令行".into(), head.clone())])
+            .await
+            .unwrap(),
+        Verification::Broken(ChainBreak::Anchor { seq: 7, .. })
+    ));
+
+    let fresh = TestDb::open(s.backend()).await;
+    seed(&fresh).await;
+    fresh.drop_journal_triggers().await;
+    let five = fresh.store.journal_anchor().await.unwrap().unwrap();
+    fresh
+        .raw("DELETE FROM journal WHERE seq = 5")
+        .await
+        .unwrap();
+    assert_eq!(
+        fresh
+            .store
+            .verify_journal_anchored(vec![("命令行".into(), five)])
+            .await
+            .unwrap(),
+        Verification::Broken(ChainBreak::Truncated {
+            seq: 5,
+            witness: "命令行".into(),
+            head: 4
+        })
+    );
+}
+
+/// The drill on both backends: a backup (SQLite copy or pg_dump) with its attachment list,
+/// restored into a new database whose journal ends at the same head; the attachment store is
+/// checked against the list, and a missing or altered file is named. A restore never goes
+/// into a database that holds anything.
+async fn a_backup_restores_into_a_new_database_with_its_attachments(db: TestDb) {
+    seed(&db).await;
+    let s = &db.store;
+    let kept = s.attachments().put(b"%PDF-1.4\n% evidence\n").unwrap();
+    let other = s.attachments().put(b"second file").unwrap();
+    let out = db._dir.path().join("backup");
+    let done = s.backup(&out).await.unwrap();
+    assert!(done.bytes > 0);
+    assert_eq!(done.attachments, 2);
+    let listed = std::fs::read_to_string(&done.manifest).unwrap();
+    let line = format!("{0}  sha256/{1}/{0}\n", kept.sha256, &kept.sha256[..2]);
+    assert!(listed.contains(&line), "sha256sum form: {listed}");
+    assert!(
+        matches!(s.backup(&out).await, Err(StoreError::Conflict { .. })),
+        "a backup never overwrites"
+    );
+
+    let target = match s.backend() {
+        Backend::Sqlite => DbTarget::SqliteFile(db._dir.path().join("restored.db")),
+        Backend::Postgres => DbTarget::Postgres(rectify_testkit::postgres_url()),
+    };
+    let data = Some(db._dir.path().join("data"));
+    let restored = Store::restore(&target, &out, data.clone()).await.unwrap();
+    assert_eq!(restored.journal_entries, 5);
+    let check = restored.attachments.unwrap();
+    assert_eq!(
+        (check.listed, check.missing.len(), check.damaged.len()),
+        (2, 0, 0)
+    );
+    let copy = Store::open_initialised(&target, data.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        copy.journal_anchor().await.unwrap(),
+        s.journal_anchor().await.unwrap()
+    );
+    assert!(matches!(
+        copy.verify_journal().await.unwrap(),
+        Verification::Intact { entries: 5, .. }
+    ));
+    assert_eq!(
+        copy.org_units().await.unwrap(),
+        s.org_units().await.unwrap()
+    );
+
+    std::fs::remove_file(s.attachments().path_of(&other.sha256).unwrap()).unwrap();
+    std::fs::write(s.attachments().path_of(&kept.sha256).unwrap(), b"altered").unwrap();
+    let check = copy.check_attachments(&done.manifest).unwrap();
+    assert_eq!(
+        (check.missing, check.damaged),
+        (vec![other.sha256], vec![kept.sha256])
+    );
+    copy.close().await;
+
+    let again = Store::restore(&target, &out, data).await;
+    assert!(
+        matches!(
+            again,
+            Err(StoreError::Conflict { .. } | StoreError::Invalid(_))
+        ),
+        "restored over a database that holds data: {again:?}"
+    );
+}
+
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -1734,6 +1925,8 @@ on_both_backends!(
     a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol,
     a_bulletin_of_a_running_month_is_stated_as_of_today,
     parallel_logins_and_portal_posts_are_counted_atomically,
+    a_recomputed_chain_is_caught_by_its_anchors,
+    a_backup_restores_into_a_new_database_with_its_attachments,
 );
 
 #[tokio::test]
@@ -1742,7 +1935,7 @@ async fn sqlite_backup_is_a_verifiable_copy() {
     seed(&db).await;
     let out = db._dir.path().join("backup.db");
     let outcome = db.store.backup(&out).await.unwrap();
-    assert!(matches!(outcome, BackupOutcome::Written { bytes } if bytes > 0));
+    assert!(outcome.bytes > 0 && outcome.manifest.exists());
     let copy = Store::open_initialised(&DbTarget::SqliteFile(out.clone()), None)
         .await
         .unwrap();

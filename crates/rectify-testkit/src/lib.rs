@@ -149,6 +149,122 @@ fn start_server() -> Result<Server, String> {
     })
 }
 
+/// A throw-away PostgreSQL cluster of the caller's own, which it may stop and start again: for
+/// tests of what the application does while its database is away. Listens on a Unix socket
+/// in its own directory; stopped and deleted when dropped (and by a watchdog when the test
+/// process ends otherwise).
+pub struct Cluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    data: PathBuf,
+    as_root: bool,
+}
+
+impl Cluster {
+    /// # Panics
+    /// When no PostgreSQL server binaries are installed, naming the package.
+    pub fn start() -> Cluster {
+        let bin = find_postgres_bin().unwrap_or_else(|| {
+            panic!("no PostgreSQL server binaries: apt-get install -y postgresql")
+        });
+        let dir = tempfile::Builder::new()
+            .prefix("rectify-pg-own-")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("cannot create a temporary directory: {e}"))
+            .keep();
+        let as_root = is_root();
+        if as_root {
+            run(
+                Command::new("chown").arg("postgres:").arg(&dir),
+                "chown postgres",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let data = dir.join("data");
+        run(
+            as_postgres(as_root, &bin.join("initdb"))
+                .args([
+                    "--auth=trust",
+                    "-U",
+                    "postgres",
+                    "--no-sync",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "-D",
+                ])
+                .arg(&data),
+            "initdb",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        spawn_watchdog(as_root, &bin, &dir, &data).unwrap_or_else(|e| panic!("{e}"));
+        let cluster = Cluster {
+            bin,
+            dir,
+            data,
+            as_root,
+        };
+        cluster.resume();
+        cluster
+    }
+
+    /// A new, empty database on the cluster.
+    pub fn database(&self, name: &str) -> String {
+        let admin = self.url("postgres");
+        psql(&admin, &format!("CREATE DATABASE {name}"))
+            .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
+        self.url(name)
+    }
+
+    /// The URL of a database on the cluster.
+    pub fn url(&self, name: &str) -> String {
+        format!(
+            "postgres://postgres@localhost/{name}?host={}&port=54329",
+            self.dir.display()
+        )
+    }
+
+    /// Stops the server at once (`-m immediate`): open transactions are cut off mid-way and
+    /// clients lose their connections, as in a crash.
+    pub fn halt(&self) {
+        self.pg_ctl(&["-m", "immediate", "stop"]);
+    }
+
+    /// Starts the server again (after `halt`), waiting until it accepts connections.
+    pub fn resume(&self) {
+        let log = self.dir.join("server.log");
+        let options = format!(
+            "-k {} -p 54329 -c listen_addresses='' -c fsync=off -c full_page_writes=off",
+            self.dir.display()
+        );
+        let log = log.to_string_lossy().into_owned();
+        self.pg_ctl(&["-l", &log, "-o", &options, "-w", "start"]);
+    }
+
+    fn pg_ctl(&self, args: &[&str]) {
+        run(
+            as_postgres(self.as_root, &self.bin.join("pg_ctl"))
+                .arg("-D")
+                .arg(&self.data)
+                .args(args),
+            "pg_ctl",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = as_postgres(self.as_root, &self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "immediate", "stop"])
+            .stdin(Stdio::null())
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 fn find_postgres_bin() -> Option<PathBuf> {
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?

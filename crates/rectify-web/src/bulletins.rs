@@ -103,7 +103,7 @@ pub async fn generate(
     };
     let facts = rectify_app::bulletin::facts_for(&state.store, as_of).await?;
     let earlier = state.store.bulletin(&facts.period, None).await.is_ok();
-    let frozen = state
+    let (frozen, _) = state
         .store
         .freeze_bulletin(&session.user.username, &facts, today)
         .await?;

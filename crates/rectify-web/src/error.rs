@@ -8,6 +8,8 @@
 //! | `Invalid(m)`      | 422    | the message (what to fill in)      | 422                       |
 //! | `Conflict(m)`     | 409    | the message (the workflow refused) | 409                       |
 //! | `Refused(s, m)`   | s      | the message (too large, too slow)  | s (also `ApiError::new`)  |
+//! | (disk full)       | 507    | 服务器存储空间已满…, as `Refused`     | 507                       |
+//! | `Unavailable(id)` | 503    | 数据库暂时无法连接… (the database is away) | the same text        |
 //! | `Internal(id)`    | 500    | 系统错误，请联系管理员（请求编号 id） | the same text              |
 //!
 //! An internal error's detail (an SQL message, a path) is logged with the request id when the
@@ -52,6 +54,9 @@ pub enum WebError {
     /// Refused with its own status: before or while the body was read (too large, too slow,
     /// broken), or an API answer with a specific message.
     Refused(StatusCode, String),
+    /// The database cannot be reached for now (`StoreError::is_unavailable`); logged when
+    /// made, holds the request id. Passes by itself when the database is back.
+    Unavailable(String),
     /// Logged when made; holds the request id the user may quote.
     Internal(String),
 }
@@ -66,6 +71,24 @@ impl WebError {
         WebError::Internal(id)
     }
 
+    /// The disk is full: logged now with its detail, answered 507 with the message that says
+    /// nothing was saved.
+    pub fn storage_full(detail: &dyn std::fmt::Display) -> WebError {
+        WebError::Refused(
+            StatusCode::INSUFFICIENT_STORAGE,
+            storage_full_message(detail),
+        )
+    }
+
+    /// The database is away: logged now with its detail, answered 503 with the request id.
+    pub fn unavailable(detail: &dyn std::fmt::Display) -> WebError {
+        let id = REQUEST_ID
+            .try_with(String::clone)
+            .unwrap_or_else(|_| "-".into());
+        tracing::error!(request_id = %id, error = %detail, "database unavailable");
+        WebError::Unavailable(id)
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             WebError::Login(_) => StatusCode::SEE_OTHER,
@@ -74,6 +97,7 @@ impl WebError {
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::Refused(status, _) => *status,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -87,6 +111,7 @@ impl WebError {
             | WebError::Invalid(m)
             | WebError::Conflict(m)
             | WebError::Refused(_, m) => m.clone(),
+            WebError::Unavailable(id) => format!("{UNAVAILABLE}（请求编号 {id}）"),
             WebError::Internal(id) => format!("系统错误，请联系管理员（请求编号 {id}）"),
         }
     }
@@ -108,10 +133,30 @@ impl From<StoreError> for WebError {
             too_large @ StoreError::TooLarge { .. } => {
                 WebError::Refused(StatusCode::PAYLOAD_TOO_LARGE, too_large.to_string())
             }
+            away if away.is_unavailable() => WebError::unavailable(&away),
+            full if full.is_storage_full() => WebError::storage_full(&full),
             other => WebError::internal(&other),
         }
     }
 }
+
+/// What a user reads when the server's disk is full.
+pub const STORAGE_FULL: &str = "服务器存储空间已满，本次提交未保存，请联系管理员清理空间后重试";
+
+/// Logs a full disk with the request id and says so in the user's words.
+pub(crate) fn storage_full_message(detail: &dyn std::fmt::Display) -> String {
+    let id = REQUEST_ID
+        .try_with(String::clone)
+        .unwrap_or_else(|_| "-".into());
+    tracing::error!(request_id = %id, error = %detail, "storage full");
+    format!("{STORAGE_FULL}（请求编号 {id}）")
+}
+
+/// What a user reads while the database cannot be reached.
+pub const UNAVAILABLE: &str = "数据库暂时无法连接，系统正在自动重试，请稍后再试";
+
+/// How many seconds a client is asked to wait before trying again after a 503.
+const RETRY_AFTER: &str = "5";
 
 impl From<askama::Error> for WebError {
     fn from(error: askama::Error) -> Self {
@@ -133,7 +178,10 @@ impl IntoResponse for WebError {
                 let target = format!("/login?next={}", crate::encode::url_encode(&next));
                 Redirect::to(&target).into_response()
             }
-            other => (status, Html(error_page(status, &other.message()))).into_response(),
+            other => with_retry_after(
+                status,
+                (status, Html(error_page(status, &other.message()))).into_response(),
+            ),
         }
     }
 }
@@ -154,6 +202,7 @@ fn error_page(status: StatusCode, message: &str) -> String {
 fn title(status: StatusCode) -> &'static str {
     match status {
         StatusCode::INTERNAL_SERVER_ERROR => "系统错误",
+        StatusCode::SERVICE_UNAVAILABLE => "暂时无法服务",
         StatusCode::NOT_FOUND => "未找到",
         StatusCode::CONFLICT => "无法办理",
         StatusCode::UNPROCESSABLE_ENTITY => "请补充填写",
@@ -202,8 +251,20 @@ impl IntoResponse for ApiError {
             WebError::Login(_) => StatusCode::UNAUTHORIZED,
             ref other => other.status(),
         };
-        (status, Json(json!({ "error": self.0.message() }))).into_response()
+        let response = (status, Json(json!({ "error": self.0.message() }))).into_response();
+        with_retry_after(status, response)
     }
+}
+
+/// A 503 tells the client when to try again.
+fn with_retry_after(status: StatusCode, mut response: Response) -> Response {
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static(RETRY_AFTER),
+        );
+    }
+    response
 }
 
 /// What a form shows after a refused or failed change: the refusal's own words, or for an

@@ -152,6 +152,7 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
     use Access::{Public, SignedIn};
     vec![
         ("/healthz", Public, get(healthz)),
+        ("/readyz", Public, get(readyz)),
         ("/api/v1/version", Public, get(version)),
         ("/", SignedIn, get(dashboard::dashboard)),
         (
@@ -395,14 +396,31 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
-async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ok").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-        }
-    }
+/// Liveness: the process answers. It never touches the database, so an outage of the
+/// database does not get a healthy server restarted (that is `/readyz`'s question).
+async fn healthz() -> Response {
+    (StatusCode::OK, "ok").into_response()
+}
+
+/// How long `/readyz` waits for the database before answering that it is not ready.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Readiness: the database answers a query within `READY_TIMEOUT`. While it does not, 503 with
+/// the message users read (the detail goes to the log), and ready again by itself once the pool
+/// reaches the database again.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let failure = match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => return (StatusCode::OK, "ok").into_response(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => format!("no answer within {READY_TIMEOUT:?}"),
+    };
+    tracing::warn!(error = %failure, "not ready: database unavailable");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, "5")],
+        error::UNAVAILABLE,
+    )
+        .into_response()
 }
 
 async fn version(State(state): State<AppState>) -> Response {

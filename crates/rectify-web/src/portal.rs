@@ -142,7 +142,7 @@ async fn serve(
 ) -> Response {
     let found = match published(state).await {
         Ok(found) => found,
-        Err(e) => return failure(e.to_string()),
+        Err(e) => return store_failure(e),
     };
     let Some(current) = found else {
         return message(
@@ -186,6 +186,23 @@ fn failure(error: String) -> Response {
         "暂时无法访问",
         "页面生成失败，请稍后再试。".into(),
     )
+}
+
+/// A failed read or write of the store: while the database is away the page says so (503,
+/// the message every page gives), otherwise as `failure`.
+fn store_failure(error: StoreError) -> Response {
+    if error.is_unavailable() {
+        tracing::error!(error = %error, "portal page: database unavailable");
+        let mut page = message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "暂时无法访问",
+            crate::error::UNAVAILABLE.into(),
+        );
+        page.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return page;
+    }
+    failure(error.to_string())
 }
 
 fn message(status: StatusCode, title: &'static str, message: String) -> Response {
@@ -358,16 +375,16 @@ async fn record(
         .store
         .setting_u32("portal.objections_per_hour")
         .await
-        .map_err(|e| failure(e.to_string()))?
+        .map_err(store_failure)?
         .unwrap_or(OBJECTIONS_PER_HOUR);
     let address = crate::auth::client_address(state, peer, headers)
         .await
-        .map_err(|e| failure(e.to_string()))?;
+        .map_err(store_failure)?;
     let allowed = state
         .store
         .public_post_allowed(&address, limit)
         .await
-        .map_err(|e| failure(e.to_string()))?;
+        .map_err(store_failure)?;
     if !allowed {
         return Err(message(
             StatusCode::TOO_MANY_REQUESTS,
@@ -395,7 +412,7 @@ async fn record(
         )
     };
     // Only a notice the live portal shows takes objections: the newest publication's.
-    let published = published(state).await.map_err(|e| failure(e.to_string()))?;
+    let published = published(state).await.map_err(store_failure)?;
     let on_portal = published.is_some_and(|p| {
         p.1.notices
             .iter()
@@ -405,11 +422,7 @@ async fn record(
         return Err(not_on_notice());
     }
     let today = rectify_store::today_china();
-    let calendar = state
-        .store
-        .work_calendar()
-        .await
-        .map_err(|e| failure(e.to_string()))?;
+    let calendar = state.store.work_calendar().await.map_err(store_failure)?;
     let item = ItemRef {
         plan: Some(form.plan.as_str()),
         number: form.number,
@@ -428,6 +441,6 @@ async fn record(
     {
         Ok(_) => Ok(()),
         Err(StoreError::Refused(_) | StoreError::NotFound { .. }) => Err(not_on_notice()),
-        Err(e) => Err(failure(e.to_string())),
+        Err(e) => Err(store_failure(e)),
     }
 }

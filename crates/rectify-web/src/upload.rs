@@ -26,6 +26,10 @@ impl From<StoreError> for Refused {
             StoreError::TooLarge { .. } => {
                 Refused(StatusCode::PAYLOAD_TOO_LARGE, error.to_string())
             }
+            full if full.is_storage_full() => Refused(
+                StatusCode::INSUFFICIENT_STORAGE,
+                crate::error::storage_full_message(&full),
+            ),
             other => {
                 tracing::error!(error = %other, "upload failed");
                 Refused(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误".into())

@@ -43,7 +43,7 @@ pub async fn run(store: &Store, actor: &str, args: BulletinArgs) -> Result<ExitC
             let as_of = AsOf::for_period(year, month, today).map_err(CliError::failure)?;
             let facts = rectify_app::bulletin::facts_for(store, as_of).await?;
             let earlier = store.bulletin(&args.period, None).await.ok();
-            let frozen = store.freeze_bulletin(actor, &facts, today).await?;
+            let (frozen, facts) = store.freeze_bulletin(actor, &facts, today).await?;
             let note = if earlier.is_some() {
                 "本期已有通报，已生成新版本"
             } else {

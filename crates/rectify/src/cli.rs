@@ -9,6 +9,7 @@ use crate::password::read_new_password;
 use crate::water_cmd::{WaterCommand, WaterDataCommand};
 use crate::workflow_cmd::{ClockCommand, EvidenceArgs, ItemArgs, ReportArgs};
 use clap::{Args, Parser, Subcommand};
+use rectify_core::journal::Anchor;
 use rectify_core::org::{OrgKind, Role};
 use rectify_core::time::shown_minute;
 use rectify_exact::date::Date;
@@ -16,7 +17,7 @@ use rectify_store::journal::Verification;
 use rectify_store::org::{NewOrgUnit, OrgUnit};
 use rectify_store::tasks::TaskSync;
 use rectify_store::users::NewUser;
-use rectify_store::{BackupOutcome, DbTarget, Store};
+use rectify_store::{DbTarget, Store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -89,6 +90,10 @@ enum Command {
     /// Coal consumption per county and clean heating against their targets.
     #[command(subcommand)]
     Coal(crate::coal_cmd::CoalCommand),
+    /// Restore a backup made by `rectify backup` into a new database (--db: a SQLite path that
+    /// does not exist, or an empty PostgreSQL database), verify its journal, and check the data
+    /// directory against the backup's attachment list.
+    Restore { file: PathBuf },
     #[command(flatten)]
     Db(DbCommand),
 }
@@ -110,7 +115,8 @@ enum DbCommand {
         #[command(flatten)]
         server: ServeArgs,
     },
-    /// Write a consistent copy of a SQLite database (PostgreSQL: print the pg_dump recipe).
+    /// Write a consistent copy of the database while it is in use (SQLite: a database file;
+    /// PostgreSQL: pg_dump --format=custom), and OUT.attachments.txt listing every attachment.
     Backup {
         #[arg(long)]
         out: PathBuf,
@@ -278,7 +284,20 @@ impl ServeArgs {
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
     /// Walk the hash chain of the journal; exit 1 naming the first broken entry.
-    Verify,
+    Verify {
+        /// Also require the chain to pass through the head printed on every frozen bulletin.
+        #[arg(long)]
+        anchors: bool,
+        /// A head recorded elsewhere, as `rectify audit anchor` prints it (SEQ:HASH); repeatable.
+        #[arg(long = "anchor", value_parser = parse_anchor)]
+        anchor: Vec<Anchor>,
+    },
+    /// Print the journal's head (seq and hash) to record outside the database.
+    Anchor,
+}
+
+fn parse_anchor(text: &str) -> Result<Anchor, String> {
+    Anchor::parse(text).ok_or_else(|| format!("应为 序号:哈希值（64 位十六进制）：{text}"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -339,6 +358,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Register(command) => StoreWork::Register(command),
         Command::Inspection(args) => StoreWork::Inspection(args),
         Command::Coal(command) => StoreWork::Coal(command),
+        Command::Restore { file } => return restore(&cli.db, cli.data_dir, &file).await,
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
@@ -414,7 +434,10 @@ async fn route(store: &Store, command: DbCommand) -> Result<ExitCode, CliError> 
             }
         }
         DbCommand::Backup { out } => backup(store, &out).await,
-        DbCommand::Audit(AuditCommand::Verify) => audit_verify(store).await,
+        DbCommand::Audit(AuditCommand::Verify { anchors, anchor }) => {
+            audit_verify(store, anchors, anchor).await
+        }
+        DbCommand::Audit(AuditCommand::Anchor) => audit_anchor(store).await,
         DbCommand::User(cmd) => user(store, cmd).await,
         DbCommand::Org(cmd) => org(store, cmd).await,
         DbCommand::Setting(cmd) => setting(store, cmd).await,
@@ -537,24 +560,91 @@ async fn serve(store: &Store, args: &ServeArgs) -> Result<ExitCode, CliError> {
 }
 
 async fn backup(store: &Store, out: &std::path::Path) -> Result<ExitCode, CliError> {
-    match store.backup(out).await? {
-        BackupOutcome::Written { bytes } => {
-            println!("已备份到 {}（{bytes} 字节）", out.display());
+    let done = store.backup(out).await?;
+    println!("已备份到 {}（{} 字节）", out.display(), done.bytes);
+    println!(
+        "附件清单 {}（{} 个文件）：请连同数据目录 {} 一并复制保存",
+        done.manifest.display(),
+        done.attachments,
+        store.data_dir().display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn restore(
+    db: &str,
+    data_dir: Option<PathBuf>,
+    file: &std::path::Path,
+) -> Result<ExitCode, CliError> {
+    let target = DbTarget::parse(db);
+    let done = Store::restore(&target, file, data_dir.clone()).await?;
+    println!(
+        "已恢复到 {}（审计日志 {} 条）",
+        target.display(),
+        done.journal_entries
+    );
+    let store = Store::open_initialised(&target, data_dir).await?;
+    let verified = audit_verify(&store, true, Vec::new()).await;
+    store.close().await;
+    verified?;
+    match done.attachments {
+        None => println!(
+            "未找到附件清单 {}，附件未核对",
+            rectify_store::manifest_path(file).display()
+        ),
+        Some(check) if check.missing.is_empty() && check.damaged.is_empty() => {
+            println!("附件：清单所列 {} 个文件均在且完好", check.listed);
         }
-        BackupOutcome::Recipe(recipe) => {
-            println!("PostgreSQL 请使用 pg_dump 备份：\n{recipe}");
+        Some(check) => {
+            return Err(CliError::failure(format!(
+                "附件不全：清单所列 {} 个文件中缺少 {} 个、内容不符 {} 个（例如 {}），请从备份的数据目录复制",
+                check.listed,
+                check.missing.len(),
+                check.damaged.len(),
+                check
+                    .missing
+                    .iter()
+                    .chain(&check.damaged)
+                    .next()
+                    .map_or("", String::as_str)
+            )));
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn audit_verify(store: &Store) -> Result<ExitCode, CliError> {
-    match store.verify_journal().await? {
+async fn audit_verify(
+    store: &Store,
+    bulletins: bool,
+    given: Vec<Anchor>,
+) -> Result<ExitCode, CliError> {
+    let mut anchors = if bulletins {
+        store.bulletin_anchors().await?
+    } else {
+        Vec::new()
+    };
+    anchors.extend(given.into_iter().map(|a| ("命令行".to_string(), a)));
+    let checked = anchors.len();
+    match store.verify_journal_anchored(anchors).await? {
         Verification::Intact { entries, head_hash } => {
             println!("审计日志完整：共 {entries} 条，链头 hash {head_hash}");
+            if bulletins || checked > 0 {
+                println!("外部链头：{checked} 个，均在链上");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Verification::Broken(brk) => Err(CliError::failure(format!("审计日志校验失败：{brk}"))),
+    }
+}
+
+async fn audit_anchor(store: &Store) -> Result<ExitCode, CliError> {
+    match store.journal_anchor().await? {
+        Some(head) => {
+            println!("审计日志链头：第 {} 条，哈希值 {}", head.seq, head.hash);
+            println!("{head}");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => Err(CliError::failure("审计日志为空，尚无链头")),
     }
 }
 

@@ -221,6 +221,40 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
             .contains("省生态环境保护督察整改办")
     );
     assert!(Path::new(&file(2, "docx")).exists());
+
+    // Each version prints the journal's head as it was frozen; the chain passes through both,
+    // and through the head `audit anchor` prints, but not through a head it never had.
+    let head = |version: u32| {
+        let h = &facts(&db, version)["journal_head"];
+        format!("{}:{}", h["seq"], h["hash"].as_str().unwrap())
+    };
+    let (head1, head2) = (head(1), head(2));
+    assert_ne!(head1, head2);
+    let (seq1, hash1) = head1.split_once(':').unwrap();
+    assert!(
+        first_html.contains(&format!("审计日志链头为第 {seq1} 条，哈希值 {hash1}"))
+            && first_html.contains(&format!("rectify audit verify --anchor {head1}")),
+        "the head is in the bulletin's text"
+    );
+    let anchor = rectify(&db, "2026-12-03", &["audit", "anchor"]);
+    let printed = anchor.lines().last().unwrap().to_string();
+    let verified = rectify(
+        &db,
+        "2026-12-03",
+        &["audit", "verify", "--anchors", "--anchor", &printed],
+    );
+    assert!(verified.contains("外部链头：3 个，均在链上"), "{verified}");
+    let forged = format!("{seq1}:{}", "0".repeat(64));
+    let refused = Command::new(BIN)
+        .args(["--db", &db, "audit", "verify", "--anchor", &forged])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains(&format!("第 {seq1} 条：与外部记录的链头不符（命令行记为")),
+        "{said}"
+    );
 }
 
 /// A bulletin for an earlier month shows the ledger as it stood at that month's end, however
@@ -1064,7 +1098,11 @@ fn postgres_bulletin_dispatch_and_accountability() {
         inbox.len() >= 2 && inbox.iter().all(|m| m.unit == "市发改委"),
         "{inbox:?}"
     );
-    assert!(run("2026-12-29", &["audit", "verify"]).contains("审计日志完整"));
+    let verified = run("2026-12-29", &["audit", "verify", "--anchors"]);
+    assert!(
+        verified.contains("审计日志完整") && verified.contains("外部链头：3 个，均在链上"),
+        "{verified}"
+    );
 }
 
 /// Two processes running the same day's dispatch at once (two servers' schedulers, or a

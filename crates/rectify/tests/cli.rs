@@ -64,6 +64,8 @@ fn demo_serve_answers_healthz_and_version_then_shuts_down_gracefully() {
     let (status, head, body) = server.get("/healthz");
     assert_eq!((status, body.as_str()), (200, "ok"));
     assert!(head.contains("x-request-id: "), "{head}");
+    let (status, _, body) = server.get("/readyz");
+    assert_eq!((status, body.as_str()), (200, "ok"), "the database answers");
     let (status, _, body) = server.get("/api/v1/version");
     assert_eq!(status, 200);
     assert!(body.contains(r#""backend":"sqlite""#), "{body}");
@@ -337,6 +339,33 @@ fn backup_writes_a_copy_that_verifies() {
     let verify = rectify(&copy.to_string_lossy(), &["audit", "verify"]);
     assert!(verify.status.success(), "{}", stderr(&verify));
     assert_eq!(stdout(&verify), stdout(&rectify(&db, &["audit", "verify"])));
+    let listed = std::fs::read_to_string(dir.path().join("copy.db.attachments.txt")).unwrap();
+    assert!(
+        listed.lines().count() > 0,
+        "the demo's imported files are listed"
+    );
+    let restored = dir
+        .path()
+        .join("restored.db")
+        .to_string_lossy()
+        .into_owned();
+    let data = dir
+        .path()
+        .join("rectify-data")
+        .to_string_lossy()
+        .into_owned();
+    let said = rectify(
+        &restored,
+        &["--data-dir", &data, "restore", &copy.to_string_lossy()],
+    );
+    assert!(
+        stdout(&said).contains("均在且完好"),
+        "{}{}",
+        stdout(&said),
+        stderr(&said)
+    );
+    let again = rectify(&restored, &["restore", &copy.to_string_lossy()]);
+    assert_one_error_line(&again, 1, "已存在");
 }
 
 /// Tampering through raw SQL, after dropping the guard trigger, must turn verify red.
@@ -357,8 +386,37 @@ fn postgres_demo_serve_and_tamper_detection() {
     assert_eq!(status, 200);
     assert!(body.contains(r#""backend":"postgres""#), "{body}");
     assert_eq!(server.terminate(), Some(0));
-    let backup = rectify(&url, &["backup", "--out", "x.dump"]);
-    assert!(stdout(&backup).contains("pg_dump"));
+    // The drill: pg_dump through `rectify backup`, `rectify restore` into an empty database,
+    // the same ledger and the same journal head there.
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir
+        .path()
+        .join("rectify.dump")
+        .to_string_lossy()
+        .into_owned();
+    let backup = rectify(&url, &["backup", "--out", &dump]);
+    assert!(stdout(&backup).contains("已备份到"), "{}", stderr(&backup));
+    assert!(
+        std::fs::read(&dump).unwrap().starts_with(b"PGDMP"),
+        "pg_dump's custom format"
+    );
+    let empty = rectify_testkit::postgres_url();
+    let restored = rectify(&empty, &["restore", &dump]);
+    let said = stdout(&restored);
+    assert!(
+        said.contains("已恢复到") && said.contains("审计日志完整") && said.contains("附件："),
+        "{said}{}",
+        stderr(&restored)
+    );
+    for args in [&["audit", "anchor"][..], &["ledger"], &["user", "list"]] {
+        assert_eq!(
+            stdout(&rectify(&empty, args)),
+            stdout(&rectify(&url, args)),
+            "{args:?}"
+        );
+    }
+    let again = rectify(&empty, &["restore", &dump]);
+    assert_one_error_line(&again, 1, "不是空库");
     tamper_and_verify(&url, |sql| {
         rectify_testkit::psql(
             &url,

@@ -320,7 +320,10 @@ pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
         Section {
             heading: "说明".into(),
             level: 1,
-            blocks: vec![Block::Paragraph(facts.method.clone())],
+            blocks: std::iter::once(facts.method.clone())
+                .chain(facts.journal_head.as_ref().map(anchor_paragraph))
+                .map(Block::Paragraph)
+                .collect(),
         },
     ]);
     if !facts.environment.is_empty() {
@@ -351,6 +354,15 @@ pub fn document(facts: &BulletinFacts, issue: &Issue<'_>) -> Document {
         issuer: issue.issuer.to_string(),
         date: chinese_date(issue.date),
     }
+}
+
+/// The journal's head as the version was frozen, in words: the issued document witnesses the
+/// chain, and `rectify audit verify --anchor SEQ:HASH` checks it against the database.
+fn anchor_paragraph(head: &rectify_core::journal::Anchor) -> String {
+    format!(
+        "本通报生成时审计日志链头为第 {} 条，哈希值 {}。核对时请执行 rectify audit verify --anchor {head}。",
+        head.seq, head.hash
+    )
 }
 
 /// 一、二、… for the sections, （一）（二）… for the subsections under each.

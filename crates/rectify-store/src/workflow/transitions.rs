@@ -137,20 +137,27 @@ impl Store {
         today: Date,
         calendar: &WorkCalendar,
     ) -> Result<Vec<u32>, StoreError> {
-        let due: Vec<i64> = sqlx::query_scalar(
+        const DUE: &str =
             "SELECT i.id FROM items i WHERE i.state = 'PUBLIC_NOTICE' AND i.notice_last_day < $1
-             AND NOT EXISTS (SELECT 1 FROM objections o WHERE o.item_id = i.id AND o.status = $2)",
-        )
-        .arg(today.to_string())
-        .arg(ObjectionStatus::Pending.code())
-        .fetch_all(self.pool())
-        .await?;
+             AND NOT EXISTS (SELECT 1 FROM objections o WHERE o.item_id = i.id AND o.status = $2)";
+        // Looked up first without the write lock: on most requests nothing is due.
+        let due: Vec<i64> = sqlx::query_scalar(DUE)
+            .arg(today.to_string())
+            .arg(ObjectionStatus::Pending.code())
+            .fetch_all(self.pool())
+            .await?;
         if due.is_empty() {
             return Ok(Vec::new());
         }
         let config = self.workflow_config().await?;
         let system = Actor::system();
         let mut tx = self.begin_write().await?;
+        // Again under the lock: another request or server may have closed them meanwhile.
+        let due: Vec<i64> = sqlx::query_scalar(DUE)
+            .arg(today.to_string())
+            .arg(ObjectionStatus::Pending.code())
+            .fetch_all(&mut *tx)
+            .await?;
         let mut closed = Vec::new();
         for id in due {
             let loaded = load(&mut tx, id).await?;

@@ -1519,7 +1519,7 @@ fn what_happens_at_23_30_utc_is_shown_at_07_30_beijing_time() {
     let dashboard = zgb.page("/");
     assert!(
         dashboard.contains(&format!(
-            "<td class=\"sub\">{beijing_minute}</td><td>yanshou</td>"
+            "<td class=\"sub\">{beijing_minute}</td><td>市生态环境局 验收组</td>"
         )),
         "{dashboard}"
     );

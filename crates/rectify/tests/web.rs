@@ -2331,3 +2331,29 @@ fn the_cockpit_is_for_leaders_with_the_bulletins_figures() {
     assert_eq!(beiling.get("/cockpit").0, 404);
     assert!(!beiling.page("/").contains("href=\"/cockpit\""));
 }
+
+/// Ticking 专项整治名录 alone publishes the registers (the form once dropped the field), and
+/// the publication history names the parts in Chinese and the approver by name.
+#[test]
+fn ticking_the_registers_publishes_them() {
+    let demo = Demo::start(None);
+    let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
+    let page = zgb.page("/publish?registers=1");
+    assert!(
+        page.contains("name=\"registers\" value=\"1\" checked"),
+        "{page}"
+    );
+    let (status, _) = zgb.post_form(
+        "/publish",
+        &[("csrf", &hidden_csrf(&page)), ("registers", "1")],
+    );
+    assert_eq!(status, 303);
+    let (status, _, registers) = demo.server.get("/public/registers");
+    assert_eq!(status, 200);
+    assert!(registers.contains("散乱污"), "{registers}");
+    let history = zgb.page("/publish");
+    assert!(
+        history.contains("<td>整改办 张伟</td>") && history.contains("<td>专项整治名录</td>"),
+        "{history}"
+    );
+}

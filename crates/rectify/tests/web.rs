@@ -2357,3 +2357,31 @@ fn ticking_the_registers_publishes_them() {
         "{history}"
     );
 }
+
+/// #21: /air and /water show a signed-in user's own menu, and a visitor the portal's, never
+/// the internal one.
+#[test]
+fn air_and_water_show_the_viewers_menu() {
+    let demo = Demo::start(None);
+    let beiling = Browser::login(&demo.server, "beiling", PASSWORD).1.unwrap();
+    for page in ["/air", "/water"] {
+        let (status, _, anonymous) = demo.server.get(page);
+        assert_eq!(status, 200);
+        assert!(
+            anonymous.contains("href=\"/public/notices\"")
+                && !anonymous.contains("href=\"/ledger\""),
+            "{page} for a visitor: {anonymous}"
+        );
+        let signed_in = beiling.page(page);
+        assert!(
+            signed_in.contains("href=\"/ledger\"")
+                && signed_in.contains("/logout")
+                && !signed_in.contains("href=\"/public/notices\""),
+            "{page} for a county clerk: {signed_in}"
+        );
+        assert!(
+            !signed_in.contains("href=\"/admin\""),
+            "only the clerk's own menu"
+        );
+    }
+}

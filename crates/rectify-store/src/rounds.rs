@@ -124,6 +124,7 @@ impl Store {
             .filter(|u| !crate::tasks::is_group(&u.name))
             .map(|u| (u.name, u.id))
             .collect();
+        let routes = self.delivery_routes().await?;
         let mut tx = self.begin_write().await?;
         // Read again under the write lock: another process may have issued steps meanwhile.
         let already: Vec<(i64, String)> =
@@ -172,6 +173,7 @@ impl Store {
                 .arg(step.reason.clone())
                 .execute(&mut *tx)
                 .await?;
+                crate::deliveries::enqueue(&mut tx, &routes, id, unit).await?;
                 changes.push((id, unit.clone(), step.clone()));
                 issued.push(IssuedStep {
                     id,
@@ -202,6 +204,9 @@ impl Store {
             append_all(&mut tx, self.backend(), journal).await?;
         }
         tx.commit().await?;
+        if !issued.is_empty() {
+            self.deliveries_waiting().notify_one();
+        }
         Ok(issued)
     }
 

@@ -132,7 +132,7 @@ async fn build(
 }
 
 fn class_colour(class: Option<Class>) -> &'static str {
-    class.map_or("#ced4da", |c| c.status().colour())
+    class.map_or("#ced4da", Class::colour)
 }
 
 fn pct(v: Option<Exact>) -> String {
@@ -199,7 +199,7 @@ pub fn page(
             .collect(),
         legend: Class::ALL
             .iter()
-            .map(|c| (c.roman(), c.status().colour()))
+            .map(|c| (c.roman(), c.colour()))
             .collect(),
         span: format!("{}—{}，", from.chinese(), to.chinese()),
         counties: distinct(|s| &s.county),

@@ -188,7 +188,7 @@ struct LedgerPage {
 const PAGE_SIZE: usize = 50;
 
 /// The rows the query selects, each with its schedule on `today`, in the query's order.
-fn filter_rows<'a>(
+pub(crate) fn filter_rows<'a>(
     all: &[&'a StoredItem],
     schedules: &Schedules,
     query: &LedgerQuery,

@@ -33,6 +33,7 @@ mod complaint_import;
 mod complaints;
 mod dashboard;
 mod dispatch;
+mod dossier;
 mod encode;
 mod error;
 mod evidence;
@@ -163,7 +164,9 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ("/logout", SignedIn, post(login::do_logout)),
         ("/ledger", SignedIn, get(ledger::ledger)),
         ("/ledger.xlsx", SignedIn, get(ledger::ledger_xlsx_export)),
+        ("/ledger/evidence.zip", SignedIn, get(dossier::ledger)),
         ("/items/{number}", SignedIn, get(item::item)),
+        ("/items/{number}/dossier", SignedIn, get(dossier::item)),
         (
             "/items/{number}/actions/{action}",
             SignedIn,

@@ -51,11 +51,7 @@ impl LedgerQuery {
             },
         };
         let q = Self::get(&self.q);
-        let text_ok = q.is_empty()
-            || item.problem.contains(q)
-            || item.target.contains(q)
-            || item.units.iter().any(|u| u.contains(q))
-            || item.measures.iter().any(|m| m.text.contains(q));
+        let text_ok = q.is_empty() || item.mentions(q);
         eq(&self.plan, &s.plan)
             && eq(&self.scope, item.scope.code())
             && eq(&self.category, &item.category)

@@ -54,6 +54,7 @@ mod publishing;
 mod registers;
 mod reports;
 mod scopes;
+mod search;
 mod upload;
 mod water;
 
@@ -204,6 +205,7 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ),
         ("/inbox", SignedIn, get(inbox::show)),
         ("/cockpit", SignedIn, get(cockpit::show)),
+        ("/search", SignedIn, get(search::search)),
         ("/dispatch", SignedIn, get(dispatch::show)),
         ("/dispatch/open", SignedIn, post(dispatch::open)),
         ("/dispatch/run", SignedIn, post(dispatch::run)),

@@ -2666,3 +2666,39 @@ fn an_items_dossier_and_the_ledgers_evidence_download_as_zips() {
         "a county's pack holds only what it may see"
     );
 }
+
+/// #21: one search box across items, complaints and register entries, each scoped as its own
+/// page: the office finds 南川县's reservoir item, a complaint by its text and by its number, and
+/// a boiler; 北岭县's clerk finds only what is 北岭县's.
+#[test]
+fn one_search_box_finds_items_complaints_and_register_entries_in_scope() {
+    let demo = Demo::start(None);
+    let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
+    assert!(
+        zgb.page("/").contains("action=\"/search\""),
+        "the box is in the menu"
+    );
+    let search = |who: &Browser<'_>, q: &str| who.page(&format!("/search?q={}", url_encoded(q)));
+    let found = search(&zgb, "南川水库");
+    assert!(found.contains("href=\"/items/41\""), "{found}");
+    let found = search(&zgb, "幸福里小区");
+    assert!(found.contains("/complaints/D1HA202611150048"), "{found}");
+    assert!(search(&zgb, "D1HA202611150048").contains("/complaints/D1HA202611150048"));
+    let found = search(&zgb, "锅炉");
+    assert!(
+        found.contains("南川县医院锅炉") && found.contains("北岭水泥余热锅炉"),
+        "{found}"
+    );
+
+    let beiling = Browser::login(&demo.server, "beiling", PASSWORD).1.unwrap();
+    let theirs = search(&beiling, "锅炉");
+    assert!(theirs.contains("北岭水泥余热锅炉"), "{theirs}");
+    assert!(!theirs.contains("南川县医院锅炉"), "another county's entry");
+    assert!(!search(&beiling, "南川水库").contains("href=\"/items/41\""));
+    assert!(
+        !search(&beiling, "幸福里小区").contains("D1HA202611150048"),
+        "城关区's complaint"
+    );
+    let long = "长".repeat(51);
+    assert!(search(&zgb, &long).contains("不超过 50 个字"));
+}

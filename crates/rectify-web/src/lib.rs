@@ -29,6 +29,7 @@ mod boards;
 mod bulletins;
 mod caches;
 mod cockpit;
+mod columns;
 mod complaint_import;
 mod complaints;
 mod dashboard;

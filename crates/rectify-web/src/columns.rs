@@ -72,7 +72,15 @@ impl Column {
             Column::Measures => format!("{done}/{}", item.measures.len()),
             Column::Progress => progress
                 .get(&stored.id)
-                .map(|(period, text)| format!("{period}：{}", crate::kit::short(text, 60)))
+                .map(|(period, text)| {
+                    // Reports often begin with their period already.
+                    let text = crate::kit::short(text, 60);
+                    if text.starts_with(period.as_str()) {
+                        text
+                    } else {
+                        format!("{period}：{text}")
+                    }
+                })
                 .unwrap_or_default(),
         }
     }

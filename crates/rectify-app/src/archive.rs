@@ -5,7 +5,19 @@ use rectify_store::{Store, StoreError};
 
 /// The most one archive may hold: it is built in memory, so one download cannot take the
 /// server's memory with it.
-pub const MAX_ARCHIVE_BYTES: i64 = 512 * 1024 * 1024;
+pub const MAX_ARCHIVE_BYTES: i64 = 256 * 1024 * 1024;
+
+/// Archives built at once in this process: with the bound above, at most this many times it
+/// in memory, however many people ask at once (the others wait their turn).
+static BUILDING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// A turn to build an archive, held while its files are read and packed.
+pub async fn turn() -> Result<tokio::sync::SemaphorePermit<'static>, StoreError> {
+    BUILDING
+        .acquire()
+        .await
+        .map_err(|_| StoreError::Invalid("打包服务已停止".into()))
+}
 
 /// A file to put in an archive: its path there, its digest and its size as stored.
 pub struct Wanted {

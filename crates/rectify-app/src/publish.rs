@@ -71,17 +71,18 @@ async fn ledger(
 
 /// The public notices running on `today`, for the portal. A notice is public from the moment
 /// it is recorded, without waiting for the next publication: `lines` are the items now on
-/// notice, `published` the approved publication whose texts they keep where it has them.
+/// notice; `published` the approved publication, whose texts they keep where it has them, and
+/// the strings the office hid in it by hand, which stay hidden.
 pub async fn running_notices(
     store: &Store,
     lines: Vec<LedgerLine>,
-    published: Option<&PortalContent>,
+    published: Option<(&PortalContent, &[String])>,
     today: Date,
 ) -> Result<Vec<PublicNotice>, StoreError> {
     let selection = Selection {
         parts: vec![Part::Notices],
         batches: Vec::new(),
-        redact: Vec::new(),
+        redact: published.map(|(_, hide)| hide.to_vec()).unwrap_or_default(),
     };
     let sources = Sources {
         policy: policy(store, &selection).await?,
@@ -90,5 +91,8 @@ pub async fn running_notices(
         ..Sources::default()
     };
     let draft = rectify_io::publish::draft(&selection, today, sources);
-    Ok(as_published(draft.content.notices, published))
+    Ok(as_published(
+        draft.content.notices,
+        published.map(|(content, _)| content),
+    ))
 }

@@ -182,8 +182,9 @@ pub fn notice_runs((first, last): (Date, Date), today: Date) -> bool {
 }
 
 /// The notices the portal shows: those running today, as a notices-only draft of today found
-/// them. An item the approved publication carries keeps that publication's texts, so the
-/// office's redaction review holds; an item it lacks keeps the draft's automatic redaction.
+/// them. A notice or item the approved publication carries keeps that publication's texts, so
+/// the office's redaction review holds; one it lacks keeps the draft's redaction (automatic,
+/// and the strings the office hid by hand).
 pub fn as_published(
     mut running: Vec<PublicNotice>,
     published: Option<&PortalContent>,
@@ -192,15 +193,23 @@ pub fn as_published(
         return running;
     };
     for notice in &mut running {
-        let approved = content
-            .plans
+        let as_notice = content
+            .notices
             .iter()
-            .filter(|p| p.name == notice.plan)
-            .flat_map(|p| &p.items)
-            .find(|i| i.number == notice.number);
-        if let Some(item) = approved {
-            notice.problem.clone_from(&item.problem);
-            notice.lead_unit.clone_from(&item.lead_unit);
+            .find(|n| n.plan == notice.plan && n.number == notice.number)
+            .map(|n| (&n.problem, &n.lead_unit));
+        let as_item = || {
+            content
+                .plans
+                .iter()
+                .filter(|p| p.name == notice.plan)
+                .flat_map(|p| &p.items)
+                .find(|i| i.number == notice.number)
+                .map(|i| (&i.problem, &i.lead_unit))
+        };
+        if let Some((problem, lead_unit)) = as_notice.or_else(as_item) {
+            notice.problem.clone_from(problem);
+            notice.lead_unit.clone_from(lead_unit);
         }
     }
     running

@@ -37,7 +37,7 @@ impl Channel {
         }
     }
 
-    fn parse(code: &str) -> Option<Channel> {
+    pub fn parse(code: &str) -> Option<Channel> {
         [Channel::Mail, Channel::Webhook]
             .into_iter()
             .find(|c| c.code() == code)
@@ -97,11 +97,12 @@ pub struct Delivery {
     pub sent_at: Option<String>,
 }
 
-/// A sender's lease on a claimed delivery: others leave it alone for this long.
+/// A sender's lease on a claimed delivery: others leave it alone for this long. A sender claims
+/// one delivery at a time and a try takes at most 10 s, so the lease outlasts it many times.
 const LEASE_MINUTES: i64 = 2;
 
-/// The targets of a step for `unit`: the unit's addresses when mail is configured, and the
-/// unit's and the catch-all group robots.
+/// The targets of a step for `unit`: the unit's and the catch-all ("*", 全部) addresses when
+/// mail is configured, and the unit's and the catch-all group robots; each target once.
 fn targets(unit: &str, mail: Option<&Value>, webhooks: &Value) -> Vec<(Channel, String)> {
     let listed = |value: &Value| -> Vec<String> {
         match value {
@@ -114,21 +115,37 @@ fn targets(unit: &str, mail: Option<&Value>, webhooks: &Value) -> Vec<(Channel, 
             _ => Vec::new(),
         }
     };
-    let mut out: Vec<(Channel, String)> = mail
-        .map(|recipients| listed(&recipients[unit]))
-        .unwrap_or_default()
+    let both = |routes: &Value| {
+        let mut all = listed(&routes[unit]);
+        all.extend(listed(&routes["*"]));
+        all
+    };
+    let mails = mail.map(both).unwrap_or_default();
+    let mut out: Vec<(Channel, String)> = Vec::new();
+    let channels = mails
         .into_iter()
-        .map(|address| (Channel::Mail, address))
-        .collect();
-    for url in listed(&webhooks[unit])
-        .into_iter()
-        .chain(listed(&webhooks["*"]))
-    {
-        if !out.contains(&(Channel::Webhook, url.clone())) {
-            out.push((Channel::Webhook, url));
+        .map(|m| (Channel::Mail, m))
+        .chain(both(webhooks).into_iter().map(|w| (Channel::Webhook, w)));
+    for target in channels {
+        if !out.contains(&target) {
+            out.push(target);
         }
     }
     out
+}
+
+/// A target as logs and the journal may show it: an address whole, a robot's web address
+/// without its path, query (where 企业微信 and 钉钉 carry the robot's key) or credentials.
+pub fn masked(channel: Channel, target: &str) -> String {
+    match channel {
+        Channel::Mail => target.to_string(),
+        Channel::Webhook => {
+            let (scheme, rest) = target.split_once("://").unwrap_or(("", target));
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            let host = authority.rsplit('@').next().unwrap_or_default();
+            format!("{scheme}://{host}/…")
+        }
+    }
 }
 
 /// Where the steps of this round go, read once before the issuing transaction.
@@ -294,7 +311,16 @@ impl Store {
         .arg(id)
         .execute(&mut *tx)
         .await?;
-        let after = json!({ "state": state.code(), "attempts": attempts, "error": error });
+        let (step, channel, target): (i64, String, String) =
+            sqlx::query_as("SELECT escalation_id, channel, target FROM deliveries WHERE id = $1")
+                .arg(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let to = Channel::parse(&channel).map_or(String::new(), |c| masked(c, &target));
+        let after = json!({
+            "state": state.code(), "attempts": attempts, "error": error,
+            "escalation": step, "channel": channel, "to": to,
+        });
         journal(&mut tx, self, "system", "deliver", id, after).await?;
         tx.commit().await?;
         match state {
@@ -345,7 +371,7 @@ pub(crate) async fn enqueue(
     for (channel, target) in targets(unit, routes.mail.as_ref(), &routes.webhooks) {
         sqlx::query(
             "INSERT INTO deliveries (escalation_id, channel, target, state, next_attempt_at)
-             VALUES ($1, $2, $3, 'pending', $4)",
+             VALUES ($1, $2, $3, 'pending', $4) ON CONFLICT DO NOTHING",
         )
         .arg(escalation_id)
         .arg(channel.code())
@@ -419,5 +445,23 @@ mod tests {
             "no mail without a relay"
         );
         assert!(targets("南川县政府", None, &Value::Null).is_empty());
+        let repeated = json!({"北岭县政府": ["a@bl.gov.cn", "a@bl.gov.cn"], "*": "a@bl.gov.cn"});
+        assert_eq!(
+            targets("北岭县政府", Some(&repeated), &Value::Null),
+            vec![(Channel::Mail, "a@bl.gov.cn".to_string())],
+            "an address listed twice gets the step once"
+        );
+    }
+
+    #[test]
+    fn a_robots_key_and_credentials_are_never_shown() {
+        assert_eq!(
+            masked(
+                Channel::Webhook,
+                "https://u:p@qyapi.weixin.qq.com/cgi-bin/webhook/send?key=secret"
+            ),
+            "https://qyapi.weixin.qq.com/…"
+        );
+        assert_eq!(masked(Channel::Mail, "a@bl.gov.cn"), "a@bl.gov.cn");
     }
 }

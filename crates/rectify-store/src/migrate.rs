@@ -96,6 +96,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "deliveries",
         source: include_str!("../migrations/0016_deliveries.sql"),
     },
+    Migration {
+        version: 17,
+        name: "publication_hide",
+        source: include_str!("../migrations/0017_publication_hide.sql"),
+    },
 ];
 
 /// The schema version this build expects.

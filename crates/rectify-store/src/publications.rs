@@ -20,6 +20,8 @@ pub struct Publication {
     pub scope: Vec<String>,
     pub content: Value,
     pub sha256: String,
+    /// The strings the office hid by hand in it.
+    pub hide: Vec<String>,
 }
 
 impl Store {
@@ -30,6 +32,7 @@ impl Store {
         scope: &[String],
         content: &Value,
         snapshot_on: Date,
+        hide: &[String],
     ) -> Result<Publication, StoreError> {
         let text = serde_json::to_string(content)
             .map_err(|e| StoreError::Invalid(format!("发布内容无法序列化：{e}")))?;
@@ -41,8 +44,8 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
         sqlx::query(
-            "INSERT INTO publications (version, snapshot_on, approved_by, approved_at, scope, content_json, sha256)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO publications (version, snapshot_on, approved_by, approved_at, scope, content_json, sha256, hide_json)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .arg(version)
         .arg(snapshot_on.to_string())
@@ -51,6 +54,7 @@ impl Store {
         .arg(scope.join(","))
         .arg(text)
         .arg(sha256.clone())
+        .arg(serde_json::to_string(hide).unwrap_or_else(|_| "[]".into()))
         .execute(&mut *tx)
         .await?;
         append(
@@ -75,6 +79,7 @@ impl Store {
             scope: scope.to_vec(),
             content: content.clone(),
             sha256,
+            hide: hide.to_vec(),
         })
     }
 
@@ -89,7 +94,7 @@ impl Store {
     /// The version the portal serves: the newest.
     pub async fn latest_publication(&self) -> Result<Option<Publication>, StoreError> {
         let row = sqlx::query(
-            "SELECT version, snapshot_on, approved_by, approved_at, scope, content_json, sha256
+            "SELECT version, snapshot_on, approved_by, approved_at, scope, content_json, sha256, hide_json
              FROM publications ORDER BY version DESC LIMIT 1",
         )
         .fetch_optional(self.pool())
@@ -114,6 +119,8 @@ impl Store {
             content: serde_json::from_str(&content)
                 .map_err(|e| StoreError::Invalid(format!("发布内容无法读取：{e}")))?,
             sha256: row.try_get(6)?,
+            hide: serde_json::from_str(&row.try_get::<String, _>(7)?)
+                .map_err(|_| crate::invalid_stored("发布时隐去的文字"))?,
         }))
     }
 

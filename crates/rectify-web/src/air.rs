@@ -110,7 +110,7 @@ pub async fn air_page(
     headers: axum::http::HeaderMap,
     Query(query): Query<AirQuery>,
 ) -> Response {
-    crate::page_response(build(&state, &headers, query).await)
+    crate::viewer_page_response(build(&state, &headers, query).await)
 }
 
 async fn build(

@@ -101,7 +101,7 @@ pub struct ColumnChoice {
 
 impl ColumnChoice {
     /// The columns this request shows, and the cookie to keep them when the form chose anew.
-    pub fn resolve(&self, headers: &HeaderMap) -> (Vec<Column>, Option<HeaderValue>) {
+    pub fn resolve(&self, headers: &HeaderMap, secure: bool) -> (Vec<Column>, Option<HeaderValue>) {
         if self.cols.is_none() {
             let kept = crate::auth::cookie(headers, COOKIE).unwrap_or_default();
             return (kept.split('.').filter_map(Column::parse).collect(), None);
@@ -125,8 +125,11 @@ impl ColumnChoice {
             .map(|c| c.code())
             .collect::<Vec<_>>()
             .join(".");
-        let cookie =
+        let mut cookie =
             format!("{COOKIE}={value}; Path=/ledger; Max-Age=31536000; SameSite=Lax; HttpOnly");
+        if secure {
+            cookie.push_str("; Secure");
+        }
         (chosen, HeaderValue::from_str(&cookie).ok())
     }
 }
@@ -150,7 +153,7 @@ mod tests {
             c_progress: Some("1".into()),
             ..ColumnChoice::default()
         };
-        let (columns, cookie) = choice.resolve(&HeaderMap::new());
+        let (columns, cookie) = choice.resolve(&HeaderMap::new(), false);
         assert_eq!(columns, vec![Column::Leaders, Column::Progress]);
         let cookie = cookie.unwrap();
         assert!(
@@ -164,7 +167,7 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("ledger_cols=leaders.progress"),
         );
-        let (kept, none) = ColumnChoice::default().resolve(&headers);
+        let (kept, none) = ColumnChoice::default().resolve(&headers, false);
         assert_eq!(kept, columns);
         assert!(none.is_none());
         let (unknown, _) = ColumnChoice::default().resolve(&{

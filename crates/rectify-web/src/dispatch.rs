@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use rectify_core::dispatch::IssuedStep;
 use rectify_core::time::shown_minute;
 use rectify_store::StoreError;
-use rectify_store::deliveries::{Channel, Delivery, DeliveryState};
+use rectify_store::deliveries::{Delivery, DeliveryState, masked};
 use rectify_store::today_china;
 use rectify_store::workflow::UnitReporting;
 use serde::Deserialize;
@@ -65,10 +65,7 @@ impl DeliveryLine {
             step: delivery.step.step.label_zh().to_string(),
             unit: delivery.step.unit,
             channel: delivery.channel.label_zh(),
-            target: match delivery.channel {
-                Channel::Mail => delivery.target,
-                Channel::Webhook => masked_url(&delivery.target),
-            },
+            target: masked(delivery.channel, &delivery.target),
             state: delivery.state.label_zh(),
             failed: delivery.state == DeliveryState::Failed,
             attempts: delivery.attempts,
@@ -76,14 +73,6 @@ impl DeliveryLine {
             error: delivery.last_error.unwrap_or_default(),
         }
     }
-}
-
-/// A robot's address without its secret: the scheme and host only (企业微信 and 钉钉 carry the
-/// robot's key in the query, which anyone could post with).
-fn masked_url(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let host = rest.split(['/', '?']).next().unwrap_or_default();
-    format!("{scheme}://{host}/…")
 }
 
 /// The month asked for, else the current one.
@@ -138,7 +127,10 @@ pub struct PeriodForm {
 }
 
 fn back(period: &str, message: &str) -> axum::response::Response {
-    back_to(&format!("/dispatch?period={period}"), message)
+    back_to(
+        &format!("/dispatch?period={}", crate::encode::url_encode(period)),
+        message,
+    )
 }
 
 /// 开启本月调度: the round with its report deadline.

@@ -11,7 +11,7 @@ use crate::extract::Path;
 use crate::kit::{ItemQuery, actor_label, display_names, named_download};
 use crate::ledger::{LedgerQuery, filter_rows};
 use axum::extract::{Query, State};
-use rectify_app::archive::{Wanted, read_files};
+use rectify_app::archive::{Wanted, read_files, turn};
 use rectify_io::dossier::{Dossier, FileEntry, archive, pack};
 use rectify_store::today_china;
 use rectify_store::workflow::Evidence;
@@ -31,6 +31,7 @@ pub async fn item(
     let detail = item_detail(&state, &snapshot, stored).await?;
     let names = display_names(&state).await?;
     let (entries, wanted) = files(&detail.evidence, &names, "");
+    let _turn = turn().await?;
     let files = read_files(&state.store, wanted).await?;
     let standing = snapshot.schedules.of(stored, today).schedule;
     let dossier = Dossier {
@@ -108,6 +109,17 @@ pub async fn ledger(
             continue;
         };
         let folder = if plans > 1 {
+            // A plan's name as a folder: nothing in it may leave the folder or nest.
+            let plan: String = plan
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || "（）()《》“”-—·、 ".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
             format!("{plan} 第{number}项/")
         } else {
             format!("第{number}项/")

@@ -213,7 +213,7 @@ pub async fn ledger(
     Query(query): Query<LedgerQuery>,
     Query(choice): Query<ColumnChoice>,
 ) -> PageResult {
-    let (shown, kept) = choice.resolve(&headers);
+    let (shown, kept) = choice.resolve(&headers, state.config.secure_cookies);
     let mut page = ledger_page(&state, session, &query, &shown).await?;
     crate::columns::keep(&mut page, kept);
     Ok(page)
@@ -367,7 +367,7 @@ async fn ledger_page(
 fn measures_done(snapshot: &crate::caches::Snapshot, stored: &StoredItem) -> usize {
     snapshot
         .workflow(stored)
-        .map_or(0, |w| w.measures_done_on.iter().flatten().count())
+        .map_or(0, |w| w.measures_done().iter().flatten().count())
 }
 
 /// The current filter as the office's xlsx.

@@ -73,6 +73,22 @@ fn page_response(result: BuiltPage) -> Response {
     }
 }
 
+/// A page that is public but carries the signed-in viewer's menu and form token (air,
+/// water): never stored by a shared cache, and kept apart per cookie.
+fn viewer_page_response(result: BuiltPage) -> Response {
+    let mut response = page_response(result);
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-cache"),
+    );
+    headers.insert(
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("Cookie"),
+    );
+    response
+}
+
 /// The year a page shows: the one asked for if there is data for it, else the latest.
 fn year_shown(asked: Option<i32>, first: i32, last: i32) -> i32 {
     asked.filter(|y| (first..=last).contains(y)).unwrap_or(last)

@@ -67,7 +67,7 @@ struct PlanView<'a> {
 struct NoticesPage {
     /// The Beijing date the notices are shown for.
     today: String,
-    notices: Vec<PublicNotice>,
+    notices: Arc<Vec<PublicNotice>>,
     message: Option<String>,
     /// An objection that could not be recorded, kept with why.
     kept: Option<Kept>,
@@ -112,7 +112,14 @@ struct MessagePage {
 /// The newest publication, read and parsed once per version: a portal request costs one
 /// `MAX(version)` query while nothing new is published.
 #[derive(Default)]
-pub struct PortalCache(tokio::sync::Mutex<Option<Arc<(Publication, PortalContent)>>>);
+pub struct PortalCache(
+    tokio::sync::Mutex<Option<Arc<(Publication, PortalContent)>>>,
+    /// The notices running, as of one journal head and day (a notice recorded, closed or
+    /// published is journaled; a new day may end one).
+    tokio::sync::Mutex<Option<(NoticesKey, Arc<Vec<PublicNotice>>)>>,
+);
+
+type NoticesKey = (i64, rectify_exact::date::Date);
 
 async fn published(
     state: &AppState,
@@ -251,7 +258,7 @@ pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Respons
         IndexPage {
             stamp: stamp(publication),
             content,
-            notices: &notices,
+            notices: notices.as_slice(),
             items,
             signed_off,
         }
@@ -305,9 +312,15 @@ pub struct NoticeQuery {
 
 /// The notices running today, and the ETag that changes whenever they may: with any journaled
 /// change (a notice recorded, closed or published) and with the day.
-async fn live_notices(state: &AppState) -> Result<(Vec<PublicNotice>, String), StoreError> {
+async fn live_notices(state: &AppState) -> Result<(Arc<Vec<PublicNotice>>, String), StoreError> {
     let today = today_china();
     let snapshot = crate::caches::snapshot(state).await?;
+    let key = (snapshot.head, today);
+    let tag = format!("\"notices-{}-{today}\"", snapshot.head);
+    let mut cached = state.portal.1.lock().await;
+    if let Some((_, notices)) = cached.as_ref().filter(|(k, _)| *k == key) {
+        return Ok((notices.clone(), tag));
+    }
     let lines = snapshot
         .items
         .iter()
@@ -324,9 +337,12 @@ async fn live_notices(state: &AppState) -> Result<(Vec<PublicNotice>, String), S
         })
         .collect();
     let published = published(state).await?;
-    let content = published.as_deref().map(|(_, content)| content);
-    let notices = running_notices(&state.store, lines, content, today).await?;
-    Ok((notices, format!("\"notices-{}-{today}\"", snapshot.head)))
+    let approved = published
+        .as_deref()
+        .map(|(publication, content)| (content, publication.hide.as_slice()));
+    let notices = Arc::new(running_notices(&state.store, lines, approved, today).await?);
+    *cached = Some((key, notices.clone()));
+    Ok((notices, tag))
 }
 
 pub async fn notices(

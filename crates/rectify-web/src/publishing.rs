@@ -169,12 +169,19 @@ pub async fn approve(
 ) -> PageResult {
     office_only(&session)?;
     let today = today_china();
-    let draft = draft(&state.store, &choice.selection(), today).await?;
+    let selection = choice.selection();
+    let draft = draft(&state.store, &selection, today).await?;
     let parts: Vec<String> = draft.parts.iter().map(|p| p.code().to_string()).collect();
     let content = serde_json::to_value(&draft.content).map_err(|e| WebError::internal(&e))?;
     let publication = state
         .store
-        .publish(&session.user.username, &parts, &content, today)
+        .publish(
+            &session.user.username,
+            &parts,
+            &content,
+            today,
+            &selection.redact,
+        )
         .await?;
     let message = format!(
         "已发布第 {} 版（数据截至 {}）",

@@ -81,7 +81,7 @@ pub async fn water_page(
     headers: axum::http::HeaderMap,
     Query(query): Query<WaterQuery>,
 ) -> Response {
-    crate::page_response(build(&state, &headers, query).await)
+    crate::viewer_page_response(build(&state, &headers, query).await)
 }
 
 async fn build(

@@ -13,7 +13,7 @@ use hyper_util::rt::TokioExecutor;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rectify_store::Store;
-use rectify_store::deliveries::{Channel, Delivery, DeliveryState};
+use rectify_store::deliveries::{Channel, Delivery, DeliveryState, masked};
 use serde_json::json;
 use std::time::Duration;
 
@@ -21,30 +21,32 @@ use std::time::Duration;
 const TRY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the background sender looks for deliveries that are due again.
 const ROUND: Duration = Duration::from_secs(30);
-/// Deliveries claimed per round.
-const BATCH: u32 = 50;
 /// The most of a robot's answer kept as the reason of a failure.
 const MAX_ANSWER: usize = 64 * 1024;
 
 type Https = hyper_rustls::HttpsConnector<HttpConnector>;
 
+/// The two ways out, each set up on its own: a relay that cannot be set up (a bad `mail.smtp`)
+/// or a machine without root certificates fails its own deliveries, which are then recorded
+/// and retried like any failure, and never holds up the other channel.
 struct Sender {
-    relay: Option<(AsyncSmtpTransport<Tokio1Executor>, Mailbox)>,
-    http: Client<Https, Full<Bytes>>,
+    relay: Result<Option<(AsyncSmtpTransport<Tokio1Executor>, Mailbox)>, String>,
+    http: Result<Client<Https, Full<Bytes>>, String>,
 }
 
 impl Sender {
-    async fn new(store: &Store) -> Result<Sender, CliError> {
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
+    async fn new(store: &Store) -> Sender {
+        let http = hyper_rustls::HttpsConnectorBuilder::new()
             .with_native_roots()
-            .map_err(|e| CliError::environment(format!("无法读取系统根证书：{e}")))?
-            .https_or_http()
-            .enable_http1()
-            .build();
-        Ok(Sender {
-            relay: relay(store).await?,
-            http: Client::builder(TokioExecutor::new()).build(https),
-        })
+            .map(|builder| {
+                let https = builder.https_or_http().enable_http1().build();
+                Client::builder(TokioExecutor::new()).build(https)
+            })
+            .map_err(|e| format!("无法读取系统根证书：{e}"));
+        Sender {
+            relay: relay(store).await.map_err(|e| e.to_string()),
+            http,
+        }
     }
 
     async fn send(&self, delivery: &Delivery) -> Result<(), String> {
@@ -60,7 +62,7 @@ impl Sender {
     }
 
     async fn mail(&self, delivery: &Delivery) -> Result<(), String> {
-        let Some((transport, from)) = &self.relay else {
+        let Some((transport, from)) = self.relay.as_ref().map_err(Clone::clone)? else {
             return Err("未配置邮件服务器（设置 mail.smtp）".into());
         };
         let to: Mailbox = delivery
@@ -90,6 +92,8 @@ impl Sender {
             .map_err(|e| format!("地址无效：{e}"))?;
         let response = self
             .http
+            .as_ref()
+            .map_err(Clone::clone)?
             .request(request)
             .await
             .map_err(|e| format!("无法连接：{}", causes(&e)))?;
@@ -157,22 +161,18 @@ async fn relay(
     Ok(Some((transport, from)))
 }
 
-/// Sends every delivery due now; one line per try for the command's output.
+/// Sends every delivery due now, claiming one at a time (its lease outlasts the try); one line
+/// per try for the command's output.
 pub async fn send_due(store: &Store) -> Result<Vec<String>, CliError> {
-    let sender = Sender::new(store).await?;
+    let sender = Sender::new(store).await;
     let mut report = Vec::new();
-    loop {
-        let due = store.claim_deliveries(BATCH).await?;
-        if due.is_empty() {
-            return Ok(report);
-        }
-        for delivery in due {
-            let outcome = sender.send(&delivery).await;
-            let why = outcome.as_ref().err().cloned();
-            let state = store.record_delivery(delivery.id, outcome).await?;
-            report.push(line(&delivery, state, why.as_deref()));
-        }
+    while let Some(delivery) = store.claim_deliveries(1).await?.pop() {
+        let outcome = sender.send(&delivery).await;
+        let why = outcome.as_ref().err().cloned();
+        let state = store.record_delivery(delivery.id, outcome).await?;
+        report.push(line(&delivery, state, why.as_deref()));
     }
+    Ok(report)
 }
 
 fn line(delivery: &Delivery, state: DeliveryState, why: Option<&str>) -> String {
@@ -181,7 +181,7 @@ fn line(delivery: &Delivery, state: DeliveryState, why: Option<&str>) -> String 
         delivery.step.id,
         delivery.step.unit,
         delivery.channel.label_zh(),
-        delivery.target
+        masked(delivery.channel, &delivery.target)
     );
     match (state, why) {
         (DeliveryState::Sent, _) => format!("{what}：已送达"),

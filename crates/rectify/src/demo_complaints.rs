@@ -139,6 +139,6 @@ pub async fn publish(store: &Store, office: &str, t: Timeline) -> Result<(), Sto
     let parts: Vec<String> = draft.parts.iter().map(|p| p.code().to_string()).collect();
     let content =
         serde_json::to_value(&draft.content).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    store.publish(office, &parts, &content, on).await?;
+    store.publish(office, &parts, &content, on, &[]).await?;
     Ok(())
 }

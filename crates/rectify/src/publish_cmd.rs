@@ -62,11 +62,14 @@ pub async fn run(
             }
         }
         PublishCommand::Approve(args) => {
-            let draft = draft(store, &selection(args)?, today).await?;
+            let selection = selection(args)?;
+            let draft = draft(store, &selection, today).await?;
             let parts: Vec<String> = draft.parts.iter().map(|p| p.code().to_string()).collect();
             let content = serde_json::to_value(&draft.content)
                 .map_err(|e| CliError::failure(e.to_string()))?;
-            let publication = store.publish(actor, &parts, &content, today).await?;
+            let publication = store
+                .publish(actor, &parts, &content, today, &selection.redact)
+                .await?;
             print_stdout(&format!(
                 "已发布第 {} 版（数据截至 {}，审核人 {}，隐去 {} 处）",
                 publication.version,

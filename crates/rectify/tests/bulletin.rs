@@ -936,8 +936,15 @@ fn dispatch_steps_are_mailed_through_the_configured_relay() {
         "2026-12-22",
         &["dispatch", "run", "--period", "2026-12"],
     );
-    assert!(out.contains("已发送邮件至 市发改委"), "{out}");
-    assert!(out.contains("未配置收件地址，仅站内送达"), "{out}");
+    assert!(
+        out.contains("市发改委（电子邮件）→ fgw@hean.gov.cn：已送达")
+            && out.contains("市发改委（电子邮件）→ fgw2@hean.gov.cn：已送达"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("北岭县政府（电子邮件）"),
+        "a unit without addresses has its steps in 消息 only: {out}"
+    );
     let sent = transcript.lock().unwrap().clone();
     assert!(
         sent.contains("RCPT TO:<fgw@hean.gov.cn>") && sent.contains("RCPT TO:<fgw2@hean.gov.cn>"),
@@ -949,7 +956,8 @@ fn dispatch_steps_are_mailed_through_the_configured_relay() {
         "the Chinese subject is encoded: {sent}"
     );
 
-    // A relay that does not answer is reported; the steps stay issued (the inbox has them).
+    // A relay that does not answer is reported and tried again later; the steps stay issued
+    // (the inbox has them).
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -963,7 +971,8 @@ fn dispatch_steps_are_mailed_through_the_configured_relay() {
         &["dispatch", "run", "--period", "2026-12"],
     );
     assert!(
-        out.contains("催办\t市发改委") && out.contains("邮件发送失败（市发改委）"),
+        out.contains("催办\t市发改委")
+            && out.contains("市发改委（电子邮件）→ fgw@hean.gov.cn：发送失败，稍后重试"),
         "{out}"
     );
 }

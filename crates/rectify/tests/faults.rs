@@ -27,17 +27,27 @@ struct Demo {
 }
 
 impl Demo {
+    /// The demo on PostgreSQL at `db`, or a copy of the SQLite demo (`common::demo_into`).
     fn new(db: Option<String>) -> Demo {
         let dir = tempfile::tempdir().unwrap();
+        let sqlite = db.is_none();
         let db = db.unwrap_or_else(|| dir.path().join("demo.db").to_string_lossy().into_owned());
-        let data = dir.path().join("data").to_string_lossy().into_owned();
+        let data = dir
+            .path()
+            .join("rectify-data")
+            .to_string_lossy()
+            .into_owned();
         let demo = Demo {
             db,
             data,
             token: String::new(),
             _dir: dir,
         };
-        common::ok(&demo.run(&["demo"]));
+        if sqlite {
+            common::demo_into(&demo.db, None);
+        } else {
+            common::ok(&demo.run(&["demo"]));
+        }
         let token = common::ok(&demo.run(&["token", "create", "--for", "zgb", "--name", "faults"]));
         Demo {
             token: token.trim().to_string(),

@@ -69,8 +69,9 @@ pub fn demo_into(db: &str, now: Option<&str>) {
     use std::collections::HashMap;
     use std::path::{Path, PathBuf};
     use std::sync::Mutex;
-    static TEMPLATES: Mutex<Option<HashMap<Option<String>, (tempfile::TempDir, PathBuf)>>> =
-        Mutex::new(None);
+    /// Each clock's template: its directory (kept for the process) and database file.
+    type Templates = HashMap<Option<String>, (tempfile::TempDir, PathBuf)>;
+    static TEMPLATES: Mutex<Option<Templates>> = Mutex::new(None);
     let mut templates = TEMPLATES.lock().unwrap_or_else(|e| e.into_inner());
     let (_, template) = templates
         .get_or_insert_with(HashMap::new)

@@ -238,6 +238,17 @@ PRAGMA foreign_keys = ON;
 PRAGMA busy_timeout = 10000;
 PRAGMA mmap_size = 268435456;";
 
+/// How long a request waits for a pooled SQLite connection. The file is always there; a wait
+/// means the other connections are busy, and queueing behind them is right.
+const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a request waits for a pooled PostgreSQL connection, which is also how long sqlx
+/// keeps retrying a refused TCP connection (it has no separate connect timeout). While the
+/// server is away over TCP every request waits this long before its 503, so it is short; over
+/// a Unix socket the missing socket fails at once. Writers queue at the write gate, not here,
+/// so a busy pool of 10 does not keep a request waiting anywhere near this long.
+const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 impl Store {
     /// Connects to the target without changing anything in it. A SQLite file is created only if
     /// its directory exists; a corrupt file or an unreachable server is reported, not repaired.
@@ -259,9 +270,11 @@ impl Store {
         probe.close().await.map_err(|e| connect_error(target, e))?;
         let pool = AnyPoolOptions::new()
             .max_connections(if is_sqlite { 4 } else { 10 })
-            // While PostgreSQL is away the pool retries a refused connection until this
-            // timeout: a request waits that long, then is answered "try again" (503).
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(if is_sqlite {
+                SQLITE_ACQUIRE_TIMEOUT
+            } else {
+                POSTGRES_ACQUIRE_TIMEOUT
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if is_sqlite {

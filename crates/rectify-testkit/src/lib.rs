@@ -151,25 +151,62 @@ fn start_server() -> Result<Server, String> {
 
 /// A throw-away PostgreSQL cluster of the caller's own, which it may stop and start again: for
 /// tests of what the application does while its database is away. Listens on a Unix socket
-/// in its own directory; stopped and deleted when dropped (and by a watchdog when the test
-/// process ends otherwise).
+/// in its own directory, or on `127.0.0.1` ([`Cluster::start_tcp`]); stopped and deleted when
+/// dropped (and by a watchdog when the test process ends otherwise).
 pub struct Cluster {
     bin: PathBuf,
     dir: PathBuf,
     data: PathBuf,
     as_root: bool,
+    listen: Listen,
+}
+
+/// Where a [`Cluster`] accepts connections.
+#[derive(Clone, Copy)]
+enum Listen {
+    Socket,
+    Tcp(u16),
 }
 
 impl Cluster {
+    /// A cluster on a Unix socket in a new directory under the system's temporary directory.
+    ///
     /// # Panics
     /// When no PostgreSQL server binaries are installed, naming the package.
     pub fn start() -> Cluster {
+        Cluster::create(&std::env::temp_dir(), Listen::Socket)
+    }
+
+    /// A cluster listening on `127.0.0.1` at a free port, as a server on another host would
+    /// be reached: a stopped server then refuses connections instead of missing a socket file.
+    ///
+    /// # Panics
+    /// As [`Cluster::start`], or when no free port can be had.
+    pub fn start_tcp() -> Cluster {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap_or_else(|e| panic!("no free port for PostgreSQL: {e}"))
+            .port();
+        Cluster::create(&std::env::temp_dir(), Listen::Tcp(port))
+    }
+
+    /// A cluster whose files (data and WAL) live in a new directory under `parent`, for
+    /// instance a size-limited file system. `parent` must be traversable by the `postgres`
+    /// user when the tests run as root.
+    ///
+    /// # Panics
+    /// As [`Cluster::start`].
+    pub fn start_in(parent: &Path) -> Cluster {
+        Cluster::create(parent, Listen::Socket)
+    }
+
+    fn create(parent: &Path, listen: Listen) -> Cluster {
         let bin = find_postgres_bin().unwrap_or_else(|| {
             panic!("no PostgreSQL server binaries: apt-get install -y postgresql")
         });
         let dir = tempfile::Builder::new()
             .prefix("rectify-pg-own-")
-            .tempdir()
+            .tempdir_in(parent)
             .unwrap_or_else(|e| panic!("cannot create a temporary directory: {e}"))
             .keep();
         let as_root = is_root();
@@ -203,6 +240,7 @@ impl Cluster {
             dir,
             data,
             as_root,
+            listen,
         };
         cluster.resume();
         cluster
@@ -218,10 +256,13 @@ impl Cluster {
 
     /// The URL of a database on the cluster.
     pub fn url(&self, name: &str) -> String {
-        format!(
-            "postgres://postgres@localhost/{name}?host={}&port=54329",
-            self.dir.display()
-        )
+        match self.listen {
+            Listen::Socket => format!(
+                "postgres://postgres@localhost/{name}?host={}&port=54329",
+                self.dir.display()
+            ),
+            Listen::Tcp(port) => format!("postgres://postgres@127.0.0.1:{port}/{name}"),
+        }
     }
 
     /// Stops the server at once (`-m immediate`): open transactions are cut off mid-way and
@@ -233,8 +274,12 @@ impl Cluster {
     /// Starts the server again (after `halt`), waiting until it accepts connections.
     pub fn resume(&self) {
         let log = self.dir.join("server.log");
+        let (port, addresses) = match self.listen {
+            Listen::Socket => (54329, String::new()),
+            Listen::Tcp(port) => (port, "127.0.0.1".to_string()),
+        };
         let options = format!(
-            "-k {} -p 54329 -c listen_addresses='' -c fsync=off -c full_page_writes=off",
+            "-k {} -p {port} -c listen_addresses='{addresses}' -c fsync=off -c full_page_writes=off",
             self.dir.display()
         );
         let log = log.to_string_lossy().into_owned();

@@ -23,7 +23,7 @@ fn count(value: &serde_json::Value) -> u64 {
 fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-    rectify(&db, "2026-11-29", &["demo"]);
+    common::demo_into(&db, Some("2026-11-29"));
     let out = dir.path().join("out");
     let out_arg = out.to_string_lossy().into_owned();
     let said = rectify(
@@ -264,7 +264,7 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
 fn a_bulletin_for_an_earlier_month_shows_the_ledger_as_it_stood() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-    rectify(&db, "2026-11-29", &["demo"]);
+    common::demo_into(&db, Some("2026-11-29"));
     let out = dir.path().join("out").to_string_lossy().into_owned();
     for period in ["2026-06", "2026-08"] {
         rectify(
@@ -358,7 +358,7 @@ fn a_bulletin_for_an_earlier_month_shows_the_ledger_as_it_stood() {
 fn a_bulletin_for_the_running_month_is_stated_as_of_today() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-    rectify(&db, "2026-11-29", &["demo"]);
+    common::demo_into(&db, Some("2026-11-29"));
     let list = dir.path().join("b9.csv");
     std::fs::write(
         &list,
@@ -584,7 +584,7 @@ fn the_docx_renders_to_pdf_with_chinese_on_the_first_page() {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-    rectify(&db, "2026-11-29", &["demo"]);
+    common::demo_into(&db, Some("2026-11-29"));
     let out = dir.path().join("out");
     let out_arg = out.to_string_lossy().into_owned();
     rectify(
@@ -653,7 +653,7 @@ fn the_docx_renders_to_pdf_with_chinese_on_the_first_page() {
 fn accountability_candidates_follow_the_bulletins_and_take_decisions() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-    rectify(&db, "2026-11-29", &["demo"]);
+    common::demo_into(&db, Some("2026-11-29"));
     let list = |now: &str| -> Vec<serde_json::Value> {
         let out = rectify(&db, now, &["accountability", "list", "--format", "json"]);
         serde_json::from_str::<serde_json::Value>(&out)
@@ -780,7 +780,7 @@ fn accountability_candidates_follow_the_bulletins_and_take_decisions() {
 fn a_unit_missing_two_report_deadlines_is_reminded_urged_then_supervised() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-    rectify(&db, "2026-11-29", &["demo"]);
+    common::demo_into(&db, Some("2026-11-29"));
     let said = rectify(
         &db,
         "2026-12-01",
@@ -910,7 +910,7 @@ fn smtp_sink() -> (u16, std::sync::Arc<std::sync::Mutex<String>>) {
 fn dispatch_steps_are_mailed_through_the_configured_relay() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-    rectify(&db, "2026-11-29", &["demo"]);
+    common::demo_into(&db, Some("2026-11-29"));
     let (port, transcript) = smtp_sink();
     let relay = format!(
         r#"{{"host": "127.0.0.1", "port": {port}, "from": "督察整改办 <zgb@hean.gov.cn>"}}"#
@@ -1120,7 +1120,7 @@ fn postgres_bulletin_dispatch_and_accountability() {
 fn concurrent_dispatch_runs_issue_each_step_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-    rectify(&db, "2026-11-29", &["demo"]);
+    common::demo_into(&db, Some("2026-11-29"));
     rectify(
         &db,
         "2026-12-01",

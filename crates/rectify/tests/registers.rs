@@ -77,7 +77,7 @@ fn bulletin_html(db: &str, out: &str, period: &str) -> String {
 fn demo() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-    rectify_at(&db, TODAY, &["demo"]);
+    common::demo_into(&db, Some(TODAY));
     (dir, db)
 }
 

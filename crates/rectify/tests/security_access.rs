@@ -38,7 +38,7 @@ impl Demo {
     fn start(users: &[&str]) -> Demo {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-        rectify(&db, &["demo"], "");
+        common::demo_into(&db, None);
         for user in users {
             rectify(
                 &db,
@@ -325,7 +325,7 @@ fn every_cookie_is_secure_when_the_deployment_says_so() {
 fn parallel_portal_objections_are_limited_to_the_hourly_number() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-    rectify(&db, &["demo"], "");
+    common::demo_into(&db, None);
     let opinion = dir.path().join("验收意见.pdf");
     std::fs::write(&opinion, b"%PDF-1.4 acceptance opinion").unwrap();
     let opinion = opinion.to_string_lossy().into_owned();

@@ -36,7 +36,7 @@ fn ok(db: &str, args: &[&str]) -> String {
 fn demo(users: &[&str]) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-    ok(&db, &["demo"]);
+    common::demo_into(&db, None);
     for user in users {
         let out = run(
             &db,

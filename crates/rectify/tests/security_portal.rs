@@ -14,7 +14,7 @@ use common::{BIN, Server, ok};
 fn demo() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-    ok(&common::rectify(&["--db", &db, "demo"]));
+    common::demo_into(&db, None);
     (dir, db)
 }
 

@@ -29,7 +29,7 @@ fn start() -> Limited {
 fn start_idling(idle: &str) -> Limited {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-    common::ok(&common::rectify(&["--db", &db, "demo"]));
+    common::demo_into(&db, None);
     let server = Server::start(
         &db,
         &[

@@ -31,7 +31,7 @@ impl Demo {
     fn start() -> Demo {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-        common::ok(&common::rectify(&["--db", &db, "demo"]));
+        common::demo_into(&db, None);
         let mut passwd = Command::new(BIN);
         passwd.args(["--db", &db, "user", "passwd", "zgb", "--password-stdin"]);
         common::ok(&common::with_stdin(passwd, &format!("{PASSWORD}\n")));

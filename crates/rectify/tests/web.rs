@@ -49,7 +49,7 @@ impl Demo {
     fn start(extra_plan: Option<&str>) -> Demo {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-        rectify(&db, &["demo"], "");
+        common::demo_into(&db, None);
         for user in USERS {
             rectify(
                 &db,
@@ -1618,7 +1618,7 @@ fn ledger_badges(browser: &Browser<'_>, query: &str, code: &str) -> usize {
 fn the_dashboards_schedule_counts_are_the_ledgers_badges() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db").to_string_lossy().into_owned();
-    rectify(&db, &["demo"], "");
+    common::demo_into(&db, None);
     for user in ["zgb", "beiling"] {
         rectify(
             &db,

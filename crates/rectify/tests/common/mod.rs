@@ -58,6 +58,59 @@ pub fn at_test_clock(command: &mut Command) -> &mut Command {
     }
 }
 
+/// The demo database as `rectify demo` makes it, copied to `db` with its attachment store
+/// (`rectify-data` beside it, the default data directory). `now` is the clock's start as in
+/// `rectify_at` ("2026-11-29"), or `None` for the tests' clock (`at_test_clock`, so also the
+/// year-ahead run's). The demo is built once per test process and clock and copied for each
+/// caller: a build costs several seconds of CPU, and the suites used to build it some sixty
+/// times, which was most of what made CI slow. A copy is a database of its own; the template
+/// is never served or changed.
+pub fn demo_into(db: &str, now: Option<&str>) {
+    use std::collections::HashMap;
+    use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+    /// Each clock's template: its directory (kept for the process) and database file.
+    type Templates = HashMap<Option<String>, (tempfile::TempDir, PathBuf)>;
+    static TEMPLATES: Mutex<Option<Templates>> = Mutex::new(None);
+    let mut templates = TEMPLATES.lock().unwrap_or_else(|e| e.into_inner());
+    let (_, template) = templates
+        .get_or_insert_with(HashMap::new)
+        .entry(now.map(str::to_string))
+        .or_insert_with(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let template = dir.path().join("demo.db");
+            let template_arg = template.to_string_lossy().into_owned();
+            match now {
+                Some(now) => {
+                    rectify_at(&template_arg, now, &["demo"]);
+                }
+                None => {
+                    ok(&rectify(&["--db", &template_arg, "demo"]));
+                }
+            }
+            (dir, template)
+        });
+    let db = Path::new(db);
+    std::fs::copy(&*template, db).unwrap();
+    let from = template.with_file_name("rectify-data");
+    let to = db.parent().unwrap().join("rectify-data");
+    copy_tree(&from, &to);
+}
+
+/// Copies a directory tree (the attachment store: directories and plain files).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
 /// Runs the binary at the tests' clock.
 pub fn rectify(args: &[&str]) -> Output {
     at_test_clock(&mut Command::new(BIN))

@@ -2,6 +2,8 @@
 //! and dates, and findings that note compliance, record a problem, reopen a signed-off item or
 //! register entry, or add a new item to the plan. Every finding carries evidence.
 
+use crate::deadline::Deadline;
+use crate::ledger::{Item, ItemSource, ItemState, Scope};
 use rectify_exact::date::Date;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -86,6 +88,27 @@ pub fn check_finding(
             Err("新增问题不能指向已有的整改问题或名录条目".into())
         }
         _ => Ok(()),
+    }
+}
+
+/// A problem an inspection found, as the plan's new item: its text, its lead unit and its
+/// 整改时限 (the number is assigned when it is added).
+pub fn new_item(description: &str, unit: &str, deadline: Deadline) -> Item {
+    Item {
+        number: 0,
+        scope: Scope::Specific,
+        category: String::new(),
+        source: ItemSource::Inspection,
+        problem: description.trim().to_string(),
+        target: String::new(),
+        measures: Vec::new(),
+        leaders: Vec::new(),
+        supervisors: Vec::new(),
+        units: vec![unit.trim().to_string()],
+        lead_unit: unit.trim().to_string(),
+        deadline,
+        state: ItemState::Issued,
+        remarks: String::new(),
     }
 }
 

@@ -28,6 +28,7 @@ mod auth;
 mod boards;
 mod bulletins;
 mod caches;
+mod coal;
 mod cockpit;
 mod complaint_import;
 mod complaints;
@@ -40,6 +41,7 @@ mod extract;
 mod forms;
 mod import;
 mod inbox;
+mod inspections;
 mod item;
 mod kit;
 mod ledger;
@@ -252,6 +254,30 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             SignedIn,
             get(registers::evidence_download),
         ),
+        (
+            "/inspections",
+            SignedIn,
+            get(inspections::list).post(inspections::open),
+        ),
+        (
+            "/inspections/{id}",
+            SignedIn,
+            get(inspections::show).post(inspections::edit),
+        ),
+        (
+            "/inspections/{id}/findings",
+            SignedIn,
+            post(inspections::record),
+        ),
+        (
+            "/inspections/evidence/{id}",
+            SignedIn,
+            get(inspections::evidence),
+        ),
+        ("/coal", SignedIn, get(coal::show)),
+        ("/coal/export", SignedIn, get(coal::export)),
+        ("/coal/import", SignedIn, post(coal::upload)),
+        ("/coal/import/confirm", SignedIn, post(coal::confirm)),
         ("/public", Public, get(portal::index)),
         ("/public/items", Public, get(portal::items)),
         ("/public/signed-off", Public, get(portal::signed_off)),

@@ -254,8 +254,9 @@ fn chart(y: &CoalYear, lines: &[MonthLine], through: u8) -> Chart {
         .map(tenths)
         .max()
         .unwrap_or(0);
-    // A round top: the next multiple of 20 万吨 (200 tenths), at least 10 万吨.
-    let top = ((highest / 200) + 1) * 200;
+    // A round top above the highest value with room for the cap's label: the next multiple
+    // of 20 万吨 (200 tenths) past it plus an eighth.
+    let top = ((highest + highest / 8) / 200 + 1) * 200;
     let plot_h = CHART_H - TOP - BOTTOM;
     let y_of = |v: i64| TOP + plot_h - v * plot_h / top;
     let slot = (RIGHT - LEFT) / 12;

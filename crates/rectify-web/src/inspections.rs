@@ -255,6 +255,7 @@ pub async fn list(
 ) -> PageResult {
     let form = RoundForm {
         mode: Mode::Special.label_zh().to_string(),
+        from: today_china().to_string(),
         ..RoundForm::default()
     };
     list_page(&state, &session, form, flash.done, None).await

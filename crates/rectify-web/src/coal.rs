@@ -210,7 +210,8 @@ async fn county_in_scope<'y>(
 fn shown(y: &CoalYear, through: u8) -> Shown {
     let lines = month_lines(y);
     let at = |line: &MonthLine| line.month <= through;
-    let fixed = |v: Option<Exact>| v.map_or("—".to_string(), |v| v.round_half_even(2).to_fixed(2));
+    let fixed =
+        |v: Option<Exact>| v.map_or("—".to_string(), |v| v.round_half_even(2).to_fixed(2));
     let rows = lines
         .iter()
         .filter(|l| at(l))

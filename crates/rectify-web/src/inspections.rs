@@ -398,7 +398,11 @@ impl About {
                 .await
                 .map_err(user_message);
         }
-        let item = self.item.trim().trim_start_matches('第').trim_end_matches('项');
+        let item = self
+            .item
+            .trim()
+            .trim_start_matches('第')
+            .trim_end_matches('项');
         match (item.trim(), self.entry.trim()) {
             ("", "") => Ok(FindingTarget::Nothing),
             (number, "") => number
@@ -501,5 +505,10 @@ pub async fn evidence(
         return Err(WebError::NotFound);
     }
     let bytes = state.store.attachments().get_verified(&file.sha256)?;
-    Ok(inline_or_download(file.id, &file.file_name, &file.media_type, bytes))
+    Ok(inline_or_download(
+        file.id,
+        &file.file_name,
+        &file.media_type,
+        bytes,
+    ))
 }

@@ -158,8 +158,8 @@ pub(crate) fn inline_or_download(
     if !inline {
         return attachment(id, file_name, bytes);
     }
-    let media =
-        HeaderValue::from_str(media_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let media = HeaderValue::from_str(media_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     (
         [
             (header::CONTENT_TYPE, media),

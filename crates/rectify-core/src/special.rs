@@ -161,3 +161,28 @@ impl RoundMonth {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_problem_is_an_issued_inspection_item_of_its_lead_unit() {
+        let deadline = Deadline::from_date(Date {
+            year: 2027,
+            month: 3,
+            day: 31,
+        });
+        let item = new_item(" 煤场未全封闭 ", " 市生态环境局 ", deadline.clone());
+        assert_eq!(item.problem, "煤场未全封闭");
+        assert_eq!(
+            (item.lead_unit.as_str(), item.units.as_slice()),
+            ("市生态环境局", ["市生态环境局".to_string()].as_slice())
+        );
+        assert_eq!(
+            (item.source, item.state, item.scope),
+            (ItemSource::Inspection, ItemState::Issued, Scope::Specific)
+        );
+        assert_eq!(item.deadline, deadline);
+    }
+}

@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::auth::{Me, Session};
 use crate::caches::{find_visible, snapshot};
 use crate::error::{PageResult, WebError, user_message};
-use crate::extract::{Allowed, CsrfForm, Path, Permission};
+use crate::extract::{Allowed, CsrfForm, OfficeWork, Path, Permission};
 use crate::kit::{FlashQuery, actor, back_to, inline_or_download, render};
 use crate::multipart::Posted;
 use crate::scopes::sees_all_registers;
@@ -38,11 +38,8 @@ impl Permission for Readers {
     ];
 }
 
-/// Who opens rounds, corrects them and records findings: the office.
-pub struct Recorders;
-impl Permission for Recorders {
-    const ROLES: &'static [Role] = &[Role::Office];
-}
+/// Who opens rounds, corrects them and records findings: the office (`OfficeWork`).
+type Recorders = OfficeWork;
 
 /// For the menu.
 pub(crate) const ROLES: &[Role] = Readers::ROLES;

@@ -482,7 +482,11 @@ fn coal_by_county_with_the_clis_warnings_import_and_export() {
             assert!(page.contains(w.as_str().unwrap()), "{name}: {w}");
         }
         assert_eq!(page.contains("未触发预警"), warnings.is_empty(), "{name}");
-        assert!(page.contains(&format!("{} 万吨", county["used"].as_str().unwrap())));
+        let used = county["used"].as_str().unwrap();
+        assert!(
+            page.contains(&format!("{used}<span class=\"unit\">万吨")),
+            "{name}"
+        );
     }
     let beiling_page = office.page(&format!("/coal?county={}", enc("北岭县政府")));
     assert!(

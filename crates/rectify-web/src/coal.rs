@@ -24,6 +24,7 @@ use rectify_core::org::Role;
 use rectify_exact::exact::Exact;
 use rectify_io::coal::{coal_xlsx, read_coal};
 use rectify_io::plan::{Finding, Grid, GridRow, Sheet, SheetFormat, grid, read_sheets};
+use rectify_store::coal::CoalTargets;
 use rectify_store::today_china;
 use serde::Deserialize;
 
@@ -536,6 +537,144 @@ pub async fn confirm(
         )),
         Err(error) => Ok(back_to("/coal#import", &user_message(error))),
     }
+}
+
+#[derive(Deserialize)]
+pub struct MonthForm {
+    county: String,
+    year: String,
+    month: String,
+    tons: String,
+}
+
+/// A year as typed, named in the refusal.
+fn year_of(text: &str) -> Result<i32, String> {
+    text.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| format!("年度“{}”应为四位年份", text.trim()))
+}
+
+/// One county's month, recorded or corrected by the office (`rectify coal record`).
+pub async fn record_month(
+    State(state): State<AppState>,
+    CsrfForm { session, form, .. }: CsrfForm<MonthForm, OfficeWork>,
+) -> PageResult {
+    let back = |year: &str, message: &str| {
+        back_to(
+            &format!(
+                "{}#enter",
+                county_link(&form.county, year.parse().unwrap_or(0))
+            ),
+            message,
+        )
+    };
+    let year = match year_of(&form.year) {
+        Ok(year) => year,
+        Err(message) => return Ok(back(&form.year, &message)),
+    };
+    let Some(month) = form
+        .month
+        .trim()
+        .parse::<u8>()
+        .ok()
+        .filter(|m| (1..=12).contains(m))
+    else {
+        return Ok(back(
+            &form.year,
+            &format!("月份“{}”应为1–12", form.month.trim()),
+        ));
+    };
+    let recorded = state
+        .store
+        .record_coal(
+            &session.user.username,
+            &form.county,
+            year,
+            month,
+            &form.tons,
+        )
+        .await;
+    Ok(match recorded {
+        Ok(()) => back(
+            &form.year,
+            &format!(
+                "已记录{} {year}年{month}月煤炭消费 {} 万吨",
+                form.county,
+                form.tons.trim()
+            ),
+        ),
+        Err(error) => back(&form.year, &user_message(error)),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct TargetsForm {
+    county: String,
+    year: String,
+    #[serde(default)]
+    cap: String,
+    #[serde(default)]
+    heating_target: String,
+    #[serde(default)]
+    gas: String,
+    #[serde(default)]
+    electric: String,
+}
+
+/// A household count as typed; empty leaves it as stored.
+fn households(text: &str, field: &str) -> Result<Option<u32>, String> {
+    match text.trim() {
+        "" => Ok(None),
+        t => t
+            .parse::<u32>()
+            .map(Some)
+            .map_err(|_| format!("{field}“{t}”应为非负整数（户）")),
+    }
+}
+
+/// A county's cap and clean-heating figures for a year (`rectify coal target`); a field left
+/// empty keeps what is stored.
+pub async fn set_targets(
+    State(state): State<AppState>,
+    CsrfForm { session, form, .. }: CsrfForm<TargetsForm, OfficeWork>,
+) -> PageResult {
+    let back = |year: i32, message: &str| {
+        back_to(
+            &format!("{}#enter", county_link(&form.county, year)),
+            message,
+        )
+    };
+    let parsed = (|| {
+        Ok::<_, String>((
+            year_of(&form.year)?,
+            households(&form.heating_target, "清洁取暖目标")?,
+            households(&form.gas, "气代煤")?,
+            households(&form.electric, "电代煤")?,
+        ))
+    })();
+    let (year, heating_target, heating_gas, heating_electric) = match parsed {
+        Ok(parsed) => parsed,
+        Err(message) => return Ok(back(0, &message)),
+    };
+    let cap = Some(form.cap.trim()).filter(|c| !c.is_empty());
+    let targets = CoalTargets {
+        cap,
+        heating_target,
+        heating_gas,
+        heating_electric,
+    };
+    Ok(
+        match state
+            .store
+            .set_coal_targets(&session.user.username, &form.county, year, targets)
+            .await
+        {
+            Ok(()) => back(year, &format!("已更新{} {year}年目标", form.county)),
+            Err(error) => back(year, &user_message(error)),
+        },
+    )
 }
 
 /// The page of a county in a year.

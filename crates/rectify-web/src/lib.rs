@@ -281,6 +281,8 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ),
         ("/coal", SignedIn, get(coal::show)),
         ("/coal/export", SignedIn, get(coal::export)),
+        ("/coal/month", SignedIn, post(coal::record_month)),
+        ("/coal/targets", SignedIn, post(coal::set_targets)),
         ("/coal/import", SignedIn, post(coal::upload)),
         ("/coal/import/confirm", SignedIn, post(coal::confirm)),
         ("/public", Public, get(portal::index)),

@@ -602,4 +602,67 @@ fn coal_by_county_with_the_clis_warnings_import_and_export() {
         ),
     );
     assert_eq!(stored, [["1.5000".to_string()], ["2.5000".to_string()]]);
+
+    // A month and a year's targets typed in, as `rectify coal record` and `coal target` do:
+    // the office only, with the token; a bad entry is named and writes nothing.
+    let month = |token: &str, month: &str, tons: &str| {
+        vec![
+            ("csrf", token.to_string()),
+            ("county", "北岭县政府".to_string()),
+            ("year", year.clone()),
+            ("month", month.to_string()),
+            ("tons", tons.to_string()),
+        ]
+    };
+    let send = |client: &Client, path: &str, v: Vec<(&str, String)>| {
+        let refs: Vec<(&str, &str)> = v.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        client.post(path, &refs)
+    };
+    assert_eq!(send(&office, "/coal/month", month("", "3", "3.5")).0, 403);
+    assert_eq!(
+        send(&beiling, "/coal/month", month(&beiling_csrf, "3", "3.5")).0,
+        404
+    );
+    let before = journal();
+    let (_, head, _) = send(&office, "/coal/month", month(&csrf, "13", "3.5"));
+    assert_eq!(flash(&head), "月份“13”应为1–12");
+    let (_, head, _) = send(&office, "/coal/month", month(&csrf, "3", "很多"));
+    assert_eq!(flash(&head), "煤炭消费量“很多”应为非负数（万吨）");
+    assert_eq!(journal(), before);
+    let (status, head, _) = send(&office, "/coal/month", month(&csrf, "3", "3.5"));
+    assert_eq!(status, 303);
+    assert_eq!(
+        flash(&head),
+        format!("已记录北岭县政府 {year}年3月煤炭消费 3.5 万吨")
+    );
+    let targets = |token: &str, gas: &str| {
+        vec![
+            ("csrf", token.to_string()),
+            ("county", "北岭县政府".to_string()),
+            ("year", year.clone()),
+            ("cap", String::new()),
+            ("heating_target", "1200".to_string()),
+            ("gas", gas.to_string()),
+            ("electric", String::new()),
+        ]
+    };
+    assert_eq!(send(&office, "/coal/targets", targets("", "700")).0, 403);
+    let (_, head, _) = send(&office, "/coal/targets", targets(&csrf, "七百"));
+    assert_eq!(flash(&head), "气代煤“七百”应为非负整数（户）");
+    let (_, head, _) = send(&office, "/coal/targets", targets(&csrf, "700"));
+    assert_eq!(flash(&head), format!("已更新北岭县政府 {year}年目标"));
+    assert_eq!(journal(), before + 2);
+    let row = query(
+        &demo.db,
+        &format!(
+            "SELECT t.cap, t.heating_target, t.heating_gas, t.heating_electric FROM coal_targets t
+             JOIN org_units o ON o.id = t.county_id WHERE o.name = '北岭县政府' AND t.year = {year}"
+        ),
+    );
+    // The cap and the electric count were left empty: they stay as the demo set them.
+    assert_eq!((row[0][1].as_str(), row[0][2].as_str()), ("1200", "700"));
+    assert_eq!(row[0][3], "291");
+    assert!(row[0][0].starts_with("159.6"), "{row:?}");
+    let page = office.page(&format!("/coal?county={}&year={year}", enc("北岭县政府")));
+    assert!(page.contains("991<span class=\"unit\">/ 1200 户"), "{page}");
 }

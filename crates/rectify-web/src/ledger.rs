@@ -51,11 +51,7 @@ impl LedgerQuery {
             },
         };
         let q = Self::get(&self.q);
-        let text_ok = q.is_empty()
-            || item.problem.contains(q)
-            || item.target.contains(q)
-            || item.units.iter().any(|u| u.contains(q))
-            || item.measures.iter().any(|m| m.text.contains(q));
+        let text_ok = q.is_empty() || item.mentions(q);
         eq(&self.plan, &s.plan)
             && eq(&self.scope, item.scope.code())
             && eq(&self.category, &item.category)
@@ -188,7 +184,7 @@ struct LedgerPage {
 const PAGE_SIZE: usize = 50;
 
 /// The rows the query selects, each with its schedule on `today`, in the query's order.
-fn filter_rows<'a>(
+pub(crate) fn filter_rows<'a>(
     all: &[&'a StoredItem],
     schedules: &Schedules,
     query: &LedgerQuery,

@@ -34,6 +34,7 @@ mod complaint_import;
 mod complaints;
 mod dashboard;
 mod dispatch;
+mod dossier;
 mod encode;
 mod error;
 mod evidence;
@@ -55,6 +56,7 @@ mod publishing;
 mod registers;
 mod reports;
 mod scopes;
+mod search;
 mod upload;
 mod water;
 
@@ -165,7 +167,9 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ("/logout", SignedIn, post(login::do_logout)),
         ("/ledger", SignedIn, get(ledger::ledger)),
         ("/ledger.xlsx", SignedIn, get(ledger::ledger_xlsx_export)),
+        ("/ledger/evidence.zip", SignedIn, get(dossier::ledger)),
         ("/items/{number}", SignedIn, get(item::item)),
+        ("/items/{number}/dossier", SignedIn, get(dossier::item)),
         (
             "/items/{number}/actions/{action}",
             SignedIn,
@@ -203,6 +207,7 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ),
         ("/inbox", SignedIn, get(inbox::show)),
         ("/cockpit", SignedIn, get(cockpit::show)),
+        ("/search", SignedIn, get(search::search)),
         ("/dispatch", SignedIn, get(dispatch::show)),
         ("/dispatch/open", SignedIn, post(dispatch::open)),
         ("/dispatch/run", SignedIn, post(dispatch::run)),

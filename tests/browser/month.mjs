@@ -105,5 +105,29 @@ for (const [width, device] of widths) {
 }
 step('a leader opens the cockpit on a desktop and a phone and prints it');
 
+// Work tools: the search box in the menu, and the ledger's columns chosen and kept.
+for (const [width, device] of widths) {
+  await as('zgb', device, async (page) => {
+    await page.fill('header form.search input[name=q]', '锅炉');
+    await page.press('header form.search input[name=q]', 'Enter');
+    await page.waitForLoadState('networkidle');
+    assert.ok(await page.isVisible('h2:has-text("专项整治名录")'), 'the search lists the registers');
+    assert.ok(await page.isVisible('text=北岭水泥余热锅炉'));
+    await noSidewaysScroll(page, `/search at ${width}px`);
+    await page.screenshot({ path: join(shots, `search-${width}.png`), fullPage: true });
+    await page.goto(`${base}/ledger`);
+    await page.click('details.columns summary');
+    await page.check('input[name=c_leaders]');
+    await page.check('input[name=c_progress]');
+    await page.click('form.filters button:has-text("筛选")');
+    await page.waitForLoadState('networkidle');
+    await page.goto(`${base}/ledger`);
+    assert.ok(await page.isVisible('th:has-text("最新进展")'), 'the chosen columns are kept');
+    await noSidewaysScroll(page, `/ledger with columns at ${width}px`);
+    await page.screenshot({ path: join(shots, `ledger-columns-${width}.png`), fullPage: false });
+  });
+}
+step('the office searches from the menu and chooses the ledger columns');
+
 await browser.close();
 console.log(`${steps.length} month steps passed`);

@@ -30,6 +30,7 @@ mod bulletins;
 mod caches;
 mod coal;
 mod cockpit;
+mod columns;
 mod complaint_import;
 mod complaints;
 mod dashboard;

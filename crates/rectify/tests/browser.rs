@@ -259,9 +259,9 @@ fn the_months_dispatch_and_the_cockpit_in_a_real_browser() {
         "{out}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(out.contains("3 month steps passed"), "{out}");
+    assert!(out.contains("4 month steps passed"), "{out}");
     for width in ["1440", "390"] {
-        for page in ["dispatch", "inbox", "cockpit"] {
+        for page in ["dispatch", "inbox", "cockpit", "search", "ledger-columns"] {
             let name = format!("{page}-{width}.png");
             let png = std::fs::read(shots.join(&name)).expect("screenshot missing");
             assert!(

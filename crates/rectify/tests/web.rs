@@ -2702,3 +2702,46 @@ fn one_search_box_finds_items_complaints_and_register_entries_in_scope() {
     let long = "长".repeat(51);
     assert!(search(&zgb, &long).contains("不超过 50 个字"));
 }
+
+/// #21: the ledger's columns are the user's choice (责任领导, 最新进展 …), kept by the browser
+/// for the next visit, and unticking them all is a choice too.
+#[test]
+fn ledger_columns_are_chosen_and_kept() {
+    let demo = Demo::start(None);
+    let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
+    let get = |path: &str, extra_cookie: &str| {
+        let cookie = format!("{}{extra_cookie}", zgb.cookie);
+        let (status, head, body) =
+            demo.server
+                .request("GET", path, &[("Cookie", cookie.as_str())], b"");
+        assert_eq!(status, 200, "{path}");
+        (head, String::from_utf8(body).unwrap())
+    };
+    let (_, plain) = get("/ledger", "");
+    assert!(!plain.contains("<th>责任领导</th>"), "not shown by default");
+    let (head, chosen) = get("/ledger?cols=1&c_leaders=1&c_progress=1", "");
+    assert!(chosen.contains("<th>责任领导</th>") && chosen.contains("<th>最新进展</th>"));
+    assert!(!chosen.contains("<th>监管人</th>"));
+    assert!(
+        chosen.contains("孙丽华（副市长）"),
+        "a leader in its column"
+    );
+    assert!(
+        chosen.contains("<td class=\"extra\">2026-11："),
+        "a latest report"
+    );
+    let kept = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: ledger_cols="))
+        .expect("the choice is kept")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(kept, "leaders.progress");
+    let (_, again) = get("/ledger?page=1", &format!("; ledger_cols={kept}"));
+    assert!(again.contains("<th>责任领导</th>") && again.contains("<th>最新进展</th>"));
+    let (head, none) = get("/ledger?cols=1", &format!("; ledger_cols={kept}"));
+    assert!(!none.contains("<th>责任领导</th>"));
+    assert!(head.contains("set-cookie: ledger_cols=;"), "{head}");
+}

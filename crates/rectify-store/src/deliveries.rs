@@ -297,6 +297,10 @@ impl Store {
         let after = json!({ "state": state.code(), "attempts": attempts, "error": error });
         journal(&mut tx, self, "system", "deliver", id, after).await?;
         tx.commit().await?;
+        match state {
+            DeliveryState::Sent => crate::stats::DELIVERIES_SENT.add(1),
+            _ => crate::stats::DELIVERY_FAILURES.add(1),
+        }
         Ok(state)
     }
 

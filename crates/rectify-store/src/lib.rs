@@ -25,6 +25,7 @@ pub mod rounds;
 pub mod schedule;
 pub mod sessions;
 pub mod special;
+pub mod stats;
 pub mod tasks;
 pub mod throttle;
 pub mod users;
@@ -348,6 +349,15 @@ impl Store {
     /// the journal (sessions, the token's last use, the portal's throttle): they queue behind
     /// the write transactions of this process instead of waiting for the database's lock on a
     /// pooled connection (see `begin_write`).
+    /// The connection pool's size, idle connections and maximum, for `/metrics`.
+    pub fn pool_use(&self) -> (u32, usize, u32) {
+        (
+            self.pool.size(),
+            self.pool.num_idle(),
+            self.pool.options().get_max_connections(),
+        )
+    }
+
     /// Notified when deliveries are waiting to be sent (see `deliveries`).
     pub fn deliveries_waiting(&self) -> &tokio::sync::Notify {
         &self.deliveries_waiting

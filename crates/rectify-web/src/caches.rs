@@ -137,8 +137,10 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot
     let head = state.store.journal_head().await?;
     let mut current = state.ledger.current.lock().await;
     if let Some(snapshot) = current.as_ref().filter(|s| s.head == head) {
+        state.metrics.ledger_cache.hit();
         return Ok(snapshot.clone());
     }
+    state.metrics.ledger_cache.miss();
     let items = state.store.ledger(None).await?;
     let org_units = state.store.org_units().await?;
     let workflows = state.store.workflows().await?;

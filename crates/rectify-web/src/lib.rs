@@ -49,6 +49,7 @@ mod kit;
 mod ledger;
 mod limits;
 mod login;
+mod metrics;
 mod multipart;
 mod openapi;
 mod parsing;
@@ -98,6 +99,8 @@ pub struct WebConfig {
     pub sheets: rectify_io::plan::SheetLimits,
     /// The bulletin chart's CJK font (`RECTIFY_CJK_FONT`).
     pub cjk_font: Option<std::path::PathBuf>,
+    /// The bearer token of `/metrics` (`RECTIFY_METRICS_TOKEN`); without one, loopback only.
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Clone)]
@@ -108,6 +111,7 @@ struct AppState {
     parsing: Arc<tokio::sync::Semaphore>,
     ledger: Arc<caches::LedgerCache>,
     portal: Arc<portal::PortalCache>,
+    metrics: Arc<metrics::Metrics>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -323,6 +327,7 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ("/air", Public, get(air::air_page)),
         ("/water", Public, get(water::water_page)),
         ("/static/app.css", Public, get(stylesheet)),
+        ("/metrics", Public, get(metrics::serve)),
         ("/api/v1/openapi.json", Public, get(openapi::serve)),
         (
             "/api/v1/session",
@@ -385,13 +390,19 @@ pub fn router(store: Store, config: WebConfig) -> Router {
         })
         // An address no route knows is the same friendly page as a missing item.
         .fallback(|| async { error::WebError::NotFound });
-    app.with_state(AppState {
+    let state = AppState {
         store,
         parsing: Arc::new(tokio::sync::Semaphore::new(config.sheet_parallel.max(1))),
         config: Arc::new(config),
         ledger: Arc::default(),
         portal: Arc::default(),
-    })
+        metrics: Arc::default(),
+    };
+    app.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        metrics::track,
+    ))
+    .with_state(state)
     .layer(axum::middleware::from_fn(security_headers))
     .layer(axum::middleware::from_fn(error::request_scope))
     .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -122,8 +122,10 @@ async fn published(
     };
     let mut cached = state.portal.0.lock().await;
     if let Some(current) = cached.as_ref().filter(|c| c.0.version == version) {
+        state.metrics.portal_cache.hit();
         return Ok(Some(current.clone()));
     }
+    state.metrics.portal_cache.miss();
     let Some(mut publication) = state.store.latest_publication().await? else {
         return Ok(None);
     };

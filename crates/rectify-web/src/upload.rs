@@ -114,5 +114,7 @@ pub(crate) async fn finish(receiving: Receiving) -> Result<Upload, Refused> {
             tracing::error!(error = %e, "upload sync failed");
             Refused(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误".into())
         })?;
-    Ok(finished?)
+    let upload = finished?;
+    rectify_store::stats::UPLOAD_BYTES.add(upload.size);
+    Ok(upload)
 }

@@ -20,6 +20,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// `RECTIFY_CJK_FONT`: the font for the bulletin's chart.
     pub cjk_font: Option<PathBuf>,
+    /// `RECTIFY_METRICS_TOKEN`: the bearer token `/metrics` asks of scrapers that are not on
+    /// this machine (without one, only loopback may scrape).
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -47,6 +50,9 @@ impl Config {
             cjk_font: var("RECTIFY_CJK_FONT")
                 .filter(|p| !p.is_empty())
                 .map(PathBuf::from),
+            metrics_token: var("RECTIFY_METRICS_TOKEN")
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
         })
     }
 
@@ -57,6 +63,7 @@ impl Config {
             sheet_parallel: DEFAULT_SHEET_PARALLEL,
             secure_cookies: false,
             cjk_font: None,
+            metrics_token: None,
         }
     }
 
@@ -67,6 +74,7 @@ impl Config {
             sheet_parallel: self.sheet_parallel,
             sheets: self.sheets,
             cjk_font: self.cjk_font.clone(),
+            metrics_token: self.metrics_token.clone(),
         }
     }
 }

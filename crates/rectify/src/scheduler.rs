@@ -15,12 +15,16 @@ pub fn spawn(store: Store, every: Duration) {
         interval.tick().await;
         loop {
             interval.tick().await;
+            rectify_store::stats::SCHEDULER_RUNS.add(1);
             match tick(&store).await {
                 Ok(done) if done.is_empty() => {}
                 Ok(done) => tracing::info!(steps = done.len(), "scheduler issued dispatch steps"),
                 // Another process may have issued the same step a moment earlier; the next tick
                 // finds it issued.
-                Err(error) => tracing::warn!(%error, "scheduler tick failed"),
+                Err(error) => {
+                    rectify_store::stats::SCHEDULER_FAILURES.add(1);
+                    tracing::warn!(%error, "scheduler tick failed");
+                }
             }
         }
     });

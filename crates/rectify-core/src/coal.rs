@@ -93,27 +93,59 @@ fn seasonal_share(previous: &[(u8, Exact)], through: u8) -> Exact {
     }
 }
 
+/// The consumption the cap allows by the end of month `through` (序时进度), `None` without a cap.
+pub fn pro_rata_cap(y: &CoalYear, through: u8) -> Option<Exact> {
+    y.cap.map(|cap| cap * seasonal_share(&y.previous, through))
+}
+
+/// The last month with a recorded figure, or `None` before the first.
+pub fn reported_through(y: &CoalYear) -> Option<u8> {
+    y.months.iter().map(|(m, _)| *m).max()
+}
+
+/// A month of a county's year as the chart and the table show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthLine {
+    pub month: u8,
+    /// The month's figure, when recorded.
+    pub used: Option<Exact>,
+    /// Consumption from January through this month.
+    pub cumulative: Exact,
+    /// What the cap allows by the end of this month.
+    pub allowed: Option<Exact>,
+}
+
+/// The twelve months with their figures, running totals and pro-rata caps.
+pub fn month_lines(y: &CoalYear) -> Vec<MonthLine> {
+    (1..=12)
+        .map(|month| MonthLine {
+            month,
+            used: y.months.iter().find(|(m, _)| *m == month).map(|(_, v)| *v),
+            cumulative: sum_through(&y.months, month),
+            allowed: pro_rata_cap(y, month),
+        })
+        .collect()
+}
+
 /// The county's standing after `through` months: consumption so far against the cap's share
 /// of the year passed (序时进度, by the year before's seasonal profile) and against the whole cap;
 /// households switched against the target's share of the months passed.
 pub fn assess(y: &CoalYear, through: u8) -> CoalStatus {
     let used = sum_through(&y.months, through);
-    let season = seasonal_share(&y.previous, through);
-    let by_season = |whole: Exact| whole * season;
     let elapsed = |whole: Exact| whole.mul_int(i64::from(through)).div_int(12);
     let mut warnings = Vec::new();
-    if let Some(cap) = y.cap {
+    if let (Some(cap), Some(allowed)) = (y.cap, pro_rata_cap(y, through)) {
         if used > cap {
             warnings.push(format!(
                 "煤炭消费{}万吨，已超过年度控制目标{}万吨",
                 used.to_fixed(2),
                 cap.to_fixed(2)
             ));
-        } else if used > by_season(cap) {
+        } else if used > allowed {
             warnings.push(format!(
                 "煤炭消费{}万吨，超过序时进度{}万吨",
                 used.to_fixed(2),
-                by_season(cap).round_half_even(2).to_fixed(2)
+                allowed.round_half_even(2).to_fixed(2)
             ));
         }
     }

@@ -2,6 +2,8 @@
 //! and dates, and findings that note compliance, record a problem, reopen a signed-off item or
 //! register entry, or add a new item to the plan. Every finding carries evidence.
 
+use crate::deadline::Deadline;
+use crate::ledger::{Item, ItemSource, ItemState, Scope};
 use rectify_exact::date::Date;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -89,6 +91,27 @@ pub fn check_finding(
     }
 }
 
+/// A problem an inspection found, as the plan's new item: its text, its lead unit and its
+/// 整改时限 (the number is assigned when it is added).
+pub fn new_item(description: &str, unit: &str, deadline: Deadline) -> Item {
+    Item {
+        number: 0,
+        scope: Scope::Specific,
+        category: String::new(),
+        source: ItemSource::Inspection,
+        problem: description.trim().to_string(),
+        target: String::new(),
+        measures: Vec::new(),
+        leaders: Vec::new(),
+        supervisors: Vec::new(),
+        units: vec![unit.trim().to_string()],
+        lead_unit: unit.trim().to_string(),
+        deadline,
+        state: ItemState::Issued,
+        remarks: String::new(),
+    }
+}
+
 /// A round's month for the bulletin: its findings in the month by outcome, and each problem,
 /// reopening and new item in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,5 +159,30 @@ impl RoundMonth {
                 outcome.label_zh()
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_problem_is_an_issued_inspection_item_of_its_lead_unit() {
+        let deadline = Deadline::from_date(Date {
+            year: 2027,
+            month: 3,
+            day: 31,
+        });
+        let item = new_item(" 煤场未全封闭 ", " 市生态环境局 ", deadline.clone());
+        assert_eq!(item.problem, "煤场未全封闭");
+        assert_eq!(
+            (item.lead_unit.as_str(), item.units.as_slice()),
+            ("市生态环境局", ["市生态环境局".to_string()].as_slice())
+        );
+        assert_eq!(
+            (item.source, item.state, item.scope),
+            (ItemSource::Inspection, ItemState::Issued, Scope::Specific)
+        );
+        assert_eq!(item.deadline, deadline);
     }
 }

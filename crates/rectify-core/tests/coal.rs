@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
 
-use rectify_core::coal::{CoalYear, assess};
+use rectify_core::coal::{CoalYear, assess, month_lines, pro_rata_cap, reported_through};
 use rectify_exact::exact::{Exact, parse_decimal};
 
 fn wan(text: &str) -> Exact {
@@ -102,4 +102,38 @@ fn the_pro_rata_cap_follows_last_years_seasons() {
         assess(&partial, 3).warnings,
         ["煤炭消费31.00万吨，超过序时进度22.50万吨"]
     );
+}
+
+#[test]
+fn the_months_carry_running_totals_against_the_pro_rata_cap() {
+    let year = CoalYear {
+        county: "北岭县政府".into(),
+        year: 2026,
+        cap: Some(wan("120")),
+        months: vec![(1, wan("12.5")), (2, wan("11")), (4, wan("9"))],
+        previous: Vec::new(),
+        heating_target: 0,
+        heating_gas: 0,
+        heating_electric: 0,
+    };
+    assert_eq!(reported_through(&year), Some(4));
+    let lines = month_lines(&year);
+    assert_eq!(lines.len(), 12);
+    // March has no figure: the running total stands, the allowance keeps growing by 10 a month.
+    let march = &lines[2];
+    assert_eq!(
+        (march.used, march.cumulative, march.allowed),
+        (None, wan("23.5"), Some(wan("30")))
+    );
+    assert_eq!(lines[3].cumulative, wan("32.5"));
+    assert_eq!(lines[11].allowed, Some(wan("120")));
+    assert_eq!(pro_rata_cap(&year, 6), Some(wan("60")));
+    // Without a cap nothing is allowed or warned; without figures nothing is reported.
+    let open = CoalYear {
+        cap: None,
+        months: Vec::new(),
+        ..year
+    };
+    assert_eq!(reported_through(&open), None);
+    assert!(month_lines(&open).iter().all(|l| l.allowed.is_none()));
 }

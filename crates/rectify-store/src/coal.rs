@@ -44,8 +44,14 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a workbook's figures in one transaction: all or nothing, each row journaled.
-    pub async fn import_coal(&self, actor: &str, figures: &CoalFigures) -> Result<(), StoreError> {
+    /// Stores a workbook's figures in one transaction: all or nothing, each row journaled. A
+    /// dry run checks every row against the stored counties the same way and writes nothing.
+    pub async fn import_coal(
+        &self,
+        actor: &str,
+        figures: &CoalFigures,
+        dry_run: bool,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         for t in &figures.targets {
             let targets = CoalTargets {
@@ -61,7 +67,11 @@ impl Store {
             self.record_coal_in(&mut tx, actor, &m.county, m.year, m.month, &m.tons)
                 .await?;
         }
-        tx.commit().await?;
+        if dry_run {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
         Ok(())
     }
 
@@ -190,17 +200,41 @@ impl Store {
     /// Every county's year with figures or targets, in the org chart's order, with the year
     /// before's months for the seasonal profile.
     pub async fn coal_years(&self, year: i32) -> Result<Vec<CoalYear>, StoreError> {
+        Ok(self
+            .coal_county_years(year)
+            .await?
+            .into_iter()
+            .map(|(_, y)| y)
+            .collect())
+    }
+
+    /// `coal_years` with each county's unit id, for pages that show a county only to its own
+    /// clerks.
+    pub async fn coal_county_years(&self, year: i32) -> Result<Vec<(i64, CoalYear)>, StoreError> {
         let mut years = self.coal_year_figures(year).await?;
         let before = self.coal_year_figures(year - 1).await?;
-        for y in &mut years {
-            if let Some(b) = before.iter().find(|b| b.county == y.county) {
+        for (id, y) in &mut years {
+            if let Some((_, b)) = before.iter().find(|(b, _)| b == id) {
                 y.previous.clone_from(&b.months);
             }
         }
         Ok(years)
     }
 
-    async fn coal_year_figures(&self, year: i32) -> Result<Vec<CoalYear>, StoreError> {
+    /// The years with any coal figure or target, newest first.
+    pub async fn coal_year_list(&self) -> Result<Vec<i32>, StoreError> {
+        let years: Vec<i64> = sqlx::query_scalar(
+            "SELECT year FROM coal_months UNION SELECT year FROM coal_targets ORDER BY 1 DESC",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        years
+            .into_iter()
+            .map(|y| stored_int(y, "coal_months.year"))
+            .collect()
+    }
+
+    async fn coal_year_figures(&self, year: i32) -> Result<Vec<(i64, CoalYear)>, StoreError> {
         let mut years: BTreeMap<(i64, i64), CoalYear> = BTreeMap::new();
         let blank = |county: String| CoalYear {
             county,
@@ -254,6 +288,6 @@ impl Store {
                 .months
                 .push((month, value));
         }
-        Ok(years.into_values().collect())
+        Ok(years.into_iter().map(|((_, id), y)| (id, y)).collect())
     }
 }

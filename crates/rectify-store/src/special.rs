@@ -2,13 +2,15 @@
 //! item (through the workflow) or register entry (as a rebound), add a new item to a plan, or
 //! note a problem or compliance — each with its evidence, in one transaction, journaled.
 
+use crate::attachments::Upload;
 use crate::bind::Bind;
 use crate::journal::{Change, append};
 use crate::workflow::{ItemRef, find_item};
 use crate::{Store, StoreError, invalid_stored, now_utc, stored_date, stored_int};
 use rectify_core::calendar::WorkCalendar;
+use rectify_core::deadline::{DeadlineContext, parse_deadline};
 use rectify_core::ledger::Item;
-use rectify_core::special::{About, Mode, Outcome, Round, RoundMonth, check_finding};
+use rectify_core::special::{About, Mode, Outcome, Round, RoundMonth, check_finding, new_item};
 use rectify_core::workflow::{Action, Actor};
 use rectify_exact::date::Date;
 use serde::Serialize;
@@ -33,8 +35,8 @@ pub struct NewFinding<'a> {
     pub description: &'a str,
     pub outcome: Outcome,
     pub target: FindingTarget<'a>,
-    /// (file name, bytes).
-    pub files: &'a [(String, Vec<u8>)],
+    /// (file name, the file received into the attachment store).
+    pub files: &'a [(String, Upload)],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -124,9 +126,8 @@ impl Store {
         )
         .map_err(StoreError::Refused)?;
         let mut media = Vec::new();
-        for (name, bytes) in finding.files {
-            let upload = self.attachments().upload(name, bytes)?;
-            media.push((self.accepted_media_type(name, &upload).await?, upload));
+        for (name, upload) in finding.files {
+            media.push(self.accepted_media_type(name, upload).await?);
         }
         let mut tx = self.begin_write().await?;
         let reason = format!("{}：{}", round.name, finding.description.trim());
@@ -177,8 +178,8 @@ impl Store {
         .arg(actor.username.clone())
         .fetch_one(&mut *tx)
         .await?;
-        for ((name, _), (media_type, upload)) in finding.files.iter().zip(media) {
-            let stored = self.attachments().keep(&upload)?;
+        for ((name, upload), media_type) in finding.files.iter().zip(media) {
+            let stored = self.attachments().keep(upload)?;
             sqlx::query(
                 "INSERT INTO round_evidence (finding_id, file_name, sha256, size, media_type, uploaded_by, uploaded_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -334,4 +335,140 @@ async fn findings(
         });
     }
     Ok(out)
+}
+
+/// A finding's evidence file, as its round's page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoundEvidence {
+    pub id: i64,
+    pub finding_id: i64,
+    pub file_name: String,
+    pub media_type: String,
+    pub sha256: String,
+}
+
+impl Store {
+    /// A new problem for a plan: the one named, or the only one stored; its lead unit and its
+    /// 整改时限 as written ("2027年3月底前"), read against `today`.
+    pub async fn new_problem(
+        &self,
+        plan: Option<&str>,
+        description: &str,
+        unit: &str,
+        deadline: &str,
+        today: Date,
+    ) -> Result<FindingTarget<'static>, StoreError> {
+        let plans = self.plans().await?;
+        let plan = match plan.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(name) => plans.iter().find(|p| p.plan.name == name),
+            None if plans.len() == 1 => plans.first(),
+            None => None,
+        }
+        .ok_or_else(|| StoreError::Refused("新增问题须指定所属整改方案".into()))?;
+        if unit.trim().is_empty() {
+            return Err(StoreError::Refused("新增问题须填写牵头单位".into()));
+        }
+        if deadline.trim().is_empty() {
+            return Err(StoreError::Refused("新增问题须填写整改时限".into()));
+        }
+        let calendar = self.work_calendar().await?;
+        let deadline = parse_deadline(
+            deadline,
+            DeadlineContext {
+                reference: Some(today),
+                calendar: &calendar,
+            },
+        );
+        Ok(FindingTarget::NewItem {
+            plan: plan.plan.name.clone(),
+            item: Box::new(new_item(description, unit, deadline)),
+        })
+    }
+
+    /// Corrects a round's name, way, scope, team or dates; its findings must stay within them.
+    pub async fn edit_inspection_round(
+        &self,
+        actor: &str,
+        id: i64,
+        round: &Round,
+    ) -> Result<(), StoreError> {
+        round.check().map_err(StoreError::Refused)?;
+        let before = self.inspection_round(id).await?;
+        if let Some(f) = before
+            .findings
+            .iter()
+            .find(|f| f.on < round.starts_on || f.on > round.ends_on)
+        {
+            return Err(StoreError::Refused(format!(
+                "已有 {} 的督察发现，督察期间须包含该日期",
+                f.on
+            )));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE inspection_rounds SET name = $1, mode = $2, scope = $3, team = $4,
+             starts_on = $5, ends_on = $6 WHERE id = $7",
+        )
+        .arg(round.name.trim())
+        .arg(round.mode.code())
+        .arg(round.scope.trim())
+        .arg(round.team.trim())
+        .arg(round.starts_on.to_string())
+        .arg(round.ends_on.to_string())
+        .arg(id)
+        .execute(&mut *tx)
+        .await?;
+        let change = Change {
+            actor,
+            action: "update",
+            entity: "inspection_round",
+            entity_id: id.to_string(),
+            before: Some(json!(before.round)),
+            after: Some(json!(round)),
+        };
+        append(&mut tx, self.backend(), change).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The evidence files of a round's findings, in the order they were stored.
+    pub async fn round_evidence_files(
+        &self,
+        round_id: i64,
+    ) -> Result<Vec<RoundEvidence>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT v.id, v.finding_id, v.file_name, v.media_type, v.sha256 FROM round_evidence v
+             JOIN round_findings f ON f.id = v.finding_id WHERE f.round_id = $1 ORDER BY v.id",
+        )
+        .arg(round_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(round_evidence_row).collect()
+    }
+
+    /// One evidence file with the round its finding belongs to.
+    pub async fn round_evidence(&self, id: i64) -> Result<(i64, RoundEvidence), StoreError> {
+        let row = sqlx::query(
+            "SELECT v.id, v.finding_id, v.file_name, v.media_type, v.sha256, f.round_id
+             FROM round_evidence v JOIN round_findings f ON f.id = v.finding_id WHERE v.id = $1",
+        )
+        .arg(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "督察佐证材料",
+            key: id.to_string(),
+        })?;
+        Ok((row.try_get(5)?, round_evidence_row(&row)?))
+    }
+}
+
+fn round_evidence_row(r: &sqlx::any::AnyRow) -> Result<RoundEvidence, StoreError> {
+    Ok(RoundEvidence {
+        id: r.try_get(0)?,
+        finding_id: r.try_get(1)?,
+        file_name: r.try_get(2)?,
+        media_type: r.try_get(3)?,
+        sha256: r.try_get(4)?,
+    })
 }

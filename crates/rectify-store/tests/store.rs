@@ -1536,7 +1536,11 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
     let round_id = s.open_inspection_round("zgb", &round).await.unwrap();
     let office = s.actor("zgb").await.unwrap();
     let calendar = s.work_calendar().await.unwrap();
-    let files = vec![("暗访照片.png".to_string(), vec![0x89, b'P', b'N', b'G', 9])];
+    let photo = s
+        .attachments()
+        .upload("暗访照片.png", &[0x89, b'P', b'N', b'G', 9])
+        .unwrap();
+    let files = vec![("暗访照片.png".to_string(), photo)];
     let finding = |outcome, description: &'static str| NewFinding {
         on: day("2026-08-03"),
         description,

@@ -6,10 +6,8 @@ use crate::auth::Session;
 use crate::caches::visible_by_id;
 use crate::error::{PageResult, WebError};
 use crate::extract::Path;
-use crate::kit::attachment;
+use crate::kit::{attachment, inline_or_download};
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Redirect};
 use rectify_store::StoreError;
 
 async fn evidence_for(
@@ -48,30 +46,10 @@ pub async fn evidence_preview(
     Path(id): Path<i64>,
 ) -> PageResult {
     let (evidence, bytes) = evidence_for(&state, &session, id).await?;
-    let inline = matches!(
-        evidence.media_type.as_str(),
-        "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "application/pdf"
-    );
-    if !inline {
-        return Ok(Redirect::to(&format!("/evidence/{id}")).into_response());
-    }
-    let media = HeaderValue::from_str(&evidence.media_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, media),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("inline"),
-            ),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(
-                    "sandbox; default-src 'none'; img-src 'self'; object-src 'self'",
-                ),
-            ),
-        ],
+    Ok(inline_or_download(
+        evidence.id,
+        &evidence.file_name,
+        &evidence.media_type,
         bytes,
-    )
-        .into_response())
+    ))
 }

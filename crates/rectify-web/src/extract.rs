@@ -96,6 +96,8 @@ const MENU: &[(&str, &str, &[Role])] = &[
     ("/accountability", "问责", Accountability::ROLES),
     ("/complaints", "信访", SignedIn::ROLES),
     ("/registers", "名录", SignedIn::ROLES),
+    ("/inspections", "督察", crate::inspections::ROLES),
+    ("/coal", "燃煤", crate::coal::ROLES),
     ("/inbox", "消息", SignedIn::ROLES),
     ("/import", "导入", OfficeWork::ROLES),
     ("/publish", "发布", Publishing::ROLES),

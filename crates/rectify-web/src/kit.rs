@@ -144,6 +144,41 @@ pub(crate) fn attachment(id: i64, file_name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// An image or a PDF shown inline under a sandboxing policy; any other file as a download.
+pub(crate) fn inline_or_download(
+    id: i64,
+    file_name: &str,
+    media_type: &str,
+    bytes: Vec<u8>,
+) -> Response {
+    let inline = matches!(
+        media_type,
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "application/pdf"
+    );
+    if !inline {
+        return attachment(id, file_name, bytes);
+    }
+    let media = HeaderValue::from_str(media_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    (
+        [
+            (header::CONTENT_TYPE, media),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("inline"),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "sandbox; default-src 'none'; img-src 'self'; object-src 'self'",
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 pub(crate) struct MeasureLine {
     pub(crate) text: String,
     pub(crate) done_on: Option<String>,

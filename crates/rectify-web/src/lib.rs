@@ -28,6 +28,7 @@ mod auth;
 mod boards;
 mod bulletins;
 mod caches;
+mod coal;
 mod cockpit;
 mod columns;
 mod complaint_import;
@@ -42,6 +43,7 @@ mod extract;
 mod forms;
 mod import;
 mod inbox;
+mod inspections;
 mod item;
 mod kit;
 mod ledger;
@@ -283,6 +285,32 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             SignedIn,
             get(registers::evidence_download),
         ),
+        (
+            "/inspections",
+            SignedIn,
+            get(inspections::list).post(inspections::open),
+        ),
+        (
+            "/inspections/{id}",
+            SignedIn,
+            get(inspections::show).post(inspections::edit),
+        ),
+        (
+            "/inspections/{id}/findings",
+            SignedIn,
+            post(inspections::record),
+        ),
+        (
+            "/inspections/evidence/{id}",
+            SignedIn,
+            get(inspections::evidence),
+        ),
+        ("/coal", SignedIn, get(coal::show)),
+        ("/coal/export", SignedIn, get(coal::export)),
+        ("/coal/month", SignedIn, post(coal::record_month)),
+        ("/coal/targets", SignedIn, post(coal::set_targets)),
+        ("/coal/import", SignedIn, post(coal::upload)),
+        ("/coal/import/confirm", SignedIn, post(coal::confirm)),
         ("/public", Public, get(portal::index)),
         ("/public/items", Public, get(portal::items)),
         ("/public/signed-off", Public, get(portal::signed_off)),

@@ -99,7 +99,7 @@ pub async fn run(store: &Store, actor: &str, command: CoalCommand) -> Result<Exi
             let figures = rectify_io::coal::read_coal(&sheets).map_err(|errors| {
                 crate::cli_util::refuse_file(&name, &errors, &[], false, "未导入任何数据")
             })?;
-            store.import_coal(actor, &figures).await?;
+            store.import_coal(actor, &figures, false).await?;
             print_stdout(&format!(
                 "已导入月度消费 {} 条、年度目标 {} 条",
                 figures.months.len(),

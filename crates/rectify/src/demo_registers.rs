@@ -69,7 +69,8 @@ async fn boiler_inspection(store: &Store, office: &str, t: Timeline) -> Result<(
     let round_id = store.open_inspection_round(office, &round).await?;
     let actor = store.actor(office).await?;
     let calendar = store.work_calendar().await?;
-    let files = vec![("暗访照片.png".to_string(), PHOTO_BYTES.to_vec())];
+    let name = "暗访照片.png".to_string();
+    let upload = |name: &str| store.attachments().upload(name, PHOTO_BYTES);
     let boiler_id = |name: &str| {
         let name = name.to_string();
         async move {
@@ -113,6 +114,7 @@ async fn boiler_inspection(store: &Store, office: &str, t: Timeline) -> Result<(
         ),
     ];
     for (on, description, outcome, target) in findings {
+        let files = [(name.clone(), upload(&name)?)];
         let finding = NewFinding {
             on,
             description,

@@ -6,8 +6,6 @@ use crate::cli_util::{parse_date, print_json, print_stdout};
 use crate::error::CliError;
 use crate::workflow_cmd::{As, session};
 use clap::{Args, Subcommand};
-use rectify_core::deadline::{DeadlineContext, parse_deadline};
-use rectify_core::ledger::{Item, ItemSource, ItemState, Scope};
 use rectify_core::special::{Mode, Outcome, Round};
 use rectify_exact::date::Date;
 use rectify_store::Store;
@@ -138,12 +136,12 @@ async fn record(store: &Store, who: &As, args: FindingArgs) -> Result<ExitCode, 
                 || path.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
-            Ok((name, bytes))
+            let upload = store.attachments().upload(&name, &bytes)?;
+            Ok((name, upload))
         })
         .collect::<Result<Vec<_>, CliError>>()?;
-    let plan = who.plan.clone();
     let target = match (args.outcome, args.item, args.entry) {
-        (Outcome::NewItem, _, _) => new_item(store, plan.as_deref(), &args, s.today).await?,
+        (Outcome::NewItem, _, _) => new_item(store, who.plan.as_deref(), &args, s.today).await?,
         (_, Some(number), _) => FindingTarget::Item(ItemRef {
             plan: who.plan.as_deref(),
             number,
@@ -183,48 +181,20 @@ async fn new_item(
     today: Date,
 ) -> Result<FindingTarget<'static>, CliError> {
     let plans = store.plans().await?;
-    let plan = match plan {
-        Some(name) => plans.iter().find(|p| p.plan.name == name),
-        None if plans.len() == 1 => plans.first(),
-        None => None,
+    if plan.is_none() && plans.len() != 1 {
+        return Err(CliError::failure("新增问题须用 --plan 指定整改方案"));
     }
-    .ok_or_else(|| CliError::failure("新增问题须用 --plan 指定整改方案"))?;
     let unit = args
         .unit
-        .clone()
+        .as_deref()
         .ok_or_else(|| CliError::failure("新增问题须用 --unit 指定牵头单位"))?;
-    let deadline_text = args
+    let deadline = args
         .deadline
-        .clone()
+        .as_deref()
         .ok_or_else(|| CliError::failure("新增问题须用 --deadline 指定整改时限"))?;
-    let calendar = store.work_calendar().await?;
-    let deadline = parse_deadline(
-        &deadline_text,
-        DeadlineContext {
-            reference: Some(today),
-            calendar: &calendar,
-        },
-    );
-    let item = Item {
-        number: 0,
-        scope: Scope::Specific,
-        category: String::new(),
-        source: ItemSource::Inspection,
-        problem: args.description.clone(),
-        target: String::new(),
-        measures: Vec::new(),
-        leaders: Vec::new(),
-        supervisors: Vec::new(),
-        units: vec![unit.clone()],
-        lead_unit: unit,
-        deadline,
-        state: ItemState::Issued,
-        remarks: String::new(),
-    };
-    Ok(FindingTarget::NewItem {
-        plan: plan.plan.name.clone(),
-        item: Box::new(item),
-    })
+    Ok(store
+        .new_problem(plan, &args.description, unit, deadline, today)
+        .await?)
 }
 
 fn list_text(rounds: &[RoundRecord]) -> String {

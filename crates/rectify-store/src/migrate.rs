@@ -97,9 +97,9 @@ const MIGRATIONS: &[Migration] = &[
         source: include_str!("../migrations/0016_deliveries.sql"),
     },
     Migration {
-        version: 17,
+        version: 18,
         name: "publication_hide",
-        source: include_str!("../migrations/0017_publication_hide.sql"),
+        source: include_str!("../migrations/0018_publication_hide.sql"),
     },
 ];
 

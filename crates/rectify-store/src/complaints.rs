@@ -511,6 +511,18 @@ impl Store {
         self.spotcheck(round).await
     }
 
+    /// Every spot-check round with its sample, newest first.
+    pub async fn spotchecks(&self) -> Result<Vec<SpotCheckRound>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM spotcheck_rounds ORDER BY id DESC")
+            .fetch_all(self.pool())
+            .await?;
+        let mut rounds = Vec::with_capacity(ids.len());
+        for id in ids {
+            rounds.push(self.spotcheck(id).await?);
+        }
+        Ok(rounds)
+    }
+
     pub async fn spotcheck(&self, round: i64) -> Result<SpotCheckRound, StoreError> {
         let head = sqlx::query(
             "SELECT drawn_on, seed, population, drawn_by FROM spotcheck_rounds WHERE id = $1",
@@ -651,8 +663,11 @@ fn apply_update(record: &mut ComplaintRecord, update: &ComplaintUpdate) -> Resul
     feedback.handling = update.handling.or(feedback.handling);
     feedback.reported_on = update.reported_on.or(feedback.reported_on);
     if let Some(counts) = &update.counts {
-        check_penalty(&counts.penalty_yuan)?;
-        feedback.counts = counts.clone();
+        feedback.counts = Measures {
+            penalty_yuan: rectify_core::complaint::penalty_yuan(&counts.penalty_yuan)
+                .map_err(StoreError::Invalid)?,
+            ..counts.clone()
+        };
     }
     record.complaint.key_case = update.key_case.unwrap_or(record.complaint.key_case);
     if feedback.handling.is_some() && feedback.reported_on.is_none() {
@@ -661,15 +676,6 @@ fn apply_update(record: &mut ComplaintRecord, update: &ComplaintUpdate) -> Resul
         ));
     }
     Ok(())
-}
-
-fn check_penalty(text: &str) -> Result<(), StoreError> {
-    match rectify_exact::exact::parse_decimal(text.trim()) {
-        Ok(Some(value)) if !value.is_negative() => Ok(()),
-        _ => Err(StoreError::Invalid(format!(
-            "罚款金额“{text}”不是有效的元数（例：200000 或 12.5）"
-        ))),
-    }
 }
 
 struct KnownText {

@@ -53,6 +53,7 @@ mod publishing;
 mod registers;
 mod reports;
 mod scopes;
+mod spotchecks;
 mod upload;
 mod water;
 
@@ -199,6 +200,16 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             SignedIn,
             get(accountability::list).post(accountability::decide),
         ),
+        (
+            "/accountability/export.xlsx",
+            SignedIn,
+            get(accountability::export),
+        ),
+        (
+            "/accountability/transfers",
+            SignedIn,
+            post(accountability::transfer),
+        ),
         ("/inbox", SignedIn, get(inbox::show)),
         ("/cockpit", SignedIn, get(cockpit::show)),
         ("/dispatch", SignedIn, get(dispatch::show)),
@@ -215,6 +226,21 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             "/complaints/import/confirm",
             SignedIn,
             post(complaint_import::confirm),
+        ),
+        (
+            "/complaints/spotchecks",
+            SignedIn,
+            get(spotchecks::show).post(spotchecks::draw),
+        ),
+        (
+            "/complaints/spotchecks/{round}",
+            SignedIn,
+            post(spotchecks::mark),
+        ),
+        (
+            "/complaints/export/{table}",
+            SignedIn,
+            get(complaints::export),
         ),
         ("/complaints/{received_no}", SignedIn, get(complaints::show)),
         (

@@ -167,8 +167,9 @@ fn import_clocks_suggestions_and_a_quiet_reimport() {
             "1,1,五万,0,0,1,0",
         ],
     );
-    assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("罚款金额“五万”"));
+    // A bad figure is a bad flag, refused before the database is touched, naming the field.
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("罚款（元）“五万”"));
     let history = rectify_at(&db, "2018-06-30", &["audit", "verify"]);
     // 120 complaints, the file, one update; the re-import that changed nothing left no trace.
     assert!(history.contains("审计日志完整：共 122 条"), "{history}");

@@ -5,12 +5,17 @@ use crate::calendar::WorkCalendar;
 use rectify_exact::date::Date;
 use std::fmt;
 
+mod query;
 mod record;
 pub mod redact;
 pub mod sample;
 pub mod similar;
 
-pub use record::{ComplaintRecord, Extra, Feedback, Measures, NewBatch, NewComplaint};
+pub use query::{ComplaintQuery, StateFilter};
+pub use record::{
+    ComplaintRecord, Extra, Feedback, MEASURE_LABELS, Measures, NewBatch, NewComplaint,
+    penalty_yuan,
+};
 
 labelled_enum!(
     /// How the complaint reached the inspection team; the first letter of its 受理编号.

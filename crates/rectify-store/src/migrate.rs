@@ -91,6 +91,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "complaint_extras",
         source: include_str!("../migrations/0015_complaint_extras.sql"),
     },
+    Migration {
+        version: 16,
+        name: "complaint_suggestions",
+        source: include_str!("../migrations/0016_complaint_suggestions.sql"),
+    },
 ];
 
 /// The schema version this build expects.

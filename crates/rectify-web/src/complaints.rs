@@ -7,8 +7,8 @@ use crate::auth::{Me, Session};
 use crate::encode::url_encode;
 use crate::error::PageResult;
 use crate::error::WebError;
-use crate::extract::CsrfForm;
 use crate::extract::Path;
+use crate::extract::{Allowed, CsrfForm, OfficeWork};
 use crate::kit::{FlashQuery, XLSX, back_to, named_download, render};
 use crate::scopes::complaint_filter;
 use askama::Template;
@@ -16,10 +16,11 @@ use axum::extract::{Query, RawQuery, State};
 use rectify_app::complaints::{ComplaintTable, workbook};
 use rectify_core::complaint::{
     ClockState, ComplaintQuery, ComplaintRecord, Handling, MEASURE_LABELS, Measures, StateFilter,
-    Verdict,
+    SuggestionKind, Verdict,
 };
 use rectify_core::org::Role;
 use rectify_exact::date::Date;
+use rectify_store::complaints::ComplaintRebound;
 use rectify_store::complaints::ComplaintUpdate;
 use rectify_store::today_china;
 use serde::Deserialize;
@@ -93,6 +94,10 @@ struct DetailPage {
     office: bool,
     verdicts: &'static [Verdict],
     states: &'static [Handling],
+    /// The signed-off items at the complaint's site.
+    rebounds: Vec<ComplaintRebound>,
+    /// Some rebound flag awaits the office (one answer covers them all).
+    rebound_open: bool,
     /// The 一览表's figures: (field name, label, value as stored).
     figures: Vec<(&'static str, &'static str, String)>,
     today: String,
@@ -264,6 +269,10 @@ pub async fn show(
     Query(flash): Query<FlashQuery>,
 ) -> PageResult {
     let record = visible(&state, &session, &received_no).await?;
+    let rebounds = state
+        .store
+        .complaint_rebounds(&record.complaint.received_no)
+        .await?;
     let today = today_china();
     let values = record.complaint.feedback.counts.texts();
     let figures = FIGURE_FIELDS
@@ -279,12 +288,50 @@ pub async fn show(
         record,
         show_contact: is_office(&session),
         can_report: can_report(&session),
-        office: is_office(&session),
+        office: Allowed::<OfficeWork>::holds(&session),
         verdicts: Verdict::ALL,
         states: Handling::ALL,
+        rebound_open: rebounds.iter().any(|r| r.confirmed_by.is_none()),
+        rebounds,
         figures,
         today: today.to_string(),
     })
+}
+
+#[derive(Deserialize)]
+pub struct SuggestionForm {
+    kind: String,
+    answer: String,
+}
+
+/// The office confirms or dismisses a suggestion the import made.
+pub async fn answer_suggestion(
+    State(state): State<AppState>,
+    Path(received_no): Path<String>,
+    CsrfForm { session, form, .. }: CsrfForm<SuggestionForm, OfficeWork>,
+) -> PageResult {
+    let record = visible(&state, &session, &received_no).await?;
+    let no = &record.complaint.received_no;
+    let kind = SuggestionKind::parse(form.kind.trim())
+        .ok_or_else(|| WebError::Invalid(format!("建议类型“{}”无效", form.kind.trim())))?;
+    let confirm = match form.answer.trim() {
+        "confirm" => true,
+        "dismiss" => false,
+        other => return Err(WebError::Invalid(format!("核实结论“{other}”无效"))),
+    };
+    let message = match state
+        .store
+        .answer_suggestion(&session.user.username, no, kind, confirm)
+        .await
+    {
+        Ok(()) if confirm => format!("已确认：{}", kind.label_zh()),
+        Ok(()) => format!("已排除：{}", kind.label_zh()),
+        Err(error) => crate::error::user_message(error),
+    };
+    Ok(back_to(
+        &format!("/complaints/{}", url_encode(no)),
+        &message,
+    ))
 }
 
 #[derive(Deserialize)]

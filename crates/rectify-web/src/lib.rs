@@ -249,6 +249,11 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             post(complaints::feedback),
         ),
         (
+            "/complaints/{received_no}/suggestions",
+            SignedIn,
+            post(complaints::answer_suggestion),
+        ),
+        (
             "/publish",
             SignedIn,
             get(publishing::show).post(publishing::approve),

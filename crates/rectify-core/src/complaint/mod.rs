@@ -67,6 +67,15 @@ labelled_enum!(
     }
 );
 
+labelled_enum!(
+    /// What an import suggested about a complaint, for the office to confirm or dismiss.
+    SuggestionKind, "建议类型" {
+        Duplicate => "duplicate", "疑似重复件";
+        Item => "item", "同一点位整改任务";
+        Rebound => "rebound", "销号后反弹";
+    }
+);
+
 /// Words offices write for a type outside the vocabulary, and the type they mean. The
 /// original word is kept with a warning; it is never dropped silently.
 const TYPE_SYNONYMS: &[(&str, PollutionType)] = &[

@@ -157,6 +157,8 @@ pub struct ComplaintRecord {
     /// (plan, number) of a plan item at the same site.
     pub suggested_item: Option<(String, u32)>,
     pub suggested_site: String,
+    /// (plan, number) of the plan item the office confirmed the complaint concerns.
+    pub item: Option<(String, u32)>,
     pub unit: Option<String>,
     #[serde(skip)]
     pub unit_id: Option<i64>,

@@ -235,3 +235,54 @@ const PHOTO: &[u8] = &[
     0x00, 0x02, 0x96, 0x01, 0x4C, 0xF9, 0xC8, 0x3A, 0x86, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
     0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
+
+/// Complaints in the browser (#21) at 1440 px and 390 px: the office's filtered list and export,
+/// a seeded spot-check that returns one complaint, a county's feedback with the 一览表's figures,
+/// and the portal's totals after the office publishes.
+#[test]
+fn complaints_in_a_real_browser() {
+    let browser = chromium();
+    let root = workspace_root();
+    let script = browser_driver(&root).with_file_name("complaints.mjs");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let password = "correct horse battery";
+    let server = demo_server(&db);
+    set_passwords(&db, password);
+    let shots = root.join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let executable = Command::new("which").arg(browser).output().unwrap();
+    let executable = String::from_utf8_lossy(&executable.stdout)
+        .trim()
+        .to_string();
+    let run = Command::new("node")
+        .arg(&script)
+        .env("BASE_URL", format!("http://{}", server.1))
+        .env("PASSWORD", password)
+        .env("SCREENSHOTS", &shots)
+        .env("CHROMIUM", executable)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(out.contains("8 complaint browser steps passed"), "{out}");
+    for page in [
+        "complaints-list",
+        "spotchecks",
+        "complaint-feedback",
+        "accountability",
+    ] {
+        for width in [1440, 390] {
+            let name = format!("{page}-{width}.png");
+            let png = std::fs::read(shots.join(&name)).expect("screenshot missing");
+            assert!(
+                png.starts_with(b"\x89PNG") && png.len() > 30_000,
+                "{name} looks empty"
+            );
+        }
+    }
+}

@@ -1793,6 +1793,8 @@ fn concrete(pattern: &str, complaint: &str) -> String {
         ("{username}", "viewer"),
         ("{change}", "disable"),
         ("{unit}", "1"),
+        ("{table}", "public.xlsx"),
+        ("{round}", "1"),
     ] {
         path = path.replace(param, value);
     }

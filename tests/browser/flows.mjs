@@ -176,7 +176,7 @@ await as('zgb', async (page) => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
   const page = await context.newPage();
   await page.goto(`${base}/public/notices`);
-  assert.ok(await page.isVisible('text=/数据截至/'), 'the portal carries its snapshot date');
+  assert.ok(await page.isVisible('text=/即时更新/'), 'the notices are live and say so');
   const notice = page.locator('#notice-14');
   await notice.locator('summary').click();
   await notice.locator('textarea[name=content]').fill('公示期间夜间仍闻到明显异味，请再次核查整改效果。');

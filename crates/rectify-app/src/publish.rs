@@ -3,7 +3,9 @@
 use rectify_core::complaint::redact::Policy;
 use rectify_core::ledger::Plan;
 use rectify_exact::date::Date;
-use rectify_io::publish::{Draft, LedgerLine, Part, Selection, Sources};
+use rectify_io::publish::{
+    Draft, LedgerLine, Part, PortalContent, PublicNotice, Selection, Sources, as_published,
+};
 use rectify_store::complaints::ComplaintFilter;
 use rectify_store::registers::RegisterFilter;
 use rectify_store::{Store, StoreError};
@@ -65,4 +67,28 @@ async fn ledger(
         })
         .collect();
     Ok((plans, lines))
+}
+
+/// The public notices running on `today`, for the portal. A notice is public from the moment
+/// it is recorded, without waiting for the next publication: `lines` are the items now on
+/// notice, `published` the approved publication whose texts they keep where it has them.
+pub async fn running_notices(
+    store: &Store,
+    lines: Vec<LedgerLine>,
+    published: Option<&PortalContent>,
+    today: Date,
+) -> Result<Vec<PublicNotice>, StoreError> {
+    let selection = Selection {
+        parts: vec![Part::Notices],
+        batches: Vec::new(),
+        redact: Vec::new(),
+    };
+    let sources = Sources {
+        policy: policy(store, &selection).await?,
+        plans: store.plans().await?.into_iter().map(|p| p.plan).collect(),
+        items: lines,
+        ..Sources::default()
+    };
+    let draft = rectify_io::publish::draft(&selection, today, sources);
+    Ok(as_published(draft.content.notices, published))
 }

@@ -585,3 +585,32 @@ pub struct IssuedStep {
     pub reason: String,
     pub issued_on: String,
 }
+
+impl IssuedStep {
+    /// The subject of the step's message, the same in 消息, e-mail and group robots.
+    pub fn subject(&self) -> String {
+        format!("【{}】{} {}", self.step.label_zh(), self.period, self.unit)
+    }
+
+    /// The body of the step's message outside the app (e-mail, group robots).
+    pub fn message(&self) -> String {
+        format!(
+            "{}：\n\n{}\n\n（{} 调度，编号 #{}，{}；详见督察整改台账“消息”）",
+            self.unit, self.reason, self.period, self.id, self.issued_on
+        )
+    }
+}
+
+/// Minutes to wait before trying a failed delivery (e-mail, group robot) again, after
+/// `attempts` tries: 1, 5, 15, 60, then 240. After six tries it waits for the office, who sees
+/// it failed on the dispatch page and may send it again; a step is never dropped.
+pub fn retry_delay_minutes(attempts: u32) -> Option<i64> {
+    match attempts {
+        0 | 1 => Some(1),
+        2 => Some(5),
+        3 => Some(15),
+        4 => Some(60),
+        5 => Some(240),
+        _ => None,
+    }
+}

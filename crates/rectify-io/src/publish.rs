@@ -174,6 +174,38 @@ pub struct LedgerLine {
     pub progress: Option<(String, String)>,
 }
 
+/// Whether a public notice running from `first` to `last` (both days included) runs on
+/// `today`. A notice past its last day is never shown as running, even while an objection
+/// keeps the item on notice.
+pub fn notice_runs((first, last): (Date, Date), today: Date) -> bool {
+    first <= today && today <= last
+}
+
+/// The notices the portal shows: those running today, as a notices-only draft of today found
+/// them. An item the approved publication carries keeps that publication's texts, so the
+/// office's redaction review holds; an item it lacks keeps the draft's automatic redaction.
+pub fn as_published(
+    mut running: Vec<PublicNotice>,
+    published: Option<&PortalContent>,
+) -> Vec<PublicNotice> {
+    let Some(content) = published else {
+        return running;
+    };
+    for notice in &mut running {
+        let approved = content
+            .plans
+            .iter()
+            .filter(|p| p.name == notice.plan)
+            .flat_map(|p| &p.items)
+            .find(|i| i.number == notice.number);
+        if let Some(item) = approved {
+            notice.problem.clone_from(&item.problem);
+            notice.lead_unit.clone_from(&item.lead_unit);
+        }
+    }
+    running
+}
+
 /// What a publication is built from. The caller loads only what the selected parts need:
 /// plans and items for items or notices, complaints, the environment's paragraphs, registers.
 #[derive(Debug, Clone, Default)]
@@ -202,7 +234,7 @@ pub fn draft(selection: &Selection, today: Date, sources: Sources) -> Draft {
         items_and_notices(
             &sources.plans,
             &sources.items,
-            selection,
+            (selection, today),
             policy,
             &mut draft,
         );
@@ -293,7 +325,7 @@ fn registers(entries: &[EntryRecord], policy: &Policy, draft: &mut Draft) {
 fn items_and_notices(
     plans: &[Plan],
     items: &[LedgerLine],
-    selection: &Selection,
+    (selection, draft_day): (&Selection, Date),
     policy: &Policy,
     draft: &mut Draft,
 ) {
@@ -335,8 +367,9 @@ fn items_and_notices(
             );
             let problem = record.clean(&item.problem);
             let lead_unit = record.clean(&item.lead_unit);
+            let running = line.notice.filter(|&window| notice_runs(window, draft_day));
             if let (Some((first, last)), ItemState::PublicNotice, true) = (
-                line.notice,
+                running,
                 item.state,
                 selection.parts.contains(&Part::Notices),
             ) {

@@ -12,6 +12,7 @@ pub mod bind;
 pub mod clock;
 pub mod coal;
 pub mod complaints;
+pub mod deliveries;
 pub mod dispatch;
 
 pub mod journal;
@@ -221,6 +222,9 @@ pub struct Store {
     data_dir: PathBuf,
     /// One write transaction at a time in this process (see `begin_write`).
     write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// Woken when deliveries are written (steps issued, one sent again), so this process's
+    /// sender tries them at once rather than at its next round.
+    deliveries_waiting: Arc<tokio::sync::Notify>,
 }
 
 /// SQLite settings applied to every pooled connection. `synchronous = FULL`: a sign-off or a
@@ -273,6 +277,7 @@ impl Store {
             target: target.clone(),
             data_dir,
             write_gate: Arc::default(),
+            deliveries_waiting: Arc::default(),
         })
     }
 
@@ -343,6 +348,11 @@ impl Store {
     /// the journal (sessions, the token's last use, the portal's throttle): they queue behind
     /// the write transactions of this process instead of waiting for the database's lock on a
     /// pooled connection (see `begin_write`).
+    /// Notified when deliveries are waiting to be sent (see `deliveries`).
+    pub fn deliveries_waiting(&self) -> &tokio::sync::Notify {
+        &self.deliveries_waiting
+    }
+
     pub(crate) async fn write_gate(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.write_gate.lock().await
     }

@@ -93,8 +93,13 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 16,
+        name: "deliveries",
+        source: include_str!("../migrations/0016_deliveries.sql"),
+    },
+    Migration {
+        version: 17,
         name: "complaint_suggestions",
-        source: include_str!("../migrations/0016_complaint_suggestions.sql"),
+        source: include_str!("../migrations/0017_complaint_suggestions.sql"),
     },
 ];
 

@@ -27,6 +27,8 @@ pub struct InboxMessage {
     pub created_at: String,
     pub subject: String,
     pub body: String,
+    /// The dispatch step it carries, whose document (督办单 …) the unit may print.
+    pub step: Option<i64>,
 }
 
 impl Store {
@@ -124,6 +126,7 @@ impl Store {
             .filter(|u| !crate::tasks::is_group(&u.name))
             .map(|u| (u.name, u.id))
             .collect();
+        let routes = self.delivery_routes().await?;
         let mut tx = self.begin_write().await?;
         // Read again under the write lock: another process may have issued steps meanwhile.
         let already: Vec<(i64, String)> =
@@ -172,6 +175,7 @@ impl Store {
                 .arg(step.reason.clone())
                 .execute(&mut *tx)
                 .await?;
+                crate::deliveries::enqueue(&mut tx, &routes, id, unit).await?;
                 changes.push((id, unit.clone(), step.clone()));
                 issued.push(IssuedStep {
                     id,
@@ -202,6 +206,9 @@ impl Store {
             append_all(&mut tx, self.backend(), journal).await?;
         }
         tx.commit().await?;
+        if !issued.is_empty() {
+            self.deliveries_waiting().notify_one();
+        }
         Ok(issued)
     }
 
@@ -324,25 +331,27 @@ impl Store {
         // The scope is part of the query: other units' messages never leave the database.
         let wanted: Vec<String> = (1..=unit_ids.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT m.id, o.name, m.created_at, m.subject, m.body
+            "SELECT m.id, o.name, m.created_at, m.subject, m.body, m.escalation_id
              FROM inbox m JOIN org_units o ON o.id = m.unit_id
              WHERE m.unit_id IN ({}) ORDER BY m.id DESC",
             wanted.join(", ")
         );
-        let mut query =
-            sqlx::query_as::<_, (i64, String, String, String, String)>(sqlx::AssertSqlSafe(sql));
+        let mut query = sqlx::query_as::<_, (i64, String, String, String, String, Option<i64>)>(
+            sqlx::AssertSqlSafe(sql),
+        );
         for id in unit_ids {
             query = query.arg(*id);
         }
         let rows = query.fetch_all(self.pool()).await?;
         Ok(rows
             .into_iter()
-            .map(|(id, unit, created_at, subject, body)| InboxMessage {
+            .map(|(id, unit, created_at, subject, body, step)| InboxMessage {
                 id,
                 unit,
                 created_at,
                 subject,
                 body,
+                step,
             })
             .collect())
     }

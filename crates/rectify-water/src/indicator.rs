@@ -71,6 +71,16 @@ impl Class {
         }
     }
 
+    /// The class's colour on maps and charts: its status's colour (2011 method), except that
+    /// Ⅰ is a deeper blue than Ⅱ, so the two 优 classes stay distinguishable.
+    pub fn colour(self) -> &'static str {
+        match self {
+            Class::I => "#1850a0",
+            Class::II => "#4a9fe8",
+            other => other.status().colour(),
+        }
+    }
+
     pub fn meets_iii(self) -> bool {
         self <= Class::III
     }
@@ -642,6 +652,15 @@ impl SourceItem {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_class_has_its_own_colour() {
+        let mut colours: Vec<&str> = Class::ALL.iter().map(|c| c.colour()).collect();
+        colours.sort_unstable();
+        colours.dedup();
+        assert_eq!(colours.len(), Class::ALL.len(), "Ⅰ and Ⅱ told apart too");
+    }
+
     use super::*;
 
     #[test]

@@ -32,6 +32,33 @@ enum Kind {
     Lines,
     /// A JSON object, for the few settings that map words to words.
     Object,
+    /// Where each unit's messages go: one line per unit, "单位：地址，地址", stored as
+    /// {"单位": ["地址", …]}; "全部" (stored "*") receives every unit's. The addresses are
+    /// e-mail addresses, or web addresses of group robots.
+    Routes(Address),
+    /// The SMTP relay: "主机[:端口] 发件地址", stored as {"host", "port", "from"}.
+    Relay,
+}
+
+/// What the addresses of a `Kind::Routes` setting are.
+#[derive(Clone, Copy)]
+enum Address {
+    Mail,
+    Web,
+}
+
+impl Address {
+    fn check(self, address: &str) -> bool {
+        match self {
+            Address::Mail => address.split_once('@').is_some_and(|(user, host)| {
+                !user.is_empty() && host.contains('.') && !address.contains(char::is_whitespace)
+            }),
+            Address::Web => {
+                (address.starts_with("http://") || address.starts_with("https://"))
+                    && address.parse::<axum::http::Uri>().is_ok()
+            }
+        }
+    }
 }
 
 /// A setting as the office sees it: what it is called, what it means, and what it holds.
@@ -172,6 +199,24 @@ const SETTINGS: &[Setting] = &[
         Kind::Count(1, 30),
     ),
     setting(
+        "mail.smtp",
+        "邮件服务器",
+        "如 smtp.hean.gov.cn:25 zgb@hean.gov.cn（主机、端口和发件地址）；不填则不发邮件",
+        Kind::Relay,
+    ),
+    setting(
+        "mail.recipients",
+        "督办消息收件邮箱",
+        "每行一个单位，如 北岭县政府：a@bl.gov.cn，b@bl.gov.cn",
+        Kind::Routes(Address::Mail),
+    ),
+    setting(
+        "webhook.urls",
+        "工作群机器人地址（企业微信、钉钉等）",
+        "每行一个单位，如 北岭县政府：https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…；“全部”接收所有单位的督办消息",
+        Kind::Routes(Address::Web),
+    ),
+    setting(
         "register.chemical.colours",
         "化工企业红黄蓝绿标识含义",
         "JSON 对象，如 {\"红\": \"关停、淘汰退出\"}",
@@ -212,6 +257,8 @@ impl Setting {
                     Ok(lines.into())
                 }
             }
+            Kind::Routes(address) => self.routes(entry, address),
+            Kind::Relay => self.relay(entry),
             Kind::Object => match serde_json::from_str::<serde_json::Value>(entry) {
                 Ok(value) if value.is_object() => Ok(value),
                 _ => Err(format!(
@@ -222,9 +269,84 @@ impl Setting {
         }
     }
 
+    fn routes(&self, entry: &str, address: Address) -> Result<serde_json::Value, String> {
+        let mut routes = serde_json::Map::new();
+        for (n, line) in entry.lines().map(str::trim).enumerate() {
+            if line.is_empty() {
+                continue;
+            }
+            let wrong = |what: String| format!("“{}”第 {} 行：{what}", self.label, n + 1);
+            let (unit, list) = line
+                .split_once(['：', ':'])
+                .filter(|(unit, _)| !unit.trim().is_empty())
+                .ok_or_else(|| wrong("应为“单位：地址”".into()))?;
+            let unit = match unit.trim() {
+                "全部" => "*",
+                named => named,
+            };
+            let addresses: Vec<&str> = list
+                .split(['，', ',', ' ', '；', ';'])
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .collect();
+            if addresses.is_empty() {
+                return Err(wrong("缺少地址".into()));
+            }
+            if let Some(bad) = addresses.iter().find(|a| !address.check(a)) {
+                return Err(wrong(format!("地址“{bad}”无效")));
+            }
+            routes.insert(unit.to_string(), addresses.into());
+        }
+        if routes.is_empty() {
+            return Err(format!("请至少填写一行“{}”", self.label));
+        }
+        Ok(routes.into())
+    }
+
+    fn relay(&self, entry: &str) -> Result<serde_json::Value, String> {
+        let wrong = || {
+            format!(
+                "“{}”应为“主机[:端口] 发件地址”，如 smtp.hean.gov.cn:25 zgb@hean.gov.cn",
+                self.label
+            )
+        };
+        let (server, from) = entry.split_once(char::is_whitespace).ok_or_else(wrong)?;
+        let (host, port) = match server.rsplit_once(':') {
+            Some((host, port)) => (host, port.parse::<u16>().map_err(|_| wrong())?),
+            None => (server, 25),
+        };
+        let from = from.trim();
+        if host.is_empty() || !Address::Mail.check(from) {
+            return Err(wrong());
+        }
+        Ok(serde_json::json!({ "host": host, "port": port, "from": from }))
+    }
+
     /// The stored value as the form shows it.
     fn shown(&self, value: &serde_json::Value) -> String {
         match (self.kind, value) {
+            (Kind::Routes(_), serde_json::Value::Object(routes)) => routes
+                .iter()
+                .map(|(unit, list)| {
+                    let unit = if unit == "*" { "全部" } else { unit };
+                    let list = match list {
+                        serde_json::Value::Array(all) => all
+                            .iter()
+                            .filter_map(|a| a.as_str())
+                            .collect::<Vec<_>>()
+                            .join("，"),
+                        other => other.as_str().unwrap_or_default().to_string(),
+                    };
+                    format!("{unit}：{list}")
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            (Kind::Relay, relay) => format!(
+                "{}:{} {}",
+                relay["host"].as_str().unwrap_or_default(),
+                relay["port"].as_u64().unwrap_or(25),
+                relay["from"].as_str().unwrap_or_default()
+            ),
             (Kind::Flag, serde_json::Value::Bool(on)) => if *on { "是" } else { "否" }.to_string(),
             (Kind::Lines, serde_json::Value::Array(lines)) => lines
                 .iter()
@@ -411,8 +533,8 @@ pub async fn show(
             Kind::Count(min, max) => ("number", min, max, &[]),
             Kind::Flag => ("choice", 0, 0, &[("否", "否"), ("是", "是")]),
             Kind::Choice(choices) => ("choice", 0, 0, choices),
-            Kind::Text => ("text", 0, 0, &[]),
-            Kind::Lines | Kind::Object => ("lines", 0, 0, &[]),
+            Kind::Text | Kind::Relay => ("text", 0, 0, &[]),
+            Kind::Lines | Kind::Object | Kind::Routes(_) => ("lines", 0, 0, &[]),
         };
         settings.push(SettingLine {
             key: setting.key,

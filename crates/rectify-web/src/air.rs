@@ -85,6 +85,8 @@ pub struct CalendarMonth {
 #[derive(Template)]
 #[template(path = "air.html")]
 pub struct AirPage {
+    /// The signed-in user's menu, or none for a visitor (who gets the portal's).
+    viewer: Option<crate::auth::Me>,
     city: String,
     cities: Vec<String>,
     year: i32,
@@ -103,11 +105,19 @@ pub struct AirPage {
     legend: Vec<(&'static str, &'static str)>,
 }
 
-pub async fn air_page(State(state): State<AppState>, Query(query): Query<AirQuery>) -> Response {
-    crate::page_response(build(&state, query).await)
+pub async fn air_page(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Query(query): Query<AirQuery>,
+) -> Response {
+    crate::page_response(build(&state, &headers, query).await)
 }
 
-async fn build(state: &AppState, query: AirQuery) -> crate::BuiltPage {
+async fn build(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    query: AirQuery,
+) -> crate::BuiltPage {
     let Some((first, last)) = state.store.air_date_range().await? else {
         let empty = crate::EmptyPage {
             title: "空气质量",
@@ -132,7 +142,8 @@ async fn build(state: &AppState, query: AirQuery) -> crate::BuiltPage {
     let page =
         tokio::task::spawn_blocking(move || page(stored, query.city, year, years, to, targets))
             .await??;
-    Ok(page.render()?)
+    let viewer = crate::auth::session(state, headers).await?.map(|s| s.me());
+    Ok(AirPage { viewer, ..page }.render()?)
 }
 
 /// Builds the page from stored data; no I/O.
@@ -186,6 +197,7 @@ pub fn page(
         None => (None, Vec::new()),
     };
     Ok(AirPage {
+        viewer: None,
         cards: cards(&ytd, &targets),
         bars: monthly_bars(&days, year, options, &targets),
         calendar: calendar(&days, year),

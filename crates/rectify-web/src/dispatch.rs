@@ -10,7 +10,9 @@ use crate::kit::{actor_label, back_to, display_names, named_download, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use rectify_core::dispatch::IssuedStep;
+use rectify_core::time::shown_minute;
 use rectify_store::StoreError;
+use rectify_store::deliveries::{Channel, Delivery, DeliveryState};
 use rectify_store::today_china;
 use rectify_store::workflow::UnitReporting;
 use serde::Deserialize;
@@ -31,6 +33,57 @@ struct DispatchPage {
     round: Option<(String, String, String)>,
     reporting: Vec<UnitReporting>,
     steps: Vec<IssuedStep>,
+    deliveries: Vec<DeliveryLine>,
+}
+
+/// A delivery as the office reads it.
+struct DeliveryLine {
+    id: i64,
+    step: String,
+    unit: String,
+    channel: &'static str,
+    target: String,
+    state: &'static str,
+    failed: bool,
+    attempts: u32,
+    /// When it was delivered, or when it will be tried next.
+    when: String,
+    error: String,
+}
+
+impl DeliveryLine {
+    fn of(delivery: Delivery) -> DeliveryLine {
+        let when = match delivery.state {
+            DeliveryState::Sent => delivery.sent_at.as_deref().map(shown_minute),
+            DeliveryState::Pending => {
+                Some(format!("{} 前后", shown_minute(&delivery.next_attempt_at)))
+            }
+            DeliveryState::Failed => None,
+        };
+        DeliveryLine {
+            id: delivery.id,
+            step: delivery.step.step.label_zh().to_string(),
+            unit: delivery.step.unit,
+            channel: delivery.channel.label_zh(),
+            target: match delivery.channel {
+                Channel::Mail => delivery.target,
+                Channel::Webhook => masked_url(&delivery.target),
+            },
+            state: delivery.state.label_zh(),
+            failed: delivery.state == DeliveryState::Failed,
+            attempts: delivery.attempts,
+            when: when.unwrap_or_default(),
+            error: delivery.last_error.unwrap_or_default(),
+        }
+    }
+}
+
+/// A robot's address without its secret: the scheme and host only (企业微信 and 钉钉 carry the
+/// robot's key in the query, which anyone could post with).
+fn masked_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    format!("{scheme}://{host}/…")
 }
 
 /// The month asked for, else the current one.
@@ -66,6 +119,13 @@ pub async fn show(
         me: session.me(),
         flash: query.done,
         steps: state.store.escalations(Some(&period)).await?,
+        deliveries: state
+            .store
+            .deliveries(&period)
+            .await?
+            .into_iter()
+            .map(DeliveryLine::of)
+            .collect(),
         period,
         round,
         reporting,
@@ -115,10 +175,35 @@ pub async fn run(
         &form.period,
         &match outcome {
             Ok(issued) if issued.is_empty() => "今日没有新的督办事项".to_string(),
-            Ok(issued) => format!("已发出 {} 项督办事项，各单位可在“消息”中查看", issued.len()),
+            Ok(issued) => format!(
+                "已发出 {} 项督办事项，各单位可在“消息”中查看；邮件和工作群消息随即发送，结果见发送记录",
+                issued.len()
+            ),
             Err(error) => crate::error::user_message(error),
         },
     ))
+}
+
+#[derive(Deserialize)]
+pub struct ResendForm {
+    period: String,
+}
+
+/// 重新发送: a delivery that failed every try is due again at once.
+pub async fn resend(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    CsrfForm { session, form, .. }: CsrfForm<ResendForm, OfficeWork>,
+) -> PageResult {
+    let message = match state
+        .store
+        .resend_delivery(&session.user.username, id)
+        .await
+    {
+        Ok(()) => "已重新发送，结果见下方发送记录".to_string(),
+        Err(error) => crate::error::user_message(error),
+    };
+    Ok(back(&form.period, &message))
 }
 
 /// One issued step as a docx, for the office or the unit it was sent to.

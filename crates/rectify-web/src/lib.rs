@@ -216,6 +216,11 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ("/dispatch/open", SignedIn, post(dispatch::open)),
         ("/dispatch/run", SignedIn, post(dispatch::run)),
         ("/dispatch/steps/{id}", SignedIn, get(dispatch::notice)),
+        (
+            "/dispatch/deliveries/{id}/resend",
+            SignedIn,
+            post(dispatch::resend),
+        ),
         ("/complaints", SignedIn, get(complaints::list)),
         (
             "/complaints/import",

@@ -1,20 +1,24 @@
-//! The public portal (公众门户): no login, read-only, served only from the latest approved
+//! The public portal (公众门户): no login, read-only, served from the latest approved
 //! publication, so it cannot show a field that was not published. Every page carries the
-//! snapshot date and an ETag of the publication; the objection form is the one write, and it
-//! is throttled per client address, with a honeypot field for bots.
+//! snapshot date and an ETag of the publication. Public notices are the exception: a notice is
+//! public the moment it is recorded and never after its last day, so that page is built live
+//! (with the publication's texts where it has the item). The objection form is the one write,
+//! and it is throttled per client address, with a honeypot field for bots.
 
 use crate::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use rectify_app::publish::running_notices;
+use rectify_core::ledger::ItemState;
 use rectify_core::org::Role;
 use rectify_core::time::shown_date;
 use rectify_core::workflow::Actor;
-use rectify_io::publish::{PortalContent, PublicItem, PublicNotice, PublicPlan};
-use rectify_store::StoreError;
+use rectify_io::publish::{LedgerLine, PortalContent, PublicItem, PublicNotice, PublicPlan};
 use rectify_store::publications::Publication;
 use rectify_store::workflow::ItemRef;
+use rectify_store::{StoreError, today_china};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,6 +41,8 @@ struct Stamp {
 struct IndexPage<'a> {
     stamp: Stamp,
     content: &'a PortalContent,
+    /// The notices running today (live, as on the notices page).
+    notices: &'a [PublicNotice],
     items: usize,
     signed_off: usize,
 }
@@ -58,10 +64,21 @@ struct PlanView<'a> {
 
 #[derive(Template)]
 #[template(path = "portal_notices.html")]
-struct NoticesPage<'a> {
-    stamp: Stamp,
-    notices: &'a [PublicNotice],
+struct NoticesPage {
+    /// The Beijing date the notices are shown for.
+    today: String,
+    notices: Vec<PublicNotice>,
     message: Option<String>,
+    /// An objection that could not be recorded, kept with why.
+    kept: Option<Kept>,
+}
+
+/// What a visitor wrote when it could not be recorded: shown back with the reason, so the text
+/// is never lost.
+struct Kept {
+    reason: String,
+    content: String,
+    contact: String,
 }
 
 #[derive(Template)]
@@ -166,11 +183,13 @@ async fn serve(
     }
 }
 
+/// Every portal page is revalidated on each visit (a cheap 304 while nothing changed): a new
+/// publication, and a notice the moment it is recorded, are public at once.
 fn cache_headers(tag: &str) -> [(header::HeaderName, HeaderValue); 2] {
     [
         (
             header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=300"),
+            HeaderValue::from_static("public, no-cache"),
         ),
         (
             header::ETAG,
@@ -213,7 +232,13 @@ fn message(status: StatusCode, title: &'static str, message: String) -> Response
 }
 
 pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    serve(&state, &headers, "index", |publication, content| {
+    // The index counts the notices running today, so it changes as they do.
+    let (notices, live_tag) = match live_notices(&state).await {
+        Ok(found) => found,
+        Err(e) => return store_failure(e),
+    };
+    let page = format!("index-{}", live_tag.trim_matches('"'));
+    serve(&state, &headers, &page, |publication, content| {
         let items = content.plans.iter().map(|p| p.items.len()).sum();
         let signed_off = content
             .plans
@@ -224,6 +249,7 @@ pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Respons
         IndexPage {
             stamp: stamp(publication),
             content,
+            notices: &notices,
             items,
             signed_off,
         }
@@ -275,6 +301,32 @@ pub struct NoticeQuery {
     sent: Option<u8>,
 }
 
+/// The notices running today, and the ETag that changes whenever they may: with any journaled
+/// change (a notice recorded, closed or published) and with the day.
+async fn live_notices(state: &AppState) -> Result<(Vec<PublicNotice>, String), StoreError> {
+    let today = today_china();
+    let snapshot = crate::caches::snapshot(state).await?;
+    let lines = snapshot
+        .items
+        .iter()
+        .filter(|s| s.item.state == ItemState::PublicNotice)
+        .filter_map(|s| {
+            let notice = snapshot.workflows.get(&s.id)?.flow.notice?;
+            Some(LedgerLine {
+                plan: s.plan.clone(),
+                item: s.item.clone(),
+                notice: Some(notice),
+                schedule: snapshot.schedules.of(s, today).schedule,
+                progress: None,
+            })
+        })
+        .collect();
+    let published = published(state).await?;
+    let content = published.as_deref().map(|(_, content)| content);
+    let notices = running_notices(&state.store, lines, content, today).await?;
+    Ok((notices, format!("\"notices-{}-{today}\"", snapshot.head)))
+}
+
 pub async fn notices(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -283,20 +335,32 @@ pub async fn notices(
     let message = query
         .sent
         .map(|_| "您的意见已提交，我们将在公示期内核实处理。感谢您的监督！".to_string());
-    let page = if message.is_some() {
-        "notices-sent"
-    } else {
-        "notices"
+    let (notices, tag) = match live_notices(&state).await {
+        Ok(found) => found,
+        Err(e) => return store_failure(e),
     };
-    serve(&state, &headers, page, |publication, content| {
-        NoticesPage {
-            stamp: stamp(publication),
-            notices: &content.notices,
-            message,
-        }
-        .render()
-    })
-    .await
+    let tag = if message.is_some() {
+        tag.replace("notices", "notices-sent")
+    } else {
+        tag
+    };
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(tag.as_str())
+    {
+        return (StatusCode::NOT_MODIFIED, cache_headers(&tag)).into_response();
+    }
+    let page = NoticesPage {
+        today: today_china().to_string(),
+        notices,
+        message,
+        kept: None,
+    };
+    match page.render() {
+        Ok(html) => (cache_headers(&tag), axum::response::Html(html)).into_response(),
+        Err(e) => failure(e.to_string()),
+    }
 }
 
 pub async fn complaints(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -397,37 +461,29 @@ async fn record(
         return Ok(());
     }
     let content = form.content.trim();
-    if content.chars().count() < 5 || content.chars().count() > MAX_OBJECTION_CHARS {
-        return Err(message(
-            StatusCode::BAD_REQUEST,
-            "意见未提交",
-            format!("请填写 5 至 {MAX_OBJECTION_CHARS} 字的意见内容。"),
-        ));
+    let contact = form.contact.trim().chars().take(200).collect::<String>();
+    let length = content.chars().count();
+    if !(5..=MAX_OBJECTION_CHARS).contains(&length) {
+        let reason = format!(
+            "意见未提交：请填写 5 至 {MAX_OBJECTION_CHARS} 字的意见内容（现为 {length} 字）。"
+        );
+        return Err(kept(state, reason, &form).await);
     }
-    let not_on_notice = || {
-        message(
-            StatusCode::BAD_REQUEST,
-            "意见未提交",
-            "该整改任务当前不在公示期内，无法提交异议。".into(),
-        )
-    };
-    // Only a notice the live portal shows takes objections: the newest publication's.
-    let published = published(state).await.map_err(store_failure)?;
-    let on_portal = published.is_some_and(|p| {
-        p.1.notices
-            .iter()
-            .any(|n| n.plan == form.plan && n.number == form.number)
-    });
-    if !on_portal {
-        return Err(not_on_notice());
+    // Only a notice running today takes objections.
+    let (running, _) = live_notices(state).await.map_err(store_failure)?;
+    if !running
+        .iter()
+        .any(|n| n.plan == form.plan && n.number == form.number)
+    {
+        let reason = not_running(state, &form).await.map_err(store_failure)?;
+        return Err(kept(state, reason, &form).await);
     }
-    let today = rectify_store::today_china();
+    let today = today_china();
     let calendar = state.store.work_calendar().await.map_err(store_failure)?;
     let item = ItemRef {
         plan: Some(form.plan.as_str()),
         number: form.number,
     };
-    let contact = form.contact.trim().chars().take(200).collect::<String>();
     match state
         .store
         .record_objection(
@@ -440,7 +496,55 @@ async fn record(
         .await
     {
         Ok(_) => Ok(()),
-        Err(StoreError::Refused(_) | StoreError::NotFound { .. }) => Err(not_on_notice()),
+        Err(StoreError::Refused(_) | StoreError::NotFound { .. }) => {
+            let reason = not_running(state, &form).await.map_err(store_failure)?;
+            Err(kept(state, reason, &form).await)
+        }
         Err(e) => Err(store_failure(e)),
+    }
+}
+
+/// Why an objection to an item that is not on notice today was not recorded: its notice has
+/// ended (on which day), or it is not on notice at all.
+async fn not_running(state: &AppState, form: &ObjectionForm) -> Result<String, StoreError> {
+    let snapshot = crate::caches::snapshot(state).await?;
+    let ended = snapshot
+        .items
+        .iter()
+        .filter(|s| s.plan == form.plan && s.item.number == form.number)
+        .find_map(|s| snapshot.workflows.get(&s.id)?.flow.notice)
+        .map(|(_, last)| last)
+        .filter(|&last| last < today_china());
+    Ok(match ended {
+        Some(last) => format!(
+            "意见未提交：第{}项的公示期已于 {last} 结束，不再受理公示异议。您填写的内容保留在下方，可复制后通过监督电话或信访渠道反映。",
+            form.number
+        ),
+        None => format!(
+            "意见未提交：第{}项当前不在公示期内，无法提交公示异议。您填写的内容保留在下方，可复制后通过监督电话或信访渠道反映。",
+            form.number
+        ),
+    })
+}
+
+/// The notices page again, with the visitor's text kept and the reason it was not recorded.
+async fn kept(state: &AppState, reason: String, form: &ObjectionForm) -> Response {
+    let notices = match live_notices(state).await {
+        Ok((notices, _)) => notices,
+        Err(e) => return store_failure(e),
+    };
+    let page = NoticesPage {
+        today: today_china().to_string(),
+        notices,
+        message: None,
+        kept: Some(Kept {
+            reason,
+            content: form.content.trim().to_string(),
+            contact: form.contact.trim().chars().take(200).collect(),
+        }),
+    };
+    match page.render() {
+        Ok(html) => (StatusCode::BAD_REQUEST, axum::response::Html(html)).into_response(),
+        Err(e) => failure(e.to_string()),
     }
 }

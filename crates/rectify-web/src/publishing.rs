@@ -46,6 +46,8 @@ pub struct Choice {
     #[serde(default)]
     environment: Option<String>,
     #[serde(default)]
+    registers: Option<String>,
+    #[serde(default)]
     redact: String,
     #[serde(default)]
     done: Option<String>,
@@ -59,6 +61,7 @@ impl Choice {
             &self.notices,
             &self.complaints,
             &self.environment,
+            &self.registers,
         ];
         let mut parts: Vec<Part> = Part::ALL
             .into_iter()
@@ -126,8 +129,34 @@ pub async fn show(
             })
             .collect(),
         replacements: draft.review.replacements,
-        history: state.store.publications().await?,
+        history: history(&state).await?,
     })
+}
+
+/// The publications, newest first, with the approver by name and the parts in Chinese.
+async fn history(state: &AppState) -> Result<Vec<(u32, String, String, String, String)>, WebError> {
+    let names = crate::kit::display_names(state).await?;
+    Ok(state
+        .store
+        .publications()
+        .await?
+        .into_iter()
+        .map(|(version, on, by, at, scope)| {
+            let by = crate::kit::actor_label(&by, &names);
+            (version, on, by, at, parts_zh(&scope))
+        })
+        .collect())
+}
+
+/// A stored scope (the part codes, comma-separated) as the office names the parts.
+fn parts_zh(scope: &str) -> String {
+    scope
+        .split(',')
+        .map(|code| {
+            Part::parse(code).map_or_else(|| code.to_string(), |p| p.label_zh().to_string())
+        })
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 pub async fn approve(

@@ -57,6 +57,8 @@ pub struct SectionRow {
 #[derive(Template)]
 #[template(path = "water.html")]
 pub struct WaterPage {
+    /// The signed-in user's menu, or none for a visitor (who gets the portal's).
+    viewer: Option<crate::auth::Me>,
     city: &'static str,
     year: i32,
     years: Vec<i32>,
@@ -76,12 +78,17 @@ pub struct WaterPage {
 
 pub async fn water_page(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     Query(query): Query<WaterQuery>,
 ) -> Response {
-    crate::page_response(build(&state, query).await)
+    crate::page_response(build(&state, &headers, query).await)
 }
 
-async fn build(state: &AppState, query: WaterQuery) -> crate::BuiltPage {
+async fn build(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    query: WaterQuery,
+) -> crate::BuiltPage {
     let Some((first, last)) = state.store.water_date_range().await? else {
         let empty = crate::EmptyPage {
             title: "水环境",
@@ -120,11 +127,12 @@ async fn build(state: &AppState, query: WaterQuery) -> crate::BuiltPage {
         page(&sections, &samples, year, years, (from, to), targets, query)
     })
     .await??;
-    Ok(page.render()?)
+    let viewer = crate::auth::session(state, headers).await?.map(|s| s.me());
+    Ok(WaterPage { viewer, ..page }.render()?)
 }
 
 fn class_colour(class: Option<Class>) -> &'static str {
-    class.map_or("#ced4da", |c| c.status().colour())
+    class.map_or("#ced4da", Class::colour)
 }
 
 fn pct(v: Option<Exact>) -> String {
@@ -174,6 +182,7 @@ pub fn page(
     };
     let drinking = &evaluation.drinking;
     Ok(WaterPage {
+        viewer: None,
         city: "河安市",
         cards: cards(&evaluation.all, &targets, drinking),
         rivers: evaluation
@@ -190,7 +199,7 @@ pub fn page(
             .collect(),
         legend: Class::ALL
             .iter()
-            .map(|c| (c.roman(), c.status().colour()))
+            .map(|c| (c.roman(), c.colour()))
             .collect(),
         span: format!("{}—{}，", from.chinese(), to.chinese()),
         counties: distinct(|s| &s.county),

@@ -538,6 +538,7 @@ async fn load_demo(store: &Store) -> Result<(), CliError> {
 
 async fn serve(store: &Store, args: &ServeArgs) -> Result<ExitCode, CliError> {
     let addr = args.addr;
+    crate::deliver::spawn(store.clone());
     if args.scheduler_minutes > 0 {
         crate::scheduler::spawn(
             store.clone(),

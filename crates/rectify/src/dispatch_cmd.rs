@@ -55,16 +55,17 @@ pub async fn run(
         }
         DispatchCommand::Run { period } => {
             let issued = store.escalate(actor, &period, today).await?;
-            if issued.is_empty() {
+            let mut text = if issued.is_empty() {
                 format!("{period} 调度：今日无新的督办事项")
             } else {
-                let mut text = lines(&issued, false);
-                for line in crate::mail::send(store, &issued).await? {
-                    text.push('\n');
-                    text.push_str(&line);
-                }
-                text
+                lines(&issued, false)
+            };
+            // Also whatever is due again from earlier steps.
+            for line in crate::deliver::send_due(store).await? {
+                text.push('\n');
+                text.push_str(&line);
             }
+            text
         }
         DispatchCommand::List { period } => {
             lines(&store.escalations(period.as_deref()).await?, true)

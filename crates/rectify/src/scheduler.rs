@@ -1,6 +1,6 @@
 //! The server's clock-driven work: every tick it closes the notices whose period has ended and,
 //! once the office has opened the month's dispatch round, issues the steps due today (提醒 →
-//! 催办 → 督办单 → 约谈建议) into the units' 消息 and by e-mail. The store issues each step at
+//! 催办 → 督办单 → 约谈建议) into the units' 消息 and the outbox of e-mails and robot messages. The store issues each step at
 //! most once per unit and round (a unique index backs it), so several server processes ticking
 //! at once still issue it once.
 
@@ -38,10 +38,9 @@ async fn tick(store: &Store) -> Result<Vec<String>, CliError> {
         Err(other) => return Err(other.into()),
     }
     let issued = store.escalate("system", &period, today).await?;
-    let mut done: Vec<String> = issued
+    // Their e-mails and robot messages go through the outbox's sender (`deliver::spawn`).
+    Ok(issued
         .iter()
         .map(|s| format!("{} {} {}", s.step.label_zh(), s.unit, s.reason))
-        .collect();
-    done.extend(crate::mail::send(store, &issued).await?);
-    Ok(done)
+        .collect())
 }

@@ -227,6 +227,51 @@ fn the_ledger_workflow_in_a_real_browser() {
     }
 }
 
+/// #21: the month's dispatch and the cockpit at 1440 px and on a 390 px phone
+/// (`tests/browser/month.mjs`).
+#[test]
+fn the_months_dispatch_and_the_cockpit_in_a_real_browser() {
+    let browser = chromium();
+    let root = workspace_root();
+    let script = browser_driver(&root).with_file_name("month.mjs");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let password = "correct horse battery";
+    let server = demo_server(&db);
+    set_passwords(&db, password);
+    let shots = root.join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let executable = Command::new("which").arg(browser).output().unwrap();
+    let run = Command::new("node")
+        .arg(&script)
+        .env("BASE_URL", format!("http://{}", server.1))
+        .env("PASSWORD", password)
+        .env("SCREENSHOTS", &shots)
+        .env(
+            "CHROMIUM",
+            String::from_utf8_lossy(&executable.stdout).trim(),
+        )
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(out.contains("3 month steps passed"), "{out}");
+    for width in ["1440", "390"] {
+        for page in ["dispatch", "inbox", "cockpit"] {
+            let name = format!("{page}-{width}.png");
+            let png = std::fs::read(shots.join(&name)).expect("screenshot missing");
+            assert!(
+                png.starts_with(b"\x89PNG") && png.len() > 20_000,
+                "{name} looks empty"
+            );
+        }
+    }
+}
+
 /// A 1×1 PNG to upload as a site photo.
 const PHOTO: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,

@@ -1,6 +1,6 @@
 //! Issue #18, the portal's part: what the public may read and post. Personal data in item and
 //! complaint texts is redacted before publication (findings 7 and 8); objections reach only
-//! the notices the live portal shows (16), and a flood of them writes no row per post (15).
+//! the notices running today, which are public the moment they are recorded (16, #21), and a flood of them writes no row per post (15).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
 
@@ -209,18 +209,54 @@ fn portal_objections(db: &str) -> usize {
         .count()
 }
 
-/// Finding 16: a notice the live portal does not show takes no objection.
+/// #21: a notice is public the moment it is recorded (no publication needed), on the notices
+/// page and in the index's count, and takes objections at once.
 #[test]
-fn objections_go_only_to_notices_on_the_live_portal() {
+fn a_notice_is_public_the_moment_it_is_recorded() {
     let (_dir, db) = notice_unpublished();
     let server = Server::start(&db, &["serve"]);
-    let (_, _, notices) = server.get("/public/notices");
-    assert!(!notices.contains("第16项"), "not published yet");
-    assert_eq!(object(&server, "工地围挡不连续，夜间仍有扬尘"), 400);
-    assert_eq!(portal_objections(&db), 0, "nothing recorded");
-    ok(&run(&db, &["publish", "approve"]));
+    let (status, head, notices) = server.get("/public/notices");
+    assert_eq!(status, 200);
+    assert!(notices.contains("第16项"), "{notices}");
+    assert!(head.to_lowercase().contains("no-cache"), "{head}");
+    let (_, _, index) = server.get("/public");
+    let running = notices
+        .matches("<section class=\"panel\" id=\"notice-")
+        .count();
+    assert!(
+        index.contains(&format!("正在公示</div><div class=\"value\">{running}<")),
+        "the index counts the same notices: {index}"
+    );
     assert_eq!(object(&server, "工地围挡不连续，夜间仍有扬尘"), 303);
     assert_eq!(portal_objections(&db), 1);
+}
+
+/// #21: after its last day a notice is no longer shown as running, and an objection sent to it
+/// (from a page opened earlier) keeps its text and says when the notice ended.
+#[test]
+fn an_objection_after_the_last_day_keeps_its_text_and_explains() {
+    let (_dir, db) = notice_unpublished();
+    let server = Server::start_at(&db, &["serve"], "2027-02-01T10:00:00+08:00");
+    let (_, _, notices) = server.get("/public/notices");
+    assert!(!notices.contains("第16项"), "{notices}");
+    let text = "工地围挡不连续，夜间仍有扬尘";
+    let body = common::form_body(&[
+        ("plan", "河安市“回头看”整改方案"),
+        ("number", "16"),
+        ("content", text),
+        ("contact", "13800000000"),
+        ("website", ""),
+    ]);
+    let headers = [("Content-Type", "application/x-www-form-urlencoded")];
+    let (status, _, page) = server.request("POST", "/public/objections", &headers, body.as_bytes());
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, 400);
+    assert!(page.contains(text), "the text is kept: {page}");
+    assert!(
+        page.contains("第16项的公示期已于 2026-12-") && page.contains("结束"),
+        "{page}"
+    );
+    assert_eq!(portal_objections(&db), 0, "nothing recorded");
 }
 
 /// Finding 15: a flood of anonymous posts writes no row per post — at most the objections it

@@ -2333,3 +2333,242 @@ fn the_cockpit_is_for_leaders_with_the_bulletins_figures() {
     assert_eq!(beiling.get("/cockpit").0, 404);
     assert!(!beiling.page("/").contains("href=\"/cockpit\""));
 }
+
+/// Ticking 专项整治名录 alone publishes the registers (the form once dropped the field), and
+/// the publication history names the parts in Chinese and the approver by name.
+#[test]
+fn ticking_the_registers_publishes_them() {
+    let demo = Demo::start(None);
+    let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
+    let page = zgb.page("/publish?registers=1");
+    assert!(
+        page.contains("name=\"registers\" value=\"1\" checked"),
+        "{page}"
+    );
+    let (status, _) = zgb.post_form(
+        "/publish",
+        &[("csrf", &hidden_csrf(&page)), ("registers", "1")],
+    );
+    assert_eq!(status, 303);
+    let (status, _, registers) = demo.server.get("/public/registers");
+    assert_eq!(status, 200);
+    assert!(registers.contains("散乱污"), "{registers}");
+    let history = zgb.page("/publish");
+    assert!(
+        history.contains("<td>整改办 张伟</td>") && history.contains("<td>专项整治名录</td>"),
+        "{history}"
+    );
+}
+
+/// #21: /air and /water show a signed-in user's own menu, and a visitor the portal's, never
+/// the internal one.
+#[test]
+fn air_and_water_show_the_viewers_menu() {
+    let demo = Demo::start(None);
+    let beiling = Browser::login(&demo.server, "beiling", PASSWORD).1.unwrap();
+    for page in ["/air", "/water"] {
+        let (status, _, anonymous) = demo.server.get(page);
+        assert_eq!(status, 200);
+        assert!(
+            anonymous.contains("href=\"/public/notices\"")
+                && !anonymous.contains("href=\"/ledger\""),
+            "{page} for a visitor: {anonymous}"
+        );
+        let signed_in = beiling.page(page);
+        assert!(
+            signed_in.contains("href=\"/ledger\"")
+                && signed_in.contains("/logout")
+                && !signed_in.contains("href=\"/public/notices\""),
+            "{page} for a county clerk: {signed_in}"
+        );
+        assert!(
+            !signed_in.contains("href=\"/admin\""),
+            "only the clerk's own menu"
+        );
+    }
+}
+
+/// A local group robot: answers each POST by its path (`/ok…` accepts with errcode 0, `/down`
+/// answers 500, `/refuse` errcode 93000) and keeps every (path, body) it received.
+struct Robot {
+    addr: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+impl Robot {
+    fn start() -> Robot {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = received.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request_line = String::new();
+                reader.read_line(&mut request_line).unwrap();
+                let path = request_line.split(' ').nth(1).unwrap_or("").to_string();
+                let mut length = 0;
+                loop {
+                    let mut header = String::new();
+                    reader.read_line(&mut header).unwrap();
+                    if header.trim().is_empty() {
+                        break;
+                    }
+                    if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                log.lock()
+                    .unwrap()
+                    .push((path.clone(), String::from_utf8(body).unwrap()));
+                let (status, answer) = match path.as_str() {
+                    "/down" => ("500 Internal Server Error", "{}"),
+                    "/refuse" => (
+                        "200 OK",
+                        r#"{"errcode":93000,"errmsg":"invalid webhook url"}"#,
+                    ),
+                    _ => ("200 OK", r#"{"errcode":0,"errmsg":"ok"}"#),
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+            }
+        });
+        Robot { addr, received }
+    }
+
+    fn bodies_to(&self, path: &str) -> Vec<String> {
+        let log = self.received.lock().unwrap();
+        log.iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+}
+
+/// #21: each issued step goes to its unit's group robot and to the catch-all one as a JSON text
+/// message; a failing robot is retried on its schedule and, after the last try, shown to the
+/// office as failed with a button that sends it again. Nothing is lost.
+#[test]
+fn dispatch_steps_reach_group_robots_and_failures_are_retried_and_shown() {
+    let demo = Demo::start(None);
+    let robot = Robot::start();
+    let url = |path: &str| format!("http://{}{path}", robot.addr);
+    let routes = serde_json::json!({
+        "北岭县政府": url("/ok-beiling"),
+        "南川县政府": [url("/down")],
+        "*": url("/ok-all"),
+    })
+    .to_string();
+    let at = |now: &str, args: &[&str]| {
+        let out = Command::new(BIN)
+            .arg("--db")
+            .arg(&demo.db)
+            .args(args)
+            .env("RECTIFY_NOW", now)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    at(
+        "2026-12-01T09:00:00+08:00",
+        &["setting", "set", "webhook.urls", &routes],
+    );
+    at(
+        "2026-12-01T09:00:00+08:00",
+        &["dispatch", "open", "--period", "2026-12"],
+    );
+    let run = |now: &str| at(now, &["dispatch", "run", "--period", "2026-12"]);
+    let first = run("2026-12-29T10:00:00+08:00");
+    assert!(
+        first.contains("北岭县政府（工作群机器人）") && first.contains("已送达"),
+        "{first}"
+    );
+    assert!(first.contains("发送失败，稍后重试（HTTP 500"), "{first}");
+
+    let beiling = robot.bodies_to("/ok-beiling");
+    assert!(!beiling.is_empty(), "北岭县's robot got its steps");
+    let message: serde_json::Value = serde_json::from_str(&beiling[0]).unwrap();
+    assert_eq!(message["msgtype"], "text");
+    let content = message["text"]["content"].as_str().unwrap();
+    assert!(
+        content.contains("2026-12 北岭县政府") && content.contains('【'),
+        "{content}"
+    );
+    let all = robot.bodies_to("/ok-all").len();
+    let down_first = robot.bodies_to("/down").len();
+    assert!(
+        all > beiling.len(),
+        "the catch-all robot gets every unit's steps"
+    );
+    assert!(down_first > 0);
+
+    // Not due yet: nothing is tried again a minute early.
+    run("2026-12-29T10:00:30+08:00");
+    assert_eq!(robot.bodies_to("/down").len(), down_first);
+    // Tried again on its schedule (1, 5, 15, 60, 240 minutes), then left for the office.
+    for now in [
+        "2026-12-29T10:02:00+08:00",
+        "2026-12-29T10:08:00+08:00",
+        "2026-12-29T10:24:00+08:00",
+        "2026-12-29T11:25:00+08:00",
+        "2026-12-29T15:26:00+08:00",
+    ] {
+        run(now);
+    }
+    assert_eq!(
+        robot.bodies_to("/down").len(),
+        down_first * 6,
+        "six tries each"
+    );
+    let last = run("2026-12-30T10:00:00+08:00");
+    assert!(!last.contains("/down"), "no seventh try: {last}");
+
+    let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
+    let page = zgb.page("/dispatch?period=2026-12");
+    assert!(
+        page.contains("发送失败") && page.contains("HTTP 500") && page.contains("6 次"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("/ok-beiling"),
+        "a robot's address is shown without its path and key"
+    );
+    let resend = page
+        .split("action=\"/dispatch/deliveries/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|rest| format!("/dispatch/deliveries/{rest}"))
+        .expect("a resend button");
+    let (status, _) = zgb.post_form(
+        &resend,
+        &[("csrf", &hidden_csrf(&page)), ("period", "2026-12")],
+    );
+    assert_eq!(status, 303);
+    // The server's sender is woken at once; give it a moment to try.
+    let tried = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        robot.bodies_to("/down").len() > down_first * 6
+    });
+    assert!(tried, "the resent message was tried again");
+    let beiling_clerk = Browser::login(&demo.server, "beiling", PASSWORD).1.unwrap();
+    let (status, _) = beiling_clerk.post_form(
+        &resend,
+        &[
+            ("csrf", &hidden_csrf(&beiling_clerk.page("/"))),
+            ("period", "2026-12"),
+        ],
+    );
+    assert_eq!(status, 404, "only the office resends");
+}

@@ -99,9 +99,17 @@ pub struct TransferForm {
     items: String,
 }
 
+/// A transferred case as the store records it.
+struct Transfer {
+    /// With the team's document number when given.
+    case: String,
+    on: Date,
+    /// (plan, number) of the items it concerns.
+    items: Vec<(String, u32)>,
+}
+
 impl TransferForm {
-    /// The case text (with the team's document number when given), the date and the items.
-    fn read(&self) -> Result<(String, Date, Vec<(String, u32)>), String> {
+    fn read(&self) -> Result<Transfer, String> {
         let on = Date::parse(self.on.trim())
             .ok_or_else(|| format!("移交日期“{}”不是日期", self.on.trim()))?;
         let items = self
@@ -119,7 +127,7 @@ impl TransferForm {
             "" => self.case.trim().to_string(),
             doc => format!("{}（{doc}）", self.case.trim()),
         };
-        Ok((case, on, items))
+        Ok(Transfer { case, on, items })
     }
 }
 
@@ -131,7 +139,7 @@ pub async fn transfer(
 ) -> PageResult {
     let message = match form.read() {
         Err(problem) => format!("未登记：{problem}"),
-        Ok((case, on, items)) => match state
+        Ok(Transfer { case, on, items }) => match state
             .store
             .record_transfer(&session.user.username, &form.target, &case, on, &items)
             .await

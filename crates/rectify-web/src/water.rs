@@ -197,10 +197,7 @@ pub fn page(
             .iter()
             .map(|(section, time, reasons)| format!("{section} {time}：{}", reasons.join("、")))
             .collect(),
-        legend: Class::ALL
-            .iter()
-            .map(|c| (c.roman(), c.colour()))
-            .collect(),
+        legend: Class::ALL.iter().map(|c| (c.roman(), c.colour())).collect(),
         span: format!("{}—{}，", from.chinese(), to.chinese()),
         counties: distinct(|s| &s.county),
         levels: distinct(|s| &s.level),

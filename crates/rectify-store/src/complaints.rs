@@ -513,13 +513,19 @@ impl Store {
             .collect()
     }
 
-    /// Complaints returned for re-handling, with their handling unit (accountability rule 3).
+    /// Complaints returned for re-handling, or found true and reported closed with a blank
+    /// 处理和整改情况, with their handling unit (accountability rule 3).
     pub async fn returned_complaints(
         &self,
     ) -> Result<Vec<rectify_core::accountability::ReturnedComplaint>, StoreError> {
         let rows = sqlx::query(
-            "SELECT c.received_no, COALESCE(u.name, c.region, ''), c.returns FROM complaints c
-             LEFT JOIN org_units u ON u.id = c.unit_id WHERE c.returns > 0 ORDER BY c.received_no",
+            "SELECT c.received_no, COALESCE(u.name, c.region, ''), c.returns,
+                    CASE WHEN c.verdict IN ('true', 'mostly_true', 'partly_true') AND c.handling = 'closed'
+                         AND TRIM(c.result) = '' THEN 1 ELSE 0 END
+             FROM complaints c LEFT JOIN org_units u ON u.id = c.unit_id
+             WHERE c.returns > 0 OR (c.verdict IN ('true', 'mostly_true', 'partly_true')
+                   AND c.handling = 'closed' AND TRIM(c.result) = '')
+             ORDER BY c.received_no",
         )
         .fetch_all(self.pool())
         .await?;
@@ -529,6 +535,7 @@ impl Store {
                     received_no: r.try_get(0)?,
                     unit: r.try_get(1)?,
                     returns: count(r, 2)?,
+                    true_but_unhandled: r.try_get::<i64, _>(3)? != 0,
                 })
             })
             .collect()

@@ -545,7 +545,25 @@ fn accountability_exports_its_list_and_records_a_transfer_as_the_cli_does() {
     let zgb = demo.as_user("zgb");
     let page = zgb.page("/accountability");
     assert!(!page.contains("待信访模块上线后纳入"));
-    assert!(page.contains("信访件抽查不合格"));
+    assert!(page.contains("信访件两次以上退回重办或属实但未处理"));
+    // Rule 3 (workflow.md §5.2): found true and reported closed with nothing done.
+    let unhandled = a_complaint_of(&demo, "清水县政府", "AND c.reported_on IS NULL");
+    assert!(!page.contains(&unhandled));
+    let out = common::at_test_clock(&mut Command::new(BIN))
+        .args(["--db", &demo.db, "complaint", "update", &unhandled])
+        .args(["--verdict", "属实", "--state", "已办结"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = zgb.page("/accountability");
+    assert!(page.contains(&format!(
+        "信访件 {unhandled}：核实属实，报告已办结但未说明处理和整改情况"
+    )));
+    assert!(page.contains("清水县政府主要负责同志"));
     let (status, head, bytes) = zgb.get("/accountability/export.xlsx");
     assert_eq!(status, 200);
     assert!(head.contains("spreadsheetml"));

@@ -122,6 +122,7 @@ for (const size of WIDTHS) {
     await page.fill('input[name=penalised]', '1');
     await page.fill('input[name=penalty_yuan]', '-5');
     await page.fill('input[name=interviewed]', '2');
+    await page.fill('input[name=transferred]', '1');
     await page.click('button:has-text("保存")');
     await page.waitForLoadState('networkidle');
     assert.ok(await page.isVisible('text=/罚款（元）“-5”/'), 'a negative fine is refused, naming the field');
@@ -133,10 +134,11 @@ for (const size of WIDTHS) {
     await page.fill('input[name=penalised]', '1');
     await page.fill('input[name=penalty_yuan]', '12000.5');
     await page.fill('input[name=interviewed]', '2');
+    await page.fill('input[name=transferred]', '1');
     await page.click('button:has-text("保存")');
     await page.waitForLoadState('networkidle');
     assert.ok(await page.isVisible('text=已保存办理结果'));
-    assert.ok(await page.isVisible('text=/罚款（元） 12000.5/'));
+    assert.ok(await page.isVisible('text=/罚款（元） 12000.5.*移送（件） 1/'));
     await shot(page, 'complaint-feedback', w);
     step(`${w}: beiling files feedback on ${filed} with its figures`);
   });

@@ -466,6 +466,7 @@ fn summary(rows: &[PublicRow], complaints: &[ComplaintRecord]) -> ComplaintSumma
             detained: sum(|m| m.detained),
             interviewed: sum(|m| m.interviewed),
             held_accountable: sum(|m| m.held_accountable),
+            transferred: sum(|m| m.transferred),
         },
         types: types.iter().map(|t| t.label_zh().to_string()).collect(),
         by_region,

@@ -165,7 +165,7 @@ const COMPLAINT_COLUMNS: &str = "c.id, b.source, b.number, c.seq, c.received_no,
     p.name, i.number, c.suggested_site, u.name, c.unit_id, b.transferred_on, c.due_on,
     c.investigation, c.verdict, c.ordered_count, c.penalised_count, c.penalty_yuan, c.criminal_cases,
     c.detained, c.interviewed, c.held_accountable, c.result, c.accountability_text, c.handling,
-    c.reported_on, c.follow_up, c.returns, c.extras, cp.name, ci.number";
+    c.reported_on, c.follow_up, c.returns, c.extras, cp.name, ci.number, c.transferred_cases";
 const COMPLAINT_JOINS: &str = "FROM complaints c JOIN complaint_batches b ON b.id = c.batch_id
     LEFT JOIN complaints r ON r.id = c.repeat_of
     LEFT JOIN complaints s ON s.id = c.suggested_repeat_of
@@ -1060,6 +1060,8 @@ async fn refresh_feedback<'a>(
 ) -> Result<Option<(Change<'a>, FeedbackChange)>, StoreError> {
     let mut feedback = incoming.feedback.clone();
     feedback.follow_up = stored.complaint.feedback.follow_up.clone();
+    // A transfer list carries no 一览表 figures: the ones the unit recorded stay.
+    feedback.counts = stored.complaint.feedback.counts.clone();
     feedback.reported_on = match (stored.complaint.feedback.reported_on, feedback.handling) {
         (Some(on), _) => Some(on),
         (None, Some(_)) => Some(reported_on),
@@ -1103,7 +1105,8 @@ async fn write_feedback(
     sqlx::query(
         "UPDATE complaints SET investigation = $1, verdict = $2, ordered_count = $3, penalised_count = $4,
             penalty_yuan = $5, criminal_cases = $6, detained = $7, interviewed = $8, held_accountable = $9,
-            result = $10, accountability_text = $11, handling = $12, reported_on = $13, follow_up = $14
+            result = $10, accountability_text = $11, handling = $12, reported_on = $13, follow_up = $14,
+            transferred_cases = $16
          WHERE id = $15",
     )
     .arg(feedback.investigation.clone())
@@ -1121,6 +1124,7 @@ async fn write_feedback(
     .arg(feedback.reported_on.map(|d| d.to_string()))
     .arg(feedback.follow_up.clone())
     .arg(id)
+    .arg(i64::from(counts.transferred))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -1226,6 +1230,7 @@ fn feedback(row: &AnyRow) -> Result<Feedback, StoreError> {
             detained: count(row, 28)?,
             interviewed: count(row, 29)?,
             held_accountable: count(row, 30)?,
+            transferred: count(row, 40)?,
         },
         result: row.try_get(31)?,
         accountability: row.try_get(32)?,

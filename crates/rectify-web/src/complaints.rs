@@ -252,7 +252,7 @@ fn can_report(session: &Session) -> bool {
 }
 
 /// The form's names of the 一览表's figures, in `MEASURE_LABELS` order.
-const FIGURE_FIELDS: [&str; 7] = [
+const FIGURE_FIELDS: [&str; 8] = [
     "ordered",
     "penalised",
     "penalty_yuan",
@@ -260,6 +260,7 @@ const FIGURE_FIELDS: [&str; 7] = [
     "detained",
     "interviewed",
     "held_accountable",
+    "transferred",
 ];
 
 pub async fn show(
@@ -357,6 +358,8 @@ pub struct FeedbackForm {
     interviewed: String,
     #[serde(default)]
     held_accountable: String,
+    #[serde(default)]
+    transferred: String,
 }
 
 impl FeedbackForm {
@@ -370,6 +373,7 @@ impl FeedbackForm {
             &self.detained,
             &self.interviewed,
             &self.held_accountable,
+            &self.transferred,
         ])?;
         let verdict = Verdict::parse(self.verdict.trim())
             .ok_or_else(|| format!("是否属实“{}”无效", self.verdict.trim()))?;

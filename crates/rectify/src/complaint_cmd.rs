@@ -117,7 +117,8 @@ pub struct UpdateArgs {
     /// Confirm it repeats this earlier complaint (重复件).
     #[arg(long)]
     repeat_of: Option<String>,
-    /// 责令整改,立案处罚,罚款元,立案侦查,拘留,约谈,问责 — e.g. "1,1,50000,0,0,1,0".
+    /// 责令整改,立案处罚,罚款元,立案侦查,拘留,约谈,问责[,移送] — e.g. "1,1,50000,0,0,1,0"
+    /// (移送 is 0 when left out).
     #[arg(long)]
     measures: Option<String>,
 }
@@ -360,10 +361,14 @@ fn vocabulary<T>(
 }
 
 fn parse_measures(text: &str) -> Result<Measures, CliError> {
-    let parts: Vec<&str> = text.split(',').collect();
-    let texts: [&str; 7] = parts.try_into().map_err(|_| {
+    let mut parts: Vec<&str> = text.split(',').collect();
+    // Lists written before 移送 was kept have seven figures.
+    if parts.len() == MEASURE_LABELS.len() - 1 {
+        parts.push("0");
+    }
+    let texts: [&str; 8] = parts.try_into().map_err(|_| {
         CliError::environment(format!(
-            "--measures“{text}”应为 7 个以逗号分隔的数（{}）",
+            "--measures“{text}”应为 8 个以逗号分隔的数（{}）",
             MEASURE_LABELS.join(",")
         ))
     })?;

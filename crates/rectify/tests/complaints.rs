@@ -866,6 +866,18 @@ fn batches_on_one_sheet_import_and_a_resent_list_shows_what_changed() {
     rectify_at(&db, "2018-06-20", &["complaint", "import", &csv]);
     let original = std::fs::read_to_string(&csv).unwrap();
     assert!(original.contains("部分属实"));
+    // The unit's 一览表 figures, which no transfer list carries, survive the re-sent list.
+    rectify_at(
+        &db,
+        "2018-06-20",
+        &[
+            "complaint",
+            "update",
+            "D1HA201806090601",
+            "--measures",
+            "1,0,800.5,0,0,2,0,1",
+        ],
+    );
     let resent = dir.path().join("synonyms-resent.csv");
     std::fs::write(&resent, original.replace("部分属实", "属实")).unwrap();
     let again = rectify_at(
@@ -881,8 +893,8 @@ fn batches_on_one_sheet_import_and_a_resent_list_shows_what_changed() {
         again.contains("反馈更新 D1HA201806090601：是否属实“部分属实”→“属实”"),
         "{again}"
     );
-    assert_eq!(
-        show(&db, "2018-06-21", "D1HA201806090601")["feedback"]["verdict"],
-        "属实"
-    );
+    let shown = show(&db, "2018-06-21", "D1HA201806090601");
+    assert_eq!(shown["feedback"]["verdict"], "属实");
+    assert_eq!(shown["feedback"]["counts"]["penalty_yuan"], "800.5");
+    assert_eq!(shown["feedback"]["counts"]["transferred"], 1);
 }

@@ -348,6 +348,7 @@ fn a_county_files_the_figures_and_the_portal_totals_only_answered_complaints() {
         ("detained", "1"),
         ("interviewed", "3"),
         ("held_accountable", "1"),
+        ("transferred", "1"),
     ];
     let (status, message) = beiling.post(&path, None, &form);
     assert_eq!(status, 303);
@@ -369,10 +370,13 @@ fn a_county_files_the_figures_and_the_portal_totals_only_answered_complaints() {
     let stored = query(
         &demo.db,
         &format!(
-            "SELECT ordered_count, penalised_count, penalty_yuan, detained, interviewed, held_accountable, handling FROM complaints WHERE received_no = '{no}'"
+            "SELECT ordered_count, penalised_count, penalty_yuan, detained, interviewed, held_accountable, transferred_cases, handling FROM complaints WHERE received_no = '{no}'"
         ),
     );
-    assert_eq!(stored[0], ["2", "1", "12000.5", "1", "3", "1", "closed"]);
+    assert_eq!(
+        stored[0],
+        ["2", "1", "12000.5", "1", "3", "1", "1", "closed"]
+    );
     assert!(
         zgb.page(&format!("/complaints/{no}"))
             .contains("罚款（元） 12000.5")
@@ -424,6 +428,7 @@ fn a_county_files_the_figures_and_the_portal_totals_only_answered_complaints() {
     let (_, _, portal) = demo.server.request("GET", "/public/complaints", &[], b"");
     let portal = String::from_utf8(portal).unwrap();
     assert!(portal.contains(&no));
+    assert!(portal.contains("移送 1 件"), "the 移送 figure is totalled");
     let with: f64 = fine_total(&portal).parse().unwrap();
     assert!(
         (with - without.parse::<f64>().unwrap() - 12000.5).abs() < 1e-6,

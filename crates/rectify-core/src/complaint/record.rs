@@ -30,10 +30,14 @@ pub struct Measures {
     pub detained: u32,
     pub interviewed: u32,
     pub held_accountable: u32,
+    /// 移送 (件): cases handed to the police or the discipline commission. Absent from
+    /// publications frozen before it was kept, hence the default.
+    #[serde(default)]
+    pub transferred: u32,
 }
 
 /// The 一览表's figures for one complaint, in the order forms and the CLI give them.
-pub const MEASURE_LABELS: [&str; 7] = [
+pub const MEASURE_LABELS: [&str; 8] = [
     "责令整改（家）",
     "立案处罚（家）",
     "罚款（元）",
@@ -41,6 +45,7 @@ pub const MEASURE_LABELS: [&str; 7] = [
     "拘留（人）",
     "约谈（人）",
     "问责（人）",
+    "移送（件）",
 ];
 
 /// Integer digits a penalty may have: up to 10¹² 元, far above any fine, so a slip of the
@@ -48,10 +53,10 @@ pub const MEASURE_LABELS: [&str; 7] = [
 const PENALTY_DIGITS: usize = 12;
 
 impl Measures {
-    /// The seven figures as typed, in [`MEASURE_LABELS`] order. A count is a whole number ≥ 0
+    /// The eight figures as typed, in [`MEASURE_LABELS`] order. A count is a whole number ≥ 0
     /// (blank reads 0); 罚款 is 元 ≥ 0 with at most two decimals (分), no sign, exponent or
     /// separators (blank reads 0). The error names the field.
-    pub fn parse(texts: [&str; 7]) -> Result<Measures, String> {
+    pub fn parse(texts: [&str; 8]) -> Result<Measures, String> {
         let count = |i: usize| -> Result<u32, String> {
             let t = texts[i].trim();
             if t.is_empty() {
@@ -68,11 +73,12 @@ impl Measures {
             detained: count(4)?,
             interviewed: count(5)?,
             held_accountable: count(6)?,
+            transferred: count(7)?,
         })
     }
 
     /// The figures as text, in [`MEASURE_LABELS`] order, for a form to show.
-    pub fn texts(&self) -> [String; 7] {
+    pub fn texts(&self) -> [String; 8] {
         [
             self.ordered.to_string(),
             self.penalised.to_string(),
@@ -81,6 +87,7 @@ impl Measures {
             self.detained.to_string(),
             self.interviewed.to_string(),
             self.held_accountable.to_string(),
+            self.transferred.to_string(),
         ]
     }
 }
@@ -186,17 +193,18 @@ mod tests {
 
     #[test]
     fn figures_are_whole_counts_and_a_fine_in_yuan_to_the_fen() {
-        let m = Measures::parse(["1", "", "12000.5", "0", " 2 ", "3", "4"]).unwrap();
+        let m = Measures::parse(["1", "", "12000.5", "0", " 2 ", "3", "4", "5"]).unwrap();
         assert_eq!((m.ordered, m.penalised, m.detained), (1, 0, 2));
         assert_eq!(m.penalty_yuan, "12000.5");
-        assert_eq!(m.texts()[6], "4");
+        assert_eq!((m.texts()[6].as_str(), m.transferred), ("4", 5));
         let bad = |i: usize, t: &'static str| {
-            let mut texts = ["0"; 7];
+            let mut texts = ["0"; 8];
             texts[i] = t;
             Measures::parse(texts).unwrap_err()
         };
         assert!(bad(0, "-1").contains("责令整改（家）"));
         assert!(bad(6, "1.5").contains("问责（人）"));
+        assert!(bad(7, "两").contains("移送（件）"));
         for fine in ["-5", "1e3", "1,000", "0.125", "3.", ".5", "1000000000000"] {
             assert!(bad(2, fine).contains("罚款（元）"), "{fine}");
         }

@@ -214,6 +214,15 @@ pub struct Item {
 }
 
 impl Item {
+    /// Whether the item's texts mention `text` (the problem, target, units or measures): the
+    /// ledger's text filter and the search box.
+    pub fn mentions(&self, text: &str) -> bool {
+        self.problem.contains(text)
+            || self.target.contains(text)
+            || self.units.iter().any(|u| u.contains(text))
+            || self.measures.iter().any(|m| m.text.contains(text))
+    }
+
     /// Units that are county/district governments or all of them (各县（区）政府): they answer
     /// for their territory rather than for a line of work.
     pub fn territorial_units(&self) -> impl Iterator<Item = &str> {

@@ -7,6 +7,7 @@ pub mod bulletin;
 pub mod coal;
 pub mod complaint;
 pub mod csv_cell;
+pub mod dossier;
 pub mod plan;
 mod problem;
 pub mod publish;

@@ -126,6 +126,13 @@ impl Snapshot {
     }
 }
 
+impl Snapshot {
+    /// How many plans the ledger holds.
+    pub(crate) fn plan_count(&self) -> usize {
+        self.plans
+    }
+}
+
 pub(crate) async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot>, StoreError> {
     let head = state.store.journal_head().await?;
     let mut current = state.ledger.current.lock().await;

@@ -87,11 +87,11 @@ struct TaskSummary {
     open: String,
 }
 
-struct TimelineLine {
-    at: String,
-    actor: String,
-    what: String,
-    detail: String,
+pub(crate) struct TimelineLine {
+    pub(crate) at: String,
+    pub(crate) actor: String,
+    pub(crate) what: String,
+    pub(crate) detail: String,
 }
 
 #[derive(Template)]
@@ -342,7 +342,7 @@ fn task_lines(
 }
 
 /// The item's journal entries and those of its reports and evidence, in journal order.
-fn timeline(
+pub(crate) fn timeline(
     entries: &[rectify_core::journal::JournalEntry],
     names: &std::collections::HashMap<String, String>,
 ) -> Vec<TimelineLine> {

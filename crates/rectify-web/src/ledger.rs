@@ -4,17 +4,20 @@
 use crate::AppState;
 use crate::auth::{Me, Session};
 use crate::caches::{FilterOptions, tick, visible_items};
+use crate::columns::{Column, ColumnChoice};
 use crate::encode::url_encode;
 use crate::error::{PageResult, WebError};
 use crate::kit::{UNDATED, UNDATED_LABEL, render, schedule_matches, short, xlsx_download};
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use rectify_core::ledger::{ItemState, Schedule, Scope, Standing, StateGroup};
 use rectify_exact::date::Date;
 use rectify_io::plan::{LedgerRow, ledger_xlsx};
 use rectify_store::ledger::StoredItem;
 use rectify_store::schedule::Schedules;
 use serde::Deserialize;
+use std::collections::HashMap;
 
 #[derive(Deserialize, Default, Clone)]
 pub struct LedgerQuery {
@@ -51,11 +54,7 @@ impl LedgerQuery {
             },
         };
         let q = Self::get(&self.q);
-        let text_ok = q.is_empty()
-            || item.problem.contains(q)
-            || item.target.contains(q)
-            || item.units.iter().any(|u| u.contains(q))
-            || item.measures.iter().any(|m| m.text.contains(q));
+        let text_ok = q.is_empty() || item.mentions(q);
         eq(&self.plan, &s.plan)
             && eq(&self.scope, item.scope.code())
             && eq(&self.category, &item.category)
@@ -159,6 +158,8 @@ struct LedgerLine {
     schedule_reasons: String,
     /// 时限待定: shown beside the colour.
     undated: bool,
+    /// The user's chosen columns' cells, in the chosen order.
+    extra: Vec<String>,
 }
 
 #[derive(Template)]
@@ -177,6 +178,8 @@ struct LedgerPage {
     q: String,
     query: String,
     headers: Vec<Header>,
+    /// Every optional column, whether it is shown.
+    columns: Vec<(Column, bool)>,
     rows: Vec<LedgerLine>,
     total: usize,
     page: usize,
@@ -188,7 +191,7 @@ struct LedgerPage {
 const PAGE_SIZE: usize = 50;
 
 /// The rows the query selects, each with its schedule on `today`, in the query's order.
-fn filter_rows<'a>(
+pub(crate) fn filter_rows<'a>(
     all: &[&'a StoredItem],
     schedules: &Schedules,
     query: &LedgerQuery,
@@ -206,9 +209,24 @@ fn filter_rows<'a>(
 pub async fn ledger(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     Query(query): Query<LedgerQuery>,
+    Query(choice): Query<ColumnChoice>,
 ) -> PageResult {
-    let (today, snapshot) = tick(&state).await?;
+    let (shown, kept) = choice.resolve(&headers);
+    let mut page = ledger_page(&state, session, &query, &shown).await?;
+    crate::columns::keep(&mut page, kept);
+    Ok(page)
+}
+
+async fn ledger_page(
+    state: &AppState,
+    session: Session,
+    query: &LedgerQuery,
+    shown: &[Column],
+) -> PageResult {
+    let query = query.clone();
+    let (today, snapshot) = tick(state).await?;
     let visible = visible_items(snapshot, &session.viewer);
     let all = visible.items();
     let rows = filter_rows(&all, &visible.snapshot.schedules, &query, today);
@@ -245,7 +263,7 @@ pub async fn ledger(
             },
         }
     };
-    let headers_row = vec![
+    let mut headers_row = vec![
         header("序号", "number"),
         header("共性/个性", "number"),
         header("类别", "number"),
@@ -255,6 +273,16 @@ pub async fn ledger(
         header("状态", "state"),
         header("进度", "schedule"),
     ];
+    headers_row.extend(shown.iter().map(|c| Header {
+        label: c.label_zh(),
+        href: String::new(),
+        arrow: "",
+    }));
+    let progress = if shown.contains(&Column::Progress) {
+        state.store.latest_confirmed_progress().await?
+    } else {
+        HashMap::new()
+    };
     let lines = rows
         .iter()
         .skip((page - 1) * PAGE_SIZE)
@@ -274,6 +302,10 @@ pub async fn ledger(
                 schedule_code: schedule.code(),
                 schedule_reasons: standing.reasons.join("；"),
                 undated: standing.undated,
+                extra: shown
+                    .iter()
+                    .map(|c| c.cell(s, &progress, measures_done(&visible.snapshot, s)))
+                    .collect(),
             }
         })
         .collect();
@@ -318,6 +350,10 @@ pub async fn ledger(
         q: LedgerQuery::get(&query.q).to_string(),
         query: query_string(&filters),
         headers: headers_row,
+        columns: Column::ALL
+            .iter()
+            .map(|c| (*c, shown.contains(c)))
+            .collect(),
         total: rows.len(),
         page,
         pages,
@@ -325,6 +361,13 @@ pub async fn ledger(
         next: link((page + 1).min(pages)),
         rows: lines,
     })
+}
+
+/// How many of the item's measures are done.
+fn measures_done(snapshot: &crate::caches::Snapshot, stored: &StoredItem) -> usize {
+    snapshot
+        .workflow(stored)
+        .map_or(0, |w| w.measures_done_on.iter().flatten().count())
 }
 
 /// The current filter as the office's xlsx.

@@ -29,10 +29,12 @@ mod boards;
 mod bulletins;
 mod caches;
 mod cockpit;
+mod columns;
 mod complaint_import;
 mod complaints;
 mod dashboard;
 mod dispatch;
+mod dossier;
 mod encode;
 mod error;
 mod evidence;
@@ -53,6 +55,7 @@ mod publishing;
 mod registers;
 mod reports;
 mod scopes;
+mod search;
 mod spotchecks;
 mod upload;
 mod water;
@@ -164,7 +167,9 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ("/logout", SignedIn, post(login::do_logout)),
         ("/ledger", SignedIn, get(ledger::ledger)),
         ("/ledger.xlsx", SignedIn, get(ledger::ledger_xlsx_export)),
+        ("/ledger/evidence.zip", SignedIn, get(dossier::ledger)),
         ("/items/{number}", SignedIn, get(item::item)),
+        ("/items/{number}/dossier", SignedIn, get(dossier::item)),
         (
             "/items/{number}/actions/{action}",
             SignedIn,
@@ -212,6 +217,7 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         ),
         ("/inbox", SignedIn, get(inbox::show)),
         ("/cockpit", SignedIn, get(cockpit::show)),
+        ("/search", SignedIn, get(search::search)),
         ("/dispatch", SignedIn, get(dispatch::show)),
         ("/dispatch/open", SignedIn, post(dispatch::open)),
         ("/dispatch/run", SignedIn, post(dispatch::run)),

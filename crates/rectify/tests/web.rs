@@ -2572,3 +2572,178 @@ fn dispatch_steps_reach_group_robots_and_failures_are_retried_and_shown() {
     );
     assert_eq!(status, 404, "only the office resends");
 }
+
+/// The files in a zip, by name.
+fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut file = archive.by_index(i).unwrap();
+            let mut content = Vec::new();
+            std::io::Read::read_to_end(&mut file, &mut content).unwrap();
+            (file.name().unwrap().to_string(), content)
+        })
+        .collect()
+}
+
+/// #21: 一事一档 — the item, its timeline, reports and evidence as one docx zipped with the
+/// files (each the exact bytes recorded), scoped like the item page; and the evidence of a
+/// filtered ledger as one zip.
+#[test]
+fn an_items_dossier_and_the_ledgers_evidence_download_as_zips() {
+    use sha2::Digest;
+    let demo = Demo::start(None);
+    let evidence: Vec<serde_json::Value> = serde_json::from_str(&rectify(
+        &demo.db,
+        &["evidence", "list", "41", "--format", "json"],
+        "",
+    ))
+    .unwrap();
+    assert!(!evidence.is_empty(), "the demo's item 41 has evidence");
+    let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
+    assert!(zgb.page("/items/41").contains("/items/41/dossier"));
+    let (status, head, zip) = demo.server.request(
+        "GET",
+        "/items/41/dossier",
+        &[("Cookie", zgb.cookie.as_str())],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(head.contains("application/zip"), "{head}");
+    let files = unzip(&zip);
+    let docx = files
+        .get("第41项 整改事项档案.docx")
+        .unwrap_or_else(|| panic!("{:?}", files.keys()));
+    let document = String::from_utf8_lossy(&unzip(docx)["word/document.xml"]).into_owned();
+    for part in ["基本情况", "整改过程", "月度进展", "佐证材料", "公示异议"] {
+        assert!(document.contains(part), "the dossier has {part}");
+    }
+    let stored: Vec<&Vec<u8>> = files
+        .iter()
+        .filter(|(name, _)| name.starts_with("佐证材料/"))
+        .map(|(_, bytes)| bytes)
+        .collect();
+    assert_eq!(stored.len(), evidence.len(), "every version of every file");
+    for e in &evidence {
+        let sha = e["sha256"].as_str().unwrap();
+        assert!(
+            stored
+                .iter()
+                .any(|b| hex::encode(sha2::Sha256::digest(b)) == sha),
+            "the file {sha} as recorded"
+        );
+        assert!(document.contains(sha), "listed with its digest");
+    }
+    let beiling = Browser::login(&demo.server, "beiling", PASSWORD).1.unwrap();
+    assert_eq!(beiling.get("/items/41/dossier").0, 404, "南川县's item");
+
+    let (status, _, zip) = demo.server.request(
+        "GET",
+        "/ledger/evidence.zip?unit=%E5%8D%97%E5%B7%9D%E5%8E%BF%E6%94%BF%E5%BA%9C",
+        &[("Cookie", zgb.cookie.as_str())],
+        b"",
+    );
+    assert_eq!(status, 200);
+    let files = unzip(&zip);
+    let listing = String::from_utf8(files["材料清单.txt"].clone()).unwrap();
+    assert!(listing.contains("第41项"), "{listing}");
+    assert!(
+        files.keys().any(|k| k.starts_with("第41项/佐证材料/")),
+        "{:?}",
+        files.keys()
+    );
+    assert_eq!(
+        files.len() - 1,
+        listing.lines().count() - 1,
+        "every listed file is in the zip"
+    );
+    let (_, _, theirs) = demo.server.request(
+        "GET",
+        "/ledger/evidence.zip",
+        &[("Cookie", beiling.cookie.as_str())],
+        b"",
+    );
+    assert!(
+        !unzip(&theirs).keys().any(|k| k.starts_with("第41项/")),
+        "a county's pack holds only what it may see"
+    );
+}
+
+/// #21: one search box across items, complaints and register entries, each scoped as its own
+/// page: the office finds 南川县's reservoir item, a complaint by its text and by its number, and
+/// a boiler; 北岭县's clerk finds only what is 北岭县's.
+#[test]
+fn one_search_box_finds_items_complaints_and_register_entries_in_scope() {
+    let demo = Demo::start(None);
+    let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
+    assert!(
+        zgb.page("/").contains("action=\"/search\""),
+        "the box is in the menu"
+    );
+    let search = |who: &Browser<'_>, q: &str| who.page(&format!("/search?q={}", url_encoded(q)));
+    let found = search(&zgb, "南川水库");
+    assert!(found.contains("href=\"/items/41\""), "{found}");
+    let found = search(&zgb, "幸福里小区");
+    assert!(found.contains("/complaints/D1HA202611150048"), "{found}");
+    assert!(search(&zgb, "D1HA202611150048").contains("/complaints/D1HA202611150048"));
+    let found = search(&zgb, "锅炉");
+    assert!(
+        found.contains("南川县医院锅炉") && found.contains("北岭水泥余热锅炉"),
+        "{found}"
+    );
+
+    let beiling = Browser::login(&demo.server, "beiling", PASSWORD).1.unwrap();
+    let theirs = search(&beiling, "锅炉");
+    assert!(theirs.contains("北岭水泥余热锅炉"), "{theirs}");
+    assert!(!theirs.contains("南川县医院锅炉"), "another county's entry");
+    assert!(!search(&beiling, "南川水库").contains("href=\"/items/41\""));
+    assert!(
+        !search(&beiling, "幸福里小区").contains("D1HA202611150048"),
+        "城关区's complaint"
+    );
+    let long = "长".repeat(51);
+    assert!(search(&zgb, &long).contains("不超过 50 个字"));
+}
+
+/// #21: the ledger's columns are the user's choice (责任领导, 最新进展 …), kept by the browser
+/// for the next visit, and unticking them all is a choice too.
+#[test]
+fn ledger_columns_are_chosen_and_kept() {
+    let demo = Demo::start(None);
+    let zgb = Browser::login(&demo.server, "zgb", PASSWORD).1.unwrap();
+    let get = |path: &str, extra_cookie: &str| {
+        let cookie = format!("{}{extra_cookie}", zgb.cookie);
+        let (status, head, body) =
+            demo.server
+                .request("GET", path, &[("Cookie", cookie.as_str())], b"");
+        assert_eq!(status, 200, "{path}");
+        (head, String::from_utf8(body).unwrap())
+    };
+    let (_, plain) = get("/ledger", "");
+    assert!(!plain.contains("<th>责任领导</th>"), "not shown by default");
+    let (head, chosen) = get("/ledger?cols=1&c_leaders=1&c_progress=1", "");
+    assert!(chosen.contains("<th>责任领导</th>") && chosen.contains("<th>最新进展</th>"));
+    assert!(!chosen.contains("<th>监管人</th>"));
+    assert!(
+        chosen.contains("孙丽华（副市长）"),
+        "a leader in its column"
+    );
+    assert!(
+        chosen.contains("<td class=\"extra\">2026-11："),
+        "a latest report"
+    );
+    let kept = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: ledger_cols="))
+        .expect("the choice is kept")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(kept, "leaders.progress");
+    let (_, again) = get("/ledger?page=1", &format!("; ledger_cols={kept}"));
+    assert!(again.contains("<th>责任领导</th>") && again.contains("<th>最新进展</th>"));
+    let (head, none) = get("/ledger?cols=1", &format!("; ledger_cols={kept}"));
+    assert!(!none.contains("<th>责任领导</th>"));
+    assert!(head.contains("set-cookie: ledger_cols=;"), "{head}");
+}

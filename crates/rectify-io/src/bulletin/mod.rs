@@ -366,7 +366,7 @@ fn anchor_paragraph(head: &rectify_core::journal::Anchor) -> String {
 }
 
 /// 一、二、… for the sections, （一）（二）… for the subsections under each.
-fn number_headings(sections: &mut [Section]) {
+pub(crate) fn number_headings(sections: &mut [Section]) {
     let (mut top, mut sub) = (0, 0);
     for section in sections {
         if section.level == 1 {

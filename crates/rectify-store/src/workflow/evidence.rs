@@ -274,6 +274,19 @@ impl Store {
         evidence_rows(&mut conn, item_id).await
     }
 
+    /// The evidence of each of the items (by row id), oldest first, on one connection.
+    pub async fn evidence_of_items(
+        &self,
+        item_ids: &[i64],
+    ) -> Result<Vec<(i64, Vec<Evidence>)>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        let mut all = Vec::with_capacity(item_ids.len());
+        for &id in item_ids {
+            all.push((id, evidence_rows(&mut conn, id).await?));
+        }
+        Ok(all)
+    }
+
     /// One evidence file's metadata, without reading the file (callers check the user's scope
     /// on its item first).
     pub async fn evidence(&self, id: i64) -> Result<Evidence, StoreError> {

@@ -246,7 +246,7 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
         (
             "/complaints/spotchecks/{round}",
             SignedIn,
-            post(spotchecks::mark),
+            get(spotchecks::round).post(spotchecks::mark),
         ),
         (
             "/complaints/export/{table}",

@@ -10,6 +10,7 @@ use crate::extract::{Allowed, CsrfForm, OfficeWork, Path, Permission};
 use crate::kit::{FlashQuery, actor_label, back_to, display_names, render};
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect};
 use rectify_core::complaint::SpotVerdict;
 use rectify_core::org::Role;
 use rectify_store::today_china;
@@ -95,6 +96,16 @@ pub async fn show(
         seed: today_china().to_string().replace('-', ""),
         verdicts: SpotVerdict::ALL,
     })
+}
+
+/// A round's own address: the page at that round, or the site's 404 for one that does not exist.
+pub async fn round(
+    State(state): State<AppState>,
+    Allowed(_, _): Allowed<Readers>,
+    Path(round): Path<i64>,
+) -> PageResult {
+    let round = state.store.spotcheck(round).await?;
+    Ok(Redirect::to(&format!("{PAGE}#round-{}", round.id)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -1386,7 +1386,11 @@ fn registers_are_scoped_to_the_viewers_counties_and_moved_by_rule() {
         .split("href=\"/complaints/")
         .skip(1)
         .filter_map(|rest| rest.split('"').next())
-        .find(|path| *path != "import")
+        // A received number, not one of the list's own pages (import, spot-checks, exports).
+        .find(|path| {
+            path.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        })
         .unwrap()
         .to_string();
     for (item, complaint) in [("第2项", ""), ("", complaint.as_str()), ("第二项", "")] {

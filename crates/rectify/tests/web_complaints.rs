@@ -491,6 +491,12 @@ fn the_spot_check_draws_as_the_cli_does_and_marks_once() {
     ];
     assert_eq!(zgb.post(&mark, None, &bad).0, 422);
     assert_eq!(zgb.post("/complaints/spotchecks/abc", None, &pass).0, 404);
+    // A round's address opens the page at it; a missing round is the site's 404.
+    let (status, head, _) = zgb.get(&mark);
+    assert_eq!(status, 303);
+    assert!(head.contains(&format!("location: /complaints/spotchecks#round-{id}")));
+    assert_eq!(zgb.get("/complaints/spotchecks/99999").0, 404);
+    assert_eq!(demo.as_user("beiling").get(&mark).0, 404);
     let entries =
         demo.one(&format!("SELECT COUNT(*) FROM journal WHERE seq > {journal} AND action IN ('draw', 'spotcheck:pass')"));
     assert_eq!(entries, "2");

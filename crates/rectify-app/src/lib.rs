@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod bulletin;
+pub mod complaints;
 pub mod dispatch;
 pub mod ledger;
 pub mod publish;

@@ -4,7 +4,8 @@
 //!
 //! Rules: 1 (red for N monthly bulletins in a row, or overdue and not done), 2 (reopened after
 //! sign-off, or a new complaint at the site of a signed-off item: a rebound), 3 (complaint
-//! handling returned twice or more after spot-checks), 4 (public objection upheld), 5
+//! handling returned twice or more after spot-checks, or found true and reported closed with
+//! nothing done about it), 4 (public objection upheld), 5
 //! (criticised by the province or above) and 6 (cases the inspection team transferred).
 
 use crate::dispatch::Criticism;
@@ -15,7 +16,7 @@ labelled_enum!(
     Rule, "问责规则" {
         Lagging => "lagging", "连续严重滞后或逾期未完成";
         Reopened => "reopened", "销号后重新打开（反弹或复核不合格）";
-        ComplaintReturned => "complaint_returned", "信访件办理质量不合格被退回重办";
+        ComplaintReturned => "complaint_returned", "信访件办理质量不合格（两次以上退回重办，或属实但未处理）";
         ObjectionUpheld => "objection_upheld", "公示期间异议成立";
         Criticised => "criticised", "受到省级以上通报批评或媒体曝光";
         Transferred => "transferred", "督察组移交责任追究问题";
@@ -78,13 +79,16 @@ pub struct Transfer {
     pub items: Vec<(String, u32)>,
 }
 
-/// A complaint the office returned for re-handling after spot-checks.
+/// A complaint whose handling rule 3 looks at: returned for re-handling after spot-checks, or
+/// found true and reported closed without a word of what was done (处理和整改情况 blank).
 #[derive(Debug, Clone)]
 pub struct ReturnedComplaint {
     pub received_no: String,
     /// The handling unit.
     pub unit: String,
     pub returns: u32,
+    /// 属实 (wholly, mostly or partly), reported 已办结, and no 处理和整改情况.
+    pub true_but_unhandled: bool,
 }
 
 /// A signed-off register entry that rebounded (死灰复燃): a patrol found it working again, or a
@@ -201,21 +205,32 @@ pub fn candidates(g: Grounds<'_>) -> Vec<Candidate> {
             ),
         );
     }
-    // Rule 3: per handling unit, its complaints returned twice or more.
-    let twice = g
-        .complaints
-        .iter()
-        .filter(|c| c.returns >= crate::complaint::RETURNS_FOR_ACCOUNTABILITY);
-    for complaint in twice {
-        add(
-            Rule::ComplaintReturned,
-            format!("{}主要负责同志", complaint.unit),
-            None,
-            format!(
-                "信访件 {}：办理质量不合格，已退回重办 {} 次",
-                complaint.received_no, complaint.returns
-            ),
-        );
+    // Rule 3: per handling unit, its complaints returned twice or more, and those found true
+    // but closed with nothing done.
+    for complaint in g.complaints {
+        let target = format!("{}主要负责同志", complaint.unit);
+        if complaint.returns >= crate::complaint::RETURNS_FOR_ACCOUNTABILITY {
+            add(
+                Rule::ComplaintReturned,
+                target.clone(),
+                None,
+                format!(
+                    "信访件 {}：办理质量不合格，已退回重办 {} 次",
+                    complaint.received_no, complaint.returns
+                ),
+            );
+        }
+        if complaint.true_but_unhandled {
+            add(
+                Rule::ComplaintReturned,
+                target,
+                None,
+                format!(
+                    "信访件 {}：核实属实，报告已办结但未说明处理和整改情况",
+                    complaint.received_no
+                ),
+            );
+        }
     }
     out.extend(g.transfers.iter().map(|t| Candidate {
         key: format!("{}:{}", Rule::Transferred.code(), t.id),

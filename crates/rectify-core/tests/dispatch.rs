@@ -512,11 +512,16 @@ fn accountability_candidates_group_items_by_rule_and_target() {
         received_no: no.into(),
         unit: "东湖区政府".into(),
         returns,
+        true_but_unhandled: false,
     };
     let complaints = [
         returned("D1HA201806030099", 2),
         returned("D1HA201806030109", 1), // once is not yet a candidate
         returned("X1HA201806040072", 3),
+        rectify_core::accountability::ReturnedComplaint {
+            true_but_unhandled: true,
+            ..returned("W1HA201806050012", 0)
+        },
     ];
     let transfer = rectify_core::accountability::Transfer {
         id: 7,
@@ -577,7 +582,8 @@ fn accountability_candidates_group_items_by_rule_and_target() {
         list[4].grounds,
         [
             "信访件 D1HA201806030099：办理质量不合格，已退回重办 2 次",
-            "信访件 X1HA201806040072：办理质量不合格，已退回重办 3 次"
+            "信访件 X1HA201806040072：办理质量不合格，已退回重办 3 次",
+            "信访件 W1HA201806050012：核实属实，报告已办结但未说明处理和整改情况"
         ]
     );
     assert_eq!(

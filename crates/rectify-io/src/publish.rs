@@ -414,6 +414,17 @@ fn items_and_notices(
     }
 }
 
+/// A sum of fines as the portal prints it: whole 元 without decimals, else to the 分 (stored
+/// fines have at most two decimals, so nothing is rounded away).
+fn yuan_text(total: Exact) -> String {
+    let total = total.reduced();
+    if total.denom_raw() == 1 {
+        total.numer_raw().to_string()
+    } else {
+        total.to_fixed(2)
+    }
+}
+
 fn summary(rows: &[PublicRow], complaints: &[ComplaintRecord]) -> ComplaintSummary {
     let count = |f: &dyn Fn(&&ComplaintRecord) -> bool| complaints.iter().filter(f).count() as u32;
     let reported: Vec<_> = complaints.iter().filter(|c| c.answered()).collect();
@@ -459,13 +470,32 @@ fn summary(rows: &[PublicRow], complaints: &[ComplaintRecord]) -> ComplaintSumma
         measures: Measures {
             ordered: sum(|m| m.ordered),
             penalised: sum(|m| m.penalised),
-            penalty_yuan: penalty.to_string(),
+            penalty_yuan: yuan_text(penalty),
             criminal_cases: sum(|m| m.criminal_cases),
             detained: sum(|m| m.detained),
             interviewed: sum(|m| m.interviewed),
             held_accountable: sum(|m| m.held_accountable),
+            transferred: sum(|m| m.transferred),
         },
         types: types.iter().map(|t| t.label_zh().to_string()).collect(),
         by_region,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_total_fine_reads_in_yuan_never_as_a_fraction() {
+        let sum = |fines: &[&str]| -> Exact {
+            fines
+                .iter()
+                .map(|f| parse_decimal(f).unwrap().unwrap())
+                .sum()
+        };
+        assert_eq!(yuan_text(sum(&["12000.5", "12000"])), "24000.50");
+        assert_eq!(yuan_text(sum(&["30000", "0"])), "30000");
+        assert_eq!(yuan_text(sum(&["0.25", "0.75"])), "1");
     }
 }

@@ -9,7 +9,7 @@ use rectify_core::complaint::sample::draw;
 use rectify_core::complaint::similar::{Described, ItemSites, duplicate_of};
 use rectify_core::complaint::{
     Channel, Clock, ComplaintRecord, DayMode, Extra, Feedback, Handling, Measures, NewBatch,
-    NewComplaint, PollutionType, SpotVerdict, Verdict,
+    NewComplaint, PollutionType, SpotVerdict, SuggestionKind, Verdict,
 };
 use rectify_core::ledger::ItemState;
 use rectify_exact::date::Date;
@@ -114,6 +114,16 @@ pub struct ComplaintFilter {
     pub units: Option<Vec<i64>>,
 }
 
+/// A rebound flag a complaint raised: a signed-off plan item at its site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComplaintRebound {
+    pub plan: String,
+    pub number: u32,
+    pub site: String,
+    /// Who confirmed it; `None` while it awaits the office.
+    pub confirmed_by: Option<String>,
+}
+
 /// A spot-check round with its sample.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SpotCheckRound {
@@ -155,12 +165,14 @@ const COMPLAINT_COLUMNS: &str = "c.id, b.source, b.number, c.seq, c.received_no,
     p.name, i.number, c.suggested_site, u.name, c.unit_id, b.transferred_on, c.due_on,
     c.investigation, c.verdict, c.ordered_count, c.penalised_count, c.penalty_yuan, c.criminal_cases,
     c.detained, c.interviewed, c.held_accountable, c.result, c.accountability_text, c.handling,
-    c.reported_on, c.follow_up, c.returns, c.extras";
+    c.reported_on, c.follow_up, c.returns, c.extras, cp.name, ci.number, c.transferred_cases";
 const COMPLAINT_JOINS: &str = "FROM complaints c JOIN complaint_batches b ON b.id = c.batch_id
     LEFT JOIN complaints r ON r.id = c.repeat_of
     LEFT JOIN complaints s ON s.id = c.suggested_repeat_of
     LEFT JOIN items i ON i.id = c.suggested_item_id
     LEFT JOIN plans p ON p.id = i.plan_id
+    LEFT JOIN items ci ON ci.id = c.item_id
+    LEFT JOIN plans cp ON cp.id = ci.plan_id
     LEFT JOIN org_units u ON u.id = c.unit_id";
 
 impl Store {
@@ -385,6 +397,100 @@ impl Store {
         self.complaint(received_no).await
     }
 
+    /// The rebound flags this complaint raised: the signed-off items at its site.
+    pub async fn complaint_rebounds(
+        &self,
+        received_no: &str,
+    ) -> Result<Vec<ComplaintRebound>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.name, i.number, r.site, r.confirmed_by FROM item_rebounds r
+             JOIN complaints c ON c.id = r.complaint_id JOIN items i ON i.id = r.item_id
+             JOIN plans p ON p.id = i.plan_id WHERE c.received_no = $1 ORDER BY p.id, i.number",
+        )
+        .arg(received_no.trim())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ComplaintRebound {
+                    plan: r.try_get(0)?,
+                    number: count(r, 1)?,
+                    site: r.try_get(2)?,
+                    confirmed_by: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The office confirms or dismisses what the import suggested: a confirmed duplicate becomes
+    /// the complaint's 重复件 link, a confirmed item its plan item, a confirmed rebound stays
+    /// (for accountability) marked as checked; a dismissed suggestion is cleared. Journaled.
+    pub async fn answer_suggestion(
+        &self,
+        actor: &str,
+        received_no: &str,
+        kind: SuggestionKind,
+        confirm: bool,
+    ) -> Result<(), StoreError> {
+        let record = self.complaint(received_no).await?;
+        let mut tx = self.begin_write().await?;
+        let sql = match (kind, confirm) {
+            (SuggestionKind::Duplicate, true) => {
+                "UPDATE complaints SET repeat_of = suggested_repeat_of, suggested_repeat_of = NULL
+                 WHERE id = $1 AND suggested_repeat_of IS NOT NULL"
+            }
+            (SuggestionKind::Duplicate, false) => {
+                "UPDATE complaints SET suggested_repeat_of = NULL WHERE id = $1 AND suggested_repeat_of IS NOT NULL"
+            }
+            (SuggestionKind::Item, true) => {
+                "UPDATE complaints SET item_id = suggested_item_id, suggested_item_id = NULL
+                 WHERE id = $1 AND suggested_item_id IS NOT NULL"
+            }
+            (SuggestionKind::Item, false) => {
+                "UPDATE complaints SET suggested_item_id = NULL WHERE id = $1 AND suggested_item_id IS NOT NULL"
+            }
+            (SuggestionKind::Rebound, true) => {
+                "UPDATE item_rebounds SET confirmed_by = $2 WHERE complaint_id = $1 AND confirmed_by IS NULL"
+            }
+            (SuggestionKind::Rebound, false) => {
+                "DELETE FROM item_rebounds WHERE complaint_id = $1 AND confirmed_by IS NULL"
+            }
+        };
+        let mut query = sqlx::query(sql).arg(record.id);
+        if (kind, confirm) == (SuggestionKind::Rebound, true) {
+            query = query.arg(actor);
+        }
+        if query.execute(&mut *tx).await?.rows_affected() == 0 {
+            return Err(StoreError::Refused(format!(
+                "信访件 {} 没有待核实的{}",
+                record.complaint.received_no,
+                kind.label_zh()
+            )));
+        }
+        append(
+            &mut tx,
+            self.backend(),
+            Change {
+                actor,
+                action: if confirm {
+                    "suggestion:confirm"
+                } else {
+                    "suggestion:dismiss"
+                },
+                entity: "complaint",
+                entity_id: record.complaint.received_no.clone(),
+                before: Some(json!({
+                    "suggested_repeat_of": record.suggested_repeat_of,
+                    "suggested_item": record.suggested_item,
+                })),
+                after: Some(json!({ "kind": kind.code(), "confirmed": confirm })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Items with a complaint at their site after sign-off (rebound flags), by item id.
     pub async fn rebound_items(&self) -> Result<std::collections::HashSet<i64>, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT item_id FROM item_rebounds")
@@ -407,13 +513,19 @@ impl Store {
             .collect()
     }
 
-    /// Complaints returned for re-handling, with their handling unit (accountability rule 3).
+    /// Complaints returned for re-handling, or found true and reported closed with a blank
+    /// 处理和整改情况, with their handling unit (accountability rule 3).
     pub async fn returned_complaints(
         &self,
     ) -> Result<Vec<rectify_core::accountability::ReturnedComplaint>, StoreError> {
         let rows = sqlx::query(
-            "SELECT c.received_no, COALESCE(u.name, c.region, ''), c.returns FROM complaints c
-             LEFT JOIN org_units u ON u.id = c.unit_id WHERE c.returns > 0 ORDER BY c.received_no",
+            "SELECT c.received_no, COALESCE(u.name, c.region, ''), c.returns,
+                    CASE WHEN c.verdict IN ('true', 'mostly_true', 'partly_true') AND c.handling = 'closed'
+                         AND TRIM(c.result) = '' THEN 1 ELSE 0 END
+             FROM complaints c LEFT JOIN org_units u ON u.id = c.unit_id
+             WHERE c.returns > 0 OR (c.verdict IN ('true', 'mostly_true', 'partly_true')
+                   AND c.handling = 'closed' AND TRIM(c.result) = '')
+             ORDER BY c.received_no",
         )
         .fetch_all(self.pool())
         .await?;
@@ -423,6 +535,7 @@ impl Store {
                     received_no: r.try_get(0)?,
                     unit: r.try_get(1)?,
                     returns: count(r, 2)?,
+                    true_but_unhandled: r.try_get::<i64, _>(3)? != 0,
                 })
             })
             .collect()
@@ -509,6 +622,18 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.spotcheck(round).await
+    }
+
+    /// Every spot-check round with its sample, newest first.
+    pub async fn spotchecks(&self) -> Result<Vec<SpotCheckRound>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM spotcheck_rounds ORDER BY id DESC")
+            .fetch_all(self.pool())
+            .await?;
+        let mut rounds = Vec::with_capacity(ids.len());
+        for id in ids {
+            rounds.push(self.spotcheck(id).await?);
+        }
+        Ok(rounds)
     }
 
     pub async fn spotcheck(&self, round: i64) -> Result<SpotCheckRound, StoreError> {
@@ -651,8 +776,11 @@ fn apply_update(record: &mut ComplaintRecord, update: &ComplaintUpdate) -> Resul
     feedback.handling = update.handling.or(feedback.handling);
     feedback.reported_on = update.reported_on.or(feedback.reported_on);
     if let Some(counts) = &update.counts {
-        check_penalty(&counts.penalty_yuan)?;
-        feedback.counts = counts.clone();
+        feedback.counts = Measures {
+            penalty_yuan: rectify_core::complaint::penalty_yuan(&counts.penalty_yuan)
+                .map_err(StoreError::Invalid)?,
+            ..counts.clone()
+        };
     }
     record.complaint.key_case = update.key_case.unwrap_or(record.complaint.key_case);
     if feedback.handling.is_some() && feedback.reported_on.is_none() {
@@ -661,15 +789,6 @@ fn apply_update(record: &mut ComplaintRecord, update: &ComplaintUpdate) -> Resul
         ));
     }
     Ok(())
-}
-
-fn check_penalty(text: &str) -> Result<(), StoreError> {
-    match rectify_exact::exact::parse_decimal(text.trim()) {
-        Ok(Some(value)) if !value.is_negative() => Ok(()),
-        _ => Err(StoreError::Invalid(format!(
-            "罚款金额“{text}”不是有效的元数（例：200000 或 12.5）"
-        ))),
-    }
 }
 
 struct KnownText {
@@ -941,6 +1060,8 @@ async fn refresh_feedback<'a>(
 ) -> Result<Option<(Change<'a>, FeedbackChange)>, StoreError> {
     let mut feedback = incoming.feedback.clone();
     feedback.follow_up = stored.complaint.feedback.follow_up.clone();
+    // A transfer list carries no 一览表 figures: the ones the unit recorded stay.
+    feedback.counts = stored.complaint.feedback.counts.clone();
     feedback.reported_on = match (stored.complaint.feedback.reported_on, feedback.handling) {
         (Some(on), _) => Some(on),
         (None, Some(_)) => Some(reported_on),
@@ -984,7 +1105,8 @@ async fn write_feedback(
     sqlx::query(
         "UPDATE complaints SET investigation = $1, verdict = $2, ordered_count = $3, penalised_count = $4,
             penalty_yuan = $5, criminal_cases = $6, detained = $7, interviewed = $8, held_accountable = $9,
-            result = $10, accountability_text = $11, handling = $12, reported_on = $13, follow_up = $14
+            result = $10, accountability_text = $11, handling = $12, reported_on = $13, follow_up = $14,
+            transferred_cases = $16
          WHERE id = $15",
     )
     .arg(feedback.investigation.clone())
@@ -1002,6 +1124,7 @@ async fn write_feedback(
     .arg(feedback.reported_on.map(|d| d.to_string()))
     .arg(feedback.follow_up.clone())
     .arg(id)
+    .arg(i64::from(counts.transferred))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -1080,6 +1203,11 @@ fn record(row: &AnyRow) -> Result<ComplaintRecord, StoreError> {
         suggested_repeat_of: row.try_get(14)?,
         suggested_item: plan.zip(number.and_then(|n| u32::try_from(n).ok())),
         suggested_site: row.try_get(17)?,
+        item: {
+            let plan: Option<String> = row.try_get(38)?;
+            let number: Option<i64> = row.try_get(39)?;
+            plan.zip(number.and_then(|n| u32::try_from(n).ok()))
+        },
         unit: row.try_get(18)?,
         unit_id: row.try_get(19)?,
         transferred_on: date_column(row, 20)?,
@@ -1102,6 +1230,7 @@ fn feedback(row: &AnyRow) -> Result<Feedback, StoreError> {
             detained: count(row, 28)?,
             interviewed: count(row, 29)?,
             held_accountable: count(row, 30)?,
+            transferred: count(row, 40)?,
         },
         result: row.try_get(31)?,
         accountability: row.try_get(32)?,

@@ -548,6 +548,20 @@ impl Store {
         }
         let items_json = json!(items);
         let mut tx = self.begin_write().await?;
+        for (plan, number) in items {
+            let found: Option<i64> = sqlx::query_scalar(
+                "SELECT i.id FROM items i JOIN plans p ON p.id = i.plan_id WHERE p.name = $1 AND i.number = $2",
+            )
+            .arg(plan)
+            .arg(i64::from(*number))
+            .fetch_optional(&mut *tx)
+            .await?;
+            if found.is_none() {
+                return Err(StoreError::Invalid(format!(
+                    "关联事项：{plan}没有第{number}项"
+                )));
+            }
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO accountability_transfers (target, case_text, received_on, items, recorded_by, recorded_at)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

@@ -97,6 +97,11 @@ const MIGRATIONS: &[Migration] = &[
         source: include_str!("../migrations/0016_deliveries.sql"),
     },
     Migration {
+        version: 17,
+        name: "complaint_suggestions",
+        source: include_str!("../migrations/0017_complaint_suggestions.sql"),
+    },
+    Migration {
         version: 18,
         name: "publication_hide",
         source: include_str!("../migrations/0018_publication_hide.sql"),

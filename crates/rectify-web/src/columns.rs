@@ -170,14 +170,12 @@ mod tests {
         let (kept, none) = ColumnChoice::default().resolve(&headers, false);
         assert_eq!(kept, columns);
         assert!(none.is_none());
-        let (unknown, _) = ColumnChoice::default().resolve(&{
-            let mut h = HeaderMap::new();
-            h.insert(
-                header::COOKIE,
-                HeaderValue::from_static("ledger_cols=x.<b>"),
-            );
-            h
-        });
+        let mut odd = HeaderMap::new();
+        odd.insert(
+            header::COOKIE,
+            HeaderValue::from_static("ledger_cols=x.<b>"),
+        );
+        let (unknown, _) = ColumnChoice::default().resolve(&odd, false);
         assert!(unknown.is_empty(), "unknown codes are ignored");
     }
 }

@@ -93,17 +93,15 @@ pub(crate) fn named_download(
         .into_response()
 }
 
+/// The media type of an xlsx workbook.
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 /// A workbook as a download named `file_name` (ASCII).
 pub(crate) fn xlsx_download(file_name: &str, bytes: Vec<u8>) -> Response {
     let disposition = format!("attachment; filename=\"{file_name}\"");
     (
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static(XLSX)),
             (
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_str(&disposition)

@@ -59,6 +59,7 @@ mod registers;
 mod reports;
 mod scopes;
 mod search;
+mod spotchecks;
 mod upload;
 mod water;
 
@@ -226,6 +227,16 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             SignedIn,
             get(accountability::list).post(accountability::decide),
         ),
+        (
+            "/accountability/export.xlsx",
+            SignedIn,
+            get(accountability::export),
+        ),
+        (
+            "/accountability/transfers",
+            SignedIn,
+            post(accountability::transfer),
+        ),
         ("/inbox", SignedIn, get(inbox::show)),
         ("/cockpit", SignedIn, get(cockpit::show)),
         ("/search", SignedIn, get(search::search)),
@@ -249,11 +260,31 @@ fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
             SignedIn,
             post(complaint_import::confirm),
         ),
+        (
+            "/complaints/spotchecks",
+            SignedIn,
+            get(spotchecks::show).post(spotchecks::draw),
+        ),
+        (
+            "/complaints/spotchecks/{round}",
+            SignedIn,
+            get(spotchecks::round).post(spotchecks::mark),
+        ),
+        (
+            "/complaints/export/{table}",
+            SignedIn,
+            get(complaints::export),
+        ),
         ("/complaints/{received_no}", SignedIn, get(complaints::show)),
         (
             "/complaints/{received_no}/feedback",
             SignedIn,
             post(complaints::feedback),
+        ),
+        (
+            "/complaints/{received_no}/suggestions",
+            SignedIn,
+            post(complaints::answer_suggestion),
         ),
         (
             "/publish",

@@ -7,14 +7,13 @@ use crate::cli_util::{
 };
 use crate::error::CliError;
 use clap::{Args, Subcommand};
+use rectify_app::complaints::{ComplaintTable, workbook};
 use rectify_core::complaint::{
-    Clock, ComplaintRecord, DayMode, Handling, Measures, SpotVerdict, Verdict,
+    Clock, ComplaintQuery, ComplaintRecord, DayMode, Handling, MEASURE_LABELS, Measures,
+    SpotVerdict, Verdict,
 };
 use rectify_exact::date::Date;
-use rectify_io::complaint::{
-    ListDefaults, public_rows, public_xlsx, read_transfer_list, type_statistics,
-    type_statistics_xlsx,
-};
+use rectify_io::complaint::{ListDefaults, read_transfer_list};
 use rectify_store::Store;
 use rectify_store::complaints::{ComplaintFilter, ComplaintImport, ComplaintUpdate};
 use serde_json::json;
@@ -118,7 +117,8 @@ pub struct UpdateArgs {
     /// Confirm it repeats this earlier complaint (重复件).
     #[arg(long)]
     repeat_of: Option<String>,
-    /// 责令整改,立案处罚,罚款元,立案侦查,拘留,约谈,问责 — e.g. "1,1,50000,0,0,1,0".
+    /// 责令整改,立案处罚,罚款元,立案侦查,拘留,约谈,问责[,移送] — e.g. "1,1,50000,0,0,1,0"
+    /// (移送 is 0 when left out).
     #[arg(long)]
     measures: Option<String>,
 }
@@ -165,13 +165,14 @@ pub async fn run(
             overdue,
             format,
         } => {
-            let filter = ComplaintFilter {
+            let query = ComplaintQuery {
                 batch,
                 region,
-                ..ComplaintFilter::default()
+                overdue,
+                ..ComplaintQuery::default()
             };
-            let mut complaints = store.complaints(&filter).await?;
-            complaints.retain(|c| !overdue || c.clock(today).is_overdue());
+            let mut complaints = store.complaints(&ComplaintFilter::default()).await?;
+            complaints.retain(|c| query.matches(c, today));
             print_list(&complaints, today, format)
         }
         ComplaintCommand::Show {
@@ -201,13 +202,12 @@ pub async fn run(
                 ..ComplaintFilter::default()
             };
             let complaints = store.complaints(&filter).await?;
-            let bytes = if stats {
-                type_statistics_xlsx("信访件污染类型统计表", &type_statistics(&complaints))
+            let table = if stats {
+                ComplaintTable::Types
             } else {
-                let policy = rectify_app::publish::policy(store, &Default::default()).await?;
-                public_xlsx(&public_rows(&complaints, &policy).0)
-            }
-            .map_err(|e| CliError::failure(format!("无法生成 xlsx：{e}")))?;
+                ComplaintTable::Public
+            };
+            let bytes = workbook(store, &complaints, table).await?;
             std::fs::write(&out, bytes)
                 .map_err(|e| CliError::environment(format!("无法写入 {}：{e}", out.display())))?;
             print_stdout(&format!("已写出 {}", out.display()))
@@ -361,25 +361,18 @@ fn vocabulary<T>(
 }
 
 fn parse_measures(text: &str) -> Result<Measures, CliError> {
-    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
-    let bad = || {
-        CliError::environment(format!(
-            "--measures“{text}”应为 7 个以逗号分隔的数（责令整改,立案处罚,罚款元,立案侦查,拘留,约谈,问责）"
-        ))
-    };
-    if parts.len() != 7 {
-        return Err(bad());
+    let mut parts: Vec<&str> = text.split(',').collect();
+    // Lists written before 移送 was kept have seven figures.
+    if parts.len() == MEASURE_LABELS.len() - 1 {
+        parts.push("0");
     }
-    let n = |i: usize| parts[i].parse::<u32>().map_err(|_| bad());
-    Ok(Measures {
-        ordered: n(0)?,
-        penalised: n(1)?,
-        penalty_yuan: parts[2].to_string(),
-        criminal_cases: n(3)?,
-        detained: n(4)?,
-        interviewed: n(5)?,
-        held_accountable: n(6)?,
-    })
+    let texts: [&str; 8] = parts.try_into().map_err(|_| {
+        CliError::environment(format!(
+            "--measures“{text}”应为 8 个以逗号分隔的数（{}）",
+            MEASURE_LABELS.join(",")
+        ))
+    })?;
+    Measures::parse(texts).map_err(|e| CliError::environment(format!("--measures：{e}")))
 }
 
 async fn spotcheck(

@@ -338,3 +338,54 @@ fn inspections_and_coal_in_a_real_browser() {
     let png = std::fs::read(shots.join("coal-county-390.png")).expect("screenshot missing");
     assert!(png.starts_with(b"\x89PNG") && png.len() > 30_000);
 }
+
+/// Complaints in the browser (#21) at 1440 px and 390 px: the office's filtered list and export,
+/// a seeded spot-check that returns one complaint, a county's feedback with the 一览表's figures,
+/// and the portal's totals after the office publishes.
+#[test]
+fn complaints_in_a_real_browser() {
+    let browser = chromium();
+    let root = workspace_root();
+    let script = browser_driver(&root).with_file_name("complaints.mjs");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let password = "correct horse battery";
+    let server = demo_server(&db);
+    set_passwords(&db, password);
+    let shots = root.join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let executable = Command::new("which").arg(browser).output().unwrap();
+    let executable = String::from_utf8_lossy(&executable.stdout)
+        .trim()
+        .to_string();
+    let run = Command::new("node")
+        .arg(&script)
+        .env("BASE_URL", format!("http://{}", server.1))
+        .env("PASSWORD", password)
+        .env("SCREENSHOTS", &shots)
+        .env("CHROMIUM", executable)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(out.contains("8 complaint browser steps passed"), "{out}");
+    for page in [
+        "complaints-list",
+        "spotchecks",
+        "complaint-feedback",
+        "accountability",
+    ] {
+        for width in [1440, 390] {
+            let name = format!("{page}-{width}.png");
+            let png = std::fs::read(shots.join(&name)).expect("screenshot missing");
+            assert!(
+                png.starts_with(b"\x89PNG") && png.len() > 30_000,
+                "{name} looks empty"
+            );
+        }
+    }
+}

@@ -167,8 +167,9 @@ fn import_clocks_suggestions_and_a_quiet_reimport() {
             "1,1,五万,0,0,1,0",
         ],
     );
-    assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("罚款金额“五万”"));
+    // A bad figure is a bad flag, refused before the database is touched, naming the field.
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("罚款（元）“五万”"));
     let history = rectify_at(&db, "2018-06-30", &["audit", "verify"]);
     // 120 complaints, the file, one update; the re-import that changed nothing left no trace.
     assert!(history.contains("审计日志完整：共 122 条"), "{history}");
@@ -569,10 +570,15 @@ fn the_portal_never_serves_a_private_or_unpublished_string() {
         for secret in &secrets {
             assert!(!body.contains(secret.as_str()), "{path} leaks {secret}");
         }
-        assert!(
-            body.contains("数据截至 2026-11-28"),
-            "{path} carries its snapshot date"
-        );
+        if path == "/public/notices" {
+            // Notices are public the moment they are recorded: that page is live (#21).
+            assert!(body.contains("即时更新"), "{path} says it is live");
+        } else if path.starts_with("/public") {
+            assert!(
+                body.contains("数据截至 2026-11-28"),
+                "{path} carries its snapshot date"
+            );
+        }
     }
     let complaints = &pages
         .iter()
@@ -865,6 +871,18 @@ fn batches_on_one_sheet_import_and_a_resent_list_shows_what_changed() {
     rectify_at(&db, "2018-06-20", &["complaint", "import", &csv]);
     let original = std::fs::read_to_string(&csv).unwrap();
     assert!(original.contains("部分属实"));
+    // The unit's 一览表 figures, which no transfer list carries, survive the re-sent list.
+    rectify_at(
+        &db,
+        "2018-06-20",
+        &[
+            "complaint",
+            "update",
+            "D1HA201806090601",
+            "--measures",
+            "1,0,800.5,0,0,2,0,1",
+        ],
+    );
     let resent = dir.path().join("synonyms-resent.csv");
     std::fs::write(&resent, original.replace("部分属实", "属实")).unwrap();
     let again = rectify_at(
@@ -880,8 +898,8 @@ fn batches_on_one_sheet_import_and_a_resent_list_shows_what_changed() {
         again.contains("反馈更新 D1HA201806090601：是否属实“部分属实”→“属实”"),
         "{again}"
     );
-    assert_eq!(
-        show(&db, "2018-06-21", "D1HA201806090601")["feedback"]["verdict"],
-        "属实"
-    );
+    let shown = show(&db, "2018-06-21", "D1HA201806090601");
+    assert_eq!(shown["feedback"]["verdict"], "属实");
+    assert_eq!(shown["feedback"]["counts"]["penalty_yuan"], "800.5");
+    assert_eq!(shown["feedback"]["counts"]["transferred"], 1);
 }

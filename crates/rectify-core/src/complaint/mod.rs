@@ -5,12 +5,17 @@ use crate::calendar::WorkCalendar;
 use rectify_exact::date::Date;
 use std::fmt;
 
+mod query;
 mod record;
 pub mod redact;
 pub mod sample;
 pub mod similar;
 
-pub use record::{ComplaintRecord, Extra, Feedback, Measures, NewBatch, NewComplaint};
+pub use query::{ComplaintQuery, StateFilter};
+pub use record::{
+    ComplaintRecord, Extra, Feedback, MEASURE_LABELS, Measures, NewBatch, NewComplaint,
+    penalty_yuan,
+};
 
 labelled_enum!(
     /// How the complaint reached the inspection team; the first letter of its 受理编号.
@@ -59,6 +64,15 @@ labelled_enum!(
     SpotVerdict, "抽查结论" {
         Pass => "pass", "合格";
         Fail => "fail", "不合格";
+    }
+);
+
+labelled_enum!(
+    /// What an import suggested about a complaint, for the office to confirm or dismiss.
+    SuggestionKind, "建议类型" {
+        Duplicate => "duplicate", "疑似重复件";
+        Item => "item", "同一点位整改任务";
+        Rebound => "rebound", "销号后反弹";
     }
 );
 

@@ -751,9 +751,21 @@ fn check_submission(facts: &ItemFacts) -> Result<(), Refusal> {
 
 /// The notice runs through its last day; it is over from the next day on, if no objection
 /// waits for a decision.
+/// Whether a public notice running from `first` to `last` (both days included) runs on
+/// `today`. A notice past its last day never shows as running, even while an objection keeps
+/// the item on notice.
+pub fn notice_runs((first, last): (Date, Date), today: Date) -> bool {
+    first <= today && !notice_ended((first, last), today)
+}
+
+/// Whether a public notice running until `last` has ended by `today`.
+pub fn notice_ended((_, last): (Date, Date), today: Date) -> bool {
+    last < today
+}
+
 fn check_notice_over(cx: &Context<'_>) -> Result<(), Refusal> {
-    if let Some((_, last_day)) = cx.flow.notice
-        && cx.today <= last_day
+    if let Some(window @ (_, last_day)) = cx.flow.notice
+        && !notice_ended(window, cx.today)
     {
         return Err(Refusal::NoticeRunning { last_day });
     }

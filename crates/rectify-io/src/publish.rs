@@ -174,12 +174,6 @@ pub struct LedgerLine {
     pub progress: Option<(String, String)>,
 }
 
-/// Whether a public notice running from `first` to `last` (both days included) runs on
-/// `today`. A notice past its last day is never shown as running, even while an objection
-/// keeps the item on notice.
-pub fn notice_runs((first, last): (Date, Date), today: Date) -> bool {
-    first <= today && today <= last
-}
 
 /// The notices the portal shows: those running today, as a notices-only draft of today found
 /// them. A notice or item the approved publication carries keeps that publication's texts, so
@@ -376,7 +370,9 @@ fn items_and_notices(
             );
             let problem = record.clean(&item.problem);
             let lead_unit = record.clean(&item.lead_unit);
-            let running = line.notice.filter(|&window| notice_runs(window, draft_day));
+            let running = line
+                .notice
+                .filter(|&window| rectify_core::workflow::notice_runs(window, draft_day));
             if let (Some((first, last)), ItemState::PublicNotice, true) = (
                 running,
                 item.state,

@@ -142,7 +142,7 @@ fn notice_board() -> Board {
                     let (period, left) = match flow.notice {
                         Some((first, last)) => (
                             format!("{first} 至 {last}"),
-                            remaining(f.snapshot, f.today, last),
+                            remaining(f.snapshot, f.today, (first, last)),
                         ),
                         None => ("—".into(), "—".into()),
                     };
@@ -184,10 +184,11 @@ fn notice_board() -> Board {
     }
 }
 
-fn remaining(snapshot: &Snapshot, today: Date, last: Date) -> String {
-    if last < today {
+fn remaining(snapshot: &Snapshot, today: Date, window: (Date, Date)) -> String {
+    if rectify_core::workflow::notice_ended(window, today) {
         return "已期满".into();
     }
+    let (_, last) = window;
     let workdays = snapshot.calendar.workdays_between(today, last);
     let today_counts = i64::from(snapshot.calendar.is_workday(today));
     format!("含今日 {} 个工作日", workdays + today_counts)

@@ -531,8 +531,8 @@ async fn not_running(state: &AppState, form: &ObjectionForm) -> Result<String, S
         .iter()
         .filter(|s| s.plan == form.plan && s.item.number == form.number)
         .find_map(|s| snapshot.workflows.get(&s.id)?.flow.notice)
-        .map(|(_, last)| last)
-        .filter(|&last| last < today_china());
+        .filter(|&window| rectify_core::workflow::notice_ended(window, today_china()))
+        .map(|(_, last)| last);
     Ok(match ended {
         Some(last) => format!(
             "意见未提交：第{}项的公示期已于 {last} 结束，不再受理公示异议。您填写的内容保留在下方，可复制后通过监督电话或信访渠道反映。",

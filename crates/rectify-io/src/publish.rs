@@ -174,7 +174,6 @@ pub struct LedgerLine {
     pub progress: Option<(String, String)>,
 }
 
-
 /// The notices the portal shows: those running today, as a notices-only draft of today found
 /// them. A notice or item the approved publication carries keeps that publication's texts, so
 /// the office's redaction review holds; one it lacks keeps the draft's redaction (automatic,
@@ -424,11 +423,13 @@ fn yuan_text(total: Exact) -> String {
 fn summary(rows: &[PublicRow], complaints: &[ComplaintRecord]) -> ComplaintSummary {
     let count = |f: &dyn Fn(&&ComplaintRecord) -> bool| complaints.iter().filter(f).count() as u32;
     let reported: Vec<_> = complaints.iter().filter(|c| c.answered()).collect();
+    // Saturating: stored figures are bounded (`MAX_COUNT`), but an old or hand-edited row
+    // must not wrap the public total.
     let sum = |pick: fn(&Measures) -> u32| {
         reported
             .iter()
             .map(|c| pick(&c.complaint.feedback.counts))
-            .sum()
+            .fold(0u32, u32::saturating_add)
     };
     let penalty: Exact = reported
         .iter()

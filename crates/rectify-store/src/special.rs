@@ -368,6 +368,18 @@ impl Store {
         if unit.trim().is_empty() {
             return Err(StoreError::Refused("新增问题须填写牵头单位".into()));
         }
+        // A new problem's lead is a unit the office keeps: a typo must not create one.
+        let known = self
+            .org_units()
+            .await?
+            .iter()
+            .any(|u| u.name == unit.trim() || u.code == unit.trim());
+        if !known {
+            return Err(StoreError::Refused(format!(
+                "牵头单位“{}”不在组织机构中，请按组织机构中的名称填写",
+                unit.trim()
+            )));
+        }
         if deadline.trim().is_empty() {
             return Err(StoreError::Refused("新增问题须填写整改时限".into()));
         }

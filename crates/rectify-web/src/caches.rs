@@ -179,8 +179,7 @@ pub(crate) async fn tick(state: &AppState) -> Result<(Date, std::sync::Arc<Snaps
     let current = snapshot(state).await?;
     let notice_over = current.workflows.values().any(|w| {
         w.flow.state == ItemState::PublicNotice
-            && w
-                .flow
+            && w.flow
                 .notice
                 .is_some_and(|window| rectify_core::workflow::notice_ended(window, today))
     });

@@ -242,9 +242,16 @@ const RIGHT: i64 = CHART_W - 10;
 const TOP: i64 = 14;
 const BOTTOM: i64 = 26;
 
-/// Tenths of 万吨, the chart's integer unit.
+/// The largest value the chart draws, in tenths of 万吨 (10 亿吨, far above any county's
+/// use): a typo's extra digits are drawn at the top, never overflow the arithmetic.
+const CHART_MAX_TENTHS: i64 = 100_000_000;
+
+/// Tenths of 万吨, the chart's integer unit, clamped to what the chart can draw.
 fn tenths(v: Exact) -> i64 {
-    v.mul_int(10).round_half_even(0).floor() as i64
+    let t = v.mul_int(10).round_half_even(0).floor();
+    i64::try_from(t).map_or(if t < 0 { 0 } else { CHART_MAX_TENTHS }, |t| {
+        t.clamp(0, CHART_MAX_TENTHS)
+    })
 }
 
 fn chart(y: &CoalYear, lines: &[MonthLine], through: u8) -> Chart {
@@ -335,7 +342,10 @@ pub async fn export(
     Allowed(session, _): Allowed<Readers>,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, WebError> {
-    let year = query.year.unwrap_or(today_china().year);
+    let year = query
+        .year
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or(today_china().year);
     let years = visible_years(&state, &session, year).await?;
     let bytes = coal_xlsx(&years).map_err(|e| WebError::internal(&e))?;
     Ok(xlsx_download(&format!("coal-{year}.xlsx"), bytes))

@@ -52,6 +52,9 @@ pub const MEASURE_LABELS: [&str; 8] = [
 /// keyboard (an extra run of zeros) is caught.
 const PENALTY_DIGITS: usize = 12;
 
+/// The largest count a 一览表 figure may hold.
+pub const MAX_COUNT: u32 = 999_999;
+
 impl Measures {
     /// The eight figures as typed, in [`MEASURE_LABELS`] order. A count is a whole number ≥ 0
     /// (blank reads 0); 罚款 is 元 ≥ 0 with at most two decimals (分), no sign, exponent or
@@ -62,8 +65,14 @@ impl Measures {
             if t.is_empty() {
                 return Ok(0);
             }
+            // A count of firms, people or cases: far below a million however large the case,
+            // so a typo's extra digits are refused rather than summed into the portal's totals.
             t.parse::<u32>()
-                .map_err(|_| format!("{}“{t}”应为不小于 0 的整数", MEASURE_LABELS[i]))
+                .ok()
+                .filter(|&n| n <= MAX_COUNT)
+                .ok_or_else(|| {
+                    format!("{}“{t}”应为 0 到 {MAX_COUNT} 之间的整数", MEASURE_LABELS[i])
+                })
         };
         Ok(Measures {
             ordered: count(0)?,
@@ -205,6 +214,16 @@ mod tests {
         assert!(bad(0, "-1").contains("责令整改（家）"));
         assert!(bad(6, "1.5").contains("问责（人）"));
         assert!(bad(7, "两").contains("移送（件）"));
+        assert!(
+            bad(1, "3000000000").contains("0 到 999999"),
+            "a typo's digits"
+        );
+        assert_eq!(
+            Measures::parse(["999999", "0", "0", "0", "0", "0", "0", "0"])
+                .unwrap()
+                .ordered,
+            MAX_COUNT
+        );
         for fine in ["-5", "1e3", "1,000", "0.125", "3.", ".5", "1000000000000"] {
             assert!(bad(2, fine).contains("罚款（元）"), "{fine}");
         }

@@ -441,8 +441,11 @@ mod tests {
         );
         assert_eq!(
             targets("市发改委", None, &hooks),
-            vec![(Channel::Webhook, "http://bot/all".to_string())],
-            "no mail without a relay"
+            vec![
+                (Channel::Webhook, "http://bot/all".to_string()),
+                (Channel::Webhook, "http://bot/bl".to_string()),
+            ],
+            "no mail without a relay; every catch-all robot"
         );
         assert!(targets("南川县政府", None, &Value::Null).is_empty());
         let repeated = json!({"北岭县政府": ["a@bl.gov.cn", "a@bl.gov.cn"], "*": "a@bl.gov.cn"});

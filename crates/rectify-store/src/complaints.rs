@@ -434,6 +434,15 @@ impl Store {
     ) -> Result<(), StoreError> {
         let record = self.complaint(received_no).await?;
         let mut tx = self.begin_write().await?;
+        // The rebound rows an answer changes or deletes, read under the lock, for the journal:
+        // they feed accountability rule 2, so a dismissal must be recoverable from it.
+        let rebounds: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT item_id, flagged_on, site FROM item_rebounds
+             WHERE complaint_id = $1 AND confirmed_by IS NULL ORDER BY id",
+        )
+        .arg(record.id)
+        .fetch_all(&mut *tx)
+        .await?;
         let sql = match (kind, confirm) {
             (SuggestionKind::Duplicate, true) => {
                 "UPDATE complaints SET repeat_of = suggested_repeat_of, suggested_repeat_of = NULL
@@ -482,6 +491,10 @@ impl Store {
                 before: Some(json!({
                     "suggested_repeat_of": record.suggested_repeat_of,
                     "suggested_item": record.suggested_item,
+                    "rebounds": rebounds
+                        .iter()
+                        .map(|(item, on, site)| json!({ "item_id": item, "flagged_on": on, "site": site }))
+                        .collect::<Vec<_>>(),
                 })),
                 after: Some(json!({ "kind": kind.code(), "confirmed": confirm })),
             },

@@ -548,6 +548,14 @@ fn the_office_confirms_or_dismisses_each_suggestion_once() {
     );
     let journaled = demo.one("SELECT COUNT(*) FROM journal WHERE action LIKE 'suggestion:%'");
     assert_eq!(journaled, "3");
+    // The dismissed rebound's row is recoverable from the journal.
+    let before = demo.one(
+        "SELECT before_json FROM journal WHERE action = 'suggestion:dismiss' ORDER BY seq LIMIT 1",
+    );
+    assert!(
+        before.contains("\"rebounds\":[{") && before.contains("\"site\""),
+        "{before}"
+    );
 }
 
 #[test]

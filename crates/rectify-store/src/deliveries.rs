@@ -11,7 +11,7 @@
 use crate::bind::Bind;
 use crate::journal::{Change, append};
 use crate::{Store, StoreError, clock};
-use rectify_core::dispatch::{IssuedStep, Step, retry_delay_minutes};
+use rectify_core::dispatch::{IssuedStep, retry_delay_minutes};
 use serde_json::{Value, json};
 use sqlx::{AnyConnection, Row};
 
@@ -97,6 +97,14 @@ pub struct Delivery {
     pub sent_at: Option<String>,
 }
 
+/// A delivery with its step: the delivery's nine columns, then the step's seven as
+/// `rounds::step_from_row` reads them.
+const SELECT_DELIVERY: &str = "SELECT d.id, d.escalation_id, d.channel, d.target, d.state,
+    d.attempts, d.next_attempt_at, d.last_error, d.sent_at,
+    e.id, r.period, o.name, e.step, e.items, e.reason, e.issued_on
+    FROM deliveries d JOIN escalations e ON e.id = d.escalation_id
+    JOIN dispatch_rounds r ON r.id = e.round_id JOIN org_units o ON o.id = e.unit_id";
+
 /// A sender's lease on a claimed delivery: others leave it alone for this long. A sender claims
 /// one delivery at a time and a try takes at most 10 s, so the lease outlasts it many times.
 const LEASE_MINUTES: i64 = 2;
@@ -172,30 +180,12 @@ impl Store {
 
     /// The deliveries of the steps issued in `period` (all periods when empty), newest first.
     pub async fn deliveries(&self, period: &str) -> Result<Vec<Delivery>, StoreError> {
-        let steps = self
-            .escalations(Some(period).filter(|p| !p.is_empty()))
+        let sql = format!("{SELECT_DELIVERY} WHERE ($1 = '' OR r.period = $1) ORDER BY d.id DESC");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .arg(period)
+            .fetch_all(self.pool())
             .await?;
-        let rows = sqlx::query(
-            "SELECT d.id, d.escalation_id, d.channel, d.target, d.state, d.attempts,
-                    d.next_attempt_at, d.last_error, d.sent_at
-             FROM deliveries d JOIN escalations e ON e.id = d.escalation_id
-             JOIN dispatch_rounds r ON r.id = e.round_id
-             WHERE ($1 = '' OR r.period = $1) ORDER BY d.id DESC",
-        )
-        .arg(period)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let step_id: i64 = row.try_get(1)?;
-                let step = steps
-                    .iter()
-                    .find(|s| s.id == step_id)
-                    .cloned()
-                    .ok_or_else(|| crate::invalid_stored("发送记录的督办事项"))?;
-                delivery(row, step)
-            })
-            .collect()
+        rows.iter().map(delivery).collect()
     }
 
     /// Claims up to `limit` deliveries due now for this sender; each is leased for a while, so
@@ -241,33 +231,16 @@ impl Store {
     }
 
     async fn delivery(&self, id: i64) -> Result<Delivery, StoreError> {
-        let row = sqlx::query(
-            "SELECT d.id, d.escalation_id, d.channel, d.target, d.state, d.attempts,
-                    d.next_attempt_at, d.last_error, d.sent_at, r.period, o.name, e.step, e.items,
-                    e.reason, e.issued_on
-             FROM deliveries d JOIN escalations e ON e.id = d.escalation_id
-             JOIN dispatch_rounds r ON r.id = e.round_id JOIN org_units o ON o.id = e.unit_id
-             WHERE d.id = $1",
-        )
-        .arg(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or_else(|| StoreError::NotFound {
-            what: "发送记录",
-            key: id.to_string(),
-        })?;
-        let step: String = row.try_get(11)?;
-        let items: String = row.try_get(12)?;
-        let step = IssuedStep {
-            id: row.try_get(1)?,
-            period: row.try_get(9)?,
-            unit: row.try_get(10)?,
-            step: Step::parse(&step).ok_or_else(|| crate::invalid_stored("督办步骤"))?,
-            items: items.split(',').filter_map(|n| n.parse().ok()).collect(),
-            reason: row.try_get(13)?,
-            issued_on: row.try_get(14)?,
-        };
-        delivery(&row, step)
+        let sql = format!("{SELECT_DELIVERY} WHERE d.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .arg(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "发送记录",
+                key: id.to_string(),
+            })?;
+        delivery(&row)
     }
 
     /// Records a try of a claimed delivery: sent, or failed with why (then tried again later,
@@ -403,7 +376,8 @@ async fn journal(
     Ok(())
 }
 
-fn delivery(row: &sqlx::any::AnyRow, step: IssuedStep) -> Result<Delivery, StoreError> {
+fn delivery(row: &sqlx::any::AnyRow) -> Result<Delivery, StoreError> {
+    let step = crate::rounds::step_from_row(row, 9)?;
     let channel: String = row.try_get(2)?;
     let state: String = row.try_get(4)?;
     let attempts: i64 = row.try_get(5)?;

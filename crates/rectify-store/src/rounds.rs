@@ -304,23 +304,7 @@ impl Store {
         .arg(period.unwrap_or(""))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                let step: String = row.try_get(3)?;
-                let items: String = row.try_get(4)?;
-                Ok(IssuedStep {
-                    id: row.try_get(0)?,
-                    period: row.try_get(1)?,
-                    unit: row.try_get(2)?,
-                    step: Step::parse(&step).ok_or_else(|| {
-                        StoreError::Invalid(format!("数据库中的督办步骤“{step}”无效"))
-                    })?,
-                    items: items.split(',').filter_map(|n| n.parse().ok()).collect(),
-                    reason: row.try_get(5)?,
-                    issued_on: row.try_get(6)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|row| step_from_row(row, 0)).collect()
     }
 
     /// The inbox of the given units, newest first.
@@ -355,4 +339,22 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// An issued step from its seven columns starting at `at`, in the order `e.id, r.period,
+/// o.name, e.step, e.items, e.reason, e.issued_on` (escalations joined with their round and
+/// unit): the one reader of a stored step.
+pub(crate) fn step_from_row(row: &sqlx::any::AnyRow, at: usize) -> Result<IssuedStep, StoreError> {
+    let step: String = row.try_get(at + 3)?;
+    let items: String = row.try_get(at + 4)?;
+    Ok(IssuedStep {
+        id: row.try_get(at)?,
+        period: row.try_get(at + 1)?,
+        unit: row.try_get(at + 2)?,
+        step: Step::parse(&step)
+            .ok_or_else(|| StoreError::Invalid(format!("数据库中的督办步骤“{step}”无效")))?,
+        items: items.split(',').filter_map(|n| n.parse().ok()).collect(),
+        reason: row.try_get(at + 5)?,
+        issued_on: row.try_get(at + 6)?,
+    })
 }

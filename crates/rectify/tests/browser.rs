@@ -164,11 +164,13 @@ fn set_passwords(db: &Path, password: &str) {
     }
 }
 
-#[test]
-fn the_ledger_workflow_in_a_real_browser() {
+/// Runs `tests/browser/<script>` against a fresh demo server with every account's password set,
+/// a photo to upload and the transfer list with defects; asserts it succeeded and returns its
+/// output and the screenshots' directory.
+fn run_flow(script: &str) -> (String, std::path::PathBuf) {
     let browser = chromium();
     let root = workspace_root();
-    let script = browser_driver(&root);
+    let script = browser_driver(&root).with_file_name(script);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let password = "correct horse battery";
@@ -179,9 +181,6 @@ fn the_ledger_workflow_in_a_real_browser() {
     let shots = root.join("target/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let executable = Command::new("which").arg(browser).output().unwrap();
-    let executable = String::from_utf8_lossy(&executable.stdout)
-        .trim()
-        .to_string();
     let run = Command::new("node")
         .arg(&script)
         .env("BASE_URL", format!("http://{}", server.1))
@@ -192,17 +191,45 @@ fn the_ledger_workflow_in_a_real_browser() {
             "TRANSFER_LIST",
             root.join("crates/rectify-io/tests/data/transfer/combined-batches-defects.xlsx"),
         )
-        .env("CHROMIUM", executable)
+        .env(
+            "CHROMIUM",
+            String::from_utf8_lossy(&executable.stdout).trim(),
+        )
         .output()
         .unwrap();
-    let out = String::from_utf8_lossy(&run.stdout);
+    let out = String::from_utf8_lossy(&run.stdout).into_owned();
     assert!(
         run.status.success(),
         "{out}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
+    (out, shots)
+}
+
+/// Each named screenshot exists, is a PNG and is larger than `min_bytes` (not an empty page).
+fn assert_screenshots(shots: &std::path::Path, names: &[String], min_bytes: usize) {
+    for name in names {
+        let png = std::fs::read(shots.join(name)).expect("screenshot missing");
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > min_bytes,
+            "{name} looks empty"
+        );
+    }
+}
+
+/// The screenshots `pages` at both widths, named `<page>-<width>.png`.
+fn at_both_widths(pages: &[&str]) -> Vec<String> {
+    pages
+        .iter()
+        .flat_map(|page| ["1440", "390"].map(|width| format!("{page}-{width}.png")))
+        .collect()
+}
+
+#[test]
+fn the_ledger_workflow_in_a_real_browser() {
+    let (out, shots) = run_flow("flows.mjs");
     assert!(out.contains("17 browser steps passed"), "{out}");
-    for name in [
+    let names = [
         "dashboard.png",
         "ledger.png",
         "item.png",
@@ -218,58 +245,19 @@ fn the_ledger_workflow_in_a_real_browser() {
         "tasks-phone.png",
         "bulletin.png",
         "cockpit.png",
-    ] {
-        let png = std::fs::read(shots.join(name)).expect("screenshot missing");
-        assert!(
-            png.starts_with(b"\x89PNG") && png.len() > 30_000,
-            "{name} looks empty"
-        );
-    }
+    ]
+    .map(String::from);
+    assert_screenshots(&shots, &names, 30_000);
 }
 
 /// #21: the month's dispatch and the cockpit at 1440 px and on a 390 px phone
 /// (`tests/browser/month.mjs`).
 #[test]
 fn the_months_dispatch_and_the_cockpit_in_a_real_browser() {
-    let browser = chromium();
-    let root = workspace_root();
-    let script = browser_driver(&root).with_file_name("month.mjs");
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let password = "correct horse battery";
-    let server = demo_server(&db);
-    set_passwords(&db, password);
-    let shots = root.join("target/screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let executable = Command::new("which").arg(browser).output().unwrap();
-    let run = Command::new("node")
-        .arg(&script)
-        .env("BASE_URL", format!("http://{}", server.1))
-        .env("PASSWORD", password)
-        .env("SCREENSHOTS", &shots)
-        .env(
-            "CHROMIUM",
-            String::from_utf8_lossy(&executable.stdout).trim(),
-        )
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "{out}\n{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let (out, shots) = run_flow("month.mjs");
     assert!(out.contains("4 month steps passed"), "{out}");
-    for width in ["1440", "390"] {
-        for page in ["dispatch", "inbox", "cockpit", "search", "ledger-columns"] {
-            let name = format!("{page}-{width}.png");
-            let png = std::fs::read(shots.join(&name)).expect("screenshot missing");
-            assert!(
-                png.starts_with(b"\x89PNG") && png.len() > 20_000,
-                "{name} looks empty"
-            );
-        }
-    }
+    let pages = ["dispatch", "inbox", "cockpit", "search", "ledger-columns"];
+    assert_screenshots(&shots, &at_both_widths(&pages), 20_000);
 }
 
 /// A 1×1 PNG to upload as a site photo.
@@ -287,56 +275,18 @@ const PHOTO: &[u8] = &[
 /// imports the coal workbook. Every page fits the phone's width.
 #[test]
 fn inspections_and_coal_in_a_real_browser() {
-    let browser = chromium();
-    let root = workspace_root();
-    let script = browser_driver(&root).with_file_name("inspections.mjs");
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let password = "correct horse battery";
-    let server = demo_server(&db);
-    set_passwords(&db, password);
-    let photo = dir.path().join("photo.png");
-    std::fs::write(&photo, PHOTO).unwrap();
-    let shots = root.join("target/screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let executable = Command::new("which").arg(browser).output().unwrap();
-    let executable = String::from_utf8_lossy(&executable.stdout)
-        .trim()
-        .to_string();
-    let run = Command::new("node")
-        .arg(&script)
-        .env("BASE_URL", format!("http://{}", server.1))
-        .env("PASSWORD", password)
-        .env("SCREENSHOTS", &shots)
-        .env("PHOTO", &photo)
-        .env("CHROMIUM", executable)
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "{out}\n{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let (out, shots) = run_flow("inspections.mjs");
     assert!(out.contains("9 browser steps passed"), "{out}");
-    for width in [1440, 390] {
-        for page in [
-            "inspections",
-            "inspection",
-            "inspection-item",
-            "coal-office",
-            "coal-import",
-        ] {
-            let name = format!("{page}-{width}.png");
-            let png = std::fs::read(shots.join(&name)).expect("screenshot missing");
-            assert!(
-                png.starts_with(b"\x89PNG") && png.len() > 30_000,
-                "{name} looks empty"
-            );
-        }
-    }
-    let png = std::fs::read(shots.join("coal-county-390.png")).expect("screenshot missing");
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 30_000);
+    let pages = [
+        "inspections",
+        "inspection",
+        "inspection-item",
+        "coal-office",
+        "coal-import",
+    ];
+    let mut names = at_both_widths(&pages);
+    names.push("coal-county-390.png".into());
+    assert_screenshots(&shots, &names, 30_000);
 }
 
 /// Complaints in the browser (#21) at 1440 px and 390 px: the office's filtered list and export,
@@ -344,48 +294,13 @@ fn inspections_and_coal_in_a_real_browser() {
 /// and the portal's totals after the office publishes.
 #[test]
 fn complaints_in_a_real_browser() {
-    let browser = chromium();
-    let root = workspace_root();
-    let script = browser_driver(&root).with_file_name("complaints.mjs");
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let password = "correct horse battery";
-    let server = demo_server(&db);
-    set_passwords(&db, password);
-    let shots = root.join("target/screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let executable = Command::new("which").arg(browser).output().unwrap();
-    let executable = String::from_utf8_lossy(&executable.stdout)
-        .trim()
-        .to_string();
-    let run = Command::new("node")
-        .arg(&script)
-        .env("BASE_URL", format!("http://{}", server.1))
-        .env("PASSWORD", password)
-        .env("SCREENSHOTS", &shots)
-        .env("CHROMIUM", executable)
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "{out}\n{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let (out, shots) = run_flow("complaints.mjs");
     assert!(out.contains("8 complaint browser steps passed"), "{out}");
-    for page in [
+    let pages = [
         "complaints-list",
         "spotchecks",
         "complaint-feedback",
         "accountability",
-    ] {
-        for width in [1440, 390] {
-            let name = format!("{page}-{width}.png");
-            let png = std::fs::read(shots.join(&name)).expect("screenshot missing");
-            assert!(
-                png.starts_with(b"\x89PNG") && png.len() > 30_000,
-                "{name} looks empty"
-            );
-        }
-    }
+    ];
+    assert_screenshots(&shots, &at_both_widths(&pages), 30_000);
 }

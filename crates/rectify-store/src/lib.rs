@@ -14,6 +14,7 @@ pub mod coal;
 pub mod complaints;
 pub mod deliveries;
 pub mod dispatch;
+pub mod jobs;
 
 pub mod journal;
 pub mod ledger;

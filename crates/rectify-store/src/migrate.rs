@@ -106,6 +106,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "publication_hide",
         source: include_str!("../migrations/0018_publication_hide.sql"),
     },
+    Migration {
+        version: 20,
+        name: "leases",
+        source: include_str!("../migrations/0020_leases.sql"),
+    },
 ];
 
 /// The schema version this build expects.

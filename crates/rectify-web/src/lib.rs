@@ -133,8 +133,9 @@ struct AppState {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Request ids unique within this process: a per-start prefix plus a counter, cheaper than a
-/// UUID and still easy to grep across one server's log.
+/// Request ids: a prefix of the start time and the process id plus a counter, cheaper than a
+/// UUID and still easy to grep; the process id keeps apart the ids of several instances started
+/// in the same second behind one proxy.
 #[derive(Clone)]
 struct SequentialRequestId {
     prefix: Arc<str>,
@@ -148,7 +149,7 @@ impl SequentialRequestId {
             .map(|d| d.as_secs())
             .unwrap_or(0);
         SequentialRequestId {
-            prefix: format!("{started:x}").into(),
+            prefix: format!("{started:x}.{:x}", std::process::id()).into(),
             next: Arc::new(AtomicU64::new(1)),
         }
     }

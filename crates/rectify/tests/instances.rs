@@ -474,7 +474,11 @@ fn two_instances_behind_nginx_behave_as_one() {
     }
     let (status, head, page) = log_in(&a.addr, "sthjj", PASSWORD);
     assert_eq!(status, 401);
-    assert_eq!(cookie(&head, "rectify_session"), None, "no session while throttled");
+    assert_eq!(
+        cookie(&head, "rectify_session"),
+        None,
+        "no session while throttled"
+    );
     assert!(page.contains("登录失败次数过多"), "{page}");
 
     // The portal's throttle too (2 posts an hour per address): directly from 127.0.0.1 …
@@ -510,4 +514,58 @@ fn two_instances_behind_nginx_behave_as_one() {
 /// Whether a ledger page lists item 17.
 fn lists_item_17(page: &str) -> bool {
     page.contains("href=\"/items/17\"") || page.contains("href=\"/items/17?")
+}
+
+/// deploy/nginx/ as an office installs it passes `nginx -t`, with a throw-away certificate in
+/// place of the office's and the paths moved into a temporary prefix.
+#[test]
+fn the_deploy_nginx_site_passes_nginx_t() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/nginx");
+    let openssl = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=t",
+        ])
+        .arg("-keyout")
+        .arg(d.join("key.pem"))
+        .arg("-out")
+        .arg(d.join("cert.pem"))
+        .output()
+        .expect("openssl (Debian package `openssl`)");
+    assert!(openssl.status.success());
+    std::fs::create_dir(d.join("conf.d")).unwrap();
+    for file in ["00-rectify-upstream.conf", "rectify.conf"] {
+        let text = std::fs::read_to_string(deploy.join(file))
+            .unwrap()
+            .replace(
+                "/etc/ssl/rectify/fullchain.pem",
+                &d.join("cert.pem").to_string_lossy(),
+            )
+            .replace(
+                "/etc/ssl/rectify/privkey.pem",
+                &d.join("key.pem").to_string_lossy(),
+            );
+        assert!(
+            !text.contains("/etc/ssl/"),
+            "{file}: a certificate path left unreplaced"
+        );
+        std::fs::write(d.join("conf.d").join(file), text).unwrap();
+    }
+    let main = format!(
+        "pid {0}/nginx.pid;\nerror_log {0}/error.log;\nevents {{}}\nhttp {{ access_log off; include conf.d/*.conf; }}\n",
+        d.display()
+    );
+    std::fs::write(d.join("nginx.conf"), main).unwrap();
+    let check = Command::new("nginx")
+        .arg("-t")
+        .arg("-p")
+        .arg(d)
+        .arg("-c")
+        .arg(d.join("nginx.conf"))
+        .output()
+        .expect("nginx (Debian package `nginx`)");
+    let said = String::from_utf8_lossy(&check.stderr);
+    assert!(check.status.success(), "{said}");
+    assert!(said.contains("test is successful"), "{said}");
 }

@@ -2,10 +2,12 @@
 //! do each thing once; two `rectify serve` behind a real nginx (Debian's package, started by the
 //! test, round-robin) share sessions, CSRF tokens, the login and portal throttles and the
 //! journal-head caches, and nginx keeps serving when one instance dies.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
 
 mod common;
 
 use common::{BIN, Server, form_body, with_stdin};
+use rectify_store::bind::Bind;
 use rectify_store::jobs::SCHEDULER_LEASE;
 use rectify_store::{DbTarget, Store};
 use std::collections::BTreeSet;
@@ -81,8 +83,8 @@ async fn journaled(store: &Store, seq: i64, entity: &str) -> Vec<(String, String
     sqlx::query_as(
         "SELECT entity_id, after_json FROM journal WHERE seq > $1 AND entity = $2 ORDER BY seq",
     )
-    .bind(seq)
-    .bind(entity)
+    .arg(seq)
+    .arg(entity)
     .fetch_all(store.pool())
     .await
     .unwrap()
@@ -167,18 +169,39 @@ fn two_schedulers_on_one_database_do_each_thing_once() {
             issued.len()
         );
 
-        let length = chrono::Duration::seconds(1);
-        let (la, lb) = tokio::join!(
-            a.take_lease(SCHEDULER_LEASE, "a", length),
-            b.take_lease(SCHEDULER_LEASE, "b", length)
-        );
-        assert!(
-            la.unwrap() ^ lb.unwrap(),
-            "exactly one process holds the lease"
-        );
-        assert!(!a.take_lease(SCHEDULER_LEASE, "a", length).await.unwrap());
-        tokio::time::sleep(Duration::from_millis(1100)).await;
-        assert!(b.take_lease(SCHEDULER_LEASE, "b", length).await.unwrap());
+        lease_is_exclusive(&a, &b).await;
+        a.close().await;
+        b.close().await;
+    });
+}
+
+/// Of two processes taking the scheduler's lease at once exactly one gets it; the other gets it
+/// once it has run out.
+async fn lease_is_exclusive(a: &Store, b: &Store) {
+    let length = chrono::Duration::seconds(1);
+    let (la, lb) = tokio::join!(
+        a.take_lease(SCHEDULER_LEASE, "a", length),
+        b.take_lease(SCHEDULER_LEASE, "b", length)
+    );
+    assert!(la.unwrap() ^ lb.unwrap(), "exactly one process holds the lease");
+    assert!(!a.take_lease(SCHEDULER_LEASE, "a", length).await.unwrap());
+    assert!(!b.take_lease(SCHEDULER_LEASE, "b", length).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(b.take_lease(SCHEDULER_LEASE, "b", length).await.unwrap());
+    assert!(!a.take_lease(SCHEDULER_LEASE, "a", length).await.unwrap());
+}
+
+/// The lease's one upsert behaves the same on SQLite (two handles on one file).
+#[test]
+fn the_scheduler_lease_is_exclusive_on_sqlite_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = DbTarget::parse(&dir.path().join("lease.db").to_string_lossy());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let a = Store::open(&target, None).await.unwrap();
+        a.migrate().await.unwrap();
+        let b = Store::open_initialised(&target, None).await.unwrap();
+        lease_is_exclusive(&a, &b).await;
         a.close().await;
         b.close().await;
     });

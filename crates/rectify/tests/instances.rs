@@ -183,7 +183,10 @@ async fn lease_is_exclusive(a: &Store, b: &Store) {
         a.take_lease(SCHEDULER_LEASE, "a", length),
         b.take_lease(SCHEDULER_LEASE, "b", length)
     );
-    assert!(la.unwrap() ^ lb.unwrap(), "exactly one process holds the lease");
+    assert!(
+        la.unwrap() ^ lb.unwrap(),
+        "exactly one process holds the lease"
+    );
     assert!(!a.take_lease(SCHEDULER_LEASE, "a", length).await.unwrap());
     assert!(!b.take_lease(SCHEDULER_LEASE, "b", length).await.unwrap());
     tokio::time::sleep(Duration::from_millis(1100)).await;

@@ -92,8 +92,9 @@ async fn journaled(store: &Store, seq: i64, entity: &str) -> Vec<(String, String
 
 /// Two processes' schedulers on one database tick on the same days at the same moment: every
 /// notice that ends is closed once and every dispatch step issued once, each journaled once,
-/// whichever process did it; and of two processes taking the scheduler's lease at once exactly
-/// one gets it, the other only after it has run out.
+/// whichever process did it; two senders claiming the outbox at once claim each message once;
+/// and of two processes taking the scheduler's lease at once exactly one gets it, the other
+/// only after it has run out.
 #[test]
 fn two_schedulers_on_one_database_do_each_thing_once() {
     let (db, _) = demo_database();
@@ -107,6 +108,9 @@ fn two_schedulers_on_one_database_do_each_thing_once() {
             Ok(_) | Err(rectify_store::StoreError::Conflict { .. }) => {}
             Err(other) => panic!("{other}"),
         }
+        // Every step goes to a group robot too, so the outbox has a delivery per step.
+        let robot = serde_json::json!({ "*": "http://127.0.0.1:9/robot" });
+        a.set_setting("zgb", "webhook.urls", &robot).await.unwrap();
         let head = a.journal_head().await.unwrap();
         let (mut closed, mut issued) = (Vec::new(), Vec::new());
         // Through the month: the notices running today end, and each step falls due.
@@ -169,6 +173,21 @@ fn two_schedulers_on_one_database_do_each_thing_once() {
             issued.len()
         );
 
+        // The two senders claim the outbox at once: each delivery goes to one of them.
+        let (da, db) = tokio::join!(a.claim_deliveries(1000), b.claim_deliveries(1000));
+        let claimed: Vec<i64> = da
+            .unwrap()
+            .iter()
+            .chain(&db.unwrap())
+            .map(|d| d.id)
+            .collect();
+        let distinct: BTreeSet<_> = claimed.iter().collect();
+        assert_eq!(distinct.len(), claimed.len(), "a delivery claimed twice");
+        assert_eq!(
+            claimed.len(),
+            issued.len(),
+            "one robot message per step, all claimed"
+        );
         lease_is_exclusive(&a, &b).await;
         a.close().await;
         b.close().await;

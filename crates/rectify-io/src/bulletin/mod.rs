@@ -5,6 +5,7 @@
 mod chart;
 mod docx;
 pub mod environment;
+pub mod province;
 mod html;
 mod xlsx;
 

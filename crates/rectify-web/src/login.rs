@@ -123,7 +123,10 @@ pub async fn do_login(
         .log_in(&form.username, &form.password, &address)
         .await?
     {
-        LoginOutcome::LoggedIn(user) => user,
+        LoginOutcome::LoggedIn(user) if state.site.admit(&mut user.clone()) => user,
+        LoginOutcome::LoggedIn(_) => {
+            return login_page(&state, next, Some(crate::auth::OTHER_SITE.into())).await;
+        }
         LoginOutcome::Wrong => {
             return login_page(&state, next, Some("用户名或密码错误".into())).await;
         }

@@ -1,0 +1,398 @@
+//! A province over its cities (#24), through the real binary over HTTP: one `serve --cities`
+//! answers two demo cities and the province by the request's Host header. Each city's data,
+//! users and sessions stay on its own host; the province sees every city's figures as the
+//! city's own cockpit shows them and rolls the cities' frozen bulletins up into its own.
+
+mod common;
+
+use common::{BIN, Server, demo_into, form_body, ok, period_back, query, rectify, with_stdin};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+
+const PASSWORD: &str = "correct horse battery";
+const A: &str = "nanjiang.localhost";
+const B: &str = "beihe.localhost";
+const P: &str = "sheng.localhost";
+/// A progress report only city B's database holds, on an item number both cities have.
+const B_ONLY: &str = "北河市专有的第1项进展说明";
+
+/// One HTTP/1.1 request with a given Host: (status, lower-cased head, body).
+fn request(
+    server: &Server,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    let port = server.addr.rsplit(':').next().unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head, raw[split + 4..].to_vec())
+}
+
+fn get(server: &Server, host: &str, path: &str, cookie: &str) -> (u16, String, String) {
+    let (status, head, body) = request(server, host, "GET", path, &[("Cookie", cookie)], b"");
+    (status, head, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn set_cookie(head: &str, name: &str) -> Option<String> {
+    head.lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: "))
+        .find(|c| c.starts_with(name))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+}
+
+fn form_token(page: &str) -> String {
+    let rest = page.split("name=\"csrf\" value=\"").nth(1).unwrap();
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// Signs in on `host`'s login form: the session cookie, or the refusal page.
+fn log_in(server: &Server, host: &str, user: &str) -> Result<String, String> {
+    let (_, head, page) = get(server, host, "/login", "");
+    let login = set_cookie(&head, "rectify_login_csrf").unwrap();
+    let body = form_body(&[
+        ("username", user),
+        ("password", PASSWORD),
+        ("csrf", &form_token(&page)),
+    ]);
+    let headers = [
+        ("Cookie", login.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let (_, head, page) = request(server, host, "POST", "/login", &headers, body.as_bytes());
+    set_cookie(&head, "rectify_session")
+        .filter(|c| c.len() > "rectify_session=".len())
+        .ok_or_else(|| String::from_utf8_lossy(&page).into_owned())
+}
+
+fn at(db: &str, args: &[&str]) -> String {
+    let mut all = vec!["--db", db];
+    all.extend_from_slice(args);
+    ok(&rectify(&all))
+}
+
+fn set_password(db: &str, user: &str) {
+    let mut command = Command::new(BIN);
+    common::at_test_clock(&mut command);
+    command.args(["--db", db, "user", "passwd", user, "--password-stdin"]);
+    ok(&with_stdin(command, &format!("{PASSWORD}\n")));
+}
+
+fn add_user(db: &str, user: &str, unit: &str, role: &str) {
+    let mut command = Command::new(BIN);
+    common::at_test_clock(&mut command);
+    command.args([
+        "--db", db, "user", "add", user, "--name", user, "--unit", unit, "--role", role,
+        "--password-stdin",
+    ]);
+    ok(&with_stdin(command, &format!("{PASSWORD}\n")));
+}
+
+/// Two demo cities and a province: city A froze last month's bulletin, city B did not and
+/// holds a report A does not; each has its own office account `zgb`, B an account A lacks.
+struct Province {
+    _dir: tempfile::TempDir,
+    a: String,
+    p: String,
+    config: String,
+}
+
+fn province() -> Province {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
+    for city in ["a", "b", "p"] {
+        std::fs::create_dir(dir.path().join(city)).unwrap();
+    }
+    let (a, b, p) = (path("a/city.db"), path("b/city.db"), path("p/province.db"));
+    demo_into(&a, None);
+    demo_into(&b, None);
+    at(&p, &["init"]);
+    at(&p, &["org", "add", "--kind", "office", "sheng", "江南省督察整改办公室"]);
+    add_user(&p, "shengban", "sheng", "province");
+    for db in [&a, &b] {
+        set_password(db, "zgb");
+    }
+    add_user(&b, "beiheonly", "sthjj", "office");
+    at(&a, &["bulletin", "--period", &period_back(1), "--out", &path("out"), "--format", "docx"]);
+    let today = common::test_today();
+    let month = format!("{:04}-{:02}", today.year, today.month);
+    at(&b, &["report", "add", "1", "--as", "sthjj", "--period", &month, "--text", B_ONLY]);
+    let config = serde_json::json!({
+        "province": {"name": "江南省", "host": P, "db": p},
+        "cities": [
+            {"code": "nanjiang", "name": "南江市", "host": A, "db": a},
+            {"code": "beihe", "name": "北河市", "host": B, "db": b},
+        ]
+    });
+    let file = path("cities.json");
+    std::fs::write(&file, config.to_string()).unwrap();
+    Province {
+        _dir: dir,
+        a,
+        p,
+        config: file,
+    }
+}
+
+/// The text of the cell `label` in a row of a card table.
+fn cell(row: &str, label: &str) -> String {
+    let marker = format!("data-label=\"{label}\">");
+    let rest = row.split(&marker).nth(1).unwrap_or_else(|| panic!("{label} in {row}"));
+    let html = &rest[..rest.find("</td>").unwrap()];
+    // The value before a line break (a target line may follow), without its tags.
+    let value = html.split("<br>").next().unwrap();
+    strip_tags(value).trim().to_string()
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut text = String::new();
+    let mut inside = false;
+    for c in html.chars() {
+        match c {
+            '<' => inside = true,
+            '>' => inside = false,
+            c if !inside => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// The province overview's row of `city`.
+fn province_row<'a>(page: &'a str, city: &str) -> &'a str {
+    let name = page.find(&format!("<strong>{city}</strong>")).unwrap();
+    let start = page[..name].rfind("<tr").unwrap();
+    &page[start..name + page[name..].find("</tr>").unwrap()]
+}
+
+/// The cockpit's 合计 line: its cells in order (问题数 … 完成率).
+fn cockpit_total(page: &str) -> Vec<String> {
+    let row = page.split("<th>合计</th>").nth(1).unwrap();
+    let row = &row[..row.find("</tr>").unwrap()];
+    row.split("<td>")
+        .skip(1)
+        .map(|c| c[..c.find("</td>").unwrap()].to_string())
+        .collect()
+}
+
+/// The number right after `before` in `text`.
+fn number_after(text: &str, before: &str) -> String {
+    let rest = text.split(before).nth(1).unwrap_or_else(|| panic!("{before}"));
+    rest.chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect()
+}
+
+#[test]
+fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
+    let fixture = province();
+    let server = Server::start(&fixture.a, &["serve", "--cities", &fixture.config]);
+
+    // Each city's users sign in on their own host only.
+    let a_office = log_in(&server, A, "zgb").unwrap();
+    let b_office = log_in(&server, B, "zgb").unwrap();
+    assert_eq!(get(&server, A, "/ledger", &a_office).0, 200);
+    let (status, head, _) = get(&server, B, "/ledger", &a_office);
+    assert_eq!(status, 303, "A's cookie is no session on B");
+    assert!(head.contains("location: /login"), "{head}");
+    let refused = log_in(&server, A, "beiheonly").unwrap_err();
+    assert!(refused.contains("用户名或密码错误"), "{refused}");
+    assert!(log_in(&server, B, "beiheonly").is_ok());
+    assert!(log_in(&server, A, "shengban").is_err());
+    assert_eq!(get(&server, "elsewhere.localhost", "/login", "").0, 404);
+
+    // The same item number shows each city's own record.
+    let (status, _, on_a) = get(&server, A, "/items/1", &a_office);
+    assert_eq!(status, 200);
+    let (status, _, on_b) = get(&server, B, "/items/1", &b_office);
+    assert_eq!(status, 200);
+    assert!(on_b.contains(B_ONLY) && !on_a.contains(B_ONLY));
+
+    // Cities have no province pages; the province has no city pages.
+    assert_eq!(get(&server, A, "/province", &a_office).0, 404);
+    assert_eq!(get(&server, A, "/province/bulletins", &a_office).0, 404);
+    let p_office = log_in(&server, P, "shengban").unwrap();
+    assert_eq!(get(&server, P, "/ledger", &p_office).0, 404);
+    assert_eq!(get(&server, A, "/ledger", &p_office).0, 303);
+    let (status, _, overview) = get(&server, P, "/province", &p_office);
+    assert_eq!(status, 200);
+    assert!(overview.contains("href=\"/province/bulletins\"") && !overview.contains("/ledger"));
+
+    // Every figure is the one the city's own cockpit and bulletin list show.
+    for (host, name, cookie) in [(A, "南江市", &a_office), (B, "北河市", &b_office)] {
+        let row = province_row(&overview, name);
+        let (_, _, cockpit) = get(&server, host, "/cockpit", cookie);
+        let total = cockpit_total(&cockpit);
+        assert_eq!(cell(row, "问题数"), total[0], "{name}");
+        assert_eq!(cell(row, "红色"), total[6], "{name}");
+        assert_eq!(cell(row, "逾期"), total[7], "{name}");
+        assert_eq!(cell(row, "完成率"), total[8], "{name}");
+        let complaints = format!(
+            "{} / {}",
+            number_after(&cockpit, "督察组转办 "),
+            number_after(&cockpit, "已反馈 ")
+        );
+        assert_eq!(cell(row, "信访件 转办/已反馈"), complaints, "{name}");
+        assert_eq!(cell(row, "PM2.5"), number_after(&cockpit, "PM2.5平均浓度"));
+        assert_eq!(cell(row, "优良天数比例"), number_after(&cockpit, "优良天数比例"));
+        assert_eq!(cell(row, "参评断面"), number_after(&cockpit, "参评断面"));
+        assert_eq!(
+            cell(row, "Ⅰ–Ⅲ类比例"),
+            number_after(&cockpit, "达到或优于Ⅲ类断面比例")
+        );
+        let (_, _, list) = get(&server, host, "/bulletins", cookie);
+        let year = &period_back(0)[..4];
+        let mut months: Vec<&str> = list
+            .split("<tr><td>")
+            .skip(1)
+            .map(|r| &r[..7])
+            .filter(|p| p.starts_with(year))
+            .collect();
+        months.dedup();
+        assert_eq!(cell(row, "本年已发通报"), format!("{} 期", months.len()));
+    }
+
+    // The province's bulletin: A rolled up from its frozen version, B listed as not reported.
+    let period = period_back(1);
+    let (_, _, page) = get(
+        &server,
+        P,
+        &format!("/province/bulletins?period={period}"),
+        &p_office,
+    );
+    let facts = common::facts_of(&fixture.a, &period, 1);
+    let total = facts["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["scope"] == "合计")
+        .unwrap();
+    let a_row = province_row(&page, "南江市");
+    assert_eq!(cell(a_row, "问题数"), total["items"].to_string());
+    assert_eq!(cell(a_row, "红"), total["red"].to_string());
+    assert_eq!(cell(a_row, "名次"), "1");
+    assert!(province_row(&page, "北河市").contains("未报"));
+
+    let form = |csrf: &str| form_body(&[("csrf", csrf), ("period", &period)]);
+    let posted = |body: String| {
+        let headers = [
+            ("Cookie", p_office.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ];
+        request(&server, P, "POST", "/province/bulletins", &headers, body.as_bytes()).0
+    };
+    assert_eq!(posted(form("forged")), 403);
+    assert!(query(&fixture.p, "SELECT id FROM province_bulletins").is_empty());
+    assert_eq!(posted(form(&form_token(&page))), 303);
+    let journal = query(
+        &fixture.p,
+        "SELECT after_json FROM journal WHERE entity = 'province_bulletin'",
+    );
+    assert_eq!(journal.len(), 1);
+    let sha = facts_sha(&fixture.a, &period);
+    assert!(journal[0][0].contains(&sha), "{journal:?}");
+
+    let (_, _, list) = get(&server, P, "/province/bulletins", &p_office);
+    let link = format!("/province/bulletins/{period}/1");
+    assert!(list.contains(&link));
+    let (status, head, docx) = request(&server, P, "GET", &link, &[("Cookie", &p_office)], b"");
+    assert_eq!(status, 200, "{head}");
+    let text = docx_text(&docx);
+    for expected in ["南江市", "北河市", "未报", &sha] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    assert_eq!(get(&server, P, &link, "").0, 303, "signed out");
+    assert_eq!(get(&server, P, &format!("/province/bulletins/{period}/9"), &p_office).0, 404);
+
+    // The CLI twin freezes the next version through the same function.
+    let out = fixture.config.replace("cities.json", "province.docx");
+    let printed = ok(&rectify(&[
+        "province", "bulletin", "--cities", &fixture.config, "--month", &period, "--out", &out,
+    ]));
+    assert!(printed.contains("第2版") && printed.contains("未报：北河市"), "{printed}");
+    assert!(docx_text(&std::fs::read(&out).unwrap()).contains("南江市"));
+}
+
+/// The SHA-256 of city A's frozen bulletin of `period`, version 1.
+fn facts_sha(db: &str, period: &str) -> String {
+    query(
+        db,
+        &format!("SELECT sha256 FROM bulletins WHERE period = '{period}' AND version = 1"),
+    )[0][0]
+        .clone()
+}
+
+/// The text of a docx's body.
+fn docx_text(bytes: &[u8]) -> String {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    archive
+        .by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    strip_tags(&xml)
+}
+
+#[test]
+fn a_wrong_cities_file_stops_the_start_naming_the_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cities.json");
+    let site = |code: &str, host: &str, db: &str| {
+        serde_json::json!({"code": code, "name": code, "host": host, "db": db})
+    };
+    let province = serde_json::json!({"name": "省", "host": "p.localhost", "db": "p.db"});
+    let cases = [
+        (
+            serde_json::json!({"province": province, "cities": []}),
+            "cities 为空",
+        ),
+        (
+            serde_json::json!({"province": province, "cities": [site("a", "a.localhost", "a.db"), site("b", "A.localhost", "b.db")]}),
+            "主机名 a.localhost 重复",
+        ),
+        (
+            serde_json::json!({"province": province, "cities": [site("a", "a.localhost", "a.db"), site("a", "b.localhost", "b.db")]}),
+            "城市代码 a 重复",
+        ),
+        (
+            serde_json::json!({"province": province, "cities": [site("a", "a.localhost", "p.db")]}),
+            "数据库 p.db 重复",
+        ),
+        (
+            serde_json::json!({"province": province, "cities": [{"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "dbname": "x"}]}),
+            "unknown field `dbname`",
+        ),
+        (
+            serde_json::json!({"province": province, "cities": [site("a", "a.localhost:8080", "a.db")]}),
+            "host 应为主机名",
+        ),
+    ];
+    for (config, message) in cases {
+        std::fs::write(&file, config.to_string()).unwrap();
+        let out = rectify(&["serve", "--cities", file.to_str().unwrap(), "--addr", "127.0.0.1:0"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{config}");
+        assert!(stderr.contains(message), "{message} in {stderr}");
+    }
+    let missing = rectify(&["serve", "--cities", "/nonexistent/cities.json"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("无法读取城市配置文件"));
+}

@@ -6,7 +6,7 @@
 
 use crate::error::{PageResult, WebError};
 use crate::extract::{Allowed, CsrfForm, Path, ProvinceOffice};
-use crate::kit::{named_download, render};
+use crate::kit::{actor_label, display_names, named_download, render};
 use crate::{Access, AppState, ServerLimits, Site, WebConfig};
 use askama::Template;
 use axum::Router;
@@ -366,6 +366,7 @@ async fn bulletins(
     } else {
         None
     };
+    let names = display_names(&state).await?;
     let issued = state
         .store
         .province_bulletins()
@@ -376,7 +377,7 @@ async fn bulletins(
             period: b.period,
             version: b.version,
             issued_on: b.issued_on,
-            created_by: b.created_by,
+            created_by: actor_label(&b.created_by, &names),
         })
         .collect();
     render(BulletinsPage {

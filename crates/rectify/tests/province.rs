@@ -4,18 +4,14 @@
 //! city's own cockpit shows them and rolls the cities' frozen bulletins up into its own.
 
 mod common;
+#[path = "common/province_fixture.rs"]
+mod fixture;
 
-use common::{BIN, Server, demo_into, form_body, ok, period_back, query, rectify, with_stdin};
+use common::{Server, form_body, ok, period_back, query, rectify};
+use fixture::{A, B, B_ONLY, P, PASSWORD, province};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Command;
 
-const PASSWORD: &str = "correct horse battery";
-const A: &str = "nanjiang.localhost";
-const B: &str = "beihe.localhost";
-const P: &str = "sheng.localhost";
-/// A progress report only city B's database holds, on an item number both cities have.
-const B_ONLY: &str = "北河市专有的第1项进展说明";
 
 /// One HTTP/1.1 request with a given Host: (status, lower-cased head, body).
 fn request(
@@ -83,75 +79,6 @@ fn log_in(server: &Server, host: &str, user: &str) -> Result<String, String> {
         .ok_or_else(|| String::from_utf8_lossy(&page).into_owned())
 }
 
-fn at(db: &str, args: &[&str]) -> String {
-    let mut all = vec!["--db", db];
-    all.extend_from_slice(args);
-    ok(&rectify(&all))
-}
-
-fn set_password(db: &str, user: &str) {
-    let mut command = Command::new(BIN);
-    common::at_test_clock(&mut command);
-    command.args(["--db", db, "user", "passwd", user, "--password-stdin"]);
-    ok(&with_stdin(command, &format!("{PASSWORD}\n")));
-}
-
-fn add_user(db: &str, user: &str, unit: &str, role: &str) {
-    let mut command = Command::new(BIN);
-    common::at_test_clock(&mut command);
-    command.args([
-        "--db", db, "user", "add", user, "--name", user, "--unit", unit, "--role", role,
-        "--password-stdin",
-    ]);
-    ok(&with_stdin(command, &format!("{PASSWORD}\n")));
-}
-
-/// Two demo cities and a province: city A froze last month's bulletin, city B did not and
-/// holds a report A does not; each has its own office account `zgb`, B an account A lacks.
-struct Province {
-    _dir: tempfile::TempDir,
-    a: String,
-    p: String,
-    config: String,
-}
-
-fn province() -> Province {
-    let dir = tempfile::tempdir().unwrap();
-    let path = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
-    for city in ["a", "b", "p"] {
-        std::fs::create_dir(dir.path().join(city)).unwrap();
-    }
-    let (a, b, p) = (path("a/city.db"), path("b/city.db"), path("p/province.db"));
-    demo_into(&a, None);
-    demo_into(&b, None);
-    at(&p, &["init"]);
-    at(&p, &["org", "add", "--kind", "office", "sheng", "江南省督察整改办公室"]);
-    add_user(&p, "shengban", "sheng", "province");
-    for db in [&a, &b] {
-        set_password(db, "zgb");
-    }
-    add_user(&b, "beiheonly", "sthjj", "office");
-    at(&a, &["bulletin", "--period", &period_back(1), "--out", &path("out"), "--format", "docx"]);
-    let today = common::test_today();
-    let month = format!("{:04}-{:02}", today.year, today.month);
-    at(&b, &["report", "add", "1", "--as", "sthjj", "--period", &month, "--text", B_ONLY]);
-    let config = serde_json::json!({
-        "province": {"name": "江南省", "host": P, "db": p},
-        "cities": [
-            {"code": "nanjiang", "name": "南江市", "host": A, "db": a},
-            {"code": "beihe", "name": "北河市", "host": B, "db": b},
-        ]
-    });
-    let file = path("cities.json");
-    std::fs::write(&file, config.to_string()).unwrap();
-    Province {
-        _dir: dir,
-        a,
-        p,
-        config: file,
-    }
-}
-
 /// The text of the cell `label` in a row of a card table.
 fn cell(row: &str, label: &str) -> String {
     let marker = format!("data-label=\"{label}\">");
@@ -206,6 +133,21 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
     let fixture = province();
     let server = Server::start(&fixture.a, &["serve", "--cities", &fixture.config]);
 
+    // Every signed-in route of the province's site refuses an anonymous caller.
+    for (pattern, access) in rectify_web::province_route_table() {
+        if access == rectify_web::Access::Public {
+            continue;
+        }
+        let path = pattern
+            .replace("{period}", &period_back(1))
+            .replace("{version}", "1");
+        for method in ["GET", "POST"] {
+            let (status, head, _) = request(&server, P, method, &path, &[], b"");
+            let refused = (status == 303 && head.contains("location: /login?next=")) || status == 405;
+            assert!(refused, "anonymous {method} {path}: {status}\n{head}");
+        }
+    }
+
     // Each city's users sign in on their own host only.
     let a_office = log_in(&server, A, "zgb").unwrap();
     let b_office = log_in(&server, B, "zgb").unwrap();
@@ -251,11 +193,11 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
             number_after(&cockpit, "已反馈 ")
         );
         assert_eq!(cell(row, "信访件 转办/已反馈"), complaints, "{name}");
-        assert_eq!(cell(row, "PM2.5"), number_after(&cockpit, "PM2.5平均浓度"));
-        assert_eq!(cell(row, "优良天数比例"), number_after(&cockpit, "优良天数比例"));
-        assert_eq!(cell(row, "参评断面"), number_after(&cockpit, "参评断面"));
+        assert_eq!(cell(row, "PM2.5（微克/立方米）"), number_after(&cockpit, "PM2.5平均浓度"));
+        assert_eq!(cell(row, "优良天数比例（%）"), number_after(&cockpit, "优良天数比例"));
+        assert_eq!(cell(row, "地表水参评断面"), number_after(&cockpit, "参评断面"));
         assert_eq!(
-            cell(row, "Ⅰ–Ⅲ类比例"),
+            cell(row, "Ⅰ–Ⅲ类断面比例（%）"),
             number_after(&cockpit, "达到或优于Ⅲ类断面比例")
         );
         let (_, _, list) = get(&server, host, "/bulletins", cookie);
@@ -269,6 +211,9 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
         months.dedup();
         assert_eq!(cell(row, "本年已发通报"), format!("{} 期", months.len()));
     }
+
+    let red = |city| cell(province_row(&overview, city), "红色");
+    assert_ne!(red("南江市"), red("北河市"), "each city's own figures");
 
     // The province's bulletin: A rolled up from its frozen version, B listed as not reported.
     let period = period_back(1);

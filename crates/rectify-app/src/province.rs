@@ -195,7 +195,8 @@ where
     }
     let mut found: Vec<Option<T>> = (0..cities.len()).map(|_| None).collect();
     while let Some(done) = running.join_next().await {
-        let (i, result) = done.map_err(|e| StoreError::Invalid(format!("读取城市数据中断：{e}")))?;
+        let (i, result) =
+            done.map_err(|e| StoreError::Invalid(format!("读取城市数据中断：{e}")))?;
         found[i] = Some(result?);
     }
     Ok(found.into_iter().flatten().collect())

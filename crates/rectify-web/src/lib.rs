@@ -65,9 +65,7 @@ mod upload;
 mod water;
 
 pub use limits::ServerLimits;
-pub use province::{
-    CitySite, Deployment, route_table as province_route_table, serve_deployment,
-};
+pub use province::{CitySite, Deployment, route_table as province_route_table, serve_deployment};
 
 /// A page built from the data pages (air, water), whose sources fail in many ways.
 type BuiltPage = Result<String, Box<dyn std::error::Error + Send + Sync>>;

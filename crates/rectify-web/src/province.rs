@@ -46,8 +46,11 @@ pub struct Deployment {
 pub(crate) struct ProvinceSite {
     name: String,
     cities: Vec<City>,
-    figures: tokio::sync::Mutex<HashMap<String, (i64, Date, Arc<CityFigures>)>>,
+    figures: tokio::sync::Mutex<HashMap<String, Cached>>,
 }
+
+/// A city's figures with the journal head and the day they were read at.
+type Cached = (i64, Date, Arc<CityFigures>);
 
 /// The province's routes: sign-in as on a city's site, and the province's own pages.
 fn routes() -> Vec<(&'static str, Access, MethodRouter<AppState>)> {
@@ -110,11 +113,7 @@ pub async fn serve_deployment(
 /// picks the site; an unknown host gets a plain 404 (and `/healthz`, which needs no site,
 /// answers everywhere).
 pub fn by_host(deployment: Deployment, config: WebConfig) -> Router {
-    let province_cities = deployment
-        .cities
-        .iter()
-        .map(|c| c.city.clone())
-        .collect();
+    let province_cities = deployment.cities.iter().map(|c| c.city.clone()).collect();
     let mut sites: HashMap<String, Router> = deployment
         .cities
         .into_iter()
@@ -129,9 +128,7 @@ pub fn by_host(deployment: Deployment, config: WebConfig) -> Router {
             province_cities,
         ),
     );
-    Router::new()
-        .fallback(dispatch)
-        .with_state(Arc::new(sites))
+    Router::new().fallback(dispatch).with_state(Arc::new(sites))
 }
 
 async fn dispatch(State(sites): State<Arc<HashMap<String, Router>>>, request: Request) -> Response {
@@ -457,8 +454,8 @@ async fn download(
         .province_bulletin(&period, version)
         .await
         .map_err(|_| WebError::NotFound)?;
-    let bytes =
-        rectify_app::province::bulletin_docx(&frozen, &facts).map_err(|e| WebError::internal(&e))?;
+    let bytes = rectify_app::province::bulletin_docx(&frozen, &facts)
+        .map_err(|e| WebError::internal(&e))?;
     let name = rectify_io::bulletin::province::file_name(&frozen.period, frozen.version);
     Ok(named_download(
         &format!("province-{}-{}.docx", frozen.period, frozen.version),

@@ -100,8 +100,8 @@ async fn bulletin(actor: &str, args: BulletinArgs) -> Result<ExitCode, CliError>
     .await;
     let result = match issued {
         Ok((frozen, facts)) => {
-            let bytes = rectify_app::province::bulletin_docx(&frozen, &facts)
-                .map_err(CliError::failure)?;
+            let bytes =
+                rectify_app::province::bulletin_docx(&frozen, &facts).map_err(CliError::failure)?;
             std::fs::write(&args.out, bytes).map_err(|e| {
                 CliError::environment(format!("无法写入 {}：{e}", args.out.display()))
             })?;

@@ -3,6 +3,8 @@
 //! users and sessions stay on its own host; the province sees every city's figures as the
 //! city's own cockpit shows them and rolls the cities' frozen bulletins up into its own.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 mod common;
 #[path = "common/province_fixture.rs"]
 mod fixture;
@@ -11,7 +13,6 @@ use common::{Server, form_body, ok, period_back, query, rectify};
 use fixture::{A, B, B_ONLY, P, PASSWORD, province};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-
 
 /// One HTTP/1.1 request with a given Host: (status, lower-cased head, body).
 fn request(
@@ -82,7 +83,10 @@ fn log_in(server: &Server, host: &str, user: &str) -> Result<String, String> {
 /// The text of the cell `label` in a row of a card table.
 fn cell(row: &str, label: &str) -> String {
     let marker = format!("data-label=\"{label}\">");
-    let rest = row.split(&marker).nth(1).unwrap_or_else(|| panic!("{label} in {row}"));
+    let rest = row
+        .split(&marker)
+        .nth(1)
+        .unwrap_or_else(|| panic!("{label} in {row}"));
     let html = &rest[..rest.find("</td>").unwrap()];
     // The value before a line break (a target line may follow), without its tags.
     let value = html.split("<br>").next().unwrap();
@@ -122,7 +126,10 @@ fn cockpit_total(page: &str) -> Vec<String> {
 
 /// The number right after `before` in `text`.
 fn number_after(text: &str, before: &str) -> String {
-    let rest = text.split(before).nth(1).unwrap_or_else(|| panic!("{before}"));
+    let rest = text
+        .split(before)
+        .nth(1)
+        .unwrap_or_else(|| panic!("{before}"));
     rest.chars()
         .take_while(|c| c.is_ascii_digit() || *c == '.')
         .collect()
@@ -143,7 +150,8 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
             .replace("{version}", "1");
         for method in ["GET", "POST"] {
             let (status, head, _) = request(&server, P, method, &path, &[], b"");
-            let refused = (status == 303 && head.contains("location: /login?next=")) || status == 405;
+            let refused =
+                (status == 303 && head.contains("location: /login?next=")) || status == 405;
             assert!(refused, "anonymous {method} {path}: {status}\n{head}");
         }
     }
@@ -193,9 +201,18 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
             number_after(&cockpit, "已反馈 ")
         );
         assert_eq!(cell(row, "信访件 转办/已反馈"), complaints, "{name}");
-        assert_eq!(cell(row, "PM2.5（微克/立方米）"), number_after(&cockpit, "PM2.5平均浓度"));
-        assert_eq!(cell(row, "优良天数比例（%）"), number_after(&cockpit, "优良天数比例"));
-        assert_eq!(cell(row, "地表水参评断面"), number_after(&cockpit, "参评断面"));
+        assert_eq!(
+            cell(row, "PM2.5（微克/立方米）"),
+            number_after(&cockpit, "PM2.5平均浓度")
+        );
+        assert_eq!(
+            cell(row, "优良天数比例（%）"),
+            number_after(&cockpit, "优良天数比例")
+        );
+        assert_eq!(
+            cell(row, "地表水参评断面"),
+            number_after(&cockpit, "参评断面")
+        );
         assert_eq!(
             cell(row, "Ⅰ–Ⅲ类断面比例（%）"),
             number_after(&cockpit, "达到或优于Ⅲ类断面比例")
@@ -242,7 +259,15 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
             ("Cookie", p_office.as_str()),
             ("Content-Type", "application/x-www-form-urlencoded"),
         ];
-        request(&server, P, "POST", "/province/bulletins", &headers, body.as_bytes()).0
+        request(
+            &server,
+            P,
+            "POST",
+            "/province/bulletins",
+            &headers,
+            body.as_bytes(),
+        )
+        .0
     };
     assert_eq!(posted(form("forged")), 403);
     assert!(query(&fixture.p, "SELECT id FROM province_bulletins").is_empty());
@@ -265,14 +290,33 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
         assert!(text.contains(expected), "{expected} in {text}");
     }
     assert_eq!(get(&server, P, &link, "").0, 303, "signed out");
-    assert_eq!(get(&server, P, &format!("/province/bulletins/{period}/9"), &p_office).0, 404);
+    assert_eq!(
+        get(
+            &server,
+            P,
+            &format!("/province/bulletins/{period}/9"),
+            &p_office
+        )
+        .0,
+        404
+    );
 
     // The CLI twin freezes the next version through the same function.
     let out = fixture.config.replace("cities.json", "province.docx");
     let printed = ok(&rectify(&[
-        "province", "bulletin", "--cities", &fixture.config, "--month", &period, "--out", &out,
+        "province",
+        "bulletin",
+        "--cities",
+        &fixture.config,
+        "--month",
+        &period,
+        "--out",
+        &out,
     ]));
-    assert!(printed.contains("第2版") && printed.contains("未报：北河市"), "{printed}");
+    assert!(
+        printed.contains("第2版") && printed.contains("未报：北河市"),
+        "{printed}"
+    );
     assert!(docx_text(&std::fs::read(&out).unwrap()).contains("南江市"));
 }
 
@@ -301,9 +345,7 @@ fn docx_text(bytes: &[u8]) -> String {
 fn a_wrong_cities_file_stops_the_start_naming_the_fault() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("cities.json");
-    let site = |code: &str, host: &str, db: &str| {
-        serde_json::json!({"code": code, "name": code, "host": host, "db": db})
-    };
+    let site = |code: &str, host: &str, db: &str| serde_json::json!({"code": code, "name": code, "host": host, "db": db});
     let province = serde_json::json!({"name": "省", "host": "p.localhost", "db": "p.db"});
     let cases = [
         (
@@ -333,7 +375,13 @@ fn a_wrong_cities_file_stops_the_start_naming_the_fault() {
     ];
     for (config, message) in cases {
         std::fs::write(&file, config.to_string()).unwrap();
-        let out = rectify(&["serve", "--cities", file.to_str().unwrap(), "--addr", "127.0.0.1:0"]);
+        let out = rectify(&[
+            "serve",
+            "--cities",
+            file.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{config}");
         assert!(stderr.contains(message), "{message} in {stderr}");

@@ -5,8 +5,8 @@
 mod chart;
 mod docx;
 pub mod environment;
-pub mod province;
 mod html;
+pub mod province;
 mod xlsx;
 
 pub use docx::bulletin_docx;

@@ -40,7 +40,15 @@ fn overview(facts: &ProvinceFacts) -> Section {
 fn ranking(facts: &ProvinceFacts) -> Table {
     Table {
         headers: vec![
-            "名次", "城市", "问题数", "已完成", "完成率", "蓝", "黄", "红", "逾期",
+            "名次",
+            "城市",
+            "问题数",
+            "已完成",
+            "完成率",
+            "蓝",
+            "黄",
+            "红",
+            "逾期",
         ],
         rows: facts
             .cities

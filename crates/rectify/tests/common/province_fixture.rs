@@ -31,7 +31,17 @@ fn add_user(db: &str, user: &str, name: &str, unit: &str, role: &str) {
     let mut command = Command::new(BIN);
     super::common::at_test_clock(&mut command);
     command.args([
-        "--db", db, "user", "add", user, "--name", name, "--unit", unit, "--role", role,
+        "--db",
+        db,
+        "user",
+        "add",
+        user,
+        "--name",
+        name,
+        "--unit",
+        unit,
+        "--role",
+        role,
         "--password-stdin",
     ]);
     ok(&with_stdin(command, &format!("{PASSWORD}\n")));
@@ -55,19 +65,58 @@ pub fn province() -> Province {
     demo_into(&a, None);
     demo_into(&b, None);
     at(&p, &["init"]);
-    at(&p, &["org", "add", "--kind", "office", "sheng", "江南省督察整改办公室"]);
+    at(
+        &p,
+        &[
+            "org",
+            "add",
+            "--kind",
+            "office",
+            "sheng",
+            "江南省督察整改办公室",
+        ],
+    );
     add_user(&p, "shengban", "张明", "sheng", "province");
     for db in [&a, &b] {
         set_password(db, "zgb");
     }
     add_user(&b, "beiheonly", "北河市整改办 李华", "sthjj", "office");
-    at(&a, &["bulletin", "--period", &period_back(1), "--out", &path("out"), "--format", "docx"]);
+    at(
+        &a,
+        &[
+            "bulletin",
+            "--period",
+            &period_back(1),
+            "--out",
+            &path("out"),
+            "--format",
+            "docx",
+        ],
+    );
     let today = super::common::test_today();
     let month = format!("{:04}-{:02}", today.year, today.month);
-    at(&b, &["report", "add", "1", "--as", "sthjj", "--period", &month, "--text", B_ONLY]);
+    at(
+        &b,
+        &[
+            "report", "add", "1", "--as", "sthjj", "--period", &month, "--text", B_ONLY,
+        ],
+    );
     // Criticised by the province, these items are 红 in B only, so the cities' figures differ.
     for item in ["1", "2", "3"] {
-        at(&b, &["item", "criticise", item, "--on", &today.to_string(), "--by", "省督察办", "--as", "zgb"]);
+        at(
+            &b,
+            &[
+                "item",
+                "criticise",
+                item,
+                "--on",
+                &today.to_string(),
+                "--by",
+                "省督察办",
+                "--as",
+                "zgb",
+            ],
+        );
     }
     let config = serde_json::json!({
         "province": {"name": "江南省", "host": P, "db": p},
@@ -85,4 +134,3 @@ pub fn province() -> Province {
         config: file,
     }
 }
-

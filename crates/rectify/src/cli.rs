@@ -318,7 +318,7 @@ enum UserCommand {
         /// Org unit, by code or name.
         #[arg(long)]
         unit: String,
-        /// Role(s): admin, office, leader, supervisor, unit, acceptance, discipline, viewer.
+        /// Role(s): admin, office, leader, supervisor, unit, acceptance, discipline, viewer, province (省级督察办, on the province's database).
         #[arg(long = "role", required = true, value_delimiter = ',')]
         roles: Vec<Role>,
         /// Read the password from the first line of standard input.

@@ -389,3 +389,88 @@ fn a_wrong_cities_file_stops_the_start_naming_the_fault() {
     let missing = rectify(&["serve", "--cities", "/nonexistent/cities.json"]);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("无法读取城市配置文件"));
 }
+
+/// The same deployment on PostgreSQL: a demo city and a city with nothing yet, each a database
+/// of its own on one server, and the province's database there too (its migration included).
+#[test]
+fn a_province_on_postgresql() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let (city, empty, province) = (
+        rectify_testkit::postgres_url(),
+        rectify_testkit::postgres_url(),
+        rectify_testkit::postgres_url(),
+    );
+    let city_data = data("city-data");
+    fixture::at(&city, &["--data-dir", &city_data, "demo"]);
+    fixture::set_password(&city, "zgb");
+    let period = period_back(1);
+    fixture::at(
+        &city,
+        &[
+            "bulletin",
+            "--period",
+            &period,
+            "--out",
+            &data("out"),
+            "--format",
+            "html",
+        ],
+    );
+    fixture::at(&empty, &["init"]);
+    fixture::at(&province, &["init"]);
+    fixture::at(
+        &province,
+        &["org", "add", "--kind", "office", "sheng", "省督察办"],
+    );
+    fixture::add_user(&province, "shengban", "张明", "sheng", "province");
+    let config = serde_json::json!({
+        "province": {"name": "江南省", "host": P, "db": province, "data_dir": data("p-data")},
+        "cities": [
+            {"code": "nanjiang", "name": "南江市", "host": A, "db": city, "data_dir": city_data},
+            {"code": "beihe", "name": "北河市", "host": B, "db": empty, "data_dir": data("b-data")},
+        ]
+    });
+    let file = data("cities.json");
+    std::fs::write(&file, config.to_string()).unwrap();
+    let server = Server::start(&data("unused.db"), &["serve", "--cities", &file]);
+
+    let a_office = log_in(&server, A, "zgb").unwrap();
+    let p_office = log_in(&server, P, "shengban").unwrap();
+    assert!(
+        log_in(&server, B, "zgb").is_err(),
+        "B's database has no such user"
+    );
+    let (_, _, overview) = get(&server, P, "/province", &p_office);
+    let (_, _, cockpit) = get(&server, A, "/cockpit", &a_office);
+    let total = cockpit_total(&cockpit);
+    let row = province_row(&overview, "南江市");
+    assert_eq!(cell(row, "问题数"), total[0]);
+    assert_eq!(cell(row, "完成率"), total[8]);
+    let empty_row = province_row(&overview, "北河市");
+    assert_eq!(
+        (cell(empty_row, "问题数"), cell(empty_row, "完成率")),
+        ("0".into(), "—".into())
+    );
+
+    let out = data("province.docx");
+    let printed = ok(&rectify(&[
+        "province", "bulletin", "--cities", &file, "--month", &period, "--out", &out,
+    ]));
+    assert!(
+        printed.contains("第1版") && printed.contains("未报：北河市"),
+        "{printed}"
+    );
+    let (_, _, list) = get(&server, P, "/province/bulletins", &p_office);
+    assert!(list.contains(&format!("/province/bulletins/{period}/1")));
+    let (status, _, docx) = request(
+        &server,
+        P,
+        "GET",
+        &format!("/province/bulletins/{period}/1"),
+        &[("Cookie", &p_office)],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(docx_text(&docx).contains("南江市"));
+}

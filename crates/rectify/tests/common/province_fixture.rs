@@ -14,20 +14,20 @@ pub const P: &str = "sheng.localhost";
 /// A progress report only city B's database holds, on an item number both cities have.
 pub const B_ONLY: &str = "北河市专有的第1项进展说明";
 
-fn at(db: &str, args: &[&str]) -> String {
+pub fn at(db: &str, args: &[&str]) -> String {
     let mut all = vec!["--db", db];
     all.extend_from_slice(args);
     ok(&rectify(&all))
 }
 
-fn set_password(db: &str, user: &str) {
+pub fn set_password(db: &str, user: &str) {
     let mut command = Command::new(BIN);
     super::common::at_test_clock(&mut command);
     command.args(["--db", db, "user", "passwd", user, "--password-stdin"]);
     ok(&with_stdin(command, &format!("{PASSWORD}\n")));
 }
 
-fn add_user(db: &str, user: &str, name: &str, unit: &str, role: &str) {
+pub fn add_user(db: &str, user: &str, name: &str, unit: &str, role: &str) {
     let mut command = Command::new(BIN);
     super::common::at_test_clock(&mut command);
     command.args([

@@ -151,8 +151,18 @@ pub struct CityFigures {
     pub complaints: Option<(u32, u32)>,
     /// PM2.5 mean and the share of good days against the year's targets.
     pub air: Option<(Against, Against)>,
-    /// Sections evaluated, and the share at Ⅲ or better against its target.
-    pub water: Option<(u32, Against)>,
+    pub water: Option<WaterFigures>,
+}
+
+/// A city's surface water this year, as its bulletin reads it.
+#[derive(Debug, Clone)]
+pub struct WaterFigures {
+    /// Sections evaluated.
+    pub sections: u32,
+    /// Sections meeting their own target class, and sections with one.
+    pub meeting_target: (u32, u32),
+    /// The share at Ⅲ or better (优良比例) against the year's target.
+    pub good: Against,
 }
 
 /// A city's figures as of `today`: the running month's bulletin facts and environment, the
@@ -176,7 +186,11 @@ pub async fn city_figures(store: &Store, today: Date) -> Result<CityFigures, Sto
         bulletins_this_year: months.len(),
         complaints: facts.complaints.as_ref().map(|c| (c.received, c.reported)),
         air: environment.air.map(|a| (a.pm25, a.good_ratio)),
-        water: environment.water.map(|w| (w.sections, w.good)),
+        water: environment.water.map(|w| WaterFigures {
+            sections: w.sections,
+            meeting_target: w.meeting_target,
+            good: w.good,
+        }),
     })
 }
 

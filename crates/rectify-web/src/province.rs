@@ -236,7 +236,7 @@ impl CityRow {
     }
 
     fn water(&self) -> Shown {
-        shown(self.figures.water.as_ref().map(|(_, good)| good), false)
+        shown(self.figures.water.as_ref().map(|w| &w.good), false)
     }
 
     /// Sections evaluated, "—" without water data.
@@ -244,7 +244,15 @@ impl CityRow {
         self.figures
             .water
             .as_ref()
-            .map_or("—".into(), |(n, _)| n.to_string())
+            .map_or("—".into(), |w| w.sections.to_string())
+    }
+
+    /// Sections meeting their own target class of those with one ("10 / 12"), "—" without.
+    fn meeting_target(&self) -> String {
+        match self.figures.water.as_ref().map(|w| w.meeting_target) {
+            Some((met, all)) if all > 0 => format!("{met} / {all}"),
+            _ => "—".into(),
+        }
     }
 }
 

@@ -217,6 +217,17 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
             cell(row, "Ⅰ–Ⅲ类断面比例（%）"),
             number_after(&cockpit, "达到或优于Ⅲ类断面比例")
         );
+        // The water page marks each section that misses its own target class.
+        let (_, _, water) = get(&server, host, "/water", cookie);
+        assert!(water.contains("class-badge"), "the water page lists its sections");
+        let meeting = cell(row, "达到水质目标断面");
+        let (met, all) = meeting.split_once(" / ").unwrap();
+        let missed = all.parse::<usize>().unwrap() - met.parse::<usize>().unwrap();
+        assert_eq!(
+            water.matches("badge missed\">未达目标").count(),
+            missed,
+            "{meeting}"
+        );
         let (_, _, list) = get(&server, host, "/bulletins", cookie);
         let year = &period_back(0)[..4];
         let mut months: Vec<&str> = list

@@ -156,6 +156,9 @@ pub struct WaterYear {
     pub from: Date,
     pub to: Date,
     pub sections: u32,
+    /// Sections whose period class meets their own target class (as the water page marks
+    /// them), and sections with a target.
+    pub meeting_target: (u32, u32),
     /// The share of sections at Ⅲ or better (优良比例, %), and worse than Ⅴ (%).
     pub good: Against,
     pub worse_than_v: Against,
@@ -185,10 +188,19 @@ pub fn water_year(
         value: percent(value),
         target: target.zip(met).map(|(t, met)| (t.to_fixed(1), met)),
     };
+    let count = |wanted: fn(bool) -> bool| {
+        let n = evaluation
+            .sections
+            .iter()
+            .filter(|s| s.target_met.is_some_and(wanted))
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    };
     Some(WaterYear {
         from,
         to,
         sections: p.sections,
+        meeting_target: (count(|met| met), count(|_| true)),
         good: against(p.i_to_iii_percent(), targets.i_to_iii_min, good_met),
         worse_than_v: against(p.worse_than_v_percent(), targets.worse_than_v_max, bad_met),
         drinking: evaluation.drinking.rates.by_count,

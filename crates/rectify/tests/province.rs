@@ -219,7 +219,10 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
         );
         // The water page marks each section that misses its own target class.
         let (_, _, water) = get(&server, host, "/water", cookie);
-        assert!(water.contains("class-badge"), "the water page lists its sections");
+        assert!(
+            water.contains("class-badge"),
+            "the water page lists its sections"
+        );
         let meeting = cell(row, "达到水质目标断面");
         let (met, all) = meeting.split_once(" / ").unwrap();
         let missed = all.parse::<usize>().unwrap() - met.parse::<usize>().unwrap();

@@ -25,6 +25,8 @@ struct LoginPage {
     next: String,
     error: Option<String>,
     demo_accounts: Vec<(String, String, String)>,
+    /// A city's site links its public air and water pages; the province's has none.
+    city: bool,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +71,7 @@ async fn login_page(
         next,
         error: error.clone(),
         demo_accounts,
+        city: matches!(*state.site, crate::Site::City),
     };
     let html = page.render()?;
     let status = if error.is_some() {

@@ -179,6 +179,11 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
     // Cities have no province pages; the province has no city pages.
     assert_eq!(get(&server, A, "/province", &a_office).0, 404);
     assert_eq!(get(&server, A, "/province/bulletins", &a_office).0, 404);
+    let (_, _, login) = get(&server, P, "/login", "");
+    assert!(
+        !login.contains("href=\"/air\""),
+        "the province's login links no city page"
+    );
     let p_office = log_in(&server, P, "shengban").unwrap();
     assert_eq!(get(&server, P, "/ledger", &p_office).0, 404);
     assert_eq!(get(&server, A, "/ledger", &p_office).0, 303);

@@ -216,10 +216,14 @@ where
     Ok(found.into_iter().flatten().collect())
 }
 
-/// Every city's figures as of `today`, read concurrently.
-pub async fn overview(cities: &[City], today: Date) -> Result<Vec<CityFigures>, StoreError> {
+/// Every city's figures as of `today`, read concurrently; a city that cannot be read (its
+/// database away) is its own error, so the other cities still show.
+pub async fn overview(
+    cities: &[City],
+    today: Date,
+) -> Result<Vec<Result<CityFigures, StoreError>>, StoreError> {
     each_city(cities, move |city| async move {
-        city_figures(&city.store, today).await
+        Ok(city_figures(&city.store, today).await)
     })
     .await
 }

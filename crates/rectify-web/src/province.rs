@@ -181,7 +181,6 @@ async fn home(_: Allowed<ProvinceOffice>) -> Redirect {
 
 /// One city's figures, ready to print.
 struct CityRow {
-    name: String,
     figures: Arc<CityFigures>,
 }
 
@@ -263,47 +262,61 @@ struct OverviewPage {
     province: String,
     as_of: String,
     year: i32,
-    rows: Vec<CityRow>,
+    /// Each city's name with its figures, `None` while its database cannot be read.
+    rows: Vec<(String, Option<CityRow>)>,
 }
 
-/// Every city's figures, each read again only when its journal moved or the day changed.
-async fn figures(site: &ProvinceSite, today: Date) -> Result<Vec<Arc<CityFigures>>, WebError> {
+/// Every city's figures, each read again only when its journal moved or the day changed;
+/// `None` for a city whose database cannot be read now (logged), so one city's outage does not
+/// hide the others.
+async fn figures(
+    site: &ProvinceSite,
+    today: Date,
+) -> Result<Vec<Option<Arc<CityFigures>>>, WebError> {
     let mut heads = Vec::with_capacity(site.cities.len());
     for city in &site.cities {
-        heads.push(city.store.journal_head().await?);
+        heads.push(city.store.journal_head().await.inspect_err(|e| {
+            tracing::warn!(city = %city.code, error = %e, "city unavailable to the province");
+        }));
     }
-    let stale: Vec<City> = {
+    let stale: Vec<(usize, City)> = {
         let cached = site.figures.lock().await;
         site.cities
             .iter()
-            .zip(&heads)
-            .filter(|(c, head)| {
-                cached
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let head = heads[i].as_ref().ok()?;
+                let fresh = cached
                     .get(&c.code)
-                    .is_none_or(|(h, day, _)| h != *head || *day != today)
+                    .is_some_and(|(h, day, _)| h == head && *day == today);
+                (!fresh).then(|| (i, c.clone()))
             })
-            .map(|(c, _)| c.clone())
             .collect()
     };
-    let fresh = rectify_app::province::overview(&stale, today).await?;
+    let cities: Vec<City> = stale.iter().map(|(_, c)| c.clone()).collect();
+    let read = rectify_app::province::overview(&cities, today).await?;
     let mut cached = site.figures.lock().await;
-    for (city, figures) in stale.iter().zip(fresh) {
-        let head = site
-            .cities
-            .iter()
-            .position(|c| c.code == city.code)
-            .map_or(0, |i| heads[i]);
-        cached.insert(city.code.clone(), (head, today, Arc::new(figures)));
+    for ((i, city), result) in stale.into_iter().zip(read) {
+        match (&heads[i], result) {
+            (Ok(head), Ok(figures)) => {
+                cached.insert(city.code, (*head, today, Arc::new(figures)));
+            }
+            (_, Err(e)) => {
+                tracing::warn!(city = %city.code, error = %e, "city unavailable to the province");
+                cached.remove(&city.code);
+            }
+            (Err(_), Ok(_)) => {}
+        }
     }
-    site.cities
+    Ok(site
+        .cities
         .iter()
-        .map(|c| {
-            cached
-                .get(&c.code)
-                .map(|(_, _, f)| f.clone())
-                .ok_or(WebError::NotFound)
+        .zip(&heads)
+        .map(|(c, head)| {
+            let (h, _, figures) = cached.get(&c.code)?;
+            (head.as_ref().ok() == Some(h)).then(|| figures.clone())
         })
-        .collect()
+        .collect())
 }
 
 async fn overview(
@@ -312,13 +325,15 @@ async fn overview(
 ) -> PageResult {
     let site = province(&state)?;
     let today = today_china();
-    let rows = figures(site, today)
-        .await?
-        .into_iter()
-        .zip(&site.cities)
-        .map(|(figures, city)| CityRow {
-            name: city.name.clone(),
-            figures,
+    let rows = site
+        .cities
+        .iter()
+        .zip(figures(site, today).await?)
+        .map(|(city, figures)| {
+            (
+                city.name.clone(),
+                figures.map(|figures| CityRow { figures }),
+            )
         })
         .collect();
     render(OverviewPage {

@@ -410,14 +410,16 @@ fn a_wrong_cities_file_stops_the_start_naming_the_fault() {
 }
 
 /// The same deployment on PostgreSQL: a demo city and a city with nothing yet, each a database
-/// of its own on one server, and the province's database there too (its migration included).
+/// of its own, and the province's database (its migration included). The empty city runs on a
+/// server of its own that the test stops: the province still shows the other city.
 #[test]
 fn a_province_on_postgresql() {
     let dir = tempfile::tempdir().unwrap();
     let data = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let own = rectify_testkit::Cluster::start();
     let (city, empty, province) = (
         rectify_testkit::postgres_url(),
-        rectify_testkit::postgres_url(),
+        own.database("beihe"),
         rectify_testkit::postgres_url(),
     );
     let city_data = data("city-data");
@@ -492,4 +494,14 @@ fn a_province_on_postgresql() {
     );
     assert_eq!(status, 200);
     assert!(docx_text(&docx).contains("南江市"));
+
+    // One city's database away: its row says so, the other city's figures stay.
+    own.halt();
+    let (status, _, overview) = get(&server, P, "/province", &p_office);
+    assert_eq!(status, 200);
+    assert!(province_row(&overview, "北河市").contains("暂时无法读取"));
+    assert_eq!(cell(province_row(&overview, "南江市"), "问题数"), total[0]);
+    own.resume();
+    let (_, _, overview) = get(&server, P, "/province", &p_office);
+    assert_eq!(cell(province_row(&overview, "北河市"), "问题数"), "0");
 }

@@ -52,6 +52,10 @@ for (const width of [1440, 390]) {
   }
   assert.ok(!(await page.isVisible('a:has-text("台账")')), 'no city page in the menu');
   await fits(page, `/province at ${width}`);
+  // No figure spills out of its cell (or, on a phone, out of its city's card).
+  const spilled = await page.evaluate(() => [...document.querySelectorAll('table.province td')]
+    .filter((td) => td.scrollWidth > td.clientWidth + 1).map((td) => td.dataset.label));
+  assert.deepEqual(spilled, [], `cells wider than their box at ${width}`);
   await shot(page, `province-${width}.png`);
   step(`the province sees every city at ${width} px`);
 

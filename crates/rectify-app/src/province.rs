@@ -228,6 +228,16 @@ pub async fn overview(
     .await
 }
 
+/// Every city's journal head (`Store::journal_head`), read concurrently: what a cache of a
+/// city's figures is keyed on; a city that cannot be read is its own error.
+pub async fn journal_heads(cities: &[City]) -> Result<Vec<Result<i64, StoreError>>, StoreError> {
+    each_city(
+        cities,
+        |city| async move { Ok(city.store.journal_head().await) },
+    )
+    .await
+}
+
 /// The province's bulletin of `period` (YYYY-MM): each city's latest frozen bulletin of the
 /// month rolled up, the cities without one listed as 未报.
 pub async fn bulletin_facts(

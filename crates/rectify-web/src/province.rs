@@ -273,12 +273,8 @@ async fn figures(
     site: &ProvinceSite,
     today: Date,
 ) -> Result<Vec<Option<Arc<CityFigures>>>, WebError> {
-    let mut heads = Vec::with_capacity(site.cities.len());
-    for city in &site.cities {
-        heads.push(city.store.journal_head().await.inspect_err(|e| {
-            tracing::warn!(city = %city.code, error = %e, "city unavailable to the province");
-        }));
-    }
+    // Concurrently: a city whose database is away costs its timeout once, not once per city.
+    let heads = rectify_app::province::journal_heads(&site.cities).await?;
     let stale: Vec<(usize, City)> = {
         let cached = site.figures.lock().await;
         site.cities
@@ -306,6 +302,11 @@ async fn figures(
                 cached.remove(&city.code);
             }
             (Err(_), Ok(_)) => {}
+        }
+    }
+    for (city, head) in site.cities.iter().zip(&heads) {
+        if let Err(e) = head {
+            tracing::warn!(city = %city.code, error = %e, "city unavailable to the province");
         }
     }
     Ok(site

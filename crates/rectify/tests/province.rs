@@ -167,6 +167,19 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
     assert!(refused.contains("用户名或密码错误"), "{refused}");
     assert!(log_in(&server, B, "beiheonly").is_ok());
     assert!(log_in(&server, A, "shengban").is_err());
+    let refused = log_in(&server, A, "provincial").unwrap_err();
+    assert!(refused.contains("此账号不属于本站点"), "{refused}");
+    let body = serde_json::json!({"username": "provincial", "password": PASSWORD}).to_string();
+    let json = [("Content-Type", "application/json")];
+    let (status, _, reply) = request(
+        &server,
+        A,
+        "POST",
+        "/api/v1/session",
+        &json,
+        body.as_bytes(),
+    );
+    assert_eq!(status, 401, "{}", String::from_utf8_lossy(&reply));
     assert_eq!(get(&server, "elsewhere.localhost", "/login", "").0, 404);
 
     // The same item number shows each city's own record.

@@ -81,6 +81,8 @@ pub fn province() -> Province {
         set_password(db, "zgb");
     }
     add_user(&b, "beiheonly", "北河市整改办 李华", "sthjj", "office");
+    // A province account put into a city's database opens nothing there.
+    add_user(&a, "provincial", "省级账号", "sthjj", "province");
     at(
         &a,
         &[

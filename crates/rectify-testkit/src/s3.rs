@@ -184,8 +184,11 @@ fn start_server() -> Result<Server, String> {
             // Fixed default ports otherwise: two test processes would clash on them.
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
-            // Small volumes: the server makes several per bucket.
+            // Every bucket is a collection that grows 7 volumes of its own on its first
+            // write, and the default allows 8 in all: a test's second bucket would answer its
+            // writes with 500. Small volumes, and many of them (files are sparse).
             "-master.volumeSizeLimitMB=64",
+            "-volume.max=1000",
         ])
         .arg(format!("-s3.port={}", ports[0]))
         .arg(format!("-s3.port.grpc={}", ports[1]))

@@ -2,6 +2,8 @@
 //! the verified reader against an object changed behind the application's back, nothing in
 //! the data directory, backups and the copy from a local store.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
+
 use futures_util::StreamExt;
 use rectify_store::attachments::{AttachmentStore, FileState, S3Location, address_of};
 use rectify_store::{DbTarget, Store, StoreError};

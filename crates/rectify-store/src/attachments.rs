@@ -18,7 +18,7 @@ use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt};
 use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -202,8 +202,14 @@ impl AttachmentStore {
     }
 
     /// A file already in memory, as an upload (no limit: the caller has it whole already).
+    /// Locally it is written to a temporary file as any upload; for a bucket it stays in
+    /// memory until `keep` puts it at its address in one request (no temporary key, which a
+    /// command ending right after could leave behind).
     pub async fn upload(&self, file_name: &str, bytes: &[u8]) -> Result<Upload, StoreError> {
-        let mut receiving = self.receive(file_name, u64::MAX).await?;
+        let mut receiving = match &self.backend {
+            Backend::Local { .. } => self.receive(file_name, u64::MAX).await?,
+            Backend::S3 { .. } => Receiving::new(Sink::Memory(Vec::new()), file_name, u64::MAX),
+        };
         receiving.write(bytes).await?;
         receiving.finish().await
     }
@@ -238,15 +244,7 @@ impl AttachmentStore {
                 })
             }
         };
-        Ok(Receiving {
-            sink,
-            hasher: Sha256::new(),
-            size: 0,
-            limit,
-            file_name: file_name.to_string(),
-            head: Vec::with_capacity(HEAD),
-            text: TextCheck::default(),
-        })
+        Ok(Receiving::new(sink, file_name, limit))
     }
 
     /// Moves a received file to its content address (nothing to do when identical content is
@@ -269,19 +267,26 @@ impl AttachmentStore {
                     Err(e) => return Err(io(e)),
                 }
             }
-            (Backend::S3 { client, location }, Staged::Object(staged)) => {
+            (Backend::S3 { client, location }, Staged::Object(temporary)) => {
                 let key = location.key(&address_of(&upload.sha256));
-                match client.head(&key).await {
-                    Ok(_) => false,
-                    Err(object_store::Error::NotFound { .. }) => {
-                        client
-                            .copy(&staged.key, &key)
-                            .await
-                            .map_err(object_error(&key))?;
-                        true
-                    }
-                    Err(e) => return Err(object_error(&key)(e)),
+                let absent = !exists(client, &key).await?;
+                if absent {
+                    let copied = client.copy(&temporary.key, &key).await;
+                    copied.map_err(object_error(&key))?;
                 }
+                absent
+            }
+            (Backend::S3 { client, location }, Staged::Memory(bytes)) => {
+                let key = location.key(&address_of(&upload.sha256));
+                let absent = !exists(client, &key).await?;
+                if absent {
+                    let payload = PutPayload::from_bytes(bytes.clone());
+                    client
+                        .put(&key, payload)
+                        .await
+                        .map_err(object_error(&key))?;
+                }
+                absent
             }
             _ => {
                 return Err(StoreError::Invalid(
@@ -461,12 +466,14 @@ impl AttachmentStore {
             }
             let upload = receiving.finish().await?;
             target.keep(&upload).await?;
+            let size = upload.size;
+            upload.discard().await?;
             if target.check(&sha256).await? != FileState::Intact {
                 return Err(damaged(target));
             }
             report.copied += 1;
-            report.copied_bytes += upload.size;
-            progress(&sha256, upload.size);
+            report.copied_bytes += size;
+            progress(&sha256, size);
         }
         Ok(report)
     }
@@ -585,6 +592,15 @@ fn list_dir(root: &Path) -> Result<Vec<String>, StoreError> {
     Ok(files)
 }
 
+/// Whether the bucket holds an object at `key`.
+async fn exists(client: &AmazonS3, key: &ObjectPath) -> Result<bool, StoreError> {
+    match client.head(key).await {
+        Ok(_) => Ok(true),
+        Err(object_store::Error::NotFound { .. }) => Ok(false),
+        Err(e) => Err(object_error(key)(e)),
+    }
+}
+
 fn object_error(key: &ObjectPath) -> impl Fn(object_store::Error) -> StoreError + use<> {
     let key = key.to_string();
     move |source| StoreError::ObjectStorage {
@@ -621,6 +637,8 @@ pub struct Receiving {
 enum Sink {
     File(tempfile::NamedTempFile),
     Object(ObjectSink),
+    /// A file the caller holds whole already (`AttachmentStore::upload` to a bucket).
+    Memory(Vec<u8>),
 }
 
 /// A multipart upload to a temporary key. Dropped before it finishes (a refused or broken
@@ -644,6 +662,18 @@ impl Drop for ObjectSink {
 }
 
 impl Receiving {
+    fn new(sink: Sink, file_name: &str, limit: u64) -> Receiving {
+        Receiving {
+            sink,
+            hasher: Sha256::new(),
+            size: 0,
+            limit,
+            file_name: file_name.to_string(),
+            head: Vec::with_capacity(HEAD),
+            text: TextCheck::default(),
+        }
+    }
+
     /// Appends the next piece; past the limit the temporary file is dropped (deleted) with the
     /// error, so nothing half-received stays behind.
     pub async fn write(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
@@ -673,6 +703,10 @@ impl Receiving {
                     .await
                     .map_err(object_error(&sink.key))?;
                 writer.write(chunk);
+                Ok(())
+            }
+            Sink::Memory(bytes) => {
+                bytes.extend_from_slice(chunk);
                 Ok(())
             }
         }
@@ -707,8 +741,10 @@ impl Receiving {
                 Staged::Object(StagedObject {
                     client: sink.client.clone(),
                     key: sink.key.clone(),
+                    deleted: false,
                 })
             }
+            Sink::Memory(bytes) => Staged::Memory(Bytes::from(bytes)),
         };
         Ok(Upload {
             staged,
@@ -735,17 +771,23 @@ pub struct Upload {
 enum Staged {
     File(tempfile::TempPath),
     Object(StagedObject),
+    Memory(Bytes),
 }
 
-/// A temporary key in the bucket, deleted in the background when dropped.
+/// A temporary key in the bucket, deleted in the background when dropped (unless
+/// `Upload::discard` deleted it already).
 #[derive(Debug)]
 struct StagedObject {
     client: Arc<AmazonS3>,
     key: ObjectPath,
+    deleted: bool,
 }
 
 impl Drop for StagedObject {
     fn drop(&mut self) {
+        if self.deleted {
+            return;
+        }
         let (client, key) = (self.client.clone(), self.key.clone());
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
@@ -773,7 +815,22 @@ impl Upload {
                 let found = staged.client.get(&staged.key).await.map_err(&error)?;
                 Ok(found.bytes().await.map_err(&error)?.to_vec())
             }
+            Staged::Memory(bytes) => Ok(bytes.to_vec()),
         }
+    }
+
+    /// Deletes the temporary key now rather than in the background on drop: for a process
+    /// about to end, whose background work would be cut off.
+    pub async fn discard(mut self) -> Result<(), StoreError> {
+        if let Staged::Object(staged) = &mut self.staged {
+            staged
+                .client
+                .delete(&staged.key)
+                .await
+                .map_err(object_error(&staged.key))?;
+            staged.deleted = true;
+        }
+        Ok(())
     }
 
     /// The media type by the file's first bytes (see [`media_type_of`]).

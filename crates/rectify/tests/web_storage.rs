@@ -40,6 +40,16 @@ fn serve_from(db: &str, bucket: &S3Bucket, data_dir: &str) -> Server {
     Server::start_with_env(db, &["serve"], &env)
 }
 
+/// A field of `/proc/<pid>/status`, in KiB.
+fn memory_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
 fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -193,9 +203,11 @@ fn uploads_go_to_the_bucket_and_a_changed_download_breaks_off() {
     let server = serve_from(&db, &bucket, data.to_str().unwrap());
     let (cookie, csrf) = server.api_login("zgb", PASSWORD);
 
-    // 7 MiB: two parts of a multipart upload, and past the size a download checks up front.
+    // 40 MiB: eight parts of a multipart upload, past the size a download checks up front,
+    // and more than the server may grow by while it passes through.
     let mut file = b"%PDF-1.4\n".to_vec();
-    file.extend((0..7 * 1024 * 1024 + 3).map(|i| (i * 7 % 253) as u8));
+    file.extend((0..40 * 1024 * 1024 + 3).map(|i| (i * 7 % 253) as u8));
+    let idle = memory_kib(server.pid(), "VmRSS");
     let headers = [
         ("Cookie", cookie.as_str()),
         ("X-CSRF-Token", csrf.as_str()),
@@ -208,6 +220,12 @@ fn uploads_go_to_the_bucket_and_a_changed_download_breaks_off() {
         &file,
     );
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&reply));
+    let grown = memory_kib(server.pid(), "VmHWM").saturating_sub(idle);
+    eprintln!("a 40 MiB upload to the bucket grew the server by {grown} KiB");
+    assert!(
+        grown < 30 * 1024,
+        "the upload was held in memory: {grown} KiB"
+    );
     let reply: serde_json::Value = serde_json::from_slice(&reply).unwrap();
     let (id, digest) = (reply["id"].as_i64().unwrap(), sha256(&file));
     assert_eq!(reply["sha256"], digest.as_str());
@@ -237,7 +255,7 @@ fn uploads_go_to_the_bucket_and_a_changed_download_breaks_off() {
 
     // Changed through the S3 API, same size: the answer starts, then breaks off unfinished.
     let mut altered = file.clone();
-    altered[6 * 1024 * 1024] ^= 0xff;
+    altered[30 * 1024 * 1024] ^= 0xff;
     bucket.put_raw(&key, &altered);
     let (head, body, complete) = raw_get(&server, &format!("/evidence/{id}"), &cookie);
     assert!(head.starts_with("http/1.1 200"), "{head}");

@@ -150,6 +150,16 @@ async fn with_a_bucket_nothing_is_written_locally_and_backups_list_the_objects()
         (check.listed, check.missing.len(), check.damaged.len()),
         (2, 0, 0)
     );
+    // Restored with the bucket, the listed objects are checked there.
+    let drill = DbTarget::parse(dir.path().join("drill.db").to_str().unwrap());
+    let restored = Store::restore(&drill, &out, Some(data.clone()), Some(s3_store(&bucket)))
+        .await
+        .unwrap();
+    let check = restored.attachments.unwrap();
+    assert_eq!(
+        (check.listed, check.missing.len(), check.damaged.len()),
+        (2, 0, 0)
+    );
     bucket.put_raw(
         &format!("{}/{}", bucket.prefix, address_of(&kept.sha256)),
         b"changed",

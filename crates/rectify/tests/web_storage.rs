@@ -270,6 +270,56 @@ fn uploads_go_to_the_bucket_and_a_changed_download_breaks_off() {
         "counted"
     );
 
+    // The report form's files (multipart) go the same way; an empty file input is skipped.
+    let boundary = "----rectifys3";
+    let form_file = b"%PDF-1.4 monthly report attachment".to_vec();
+    let mut form = Vec::new();
+    for (name, value) in [
+        ("csrf", csrf.as_str()),
+        ("period", "2026-11"),
+        ("text", "进展"),
+    ] {
+        form.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .bytes(),
+        );
+    }
+    for (file_name, content) in [("report.pdf", &form_file[..]), ("", &b""[..])] {
+        form.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{file_name}\"\r\nContent-Type: application/pdf\r\n\r\n")
+                .bytes(),
+        );
+        form.extend_from_slice(content);
+        form.extend(b"\r\n");
+    }
+    form.extend(format!("--{boundary}--\r\n").bytes());
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let (status, head, _) = server.request(
+        "POST",
+        "/items/41/report",
+        &[
+            ("Cookie", cookie.as_str()),
+            ("Content-Type", content_type.as_str()),
+        ],
+        &form,
+    );
+    assert_eq!(status, 303, "{head}");
+    let form_digest = sha256(&form_file);
+    let stored = common::query(
+        &db,
+        &format!("SELECT COUNT(*) FROM evidence WHERE sha256 = '{form_digest}'"),
+    );
+    assert_eq!(stored, vec![vec!["1".to_string()]]);
+    let form_key = format!(
+        "{}/sha256/{}/{form_digest}",
+        bucket.prefix,
+        &form_digest[..2]
+    );
+    assert_eq!(bucket.get_raw(&form_key), Some(form_file));
+    assert!(!data.exists());
+
     // A small file changed in the bucket is refused with a page before anything is sent.
     let small = b"%PDF-1.4 small".to_vec();
     let (status, _, reply) = server.request(

@@ -695,7 +695,7 @@ impl Receiving {
             }),
             Sink::Object(sink) => {
                 let Some(writer) = sink.writer.as_mut() else {
-                    return Err(StoreError::Invalid("上传已结束".to_string()));
+                    return Err(StoreError::Corrupt("上传已结束".to_string()));
                 };
                 // Back-pressure: wait while the pieces in flight fill the allowance.
                 writer
@@ -730,12 +730,12 @@ impl Receiving {
                     file.as_file().sync_all().map(|()| file.into_temp_path())
                 })
                 .await
-                .map_err(|e| StoreError::Invalid(format!("上传保存失败：{e}")))?;
+                .map_err(|e| StoreError::Corrupt(format!("上传保存失败：{e}")))?;
                 Staged::File(synced.map_err(|source| StoreError::Io { path, source })?)
             }
             Sink::Object(mut sink) => {
                 let Some(writer) = sink.writer.take() else {
-                    return Err(StoreError::Invalid("上传已结束".to_string()));
+                    return Err(StoreError::Corrupt("上传已结束".to_string()));
                 };
                 writer.finish().await.map_err(object_error(&sink.key))?;
                 Staged::Object(StagedObject {

@@ -960,6 +960,45 @@ mod tests {
 }
 
 #[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_local_file_changed_on_disk_streams_to_an_error_instead_of_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AttachmentStore::new(dir.path());
+        let content: Vec<u8> = (0..3 * READ_CHUNK + 5).map(|i| (i % 199) as u8).collect();
+        let kept = store.put(&content).await.unwrap();
+        let mut read = store.open_verified(&kept.sha256).await.unwrap();
+        let mut whole = Vec::new();
+        while let Some(chunk) = read.chunks.next().await {
+            whole.extend_from_slice(&chunk.unwrap());
+        }
+        assert_eq!(whole, content);
+
+        let mut altered = content.clone();
+        altered[2 * READ_CHUNK] ^= 1;
+        std::fs::write(store.path_of(&kept.sha256).unwrap(), &altered).unwrap();
+        let before = crate::stats::ATTACHMENTS_TAMPERED.get();
+        let mut read = store.open_verified(&kept.sha256).await.unwrap();
+        let mut items = Vec::new();
+        while let Some(chunk) = read.chunks.next().await {
+            items.push(chunk);
+        }
+        let (last, chunks) = items.split_last().unwrap();
+        let passed: usize = chunks.iter().map(|c| c.as_ref().unwrap().len()).sum();
+        assert_eq!(
+            passed,
+            altered.len(),
+            "every byte passes before the verdict"
+        );
+        assert!(matches!(last, Err(StoreError::Tampered { .. })), "{last:?}");
+        assert!(crate::stats::ATTACHMENTS_TAMPERED.get() > before);
+        assert_eq!(store.check(&kept.sha256).await.unwrap(), FileState::Damaged);
+    }
+}
+
+#[cfg(test)]
 mod location_tests {
     use super::*;
 

@@ -6,7 +6,7 @@ use crate::journal::{Change, append, append_all};
 use crate::{Store, StoreError, invalid_stored, now_utc, stored_date, stored_int};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::complaint::sample::draw;
-use rectify_core::complaint::similar::{Described, ItemSites, duplicate_of};
+use rectify_core::complaint::similar::{Described, Earlier, ItemSites};
 use rectify_core::complaint::{
     Channel, Clock, ComplaintRecord, DayMode, Extra, Feedback, Handling, Measures, NewBatch,
     NewComplaint, PollutionType, SpotVerdict, SuggestionKind, Verdict,
@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 
 pub struct ComplaintImport<'a> {
     /// The inspection team the batches came from.
@@ -189,15 +190,14 @@ impl Store {
         let mut changes: Vec<Change<'_>> = Vec::new();
         let mut known = load_texts(&mut tx).await?;
         let sites = load_item_sites(&mut tx).await?;
-        let mut register_sites = crate::registers::reboundable_sites(&mut tx).await?;
+        let (register_ids, mut register_sites) =
+            crate::registers::reboundable_sites(&mut tx).await?;
         for batch in import.batches {
             let batch_id = upsert_batch(&mut tx, import.source, batch, actor).await?;
             let due_on = batch.clock.due(batch.transferred_on, &calendar);
             for complaint in &batch.complaints {
                 // Most rows are new: only a number already stored costs a lookup.
-                let stored = known
-                    .iter()
-                    .any(|k| k.received_no == complaint.received_no.trim());
+                let stored = known.by_number.contains_key(complaint.received_no.trim());
                 let existing = if stored {
                     find_complaint(&mut tx, &complaint.received_no).await?
                 } else {
@@ -239,9 +239,9 @@ impl Store {
                         )
                         .await?;
                         flag_rebound(&mut tx, &links, id, import.reported_on).await?;
-                        let register = register_sites.iter().enumerate().map(|(i, (_, d))| (i, d));
-                        if let Some((at, likeness)) = duplicate_of(&described, register) {
-                            let (entry_id, _) = register_sites.remove(at);
+                        if let Some((at, likeness)) = register_sites.duplicate_of(&described) {
+                            register_sites.take(at);
+                            let entry_id = register_ids[at];
                             let name = crate::registers::rebound_from_complaint(
                                 &mut tx,
                                 self,
@@ -259,11 +259,7 @@ impl Store {
                                 site: likeness.site,
                             });
                         }
-                        known.push(KnownText {
-                            id,
-                            received_no: complaint.received_no.trim().to_string(),
-                            described,
-                        });
+                        known.push(id, complaint.received_no.trim(), described);
                         summary.added += 1;
                         changes.push(Change {
                             actor,
@@ -804,30 +800,44 @@ fn apply_update(record: &mut ComplaintRecord, update: &ComplaintUpdate) -> Resul
     Ok(())
 }
 
-struct KnownText {
-    id: i64,
-    received_no: String,
-    described: Described,
+/// The stored complaints, each by its 受理编号 and as the duplicate check sees it.
+#[derive(Default)]
+struct Known {
+    ids: Vec<i64>,
+    numbers: Vec<String>,
+    by_number: HashMap<String, usize>,
+    texts: Earlier,
 }
 
-async fn load_texts(conn: &mut AnyConnection) -> Result<Vec<KnownText>, StoreError> {
+impl Known {
+    fn push(&mut self, id: i64, received_no: &str, described: Described) {
+        let position = self.texts.push(described);
+        debug_assert_eq!(position, self.ids.len());
+        self.ids.push(id);
+        self.numbers.push(received_no.to_string());
+        self.by_number.insert(received_no.to_string(), position);
+    }
+}
+
+async fn load_texts(conn: &mut AnyConnection) -> Result<Known, StoreError> {
     let rows = sqlx::query(
         "SELECT c.id, c.received_no, c.region, c.description FROM complaints c
          JOIN complaint_batches b ON b.id = c.batch_id ORDER BY b.transferred_on, b.number, c.seq",
     )
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let region: Option<String> = r.try_get(2)?;
-            let text: String = r.try_get(3)?;
-            Ok(KnownText {
-                id: r.try_get(0)?,
-                received_no: r.try_get(1)?,
-                described: Described::new(region.as_deref(), &text),
-            })
-        })
-        .collect()
+    let mut known = Known::default();
+    for r in &rows {
+        let region: Option<String> = r.try_get(2)?;
+        let text: String = r.try_get(3)?;
+        let received_no: String = r.try_get(1)?;
+        known.push(
+            r.try_get(0)?,
+            &received_no,
+            Described::new(region.as_deref(), &text),
+        );
+    }
+    Ok(known)
 }
 
 struct ItemSite {
@@ -893,10 +903,11 @@ impl Links {
     }
 }
 
-fn suggest(complaint: &Described, known: &[KnownText], items: &[ItemSite]) -> Links {
-    let earlier = known.iter().map(|k| &k.described).enumerate();
-    let repeat = duplicate_of(complaint, earlier)
-        .map(|(i, likeness)| (known[i].id, known[i].received_no.clone(), likeness.site));
+fn suggest(complaint: &Described, known: &Known, items: &[ItemSite]) -> Links {
+    let repeat = known
+        .texts
+        .duplicate_of(complaint)
+        .map(|(i, likeness)| (known.ids[i], known.numbers[i].clone(), likeness.site));
     let matched = items
         .iter()
         .find_map(|item| item.sites.about(complaint).map(|site| (item, site)));

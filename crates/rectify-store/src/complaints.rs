@@ -190,6 +190,7 @@ impl Store {
         let mut changes: Vec<Change<'_>> = Vec::new();
         let mut known = load_texts(&mut tx).await?;
         let sites = load_item_sites(&mut tx).await?;
+        let mut region_units = RegionUnits::default();
         let (register_ids, mut register_sites) =
             crate::registers::reboundable_sites(&mut tx).await?;
         for batch in import.batches {
@@ -229,9 +230,13 @@ impl Store {
                         summary
                             .suggestions
                             .extend(links.describe(&complaint.received_no));
+                        let unit_id = match &complaint.region {
+                            Some(region) => region_units.unit_of(&mut tx, region).await?,
+                            None => None,
+                        };
                         let id = insert_complaint(
                             &mut tx,
-                            batch_id,
+                            (batch_id, unit_id),
                             due_on,
                             complaint,
                             &links,
@@ -1011,34 +1016,57 @@ pub(crate) async fn unit_named(
         })
 }
 
+/// The unit that handles a region's complaints, looked up once per region in an import (a
+/// list of ten thousand names a dozen regions).
+#[derive(Default)]
+struct RegionUnits(HashMap<String, Option<i64>>);
+
+impl RegionUnits {
+    /// The region's own unit handles the complaint unless the office reassigns it.
+    async fn unit_of(
+        &mut self,
+        conn: &mut AnyConnection,
+        region: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        if let Some(unit) = self.0.get(region) {
+            return Ok(*unit);
+        }
+        let unit: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM org_units WHERE name IN ($1, $2, $3, $4) ORDER BY id LIMIT 1",
+        )
+        .arg(region)
+        .arg(format!("{region}政府"))
+        .arg(format!("{region}人民政府"))
+        .arg(format!("{region}管委会"))
+        .fetch_optional(&mut *conn)
+        .await?;
+        self.0.insert(region.to_string(), unit);
+        Ok(unit)
+    }
+}
+
 async fn insert_complaint(
     conn: &mut AnyConnection,
-    batch_id: i64,
+    (batch_id, unit_id): (i64, Option<i64>),
     due_on: Date,
     complaint: &NewComplaint,
     links: &Links,
     reported_on: Date,
 ) -> Result<i64, StoreError> {
-    // The region's own unit handles the complaint unless the office reassigns it.
-    let unit_id: Option<i64> = match &complaint.region {
-        Some(region) => {
-            sqlx::query_scalar(
-                "SELECT id FROM org_units WHERE name IN ($1, $2, $3, $4) ORDER BY id LIMIT 1",
-            )
-            .arg(region)
-            .arg(format!("{region}政府"))
-            .arg(format!("{region}人民政府"))
-            .arg(format!("{region}管委会"))
-            .fetch_optional(&mut *conn)
-            .await?
-        }
-        None => None,
-    };
-    let id: i64 = sqlx::query_scalar(
+    let mut feedback = complaint.feedback.clone();
+    if feedback.handling.is_some() {
+        feedback.reported_on = feedback.reported_on.or(Some(reported_on));
+    }
+    // The feedback goes in with the row: an UPDATE after the INSERT would write every new
+    // complaint twice.
+    let insert = sqlx::query_scalar(
         "INSERT INTO complaints (batch_id, seq, received_no, channel, region, types, types_raw, industry,
             description, contact, key_case, suggested_repeat_of, suggested_item_id, suggested_site, unit_id, due_on,
-            extras)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+            extras, investigation, verdict, ordered_count, penalised_count, penalty_yuan, criminal_cases,
+            detained, interviewed, held_accountable, result, accountability_text, handling, reported_on,
+            follow_up, transferred_cases)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+            $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32) RETURNING id",
     )
     .arg(batch_id)
     .arg(i64::from(complaint.seq))
@@ -1063,14 +1091,10 @@ async fn insert_complaint(
     )
     .arg(unit_id)
     .arg(due_on.to_string())
-    .arg(extras_json(&complaint.extras))
-    .fetch_one(&mut *conn)
-    .await?;
-    let mut feedback = complaint.feedback.clone();
-    if feedback.handling.is_some() {
-        feedback.reported_on = feedback.reported_on.or(Some(reported_on));
-    }
-    write_feedback(conn, id, &feedback).await?;
+    .arg(extras_json(&complaint.extras));
+    let id: i64 = bind_feedback(insert, &feedback)
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(id)
 }
 
@@ -1120,38 +1144,42 @@ async fn write_feedback(
     id: i64,
     feedback: &Feedback,
 ) -> Result<(), StoreError> {
+    let update = sqlx::query(
+        "UPDATE complaints SET investigation = $2, verdict = $3, ordered_count = $4, penalised_count = $5,
+            penalty_yuan = $6, criminal_cases = $7, detained = $8, interviewed = $9, held_accountable = $10,
+            result = $11, accountability_text = $12, handling = $13, reported_on = $14, follow_up = $15,
+            transferred_cases = $16
+         WHERE id = $1",
+    )
+    .arg(id);
+    bind_feedback(update, feedback).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Binds the fifteen feedback columns, in the order the INSERT and the UPDATE name them.
+fn bind_feedback<Q: Bind>(query: Q, feedback: &Feedback) -> Q {
     let counts = &feedback.counts;
     let penalty = if counts.penalty_yuan.trim().is_empty() {
         "0".to_string()
     } else {
         counts.penalty_yuan.trim().to_string()
     };
-    sqlx::query(
-        "UPDATE complaints SET investigation = $1, verdict = $2, ordered_count = $3, penalised_count = $4,
-            penalty_yuan = $5, criminal_cases = $6, detained = $7, interviewed = $8, held_accountable = $9,
-            result = $10, accountability_text = $11, handling = $12, reported_on = $13, follow_up = $14,
-            transferred_cases = $16
-         WHERE id = $15",
-    )
-    .arg(feedback.investigation.clone())
-    .arg(feedback.verdict.map(Verdict::code))
-    .arg(i64::from(counts.ordered))
-    .arg(i64::from(counts.penalised))
-    .arg(penalty)
-    .arg(i64::from(counts.criminal_cases))
-    .arg(i64::from(counts.detained))
-    .arg(i64::from(counts.interviewed))
-    .arg(i64::from(counts.held_accountable))
-    .arg(feedback.result.clone())
-    .arg(feedback.accountability.clone())
-    .arg(feedback.handling.map(Handling::code))
-    .arg(feedback.reported_on.map(|d| d.to_string()))
-    .arg(feedback.follow_up.clone())
-    .arg(id)
-    .arg(i64::from(counts.transferred))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    query
+        .arg(feedback.investigation.clone())
+        .arg(feedback.verdict.map(Verdict::code))
+        .arg(i64::from(counts.ordered))
+        .arg(i64::from(counts.penalised))
+        .arg(penalty)
+        .arg(i64::from(counts.criminal_cases))
+        .arg(i64::from(counts.detained))
+        .arg(i64::from(counts.interviewed))
+        .arg(i64::from(counts.held_accountable))
+        .arg(feedback.result.clone())
+        .arg(feedback.accountability.clone())
+        .arg(feedback.handling.map(Handling::code))
+        .arg(feedback.reported_on.map(|d| d.to_string()))
+        .arg(feedback.follow_up.clone())
+        .arg(i64::from(counts.transferred))
 }
 
 fn extras_json(extras: &[Extra]) -> String {

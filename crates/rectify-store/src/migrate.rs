@@ -107,6 +107,11 @@ const MIGRATIONS: &[Migration] = &[
         source: include_str!("../migrations/0018_publication_hide.sql"),
     },
     Migration {
+        version: 19,
+        name: "province_bulletins",
+        source: include_str!("../migrations/0019_province_bulletins.sql"),
+    },
+    Migration {
         version: 20,
         name: "leases",
         source: include_str!("../migrations/0020_leases.sql"),

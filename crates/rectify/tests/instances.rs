@@ -1,7 +1,8 @@
 //! #24.2: several stateless instances on one PostgreSQL database. Two schedulers ticking at once
 //! do each thing once; two `rectify serve` behind a real nginx (Debian's package, started by the
 //! test, round-robin) share sessions, CSRF tokens, the login and portal throttles and the
-//! journal-head caches, and nginx keeps serving when one instance dies.
+//! journal-head caches and one attachment bucket, and nginx keeps serving when one instance
+//! dies.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
 
 mod common;
@@ -450,8 +451,16 @@ fn two_instances_behind_nginx_behave_as_one() {
         run(&db, &data, &["setting", "set", key, value]);
     }
     let data_arg = data.to_string_lossy().into_owned();
-    let a = Server::start(&db, &["--data-dir", &data_arg, "serve"]);
-    let b = Server::start(&db, &["--data-dir", &data_arg, "serve"]);
+    // Both instances keep attachments in one bucket (a real SeaweedFS).
+    let bucket = rectify_testkit::s3::bucket();
+    let mut env: Vec<(&str, &str)> = bucket
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    env.push(("RECTIFY_STORAGE", &bucket.url));
+    let a = Server::start_with_env(&db, &["--data-dir", &data_arg, "serve"], &env);
+    let b = Server::start_with_env(&db, &["--data-dir", &data_arg, "serve"], &env);
     let nginx = Nginx::start(&[&a.addr, &b.addr]);
 
     // Logged in through A; B knows the session, and its CSRF token, from the database.
@@ -509,6 +518,37 @@ fn two_instances_behind_nginx_behave_as_one() {
         assert_eq!(status, 200);
         assert!(page.contains(reason));
     }
+
+    // A file uploaded through A lands in the bucket and downloads through B.
+    let pdf = "%PDF-1.4\n% uploaded through A, read through B\n%%EOF\n";
+    let csrf = hidden_csrf(&page);
+    let (status, _, reply) = request(
+        &a.addr,
+        "POST",
+        "/api/v1/items/17/evidence?kind=document&file_name=two-instances.pdf",
+        &[
+            ("Cookie", session.as_str()),
+            ("X-CSRF-Token", csrf.as_str()),
+            ("Content-Type", "application/pdf"),
+        ],
+        pdf.as_bytes(),
+    );
+    assert_eq!(status, 201, "{reply}");
+    let reply: serde_json::Value = serde_json::from_str(&reply).unwrap();
+    let sha = reply["sha256"].as_str().unwrap();
+    assert!(
+        bucket.keys().iter().any(|key| key.contains(sha)),
+        "the upload is in the bucket: {:?}",
+        bucket.keys()
+    );
+    let (status, _, file) = request(
+        &b.addr,
+        "GET",
+        &format!("/evidence/{}", reply["id"]),
+        &headers,
+        b"",
+    );
+    assert_eq!((status, file.as_str()), (200, pdf), "B serves A's upload");
 
     // The login throttle counts across the instances: two failures (one on each) and even the
     // right password waits, on either.

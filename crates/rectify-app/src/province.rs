@@ -26,6 +26,9 @@ pub struct SiteConfig {
     pub db: DbTarget,
     /// Its attachment directory (default: as for `--db`).
     pub data_dir: Option<PathBuf>,
+    /// Its bucket instead (`s3://BUCKET/PREFIX`, as for `--storage`); one prefix per site, so
+    /// each city's files can be copied, checked and backed up as its own.
+    pub storage: Option<String>,
 }
 
 /// The province and its cities (`rectify serve --cities FILE`).
@@ -52,6 +55,8 @@ struct RawSite {
     db: String,
     #[serde(default)]
     data_dir: Option<PathBuf>,
+    #[serde(default)]
+    storage: Option<String>,
 }
 
 /// The code the province's site carries.
@@ -74,12 +79,18 @@ impl ProvinceConfig {
             .map(|(i, c)| site(c, None, &format!("cities[{i}]")))
             .collect::<Result<Vec<_>, _>>()?;
         let (mut hosts, mut codes, mut dbs) = (HashSet::new(), HashSet::new(), HashSet::new());
+        let mut buckets = HashSet::new();
         for s in std::iter::once(&province).chain(&cities) {
             if !hosts.insert(s.host.as_str()) {
                 return Err(format!("城市配置文件中主机名 {} 重复", s.host));
             }
             if !codes.insert(s.code.as_str()) {
                 return Err(format!("城市配置文件中城市代码 {} 重复", s.code));
+            }
+            if let Some(storage) = &s.storage
+                && !buckets.insert(storage.trim_end_matches('/'))
+            {
+                return Err(format!("城市配置文件中附件存储 {storage} 重复"));
             }
             // Two sites on one database would see each other's data.
             if !dbs.insert(format!("{:?}", s.db)) {
@@ -122,12 +133,24 @@ fn site(raw: RawSite, code: Option<&str>, at: &str) -> Result<SiteConfig, String
     if raw.db.trim().is_empty() {
         return Err(empty("db"));
     }
+    let storage = raw.storage.map(|s| s.trim().to_string());
+    if let Some(url) = storage.as_deref().filter(|u| !u.starts_with("s3://")) {
+        return Err(format!(
+            "城市配置文件 {at} 的 storage 应为 s3://存储桶/前缀：{url}"
+        ));
+    }
+    if storage.is_some() && raw.data_dir.is_some() {
+        return Err(format!(
+            "城市配置文件 {at} 同时给了 data_dir 和 storage：附件只能放在一处"
+        ));
+    }
     Ok(SiteConfig {
         code,
         name: raw.name.trim().to_string(),
         host,
         db: DbTarget::parse(raw.db.trim()),
         data_dir: raw.data_dir,
+        storage,
     })
 }
 

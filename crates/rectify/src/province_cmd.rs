@@ -49,9 +49,21 @@ pub fn read_config(file: &Path) -> Result<ProvinceConfig, CliError> {
 
 /// Opens a site's database, which `rectify init` (or `demo`) must have prepared.
 pub async fn open(site: &SiteConfig) -> Result<Store, CliError> {
-    Store::open_initialised(&site.db, site.data_dir.clone())
+    let failed = |e: &dyn std::fmt::Display| {
+        CliError::environment(format!("{}（{}）：{e}", site.name, site.host))
+    };
+    let store = Store::open_initialised(&site.db, site.data_dir.clone())
         .await
-        .map_err(|e| CliError::environment(format!("{}（{}）：{e}", site.name, site.host)))
+        .map_err(|e| failed(&e))?;
+    match &site.storage {
+        Some(url) => {
+            let bucket = crate::config::get()
+                .object_storage(url)
+                .map_err(|e| failed(&e))?;
+            Ok(store.with_attachments(bucket))
+        }
+        None => Ok(store),
+    }
 }
 
 /// Every city's store, opened in the configuration's order.

@@ -404,6 +404,20 @@ fn a_wrong_cities_file_stops_the_start_naming_the_fault() {
             serde_json::json!({"province": province, "cities": [site("a", "a.localhost:8080", "a.db")]}),
             "host 应为主机名",
         ),
+        (
+            serde_json::json!({"province": province, "cities": [{"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "/srv/files"}]}),
+            "storage 应为 s3://",
+        ),
+        (
+            serde_json::json!({"province": province, "cities": [{"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "s3://b/a", "data_dir": "/srv/a"}]}),
+            "同时给了 data_dir 和 storage",
+        ),
+        (
+            serde_json::json!({"province": province, "cities": [
+                {"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "s3://b/x"},
+                {"code": "b", "name": "b", "host": "b.localhost", "db": "b.db", "storage": "s3://b/x/"}]}),
+            "附件存储 s3://b/x/ 重复",
+        ),
     ];
     for (config, message) in cases {
         std::fs::write(&file, config.to_string()).unwrap();
@@ -517,4 +531,67 @@ fn a_province_on_postgresql() {
     own.resume();
     let (_, _, overview) = get(&server, P, "/province", &p_office);
     assert_eq!(cell(province_row(&overview, "北河市"), "问题数"), "0");
+}
+
+/// A city whose files live under its own prefix of a bucket (`storage` in the cities file):
+/// its files are served from there with its data directory gone, while the other city keeps
+/// serving its own from disk. The bucket is a real SeaweedFS server.
+#[test]
+fn a_city_on_its_own_bucket_prefix_serves_its_files_from_there() {
+    let fixture = province();
+    let bucket = rectify_testkit::s3::bucket();
+    let env: Vec<(&str, &str)> = bucket
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let prefix = format!("{}/nanjiang", bucket.url);
+    let mut migrate = std::process::Command::new(common::BIN);
+    migrate
+        .args(["--db", &fixture.a, "storage", "migrate", "--to", &prefix])
+        .envs(env.iter().copied());
+    ok(&migrate.output().unwrap());
+    let data = std::path::Path::new(&fixture.a).with_file_name("rectify-data");
+    std::fs::remove_dir_all(&data).unwrap();
+
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixture.config).unwrap()).unwrap();
+    config["cities"][0]["storage"] = serde_json::Value::String(prefix.clone());
+    std::fs::write(&fixture.config, config.to_string()).unwrap();
+    let server = Server::start_with_env(&fixture.a, &["serve", "--cities", &fixture.config], &env);
+
+    let sql = "SELECT id, sha256 FROM evidence ORDER BY id LIMIT 1";
+    let evidence = query(&fixture.a, sql);
+    let cookie = log_in(&server, A, "zgb").unwrap();
+    let (status, _, body) = request(
+        &server,
+        A,
+        "GET",
+        &format!("/evidence/{}", evidence[0][0]),
+        &[("Cookie", &cookie)],
+        b"",
+    );
+    assert_eq!(status, 200);
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&body));
+    assert_eq!(digest, evidence[0][1]);
+    let key = format!(
+        "{}/nanjiang/sha256/{}/{digest}",
+        bucket.prefix,
+        &digest[..2]
+    );
+    assert!(
+        bucket.keys().contains(&key),
+        "{key} under the city's prefix"
+    );
+    assert!(
+        !data.exists(),
+        "serving wrote into the city's data directory"
+    );
+
+    let b_db = fixture.a.replace("/a/", "/b/");
+    let b_evidence = query(&b_db, sql);
+    let b_cookie = log_in(&server, B, "zgb").unwrap();
+    let path = format!("/evidence/{}", b_evidence[0][0]);
+    let headers = [("Cookie", b_cookie.as_str())];
+    assert_eq!(request(&server, B, "GET", &path, &headers, b"").0, 200);
 }

@@ -50,6 +50,10 @@ pub fn period_value(
     }
     let mean = if indicator == Indicator::Ph && options.ph_mean == PhMean::Hydrogen {
         hydrogen_mean(readings)
+    } else if let [one] = readings {
+        // A month's single sample is its own mean: the same value in the same lowest terms,
+        // with one reduction instead of a sum and a division.
+        one.statistical_value().reduced()
     } else {
         let sum = readings
             .iter()

@@ -14,6 +14,7 @@ use rectify_exact::exact::{Exact, parse_decimal};
 use rectify_water::indicator::{Class, Indicator, SourceItem, WaterBody};
 use rectify_water::period::Reading;
 use std::collections::HashMap;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 /// One measured item of a sample.
@@ -157,7 +158,12 @@ pub fn read_samples(path: &Path) -> Result<Vec<Sample>, ReadError> {
 /// [`read_samples`] from any reader; `path` names it in messages.
 pub fn read_samples_from(path: &Path, input: impl std::io::Read) -> Result<Vec<Sample>, ReadError> {
     let mut samples = Vec::new();
-    let long = scan_samples(path, input, &mut |sample, _| samples.push(sample))?;
+    let long = scan_samples(path, input, &|sample, long| (sample, long), &mut |(
+        sample,
+        _,
+    )| {
+        samples.push(sample)
+    })?;
     Ok(if long {
         merge_long_rows(samples)
     } else {
@@ -165,33 +171,278 @@ pub fn read_samples_from(path: &Path, input: impl std::io::Read) -> Result<Vec<S
     })
 }
 
-/// Hands each row's sample to `sink` as it is read, with whether the file is long (one row per
-/// indicator, so rows still need [`merge_long_rows`]). Any defect is returned at the end, after
-/// the whole file was checked; a sink that writes must therefore write somewhere disposable.
-pub fn scan_samples(
+/// Reads a file's rows on one worker per core: each row's sample goes through `map` on a
+/// worker, with whether the file is long (one row per indicator, so rows still need
+/// [`merge_long_rows`]), and the results reach `sink` in file order as they are read. Any
+/// defect is returned at the end, after the whole file was checked; a sink that writes must
+/// therefore write somewhere disposable. Returns whether the file is long.
+///
+/// The file streams through in blocks of whole lines. A block without a quote holds whole
+/// records, so workers parse blocks side by side, each with its own csv reader placed at the
+/// block's position (line numbers and the csv crate's own messages are those of one reader over
+/// the whole file). From the first block with a quote on, a field may span lines, so the rest
+/// is read by one reader in order.
+pub fn scan_samples<T: Send>(
     path: &Path,
     input: impl std::io::Read,
-    sink: &mut dyn FnMut(Sample, bool),
+    map: &(dyn Fn(Sample, bool) -> T + Sync),
+    sink: &mut dyn FnMut(T),
 ) -> Result<bool, ReadError> {
-    let (mut reader, names) = open(path, input)?;
+    let mut input = std::io::BufReader::with_capacity(BLOCK, input);
+    let mut header = Vec::new();
+    input
+        .read_until(b'\n', &mut header)
+        .map_err(|e| format_error(path, e.to_string()))?;
+    if !plain_header(&header) {
+        // Quotes, a blank first line or a lone CR in the header: one reader from the start.
+        let (reader, names) = open(path, NoSeek(std::io::Cursor::new(header).chain(input)))?;
+        let columns = SampleColumns::find(path, &names)?;
+        let mut problems = Vec::new();
+        let position = reader.position().clone();
+        read_in_order(path, &columns, reader, position, &mut problems, map, sink)?;
+        reject(path, problems)?;
+        return Ok(columns.long());
+    }
+    let (_, names) = open(path, header.as_slice())?;
     let columns = SampleColumns::find(path, &names)?;
-    let long = matches!(columns.layout, Layout::Long { .. });
+    let mut position = csv::Position::new();
+    position
+        .set_byte(header.len() as u64)
+        .set_line(1 + u64::from(header.ends_with(b"\n")))
+        .set_record(1);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let mut problems = Vec::new();
+    let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Block>(threads * 2);
+    let work_rx = std::sync::Mutex::new(work_rx);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let quoted_rest = std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (work_rx, done_tx, columns) = (&work_rx, done_tx.clone(), &columns);
+            scope.spawn(move || {
+                loop {
+                    let next = work_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok((seq, at, block))) = next else {
+                        break;
+                    };
+                    let parsed = parse_block(columns, &block, at, map);
+                    if done_tx.send((seq, parsed)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut order = InOrder::default();
+        let mut outcome = Ok(None);
+        for seq in 0.. {
+            let block = match next_block(&mut input) {
+                Ok(block) => block,
+                Err(e) => {
+                    outcome = Err(format!("第 {} 行：{e}", position.record() + 1));
+                    break;
+                }
+            };
+            if block.is_empty() {
+                break;
+            }
+            if memchr::memchr(b'"', &block).is_some() {
+                outcome = Ok(Some((block, position.clone())));
+                break;
+            }
+            let at = position.clone();
+            let newlines = memchr::memchr_iter(b'\n', &block).count() as u64;
+            position
+                .set_byte(at.byte() + block.len() as u64)
+                .set_line(at.line() + newlines)
+                .set_record(at.record() + count_records(&block));
+            if work_tx.send((seq, at, block)).is_err() {
+                break;
+            }
+            while let Ok(done) = done_rx.try_recv() {
+                order.take(done, &mut problems, sink);
+            }
+        }
+        drop(work_tx);
+        for done in done_rx {
+            order.take(done, &mut problems, sink);
+        }
+        match order.failed.take() {
+            Some(message) => Err(message),
+            None => outcome,
+        }
+    })
+    .map_err(|message| format_error(path, message))?;
+    if let Some((block, at)) = quoted_rest {
+        let mut reader = csv_reader(NoSeek(std::io::Cursor::new(block).chain(input)));
+        reader
+            .seek_raw(std::io::SeekFrom::Start(0), at.clone())
+            .map_err(|e| format_error(path, e.to_string()))?;
+        read_in_order(path, &columns, reader, at, &mut problems, map, sink)?;
+    }
+    reject(path, problems)?;
+    Ok(columns.long())
+}
+
+/// A block's number in the file, the csv position where it starts, and its bytes.
+type Block = (u64, csv::Position, Vec<u8>);
+
+/// Bytes a block holds, about (it ends at the next line end).
+const BLOCK: usize = 1 << 20;
+
+/// A header line the block reader can take as the csv crate would: non-blank, no quote, and no
+/// carriage return but the one before its newline.
+fn plain_header(line: &[u8]) -> bool {
+    let body = line.strip_suffix(b"\n").unwrap_or(line);
+    let body = body.strip_suffix(b"\r").unwrap_or(body);
+    !body.is_empty() && !body.iter().any(|&b| b == b'"' || b == b'\r' || b == b'\n')
+}
+
+/// The next lines of about [`BLOCK`] bytes, ending at a line end (or the end of the input).
+fn next_block(input: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
+    let mut block = Vec::with_capacity(BLOCK + 4096);
+    input.by_ref().take(BLOCK as u64).read_to_end(&mut block)?;
+    if !block.is_empty() && !block.ends_with(b"\n") {
+        input.read_until(b'\n', &mut block)?;
+    }
+    Ok(block)
+}
+
+/// Records in unquoted text as the csv crate counts them: CR, LF and CRLF all end a record and
+/// blank lines are skipped, so every run of bytes other than CR and LF is one record.
+fn count_records(block: &[u8]) -> u64 {
+    let mut records = 0;
+    let mut start = 0;
+    for end in memchr::memchr2_iter(b'\n', b'\r', block).chain([block.len()]) {
+        records += u64::from(end > start);
+        start = end + 1;
+    }
+    records
+}
+
+fn csv_reader<R: std::io::Read>(input: R) -> csv::Reader<R> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input);
+    // Headers already known, so placing the reader does not read a record first.
+    reader.set_byte_headers(csv::ByteRecord::new());
+    reader
+}
+
+/// A reader that is never really moved: `seek_raw` then only sets the reader's position.
+struct NoSeek<R>(R);
+
+impl<R: std::io::Read> std::io::Read for NoSeek<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<R> std::io::Seek for NoSeek<R> {
+    fn seek(&mut self, _: std::io::SeekFrom) -> std::io::Result<u64> {
+        Ok(0)
+    }
+}
+
+/// What a worker made of a block: the mapped samples and the problems, in line order, or the
+/// csv crate's message that stops the whole read.
+type Parsed<T> = Result<(Vec<T>, Vec<RowProblem>), String>;
+
+fn parse_block<T>(
+    columns: &SampleColumns<'_>,
+    block: &[u8],
+    at: csv::Position,
+    map: &(dyn Fn(Sample, bool) -> T + Sync),
+) -> Parsed<T> {
+    let mut reader = csv_reader(std::io::Cursor::new(block));
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    reader
+        .seek_raw(std::io::SeekFrom::Start(0), at.clone())
+        .map_err(|e| e.to_string())?;
     let mut record = csv::StringRecord::new();
-    for n in 0.. {
-        let line = n as u64 + 2;
+    let long = columns.long();
+    // The csv crate numbers the header as record 0; rows are numbered from line 2.
+    for line in at.record() + 1.. {
+        let more = reader
+            .read_record(&mut record)
+            .map_err(|e| format!("第 {line} 行：{e}"))?;
+        if !more {
+            break;
+        }
+        if let Some(sample) = columns.sample(&record, line, &mut problems) {
+            out.push(map(sample, long));
+        }
+    }
+    Ok((out, problems))
+}
+
+/// The rest of a file with quotes, read by one reader in order.
+fn read_in_order<T, R: std::io::Read>(
+    path: &Path,
+    columns: &SampleColumns<'_>,
+    mut reader: csv::Reader<R>,
+    at: csv::Position,
+    problems: &mut Vec<RowProblem>,
+    map: &(dyn Fn(Sample, bool) -> T + Sync),
+    sink: &mut dyn FnMut(T),
+) -> Result<(), ReadError> {
+    let mut record = csv::StringRecord::new();
+    let long = columns.long();
+    for line in at.record() + 1.. {
         let more = reader
             .read_record(&mut record)
             .map_err(|e| format_error(path, format!("第 {line} 行：{e}")))?;
         if !more {
             break;
         }
-        if let Some(sample) = columns.sample(&record, line, &mut problems) {
-            sink(sample, long);
+        if let Some(sample) = columns.sample(&record, line, problems) {
+            sink(map(sample, long));
         }
     }
-    reject(path, problems)?;
-    Ok(long)
+    Ok(())
+}
+
+/// Hands the workers' blocks to the sink in file order.
+struct InOrder<T> {
+    next: u64,
+    waiting: std::collections::BTreeMap<u64, Parsed<T>>,
+    /// The first block's failure in file order; later blocks are then dropped.
+    failed: Option<String>,
+}
+
+impl<T> Default for InOrder<T> {
+    fn default() -> Self {
+        InOrder {
+            next: 0,
+            waiting: std::collections::BTreeMap::new(),
+            failed: None,
+        }
+    }
+}
+
+impl<T> InOrder<T> {
+    fn take(
+        &mut self,
+        (seq, parsed): (u64, Parsed<T>),
+        problems: &mut Vec<RowProblem>,
+        sink: &mut dyn FnMut(T),
+    ) {
+        self.waiting.insert(seq, parsed);
+        while let Some(parsed) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            if self.failed.is_some() {
+                continue;
+            }
+            match parsed {
+                Ok((out, found)) => {
+                    out.into_iter().for_each(&mut *sink);
+                    problems.extend(found);
+                }
+                Err(message) => self.failed = Some(message),
+            }
+        }
+    }
 }
 
 /// Where a samples file keeps what.
@@ -216,6 +467,10 @@ const FIXED_COLUMNS: [&str; 7] = [
 ];
 
 impl<'n> SampleColumns<'n> {
+    fn long(&self) -> bool {
+        matches!(self.layout, Layout::Long { .. })
+    }
+
     fn find(path: &Path, names: &'n [String]) -> Result<Self, ReadError> {
         let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n));
         let section =
@@ -317,7 +572,10 @@ impl<'n> SampleColumns<'n> {
         line: u64,
         problems: &mut Vec<RowProblem>,
     ) -> Vec<(Item, Reading)> {
-        let mut readings = Vec::new();
+        let mut readings = match &self.layout {
+            Layout::Wide(columns) => Vec::with_capacity(columns.len()),
+            Layout::Long { .. } => Vec::with_capacity(1),
+        };
         let mut read = |item: Item, column: usize, text: &str| match parse_reading(text) {
             Ok(Some(r)) => readings.push((item, r)),
             Ok(None) => {}

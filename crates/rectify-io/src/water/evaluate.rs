@@ -2,6 +2,7 @@
 
 use super::samples::{Item, Sample, Section};
 use crate::RowProblem;
+use crate::air::daily::in_parallel;
 use crate::csv_cell::csv_cell;
 use rectify_exact::date::Date;
 use rectify_exact::exact::Exact;
@@ -341,19 +342,21 @@ pub fn evaluate<'a>(
     // Sections in code order, each with its samples in file order.
     let mut grouped: Vec<(&str, Vec<&Sample>)> = grouped.into_iter().collect();
     grouped.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let summaries: Vec<SectionSummary<'_>> = grouped
-        .into_iter()
-        .filter_map(|(code, samples)| {
-            let body = body_of(samples[0], &by_code).ok()?;
-            Some(summarise(
-                code,
-                by_code.get(code).copied(),
-                body,
-                samples,
-                options,
-            ))
-        })
-        .collect();
+    // Sections are summarised independently: one worker per core.
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let summaries: Vec<SectionSummary<'_>> = in_parallel(&grouped, threads, |(code, samples)| {
+        let body = body_of(samples[0], &by_code).ok()?;
+        Some(summarise(
+            code,
+            by_code.get(code).copied(),
+            body,
+            samples.clone(),
+            options,
+        ))
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let all = Proportions::of(summaries.iter().filter_map(|p| p.result.class));
     Ok(WaterEvaluation {
         from,

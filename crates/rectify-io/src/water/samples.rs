@@ -522,7 +522,7 @@ impl<'n> SampleColumns<'n> {
         line: u64,
         problems: &mut Vec<RowProblem>,
     ) -> Option<Sample> {
-        let cell = |i: usize| record.get(i).unwrap_or("").trim();
+        let cell = |i: usize| trimmed(record.get(i).unwrap_or(""));
         let before = problems.len();
         let Some(date) = parse_date(cell(self.time)) else {
             let message = format!("时间“{}”应为 YYYY-MM 或 YYYY-MM-DD", cell(self.time));
@@ -596,6 +596,18 @@ impl<'n> SampleColumns<'n> {
             },
         }
         readings
+    }
+}
+
+/// `text.trim()`, skipping the Unicode-aware scan when both ends are visible ASCII (the
+/// usual cell).
+fn trimmed(text: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
+    let bytes = text.as_bytes();
+    if visible(bytes.first()) && visible(bytes.last()) {
+        text
+    } else {
+        text.trim()
     }
 }
 

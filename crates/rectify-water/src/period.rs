@@ -91,3 +91,29 @@ pub fn round_2020(value: Exact, decimals: u32) -> Exact {
         .find(|r| *r != Exact::ZERO)
         .unwrap_or(rounded)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_single_reading_is_its_mean_as_the_sum_and_division_give_it() {
+        let readings = [
+            Reading::Value(Exact::ratio_unreduced(460, 10_000)),
+            Reading::Value(Exact::ratio_unreduced(7, 1)),
+            Reading::BelowDetection(Exact::ratio_unreduced(4, 100_000)),
+            Reading::Value(Exact::ratio_unreduced(0, 1000)),
+        ];
+        for r in readings {
+            let shortcut = period_value(Indicator::Tp, &[r], PeriodOptions::default()).unwrap();
+            let general = [r.statistical_value()]
+                .into_iter()
+                .sum::<Exact>()
+                .div_int(1);
+            assert_eq!(
+                (shortcut.numer_raw(), shortcut.denom_raw()),
+                (general.numer_raw(), general.denom_raw())
+            );
+        }
+    }
+}

@@ -728,3 +728,35 @@ fn drinking_json(d: &SourceSummary) -> Value {
         "non_compliant": d.failures.iter().map(|(section, time, reasons)| json!({"section": section, "time": time, "reasons": reasons})).collect::<Vec<_>>(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::water::samples::{read_samples_from, read_sections_from};
+    use crate::water::synthetic::{bench_sections, write_samples_csv, write_sections_csv};
+
+    #[test]
+    fn json_written_straight_equals_json_built_as_one_value() {
+        let network = bench_sections(30);
+        let (mut samples_csv, mut sections_csv) = (Vec::new(), Vec::new());
+        let (from, to) = (
+            Date::parse("2023-01-01").unwrap(),
+            Date::parse("2024-12-31").unwrap(),
+        );
+        write_samples_csv(&network, from, to, 7, &mut samples_csv).unwrap();
+        write_sections_csv(&network, &mut sections_csv).unwrap();
+        let path = std::path::Path::new("w.csv");
+        let samples = read_samples_from(path, samples_csv.as_slice()).unwrap();
+        let sections = read_sections_from(path, sections_csv.as_slice()).unwrap();
+        let result = evaluate(&samples, &sections, from, to, WaterOptions::default()).unwrap();
+        let direct = serde_json::to_string_pretty(&result.to_json()).unwrap();
+        let value = serde_json::to_value(result.to_json()).unwrap();
+        assert_eq!(direct, serde_json::to_string_pretty(&value).unwrap());
+        assert_eq!(value["sections"].as_array().unwrap().len(), 30);
+        assert_eq!(
+            value["sections"][0]["monthly"].as_array().unwrap().len(),
+            24
+        );
+        assert!(value["sections"][0]["monthly"][0]["month"] == "2023-01");
+    }
+}

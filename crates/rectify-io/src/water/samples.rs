@@ -188,6 +188,17 @@ pub fn scan_samples<T: Send>(
     map: &(dyn Fn(Sample, bool) -> T + Sync),
     sink: &mut dyn FnMut(T),
 ) -> Result<bool, ReadError> {
+    scan_in_blocks(path, input, map, sink, BLOCK)
+}
+
+/// [`scan_samples`] with blocks of about `block_size` bytes.
+fn scan_in_blocks<T: Send>(
+    path: &Path,
+    input: impl std::io::Read,
+    map: &(dyn Fn(Sample, bool) -> T + Sync),
+    sink: &mut dyn FnMut(T),
+    block_size: usize,
+) -> Result<bool, ReadError> {
     let mut input = std::io::BufReader::with_capacity(BLOCK, input);
     let mut header = Vec::new();
     input
@@ -235,7 +246,7 @@ pub fn scan_samples<T: Send>(
         let mut order = InOrder::default();
         let mut outcome = Ok(None);
         for seq in 0.. {
-            let block = match next_block(&mut input) {
+            let block = match next_block(&mut input, block_size) {
                 Ok(block) => block,
                 Err(e) => {
                     outcome = Err(format!("第 {} 行：{e}", position.record() + 1));
@@ -297,10 +308,10 @@ fn plain_header(line: &[u8]) -> bool {
     !body.is_empty() && !body.iter().any(|&b| b == b'"' || b == b'\r' || b == b'\n')
 }
 
-/// The next lines of about [`BLOCK`] bytes, ending at a line end (or the end of the input).
-fn next_block(input: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
-    let mut block = Vec::with_capacity(BLOCK + 4096);
-    input.by_ref().take(BLOCK as u64).read_to_end(&mut block)?;
+/// The next lines of about `size` bytes, ending at a line end (or the end of the input).
+fn next_block(input: &mut impl BufRead, size: usize) -> std::io::Result<Vec<u8>> {
+    let mut block = Vec::with_capacity(size + 4096);
+    input.by_ref().take(size as u64).read_to_end(&mut block)?;
     if !block.is_empty() && !block.ends_with(b"\n") {
         input.read_until(b'\n', &mut block)?;
     }
@@ -712,4 +723,104 @@ pub fn read_sections_from(
     }
     reject(path, problems)?;
     Ok(sections)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Outcome = Result<(Vec<Sample>, bool), String>;
+
+    fn in_blocks(text: &[u8], block_size: usize) -> Outcome {
+        let mut samples = Vec::new();
+        let long = scan_in_blocks(
+            Path::new("w.csv"),
+            text,
+            &|s, _| s,
+            &mut |s| samples.push(s),
+            block_size,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok((samples, long))
+    }
+
+    /// The formulation before blocks: one csv reader over the whole file, in order.
+    fn one_reader(text: &[u8]) -> Outcome {
+        let path = Path::new("w.csv");
+        let (reader, names) = open(path, NoSeek(text)).map_err(|e| e.to_string())?;
+        let columns = SampleColumns::find(path, &names).map_err(|e| e.to_string())?;
+        let (mut samples, mut problems) = (Vec::new(), Vec::new());
+        let at = reader.position().clone();
+        read_in_order(
+            path,
+            &columns,
+            reader,
+            at,
+            &mut problems,
+            &|s, _| s,
+            &mut |s| samples.push(s),
+        )
+        .map_err(|e| e.to_string())?;
+        reject(path, problems).map_err(|e| e.to_string())?;
+        Ok((samples, columns.long()))
+    }
+
+    #[test]
+    fn blocks_read_as_one_reader_whatever_their_size() {
+        let header = "section,water_body,time,nh3n,tp,hg\n";
+        let rows = [
+            "A,river,2024-01,0.5,0.1,0.00004L\n",
+            "\n",
+            "B,lake,2024-01,1.6,0.2,\n",
+            "A,river,2024-02,\u{3000}0.7 ,<0.01,0.0001\r\n",
+            "\r\n",
+            "C,river,2024-02,0.9,0.3,0.0002\rD,river,2024-02,0.1,0.1,0.0001\n",
+            "B,lake,2024-02,2.1,0.05,0.00003",
+        ];
+        let good: String = std::iter::once(header).chain(rows).collect();
+        // Defects on later lines: a bad number, then a quote (one reader from there on, with a
+        // field spanning lines), then bytes that are not UTF-8.
+        let bad_number = good.replace("1.6", "1.6x");
+        let quoted = format!("{bad_number}\n\"E\nF\",river,2024-03,1,1,1\nx,river,2024-03,y,1,1\n");
+        let mut not_utf8 = quoted.clone().into_bytes();
+        not_utf8.extend_from_slice(b"G,river,2024-04,\xff,1,1\n");
+        let quoted_header = good.replacen("section", "\"section\"", 1);
+        let blank_first = format!("\n{good}");
+        for text in [&good, &bad_number, &quoted, &quoted_header, &blank_first] {
+            let expected = one_reader(text.as_bytes());
+            for size in [1, 7, 40, 64, 1 << 20] {
+                assert_eq!(
+                    in_blocks(text.as_bytes(), size),
+                    expected,
+                    "{size} {text:?}"
+                );
+            }
+        }
+        let expected = one_reader(&not_utf8);
+        assert!(
+            expected.as_ref().is_err_and(|e| e.contains("utf-8")),
+            "{expected:?}"
+        );
+        for size in [1, 13, 64, 1 << 20] {
+            assert_eq!(in_blocks(&not_utf8, size), expected, "{size}");
+        }
+        let (samples, _) = in_blocks(good.as_bytes(), 1).unwrap();
+        assert_eq!(samples.len(), 6);
+        assert_eq!(samples[3].section, "C");
+        assert_eq!(samples[5].line, 7, "lines count records, as before");
+        let message = in_blocks(bad_number.as_bytes(), 1).unwrap_err();
+        assert!(message.contains("第 3 行"), "{message}");
+    }
+
+    #[test]
+    fn records_are_counted_as_the_csv_crate_counts_them() {
+        for text in ["", "a", "a\n", "\n\n", "a\r\nb", "a\rb\r\n\r\nc\n", " \n"] {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let records = reader.byte_records().count() as u64;
+            assert_eq!(count_records(text.as_bytes()), records, "{text:?}");
+        }
+    }
 }

@@ -7,6 +7,8 @@
 //! process ends, however it ends. When neither is possible the caller panics with a message that
 //! names the package to install: a silent skip would hide a whole backend.
 
+pub mod s3;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;

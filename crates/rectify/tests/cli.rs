@@ -221,6 +221,22 @@ fn a_second_init_changes_nothing_and_says_so() {
 }
 
 #[test]
+fn a_reader_that_closes_the_pipe_ends_the_command_quietly() {
+    let (_dir, db) = temp_db();
+    // The reading end is gone before the command prints, as when `| head` has had enough.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(BIN)
+        .args(["--db", &db, "init"])
+        .env_remove("RECTIFY_DB")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(141), "stderr: {}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
 fn a_missing_directory_is_reported_and_nothing_is_created() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("absent").join("rectify.db");

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Province benchmark (issue #24): a province of 18 cities on one PostgreSQL, served by two
+# `rectify serve` instances behind nginx (round-robin), the way deploy/ runs it.
+#
+# Each city is the demo city (45 items, its history, complaints and registers) with ten counties,
+# then loaded with its share of the province:
+#   60,000 complaints and 200,000 register entries in all (3,334 and 11,112 per city);
+#   10 years of hourly air data for 1,500 stations (84 per city; one generated file per city size);
+#   10 years of monthly water data for 3,600 sections (200 per city).
+# It reports the load times, the two import targets (a 10,000-complaint list, a 50,000-entry
+# register sheet, each into a fresh copy of a loaded city), a city bulletin and the province
+# bulletin, the ledger page and the province view under wrk at 64 connections, and each
+# instance's RSS. Release build.
+#
+#   bench/province.sh [WORKDIR]      generate and load once (kept in WORKDIR), then measure
+#   PHASE=measure bench/province.sh WORKDIR   measure again on a loaded WORKDIR
+#
+# Sizes can be shrunk for a trial run: CITIES, STATIONS_PER_CITY, SECTIONS_PER_CITY, YEARS,
+# COMPLAINTS_PER_CITY, ENTRIES_PER_CITY, LIST_COMPLAINTS, SHEET_ENTRIES, DURATION.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+work=${1:-/tmp/rectify-province}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+
+cities=${CITIES:-18}
+stations=${STATIONS_PER_CITY:-84}
+sections=${SECTIONS_PER_CITY:-200}
+years=${YEARS:-10}
+complaints=${COMPLAINTS_PER_CITY:-3334}
+entries=${ENTRIES_PER_CITY:-11112}
+list_complaints=${LIST_COMPLAINTS:-10000}
+sheet_entries=${SHEET_ENTRIES:-50000}
+duration=${DURATION:-15s}
+pg_port=${PG_PORT:-54391}
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+
+cargo build -q --release -p rectify -p rectify-io --examples --bins
+bin=$repo/target/release/rectify
+gen=$repo/target/release/examples
+
+# The demo is dated relative to today (Beijing); the data run up to yesterday.
+today=$(TZ=Asia/Shanghai date +%F)
+last_day=$(TZ=Asia/Shanghai date -d yesterday +%F)
+first_day=$(TZ=Asia/Shanghai date -d "$today -$years years" +%F)
+last_month=$(TZ=Asia/Shanghai date -d "$(TZ=Asia/Shanghai date +%Y-%m-01) -1 month" +%Y-%m)
+
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+pg_url() { echo "postgres://postgres@localhost/$1?host=$work/pg&port=$pg_port"; }
+psql_admin() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$(pg_url postgres)" -c "$1"; }
+city_code() { printf 'city%02d' "$1"; }
+seconds() { local start=$1; echo "$(date +%s.%N) - $start" | bc -l | xargs printf '%.3f'; }
+
+start_postgres() {
+  if [ ! -f "$work/pg/PG_VERSION" ]; then
+    mkdir -p "$work/pg"
+    [ "$(id -u)" -ne 0 ] || chown postgres "$work/pg"
+    as_postgres "$pg_bin/initdb" -D "$work/pg" --auth=trust -U postgres > /dev/null
+  fi
+  if ! as_postgres "$pg_bin/pg_ctl" -D "$work/pg" status > /dev/null 2>&1; then
+    as_postgres "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg/server.log" -w start \
+      -o "-k $work/pg -p $pg_port -c listen_addresses='' -c max_connections=400 -c shared_buffers=1GB" > /dev/null
+  fi
+}
+
+# ---------------------------------------------------------------- generate
+generate() {
+  local data=$work/gen
+  mkdir -p "$data"
+  [ -f "$data/air.csv" ] ||
+    "$gen/gen_air_hourly" "$stations" "$stations" "$first_day" "$last_day" "$data/air.csv"
+  [ -f "$data/water.csv" ] ||
+    "$gen/gen_water" "$sections" "$first_day" "$last_day" "$data/water.csv" "$data/sections.csv"
+  local demo=$work/demo-texts.db
+  rm -f "$demo"*
+  "$bin" --db "$demo" --data-dir "$work/demo-texts-data" demo > /dev/null
+  "$bin" --db "$demo" --data-dir "$work/demo-texts-data" complaint list --format json > "$data/demo-complaints.json"
+  python3 - "$data" "$complaints" "$entries" "$list_complaints" "$sheet_entries" <<'PY'
+import csv, json, sys
+data, per_city, entries, list_count, sheet_count = sys.argv[1], *map(int, sys.argv[2:])
+demo = json.load(open(f"{data}/demo-complaints.json"))
+counties = ["北岭县", "南川县", "清水县", "丰乐县", "城关区", "东湖区"]
+
+def complaints(path, count, batch, prefix):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([f"中央第一生态环境保护督察组交办群众信访举报件（第{batch}批）"])
+        w.writerow(["交办时间：2026年11月27日"])
+        w.writerow(["序号", "受理编号", "交办问题基本情况", "行政区域", "污染类型"])
+        for i in range(count):
+            c = demo[i % len(demo)]
+            w.writerow([i + 1, f"{prefix}{i:06d}", c["description"], c["region"] or counties[i % 6], "大气"])
+
+def registers(path, count):
+    trades = ["废塑料加工点", "小铸造作坊", "石材加工厂", "家具喷漆作坊", "小电镀作坊"]
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["名称", "所在县（区）", "乡镇（街道）/网格", "地址", "问题类型", "整治类型", "行业",
+                    "整治时限", "包保责任人", "网格员", "发现来源"])
+        for i in range(count):
+            w.writerow([f"第{i:06d}号{trades[i % 5]}", counties[i % 6] + "政府", f"第{i % 40}网格",
+                        f"某村{i}号", "乱、污", ["关停取缔", "整合搬迁", "升级改造"][i % 3], trades[i % 5],
+                        "2026-12-31", f"包保人{i % 97}", f"网格员{i % 89}", "排查"])
+
+complaints(f"{data}/complaints.csv", per_city, 31, "D1PROV2026")
+complaints(f"{data}/list.csv", list_count, 32, "D1LIST2026")
+registers(f"{data}/registers.csv", entries)
+registers(f"{data}/sheet.csv", sheet_count)
+PY
+}
+
+# ---------------------------------------------------------------- load
+# The first city is the demo with four more counties and its share of the data; the others
+# are copies of it (CREATE DATABASE … TEMPLATE), each then given its own complaints,
+# registers, air and water, so every city carries the full load.
+load_city() { # N
+  local code db start
+  code=$(city_code "$1")
+  db=$(pg_url "$code")
+  start=$(date +%s.%N)
+  "$bin" --db "$db" --data-dir "$work/attachments" complaint import "$work/gen/complaints.csv" \
+    --source "省第一督察组" > /dev/null
+  local t_complaints; t_complaints=$(seconds "$start"); start=$(date +%s.%N)
+  "$bin" --db "$db" --data-dir "$work/attachments" register import --kind scattered \
+    "$work/gen/registers.csv" > /dev/null
+  local t_registers; t_registers=$(seconds "$start"); start=$(date +%s.%N)
+  "$bin" --db "$db" --data-dir "$work/attachments" air import "$work/gen/air.csv" > /dev/null
+  local t_air; t_air=$(seconds "$start"); start=$(date +%s.%N)
+  "$bin" --db "$db" --data-dir "$work/attachments" water import --sections "$work/gen/sections.csv" \
+    "$work/gen/water.csv" > /dev/null
+  local t_water; t_water=$(seconds "$start")
+  printf '%s: complaints %s s, registers %s s, air %s s, water %s s\n' \
+    "$code" "$t_complaints" "$t_registers" "$t_air" "$t_water" | tee -a "$work/load.log"
+}
+
+load() {
+  local template db
+  template=$(city_code 1)_template
+  psql_admin "DROP DATABASE IF EXISTS \"$template\"" > /dev/null
+  psql_admin "CREATE DATABASE \"$template\"" > /dev/null
+  db=$(pg_url "$template")
+  "$bin" --db "$db" --data-dir "$work/attachments" demo > /dev/null
+  local county
+  local code name
+  for county in linhe:临河县政府 shimen:石门县政府 yunxi:云溪县政府 baisha:白沙区政府; do
+    code=${county%%:*} name=${county#*:}
+    "$bin" --db "$db" --data-dir "$work/attachments" org add "$code" "$name" --kind county \
+      --parent heanshi > /dev/null
+  done
+  "$bin" --db "$db" --data-dir "$work/attachments" org resolve > /dev/null
+  : > "$work/load.log"
+  local n
+  for n in $(seq 1 "$cities"); do
+    psql_admin "DROP DATABASE IF EXISTS \"$(city_code "$n")\"" > /dev/null
+    psql_admin "CREATE DATABASE \"$(city_code "$n")\" TEMPLATE \"$template\"" > /dev/null
+    load_city "$n"
+  done
+  touch "$work/.loaded"
+}
+
+start_postgres
+if [ "${PHASE:-all}" != measure ]; then
+  [ -f "$work/.loaded" ] || { generate; load; }
+fi
+echo "loaded: $cities cities; see $work/load.log"

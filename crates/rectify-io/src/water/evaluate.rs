@@ -133,7 +133,9 @@ impl<'a> Classifier<'a> {
             Class::III,
             self.options.section,
         );
-        let (mut pollutants, mut per_indicator) = (String::new(), String::new());
+        // Room for the usual row, so the cells are written without regrowing.
+        let (mut pollutants, mut per_indicator) =
+            (String::with_capacity(64), String::with_capacity(192));
         pollutants_cell(&result, &mut pollutants);
         per_indicator_cell(&result, &mut per_indicator);
         Classified::Row(ClassRow {

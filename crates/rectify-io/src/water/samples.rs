@@ -224,25 +224,27 @@ fn scan_in_blocks<T: Send>(
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let mut problems = Vec::new();
     let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Block>(threads * 2);
-    let work_rx = std::sync::Mutex::new(work_rx);
+    // Only the workers hold the receiving end: should they all stop, sending fails instead of
+    // waiting forever.
+    let work_rx = std::sync::Arc::new(std::sync::Mutex::new(work_rx));
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     let quoted_rest = std::thread::scope(|scope| {
         for _ in 0..threads {
-            let (work_rx, done_tx, columns) = (&work_rx, done_tx.clone(), &columns);
+            let (work_rx, done_tx, columns) = (work_rx.clone(), done_tx.clone(), &columns);
             scope.spawn(move || {
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
-                    let Ok(Ok((seq, at, block))) = next else {
+                    let Ok(Ok((seq, at, records, block))) = next else {
                         break;
                     };
-                    let parsed = parse_block(columns, &block, at, map);
+                    let parsed = parse_block(columns, (at, records, &block), map);
                     if done_tx.send((seq, parsed)).is_err() {
                         break;
                     }
                 }
             });
         }
-        drop(done_tx);
+        drop((work_rx, done_tx));
         let mut order = InOrder::default();
         let mut outcome = Ok(None);
         for seq in 0.. {
@@ -262,11 +264,12 @@ fn scan_in_blocks<T: Send>(
             }
             let at = position.clone();
             let newlines = memchr::memchr_iter(b'\n', &block).count() as u64;
+            let records = count_records(&block);
             position
                 .set_byte(at.byte() + block.len() as u64)
                 .set_line(at.line() + newlines)
-                .set_record(at.record() + count_records(&block));
-            if work_tx.send((seq, at, block)).is_err() {
+                .set_record(at.record() + records);
+            if work_tx.send((seq, at, records, block)).is_err() {
                 break;
             }
             while let Ok(done) = done_rx.try_recv() {
@@ -294,8 +297,8 @@ fn scan_in_blocks<T: Send>(
     Ok(columns.long())
 }
 
-/// A block's number in the file, the csv position where it starts, and its bytes.
-type Block = (u64, csv::Position, Vec<u8>);
+/// A block's number in the file, the csv position where it starts, its records and its bytes.
+type Block = (u64, csv::Position, u64, Vec<u8>);
 
 /// Bytes a block holds, about (it ends at the next line end).
 const BLOCK: usize = 1 << 20;
@@ -361,13 +364,12 @@ type Parsed<T> = Result<(Vec<T>, Vec<RowProblem>), String>;
 
 fn parse_block<T>(
     columns: &SampleColumns<'_>,
-    block: &[u8],
-    at: csv::Position,
+    (at, records, block): (csv::Position, u64, &[u8]),
     map: &(dyn Fn(Sample, bool) -> T + Sync),
 ) -> Parsed<T> {
     let mut reader = csv_reader(std::io::Cursor::new(block));
     let mut problems = Vec::new();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(records as usize);
     reader
         .seek_raw(std::io::SeekFrom::Start(0), at.clone())
         .map_err(|e| e.to_string())?;
@@ -583,8 +585,11 @@ impl<'n> SampleColumns<'n> {
         line: u64,
         problems: &mut Vec<RowProblem>,
     ) -> Vec<(Item, Reading)> {
+        // Sized to the filled cells: a long period's samples are all held at once.
         let mut readings = match &self.layout {
-            Layout::Wide(columns) => Vec::with_capacity(columns.len()),
+            Layout::Wide(columns) => {
+                Vec::with_capacity(columns.iter().filter(|(i, _)| !cell(*i).is_empty()).count())
+            }
             Layout::Long { .. } => Vec::with_capacity(1),
         };
         let mut read = |item: Item, column: usize, text: &str| match parse_reading(text) {

@@ -159,8 +159,66 @@ load() {
   touch "$work/.loaded"
 }
 
+# ---------------------------------------------------------------- measure
+# A fresh copy of a loaded city, for an import timed into it.
+scratch() { # NAME
+  psql_admin "DROP DATABASE IF EXISTS \"$1\"" > /dev/null
+  psql_admin "CREATE DATABASE \"$1\" TEMPLATE \"$(city_code 1)\"" > /dev/null
+  pg_url "$1"
+}
+
+# Best of three imports of FILE, each into a fresh copy of city01: ARGS… are the import command.
+timed_import() { # LABEL ARGS…
+  local label=$1 best="" db start t
+  shift
+  for _ in 1 2 3; do
+    db=$(scratch scratch)
+    start=$(date +%s.%N)
+    "$bin" --db "$db" --data-dir "$work/attachments" "$@" > /dev/null
+    t=$(seconds "$start")
+    if [ -z "$best" ] || (( $(echo "$t < $best" | bc -l) )); then best=$t; fi
+  done
+  psql_admin 'DROP DATABASE IF EXISTS "scratch"' > /dev/null
+  printf '%-52s %7s s (best of 3)\n' "$label" "$best"
+}
+
+# The register sheet as an office would send it: the xlsx that rectify itself exports, made
+# from the generated entries in a copy of the demo city.
+register_sheet() {
+  [ -f "$work/gen/sheet.xlsx" ] && return
+  local db
+  db=$(scratch sheet)
+  "$bin" --db "$db" --data-dir "$work/attachments" register import --kind scattered "$work/gen/sheet.csv" > /dev/null
+  "$bin" --db "$db" --data-dir "$work/attachments" register export --kind scattered --out "$work/gen/sheet.xlsx" > /dev/null
+  psql_admin 'DROP DATABASE IF EXISTS "sheet"' > /dev/null
+}
+
+imports() {
+  register_sheet
+  timed_import "complaint list of $list_complaints (csv) into a loaded city" \
+    complaint import "$work/gen/list.csv" --source "省第二督察组"
+  timed_import "register sheet of $(($sheet_entries + 30)) entries (xlsx) into a loaded city" \
+    register import --kind scattered "$work/gen/sheet.xlsx"
+}
+
+# Every city freezes its bulletin for last month (docx, xlsx, html), which the province's
+# bulletin then rolls up.
+city_bulletins() {
+  local n times=()
+  for n in $(seq 1 "$cities"); do
+    local start; start=$(date +%s.%N)
+    "$bin" --db "$(pg_url "$(city_code "$n")")" --data-dir "$work/attachments" bulletin \
+      --period "$last_month" --out "$work/bulletins/$(city_code "$n")" > /dev/null
+    times+=("$(seconds "$start")")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk -v m="$last_month" '
+    { t[NR] = $1 } END { printf "city bulletin %s (docx+xlsx+html), %d cities: min %s s, median %s s, max %s s\n", m, NR, t[1], t[int((NR + 1) / 2)], t[NR] }'
+}
+
 start_postgres
 if [ "${PHASE:-all}" != measure ]; then
   [ -f "$work/.loaded" ] || { generate; load; }
 fi
-echo "loaded: $cities cities; see $work/load.log"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; loaded: $cities cities (load times in $work/load.log)"
+imports
+city_bulletins

@@ -14,7 +14,7 @@
 #               JSON's sections and monthly classes serialised straight instead of built as one
 #               Value. The targets (classify 0.3x, evaluate 0.15x) are not reached: what remains
 #               is per-sample work (allocation of each sample's readings, 48-byte exact readings,
-#               class lookups), see the 2026-12-07 report of issue 24.
+#               class lookups).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sections=${1:-3600}

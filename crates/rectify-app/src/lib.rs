@@ -7,4 +7,5 @@ pub mod bulletin;
 pub mod complaints;
 pub mod dispatch;
 pub mod ledger;
+pub mod province;
 pub mod publish;

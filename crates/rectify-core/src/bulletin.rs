@@ -209,6 +209,23 @@ pub struct Totals {
     pub overdue: u32,
 }
 
+impl Totals {
+    /// Items done: closed, 长期坚持, and completed awaiting sign-off.
+    pub fn done(&self) -> u32 {
+        self.closed + self.sustain + self.awaiting
+    }
+
+    /// Done per item, `None` without items.
+    pub fn completion(&self) -> Option<rectify_exact::exact::Exact> {
+        crate::dispatch::ratio(self.done(), self.items)
+    }
+
+    /// The completion as the cockpit and the province print it: "62.5%", "—" without items.
+    pub fn completion_rate(&self) -> String {
+        percent(self.completion())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RankLine {
     #[serde(flatten)]
@@ -764,7 +781,7 @@ fn shared_lines(tasks: &[DecidedTask<'_>]) -> Vec<SharedLine> {
     lines
 }
 
-fn percent(share: Option<rectify_exact::exact::Exact>) -> String {
+pub(crate) fn percent(share: Option<rectify_exact::exact::Exact>) -> String {
     share.map_or("—".into(), |s| format!("{}%", s.mul_int(100).to_fixed(1)))
 }
 

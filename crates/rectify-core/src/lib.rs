@@ -97,6 +97,7 @@ pub mod journal;
 pub mod ledger;
 pub mod monitoring;
 pub mod org;
+pub mod province;
 pub mod register;
 pub mod reimport;
 pub mod special;

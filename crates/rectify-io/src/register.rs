@@ -10,6 +10,7 @@ use rectify_core::register::{EntryRecord, NewEntry};
 use rectify_exact::date::Date;
 use rust_xlsxwriter::{Workbook, XlsxError};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// How a column's cells map to the kind's JSON field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,7 +262,8 @@ pub fn read_register(sheets: &[Sheet], kind: Kind, today: Date) -> RegisterRead 
         return read;
     };
     let layout = Layout::of(sheet, header_row, kind, &mut read.warnings);
-    let mut seen: Vec<(String, String, usize)> = Vec::new();
+    // (county, name) → the first row naming them; a map, since a survey runs to 50,000 rows.
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for r in header_row + 1..sheet.height() {
         if sheet.row(r).iter().all(Cell::is_blank) {
             continue;
@@ -279,9 +281,8 @@ pub fn read_register(sheets: &[Sheet], kind: Kind, today: Date) -> RegisterRead 
                 .unwrap_or_default()
         };
         let key = (text(Common::County), text(Common::Name));
-        let earlier = seen.iter().find(|(c, n, _)| (c, n) == (&key.0, &key.1));
-        if let Some((_, _, first)) = earlier.filter(|_| !key.1.is_empty()) {
-            let first = *first;
+        let earlier = seen.get(&key).copied();
+        if let Some(first) = earlier.filter(|_| !key.1.is_empty()) {
             row.error(
                 layout.common(Common::Name),
                 "名称",
@@ -289,7 +290,7 @@ pub fn read_register(sheets: &[Sheet], kind: Kind, today: Date) -> RegisterRead 
             );
             continue;
         }
-        seen.push((key.0, key.1, r + 1));
+        seen.entry(key).or_insert(r + 1);
         read.entries.extend(entry.map(|e| (r + 1, e)));
     }
     if !read.errors.is_empty() {

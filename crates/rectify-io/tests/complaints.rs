@@ -6,7 +6,7 @@
 
 use rectify_core::complaint::Clock;
 use rectify_core::complaint::NewComplaint;
-use rectify_core::complaint::similar::{Described, ItemSites, duplicate_of};
+use rectify_core::complaint::similar::{Described, Earlier, ItemSites, duplicate_of};
 use rectify_io::complaint::{ListDefaults, read_transfer_list};
 use rectify_io::plan::{SheetFormat, read_sheets};
 use serde_json::Value;
@@ -167,8 +167,18 @@ fn duplicates_and_plan_sites_are_suggested_exactly_as_labelled() {
         .iter()
         .map(|c| Described::new(c.region.as_deref(), &c.description))
         .collect();
+    // The import's site index must find exactly what comparing every pair finds.
+    let mut indexed = Earlier::default();
     for (i, c) in all.iter().enumerate() {
-        if let Some((j, _)) = duplicate_of(&described[i], described[..i].iter().enumerate()) {
+        let pairwise = duplicate_of(&described[i], described[..i].iter().enumerate());
+        assert_eq!(
+            indexed.duplicate_of(&described[i]),
+            pairwise,
+            "{}",
+            c.received_no
+        );
+        indexed.push(described[i].clone());
+        if let Some((j, _)) = pairwise {
             found.push((c.received_no.clone(), all[j].received_no.clone()));
         }
     }

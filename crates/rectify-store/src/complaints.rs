@@ -6,7 +6,7 @@ use crate::journal::{Change, append, append_all};
 use crate::{Store, StoreError, invalid_stored, now_utc, stored_date, stored_int};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::complaint::sample::draw;
-use rectify_core::complaint::similar::{Described, ItemSites, duplicate_of};
+use rectify_core::complaint::similar::{Described, Earlier, ItemSites};
 use rectify_core::complaint::{
     Channel, Clock, ComplaintRecord, DayMode, Extra, Feedback, Handling, Measures, NewBatch,
     NewComplaint, PollutionType, SpotVerdict, SuggestionKind, Verdict,
@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 
 pub struct ComplaintImport<'a> {
     /// The inspection team the batches came from.
@@ -189,15 +190,15 @@ impl Store {
         let mut changes: Vec<Change<'_>> = Vec::new();
         let mut known = load_texts(&mut tx).await?;
         let sites = load_item_sites(&mut tx).await?;
-        let mut register_sites = crate::registers::reboundable_sites(&mut tx).await?;
+        let mut region_units = RegionUnits::default();
+        let (register_ids, mut register_sites) =
+            crate::registers::reboundable_sites(&mut tx).await?;
         for batch in import.batches {
             let batch_id = upsert_batch(&mut tx, import.source, batch, actor).await?;
             let due_on = batch.clock.due(batch.transferred_on, &calendar);
             for complaint in &batch.complaints {
                 // Most rows are new: only a number already stored costs a lookup.
-                let stored = known
-                    .iter()
-                    .any(|k| k.received_no == complaint.received_no.trim());
+                let stored = known.by_number.contains_key(complaint.received_no.trim());
                 let existing = if stored {
                     find_complaint(&mut tx, &complaint.received_no).await?
                 } else {
@@ -229,9 +230,13 @@ impl Store {
                         summary
                             .suggestions
                             .extend(links.describe(&complaint.received_no));
+                        let unit_id = match &complaint.region {
+                            Some(region) => region_units.unit_of(&mut tx, region).await?,
+                            None => None,
+                        };
                         let id = insert_complaint(
                             &mut tx,
-                            batch_id,
+                            (batch_id, unit_id),
                             due_on,
                             complaint,
                             &links,
@@ -239,9 +244,9 @@ impl Store {
                         )
                         .await?;
                         flag_rebound(&mut tx, &links, id, import.reported_on).await?;
-                        let register = register_sites.iter().enumerate().map(|(i, (_, d))| (i, d));
-                        if let Some((at, likeness)) = duplicate_of(&described, register) {
-                            let (entry_id, _) = register_sites.remove(at);
+                        if let Some((at, likeness)) = register_sites.duplicate_of(&described) {
+                            register_sites.take(at);
+                            let entry_id = register_ids[at];
                             let name = crate::registers::rebound_from_complaint(
                                 &mut tx,
                                 self,
@@ -259,11 +264,7 @@ impl Store {
                                 site: likeness.site,
                             });
                         }
-                        known.push(KnownText {
-                            id,
-                            received_no: complaint.received_no.trim().to_string(),
-                            described,
-                        });
+                        known.push(id, complaint.received_no.trim(), described);
                         summary.added += 1;
                         changes.push(Change {
                             actor,
@@ -804,30 +805,44 @@ fn apply_update(record: &mut ComplaintRecord, update: &ComplaintUpdate) -> Resul
     Ok(())
 }
 
-struct KnownText {
-    id: i64,
-    received_no: String,
-    described: Described,
+/// The stored complaints, each by its 受理编号 and as the duplicate check sees it.
+#[derive(Default)]
+struct Known {
+    ids: Vec<i64>,
+    numbers: Vec<String>,
+    by_number: HashMap<String, usize>,
+    texts: Earlier,
 }
 
-async fn load_texts(conn: &mut AnyConnection) -> Result<Vec<KnownText>, StoreError> {
+impl Known {
+    fn push(&mut self, id: i64, received_no: &str, described: Described) {
+        let position = self.texts.push(described);
+        debug_assert_eq!(position, self.ids.len());
+        self.ids.push(id);
+        self.numbers.push(received_no.to_string());
+        self.by_number.insert(received_no.to_string(), position);
+    }
+}
+
+async fn load_texts(conn: &mut AnyConnection) -> Result<Known, StoreError> {
     let rows = sqlx::query(
         "SELECT c.id, c.received_no, c.region, c.description FROM complaints c
          JOIN complaint_batches b ON b.id = c.batch_id ORDER BY b.transferred_on, b.number, c.seq",
     )
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let region: Option<String> = r.try_get(2)?;
-            let text: String = r.try_get(3)?;
-            Ok(KnownText {
-                id: r.try_get(0)?,
-                received_no: r.try_get(1)?,
-                described: Described::new(region.as_deref(), &text),
-            })
-        })
-        .collect()
+    let mut known = Known::default();
+    for r in &rows {
+        let region: Option<String> = r.try_get(2)?;
+        let text: String = r.try_get(3)?;
+        let received_no: String = r.try_get(1)?;
+        known.push(
+            r.try_get(0)?,
+            &received_no,
+            Described::new(region.as_deref(), &text),
+        );
+    }
+    Ok(known)
 }
 
 struct ItemSite {
@@ -893,10 +908,11 @@ impl Links {
     }
 }
 
-fn suggest(complaint: &Described, known: &[KnownText], items: &[ItemSite]) -> Links {
-    let earlier = known.iter().map(|k| &k.described).enumerate();
-    let repeat = duplicate_of(complaint, earlier)
-        .map(|(i, likeness)| (known[i].id, known[i].received_no.clone(), likeness.site));
+fn suggest(complaint: &Described, known: &Known, items: &[ItemSite]) -> Links {
+    let repeat = known
+        .texts
+        .duplicate_of(complaint)
+        .map(|(i, likeness)| (known.ids[i], known.numbers[i].clone(), likeness.site));
     let matched = items
         .iter()
         .find_map(|item| item.sites.about(complaint).map(|site| (item, site)));
@@ -1000,34 +1016,57 @@ pub(crate) async fn unit_named(
         })
 }
 
+/// The unit that handles a region's complaints, looked up once per region in an import (a
+/// list of ten thousand names a dozen regions).
+#[derive(Default)]
+struct RegionUnits(HashMap<String, Option<i64>>);
+
+impl RegionUnits {
+    /// The region's own unit handles the complaint unless the office reassigns it.
+    async fn unit_of(
+        &mut self,
+        conn: &mut AnyConnection,
+        region: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        if let Some(unit) = self.0.get(region) {
+            return Ok(*unit);
+        }
+        let unit: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM org_units WHERE name IN ($1, $2, $3, $4) ORDER BY id LIMIT 1",
+        )
+        .arg(region)
+        .arg(format!("{region}政府"))
+        .arg(format!("{region}人民政府"))
+        .arg(format!("{region}管委会"))
+        .fetch_optional(&mut *conn)
+        .await?;
+        self.0.insert(region.to_string(), unit);
+        Ok(unit)
+    }
+}
+
 async fn insert_complaint(
     conn: &mut AnyConnection,
-    batch_id: i64,
+    (batch_id, unit_id): (i64, Option<i64>),
     due_on: Date,
     complaint: &NewComplaint,
     links: &Links,
     reported_on: Date,
 ) -> Result<i64, StoreError> {
-    // The region's own unit handles the complaint unless the office reassigns it.
-    let unit_id: Option<i64> = match &complaint.region {
-        Some(region) => {
-            sqlx::query_scalar(
-                "SELECT id FROM org_units WHERE name IN ($1, $2, $3, $4) ORDER BY id LIMIT 1",
-            )
-            .arg(region)
-            .arg(format!("{region}政府"))
-            .arg(format!("{region}人民政府"))
-            .arg(format!("{region}管委会"))
-            .fetch_optional(&mut *conn)
-            .await?
-        }
-        None => None,
-    };
-    let id: i64 = sqlx::query_scalar(
+    let mut feedback = complaint.feedback.clone();
+    if feedback.handling.is_some() {
+        feedback.reported_on = feedback.reported_on.or(Some(reported_on));
+    }
+    // The feedback goes in with the row: an UPDATE after the INSERT would write every new
+    // complaint twice.
+    let insert = sqlx::query_scalar(
         "INSERT INTO complaints (batch_id, seq, received_no, channel, region, types, types_raw, industry,
             description, contact, key_case, suggested_repeat_of, suggested_item_id, suggested_site, unit_id, due_on,
-            extras)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+            extras, investigation, verdict, ordered_count, penalised_count, penalty_yuan, criminal_cases,
+            detained, interviewed, held_accountable, result, accountability_text, handling, reported_on,
+            follow_up, transferred_cases)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+            $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32) RETURNING id",
     )
     .arg(batch_id)
     .arg(i64::from(complaint.seq))
@@ -1052,14 +1091,10 @@ async fn insert_complaint(
     )
     .arg(unit_id)
     .arg(due_on.to_string())
-    .arg(extras_json(&complaint.extras))
-    .fetch_one(&mut *conn)
-    .await?;
-    let mut feedback = complaint.feedback.clone();
-    if feedback.handling.is_some() {
-        feedback.reported_on = feedback.reported_on.or(Some(reported_on));
-    }
-    write_feedback(conn, id, &feedback).await?;
+    .arg(extras_json(&complaint.extras));
+    let id: i64 = bind_feedback(insert, &feedback)
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(id)
 }
 
@@ -1109,38 +1144,42 @@ async fn write_feedback(
     id: i64,
     feedback: &Feedback,
 ) -> Result<(), StoreError> {
+    let update = sqlx::query(
+        "UPDATE complaints SET investigation = $2, verdict = $3, ordered_count = $4, penalised_count = $5,
+            penalty_yuan = $6, criminal_cases = $7, detained = $8, interviewed = $9, held_accountable = $10,
+            result = $11, accountability_text = $12, handling = $13, reported_on = $14, follow_up = $15,
+            transferred_cases = $16
+         WHERE id = $1",
+    )
+    .arg(id);
+    bind_feedback(update, feedback).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Binds the fifteen feedback columns, in the order the INSERT and the UPDATE name them.
+fn bind_feedback<Q: Bind>(query: Q, feedback: &Feedback) -> Q {
     let counts = &feedback.counts;
     let penalty = if counts.penalty_yuan.trim().is_empty() {
         "0".to_string()
     } else {
         counts.penalty_yuan.trim().to_string()
     };
-    sqlx::query(
-        "UPDATE complaints SET investigation = $1, verdict = $2, ordered_count = $3, penalised_count = $4,
-            penalty_yuan = $5, criminal_cases = $6, detained = $7, interviewed = $8, held_accountable = $9,
-            result = $10, accountability_text = $11, handling = $12, reported_on = $13, follow_up = $14,
-            transferred_cases = $16
-         WHERE id = $15",
-    )
-    .arg(feedback.investigation.clone())
-    .arg(feedback.verdict.map(Verdict::code))
-    .arg(i64::from(counts.ordered))
-    .arg(i64::from(counts.penalised))
-    .arg(penalty)
-    .arg(i64::from(counts.criminal_cases))
-    .arg(i64::from(counts.detained))
-    .arg(i64::from(counts.interviewed))
-    .arg(i64::from(counts.held_accountable))
-    .arg(feedback.result.clone())
-    .arg(feedback.accountability.clone())
-    .arg(feedback.handling.map(Handling::code))
-    .arg(feedback.reported_on.map(|d| d.to_string()))
-    .arg(feedback.follow_up.clone())
-    .arg(id)
-    .arg(i64::from(counts.transferred))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    query
+        .arg(feedback.investigation.clone())
+        .arg(feedback.verdict.map(Verdict::code))
+        .arg(i64::from(counts.ordered))
+        .arg(i64::from(counts.penalised))
+        .arg(penalty)
+        .arg(i64::from(counts.criminal_cases))
+        .arg(i64::from(counts.detained))
+        .arg(i64::from(counts.interviewed))
+        .arg(i64::from(counts.held_accountable))
+        .arg(feedback.result.clone())
+        .arg(feedback.accountability.clone())
+        .arg(feedback.handling.map(Handling::code))
+        .arg(feedback.reported_on.map(|d| d.to_string()))
+        .arg(feedback.follow_up.clone())
+        .arg(i64::from(counts.transferred))
 }
 
 fn extras_json(extras: &[Extra]) -> String {

@@ -19,6 +19,7 @@ pub mod journal;
 pub mod ledger;
 mod migrate;
 pub mod org;
+pub mod province;
 pub mod publications;
 pub mod registers;
 pub mod rounds;

@@ -106,6 +106,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "publication_hide",
         source: include_str!("../migrations/0018_publication_hide.sql"),
     },
+    Migration {
+        version: 19,
+        name: "province_bulletins",
+        source: include_str!("../migrations/0019_province_bulletins.sql"),
+    },
 ];
 
 /// The schema version this build expects.

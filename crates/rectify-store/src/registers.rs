@@ -6,7 +6,7 @@ use crate::bind::Bind;
 use crate::journal::{Change, append, append_all};
 use crate::workflow::{ItemRef, find_item};
 use crate::{Store, StoreError, invalid_stored, now_utc, stored_date, stored_int};
-use rectify_core::complaint::similar::Described;
+use rectify_core::complaint::similar::{Described, Earlier};
 use rectify_core::ledger::{ItemState, split_person};
 use rectify_core::register::monthly::{self, EntryHistory, EntryMove, RegisterMonth};
 use rectify_core::register::{
@@ -687,10 +687,11 @@ impl Store {
 }
 
 /// The signed-off entries that can rebound, each described the way complaints describe sites
-/// (the county as the region, the township, address and name as the text).
+/// (the county as the region, the township, address and name as the text): their ids, and
+/// the descriptions indexed at the same positions.
 pub(crate) async fn reboundable_sites(
     conn: &mut AnyConnection,
-) -> Result<Vec<(i64, Described)>, StoreError> {
+) -> Result<(Vec<i64>, Earlier), StoreError> {
     let rows = sqlx::query(
         "SELECT e.id, o.name, e.township, e.address, e.name FROM register_entries e
          JOIN org_units o ON o.id = e.county_id
@@ -717,7 +718,8 @@ pub(crate) async fn reboundable_sites(
             );
             Ok((r.try_get(0)?, Described::new(Some(&region), &text)))
         })
-        .collect()
+        .collect::<Result<Vec<(i64, Described)>, StoreError>>()
+        .map(|sites| sites.into_iter().unzip())
 }
 
 /// Reopens a signed-off entry because a complaint names its site, and links the complaint;

@@ -555,7 +555,10 @@ pub async fn show(
         throttled,
         tokens,
         units: tree(&state.store.org_units().await?),
-        roles: Role::ALL.iter().map(|r| (r.code(), r.label_zh())).collect(),
+        roles: Role::CITY
+            .iter()
+            .map(|r| (r.code(), r.label_zh()))
+            .collect(),
         kinds: OrgKind::ALL
             .iter()
             .map(|k| (k.code(), k.label_zh()))

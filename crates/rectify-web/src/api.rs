@@ -42,18 +42,26 @@ async fn user(state: &AppState, headers: &HeaderMap, changing: bool) -> Result<U
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     if let Some(token) = bearer {
-        return state
+        let mut user = state
             .store
             .token_user(token.trim())
             .await?
-            .ok_or_else(unauthorized);
+            .ok_or_else(unauthorized)?;
+        return if state.site.admit(&mut user) {
+            Ok(user)
+        } else {
+            Err(unauthorized())
+        };
     }
     let token = session_token(headers).ok_or_else(unauthorized)?;
-    let (user, csrf) = state
+    let (mut user, csrf) = state
         .store
         .session_user(&token)
         .await?
         .ok_or_else(unauthorized)?;
+    if !state.site.admit(&mut user) {
+        return Err(unauthorized());
+    }
     let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     if changing && sent != Some(csrf.as_str()) {
         return Err(ApiError::new(
@@ -114,7 +122,13 @@ pub async fn login(
         .log_in(&login.username, &login.password, &address)
         .await?
     {
-        LoginOutcome::LoggedIn(user) => user,
+        LoginOutcome::LoggedIn(user) if state.site.admit(&mut user.clone()) => user,
+        LoginOutcome::LoggedIn(_) => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                crate::auth::OTHER_SITE,
+            ));
+        }
         LoginOutcome::Wrong => {
             return Err(ApiError::new(StatusCode::UNAUTHORIZED, "用户名或密码错误"));
         }

@@ -98,9 +98,12 @@ pub async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Ses
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let Some((user, csrf)) = state.store.session_user(&token).await? else {
+    let Some((mut user, csrf)) = state.store.session_user(&token).await? else {
         return Ok(None);
     };
+    if !state.site.admit(&mut user) {
+        return Ok(None);
+    }
     let snapshot = crate::caches::snapshot(state).await?;
     let viewer = rectify_store::sessions::viewer_in(&snapshot.org_units, &user);
     Ok(Some(Session { user, csrf, viewer }))
@@ -119,6 +122,9 @@ pub(crate) fn is_local_path(path: &str) -> bool {
             .parse::<PathAndQuery>()
             .is_ok_and(|parsed| parsed.as_str() == path && parsed.path().starts_with('/'))
 }
+
+/// The refusal of a correct login on a site the account does not belong to.
+pub const OTHER_SITE: &str = "此账号不属于本站点，请到所属城市或省级站点登录";
 
 /// The refusal of a throttled login, web and API alike.
 pub fn throttled_message(seconds: i64) -> String {

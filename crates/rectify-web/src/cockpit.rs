@@ -14,7 +14,6 @@ use rectify_core::bulletin::{BulletinFacts, ItemLine, RankLine, Totals};
 use rectify_core::dispatch::AsOf;
 use rectify_core::org::Role;
 use rectify_core::register::monthly::ReboundLine;
-use rectify_exact::exact::Exact;
 use rectify_store::today_china;
 
 /// Who opens the cockpit: leaders, the office, and those who see everything.
@@ -71,13 +70,7 @@ pub async fn show(State(state): State<AppState>, session: Session) -> PageResult
             .totals
             .into_iter()
             .map(|t| {
-                let done = t.closed + t.sustain + t.awaiting;
-                let rate = if t.items == 0 {
-                    "—".to_string()
-                } else {
-                    let share = Exact::ratio(i128::from(done), i128::from(t.items));
-                    format!("{}%", share.mul_int(100).to_fixed(1))
-                };
+                let rate = t.completion_rate();
                 (t, rate)
             })
             .collect(),

@@ -48,10 +48,16 @@ pub trait Permission {
     const ROLES: &'static [Role];
 }
 
-/// Any signed-in user.
+/// Any signed-in user of a city's site.
 pub struct SignedIn;
 impl Permission for SignedIn {
-    const ROLES: &'static [Role] = &Role::ALL;
+    const ROLES: &'static [Role] = &Role::CITY;
+}
+
+/// The province's pages: its office (省级督察办), on the province's site.
+pub struct ProvinceOffice;
+impl Permission for ProvinceOffice {
+    const ROLES: &'static [Role] = &[Role::Province];
 }
 
 /// The office's work: imports, bulletins.
@@ -104,6 +110,8 @@ const MENU: &[(&str, &str, &[Role])] = &[
     ("/admin", "管理", Administration::ROLES),
     ("/air", "空气质量", SignedIn::ROLES),
     ("/water", "水环境", SignedIn::ROLES),
+    ("/province", "全省概览", ProvinceOffice::ROLES),
+    ("/province/bulletins", "省级通报", ProvinceOffice::ROLES),
 ];
 
 /// The menu links (address, label) a user with `roles` may follow.

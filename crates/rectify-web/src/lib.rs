@@ -54,6 +54,7 @@ mod multipart;
 mod openapi;
 mod parsing;
 mod portal;
+mod province;
 mod publishing;
 mod registers;
 mod reports;
@@ -64,6 +65,7 @@ mod upload;
 mod water;
 
 pub use limits::ServerLimits;
+pub use province::{CitySite, Deployment, route_table as province_route_table, serve_deployment};
 
 /// A page built from the data pages (air, water), whose sources fail in many ways.
 type BuiltPage = Result<String, Box<dyn std::error::Error + Send + Sync>>;
@@ -129,6 +131,32 @@ struct AppState {
     ledger: Arc<caches::LedgerCache>,
     portal: Arc<portal::PortalCache>,
     metrics: Arc<metrics::Metrics>,
+    /// Which site this app is: a city's (every page but the province's) or the province's.
+    site: Arc<Site>,
+}
+
+/// A site of the deployment. A city's database holds only that city, so its app needs nothing
+/// more; the province's app reads every city's store.
+enum Site {
+    City,
+    Province(province::ProvinceSite),
+}
+
+impl Site {
+    /// The roles this site's pages know.
+    fn roles(&self) -> &'static [rectify_core::org::Role] {
+        match self {
+            Site::City => &rectify_core::org::Role::CITY,
+            Site::Province(_) => &[rectify_core::org::Role::Province],
+        }
+    }
+
+    /// Keeps only the user's roles this site knows; `false` when none is left, and then the
+    /// user is not signed in here (a province account in a city's database, or the reverse).
+    fn admit(&self, user: &mut rectify_store::users::User) -> bool {
+        user.roles.retain(|r| self.roles().contains(r));
+        !user.roles.is_empty()
+    }
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -418,8 +446,18 @@ pub fn route_table() -> Vec<(&'static str, Access)> {
         .collect()
 }
 
-/// The application with all routes and middleware.
+/// The application with all routes and middleware: one city's site.
 pub fn router(store: Store, config: WebConfig) -> Router {
+    app(store, config, Site::City, routes())
+}
+
+/// Builds a site's router from its route table.
+fn app(
+    store: Store,
+    config: WebConfig,
+    site: Site,
+    routes: Vec<(&'static str, Access, MethodRouter<AppState>)>,
+) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request<_>| {
             let id = req
@@ -430,7 +468,7 @@ pub fn router(store: Store, config: WebConfig) -> Router {
             tracing::info_span!("request", id, method = %req.method(), uri = %req.uri())
         })
         .on_response(DefaultOnResponse::new().level(Level::INFO));
-    let app = routes()
+    let app = routes
         .into_iter()
         .fold(Router::new(), |app, (path, _, method)| {
             app.route(path, method)
@@ -444,6 +482,7 @@ pub fn router(store: Store, config: WebConfig) -> Router {
         ledger: Arc::default(),
         portal: Arc::default(),
         metrics: Arc::default(),
+        site: Arc::new(site),
     };
     app.route_layer(axum::middleware::from_fn_with_state(
         state.clone(),
@@ -550,7 +589,7 @@ pub async fn serve(
     limits::serve(listener, router(store, config), limits, shutdown_signal()).await
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

@@ -25,6 +25,8 @@ struct LoginPage {
     next: String,
     error: Option<String>,
     demo_accounts: Vec<(String, String, String)>,
+    /// A city's site links its public air and water pages; the province's has none.
+    city: bool,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +71,7 @@ async fn login_page(
         next,
         error: error.clone(),
         demo_accounts,
+        city: matches!(*state.site, crate::Site::City),
     };
     let html = page.render()?;
     let status = if error.is_some() {
@@ -123,7 +126,10 @@ pub async fn do_login(
         .log_in(&form.username, &form.password, &address)
         .await?
     {
-        LoginOutcome::LoggedIn(user) => user,
+        LoginOutcome::LoggedIn(user) if state.site.admit(&mut user.clone()) => user,
+        LoginOutcome::LoggedIn(_) => {
+            return login_page(&state, next, Some(crate::auth::OTHER_SITE.into())).await;
+        }
         LoginOutcome::Wrong => {
             return login_page(&state, next, Some("用户名或密码错误".into())).await;
         }

@@ -90,6 +90,9 @@ enum Command {
     /// Coal consumption per county and clean heating against their targets.
     #[command(subcommand)]
     Coal(crate::coal_cmd::CoalCommand),
+    /// A province over its cities: the province's monthly bulletin.
+    #[command(subcommand)]
+    Province(crate::province_cmd::ProvinceCommand),
     /// Restore a backup made by `rectify backup` into a new database (--db: a SQLite path that
     /// does not exist, or an empty PostgreSQL database), verify its journal, and check the data
     /// directory against the backup's attachment list.
@@ -266,6 +269,10 @@ struct ServeArgs {
     /// today issued and mailed); 0 turns it off.
     #[arg(long, env = "RECTIFY_SCHEDULER_MINUTES", default_value_t = 10)]
     scheduler_minutes: u64,
+    /// Serve a province: a JSON file naming the province's and each city's host and database
+    /// (each city on a database of its own); --db is then not used.
+    #[arg(long, env = "RECTIFY_CITIES")]
+    cities: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -311,7 +318,7 @@ enum UserCommand {
         /// Org unit, by code or name.
         #[arg(long)]
         unit: String,
-        /// Role(s): admin, office, leader, supervisor, unit, acceptance, discipline, viewer.
+        /// Role(s): admin, office, leader, supervisor, unit, acceptance, discipline, viewer, province (省级督察办, on the province's database).
         #[arg(long = "role", required = true, value_delimiter = ',')]
         roles: Vec<Role>,
         /// Read the password from the first line of standard input.
@@ -338,6 +345,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     if let Some(start) = rectify_store::clock::init_from_env().map_err(CliError::environment)? {
         tracing::info!(%start, "test clock on (RECTIFY_NOW): for tests and demos only");
     }
+    // A province serves many databases, none of them --db.
+    if let Command::Db(DbCommand::Serve(args)) = &cli.command
+        && let Some(file) = &args.cities
+    {
+        return serve_province(file, args).await;
+    }
     let work = match cli.command {
         Command::Air(AirCommand::Data(cmd)) => StoreWork::Air(cmd),
         Command::Air(AirCommand::Files(cmd)) => return crate::air_cmd::run(cmd),
@@ -359,6 +372,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Inspection(args) => StoreWork::Inspection(args),
         Command::Coal(command) => StoreWork::Coal(command),
         Command::Restore { file } => return restore(&cli.db, cli.data_dir, &file).await,
+        Command::Province(command) => return crate::province_cmd::run(&cli_actor(), command).await,
         Command::Db(command) => StoreWork::Db(command),
     };
     let target = DbTarget::parse(&cli.db);
@@ -557,6 +571,57 @@ async fn serve(store: &Store, args: &ServeArgs) -> Result<ExitCode, CliError> {
     )
     .await
     .map_err(|e| CliError::environment(format!("无法在 {addr} 上提供服务：{e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Serves the province and its cities, each on its own database, by host name; the scheduler
+/// and the outbox run for every city's store.
+async fn serve_province(file: &std::path::Path, args: &ServeArgs) -> Result<ExitCode, CliError> {
+    use crate::province_cmd::{cities, open, read_config};
+    let config = read_config(file)?;
+    let province = open(&config.province).await?;
+    let cities = cities(&config).await?;
+    let stores: Vec<Store> = std::iter::once(province.clone())
+        .chain(cities.iter().map(|(_, c)| c.store.clone()))
+        .collect();
+    for store in &stores {
+        store.migrate().await?;
+    }
+    for (_, city) in &cities {
+        crate::deliver::spawn(city.store.clone());
+        if args.scheduler_minutes > 0 {
+            crate::scheduler::spawn(
+                city.store.clone(),
+                std::time::Duration::from_secs(args.scheduler_minutes * 60),
+            );
+        }
+    }
+    let deployment = rectify_web::Deployment {
+        province_name: config.province.name.clone(),
+        province_host: config.province.host.clone(),
+        province_store: province,
+        cities: cities
+            .into_iter()
+            .map(|(host, city)| rectify_web::CitySite { host, city })
+            .collect(),
+    };
+    let addr = args.addr;
+    let served = rectify_web::serve_deployment(
+        deployment,
+        addr,
+        args.limits(),
+        crate::config::get().web(),
+        |bound| {
+            println!("rectify 正在监听 http://{bound}");
+            tracing::info!(%bound, cities = config.cities.len(), "listening for the province");
+        },
+    )
+    .await
+    .map_err(|e| CliError::environment(format!("无法在 {addr} 上提供服务：{e}")));
+    for store in &stores {
+        store.close().await;
+    }
+    served?;
     Ok(ExitCode::SUCCESS)
 }
 

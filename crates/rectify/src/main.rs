@@ -20,6 +20,7 @@ mod error;
 mod inspection_cmd;
 mod ledger_cmd;
 mod password;
+mod province_cmd;
 mod publish_cmd;
 mod register_cmd;
 mod scheduler;

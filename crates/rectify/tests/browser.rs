@@ -304,3 +304,49 @@ fn complaints_in_a_real_browser() {
     ];
     assert_screenshots(&shots, &at_both_widths(&pages), 30_000);
 }
+
+#[path = "common/province_fixture.rs"]
+mod province_fixture;
+
+/// The province over two cities in Chromium at 1440 px and 390 px (`tests/browser/province.mjs`):
+/// the province's office signs in on its own host, reads the cities side by side, issues last
+/// month's province bulletin (one city 未报) and downloads it. Every page fits the phone.
+#[test]
+fn the_province_in_a_real_browser() {
+    let browser = chromium();
+    let root = workspace_root();
+    let script = browser_driver(&root).with_file_name("province.mjs");
+    let fixture = province_fixture::province();
+    let server = common::Server::start(&fixture.a, &["serve", "--cities", &fixture.config]);
+    let port = server.addr.rsplit(':').next().unwrap();
+    let shots = root.join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let executable = Command::new("which").arg(browser).output().unwrap();
+    let run = Command::new("node")
+        .arg(&script)
+        .env(
+            "PROVINCE_URL",
+            format!("http://{}:{port}", province_fixture::P),
+        )
+        .env("PERIOD", common::period_back(1))
+        .env("PASSWORD", province_fixture::PASSWORD)
+        .env("SCREENSHOTS", &shots)
+        .env(
+            "CHROMIUM",
+            String::from_utf8_lossy(&executable.stdout).trim(),
+        )
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(
+        run.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(out.contains("6 province browser steps passed"), "{out}");
+    assert_screenshots(
+        &shots,
+        &at_both_widths(&["province", "province-bulletins"]),
+        30_000,
+    );
+}

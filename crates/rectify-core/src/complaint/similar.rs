@@ -7,7 +7,7 @@
 //! the overlap of the two texts' character pairs. Complaints about different facilities in the
 //! same village are not duplicates.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Facility kinds: the words in one group name the same kind of polluter.
 const FACILITY_KINDS: &[&[&str]] = &[
@@ -46,13 +46,15 @@ pub struct Overlap(pub u32);
 
 impl Overlap {
     pub fn of(a: &str, b: &str) -> Overlap {
-        let (a, b) = (pairs(a), pairs(b));
-        let total = a.len() + b.len();
+        Overlap::between(&Pairs::of(a), &Pairs::of(b))
+    }
+
+    fn between(a: &Pairs, b: &Pairs) -> Overlap {
+        let total = a.0.len() + b.0.len();
         if total == 0 {
             return Overlap(0);
         }
-        let shared = a.intersection(&b).count();
-        Overlap(u32::try_from(200 * shared / total).unwrap_or(0))
+        Overlap(u32::try_from(200 * a.shared_with(b) / total).unwrap_or(0))
     }
 }
 
@@ -60,9 +62,36 @@ fn is_han(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
-fn pairs(text: &str) -> BTreeSet<(char, char)> {
-    let han: Vec<char> = text.chars().filter(|&c| is_han(c)).collect();
-    han.windows(2).map(|w| (w[0], w[1])).collect()
+/// A text's distinct Han character pairs, sorted: found once per text, then counted against
+/// another text's in one merge.
+#[derive(Debug, Clone, Default)]
+struct Pairs(Vec<(char, char)>);
+
+impl Pairs {
+    fn of(text: &str) -> Pairs {
+        let han: Vec<char> = text.chars().filter(|&c| is_han(c)).collect();
+        let mut pairs: Vec<(char, char)> = han.windows(2).map(|w| (w[0], w[1])).collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        Pairs(pairs)
+    }
+
+    fn shared_with(&self, other: &Pairs) -> usize {
+        let (mut a, mut b) = (self.0.iter().peekable(), other.0.iter().peekable());
+        let mut shared = 0;
+        while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+            match x.cmp(y) {
+                std::cmp::Ordering::Less => _ = a.next(),
+                std::cmp::Ordering::Greater => _ = b.next(),
+                std::cmp::Ordering::Equal => {
+                    shared += 1;
+                    a.next();
+                    b.next();
+                }
+            }
+        }
+        shared
+    }
 }
 
 /// The sites a text names: "X镇Y村"-style places and named enterprises.
@@ -149,6 +178,7 @@ fn facility_kinds(text: &str) -> BTreeSet<usize> {
 pub struct Described {
     region: Option<String>,
     text: String,
+    pairs: Pairs,
     sites: BTreeSet<String>,
     kinds: BTreeSet<usize>,
 }
@@ -158,8 +188,66 @@ impl Described {
         Described {
             region: region.map(str::to_string),
             text: text.to_string(),
+            pairs: Pairs::of(text),
             sites: sites(text),
             kinds: facility_kinds(text),
+        }
+    }
+}
+
+/// Earlier complaints (or register entries), indexed by the sites they name, so that a new one
+/// is compared only with those sharing a site: a province's tens of thousands of complaints
+/// are not compared pairwise. Positions are stable; a taken one stays empty.
+#[derive(Debug, Clone, Default)]
+pub struct Earlier {
+    described: Vec<Option<Described>>,
+    by_site: HashMap<String, Vec<usize>>,
+}
+
+impl Earlier {
+    /// Adds one after all the others; returns its position.
+    pub fn push(&mut self, described: Described) -> usize {
+        let position = self.described.len();
+        for site in &described.sites {
+            self.by_site.entry(site.clone()).or_default().push(position);
+        }
+        self.described.push(Some(described));
+        position
+    }
+
+    /// Takes one out, so that it is never suggested again.
+    pub fn take(&mut self, position: usize) -> Option<Described> {
+        let described = self.described.get_mut(position)?.take()?;
+        for site in &described.sites {
+            if let Some(positions) = self.by_site.get_mut(site) {
+                positions.retain(|&p| p != position);
+            }
+        }
+        Some(described)
+    }
+
+    /// The earlier one `later` most likely repeats, by its position (see [`duplicate_of`]).
+    pub fn duplicate_of(&self, later: &Described) -> Option<(usize, Likeness)> {
+        let mut candidates: Vec<usize> = later
+            .sites
+            .iter()
+            .filter_map(|site| self.by_site.get(site))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let earlier = candidates
+            .into_iter()
+            .filter_map(|p| Some((p, self.described.get(p)?.as_ref()?)));
+        duplicate_of(later, earlier)
+    }
+}
+
+impl Extend<Described> for Earlier {
+    fn extend<I: IntoIterator<Item = Described>>(&mut self, described: I) {
+        for d in described {
+            self.push(d);
         }
     }
 }
@@ -188,7 +276,7 @@ pub fn duplicate_of<'a>(
         })
         .filter_map(|(index, e)| {
             let site = e.sites.intersection(&later.sites).next()?.clone();
-            let overlap = Overlap::of(&e.text, &later.text);
+            let overlap = Overlap::between(&e.pairs, &later.pairs);
             let same_problem = if e.kinds.is_empty() && later.kinds.is_empty() {
                 overlap >= SAME_SITE_TEXT_OVERLAP
             } else {
@@ -234,6 +322,7 @@ fn item_sites(problem: &str) -> BTreeSet<String> {
 #[derive(Debug, Clone)]
 pub struct ItemSites {
     problem: String,
+    pairs: Pairs,
     sites: BTreeSet<String>,
 }
 
@@ -241,6 +330,7 @@ impl ItemSites {
     pub fn new(problem: &str) -> ItemSites {
         ItemSites {
             problem: problem.to_string(),
+            pairs: Pairs::of(problem),
             sites: item_sites(problem),
         }
     }
@@ -256,7 +346,7 @@ impl ItemSites {
             .sites
             .iter()
             .any(|s| s.ends_with("公司") && !self.problem.contains(s.as_str()));
-        let close = Overlap::of(&complaint.text, &self.problem) >= PLAN_ITEM_TEXT_OVERLAP;
+        let close = Overlap::between(&complaint.pairs, &self.pairs) >= PLAN_ITEM_TEXT_OVERLAP;
         (!names_other_enterprise && close).then(|| site.clone())
     }
 }

@@ -61,10 +61,26 @@ pub enum Role {
     Acceptance,
     Discipline,
     Viewer,
+    /// 省级督察办: the province's office, on the province's own site only.
+    Province,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
+        Role::Admin,
+        Role::Office,
+        Role::Leader,
+        Role::Supervisor,
+        Role::Unit,
+        Role::Acceptance,
+        Role::Discipline,
+        Role::Viewer,
+        Role::Province,
+    ];
+
+    /// The roles a city's site admits: every role but the province's, which opens only the
+    /// province's pages.
+    pub const CITY: [Role; 8] = [
         Role::Admin,
         Role::Office,
         Role::Leader,
@@ -85,6 +101,7 @@ impl Role {
             Role::Acceptance => "acceptance",
             Role::Discipline => "discipline",
             Role::Viewer => "viewer",
+            Role::Province => "province",
         }
     }
 
@@ -98,6 +115,7 @@ impl Role {
             Role::Acceptance => "验收单位",
             Role::Discipline => "纪委监委",
             Role::Viewer => "只读用户",
+            Role::Province => "省级督察办",
         }
     }
 }

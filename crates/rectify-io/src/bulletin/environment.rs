@@ -3,7 +3,7 @@
 //! the surface-water sections against the year's shares. The caller reads the store (the span
 //! first, then the data within it); here the paragraphs are built from what it read.
 
-use crate::air::city::city_year;
+use crate::air::city::{CityYear, city_year};
 use crate::water::evaluate::{WaterOptions, evaluate};
 use crate::water::stored::{sample_from_stored, section_from_stored};
 use rectify_air::aqi::Pollutant;
@@ -14,15 +14,32 @@ use rectify_air::targets::{TargetCheck, YearTargets};
 use rectify_core::monitoring::{StoredSample, StoredSection, StoredStationDay};
 use rectify_water::group::WaterTargets;
 
-fn against(check: Option<TargetCheck>, decimals: u32, unit: &str, ceiling: bool) -> String {
-    match check {
-        None => "（未设年度目标）".into(),
-        Some(c) => format!(
-            "（年度目标{}{}{unit}，{}）",
-            if ceiling { "≤" } else { "≥" },
-            c.target.to_fixed(decimals),
-            if c.met { "达标" } else { "未达标" }
-        ),
+/// One published figure against its year's target, as every page prints it: the value ("35",
+/// "—" without data) and, when a target is set and a value exists, the target and whether it
+/// is met.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Against {
+    pub value: String,
+    pub target: Option<(String, bool)>,
+}
+
+impl Against {
+    fn text(&self, unit: &str, ceiling: bool) -> String {
+        match &self.target {
+            None => "（未设年度目标）".into(),
+            Some((target, met)) => format!(
+                "（年度目标{}{target}{unit}，{}）",
+                if ceiling { "≤" } else { "≥" },
+                if *met { "达标" } else { "未达标" }
+            ),
+        }
+    }
+}
+
+fn checked(value: String, check: Option<TargetCheck>, decimals: u32) -> Against {
+    Against {
+        value,
+        target: check.map(|c| (c.target.to_fixed(decimals), c.met)),
     }
 }
 
@@ -52,9 +69,22 @@ pub fn span(data: Option<(Date, Date)>, through: Date, years_before: i32) -> Opt
     Some((from, to))
 }
 
+/// The city's air year to date: the evaluation and its figures against the year's targets.
+pub struct AirYear {
+    pub city: CityYear,
+    /// PM2.5 and PM10 means (微克/立方米) and the share of good days (%), as published.
+    pub pm25: Against,
+    pub pm10: Against,
+    pub good_ratio: Against,
+}
+
 /// The city's air from 1 January to `data_to` against the year's targets and the same span last
 /// year, from the station-days of [`span`]`(…, 1)`; `None` when no station has a city.
-pub fn air(stored: Vec<StoredStationDay>, targets: &YearTargets, data_to: Date) -> Option<String> {
+pub fn air_year(
+    stored: Vec<StoredStationDay>,
+    targets: &YearTargets,
+    data_to: Date,
+) -> Option<AirYear> {
     let city = city_year(stored, None, data_to.year, data_to).ok()?;
     let report = targets.check(&city.ytd);
     let mean = |p| {
@@ -67,56 +97,84 @@ pub fn air(stored: Vec<StoredStationDay>, targets: &YearTargets, data_to: Date) 
         .ytd
         .good_ratio_published()
         .map_or("—".to_string(), |r| r.to_fixed(1));
-    let mut text = format!(
-        "空气质量：{}{}至{}，PM2.5平均浓度{}微克/立方米{}，PM10平均浓度{}微克/立方米{}，优良天数比例{}%{}。",
-        city.city,
-        city.start.chinese(),
-        city.end.chinese(),
-        mean(Pollutant::Pm25),
-        against(report.pm25, 0, "微克/立方米", true),
-        mean(Pollutant::Pm10),
-        against(report.pm10, 0, "微克/立方米", true),
-        good,
-        against(report.good_ratio, 1, "%", false),
-    );
-    if let Some(v) = &city.verdict {
-        let (_, _, points) = v.good_ratio;
-        let ratio = if points == Exact::ZERO {
-            "持平".to_string()
-        } else {
-            let way = if points.is_negative() {
-                "下降"
-            } else {
-                "上升"
-            };
-            format!(
-                "{way}{}个百分点",
-                points.to_fixed(1).trim_start_matches('-')
-            )
-        };
-        text.push_str(&format!(
-            "与上年同期相比，PM2.5{}，PM10{}，优良天数比例{ratio}，“两降一增”{}。",
-            change(&v.pm25),
-            change(&v.pm10),
-            if v.achieved { "已实现" } else { "未实现" }
-        ));
-        if v.versions_differ {
-            text.push_str("（两年适用的空气质量指数标准版本不同，优良天数比例不完全可比。）");
-        }
-    }
-    Some(text)
+    Some(AirYear {
+        pm25: checked(mean(Pollutant::Pm25), report.pm25, 0),
+        pm10: checked(mean(Pollutant::Pm10), report.pm10, 0),
+        good_ratio: checked(good, report.good_ratio, 1),
+        city,
+    })
 }
 
-/// Surface water over `from`–`to` (a [`span`]`(…, 0)`): the share of sections at Ⅲ or better
-/// and worse than Ⅴ against the year's targets, and drinking-water compliance; `None` when a
-/// stored section or sample does not convert or the evaluation fails, which leaves water out.
-pub fn water(
+impl AirYear {
+    /// The bulletin's air paragraph.
+    pub fn paragraph(&self) -> String {
+        let city = &self.city;
+        let mut text = format!(
+            "空气质量：{}{}至{}，PM2.5平均浓度{}微克/立方米{}，PM10平均浓度{}微克/立方米{}，优良天数比例{}%{}。",
+            city.city,
+            city.start.chinese(),
+            city.end.chinese(),
+            self.pm25.value,
+            self.pm25.text("微克/立方米", true),
+            self.pm10.value,
+            self.pm10.text("微克/立方米", true),
+            self.good_ratio.value,
+            self.good_ratio.text("%", false),
+        );
+        if let Some(v) = &city.verdict {
+            let (_, _, points) = v.good_ratio;
+            let ratio = if points == Exact::ZERO {
+                "持平".to_string()
+            } else {
+                let way = if points.is_negative() {
+                    "下降"
+                } else {
+                    "上升"
+                };
+                format!(
+                    "{way}{}个百分点",
+                    points.to_fixed(1).trim_start_matches('-')
+                )
+            };
+            text.push_str(&format!(
+                "与上年同期相比，PM2.5{}，PM10{}，优良天数比例{ratio}，“两降一增”{}。",
+                change(&v.pm25),
+                change(&v.pm10),
+                if v.achieved { "已实现" } else { "未实现" }
+            ));
+            if v.versions_differ {
+                text.push_str("（两年适用的空气质量指数标准版本不同，优良天数比例不完全可比。）");
+            }
+        }
+        text
+    }
+}
+
+/// Surface water over a span: the sections evaluated and the shares against the year's
+/// targets.
+pub struct WaterYear {
+    pub from: Date,
+    pub to: Date,
+    pub sections: u32,
+    /// Sections whose period class meets their own target class (as the water page marks
+    /// them), and sections with a target.
+    pub meeting_target: (u32, u32),
+    /// The share of sections at Ⅲ or better (优良比例, %), and worse than Ⅴ (%).
+    pub good: Against,
+    pub worse_than_v: Against,
+    /// Drinking-water samples (compliant, all).
+    pub drinking: (u32, u32),
+}
+
+/// Surface water over `from`–`to` (a [`span`]`(…, 0)`) against the year's targets; `None` when
+/// a stored section or sample does not convert or the evaluation fails, which leaves water out.
+pub fn water_year(
     sections: &[StoredSection],
     samples: &[StoredSample],
     targets: &WaterTargets,
     from: Date,
     to: Date,
-) -> Option<String> {
+) -> Option<WaterYear> {
     let sections: Result<Vec<_>, String> = sections.iter().map(section_from_stored).collect();
     let samples: Result<Vec<_>, String> = samples.iter().map(sample_from_stored).collect();
     let (Ok(sections), Ok(samples)) = (sections, samples) else {
@@ -126,28 +184,54 @@ pub fn water(
     let p = &evaluation.all;
     let (good_met, bad_met) = targets.check(p);
     let percent = |v: Option<Exact>| v.map_or("—".to_string(), |v| v.to_fixed(1));
-    let target = |t: Option<Exact>, word: &str, met: Option<bool>| match (t, met) {
-        (Some(t), Some(met)) => format!(
-            "（目标{word}{}%，{}）",
-            t.to_fixed(1),
-            if met { "达标" } else { "未达标" }
-        ),
-        _ => "（未设年度目标）".to_string(),
+    let against = |value: Option<Exact>, target: Option<Exact>, met: Option<bool>| Against {
+        value: percent(value),
+        target: target.zip(met).map(|(t, met)| (t.to_fixed(1), met)),
     };
-    let (ok, all) = evaluation.drinking.rates.by_count;
-    let drinking = if all == 0 {
-        String::new()
-    } else {
-        format!("；集中式饮用水水源地监测{all}次，达标{ok}次")
+    let count = |wanted: fn(bool) -> bool| {
+        let n = evaluation
+            .sections
+            .iter()
+            .filter(|s| s.target_met.is_some_and(wanted))
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
     };
-    Some(format!(
-        "地表水：{}至{}，参评断面{}个，达到或优于Ⅲ类断面比例{}%{}，劣Ⅴ类断面比例{}%{}{drinking}。",
-        from.chinese(),
-        to.chinese(),
-        p.sections,
-        percent(p.i_to_iii_percent()),
-        target(targets.i_to_iii_min, "≥", good_met),
-        percent(p.worse_than_v_percent()),
-        target(targets.worse_than_v_max, "≤", bad_met),
-    ))
+    Some(WaterYear {
+        from,
+        to,
+        sections: p.sections,
+        meeting_target: (count(|met| met), count(|_| true)),
+        good: against(p.i_to_iii_percent(), targets.i_to_iii_min, good_met),
+        worse_than_v: against(p.worse_than_v_percent(), targets.worse_than_v_max, bad_met),
+        drinking: evaluation.drinking.rates.by_count,
+    })
+}
+
+impl WaterYear {
+    /// The bulletin's surface-water paragraph.
+    pub fn paragraph(&self) -> String {
+        let target = |a: &Against, word: &str| match &a.target {
+            Some((t, met)) => format!(
+                "（目标{word}{t}%，{}）",
+                if *met { "达标" } else { "未达标" }
+            ),
+            None => "（未设年度目标）".to_string(),
+        };
+        let (ok, all) = self.drinking;
+        let drinking = if all == 0 {
+            String::new()
+        } else {
+            format!("；集中式饮用水水源地监测{all}次，达标{ok}次")
+        };
+        format!(
+            "地表水：{}至{}，参评断面{}个，达到或优于Ⅲ类断面比例{}%{}，劣Ⅴ类断面比例{}%{}{drinking}。",
+            self.from.chinese(),
+            self.to.chinese(),
+            self.sections,
+            self.good.value,
+            target(&self.good, "≥"),
+            self.worse_than_v.value,
+            target(&self.worse_than_v, "≤"),
+        )
+    }
 }

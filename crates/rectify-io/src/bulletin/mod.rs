@@ -6,6 +6,7 @@ mod chart;
 mod docx;
 pub mod environment;
 mod html;
+pub mod province;
 mod xlsx;
 
 pub use docx::bulletin_docx;

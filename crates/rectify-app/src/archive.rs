@@ -1,5 +1,6 @@
 //! The evidence files of an archive (an item's dossier, a filtered ledger's evidence), read
-//! from the attachment store with their digests checked, within a bound on the whole.
+//! from the attachment store through its verified reader (the same one downloads stream
+//! through, in the data directory or a bucket), within a bound on the whole.
 
 use rectify_store::{Store, StoreError};
 
@@ -40,13 +41,9 @@ pub async fn read_files(
             MAX_ARCHIVE_BYTES / (1024 * 1024)
         )));
     }
-    let attachments = store.attachments();
-    tokio::task::spawn_blocking(move || {
-        wanted
-            .into_iter()
-            .map(|w| Ok((w.path, attachments.get_verified(&w.sha256)?)))
-            .collect()
-    })
-    .await
-    .map_err(|e| StoreError::Invalid(format!("打包失败：{e}")))?
+    let mut files = Vec::with_capacity(wanted.len());
+    for w in wanted {
+        files.push((w.path, store.attachments().get_verified(&w.sha256).await?));
+    }
+    Ok(files)
 }

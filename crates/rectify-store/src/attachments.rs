@@ -1,12 +1,28 @@
-//! Content-addressed attachment files under the data directory.
+//! Content-addressed attachment files, in the data directory or in S3-compatible object storage.
 //!
 //! A file is stored once under `sha256/ab/cdef…` whatever its name, so uploading the same
-//! evidence twice costs nothing and a stored file can be checked against its own address.
+//! evidence twice costs nothing and a stored file can be checked against its own address. The
+//! address is the same in both backends: a path under the data directory (the layout backups
+//! and `sha256sum -c` rely on), or a key under the bucket's prefix (`s3://BUCKET/PREFIX`).
+//!
+//! Files stream both ways. An upload is hashed and counted as it arrives and written to a
+//! temporary file beside the store, or, in a bucket, to a temporary key through a multipart
+//! upload (nothing is written locally). Its digest is known only at the end, so keeping it is
+//! a hard link (local) or a server-side copy to `sha256/ab/<digest>` (S3), and the temporary
+//! key is deleted. A read ([`AttachmentStore::open_verified`]) hands out the file chunk by
+//! chunk while hashing it, and ends in an error instead of its last chunk when the content no
+//! longer has the digest it is stored under.
 
 use crate::{Store, StoreError};
+use bytes::Bytes;
+use futures_util::stream::{BoxStream, StreamExt};
+use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Where and how big a stored file is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,80 +33,266 @@ pub struct StoredFile {
     pub newly_written: bool,
 }
 
-#[derive(Debug, Clone)]
-pub struct AttachmentStore {
-    root: PathBuf,
+/// A bucket and the key prefix under which the store keeps its files: `s3://BUCKET/PREFIX`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Location {
+    pub bucket: String,
+    /// Without leading or trailing slashes; may be empty.
+    pub prefix: String,
 }
 
-impl AttachmentStore {
-    pub fn new(data_dir: &Path) -> AttachmentStore {
-        AttachmentStore {
-            root: data_dir.join("sha256"),
-        }
-    }
-
-    /// The path a file with this digest lives at, or `None` if `sha256` is not a digest.
-    pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
-        let valid = sha256.len() == 64
-            && sha256
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        valid.then(|| self.root.join(&sha256[..2]).join(sha256))
-    }
-
-    /// Stores `bytes`; the directory is created on first use. The file appears atomically
-    /// (written to a temporary name, synced, then linked into place), so a crash never leaves a
-    /// truncated file under a valid address.
-    pub fn put(&self, bytes: &[u8]) -> Result<StoredFile, StoreError> {
-        let upload = self.upload("", bytes)?;
-        self.keep(&upload)
-    }
-
-    /// Starts receiving a file of at most `limit` bytes into a temporary file under the store's
-    /// directory (so keeping it is a link on the same file system, never a copy).
-    pub fn receive(&self, file_name: &str, limit: u64) -> Result<Receiving, StoreError> {
-        let io = |source| StoreError::Io {
-            path: self.root.clone(),
-            source,
+impl S3Location {
+    /// Reads `s3://BUCKET` or `s3://BUCKET/PREFIX`.
+    pub fn parse(url: &str) -> Result<S3Location, StoreError> {
+        let bad = |why: &str| {
+            StoreError::Invalid(format!(
+                "附件存储地址“{url}”无法识别：{why}（应为 s3://存储桶/前缀）"
+            ))
         };
-        std::fs::create_dir_all(&self.root).map_err(io)?;
-        let file = tempfile::Builder::new()
-            .prefix(".upload-")
-            .tempfile_in(&self.root)
-            .map_err(io)?;
-        Ok(Receiving {
-            file,
-            hasher: Sha256::new(),
-            size: 0,
-            limit,
-            file_name: file_name.to_string(),
-            head: Vec::with_capacity(HEAD),
-            text: TextCheck::default(),
+        let rest = url
+            .strip_prefix("s3://")
+            .ok_or_else(|| bad("不是 s3:// 地址"))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let valid_bucket = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        if !valid_bucket {
+            return Err(bad("存储桶名须为 3–63 个小写字母、数字、连字符或点"));
+        }
+        let prefix = prefix.trim_matches('/');
+        if prefix
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+            && !prefix.is_empty()
+        {
+            return Err(bad("前缀中有空段或 . .."));
+        }
+        Ok(S3Location {
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
         })
     }
 
+    pub fn url(&self) -> String {
+        if self.prefix.is_empty() {
+            format!("s3://{}", self.bucket)
+        } else {
+            format!("s3://{}/{}", self.bucket, self.prefix)
+        }
+    }
+
+    /// The key of `relative` (a path such as `sha256/ab/…`) under the prefix.
+    fn key(&self, relative: &str) -> ObjectPath {
+        if self.prefix.is_empty() {
+            ObjectPath::from(relative)
+        } else {
+            ObjectPath::from(format!("{}/{relative}", self.prefix))
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AttachmentStore {
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Local {
+        root: PathBuf,
+    },
+    S3 {
+        client: Arc<AmazonS3>,
+        location: S3Location,
+    },
+}
+
+/// Whether `sha256` is a digest as the store writes it (64 lowercase hex digits): anything
+/// else never reaches a path or a key.
+pub fn is_digest(sha256: &str) -> bool {
+    sha256.len() == 64
+        && sha256
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The address of a file relative to the store's root: `sha256/ab/<digest>`.
+pub fn address_of(sha256: &str) -> String {
+    format!("sha256/{}/{sha256}", &sha256[..2])
+}
+
+/// The size of the pieces an upload to a bucket is sent in (S3's minimum part size), and how
+/// many may be in flight at once: an upload holds at most this many pieces in memory.
+const PART_SIZE: usize = 5 * 1024 * 1024;
+const PARTS_IN_FLIGHT: usize = 2;
+
+/// How much of a local file one read hands out.
+const READ_CHUNK: usize = 256 * 1024;
+
+impl AttachmentStore {
+    /// The store in `data_dir` (files under `data_dir/sha256`).
+    pub fn new(data_dir: &Path) -> AttachmentStore {
+        AttachmentStore {
+            backend: Backend::Local {
+                root: data_dir.join("sha256"),
+            },
+        }
+    }
+
+    /// The store in a bucket. `settings` are the standard AWS variables by name
+    /// (`AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+    /// `AWS_ALLOW_HTTP`, …), as the caller read them from its environment; names the S3 client
+    /// does not know are ignored, as `AmazonS3Builder::from_env` does.
+    pub fn s3(
+        location: S3Location,
+        settings: &[(String, String)],
+    ) -> Result<AttachmentStore, StoreError> {
+        install_tls_provider();
+        let mut builder = AmazonS3Builder::new().with_bucket_name(&location.bucket);
+        for (name, value) in settings {
+            if let Ok(key) = name.to_ascii_lowercase().parse::<AmazonS3ConfigKey>() {
+                builder = builder.with_config(key, value);
+            }
+        }
+        let client = builder.build().map_err(|e| {
+            StoreError::Invalid(format!(
+                "无法连接附件存储 {}：{e}（请检查 AWS_ENDPOINT_URL、AWS_REGION 与访问密钥）",
+                location.url()
+            ))
+        })?;
+        Ok(AttachmentStore {
+            backend: Backend::S3 {
+                client: Arc::new(client),
+                location,
+            },
+        })
+    }
+
+    /// Where the files are, for messages: the directory, or the `s3://` address.
+    pub fn describe(&self) -> String {
+        match &self.backend {
+            Backend::Local { root } => root.parent().unwrap_or(root).display().to_string(),
+            Backend::S3 { location, .. } => location.url(),
+        }
+    }
+
+    /// Whether the files are in a bucket rather than the data directory.
+    pub fn is_object_storage(&self) -> bool {
+        matches!(self.backend, Backend::S3 { .. })
+    }
+
+    /// The path a file with this digest lives at in the data directory, or `None` if `sha256`
+    /// is not a digest or the files are in a bucket.
+    pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
+        match &self.backend {
+            Backend::Local { root } if is_digest(sha256) => {
+                Some(root.join(&sha256[..2]).join(sha256))
+            }
+            _ => None,
+        }
+    }
+
+    /// Stores `bytes`. The file appears atomically (written under a temporary name, then
+    /// linked or copied into place), so a crash never leaves a truncated file under a valid
+    /// address.
+    pub async fn put(&self, bytes: &[u8]) -> Result<StoredFile, StoreError> {
+        let upload = self.upload("", bytes).await?;
+        self.keep(&upload).await
+    }
+
     /// A file already in memory, as an upload (no limit: the caller has it whole already).
-    pub fn upload(&self, file_name: &str, bytes: &[u8]) -> Result<Upload, StoreError> {
-        let mut receiving = self.receive(file_name, u64::MAX)?;
-        receiving.write(bytes)?;
-        receiving.finish()
+    /// Locally it is written to a temporary file as any upload; for a bucket it stays in
+    /// memory until `keep` puts it at its address in one request (no temporary key, which a
+    /// command ending right after could leave behind).
+    pub async fn upload(&self, file_name: &str, bytes: &[u8]) -> Result<Upload, StoreError> {
+        let mut receiving = match &self.backend {
+            Backend::Local { .. } => self.receive(file_name, u64::MAX).await?,
+            Backend::S3 { .. } => Receiving::new(Sink::Memory(Vec::new()), file_name, u64::MAX),
+        };
+        receiving.write(bytes).await?;
+        receiving.finish().await
+    }
+
+    /// Starts receiving a file of at most `limit` bytes: into a temporary file under the
+    /// store's directory (so keeping it is a link on the same file system, never a copy), or a
+    /// multipart upload to a temporary key in the bucket.
+    pub async fn receive(&self, file_name: &str, limit: u64) -> Result<Receiving, StoreError> {
+        let sink = match &self.backend {
+            Backend::Local { root } => {
+                let io = |source| StoreError::Io {
+                    path: root.clone(),
+                    source,
+                };
+                std::fs::create_dir_all(root).map_err(io)?;
+                let file = tempfile::Builder::new()
+                    .prefix(".upload-")
+                    .tempfile_in(root)
+                    .map_err(io)?;
+                Sink::File(file)
+            }
+            Backend::S3 { client, location } => {
+                let key = location.key(&format!("uploads/{}", random_name()));
+                let upload = client
+                    .put_multipart(&key)
+                    .await
+                    .map_err(object_error(&key))?;
+                Sink::Object(ObjectSink {
+                    writer: Some(WriteMultipart::new_with_chunk_size(upload, PART_SIZE)),
+                    client: client.clone(),
+                    key,
+                })
+            }
+        };
+        Ok(Receiving::new(sink, file_name, limit))
     }
 
     /// Moves a received file to its content address (nothing to do when identical content is
-    /// stored already). A hard link cannot replace an existing file, so two uploads of the same
-    /// content racing each other both succeed with one file.
-    pub fn keep(&self, upload: &Upload) -> Result<StoredFile, StoreError> {
-        let path = self.root.join(&upload.sha256[..2]).join(&upload.sha256);
-        let io = |source| StoreError::Io {
-            path: path.clone(),
-            source,
-        };
-        let dir = path.parent().unwrap_or(&self.root);
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let newly_written = match std::fs::hard_link(&upload.file, &path) {
-            Ok(()) => true,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
-            Err(e) => return Err(io(e)),
+    /// stored already). Locally a hard link, which cannot replace an existing file, so two
+    /// uploads of the same content racing each other both succeed with one file; in a bucket
+    /// a server-side copy, skipped when the address holds an object already.
+    pub async fn keep(&self, upload: &Upload) -> Result<StoredFile, StoreError> {
+        let newly_written = match (&self.backend, &upload.staged) {
+            (Backend::Local { root }, Staged::File(file)) => {
+                let path = root.join(&upload.sha256[..2]).join(&upload.sha256);
+                let io = |source| StoreError::Io {
+                    path: path.clone(),
+                    source,
+                };
+                let dir = path.parent().unwrap_or(root);
+                std::fs::create_dir_all(dir).map_err(io)?;
+                match std::fs::hard_link(file, &path) {
+                    Ok(()) => true,
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+                    Err(e) => return Err(io(e)),
+                }
+            }
+            (Backend::S3 { client, location }, Staged::Object(temporary)) => {
+                let key = location.key(&address_of(&upload.sha256));
+                let absent = !exists(client, &key).await?;
+                if absent {
+                    let copied = client.copy(&temporary.key, &key).await;
+                    copied.map_err(object_error(&key))?;
+                }
+                absent
+            }
+            (Backend::S3 { client, location }, Staged::Memory(bytes)) => {
+                let key = location.key(&address_of(&upload.sha256));
+                let absent = !exists(client, &key).await?;
+                if absent {
+                    let payload = PutPayload::from_bytes(bytes.clone());
+                    client
+                        .put(&key, payload)
+                        .await
+                        .map_err(object_error(&key))?;
+                }
+                absent
+            }
+            _ => {
+                return Err(StoreError::Invalid(
+                    "上传的文件不属于这个附件存储".to_string(),
+                ));
+            }
         };
         Ok(StoredFile {
             sha256: upload.sha256.clone(),
@@ -99,39 +301,331 @@ impl AttachmentStore {
         })
     }
 
-    pub fn get(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
-        let path = self.path_of(sha256).ok_or_else(|| StoreError::NotFound {
+    /// The file as a stream of chunks, hashed as they pass: the last item is an error
+    /// ([`StoreError::Tampered`]) instead of the end when the content no longer has the digest
+    /// it is stored under, so a reader never takes a changed file for a complete one.
+    pub async fn open_verified(&self, sha256: &str) -> Result<VerifiedRead, StoreError> {
+        let missing = || StoreError::NotFound {
             what: "附件",
             key: sha256.to_string(),
-        })?;
-        std::fs::read(&path).map_err(|source| StoreError::Io { path, source })
+        };
+        if !is_digest(sha256) {
+            return Err(missing());
+        }
+        let (size, chunks): (u64, BoxStream<'static, Result<Bytes, StoreError>>) =
+            match &self.backend {
+                Backend::Local { root } => {
+                    let path = root.join(&sha256[..2]).join(sha256);
+                    let file = match tokio::fs::File::open(&path).await {
+                        Ok(file) => file,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                            return Err(missing());
+                        }
+                        Err(source) => return Err(StoreError::Io { path, source }),
+                    };
+                    let size = file
+                        .metadata()
+                        .await
+                        .map_err(|source| StoreError::Io {
+                            path: path.clone(),
+                            source,
+                        })?
+                        .len();
+                    (size, file_chunks(file, path))
+                }
+                Backend::S3 { client, location } => {
+                    let key = location.key(&address_of(sha256));
+                    let found = match client.get(&key).await {
+                        Ok(found) => found,
+                        Err(object_store::Error::NotFound { .. }) => return Err(missing()),
+                        Err(e) => return Err(object_error(&key)(e)),
+                    };
+                    let size = found.meta.size;
+                    let error = object_error(&key);
+                    (
+                        size,
+                        found.into_stream().map(move |r| r.map_err(&error)).boxed(),
+                    )
+                }
+            };
+        Ok(VerifiedRead {
+            size,
+            chunks: verify_stream(sha256.to_string(), chunks),
+        })
     }
-}
 
-impl AttachmentStore {
-    /// The file, after checking that its content still has the digest it is stored under: a
-    /// file changed on disk is refused, never handed out.
-    pub fn get_verified(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
-        let bytes = self.get(sha256)?;
-        let actual = hex::encode(Sha256::digest(&bytes));
-        if actual != sha256 {
-            return Err(StoreError::Tampered {
-                expected: sha256.to_string(),
-                actual,
-            });
+    /// The whole file, after checking that its content still has the digest it is stored
+    /// under: a file changed in storage is refused, never handed out. For small files and
+    /// callers that need them whole; read big ones through [`Self::open_verified`].
+    pub async fn get_verified(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
+        let mut read = self.open_verified(sha256).await?;
+        let mut bytes = Vec::with_capacity(usize::try_from(read.size).unwrap_or(0));
+        while let Some(chunk) = read.chunks.next().await {
+            bytes.extend_from_slice(&chunk?);
         }
         Ok(bytes)
     }
+
+    /// Whether the file with this digest is there with its content intact.
+    pub async fn check(&self, sha256: &str) -> Result<FileState, StoreError> {
+        let mut read = match self.open_verified(sha256).await {
+            Ok(read) => read,
+            Err(StoreError::NotFound { .. }) => return Ok(FileState::Missing),
+            Err(other) => return Err(other),
+        };
+        while let Some(chunk) = read.chunks.next().await {
+            match chunk {
+                Ok(_) => {}
+                Err(StoreError::Tampered { .. }) => return Ok(FileState::Damaged),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(FileState::Intact)
+    }
+
+    /// The digest of every file in the store, sorted; temporary uploads are not files of the
+    /// store.
+    pub async fn list(&self) -> Result<Vec<String>, StoreError> {
+        let mut digests = match &self.backend {
+            Backend::Local { root } => list_dir(root)?,
+            Backend::S3 { client, location } => {
+                let prefix = location.key("sha256");
+                let mut found = Vec::new();
+                let mut listing = client.list(Some(&prefix));
+                while let Some(meta) = listing.next().await {
+                    let meta = meta.map_err(object_error(&prefix))?;
+                    if let Some(name) = meta.location.filename().filter(|n| is_digest(n)) {
+                        found.push(name.to_string());
+                    }
+                }
+                found
+            }
+        };
+        digests.sort();
+        digests.dedup();
+        Ok(digests)
+    }
+}
+
+/// reqwest is built without a TLS provider of its own (see the workspace manifest): ring
+/// serves it, as it serves hyper-rustls for the dispatch robots. Installing twice is refused
+/// harmlessly. rustls deprecates ring's provider for lacking post-quantum key exchange, which
+/// only aws-lc-rs (a C and cmake build) offers; the bucket's TLS does not need it.
+#[allow(deprecated)]
+fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// What [`AttachmentStore::copy_to`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CopyReport {
+    /// Files copied and verified in the target, and their bytes.
+    pub copied: usize,
+    pub copied_bytes: u64,
+    /// Files the target held intact already, and their bytes.
+    pub skipped: usize,
+    pub skipped_bytes: u64,
+}
+
+impl AttachmentStore {
+    /// Copies every file of this store into `target`, each read through the verified reader,
+    /// streamed into the target and then read back from it and hashed again. A file the
+    /// target holds intact already is skipped, so running it again after an interruption
+    /// finishes the job. Stops at the first file that is damaged in either store, naming it.
+    pub async fn copy_to(
+        &self,
+        target: &AttachmentStore,
+        mut progress: impl FnMut(&str, u64),
+    ) -> Result<CopyReport, StoreError> {
+        let mut report = CopyReport::default();
+        for sha256 in self.list().await? {
+            let damaged = |at: &AttachmentStore| {
+                StoreError::Corrupt(format!(
+                    "附件 {} 在 {} 中内容与其 SHA-256 不符，迁移已停止",
+                    address_of(&sha256),
+                    at.describe()
+                ))
+            };
+            let mut read = self.open_verified(&sha256).await?;
+            match target.check(&sha256).await? {
+                FileState::Intact => {
+                    report.skipped += 1;
+                    report.skipped_bytes += read.size;
+                    continue;
+                }
+                FileState::Damaged => return Err(damaged(target)),
+                FileState::Missing => {}
+            }
+            let mut receiving = target.receive(&sha256, u64::MAX).await?;
+            while let Some(chunk) = read.chunks.next().await {
+                match chunk {
+                    Ok(chunk) => receiving.write(&chunk).await?,
+                    Err(StoreError::Tampered { .. }) => return Err(damaged(self)),
+                    Err(other) => return Err(other),
+                }
+            }
+            let upload = receiving.finish().await?;
+            target.keep(&upload).await?;
+            let size = upload.size;
+            upload.discard().await?;
+            if target.check(&sha256).await? != FileState::Intact {
+                return Err(damaged(target));
+            }
+            report.copied += 1;
+            report.copied_bytes += size;
+            progress(&sha256, size);
+        }
+        Ok(report)
+    }
+}
+
+/// What [`AttachmentStore::check`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileState {
+    Intact,
+    Missing,
+    /// There, with content that does not have its digest.
+    Damaged,
+}
+
+/// A stored file being read: its size as stored, and its content in chunks, checked against
+/// its digest as they pass (see [`AttachmentStore::open_verified`]).
+pub struct VerifiedRead {
+    pub size: u64,
+    pub chunks: BoxStream<'static, Result<Bytes, StoreError>>,
+}
+
+/// Hashes the chunks as they pass and, at the end, yields `Tampered` instead of ending when
+/// the digest differs. The mismatch is logged and counted here, once for every reader (a
+/// download, an archive, a check), so it is never silently dropped.
+fn verify_stream(
+    expected: String,
+    chunks: BoxStream<'static, Result<Bytes, StoreError>>,
+) -> BoxStream<'static, Result<Bytes, StoreError>> {
+    struct State {
+        chunks: BoxStream<'static, Result<Bytes, StoreError>>,
+        hasher: Option<Sha256>,
+        expected: String,
+    }
+    let state = State {
+        chunks,
+        hasher: Some(Sha256::new()),
+        expected,
+    };
+    futures_util::stream::unfold(state, |mut state| async move {
+        let hasher = state.hasher.as_mut()?;
+        match state.chunks.next().await {
+            Some(Ok(chunk)) => {
+                hasher.update(&chunk);
+                Some((Ok(chunk), state))
+            }
+            Some(Err(e)) => {
+                state.hasher = None;
+                Some((Err(e), state))
+            }
+            None => {
+                let actual = hex::encode(state.hasher.take()?.finalize());
+                if actual == state.expected {
+                    return None;
+                }
+                crate::stats::ATTACHMENTS_TAMPERED.add(1);
+                tracing::error!(
+                    expected = %state.expected,
+                    %actual,
+                    "attachment content does not match its SHA-256; read refused"
+                );
+                let error = StoreError::Tampered {
+                    expected: state.expected.clone(),
+                    actual,
+                };
+                Some((Err(error), state))
+            }
+        }
+    })
+    .boxed()
+}
+
+/// A local file in chunks of `READ_CHUNK`.
+fn file_chunks(
+    file: tokio::fs::File,
+    path: PathBuf,
+) -> BoxStream<'static, Result<Bytes, StoreError>> {
+    use tokio::io::AsyncReadExt;
+    futures_util::stream::unfold(Some((file, path)), |state| async move {
+        let (mut file, path) = state?;
+        let mut buffer = vec![0; READ_CHUNK];
+        match file.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((Ok(Bytes::from(buffer)), Some((file, path))))
+            }
+            Err(source) => Some((Err(StoreError::Io { path, source }), None)),
+        }
+    })
+    .boxed()
+}
+
+/// The digests of the files under a local store's root.
+fn list_dir(root: &Path) -> Result<Vec<String>, StoreError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| StoreError::Io { path, source }
+    };
+    let mut files = Vec::new();
+    let Ok(dirs) = std::fs::read_dir(root) else {
+        return Ok(files);
+    };
+    for dir in dirs {
+        let dir = dir.map_err(io(root))?;
+        if !dir.file_type().map_err(io(&dir.path()))?.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(dir.path()).map_err(io(&dir.path()))? {
+            let name = file.map_err(io(&dir.path()))?.file_name();
+            let name = name.to_string_lossy();
+            if is_digest(&name) {
+                files.push(name.into_owned());
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Whether the bucket holds an object at `key`.
+async fn exists(client: &AmazonS3, key: &ObjectPath) -> Result<bool, StoreError> {
+    match client.head(key).await {
+        Ok(_) => Ok(true),
+        Err(object_store::Error::NotFound { .. }) => Ok(false),
+        Err(e) => Err(object_error(key)(e)),
+    }
+}
+
+fn object_error(key: &ObjectPath) -> impl Fn(object_store::Error) -> StoreError + use<> {
+    let key = key.to_string();
+    move |source| StoreError::ObjectStorage {
+        key: key.clone(),
+        reason: source.to_string(),
+    }
+}
+
+/// A name for a temporary upload key that no other upload picks.
+fn random_name() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }
 
 /// How many leading bytes are kept for telling the media type (the longest signature, WebP's,
 /// is 12).
 const HEAD: usize = 16;
 
-/// A file arriving in pieces: written to a temporary file, hashed and counted as it comes, and
-/// refused the moment it passes its limit, so no upload is ever held in memory whole.
+/// A file arriving in pieces: written to a temporary file or key, hashed and counted as it
+/// comes, and refused the moment it passes its limit, so no upload is ever held in memory
+/// whole.
 pub struct Receiving {
-    file: tempfile::NamedTempFile,
+    sink: Sink,
     hasher: Sha256,
     size: u64,
     limit: u64,
@@ -140,10 +634,49 @@ pub struct Receiving {
     text: TextCheck,
 }
 
+enum Sink {
+    File(tempfile::NamedTempFile),
+    Object(ObjectSink),
+    /// A file the caller holds whole already (`AttachmentStore::upload` to a bucket).
+    Memory(Vec<u8>),
+}
+
+/// A multipart upload to a temporary key. Dropped before it finishes (a refused or broken
+/// upload), it is aborted in the background so the bucket keeps no parts.
+struct ObjectSink {
+    writer: Option<WriteMultipart>,
+    client: Arc<AmazonS3>,
+    key: ObjectPath,
+}
+
+impl Drop for ObjectSink {
+    fn drop(&mut self) {
+        if let (Some(writer), Ok(runtime)) =
+            (self.writer.take(), tokio::runtime::Handle::try_current())
+        {
+            runtime.spawn(async move {
+                let _ = writer.abort().await;
+            });
+        }
+    }
+}
+
 impl Receiving {
+    fn new(sink: Sink, file_name: &str, limit: u64) -> Receiving {
+        Receiving {
+            sink,
+            hasher: Sha256::new(),
+            size: 0,
+            limit,
+            file_name: file_name.to_string(),
+            head: Vec::with_capacity(HEAD),
+            text: TextCheck::default(),
+        }
+    }
+
     /// Appends the next piece; past the limit the temporary file is dropped (deleted) with the
     /// error, so nothing half-received stays behind.
-    pub fn write(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
         self.size += chunk.len() as u64;
         if self.size > self.limit {
             return Err(StoreError::TooLarge {
@@ -155,48 +688,149 @@ impl Receiving {
         self.head.extend_from_slice(&chunk[..room]);
         self.text.feed(chunk);
         self.hasher.update(chunk);
-        self.file.write_all(chunk).map_err(|source| StoreError::Io {
-            path: self.file.path().to_path_buf(),
-            source,
-        })
+        match &mut self.sink {
+            Sink::File(file) => file.write_all(chunk).map_err(|source| StoreError::Io {
+                path: file.path().to_path_buf(),
+                source,
+            }),
+            Sink::Object(sink) => {
+                let Some(writer) = sink.writer.as_mut() else {
+                    return Err(StoreError::Corrupt("上传已结束".to_string()));
+                };
+                // Back-pressure: wait while the pieces in flight fill the allowance.
+                writer
+                    .wait_for_capacity(PARTS_IN_FLIGHT)
+                    .await
+                    .map_err(object_error(&sink.key))?;
+                writer.write(chunk);
+                Ok(())
+            }
+            Sink::Memory(bytes) => {
+                bytes.extend_from_slice(chunk);
+                Ok(())
+            }
+        }
     }
 
-    /// The complete file, synced to disk, still under its temporary name until `keep`.
-    pub fn finish(self) -> Result<Upload, StoreError> {
-        let path = self.file.path().to_path_buf();
-        self.file
-            .as_file()
-            .sync_all()
-            .map_err(|source| StoreError::Io { path, source })?;
+    /// The complete file: synced to disk (on a blocking thread) or its multipart upload
+    /// completed, still under its temporary name until `keep`.
+    pub async fn finish(self) -> Result<Upload, StoreError> {
+        let Receiving {
+            sink,
+            hasher,
+            size,
+            head,
+            text,
+            ..
+        } = self;
+        let staged = match sink {
+            Sink::File(file) => {
+                let path = file.path().to_path_buf();
+                let synced = tokio::task::spawn_blocking(move || {
+                    file.as_file().sync_all().map(|()| file.into_temp_path())
+                })
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("上传保存失败：{e}")))?;
+                Staged::File(synced.map_err(|source| StoreError::Io { path, source })?)
+            }
+            Sink::Object(mut sink) => {
+                let Some(writer) = sink.writer.take() else {
+                    return Err(StoreError::Corrupt("上传已结束".to_string()));
+                };
+                writer.finish().await.map_err(object_error(&sink.key))?;
+                Staged::Object(StagedObject {
+                    client: sink.client.clone(),
+                    key: sink.key.clone(),
+                    deleted: false,
+                })
+            }
+            Sink::Memory(bytes) => Staged::Memory(Bytes::from(bytes)),
+        };
         Ok(Upload {
-            file: self.file.into_temp_path(),
-            sha256: hex::encode(self.hasher.finalize()),
-            size: self.size,
-            head: self.head,
-            text: self.text.is_text(),
+            staged,
+            sha256: hex::encode(hasher.finalize()),
+            size,
+            head,
+            text: text.is_text(),
         })
     }
 }
 
-/// A received file under a temporary name, deleted when dropped unless `keep` linked it into
-/// the store first.
+/// A received file under a temporary name, deleted when dropped (kept or not: keeping made
+/// its own link or copy).
 #[derive(Debug)]
 pub struct Upload {
-    file: tempfile::TempPath,
+    staged: Staged,
     pub sha256: String,
     pub size: u64,
     head: Vec<u8>,
     text: bool,
 }
 
+#[derive(Debug)]
+enum Staged {
+    File(tempfile::TempPath),
+    Object(StagedObject),
+    Memory(Bytes),
+}
+
+/// A temporary key in the bucket, deleted in the background when dropped (unless
+/// `Upload::discard` deleted it already).
+#[derive(Debug)]
+struct StagedObject {
+    client: Arc<AmazonS3>,
+    key: ObjectPath,
+    deleted: bool,
+}
+
+impl Drop for StagedObject {
+    fn drop(&mut self) {
+        if self.deleted {
+            return;
+        }
+        let (client, key) = (self.client.clone(), self.key.clone());
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(e) = client.delete(&key).await {
+                    tracing::warn!(%key, error = %e, "temporary upload not deleted");
+                }
+            });
+        }
+    }
+}
+
 impl Upload {
     /// The received bytes, for a reader that needs them whole (a spreadsheet import); the size
     /// was bounded while they arrived.
-    pub fn read(&self) -> Result<Vec<u8>, StoreError> {
-        std::fs::read(&self.file).map_err(|source| StoreError::Io {
-            path: self.file.to_path_buf(),
-            source,
-        })
+    pub async fn read(&self) -> Result<Vec<u8>, StoreError> {
+        match &self.staged {
+            Staged::File(file) => tokio::fs::read(&file)
+                .await
+                .map_err(|source| StoreError::Io {
+                    path: file.to_path_buf(),
+                    source,
+                }),
+            Staged::Object(staged) => {
+                let error = object_error(&staged.key);
+                let found = staged.client.get(&staged.key).await.map_err(&error)?;
+                Ok(found.bytes().await.map_err(&error)?.to_vec())
+            }
+            Staged::Memory(bytes) => Ok(bytes.to_vec()),
+        }
+    }
+
+    /// Deletes the temporary key now rather than in the background on drop: for a process
+    /// about to end, whose background work would be cut off.
+    pub async fn discard(mut self) -> Result<(), StoreError> {
+        if let Staged::Object(staged) = &mut self.staged {
+            staged
+                .client
+                .delete(&staged.key)
+                .await
+                .map_err(object_error(&staged.key))?;
+            staged.deleted = true;
+        }
+        Ok(())
     }
 
     /// The media type by the file's first bytes (see [`media_type_of`]).
@@ -284,8 +918,8 @@ impl TextCheck {
 }
 
 impl Store {
-    pub fn attachments(&self) -> AttachmentStore {
-        AttachmentStore::new(self.data_dir())
+    pub fn attachments(&self) -> &AttachmentStore {
+        &self.attachments
     }
 }
 
@@ -293,28 +927,102 @@ impl Store {
 mod tests {
     use super::*;
 
-    #[test]
-    fn identical_content_is_stored_once_and_read_back() {
+    #[tokio::test]
+    async fn identical_content_is_stored_once_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let store = AttachmentStore::new(dir.path());
-        let first = store.put("验收意见".as_bytes()).unwrap();
-        let second = store.put("验收意见".as_bytes()).unwrap();
+        let first = store.put("验收意见".as_bytes()).await.unwrap();
+        let second = store.put("验收意见".as_bytes()).await.unwrap();
         assert!(first.newly_written);
         assert!(!second.newly_written);
         assert_eq!(first.sha256, second.sha256);
-        assert_eq!(store.get(&first.sha256).unwrap(), "验收意见".as_bytes());
+        assert_eq!(
+            store.get_verified(&first.sha256).await.unwrap(),
+            "验收意见".as_bytes()
+        );
         let files = std::fs::read_dir(dir.path().join("sha256").join(&first.sha256[..2]))
             .unwrap()
             .count();
         assert_eq!(files, 1);
     }
 
-    #[test]
-    fn nothing_is_written_until_a_file_is_stored_and_bad_digests_are_refused() {
+    #[tokio::test]
+    async fn nothing_is_written_until_a_file_is_stored_and_bad_digests_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let store = AttachmentStore::new(&dir.path().join("data"));
         assert!(!dir.path().join("data").exists());
         assert!(store.path_of("../../etc/passwd").is_none());
-        assert!(matches!(store.get("zz"), Err(StoreError::NotFound { .. })));
+        assert!(matches!(
+            store.get_verified("zz").await,
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_local_file_changed_on_disk_streams_to_an_error_instead_of_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AttachmentStore::new(dir.path());
+        let content: Vec<u8> = (0..3 * READ_CHUNK + 5).map(|i| (i % 199) as u8).collect();
+        let kept = store.put(&content).await.unwrap();
+        let mut read = store.open_verified(&kept.sha256).await.unwrap();
+        let mut whole = Vec::new();
+        while let Some(chunk) = read.chunks.next().await {
+            whole.extend_from_slice(&chunk.unwrap());
+        }
+        assert_eq!(whole, content);
+
+        let mut altered = content.clone();
+        altered[2 * READ_CHUNK] ^= 1;
+        std::fs::write(store.path_of(&kept.sha256).unwrap(), &altered).unwrap();
+        let before = crate::stats::ATTACHMENTS_TAMPERED.get();
+        let mut read = store.open_verified(&kept.sha256).await.unwrap();
+        let mut items = Vec::new();
+        while let Some(chunk) = read.chunks.next().await {
+            items.push(chunk);
+        }
+        let (last, chunks) = items.split_last().unwrap();
+        let passed: usize = chunks.iter().map(|c| c.as_ref().unwrap().len()).sum();
+        assert_eq!(
+            passed,
+            altered.len(),
+            "every byte passes before the verdict"
+        );
+        assert!(matches!(last, Err(StoreError::Tampered { .. })), "{last:?}");
+        assert!(crate::stats::ATTACHMENTS_TAMPERED.get() > before);
+        assert_eq!(store.check(&kept.sha256).await.unwrap(), FileState::Damaged);
+    }
+}
+
+#[cfg(test)]
+mod location_tests {
+    use super::*;
+
+    #[test]
+    fn an_s3_address_is_read_and_a_bad_one_named() {
+        let at = S3Location::parse("s3://rectify-files/city/files/").unwrap();
+        assert_eq!(at.bucket, "rectify-files");
+        assert_eq!(at.prefix, "city/files");
+        assert_eq!(at.url(), "s3://rectify-files/city/files");
+        assert_eq!(
+            at.key(&address_of(&"ab".repeat(32))).to_string(),
+            format!("city/files/sha256/ab/{}", "ab".repeat(32))
+        );
+        assert_eq!(S3Location::parse("s3://bucket").unwrap().prefix, "");
+        for bad in [
+            "/data",
+            "s3://",
+            "s3://Upper/x",
+            "s3://b",
+            "s3://bkt/a//b",
+            "s3://bkt/../x",
+        ] {
+            let error = S3Location::parse(bad).unwrap_err().to_string();
+            assert!(error.contains(bad), "{bad}: {error}");
+        }
     }
 }

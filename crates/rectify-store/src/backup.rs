@@ -5,11 +5,14 @@
 //! (`<sha256>  sha256/ab/<sha256>`), taken after the database: files are written before the
 //! rows that name them, so the list covers every file the backup refers to. The files
 //! themselves are copied with the data directory; `sha256sum -c` in it, or `rectify restore`,
-//! checks the copy against the list.
+//! checks the copy against the list. When the files live in a bucket the list names the
+//! bucket's objects (by the same relative address, under its `s3://` prefix) and the backup
+//! copies none of them: the bucket keeps them (give it versioning or replication of its own),
+//! and `rectify restore` with the same `--storage` checks every listed object in it.
 
+use crate::attachments::{AttachmentStore, FileState, address_of, is_digest};
 use crate::bind::Bind;
 use crate::{Backend, DbTarget, Store, StoreError};
-use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -21,6 +24,10 @@ pub struct BackupOutcome {
     /// The attachment list beside it, and how many files it names.
     pub manifest: PathBuf,
     pub attachments: usize,
+    /// Where the listed files are: the data directory, or the `s3://` address.
+    pub attachments_at: String,
+    /// The files are in a bucket, not copied by the backup.
+    pub in_object_storage: bool,
 }
 
 /// What a restore found.
@@ -83,47 +90,26 @@ impl Store {
             }
         }
         let bytes = std::fs::metadata(out).map_err(io_at(out))?.len();
-        let files = self.attachment_files()?;
+        let files = self.attachments().list().await?;
         write_manifest(&manifest, &files)?;
         Ok(BackupOutcome {
             bytes,
             manifest,
             attachments: files.len(),
+            attachments_at: self.attachments().describe(),
+            in_object_storage: self.attachments().is_object_storage(),
         })
-    }
-
-    /// Every file in the attachment store, by address (`sha256/ab/abcd…`), sorted; temporary
-    /// uploads are not files of the store.
-    fn attachment_files(&self) -> Result<Vec<String>, StoreError> {
-        let root = self.data_dir().join("sha256");
-        let mut files = Vec::new();
-        let Ok(dirs) = std::fs::read_dir(&root) else {
-            return Ok(files);
-        };
-        for dir in dirs {
-            let dir = dir.map_err(io_at(&root))?;
-            if !dir.file_type().map_err(io_at(&dir.path()))?.is_dir() {
-                continue;
-            }
-            for file in std::fs::read_dir(dir.path()).map_err(io_at(&dir.path()))? {
-                let name = file.map_err(io_at(&dir.path()))?.file_name();
-                let name = name.to_string_lossy();
-                if self.attachments().path_of(&name).is_some() {
-                    files.push(format!("sha256/{}/{name}", &name[..2]));
-                }
-            }
-        }
-        files.sort();
-        Ok(files)
     }
 
     /// Restores a backup made by `backup` into `target`, which must be new: a SQLite path that
     /// does not exist, or an empty PostgreSQL database. Then, when the backup's attachment
-    /// list lies beside it, checks `data_dir` (the copied attachment store) against it.
+    /// list lies beside it, checks the attachment store against it: `data_dir` (the copied
+    /// files), or `attachments` when given (a bucket).
     pub async fn restore(
         target: &DbTarget,
         backup: &Path,
         data_dir: Option<PathBuf>,
+        attachments: Option<AttachmentStore>,
     ) -> Result<RestoreOutcome, StoreError> {
         std::fs::metadata(backup).map_err(io_at(backup))?;
         match target {
@@ -172,11 +158,14 @@ impl Store {
                 run_tool(restore, "pg_restore").await?;
             }
         }
-        let store = Store::open_initialised(target, data_dir).await?;
+        let mut store = Store::open_initialised(target, data_dir).await?;
+        if let Some(attachments) = attachments {
+            store = store.with_attachments(attachments);
+        }
         let journal_entries = store.journal_head().await?;
         let manifest = manifest_path(backup);
         let attachments = if manifest.exists() {
-            Some(store.check_attachments(&manifest)?)
+            Some(store.check_attachments(&manifest).await?)
         } else {
             None
         };
@@ -189,37 +178,49 @@ impl Store {
 
     /// The attachment store against a backup's list: every listed file present, with the
     /// content its address names.
-    pub fn check_attachments(&self, manifest: &Path) -> Result<AttachmentCheck, StoreError> {
+    pub async fn check_attachments(&self, manifest: &Path) -> Result<AttachmentCheck, StoreError> {
         let text = std::fs::read_to_string(manifest).map_err(io_at(manifest))?;
         let mut check = AttachmentCheck::default();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let sha256 = line.split_whitespace().next().unwrap_or_default();
-            let Some(path) = self.attachments().path_of(sha256) else {
+            if !is_digest(sha256) {
                 return Err(StoreError::Invalid(format!(
                     "附件清单 {} 中有无法识别的行：{line}",
                     manifest.display()
                 )));
-            };
-            check.listed += 1;
-            match std::fs::read(&path) {
-                Ok(bytes) if hex::encode(Sha256::digest(&bytes)) == sha256 => {}
-                Ok(_) => check.damaged.push(sha256.to_string()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    check.missing.push(sha256.to_string());
-                }
-                Err(source) => return Err(StoreError::Io { path, source }),
             }
+            check.record(sha256, self.attachments().check(sha256).await?);
+        }
+        Ok(check)
+    }
+
+    /// Every file of the attachment store read through and checked against its address.
+    pub async fn verify_attachments(&self) -> Result<AttachmentCheck, StoreError> {
+        let mut check = AttachmentCheck::default();
+        for sha256 in self.attachments().list().await? {
+            check.record(&sha256, self.attachments().check(&sha256).await?);
         }
         Ok(check)
     }
 }
 
-fn write_manifest(manifest: &Path, files: &[String]) -> Result<(), StoreError> {
+impl AttachmentCheck {
+    fn record(&mut self, sha256: &str, state: FileState) {
+        self.listed += 1;
+        match state {
+            FileState::Intact => {}
+            FileState::Missing => self.missing.push(sha256.to_string()),
+            FileState::Damaged => self.damaged.push(sha256.to_string()),
+        }
+    }
+}
+
+/// The list in `sha256sum` form: `<sha256>  sha256/ab/<sha256>`.
+fn write_manifest(manifest: &Path, digests: &[String]) -> Result<(), StoreError> {
     let mut out = std::fs::File::create_new(manifest).map_err(io_at(manifest))?;
     let mut text = String::new();
-    for file in files {
-        let sha256 = file.rsplit('/').next().unwrap_or_default();
-        text.push_str(&format!("{sha256}  {file}\n"));
+    for sha256 in digests {
+        text.push_str(&format!("{sha256}  {}\n", address_of(sha256)));
     }
     out.write_all(text.as_bytes()).map_err(io_at(manifest))?;
     out.sync_all().map_err(io_at(manifest))

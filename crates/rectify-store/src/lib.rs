@@ -161,6 +161,8 @@ pub enum StoreError {
     /// An upload passed its limit; refused while it arrived, nothing kept.
     #[error("文件“{file_name}”超过上限 {limit} 字节，未保存")]
     TooLarge { file_name: String, limit: u64 },
+    #[error("附件存储读写失败（{key}）：{reason}")]
+    ObjectStorage { key: String, reason: String },
     #[error("读写文件失败（{}）：{source}", path.display())]
     Io {
         path: PathBuf,
@@ -222,6 +224,8 @@ pub struct Store {
     pool: AnyPool,
     target: DbTarget,
     data_dir: PathBuf,
+    /// Where attachment files live: in `data_dir` unless `with_attachments` chose a bucket.
+    attachments: attachments::AttachmentStore,
     /// One write transaction at a time in this process (see `begin_write`).
     write_gate: Arc<tokio::sync::Mutex<()>>,
     /// Woken when deliveries are written (steps issued, one sent again), so this process's
@@ -290,6 +294,7 @@ impl Store {
         Ok(Store {
             pool,
             target: target.clone(),
+            attachments: attachments::AttachmentStore::new(&data_dir),
             data_dir,
             write_gate: Arc::default(),
             deliveries_waiting: Arc::default(),
@@ -324,6 +329,13 @@ impl Store {
 
     pub fn target(&self) -> &DbTarget {
         &self.target
+    }
+
+    /// The same store with its attachment files elsewhere (a bucket: see
+    /// `AttachmentStore::s3`).
+    pub fn with_attachments(mut self, attachments: attachments::AttachmentStore) -> Store {
+        self.attachments = attachments;
+        self
     }
 
     pub fn data_dir(&self) -> &Path {

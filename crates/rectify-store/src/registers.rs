@@ -396,7 +396,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let detail = load_detail(&mut tx, id).await?;
         detail.own_inspection(new.inspection_id, "检查记录")?;
-        let stored = self.attachments().keep(new.file)?;
+        let stored = self.attachments().keep(new.file).await?;
         let evidence_id: i64 = sqlx::query_scalar(
             "INSERT INTO register_evidence (entry_id, inspection_id, kind, file_name, sha256, size,
                 media_type, uploaded_by, uploaded_at)

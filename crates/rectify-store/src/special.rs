@@ -179,7 +179,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         for ((name, upload), media_type) in finding.files.iter().zip(media) {
-            let stored = self.attachments().keep(upload)?;
+            let stored = self.attachments().keep(upload).await?;
             sqlx::query(
                 "INSERT INTO round_evidence (finding_id, file_name, sha256, size, media_type, uploaded_by, uploaded_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -28,3 +28,5 @@ pub static DELIVERIES_SENT: Counter = Counter::new();
 pub static DELIVERY_FAILURES: Counter = Counter::new();
 /// Bytes of uploaded files received in full.
 pub static UPLOAD_BYTES: Counter = Counter::new();
+/// Attachment reads refused because the content no longer had its SHA-256.
+pub static ATTACHMENTS_TAMPERED: Counter = Counter::new();

@@ -763,6 +763,7 @@ async fn shared_items_run_through_their_tasks(db: TestDb) {
     let photo = s
         .attachments()
         .upload("after.jpg", b"\xff\xd8\xff\xe0 photo")
+        .await
         .unwrap();
     let proof = NewEvidence {
         kind: EvidenceKind::PhotoAfter,
@@ -795,6 +796,7 @@ async fn shared_items_run_through_their_tasks(db: TestDb) {
     let doc = s
         .attachments()
         .upload("说明.pdf", b"%PDF-1.4 no boilers")
+        .await
         .unwrap();
     let exempt_doc = NewEvidence {
         kind: EvidenceKind::Explanation,
@@ -1406,6 +1408,7 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
         let photo = s
             .attachments()
             .upload("photo.png", &[0x89, b'P', b'N', b'G', 1, 2, 3])
+            .await
             .unwrap();
         let evidence = NewRegisterEvidence {
             inspection_id: None,
@@ -1474,7 +1477,11 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
     s.move_register_entry("zgb", foundry, "整治中", day("2026-03-10"), "")
         .await
         .unwrap();
-    let pdf = s.attachments().upload("report.pdf", b"%PDF-1.4").unwrap();
+    let pdf = s
+        .attachments()
+        .upload("report.pdf", b"%PDF-1.4")
+        .await
+        .unwrap();
     let report = NewRegisterEvidence {
         inspection_id: None,
         kind: scattered::UPGRADE_EVIDENCE,
@@ -1539,6 +1546,7 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
     let photo = s
         .attachments()
         .upload("暗访照片.png", &[0x89, b'P', b'N', b'G', 9])
+        .await
         .unwrap();
     let files = vec![("暗访照片.png".to_string(), photo)];
     let finding = |outcome, description: &'static str| NewFinding {
@@ -1829,8 +1837,12 @@ async fn a_recomputed_chain_is_caught_by_its_anchors(db: TestDb) {
 async fn a_backup_restores_into_a_new_database_with_its_attachments(db: TestDb) {
     seed(&db).await;
     let s = &db.store;
-    let kept = s.attachments().put(b"%PDF-1.4\n% evidence\n").unwrap();
-    let other = s.attachments().put(b"second file").unwrap();
+    let kept = s
+        .attachments()
+        .put(b"%PDF-1.4\n% evidence\n")
+        .await
+        .unwrap();
+    let other = s.attachments().put(b"second file").await.unwrap();
     let out = db._dir.path().join("backup");
     let done = s.backup(&out).await.unwrap();
     assert!(done.bytes > 0);
@@ -1848,7 +1860,9 @@ async fn a_backup_restores_into_a_new_database_with_its_attachments(db: TestDb) 
         Backend::Postgres => DbTarget::Postgres(rectify_testkit::postgres_url()),
     };
     let data = Some(db._dir.path().join("data"));
-    let restored = Store::restore(&target, &out, data.clone()).await.unwrap();
+    let restored = Store::restore(&target, &out, data.clone(), None)
+        .await
+        .unwrap();
     assert_eq!(restored.journal_entries, 5);
     let check = restored.attachments.unwrap();
     assert_eq!(
@@ -1873,14 +1887,14 @@ async fn a_backup_restores_into_a_new_database_with_its_attachments(db: TestDb) 
 
     std::fs::remove_file(s.attachments().path_of(&other.sha256).unwrap()).unwrap();
     std::fs::write(s.attachments().path_of(&kept.sha256).unwrap(), b"altered").unwrap();
-    let check = copy.check_attachments(&done.manifest).unwrap();
+    let check = copy.check_attachments(&done.manifest).await.unwrap();
     assert_eq!(
         (check.missing, check.damaged),
         (vec![other.sha256], vec![kept.sha256])
     );
     copy.close().await;
 
-    let again = Store::restore(&target, &out, data).await;
+    let again = Store::restore(&target, &out, data, None).await;
     assert!(
         matches!(
             again,

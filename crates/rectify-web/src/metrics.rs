@@ -228,6 +228,11 @@ fn exposition(state: &AppState) -> String {
             "Bytes of files uploaded.",
             &stats::UPLOAD_BYTES,
         ),
+        (
+            "rectify_attachments_tampered_total",
+            "Attachment reads refused because the content no longer had its SHA-256.",
+            &stats::ATTACHMENTS_TAMPERED,
+        ),
     ] {
         counter_line(&mut out, name, help, counter.get());
     }

@@ -72,17 +72,26 @@ impl Posted {
                 session.check_csrf(&posted.text("csrf"))?;
                 csrf_checked = true;
             }
+            // A file input left empty arrives as a part with no name and no content: read
+            // past it without starting an upload (in a bucket that would be three requests).
+            if file_name.is_empty() {
+                while field.chunk().await.map_err(upload::form_error)?.is_some() {}
+                continue;
+            }
             let mut receiving = state
                 .store
                 .attachments()
                 .receive(&file_name, limit)
+                .await
                 .map_err(upload::Refused::from)?;
             while let Some(chunk) = field.chunk().await.map_err(upload::form_error)? {
-                receiving.write(&chunk).map_err(upload::Refused::from)?;
+                receiving
+                    .write(&chunk)
+                    .await
+                    .map_err(upload::Refused::from)?;
             }
             let upload = upload::finish(receiving).await?;
-            // A file input left empty arrives as a part with no name and no content.
-            if !file_name.is_empty() && upload.size > 0 {
+            if upload.size > 0 {
                 posted.files.push(PostedFile {
                     field: name,
                     name: file_name,

@@ -672,7 +672,7 @@ pub async fn import(
         return Ok(back("请选择要导入的文件"));
     };
     let format = SheetFormat::from_name(&file.name).unwrap_or(SheetFormat::Xlsx);
-    let bytes = file.upload.read()?;
+    let bytes = file.upload.read().await?;
     let name = file.name.clone();
     let limits = state.config.sheets;
     let parsed =
@@ -744,6 +744,6 @@ pub async fn evidence_download(
 ) -> Result<Response, WebError> {
     let (entry_id, evidence) = state.store.register_evidence(id).await?;
     visible(&state, &session, entry_id).await?;
-    let bytes = state.store.attachments().get_verified(&evidence.sha256)?;
-    Ok(attachment(evidence.id, &evidence.file_name, bytes))
+    let body = crate::kit::stored_file(&state.store, &evidence.sha256, evidence.size).await?;
+    Ok(attachment(evidence.id, &evidence.file_name, body))
 }

@@ -1,12 +1,13 @@
-//! Uploads: refused before their body is read when they may not be taken, and streamed to disk
-//! as they arrive when they may.
+//! Uploads: refused before their body is read when they may not be taken, and streamed to
+//! storage as they arrive when they may.
 //!
 //! An upload route takes the request body unread. Its handler resolves the session (and, for the
 //! API, the CSRF header) from the headers alone, `check_declared` answers a `Content-Length`
 //! over the limit with 413 at once, and the body is then read piece by piece into a temporary
 //! file of the attachment store (`rectify_store::attachments::Receiving`), which refuses a body
 //! without a declared length the moment it passes the limit. A 400 MB upload therefore costs a
-//! few buffers, never 400 MB of memory, whether it is refused or kept.
+//! few buffers, never 400 MB of memory, whether it is refused or kept. With the files in a
+//! bucket the body goes out as a multipart upload instead, a few 5 MiB parts at a time.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -96,25 +97,20 @@ pub(crate) async fn receive_body(
     file_name: &str,
     limit: u64,
 ) -> Result<Upload, Refused> {
-    let mut receiving = store.attachments().receive(file_name, limit)?;
+    let mut receiving = store.attachments().receive(file_name, limit).await?;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| broken(&e))?;
         if let Some(data) = frame.data_ref() {
-            receiving.write(data)?;
+            receiving.write(data).await?;
         }
     }
     finish(receiving).await
 }
 
-/// Syncs a received file to disk on a blocking thread, not on a request thread.
+/// The received file, complete (synced to disk, or its upload to the bucket completed), and
+/// counted.
 pub(crate) async fn finish(receiving: Receiving) -> Result<Upload, Refused> {
-    let finished = tokio::task::spawn_blocking(move || receiving.finish())
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "upload sync failed");
-            Refused(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误".into())
-        })?;
-    let upload = finished?;
+    let upload = receiving.finish().await?;
     rectify_store::stats::UPLOAD_BYTES.add(upload.size);
     Ok(upload)
 }

@@ -258,7 +258,7 @@ async fn import(store: &Store, actor: &str, args: ImportArgs) -> Result<ExitCode
     // its SHA-256, so what was imported can always be shown.
     let bytes = std::fs::read(&args.file)
         .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", args.file.display())))?;
-    let kept = store.attachments().put(&bytes)?;
+    let kept = store.attachments().put(&bytes).await?;
     let name = args
         .file
         .file_name()

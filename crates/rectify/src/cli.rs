@@ -13,6 +13,7 @@ use rectify_core::journal::Anchor;
 use rectify_core::org::{OrgKind, Role};
 use rectify_core::time::shown_minute;
 use rectify_exact::date::Date;
+use rectify_store::attachments::AttachmentStore;
 use rectify_store::journal::Verification;
 use rectify_store::org::{NewOrgUnit, OrgUnit};
 use rectify_store::tasks::TaskSync;
@@ -32,6 +33,11 @@ pub struct Cli {
     /// Directory for attachment files [default: rectify-data/ beside the database].
     #[arg(long, env = "RECTIFY_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
+
+    /// Attachment files in S3-compatible object storage, s3://BUCKET/PREFIX, reached with the
+    /// standard AWS_* variables [default: the data directory].
+    #[arg(long, env = "RECTIFY_STORAGE", global = true)]
+    storage: Option<String>,
 
     /// Log output format.
     #[arg(long, default_value = "text", global = true, value_parser = OutputFormat::among(TEXT_JSON))]
@@ -124,6 +130,9 @@ enum DbCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Attachment storage: copy the data directory's files into a bucket, or check every file.
+    #[command(subcommand)]
+    Storage(StorageCommand),
     /// Audit trail commands.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -308,6 +317,20 @@ fn parse_anchor(text: &str) -> Result<Anchor, String> {
 }
 
 #[derive(Debug, Subcommand)]
+enum StorageCommand {
+    /// Copy every attachment file of the current store (the data directory, or --storage) into
+    /// a bucket, verifying each copy (read back, SHA-256); files already there intact are
+    /// skipped, so it may be run again. Then serve with --storage set to the bucket.
+    Migrate {
+        /// The bucket: s3://BUCKET/PREFIX (the AWS_* variables reach it).
+        #[arg(long)]
+        to: String,
+    },
+    /// Read every attachment file back and check it against its SHA-256.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
 enum UserCommand {
     /// Create an account; the password is prompted for (or read from stdin).
     Add {
@@ -371,7 +394,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Register(command) => StoreWork::Register(command),
         Command::Inspection(args) => StoreWork::Inspection(args),
         Command::Coal(command) => StoreWork::Coal(command),
-        Command::Restore { file } => return restore(&cli.db, cli.data_dir, &file).await,
+        Command::Restore { file } => {
+            let attachments = object_storage(cli.storage.as_deref())?;
+            return restore(&cli.db, cli.data_dir, attachments, &file).await;
+        }
         Command::Province(command) => return crate::province_cmd::run(&cli_actor(), command).await,
         Command::Db(command) => StoreWork::Db(command),
     };
@@ -382,11 +408,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         work,
         StoreWork::Db(DbCommand::Init | DbCommand::Demo { .. })
     );
-    let store = if creates {
+    let attachments = object_storage(cli.storage.as_deref())?;
+    let mut store = if creates {
         Store::open(&target, cli.data_dir).await?
     } else {
         Store::open_initialised(&target, cli.data_dir).await?
     };
+    if let Some(attachments) = attachments {
+        store = store.with_attachments(attachments);
+    }
     let result = match work {
         StoreWork::Db(command) => route(&store, command).await,
         StoreWork::Air(command) => crate::air_cmd::run_data(&store, &cli_actor(), command).await,
@@ -448,6 +478,8 @@ async fn route(store: &Store, command: DbCommand) -> Result<ExitCode, CliError> 
             }
         }
         DbCommand::Backup { out } => backup(store, &out).await,
+        DbCommand::Storage(StorageCommand::Migrate { to }) => storage_migrate(store, &to).await,
+        DbCommand::Storage(StorageCommand::Verify) => storage_verify(store).await,
         DbCommand::Audit(AuditCommand::Verify { anchors, anchor }) => {
             audit_verify(store, anchors, anchor).await
         }
@@ -628,22 +660,78 @@ async fn serve_province(file: &std::path::Path, args: &ServeArgs) -> Result<Exit
 async fn backup(store: &Store, out: &std::path::Path) -> Result<ExitCode, CliError> {
     let done = store.backup(out).await?;
     println!("已备份到 {}（{} 字节）", out.display(), done.bytes);
-    println!(
-        "附件清单 {}（{} 个文件）：请连同数据目录 {} 一并复制保存",
-        done.manifest.display(),
-        done.attachments,
-        store.data_dir().display()
-    );
+    if done.in_object_storage {
+        println!(
+            "附件清单 {}（{} 个文件）：文件保存在对象存储 {} 中，未随备份复制，请由存储桶自身的版本或复制功能保管",
+            done.manifest.display(),
+            done.attachments,
+            done.attachments_at
+        );
+    } else {
+        println!(
+            "附件清单 {}（{} 个文件）：请连同数据目录 {} 一并复制保存",
+            done.manifest.display(),
+            done.attachments,
+            done.attachments_at
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The bucket `--storage` names, if any.
+fn object_storage(url: Option<&str>) -> Result<Option<AttachmentStore>, CliError> {
+    url.filter(|u| !u.trim().is_empty())
+        .map(|u| crate::config::get().object_storage(u.trim()))
+        .transpose()
+        .map_err(|e| CliError::environment(e.to_string()))
+}
+
+async fn storage_migrate(store: &Store, to: &str) -> Result<ExitCode, CliError> {
+    let target = crate::config::get()
+        .object_storage(to)
+        .map_err(|e| CliError::environment(e.to_string()))?;
+    let from = store.attachments();
+    println!(
+        "正在把附件从 {} 复制到 {} …",
+        from.describe(),
+        target.describe()
+    );
+    let report = from
+        .copy_to(&target, |sha256, size| {
+            tracing::info!(%sha256, size, "attachment copied and verified");
+        })
+        .await?;
+    println!(
+        "已复制并核对 {} 个文件（{} 字节），已在目标中且完好而跳过 {} 个（{} 字节）",
+        report.copied, report.copied_bytes, report.skipped, report.skipped_bytes
+    );
+    println!("今后请以 --storage {to}（或 RECTIFY_STORAGE）运行");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn storage_verify(store: &Store) -> Result<ExitCode, CliError> {
+    let check = store.verify_attachments().await?;
+    let at = store.attachments().describe();
+    if check.missing.is_empty() && check.damaged.is_empty() {
+        println!("附件存储 {at}：{} 个文件均完好", check.listed);
+        return Ok(ExitCode::SUCCESS);
+    }
+    Err(CliError::failure(format!(
+        "附件存储 {at}：{} 个文件中内容与 SHA-256 不符 {} 个：{}",
+        check.listed,
+        check.damaged.len(),
+        check.damaged.join("、")
+    )))
 }
 
 async fn restore(
     db: &str,
     data_dir: Option<PathBuf>,
+    attachments: Option<AttachmentStore>,
     file: &std::path::Path,
 ) -> Result<ExitCode, CliError> {
     let target = DbTarget::parse(db);
-    let done = Store::restore(&target, file, data_dir.clone()).await?;
+    let done = Store::restore(&target, file, data_dir.clone(), attachments).await?;
     println!(
         "已恢复到 {}（审计日志 {} 条）",
         target.display(),

@@ -253,7 +253,7 @@ async fn import(
     let sha256 = if args.dry_run {
         String::new()
     } else {
-        store.attachments().put(&bytes)?.sha256
+        store.attachments().put(&bytes).await?.sha256
     };
     let batches: Vec<_> = list.batches.iter().map(|b| b.batch.clone()).collect();
     let summary = store

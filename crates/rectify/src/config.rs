@@ -23,6 +23,9 @@ pub struct Config {
     /// `RECTIFY_METRICS_TOKEN`: the bearer token `/metrics` asks of scrapers that are not on
     /// this machine (without one, only loopback may scrape).
     pub metrics_token: Option<String>,
+    /// `AWS_*`: the S3 client's settings (endpoint, region, keys, `AWS_ALLOW_HTTP` …), for
+    /// attachments in a bucket (`--storage s3://…`).
+    pub aws: Vec<(String, String)>,
 }
 
 impl Config {
@@ -53,6 +56,10 @@ impl Config {
             metrics_token: var("RECTIFY_METRICS_TOKEN")
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty()),
+            aws: AWS_VARS
+                .iter()
+                .filter_map(|&name| var(name).map(|value| (name.to_string(), value)))
+                .collect(),
         })
     }
 
@@ -64,7 +71,17 @@ impl Config {
             secure_cookies: false,
             cjk_font: None,
             metrics_token: None,
+            aws: Vec::new(),
         }
+    }
+
+    /// Attachments in `url`'s bucket, reached with the `AWS_*` settings.
+    pub fn object_storage(
+        &self,
+        url: &str,
+    ) -> Result<rectify_store::attachments::AttachmentStore, rectify_store::StoreError> {
+        let location = rectify_store::attachments::S3Location::parse(url)?;
+        rectify_store::attachments::AttachmentStore::s3(location, &self.aws)
     }
 
     /// What the server needs of it.
@@ -78,6 +95,24 @@ impl Config {
         }
     }
 }
+
+/// The S3 client's settings taken from the environment: the standard names, as
+/// `AmazonS3Builder::from_env` reads them.
+const AWS_VARS: &[&str] = &[
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_ALLOW_HTTP",
+    "AWS_VIRTUAL_HOSTED_STYLE_REQUEST",
+    "AWS_SKIP_SIGNATURE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+];
 
 static CONFIG: OnceLock<Config> = OnceLock::new();
 

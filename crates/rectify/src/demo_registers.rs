@@ -70,7 +70,6 @@ async fn boiler_inspection(store: &Store, office: &str, t: Timeline) -> Result<(
     let actor = store.actor(office).await?;
     let calendar = store.work_calendar().await?;
     let name = "暗访照片.png".to_string();
-    let upload = |name: &str| store.attachments().upload(name, PHOTO_BYTES);
     let boiler_id = |name: &str| {
         let name = name.to_string();
         async move {
@@ -114,7 +113,10 @@ async fn boiler_inspection(store: &Store, office: &str, t: Timeline) -> Result<(
         ),
     ];
     for (on, description, outcome, target) in findings {
-        let files = [(name.clone(), upload(&name)?)];
+        let files = [(
+            name.clone(),
+            store.attachments().upload(&name, PHOTO_BYTES).await?,
+        )];
         let finding = NewFinding {
             on,
             description,
@@ -562,7 +564,7 @@ async fn attach(
         } else {
             "报告.pdf"
         };
-        let file = store.attachments().upload(file_name, bytes)?;
+        let file = store.attachments().upload(file_name, bytes).await?;
         let evidence = NewRegisterEvidence {
             inspection_id: None,
             kind,
@@ -866,7 +868,10 @@ async fn construction_sites(store: &Store, office: &str, t: Timeline) -> Result<
         if i % 3 != 0 {
             continue;
         }
-        let photo = store.attachments().upload("物料未覆盖.png", PHOTO_BYTES)?;
+        let photo = store
+            .attachments()
+            .upload("物料未覆盖.png", PHOTO_BYTES)
+            .await?;
         store
             .add_register_evidence(
                 office,

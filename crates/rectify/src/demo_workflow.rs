@@ -72,7 +72,7 @@ impl Demo<'_> {
     ) -> Result<i64, StoreError> {
         let actor = self.store.actor(who).await?;
         let title = format!("第{number}项 {}", kind.label_zh());
-        let file = self.store.attachments().upload(name, bytes)?;
+        let file = self.store.attachments().upload(name, bytes).await?;
         let new = NewEvidence {
             kind,
             title: &title,
@@ -381,7 +381,8 @@ impl Demo<'_> {
         let file = self
             .store
             .attachments()
-            .upload("情况说明.txt", body.as_bytes())?;
+            .upload("情况说明.txt", body.as_bytes())
+            .await?;
         let explanation = NewEvidence {
             kind: EvidenceKind::Explanation,
             title: "不涉及情况说明",

@@ -126,20 +126,17 @@ pub async fn run(store: &Store, args: InspectionArgs) -> Result<ExitCode, CliErr
 
 async fn record(store: &Store, who: &As, args: FindingArgs) -> Result<ExitCode, CliError> {
     let s = session(store, who).await?;
-    let files = args
-        .files
-        .iter()
-        .map(|path| {
-            let bytes = std::fs::read(path)
-                .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", path.display())))?;
-            let name = path.file_name().map_or_else(
-                || path.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            let upload = store.attachments().upload(&name, &bytes)?;
-            Ok((name, upload))
-        })
-        .collect::<Result<Vec<_>, CliError>>()?;
+    let mut files = Vec::with_capacity(args.files.len());
+    for path in &args.files {
+        let bytes = std::fs::read(path)
+            .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", path.display())))?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let upload = store.attachments().upload(&name, &bytes).await?;
+        files.push((name, upload));
+    }
     let target = match (args.outcome, args.item, args.entry) {
         (Outcome::NewItem, _, _) => new_item(store, who.plan.as_deref(), &args, s.today).await?,
         (_, Some(number), _) => FindingTarget::Item(ItemRef {

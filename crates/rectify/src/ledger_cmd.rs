@@ -232,7 +232,7 @@ async fn import(store: &Store, actor: &str, args: ImportArgs) -> Result<ExitCode
     let sha256 = if args.dry_run {
         String::new()
     } else {
-        store.attachments().put(&bytes)?.sha256
+        store.attachments().put(&bytes).await?.sha256
     };
     let items: Vec<Item> = table.items.iter().map(|s| s.item.clone()).collect();
     let import = PlanImport {

@@ -248,7 +248,7 @@ pub async fn run(
                 || file.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
-            let upload = store.attachments().upload(&file_name, &bytes)?;
+            let upload = store.attachments().upload(&file_name, &bytes).await?;
             let evidence = NewRegisterEvidence {
                 inspection_id: inspection,
                 kind: &kind,

@@ -408,15 +408,27 @@ fn kinds_and_paths(
 }
 
 /// A file read and put in the upload area, with its name.
-fn read_file(store: &Store, path: &Path) -> Result<(String, Upload), CliError> {
+async fn read_file(store: &Store, path: &Path) -> Result<(String, Upload), CliError> {
     let bytes = std::fs::read(path)
         .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", path.display())))?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let upload = store.attachments().upload(&file_name, &bytes)?;
+    let upload = store.attachments().upload(&file_name, &bytes).await?;
     Ok((file_name, upload))
+}
+
+/// Each file of `files` read and put in the upload area, in order.
+async fn read_files<K, T>(
+    store: &Store,
+    files: &[(K, PathBuf, T)],
+) -> Result<Vec<(String, Upload)>, CliError> {
+    let mut uploads = Vec::with_capacity(files.len());
+    for (_, path, _) in files {
+        uploads.push(read_file(store, path).await?);
+    }
+    Ok(uploads)
 }
 
 async fn upload_one(
@@ -428,7 +440,7 @@ async fn upload_one(
     title: Option<&str>,
     supersedes: Option<i64>,
 ) -> Result<Evidence, CliError> {
-    let (file_name, file) = read_file(store, path)?;
+    let (file_name, file) = read_file(store, path).await?;
     let new = NewEvidence {
         kind,
         title: title.unwrap_or(&file_name),
@@ -468,10 +480,7 @@ pub async fn run_item(store: &Store, args: ItemArgs) -> Result<ExitCode, CliErro
         } => {
             let s = session(store, who).await?;
             let files = kinds_and_paths(&evidence, |file| action.file_kind(file))?;
-            let uploads = files
-                .iter()
-                .map(|(_, path, _)| read_file(store, path))
-                .collect::<Result<Vec<_>, _>>()?;
+            let uploads = read_files(store, &files).await?;
             let evidence: Vec<NewEvidence> = files
                 .iter()
                 .zip(&uploads)
@@ -687,10 +696,7 @@ async fn act(
     })
     .map_err(|e| CliError::environment(e.to_string()))?;
     // The files go in with the action, so a refused action keeps none of them.
-    let uploads = files
-        .iter()
-        .map(|(_, path, _)| read_file(store, path))
-        .collect::<Result<Vec<_>, _>>()?;
+    let uploads = read_files(store, &files).await?;
     let evidence: Vec<NewEvidence> = files
         .iter()
         .zip(&uploads)

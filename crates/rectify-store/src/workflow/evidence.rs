@@ -198,7 +198,7 @@ impl Store {
                 )));
             }
         }
-        let stored = self.attachments().keep(new.file)?;
+        let stored = self.attachments().keep(new.file).await?;
         let uploaded_at = now_utc();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO evidence (item_id, kind, title, file_name, sha256, size, media_type, uploaded_by, uploaded_at, supersedes, task_unit_id)
@@ -306,7 +306,7 @@ impl Store {
     /// the SHA-256 recorded (and journaled) when it was uploaded.
     pub async fn evidence_file(&self, id: i64) -> Result<(Evidence, Vec<u8>), StoreError> {
         let evidence = self.evidence(id).await?;
-        let bytes = self.attachments().get_verified(&evidence.sha256)?;
+        let bytes = self.attachments().get_verified(&evidence.sha256).await?;
         Ok((evidence, bytes))
     }
 }

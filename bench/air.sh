@@ -2,6 +2,14 @@
 # The air benchmark of issue 7: 1,000 stations x one year hourly (8.76 M rows, wide CSV, ~430 MB)
 # through `rectify air daily` and `rectify air evaluate`, against a bare csv-crate pass over the
 # same file. Release build; best of 3 runs each. Usage: bench/air.sh [STATIONS] [WORKDIR]
+#
+# Performance (2 shared cores, `nproc` 2, load average about 3 from other builds):
+#   2026-12-06  air daily 0.45x the bare pass.
+#   2026-12-07  air daily 2.847 s (0.26x), evaluate 2.901 s (0.25x), bare StringRecord pass 0.738 s;
+#               the code before that day measures the same (3.078 s against 2.984 s in one run), so
+#               the lower ratio is the faster yardstick under today's load, not a regression. The
+#               0.6x target is not reached: the reader already runs one worker per core and
+#               spends its time parsing rows (line split, decimals, station-day slots).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stations=${1:-1000}

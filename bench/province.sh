@@ -14,6 +14,7 @@
 #
 #   bench/province.sh [WORKDIR]      generate and load once (kept in WORKDIR), then measure
 #   PHASE=measure bench/province.sh WORKDIR   measure again on a loaded WORKDIR
+# Needs PostgreSQL, nginx, wrk and curl (Debian packages).
 #
 # Sizes can be shrunk for a trial run: CITIES, STATIONS_PER_CITY, SECTIONS_PER_CITY, YEARS,
 # COMPLAINTS_PER_CITY, ENTRIES_PER_CITY, LIST_COMPLAINTS, SHEET_ENTRIES, DURATION.
@@ -215,10 +216,149 @@ city_bulletins() {
     { t[NR] = $1 } END { printf "city bulletin %s (docx+xlsx+html), %d cities: min %s s, median %s s, max %s s\n", m, NR, t[1], t[int((NR + 1) / 2)], t[NR] }'
 }
 
+# ---------------------------------------------------------------- serve
+password="bench password 2026"
+front=${FRONT_PORT:-18300}
+instance_ports=(18301 18302)
+
+# The province's database and office account, each city's office password, the cities file.
+prepare_sites() {
+  local p n
+  p=$(pg_url province)
+  if ! psql_admin "SELECT 1 FROM pg_database WHERE datname = 'province'" | grep -q 1; then
+    psql_admin 'CREATE DATABASE province' > /dev/null
+    "$bin" --db "$p" --data-dir "$work/province-data" init > /dev/null
+    "$bin" --db "$p" --data-dir "$work/province-data" org add --kind office sheng 江南省督察整改办公室 > /dev/null
+    echo "$password" | "$bin" --db "$p" --data-dir "$work/province-data" user add shengban --name 张明 \
+      --unit sheng --role province --password-stdin > /dev/null
+  fi
+  python3 - "$work" "$cities" "$pg_port" <<'PY'
+import json, sys
+work, cities, port = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+url = lambda db: f"postgres://postgres@localhost/{db}?host={work}/pg&port={port}"
+json.dump({
+    "province": {"name": "江南省", "host": "sheng.localhost", "db": url("province"),
+                 "data_dir": f"{work}/province-data"},
+    "cities": [{"code": f"city{n:02d}", "name": f"第{n:02d}市", "host": f"city{n:02d}.localhost",
+                "db": url(f"city{n:02d}"), "data_dir": f"{work}/attachments"}
+               for n in range(1, cities + 1)],
+}, open(f"{work}/cities.json", "w"), ensure_ascii=False, indent=1)
+PY
+  for n in $(seq 1 "$cities"); do
+    echo "$password" | "$bin" --db "$(pg_url "$(city_code "$n")")" --data-dir "$work/attachments" \
+      user passwd zgb --password-stdin > /dev/null
+  done
+}
+
+pids=()
+stop_all() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all EXIT
+
+# Two instances on the one PostgreSQL, nginx in front of them round-robin, as deploy/ has it.
+start_front() {
+  local port
+  for port in "${instance_ports[@]}"; do
+    "$bin" serve --cities "$work/cities.json" --addr "127.0.0.1:$port" --scheduler-minutes 0 \
+      > "$work/serve-$port.log" 2>&1 &
+    pids+=($!)
+  done
+  mkdir -p "$work/nginx/logs"
+  chmod 777 "$work/nginx" "$work/nginx/logs"
+  cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  upstream rectify {
+    server 127.0.0.1:${instance_ports[0]};
+    server 127.0.0.1:${instance_ports[1]};
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:$front;
+    location / {
+      proxy_pass http://rectify;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$remote_addr;
+    }
+  }
+}
+CONF
+  nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+  pids+=($!)
+  for port in "${instance_ports[@]}" "$front"; do
+    for _ in $(seq 1 100); do
+      curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break
+      sleep 0.2
+    done
+  done
+}
+
+# A session cookie for USER on HOST, through the front.
+session_on() { # HOST USER
+  local jar csrf
+  jar=$(mktemp)
+  csrf=$(curl -s -c "$jar" --resolve "$1:$front:127.0.0.1" "http://$1:$front/login" |
+    grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
+  curl -s -b "$jar" -c "$jar" -o /dev/null --resolve "$1:$front:127.0.0.1" \
+    --data-urlencode "username=$2" --data-urlencode "password=$password" --data-urlencode "csrf=$csrf" \
+    "http://$1:$front/login"
+  awk '$6 == "rectify_session" {print $7}' "$jar"
+  rm -f "$jar"
+}
+
+# wrk at 64 connections through nginx: requests/s, p50 and p99.
+under_load() { # LABEL HOST COOKIE PATH
+  local bytes out
+  bytes=$(curl -s -H "Host: $2" -H "Cookie: rectify_session=$3" "http://127.0.0.1:$front$4" | wc -c)
+  out=$(wrk -t2 -c64 -d"$duration" --latency -H "Host: $2" -H "Cookie: rectify_session=$3" \
+    "http://127.0.0.1:$front$4")
+  printf '%-34s %6s bytes  %8s req/s  p50 %8s  p99 %8s  (%s non-2xx)\n' "$1" "$bytes" \
+    "$(awk '/Requests\/sec/ {print $2}' <<< "$out")" \
+    "$(awk '$1 == "50%" {print $2}' <<< "$out")" "$(awk '$1 == "99%" {print $2}' <<< "$out")" \
+    "$(awk '/Non-2xx/ {print $5}' <<< "$out" | grep . || echo 0)"
+}
+
+served() {
+  prepare_sites
+  start_front
+  local city province start
+  city=$(session_on city01.localhost zgb)
+  province=$(session_on sheng.localhost shengban)
+  [ -n "$city" ] && [ -n "$province" ] || { echo "login through the front failed" >&2; exit 1; }
+  # The first province view reads every city once (then per journal head): timed cold.
+  start=$(date +%s.%N)
+  curl -s -o /dev/null -H "Host: sheng.localhost" -H "Cookie: rectify_session=$province" \
+    "http://127.0.0.1:$front/province"
+  echo "province view, first (cold) request: $(seconds "$start") s"
+  under_load "city ledger (/ledger)" city01.localhost "$city" /ledger
+  under_load "province view (/province)" sheng.localhost "$province" /province
+  start=$(date +%s.%N)
+  "$bin" province bulletin --cities "$work/cities.json" --month "$last_month" --out "$work/province.docx" > /dev/null
+  echo "province bulletin $last_month (roll-up of $cities cities, frozen, docx): $(seconds "$start") s"
+  local port pid
+  for port in "${instance_ports[@]}"; do
+    pid=$(pgrep -f "serve --cities $work/cities.json --addr 127.0.0.1:$port" | head -1)
+    echo "instance :$port RSS $(awk '/VmRSS/ {print $2 / 1024}' "/proc/$pid/status") MB," \
+      "peak $(awk '/VmHWM/ {print $2 / 1024}' "/proc/$pid/status") MB"
+  done
+}
+
 start_postgres
 if [ "${PHASE:-all}" != measure ]; then
   [ -f "$work/.loaded" ] || { generate; load; }
 fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; loaded: $cities cities (load times in $work/load.log)"
-imports
+[ "${SKIP_IMPORTS:-}" ] || imports
 city_bulletins
+served

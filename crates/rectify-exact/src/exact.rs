@@ -119,6 +119,11 @@ impl Exact {
         self.num as f64 / self.den as f64
     }
 
+    /// `Exact::ZERO + self`: unchanged over 1, else in lowest terms.
+    fn reduced_unless_whole(self) -> Exact {
+        if self.den == 1 { self } else { self.reduced() }
+    }
+
     /// The same value in lowest terms.
     pub fn reduced(self) -> Exact {
         Exact::ratio(self.num, self.den)
@@ -238,9 +243,11 @@ impl std::ops::Add for Exact {
 /// count) by adding numerators per denominator, so only the few partial sums meet a gcd.
 impl std::iter::Sum for Exact {
     fn sum<I: Iterator<Item = Exact>>(values: I) -> Exact {
-        let mut partials: Vec<Exact> = Vec::new();
+        // At most 8 partial sums, on the stack: a period mean sums a handful of readings.
+        let mut partials = [Exact::ZERO; 8];
+        let mut used = 0;
         for value in values {
-            match partials.iter().position(|p| p.den == value.den) {
+            match partials[..used].iter().position(|p| p.den == value.den) {
                 Some(i) => {
                     let p = &mut partials[i];
                     match p.num.checked_add(value.num) {
@@ -248,11 +255,22 @@ impl std::iter::Sum for Exact {
                         None => *p = *p + value,
                     }
                 }
-                None if partials.len() < 8 => partials.push(value),
+                None if used < 8 => {
+                    partials[used] = value;
+                    used += 1;
+                }
                 None => partials[0] = partials[0] + value,
             }
         }
-        partials.into_iter().fold(Exact::ZERO, |a, b| a + b)
+        match partials[..used] {
+            [] => Exact::ZERO,
+            // 0 + x, as the fold from zero would give it (in lowest terms), without the
+            // common-denominator arithmetic.
+            [one] => one.reduced_unless_whole(),
+            [first, ref rest @ ..] => rest
+                .iter()
+                .fold(first.reduced_unless_whole(), |a, b| a + *b),
+        }
     }
 }
 
@@ -415,6 +433,45 @@ fn missing_marker(t: &[u8]) -> Result<Option<i64>, NumberError> {
 /// Reads decimal text of any precision (up to 18 significant digits), with an optional exponent
 /// (`2.8e-6`), into an exact value. Missing markers and negatives read as in [`parse_micro`].
 pub fn parse_decimal(text: &str) -> Result<Option<Exact>, NumberError> {
+    match plain_decimal(text.as_bytes()) {
+        Some(value) => Ok(Some(value)),
+        None => parse_decimal_general(text),
+    }
+}
+
+/// The common cell of a monitoring file, unsigned digits with at most one point and at most 18
+/// digits (`0.046`, `404`), read on 64 bits; anything else (blank, sign, exponent, marker,
+/// surrounding space) is `None` and left to [`parse_decimal_general`], whose value for such a
+/// cell this equals, representation included.
+fn plain_decimal(t: &[u8]) -> Option<Exact> {
+    let mut unscaled: u64 = 0;
+    let mut digits = 0_u32;
+    let mut point: Option<u32> = None;
+    for &b in t {
+        match b {
+            b'0'..=b'9' => {
+                unscaled = unscaled * 10 + u64::from(b - b'0');
+                digits += 1;
+                if digits > 18 {
+                    return None;
+                }
+            }
+            b'.' if point.is_none() => point = Some(digits),
+            _ => return None,
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    let decimals = digits - point.unwrap_or(digits);
+    Some(Exact::ratio_unreduced(
+        i128::from(unscaled),
+        10_i128.pow(decimals),
+    ))
+}
+
+/// Every form [`parse_decimal`] accepts.
+fn parse_decimal_general(text: &str) -> Result<Option<Exact>, NumberError> {
     let t = text.trim();
     let (mantissa, exponent) = match t.find(['e', 'E']) {
         Some(i) => {
@@ -508,6 +565,38 @@ mod tests {
         assert_eq!(parse_decimal("-3").unwrap(), None);
         assert!(parse_decimal("abc").is_err());
         assert!(parse_decimal("1e").is_err());
+    }
+
+    #[test]
+    fn the_plain_fast_path_reads_as_the_general_parser_representation_included() {
+        // Every string of up to 5 characters over digits, point, sign, exponent and space, and
+        // lengths around the 18-digit limit: same result, same numerator and denominator.
+        let alphabet = [b'0', b'7', b'9', b'.', b'-', b'e', b' ', b'L'];
+        let mut cells: Vec<String> = Vec::new();
+        for len in 0..=5_u32 {
+            for n in 0..8_usize.pow(len) {
+                let cell: Vec<u8> = (0..len).map(|i| alphabet[n / 8_usize.pow(i) % 8]).collect();
+                cells.push(String::from_utf8(cell).unwrap());
+            }
+        }
+        for digits in 16..=20 {
+            for point in [None, Some(0), Some(1), Some(digits / 2), Some(digits)] {
+                let mut cell = "9".repeat(digits);
+                if let Some(p) = point {
+                    cell.insert(p, '.');
+                }
+                cells.push(cell.clone());
+                cells.push(cell.replace('9', "0"));
+            }
+        }
+        for cell in &cells {
+            let fast = parse_decimal(cell);
+            let general = parse_decimal_general(cell);
+            assert_eq!(fast, general, "{cell:?}");
+            if let (Ok(Some(a)), Ok(Some(b))) = (fast, general) {
+                assert_eq!((a.num, a.den), (b.num, b.den), "{cell:?}");
+            }
+        }
     }
 
     #[test]

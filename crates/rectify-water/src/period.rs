@@ -50,6 +50,10 @@ pub fn period_value(
     }
     let mean = if indicator == Indicator::Ph && options.ph_mean == PhMean::Hydrogen {
         hydrogen_mean(readings)
+    } else if let [one] = readings {
+        // A month's single sample is its own mean: the same value in the same lowest terms,
+        // with one reduction instead of a sum and a division.
+        one.statistical_value().reduced()
     } else {
         let sum = readings
             .iter()
@@ -86,4 +90,30 @@ pub fn round_2020(value: Exact, decimals: u32) -> Exact {
         .map(|d| value.round_half_even(d))
         .find(|r| *r != Exact::ZERO)
         .unwrap_or(rounded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_single_reading_is_its_mean_as_the_sum_and_division_give_it() {
+        let readings = [
+            Reading::Value(Exact::ratio_unreduced(460, 10_000)),
+            Reading::Value(Exact::ratio_unreduced(7, 1)),
+            Reading::BelowDetection(Exact::ratio_unreduced(4, 100_000)),
+            Reading::Value(Exact::ratio_unreduced(0, 1000)),
+        ];
+        for r in readings {
+            let shortcut = period_value(Indicator::Tp, &[r], PeriodOptions::default()).unwrap();
+            let general = [r.statistical_value()]
+                .into_iter()
+                .sum::<Exact>()
+                .div_int(1);
+            assert_eq!(
+                (shortcut.numer_raw(), shortcut.denom_raw()),
+                (general.numer_raw(), general.denom_raw())
+            );
+        }
+    }
 }

@@ -5,7 +5,7 @@ use crate::error::CliError;
 use clap::{Args, Subcommand, ValueEnum};
 use rectify_exact::date::Date;
 use rectify_io::RowProblem;
-use rectify_io::water::evaluate::{ClassWriter, WaterOptions, evaluate};
+use rectify_io::water::evaluate::{ClassWriter, Classifier, WaterOptions, evaluate};
 use rectify_io::water::samples::{Section, read_samples, read_sections, scan_samples};
 use rectify_io::water::stored::{EncodedSamples, section_row};
 use rectify_store::Store;
@@ -136,16 +136,18 @@ pub fn run(cmd: WaterFileCommand) -> Result<ExitCode, CliError> {
                 CliError::environment(format!("无法读取 {}：{e}", args.input.display()))
             })?;
             let options = args.method.options();
+            let classifier = Classifier::new(&sections, options);
             let rows = crate::cli_util::write_atomically(&args.out, |w| {
                 let io = |e: std::io::Error| CliError::failure(format!("写入失败：{e}"));
-                let mut writer = ClassWriter::new(w, &sections, options).map_err(io)?;
+                let mut writer = ClassWriter::new(w).map_err(io)?;
                 let mut failed: Option<std::io::Error> = None;
                 let scanned = scan_samples(
                     &args.input,
-                    std::io::BufReader::new(input),
-                    &mut |sample, long| {
+                    input,
+                    &|sample, long| classifier.classify(sample, long),
+                    &mut |classified| {
                         if failed.is_none()
-                            && let Err(e) = writer.push(sample, long)
+                            && let Err(e) = writer.push(classified)
                         {
                             failed = Some(e);
                         }
@@ -155,7 +157,7 @@ pub fn run(cmd: WaterFileCommand) -> Result<ExitCode, CliError> {
                 if let Some(e) = failed {
                     return Err(io(e));
                 }
-                let (rows, problems) = writer.finish().map_err(io)?;
+                let (rows, problems) = writer.finish(&classifier).map_err(io)?;
                 match problems.is_empty() {
                     true => Ok(rows),
                     false => Err(problems_error(&args.input, &problems)),

@@ -2,6 +2,7 @@
 
 use super::samples::{Item, Sample, Section};
 use crate::RowProblem;
+use crate::air::daily::in_parallel;
 use crate::csv_cell::csv_cell;
 use rectify_exact::date::Date;
 use rectify_exact::exact::Exact;
@@ -11,6 +12,7 @@ use rectify_water::indicator::{Class, Indicator, WaterBody};
 use rectify_water::period::{PeriodOptions, Reading, period_value};
 use rectify_water::section::{SectionOptions, SectionResult, evaluate_section, format_multiple};
 use rectify_water::tli::{Trophic, TrophicInputs, tli};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -50,50 +52,114 @@ fn section_map(sections: &[Section]) -> HashMap<&str, &Section> {
     sections.iter().map(|s| (s.code.as_str(), s)).collect()
 }
 
-/// `name:multiple` (2 decimals) joined by `;`; pH and DO without a multiple.
-fn pollutants_cell(result: &SectionResult) -> String {
-    result
-        .main_pollutants
-        .iter()
-        .map(|p| match p.multiple {
-            Some(m) => format!("{}:{}", p.indicator.name_zh(), m.to_fixed(2)),
-            None => p.indicator.name_zh().to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(";")
+/// `name:multiple` (2 decimals) joined by `;`; pH and DO without a multiple. Written into `out`
+/// (cleared first), a buffer reused across rows.
+fn pollutants_cell(result: &SectionResult, out: &mut String) {
+    out.clear();
+    for (n, p) in result.main_pollutants.iter().enumerate() {
+        if n > 0 {
+            out.push(';');
+        }
+        out.push_str(p.indicator.name_zh());
+        if let Some(m) = p.multiple {
+            out.push(':');
+            out.push_str(&m.to_fixed(2));
+        }
+    }
 }
 
 /// `code=class` joined by `;`; reference items marked `(ref)`; unclassed items left out.
-fn per_indicator_cell(result: &SectionResult) -> String {
-    result
-        .indicators
-        .iter()
-        .filter_map(|i| {
-            let class = i.class?;
-            let mark = if i.indicator.reference_only() {
-                "(ref)"
-            } else {
-                ""
-            };
-            Some(format!("{}={class}{mark}", i.indicator.code()))
+/// Written into `out` (cleared first), a buffer reused across rows.
+fn per_indicator_cell(result: &SectionResult, out: &mut String) {
+    out.clear();
+    for i in &result.indicators {
+        let Some(class) = i.class else { continue };
+        if !out.is_empty() {
+            out.push(';');
+        }
+        out.push_str(i.indicator.code());
+        out.push('=');
+        out.push_str(class.code());
+        if i.indicator.reference_only() {
+            out.push_str("(ref)");
+        }
+    }
+}
+
+/// Classifies samples for `rectify water classify`; shared by the reading workers.
+pub struct Classifier<'a> {
+    sections: HashMap<&'a str, &'a Section>,
+    options: WaterOptions,
+}
+
+/// One sample as a worker left it: its row, held until the end (a long file's rows are merged
+/// first), or why it cannot be classified.
+pub enum Classified {
+    Row(ClassRow),
+    Held(Sample),
+    Problem(RowProblem),
+}
+
+/// The cells of one output row.
+pub struct ClassRow {
+    section: String,
+    time: String,
+    class: &'static str,
+    status: &'static str,
+    pollutants: String,
+    per_indicator: String,
+}
+
+impl<'a> Classifier<'a> {
+    pub fn new(sections: &'a [Section], options: WaterOptions) -> Self {
+        Classifier {
+            sections: section_map(sections),
+            options,
+        }
+    }
+
+    /// `long`: the sample is one row of a long file, held for merging.
+    pub fn classify(&self, sample: Sample, long: bool) -> Classified {
+        if long {
+            return Classified::Held(sample);
+        }
+        let body = match body_of(&sample, &self.sections) {
+            Ok(body) => body,
+            Err(p) => return Classified::Problem(p),
+        };
+        let result = evaluate_section(
+            &basic_values(&sample.readings),
+            body,
+            Class::III,
+            self.options.section,
+        );
+        // Room for the usual row, so the cells are written without regrowing.
+        let (mut pollutants, mut per_indicator) =
+            (String::with_capacity(64), String::with_capacity(192));
+        pollutants_cell(&result, &mut pollutants);
+        per_indicator_cell(&result, &mut per_indicator);
+        Classified::Row(ClassRow {
+            section: sample.section,
+            time: sample.time,
+            class: result.class.map_or("", Class::code),
+            status: result.status().map_or("", |s| s.zh()),
+            pollutants,
+            per_indicator,
         })
-        .collect::<Vec<_>>()
-        .join(";")
+    }
 }
 
 /// Writes `section,time,class,status,main_pollutants,per_indicator`, one row per sample, as the
 /// samples arrive; samples of a long file are held until the end and merged first.
-pub struct ClassWriter<'a, W: Write> {
+pub struct ClassWriter<W: Write> {
     out: csv::Writer<W>,
-    sections: HashMap<&'a str, &'a Section>,
-    options: WaterOptions,
     held: Vec<Sample>,
     pub rows: u64,
     pub problems: Vec<RowProblem>,
 }
 
-impl<'a, W: Write> ClassWriter<'a, W> {
-    pub fn new(out: W, sections: &'a [Section], options: WaterOptions) -> std::io::Result<Self> {
+impl<W: Write> ClassWriter<W> {
+    pub fn new(out: W) -> std::io::Result<Self> {
         let mut out = csv::Writer::from_writer(out);
         out.write_record([
             "section",
@@ -105,52 +171,46 @@ impl<'a, W: Write> ClassWriter<'a, W> {
         ])?;
         Ok(ClassWriter {
             out,
-            sections: section_map(sections),
-            options,
             held: Vec::new(),
             rows: 0,
             problems: Vec::new(),
         })
     }
 
-    pub fn push(&mut self, sample: Sample, long: bool) -> std::io::Result<()> {
-        if long {
-            self.held.push(sample);
-            return Ok(());
+    pub fn push(&mut self, classified: Classified) -> std::io::Result<()> {
+        match classified {
+            Classified::Row(row) => self.write(&row),
+            Classified::Held(sample) => {
+                self.held.push(sample);
+                Ok(())
+            }
+            Classified::Problem(p) => {
+                self.problems.push(p);
+                Ok(())
+            }
         }
-        self.write(&sample)
     }
 
-    fn write(&mut self, sample: &Sample) -> std::io::Result<()> {
-        let body = match body_of(sample, &self.sections) {
-            Ok(body) => body,
-            Err(p) => {
-                self.problems.push(p);
-                return Ok(());
-            }
-        };
-        let result = evaluate_section(
-            &basic_values(&sample.readings),
-            body,
-            Class::III,
-            self.options.section,
-        );
+    fn write(&mut self, row: &ClassRow) -> std::io::Result<()> {
         self.out.write_record([
-            csv_cell(&sample.section).as_ref(),
-            csv_cell(&sample.time).as_ref(),
-            result.class.map_or("", Class::code),
-            result.status().map_or("", |s| s.zh()),
-            &pollutants_cell(&result),
-            &per_indicator_cell(&result),
+            csv_cell(&row.section).as_ref(),
+            csv_cell(&row.time).as_ref(),
+            row.class,
+            row.status,
+            &row.pollutants,
+            &row.per_indicator,
         ])?;
         self.rows += 1;
         Ok(())
     }
 
     /// Writes the held samples and flushes.
-    pub fn finish(mut self) -> std::io::Result<(u64, Vec<RowProblem>)> {
+    pub fn finish(
+        mut self,
+        classifier: &Classifier<'_>,
+    ) -> std::io::Result<(u64, Vec<RowProblem>)> {
         for sample in super::samples::merge_long_rows(std::mem::take(&mut self.held)) {
-            self.write(&sample)?;
+            self.push(classifier.classify(sample, false))?;
         }
         self.out.flush()?;
         Ok((self.rows, self.problems))
@@ -213,18 +273,34 @@ pub struct WaterEvaluation<'a> {
     pub drinking: SourceSummary,
 }
 
-fn period_means(samples: &[&Sample], options: PeriodOptions) -> Vec<(Indicator, Exact)> {
-    let mut readings: BTreeMap<Indicator, Vec<Reading>> = BTreeMap::new();
-    for s in samples {
-        for (item, r) in &s.readings {
-            if let Item::Basic(i) = item {
-                readings.entry(*i).or_default().push(*r);
+/// The readings of one period per indicator (indexed by `Indicator as usize`), in sample order.
+/// One is reused for every period of a section, so grouping allocates nothing per month.
+#[derive(Default)]
+struct PeriodReadings(Vec<Vec<Reading>>);
+
+impl PeriodReadings {
+    fn fill(&mut self, samples: &[&Sample]) {
+        self.0.resize_with(Indicator::all().count(), Vec::new);
+        self.0.iter_mut().for_each(Vec::clear);
+        for s in samples {
+            for (item, r) in &s.readings {
+                if let Item::Basic(i) = item {
+                    self.0[*i as usize].push(*r);
+                }
             }
         }
     }
-    readings
-        .into_iter()
-        .filter_map(|(i, rs)| Some((i, period_value(i, &rs, options)?)))
+}
+
+/// Each indicator's period value, in indicator order.
+fn period_means(
+    samples: &[&Sample],
+    options: PeriodOptions,
+    readings: &mut PeriodReadings,
+) -> Vec<(Indicator, Exact)> {
+    readings.fill(samples);
+    Indicator::all()
+        .filter_map(|i| Some((i, period_value(i, &readings.0[i as usize], options)?)))
         .collect()
 }
 
@@ -254,7 +330,7 @@ pub fn evaluate<'a>(
     options: WaterOptions,
 ) -> Result<WaterEvaluation<'a>, Vec<RowProblem>> {
     let by_code = section_map(sections);
-    let mut grouped: BTreeMap<&str, Vec<&Sample>> = BTreeMap::new();
+    let mut grouped: HashMap<&str, Vec<&Sample>> = HashMap::new();
     let mut problems = Vec::new();
     for s in samples.iter().filter(|s| s.date >= from && s.date <= to) {
         if let Err(p) = body_of(s, &by_code) {
@@ -265,19 +341,24 @@ pub fn evaluate<'a>(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let summaries: Vec<SectionSummary<'_>> = grouped
-        .into_iter()
-        .filter_map(|(code, samples)| {
-            let body = body_of(samples[0], &by_code).ok()?;
-            Some(summarise(
-                code,
-                by_code.get(code).copied(),
-                body,
-                samples,
-                options,
-            ))
-        })
-        .collect();
+    // Sections in code order, each with its samples in file order.
+    let mut grouped: Vec<(&str, Vec<&Sample>)> = grouped.into_iter().collect();
+    grouped.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    // Sections are summarised independently: one worker per core.
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let summaries: Vec<SectionSummary<'_>> = in_parallel(&grouped, threads, |(code, samples)| {
+        let body = body_of(samples[0], &by_code).ok()?;
+        Some(summarise(
+            code,
+            by_code.get(code).copied(),
+            body,
+            samples.clone(),
+            options,
+        ))
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let all = Proportions::of(summaries.iter().filter_map(|p| p.result.class));
     Ok(WaterEvaluation {
         from,
@@ -298,7 +379,8 @@ fn summarise<'a>(
     samples: Vec<&'a Sample>,
     options: WaterOptions,
 ) -> SectionSummary<'a> {
-    let means = period_means(&samples, options.period);
+    let mut readings = PeriodReadings::default();
+    let means = period_means(&samples, options.period, &mut readings);
     let result = evaluate_section(&means, body, Class::III, options.section);
     let target = section.and_then(|s| s.target);
     let target_met = target.zip(result.class).map(|(t, c)| c <= t);
@@ -309,23 +391,20 @@ fn summarise<'a>(
             .collect(),
         _ => Vec::new(),
     };
-    let mut months: BTreeMap<String, Vec<&Sample>> = BTreeMap::new();
-    for s in &samples {
-        months
-            .entry(format!("{:04}-{:02}", s.date.year, s.date.month))
-            .or_default()
-            .push(s);
-    }
-    let monthly = months
-        .into_iter()
-        .map(|(month, in_month)| {
+    // Months in order (a stable sort keeps each month's samples in file order).
+    let mut by_month = samples.clone();
+    by_month.sort_by_key(|s| (s.date.year, s.date.month));
+    let monthly = by_month
+        .chunk_by(|a, b| (a.date.year, a.date.month) == (b.date.year, b.date.month))
+        .map(|in_month| {
             let r = evaluate_section(
-                &period_means(&in_month, options.period),
+                &period_means(in_month, options.period, &mut readings),
                 body,
                 Class::III,
                 options.section,
             );
-            (month, r.class)
+            let date = in_month[0].date;
+            (format!("{:04}-{:02}", date.year, date.month), r.class)
         })
         .collect();
     SectionSummary {
@@ -484,19 +563,96 @@ fn result_json(result: &SectionResult) -> Value {
 }
 
 impl WaterEvaluation<'_> {
-    pub fn to_json(&self) -> Value {
-        json!({
-            "from": self.from.to_string(),
-            "to": self.to.to_string(),
-            "sections": self.sections.iter().map(section_json).collect::<Vec<_>>(),
-            "proportions": {
+    /// The JSON of `rectify water evaluate`. Sections and their monthly classes, the bulk of a
+    /// large network's output, are written straight from the evaluation; the rest is built as
+    /// values. Serialised, it equals the whole built as one `Value`.
+    pub fn to_json(&self) -> impl Serialize + '_ {
+        let mut fields = serde_json::Map::new();
+        let mut put = |key: &str, value: Value| fields.insert(key.to_string(), value);
+        put("from", json!(self.from.to_string()));
+        put("to", json!(self.to.to_string()));
+        put("sections", Value::Null);
+        put(
+            "proportions",
+            json!({
                 "all": proportions_json(&self.all),
                 "by_level": self.by_level.iter().map(|(l, p)| (l.clone(), proportions_json(p))).collect::<serde_json::Map<_, _>>(),
-            },
-            "rivers": self.rivers.iter().map(river_json).collect::<Vec<_>>(),
-            "basins": self.basins.iter().map(river_json).collect::<Vec<_>>(),
-            "drinking_sources": drinking_json(&self.drinking),
-        })
+            }),
+        );
+        put(
+            "rivers",
+            json!(self.rivers.iter().map(river_json).collect::<Vec<_>>()),
+        );
+        put(
+            "basins",
+            json!(self.basins.iter().map(river_json).collect::<Vec<_>>()),
+        );
+        put("drinking_sources", drinking_json(&self.drinking));
+        ObjectWith {
+            fields,
+            key: "sections",
+            entry: Sections(&self.sections),
+        }
+    }
+}
+
+/// A JSON object with one bulky entry written straight from the data instead of built as a
+/// `Value` first; `fields` holds a placeholder under `key`, so the entry lands where the
+/// object's own key order puts it.
+struct ObjectWith<E> {
+    fields: serde_json::Map<String, Value>,
+    key: &'static str,
+    entry: E,
+}
+
+impl<E: Serialize> Serialize for ObjectWith<E> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
+        for (key, value) in &self.fields {
+            if key == self.key {
+                map.serialize_entry(key, &self.entry)?;
+            } else {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+struct Sections<'s, 'a>(&'s [SectionSummary<'a>]);
+
+impl Serialize for Sections<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|p| {
+            let mut fields = match section_json(p) {
+                Value::Object(fields) => fields,
+                _ => serde_json::Map::new(),
+            };
+            fields.insert("monthly".into(), Value::Null);
+            ObjectWith {
+                fields,
+                key: "monthly",
+                entry: Monthly(&p.monthly),
+            }
+        }))
+    }
+}
+
+/// `[{"class": …, "month": …}, …]`, keys in the order a JSON object keeps them.
+struct Monthly<'m>(&'m [(String, Option<Class>)]);
+
+impl Serialize for Monthly<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Month<'m>(&'m str, Option<Class>);
+        impl Serialize for Month<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("class", &self.1.map(Class::code))?;
+                map.serialize_entry("month", self.0)?;
+                map.end()
+            }
+        }
+        serializer.collect_seq(self.0.iter().map(|(month, class)| Month(month, *class)))
     }
 }
 
@@ -525,15 +681,6 @@ fn section_json(p: &SectionSummary<'_>) -> Value {
                 p.target_multiples
                     .iter()
                     .map(|(i, m)| json!({"name": i.name_zh(), "multiple": format_multiple(*m, 3)}))
-                    .collect::<Vec<_>>()
-            ),
-        ),
-        (
-            "monthly",
-            json!(
-                p.monthly
-                    .iter()
-                    .map(|(month, c)| json!({"month": month, "class": class_json(*c)}))
                     .collect::<Vec<_>>()
             ),
         ),
@@ -582,4 +729,36 @@ fn drinking_json(d: &SourceSummary) -> Value {
         "all_samples": rate(d.rates.all_samples),
         "non_compliant": d.failures.iter().map(|(section, time, reasons)| json!({"section": section, "time": time, "reasons": reasons})).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::water::samples::{read_samples_from, read_sections_from};
+    use crate::water::synthetic::{bench_sections, write_samples_csv, write_sections_csv};
+
+    #[test]
+    fn json_written_straight_equals_json_built_as_one_value() {
+        let network = bench_sections(30);
+        let (mut samples_csv, mut sections_csv) = (Vec::new(), Vec::new());
+        let (from, to) = (
+            Date::parse("2023-01-01").unwrap(),
+            Date::parse("2024-12-31").unwrap(),
+        );
+        write_samples_csv(&network, from, to, 7, &mut samples_csv).unwrap();
+        write_sections_csv(&network, &mut sections_csv).unwrap();
+        let path = std::path::Path::new("w.csv");
+        let samples = read_samples_from(path, samples_csv.as_slice()).unwrap();
+        let sections = read_sections_from(path, sections_csv.as_slice()).unwrap();
+        let result = evaluate(&samples, &sections, from, to, WaterOptions::default()).unwrap();
+        let direct = serde_json::to_string_pretty(&result.to_json()).unwrap();
+        let value = serde_json::to_value(result.to_json()).unwrap();
+        assert_eq!(direct, serde_json::to_string_pretty(&value).unwrap());
+        assert_eq!(value["sections"].as_array().unwrap().len(), 30);
+        assert_eq!(
+            value["sections"][0]["monthly"].as_array().unwrap().len(),
+            24
+        );
+        assert!(value["sections"][0]["monthly"][0]["month"] == "2023-01");
+    }
 }

@@ -14,6 +14,7 @@ use rectify_exact::exact::{Exact, parse_decimal};
 use rectify_water::indicator::{Class, Indicator, SourceItem, WaterBody};
 use rectify_water::period::Reading;
 use std::collections::HashMap;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 /// One measured item of a sample.
@@ -157,7 +158,12 @@ pub fn read_samples(path: &Path) -> Result<Vec<Sample>, ReadError> {
 /// [`read_samples`] from any reader; `path` names it in messages.
 pub fn read_samples_from(path: &Path, input: impl std::io::Read) -> Result<Vec<Sample>, ReadError> {
     let mut samples = Vec::new();
-    let long = scan_samples(path, input, &mut |sample, _| samples.push(sample))?;
+    let long = scan_samples(path, input, &|sample, long| (sample, long), &mut |(
+        sample,
+        _,
+    )| {
+        samples.push(sample)
+    })?;
     Ok(if long {
         merge_long_rows(samples)
     } else {
@@ -165,33 +171,291 @@ pub fn read_samples_from(path: &Path, input: impl std::io::Read) -> Result<Vec<S
     })
 }
 
-/// Hands each row's sample to `sink` as it is read, with whether the file is long (one row per
-/// indicator, so rows still need [`merge_long_rows`]). Any defect is returned at the end, after
-/// the whole file was checked; a sink that writes must therefore write somewhere disposable.
-pub fn scan_samples(
+/// Reads a file's rows on one worker per core: each row's sample goes through `map` on a
+/// worker, with whether the file is long (one row per indicator, so rows still need
+/// [`merge_long_rows`]), and the results reach `sink` in file order as they are read. Any
+/// defect is returned at the end, after the whole file was checked; a sink that writes must
+/// therefore write somewhere disposable. Returns whether the file is long.
+///
+/// The file streams through in blocks of whole lines. A block without a quote holds whole
+/// records, so workers parse blocks side by side, each with its own csv reader placed at the
+/// block's position (line numbers and the csv crate's own messages are those of one reader over
+/// the whole file). From the first block with a quote on, a field may span lines, so the rest
+/// is read by one reader in order.
+pub fn scan_samples<T: Send>(
     path: &Path,
     input: impl std::io::Read,
-    sink: &mut dyn FnMut(Sample, bool),
+    map: &(dyn Fn(Sample, bool) -> T + Sync),
+    sink: &mut dyn FnMut(T),
 ) -> Result<bool, ReadError> {
-    let (mut reader, names) = open(path, input)?;
+    scan_in_blocks(path, input, map, sink, BLOCK)
+}
+
+/// [`scan_samples`] with blocks of about `block_size` bytes.
+fn scan_in_blocks<T: Send>(
+    path: &Path,
+    input: impl std::io::Read,
+    map: &(dyn Fn(Sample, bool) -> T + Sync),
+    sink: &mut dyn FnMut(T),
+    block_size: usize,
+) -> Result<bool, ReadError> {
+    let mut input = std::io::BufReader::with_capacity(BLOCK, input);
+    let mut header = Vec::new();
+    input
+        .read_until(b'\n', &mut header)
+        .map_err(|e| format_error(path, e.to_string()))?;
+    if !plain_header(&header) {
+        // Quotes, a blank first line or a lone CR in the header: one reader from the start.
+        let (reader, names) = open(path, NoSeek(std::io::Cursor::new(header).chain(input)))?;
+        let columns = SampleColumns::find(path, &names)?;
+        let mut problems = Vec::new();
+        let position = reader.position().clone();
+        read_in_order(path, &columns, reader, position, &mut problems, map, sink)?;
+        reject(path, problems)?;
+        return Ok(columns.long());
+    }
+    let (_, names) = open(path, header.as_slice())?;
     let columns = SampleColumns::find(path, &names)?;
-    let long = matches!(columns.layout, Layout::Long { .. });
+    let mut position = csv::Position::new();
+    position
+        .set_byte(header.len() as u64)
+        .set_line(1 + u64::from(header.ends_with(b"\n")))
+        .set_record(1);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let mut problems = Vec::new();
+    let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Block>(threads * 2);
+    // Only the workers hold the receiving end: should they all stop, sending fails instead of
+    // waiting forever.
+    let work_rx = std::sync::Arc::new(std::sync::Mutex::new(work_rx));
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let quoted_rest = std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (work_rx, done_tx, columns) = (work_rx.clone(), done_tx.clone(), &columns);
+            scope.spawn(move || {
+                loop {
+                    let next = work_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok((seq, at, records, block))) = next else {
+                        break;
+                    };
+                    let parsed = parse_block(columns, (at, records, &block), map);
+                    if done_tx.send((seq, parsed)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop((work_rx, done_tx));
+        let mut order = InOrder::default();
+        let mut outcome = Ok(None);
+        for seq in 0.. {
+            let block = match next_block(&mut input, block_size) {
+                Ok(block) => block,
+                Err(e) => {
+                    outcome = Err(format!("第 {} 行：{e}", position.record() + 1));
+                    break;
+                }
+            };
+            if block.is_empty() {
+                break;
+            }
+            if memchr::memchr(b'"', &block).is_some() {
+                outcome = Ok(Some((block, position.clone())));
+                break;
+            }
+            let at = position.clone();
+            let newlines = memchr::memchr_iter(b'\n', &block).count() as u64;
+            let records = count_records(&block);
+            position
+                .set_byte(at.byte() + block.len() as u64)
+                .set_line(at.line() + newlines)
+                .set_record(at.record() + records);
+            if work_tx.send((seq, at, records, block)).is_err() {
+                break;
+            }
+            while let Ok(done) = done_rx.try_recv() {
+                order.take(done, &mut problems, sink);
+            }
+        }
+        drop(work_tx);
+        for done in done_rx {
+            order.take(done, &mut problems, sink);
+        }
+        match order.failed.take() {
+            Some(message) => Err(message),
+            None => outcome,
+        }
+    })
+    .map_err(|message| format_error(path, message))?;
+    if let Some((block, at)) = quoted_rest {
+        let mut reader = csv_reader(NoSeek(std::io::Cursor::new(block).chain(input)));
+        reader
+            .seek_raw(std::io::SeekFrom::Start(0), at.clone())
+            .map_err(|e| format_error(path, e.to_string()))?;
+        read_in_order(path, &columns, reader, at, &mut problems, map, sink)?;
+    }
+    reject(path, problems)?;
+    Ok(columns.long())
+}
+
+/// A block's number in the file, the csv position where it starts, its records and its bytes.
+type Block = (u64, csv::Position, u64, Vec<u8>);
+
+/// Bytes a block holds, about (it ends at the next line end).
+const BLOCK: usize = 1 << 20;
+
+/// A header line the block reader can take as the csv crate would: non-blank, no quote, and no
+/// carriage return but the one before its newline.
+fn plain_header(line: &[u8]) -> bool {
+    let body = line.strip_suffix(b"\n").unwrap_or(line);
+    let body = body.strip_suffix(b"\r").unwrap_or(body);
+    !body.is_empty() && !body.iter().any(|&b| b == b'"' || b == b'\r' || b == b'\n')
+}
+
+/// The next lines of about `size` bytes, ending at a line end (or the end of the input).
+fn next_block(input: &mut impl BufRead, size: usize) -> std::io::Result<Vec<u8>> {
+    let mut block = Vec::with_capacity(size + 4096);
+    input.by_ref().take(size as u64).read_to_end(&mut block)?;
+    if !block.is_empty() && !block.ends_with(b"\n") {
+        input.read_until(b'\n', &mut block)?;
+    }
+    Ok(block)
+}
+
+/// Records in unquoted text as the csv crate counts them: CR, LF and CRLF all end a record and
+/// blank lines are skipped, so every run of bytes other than CR and LF is one record.
+fn count_records(block: &[u8]) -> u64 {
+    let mut records = 0;
+    let mut start = 0;
+    for end in memchr::memchr2_iter(b'\n', b'\r', block).chain([block.len()]) {
+        records += u64::from(end > start);
+        start = end + 1;
+    }
+    records
+}
+
+fn csv_reader<R: std::io::Read>(input: R) -> csv::Reader<R> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input);
+    // Headers already known, so placing the reader does not read a record first.
+    reader.set_byte_headers(csv::ByteRecord::new());
+    reader
+}
+
+/// A reader that is never really moved: `seek_raw` then only sets the reader's position.
+struct NoSeek<R>(R);
+
+impl<R: std::io::Read> std::io::Read for NoSeek<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<R> std::io::Seek for NoSeek<R> {
+    fn seek(&mut self, _: std::io::SeekFrom) -> std::io::Result<u64> {
+        Ok(0)
+    }
+}
+
+/// What a worker made of a block: the mapped samples and the problems, in line order, or the
+/// csv crate's message that stops the whole read.
+type Parsed<T> = Result<(Vec<T>, Vec<RowProblem>), String>;
+
+fn parse_block<T>(
+    columns: &SampleColumns<'_>,
+    (at, records, block): (csv::Position, u64, &[u8]),
+    map: &(dyn Fn(Sample, bool) -> T + Sync),
+) -> Parsed<T> {
+    let mut reader = csv_reader(std::io::Cursor::new(block));
+    let mut problems = Vec::new();
+    let mut out = Vec::with_capacity(records as usize);
+    reader
+        .seek_raw(std::io::SeekFrom::Start(0), at.clone())
+        .map_err(|e| e.to_string())?;
     let mut record = csv::StringRecord::new();
-    for n in 0.. {
-        let line = n as u64 + 2;
+    let long = columns.long();
+    // The csv crate numbers the header as record 0; rows are numbered from line 2.
+    for line in at.record() + 1.. {
+        let more = reader
+            .read_record(&mut record)
+            .map_err(|e| format!("第 {line} 行：{e}"))?;
+        if !more {
+            break;
+        }
+        if let Some(sample) = columns.sample(&record, line, &mut problems) {
+            out.push(map(sample, long));
+        }
+    }
+    Ok((out, problems))
+}
+
+/// The rest of a file with quotes, read by one reader in order.
+fn read_in_order<T, R: std::io::Read>(
+    path: &Path,
+    columns: &SampleColumns<'_>,
+    mut reader: csv::Reader<R>,
+    at: csv::Position,
+    problems: &mut Vec<RowProblem>,
+    map: &(dyn Fn(Sample, bool) -> T + Sync),
+    sink: &mut dyn FnMut(T),
+) -> Result<(), ReadError> {
+    let mut record = csv::StringRecord::new();
+    let long = columns.long();
+    for line in at.record() + 1.. {
         let more = reader
             .read_record(&mut record)
             .map_err(|e| format_error(path, format!("第 {line} 行：{e}")))?;
         if !more {
             break;
         }
-        if let Some(sample) = columns.sample(&record, line, &mut problems) {
-            sink(sample, long);
+        if let Some(sample) = columns.sample(&record, line, problems) {
+            sink(map(sample, long));
         }
     }
-    reject(path, problems)?;
-    Ok(long)
+    Ok(())
+}
+
+/// Hands the workers' blocks to the sink in file order.
+struct InOrder<T> {
+    next: u64,
+    waiting: std::collections::BTreeMap<u64, Parsed<T>>,
+    /// The first block's failure in file order; later blocks are then dropped.
+    failed: Option<String>,
+}
+
+impl<T> Default for InOrder<T> {
+    fn default() -> Self {
+        InOrder {
+            next: 0,
+            waiting: std::collections::BTreeMap::new(),
+            failed: None,
+        }
+    }
+}
+
+impl<T> InOrder<T> {
+    fn take(
+        &mut self,
+        (seq, parsed): (u64, Parsed<T>),
+        problems: &mut Vec<RowProblem>,
+        sink: &mut dyn FnMut(T),
+    ) {
+        self.waiting.insert(seq, parsed);
+        while let Some(parsed) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            if self.failed.is_some() {
+                continue;
+            }
+            match parsed {
+                Ok((out, found)) => {
+                    out.into_iter().for_each(&mut *sink);
+                    problems.extend(found);
+                }
+                Err(message) => self.failed = Some(message),
+            }
+        }
+    }
 }
 
 /// Where a samples file keeps what.
@@ -216,6 +480,10 @@ const FIXED_COLUMNS: [&str; 7] = [
 ];
 
 impl<'n> SampleColumns<'n> {
+    fn long(&self) -> bool {
+        matches!(self.layout, Layout::Long { .. })
+    }
+
     fn find(path: &Path, names: &'n [String]) -> Result<Self, ReadError> {
         let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n));
         let section =
@@ -267,7 +535,7 @@ impl<'n> SampleColumns<'n> {
         line: u64,
         problems: &mut Vec<RowProblem>,
     ) -> Option<Sample> {
-        let cell = |i: usize| record.get(i).unwrap_or("").trim();
+        let cell = |i: usize| trimmed(record.get(i).unwrap_or(""));
         let before = problems.len();
         let Some(date) = parse_date(cell(self.time)) else {
             let message = format!("时间“{}”应为 YYYY-MM 或 YYYY-MM-DD", cell(self.time));
@@ -317,7 +585,13 @@ impl<'n> SampleColumns<'n> {
         line: u64,
         problems: &mut Vec<RowProblem>,
     ) -> Vec<(Item, Reading)> {
-        let mut readings = Vec::new();
+        // Sized to the filled cells: a long period's samples are all held at once.
+        let mut readings = match &self.layout {
+            Layout::Wide(columns) => {
+                Vec::with_capacity(columns.iter().filter(|(i, _)| !cell(*i).is_empty()).count())
+            }
+            Layout::Long { .. } => Vec::with_capacity(1),
+        };
         let mut read = |item: Item, column: usize, text: &str| match parse_reading(text) {
             Ok(Some(r)) => readings.push((item, r)),
             Ok(None) => {}
@@ -338,6 +612,18 @@ impl<'n> SampleColumns<'n> {
             },
         }
         readings
+    }
+}
+
+/// `text.trim()`, skipping the Unicode-aware scan when both ends are visible ASCII (the
+/// usual cell).
+fn trimmed(text: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
+    let bytes = text.as_bytes();
+    if visible(bytes.first()) && visible(bytes.last()) {
+        text
+    } else {
+        text.trim()
     }
 }
 
@@ -442,4 +728,104 @@ pub fn read_sections_from(
     }
     reject(path, problems)?;
     Ok(sections)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Outcome = Result<(Vec<Sample>, bool), String>;
+
+    fn in_blocks(text: &[u8], block_size: usize) -> Outcome {
+        let mut samples = Vec::new();
+        let long = scan_in_blocks(
+            Path::new("w.csv"),
+            text,
+            &|s, _| s,
+            &mut |s| samples.push(s),
+            block_size,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok((samples, long))
+    }
+
+    /// The formulation before blocks: one csv reader over the whole file, in order.
+    fn one_reader(text: &[u8]) -> Outcome {
+        let path = Path::new("w.csv");
+        let (reader, names) = open(path, NoSeek(text)).map_err(|e| e.to_string())?;
+        let columns = SampleColumns::find(path, &names).map_err(|e| e.to_string())?;
+        let (mut samples, mut problems) = (Vec::new(), Vec::new());
+        let at = reader.position().clone();
+        read_in_order(
+            path,
+            &columns,
+            reader,
+            at,
+            &mut problems,
+            &|s, _| s,
+            &mut |s| samples.push(s),
+        )
+        .map_err(|e| e.to_string())?;
+        reject(path, problems).map_err(|e| e.to_string())?;
+        Ok((samples, columns.long()))
+    }
+
+    #[test]
+    fn blocks_read_as_one_reader_whatever_their_size() {
+        let header = "section,water_body,time,nh3n,tp,hg\n";
+        let rows = [
+            "A,river,2024-01,0.5,0.1,0.00004L\n",
+            "\n",
+            "B,lake,2024-01,1.6,0.2,\n",
+            "A,river,2024-02,\u{3000}0.7 ,<0.01,0.0001\r\n",
+            "\r\n",
+            "C,river,2024-02,0.9,0.3,0.0002\rD,river,2024-02,0.1,0.1,0.0001\n",
+            "B,lake,2024-02,2.1,0.05,0.00003",
+        ];
+        let good: String = std::iter::once(header).chain(rows).collect();
+        // Defects on later lines: a bad number, then a quote (one reader from there on, with a
+        // field spanning lines), then bytes that are not UTF-8.
+        let bad_number = good.replace("1.6", "1.6x");
+        let quoted = format!("{bad_number}\n\"E\nF\",river,2024-03,1,1,1\nx,river,2024-03,y,1,1\n");
+        let mut not_utf8 = quoted.clone().into_bytes();
+        not_utf8.extend_from_slice(b"G,river,2024-04,\xff,1,1\n");
+        let quoted_header = good.replacen("section", "\"section\"", 1);
+        let blank_first = format!("\n{good}");
+        for text in [&good, &bad_number, &quoted, &quoted_header, &blank_first] {
+            let expected = one_reader(text.as_bytes());
+            for size in [1, 7, 40, 64, 1 << 20] {
+                assert_eq!(
+                    in_blocks(text.as_bytes(), size),
+                    expected,
+                    "{size} {text:?}"
+                );
+            }
+        }
+        let expected = one_reader(&not_utf8);
+        assert!(
+            expected.as_ref().is_err_and(|e| e.contains("utf-8")),
+            "{expected:?}"
+        );
+        for size in [1, 13, 64, 1 << 20] {
+            assert_eq!(in_blocks(&not_utf8, size), expected, "{size}");
+        }
+        let (samples, _) = in_blocks(good.as_bytes(), 1).unwrap();
+        assert_eq!(samples.len(), 6);
+        assert_eq!(samples[3].section, "C");
+        assert_eq!(samples[5].line, 7, "lines count records, as before");
+        let message = in_blocks(bad_number.as_bytes(), 1).unwrap_err();
+        assert!(message.contains("第 3 行"), "{message}");
+    }
+
+    #[test]
+    fn records_are_counted_as_the_csv_crate_counts_them() {
+        for text in ["", "a", "a\n", "\n\n", "a\r\nb", "a\rb\r\n\r\nc\n", " \n"] {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            let records = reader.byte_records().count() as u64;
+            assert_eq!(count_records(text.as_bytes()), records, "{text:?}");
+        }
+    }
 }

@@ -19,7 +19,7 @@ use rectify_core::dispatch::AsOf;
 use rectify_core::province::ProvinceFacts;
 use rectify_exact::date::Date;
 use rectify_io::bulletin::environment::Against;
-use rectify_store::{Store, today_china};
+use rectify_store::{Store, StoreError, today_china};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -47,6 +47,12 @@ pub(crate) struct ProvinceSite {
     name: String,
     cities: Vec<City>,
     figures: tokio::sync::Mutex<HashMap<String, Cached>>,
+    /// The cities' journal heads when all could be read, with when: reused for
+    /// `HEADS_REUSED_FOR`, so a busy overview asks each city at most once a second.
+    heads: std::sync::Mutex<Option<(std::time::Instant, Vec<i64>)>>,
+    /// Held while stale figures are read again: requests that find them stale together wait
+    /// for one reading instead of each reading every city (64 at once took 2 GB and seconds).
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 /// A city's figures with the journal head and the day they were read at.
@@ -91,6 +97,8 @@ pub fn router(store: Store, config: WebConfig, name: String, cities: Vec<City>) 
         name,
         cities,
         figures: tokio::sync::Mutex::default(),
+        heads: std::sync::Mutex::default(),
+        refreshing: tokio::sync::Mutex::default(),
     });
     crate::app(store, config, site, routes())
 }
@@ -274,20 +282,15 @@ async fn figures(
     today: Date,
 ) -> Result<Vec<Option<Arc<CityFigures>>>, WebError> {
     // Concurrently: a city whose database is away costs its timeout once, not once per city.
-    let heads = rectify_app::province::journal_heads(&site.cities).await?;
-    let stale: Vec<(usize, City)> = {
-        let cached = site.figures.lock().await;
-        site.cities
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| {
-                let head = heads[i].as_ref().ok()?;
-                let fresh = cached
-                    .get(&c.code)
-                    .is_some_and(|(h, day, _)| h == head && *day == today);
-                (!fresh).then(|| (i, c.clone()))
-            })
-            .collect()
+    let heads = journal_heads(site).await?;
+    let mut stale = stale_cities(site, &heads, today).await;
+    let _refreshing = if stale.is_empty() {
+        None
+    } else {
+        let guard = site.refreshing.lock().await;
+        // Another request may have read them while this one waited.
+        stale = stale_cities(site, &heads, today).await;
+        Some(guard)
     };
     let cities: Vec<City> = stale.iter().map(|(_, c)| c.clone()).collect();
     let read = rectify_app::province::overview(&cities, today).await?;
@@ -318,6 +321,50 @@ async fn figures(
             (head.as_ref().ok() == Some(h)).then(|| figures.clone())
         })
         .collect())
+}
+
+/// How long the cities' journal heads are taken as current: the overview may show a city's
+/// change up to this much later, and 64 clients at once cost 18 queries a second, not 18 each.
+const HEADS_REUSED_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Every city's journal head: the ones read less than `HEADS_REUSED_FOR` ago, or read now
+/// (and kept when every city answered).
+async fn journal_heads(site: &ProvinceSite) -> Result<Vec<Result<i64, StoreError>>, WebError> {
+    let recent = site
+        .heads
+        .lock()
+        .ok()
+        .and_then(|kept| kept.clone())
+        .filter(|(at, _)| at.elapsed() < HEADS_REUSED_FOR);
+    if let Some((_, heads)) = recent {
+        return Ok(heads.into_iter().map(Ok).collect());
+    }
+    let heads = rectify_app::province::journal_heads(&site.cities).await?;
+    let all: Option<Vec<i64>> = heads.iter().map(|h| h.as_ref().ok().copied()).collect();
+    if let (Some(all), Ok(mut kept)) = (all, site.heads.lock()) {
+        *kept = Some((std::time::Instant::now(), all));
+    }
+    Ok(heads)
+}
+
+/// The cities (with their positions) whose cached figures are not as of `heads` and `today`.
+async fn stale_cities(
+    site: &ProvinceSite,
+    heads: &[Result<i64, StoreError>],
+    today: Date,
+) -> Vec<(usize, City)> {
+    let cached = site.figures.lock().await;
+    site.cities
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let head = heads[i].as_ref().ok()?;
+            let fresh = cached
+                .get(&c.code)
+                .is_some_and(|(h, day, _)| h == head && *day == today);
+            (!fresh).then(|| (i, c.clone()))
+        })
+        .collect()
 }
 
 async fn overview(

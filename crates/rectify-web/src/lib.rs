@@ -139,7 +139,7 @@ struct AppState {
 /// more; the province's app reads every city's store.
 enum Site {
     City,
-    Province(province::ProvinceSite),
+    Province(Box<province::ProvinceSite>),
 }
 
 impl Site {

@@ -93,13 +93,13 @@ pub fn route_table() -> Vec<(&'static str, Access)> {
 
 /// The province's site over `cities`.
 pub fn router(store: Store, config: WebConfig, name: String, cities: Vec<City>) -> Router {
-    let site = Site::Province(ProvinceSite {
+    let site = Site::Province(Box::new(ProvinceSite {
         name,
         cities,
         figures: tokio::sync::Mutex::default(),
         heads: std::sync::Mutex::default(),
         refreshing: tokio::sync::Mutex::default(),
-    });
+    }));
     crate::app(store, config, site, routes())
 }
 

@@ -240,14 +240,14 @@ where
     Ok(found.into_iter().flatten().collect())
 }
 
-/// Every city's figures as of `today`, two cities at a time; a city that cannot be read (its
+/// Every city's figures as of `today`, one city at a time; a city that cannot be read (its
 /// database away) is its own error, so the other cities still show.
 pub async fn overview(
     cities: &[City],
     today: Date,
 ) -> Result<Vec<Result<CityFigures, StoreError>>, StoreError> {
-    // A city's figures hold its two years of station-days while they are summed (about 70 MB
-    // for 84 stations): eighteen at once took 1.4 GB and were no faster on two cores.
+    // A city's figures hold its two years of station-days while they are summed (about 80 MB
+    // for 84 stations): eighteen at once took 1.4 GB, two 600 MB, and neither was faster on two cores.
     let at_once = Arc::new(tokio::sync::Semaphore::new(CITIES_READ_AT_ONCE));
     each_city(cities, move |city| {
         let at_once = at_once.clone();
@@ -263,7 +263,7 @@ pub async fn overview(
 }
 
 /// Cities whose figures are read at the same time.
-const CITIES_READ_AT_ONCE: usize = 2;
+const CITIES_READ_AT_ONCE: usize = 1;
 
 /// Every city's journal head (`Store::journal_head`), read concurrently: what a cache of a
 /// city's figures is keyed on; a city that cannot be read is its own error.

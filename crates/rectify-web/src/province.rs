@@ -50,6 +50,8 @@ pub(crate) struct ProvinceSite {
     /// The cities' journal heads when all could be read, with when: reused for
     /// `HEADS_REUSED_FOR`, so a busy overview asks each city at most once a second.
     heads: std::sync::Mutex<Option<(std::time::Instant, Vec<i64>)>>,
+    /// Held while the heads are asked for.
+    asking_heads: tokio::sync::Mutex<()>,
     /// Held while stale figures are read again: requests that find them stale together wait
     /// for one reading instead of each reading every city (64 at once took 2 GB and seconds).
     refreshing: tokio::sync::Mutex<()>,
@@ -98,6 +100,7 @@ pub fn router(store: Store, config: WebConfig, name: String, cities: Vec<City>) 
         cities,
         figures: tokio::sync::Mutex::default(),
         heads: std::sync::Mutex::default(),
+        asking_heads: tokio::sync::Mutex::default(),
         refreshing: tokio::sync::Mutex::default(),
     }));
     crate::app(store, config, site, routes())
@@ -330,14 +333,22 @@ const HEADS_REUSED_FOR: std::time::Duration = std::time::Duration::from_secs(1);
 /// Every city's journal head: the ones read less than `HEADS_REUSED_FOR` ago, or read now
 /// (and kept when every city answered).
 async fn journal_heads(site: &ProvinceSite) -> Result<Vec<Result<i64, StoreError>>, WebError> {
-    let recent = site
-        .heads
-        .lock()
-        .ok()
-        .and_then(|kept| kept.clone())
-        .filter(|(at, _)| at.elapsed() < HEADS_REUSED_FOR);
-    if let Some((_, heads)) = recent {
-        return Ok(heads.into_iter().map(Ok).collect());
+    let recent = || {
+        site.heads
+            .lock()
+            .ok()
+            .and_then(|kept| kept.clone())
+            .filter(|(at, _)| at.elapsed() < HEADS_REUSED_FOR)
+            .map(|(_, heads)| heads.into_iter().map(Ok).collect())
+    };
+    if let Some(heads) = recent() {
+        return Ok(heads);
+    }
+    // One request asks the cities; the others that found the heads old wait for its answer
+    // (otherwise each would take a connection from every city's pool at once).
+    let _asking = site.asking_heads.lock().await;
+    if let Some(heads) = recent() {
+        return Ok(heads);
     }
     let heads = rectify_app::province::journal_heads(&site.cities).await?;
     let all: Option<Vec<i64>> = heads.iter().map(|h| h.as_ref().ok().copied()).collect();

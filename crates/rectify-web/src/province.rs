@@ -220,6 +220,9 @@ fn shown(against: Option<&Against>, ceiling: bool) -> Shown {
             ),
             !met,
         ),
+        None if a.value == rectify_io::bulletin::environment::NO_VALUE => {
+            ("无有效监测数据".into(), false)
+        }
         None => ("未设年度目标".into(), false),
     };
     Shown {

@@ -23,9 +23,14 @@ pub struct Against {
     pub target: Option<(String, bool)>,
 }
 
+/// The value printed for a figure without valid data.
+pub const NO_VALUE: &str = "—";
+
 impl Against {
     fn text(&self, unit: &str, ceiling: bool) -> String {
         match &self.target {
+            // No valid data: whether a target is set, the figure cannot be held against it.
+            None if self.value == NO_VALUE => "（无有效监测数据）".into(),
             None => "（未设年度目标）".into(),
             Some((target, met)) => format!(
                 "（年度目标{}{target}{unit}，{}）",
@@ -91,12 +96,12 @@ pub fn air_year(
         city.ytd
             .pollutant(p)
             .and_then(|s| s.mean_published())
-            .map_or("—".to_string(), |m: Exact| m.to_fixed(0))
+            .map_or(NO_VALUE.to_string(), |m: Exact| m.to_fixed(0))
     };
     let good = city
         .ytd
         .good_ratio_published()
-        .map_or("—".to_string(), |r| r.to_fixed(1));
+        .map_or(NO_VALUE.to_string(), |r| r.to_fixed(1));
     Some(AirYear {
         pm25: checked(mean(Pollutant::Pm25), report.pm25, 0),
         pm10: checked(mean(Pollutant::Pm10), report.pm10, 0),
@@ -183,7 +188,7 @@ pub fn water_year(
     let evaluation = evaluate(&samples, &sections, from, to, WaterOptions::default()).ok()?;
     let p = &evaluation.all;
     let (good_met, bad_met) = targets.check(p);
-    let percent = |v: Option<Exact>| v.map_or("—".to_string(), |v| v.to_fixed(1));
+    let percent = |v: Option<Exact>| v.map_or(NO_VALUE.to_string(), |v| v.to_fixed(1));
     let against = |value: Option<Exact>, target: Option<Exact>, met: Option<bool>| Against {
         value: percent(value),
         target: target.zip(met).map(|(t, met)| (t.to_fixed(1), met)),
@@ -233,5 +238,32 @@ impl WaterYear {
             self.worse_than_v.value,
             target(&self.worse_than_v, "≤"),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_figure_without_valid_data_says_so_rather_than_that_no_target_is_set() {
+        let missing = Against {
+            value: NO_VALUE.into(),
+            target: None,
+        };
+        assert_eq!(missing.text("微克/立方米", true), "（无有效监测数据）");
+        let untargeted = Against {
+            value: "35".into(),
+            target: None,
+        };
+        assert_eq!(untargeted.text("微克/立方米", true), "（未设年度目标）");
+        let met = Against {
+            value: "35".into(),
+            target: Some(("42".into(), true)),
+        };
+        assert_eq!(
+            met.text("微克/立方米", true),
+            "（年度目标≤42微克/立方米，达标）"
+        );
     }
 }

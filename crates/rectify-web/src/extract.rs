@@ -54,6 +54,13 @@ impl Permission for SignedIn {
     const ROLES: &'static [Role] = &Role::CITY;
 }
 
+/// Any signed-in user of whichever site: signing out works on a city's and the province's.
+/// (The site has already narrowed the session's roles to its own.)
+pub struct AnySite;
+impl Permission for AnySite {
+    const ROLES: &'static [Role] = &Role::ALL;
+}
+
 /// The province's pages: its office (省级督察办), on the province's site.
 pub struct ProvinceOffice;
 impl Permission for ProvinceOffice {

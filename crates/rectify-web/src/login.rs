@@ -7,7 +7,7 @@ use crate::auth::{
     throttled_message,
 };
 use crate::error::WebError;
-use crate::extract::{CsrfForm, NoFields};
+use crate::extract::{AnySite, CsrfForm, NoFields};
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -153,7 +153,7 @@ pub async fn do_login(
 pub async fn do_logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-    _: CsrfForm<NoFields>,
+    _: CsrfForm<NoFields, AnySite>,
 ) -> Result<Response, WebError> {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         state.store.end_session(&token).await?;

@@ -597,3 +597,28 @@ fn a_city_on_its_own_bucket_prefix_serves_its_files_from_there() {
     let headers = [("Cookie", b_cookie.as_str())];
     assert_eq!(request(&server, B, "GET", &path, &headers, b"").0, 200);
 }
+
+/// Signing out ends the session on the province's site as on a city's (the form's CSRF token
+/// is the session's; afterwards the old cookie opens nothing).
+#[test]
+fn the_province_office_signs_out_and_its_session_ends() {
+    let fixture = province();
+    let server = Server::start(&fixture.a, &["serve", "--cities", &fixture.config]);
+    for (host, user, page) in [(P, "shengban", "/province"), (A, "zgb", "/ledger")] {
+        let cookie = log_in(&server, host, user).unwrap();
+        let (status, _, body) = get(&server, host, page, &cookie);
+        assert_eq!(status, 200, "{host}");
+        let body = form_body(&[("csrf", &form_token(&body))]);
+        let headers = [
+            ("Cookie", cookie.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ];
+        let (status, head, _) =
+            request(&server, host, "POST", "/logout", &headers, body.as_bytes());
+        assert_eq!(status, 303, "{host}: {head}");
+        assert!(head.contains("location: /login"), "{head}");
+        let (status, head, _) = get(&server, host, page, &cookie);
+        assert_eq!(status, 303, "{host}: the old cookie is no session");
+        assert!(head.contains("location: /login"), "{head}");
+    }
+}

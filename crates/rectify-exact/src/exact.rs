@@ -168,26 +168,40 @@ impl Exact {
 
     /// Decimal text with exactly `decimals` places, rounded half-even.
     pub fn to_fixed(self, decimals: u32) -> String {
+        let mut text = String::new();
+        let _ = self.write_fixed(decimals, &mut text);
+        text
+    }
+
+    /// [`Exact::to_fixed`] written into `out`: bulk writers format millions of values without
+    /// a string each.
+    pub fn write_fixed(self, decimals: u32, out: &mut impl fmt::Write) -> fmt::Result {
         let units = self.rounded_units(decimals);
         let sign = if units < 0 { "-" } else { "" };
         let abs = units.unsigned_abs();
         // Dividing and formatting a u64 is several times cheaper than a u128; published values fit.
         match u64::try_from(abs) {
-            Ok(abs) => fixed_text(sign, abs, 10_u64.pow(decimals), decimals),
-            Err(_) => fixed_text(sign, abs, 10_u128.pow(decimals), decimals),
+            Ok(abs) => fixed_text(out, sign, abs, 10_u64.pow(decimals), decimals),
+            Err(_) => fixed_text(out, sign, abs, 10_u128.pow(decimals), decimals),
         }
     }
 }
 
-fn fixed_text<T>(sign: &str, abs: T, scale: T, decimals: u32) -> String
+fn fixed_text<T>(
+    out: &mut impl fmt::Write,
+    sign: &str,
+    abs: T,
+    scale: T,
+    decimals: u32,
+) -> fmt::Result
 where
     T: Copy + fmt::Display + std::ops::Div<Output = T> + std::ops::Rem<Output = T>,
 {
     if decimals == 0 {
-        return format!("{sign}{abs}");
+        return write!(out, "{sign}{abs}");
     }
     let width = decimals as usize;
-    format!("{sign}{}.{:0width$}", abs / scale, abs % scale)
+    write!(out, "{sign}{}.{:0width$}", abs / scale, abs % scale)
 }
 
 /// Euclidean quotient and remainder, on 64-bit hardware division when both fit.

@@ -372,10 +372,6 @@ impl Store {
         Ok(WriteTx { tx, _gate: gate })
     }
 
-    /// The process's write gate alone, for the few writes that are single statements outside
-    /// the journal (sessions, the token's last use, the portal's throttle): they queue behind
-    /// the write transactions of this process instead of waiting for the database's lock on a
-    /// pooled connection (see `begin_write`).
     /// The connection pool's size, idle connections and maximum, for `/metrics`.
     pub fn pool_use(&self) -> (u32, usize, u32) {
         (
@@ -390,6 +386,10 @@ impl Store {
         &self.deliveries_waiting
     }
 
+    /// The process's write gate alone, for the few writes that are single statements outside
+    /// the journal (sessions, the token's last use, the portal's throttle): they queue behind
+    /// the write transactions of this process instead of waiting for the database's lock on a
+    /// pooled connection (see `begin_write`).
     pub(crate) async fn write_gate(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.write_gate.lock().await
     }
@@ -408,6 +408,61 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// Ids handed out before the rows are written, so that an import can write many rows to an
+/// INSERT and still link them (a repeat complaint to the earlier one). Only sound under the
+/// write lock (`begin_write`), which every writer of those tables holds.
+pub(crate) struct IdBlock {
+    table: &'static str,
+    backend: Backend,
+    next: i64,
+    handed_out: bool,
+}
+
+impl IdBlock {
+    /// Starts after the table's largest id.
+    pub(crate) async fn after_largest(
+        conn: &mut AnyConnection,
+        backend: Backend,
+        table: &'static str,
+    ) -> Result<Self, StoreError> {
+        let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
+        let next = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(IdBlock {
+            table,
+            backend,
+            next,
+            handed_out: false,
+        })
+    }
+
+    pub(crate) fn take(&mut self) -> i64 {
+        self.handed_out = true;
+        self.next += 1;
+        self.next - 1
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// After the rows are written: PostgreSQL's identity sequence would hand out those ids
+    /// again, so it is moved past the largest. SQLite takes the largest id plus one anyway.
+    pub(crate) async fn finish(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        if self.handed_out && self.backend == Backend::Postgres {
+            let table = self.table;
+            let sql = format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
     }
 }
 

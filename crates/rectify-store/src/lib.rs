@@ -162,8 +162,14 @@ pub enum StoreError {
     /// An upload passed its limit; refused while it arrived, nothing kept.
     #[error("文件“{file_name}”超过上限 {limit} 字节，未保存")]
     TooLarge { file_name: String, limit: u64 },
+    /// A request to the bucket failed; `away` when the bucket could not be reached or failed
+    /// on its side (see [`StoreError::is_bucket_away`]).
     #[error("附件存储读写失败（{key}）：{reason}")]
-    ObjectStorage { key: String, reason: String },
+    ObjectStorage {
+        key: String,
+        reason: String,
+        away: bool,
+    },
     #[error("读写文件失败（{}）：{source}", path.display())]
     Io {
         path: PathBuf,
@@ -195,6 +201,12 @@ impl StoreError {
             }),
             _ => false,
         }
+    }
+
+    /// The attachment bucket cannot be reached for now (or fails on its side): nothing was
+    /// read or kept, and the same request succeeds once it is back.
+    pub fn is_bucket_away(&self) -> bool {
+        matches!(self, StoreError::ObjectStorage { away: true, .. })
     }
 
     /// The disk is full: the attachment store could not write a file (ENOSPC, or the file-size

@@ -189,7 +189,8 @@ impl Server {
         Server::spawn(db, args, env, Stdio::null())
     }
 
-    fn spawn(db: &str, args: &[&str], env: &[(&str, &str)], log: impl Into<Stdio>) -> Server {
+    /// The server at the tests' clock with extra environment variables, its log to `log`.
+    pub fn spawn(db: &str, args: &[&str], env: &[(&str, &str)], log: impl Into<Stdio>) -> Server {
         let mut command = Command::new(BIN);
         at_test_clock(&mut command);
         command.envs(env.iter().copied());

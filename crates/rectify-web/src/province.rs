@@ -158,14 +158,17 @@ async fn dispatch(State(sites): State<Arc<HashMap<String, Router>>>, request: Re
     }
 }
 
-/// The request's host name: the `Host` header (or the URI's authority), without its port,
-/// lower-cased.
+/// The request's host name, without its port, lower-cased: an absolute-form target's authority
+/// (`GET http://host/path`, which RFC 9112 §3.2.2 says the server must use and whose `Host`
+/// it must ignore), else the `Host` header.
 fn host_of(request: &Request) -> Option<String> {
-    let raw = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| request.uri().authority().map(|a| a.as_str()))?;
+    let raw = match request.uri().authority() {
+        Some(authority) => authority.host(),
+        None => request
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())?,
+    };
     Some(strip_port(raw).trim_end_matches('.').to_ascii_lowercase())
 }
 

@@ -123,6 +123,11 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
         server.request_as(A, "POST", "/api/v1/session", &json, body.as_bytes());
     assert_eq!(status, 401, "{}", String::from_utf8_lossy(&reply));
     assert_eq!(get(&server, "elsewhere.localhost", "/login", "").0, 404);
+    // An absolute-form target names the site, whatever the Host header says (RFC 9112 §3.2.2).
+    let absolute = |host: &str| format!("http://{}/login", server.site(host));
+    let on = |host: &str, target: &str| server.request_as(host, "GET", target, &[], b"").0;
+    assert_eq!(on("elsewhere.localhost", &absolute(A)), 200);
+    assert_eq!(on(A, &absolute("elsewhere.localhost")), 404);
 
     // The same item number shows each city's own record.
     let (status, _, on_a) = get(&server, A, "/items/1", &a_office);

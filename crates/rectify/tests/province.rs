@@ -238,13 +238,29 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
             ("Cookie", p_office.as_str()),
             ("Content-Type", "application/x-www-form-urlencoded"),
         ];
-        server
-            .request_as(P, "POST", "/province/bulletins", &headers, body.as_bytes())
-            .0
+        let (status, head, _) =
+            server.request_as(P, "POST", "/province/bulletins", &headers, body.as_bytes());
+        (status, head)
     };
-    assert_eq!(posted(form("forged")), 403);
+    assert_eq!(posted(form("forged")).0, 403);
     assert!(query(&fixture.p, "SELECT id FROM province_bulletins").is_empty());
-    assert_eq!(posted(form(&form_token(&page))), 303);
+    let (status, head) = posted(form(&form_token(&page)));
+    assert_eq!(status, 303);
+    let back = format!("/province/bulletins?period={period}&done=issued&version=1");
+    assert!(head.contains(&format!("location: {back}")), "{head}");
+    let (_, _, issued) = get(&server, P, &back, &p_office);
+    let notice = format!("已生成并冻结：{period} 第1版；未报：北河市");
+    assert!(issued.contains(&notice), "{issued}");
+    // The notice is chosen by its key: a link cannot put its own words on the page.
+    let forged = form_body(&[("period", &period), ("done", "请拨打电话领取补贴")]);
+    let (status, _, shown) = get(
+        &server,
+        P,
+        &format!("/province/bulletins?{forged}"),
+        &p_office,
+    );
+    assert_eq!(status, 200);
+    assert!(!shown.contains("领取补贴"), "{shown}");
     let journal = query(
         &fixture.p,
         "SELECT after_json FROM journal WHERE entity = 'province_bulletin'",

@@ -49,8 +49,11 @@ impl S3Location {
                 "附件存储地址“{url}”无法识别：{why}（应为 s3://存储桶/前缀）"
             ))
         };
+        // A scheme is case-insensitive (RFC 3986): `S3://` is `s3://`.
         let rest = url
-            .strip_prefix("s3://")
+            .get(..5)
+            .filter(|scheme| scheme.eq_ignore_ascii_case("s3://"))
+            .and_then(|_| url.get(5..))
             .ok_or_else(|| bad("不是 s3:// 地址"))?;
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         let valid_bucket = (3..=63).contains(&bucket.len())

@@ -363,17 +363,34 @@ fn a_wrong_cities_file_stops_the_start_naming_the_fault() {
         ),
         (
             serde_json::json!({"province": province, "cities": [{"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "/srv/files"}]}),
-            "storage 应为 s3://",
+            "storage 有误：附件存储地址“/srv/files”无法识别",
         ),
         (
-            serde_json::json!({"province": province, "cities": [{"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "s3://b/a", "data_dir": "/srv/a"}]}),
+            serde_json::json!({"province": province, "cities": [{"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "s3://bkt/a", "data_dir": "/srv/a"}]}),
             "同时给了 data_dir 和 storage",
         ),
         (
             serde_json::json!({"province": province, "cities": [
-                {"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "s3://b/x"},
-                {"code": "b", "name": "b", "host": "b.localhost", "db": "b.db", "storage": "s3://b/x/"}]}),
-            "附件存储 s3://b/x/ 重复",
+                {"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "s3://bkt/x"},
+                {"code": "b", "name": "b", "host": "b.localhost", "db": "b.db", "storage": "s3://bkt/x/"}]}),
+            "附件存储 s3://bkt/x/ 重复",
+        ),
+        // Duplicates however they are written.
+        (
+            serde_json::json!({"province": province, "cities": [site("a", "a.localhost", "./p.db")]}),
+            "数据库 ./p.db 重复",
+        ),
+        (
+            serde_json::json!({"province": province, "cities": [
+                site("a", "a.localhost", "postgres://u:secret@DB.example/rectify"),
+                site("b", "b.localhost", "postgresql://other@db.example:5432/rectify/")]}),
+            "数据库 postgresql://other@db.example:5432/rectify/ 重复",
+        ),
+        (
+            serde_json::json!({"province": province, "cities": [
+                {"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "s3://bkt/x"},
+                {"code": "b", "name": "b", "host": "b.localhost", "db": "b.db", "storage": "S3://bkt//x/"}]}),
+            "附件存储 S3://bkt//x/ 重复",
         ),
     ];
     for (config, message) in cases {

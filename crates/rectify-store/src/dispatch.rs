@@ -296,10 +296,19 @@ impl Store {
 
     /// Every frozen bulletin, newest first (without their facts).
     pub async fn bulletins(&self) -> Result<Vec<FrozenBulletin>, StoreError> {
-        let rows = sqlx::query(
+        self.frozen_versions(BulletinKind::City).await
+    }
+
+    /// Every frozen version of `kind`, newest first (without their facts).
+    pub(crate) async fn frozen_versions(
+        &self,
+        kind: BulletinKind,
+    ) -> Result<Vec<FrozenBulletin>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT id, period, version, created_at, created_by, '', sha256, issued_on
-             FROM bulletins ORDER BY period DESC, version DESC",
-        )
+             FROM {} ORDER BY period DESC, version DESC",
+            kind.table()
+        )))
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(frozen_row).collect()

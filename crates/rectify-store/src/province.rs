@@ -53,13 +53,7 @@ impl Store {
 
     /// Every province bulletin version, newest first (without their facts).
     pub async fn province_bulletins(&self) -> Result<Vec<FrozenBulletin>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, period, version, created_at, created_by, '', sha256, issued_on
-             FROM province_bulletins ORDER BY period DESC, version DESC",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(frozen_row).collect()
+        self.frozen_versions(BulletinKind::Province).await
     }
 
     /// One version of a period's province bulletin with its facts.

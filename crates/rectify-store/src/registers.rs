@@ -1123,7 +1123,10 @@ fn entry_row(row: &AnyRow) -> Result<EntryRecord, StoreError> {
     })
 }
 
-async fn load_detail(conn: &mut AnyConnection, id: i64) -> Result<EntryDetail, StoreError> {
+pub(crate) async fn load_detail(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<EntryDetail, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT_ENTRY} WHERE e.id = $1"
     )))

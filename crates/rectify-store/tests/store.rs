@@ -1722,6 +1722,24 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
         refused.to_string().contains("不能作为反弹重新打开"),
         "{refused}"
     );
+    let missing = NewFinding {
+        target: FindingTarget::Entry(foundry + 1000),
+        ..finding(Outcome::Compliant, "现场无此企业")
+    };
+    let refused = s
+        .record_finding(&office, round_id, missing, &calendar)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            StoreError::NotFound {
+                what: "名录条目",
+                ..
+            }
+        ),
+        "{refused}"
+    );
     let found = s
         .record_finding(
             &office,
@@ -1747,6 +1765,20 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
     s.record_coal("zgb", "北岭县政府", 2026, 2, "11")
         .await
         .unwrap();
+    let corrected = s.journal_for("coal", "北岭县政府/2026-01").await.unwrap();
+    let befores: Vec<Option<serde_json::Value>> = corrected
+        .iter()
+        .map(|e| {
+            e.before
+                .as_deref()
+                .map(|b| serde_json::from_str(b).unwrap())
+        })
+        .collect();
+    assert_eq!(
+        befores,
+        [None, Some(serde_json::json!({ "tons": "12.5000" }))],
+        "a correction journals the figure it replaced"
+    );
     assert!(
         s.record_coal("zgb", "北岭县政府", 2026, 13, "1")
             .await

@@ -1,16 +1,18 @@
 //! A city's year to date from stored station-days: the city's daily records, the HJ 663
 //! evaluation of this year and of the same span last year, and the 两降一增 verdict. The air
 //! page and the bulletin's environment section both start here.
+//!
+//! The station-days are folded into the cities' daily records as they are read ([`CityDays`]),
+//! so two years of hourly grids never sit in memory at once: only one day's stations do.
 
-use super::daily::{CITY_PREFIX, compute_daily};
-use super::hourly::{HourlyData, Station, StationDay};
-use rectify_air::daily::CityMethod;
+use rectify_air::daily::{DailyValues, city_day_from_station_days, daily_values_micro};
 use rectify_air::date::Date;
 use rectify_air::standard::StandardChoice;
 use rectify_air::stats::{
     DayRecord, Evaluation, EvaluationOptions, TwoDownOneUp, evaluate, two_down_one_up,
 };
 use rectify_core::monitoring::StoredStationDay;
+use std::collections::BTreeMap;
 
 pub struct CityYear {
     pub city: String,
@@ -34,38 +36,86 @@ pub const OPTIONS: EvaluationOptions = EvaluationOptions {
     deduct_dust: true,
 };
 
-/// `stored` should reach back to 1 January of the year before `year`; the city is `wanted` if
+/// Every city's daily records, folded from station-days that arrive in date order (any order of
+/// stations within a day). A city's day is the mean of its stations' valid daily values, item
+/// by item ([`city_day_from_station_days`], `CityMethod::MeanOfStationDays`), a dust day when one
+/// of them is; a station without a city counts for none.
+#[derive(Default)]
+pub struct CityDays {
+    /// The day being gathered: each city's stations' daily values so far, and whether one of
+    /// them had dust.
+    day: Option<Date>,
+    gathering: BTreeMap<String, (Vec<DailyValues>, bool)>,
+    /// Finished days by city, in date order.
+    cities: BTreeMap<String, Vec<DayRecord>>,
+}
+
+impl CityDays {
+    /// Adds one station-day; a date before the last one's is refused, since its day is closed.
+    pub fn push(&mut self, stored: &StoredStationDay) -> Result<(), String> {
+        match self.day {
+            Some(day) if stored.date < day => {
+                return Err(format!(
+                    "空气站日数据未按日期排列：{} 在 {day} 之后",
+                    stored.date
+                ));
+            }
+            Some(day) if stored.date > day => self.close_day(),
+            _ => {}
+        }
+        self.day = Some(stored.date);
+        let Some(city) = &stored.city else {
+            return Ok(());
+        };
+        let values = daily_values_micro(&stored.grid);
+        match self.gathering.get_mut(city) {
+            Some((stations, dust)) => {
+                stations.push(values);
+                *dust |= stored.dust;
+            }
+            None => {
+                self.gathering
+                    .insert(city.clone(), (vec![values], stored.dust));
+            }
+        }
+        Ok(())
+    }
+
+    fn close_day(&mut self) {
+        let Some(date) = self.day else { return };
+        for (city, (stations, dust)) in std::mem::take(&mut self.gathering) {
+            let record = DayRecord {
+                date,
+                values: city_day_from_station_days(&stations),
+                dust,
+            };
+            self.cities.entry(city).or_default().push(record);
+        }
+    }
+
+    /// Every city's daily records, by city name.
+    pub fn finish(mut self) -> BTreeMap<String, Vec<DayRecord>> {
+        self.close_day();
+        self.cities
+    }
+}
+
+/// `days` should reach back to 1 January of the year before `year`; the city is `wanted` if
 /// it has stations, else the first city.
 pub fn city_year(
-    stored: Vec<StoredStationDay>,
+    days: CityDays,
     wanted: Option<&str>,
     year: i32,
     data_to: Date,
 ) -> Result<CityYear, String> {
-    let data = hourly_data(stored);
-    let daily = compute_daily(&data, CityMethod::MeanOfStationDays, 2);
-    let mut cities: Vec<String> = data
-        .stations
-        .iter()
-        .filter_map(|s| s.city.clone())
-        .collect();
-    cities.sort();
-    cities.dedup();
+    let mut by_city = days.finish();
+    let cities: Vec<String> = by_city.keys().cloned().collect();
     let city = wanted
-        .filter(|c| cities.iter().any(|known| known == c))
+        .filter(|c| by_city.contains_key(*c))
         .map(str::to_string)
         .or_else(|| cities.first().cloned())
         .ok_or("没有带城市的站点")?;
-    let site = format!("{CITY_PREFIX}{city}");
-    let days: Vec<DayRecord> = daily
-        .iter()
-        .filter(|d| d.site == site)
-        .map(|d| DayRecord {
-            date: d.date,
-            values: d.values,
-            dust: d.dust,
-        })
-        .collect();
+    let days = by_city.remove(&city).unwrap_or_default();
     let start = Date {
         year,
         month: 1,
@@ -92,32 +142,148 @@ pub fn city_year(
     })
 }
 
-/// Stored station-days as the reader would have produced them.
-fn hourly_data(stored: Vec<StoredStationDay>) -> HourlyData {
-    let mut data = HourlyData::default();
-    for day in stored {
-        // The store returns days grouped by station: look at the last one before searching.
-        let known = match data.stations.last() {
-            Some(last) if last.name == day.station => Some(data.stations.len() - 1),
-            _ => data.stations.iter().position(|s| s.name == day.station),
-        };
-        let station = match known {
-            Some(i) => i as u32,
-            None => {
-                data.stations.push(Station {
-                    name: day.station.clone(),
-                    city: day.city.clone(),
-                });
-                (data.stations.len() - 1) as u32
-            }
-        };
-        data.days.push(StationDay {
-            station,
-            date: day.date,
-            grid: Box::new(day.grid),
-            dust: day.dust,
-        });
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::air::daily::{CITY_PREFIX, compute_daily};
+    use crate::air::hourly::{HourlyData, ReadOptions, read_hourly_bytes};
+    use crate::air::synthetic::{Spec, write_csv};
+    use rectify_air::daily::CityMethod;
+    use std::path::Path;
+
+    fn date(text: &str) -> Date {
+        Date::parse(text).unwrap()
     }
-    data.days.sort_by_key(|d| (d.station, d.date));
-    data
+
+    /// Two cities of three stations and a station without a city, over two years with gaps,
+    /// an outage per station and a dust day: the station-days as the store holds them.
+    fn stored() -> Vec<StoredStationDay> {
+        let mut stations: Vec<(String, String)> = (0..6)
+            .map(|i| (format!("S{i}"), format!("C{}", i / 3)))
+            .collect();
+        stations.push(("S9".into(), "".into()));
+        let spec = Spec {
+            stations,
+            from: date("2025-01-01"),
+            to: date("2026-11-30"),
+            seed: 7,
+            dust_days: vec![date("2026-03-18")],
+            gap_per_mille: 40,
+        };
+        let mut csv = Vec::new();
+        write_csv(&spec, &mut csv).unwrap();
+        let data = read_hourly_bytes(Path::new("t.csv"), &csv, ReadOptions::default()).unwrap();
+        data.days
+            .iter()
+            .map(|d| {
+                let station = &data.stations[d.station as usize];
+                StoredStationDay {
+                    station: station.name.clone(),
+                    city: station.city.clone().filter(|c| !c.is_empty()),
+                    date: d.date,
+                    grid: *d.grid,
+                    dust: d.dust,
+                }
+            })
+            .collect()
+    }
+
+    /// The whole-span computation the fold replaced: every station-day in memory as
+    /// `HourlyData`, then `compute_daily`'s city rows.
+    fn whole_span(stored: &[StoredStationDay]) -> BTreeMap<String, Vec<DayRecord>> {
+        let mut data = HourlyData::default();
+        for day in stored {
+            let station = match data.stations.iter().position(|s| s.name == day.station) {
+                Some(i) => i,
+                None => {
+                    data.stations.push(crate::air::hourly::Station {
+                        name: day.station.clone(),
+                        city: day.city.clone(),
+                    });
+                    data.stations.len() - 1
+                }
+            };
+            data.days.push(crate::air::hourly::StationDay {
+                station: station as u32,
+                date: day.date,
+                grid: Box::new(day.grid),
+                dust: day.dust,
+            });
+        }
+        data.days.sort_by_key(|d| (d.station, d.date));
+        let mut by_city: BTreeMap<String, Vec<DayRecord>> = BTreeMap::new();
+        for row in compute_daily(&data, CityMethod::MeanOfStationDays, 2) {
+            if let Some(city) = row.site.strip_prefix(CITY_PREFIX) {
+                by_city
+                    .entry(city.to_string())
+                    .or_default()
+                    .push(DayRecord {
+                        date: row.date,
+                        values: row.values,
+                        dust: row.dust,
+                    });
+            }
+        }
+        by_city
+    }
+
+    fn folded(stored: &[StoredStationDay]) -> CityDays {
+        // As the store hands them over: by date, then station.
+        let mut ordered: Vec<&StoredStationDay> = stored.iter().collect();
+        ordered.sort_by(|a, b| (a.date, &a.station).cmp(&(b.date, &b.station)));
+        let mut days = CityDays::default();
+        for day in ordered {
+            days.push(day).unwrap();
+        }
+        days
+    }
+
+    #[test]
+    fn the_streamed_fold_gives_the_whole_span_computation_day_for_day() {
+        let stored = stored();
+        let expected = whole_span(&stored);
+        let got = folded(&stored).finish();
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>()
+        );
+        assert_eq!(got.keys().collect::<Vec<_>>(), ["C0", "C1"]);
+        for (city, want) in &expected {
+            let have = &got[city];
+            assert_eq!(have.len(), want.len(), "{city}");
+            assert!(want.len() > 690, "{city}: {} days", want.len());
+            for (h, w) in have.iter().zip(want) {
+                assert_eq!((h.date, h.values, h.dust), (w.date, w.values, w.dust));
+            }
+            assert!(have.iter().any(|d| d.dust));
+        }
+        // And the year built on it: the evaluations and the verdict the pages print.
+        let through = date("2026-11-30");
+        let year = city_year(folded(&stored), Some("C1"), 2026, through).unwrap();
+        let days = &expected["C1"];
+        let ytd = evaluate(days, date("2026-01-01"), through, OPTIONS);
+        let base = evaluate(days, date("2025-01-01"), date("2025-11-30"), OPTIONS);
+        assert_eq!(
+            (year.city.as_str(), &year.ytd, &year.base),
+            ("C1", &ytd, &base)
+        );
+        assert_eq!(year.verdict, two_down_one_up(&ytd, &base));
+        assert!(year.ytd.good_ratio_published().is_some());
+    }
+
+    #[test]
+    fn a_day_out_of_date_order_is_refused_rather_than_split() {
+        let stored = stored();
+        let mut days = CityDays::default();
+        let later = stored
+            .iter()
+            .find(|d| d.date == date("2025-01-02"))
+            .unwrap();
+        let earlier = stored
+            .iter()
+            .find(|d| d.date == date("2025-01-01"))
+            .unwrap();
+        days.push(later).unwrap();
+        assert!(days.push(earlier).unwrap_err().contains("未按日期排列"));
+    }
 }

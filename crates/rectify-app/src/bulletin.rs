@@ -49,7 +49,7 @@ pub async fn environment_figures(store: &Store, through: Date) -> Result<Environ
     if let Some((from, to)) = span(store.air_date_range().await?, through, 1) {
         let mut days = CityDays::default();
         store
-            .air_station_days(from, to, |day| days.push(&day).map_err(StoreError::Invalid))
+            .air_station_days(from, to, |day| days.push(&day))
             .await?;
         let targets = store.air_targets(through.year).await?;
         found.air = air_year(days, &targets, to);

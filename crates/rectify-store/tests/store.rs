@@ -368,10 +368,7 @@ async fn air_data_round_trips_and_reimport_replaces_hours(db: TestDb) {
         .unwrap();
     let mut back = Vec::new();
     db.store
-        .air_station_days(date, date, |day| {
-            back.push(day);
-            Ok(())
-        })
+        .air_station_days(date, date, |day| back.push(day))
         .await
         .unwrap();
     assert_eq!(back.len(), 1);

@@ -12,7 +12,6 @@ use rectify_air::standard::{SWITCH_DATE, StandardChoice};
 use rectify_air::stats::{DayRecord, Evaluation, EvaluationOptions, Trend, evaluate};
 use rectify_air::targets::{TargetCheck, YearTargets};
 use rectify_io::air::city::{CityDays, CityYear, city_year};
-use rectify_store::StoreError;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -139,7 +138,7 @@ async fn build(
     let mut days = CityDays::default();
     state
         .store
-        .air_station_days(from, to, |day| days.push(&day).map_err(StoreError::Invalid))
+        .air_station_days(from, to, |day| days.push(&day))
         .await?;
     let targets = state.store.air_targets(year).await?;
     let years: Vec<i32> = (first.year..=last.year).rev().collect();

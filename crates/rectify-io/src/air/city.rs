@@ -3,16 +3,16 @@
 //! page and the bulletin's environment section both start here.
 //!
 //! The station-days are folded into the cities' daily records as they are read ([`CityDays`]),
-//! so two years of hourly grids never sit in memory at once: only one day's stations do.
+//! so two years of hourly grids never sit in memory at once.
 
-use rectify_air::daily::{DailyValues, city_day_from_station_days, daily_values_micro};
+use rectify_air::daily::{CityDay, daily_values_micro};
 use rectify_air::date::Date;
 use rectify_air::standard::StandardChoice;
 use rectify_air::stats::{
     DayRecord, Evaluation, EvaluationOptions, TwoDownOneUp, evaluate, two_down_one_up,
 };
 use rectify_core::monitoring::StoredStationDay;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub struct CityYear {
     pub city: String,
@@ -36,67 +36,45 @@ pub const OPTIONS: EvaluationOptions = EvaluationOptions {
     deduct_dust: true,
 };
 
-/// Every city's daily records, folded from station-days that arrive in date order (any order of
-/// stations within a day). A city's day is the mean of its stations' valid daily values, item
-/// by item ([`city_day_from_station_days`], `CityMethod::MeanOfStationDays`), a dust day when one
-/// of them is; a station without a city counts for none.
+/// Every city's daily records, folded from station-days as they arrive, in any order. A city's
+/// day is the mean of its stations' valid daily values, item by item ([`CityDay`], the rule of
+/// `CityMethod::MeanOfStationDays`), a dust day when one of them is; a station without a city
+/// counts for none. Only the running sums of each city-day are kept, never a station's grid.
 #[derive(Default)]
 pub struct CityDays {
-    /// The day being gathered: each city's stations' daily values so far, and whether one of
-    /// them had dust.
-    day: Option<Date>,
-    gathering: BTreeMap<String, (Vec<DailyValues>, bool)>,
-    /// Finished days by city, in date order.
-    cities: BTreeMap<String, Vec<DayRecord>>,
+    cities: HashMap<String, BTreeMap<Date, (CityDay, bool)>>,
 }
 
 impl CityDays {
-    /// Adds one station-day; a date before the last one's is refused, since its day is closed.
-    pub fn push(&mut self, stored: &StoredStationDay) -> Result<(), String> {
-        match self.day {
-            Some(day) if stored.date < day => {
-                return Err(format!(
-                    "空气站日数据未按日期排列：{} 在 {day} 之后",
-                    stored.date
-                ));
-            }
-            Some(day) if stored.date > day => self.close_day(),
-            _ => {}
-        }
-        self.day = Some(stored.date);
-        let Some(city) = &stored.city else {
-            return Ok(());
-        };
+    pub fn push(&mut self, stored: &StoredStationDay) {
+        let Some(city) = &stored.city else { return };
         let values = daily_values_micro(&stored.grid);
-        match self.gathering.get_mut(city) {
-            Some((stations, dust)) => {
-                stations.push(values);
-                *dust |= stored.dust;
-            }
-            None => {
-                self.gathering
-                    .insert(city.clone(), (vec![values], stored.dust));
-            }
-        }
-        Ok(())
+        // Looked up before inserting: a city's name is cloned once, not for every station-day.
+        let days = match self.cities.get_mut(city) {
+            Some(days) => days,
+            None => self.cities.entry(city.clone()).or_default(),
+        };
+        let (day, dust) = days.entry(stored.date).or_default();
+        day.add(&values);
+        *dust |= stored.dust;
     }
 
-    fn close_day(&mut self) {
-        let Some(date) = self.day else { return };
-        for (city, (stations, dust)) in std::mem::take(&mut self.gathering) {
-            let record = DayRecord {
-                date,
-                values: city_day_from_station_days(&stations),
-                dust,
-            };
-            self.cities.entry(city).or_default().push(record);
-        }
-    }
-
-    /// Every city's daily records, by city name.
-    pub fn finish(mut self) -> BTreeMap<String, Vec<DayRecord>> {
-        self.close_day();
+    /// Every city's daily records in date order, by city name.
+    pub fn finish(self) -> BTreeMap<String, Vec<DayRecord>> {
         self.cities
+            .into_iter()
+            .map(|(city, days)| {
+                let records = days
+                    .into_iter()
+                    .map(|(date, (day, dust))| DayRecord {
+                        date,
+                        values: day.values(),
+                        dust,
+                    })
+                    .collect();
+                (city, records)
+            })
+            .collect()
     }
 }
 
@@ -227,13 +205,10 @@ mod tests {
         by_city
     }
 
-    fn folded(stored: &[StoredStationDay]) -> CityDays {
-        // As the store hands them over: by date, then station.
-        let mut ordered: Vec<&StoredStationDay> = stored.iter().collect();
-        ordered.sort_by(|a, b| (a.date, &a.station).cmp(&(b.date, &b.station)));
+    fn folded<'a>(stored: impl Iterator<Item = &'a StoredStationDay>) -> CityDays {
         let mut days = CityDays::default();
-        for day in ordered {
-            days.push(day).unwrap();
+        for day in stored {
+            days.push(day);
         }
         days
     }
@@ -242,7 +217,9 @@ mod tests {
     fn the_streamed_fold_gives_the_whole_span_computation_day_for_day() {
         let stored = stored();
         let expected = whole_span(&stored);
-        let got = folded(&stored).finish();
+        let got = folded(stored.iter()).finish();
+        // In whatever order the rows come: as read (by station, then date), and backwards.
+        let reversed = folded(stored.iter().rev()).finish();
         assert_eq!(
             got.keys().collect::<Vec<_>>(),
             expected.keys().collect::<Vec<_>>()
@@ -256,10 +233,14 @@ mod tests {
                 assert_eq!((h.date, h.values, h.dust), (w.date, w.values, w.dust));
             }
             assert!(have.iter().any(|d| d.dust));
+            assert_eq!(reversed[city].len(), have.len());
+            for (h, r) in have.iter().zip(&reversed[city]) {
+                assert_eq!((h.date, h.values, h.dust), (r.date, r.values, r.dust));
+            }
         }
         // And the year built on it: the evaluations and the verdict the pages print.
         let through = date("2026-11-30");
-        let year = city_year(folded(&stored), Some("C1"), 2026, through).unwrap();
+        let year = city_year(folded(stored.iter()), Some("C1"), 2026, through).unwrap();
         let days = &expected["C1"];
         let ytd = evaluate(days, date("2026-01-01"), through, OPTIONS);
         let base = evaluate(days, date("2025-01-01"), date("2025-11-30"), OPTIONS);
@@ -269,21 +250,5 @@ mod tests {
         );
         assert_eq!(year.verdict, two_down_one_up(&ytd, &base));
         assert!(year.ytd.good_ratio_published().is_some());
-    }
-
-    #[test]
-    fn a_day_out_of_date_order_is_refused_rather_than_split() {
-        let stored = stored();
-        let mut days = CityDays::default();
-        let later = stored
-            .iter()
-            .find(|d| d.date == date("2025-01-02"))
-            .unwrap();
-        let earlier = stored
-            .iter()
-            .find(|d| d.date == date("2025-01-01"))
-            .unwrap();
-        days.push(later).unwrap();
-        assert!(days.push(earlier).unwrap_err().contains("未按日期排列"));
     }
 }

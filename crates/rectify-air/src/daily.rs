@@ -380,17 +380,46 @@ pub enum CityMethod {
 
 /// Mean of the valid station values of each item; an item is valid when one station has it.
 pub fn city_day_from_station_days(stations: &[DailyValues]) -> DailyValues {
-    let mut items = [DailyValue::NONE; 7];
-    for item in DailyItem::ALL {
-        let values: Vec<Option<Exact>> = stations.iter().map(|s| s.get(item).valid()).collect();
-        if let Some(m) = station_mean(&values) {
-            items[item.index()] = DailyValue {
-                value: Some(m),
-                validity: Validity::Valid,
-            };
+    let mut day = CityDay::default();
+    for station in stations {
+        day.add(station);
+    }
+    day.values()
+}
+
+/// A city's day gathered one station at a time, in any order, so that a caller reading many
+/// stations' days need keep only each city-day's running sums: per item, the sum and number of
+/// the stations' valid values. [`CityDay::values`] is [`city_day_from_station_days`] of the
+/// stations added.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CityDay {
+    sums: [Option<(Exact, i64)>; 7],
+}
+
+impl CityDay {
+    pub fn add(&mut self, station: &DailyValues) {
+        for (slot, item) in self.sums.iter_mut().zip(&station.items) {
+            if let Some(v) = item.valid() {
+                *slot = Some(match *slot {
+                    Some((sum, count)) => (sum + v, count + 1),
+                    None => (v, 1),
+                });
+            }
         }
     }
-    DailyValues { items }
+
+    /// The mean of each item over the stations that had it valid, in lowest terms.
+    pub fn values(&self) -> DailyValues {
+        DailyValues {
+            items: self.sums.map(|sum| match sum {
+                Some((sum, count)) => DailyValue {
+                    value: Some(sum.div_int(count)),
+                    validity: Validity::Valid,
+                },
+                None => DailyValue::NONE,
+            }),
+        }
+    }
 }
 
 /// The city hourly series: at each hour, the mean of the stations that have a value.
@@ -471,6 +500,13 @@ mod tests {
         let short = daily_values(&grid_with(Series::So2, &[(0, 999)]));
         let city = city_day_from_station_days(&[a, b, short]);
         assert_eq!(city.get(DailyItem::So2).valid(), Some(Exact::ratio(31, 2)));
+        assert_eq!(city.get(DailyItem::Pm25), DailyValue::NONE);
+        // Gathered one station at a time, in another order: the same day.
+        let mut gathered = CityDay::default();
+        for station in [short, b, a] {
+            gathered.add(&station);
+        }
+        assert_eq!(gathered.values(), city);
         let hourly = city_hours(&[full(10), full(21)]);
         assert_eq!(hourly[Series::So2.index()][5], Some(Exact::ratio(31, 2)));
     }

@@ -3,6 +3,7 @@
 use rectify_core::bulletin::BulletinFacts;
 use rectify_core::dispatch::AsOf;
 use rectify_exact::date::Date;
+use rectify_io::air::city::CityDays;
 use rectify_io::bulletin::environment::{AirYear, WaterYear, air_year, span, water_year};
 use rectify_store::{Store, StoreError};
 
@@ -46,9 +47,12 @@ pub async fn environment_figures(store: &Store, through: Date) -> Result<Environ
     let mut found = Environment::default();
     // Air reaches back a year: the same span last year is what 两降一增 compares with.
     if let Some((from, to)) = span(store.air_date_range().await?, through, 1) {
-        let stored = store.air_station_days(from, to).await?;
+        let mut days = CityDays::default();
+        store
+            .air_station_days(from, to, |day| days.push(&day))
+            .await?;
         let targets = store.air_targets(through.year).await?;
-        found.air = air_year(stored, &targets, to);
+        found.air = air_year(days, &targets, to);
     }
     if let Some((from, to)) = span(store.water_date_range().await?, through, 0) {
         let sections = store.water_sections().await?;

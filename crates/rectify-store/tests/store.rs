@@ -366,7 +366,11 @@ async fn air_data_round_trips_and_reimport_replaces_hours(db: TestDb) {
         .import_air("test", &source, &[again])
         .await
         .unwrap();
-    let back = db.store.air_station_days(date, date).await.unwrap();
+    let mut back = Vec::new();
+    db.store
+        .air_station_days(date, date, |day| back.push(day))
+        .await
+        .unwrap();
     assert_eq!(back.len(), 1);
     assert_eq!(back[0].grid[5][0], 40_000_000);
     assert_eq!(back[0].grid[2][23], 1_200_000);

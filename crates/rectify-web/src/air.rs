@@ -11,8 +11,7 @@ use rectify_air::exact::Exact;
 use rectify_air::standard::{SWITCH_DATE, StandardChoice};
 use rectify_air::stats::{DayRecord, Evaluation, EvaluationOptions, Trend, evaluate};
 use rectify_air::targets::{TargetCheck, YearTargets};
-use rectify_core::monitoring::StoredStationDay;
-use rectify_io::air::city::{CityYear, city_year};
+use rectify_io::air::city::{CityDays, CityYear, city_year};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -136,11 +135,15 @@ async fn build(
         month: 12,
         day: 31,
     });
-    let stored = state.store.air_station_days(from, to).await?;
+    let mut days = CityDays::default();
+    state
+        .store
+        .air_station_days(from, to, |day| days.push(&day))
+        .await?;
     let targets = state.store.air_targets(year).await?;
     let years: Vec<i32> = (first.year..=last.year).rev().collect();
     let page =
-        tokio::task::spawn_blocking(move || page(stored, query.city, year, years, to, targets))
+        tokio::task::spawn_blocking(move || page(days, query.city, year, years, to, targets))
             .await??;
     let viewer = crate::auth::session(state, headers).await?.map(|s| s.me());
     Ok(AirPage { viewer, ..page }.render()?)
@@ -148,7 +151,7 @@ async fn build(
 
 /// Builds the page from stored data; no I/O.
 pub fn page(
-    stored: Vec<StoredStationDay>,
+    days: CityDays,
     wanted_city: Option<String>,
     year: i32,
     years: Vec<i32>,
@@ -165,7 +168,7 @@ pub fn page(
         ytd,
         base: _,
         verdict,
-    } = city_year(stored, wanted_city.as_deref(), year, data_to)?;
+    } = city_year(days, wanted_city.as_deref(), year, data_to)?;
     let mut notes = Vec::new();
     if start < SWITCH_DATE && end >= SWITCH_DATE {
         notes.push("2026年3月1日起按 HJ 633-2026（PM2.5、PM10 分级限值 60/120）评价，此前按 HJ 633-2012；本年数据跨越新旧标准。".to_string());

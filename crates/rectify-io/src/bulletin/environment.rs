@@ -3,7 +3,7 @@
 //! the surface-water sections against the year's shares. The caller reads the store (the span
 //! first, then the data within it); here the paragraphs are built from what it read.
 
-use crate::air::city::{CityYear, city_year};
+use crate::air::city::{CityDays, CityYear, city_year};
 use crate::water::evaluate::{WaterOptions, evaluate};
 use crate::water::stored::{sample_from_stored, section_from_stored};
 use rectify_air::aqi::Pollutant;
@@ -11,7 +11,7 @@ use rectify_air::date::Date;
 use rectify_air::exact::Exact;
 use rectify_air::stats::{Change, Trend};
 use rectify_air::targets::{TargetCheck, YearTargets};
-use rectify_core::monitoring::{StoredSample, StoredSection, StoredStationDay};
+use rectify_core::monitoring::{StoredSample, StoredSection};
 use rectify_water::group::WaterTargets;
 
 /// One published figure against its year's target, as every page prints it: the value ("35",
@@ -84,13 +84,10 @@ pub struct AirYear {
 }
 
 /// The city's air from 1 January to `data_to` against the year's targets and the same span last
-/// year, from the station-days of [`span`]`(…, 1)`; `None` when no station has a city.
-pub fn air_year(
-    stored: Vec<StoredStationDay>,
-    targets: &YearTargets,
-    data_to: Date,
-) -> Option<AirYear> {
-    let city = city_year(stored, None, data_to.year, data_to).ok()?;
+/// year, from the station-days of [`span`]`(…, 1)` folded into `days`; `None` when no station
+/// has a city.
+pub fn air_year(days: CityDays, targets: &YearTargets, data_to: Date) -> Option<AirYear> {
+    let city = city_year(days, None, data_to.year, data_to).ok()?;
     let report = targets.check(&city.ytd);
     let mean = |p| {
         city.ytd

@@ -72,13 +72,18 @@ start_postgres() {
 generate() {
   local data=$work/gen
   mkdir -p "$data"
-  [ -f "$data/air.csv" ] ||
-    "$gen/gen_air_hourly" "$stations" "$stations" "$first_day" "$last_day" "$data/air.csv"
-  [ -f "$data/water.csv" ] ||
-    "$gen/gen_water" "$sections" "$first_day" "$last_day" "$data/water.csv" "$data/sections.csv"
   local demo=$work/demo-texts.db
   rm -f "$demo"*
   "$bin" --db "$demo" --data-dir "$work/demo-texts-data" demo > /dev/null
+  # The generated stations are the city's own (its org tree's root names it), so its bulletin,
+  # cockpit and the province view report them, not a second city beside it.
+  local city
+  city=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(
+    "SELECT name FROM org_units WHERE parent_id IS NULL").fetchone()[0])' "$demo")
+  [ -f "$data/air.csv" ] ||
+    "$gen/gen_air_hourly" "$stations" "$stations" "$first_day" "$last_day" "$data/air.csv" "$city"
+  [ -f "$data/water.csv" ] ||
+    "$gen/gen_water" "$sections" "$first_day" "$last_day" "$data/water.csv" "$data/sections.csv"
   "$bin" --db "$demo" --data-dir "$work/demo-texts-data" complaint list --format json > "$data/demo-complaints.json"
   python3 - "$data" "$complaints" "$entries" "$list_complaints" "$sheet_entries" <<'PY'
 import csv, json, sys

@@ -1,5 +1,6 @@
 //! `rectify water classify` and `rectify water evaluate`.
 
+use super::readings::Readings;
 use super::samples::{Item, Sample, Section};
 use crate::RowProblem;
 use crate::air::daily::in_parallel;
@@ -38,11 +39,11 @@ fn body_of(sample: &Sample, sections: &HashMap<&str, &Section>) -> Result<WaterB
         })
 }
 
-fn basic_values(readings: &[(Item, Reading)]) -> Vec<(Indicator, Exact)> {
+fn basic_values(readings: &Readings) -> Vec<(Indicator, Exact)> {
     readings
         .iter()
         .filter_map(|(item, r)| match item {
-            Item::Basic(i) => Some((*i, r.statistical_value())),
+            Item::Basic(i) => Some((i, r.statistical_value())),
             Item::Specific(..) => None,
         })
         .collect()
@@ -283,9 +284,9 @@ impl PeriodReadings {
         self.0.resize_with(Indicator::all().count(), Vec::new);
         self.0.iter_mut().for_each(Vec::clear);
         for s in samples {
-            for (item, r) in &s.readings {
+            for (item, r) in s.readings.iter() {
                 if let Item::Basic(i) = item {
-                    self.0[*i as usize].push(*r);
+                    self.0[i as usize].push(r);
                 }
             }
         }

@@ -8,6 +8,7 @@
 //! feed decisions directly, so unlike hourly air exports any defect is an error: the whole file
 //! is checked and every problem is reported by line and column, and nothing is used.
 
+use super::readings::Readings;
 use crate::{ReadError, RowProblem};
 use rectify_exact::date::Date;
 use rectify_exact::exact::{Exact, parse_decimal};
@@ -41,7 +42,7 @@ pub struct Sample {
     /// As written in the file.
     pub time: String,
     pub date: Date,
-    pub readings: Vec<(Item, Reading)>,
+    pub readings: Readings,
     pub withdrawal: Option<Exact>,
 }
 
@@ -85,11 +86,45 @@ pub fn parse_reading(text: &str) -> Result<Option<Reading>, String> {
     }
 }
 
+/// A cell [`parse_reading`] reads as a plain decimal (digits with at most one point, at most 18
+/// digits, optionally with a trailing `L`/`l` or a leading `<`): (unscaled, decimals, below the
+/// detection limit), read as `parse_reading` would without its trimming, searching and checks.
+/// Any other cell is `None`, for `parse_reading` to read or to reject.
+fn plain_reading(cell: &[u8]) -> Option<(i64, u8, bool)> {
+    let (number, below) = match cell {
+        [rest @ .., b'L' | b'l'] => (rest, true),
+        [b'<', rest @ ..] => (rest, true),
+        _ => (cell, false),
+    };
+    let mut unscaled: i64 = 0;
+    let mut digits = 0_u8;
+    let mut point: Option<u8> = None;
+    for &b in number {
+        match b {
+            b'0'..=b'9' => {
+                digits += 1;
+                if digits > 18 {
+                    return None;
+                }
+                unscaled = unscaled * 10 + i64::from(b - b'0');
+            }
+            b'.' if point.is_none() => point = Some(digits),
+            _ => return None,
+        }
+    }
+    (digits > 0).then(|| (unscaled, digits - point.unwrap_or(digits), below))
+}
+
 /// `YYYY-MM` (the month's first day), `YYYY-MM-DD`, or a date with a time after it.
 fn parse_date(text: &str) -> Option<Date> {
     let t = text.trim();
     match t.len() {
-        7 => Date::parse(&format!("{t}-01")),
+        7 => {
+            // `t-01` on the stack: a month is every row's time.
+            let mut day = *b"YYYY-MM-01";
+            day[..7].copy_from_slice(t.as_bytes());
+            Date::parse(std::str::from_utf8(&day).ok()?)
+        }
         n if n >= 10 => Date::parse(t.get(..10)?),
         _ => None,
     }
@@ -559,7 +594,7 @@ impl<'n> SampleColumns<'n> {
                 parsed
             }
         };
-        let readings = self.readings(&cell, line, problems);
+        let readings = self.readings(record, &cell, line, problems);
         let withdrawal = match self.withdrawal.map(cell).map(parse_decimal) {
             None | Some(Ok(None)) => None,
             Some(Ok(Some(w))) => Some(w),
@@ -581,26 +616,36 @@ impl<'n> SampleColumns<'n> {
 
     fn readings<'r>(
         &self,
+        record: &'r csv::StringRecord,
         cell: &impl Fn(usize) -> &'r str,
         line: u64,
         problems: &mut Vec<RowProblem>,
-    ) -> Vec<(Item, Reading)> {
+    ) -> Readings {
+        let raw = |i: usize| record.get(i).unwrap_or("");
         // Sized to the filled cells: a long period's samples are all held at once.
         let mut readings = match &self.layout {
-            Layout::Wide(columns) => {
-                Vec::with_capacity(columns.iter().filter(|(i, _)| !cell(*i).is_empty()).count())
-            }
-            Layout::Long { .. } => Vec::with_capacity(1),
+            Layout::Wide(columns) => Readings::with_capacity(
+                columns.iter().filter(|(i, _)| !raw(*i).is_empty()).count(),
+            ),
+            Layout::Long { .. } => Readings::with_capacity(1),
         };
-        let mut read = |item: Item, column: usize, text: &str| match parse_reading(text) {
-            Ok(Some(r)) => readings.push((item, r)),
-            Ok(None) => {}
-            Err(e) => problems.push(problem(line, &self.names[column], e)),
+        let mut read = |item: Item, column: usize, text: &str| {
+            if text.is_empty() {
+                return;
+            }
+            if let Some((unscaled, scale, below)) = plain_reading(text.as_bytes()) {
+                return readings.push_decimal(item, unscaled, scale, below);
+            }
+            match parse_reading(text) {
+                Ok(Some(r)) => readings.push(item, r),
+                Ok(None) => {}
+                Err(e) => problems.push(problem(line, &self.names[column], e)),
+            }
         };
         match &self.layout {
             Layout::Wide(columns) => {
                 for &(i, item) in columns {
-                    read(item, i, cell(i));
+                    read(item, i, raw(i));
                 }
             }
             Layout::Long { indicator, value } => match Item::parse(cell(*indicator)) {
@@ -815,6 +860,51 @@ mod tests {
         assert_eq!(samples[5].line, 7, "lines count records, as before");
         let message = in_blocks(bad_number.as_bytes(), 1).unwrap_err();
         assert!(message.contains("第 3 行"), "{message}");
+    }
+
+    #[test]
+    fn plain_cells_read_as_parse_reading_reads_them_representation_included() {
+        // Every cell of up to 5 characters over digits, point, the detection-limit marks, sign,
+        // exponent and space, and lengths around the 18-digit limit.
+        let alphabet = [b'0', b'7', b'9', b'.', b'L', b'<', b'-', b'e', b' ', b'l'];
+        let base = alphabet.len();
+        let mut cells: Vec<String> = Vec::new();
+        for len in 0..=5_u32 {
+            for n in 0..base.pow(len) {
+                let cell = (0..len).map(|i| alphabet[n / base.pow(i) % base]);
+                cells.push(String::from_utf8(cell.collect()).unwrap());
+            }
+        }
+        for digits in 16..=20 {
+            for point in [None, Some(0), Some(1), Some(digits / 2), Some(digits)] {
+                let mut cell = "9".repeat(digits);
+                if let Some(p) = point {
+                    cell.insert(p, '.');
+                }
+                for marked in [cell.clone(), format!("{cell}L"), format!("<{cell}")] {
+                    cells.push(marked.replace('9', "0"));
+                    cells.push(marked);
+                }
+            }
+        }
+        let raw = |r: Reading| match r {
+            Reading::Value(v) => (false, v.numer_raw(), v.denom_raw()),
+            Reading::BelowDetection(v) => (true, v.numer_raw(), v.denom_raw()),
+        };
+        let item = Item::Basic(rectify_water::indicator::Indicator::Tp);
+        let mut plain = 0;
+        for cell in &cells {
+            let Some((unscaled, scale, below)) = plain_reading(cell.as_bytes()) else {
+                continue;
+            };
+            plain += 1;
+            let mut fast = Readings::default();
+            fast.push_decimal(item, unscaled, scale, below);
+            let (_, fast) = fast.iter().next().unwrap();
+            let slow = parse_reading(cell).unwrap().unwrap();
+            assert_eq!(raw(fast), raw(slow), "{cell:?}");
+        }
+        assert!(plain > 1000, "{plain}");
     }
 
     #[test]

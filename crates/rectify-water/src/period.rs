@@ -56,6 +56,26 @@ pub fn period_value(
     readings: &[Reading],
     options: PeriodOptions,
 ) -> Option<Exact> {
+    mean(indicator, readings, options, true)
+}
+
+/// [`period_value`] for callers that only compare it (a month's class): the same value, but a
+/// single reading is left as read instead of reduced to lowest terms, which spares a gcd for
+/// every item of every month.
+pub fn period_value_to_compare(
+    indicator: Indicator,
+    readings: &[Reading],
+    options: PeriodOptions,
+) -> Option<Exact> {
+    mean(indicator, readings, options, false)
+}
+
+fn mean(
+    indicator: Indicator,
+    readings: &[Reading],
+    options: PeriodOptions,
+    lowest_terms: bool,
+) -> Option<Exact> {
     if readings.is_empty() {
         return None;
     }
@@ -64,7 +84,8 @@ pub fn period_value(
     } else if let [one] = readings {
         // A month's single sample is its own mean: the same value in the same lowest terms,
         // with one reduction instead of a sum and a division.
-        one.statistical_value().reduced()
+        let value = one.statistical_value();
+        if lowest_terms { value.reduced() } else { value }
     } else {
         let sum = readings
             .iter()
@@ -106,6 +127,41 @@ pub fn round_2020(value: Exact, decimals: u32) -> Exact {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_value_to_compare_is_the_period_value() {
+        let readings = [
+            Reading::Value(Exact::ratio_unreduced(460, 10_000)),
+            Reading::Value(Exact::ratio_unreduced(7, 1)),
+            Reading::BelowDetection(Exact::ratio_unreduced(4, 100_000)),
+            Reading::Value(Exact::ratio_unreduced(0, 1000)),
+            Reading::Value(Exact::ratio_unreduced(123_456_789_012_345_678, 10_i128.pow(18))),
+            Reading::BelowDetection(Exact::ratio_unreduced(5, 10_i128.pow(30))),
+        ];
+        let options = [
+            PeriodOptions::default(),
+            PeriodOptions {
+                round_2020: true,
+                ph_mean: PhMean::Arithmetic,
+            },
+            PeriodOptions {
+                round_2020: false,
+                ph_mean: PhMean::Hydrogen,
+            },
+        ];
+        for options in options {
+            for indicator in [Indicator::Ph, Indicator::Tp, Indicator::Hg] {
+                for n in 0..=readings.len() {
+                    for start in 0..readings.len() {
+                        let slice = &readings[start..(start + n).min(readings.len())];
+                        let value = period_value(indicator, slice, options);
+                        let to_compare = period_value_to_compare(indicator, slice, options);
+                        assert_eq!(value, to_compare, "{indicator:?} {slice:?} {options:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn half_the_detection_limit_has_the_reduced_value_whatever_its_size() {

@@ -223,15 +223,33 @@ pub fn scan_samples<T: Send>(
     map: &(dyn Fn(Sample, bool) -> T + Sync),
     sink: &mut dyn FnMut(T),
 ) -> Result<bool, ReadError> {
-    scan_in_blocks(path, input, map, sink, BLOCK)
+    scan_in_blocks(
+        path,
+        input,
+        &|out: &mut Vec<T>, sample, long| out.push(map(sample, long)),
+        &mut |out: Vec<T>| out.into_iter().for_each(&mut *sink),
+        BLOCK,
+    )
 }
 
-/// [`scan_samples`] with blocks of about `block_size` bytes.
-fn scan_in_blocks<T: Send>(
+/// [`scan_samples`] a block at a time: a worker folds each sample of its block into a `B` with
+/// `add` (with whether the file is long), and the blocks reach `sink` in file order. For work
+/// whose result per block is cheaper to hand on than one per sample (rows already written).
+pub fn scan_sample_blocks<B: Default + Send>(
     path: &Path,
     input: impl std::io::Read,
-    map: &(dyn Fn(Sample, bool) -> T + Sync),
-    sink: &mut dyn FnMut(T),
+    add: &(dyn Fn(&mut B, Sample, bool) + Sync),
+    sink: &mut dyn FnMut(B),
+) -> Result<bool, ReadError> {
+    scan_in_blocks(path, input, add, sink, BLOCK)
+}
+
+/// [`scan_sample_blocks`] with blocks of about `block_size` bytes.
+fn scan_in_blocks<B: Default + Send>(
+    path: &Path,
+    input: impl std::io::Read,
+    map: &(dyn Fn(&mut B, Sample, bool) + Sync),
+    sink: &mut dyn FnMut(B),
     block_size: usize,
 ) -> Result<bool, ReadError> {
     let mut input = std::io::BufReader::with_capacity(BLOCK, input);
@@ -269,10 +287,10 @@ fn scan_in_blocks<T: Send>(
             scope.spawn(move || {
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
-                    let Ok(Ok((seq, at, records, block))) = next else {
+                    let Ok(Ok((seq, at, block))) = next else {
                         break;
                     };
-                    let parsed = parse_block(columns, (at, records, &block), map);
+                    let parsed = parse_block(columns, (at, &block), map);
                     if done_tx.send((seq, parsed)).is_err() {
                         break;
                     }
@@ -304,7 +322,7 @@ fn scan_in_blocks<T: Send>(
                 .set_byte(at.byte() + block.len() as u64)
                 .set_line(at.line() + newlines)
                 .set_record(at.record() + records);
-            if work_tx.send((seq, at, records, block)).is_err() {
+            if work_tx.send((seq, at, block)).is_err() {
                 break;
             }
             while let Ok(done) = done_rx.try_recv() {
@@ -332,8 +350,8 @@ fn scan_in_blocks<T: Send>(
     Ok(columns.long())
 }
 
-/// A block's number in the file, the csv position where it starts, its records and its bytes.
-type Block = (u64, csv::Position, u64, Vec<u8>);
+/// A block's number in the file, the csv position where it starts and its bytes.
+type Block = (u64, csv::Position, Vec<u8>);
 
 /// Bytes a block holds, about (it ends at the next line end).
 const BLOCK: usize = 1 << 20;
@@ -393,18 +411,18 @@ impl<R> std::io::Seek for NoSeek<R> {
     }
 }
 
-/// What a worker made of a block: the mapped samples and the problems, in line order, or the
+/// What a worker made of a block: its samples folded, and the problems in line order, or the
 /// csv crate's message that stops the whole read.
-type Parsed<T> = Result<(Vec<T>, Vec<RowProblem>), String>;
+type Parsed<B> = Result<(B, Vec<RowProblem>), String>;
 
-fn parse_block<T>(
+fn parse_block<B: Default>(
     columns: &SampleColumns<'_>,
-    (at, records, block): (csv::Position, u64, &[u8]),
-    map: &(dyn Fn(Sample, bool) -> T + Sync),
-) -> Parsed<T> {
+    (at, block): (csv::Position, &[u8]),
+    map: &(dyn Fn(&mut B, Sample, bool) + Sync),
+) -> Parsed<B> {
     let mut reader = csv_reader(std::io::Cursor::new(block));
     let mut problems = Vec::new();
-    let mut out = Vec::with_capacity(records as usize);
+    let mut out = B::default();
     reader
         .seek_raw(std::io::SeekFrom::Start(0), at.clone())
         .map_err(|e| e.to_string())?;
@@ -419,21 +437,21 @@ fn parse_block<T>(
             break;
         }
         if let Some(sample) = columns.sample(&record, line, &mut problems) {
-            out.push(map(sample, long));
+            map(&mut out, sample, long);
         }
     }
     Ok((out, problems))
 }
 
-/// The rest of a file with quotes, read by one reader in order.
-fn read_in_order<T, R: std::io::Read>(
+/// The rest of a file with quotes, read by one reader in order (folded a sample at a time).
+fn read_in_order<B: Default, R: std::io::Read>(
     path: &Path,
     columns: &SampleColumns<'_>,
     mut reader: csv::Reader<R>,
     at: csv::Position,
     problems: &mut Vec<RowProblem>,
-    map: &(dyn Fn(Sample, bool) -> T + Sync),
-    sink: &mut dyn FnMut(T),
+    map: &(dyn Fn(&mut B, Sample, bool) + Sync),
+    sink: &mut dyn FnMut(B),
 ) -> Result<(), ReadError> {
     let mut record = csv::StringRecord::new();
     let long = columns.long();
@@ -445,21 +463,23 @@ fn read_in_order<T, R: std::io::Read>(
             break;
         }
         if let Some(sample) = columns.sample(&record, line, problems) {
-            sink(map(sample, long));
+            let mut out = B::default();
+            map(&mut out, sample, long);
+            sink(out);
         }
     }
     Ok(())
 }
 
 /// Hands the workers' blocks to the sink in file order.
-struct InOrder<T> {
+struct InOrder<B> {
     next: u64,
-    waiting: std::collections::BTreeMap<u64, Parsed<T>>,
+    waiting: std::collections::BTreeMap<u64, Parsed<B>>,
     /// The first block's failure in file order; later blocks are then dropped.
     failed: Option<String>,
 }
 
-impl<T> Default for InOrder<T> {
+impl<B> Default for InOrder<B> {
     fn default() -> Self {
         InOrder {
             next: 0,
@@ -469,12 +489,12 @@ impl<T> Default for InOrder<T> {
     }
 }
 
-impl<T> InOrder<T> {
+impl<B> InOrder<B> {
     fn take(
         &mut self,
-        (seq, parsed): (u64, Parsed<T>),
+        (seq, parsed): (u64, Parsed<B>),
         problems: &mut Vec<RowProblem>,
-        sink: &mut dyn FnMut(T),
+        sink: &mut dyn FnMut(B),
     ) {
         self.waiting.insert(seq, parsed);
         while let Some(parsed) = self.waiting.remove(&self.next) {
@@ -484,7 +504,7 @@ impl<T> InOrder<T> {
             }
             match parsed {
                 Ok((out, found)) => {
-                    out.into_iter().for_each(&mut *sink);
+                    sink(out);
                     problems.extend(found);
                 }
                 Err(message) => self.failed = Some(message),
@@ -786,8 +806,8 @@ mod tests {
         let long = scan_in_blocks(
             Path::new("w.csv"),
             text,
-            &|s, _| s,
-            &mut |s| samples.push(s),
+            &|out: &mut Vec<Sample>, s, _| out.push(s),
+            &mut |out: Vec<Sample>| samples.extend(out),
             block_size,
         )
         .map_err(|e| e.to_string())?;
@@ -807,8 +827,8 @@ mod tests {
             reader,
             at,
             &mut problems,
-            &|s, _| s,
-            &mut |s| samples.push(s),
+            &|out: &mut Vec<Sample>, s, _| out.push(s),
+            &mut |out: Vec<Sample>| samples.extend(out),
         )
         .map_err(|e| e.to_string())?;
         reject(path, problems).map_err(|e| e.to_string())?;

@@ -713,7 +713,13 @@ mod tests {
             a
         };
         let mut values = vec![0, 1, 2, 3, 4, 6, 10, 12, 1_000_000, 999_999_999_999_999_989];
-        values.extend([u64::MAX, u64::MAX - 1, 1 << 63, 10_u64.pow(19), 3 * (1 << 40)]);
+        values.extend([
+            u64::MAX,
+            u64::MAX - 1,
+            1 << 63,
+            10_u64.pow(19),
+            3 * (1 << 40),
+        ]);
         values.extend((0..64).map(|i| (1_u64 << i).wrapping_mul(5)));
         for &a in &values {
             for &b in &values {

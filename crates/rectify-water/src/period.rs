@@ -135,7 +135,10 @@ mod tests {
             Reading::Value(Exact::ratio_unreduced(7, 1)),
             Reading::BelowDetection(Exact::ratio_unreduced(4, 100_000)),
             Reading::Value(Exact::ratio_unreduced(0, 1000)),
-            Reading::Value(Exact::ratio_unreduced(123_456_789_012_345_678, 10_i128.pow(18))),
+            Reading::Value(Exact::ratio_unreduced(
+                123_456_789_012_345_678,
+                10_i128.pow(18),
+            )),
             Reading::BelowDetection(Exact::ratio_unreduced(5, 10_i128.pow(30))),
         ];
         let options = [

@@ -164,11 +164,20 @@ mod tests {
         let value = |n: i128, scale: u32| Exact::ratio_unreduced(n, 10_i128.pow(scale));
         let samples: Vec<Vec<(Indicator, Exact)>> = vec![
             vec![],
-            vec![(Indicator::Temp, value(215, 1)), (Indicator::Tn, value(9, 0))],
+            vec![
+                (Indicator::Temp, value(215, 1)),
+                (Indicator::Tn, value(9, 0)),
+            ],
             vec![(Indicator::Ph, value(55, 1)), (Indicator::Do, value(80, 1))],
-            vec![(Indicator::Tp, value(25, 3)), (Indicator::Nh3n, value(150, 2))],
+            vec![
+                (Indicator::Tp, value(25, 3)),
+                (Indicator::Nh3n, value(150, 2)),
+            ],
             vec![(Indicator::Do, value(19, 1)), (Indicator::Hg, value(2, 5))],
-            vec![(Indicator::FecalColiform, value(50_000, 0)), (Indicator::Cod, value(15, 0))],
+            vec![
+                (Indicator::FecalColiform, value(50_000, 0)),
+                (Indicator::Cod, value(15, 0)),
+            ],
         ];
         for values in &samples {
             for body in [WaterBody::River, WaterBody::Lake] {

@@ -83,13 +83,7 @@ impl Readings {
 
     /// `unscaled / 10^scale` as [`parse_decimal`](rectify_exact::exact::parse_decimal) reads a
     /// plain decimal; `scale` at most 18.
-    pub fn push_decimal(
-        &mut self,
-        item: Item,
-        unscaled: i64,
-        scale: u8,
-        below_detection: bool,
-    ) {
+    pub fn push_decimal(&mut self, item: Item, unscaled: i64, scale: u8, below_detection: bool) {
         debug_assert!(usize::from(scale) < POW10.len());
         self.entries.push(Entry {
             unscaled,
@@ -215,6 +209,11 @@ mod tests {
         let mut joined = readings.clone();
         joined.extend(readings.clone());
         assert_eq!(joined.len(), 2 * expected.len());
-        assert!(joined.iter().skip(expected.len()).eq(expected.iter().copied()));
+        assert!(
+            joined
+                .iter()
+                .skip(expected.len())
+                .eq(expected.iter().copied())
+        );
     }
 }

@@ -644,9 +644,9 @@ impl<'n> SampleColumns<'n> {
         let raw = |i: usize| record.get(i).unwrap_or("");
         // Sized to the filled cells: a long period's samples are all held at once.
         let mut readings = match &self.layout {
-            Layout::Wide(columns) => Readings::with_capacity(
-                columns.iter().filter(|(i, _)| !raw(*i).is_empty()).count(),
-            ),
+            Layout::Wide(columns) => {
+                Readings::with_capacity(columns.iter().filter(|(i, _)| !raw(*i).is_empty()).count())
+            }
             Layout::Long { .. } => Readings::with_capacity(1),
         };
         let mut read = |item: Item, column: usize, text: &str| {

@@ -83,7 +83,12 @@ impl EncodedSamples {
         EncodedSamples(
             samples
                 .iter()
-                .map(|s| (encode_readings(s.readings.iter()), s.withdrawal.map(exact_text)))
+                .map(|s| {
+                    (
+                        encode_readings(s.readings.iter()),
+                        s.withdrawal.map(exact_text),
+                    )
+                })
                 .collect(),
         )
     }

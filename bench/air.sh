@@ -10,6 +10,21 @@
 #               the lower ratio is the faster yardstick under today's load, not a regression. The
 #               0.6x target is not reached: the reader already runs one worker per core and
 #               spends its time parsing rows (line split, decimals, station-day slots).
+#   2026-12-07  (afternoon, load average 5-8 from three other engineers' builds) three bench
+#               runs after the day's changes gave air daily 0.30x (6.198 s / 1.877 s), 0.58x
+#               (2.748 s / 1.592 s) and 0.21x (7.166 s / 1.533 s); evaluate 0.31x, 0.40x, 0.21x.
+#               Before them, the same morning (load ~8): 0.18x (7.185 s / 1.268 s). Under such
+#               load the wall ratio swings more than the code changes it; CPU time is steadier:
+#               air daily user+sys 3.0-3.4 s against 0.8-0.9 s for the bare pass; one worker
+#               (examples/air_phases) 3.0 s -> 2.8 s. Outputs byte-identical (cmp).
+#               Profile (perf, one worker): parsing ~40%, the kernel ~30% (230k page faults:
+#               460 MB of per-station-day grids, a 200 MB daily table copied twice), daily
+#               values ~15%, the CSV writer ~15%. Done: a fast path for plain decimals,
+#               station-days hashed by one multiplication, the daily table appended in place
+#               (230k -> 181k faults), daily items read from the micro grid as it lies, values
+#               formatted without a string each. 0.6x is not reached reliably: that needs the
+#               460 MB of grids not held at all (daily values computed as each station-day
+#               closes while streaming).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stations=${1:-1000}

@@ -2,51 +2,26 @@
 // draws a seeded spot-check and returns one complaint for re-handling; a county clerk files
 // feedback with the 一览表's figures, which the office then sees and publishes to the portal.
 // Run by crates/rectify/tests/browser.rs with BASE_URL, PASSWORD, SCREENSHOTS and CHROMIUM set.
-import { chromium } from 'playwright-core';
 import { strict as assert } from 'node:assert';
+import { fits, launch, signedIn } from './session.mjs';
 import { join } from 'node:path';
 
 const base = process.env.BASE_URL;
 const password = process.env.PASSWORD;
 const shots = process.env.SCREENSHOTS;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 const WIDTHS = [
   { width: 1440, options: { viewport: { width: 1440, height: 900 } } },
   { width: 390, options: { viewport: { width: 390, height: 844 }, isMobile: true, deviceScaleFactor: 2 } },
 ];
 
+const as = (user, size, run) =>
+  signedIn(browser, { url: `${base}/complaints`, user, password, options: size.options }, run);
+
 const steps = [];
 function step(name) { steps.push(name); console.log(`ok - ${name}`); }
-
-async function as(user, size, run) {
-  const context = await browser.newContext({ ...size.options, locale: 'zh-CN' });
-  const page = await context.newPage();
-  await page.goto(`${base}/complaints`);
-  assert.match(page.url(), /\/login/, 'an anonymous visit goes to the login page');
-  await page.fill('input[name=username]', user);
-  await page.fill('input[name=password]', password);
-  await page.click('button:has-text("登录")');
-  await page.waitForLoadState('networkidle');
-  assert.ok(!page.url().includes('/login'), `${user} is signed in`);
-  try {
-    await run(page);
-  } finally {
-    await context.close();
-  }
-}
-
-/// The page fits the screen: nothing scrolls sideways.
-async function fits(page, what) {
-  const [scroll, client] = await page.evaluate(() =>
-    [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
-  assert.ok(scroll <= client, `${what} scrolls sideways: ${scroll} > ${client}`);
-}
 
 async function shot(page, name, width) {
   await fits(page, `${name} at ${width}`);

@@ -1,7 +1,7 @@
 // Drives the real server in Debian's headless Chromium, as the people who use it would.
 // Run by crates/rectify/tests/browser.rs with BASE_URL, PASSWORD, SCREENSHOTS and PHOTO set.
-import { chromium } from 'playwright-core';
 import { strict as assert } from 'node:assert';
+import { launch, signedIn } from './session.mjs';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 
@@ -10,29 +10,10 @@ const password = process.env.PASSWORD;
 const shots = process.env.SCREENSHOTS;
 const photo = process.env.PHOTO;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  // playwright gives every launch a fresh, throw-away profile (the --user-data-dir of the flags).
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
-async function as(user, run) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
-  const page = await context.newPage();
-  await page.goto(`${base}/`);
-  assert.match(page.url(), /\/login/, 'an anonymous visit goes to the login page');
-  await page.fill('input[name=username]', user);
-  await page.fill('input[name=password]', password);
-  await page.click('button:has-text("登录")');
-  await page.waitForLoadState('networkidle');
-  assert.ok(!page.url().includes('/login'), `${user} is signed in`);
-  try {
-    await run(page);
-  } finally {
-    await context.close();
-  }
-}
+const desktop = { viewport: { width: 1280, height: 900 } };
+const as = (user, run) => signedIn(browser, { url: `${base}/`, user, password, options: desktop }, run);
 
 const steps = [];
 let period = '';

@@ -3,8 +3,8 @@
 // then shows; a county's clerk reads its coal chart on a phone; the office exports the coal
 // workbook and imports it back through the preview.
 // Run by crates/rectify/tests/browser.rs with BASE_URL, PASSWORD, SCREENSHOTS, PHOTO, CHROMIUM.
-import { chromium } from 'playwright-core';
 import { strict as assert } from 'node:assert';
+import { fits, launch, signedIn } from './session.mjs';
 import { join } from 'node:path';
 
 const base = process.env.BASE_URL;
@@ -12,42 +12,18 @@ const password = process.env.PASSWORD;
 const shots = process.env.SCREENSHOTS;
 const photo = process.env.PHOTO;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 const WIDTHS = {
   1440: { viewport: { width: 1440, height: 900 } },
   390: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
 };
 
-async function as(user, width, run) {
-  const context = await browser.newContext({ ...WIDTHS[width], locale: 'zh-CN', acceptDownloads: true });
-  const page = await context.newPage();
-  await page.goto(`${base}/login`);
-  await page.fill('input[name=username]', user);
-  await page.fill('input[name=password]', password);
-  await page.click('button:has-text("登录")');
-  await page.waitForLoadState('networkidle');
-  assert.ok(!page.url().includes('/login'), `${user} is signed in`);
-  try {
-    await run(page);
-  } finally {
-    await context.close();
-  }
-}
+const as = (user, width, run) =>
+  signedIn(browser, { url: `${base}/login`, user, password, options: WIDTHS[width] }, run);
 
 const steps = [];
 function step(name) { steps.push(name); console.log(`ok - ${name}`); }
-
-// Nothing on the page scrolls sideways.
-async function fits(page, what) {
-  const [scroll, client] = await page.evaluate(() =>
-    [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
-  assert.ok(scroll <= client, `${what}: scrollWidth ${scroll} > ${client}`);
-}
 
 async function shot(page, name) {
   await page.screenshot({ path: join(shots, name), fullPage: true });

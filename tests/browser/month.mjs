@@ -2,48 +2,25 @@
 // office opens the round and runs today's steps, a lagging county reads its 督办单 in 消息 and
 // downloads it; a leader opens the cockpit and prints it. Run by crates/rectify/tests/browser.rs
 // with BASE_URL, PASSWORD and SCREENSHOTS set.
-import { chromium } from 'playwright-core';
 import { strict as assert } from 'node:assert';
+import { fits, launch, signedIn } from './session.mjs';
 import { join } from 'node:path';
 
 const base = process.env.BASE_URL;
 const password = process.env.PASSWORD;
 const shots = process.env.SCREENSHOTS;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 const desktop = { viewport: { width: 1440, height: 900 } };
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const widths = [['1440', desktop], ['390', phone]];
 
+const as = (user, device, run) =>
+  signedIn(browser, { url: `${base}/login`, user, password, options: device }, run);
+
 const steps = [];
 function step(name) { steps.push(name); console.log(`ok - ${name}`); }
-
-async function as(user, device, run) {
-  const context = await browser.newContext({ ...device, locale: 'zh-CN', acceptDownloads: true });
-  const page = await context.newPage();
-  await page.goto(`${base}/login`);
-  await page.fill('input[name=username]', user);
-  await page.fill('input[name=password]', password);
-  await page.click('button:has-text("登录")');
-  await page.waitForLoadState('networkidle');
-  assert.ok(!page.url().includes('/login'), `${user} is signed in`);
-  try {
-    await run(page);
-  } finally {
-    await context.close();
-  }
-}
-
-async function noSidewaysScroll(page, what) {
-  const [scroll, client] = await page.evaluate(() =>
-    [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
-  assert.ok(scroll <= client, `${what} scrolls sideways: ${scroll} > ${client}`);
-}
 
 // The office opens this month's round (on the desktop) and runs today's steps: 北岭县 lags, so
 // it gets a 督办单.
@@ -64,7 +41,7 @@ await as('zgb', desktop, async (page) => {
 });
 await as('zgb', phone, async (page) => {
   await page.goto(`${base}/dispatch`);
-  await noSidewaysScroll(page, '/dispatch on a phone');
+  await fits(page, '/dispatch on a phone');
   await page.screenshot({ path: join(shots, 'dispatch-390.png'), fullPage: true });
 });
 step('the office opens the round and sends a 督办单 to a lagging county');
@@ -81,7 +58,7 @@ for (const [width, device] of widths) {
     assert.equal(await page.locator('tbody tr', { hasText: '市发改委' }).count(), 0, 'only its own messages');
     const [download] = await Promise.all([page.waitForEvent('download'), message.locator('a:has-text("下载")').click()]);
     assert.match(download.suggestedFilename(), /督办单-北岭县政府/);
-    await noSidewaysScroll(page, `/inbox at ${width}px`);
+    await fits(page, `/inbox at ${width}px`);
     await page.screenshot({ path: join(shots, `inbox-${width}.png`), fullPage: true });
   });
 }
@@ -94,7 +71,7 @@ for (const [width, device] of widths) {
     for (const heading of ['整改完成情况', '红色问题', '县（市、区）排名', '环境质量目标', '信访件与名录反弹']) {
       assert.ok(await page.isVisible(`h2:has-text("${heading}")`), `the cockpit shows ${heading}`);
     }
-    await noSidewaysScroll(page, `/cockpit at ${width}px`);
+    await fits(page, `/cockpit at ${width}px`);
     await page.screenshot({ path: join(shots, `cockpit-${width}.png`), fullPage: true });
     if (width === '1440') {
       const pdf = await page.pdf({ preferCSSPageSize: true });
@@ -113,7 +90,7 @@ for (const [width, device] of widths) {
     await page.waitForLoadState('networkidle');
     assert.ok(await page.isVisible('h2:has-text("专项整治名录")'), 'the search lists the registers');
     assert.ok(await page.isVisible('text=北岭水泥余热锅炉'));
-    await noSidewaysScroll(page, `/search at ${width}px`);
+    await fits(page, `/search at ${width}px`);
     await page.screenshot({ path: join(shots, `search-${width}.png`), fullPage: true });
     await page.goto(`${base}/ledger`);
     await page.click('details.columns summary');
@@ -123,7 +100,7 @@ for (const [width, device] of widths) {
     await page.waitForLoadState('networkidle');
     await page.goto(`${base}/ledger`);
     assert.ok(await page.isVisible('th:has-text("最新进展")'), 'the chosen columns are kept');
-    await noSidewaysScroll(page, `/ledger with columns at ${width}px`);
+    await fits(page, `/ledger with columns at ${width}px`);
     await page.screenshot({ path: join(shots, `ledger-columns-${width}.png`), fullPage: false });
   });
 }

@@ -3,8 +3,8 @@
 // last month's roll-up (a city without a frozen bulletin is 未报), issues the province's
 // bulletin and downloads its docx. Every page fits the phone's width.
 // Run by crates/rectify/tests/browser.rs with PROVINCE_URL, PERIOD, PASSWORD, SCREENSHOTS, CHROMIUM.
-import { chromium } from 'playwright-core';
 import { strict as assert } from 'node:assert';
+import { fits, launch, signIn } from './session.mjs';
 import { join } from 'node:path';
 
 const base = process.env.PROVINCE_URL;
@@ -12,12 +12,8 @@ const period = process.env.PERIOD;
 const password = process.env.PASSWORD;
 const shots = process.env.SCREENSHOTS;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  // *.localhost is the loopback address; the rule keeps it so whatever the resolver says.
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP *.localhost 127.0.0.1'],
-});
+// *.localhost is the loopback address; the rule keeps it so whatever the resolver says.
+const browser = await launch(['--host-resolver-rules=MAP *.localhost 127.0.0.1']);
 
 const WIDTHS = {
   1440: { viewport: { width: 1440, height: 900 } },
@@ -27,12 +23,6 @@ const WIDTHS = {
 const steps = [];
 function step(name) { steps.push(name); console.log(`ok - ${name}`); }
 
-async function fits(page, what) {
-  const [scroll, client] = await page.evaluate(() =>
-    [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
-  assert.ok(scroll <= client, `${what}: scrollWidth ${scroll} > ${client}`);
-}
-
 async function shot(page, name) {
   await page.screenshot({ path: join(shots, name), fullPage: true });
 }
@@ -40,12 +30,7 @@ async function shot(page, name) {
 for (const width of [1440, 390]) {
   const context = await browser.newContext({ ...WIDTHS[width], locale: 'zh-CN', acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto(`${base}/`);
-  assert.match(page.url(), /\/login/, 'the province asks for a sign-in');
-  await page.fill('input[name=username]', 'shengban');
-  await page.fill('input[name=password]', password);
-  await page.click('button:has-text("登录")');
-  await page.waitForLoadState('networkidle');
+  await signIn(page, `${base}/`, 'shengban', password);
   assert.match(page.url(), /\/province$/, 'the province office lands on the overview');
   for (const city of ['南江市', '北河市']) {
     assert.ok(await page.isVisible(`td:has-text("${city}")`), `${city} is on the overview`);

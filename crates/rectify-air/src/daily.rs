@@ -239,19 +239,25 @@ impl Hourly for Exact {
     }
 }
 
+/// A day's 24 hours in order, read where they lie (an array of options, or micro-units with
+/// [`MISSING`] holes) rather than copied into one form first.
+trait Hours<T>: Iterator<Item = Option<T>> + Clone {}
+
+impl<T, I: Iterator<Item = Option<T>> + Clone> Hours<T> for I {}
+
 /// The mean of the present values and how many there were.
-fn mean<T: Hourly>(values: &[Option<T>]) -> Option<(Exact, u8)> {
-    let mut present = values.iter().flatten();
+fn mean<T: Hourly>(values: impl Hours<T>) -> Option<(Exact, u8)> {
+    let mut present = values.flatten();
     let mut sum = present.next()?.start();
     let mut count = 1_u8;
     for v in present {
-        sum = T::add(sum, *v);
+        sum = T::add(sum, v);
         count += 1;
     }
     Some((T::mean(sum, count), count))
 }
 
-fn daily_mean<T: Hourly>(hours: &[Option<T>; 24]) -> DailyValue {
+fn daily_mean<T: Hourly>(hours: impl Hours<T>) -> DailyValue {
     match mean(hours) {
         None => DailyValue::NONE,
         Some((m, have)) => DailyValue {
@@ -267,9 +273,9 @@ fn daily_mean<T: Hourly>(hours: &[Option<T>; 24]) -> DailyValue {
 
 /// The day's maximum 1-h O3. GB 3095 sets no minimum for it; it takes the daily rule (20 hours)
 /// unless the maximum already exceeds the 1-h limit (200), which no missing hour could undo.
-fn o3_1h_max<T: Hourly>(hours: &[Option<T>; 24], limit_1h: Exact) -> DailyValue {
-    let have = hours.iter().flatten().count() as u8;
-    let Some(max) = hours.iter().flatten().max().map(|v| v.exact()) else {
+fn o3_1h_max<T: Hourly>(hours: impl Hours<T>, limit_1h: Exact) -> DailyValue {
+    let have = hours.clone().flatten().count() as u8;
+    let Some(max) = hours.flatten().max().map(|v| v.exact()) else {
         return DailyValue::NONE;
     };
     let validity = if have >= MIN_HOURS_PER_DAY || max > limit_1h {
@@ -285,15 +291,15 @@ fn o3_1h_max<T: Hourly>(hours: &[Option<T>; 24], limit_1h: Exact) -> DailyValue 
 
 /// The maximum 8-h moving mean over the 17 windows wholly inside the day (ending 08:00…24:00).
 /// A window needs 6 valid hours; the maximum needs 14 valid windows, unless it exceeds the limit.
-fn o3_8h_max<T: Hourly>(hours: &[Option<T>; 24], limit_8h: Exact) -> DailyValue {
+fn o3_8h_max<T: Hourly>(hours: impl Hours<T>, limit_8h: Exact) -> DailyValue {
     // Running sums and counts: each window is a difference of two, not eight additions.
     let mut sums: [Option<T::Sum>; 25] = [None; 25];
     let mut counts = [0_u8; 25];
-    for (i, value) in hours.iter().enumerate() {
+    for (i, value) in hours.take(24).enumerate() {
         counts[i + 1] = counts[i] + u8::from(value.is_some());
         sums[i + 1] = match (sums[i], value) {
             (None, Some(v)) => Some(v.start()),
-            (Some(s), Some(v)) => Some(T::add(s, *v)),
+            (Some(s), Some(v)) => Some(T::add(s, v)),
             (s, None) => s,
         };
     }
@@ -335,14 +341,19 @@ const O3_8H_LIMIT: i64 = 160;
 
 /// The seven daily items of one site-day of bulk data.
 pub fn daily_values_micro(grid: &MicroGrid) -> DailyValues {
-    let grid: [[Option<i64>; 24]; 6] =
-        grid.map(|series| series.map(|v| (v != MISSING).then_some(v)));
-    daily_values(&grid)
+    seven_items(|series| {
+        grid[series.index()]
+            .iter()
+            .map(|&v| (v != MISSING).then_some(v))
+    })
 }
 
 /// The seven daily items of one site-day.
 pub fn daily_values<T: Hourly>(grid: &[[Option<T>; 24]; 6]) -> DailyValues {
-    let s = |series: Series| &grid[series.index()];
+    seven_items(|series| grid[series.index()].iter().copied())
+}
+
+fn seven_items<T: Hourly, H: Hours<T>>(s: impl Fn(Series) -> H) -> DailyValues {
     DailyValues {
         items: [
             daily_mean(s(Series::So2)),

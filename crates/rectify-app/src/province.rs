@@ -9,6 +9,7 @@ use rectify_core::dispatch::AsOf;
 use rectify_core::province::{CityBulletin, ProvinceFacts, SourceBulletin, overall, roll_up};
 use rectify_exact::date::Date;
 use rectify_io::bulletin::environment::Against;
+use rectify_store::attachments::S3Location;
 use rectify_store::dispatch::FrozenBulletin;
 use rectify_store::{DbTarget, Store, StoreError};
 use serde::Deserialize;
@@ -65,7 +66,8 @@ pub const PROVINCE_CODE: &str = "province";
 
 impl ProvinceConfig {
     /// Reads the JSON configuration and checks it: every field known, every city with a code,
-    /// a name, a host and a database, no host, code or database twice.
+    /// a name, a host and a database, no host, code, database or bucket prefix twice (however
+    /// each is written: `./x.db` is `x.db`, `s3://b/p/` is `s3://b/p`).
     pub fn parse(text: &str) -> Result<ProvinceConfig, String> {
         let raw: RawConfig =
             serde_json::from_str(text).map_err(|e| format!("城市配置文件格式有误：{e}"))?;
@@ -88,13 +90,14 @@ impl ProvinceConfig {
             if !codes.insert(s.code.as_str()) {
                 return Err(format!("城市配置文件中城市代码 {} 重复", s.code));
             }
+            // Compared as the locations they name, however each is written.
             if let Some(storage) = &s.storage
-                && !buckets.insert(storage.trim_end_matches('/'))
+                && !buckets.insert(S3Location::parse(storage).map(|l| l.url()).ok())
             {
                 return Err(format!("城市配置文件中附件存储 {storage} 重复"));
             }
             // Two sites on one database would see each other's data.
-            if !dbs.insert(format!("{:?}", s.db)) {
+            if !dbs.insert(s.db.location()) {
                 return Err(format!("城市配置文件中数据库 {} 重复", s.db.display()));
             }
         }
@@ -135,10 +138,8 @@ fn site(raw: RawSite, code: Option<&str>, at: &str) -> Result<SiteConfig, String
         return Err(empty("db"));
     }
     let storage = raw.storage.map(|s| s.trim().to_string());
-    if let Some(url) = storage.as_deref().filter(|u| !u.starts_with("s3://")) {
-        return Err(format!(
-            "城市配置文件 {at} 的 storage 应为 s3://存储桶/前缀：{url}"
-        ));
+    if let Some(Err(e)) = storage.as_deref().map(S3Location::parse) {
+        return Err(format!("城市配置文件 {at} 的 storage 有误：{e}"));
     }
     if storage.is_some() && raw.data_dir.is_some() {
         return Err(format!(

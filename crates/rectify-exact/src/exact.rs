@@ -179,26 +179,40 @@ impl Exact {
 
     /// Decimal text with exactly `decimals` places, rounded half-even.
     pub fn to_fixed(self, decimals: u32) -> String {
+        let mut text = String::new();
+        let _ = self.write_fixed(decimals, &mut text);
+        text
+    }
+
+    /// [`Exact::to_fixed`] written into `out`: bulk writers format millions of values without
+    /// a string each.
+    pub fn write_fixed(self, decimals: u32, out: &mut impl fmt::Write) -> fmt::Result {
         let units = self.rounded_units(decimals);
         let sign = if units < 0 { "-" } else { "" };
         let abs = units.unsigned_abs();
         // Dividing and formatting a u64 is several times cheaper than a u128; published values fit.
         match u64::try_from(abs) {
-            Ok(abs) => fixed_text(sign, abs, 10_u64.pow(decimals), decimals),
-            Err(_) => fixed_text(sign, abs, 10_u128.pow(decimals), decimals),
+            Ok(abs) => fixed_text(out, sign, abs, 10_u64.pow(decimals), decimals),
+            Err(_) => fixed_text(out, sign, abs, 10_u128.pow(decimals), decimals),
         }
     }
 }
 
-fn fixed_text<T>(sign: &str, abs: T, scale: T, decimals: u32) -> String
+fn fixed_text<T>(
+    out: &mut impl fmt::Write,
+    sign: &str,
+    abs: T,
+    scale: T,
+    decimals: u32,
+) -> fmt::Result
 where
     T: Copy + fmt::Display + std::ops::Div<Output = T> + std::ops::Rem<Output = T>,
 {
     if decimals == 0 {
-        return format!("{sign}{abs}");
+        return write!(out, "{sign}{abs}");
     }
     let width = decimals as usize;
-    format!("{sign}{}.{:0width$}", abs / scale, abs % scale)
+    write!(out, "{sign}{}.{:0width$}", abs / scale, abs % scale)
 }
 
 /// Euclidean quotient and remainder, on 64-bit hardware division when both fit.
@@ -386,6 +400,57 @@ pub enum NumberError {
 /// Reads a decimal cell into micro-units. Blank, "-", "—", "NA" and negative values are
 /// missing (`Ok(None)`), as monitoring exports mark them.
 pub fn parse_micro(text: &[u8]) -> Result<Option<i64>, NumberError> {
+    match plain_micro(text) {
+        Some(value) => Ok(Some(value)),
+        None => parse_micro_general(text),
+    }
+}
+
+/// The fast path of [`parse_micro`] for what exports nearly always hold, `123` or `123.4`: up to
+/// 12 integer digits, then optionally a point and 1 to 6 decimals, 18 characters at most, nothing
+/// else (no sign, no blank). Anything else is `None` and takes the general path, which gives the same value for
+/// every text this one accepts (tested against it).
+fn plain_micro(t: &[u8]) -> Option<i64> {
+    const POW10: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    // The general path refuses more than 18 characters (point included) as too large.
+    if t.len() > 18 {
+        return None;
+    }
+    let digit = |b: u8| b.wrapping_sub(b'0');
+    let mut whole: i64 = 0;
+    let mut i = 0;
+    while i < t.len() && i < 12 && digit(t[i]) < 10 {
+        whole = whole * 10 + i64::from(digit(t[i]));
+        i += 1;
+    }
+    if i == 0 {
+        return None;
+    }
+    // At most 12 digits: below 10¹² · 10⁶, far inside i64.
+    if i == t.len() {
+        return Some(whole * POW10[0]);
+    }
+    if t[i] != b'.' {
+        return None;
+    }
+    let fraction = &t[i + 1..];
+    if fraction.is_empty() || fraction.len() > 6 {
+        return None;
+    }
+    let mut units: i64 = 0;
+    for &b in fraction {
+        let d = digit(b);
+        if d >= 10 {
+            return None;
+        }
+        units = units * 10 + i64::from(d);
+    }
+    Some(whole * POW10[0] + units * POW10[fraction.len()])
+}
+
+/// Every spelling [`parse_micro`] accepts: blanks around, a sign, a leading or trailing point,
+/// the missing markers, and the errors.
+fn parse_micro_general(text: &[u8]) -> Result<Option<i64>, NumberError> {
     let t = text.trim_ascii();
     let (negative, digits) = match t.first() {
         None => return Ok(None),
@@ -609,6 +674,81 @@ mod tests {
                 assert_eq!((a.num, a.den), (b.num, b.den), "{cell:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_plain_micro_fast_path_reads_as_the_general_parser() {
+        // Every cell of up to 5 characters over digits, point, signs, exponent, blanks and a
+        // letter; the missing markers; and lengths around the 12 integer and 6 decimal digits the
+        // fast path takes: the same value, the same error.
+        let alphabet = [b'0', b'7', b'9', b'.', b'-', b'+', b'e', b' ', b'\t', b'N'];
+        let mut cells: Vec<Vec<u8>> = Vec::new();
+        for len in 0..=5_u32 {
+            for n in 0..10_usize.pow(len) {
+                cells.push(
+                    (0..len)
+                        .map(|i| alphabet[n / 10_usize.pow(i) % 10])
+                        .collect(),
+                );
+            }
+        }
+        for marker in [
+            "—", "NA", "na", "—5", "1—", "１２", "1.2.3", "1e5", "2.8e-6", "0x10",
+        ] {
+            cells.push(marker.as_bytes().to_vec());
+        }
+        for whole in 0..=20 {
+            for decimals in [None, Some(0), Some(1), Some(5), Some(6), Some(7), Some(8)] {
+                let mut cell = "9".repeat(whole);
+                if let Some(d) = decimals {
+                    cell.push('.');
+                    cell.push_str(&"8".repeat(d));
+                }
+                for variant in [
+                    cell.clone(),
+                    format!(" {cell}"),
+                    format!("-{cell}"),
+                    cell.replace('9', "0"),
+                ] {
+                    cells.push(variant.into_bytes());
+                }
+            }
+        }
+        let mut fast_taken = 0;
+        for cell in &cells {
+            let shown = String::from_utf8_lossy(cell);
+            assert_eq!(parse_micro(cell), parse_micro_general(cell), "{shown:?}");
+            if let Some(value) = plain_micro(cell) {
+                fast_taken += 1;
+                assert_eq!(parse_micro_general(cell), Ok(Some(value)), "{shown:?}");
+            }
+        }
+        // The fast path is really taken, for the shapes it is meant for.
+        assert_eq!(plain_micro(b"123.4"), Some(123_400_000));
+        assert_eq!(
+            plain_micro(b"99999999999.999999"),
+            Some(99_999_999_999_999_999)
+        );
+        assert_eq!(plain_micro(b"0.000001"), Some(1));
+        for other in [
+            &b"1."[..],
+            b".5",
+            b"+1",
+            b"-1",
+            b" 1",
+            b"1 ",
+            b"1.1234567",
+            b"1234567890123",
+            b"123456789012.123456",
+        ] {
+            assert_eq!(
+                plain_micro(other),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(other)
+            );
+        }
+        assert!(fast_taken > 500, "{fast_taken}");
     }
 
     #[test]

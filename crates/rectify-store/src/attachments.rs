@@ -49,8 +49,11 @@ impl S3Location {
                 "附件存储地址“{url}”无法识别：{why}（应为 s3://存储桶/前缀）"
             ))
         };
+        // A scheme is case-insensitive (RFC 3986): `S3://` is `s3://`.
         let rest = url
-            .strip_prefix("s3://")
+            .get(..5)
+            .filter(|scheme| scheme.eq_ignore_ascii_case("s3://"))
+            .and_then(|_| url.get(5..))
             .ok_or_else(|| bad("不是 s3:// 地址"))?;
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         let valid_bucket = (3..=63).contains(&bucket.len())
@@ -149,7 +152,9 @@ impl AttachmentStore {
         settings: &[(String, String)],
     ) -> Result<AttachmentStore, StoreError> {
         install_tls_provider();
-        let mut builder = AmazonS3Builder::new().with_bucket_name(&location.bucket);
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(&location.bucket)
+            .with_retry(bucket_retry());
         for (name, value) in settings {
             if let Ok(key) = name.to_ascii_lowercase().parse::<AmazonS3ConfigKey>() {
                 builder = builder.with_config(key, value);
@@ -605,7 +610,25 @@ fn object_error(key: &ObjectPath) -> impl Fn(object_store::Error) -> StoreError 
     let key = key.to_string();
     move |source| StoreError::ObjectStorage {
         key: key.clone(),
+        // The client names refusals it understood (403, 401, a precondition…); what is left
+        // is a bucket that could not be reached or failed on its side (5xx), after retries.
+        away: matches!(source, object_store::Error::Generic { .. }),
         reason: source.to_string(),
+    }
+}
+
+/// How long a request to the bucket is retried before the bucket counts as away. The client's
+/// default retries for up to three minutes, which held a download or an upload that long
+/// before it failed; a few quick tries ride out a blip, and an outage is answered at once.
+fn bucket_retry() -> object_store::RetryConfig {
+    object_store::RetryConfig {
+        backoff: object_store::BackoffConfig {
+            init_backoff: std::time::Duration::from_millis(100),
+            max_backoff: std::time::Duration::from_secs(2),
+            base: 2.0,
+        },
+        max_retries: 3,
+        retry_timeout: std::time::Duration::from_secs(15),
     }
 }
 

@@ -89,6 +89,15 @@ impl Store {
         }
         let value = tons(value, "煤炭消费量")?;
         let county_id = unit_named(tx, "所在县（区）", county).await?;
+        // A correction keeps the figure it replaces in the journal.
+        let replaced: Option<String> = sqlx::query_scalar(
+            "SELECT tons FROM coal_months WHERE county_id = $1 AND year = $2 AND month = $3",
+        )
+        .arg(county_id)
+        .arg(i64::from(year))
+        .arg(i64::from(month))
+        .fetch_optional(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM coal_months WHERE county_id = $1 AND year = $2 AND month = $3")
             .arg(county_id)
             .arg(i64::from(year))
@@ -109,7 +118,7 @@ impl Store {
             action: "record",
             entity: "coal",
             entity_id: format!("{county}/{year}-{month:02}"),
-            before: None,
+            before: replaced.map(|tons| json!({ "tons": tons })),
             after: Some(json!({ "tons": value.to_fixed(4) })),
         };
         append(tx, self.backend(), change).await?;

@@ -3,7 +3,7 @@
 
 use crate::bind::Bind;
 use crate::journal::{Change, append, append_all};
-use crate::{Store, StoreError, invalid_stored, now_utc, stored_date, stored_int};
+use crate::{Backend, Store, StoreError, invalid_stored, now_utc, stored_date, stored_int};
 use rectify_core::calendar::WorkCalendar;
 use rectify_core::complaint::sample::draw;
 use rectify_core::complaint::similar::{Described, Earlier, ItemSites};
@@ -193,6 +193,7 @@ impl Store {
         let mut region_units = RegionUnits::default();
         let (register_ids, mut register_sites) =
             crate::registers::reboundable_sites(&mut tx).await?;
+        let mut pending = PendingComplaints::new(&mut tx, self.backend()).await?;
         for batch in import.batches {
             let batch_id = upsert_batch(&mut tx, import.source, batch, actor).await?;
             let due_on = batch.clock.due(batch.transferred_on, &calendar);
@@ -200,6 +201,8 @@ impl Store {
                 // Most rows are new: only a number already stored costs a lookup.
                 let stored = known.by_number.contains_key(complaint.received_no.trim());
                 let existing = if stored {
+                    // The number may be an earlier row of this same file, still queued.
+                    pending.flush(&mut tx).await?;
                     find_complaint(&mut tx, &complaint.received_no).await?
                 } else {
                     None
@@ -234,18 +237,24 @@ impl Store {
                             Some(region) => region_units.unit_of(&mut tx, region).await?,
                             None => None,
                         };
-                        let id = insert_complaint(
-                            &mut tx,
-                            (batch_id, unit_id),
-                            due_on,
-                            complaint,
-                            &links,
-                            import.reported_on,
-                        )
-                        .await?;
-                        flag_rebound(&mut tx, &links, id, import.reported_on).await?;
+                        let id = pending
+                            .add(
+                                &mut tx,
+                                (batch_id, unit_id),
+                                due_on,
+                                complaint,
+                                &links,
+                                import.reported_on,
+                            )
+                            .await?;
+                        if links.rebounds() {
+                            // The rebound row refers to the complaint: it must be stored first.
+                            pending.flush(&mut tx).await?;
+                            flag_rebound(&mut tx, &links, id, import.reported_on).await?;
+                        }
                         if let Some((at, likeness)) = register_sites.duplicate_of(&described) {
                             register_sites.take(at);
+                            pending.flush(&mut tx).await?;
                             let entry_id = register_ids[at];
                             let name = crate::registers::rebound_from_complaint(
                                 &mut tx,
@@ -278,6 +287,7 @@ impl Store {
                 }
             }
         }
+        pending.finish(&mut tx).await?;
         if changes.is_empty() {
             tx.rollback().await?;
             return Ok(summary);
@@ -882,6 +892,11 @@ struct Links {
 }
 
 impl Links {
+    /// Whether the complaint reopens a signed-off item (`flag_rebound`).
+    fn rebounds(&self) -> bool {
+        matches!(self.item, Some((_, _, true)))
+    }
+
     fn describe(&self, received_no: &str) -> Vec<Suggestion> {
         let mut out = Vec::new();
         if let Some((_, earlier, site)) = &self.repeat {
@@ -1045,57 +1060,122 @@ impl RegionUnits {
     }
 }
 
-async fn insert_complaint(
-    conn: &mut AnyConnection,
-    (batch_id, unit_id): (i64, Option<i64>),
+/// New complaints waiting to go in together, as a few INSERTs of many rows: one round trip
+/// per row was most of a 10,000-row list's import. Their ids come from an `IdBlock`.
+struct PendingComplaints<'a> {
+    ids: crate::IdBlock,
+    rows: Vec<ComplaintRow<'a>>,
+}
+
+/// One new complaint's row, as `insert_complaint` would have written it.
+struct ComplaintRow<'a> {
+    id: i64,
+    batch_id: i64,
+    unit_id: Option<i64>,
     due_on: Date,
-    complaint: &NewComplaint,
-    links: &Links,
-    reported_on: Date,
-) -> Result<i64, StoreError> {
-    let mut feedback = complaint.feedback.clone();
-    if feedback.handling.is_some() {
-        feedback.reported_on = feedback.reported_on.or(Some(reported_on));
+    complaint: &'a NewComplaint,
+    repeat_of: Option<i64>,
+    item_id: Option<i64>,
+    site: String,
+    feedback: Feedback,
+}
+
+/// Rows per INSERT: 33 parameters each stays well under SQLite's 32,766 and PostgreSQL's 65,535.
+const COMPLAINT_ROWS_PER_INSERT: usize = 500;
+
+impl<'a> PendingComplaints<'a> {
+    async fn new(conn: &mut AnyConnection, backend: Backend) -> Result<Self, StoreError> {
+        Ok(PendingComplaints {
+            ids: crate::IdBlock::after_largest(conn, backend, "complaints").await?,
+            rows: Vec::new(),
+        })
     }
-    // The feedback goes in with the row: an UPDATE after the INSERT would write every new
-    // complaint twice.
-    let insert = sqlx::query_scalar(
-        "INSERT INTO complaints (batch_id, seq, received_no, channel, region, types, types_raw, industry,
-            description, contact, key_case, suggested_repeat_of, suggested_item_id, suggested_site, unit_id, due_on,
-            extras, investigation, verdict, ordered_count, penalised_count, penalty_yuan, criminal_cases,
-            detained, interviewed, held_accountable, result, accountability_text, handling, reported_on,
-            follow_up, transferred_cases)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-            $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32) RETURNING id",
-    )
-    .arg(batch_id)
-    .arg(i64::from(complaint.seq))
-    .arg(complaint.received_no.trim())
-    .arg(complaint.channel.code())
-    .arg(complaint.region.clone())
-    .arg(type_codes(&complaint.types))
-    .arg(complaint.types_raw.clone())
-    .arg(complaint.industry.clone())
-    .arg(complaint.description.clone())
-    .arg(complaint.contact.clone())
-    .arg(i64::from(complaint.key_case))
-    .arg(links.repeat.as_ref().map(|r| r.0))
-    .arg(links.item.as_ref().map(|i| i.0))
-    .arg(
-        links
-            .repeat
-            .as_ref()
-            .map(|r| r.2.clone())
-            .or_else(|| links.item.as_ref().map(|i| i.1.clone()))
-            .unwrap_or_default(),
-    )
-    .arg(unit_id)
-    .arg(due_on.to_string())
-    .arg(extras_json(&complaint.extras));
-    let id: i64 = bind_feedback(insert, &feedback)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(id)
+
+    /// Queues the complaint and returns the id it will have.
+    async fn add(
+        &mut self,
+        conn: &mut AnyConnection,
+        (batch_id, unit_id): (i64, Option<i64>),
+        due_on: Date,
+        complaint: &'a NewComplaint,
+        links: &Links,
+        reported_on: Date,
+    ) -> Result<i64, StoreError> {
+        let mut feedback = complaint.feedback.clone();
+        if feedback.handling.is_some() {
+            feedback.reported_on = feedback.reported_on.or(Some(reported_on));
+        }
+        let id = self.ids.take();
+        self.rows.push(ComplaintRow {
+            id,
+            batch_id,
+            unit_id,
+            due_on,
+            complaint,
+            repeat_of: links.repeat.as_ref().map(|r| r.0),
+            item_id: links.item.as_ref().map(|i| i.0),
+            site: links
+                .repeat
+                .as_ref()
+                .map(|r| r.2.clone())
+                .or_else(|| links.item.as_ref().map(|i| i.1.clone()))
+                .unwrap_or_default(),
+            feedback,
+        });
+        if self.rows.len() == COMPLAINT_ROWS_PER_INSERT {
+            self.flush(conn).await?;
+        }
+        Ok(id)
+    }
+
+    /// Writes the queued rows. An earlier row of the same INSERT may be a later one's repeat:
+    /// both databases check foreign keys at the end of the statement.
+    async fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO complaints (id, batch_id, seq, received_no, channel, region, types, types_raw, industry,
+                description, contact, key_case, suggested_repeat_of, suggested_item_id, suggested_site, unit_id,
+                due_on, extras, investigation, verdict, ordered_count, penalised_count, penalty_yuan,
+                criminal_cases, detained, interviewed, held_accountable, result, accountability_text, handling,
+                reported_on, follow_up, transferred_cases)
+             VALUES {}",
+            crate::placeholders(self.ids.backend(), self.rows.len(), 33)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in self.rows.drain(..) {
+            let complaint = row.complaint;
+            query = query
+                .arg(row.id)
+                .arg(row.batch_id)
+                .arg(i64::from(complaint.seq))
+                .arg(complaint.received_no.trim())
+                .arg(complaint.channel.code())
+                .arg(complaint.region.clone())
+                .arg(type_codes(&complaint.types))
+                .arg(complaint.types_raw.clone())
+                .arg(complaint.industry.clone())
+                .arg(complaint.description.clone())
+                .arg(complaint.contact.clone())
+                .arg(i64::from(complaint.key_case))
+                .arg(row.repeat_of)
+                .arg(row.item_id)
+                .arg(row.site)
+                .arg(row.unit_id)
+                .arg(row.due_on.to_string())
+                .arg(extras_json(&complaint.extras));
+            query = bind_feedback(query, &row.feedback);
+        }
+        query.execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    /// Writes what is left, then settles the ids (`IdBlock::finish`).
+    async fn finish(mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        self.flush(conn).await?;
+        self.ids.finish(conn).await
+    }
 }
 
 /// Takes the feedback columns of a re-sent list; returns the journal entry when anything changed.

@@ -296,10 +296,19 @@ impl Store {
 
     /// Every frozen bulletin, newest first (without their facts).
     pub async fn bulletins(&self) -> Result<Vec<FrozenBulletin>, StoreError> {
-        let rows = sqlx::query(
+        self.frozen_versions(BulletinKind::City).await
+    }
+
+    /// Every frozen version of `kind`, newest first (without their facts).
+    pub(crate) async fn frozen_versions(
+        &self,
+        kind: BulletinKind,
+    ) -> Result<Vec<FrozenBulletin>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT id, period, version, created_at, created_by, '', sha256, issued_on
-             FROM bulletins ORDER BY period DESC, version DESC",
-        )
+             FROM {} ORDER BY period DESC, version DESC",
+            kind.table()
+        )))
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(frozen_row).collect()
@@ -319,46 +328,20 @@ impl Store {
         facts.journal_head = crate::journal::head_in(&mut tx).await?;
         let json = serde_json::to_string(&facts)
             .map_err(|e| StoreError::Invalid(format!("通报数据无法保存：{e}")))?;
-        let sha256 = hex::encode(Sha256::digest(json.as_bytes()));
-        let last: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(version) FROM bulletins WHERE period = $1")
-                .arg(facts.period.clone())
-                .fetch_one(&mut *tx)
-                .await?;
-        let version = last.unwrap_or(0) + 1;
-        let created_at = now_utc();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO bulletins (period, version, issued_on, created_at, created_by, facts_json, sha256)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        let frozen = freeze_version(
+            &mut tx,
+            self.backend(),
+            Versioned {
+                kind: BulletinKind::City,
+                period: &facts.period,
+                issued_on,
+                actor,
+                json,
+            },
+            serde_json::Map::new(),
         )
-        .arg(facts.period.clone())
-        .arg(version)
-        .arg(issued_on.to_string())
-        .arg(created_at.clone())
-        .arg(actor)
-        .arg(json)
-        .arg(sha256.clone())
-        .fetch_one(&mut *tx)
         .await?;
-        let change = Change {
-            actor,
-            action: "create",
-            entity: "bulletin",
-            entity_id: id.to_string(),
-            before: None,
-            after: Some(json!({"period": facts.period, "version": version, "sha256": sha256})),
-        };
-        append(&mut tx, self.backend(), change).await?;
         tx.commit().await?;
-        let frozen = FrozenBulletin {
-            id,
-            period: facts.period.clone(),
-            version: u32::try_from(version).unwrap_or(u32::MAX),
-            issued_on: issued_on.to_string(),
-            created_at,
-            created_by: actor.to_string(),
-            sha256,
-        };
         Ok((frozen, facts))
     }
 
@@ -429,8 +412,98 @@ fn frozen_from_row(row: &sqlx::any::AnyRow) -> Result<(FrozenBulletin, BulletinF
     Ok((frozen_row(row)?, facts))
 }
 
+/// Which of the two kinds of frozen bulletin a version belongs to: a city's (`bulletins`) or
+/// the province's roll-up (`province_bulletins`), each its own table and journal entity.
+#[derive(Clone, Copy)]
+pub(crate) enum BulletinKind {
+    City,
+    Province,
+}
+
+impl BulletinKind {
+    fn table(self) -> &'static str {
+        match self {
+            BulletinKind::City => "bulletins",
+            BulletinKind::Province => "province_bulletins",
+        }
+    }
+
+    fn entity(self) -> &'static str {
+        match self {
+            BulletinKind::City => "bulletin",
+            BulletinKind::Province => "province_bulletin",
+        }
+    }
+}
+
+/// A bulletin version to freeze: its facts as the JSON to store.
+pub(crate) struct Versioned<'a> {
+    pub kind: BulletinKind,
+    pub period: &'a str,
+    pub issued_on: Date,
+    pub actor: &'a str,
+    pub json: String,
+}
+
+/// The one rule for freezing a bulletin version, a city's or the province's: inside the
+/// caller's write transaction (so two freezes cannot take the same number) the next version of
+/// the period is inserted with the SHA-256 of its facts JSON, and journaled with its period,
+/// version and SHA-256 plus the kind's `extra` fields. The caller commits.
+pub(crate) async fn freeze_version(
+    tx: &mut crate::WriteTx,
+    backend: crate::Backend,
+    v: Versioned<'_>,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Result<FrozenBulletin, StoreError> {
+    let table = v.kind.table();
+    let sha256 = hex::encode(Sha256::digest(v.json.as_bytes()));
+    let last: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT MAX(version) FROM {table} WHERE period = $1"
+    )))
+    .arg(v.period)
+    .fetch_one(&mut **tx)
+    .await?;
+    let version = last.unwrap_or(0) + 1;
+    let created_at = now_utc();
+    let id: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO {table} (period, version, issued_on, created_at, created_by, facts_json, sha256)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+    )))
+    .arg(v.period)
+    .arg(version)
+    .arg(v.issued_on.to_string())
+    .arg(created_at.clone())
+    .arg(v.actor)
+    .arg(v.json)
+    .arg(sha256.clone())
+    .fetch_one(&mut **tx)
+    .await?;
+    let mut after = extra;
+    after.insert("period".into(), json!(v.period));
+    after.insert("version".into(), json!(version));
+    after.insert("sha256".into(), json!(sha256));
+    let change = Change {
+        actor: v.actor,
+        action: "create",
+        entity: v.kind.entity(),
+        entity_id: id.to_string(),
+        before: None,
+        after: Some(serde_json::Value::Object(after)),
+    };
+    append(tx, backend, change).await?;
+    Ok(FrozenBulletin {
+        id,
+        period: v.period.to_string(),
+        version: u32::try_from(version).unwrap_or(u32::MAX),
+        issued_on: v.issued_on.to_string(),
+        created_at,
+        created_by: v.actor.to_string(),
+        sha256,
+    })
+}
+
 /// Columns: id, period, version, created_at, created_by, (facts), sha256, issued_on.
-fn frozen_row(row: &sqlx::any::AnyRow) -> Result<FrozenBulletin, StoreError> {
+pub(crate) fn frozen_row(row: &sqlx::any::AnyRow) -> Result<FrozenBulletin, StoreError> {
     let version: i64 = row.try_get(2)?;
     Ok(FrozenBulletin {
         id: row.try_get(0)?,

@@ -95,6 +95,19 @@ impl DbTarget {
         }
     }
 
+    /// What names the database however it is written, to tell whether two targets are one: a
+    /// SQLite file by its absolute path (links and `..` resolved where the file or its
+    /// directory exists, so `./x.db` and `x.db` are one); a PostgreSQL database by its host
+    /// (lower-case, the default port written out), its name (no trailing slash) and its
+    /// connection parameters (sorted). Who connects does not change which database it is, so
+    /// user and password are left out. For comparing, never for connecting or display.
+    pub fn location(&self) -> String {
+        match self {
+            DbTarget::SqliteFile(path) => format!("sqlite:{}", absolute_file(path).display()),
+            DbTarget::Postgres(url) => format!("postgres:{}", postgres_location(url)),
+        }
+    }
+
     /// The attachment directory used when `--data-dir` is not given: `rectify-data/` beside a
     /// SQLite file, or in the working directory for PostgreSQL.
     pub fn default_data_dir(&self) -> PathBuf {
@@ -110,6 +123,39 @@ fn parent_dir(path: &Path) -> &Path {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     }
+}
+
+/// A file's absolute path: the real one where it (or else its directory) exists.
+fn absolute_file(path: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    match (std::fs::canonicalize(parent_dir(path)), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    }
+}
+
+/// `host:port/name?params` of a `postgres://` URL, as [`DbTarget::location`] compares them.
+fn postgres_location(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let (target, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (authority, name) = target.split_once('/').unwrap_or((target, ""));
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host)
+        .to_ascii_lowercase();
+    let has_port = host
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
+    let host = if host.is_empty() || has_port {
+        host
+    } else {
+        format!("{host}:5432")
+    };
+    let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+    params.sort_unstable();
+    format!("{host}/{}?{}", name.trim_end_matches('/'), params.join("&"))
 }
 
 fn mask_password(url: &str) -> String {
@@ -162,8 +208,14 @@ pub enum StoreError {
     /// An upload passed its limit; refused while it arrived, nothing kept.
     #[error("文件“{file_name}”超过上限 {limit} 字节，未保存")]
     TooLarge { file_name: String, limit: u64 },
+    /// A request to the bucket failed; `away` when the bucket could not be reached or failed
+    /// on its side (see [`StoreError::is_bucket_away`]).
     #[error("附件存储读写失败（{key}）：{reason}")]
-    ObjectStorage { key: String, reason: String },
+    ObjectStorage {
+        key: String,
+        reason: String,
+        away: bool,
+    },
     #[error("读写文件失败（{}）：{source}", path.display())]
     Io {
         path: PathBuf,
@@ -195,6 +247,12 @@ impl StoreError {
             }),
             _ => false,
         }
+    }
+
+    /// The attachment bucket cannot be reached for now (or fails on its side): nothing was
+    /// read or kept, and the same request succeeds once it is back.
+    pub fn is_bucket_away(&self) -> bool {
+        matches!(self, StoreError::ObjectStorage { away: true, .. })
     }
 
     /// The disk is full: the attachment store could not write a file (ENOSPC, or the file-size
@@ -372,10 +430,6 @@ impl Store {
         Ok(WriteTx { tx, _gate: gate })
     }
 
-    /// The process's write gate alone, for the few writes that are single statements outside
-    /// the journal (sessions, the token's last use, the portal's throttle): they queue behind
-    /// the write transactions of this process instead of waiting for the database's lock on a
-    /// pooled connection (see `begin_write`).
     /// The connection pool's size, idle connections and maximum, for `/metrics`.
     pub fn pool_use(&self) -> (u32, usize, u32) {
         (
@@ -390,6 +444,10 @@ impl Store {
         &self.deliveries_waiting
     }
 
+    /// The process's write gate alone, for the few writes that are single statements outside
+    /// the journal (sessions, the token's last use, the portal's throttle): they queue behind
+    /// the write transactions of this process instead of waiting for the database's lock on a
+    /// pooled connection (see `begin_write`).
     pub(crate) async fn write_gate(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.write_gate.lock().await
     }
@@ -408,6 +466,61 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// Ids handed out before the rows are written, so that an import can write many rows to an
+/// INSERT and still link them (a repeat complaint to the earlier one). Only sound under the
+/// write lock (`begin_write`), which every writer of those tables holds.
+pub(crate) struct IdBlock {
+    table: &'static str,
+    backend: Backend,
+    next: i64,
+    handed_out: bool,
+}
+
+impl IdBlock {
+    /// Starts after the table's largest id.
+    pub(crate) async fn after_largest(
+        conn: &mut AnyConnection,
+        backend: Backend,
+        table: &'static str,
+    ) -> Result<Self, StoreError> {
+        let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
+        let next = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(IdBlock {
+            table,
+            backend,
+            next,
+            handed_out: false,
+        })
+    }
+
+    pub(crate) fn take(&mut self) -> i64 {
+        self.handed_out = true;
+        self.next += 1;
+        self.next - 1
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// After the rows are written: PostgreSQL's identity sequence would hand out those ids
+    /// again, so it is moved past the largest. SQLite takes the largest id plus one anyway.
+    pub(crate) async fn finish(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        if self.handed_out && self.backend == Backend::Postgres {
+            let table = self.table;
+            let sql = format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
     }
 }
 

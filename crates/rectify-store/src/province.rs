@@ -2,13 +2,11 @@
 //! a row with the rolled-up facts and their SHA-256, journaled like a city's bulletin.
 
 use crate::bind::Bind;
-use crate::dispatch::FrozenBulletin;
-use crate::journal::{Change, append};
-use crate::{Store, StoreError, now_utc};
+use crate::dispatch::{BulletinKind, FrozenBulletin, Versioned, freeze_version, frozen_row};
+use crate::{Store, StoreError};
 use rectify_core::province::ProvinceFacts;
 use rectify_exact::date::Date;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 impl Store {
@@ -22,7 +20,6 @@ impl Store {
     ) -> Result<FrozenBulletin, StoreError> {
         let json = serde_json::to_string(facts)
             .map_err(|e| StoreError::Invalid(format!("省级通报数据无法保存：{e}")))?;
-        let sha256 = hex::encode(Sha256::digest(json.as_bytes()));
         let sources: Vec<_> = facts
             .cities
             .iter()
@@ -34,62 +31,29 @@ impl Store {
                 })
             })
             .collect();
+        let mut extra = serde_json::Map::new();
+        extra.insert("cities".into(), json!(sources));
         let mut tx = self.begin_write().await?;
-        let last: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(version) FROM province_bulletins WHERE period = $1")
-                .arg(facts.period.clone())
-                .fetch_one(&mut *tx)
-                .await?;
-        let version = last.unwrap_or(0) + 1;
-        let created_at = now_utc();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO province_bulletins (period, version, issued_on, created_at, created_by, facts_json, sha256)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        let frozen = freeze_version(
+            &mut tx,
+            self.backend(),
+            Versioned {
+                kind: BulletinKind::Province,
+                period: &facts.period,
+                issued_on,
+                actor,
+                json,
+            },
+            extra,
         )
-        .arg(facts.period.clone())
-        .arg(version)
-        .arg(issued_on.to_string())
-        .arg(created_at.clone())
-        .arg(actor)
-        .arg(json)
-        .arg(sha256.clone())
-        .fetch_one(&mut *tx)
         .await?;
-        let change = Change {
-            actor,
-            action: "create",
-            entity: "province_bulletin",
-            entity_id: id.to_string(),
-            before: None,
-            after: Some(json!({
-                "period": facts.period,
-                "version": version,
-                "sha256": sha256,
-                "cities": sources,
-            })),
-        };
-        append(&mut tx, self.backend(), change).await?;
         tx.commit().await?;
-        Ok(FrozenBulletin {
-            id,
-            period: facts.period.clone(),
-            version: u32::try_from(version).unwrap_or(u32::MAX),
-            issued_on: issued_on.to_string(),
-            created_at,
-            created_by: actor.to_string(),
-            sha256,
-        })
+        Ok(frozen)
     }
 
     /// Every province bulletin version, newest first (without their facts).
     pub async fn province_bulletins(&self) -> Result<Vec<FrozenBulletin>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, period, version, created_at, created_by, '', sha256, issued_on
-             FROM province_bulletins ORDER BY period DESC, version DESC",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(frozen_row).collect()
+        self.frozen_versions(BulletinKind::Province).await
     }
 
     /// One version of a period's province bulletin with its facts.
@@ -115,18 +79,4 @@ impl Store {
             .map_err(|e| StoreError::Invalid(format!("数据库中的省级通报数据无法读取：{e}")))?;
         Ok((frozen_row(&row)?, facts))
     }
-}
-
-/// Columns: id, period, version, created_at, created_by, (facts), sha256, issued_on.
-fn frozen_row(row: &sqlx::any::AnyRow) -> Result<FrozenBulletin, StoreError> {
-    let version: i64 = row.try_get(2)?;
-    Ok(FrozenBulletin {
-        id: row.try_get(0)?,
-        period: row.try_get(1)?,
-        version: u32::try_from(version).unwrap_or(u32::MAX),
-        issued_on: row.try_get(7)?,
-        created_at: row.try_get(3)?,
-        created_by: row.try_get(4)?,
-        sha256: row.try_get(6)?,
-    })
 }

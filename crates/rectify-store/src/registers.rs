@@ -5,7 +5,7 @@
 use crate::bind::Bind;
 use crate::journal::{Change, append, append_all};
 use crate::workflow::{ItemRef, find_item};
-use crate::{Store, StoreError, invalid_stored, now_utc, stored_date, stored_int};
+use crate::{Backend, Store, StoreError, invalid_stored, now_utc, stored_date, stored_int};
 use rectify_core::complaint::similar::{Described, Earlier};
 use rectify_core::ledger::{ItemState, split_person};
 use rectify_core::register::monthly::{self, EntryHistory, EntryMove, RegisterMonth};
@@ -155,6 +155,7 @@ impl Store {
             Ok(((e.county_id, e.identity.name.clone()), e))
         })
         .collect::<Result<_, StoreError>>()?;
+        let mut pending = PendingEntries::new(&mut tx, self.backend()).await?;
         for (row, entry) in entries.iter().enumerate() {
             let at = |e: StoreError| {
                 StoreError::Invalid(format!("第{}条“{}”：{e}", row + 1, entry.identity.name))
@@ -172,9 +173,8 @@ impl Store {
             let key = (county_id, entry.identity.name.trim().to_string());
             match stored_entries.get(&key) {
                 None => {
-                    let record = insert_entry(&mut tx, kind, county_id, entry)
-                        .await
-                        .map_err(at)?;
+                    let state = entry_state(kind, entry).map_err(at)?;
+                    let record = pending.add(&mut tx, kind, county_id, entry, state).await?;
                     summary.added += 1;
                     changes.push(entry_change(actor, "create", None, &record));
                     stored_entries.insert(key, record);
@@ -214,6 +214,7 @@ impl Store {
                 }
             }
         }
+        pending.finish(&mut tx).await?;
         append_all(&mut tx, self.backend(), changes).await?;
         crate::commit_unless(tx, dry_run).await?;
         Ok(summary)
@@ -952,13 +953,9 @@ async fn org_unit_ids(conn: &mut AnyConnection) -> Result<HashMap<String, i64>, 
         .collect())
 }
 
-async fn insert_entry(
-    conn: &mut AnyConnection,
-    kind: Kind,
-    county_id: i64,
-    entry: &NewEntry,
-) -> Result<EntryRecord, StoreError> {
-    let state = match &entry.state {
+/// The state a new entry starts in: the file's, if it names one of the kind's states.
+fn entry_state(kind: Kind, entry: &NewEntry) -> Result<String, StoreError> {
+    match &entry.state {
         Some(state) => kind.parse_state(state).map(str::to_string).ok_or_else(|| {
             StoreError::Invalid(format!(
                 "状态“{state}”不是{}的状态（可选：{}）",
@@ -969,44 +966,103 @@ async fn insert_entry(
                     .collect::<Vec<_>>()
                     .join("、")
             ))
-        })?,
-        None => kind.initial_state().to_string(),
-    };
-    let id_text = &entry.identity;
-    let (longitude, latitude) = id_text.coordinates.clone().unzip();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO register_entries (kind, name, credit_code, address, county_id, township,
-            longitude, latitude, state, details_json, created_on, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-    )
-    .arg(kind.code())
-    .arg(id_text.name.trim())
-    .arg(id_text.credit_code.as_ref().map(|c| c.as_str().to_string()))
-    .arg(id_text.address.clone())
-    .arg(county_id)
-    .arg(id_text.township.clone())
-    .arg(longitude)
-    .arg(latitude)
-    .arg(state.clone())
-    .arg(details_json(&entry.details))
-    .arg(entry.created_on.to_string())
-    .arg(now_utc())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(EntryRecord {
-        id,
-        kind,
-        identity: Identity {
-            name: id_text.name.trim().to_string(),
-            ..id_text.clone()
-        },
-        county_id,
-        state_label: kind.state_label(&state),
-        state,
-        details: entry.details.clone(),
-        rebounds: 0,
-        created_on: entry.created_on,
-    })
+        }),
+        None => Ok(kind.initial_state().to_string()),
+    }
+}
+
+/// New entries waiting to go in together, as INSERTs of many rows: one round trip per row was
+/// most of a 50,000-entry sheet's import. Their ids come from an `IdBlock`.
+struct PendingEntries {
+    ids: crate::IdBlock,
+    rows: Vec<EntryRecord>,
+}
+
+/// Rows per INSERT: 13 parameters each stays well under SQLite's 32,766.
+const ENTRY_ROWS_PER_INSERT: usize = 1000;
+
+impl PendingEntries {
+    async fn new(conn: &mut AnyConnection, backend: Backend) -> Result<Self, StoreError> {
+        Ok(PendingEntries {
+            ids: crate::IdBlock::after_largest(conn, backend, "register_entries").await?,
+            rows: Vec::new(),
+        })
+    }
+
+    /// Queues the entry and returns it as it will be stored.
+    async fn add(
+        &mut self,
+        conn: &mut AnyConnection,
+        kind: Kind,
+        county_id: i64,
+        entry: &NewEntry,
+        state: String,
+    ) -> Result<EntryRecord, StoreError> {
+        let record = EntryRecord {
+            id: self.ids.take(),
+            kind,
+            identity: Identity {
+                name: entry.identity.name.trim().to_string(),
+                ..entry.identity.clone()
+            },
+            county_id,
+            state_label: kind.state_label(&state),
+            state,
+            details: entry.details.clone(),
+            rebounds: 0,
+            created_on: entry.created_on,
+        };
+        self.rows.push(record.clone());
+        if self.rows.len() == ENTRY_ROWS_PER_INSERT {
+            self.flush(conn).await?;
+        }
+        Ok(record)
+    }
+
+    async fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO register_entries (id, kind, name, credit_code, address, county_id, township,
+                longitude, latitude, state, details_json, created_on, updated_at)
+             VALUES {}",
+            crate::placeholders(self.ids.backend(), self.rows.len(), 13)
+        );
+        let updated_at = now_utc();
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for record in self.rows.drain(..) {
+            let identity = record.identity;
+            let (longitude, latitude) = identity.coordinates.unzip();
+            query = query
+                .arg(record.id)
+                .arg(record.kind.code())
+                .arg(identity.name)
+                .arg(
+                    identity
+                        .credit_code
+                        .as_ref()
+                        .map(|c| c.as_str().to_string()),
+                )
+                .arg(identity.address)
+                .arg(record.county_id)
+                .arg(identity.township)
+                .arg(longitude)
+                .arg(latitude)
+                .arg(record.state)
+                .arg(details_json(&record.details))
+                .arg(record.created_on.to_string())
+                .arg(updated_at.clone());
+        }
+        query.execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    /// Writes what is left, then settles the ids (`IdBlock::finish`).
+    async fn finish(mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        self.flush(conn).await?;
+        self.ids.finish(conn).await
+    }
 }
 
 async fn update_entry(conn: &mut AnyConnection, after: &EntryRecord) -> Result<(), StoreError> {
@@ -1067,7 +1123,10 @@ fn entry_row(row: &AnyRow) -> Result<EntryRecord, StoreError> {
     })
 }
 
-async fn load_detail(conn: &mut AnyConnection, id: i64) -> Result<EntryDetail, StoreError> {
+pub(crate) async fn load_detail(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<EntryDetail, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT_ENTRY} WHERE e.id = $1"
     )))

@@ -155,6 +155,9 @@ impl Store {
                         &reason,
                     )
                     .await?;
+                } else {
+                    // Named as missing, not left to the database's foreign key.
+                    crate::registers::load_detail(&mut tx, entry).await?;
                 }
                 (None, Some(entry))
             }

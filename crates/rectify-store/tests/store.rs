@@ -1256,6 +1256,101 @@ async fn complaints_are_scoped_to_the_viewers_units_in_the_query(db: TestDb) {
     assert_eq!(s.complaints(&scoped(None)).await.unwrap().len(), 3);
 }
 
+/// A village in 孙庄乡 for each n, so that only the complaints made alike are repeats.
+fn village(n: usize) -> String {
+    const CHARS: &[char] = &[
+        '东', '西', '南', '北', '上', '下', '前', '后', '大', '小', '新', '老', '高', '王', '李',
+        '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '马', '朱', '胡', '郭', '何',
+        '林', '罗', '梁', '宋', '郑', '谢', '韩', '唐', '冯', '于',
+    ];
+    let (a, b) = (CHARS[n / CHARS.len()], CHARS[n % CHARS.len()]);
+    format!("孙庄乡{a}{b}村")
+}
+
+/// A list longer than one INSERT: each row gets its own id, a repeat is linked to the earlier
+/// complaint whether they went in together or not, a number sent twice in one file updates the
+/// row written moments before, and PostgreSQL's sequence is moved past the ids handed out.
+async fn a_long_list_is_linked_across_its_inserts(db: TestDb) {
+    use rectify_core::complaint::{Handling, NewBatch};
+    use rectify_store::complaints::{ComplaintFilter, ComplaintImport};
+    seed(&db).await;
+    let s = &db.store;
+    s.add_org_unit("test", unit("cgq", "城关区政府", Some("heans")))
+        .await
+        .unwrap();
+    let number = |seq: usize| format!("D1HA2018060{seq:05}");
+    let mut complaints: Vec<_> = (1..=1200)
+        .map(|seq| {
+            let mut c = transferred(seq as u32, &number(seq), "城关区");
+            c.description = format!("{}有搅拌站夜间生产粉尘大", village(seq));
+            c
+        })
+        .collect();
+    // 1100 goes in three INSERTs after 3; 11 in the same INSERT as 10.
+    complaints[1099].description = complaints[2].description.clone();
+    complaints[10].description = complaints[9].description.clone();
+    let mut again = transferred(1201, &number(5), "城关区");
+    again.description = complaints[4].description.clone();
+    again.feedback.handling = Some(Handling::Closed);
+    again.feedback.result = "已责令停产".into();
+    complaints.push(again);
+    let batch = NewBatch {
+        number: 1,
+        transferred_on: rectify_exact::date::Date::new(2018, 6, 5).unwrap(),
+        clock: Default::default(),
+        complaints,
+    };
+    let import = ComplaintImport {
+        source: "督察组",
+        batches: std::slice::from_ref(&batch),
+        file: serde_json::json!({}),
+        reported_on: batch.transferred_on,
+        dry_run: false,
+    };
+    let summary = s.import_complaints("test", import).await.unwrap();
+    assert_eq!((summary.added, summary.updated), (1200, 1));
+    let stored = s.complaints(&ComplaintFilter::default()).await.unwrap();
+    assert_eq!(stored.len(), 1200);
+    let by_number = |seq: usize| {
+        stored
+            .iter()
+            .find(|c| c.complaint.received_no == number(seq))
+            .unwrap()
+    };
+    assert_eq!(by_number(1100).suggested_repeat_of, Some(number(3)));
+    assert_eq!(by_number(11).suggested_repeat_of, Some(number(10)));
+    let others = stored
+        .iter()
+        .filter(|c| c.suggested_repeat_of.is_some())
+        .count();
+    assert_eq!(others, 2, "only the two made alike are repeats");
+    let fifth = &by_number(5).complaint.feedback;
+    assert_eq!(
+        (fifth.handling, fifth.result.as_str()),
+        (Some(Handling::Closed), "已责令停产")
+    );
+    let mut ids: Vec<i64> = stored.iter().map(|c| c.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 1200);
+    assert_identity_is_past_the_largest(&db, "complaints").await;
+}
+
+/// The id PostgreSQL's sequence gives next is past every stored one (SQLite has no sequence).
+async fn assert_identity_is_past_the_largest(db: &TestDb, table: &str) {
+    if db.store.backend() != Backend::Postgres {
+        return;
+    }
+    let sql = format!(
+        "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) > (SELECT MAX(id) FROM {table})"
+    );
+    let past: bool = sqlx::query_scalar(AssertSqlSafe(sql))
+        .fetch_one(db.store.pool())
+        .await
+        .unwrap();
+    assert!(past, "{table}'s sequence would hand out a stored id");
+}
+
 /// A bulletin of June 2018 generated on the 10th is stated as of that day: the item due on the
 /// 15th is not overdue, the complaint due on the 15th not late, the June report (due on the
 /// 25th) not missing; generated after June it is stated as of the 30th and counts all three.
@@ -1316,6 +1411,64 @@ async fn a_bulletin_of_a_running_month_is_stated_as_of_today(db: TestDb) {
     let late = &end.complaints.as_ref().unwrap().late;
     assert_eq!(late.len(), 1);
     assert_eq!(late[0].clock, "逾期16天");
+}
+
+/// A sheet longer than one INSERT: every entry is stored once with its own id and journaled,
+/// a second import of it changes nothing, and PostgreSQL's sequence is past the ids handed out.
+async fn a_long_register_sheet_goes_in_whole(db: TestDb) {
+    use rectify_core::register::{Details, Identity, Kind, NewEntry, scattered};
+    use rectify_store::registers::RegisterFilter;
+    seed(&db).await;
+    let s = &db.store;
+    s.add_org_unit("test", unit("blx", "北岭县政府", Some("heans")))
+        .await
+        .unwrap();
+    let entries: Vec<NewEntry> = (0..1500)
+        .map(|n| NewEntry {
+            identity: Identity {
+                name: format!("{}第{n}号作坊", village(n % 1600)),
+                address: village(n % 1600),
+                county: "北岭县政府".into(),
+                ..Identity::default()
+            },
+            state: None,
+            details: Details::Scattered(scattered::Details {
+                problems: vec![scattered::Problem::Polluting],
+                disposal: Some(scattered::Disposal::Upgrade),
+                ..Default::default()
+            }),
+            created_on: rectify_exact::date::Date::new(2026, 3, 2).unwrap(),
+        })
+        .collect();
+    let journal_before = db.journal_len().await;
+    let added = s
+        .upsert_register_entries("zgb", Kind::Scattered, &entries, false)
+        .await
+        .unwrap();
+    assert_eq!(added.added, 1500);
+    assert_eq!(db.journal_len().await, journal_before + 1500);
+    let listed = s
+        .register_entries(&RegisterFilter {
+            kind: Some(Kind::Scattered),
+            ..RegisterFilter::default()
+        })
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = listed.iter().map(|e| e.identity.name.as_str()).collect();
+    names.sort_unstable();
+    let mut expected: Vec<&str> = entries.iter().map(|e| e.identity.name.as_str()).collect();
+    expected.sort_unstable();
+    assert_eq!(names, expected);
+    let mut ids: Vec<i64> = listed.iter().map(|e| e.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 1500);
+    let again = s
+        .upsert_register_entries("zgb", Kind::Scattered, &entries, false)
+        .await
+        .unwrap();
+    assert_eq!((again.added, again.unchanged), (0, 1500));
+    assert_identity_is_past_the_largest(&db, "register_entries").await;
 }
 
 async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb) {
@@ -1569,6 +1722,24 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
         refused.to_string().contains("不能作为反弹重新打开"),
         "{refused}"
     );
+    let missing = NewFinding {
+        target: FindingTarget::Entry(foundry + 1000),
+        ..finding(Outcome::Compliant, "现场无此企业")
+    };
+    let refused = s
+        .record_finding(&office, round_id, missing, &calendar)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            StoreError::NotFound {
+                what: "名录条目",
+                ..
+            }
+        ),
+        "{refused}"
+    );
     let found = s
         .record_finding(
             &office,
@@ -1594,6 +1765,20 @@ async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb)
     s.record_coal("zgb", "北岭县政府", 2026, 2, "11")
         .await
         .unwrap();
+    let corrected = s.journal_for("coal", "北岭县政府/2026-01").await.unwrap();
+    let befores: Vec<Option<serde_json::Value>> = corrected
+        .iter()
+        .map(|e| {
+            e.before
+                .as_deref()
+                .map(|b| serde_json::from_str(b).unwrap())
+        })
+        .collect();
+    assert_eq!(
+        befores,
+        [None, Some(serde_json::json!({ "tons": "12.5000" }))],
+        "a correction journals the figure it replaced"
+    );
     assert!(
         s.record_coal("zgb", "北岭县政府", 2026, 13, "1")
             .await
@@ -1922,6 +2107,8 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    a_long_list_is_linked_across_its_inserts,
+    a_long_register_sheet_goes_in_whole,
     migrations_are_idempotent,
     every_change_is_journaled_with_snapshots,
     the_last_enabled_admin_cannot_be_disabled,

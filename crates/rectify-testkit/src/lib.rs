@@ -361,20 +361,29 @@ fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
     }
 }
 
-/// A detached shell that waits for this test process to end, then stops the cluster and
-/// removes its directory. Its standard streams are closed so it never holds the test runner's
-/// output pipe open.
+/// Stops the throw-away PostgreSQL cluster at `data` and deletes `dir` when the test process
+/// ends (see [`watch_over`]).
 fn spawn_watchdog(as_root: bool, bin: &Path, dir: &Path, data: &Path) -> Result<(), String> {
     let pg_ctl = bin.join("pg_ctl");
-    let stop = if as_root {
+    let pg_ctl = if as_root {
         format!("runuser -u postgres -- '{}'", pg_ctl.display())
     } else {
         format!("'{}'", pg_ctl.display())
     };
+    watch_over(
+        &format!("{pg_ctl} -D '{}' -m immediate stop", data.display()),
+        dir,
+    )
+}
+
+/// A watchdog for a server a test process starts and cannot be sure to stop itself (a panic,
+/// a kill): a detached shell that waits for the test process to end, then runs `stop` and
+/// deletes the server's directory `dir`. Its standard streams are closed so it never holds the
+/// test runner's output pipe open.
+fn watch_over(stop: &str, dir: &Path) -> Result<(), String> {
     let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} -D '{data}' -m immediate stop; rm -rf '{dir}'",
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop}; rm -rf '{dir}'",
         pid = std::process::id(),
-        data = data.display(),
         dir = dir.display(),
     );
     Command::new("sh")

@@ -207,7 +207,12 @@ fn start_server() -> Result<Server, String> {
         .stderr(log_err)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", weed.display()))?;
-    spawn_watchdog(child.id(), &dir)?;
+    // Asked to stop first; a server still up a second later is killed.
+    let server = child.id();
+    crate::watch_over(
+        &format!("kill {server}; sleep 1; kill -9 {server} 2>/dev/null"),
+        &dir,
+    )?;
     let endpoint = format!("http://127.0.0.1:{}", ports[0]);
     wait_until_ready(&endpoint, &dir)?;
     Ok(Server { endpoint })
@@ -335,25 +340,6 @@ fn free_ports(count: usize) -> Result<Vec<u16>, String> {
         .map(|l| l.local_addr().map(|a| a.port()))
         .collect::<Result<_, _>>()
         .map_err(|e| format!("no free port: {e}"))
-}
-
-/// A detached shell that waits for this test process to end, then kills the server and removes
-/// its directory. Its standard streams are closed so it never holds the test runner's output
-/// pipe open.
-fn spawn_watchdog(server: u32, dir: &Path) -> Result<(), String> {
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; kill {server}; sleep 1; kill -9 {server} 2>/dev/null; rm -rf '{dir}'",
-        pid = std::process::id(),
-        dir = dir.display(),
-    );
-    Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map(drop)
-        .map_err(|e| format!("cannot start the cleanup watchdog: {e}"))
 }
 
 /// One anonymous HTTP/1.1 request with `Connection: close`; the status and the body.

@@ -345,27 +345,29 @@ pub struct FeedbackForm {
     state: String,
     reported_on: String,
     #[serde(default)]
-    ordered: String,
+    ordered: Option<String>,
     #[serde(default)]
-    penalised: String,
+    penalised: Option<String>,
     #[serde(default)]
-    penalty_yuan: String,
+    penalty_yuan: Option<String>,
     #[serde(default)]
-    criminal_cases: String,
+    criminal_cases: Option<String>,
     #[serde(default)]
-    detained: String,
+    detained: Option<String>,
     #[serde(default)]
-    interviewed: String,
+    interviewed: Option<String>,
     #[serde(default)]
-    held_accountable: String,
+    held_accountable: Option<String>,
     #[serde(default)]
-    transferred: String,
+    transferred: Option<String>,
 }
 
 impl FeedbackForm {
-    /// The update the form asks for, or what is wrong with it, naming the field.
-    fn update(&self) -> Result<ComplaintUpdate, String> {
-        let counts = Measures::parse([
+    /// The update the form asks for, or what is wrong with it, naming the field. A figure the
+    /// form does not send keeps its stored value (a field left empty is zero).
+    fn update(&self, stored: &Measures) -> Result<ComplaintUpdate, String> {
+        let stored = stored.texts();
+        let sent = [
             &self.ordered,
             &self.penalised,
             &self.penalty_yuan,
@@ -374,7 +376,10 @@ impl FeedbackForm {
             &self.interviewed,
             &self.held_accountable,
             &self.transferred,
-        ])?;
+        ];
+        let counts = Measures::parse(std::array::from_fn(|i| {
+            sent[i].as_deref().unwrap_or(&stored[i])
+        }))?;
         let verdict = Verdict::parse(self.verdict.trim())
             .ok_or_else(|| format!("是否属实“{}”无效", self.verdict.trim()))?;
         let handling = Handling::parse(self.state.trim())
@@ -408,7 +413,7 @@ pub async fn feedback(
             "只有承办单位经办人或整改办可以填报办理结果".into(),
         ));
     }
-    let message = match form.update() {
+    let message = match form.update(&record.complaint.feedback.counts) {
         Err(problem) => format!("未保存：{problem}"),
         Ok(update) => match state
             .store

@@ -10,6 +10,7 @@
 //! | `Refused(s, m)`   | s      | the message (too large, too slow)  | s (also `ApiError::new`)  |
 //! | (disk full)       | 507    | 服务器存储空间已满…, as `Refused`     | 507                       |
 //! | `Unavailable(id)` | 503    | 数据库暂时无法连接… (the database is away) | the same text        |
+//! | (bucket away)     | 503    | 附件存储暂时无法连接…, as `Refused`    | 503                       |
 //! | `Internal(id)`    | 500    | 系统错误，请联系管理员（请求编号 id） | the same text              |
 //!
 //! An internal error's detail (an SQL message, a path) is logged with the request id when the
@@ -64,9 +65,7 @@ pub enum WebError {
 impl WebError {
     /// An internal failure: logged now with its detail, answered with the request id only.
     pub fn internal(detail: &dyn std::fmt::Display) -> WebError {
-        let id = REQUEST_ID
-            .try_with(String::clone)
-            .unwrap_or_else(|_| "-".into());
+        let id = request_id();
         tracing::error!(request_id = %id, error = %detail, "request failed");
         WebError::Internal(id)
     }
@@ -80,11 +79,15 @@ impl WebError {
         )
     }
 
+    /// The attachment bucket is away: logged now with its detail, answered 503 (with
+    /// `Retry-After`) and the message that says nothing was done.
+    pub fn bucket_away(detail: &dyn std::fmt::Display) -> WebError {
+        WebError::Refused(StatusCode::SERVICE_UNAVAILABLE, bucket_away_message(detail))
+    }
+
     /// The database is away: logged now with its detail, answered 503 with the request id.
     pub fn unavailable(detail: &dyn std::fmt::Display) -> WebError {
-        let id = REQUEST_ID
-            .try_with(String::clone)
-            .unwrap_or_else(|_| "-".into());
+        let id = request_id();
         tracing::error!(request_id = %id, error = %detail, "database unavailable");
         WebError::Unavailable(id)
     }
@@ -135,6 +138,7 @@ impl From<StoreError> for WebError {
             }
             away if away.is_unavailable() => WebError::unavailable(&away),
             full if full.is_storage_full() => WebError::storage_full(&full),
+            away if away.is_bucket_away() => WebError::bucket_away(&away),
             other => WebError::internal(&other),
         }
     }
@@ -145,11 +149,26 @@ pub const STORAGE_FULL: &str = "服务器存储空间已满，本次提交未保
 
 /// Logs a full disk with the request id and says so in the user's words.
 pub(crate) fn storage_full_message(detail: &dyn std::fmt::Display) -> String {
-    let id = REQUEST_ID
-        .try_with(String::clone)
-        .unwrap_or_else(|_| "-".into());
+    let id = request_id();
     tracing::error!(request_id = %id, error = %detail, "storage full");
     format!("{STORAGE_FULL}（请求编号 {id}）")
+}
+
+/// What a user reads while the attachment bucket cannot be reached.
+pub const BUCKET_AWAY: &str = "附件存储暂时无法连接，本次操作未完成，请稍后再试";
+
+/// Logs an unreachable bucket with the request id and says so in the user's words.
+pub(crate) fn bucket_away_message(detail: &dyn std::fmt::Display) -> String {
+    let id = request_id();
+    tracing::error!(request_id = %id, error = %detail, "attachment storage unavailable");
+    format!("{BUCKET_AWAY}（请求编号 {id}）")
+}
+
+/// The id of the request being answered, `-` outside one.
+fn request_id() -> String {
+    REQUEST_ID
+        .try_with(String::clone)
+        .unwrap_or_else(|_| "-".into())
 }
 
 /// What a user reads while the database cannot be reached.

@@ -158,14 +158,17 @@ async fn dispatch(State(sites): State<Arc<HashMap<String, Router>>>, request: Re
     }
 }
 
-/// The request's host name: the `Host` header (or the URI's authority), without its port,
-/// lower-cased.
+/// The request's host name, without its port, lower-cased: an absolute-form target's authority
+/// (`GET http://host/path`, which RFC 9112 §3.2.2 says the server must use and whose `Host`
+/// it must ignore), else the `Host` header.
 fn host_of(request: &Request) -> Option<String> {
-    let raw = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| request.uri().authority().map(|a| a.as_str()))?;
+    let raw = match request.uri().authority() {
+        Some(authority) => authority.host(),
+        None => request
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())?,
+    };
     Some(strip_port(raw).trim_end_matches('.').to_ascii_lowercase())
 }
 
@@ -410,7 +413,75 @@ async fn overview(
 #[derive(Deserialize)]
 pub struct MonthQuery {
     period: Option<String>,
+    /// Which notice to show after an issue ([`Notice`]), never its text.
     done: Option<String>,
+    /// The version just frozen, with `done=issued`.
+    version: Option<String>,
+}
+
+/// The notices the bulletins page shows after the issue form, chosen by the key the redirect
+/// carries. Their text is the server's own, made from the month and what the store holds, so
+/// a link cannot put words on the page.
+enum Notice {
+    /// `done=issued&version=N`: that version of the month was frozen.
+    Issued,
+    /// `done=early`: the month has not begun.
+    Early,
+}
+
+impl Notice {
+    fn key(&self) -> &'static str {
+        match self {
+            Notice::Issued => "issued",
+            Notice::Early => "early",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Notice> {
+        [Notice::Issued, Notice::Early]
+            .into_iter()
+            .find(|n| n.key() == key)
+    }
+}
+
+/// The notice for `query` on the month `period`: none for an unknown key or a version the
+/// store does not hold.
+async fn notice(
+    store: &Store,
+    query: &MonthQuery,
+    period: &str,
+) -> Result<Option<String>, WebError> {
+    let Some(notice) = query.done.as_deref().and_then(Notice::from_key) else {
+        return Ok(None);
+    };
+    match notice {
+        Notice::Issued => {
+            let Some(version) = query.version.as_deref().and_then(|v| v.parse().ok()) else {
+                return Ok(None);
+            };
+            match store.province_bulletin(period, version).await {
+                Ok((frozen, facts)) => Ok(Some(issued_note(&frozen, &facts))),
+                Err(StoreError::NotFound { .. }) => Ok(None),
+                Err(other) => Err(other.into()),
+            }
+        }
+        Notice::Early => Ok(rectify_exact::date::parse_year_month(period)
+            .and_then(|(year, month)| AsOf::for_period(year, month, today_china()).err())),
+    }
+}
+
+/// "已生成并冻结：2026-11 第1版；未报：北河市".
+fn issued_note(frozen: &rectify_store::dispatch::FrozenBulletin, facts: &ProvinceFacts) -> String {
+    let missing = facts.missing();
+    let note = if missing.is_empty() {
+        String::new()
+    } else {
+        format!("；未报：{}", missing.join("、"))
+    };
+    format!(
+        "已生成并冻结：{} 第{}版{note}",
+        frozen.period, frozen.version
+    )
 }
 
 struct Issued {
@@ -441,6 +512,7 @@ async fn bulletins(
     let site = province(&state)?;
     let period = query
         .period
+        .as_deref()
         .map(|p| p.trim().to_string())
         .unwrap_or_else(|| last_month(today_china()));
     let preview = if rectify_exact::date::parse_year_month(&period).is_some() {
@@ -448,6 +520,7 @@ async fn bulletins(
     } else {
         None
     };
+    let notice = notice(&state.store, &query, &period).await?;
     let names = display_names(&state).await?;
     let issued = state
         .store
@@ -465,7 +538,7 @@ async fn bulletins(
     render(BulletinsPage {
         me: session.me(),
         province: site.name.clone(),
-        flash: query.done.or_else(|| {
+        flash: notice.or_else(|| {
             preview
                 .is_none()
                 .then(|| format!("月份“{period}”应为 YYYY-MM"))
@@ -492,22 +565,22 @@ async fn issue(
 ) -> PageResult {
     let site = province(&state)?;
     let period = form.period.trim();
-    let back = |message: &str| {
+    // Back to the month with a notice's key; an invalid month is named by the page itself.
+    let back = |notice: &str| {
         Redirect::to(&format!(
-            "/province/bulletins?period={}&done={}",
-            crate::encode::url_encode(period),
-            crate::encode::url_encode(message)
+            "/province/bulletins?period={}{notice}",
+            crate::encode::url_encode(period)
         ))
         .into_response()
     };
     let Some((year, month)) = rectify_exact::date::parse_year_month(period) else {
-        return Ok(back(&format!("月份“{period}”应为 YYYY-MM")));
+        return Ok(back(""));
     };
     let today = today_china();
-    if let Err(refused) = AsOf::for_period(year, month, today) {
-        return Ok(back(&refused));
+    if AsOf::for_period(year, month, today).is_err() {
+        return Ok(back(&format!("&done={}", Notice::Early.key())));
     }
-    let (frozen, facts) = rectify_app::province::issue_bulletin(
+    let (frozen, _) = rectify_app::province::issue_bulletin(
         &state.store,
         &session.user.username,
         &site.name,
@@ -516,16 +589,8 @@ async fn issue(
         today,
     )
     .await?;
-    let missing = facts.missing();
-    let note = if missing.is_empty() {
-        String::new()
-    } else {
-        format!("；未报：{}", missing.join("、"))
-    };
-    Ok(back(&format!(
-        "已生成并冻结：{} 第{}版{note}",
-        frozen.period, frozen.version
-    )))
+    let issued = Notice::Issued.key();
+    Ok(back(&format!("&done={issued}&version={}", frozen.version)))
 }
 
 async fn download(

@@ -31,6 +31,10 @@ impl From<StoreError> for Refused {
                 StatusCode::INSUFFICIENT_STORAGE,
                 crate::error::storage_full_message(&full),
             ),
+            away if away.is_bucket_away() => Refused(
+                StatusCode::SERVICE_UNAVAILABLE,
+                crate::error::bucket_away_message(&away),
+            ),
             other => {
                 tracing::error!(error = %other, "upload failed");
                 Refused(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误".into())

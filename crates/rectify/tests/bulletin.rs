@@ -221,6 +221,24 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
             .contains("省生态环境保护督察整改办")
     );
     assert!(Path::new(&file(2, "docx")).exists());
+    // The journal records each version as frozen: its period, number and facts' SHA-256.
+    let journaled = query(
+        &db,
+        "SELECT after_json FROM journal WHERE entity = 'bulletin' ORDER BY seq",
+    );
+    let sha = |version: u32| {
+        let sql = format!(
+            "SELECT sha256 FROM bulletins WHERE period = '2026-11' AND version = {version}"
+        );
+        query(&db, &sql)[0][0].clone()
+    };
+    let expected = [1, 2].map(|v| {
+        vec![format!(
+            r#"{{"period":"2026-11","sha256":"{}","version":{v}}}"#,
+            sha(v)
+        )]
+    });
+    assert_eq!(journaled, expected);
 
     // Each version prints the journal's head as it was frozen; the chain passes through both,
     // and through the head `audit anchor` prints, but not through a head it never had.

@@ -7,19 +7,16 @@
 
 mod common;
 
-use common::{BIN, Server, form_body, with_stdin};
+use common::{BIN, PASSWORD, Server, form_body, form_token, set_cookie};
 use rectify_store::bind::Bind;
 use rectify_store::jobs::SCHEDULER_LEASE;
 use rectify_store::{DbTarget, Store};
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-const PASSWORD: &str = "correct horse battery";
 
 /// The demo on PostgreSQL, built once per test process (a build is several seconds), and its
 /// attachment directory. Each test gets a copy of the database (`CREATE DATABASE … TEMPLATE`).
@@ -71,12 +68,8 @@ fn run(db: &str, data: &Path, args: &[&str]) -> String {
 }
 
 fn set_password(db: &str, data: &Path, user: &str) {
-    let mut command = Command::new(BIN);
-    common::at_test_clock(&mut command)
-        .args(["--db", db, "--data-dir"])
-        .arg(data)
-        .args(["user", "passwd", user, "--password-stdin"]);
-    common::ok(&with_stdin(command, &format!("{PASSWORD}\n")));
+    let data = data.to_string_lossy();
+    common::with_password(&["--db", db, "--data-dir", &data, "user", "passwd", user]);
 }
 
 /// The journal's entries after `seq` of this entity: (entity id, after JSON).
@@ -332,7 +325,7 @@ impl Drop for Nginx {
     }
 }
 
-/// One HTTP/1.1 request on a fresh connection: status, lower-cased head, body.
+/// One request to `addr` (an instance or nginx, named as its own Host), the body as text.
 fn request(
     addr: &str,
     method: &str,
@@ -340,59 +333,16 @@ fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (
-        status,
-        head,
-        String::from_utf8_lossy(&raw[split + 4..]).into_owned(),
-    )
+    text(common::request_to(addr, addr, method, path, headers, body))
 }
 
-fn cookie(head: &str, name: &str) -> Option<String> {
-    head.lines()
-        .filter_map(|l| l.strip_prefix("set-cookie: "))
-        .find(|c| c.starts_with(name))
-        .and_then(|c| c.split(';').next())
-        .map(str::to_string)
-}
-
-fn hidden_csrf(page: &str) -> String {
-    let rest = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .expect("a CSRF field");
-    rest[..rest.find('"').unwrap()].to_string()
+fn text((status, head, body): common::Reply) -> (u16, String, String) {
+    (status, head, String::from_utf8_lossy(&body).into_owned())
 }
 
 /// Posts the login form at `addr` (its CSRF cookie and field fetched from there first).
 fn log_in(addr: &str, user: &str, password: &str) -> (u16, String, String) {
-    let (_, head, page) = request(addr, "GET", "/login", &[], b"");
-    let login_cookie = cookie(&head, "rectify_login_csrf").unwrap();
-    let body = form_body(&[
-        ("username", user),
-        ("password", password),
-        ("csrf", &hidden_csrf(&page)),
-    ]);
-    let headers = [
-        ("Cookie", login_cookie.as_str()),
-        ("Content-Type", "application/x-www-form-urlencoded"),
-    ];
-    request(addr, "POST", "/login", &headers, body.as_bytes())
+    text(common::log_in_at(addr, addr, user, password))
 }
 
 /// A multipart form post, as the item page's action forms send it.
@@ -466,7 +416,7 @@ fn two_instances_behind_nginx_behave_as_one() {
     // Logged in through A; B knows the session, and its CSRF token, from the database.
     let (status, head, _) = log_in(&a.addr, "zgb", PASSWORD);
     assert_eq!(status, 303, "{head}");
-    let session = cookie(&head, "rectify_session").unwrap();
+    let session = set_cookie(&head, "rectify_session").unwrap();
     let headers = [("Cookie", session.as_str())];
     // A reads item 17 (申请验收) before the change, so its caches hold the old state.
     let (status, _, before) = request(&a.addr, "GET", "/items/17", &headers, b"");
@@ -487,7 +437,7 @@ fn two_instances_behind_nginx_behave_as_one() {
         &b.addr,
         "/items/17/actions/return",
         &session,
-        &[("csrf", &hidden_csrf(&page)), ("reason", reason)],
+        &[("csrf", &form_token(&page)), ("reason", reason)],
     );
     assert_eq!(status, 303, "{head}");
     assert!(head.contains("location: /items/17?done="), "{head}");
@@ -521,7 +471,7 @@ fn two_instances_behind_nginx_behave_as_one() {
 
     // A file uploaded through A lands in the bucket and downloads through B.
     let pdf = "%PDF-1.4\n% uploaded through A, read through B\n%%EOF\n";
-    let csrf = hidden_csrf(&page);
+    let csrf = form_token(&page);
     let (status, _, reply) = request(
         &a.addr,
         "POST",
@@ -560,7 +510,7 @@ fn two_instances_behind_nginx_behave_as_one() {
     let (status, head, page) = log_in(&a.addr, "sthjj", PASSWORD);
     assert_eq!(status, 401);
     assert_eq!(
-        cookie(&head, "rectify_session"),
+        set_cookie(&head, "rectify_session"),
         None,
         "no session while throttled"
     );

@@ -9,72 +9,20 @@ mod common;
 #[path = "common/province_fixture.rs"]
 mod fixture;
 
-use common::{Server, form_body, ok, period_back, query, rectify};
+use common::{
+    Server, form_body, form_token, log_in_at, ok, period_back, query, rectify, set_cookie,
+};
 use fixture::{A, B, B_ONLY, P, PASSWORD, province};
-use std::io::{Read, Write};
-use std::net::TcpStream;
-
-/// One HTTP/1.1 request with a given Host: (status, lower-cased head, body).
-fn request(
-    server: &Server,
-    host: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> (u16, String, Vec<u8>) {
-    let mut stream = TcpStream::connect(&server.addr).unwrap();
-    let port = server.addr.rsplit(':').next().unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, head, raw[split + 4..].to_vec())
-}
+use std::io::Read;
 
 fn get(server: &Server, host: &str, path: &str, cookie: &str) -> (u16, String, String) {
-    let (status, head, body) = request(server, host, "GET", path, &[("Cookie", cookie)], b"");
+    let (status, head, body) = server.request_as(host, "GET", path, &[("Cookie", cookie)], b"");
     (status, head, String::from_utf8_lossy(&body).into_owned())
-}
-
-fn set_cookie(head: &str, name: &str) -> Option<String> {
-    head.lines()
-        .filter_map(|l| l.strip_prefix("set-cookie: "))
-        .find(|c| c.starts_with(name))
-        .and_then(|c| c.split(';').next())
-        .map(str::to_string)
-}
-
-fn form_token(page: &str) -> String {
-    let rest = page.split("name=\"csrf\" value=\"").nth(1).unwrap();
-    rest[..rest.find('"').unwrap()].to_string()
 }
 
 /// Signs in on `host`'s login form: the session cookie, or the refusal page.
 fn log_in(server: &Server, host: &str, user: &str) -> Result<String, String> {
-    let (_, head, page) = get(server, host, "/login", "");
-    let login = set_cookie(&head, "rectify_login_csrf").unwrap();
-    let body = form_body(&[
-        ("username", user),
-        ("password", PASSWORD),
-        ("csrf", &form_token(&page)),
-    ]);
-    let headers = [
-        ("Cookie", login.as_str()),
-        ("Content-Type", "application/x-www-form-urlencoded"),
-    ];
-    let (_, head, page) = request(server, host, "POST", "/login", &headers, body.as_bytes());
+    let (_, head, page) = log_in_at(&server.addr, &server.site(host), user, PASSWORD);
     set_cookie(&head, "rectify_session")
         .filter(|c| c.len() > "rectify_session=".len())
         .ok_or_else(|| String::from_utf8_lossy(&page).into_owned())
@@ -149,7 +97,7 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
             .replace("{period}", &period_back(1))
             .replace("{version}", "1");
         for method in ["GET", "POST"] {
-            let (status, head, _) = request(&server, P, method, &path, &[], b"");
+            let (status, head, _) = server.request_as(P, method, &path, &[], b"");
             let refused =
                 (status == 303 && head.contains("location: /login?next=")) || status == 405;
             assert!(refused, "anonymous {method} {path}: {status}\n{head}");
@@ -171,16 +119,15 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
     assert!(refused.contains("此账号不属于本站点"), "{refused}");
     let body = serde_json::json!({"username": "provincial", "password": PASSWORD}).to_string();
     let json = [("Content-Type", "application/json")];
-    let (status, _, reply) = request(
-        &server,
-        A,
-        "POST",
-        "/api/v1/session",
-        &json,
-        body.as_bytes(),
-    );
+    let (status, _, reply) =
+        server.request_as(A, "POST", "/api/v1/session", &json, body.as_bytes());
     assert_eq!(status, 401, "{}", String::from_utf8_lossy(&reply));
     assert_eq!(get(&server, "elsewhere.localhost", "/login", "").0, 404);
+    // An absolute-form target names the site, whatever the Host header says (RFC 9112 §3.2.2).
+    let absolute = |host: &str| format!("http://{}/login", server.site(host));
+    let on = |host: &str, target: &str| server.request_as(host, "GET", target, &[], b"").0;
+    assert_eq!(on("elsewhere.localhost", &absolute(A)), 200);
+    assert_eq!(on(A, &absolute("elsewhere.localhost")), 404);
 
     // The same item number shows each city's own record.
     let (status, _, on_a) = get(&server, A, "/items/1", &a_office);
@@ -291,19 +238,29 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
             ("Cookie", p_office.as_str()),
             ("Content-Type", "application/x-www-form-urlencoded"),
         ];
-        request(
-            &server,
-            P,
-            "POST",
-            "/province/bulletins",
-            &headers,
-            body.as_bytes(),
-        )
-        .0
+        let (status, head, _) =
+            server.request_as(P, "POST", "/province/bulletins", &headers, body.as_bytes());
+        (status, head)
     };
-    assert_eq!(posted(form("forged")), 403);
+    assert_eq!(posted(form("forged")).0, 403);
     assert!(query(&fixture.p, "SELECT id FROM province_bulletins").is_empty());
-    assert_eq!(posted(form(&form_token(&page))), 303);
+    let (status, head) = posted(form(&form_token(&page)));
+    assert_eq!(status, 303);
+    let back = format!("/province/bulletins?period={period}&done=issued&version=1");
+    assert!(head.contains(&format!("location: {back}")), "{head}");
+    let (_, _, issued) = get(&server, P, &back, &p_office);
+    let notice = format!("已生成并冻结：{period} 第1版；未报：北河市");
+    assert!(issued.contains(&notice), "{issued}");
+    // The notice is chosen by its key: a link cannot put its own words on the page.
+    let forged = form_body(&[("period", &period), ("done", "请拨打电话领取补贴")]);
+    let (status, _, shown) = get(
+        &server,
+        P,
+        &format!("/province/bulletins?{forged}"),
+        &p_office,
+    );
+    assert_eq!(status, 200);
+    assert!(!shown.contains("领取补贴"), "{shown}");
     let journal = query(
         &fixture.p,
         "SELECT after_json FROM journal WHERE entity = 'province_bulletin'",
@@ -315,7 +272,7 @@ fn a_province_serves_its_cities_apart_and_sees_them_side_by_side() {
     let (_, _, list) = get(&server, P, "/province/bulletins", &p_office);
     let link = format!("/province/bulletins/{period}/1");
     assert!(list.contains(&link));
-    let (status, head, docx) = request(&server, P, "GET", &link, &[("Cookie", &p_office)], b"");
+    let (status, head, docx) = server.request_as(P, "GET", &link, &[("Cookie", &p_office)], b"");
     assert_eq!(status, 200, "{head}");
     let text = docx_text(&docx);
     for expected in ["南江市", "北河市", "未报", &sha] {
@@ -406,17 +363,34 @@ fn a_wrong_cities_file_stops_the_start_naming_the_fault() {
         ),
         (
             serde_json::json!({"province": province, "cities": [{"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "/srv/files"}]}),
-            "storage 应为 s3://",
+            "storage 有误：附件存储地址“/srv/files”无法识别",
         ),
         (
-            serde_json::json!({"province": province, "cities": [{"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "s3://b/a", "data_dir": "/srv/a"}]}),
+            serde_json::json!({"province": province, "cities": [{"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "s3://bkt/a", "data_dir": "/srv/a"}]}),
             "同时给了 data_dir 和 storage",
         ),
         (
             serde_json::json!({"province": province, "cities": [
-                {"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "s3://b/x"},
-                {"code": "b", "name": "b", "host": "b.localhost", "db": "b.db", "storage": "s3://b/x/"}]}),
-            "附件存储 s3://b/x/ 重复",
+                {"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "s3://bkt/x"},
+                {"code": "b", "name": "b", "host": "b.localhost", "db": "b.db", "storage": "s3://bkt/x/"}]}),
+            "附件存储 s3://bkt/x/ 重复",
+        ),
+        // Duplicates however they are written.
+        (
+            serde_json::json!({"province": province, "cities": [site("a", "a.localhost", "./p.db")]}),
+            "数据库 ./p.db 重复",
+        ),
+        (
+            serde_json::json!({"province": province, "cities": [
+                site("a", "a.localhost", "postgres://u:secret@DB.example/rectify"),
+                site("b", "b.localhost", "postgresql://other@db.example:5432/rectify/")]}),
+            "数据库 postgresql://other@db.example:5432/rectify/ 重复",
+        ),
+        (
+            serde_json::json!({"province": province, "cities": [
+                {"code": "a", "name": "a", "host": "a.localhost", "db": "a.db", "storage": "s3://bkt/x"},
+                {"code": "b", "name": "b", "host": "b.localhost", "db": "b.db", "storage": "S3://bkt//x/"}]}),
+            "附件存储 S3://bkt//x/ 重复",
         ),
     ];
     for (config, message) in cases {
@@ -511,8 +485,7 @@ fn a_province_on_postgresql() {
     );
     let (_, _, list) = get(&server, P, "/province/bulletins", &p_office);
     assert!(list.contains(&format!("/province/bulletins/{period}/1")));
-    let (status, _, docx) = request(
-        &server,
+    let (status, _, docx) = server.request_as(
         P,
         "GET",
         &format!("/province/bulletins/{period}/1"),
@@ -565,8 +538,7 @@ fn a_city_on_its_own_bucket_prefix_serves_its_files_from_there() {
     let sql = "SELECT id, sha256 FROM evidence ORDER BY id LIMIT 1";
     let evidence = query(&fixture.a, sql);
     let cookie = log_in(&server, A, "zgb").unwrap();
-    let (status, _, body) = request(
-        &server,
+    let (status, _, body) = server.request_as(
         A,
         "GET",
         &format!("/evidence/{}", evidence[0][0]),
@@ -595,7 +567,7 @@ fn a_city_on_its_own_bucket_prefix_serves_its_files_from_there() {
     let b_cookie = log_in(&server, B, "zgb").unwrap();
     let path = format!("/evidence/{}", b_evidence[0][0]);
     let headers = [("Cookie", b_cookie.as_str())];
-    assert_eq!(request(&server, B, "GET", &path, &headers, b"").0, 200);
+    assert_eq!(server.request_as(B, "GET", &path, &headers, b"").0, 200);
 }
 
 /// Signing out ends the session on the province's site as on a city's (the form's CSRF token
@@ -614,7 +586,7 @@ fn the_province_office_signs_out_and_its_session_ends() {
             ("Content-Type", "application/x-www-form-urlencoded"),
         ];
         let (status, head, _) =
-            request(&server, host, "POST", "/logout", &headers, body.as_bytes());
+            server.request_as(host, "POST", "/logout", &headers, body.as_bytes());
         assert_eq!(status, 303, "{host}: {head}");
         assert!(head.contains("location: /login"), "{head}");
         let (status, head, _) = get(&server, host, page, &cookie);

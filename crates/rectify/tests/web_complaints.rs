@@ -381,6 +381,16 @@ fn a_county_files_the_figures_and_the_portal_totals_only_answered_complaints() {
         zgb.page(&format!("/complaints/{no}"))
             .contains("罚款（元） 12000.5")
     );
+    // A form without the figures (an older page, a script) keeps them as stored.
+    let (_, message) = beiling.post(&path, None, &form[..5]);
+    assert_eq!(message, "已保存办理结果");
+    let kept = query(
+        &demo.db,
+        &format!(
+            "SELECT ordered_count, penalty_yuan, transferred_cases FROM complaints WHERE received_no = '{no}'"
+        ),
+    );
+    assert_eq!(kept[0], ["2", "12000.5", "1"]);
     // Another county's complaint is out of reach.
     let theirs = a_complaint_of(&demo, "南川县政府", "AND c.reported_on IS NULL");
     let (status, _) = beiling.post(&format!("/complaints/{theirs}/feedback"), None, &form);

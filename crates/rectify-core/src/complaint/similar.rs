@@ -275,14 +275,18 @@ pub fn duplicate_of<'a>(
             _ => true,
         })
         .filter_map(|(index, e)| {
-            let site = e.sites.intersection(&later.sites).next()?.clone();
+            // The cheap test first: most complaints at a busy site are about other facilities,
+            // and their text overlap is never needed.
+            let named_kinds = !(e.kinds.is_empty() && later.kinds.is_empty());
+            if named_kinds && e.kinds.is_disjoint(&later.kinds) {
+                return None;
+            }
             let overlap = Overlap::between(&e.pairs, &later.pairs);
-            let same_problem = if e.kinds.is_empty() && later.kinds.is_empty() {
-                overlap >= SAME_SITE_TEXT_OVERLAP
-            } else {
-                !e.kinds.is_disjoint(&later.kinds)
-            };
-            same_problem.then_some((index, Likeness { site, overlap }))
+            if !named_kinds && overlap < SAME_SITE_TEXT_OVERLAP {
+                return None;
+            }
+            let site = e.sites.intersection(&later.sites).next()?.clone();
+            Some((index, Likeness { site, overlap }))
         })
         .max_by_key(|(index, likeness)| (likeness.overlap, std::cmp::Reverse(*index)))
 }

@@ -201,12 +201,42 @@ fn slot(date: Date, hour: u8, label: HourLabel) -> (Date, usize) {
     }
 }
 
+/// Station-day → index into the days, hashed by one multiplication: the keys are small
+/// integers made by the reader, and a station-day is looked up once per 24 rows and again in
+/// the merge, where SipHash had been a tenth of the reading.
+type DayIndex = HashMap<u64, usize, std::hash::BuildHasherDefault<DayKeyHasher>>;
+
+fn day_key(station: u32, date: Date) -> u64 {
+    u64::from(station) << 32 | u64::from(date.day_number() as u32)
+}
+
+#[derive(Default)]
+struct DayKeyHasher(u64);
+
+impl std::hash::Hasher for DayKeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, key: u64) {
+        // Fibonacci hashing; the fold brings the well-mixed high bits down to the bucket bits.
+        let h = (self.0 ^ key).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 32);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// What one worker produced from its slice of the file.
 #[derive(Default)]
 struct Partial {
     stations: Vec<Station>,
     station_ids: HashMap<Vec<u8>, u32>,
-    day_index: HashMap<(u32, i32), usize>,
+    day_index: DayIndex,
     days: Vec<StationDay>,
     rows: u64,
     /// (line within the chunk, column, message)
@@ -219,7 +249,7 @@ struct ChunkParser<'c> {
     out: Partial,
     last_station: Option<(Vec<u8>, u32)>,
     last_date: DateCache,
-    last_day: Option<((u32, i32), usize)>,
+    last_day: Option<((u32, Date), usize)>,
 }
 
 impl<'c> ChunkParser<'c> {
@@ -270,28 +300,40 @@ impl<'c> ChunkParser<'c> {
                 id
             }
         };
-        self.last_station = Some((name.to_vec(), id));
+        // The name's buffer is kept: a file ordered by time changes station on every row.
+        match &mut self.last_station {
+            Some((last, last_id)) => {
+                last.clear();
+                last.extend_from_slice(name);
+                *last_id = id;
+            }
+            None => self.last_station = Some((name.to_vec(), id)),
+        }
         id
     }
 
     fn day_slot(&mut self, station: u32, date: Date) -> usize {
-        let key = (station, date.day_number());
+        // Compared as they are: the day number is computed only when the day changes.
         if let Some((last, index)) = self.last_day
-            && last == key
+            && last == (station, date)
         {
             return index;
         }
         let days = &mut self.out.days;
-        let index = *self.out.day_index.entry(key).or_insert_with(|| {
-            days.push(StationDay {
-                station,
-                date,
-                grid: Box::new(EMPTY_MICRO_GRID),
-                dust: false,
+        let index = *self
+            .out
+            .day_index
+            .entry(day_key(station, date))
+            .or_insert_with(|| {
+                days.push(StationDay {
+                    station,
+                    date,
+                    grid: Box::new(EMPTY_MICRO_GRID),
+                    dust: false,
+                });
+                days.len() - 1
             });
-            days.len() - 1
-        });
-        self.last_day = Some((key, index));
+        self.last_day = Some(((station, date), index));
         index
     }
 
@@ -716,7 +758,7 @@ fn read_source(
 fn merge(partials: Vec<(Partial, u64)>) -> HourlyData {
     let mut data = HourlyData::default();
     let mut ids: HashMap<String, u32> = HashMap::new();
-    let mut index: HashMap<(u32, i32), usize> = HashMap::new();
+    let mut index = DayIndex::default();
     let total: usize = partials.iter().map(|(p, _)| p.days.len()).sum();
     // Line 1 is the header.
     let mut lines_before = 1_u64;
@@ -743,13 +785,13 @@ fn merge(partials: Vec<(Partial, u64)>) -> HourlyData {
             // Grow the first worker's vector (a remap, not a copy of every grid).
             days.reserve(total - days.len());
             for (i, day) in days.iter().enumerate() {
-                index.insert((day.station, day.date.day_number()), i);
+                index.insert(day_key(day.station, day.date), i);
             }
             data.days = days;
             continue;
         }
         for day in days {
-            let key = (day.station, day.date.day_number());
+            let key = day_key(day.station, day.date);
             match index.get(&key) {
                 None => {
                     index.insert(key, data.days.len());

@@ -189,7 +189,8 @@ impl Server {
         Server::spawn(db, args, env, Stdio::null())
     }
 
-    fn spawn(db: &str, args: &[&str], env: &[(&str, &str)], log: impl Into<Stdio>) -> Server {
+    /// The server at the tests' clock with extra environment variables, its log to `log`.
+    pub fn spawn(db: &str, args: &[&str], env: &[(&str, &str)], log: impl Into<Stdio>) -> Server {
         let mut command = Command::new(BIN);
         at_test_clock(&mut command);
         command.envs(env.iter().copied());
@@ -240,7 +241,7 @@ impl Server {
         (status, head, String::from_utf8_lossy(&body).into_owned())
     }
 
-    /// One HTTP/1.1 request on a fresh connection.
+    /// One HTTP/1.1 request on a fresh connection, its Host the server's address.
     pub fn request(
         &self,
         method: &str,
@@ -248,24 +249,25 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Reply {
-        let mut stream = TcpStream::connect(&self.addr).unwrap();
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.addr,
-            body.len()
-        );
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(body).unwrap();
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).unwrap();
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-        (status, head, raw[split + 4..].to_vec())
+        request_to(&self.addr, &self.addr, method, path, headers, body)
+    }
+
+    /// As [`Server::request`] with the Host `name` at the server's port (a province's site).
+    pub fn request_as(
+        &self,
+        name: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
+        request_to(&self.addr, &self.site(name), method, path, headers, body)
+    }
+
+    /// The Host header naming the site `name` at the server's port.
+    pub fn site(&self, name: &str) -> String {
+        let port = self.addr.rsplit(':').next().unwrap();
+        format!("{name}:{port}")
     }
 
     /// SIGTERM, then the exit status: graceful shutdown must exit 0.
@@ -280,6 +282,82 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
+}
+
+/// One HTTP/1.1 request on a fresh connection to `addr` with the Host header `host`.
+pub fn request_to(
+    addr: &str,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head, raw[split + 4..].to_vec())
+}
+
+/// The value (`name=…`) of the cookie `name` a lower-cased response head sets.
+pub fn set_cookie(head: &str, name: &str) -> Option<String> {
+    head.lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: "))
+        .find(|c| c.starts_with(name))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+}
+
+/// The hidden CSRF field of a page's form.
+pub fn form_token(page: &str) -> String {
+    let rest = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .expect("a CSRF field");
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// The tests' password for the accounts they sign in with.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Runs the binary at the tests' clock with `args` and `--password-stdin`, giving it
+/// [`PASSWORD`] (`user passwd …`, `user add …`), after asserting it succeeded.
+pub fn with_password(args: &[&str]) {
+    let mut command = Command::new(BIN);
+    at_test_clock(&mut command)
+        .args(args)
+        .arg("--password-stdin");
+    ok(&with_stdin(command, &format!("{PASSWORD}\n")));
+}
+
+/// Posts the login form to `addr` as the site `host` (its CSRF cookie and field fetched from
+/// there first) and returns the reply.
+pub fn log_in_at(addr: &str, host: &str, user: &str, password: &str) -> Reply {
+    let (_, head, page) = request_to(addr, host, "GET", "/login", &[], b"");
+    let login = set_cookie(&head, "rectify_login_csrf").unwrap();
+    let body = form_body(&[
+        ("username", user),
+        ("password", password),
+        ("csrf", &form_token(&String::from_utf8_lossy(&page))),
+    ]);
+    let headers = [
+        ("Cookie", login.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    request_to(addr, host, "POST", "/login", &headers, body.as_bytes())
 }
 
 /// An `application/x-www-form-urlencoded` body.
@@ -305,35 +383,9 @@ pub fn form_body(pairs: &[(&str, &str)]) -> String {
 
 /// Signs in on the web as `user` (after giving it a password) and returns the session cookie.
 pub fn web_session(db: &str, server: &Server, user: &str) -> String {
-    let password = "correct horse battery";
-    ok(&with_stdin(
-        {
-            let mut command = Command::new(BIN);
-            command.args(["--db", db, "user", "passwd", user, "--password-stdin"]);
-            command
-        },
-        &format!("{password}\n"),
-    ));
-    let (_, head, page) = server.request("GET", "/login", &[], b"");
-    let cookie = |head: &str, name: &str| {
-        head.lines()
-            .filter_map(|l| l.strip_prefix("set-cookie: "))
-            .find(|c| c.starts_with(name))
-            .and_then(|c| c.split(';').next())
-            .map(str::to_string)
-            .unwrap()
-    };
-    let page = String::from_utf8_lossy(&page);
-    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap();
-    let csrf = &csrf[..csrf.find('"').unwrap()];
-    let body = form_body(&[("username", user), ("password", password), ("csrf", csrf)]);
-    let login = cookie(&head, "rectify_login_csrf");
-    let headers = [
-        ("Cookie", login.as_str()),
-        ("Content-Type", "application/x-www-form-urlencoded"),
-    ];
-    let (_, head, _) = server.request("POST", "/login", &headers, body.as_bytes());
-    cookie(&head, "rectify_session")
+    with_password(&["--db", db, "user", "passwd", user]);
+    let (_, head, _) = log_in_at(&server.addr, &server.addr, user, PASSWORD);
+    set_cookie(&head, "rectify_session").unwrap()
 }
 
 /// Runs SQL against the database and returns the rows as strings.

@@ -4,10 +4,9 @@
 //! three items the province criticised (红 in B only), the province its office `shengban`.
 
 #![allow(dead_code)]
-use super::common::{BIN, demo_into, ok, period_back, rectify, with_stdin};
-use std::process::Command;
+use super::common::{demo_into, ok, period_back, rectify, with_password};
 
-pub const PASSWORD: &str = "correct horse battery";
+pub use super::common::PASSWORD;
 pub const A: &str = "nanjiang.localhost";
 pub const B: &str = "beihe.localhost";
 pub const P: &str = "sheng.localhost";
@@ -21,30 +20,13 @@ pub fn at(db: &str, args: &[&str]) -> String {
 }
 
 pub fn set_password(db: &str, user: &str) {
-    let mut command = Command::new(BIN);
-    super::common::at_test_clock(&mut command);
-    command.args(["--db", db, "user", "passwd", user, "--password-stdin"]);
-    ok(&with_stdin(command, &format!("{PASSWORD}\n")));
+    with_password(&["--db", db, "user", "passwd", user]);
 }
 
 pub fn add_user(db: &str, user: &str, name: &str, unit: &str, role: &str) {
-    let mut command = Command::new(BIN);
-    super::common::at_test_clock(&mut command);
-    command.args([
-        "--db",
-        db,
-        "user",
-        "add",
-        user,
-        "--name",
-        name,
-        "--unit",
-        unit,
-        "--role",
-        role,
-        "--password-stdin",
+    with_password(&[
+        "--db", db, "user", "add", user, "--name", name, "--unit", unit, "--role", role,
     ]);
-    ok(&with_stdin(command, &format!("{PASSWORD}\n")));
 }
 
 /// The fixture, in a directory of its own.

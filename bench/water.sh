@@ -15,6 +15,24 @@
 #               Value. The targets (classify 0.3x, evaluate 0.15x) are not reached: what remains
 #               is per-sample work (allocation of each sample's readings, 48-byte exact readings,
 #               class lookups).
+#   2026-12-07  profile before (perf, self time): classify: the cell loop 12 %, malloc/free 14 %,
+#               csv reading 6 % and writing 5 % (on the main thread), class lookups and Exact::cmp
+#               9 %, parse_decimal 3 %; evaluate: reductions of single-sample means and of 1/2 DL
+#               (gcd, 128-bit division) 11 %, page faults of the 64-byte readings 7 %, malloc 10 %.
+#               Before (load average 9): classify 3.234 s (0.06x), evaluate 3.890 s (0.05x), bare
+#               pass 0.202 s. After, same binary, outputs byte for byte the same (cmp):
+#                 load average 5.4, both cores free at the time: classify 0.528 s (0.29x),
+#                 evaluate 0.886 s (0.17x), bare pass 0.153 s;
+#                 load average 1.6 but one core held by another engineer's test run: classify
+#                 0.842 s (0.13x), evaluate 1.238 s (0.09x), bare pass 0.112 s;
+#                 CPU time (user + sys): classify 0.93 s, evaluate 1.58 s, bare pass 0.18 s.
+#               The commands use both cores; the bare pass one, so the ratio depends on how many
+#               cores are free. Readings held as the decimal written (i64 and a scale, 16 bytes with
+#               the item; the exact fraction when read back, kept as such when it does not fit),
+#               plain cells read without the general parser, binary gcd, 1/2 DL left unreduced,
+#               class limits walked once, rows written as CSV on the workers a block at a time,
+#               months classed from unreduced means (period_value_to_compare, section_class)
+#               without a list per month.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sections=${1:-3600}

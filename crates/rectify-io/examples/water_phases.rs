@@ -6,7 +6,7 @@
 
 use rectify_exact::date::Date;
 use rectify_io::water::evaluate::{ClassWriter, Classifier, WaterOptions, evaluate};
-use rectify_io::water::samples::{read_samples, read_sections, scan_samples};
+use rectify_io::water::samples::{read_samples, read_sections, scan_sample_blocks, scan_samples};
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
@@ -38,11 +38,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let classifier = Classifier::new(&[], options);
     let mut writer = ClassWriter::new(output("classes.csv"))?;
-    scan_samples(
+    scan_sample_blocks(
         Path::new(samples),
         input(),
-        &|s, long| classifier.classify(s, long),
-        &mut |c| writer.push(c).unwrap(),
+        &|block, s, long| classifier.add(block, s, long),
+        &mut |block| writer.push(block).unwrap(),
     )?;
     writer.finish(&classifier)?;
     let classify = t.elapsed().as_secs_f64();

@@ -16,9 +16,20 @@ impl Reading {
     pub fn statistical_value(self) -> Exact {
         match self {
             Reading::Value(v) => v,
-            Reading::BelowDetection(dl) => dl.div_int(2),
+            Reading::BelowDetection(dl) => half_unreduced(dl).unwrap_or_else(|| dl.div_int(2)),
         }
     }
+}
+
+/// ½·DL over twice the denominator, without the gcd that reducing costs per reading: callers
+/// compare, sum and reduce means by value. Only while numerator and denominator stay exact in
+/// `f64`, so the one lossy use (the pH hydrogen mean) gives the very same result as the reduced
+/// fraction.
+fn half_unreduced(dl: Exact) -> Option<Exact> {
+    const EXACT_IN_F64: u128 = 1 << 53;
+    let (num, den) = (dl.numer_raw(), dl.denom_raw() * 2);
+    (num.unsigned_abs() < EXACT_IN_F64 && den.unsigned_abs() < EXACT_IN_F64)
+        .then(|| Exact::ratio_unreduced(num, den))
 }
 
 /// How pH samples are averaged (UNSURE which the 2020 rules mandate; air.md §2.2).
@@ -45,6 +56,26 @@ pub fn period_value(
     readings: &[Reading],
     options: PeriodOptions,
 ) -> Option<Exact> {
+    mean(indicator, readings, options, true)
+}
+
+/// [`period_value`] for callers that only compare it (a month's class): the same value, but a
+/// single reading is left as read instead of reduced to lowest terms, which spares a gcd for
+/// every item of every month.
+pub fn period_value_to_compare(
+    indicator: Indicator,
+    readings: &[Reading],
+    options: PeriodOptions,
+) -> Option<Exact> {
+    mean(indicator, readings, options, false)
+}
+
+fn mean(
+    indicator: Indicator,
+    readings: &[Reading],
+    options: PeriodOptions,
+    lowest_terms: bool,
+) -> Option<Exact> {
     if readings.is_empty() {
         return None;
     }
@@ -53,7 +84,8 @@ pub fn period_value(
     } else if let [one] = readings {
         // A month's single sample is its own mean: the same value in the same lowest terms,
         // with one reduction instead of a sum and a division.
-        one.statistical_value().reduced()
+        let value = one.statistical_value();
+        if lowest_terms { value.reduced() } else { value }
     } else {
         let sum = readings
             .iter()
@@ -95,6 +127,63 @@ pub fn round_2020(value: Exact, decimals: u32) -> Exact {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_value_to_compare_is_the_period_value() {
+        let readings = [
+            Reading::Value(Exact::ratio_unreduced(460, 10_000)),
+            Reading::Value(Exact::ratio_unreduced(7, 1)),
+            Reading::BelowDetection(Exact::ratio_unreduced(4, 100_000)),
+            Reading::Value(Exact::ratio_unreduced(0, 1000)),
+            Reading::Value(Exact::ratio_unreduced(
+                123_456_789_012_345_678,
+                10_i128.pow(18),
+            )),
+            Reading::BelowDetection(Exact::ratio_unreduced(5, 10_i128.pow(30))),
+        ];
+        let options = [
+            PeriodOptions::default(),
+            PeriodOptions {
+                round_2020: true,
+                ph_mean: PhMean::Arithmetic,
+            },
+            PeriodOptions {
+                round_2020: false,
+                ph_mean: PhMean::Hydrogen,
+            },
+        ];
+        for options in options {
+            for indicator in [Indicator::Ph, Indicator::Tp, Indicator::Hg] {
+                for n in 0..=readings.len() {
+                    for start in 0..readings.len() {
+                        let slice = &readings[start..(start + n).min(readings.len())];
+                        let value = period_value(indicator, slice, options);
+                        let to_compare = period_value_to_compare(indicator, slice, options);
+                        assert_eq!(value, to_compare, "{indicator:?} {slice:?} {options:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn half_the_detection_limit_has_the_reduced_value_whatever_its_size() {
+        let limits = [
+            Exact::ratio_unreduced(4, 100_000),
+            Exact::ratio_unreduced(5, 10),
+            Exact::ratio_unreduced(0, 1000),
+            Exact::ratio_unreduced(3, 1 << 52),
+            Exact::ratio_unreduced((1 << 53) + 1, 10),
+            Exact::ratio_unreduced(7, 10_i128.pow(30)),
+        ];
+        for dl in limits {
+            let half = Reading::BelowDetection(dl).statistical_value();
+            let reduced = dl.div_int(2);
+            assert_eq!(half, reduced, "{dl}");
+            assert_eq!(half.reduced().to_string(), reduced.to_string(), "{dl}");
+            assert_eq!(half.to_f64_lossy(), reduced.to_f64_lossy(), "{dl}");
+        }
+    }
 
     #[test]
     fn a_single_reading_is_its_mean_as_the_sum_and_division_give_it() {

@@ -84,11 +84,7 @@ pub fn evaluate_section(
             class: indicator.class_of(value, body),
         })
         .collect();
-    let class = indicators
-        .iter()
-        .filter(|i| i.evaluated())
-        .filter_map(|i| i.class)
-        .max();
+    let class = worst(indicators.iter().map(|i| (i.indicator, i.class)));
     let main_pollutants = match class {
         Some(c) if c > Class::III => main_pollutants(&indicators, body, reference, options),
         _ => Vec::new(),
@@ -98,6 +94,24 @@ pub fn evaluate_section(
         indicators,
         main_pollutants,
     }
+}
+
+/// The section class alone, as [`evaluate_section`] gives it, without the per-item list: for the
+/// many classes (a section's every month) that are shown without their items.
+pub fn section_class(values: &[(Indicator, Exact)], body: WaterBody) -> Option<Class> {
+    worst(
+        values
+            .iter()
+            .map(|&(indicator, value)| (indicator, indicator.class_of(value, body))),
+    )
+}
+
+/// The single-factor rule: the worst class among the evaluated items.
+fn worst(classes: impl Iterator<Item = (Indicator, Option<Class>)>) -> Option<Class> {
+    classes
+        .filter(|(indicator, _)| indicator.evaluated())
+        .filter_map(|(_, class)| class)
+        .max()
 }
 
 fn main_pollutants(
@@ -138,5 +152,38 @@ pub fn format_multiple(m: Exact, decimals: u32) -> String {
     match text.contains('.') {
         true => text.trim_end_matches('0').trim_end_matches('.').to_string(),
         false => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_class_alone_is_the_class_of_the_whole_evaluation() {
+        let value = |n: i128, scale: u32| Exact::ratio_unreduced(n, 10_i128.pow(scale));
+        let samples: Vec<Vec<(Indicator, Exact)>> = vec![
+            vec![],
+            vec![
+                (Indicator::Temp, value(215, 1)),
+                (Indicator::Tn, value(9, 0)),
+            ],
+            vec![(Indicator::Ph, value(55, 1)), (Indicator::Do, value(80, 1))],
+            vec![
+                (Indicator::Tp, value(25, 3)),
+                (Indicator::Nh3n, value(150, 2)),
+            ],
+            vec![(Indicator::Do, value(19, 1)), (Indicator::Hg, value(2, 5))],
+            vec![
+                (Indicator::FecalColiform, value(50_000, 0)),
+                (Indicator::Cod, value(15, 0)),
+            ],
+        ];
+        for values in &samples {
+            for body in [WaterBody::River, WaterBody::Lake] {
+                let whole = evaluate_section(values, body, Class::III, SectionOptions::default());
+                assert_eq!(section_class(values, body), whole.class, "{values:?}");
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use rectify_exact::date::Date;
 use rectify_io::RowProblem;
 use rectify_io::water::evaluate::{ClassWriter, Classifier, WaterOptions, evaluate};
-use rectify_io::water::samples::{Section, read_samples, read_sections, scan_samples};
+use rectify_io::water::samples::{Section, read_samples, read_sections, scan_sample_blocks};
 use rectify_io::water::stored::{EncodedSamples, section_row};
 use rectify_store::Store;
 use rectify_water::period::{PeriodOptions, PhMean};
@@ -141,13 +141,13 @@ pub fn run(cmd: WaterFileCommand) -> Result<ExitCode, CliError> {
                 let io = |e: std::io::Error| CliError::failure(format!("写入失败：{e}"));
                 let mut writer = ClassWriter::new(w).map_err(io)?;
                 let mut failed: Option<std::io::Error> = None;
-                let scanned = scan_samples(
+                let scanned = scan_sample_blocks(
                     &args.input,
                     input,
-                    &|sample, long| classifier.classify(sample, long),
-                    &mut |classified| {
+                    &|block, sample, long| classifier.add(block, sample, long),
+                    &mut |block| {
                         if failed.is_none()
-                            && let Err(e) = writer.push(classified)
+                            && let Err(e) = writer.push(block)
                         {
                             failed = Some(e);
                         }

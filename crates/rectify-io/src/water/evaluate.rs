@@ -1,5 +1,6 @@
 //! `rectify water classify` and `rectify water evaluate`.
 
+use super::readings::Readings;
 use super::samples::{Item, Sample, Section};
 use crate::RowProblem;
 use crate::air::daily::in_parallel;
@@ -9,8 +10,10 @@ use rectify_exact::exact::Exact;
 use rectify_water::drinking::{SourceRates, SourceSample, judge_source, percent, source_rates};
 use rectify_water::group::{Proportions, RiverVerdict, river_verdict};
 use rectify_water::indicator::{Class, Indicator, WaterBody};
-use rectify_water::period::{PeriodOptions, Reading, period_value};
-use rectify_water::section::{SectionOptions, SectionResult, evaluate_section, format_multiple};
+use rectify_water::period::{PeriodOptions, Reading, period_value, period_value_to_compare};
+use rectify_water::section::{
+    SectionOptions, SectionResult, evaluate_section, format_multiple, section_class,
+};
 use rectify_water::tli::{Trophic, TrophicInputs, tli};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
@@ -38,11 +41,11 @@ fn body_of(sample: &Sample, sections: &HashMap<&str, &Section>) -> Result<WaterB
         })
 }
 
-fn basic_values(readings: &[(Item, Reading)]) -> Vec<(Indicator, Exact)> {
+fn basic_values(readings: &Readings) -> Vec<(Indicator, Exact)> {
     readings
         .iter()
         .filter_map(|(item, r)| match item {
-            Item::Basic(i) => Some((*i, r.statistical_value())),
+            Item::Basic(i) => Some((i, r.statistical_value())),
             Item::Specific(..) => None,
         })
         .collect()
@@ -92,23 +95,29 @@ pub struct Classifier<'a> {
     options: WaterOptions,
 }
 
-/// One sample as a worker left it: its row, held until the end (a long file's rows are merged
-/// first), or why it cannot be classified.
-pub enum Classified {
-    Row(ClassRow),
-    Held(Sample),
-    Problem(RowProblem),
-}
-
-/// The cells of one output row.
-pub struct ClassRow {
-    section: String,
-    time: String,
-    class: &'static str,
-    status: &'static str,
+/// What a worker made of one block of samples: its rows already written as CSV, the samples of
+/// a long file held until the end (its rows are merged first), and the samples that cannot be
+/// classified. Rows are written on the workers, so only a block's bytes cross to the writer.
+#[derive(Default)]
+pub struct ClassBlock {
+    rows: Option<csv::Writer<Vec<u8>>>,
+    written: u64,
+    held: Vec<Sample>,
+    problems: Vec<RowProblem>,
+    /// The two built cells, reused from row to row.
     pollutants: String,
     per_indicator: String,
+    failed: Option<std::io::Error>,
 }
+
+const CLASS_HEADER: [&str; 6] = [
+    "section",
+    "time",
+    "class",
+    "status",
+    "main_pollutants",
+    "per_indicator",
+];
 
 impl<'a> Classifier<'a> {
     pub fn new(sections: &'a [Section], options: WaterOptions) -> Self {
@@ -118,14 +127,15 @@ impl<'a> Classifier<'a> {
         }
     }
 
-    /// `long`: the sample is one row of a long file, held for merging.
-    pub fn classify(&self, sample: Sample, long: bool) -> Classified {
+    /// Adds one sample to a worker's block. `long`: the sample is one row of a long file, held
+    /// for merging.
+    pub fn add(&self, block: &mut ClassBlock, sample: Sample, long: bool) {
         if long {
-            return Classified::Held(sample);
+            return block.held.push(sample);
         }
         let body = match body_of(&sample, &self.sections) {
             Ok(body) => body,
-            Err(p) => return Classified::Problem(p),
+            Err(p) => return block.problems.push(p),
         };
         let result = evaluate_section(
             &basic_values(&sample.readings),
@@ -133,42 +143,43 @@ impl<'a> Classifier<'a> {
             Class::III,
             self.options.section,
         );
-        // Room for the usual row, so the cells are written without regrowing.
-        let (mut pollutants, mut per_indicator) =
-            (String::with_capacity(64), String::with_capacity(192));
-        pollutants_cell(&result, &mut pollutants);
-        per_indicator_cell(&result, &mut per_indicator);
-        Classified::Row(ClassRow {
-            section: sample.section,
-            time: sample.time,
-            class: result.class.map_or("", Class::code),
-            status: result.status().map_or("", |s| s.zh()),
-            pollutants,
-            per_indicator,
-        })
+        pollutants_cell(&result, &mut block.pollutants);
+        per_indicator_cell(&result, &mut block.per_indicator);
+        let rows = block
+            .rows
+            .get_or_insert_with(|| csv::Writer::from_writer(Vec::new()));
+        let written = rows.write_record([
+            csv_cell(&sample.section).as_ref(),
+            csv_cell(&sample.time).as_ref(),
+            result.class.map_or("", Class::code),
+            result.status().map_or("", |s| s.zh()),
+            &block.pollutants,
+            &block.per_indicator,
+        ]);
+        match written {
+            Ok(()) => block.written += 1,
+            Err(e) => {
+                block.failed.get_or_insert(e.into());
+            }
+        }
     }
 }
 
-/// Writes `section,time,class,status,main_pollutants,per_indicator`, one row per sample, as the
-/// samples arrive; samples of a long file are held until the end and merged first.
+/// Writes `section,time,class,status,main_pollutants,per_indicator`, one row per sample, a
+/// block at a time as the blocks arrive; samples of a long file are held until the end and
+/// merged first.
 pub struct ClassWriter<W: Write> {
-    out: csv::Writer<W>,
+    out: W,
     held: Vec<Sample>,
     pub rows: u64,
     pub problems: Vec<RowProblem>,
 }
 
 impl<W: Write> ClassWriter<W> {
-    pub fn new(out: W) -> std::io::Result<Self> {
-        let mut out = csv::Writer::from_writer(out);
-        out.write_record([
-            "section",
-            "time",
-            "class",
-            "status",
-            "main_pollutants",
-            "per_indicator",
-        ])?;
+    pub fn new(mut out: W) -> std::io::Result<Self> {
+        let mut header = csv::Writer::from_writer(Vec::new());
+        header.write_record(CLASS_HEADER)?;
+        out.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
         Ok(ClassWriter {
             out,
             held: Vec::new(),
@@ -177,30 +188,17 @@ impl<W: Write> ClassWriter<W> {
         })
     }
 
-    pub fn push(&mut self, classified: Classified) -> std::io::Result<()> {
-        match classified {
-            Classified::Row(row) => self.write(&row),
-            Classified::Held(sample) => {
-                self.held.push(sample);
-                Ok(())
-            }
-            Classified::Problem(p) => {
-                self.problems.push(p);
-                Ok(())
-            }
+    pub fn push(&mut self, block: ClassBlock) -> std::io::Result<()> {
+        if let Some(e) = block.failed {
+            return Err(e);
         }
-    }
-
-    fn write(&mut self, row: &ClassRow) -> std::io::Result<()> {
-        self.out.write_record([
-            csv_cell(&row.section).as_ref(),
-            csv_cell(&row.time).as_ref(),
-            row.class,
-            row.status,
-            &row.pollutants,
-            &row.per_indicator,
-        ])?;
-        self.rows += 1;
+        if let Some(rows) = block.rows {
+            self.out
+                .write_all(&rows.into_inner().map_err(|e| e.into_error())?)?;
+        }
+        self.rows += block.written;
+        self.held.extend(block.held);
+        self.problems.extend(block.problems);
         Ok(())
     }
 
@@ -209,9 +207,11 @@ impl<W: Write> ClassWriter<W> {
         mut self,
         classifier: &Classifier<'_>,
     ) -> std::io::Result<(u64, Vec<RowProblem>)> {
+        let mut block = ClassBlock::default();
         for sample in super::samples::merge_long_rows(std::mem::take(&mut self.held)) {
-            self.push(classifier.classify(sample, false))?;
+            classifier.add(&mut block, sample, false);
         }
+        self.push(block)?;
         self.out.flush()?;
         Ok((self.rows, self.problems))
     }
@@ -283,9 +283,9 @@ impl PeriodReadings {
         self.0.resize_with(Indicator::all().count(), Vec::new);
         self.0.iter_mut().for_each(Vec::clear);
         for s in samples {
-            for (item, r) in &s.readings {
+            for (item, r) in s.readings.iter() {
                 if let Item::Basic(i) = item {
-                    self.0[*i as usize].push(*r);
+                    self.0[i as usize].push(r);
                 }
             }
         }
@@ -394,17 +394,21 @@ fn summarise<'a>(
     // Months in order (a stable sort keeps each month's samples in file order).
     let mut by_month = samples.clone();
     by_month.sort_by_key(|s| (s.date.year, s.date.month));
+    // Only each month's class is shown: its means are compared, never reduced or listed, and
+    // one buffer holds every month's.
+    let mut month_means = Vec::with_capacity(Indicator::all().count());
     let monthly = by_month
         .chunk_by(|a, b| (a.date.year, a.date.month) == (b.date.year, b.date.month))
         .map(|in_month| {
-            let r = evaluate_section(
-                &period_means(in_month, options.period, &mut readings),
-                body,
-                Class::III,
-                options.section,
-            );
+            readings.fill(in_month);
+            month_means.clear();
+            month_means.extend(Indicator::all().filter_map(|i| {
+                let value = period_value_to_compare(i, &readings.0[i as usize], options.period)?;
+                Some((i, value))
+            }));
             let date = in_month[0].date;
-            (format!("{:04}-{:02}", date.year, date.month), r.class)
+            let month = format!("{:04}-{:02}", date.year, date.month);
+            (month, section_class(&month_means, body))
         })
         .collect();
     SectionSummary {

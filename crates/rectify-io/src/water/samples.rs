@@ -8,6 +8,7 @@
 //! feed decisions directly, so unlike hourly air exports any defect is an error: the whole file
 //! is checked and every problem is reported by line and column, and nothing is used.
 
+use super::readings::Readings;
 use crate::{ReadError, RowProblem};
 use rectify_exact::date::Date;
 use rectify_exact::exact::{Exact, parse_decimal};
@@ -41,7 +42,7 @@ pub struct Sample {
     /// As written in the file.
     pub time: String,
     pub date: Date,
-    pub readings: Vec<(Item, Reading)>,
+    pub readings: Readings,
     pub withdrawal: Option<Exact>,
 }
 
@@ -85,11 +86,45 @@ pub fn parse_reading(text: &str) -> Result<Option<Reading>, String> {
     }
 }
 
+/// A cell [`parse_reading`] reads as a plain decimal (digits with at most one point, at most 18
+/// digits, optionally with a trailing `L`/`l` or a leading `<`): (unscaled, decimals, below the
+/// detection limit), read as `parse_reading` would without its trimming, searching and checks.
+/// Any other cell is `None`, for `parse_reading` to read or to reject.
+fn plain_reading(cell: &[u8]) -> Option<(i64, u8, bool)> {
+    let (number, below) = match cell {
+        [rest @ .., b'L' | b'l'] => (rest, true),
+        [b'<', rest @ ..] => (rest, true),
+        _ => (cell, false),
+    };
+    let mut unscaled: i64 = 0;
+    let mut digits = 0_u8;
+    let mut point: Option<u8> = None;
+    for &b in number {
+        match b {
+            b'0'..=b'9' => {
+                digits += 1;
+                if digits > 18 {
+                    return None;
+                }
+                unscaled = unscaled * 10 + i64::from(b - b'0');
+            }
+            b'.' if point.is_none() => point = Some(digits),
+            _ => return None,
+        }
+    }
+    (digits > 0).then(|| (unscaled, digits - point.unwrap_or(digits), below))
+}
+
 /// `YYYY-MM` (the month's first day), `YYYY-MM-DD`, or a date with a time after it.
 fn parse_date(text: &str) -> Option<Date> {
     let t = text.trim();
     match t.len() {
-        7 => Date::parse(&format!("{t}-01")),
+        7 => {
+            // `t-01` on the stack: a month is every row's time.
+            let mut day = *b"YYYY-MM-01";
+            day[..7].copy_from_slice(t.as_bytes());
+            Date::parse(std::str::from_utf8(&day).ok()?)
+        }
         n if n >= 10 => Date::parse(t.get(..10)?),
         _ => None,
     }
@@ -188,15 +223,33 @@ pub fn scan_samples<T: Send>(
     map: &(dyn Fn(Sample, bool) -> T + Sync),
     sink: &mut dyn FnMut(T),
 ) -> Result<bool, ReadError> {
-    scan_in_blocks(path, input, map, sink, BLOCK)
+    scan_in_blocks(
+        path,
+        input,
+        &|out: &mut Vec<T>, sample, long| out.push(map(sample, long)),
+        &mut |out: Vec<T>| out.into_iter().for_each(&mut *sink),
+        BLOCK,
+    )
 }
 
-/// [`scan_samples`] with blocks of about `block_size` bytes.
-fn scan_in_blocks<T: Send>(
+/// [`scan_samples`] a block at a time: a worker folds each sample of its block into a `B` with
+/// `add` (with whether the file is long), and the blocks reach `sink` in file order. For work
+/// whose result per block is cheaper to hand on than one per sample (rows already written).
+pub fn scan_sample_blocks<B: Default + Send>(
     path: &Path,
     input: impl std::io::Read,
-    map: &(dyn Fn(Sample, bool) -> T + Sync),
-    sink: &mut dyn FnMut(T),
+    add: &(dyn Fn(&mut B, Sample, bool) + Sync),
+    sink: &mut dyn FnMut(B),
+) -> Result<bool, ReadError> {
+    scan_in_blocks(path, input, add, sink, BLOCK)
+}
+
+/// [`scan_sample_blocks`] with blocks of about `block_size` bytes.
+fn scan_in_blocks<B: Default + Send>(
+    path: &Path,
+    input: impl std::io::Read,
+    map: &(dyn Fn(&mut B, Sample, bool) + Sync),
+    sink: &mut dyn FnMut(B),
     block_size: usize,
 ) -> Result<bool, ReadError> {
     let mut input = std::io::BufReader::with_capacity(BLOCK, input);
@@ -234,10 +287,10 @@ fn scan_in_blocks<T: Send>(
             scope.spawn(move || {
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
-                    let Ok(Ok((seq, at, records, block))) = next else {
+                    let Ok(Ok((seq, at, block))) = next else {
                         break;
                     };
-                    let parsed = parse_block(columns, (at, records, &block), map);
+                    let parsed = parse_block(columns, (at, &block), map);
                     if done_tx.send((seq, parsed)).is_err() {
                         break;
                     }
@@ -269,7 +322,7 @@ fn scan_in_blocks<T: Send>(
                 .set_byte(at.byte() + block.len() as u64)
                 .set_line(at.line() + newlines)
                 .set_record(at.record() + records);
-            if work_tx.send((seq, at, records, block)).is_err() {
+            if work_tx.send((seq, at, block)).is_err() {
                 break;
             }
             while let Ok(done) = done_rx.try_recv() {
@@ -297,8 +350,8 @@ fn scan_in_blocks<T: Send>(
     Ok(columns.long())
 }
 
-/// A block's number in the file, the csv position where it starts, its records and its bytes.
-type Block = (u64, csv::Position, u64, Vec<u8>);
+/// A block's number in the file, the csv position where it starts and its bytes.
+type Block = (u64, csv::Position, Vec<u8>);
 
 /// Bytes a block holds, about (it ends at the next line end).
 const BLOCK: usize = 1 << 20;
@@ -358,18 +411,18 @@ impl<R> std::io::Seek for NoSeek<R> {
     }
 }
 
-/// What a worker made of a block: the mapped samples and the problems, in line order, or the
+/// What a worker made of a block: its samples folded, and the problems in line order, or the
 /// csv crate's message that stops the whole read.
-type Parsed<T> = Result<(Vec<T>, Vec<RowProblem>), String>;
+type Parsed<B> = Result<(B, Vec<RowProblem>), String>;
 
-fn parse_block<T>(
+fn parse_block<B: Default>(
     columns: &SampleColumns<'_>,
-    (at, records, block): (csv::Position, u64, &[u8]),
-    map: &(dyn Fn(Sample, bool) -> T + Sync),
-) -> Parsed<T> {
+    (at, block): (csv::Position, &[u8]),
+    map: &(dyn Fn(&mut B, Sample, bool) + Sync),
+) -> Parsed<B> {
     let mut reader = csv_reader(std::io::Cursor::new(block));
     let mut problems = Vec::new();
-    let mut out = Vec::with_capacity(records as usize);
+    let mut out = B::default();
     reader
         .seek_raw(std::io::SeekFrom::Start(0), at.clone())
         .map_err(|e| e.to_string())?;
@@ -384,21 +437,21 @@ fn parse_block<T>(
             break;
         }
         if let Some(sample) = columns.sample(&record, line, &mut problems) {
-            out.push(map(sample, long));
+            map(&mut out, sample, long);
         }
     }
     Ok((out, problems))
 }
 
-/// The rest of a file with quotes, read by one reader in order.
-fn read_in_order<T, R: std::io::Read>(
+/// The rest of a file with quotes, read by one reader in order (folded a sample at a time).
+fn read_in_order<B: Default, R: std::io::Read>(
     path: &Path,
     columns: &SampleColumns<'_>,
     mut reader: csv::Reader<R>,
     at: csv::Position,
     problems: &mut Vec<RowProblem>,
-    map: &(dyn Fn(Sample, bool) -> T + Sync),
-    sink: &mut dyn FnMut(T),
+    map: &(dyn Fn(&mut B, Sample, bool) + Sync),
+    sink: &mut dyn FnMut(B),
 ) -> Result<(), ReadError> {
     let mut record = csv::StringRecord::new();
     let long = columns.long();
@@ -410,21 +463,23 @@ fn read_in_order<T, R: std::io::Read>(
             break;
         }
         if let Some(sample) = columns.sample(&record, line, problems) {
-            sink(map(sample, long));
+            let mut out = B::default();
+            map(&mut out, sample, long);
+            sink(out);
         }
     }
     Ok(())
 }
 
 /// Hands the workers' blocks to the sink in file order.
-struct InOrder<T> {
+struct InOrder<B> {
     next: u64,
-    waiting: std::collections::BTreeMap<u64, Parsed<T>>,
+    waiting: std::collections::BTreeMap<u64, Parsed<B>>,
     /// The first block's failure in file order; later blocks are then dropped.
     failed: Option<String>,
 }
 
-impl<T> Default for InOrder<T> {
+impl<B> Default for InOrder<B> {
     fn default() -> Self {
         InOrder {
             next: 0,
@@ -434,12 +489,12 @@ impl<T> Default for InOrder<T> {
     }
 }
 
-impl<T> InOrder<T> {
+impl<B> InOrder<B> {
     fn take(
         &mut self,
-        (seq, parsed): (u64, Parsed<T>),
+        (seq, parsed): (u64, Parsed<B>),
         problems: &mut Vec<RowProblem>,
-        sink: &mut dyn FnMut(T),
+        sink: &mut dyn FnMut(B),
     ) {
         self.waiting.insert(seq, parsed);
         while let Some(parsed) = self.waiting.remove(&self.next) {
@@ -449,7 +504,7 @@ impl<T> InOrder<T> {
             }
             match parsed {
                 Ok((out, found)) => {
-                    out.into_iter().for_each(&mut *sink);
+                    sink(out);
                     problems.extend(found);
                 }
                 Err(message) => self.failed = Some(message),
@@ -559,7 +614,7 @@ impl<'n> SampleColumns<'n> {
                 parsed
             }
         };
-        let readings = self.readings(&cell, line, problems);
+        let readings = self.readings(record, &cell, line, problems);
         let withdrawal = match self.withdrawal.map(cell).map(parse_decimal) {
             None | Some(Ok(None)) => None,
             Some(Ok(Some(w))) => Some(w),
@@ -581,26 +636,36 @@ impl<'n> SampleColumns<'n> {
 
     fn readings<'r>(
         &self,
+        record: &'r csv::StringRecord,
         cell: &impl Fn(usize) -> &'r str,
         line: u64,
         problems: &mut Vec<RowProblem>,
-    ) -> Vec<(Item, Reading)> {
+    ) -> Readings {
+        let raw = |i: usize| record.get(i).unwrap_or("");
         // Sized to the filled cells: a long period's samples are all held at once.
         let mut readings = match &self.layout {
             Layout::Wide(columns) => {
-                Vec::with_capacity(columns.iter().filter(|(i, _)| !cell(*i).is_empty()).count())
+                Readings::with_capacity(columns.iter().filter(|(i, _)| !raw(*i).is_empty()).count())
             }
-            Layout::Long { .. } => Vec::with_capacity(1),
+            Layout::Long { .. } => Readings::with_capacity(1),
         };
-        let mut read = |item: Item, column: usize, text: &str| match parse_reading(text) {
-            Ok(Some(r)) => readings.push((item, r)),
-            Ok(None) => {}
-            Err(e) => problems.push(problem(line, &self.names[column], e)),
+        let mut read = |item: Item, column: usize, text: &str| {
+            if text.is_empty() {
+                return;
+            }
+            if let Some((unscaled, scale, below)) = plain_reading(text.as_bytes()) {
+                return readings.push_decimal(item, unscaled, scale, below);
+            }
+            match parse_reading(text) {
+                Ok(Some(r)) => readings.push(item, r),
+                Ok(None) => {}
+                Err(e) => problems.push(problem(line, &self.names[column], e)),
+            }
         };
         match &self.layout {
             Layout::Wide(columns) => {
                 for &(i, item) in columns {
-                    read(item, i, cell(i));
+                    read(item, i, raw(i));
                 }
             }
             Layout::Long { indicator, value } => match Item::parse(cell(*indicator)) {
@@ -741,8 +806,8 @@ mod tests {
         let long = scan_in_blocks(
             Path::new("w.csv"),
             text,
-            &|s, _| s,
-            &mut |s| samples.push(s),
+            &|out: &mut Vec<Sample>, s, _| out.push(s),
+            &mut |out: Vec<Sample>| samples.extend(out),
             block_size,
         )
         .map_err(|e| e.to_string())?;
@@ -762,8 +827,8 @@ mod tests {
             reader,
             at,
             &mut problems,
-            &|s, _| s,
-            &mut |s| samples.push(s),
+            &|out: &mut Vec<Sample>, s, _| out.push(s),
+            &mut |out: Vec<Sample>| samples.extend(out),
         )
         .map_err(|e| e.to_string())?;
         reject(path, problems).map_err(|e| e.to_string())?;
@@ -815,6 +880,51 @@ mod tests {
         assert_eq!(samples[5].line, 7, "lines count records, as before");
         let message = in_blocks(bad_number.as_bytes(), 1).unwrap_err();
         assert!(message.contains("第 3 行"), "{message}");
+    }
+
+    #[test]
+    fn plain_cells_read_as_parse_reading_reads_them_representation_included() {
+        // Every cell of up to 5 characters over digits, point, the detection-limit marks, sign,
+        // exponent and space, and lengths around the 18-digit limit.
+        let alphabet = [b'0', b'7', b'9', b'.', b'L', b'<', b'-', b'e', b' ', b'l'];
+        let base = alphabet.len();
+        let mut cells: Vec<String> = Vec::new();
+        for len in 0..=5_u32 {
+            for n in 0..base.pow(len) {
+                let cell = (0..len).map(|i| alphabet[n / base.pow(i) % base]);
+                cells.push(String::from_utf8(cell.collect()).unwrap());
+            }
+        }
+        for digits in 16..=20 {
+            for point in [None, Some(0), Some(1), Some(digits / 2), Some(digits)] {
+                let mut cell = "9".repeat(digits);
+                if let Some(p) = point {
+                    cell.insert(p, '.');
+                }
+                for marked in [cell.clone(), format!("{cell}L"), format!("<{cell}")] {
+                    cells.push(marked.replace('9', "0"));
+                    cells.push(marked);
+                }
+            }
+        }
+        let raw = |r: Reading| match r {
+            Reading::Value(v) => (false, v.numer_raw(), v.denom_raw()),
+            Reading::BelowDetection(v) => (true, v.numer_raw(), v.denom_raw()),
+        };
+        let item = Item::Basic(rectify_water::indicator::Indicator::Tp);
+        let mut plain = 0;
+        for cell in &cells {
+            let Some((unscaled, scale, below)) = plain_reading(cell.as_bytes()) else {
+                continue;
+            };
+            plain += 1;
+            let mut fast = Readings::default();
+            fast.push_decimal(item, unscaled, scale, below);
+            let (_, fast) = fast.iter().next().unwrap();
+            let slow = parse_reading(cell).unwrap().unwrap();
+            assert_eq!(raw(fast), raw(slow), "{cell:?}");
+        }
+        assert!(plain > 1000, "{plain}");
     }
 
     #[test]

@@ -21,17 +21,17 @@ fn parse_exact_text(text: &str) -> Option<Exact> {
 }
 
 /// `code=value;…`, exact fractions, `<` for below the detection limit.
-pub fn encode_readings(readings: &[(Item, Reading)]) -> String {
+pub fn encode_readings(readings: impl IntoIterator<Item = (Item, Reading)>) -> String {
     readings
-        .iter()
+        .into_iter()
         .map(|(item, r)| {
             let key = match item {
                 Item::Basic(i) => i.code(),
                 Item::Specific(item) => item.name(),
             };
             match r {
-                Reading::Value(v) => format!("{key}={}", exact_text(*v)),
-                Reading::BelowDetection(dl) => format!("{key}=<{}", exact_text(*dl)),
+                Reading::Value(v) => format!("{key}={}", exact_text(v)),
+                Reading::BelowDetection(dl) => format!("{key}=<{}", exact_text(dl)),
             }
         })
         .collect::<Vec<_>>()
@@ -83,7 +83,12 @@ impl EncodedSamples {
         EncodedSamples(
             samples
                 .iter()
-                .map(|s| (encode_readings(&s.readings), s.withdrawal.map(exact_text)))
+                .map(|s| {
+                    (
+                        encode_readings(s.readings.iter()),
+                        s.withdrawal.map(exact_text),
+                    )
+                })
                 .collect(),
         )
     }
@@ -125,7 +130,7 @@ pub fn sample_from_stored(s: &StoredSample) -> Result<Sample, String> {
         water_body: None,
         time: s.time.clone(),
         date: s.date,
-        readings: decode_readings(&s.readings)?,
+        readings: decode_readings(&s.readings)?.into_iter().collect(),
         withdrawal: s.withdrawal.as_deref().and_then(parse_exact_text),
     })
 }
@@ -151,7 +156,7 @@ mod tests {
                 Reading::Value(Exact::ratio(1, 10_000_000)),
             ),
         ];
-        let text = encode_readings(&readings);
+        let text = encode_readings(readings.iter().copied());
         assert_eq!(text, "nh3n=201/200;hg=<1/25000;苯并(a)芘=1/10000000");
         assert_eq!(decode_readings(&text).unwrap(), readings);
         assert!(decode_readings("xx=1").is_err());

@@ -277,7 +277,7 @@ start_front() {
   mkdir -p "$work/nginx/logs"
   chmod 777 "$work/nginx" "$work/nginx/logs"
   cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
+worker_processes auto; # as Debian's nginx.conf, which deploy/ relies on
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/logs/error.log warn;
 events { worker_connections 1024; }

@@ -33,6 +33,8 @@
 #               class limits walked once, rows written as CSV on the workers a block at a time,
 #               months classed from unreduced means (period_value_to_compare, section_class)
 #               without a list per month.
+#   2026-12-07  12:44 UTC, the machine idle: classify 0.520 s (0.21x), evaluate 0.752 s (0.14x),
+#               bare StringRecord pass 0.107 s; both outputs byte-identical to the morning's (cmp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sections=${1:-3600}

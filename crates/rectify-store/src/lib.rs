@@ -141,10 +141,13 @@ fn postgres_location(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let (target, query) = rest.split_once('?').unwrap_or((rest, ""));
     let (authority, name) = target.split_once('/').unwrap_or((target, ""));
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host)
-        .to_ascii_lowercase();
+    let (user, host) = authority.rsplit_once('@').unwrap_or(("", authority));
+    let host = host.to_ascii_lowercase();
+    // Without a name, PostgreSQL opens the database named as the user.
+    let name = match name.trim_end_matches('/') {
+        "" => user.split_once(':').map_or(user, |(user, _)| user),
+        name => name,
+    };
     let has_port = host
         .rsplit_once(':')
         .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
@@ -155,7 +158,7 @@ fn postgres_location(url: &str) -> String {
     };
     let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
     params.sort_unstable();
-    format!("{host}/{}?{}", name.trim_end_matches('/'), params.join("&"))
+    format!("{host}/{name}?{}", params.join("&"))
 }
 
 fn mask_password(url: &str) -> String {
@@ -665,6 +668,18 @@ pub(crate) fn stored_date(text: &str) -> Result<rectify_exact::date::Date, Store
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_postgres_location_names_the_database_opened() {
+        let at = |url: &str| postgres_location(url);
+        assert_eq!(
+            at("postgres://u@DB.example/r/"),
+            at("postgresql://v:pw@db.example:5432/r")
+        );
+        // Without a name PostgreSQL opens the user's database.
+        assert_ne!(at("postgres://alice@h"), at("postgres://bob@h"));
+        assert_eq!(at("postgres://alice:secret@h"), at("postgres://x@h/alice"));
+    }
 
     #[test]
     fn placeholders_per_backend() {

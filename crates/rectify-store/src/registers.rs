@@ -207,6 +207,8 @@ impl Store {
                         summary.unchanged += 1;
                         continue;
                     }
+                    // An entry added by an earlier row of this file may still be queued.
+                    pending.store(&mut tx, before.id).await?;
                     update_entry(&mut tx, &after).await?;
                     summary.updated += 1;
                     changes.push(entry_change(actor, "update", Some(before), &after));
@@ -1017,6 +1019,15 @@ impl PendingEntries {
             self.flush(conn).await?;
         }
         Ok(record)
+    }
+
+    /// Writes the queue if it holds entry `id`, so that the entry can be updated.
+    async fn store(&mut self, conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
+        // The queue's ids ascend from its first.
+        if self.rows.first().is_some_and(|first| first.id <= id) {
+            self.flush(conn).await?;
+        }
+        Ok(())
     }
 
     async fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {

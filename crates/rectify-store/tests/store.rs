@@ -1473,6 +1473,28 @@ async fn a_long_register_sheet_goes_in_whole(db: TestDb) {
         .unwrap();
     assert_eq!((again.added, again.unchanged), (0, 1500));
     assert_identity_is_past_the_largest(&db, "register_entries").await;
+
+    // The same entry twice in one sheet, its county once by name and once by code: the second
+    // row updates the first, though that one is still waiting to be written.
+    let mut first = entries[0].clone();
+    first.identity.name = "东关村石材厂".into();
+    first.identity.address = "东关村北".into();
+    let mut second = first.clone();
+    second.identity.county = "blx".into();
+    second.identity.address = "东关村南".into();
+    let twice = s
+        .upsert_register_entries("zgb", Kind::Scattered, &[first, second], false)
+        .await
+        .unwrap();
+    assert_eq!((twice.added, twice.updated), (1, 1));
+    let stored = s
+        .register_entries(&RegisterFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.identity.name == "东关村石材厂")
+        .unwrap();
+    assert_eq!(stored.identity.address, "东关村南");
 }
 
 async fn a_scattered_enterprise_moves_by_rule_and_rebounds_on_patrol(db: TestDb) {

@@ -363,8 +363,9 @@ pub struct FeedbackForm {
 }
 
 impl FeedbackForm {
-    /// The update the form asks for, or what is wrong with it, naming the field. A figure the
-    /// form does not send keeps its stored value (a field left empty is zero).
+    /// The update the form asks for, or what is wrong with it, naming the field. A form without
+    /// the figures leaves them as they are when written; one without some of them keeps those
+    /// as `stored` (a field left empty is zero).
     fn update(&self, stored: &Measures) -> Result<ComplaintUpdate, String> {
         let stored = stored.texts();
         let sent = [
@@ -377,9 +378,13 @@ impl FeedbackForm {
             &self.held_accountable,
             &self.transferred,
         ];
-        let counts = Measures::parse(std::array::from_fn(|i| {
-            sent[i].as_deref().unwrap_or(&stored[i])
-        }))?;
+        let counts = if sent.iter().all(|field| field.is_none()) {
+            None
+        } else {
+            Some(Measures::parse(std::array::from_fn(|i| {
+                sent[i].as_deref().unwrap_or(&stored[i])
+            }))?)
+        };
         let verdict = Verdict::parse(self.verdict.trim())
             .ok_or_else(|| format!("是否属实“{}”无效", self.verdict.trim()))?;
         let handling = Handling::parse(self.state.trim())
@@ -395,7 +400,7 @@ impl FeedbackForm {
             accountability: Some(self.accountability.clone()),
             handling: Some(handling),
             reported_on: Some(reported_on),
-            counts: Some(counts),
+            counts,
             ..ComplaintUpdate::default()
         })
     }

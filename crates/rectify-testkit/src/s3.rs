@@ -41,6 +41,14 @@ pub struct S3Bucket {
 }
 
 impl S3Bucket {
+    /// The AWS variables as pairs to set on a child process (`Command::envs`).
+    pub fn vars(&self) -> Vec<(&str, &str)> {
+        self.env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
     /// Writes `body` at `key` (relative to the bucket, not the prefix) straight through the S3
     /// API, around the application.
     ///

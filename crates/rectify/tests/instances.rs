@@ -403,11 +403,7 @@ fn two_instances_behind_nginx_behave_as_one() {
     let data_arg = data.to_string_lossy().into_owned();
     // Both instances keep attachments in one bucket (a real SeaweedFS).
     let bucket = rectify_testkit::s3::bucket();
-    let mut env: Vec<(&str, &str)> = bucket
-        .env
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let mut env = bucket.vars();
     env.push(("RECTIFY_STORAGE", &bucket.url));
     let a = Server::start_with_env(&db, &["--data-dir", &data_arg, "serve"], &env);
     let b = Server::start_with_env(&db, &["--data-dir", &data_arg, "serve"], &env);

@@ -515,11 +515,7 @@ fn a_province_on_postgresql() {
 fn a_city_on_its_own_bucket_prefix_serves_its_files_from_there() {
     let fixture = province();
     let bucket = rectify_testkit::s3::bucket();
-    let env: Vec<(&str, &str)> = bucket
-        .env
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let env = bucket.vars();
     let prefix = format!("{}/nanjiang", bucket.url);
     let mut migrate = std::process::Command::new(common::BIN);
     migrate

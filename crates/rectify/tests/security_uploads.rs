@@ -58,16 +58,6 @@ impl Demo {
     }
 }
 
-/// A field of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`).
-fn memory_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
-}
-
 /// What the server answered and how much of the body it took before it stopped reading.
 struct Answer {
     status: u16,
@@ -143,7 +133,7 @@ fn four_concurrent_anonymous_400_mb_uploads_are_refused_unread() {
     let demo = Demo::start();
     let pid = demo.server.pid();
     assert_eq!(demo.server.get("/healthz").0, 200);
-    let idle = memory_kib(pid, "VmRSS");
+    let idle = common::memory_kib(pid, "VmRSS");
     let uploads: Vec<_> = (0..4)
         .map(|_| {
             let addr = demo.server.addr.clone();
@@ -165,7 +155,7 @@ fn four_concurrent_anonymous_400_mb_uploads_are_refused_unread() {
             "the server read the whole anonymous body"
         );
     }
-    let peak = memory_kib(pid, "VmHWM");
+    let peak = common::memory_kib(pid, "VmHWM");
     let grown = peak.saturating_sub(idle);
     eprintln!("idle {idle} KiB, peak {peak} KiB, grown {grown} KiB");
     assert!(
@@ -185,7 +175,7 @@ fn signed_in_oversized_uploads_are_refused_as_they_arrive_and_leave_nothing() {
     let addr = demo.server.addr.clone();
     let (cookie, csrf) = demo.server.api_login("zgb", PASSWORD);
     let files_before = demo.stored_files();
-    let idle = memory_kib(pid, "VmRSS");
+    let idle = common::memory_kib(pid, "VmRSS");
     let multipart = format!("multipart/form-data; boundary={BOUNDARY}");
 
     // A 480 MB report form, declared: refused at once, before the session's form is read.
@@ -239,7 +229,7 @@ fn signed_in_oversized_uploads_are_refused_as_they_arrive_and_leave_nothing() {
     assert_eq!(answer.status, 403, "{}", answer.body);
     assert!(answer.body.contains("CSRF"), "{}", answer.body);
 
-    let peak = memory_kib(pid, "VmHWM");
+    let peak = common::memory_kib(pid, "VmHWM");
     let grown = peak.saturating_sub(idle);
     eprintln!("idle {idle} KiB, peak {peak} KiB, grown {grown} KiB");
     assert!(

@@ -20,32 +20,14 @@ use rectify_testkit::s3::S3Bucket;
 fn rectify_with(bucket: &S3Bucket, args: &[&str]) -> Output {
     let mut command = Command::new(BIN);
     common::at_test_clock(&mut command);
-    command
-        .envs(bucket.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .args(args)
-        .output()
-        .unwrap()
+    command.envs(bucket.vars()).args(args).output().unwrap()
 }
 
 fn serve_from(db: &str, bucket: &S3Bucket, data_dir: &str) -> Server {
-    let mut env: Vec<(&str, &str)> = bucket
-        .env
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let mut env = bucket.vars();
     env.push(("RECTIFY_STORAGE", &bucket.url));
     env.push(("RECTIFY_DATA_DIR", data_dir));
     Server::start_with_env(db, &["serve"], &env)
-}
-
-/// A field of `/proc/<pid>/status`, in KiB.
-fn memory_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -203,7 +185,7 @@ fn uploads_go_to_the_bucket_and_a_changed_download_breaks_off() {
     // and more than the server may grow by while it passes through.
     let mut file = b"%PDF-1.4\n".to_vec();
     file.extend((0..40 * 1024 * 1024 + 3).map(|i| (i * 7 % 253) as u8));
-    let idle = memory_kib(server.pid(), "VmRSS");
+    let idle = common::memory_kib(server.pid(), "VmRSS");
     let headers = [
         ("Cookie", cookie.as_str()),
         ("X-CSRF-Token", csrf.as_str()),
@@ -216,7 +198,7 @@ fn uploads_go_to_the_bucket_and_a_changed_download_breaks_off() {
         &file,
     );
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&reply));
-    let grown = memory_kib(server.pid(), "VmHWM").saturating_sub(idle);
+    let grown = common::memory_kib(server.pid(), "VmHWM").saturating_sub(idle);
     eprintln!("a 40 MiB upload to the bucket grew the server by {grown} KiB");
     assert!(
         grown < 30 * 1024,

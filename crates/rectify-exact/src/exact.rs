@@ -521,30 +521,34 @@ pub fn parse_decimal(text: &str) -> Result<Option<Exact>, NumberError> {
 /// surrounding space) is `None` and left to [`parse_decimal_general`], whose value for such a
 /// cell this equals, representation included.
 fn plain_decimal(t: &[u8]) -> Option<Exact> {
+    let (unscaled, decimals) = plain_digits(t)?;
+    Some(Exact::ratio_unreduced(
+        i128::from(unscaled),
+        10_i128.pow(decimals),
+    ))
+}
+
+/// A plain decimal's digits as (unscaled, decimals): unsigned digits with at most one point and
+/// at most 18 digits (`0.046` is (46, 3)), so the unscaled value fits an i64; anything else is
+/// `None`. The readers' fast paths share it and fall back to their general parsers.
+pub fn plain_digits(t: &[u8]) -> Option<(u64, u32)> {
     let mut unscaled: u64 = 0;
     let mut digits = 0_u32;
     let mut point: Option<u32> = None;
     for &b in t {
         match b {
             b'0'..=b'9' => {
-                unscaled = unscaled * 10 + u64::from(b - b'0');
                 digits += 1;
                 if digits > 18 {
                     return None;
                 }
+                unscaled = unscaled * 10 + u64::from(b - b'0');
             }
             b'.' if point.is_none() => point = Some(digits),
             _ => return None,
         }
     }
-    if digits == 0 {
-        return None;
-    }
-    let decimals = digits - point.unwrap_or(digits);
-    Some(Exact::ratio_unreduced(
-        i128::from(unscaled),
-        10_i128.pow(decimals),
-    ))
+    (digits > 0).then(|| (unscaled, digits - point.unwrap_or(digits)))
 }
 
 /// Every form [`parse_decimal`] accepts.

@@ -11,7 +11,7 @@
 use super::readings::Readings;
 use crate::{ReadError, RowProblem};
 use rectify_exact::date::Date;
-use rectify_exact::exact::{Exact, parse_decimal};
+use rectify_exact::exact::{Exact, parse_decimal, plain_digits};
 use rectify_water::indicator::{Class, Indicator, SourceItem, WaterBody};
 use rectify_water::period::Reading;
 use std::collections::HashMap;
@@ -96,23 +96,13 @@ fn plain_reading(cell: &[u8]) -> Option<(i64, u8, bool)> {
         [b'<', rest @ ..] => (rest, true),
         _ => (cell, false),
     };
-    let mut unscaled: i64 = 0;
-    let mut digits = 0_u8;
-    let mut point: Option<u8> = None;
-    for &b in number {
-        match b {
-            b'0'..=b'9' => {
-                digits += 1;
-                if digits > 18 {
-                    return None;
-                }
-                unscaled = unscaled * 10 + i64::from(b - b'0');
-            }
-            b'.' if point.is_none() => point = Some(digits),
-            _ => return None,
-        }
-    }
-    (digits > 0).then(|| (unscaled, digits - point.unwrap_or(digits), below))
+    let (unscaled, decimals) = plain_digits(number)?;
+    // At most 18 digits: both fit.
+    Some((
+        i64::try_from(unscaled).ok()?,
+        u8::try_from(decimals).ok()?,
+        below,
+    ))
 }
 
 /// `YYYY-MM` (the month's first day), `YYYY-MM-DD`, or a date with a time after it.

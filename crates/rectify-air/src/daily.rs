@@ -408,6 +408,19 @@ impl CityDay {
         }
     }
 
+    /// Adds the stations gathered in `other` (another reader's part of the same city-day):
+    /// the sums are exact, so the order of gathering does not change [`CityDay::values`].
+    pub fn merge(&mut self, other: &CityDay) {
+        for (slot, theirs) in self.sums.iter_mut().zip(&other.sums) {
+            if let Some((sum, count)) = *theirs {
+                *slot = Some(match *slot {
+                    Some((mine, n)) => (mine + sum, n + count),
+                    None => (sum, count),
+                });
+            }
+        }
+    }
+
     /// The mean of each item over the stations that had it valid, in lowest terms.
     pub fn values(&self) -> DailyValues {
         DailyValues {
@@ -507,6 +520,16 @@ mod tests {
             gathered.add(&station);
         }
         assert_eq!(gathered.values(), city);
+        // Gathered in two parts and merged, as two readers do: the same day again.
+        let (mut first, mut second) = (CityDay::default(), CityDay::default());
+        first.add(&b);
+        second.add(&short);
+        second.add(&a);
+        first.merge(&second);
+        assert_eq!(first.values(), city);
+        let mut empty = CityDay::default();
+        empty.merge(&first);
+        assert_eq!(empty.values(), city);
         let hourly = city_hours(&[full(10), full(21)]);
         assert_eq!(hourly[Series::So2.index()][5], Some(Exact::ratio(31, 2)));
     }

@@ -1,4 +1,5 @@
-//! Times the phases of `rectify air daily` on a file: `air_phases FILE [THREADS]`.
+//! Times the phases of `rectify air daily` on a file, the grid path and the streaming one:
+//! `air_phases FILE [THREADS]`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test's panic is its failure report
 
@@ -6,6 +7,7 @@ use rectify_air::daily::CityMethod;
 use rectify_air::standard::StandardChoice;
 use rectify_io::air::daily::{compute_daily, write_daily_csv};
 use rectify_io::air::hourly::{ReadOptions, read_hourly_file};
+use rectify_io::air::stream::daily_table_from_file;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -27,9 +29,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write_daily_csv(&rows, StandardChoice::Auto, threads, &mut std::io::sink())?;
     let write = t.elapsed().as_secs_f64();
     println!(
-        "rows={} read={read:.3}s daily={daily:.3}s write={write:.3}s site_days={}",
+        "grid path: rows={} read={read:.3}s daily={daily:.3}s write={write:.3}s site_days={}",
         data.rows,
         rows.len()
+    );
+    drop((data, rows));
+    let t = Instant::now();
+    let method = CityMethod::MeanOfStationDays;
+    let table = daily_table_from_file(path.as_ref(), options, method, StandardChoice::Auto)?;
+    let read = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    table.write(&mut std::io::sink())?;
+    let write = t.elapsed().as_secs_f64();
+    println!(
+        "streaming: rows={} read+daily={read:.3}s write={write:.3}s site_days={} streamed={}",
+        table.rows,
+        table.len(),
+        table.streamed()
     );
     Ok(())
 }

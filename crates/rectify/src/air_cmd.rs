@@ -11,9 +11,10 @@ use rectify_air::standard::{Standard, StandardChoice};
 use rectify_air::stats::EvaluationOptions;
 use rectify_air::targets::YearTargets;
 use rectify_io::RowProblem;
-use rectify_io::air::daily::{SiteDay, compute_daily, read_daily_csv, write_daily_csv};
+use rectify_io::air::daily::{SiteDay, compute_daily, read_daily_csv};
 use rectify_io::air::evaluate::{Period, by_site, evaluate_sites};
 use rectify_io::air::hourly::{HourLabel, HourlyData, ReadOptions, read_hourly_file};
+use rectify_io::air::stream::daily_table_from_file;
 use rectify_store::Store;
 use rectify_store::air::AirStationDay;
 use std::path::{Path, PathBuf};
@@ -307,19 +308,23 @@ fn aqi(args: AqiArgs) -> Result<ExitCode, CliError> {
 }
 
 fn daily(args: DailyArgs) -> Result<ExitCode, CliError> {
-    let data = read_hourly(&args.hourly.input, &args.hourly.reading)?;
-    let workers = threads(args.hourly.reading.threads);
-    let rows = compute_daily(&data, city_method(&args.hourly), workers);
+    let path = &args.hourly.input;
+    let method = city_method(&args.hourly);
     let choice = args.standard.choice();
+    let table = with_progress(path, &args.hourly.reading, |options| {
+        daily_table_from_file(path, options, method, choice)
+    })?;
+    report_problems(path, &table.problems);
     write_atomically(&args.out, |w| {
-        write_daily_csv(&rows, choice, workers, w)
+        table
+            .write(w)
             .map_err(|e| CliError::failure(format!("写入失败：{e}")))
     })?;
     eprintln!(
         "已读取 {} 行、{} 个站点，输出 {} 行日数据 → {}",
-        data.rows,
-        data.stations.len(),
-        rows.len(),
+        table.rows,
+        table.stations,
+        table.len(),
         args.out.display()
     );
     Ok(ExitCode::SUCCESS)
@@ -415,6 +420,18 @@ fn threads(requested: usize) -> usize {
 
 /// Reads hourly data with a progress bar when stderr is a terminal.
 fn read_hourly(path: &Path, input: &ReadArgs) -> Result<HourlyData, CliError> {
+    let data = with_progress(path, input, |options| read_hourly_file(path, options))?;
+    report_problems(path, &data.problems);
+    Ok(data)
+}
+
+/// Runs `read` on the hourly file with the reading options, and a progress bar when stderr
+/// is a terminal.
+fn with_progress<T>(
+    path: &Path,
+    input: &ReadArgs,
+    read: impl FnOnce(ReadOptions<'_>) -> Result<T, rectify_io::ReadError>,
+) -> Result<T, CliError> {
     let size = std::fs::metadata(path)
         .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", path.display())))?
         .len();
@@ -441,13 +458,11 @@ fn read_hourly(path: &Path, input: &ReadArgs) -> Result<HourlyData, CliError> {
         threads: threads(input.threads),
         progress: Some(&tick),
     };
-    let data = read_hourly_file(path, options).map_err(|e| CliError::failure(e.to_string()));
+    let result = read(options).map_err(|e| CliError::failure(e.to_string()));
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let data = data?;
-    report_problems(path, &data.problems);
-    Ok(data)
+    result
 }
 
 const PROBLEMS_SHOWN: usize = 20;

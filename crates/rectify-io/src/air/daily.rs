@@ -149,67 +149,91 @@ pub fn write_daily_csv(
 }
 
 fn format_rows(rows: &[SiteDay], choice: StandardChoice) -> std::io::Result<Vec<u8>> {
-    use std::fmt::Write as _;
     let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 96));
-    // Fields are written one by one from a scratch buffer: no allocation per cell.
     let mut scratch = String::with_capacity(32);
-    let mut field = |w: &mut csv::Writer<Vec<u8>>, f: &dyn Fn(&mut String)| {
-        scratch.clear();
-        f(&mut scratch);
-        w.write_field(scratch.as_bytes())
-    };
     for row in rows {
-        w.write_field(csv_cell(&row.site).as_bytes())?;
-        field(&mut w, &|s| {
-            let _ = write!(s, "{}", row.date);
-        })?;
-        for item in DailyItem::ALL {
-            field(&mut w, &|s| {
-                if let Some(v) = row.values.get(item).valid() {
-                    let _ = v.write_fixed(item.decimals(), s);
-                }
-            })?;
-        }
-        for item in DailyItem::ALL {
-            w.write_field(if row.values.get(item).validity.is_valid() {
-                b"1"
-            } else {
-                b"0"
-            })?;
-        }
-        let standard = choice.for_date(row.date);
-        let options = ReportOptions {
-            standard,
-            kind: ReportKind::Daily,
-            hourly_method: HourlyMethod::Text,
+        let view = RowView {
+            site: &row.site,
+            date: row.date,
+            values: &row.values,
+            dust: row.dust,
         };
-        let r = report(&row.values.concentrations(), options);
-        w.write_field(if row.dust { b"1" } else { b"0" })?;
-        field(&mut w, &|s| {
-            let _ = write!(s, "{standard}");
-        })?;
-        field(&mut w, &|s| {
-            if let Some(a) = r.aqi {
-                let _ = write!(s, "{a}");
-            }
-        })?;
-        field(&mut w, &|s| {
-            if let Some(l) = r.level {
-                let _ = write!(s, "{}", l.number);
-            }
-        })?;
-        w.write_field(r.level.map_or("", |l| l.category).as_bytes())?;
-        field(&mut w, &|s| {
-            for (i, p) in r.primary.iter().enumerate() {
-                if i > 0 {
-                    s.push(';');
-                }
-                s.push_str(p.name());
-            }
-        })?;
-        w.write_record(None::<&[u8]>)?;
+        write_row(&mut w, &mut scratch, &view, choice)?;
     }
     w.into_inner().map_err(|e| e.into_error())
+}
+
+/// One row of the daily CSV, as the table holds it or as the streaming reader has it.
+pub(crate) struct RowView<'a> {
+    pub site: &'a str,
+    pub date: Date,
+    pub values: &'a DailyValues,
+    pub dust: bool,
+}
+
+/// Writes one row; every daily CSV row, whichever path computed it, is formatted here.
+pub(crate) fn write_row(
+    w: &mut csv::Writer<Vec<u8>>,
+    scratch: &mut String,
+    row: &RowView<'_>,
+    choice: StandardChoice,
+) -> csv::Result<()> {
+    use std::fmt::Write as _;
+    // Fields are written one by one from a scratch buffer: no allocation per cell.
+    let mut field = |w: &mut csv::Writer<Vec<u8>>, f: &dyn Fn(&mut String)| {
+        scratch.clear();
+        f(scratch);
+        w.write_field(scratch.as_bytes())
+    };
+    w.write_field(csv_cell(row.site).as_bytes())?;
+    field(w, &|s| {
+        let _ = write!(s, "{}", row.date);
+    })?;
+    for item in DailyItem::ALL {
+        field(w, &|s| {
+            if let Some(v) = row.values.get(item).valid() {
+                let _ = v.write_fixed(item.decimals(), s);
+            }
+        })?;
+    }
+    for item in DailyItem::ALL {
+        w.write_field(if row.values.get(item).validity.is_valid() {
+            b"1"
+        } else {
+            b"0"
+        })?;
+    }
+    let standard = choice.for_date(row.date);
+    let options = ReportOptions {
+        standard,
+        kind: ReportKind::Daily,
+        hourly_method: HourlyMethod::Text,
+    };
+    let r = report(&row.values.concentrations(), options);
+    w.write_field(if row.dust { b"1" } else { b"0" })?;
+    field(w, &|s| {
+        let _ = write!(s, "{standard}");
+    })?;
+    field(w, &|s| {
+        if let Some(a) = r.aqi {
+            let _ = write!(s, "{a}");
+        }
+    })?;
+    field(w, &|s| {
+        if let Some(l) = r.level {
+            let _ = write!(s, "{}", l.number);
+        }
+    })?;
+    w.write_field(r.level.map_or("", |l| l.category).as_bytes())?;
+    field(w, &|s| {
+        for (i, p) in r.primary.iter().enumerate() {
+            if i > 0 {
+                s.push(';');
+            }
+            s.push_str(p.name());
+        }
+    })?;
+    w.write_record(None::<&[u8]>)
 }
 
 /// Reads a daily CSV (ours, or any with `station,date` and the item columns). A value present

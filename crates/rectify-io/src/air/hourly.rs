@@ -204,14 +204,14 @@ fn slot(date: Date, hour: u8, label: HourLabel) -> (Date, usize) {
 /// Station-day → index into the days, hashed by one multiplication: the keys are small
 /// integers made by the reader, and a station-day is looked up once per 24 rows and again in
 /// the merge, where SipHash had been a tenth of the reading.
-type DayIndex = HashMap<u64, usize, std::hash::BuildHasherDefault<DayKeyHasher>>;
+pub(super) type DayIndex = HashMap<u64, usize, std::hash::BuildHasherDefault<DayKeyHasher>>;
 
-fn day_key(station: u32, date: Date) -> u64 {
+pub(super) fn day_key(station: u32, date: Date) -> u64 {
     u64::from(station) << 32 | u64::from(date.day_number() as u32)
 }
 
 #[derive(Default)]
-struct DayKeyHasher(u64);
+pub(super) struct DayKeyHasher(u64);
 
 impl std::hash::Hasher for DayKeyHasher {
     fn write(&mut self, bytes: &[u8]) {
@@ -232,21 +232,54 @@ impl std::hash::Hasher for DayKeyHasher {
 }
 
 /// What one worker produced from its slice of the file.
-#[derive(Default)]
-struct Partial {
-    stations: Vec<Station>,
+pub(super) struct Partial {
+    pub(super) stations: Vec<Station>,
     station_ids: HashMap<Vec<u8>, u32>,
-    day_index: DayIndex,
-    days: Vec<StationDay>,
-    rows: u64,
+    pub(super) days: Days,
+    pub(super) rows: u64,
     /// (line within the chunk, column, message)
-    problems: Vec<(u64, Option<String>, String)>,
+    pub(super) problems: Vec<(u64, Option<String>, String)>,
 }
 
-struct ChunkParser<'c> {
+/// Where a worker keeps the station-days it fills: every one until the end (the grid path), or
+/// only each station's open day, its daily values computed as it closes (`super::stream`).
+pub(super) enum Days {
+    Grid {
+        index: DayIndex,
+        days: Vec<StationDay>,
+    },
+    Stream(Box<super::stream::OpenDays>),
+}
+
+impl Days {
+    fn grid(expected_bytes: u64) -> Days {
+        // About 40 bytes a row and 24 rows a station-day: reserve once instead of regrowing.
+        let days = Vec::with_capacity((expected_bytes / 40 / 24) as usize + 16);
+        Days::Grid {
+            index: DayIndex::default(),
+            days,
+        }
+    }
+
+    fn day_mut(&mut self, day: usize) -> Option<&mut StationDay> {
+        match self {
+            Days::Grid { days, .. } => days.get_mut(day),
+            Days::Stream(open) => open.day_mut(day),
+        }
+    }
+
+    fn into_grid(self) -> Vec<StationDay> {
+        match self {
+            Days::Grid { days, .. } => days,
+            Days::Stream(_) => Vec::new(),
+        }
+    }
+}
+
+pub(super) struct ChunkParser<'c> {
     cols: &'c Columns,
     options: ReadOptions<'c>,
-    out: Partial,
+    pub(super) out: Partial,
     last_station: Option<(Vec<u8>, u32)>,
     last_date: DateCache,
     last_day: Option<((u32, Date), usize)>,
@@ -312,29 +345,31 @@ impl<'c> ChunkParser<'c> {
         id
     }
 
-    fn day_slot(&mut self, station: u32, date: Date) -> usize {
+    /// The day's index in the worker's store; `None` when the streaming store cannot take the
+    /// row (it then stops the worker and the file is read again the grid way).
+    fn day_slot(&mut self, station: u32, date: Date) -> Option<usize> {
         // Compared as they are: the day number is computed only when the day changes.
         if let Some((last, index)) = self.last_day
             && last == (station, date)
         {
-            return index;
+            return Some(index);
         }
-        let days = &mut self.out.days;
-        let index = *self
-            .out
-            .day_index
-            .entry(day_key(station, date))
-            .or_insert_with(|| {
-                days.push(StationDay {
-                    station,
-                    date,
-                    grid: Box::new(EMPTY_MICRO_GRID),
-                    dust: false,
-                });
-                days.len() - 1
-            });
+        let index = match &mut self.out.days {
+            Days::Grid { index, days } => {
+                *index.entry(day_key(station, date)).or_insert_with(|| {
+                    days.push(StationDay {
+                        station,
+                        date,
+                        grid: Box::new(EMPTY_MICRO_GRID),
+                        dust: false,
+                    });
+                    days.len() - 1
+                })
+            }
+            Days::Stream(open) => open.day(station, date, &self.out.stations)?,
+        };
         self.last_day = Some(((station, date), index));
-        index
+        Some(index)
     }
 
     fn set(
@@ -346,7 +381,10 @@ impl<'c> ChunkParser<'c> {
         line: u64,
         column: usize,
     ) {
-        let cell = &mut self.out.days[day].grid[series.index()][hour];
+        let Some(day) = self.out.days.day_mut(day) else {
+            return;
+        };
+        let cell = &mut day.grid[series.index()][hour];
         if *cell != MISSING {
             self.problem(
                 line,
@@ -373,9 +411,13 @@ impl<'c> ChunkParser<'c> {
         let (date, hour) = slot(date, hour, self.options.hour_label);
         let city = cols.city.map(field);
         let station = self.station_id(station, city, line);
-        let day = self.day_slot(station, date);
-        if cols.dust.map(field) == Some(b"1") {
-            self.out.days[day].dust = true;
+        let Some(day) = self.day_slot(station, date) else {
+            return;
+        };
+        if cols.dust.map(field) == Some(b"1")
+            && let Some(day) = self.out.days.day_mut(day)
+        {
+            day.dust = true;
         }
         match &cols.layout {
             Layout::Wide(columns) => {
@@ -422,14 +464,17 @@ impl<'c> ChunkParser<'c> {
 }
 
 impl<'c> ChunkParser<'c> {
-    fn new(cols: &'c Columns, options: ReadOptions<'c>, expected_bytes: u64) -> Self {
-        // About 40 bytes a row and 24 rows a station-day: reserve once instead of regrowing.
-        let mut out = Partial::default();
-        out.days.reserve((expected_bytes / 40 / 24) as usize + 16);
+    fn new(cols: &'c Columns, options: ReadOptions<'c>, days: Days) -> Self {
         ChunkParser {
             cols,
             options,
-            out,
+            out: Partial {
+                stations: Vec::new(),
+                station_ids: HashMap::new(),
+                days,
+                rows: 0,
+                problems: Vec::new(),
+            },
             last_station: None,
             last_date: None,
             last_day: None,
@@ -437,12 +482,16 @@ impl<'c> ChunkParser<'c> {
     }
 
     fn stop(&self) -> bool {
-        self.options.strict && !self.out.problems.is_empty()
+        let unordered = match &self.out.days {
+            Days::Grid { .. } => false,
+            Days::Stream(open) => open.must_fall_back(),
+        };
+        unordered || self.options.strict && !self.out.problems.is_empty()
     }
 }
 
 /// A quote was seen: fields may span lines, so the file must be read whole by the csv crate.
-struct QuotedInput;
+pub(super) struct QuotedInput;
 
 /// The common case: no quote anywhere, so a field ends at a comma and a record at a newline.
 /// Lines are parsed where they lie in the reader's buffer; only a line that straddles two
@@ -589,14 +638,14 @@ fn parse_quoted(reader: impl Read, parser: &mut ChunkParser<'_>) {
 
 /// Where the workers' bytes come from: a file (each worker opens its own handle and streams
 /// its range, so the file is never held in memory) or a buffer.
-trait Source: Sync {
+pub(super) trait Source: Sync {
     fn len(&self) -> u64;
     fn range(&self, start: u64, end: u64) -> std::io::Result<Box<dyn BufRead + '_>>;
 }
 
-struct FileSource<'p> {
-    path: &'p Path,
-    len: u64,
+pub(super) struct FileSource<'p> {
+    pub(super) path: &'p Path,
+    pub(super) len: u64,
 }
 
 impl Source for FileSource<'_> {
@@ -614,7 +663,7 @@ impl Source for FileSource<'_> {
     }
 }
 
-struct MemorySource<'b>(&'b [u8]);
+pub(super) struct MemorySource<'b>(pub(super) &'b [u8]);
 
 impl Source for MemorySource<'_> {
     fn len(&self) -> u64 {
@@ -684,18 +733,22 @@ pub fn read_hourly_bytes(
     read_source(path, &MemorySource(bytes), options)
 }
 
-fn read_source(
+/// A file's header read and its body cut into one byte range per worker.
+pub(super) struct Prepared<'s> {
+    pub(super) source: &'s dyn Source,
+    cols: Columns,
+    body: u64,
+    ranges: Vec<(u64, u64)>,
+}
+
+pub(super) fn prepare<'s>(
     path: &Path,
-    source: &dyn Source,
+    source: &'s dyn Source,
     options: ReadOptions<'_>,
-) -> Result<HourlyData, ReadError> {
+) -> Result<Prepared<'s>, ReadError> {
     let format_error = |message: String| ReadError::Format {
         path: path.to_path_buf(),
         message,
-    };
-    let io_error = |source: std::io::Error| ReadError::Io {
-        path: path.to_path_buf(),
-        source,
     };
     let (header, body) = read_header(source).map_err(format_error)?;
     let cols = parse_header(&header).map_err(format_error)?;
@@ -703,63 +756,115 @@ fn read_source(
         0 => std::thread::available_parallelism().map_or(1, usize::from),
         n => n,
     };
-    let ranges = split_ranges(source, body, threads).map_err(io_error)?;
-    let outcomes: Vec<Result<(Partial, u64), QuotedInput>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = ranges
-            .iter()
-            .map(|&(start, end)| {
-                let cols = &cols;
-                scope.spawn(move || {
-                    let mut parser = ChunkParser::new(cols, options, end - start);
-                    let lines = match source.range(start, end) {
-                        Ok(reader) => parse_plain(reader, &mut parser)?,
-                        Err(e) => {
-                            parser
-                                .out
-                                .problems
-                                .push((1, None, format!("无法读取：{e}")));
-                            0
-                        }
-                    };
-                    Ok((parser.out, lines))
+    let ranges = split_ranges(source, body, threads).map_err(|e| io_error(path, e))?;
+    Ok(Prepared {
+        source,
+        cols,
+        body,
+        ranges,
+    })
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> ReadError {
+    ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl Prepared<'_> {
+    /// Each range parsed on its own worker into the store `days` makes for it; a worker that
+    /// meets a quote gives `QuotedInput`. With the lines each worker read.
+    pub(super) fn run_workers(
+        &self,
+        options: ReadOptions<'_>,
+        days: impl Fn(u64) -> Days + Sync,
+    ) -> Result<Vec<(Partial, u64)>, QuotedInput> {
+        let outcomes: Vec<Result<(Partial, u64), QuotedInput>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .ranges
+                .iter()
+                .map(|&(start, end)| {
+                    let days = &days;
+                    scope.spawn(move || {
+                        let mut parser = ChunkParser::new(&self.cols, options, days(end - start));
+                        let lines = match self.source.range(start, end) {
+                            Ok(reader) => parse_plain(reader, &mut parser)?,
+                            Err(e) => {
+                                parser
+                                    .out
+                                    .problems
+                                    .push((1, None, format!("无法读取：{e}")));
+                                0
+                            }
+                        };
+                        Ok((parser.out, lines))
+                    })
                 })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or(Err(QuotedInput)))
-            .collect()
-    });
-    let partials = match outcomes.into_iter().collect::<Result<Vec<_>, _>>() {
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or(Err(QuotedInput)))
+                .collect()
+        });
+        outcomes.into_iter().collect()
+    }
+}
+
+/// `--strict`: the first problem is an error.
+pub(super) fn strict_check(
+    path: &Path,
+    options: ReadOptions<'_>,
+    problems: &[RowProblem],
+) -> Result<(), ReadError> {
+    match problems.first() {
+        Some(problem) if options.strict => Err(ReadError::Strict {
+            path: path.to_path_buf(),
+            problem: problem.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn read_source(
+    path: &Path,
+    source: &dyn Source,
+    options: ReadOptions<'_>,
+) -> Result<HourlyData, ReadError> {
+    let prepared = prepare(path, source, options)?;
+    let partials = match prepared.run_workers(options, Days::grid) {
         Ok(partials) => partials,
         Err(QuotedInput) => {
-            let mut parser = ChunkParser::new(&cols, options, source.len() - body);
+            let body = prepared.body;
+            let mut parser =
+                ChunkParser::new(&prepared.cols, options, Days::grid(source.len() - body));
             parse_quoted(
-                source.range(body, source.len()).map_err(io_error)?,
+                source
+                    .range(body, source.len())
+                    .map_err(|e| io_error(path, e))?,
                 &mut parser,
             );
             vec![(parser.out, 0)]
         }
     };
     let data = merge(partials);
-    if options.strict
-        && let Some(problem) = data.problems.first()
-    {
-        return Err(ReadError::Strict {
-            path: path.to_path_buf(),
-            problem: problem.clone(),
-        });
-    }
+    strict_check(path, options, &data.problems)?;
     Ok(data)
 }
 
 /// Joins the workers' results; `lines` is how many lines each worker read, to number the
 /// problems of the next one.
-fn merge(partials: Vec<(Partial, u64)>) -> HourlyData {
+pub(super) fn merge(partials: Vec<(Partial, u64)>) -> HourlyData {
     let mut data = HourlyData::default();
     let mut ids: HashMap<String, u32> = HashMap::new();
     let mut index = DayIndex::default();
-    let total: usize = partials.iter().map(|(p, _)| p.days.len()).sum();
+    let total: usize = partials
+        .iter()
+        .map(|(p, _)| match &p.days {
+            Days::Grid { days, .. } => days.len(),
+            Days::Stream(_) => 0,
+        })
+        .sum();
     // Line 1 is the header.
     let mut lines_before = 1_u64;
     for (partial, lines) in partials {
@@ -777,7 +882,7 @@ fn merge(partials: Vec<(Partial, u64)>) -> HourlyData {
             .into_iter()
             .map(|s| global_station(&mut data, &mut ids, s))
             .collect();
-        let mut days = partial.days;
+        let mut days = partial.days.into_grid();
         for day in &mut days {
             day.station = local_to_global[day.station as usize];
         }
@@ -808,7 +913,11 @@ fn merge(partials: Vec<(Partial, u64)>) -> HourlyData {
     data
 }
 
-fn global_station(data: &mut HourlyData, ids: &mut HashMap<String, u32>, s: Station) -> u32 {
+pub(super) fn global_station(
+    data: &mut HourlyData,
+    ids: &mut HashMap<String, u32>,
+    s: Station,
+) -> u32 {
     match ids.get(&s.name) {
         Some(&id) => {
             let known = &mut data.stations[id as usize];
@@ -826,7 +935,11 @@ fn global_station(data: &mut HourlyData, ids: &mut HashMap<String, u32>, s: Stat
     }
 }
 
-fn merge_day(known: &mut StationDay, other: &StationDay, problems: &mut Vec<RowProblem>) {
+pub(super) fn merge_day(
+    known: &mut StationDay,
+    other: &StationDay,
+    problems: &mut Vec<RowProblem>,
+) {
     known.dust |= other.dust;
     for series in Series::ALL {
         for hour in 0..24 {

@@ -5,4 +5,5 @@ pub mod city;
 pub mod daily;
 pub mod evaluate;
 pub mod hourly;
+pub mod stream;
 pub mod synthetic;

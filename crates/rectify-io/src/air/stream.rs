@@ -655,3 +655,274 @@ fn format_cities(
     }
     Some((text.into_inner().ok()?, cities.len()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::air::hourly::read_hourly_bytes;
+
+    /// One hourly row: station, city, day of March 2025, hour 0..=23 (end-labelled: hour 0 is
+    /// the previous day's last slot), the values line.
+    type Row = (usize, usize, u32, u32, String);
+
+    /// A small pseudo-random sequence, so every run reads the same files.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self, below: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % below
+        }
+    }
+
+    /// `stations` stations over `days` days, some hours missing and some cells blank (so some
+    /// items are invalid), some dust; ordered station by station, then time.
+    fn rows(stations: usize, days: u32, seed: u64) -> Vec<Row> {
+        let mut rng = Lcg(seed);
+        let mut out = Vec::new();
+        for s in 0..stations {
+            let sparse = rng.next(4) == 0;
+            for day in 1..=days {
+                for hour in 0..24 {
+                    if sparse && rng.next(3) == 0 || rng.next(40) == 0 {
+                        continue;
+                    }
+                    let co = format!("{}.{}", rng.next(4), rng.next(10));
+                    let dust = u8::from(rng.next(30) == 0);
+                    let mut cell = |max: u64| {
+                        if rng.next(25) == 0 {
+                            String::new()
+                        } else {
+                            rng.next(max).to_string()
+                        }
+                    };
+                    let values = format!(
+                        "{},{},{co},{},{},{},{dust}",
+                        cell(80),
+                        cell(120),
+                        cell(260),
+                        cell(300),
+                        cell(220),
+                    );
+                    out.push((s, s % 3, day, hour, values));
+                }
+            }
+        }
+        out
+    }
+
+    fn text(rows: &[Row]) -> String {
+        let mut t = String::from("station,city,time,so2,no2,co,o3,pm10,pm25,dust\n");
+        for (s, c, day, hour, values) in rows {
+            t.push_str(&format!(
+                "S{s},C{c},2025-03-{day:02} {hour:02}:00,{values}\n"
+            ));
+        }
+        t
+    }
+
+    fn options(threads: usize) -> ReadOptions<'static> {
+        ReadOptions {
+            threads,
+            ..ReadOptions::default()
+        }
+    }
+
+    /// The grid path's CSV and problems.
+    fn grid_way(text: &str, threads: usize) -> (Vec<u8>, Vec<RowProblem>) {
+        let data = read_hourly_bytes(Path::new("h.csv"), text.as_bytes(), options(threads))
+            .unwrap_or_default();
+        let rows = compute_daily(&data, CityMethod::MeanOfStationDays, threads);
+        let mut out = Vec::new();
+        assert!(write_daily_csv(&rows, StandardChoice::Auto, threads, &mut out).is_ok());
+        (out, data.problems)
+    }
+
+    fn table(text: &str, threads: usize) -> DailyTable {
+        let method = CityMethod::MeanOfStationDays;
+        let choice = StandardChoice::Auto;
+        match daily_table_from_bytes(
+            Path::new("h.csv"),
+            text.as_bytes(),
+            options(threads),
+            method,
+            choice,
+        ) {
+            Ok(table) => table,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Whether the table came out streamed; panics unless it equals the grid path's.
+    fn same_as_grid(text: &str, threads: usize) -> bool {
+        let table = table(text, threads);
+        let mut out = Vec::new();
+        assert!(table.write(&mut out).is_ok());
+        let (expected, problems) = grid_way(text, threads);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&expected),
+            "{threads} threads"
+        );
+        assert_eq!(table.problems, problems, "{threads} threads");
+        assert_eq!(table.len() + 1, expected.split(|&b| b == b'\n').count() - 1);
+        table.streamed()
+    }
+
+    #[test]
+    fn files_ordered_by_station_stream_and_equal_the_grid_path_at_every_cut() {
+        for seed in 0..6 {
+            let text = text(&rows(5, 4, seed));
+            // Up to 9 ranges: their cuts fall inside station-days, some inside a station's
+            // first or last day, some ranges within one station.
+            for threads in 1..=9 {
+                assert!(same_as_grid(&text, threads), "seed {seed}, {threads}");
+            }
+        }
+    }
+
+    #[test]
+    fn files_ordered_by_time_stream_and_equal_the_grid_path() {
+        for seed in 0..4 {
+            let mut rows = rows(6, 3, seed);
+            rows.sort_by_key(|(s, _, day, hour, _)| (*day, *hour, *s));
+            let text = text(&rows);
+            for threads in 1..=5 {
+                assert!(same_as_grid(&text, threads), "seed {seed}, {threads}");
+            }
+        }
+    }
+
+    #[test]
+    fn unordered_files_and_reappearing_days_are_read_the_grid_way() {
+        for seed in 0..4 {
+            let mut shuffled = rows(4, 3, seed);
+            let mut rng = Lcg(seed + 100);
+            for i in (1..shuffled.len()).rev() {
+                shuffled.swap(i, rng.next(i as u64 + 1) as usize);
+            }
+            for threads in 1..=4 {
+                assert!(!same_as_grid(&text(&shuffled), threads));
+            }
+        }
+        // S1's 2 March comes back after S1 moved on to 3 March, within one range: read again.
+        let mut rows = rows(3, 3, 7);
+        let back = rows
+            .iter()
+            .position(|(s, _, day, hour, _)| (*s, *day, *hour) == (1, 2, 5))
+            .unwrap_or(0);
+        let moved = rows.remove(back);
+        let at = rows
+            .iter()
+            .position(|(s, _, day, _, _)| (*s, *day) == (1, 3))
+            .unwrap_or(0);
+        rows.insert(at + 10, moved.clone());
+        assert!(!same_as_grid(&text(&rows), 1));
+        // The same hour again at the end of the file: in another range it overlaps a day the
+        // first range closed, so the grid path reads it (and reports the duplicate).
+        let mut twice = rows.clone();
+        twice.push(moved);
+        for threads in 1..=4 {
+            assert!(!same_as_grid(&text(&twice), threads));
+        }
+    }
+
+    #[test]
+    fn a_day_split_between_the_edges_of_two_ranges_is_merged_exactly() {
+        // S0's 1 March in two halves, at the start and at the end of the file: with two
+        // ranges, it is the first day of the first and the last day of the second, so both
+        // hold it whole, and the hour given twice is reported as the grid path reports it.
+        // Slot day 1 is 01:00 of 1 March to 00:00 of 2 March; 00:00 of 1 March (the day
+        // before) is left out so that no row goes back before it.
+        let slot_day = |day: u32, hour: u32| if hour == 0 { day - 1 } else { day };
+        let all: Vec<Row> = rows(3, 2, 11)
+            .into_iter()
+            .filter(|(_, _, day, hour, _)| slot_day(*day, *hour) > 0)
+            .collect();
+        let (first, rest): (Vec<Row>, Vec<Row>) = all
+            .into_iter()
+            .partition(|(s, _, day, hour, _)| (*s, slot_day(*day, *hour)) == (0, 1) && *hour < 12);
+        let (late, rest): (Vec<Row>, Vec<Row>) = rest
+            .into_iter()
+            .partition(|(s, _, day, hour, _)| (*s, slot_day(*day, *hour)) == (0, 1));
+        let mut rows = first.clone();
+        rows.extend(rest);
+        rows.extend(late);
+        rows.push(first[0].clone());
+        let text = text(&rows);
+        assert!(same_as_grid(&text, 2));
+        let table = table(&text, 2);
+        assert!(table.problems.iter().any(|p| p.message.contains("重复")));
+        for threads in 1..=6 {
+            same_as_grid(&text, threads);
+        }
+    }
+
+    #[test]
+    fn a_station_whose_city_comes_late_or_differs_is_read_the_grid_way() {
+        let mut rows = rows(2, 3, 3);
+        // S0's city cell is blank until its third day: its first days closed without one.
+        let mut text = text(&rows).replace("S0,C0,2025-03-01", "S0,,2025-03-01");
+        text = text.replace("S0,C0,2025-03-02", "S0,,2025-03-02");
+        assert!(!same_as_grid(&text, 1));
+        // With no city column at all, there are no city rows and nothing to disagree.
+        let plain: String = text
+            .lines()
+            .map(|l| {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                cells.remove(1);
+                cells.join(",") + "\n"
+            })
+            .collect();
+        assert!(same_as_grid(&plain, 2));
+        // S1 in C1 in the first range and in C2 in the second: the grid path takes C1 for
+        // all its days, the second range had closed some of them in C2.
+        let mut rows: Vec<Row> = self::rows(2, 10, 3);
+        rows.retain(|r| r.0 == 1);
+        for row in rows.iter_mut().filter(|r| r.2 >= 4) {
+            row.1 = 2;
+        }
+        let text = self::text(&rows);
+        assert!(same_as_grid(&text, 1));
+        assert!(!same_as_grid(&text, 2));
+    }
+
+    #[test]
+    fn quoted_files_strict_reading_and_city_hours_take_the_grid_path() {
+        let text = text(&rows(2, 2, 5)).replace("S1,", "\"S1\",");
+        assert!(!same_as_grid(&text, 2));
+        let bad =
+            self::text(&rows(2, 2, 5)).replace(",C1,2025-03-02 05:00,", ",C1,2025-03-02 05:30,");
+        let strict = ReadOptions {
+            strict: true,
+            ..options(2)
+        };
+        let method = CityMethod::MeanOfStationDays;
+        let read = |opts| {
+            daily_table_from_bytes(
+                Path::new("h.csv"),
+                bad.as_bytes(),
+                opts,
+                method,
+                StandardChoice::Auto,
+            )
+        };
+        let err = read(strict)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("不是整点"), "{err}");
+        assert_eq!(read(options(2)).map(|t| t.problems.len()).ok(), Some(1));
+        let hours = daily_table_from_bytes(
+            Path::new("h.csv"),
+            bad.as_bytes(),
+            options(2),
+            CityMethod::FromCityHours,
+            StandardChoice::Auto,
+        );
+        assert_eq!(hours.map(|t| t.streamed()).ok(), Some(false));
+    }
+}

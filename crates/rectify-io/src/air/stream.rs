@@ -140,8 +140,8 @@ fn daily_table(
 ) -> Result<DailyTable, ReadError> {
     if method == CityMethod::MeanOfStationDays {
         let prepared = prepare(path, source, options)?;
-        let stream = || Days::Stream(Box::new(OpenDays::new(choice)));
-        if let Ok(partials) = prepared.run_workers(options, |_| stream())
+        let stream = |bytes| Days::Stream(Box::new(OpenDays::new(choice, bytes)));
+        if let Ok(partials) = prepared.run_workers(options, stream)
             && let Some(table) = merge(partials, choice)
         {
             strict_check(path, options, &table.problems)?;
@@ -229,13 +229,17 @@ struct CityAcc {
 }
 
 impl OpenDays {
-    fn new(choice: StandardChoice) -> OpenDays {
+    /// A store for a range of `bytes` bytes of the file.
+    fn new(choice: StandardChoice, bytes: u64) -> OpenDays {
+        // A station-day is about 24 rows of 40-50 bytes in and a row of about 90 bytes out:
+        // reserved once, so the output is not copied as it grows.
+        let days = (bytes / 1000) as usize + 16;
         OpenDays {
             choice,
             stations: Vec::new(),
-            entries: Vec::new(),
+            entries: Vec::with_capacity(days),
             held: Vec::new(),
-            text: csv::Writer::from_writer(Vec::new()),
+            text: csv::Writer::from_writer(Vec::with_capacity(days * 100)),
             scratch: String::new(),
             city_ids: HashMap::new(),
             city_names: Vec::new(),

@@ -605,3 +605,49 @@ fn routes_to_a_unit_that_does_not_exist_are_refused() {
     );
     assert!(mail.status.success(), "{}", stderr(&mail));
 }
+
+/// A file over its limit is refused by its size before a byte of it is read: an evidence file
+/// over `evidence.max_bytes` (50 MB) and a plan over the spreadsheet limit (64 MB). Both files
+/// are sparse 4 GiB files, which a command reading them whole would have spent 4 GiB on.
+#[test]
+fn files_over_their_limit_are_refused_by_size_before_they_are_read() {
+    let (dir, db) = temp_db();
+    common::demo_into(&db, Some("2026-12-01"));
+    let sparse = |name: &str| {
+        let path = dir.path().join(name);
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(4 << 30)
+            .unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let photo = sparse("验收意见.png");
+    let evidence = rectify(
+        &db,
+        &[
+            "evidence",
+            "add",
+            "16",
+            "--as",
+            "yanshou",
+            "--kind",
+            "acceptance_opinion",
+            "--file",
+            &photo,
+        ],
+    );
+    assert!(!evidence.status.success());
+    assert!(
+        stderr(&evidence).contains("文件“验收意见.png”超过上限 52428800 字节"),
+        "{}",
+        stderr(&evidence)
+    );
+    let plan = sparse("整改方案.xlsx");
+    let import = rectify(&db, &["plan", "import", &plan]);
+    assert!(!import.status.success());
+    assert!(
+        stderr(&import).contains("文件有 4294967296 字节，超过上限 67108864 字节，未读取"),
+        "{}",
+        stderr(&import)
+    );
+}

@@ -789,6 +789,23 @@ mod tests {
     }
 
     #[test]
+    fn long_files_stream_and_equal_the_grid_path() {
+        let wide = text(&rows(3, 3, 21));
+        let mut long = String::from("station,city,time,pollutant,value,dust\n");
+        let names = ["so2", "no2", "co", "o3", "pm10", "PM2.5"];
+        for line in wide.lines().skip(1) {
+            let cells: Vec<&str> = line.split(',').collect();
+            for (name, value) in names.iter().zip(&cells[3..9]) {
+                let (station, city, time, dust) = (cells[0], cells[1], cells[2], cells[9]);
+                long.push_str(&format!("{station},{city},{time},{name},{value},{dust}\n"));
+            }
+        }
+        for threads in 1..=5 {
+            assert!(same_as_grid(&long, threads), "{threads}");
+        }
+    }
+
+    #[test]
     fn files_ordered_by_time_stream_and_equal_the_grid_path() {
         for seed in 0..4 {
             let mut rows = rows(6, 3, seed);
@@ -867,7 +884,7 @@ mod tests {
 
     #[test]
     fn a_station_whose_city_comes_late_or_differs_is_read_the_grid_way() {
-        let mut rows = rows(2, 3, 3);
+        let rows = rows(2, 3, 3);
         // S0's city cell is blank until its third day: its first days closed without one.
         let mut text = text(&rows).replace("S0,C0,2025-03-01", "S0,,2025-03-01");
         text = text.replace("S0,C0,2025-03-02", "S0,,2025-03-02");

@@ -656,7 +656,7 @@ fn format_cities(
     choice: StandardChoice,
     threads: usize,
 ) -> Option<(Vec<Vec<u8>>, usize)> {
-    let mut cities: Vec<((String, Date), (CityDay, bool))> = cities.into_iter().collect();
+    let mut cities: Vec<CityRow> = cities.into_iter().collect();
     cities.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let size = cities.len().div_ceil(threads.max(1)).max(1);
     let parts: Vec<_> = cities.chunks(size).collect();
@@ -664,10 +664,10 @@ fn format_cities(
     Some((texts.into_iter().collect::<Option<Vec<_>>>()?, cities.len()))
 }
 
-fn format_city_rows(
-    cities: &[((String, Date), (CityDay, bool))],
-    choice: StandardChoice,
-) -> Option<Vec<u8>> {
+/// A city-day: the city's name and the date, its stations' running sums and dust.
+type CityRow = ((String, Date), (CityDay, bool));
+
+fn format_city_rows(cities: &[CityRow], choice: StandardChoice) -> Option<Vec<u8>> {
     let mut text = csv::Writer::from_writer(Vec::new());
     let mut scratch = String::new();
     for ((city, date), (day, dust)) in cities {

@@ -467,7 +467,10 @@ impl Store {
         Ok(())
     }
 
+    /// Ends the store's work: the bucket's temporary objects deleted, then the connections
+    /// closed.
     pub async fn close(&self) {
+        self.settle_attachments().await;
         self.pool.close().await;
     }
 }

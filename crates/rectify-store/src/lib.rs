@@ -18,6 +18,7 @@ pub mod jobs;
 
 pub mod journal;
 pub mod ledger;
+mod many_rows;
 mod migrate;
 pub mod org;
 pub mod province;
@@ -243,13 +244,17 @@ impl StoreError {
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed => true,
-            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-                // SQLSTATE class 08: connection exception; 57P01–57P03: the server is shutting
-                // down, crashed or starting; 53300: too many connections.
-                code.starts_with("08") || ["57P01", "57P02", "57P03", "53300"].contains(&&*code)
-            }),
+            sqlx::Error::Database(db) => Self::is_unavailable_code(db.code().as_deref()),
             _ => false,
         }
+    }
+
+    /// SQLSTATE class 08: connection exception; 57P01–57P03: the server is shutting down,
+    /// crashed or starting; 53300: too many connections.
+    pub(crate) fn is_unavailable_code(code: Option<&str>) -> bool {
+        code.is_some_and(|code| {
+            code.starts_with("08") || ["57P01", "57P02", "57P03", "53300"].contains(&code)
+        })
     }
 
     /// The attachment bucket cannot be reached for now (or fails on its side): nothing was

@@ -213,7 +213,8 @@ pub enum StoreError {
     #[error("文件“{file_name}”超过上限 {limit} 字节，未保存")]
     TooLarge { file_name: String, limit: u64 },
     /// A request to the bucket failed; `away` when the bucket could not be reached or failed
-    /// on its side (see [`StoreError::is_bucket_away`]).
+    /// on its side (see [`StoreError::is_bucket_away`]), otherwise it refused the request for
+    /// good ([`StoreError::is_bucket_refused`]).
     #[error("附件存储读写失败（{key}）：{reason}")]
     ObjectStorage {
         key: String,
@@ -261,6 +262,12 @@ impl StoreError {
     /// read or kept, and the same request succeeds once it is back.
     pub fn is_bucket_away(&self) -> bool {
         matches!(self, StoreError::ObjectStorage { away: true, .. })
+    }
+
+    /// The attachment bucket refused the request and will refuse it again (no such bucket, a
+    /// key it does not accept, no permission): the server's configuration is to be mended.
+    pub fn is_bucket_refused(&self) -> bool {
+        matches!(self, StoreError::ObjectStorage { away: false, .. })
     }
 
     /// The disk is full: the attachment store could not write a file (ENOSPC, or the file-size

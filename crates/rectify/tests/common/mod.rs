@@ -312,6 +312,37 @@ pub fn request_to(
     (status, head, raw[split + 4..].to_vec())
 }
 
+/// The message a form's redirect carries back (`done=TAG.message`), decoded, without the
+/// session's tag (which it must have); empty when the redirect carries none.
+pub fn flash(head: &str) -> String {
+    let Some(location) = head.lines().find_map(|l| l.strip_prefix("location: ")) else {
+        return String::new();
+    };
+    let Some(done) = location.split("done=").nth(1) else {
+        return String::new();
+    };
+    let done = done.split(['&', '#']).next().unwrap_or_default().trim();
+    let bytes = done.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(&done[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+            i += 1;
+        }
+    }
+    let decoded = String::from_utf8(out).unwrap();
+    let (tag, message) = decoded.split_once('.').expect("a flash carries its tag");
+    assert!(
+        tag.len() == 16 && tag.bytes().all(|b| b.is_ascii_hexdigit()),
+        "not a flash tag: {decoded}"
+    );
+    message.to_string()
+}
+
 /// The value (`name=…`) of the cookie `name` a lower-cased response head sets.
 pub fn set_cookie(head: &str, name: &str) -> Option<String> {
     head.lines()

@@ -424,7 +424,9 @@ impl AttachmentStore {
                     let key = location.key(&address_of(sha256));
                     let found = match client.get(&key).await {
                         Ok(found) => found,
-                        Err(object_store::Error::NotFound { .. }) => return Err(missing()),
+                        Err(e @ object_store::Error::NotFound { .. }) if !no_such_bucket(&e) => {
+                            return Err(missing());
+                        }
                         Err(e) => return Err(object_error(&key)(e)),
                     };
                     let size = found.meta.size;
@@ -692,11 +694,54 @@ fn object_error(key: &ObjectPath) -> impl Fn(object_store::Error) -> StoreError 
     let key = key.to_string();
     move |source| StoreError::ObjectStorage {
         key: key.clone(),
-        // The client names refusals it understood (403, 401, a precondition…); what is left
-        // is a bucket that could not be reached or failed on its side (5xx), after retries.
-        away: matches!(source, object_store::Error::Generic { .. }),
+        away: is_away(&source),
         reason: source.to_string(),
     }
+}
+
+/// Whether the bucket could not be reached or failed on its side (a connection refused,
+/// dropped or timed out; 5xx, 429, 408), after the client's retries: worth "try again
+/// shortly". The client names some refusals (401, 403, 404, 409, 412) and leaves the rest,
+/// outages and other refusals alike, as `Generic`; a 4xx among those (a 404 NoSuchBucket from
+/// a listing, a 400) is refused for good: the operator's configuration, not a pause.
+fn is_away(error: &object_store::Error) -> bool {
+    matches!(error, object_store::Error::Generic { .. }) && refused_status(error).is_none()
+}
+
+/// The 3xx or 4xx status a request was refused with, found along the error's sources. The
+/// client's error carrying the status is private to it, so the status is read from the text
+/// it gives ("Server returned non-2xx status code: 404 Not Found: …"); a redirect without a
+/// place to go (a wrong region) counts as a 301.
+fn refused_status(error: &object_store::Error) -> Option<u16> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = next {
+        if cause
+            .downcast_ref::<object_store::client::HttpError>()
+            .is_some()
+        {
+            // No answer came (connect, timeout, a dropped connection).
+            return None;
+        }
+        let text = cause.to_string();
+        if text.starts_with("Received redirect without LOCATION") {
+            return Some(301);
+        }
+        let status = text
+            .strip_prefix("Server returned non-2xx status code: ")
+            .and_then(|rest| rest.get(..3))
+            .and_then(|code| code.parse::<u16>().ok());
+        if let Some(status) = status {
+            return (status < 500 && status != 408 && status != 429).then_some(status);
+        }
+        next = cause.source();
+    }
+    None
+}
+
+/// A 404 that is about the bucket, not the object: every file would read as missing, when
+/// the configuration names a bucket that does not exist.
+fn no_such_bucket(error: &object_store::Error) -> bool {
+    error.to_string().contains("<Code>NoSuchBucket</Code>")
 }
 
 /// How long a request to the bucket is retried before the bucket counts as away. The client's

@@ -447,3 +447,57 @@ fn files_from_the_command_line_go_to_the_bucket_whole() {
     );
     assert!(!data.exists(), "a command wrote to the data directory");
 }
+
+/// An attachment bucket the server refuses for good (#24 review; here a bucket SeaweedFS does
+/// not have): a download and an upload answer 500 with the plain words that the storage's
+/// configuration is wrong, not a 503 that says "try later", and the reason is logged.
+#[test]
+fn a_missing_bucket_answers_500_not_503() {
+    let (dir, db) = demo();
+    let bucket = rectify_testkit::s3::bucket();
+    let gone = format!("s3://{}-gone/files", bucket.bucket);
+    let mut env = bucket.vars();
+    env.push(("RECTIFY_STORAGE", &gone));
+    let log = dir.path().join("server.log");
+    let server = Server::spawn(
+        &db,
+        &["serve"],
+        &env,
+        std::process::Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    let (cookie, csrf) = server.api_login("zgb", PASSWORD);
+    let evidence = &common::query(&db, "SELECT id FROM evidence ORDER BY id LIMIT 1")[0][0];
+
+    let (status, head, page) = get(&server, &format!("/evidence/{evidence}"), &cookie);
+    let page = String::from_utf8_lossy(&page);
+    assert_eq!(status, 500, "{head}\n{page}");
+    assert!(!head.contains("retry-after: "), "{head}");
+    assert!(page.contains("附件存储拒绝了服务器的请求"), "{page}");
+    assert!(!page.contains("稍后再试"), "{page}");
+
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("X-CSRF-Token", csrf.as_str()),
+        ("Content-Type", "application/octet-stream"),
+    ];
+    let (status, head, reply) = server.request(
+        "POST",
+        "/api/v1/items/41/evidence?kind=document&file_name=survey.pdf",
+        &headers,
+        b"%PDF-1.4\nnothing to keep\n",
+    );
+    let reply = String::from_utf8_lossy(&reply);
+    assert_eq!(status, 500, "{head}\n{reply}");
+    assert!(reply.contains("附件存储拒绝了服务器的请求"), "{reply}");
+
+    drop(server);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        logged
+            .matches("attachment storage refused the request")
+            .count(),
+        2,
+        "{logged}"
+    );
+    assert!(!logged.contains("rectify-test-secret"), "{logged}");
+}

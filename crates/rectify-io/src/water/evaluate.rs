@@ -12,13 +12,15 @@ use rectify_water::group::{Proportions, RiverVerdict, river_verdict};
 use rectify_water::indicator::{Class, Indicator, WaterBody};
 use rectify_water::period::{PeriodOptions, Reading, period_value, period_value_to_compare};
 use rectify_water::section::{
-    SectionOptions, SectionResult, evaluate_section, format_multiple, section_class,
+    MainPollutant, SectionOptions, SectionResult, evaluate_section, format_multiple, rank_classed,
+    section_class, worst_class,
 };
 use rectify_water::tli::{Trophic, TrophicInputs, tli};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WaterOptions {
@@ -57,36 +59,69 @@ fn section_map(sections: &[Section]) -> HashMap<&str, &Section> {
 
 /// `name:multiple` (2 decimals) joined by `;`; pH and DO without a multiple. Written into `out`
 /// (cleared first), a buffer reused across rows.
-fn pollutants_cell(result: &SectionResult, out: &mut String) {
+fn pollutants_cell(pollutants: &[MainPollutant], out: &mut String) {
     out.clear();
-    for (n, p) in result.main_pollutants.iter().enumerate() {
+    for (n, p) in pollutants.iter().enumerate() {
         if n > 0 {
             out.push(';');
         }
         out.push_str(p.indicator.name_zh());
         if let Some(m) = p.multiple {
             out.push(':');
-            out.push_str(&m.to_fixed(2));
+            // Writing to a String cannot fail.
+            let _ = m.write_fixed(2, out);
         }
     }
 }
 
+/// Each item's part of the per-indicator cell, `code=class` or `code=class(ref)`, by indicator
+/// and class: one copy per item instead of three.
+static ITEM_CLASS_TEXT: LazyLock<Vec<[String; 6]>> = LazyLock::new(|| {
+    Indicator::all()
+        .map(|i| {
+            let reference = if i.reference_only() { "(ref)" } else { "" };
+            Class::ALL.map(|c| format!("{}={}{reference}", i.code(), c.code()))
+        })
+        .collect()
+});
+
 /// `code=class` joined by `;`; reference items marked `(ref)`; unclassed items left out.
 /// Written into `out` (cleared first), a buffer reused across rows.
-fn per_indicator_cell(result: &SectionResult, out: &mut String) {
+fn per_indicator_cell(classes: &[(Indicator, Option<Class>)], out: &mut String) {
     out.clear();
-    for i in &result.indicators {
-        let Some(class) = i.class else { continue };
+    for &(indicator, class) in classes {
+        let Some(class) = class else { continue };
         if !out.is_empty() {
             out.push(';');
         }
-        out.push_str(i.indicator.code());
-        out.push('=');
-        out.push_str(class.code());
-        if i.indicator.reference_only() {
-            out.push_str("(ref)");
-        }
+        out.push_str(&ITEM_CLASS_TEXT[indicator as usize][class as usize - 1]);
     }
+}
+
+/// Appends a CSV row as the csv crate writes it, when no field needs quotes; else false and
+/// nothing is written. Only the fields from the file (`section`, `time`, the first `read`) are
+/// checked: the others are built from names and codes without a comma, quote or line end.
+fn plain_row(out: &mut Vec<u8>, fields: &[&str], read: usize) -> bool {
+    let quoted = |f: &&str| f.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
+    if fields.iter().take(read).any(quoted) {
+        return false;
+    }
+    for (n, field) in fields.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(field.as_bytes());
+    }
+    out.push(b'\n');
+    true
+}
+
+/// Appends a row through the csv crate, quoting as needed.
+fn quoted_row(out: &mut Vec<u8>, fields: &[&str]) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(fields)?;
+    writer.flush()?;
+    Ok(())
 }
 
 /// Classifies samples for `rectify water classify`; shared by the reading workers.
@@ -100,15 +135,22 @@ pub struct Classifier<'a> {
 /// classified. Rows are written on the workers, so only a block's bytes cross to the writer.
 #[derive(Default)]
 pub struct ClassBlock {
-    rows: Option<csv::Writer<Vec<u8>>>,
+    rows: Option<Vec<u8>>,
     written: u64,
     held: Vec<Sample>,
     problems: Vec<RowProblem>,
-    /// The two built cells, reused from row to row.
+    /// The items' classes, the section evaluated and the two built cells, reused from row to
+    /// row.
+    classes: Vec<(Indicator, Option<Class>)>,
+    result: SectionResult,
     pollutants: String,
     per_indicator: String,
     failed: Option<std::io::Error>,
 }
+
+/// Bytes of a block's rows, about: a block reads about 1 MiB of samples, and a sample's row
+/// takes about 1.3 times its line.
+const ROWS_CAPACITY: usize = 3 << 19;
 
 const CLASS_HEADER: [&str; 6] = [
     "section",
@@ -137,26 +179,42 @@ impl<'a> Classifier<'a> {
             Ok(body) => body,
             Err(p) => return block.problems.push(p),
         };
-        let result = evaluate_section(
-            &basic_values(&sample.readings),
-            body,
-            Class::III,
-            self.options.section,
-        );
-        pollutants_cell(&result, &mut block.pollutants);
-        per_indicator_cell(&result, &mut block.per_indicator);
-        let rows = block
-            .rows
-            .get_or_insert_with(|| csv::Writer::from_writer(Vec::new()));
-        let written = rows.write_record([
-            csv_cell(&sample.section).as_ref(),
-            csv_cell(&sample.time).as_ref(),
-            result.class.map_or("", Class::code),
-            result.status().map_or("", |s| s.zh()),
+        // Items are classed on their own; their values are taken and the main pollutants
+        // ranked only when the section is worse than Ⅲ (the only case with main pollutants).
+        // The lists are reused from sample to sample.
+        let classes = &mut block.classes;
+        classes.clear();
+        classes.extend(sample.readings.basic_item_classes(body));
+        let class = worst_class(classes.iter().copied());
+        let result = &mut block.result;
+        result.indicators.clear();
+        result.main_pollutants.clear();
+        if class.is_some_and(|c| c > Class::III) {
+            result
+                .indicators
+                .extend(sample.readings.basic_classes(body));
+            rank_classed(result, body, Class::III, self.options.section);
+        }
+        pollutants_cell(&result.main_pollutants, &mut block.pollutants);
+        per_indicator_cell(classes, &mut block.per_indicator);
+        let (section, time) = (csv_cell(&sample.section), csv_cell(&sample.time));
+        let fields = [
+            section.as_ref(),
+            time.as_ref(),
+            class.map_or("", Class::code),
+            class.map_or("", |c| c.status().zh()),
             &block.pollutants,
             &block.per_indicator,
-        ]);
-        match written {
+        ];
+        // Sized for a block's rows, so that they are not copied as it grows.
+        let rows = block
+            .rows
+            .get_or_insert_with(|| Vec::with_capacity(ROWS_CAPACITY));
+        if plain_row(rows, &fields, 2) {
+            block.written += 1;
+            return;
+        }
+        match quoted_row(rows, &fields) {
             Ok(()) => block.written += 1,
             Err(e) => {
                 block.failed.get_or_insert(e.into());
@@ -193,8 +251,7 @@ impl<W: Write> ClassWriter<W> {
             return Err(e);
         }
         if let Some(rows) = block.rows {
-            self.out
-                .write_all(&rows.into_inner().map_err(|e| e.into_error())?)?;
+            self.out.write_all(&rows)?;
         }
         self.rows += block.written;
         self.held.extend(block.held);
@@ -400,14 +457,22 @@ fn summarise<'a>(
     let monthly = by_month
         .chunk_by(|a, b| (a.date.year, a.date.month) == (b.date.year, b.date.month))
         .map(|in_month| {
+            let date = in_month[0].date;
+            let month = format!("{:04}-{:02}", date.year, date.month);
+            if let [one] = in_month
+                && options.period.is_plain_mean()
+                && one.readings.basic_items_distinct()
+            {
+                // A month of one sample whose items are each read once: each mean is the
+                // reading itself, classed as it stands (as classify classes it).
+                return (month, worst_class(one.readings.basic_item_classes(body)));
+            }
             readings.fill(in_month);
             month_means.clear();
             month_means.extend(Indicator::all().filter_map(|i| {
                 let value = period_value_to_compare(i, &readings.0[i as usize], options.period)?;
                 Some((i, value))
             }));
-            let date = in_month[0].date;
-            let month = format!("{:04}-{:02}", date.year, date.month);
             (month, section_class(&month_means, body))
         })
         .collect();

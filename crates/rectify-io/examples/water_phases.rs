@@ -88,7 +88,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_err(|p| format!("{} problems", p.len()))?;
         let eval = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let text = serde_json::to_string_pretty(&result.to_json())?;
+        let text = result.to_json_pretty()?;
         let json = t.elapsed().as_secs_f64();
         writeln!(output("evaluate.json"), "{text}")?;
         let (wall, cpu) = (whole.elapsed().as_secs_f64(), cpu_seconds() - c);

@@ -636,6 +636,66 @@ impl WaterEvaluation<'_> {
     /// large network's output, are written straight from the evaluation; the rest is built as
     /// values. Serialised, it equals the whole built as one `Value`.
     pub fn to_json(&self) -> impl Serialize + '_ {
+        ObjectWith {
+            fields: self.json_fields(),
+            key: "sections",
+            entry: Sections(&self.sections),
+        }
+    }
+
+    /// [`WaterEvaluation::to_json`] as `serde_json::to_string_pretty` writes it, with the
+    /// sections, the bulk of it, written by one worker per core.
+    pub fn to_json_pretty(&self) -> serde_json::Result<String> {
+        let mut out = b"{".to_vec();
+        for (n, (key, value)) in self.json_fields().iter().enumerate() {
+            out.extend_from_slice(if n == 0 { b"\n  " } else { b",\n  " });
+            serde_json::to_writer(&mut out, key)?;
+            out.extend_from_slice(b": ");
+            match key.as_str() {
+                "sections" => self.sections_pretty(&mut out)?,
+                _ => write_nested(&mut out, value, 1)?,
+            }
+        }
+        out.extend_from_slice(if out.len() > 1 { b"\n}" } else { b"}" });
+        String::from_utf8(out).map_err(serde::ser::Error::custom)
+    }
+
+    /// The sections array at the top level's depth, its elements written in parallel.
+    fn sections_pretty(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        if self.sections.is_empty() {
+            out.extend_from_slice(b"[]");
+            return Ok(());
+        }
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let size = self.sections.len().div_ceil(threads);
+        let chunks: Vec<(usize, &[SectionSummary<'_>])> = self
+            .sections
+            .chunks(size)
+            .enumerate()
+            .map(|(n, chunk)| (n * size, chunk))
+            .collect();
+        let parts = in_parallel(&chunks, threads, |&(start, chunk)| {
+            let mut part = Vec::new();
+            for (n, p) in chunk.iter().enumerate() {
+                part.extend_from_slice(if start + n == 0 {
+                    b"\n    "
+                } else {
+                    b",\n    "
+                });
+                write_nested(&mut part, &section_entry(p), 2)?;
+            }
+            Ok(part)
+        });
+        out.push(b'[');
+        for part in parts {
+            out.extend_from_slice(&part?);
+        }
+        out.extend_from_slice(b"\n  ]");
+        Ok(())
+    }
+
+    /// The top-level fields, with a placeholder for the sections (written straight).
+    fn json_fields(&self) -> serde_json::Map<String, Value> {
         let mut fields = serde_json::Map::new();
         let mut put = |key: &str, value: Value| fields.insert(key.to_string(), value);
         put("from", json!(self.from.to_string()));
@@ -657,12 +717,21 @@ impl WaterEvaluation<'_> {
             json!(self.basins.iter().map(river_json).collect::<Vec<_>>()),
         );
         put("drinking_sources", drinking_json(&self.drinking));
-        ObjectWith {
-            fields,
-            key: "sections",
-            entry: Sections(&self.sections),
-        }
+        fields
     }
+}
+
+/// Writes a value as the pretty printer writes it nested `depth` levels deep.
+fn write_nested(out: &mut Vec<u8>, value: &impl Serialize, depth: usize) -> serde_json::Result<()> {
+    use serde_json::ser::Formatter;
+    let mut formatter = serde_json::ser::PrettyFormatter::new();
+    // Opening `depth` arrays (into nothing) is how the formatter gets that deep.
+    for _ in 0..depth {
+        formatter
+            .begin_array(&mut std::io::sink())
+            .map_err(serde_json::Error::io)?;
+    }
+    value.serialize(&mut serde_json::Serializer::with_formatter(out, formatter))
 }
 
 /// A JSON object with one bulky entry written straight from the data instead of built as a
@@ -692,18 +761,21 @@ struct Sections<'s, 'a>(&'s [SectionSummary<'a>]);
 
 impl Serialize for Sections<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|p| {
-            let mut fields = match section_json(p) {
-                Value::Object(fields) => fields,
-                _ => serde_json::Map::new(),
-            };
-            fields.insert("monthly".into(), Value::Null);
-            ObjectWith {
-                fields,
-                key: "monthly",
-                entry: Monthly(&p.monthly),
-            }
-        }))
+        serializer.collect_seq(self.0.iter().map(section_entry))
+    }
+}
+
+/// One element of the sections array.
+fn section_entry<'p>(p: &'p SectionSummary<'_>) -> ObjectWith<Monthly<'p>> {
+    let mut fields = match section_json(p) {
+        Value::Object(fields) => fields,
+        _ => serde_json::Map::new(),
+    };
+    fields.insert("monthly".into(), Value::Null);
+    ObjectWith {
+        fields,
+        key: "monthly",
+        entry: Monthly(&p.monthly),
     }
 }
 
@@ -823,6 +895,17 @@ mod tests {
         let direct = serde_json::to_string_pretty(&result.to_json()).unwrap();
         let value = serde_json::to_value(result.to_json()).unwrap();
         assert_eq!(direct, serde_json::to_string_pretty(&value).unwrap());
+        assert_eq!(
+            result.to_json_pretty().unwrap(),
+            direct,
+            "sections in parallel"
+        );
+        // No section in the period: an empty array.
+        let before = Date::parse("2001-01-01").unwrap();
+        let empty = evaluate(&samples, &sections, before, before, WaterOptions::default()).unwrap();
+        let expected = serde_json::to_string_pretty(&empty.to_json()).unwrap();
+        assert!(expected.contains("\"sections\": []"), "{expected}");
+        assert_eq!(empty.to_json_pretty().unwrap(), expected);
         assert_eq!(value["sections"].as_array().unwrap().len(), 30);
         assert_eq!(
             value["sections"][0]["monthly"].as_array().unwrap().len(),

@@ -878,6 +878,161 @@ mod tests {
     use crate::water::samples::{read_samples_from, read_sections_from};
     use crate::water::synthetic::{bench_sections, write_samples_csv, write_sections_csv};
 
+    /// Samples at the class boundaries: limits exactly, a unit beyond either way, detection
+    /// limits whose half is a limit, values beyond 18 digits (held as fractions), exponents, an
+    /// item read twice (`petroleum` and `oil`), missing cells, months of one and of two
+    /// samples, and sections that need quotes or a formula guard.
+    const EDGE_SAMPLES: &str = "section,water_body,time,ph,do,tp,nh3n,hg,cod,petroleum,oil,fecal_coliform,tn,chla
+A,river,2024-01,6,7.5,0.2,1.0,0.0001,20,0.05,,10000,1.0,3
+A,river,2024-02,9.0,7.49999,0.2001,1.00,0.00010,20.000,0.05L,0.1L,10001,,
+A,river,2024-02,5.99,2,0.4,2.0,0.002L,40,1.0,,40000,2.0,
+A,river,2024-03,7,3,0.1,0.5,0.0000500000000000001,15,,0.05,2000,0.5,
+\"B,1\",lake,2024-01,8,7.5,0.01,0.15,0.00005,15,0.04,0.6,200,0.2,1
+\"B,1\",lake,2024-03,7,3,<0.05,0.30L,0.000050,30.0000000000000001,,,,,
+=C,lake,2024-03,7,5,0.025,1.5,0.001,,1e-2,,20000,1.5,
+=C,lake,2024-04,7,6,0.0999999999999999999,1.50000000000000001,,,,,,,
+C\"q,river,2024-04,9.01,1.99,0.0999999999999999999,1.50000000000000001,,,2L,,,,
+";
+
+    fn edge_samples() -> Vec<Sample> {
+        let path = std::path::Path::new("edge.csv");
+        crate::water::samples::read_samples_from(path, EDGE_SAMPLES.as_bytes()).unwrap()
+    }
+
+    /// A row as classify wrote it before items were classed on integers: the whole evaluation
+    /// of the sample's exact values, its cells built from it, the row through the csv crate.
+    fn general_row(rows: &mut csv::Writer<Vec<u8>>, sample: &Sample, options: SectionOptions) {
+        let body = sample.water_body.unwrap();
+        let result = evaluate_section(&basic_values(&sample.readings), body, Class::III, options);
+        let pollutants: Vec<String> = result
+            .main_pollutants
+            .iter()
+            .map(|p| match p.multiple {
+                Some(m) => format!("{}:{}", p.indicator.name_zh(), m.to_fixed(2)),
+                None => p.indicator.name_zh().to_string(),
+            })
+            .collect();
+        let per_indicator: Vec<String> = result
+            .indicators
+            .iter()
+            .filter_map(|i| {
+                let reference = if i.indicator.reference_only() { "(ref)" } else { "" };
+                Some(format!("{}={}{reference}", i.indicator.code(), i.class?.code()))
+            })
+            .collect();
+        rows.write_record([
+            csv_cell(&sample.section).as_ref(),
+            csv_cell(&sample.time).as_ref(),
+            result.class.map_or("", Class::code),
+            result.status().map_or("", |s| s.zh()),
+            &pollutants.join(";"),
+            &per_indicator.join(";"),
+        ])
+        .unwrap();
+    }
+
+    #[test]
+    fn classify_writes_the_rows_of_the_general_evaluation() {
+        let samples = edge_samples();
+        assert_eq!(samples.len(), 9);
+        for metal_priority in [false, true] {
+            let section = SectionOptions { metal_priority };
+            let options = WaterOptions {
+                section,
+                ..WaterOptions::default()
+            };
+            let mut general = csv::Writer::from_writer(Vec::new());
+            general.write_record(CLASS_HEADER).unwrap();
+            for sample in &samples {
+                general_row(&mut general, sample, section);
+            }
+            let classifier = Classifier::new(&[], options);
+            let mut writer = ClassWriter::new(Vec::new()).unwrap();
+            let mut block = ClassBlock::default();
+            for sample in samples.clone() {
+                classifier.add(&mut block, sample, false);
+            }
+            writer.push(block).unwrap();
+            let fast = String::from_utf8(writer.out).unwrap();
+            let general = String::from_utf8(general.into_inner().unwrap()).unwrap();
+            assert_eq!(fast, general);
+            assert!(fast.contains("\"B,1\",2024-01") && fast.contains("\"C\"\"q\""), "{fast}");
+            assert!(fast.contains("'=C,2024-03"), "{fast}");
+            for class in ["I", "II", "III", "IV", "V", "劣V"] {
+                assert!(fast.contains(&format!(",{class},")), "{class}: {fast}");
+            }
+        }
+    }
+
+    #[test]
+    fn cells_built_from_names_never_need_quotes() {
+        let special = |t: &str| t.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
+        for i in Indicator::all() {
+            assert!(!special(i.name_zh()) && !special(i.code()), "{i:?}");
+        }
+        for c in Class::ALL {
+            assert!(!special(c.code()) && !special(c.status().zh()), "{c:?}");
+        }
+        let mut row = Vec::new();
+        assert!(!plain_row(&mut row, &["a,b", "t", "x"], 2));
+        assert!(!plain_row(&mut row, &["a", "t\r", "x"], 2));
+        assert!(row.is_empty(), "nothing written when quotes are needed");
+        assert!(plain_row(&mut row, &["'=a", "2024-01", "", "x;y"], 2));
+        let mut csv_row = Vec::new();
+        quoted_row(&mut csv_row, &["'=a", "2024-01", "", "x;y"]).unwrap();
+        assert_eq!(row, csv_row);
+    }
+
+    #[test]
+    fn monthly_classes_are_those_of_the_months_means() {
+        let samples = edge_samples();
+        let (from, to) = (
+            Date::parse("2024-01-01").unwrap(),
+            Date::parse("2024-12-31").unwrap(),
+        );
+        let hydrogen = PeriodOptions {
+            ph_mean: rectify_water::period::PhMean::Hydrogen,
+            ..PeriodOptions::default()
+        };
+        let rounded = PeriodOptions {
+            round_2020: true,
+            ..PeriodOptions::default()
+        };
+        for period in [PeriodOptions::default(), hydrogen, rounded] {
+            let options = WaterOptions {
+                period,
+                ..WaterOptions::default()
+            };
+            let result = evaluate(&samples, &[], from, to, options).unwrap();
+            assert_eq!(result.sections.len(), 4);
+            let mut months = 0;
+            for p in &result.sections {
+                for (month, class) in &p.monthly {
+                    let in_month: Vec<&Sample> =
+                        p.samples.iter().copied().filter(|s| s.time == *month).collect();
+                    let means: Vec<(Indicator, Exact)> = Indicator::all()
+                        .filter_map(|i| {
+                            let readings: Vec<Reading> = in_month
+                                .iter()
+                                .flat_map(|s| s.readings.iter())
+                                .filter(|(item, _)| *item == Item::Basic(i))
+                                .map(|(_, r)| r)
+                                .collect();
+                            Some((i, period_value(i, &readings, period)?))
+                        })
+                        .collect();
+                    assert_eq!(*class, section_class(&means, p.body), "{} {month}", p.code);
+                    if (p.code, month.as_str()) == ("B,1", "2024-01") {
+                        // Petroleum read twice, 0.04 and 0.6: the mean 0.32 is Ⅳ, 0.6 alone Ⅴ.
+                        assert_eq!(*class, Some(Class::IV));
+                    }
+                    months += 1;
+                }
+            }
+            assert_eq!(months, 8);
+        }
+    }
+
     #[test]
     fn json_written_straight_equals_json_built_as_one_value() {
         let network = bench_sections(30);

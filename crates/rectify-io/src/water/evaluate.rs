@@ -879,19 +879,21 @@ mod tests {
     use crate::water::synthetic::{bench_sections, write_samples_csv, write_sections_csv};
 
     /// Samples at the class boundaries: limits exactly, a unit beyond either way, detection
-    /// limits whose half is a limit, values beyond 18 digits (held as fractions), exponents, an
+    /// limits whose half is a limit, values beyond 64 bits or 18 decimals (held as fractions), an
     /// item read twice (`petroleum` and `oil`), missing cells, months of one and of two
     /// samples, and sections that need quotes or a formula guard.
-    const EDGE_SAMPLES: &str = "section,water_body,time,ph,do,tp,nh3n,hg,cod,petroleum,oil,fecal_coliform,tn,chla
+    const EDGE_SAMPLES: &str =
+        "section,water_body,time,ph,do,tp,nh3n,hg,cod,petroleum,oil,fecal_coliform,tn,chla
 A,river,2024-01,6,7.5,0.2,1.0,0.0001,20,0.05,,10000,1.0,3
 A,river,2024-02,9.0,7.49999,0.2001,1.00,0.00010,20.000,0.05L,0.1L,10001,,
 A,river,2024-02,5.99,2,0.4,2.0,0.002L,40,1.0,,40000,2.0,
-A,river,2024-03,7,3,0.1,0.5,0.0000500000000000001,15,,0.05,2000,0.5,
+A,river,2024-03,7,6,0.1,0.5,1.5e-18L,15,,0.05,2000,0.5,
 \"B,1\",lake,2024-01,8,7.5,0.01,0.15,0.00005,15,0.04,0.6,200,0.2,1
 \"B,1\",lake,2024-03,7,3,<0.05,0.30L,0.000050,30.0000000000000001,,,,,
 =C,lake,2024-03,7,5,0.025,1.5,0.001,,1e-2,,20000,1.5,
-=C,lake,2024-04,7,6,0.0999999999999999999,1.50000000000000001,,,,,,,
-C\"q,river,2024-04,9.01,1.99,0.0999999999999999999,1.50000000000000001,,,2L,,,,
+=C,lake,2024-04,7,6,9.3e18,1.50000000000000001,,,,,,,
+=C,lake,2024-05,7,7.5,0.01,0.15,0.00005,15,0.05,,200,0.2,
+C\"q,river,2024-04,9.01,1.99,1.5e-18,1.50000000000000001,,,2L,,,,
 ";
 
     fn edge_samples() -> Vec<Sample> {
@@ -916,8 +918,16 @@ C\"q,river,2024-04,9.01,1.99,0.0999999999999999999,1.50000000000000001,,,2L,,,,
             .indicators
             .iter()
             .filter_map(|i| {
-                let reference = if i.indicator.reference_only() { "(ref)" } else { "" };
-                Some(format!("{}={}{reference}", i.indicator.code(), i.class?.code()))
+                let reference = if i.indicator.reference_only() {
+                    "(ref)"
+                } else {
+                    ""
+                };
+                Some(format!(
+                    "{}={}{reference}",
+                    i.indicator.code(),
+                    i.class?.code()
+                ))
             })
             .collect();
         rows.write_record([
@@ -934,7 +944,7 @@ C\"q,river,2024-04,9.01,1.99,0.0999999999999999999,1.50000000000000001,,,2L,,,,
     #[test]
     fn classify_writes_the_rows_of_the_general_evaluation() {
         let samples = edge_samples();
-        assert_eq!(samples.len(), 9);
+        assert_eq!(samples.len(), 10);
         for metal_priority in [false, true] {
             let section = SectionOptions { metal_priority };
             let options = WaterOptions {
@@ -956,7 +966,10 @@ C\"q,river,2024-04,9.01,1.99,0.0999999999999999999,1.50000000000000001,,,2L,,,,
             let fast = String::from_utf8(writer.out).unwrap();
             let general = String::from_utf8(general.into_inner().unwrap()).unwrap();
             assert_eq!(fast, general);
-            assert!(fast.contains("\"B,1\",2024-01") && fast.contains("\"C\"\"q\""), "{fast}");
+            assert!(
+                fast.contains("\"B,1\",2024-01") && fast.contains("\"C\"\"q\""),
+                "{fast}"
+            );
             assert!(fast.contains("'=C,2024-03"), "{fast}");
             for class in ["I", "II", "III", "IV", "V", "劣V"] {
                 assert!(fast.contains(&format!(",{class},")), "{class}: {fast}");
@@ -1008,8 +1021,12 @@ C\"q,river,2024-04,9.01,1.99,0.0999999999999999999,1.50000000000000001,,,2L,,,,
             let mut months = 0;
             for p in &result.sections {
                 for (month, class) in &p.monthly {
-                    let in_month: Vec<&Sample> =
-                        p.samples.iter().copied().filter(|s| s.time == *month).collect();
+                    let in_month: Vec<&Sample> = p
+                        .samples
+                        .iter()
+                        .copied()
+                        .filter(|s| s.time == *month)
+                        .collect();
                     let means: Vec<(Indicator, Exact)> = Indicator::all()
                         .filter_map(|i| {
                             let readings: Vec<Reading> = in_month
@@ -1029,7 +1046,7 @@ C\"q,river,2024-04,9.01,1.99,0.0999999999999999999,1.50000000000000001,,,2L,,,,
                     months += 1;
                 }
             }
-            assert_eq!(months, 8);
+            assert_eq!(months, 9);
         }
     }
 

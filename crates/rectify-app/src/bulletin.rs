@@ -52,7 +52,9 @@ pub async fn environment_figures(store: &Store, through: Date) -> Result<Environ
             .air_station_days(from, to, |day| days.push(&day))
             .await?;
         let targets = store.air_targets(through.year).await?;
-        found.air = air_year(days, &targets, to);
+        let units = store.org_units().await?;
+        let home = rectify_store::org::home_city(&units).map(|u| u.name.as_str());
+        found.air = air_year(days, home, &targets, to);
     }
     if let Some((from, to)) = span(store.water_date_range().await?, through, 0) {
         let sections = store.water_sections().await?;

@@ -313,6 +313,9 @@ impl Store {
         crate::tasks::check_setting(key, value)?;
         let before = self.setting(key).await?;
         let mut tx = self.begin_write().await?;
+        if crate::deliveries::ROUTED_BY_UNIT.contains(&key) {
+            crate::deliveries::check_route_units(&mut tx, value).await?;
+        }
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -24,6 +24,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// How much of a file on disk is read at a time when it is stored.
+const FILE_PIECE: usize = 1 << 20;
+
+/// A file from disk up to this size goes to a bucket from memory in one request (the evidence
+/// limit is 50 MB by default); a bigger one as a multipart upload to a temporary key.
+const HELD_IN_MEMORY: u64 = 64 << 20;
+
 /// Where and how big a stored file is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFile {
@@ -217,6 +224,53 @@ impl AttachmentStore {
         };
         receiving.write(bytes).await?;
         receiving.finish().await
+    }
+
+    /// A file on disk, as an upload of at most `limit` bytes: refused by its size before a byte
+    /// is read, then streamed in pieces (a command storing a 400 MB source file does not hold
+    /// it), still checked against the limit should it grow meanwhile.
+    pub async fn upload_file(
+        &self,
+        path: &Path,
+        file_name: &str,
+        limit: u64,
+    ) -> Result<Upload, StoreError> {
+        let io = |source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let size = file.metadata().map_err(io)?.len();
+        if size > limit {
+            return Err(StoreError::TooLarge {
+                file_name: file_name.to_string(),
+                limit,
+            });
+        }
+        let mut receiving = match &self.backend {
+            // As `upload`: no temporary key a command ending right after could leave behind,
+            // unless the file is too big to hold (`put_file` then deletes the key itself).
+            Backend::S3 { .. } if size <= HELD_IN_MEMORY => {
+                Receiving::new(Sink::Memory(Vec::new()), file_name, limit)
+            }
+            _ => self.receive(file_name, limit).await?,
+        };
+        let mut piece = vec![0; FILE_PIECE];
+        loop {
+            let read = std::io::Read::read(&mut file, &mut piece).map_err(io)?;
+            if read == 0 {
+                return receiving.finish().await;
+            }
+            receiving.write(&piece[..read]).await?;
+        }
+    }
+
+    /// A file on disk stored at its content address, streamed (`upload_file` without a limit).
+    pub async fn put_file(&self, path: &Path) -> Result<StoredFile, StoreError> {
+        let upload = self.upload_file(path, "", u64::MAX).await?;
+        let stored = self.keep(&upload).await?;
+        upload.discard().await?;
+        Ok(stored)
     }
 
     /// Starts receiving a file of at most `limit` bytes: into a temporary file under the

@@ -109,6 +109,39 @@ const SELECT_DELIVERY: &str = "SELECT d.id, d.escalation_id, d.channel, d.target
 /// one delivery at a time and a try takes at most 10 s, so the lease outlasts it many times.
 const LEASE_MINUTES: i64 = 2;
 
+/// The settings that send a unit's steps somewhere, keyed by the unit's name ("*" for all).
+pub(crate) const ROUTED_BY_UNIT: [&str; 2] = ["mail.recipients", "webhook.urls"];
+
+/// Refuses routes keyed by a name no unit has: a step is routed by its unit's exact name, so a
+/// misspelt or renamed unit would otherwise never receive anything, without a word.
+pub(crate) async fn check_route_units(
+    conn: &mut AnyConnection,
+    routes: &Value,
+) -> Result<(), StoreError> {
+    let routes = match routes {
+        Value::Object(routes) => routes,
+        // Cleared: nothing is routed.
+        Value::Null => return Ok(()),
+        _ => {
+            return Err(StoreError::Invalid(
+                "应为 {\"单位\": \"地址\"} 形式的对象".into(),
+            ));
+        }
+    };
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM org_units")
+        .fetch_all(&mut *conn)
+        .await?;
+    match routes
+        .keys()
+        .find(|unit| *unit != "*" && !names.contains(unit))
+    {
+        Some(unknown) => Err(StoreError::Invalid(format!(
+            "没有名为“{unknown}”的单位：每行开头的单位应与组织机构中的名称一致，或填“全部”"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The targets of a step for `unit`: the unit's and the catch-all ("*", 全部) addresses when
 /// mail is configured, and the unit's and the catch-all group robots; each target once.
 fn targets(unit: &str, mail: Option<&Value>, webhooks: &Value) -> Vec<(Channel, String)> {

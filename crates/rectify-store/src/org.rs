@@ -49,9 +49,20 @@ pub struct Person {
     pub unit_id: i64,
 }
 
-const SELECT_UNIT: &str = "SELECT id, parent_id, code, name, kind, sort_order FROM org_units";
+pub(crate) const SELECT_UNIT: &str =
+    "SELECT id, parent_id, code, name, kind, sort_order FROM org_units";
 
-fn unit_from_row(row: &AnyRow) -> Result<OrgUnit, StoreError> {
+/// The city the organisation tree is of: its root of kind city (the first made, should there be
+/// several), else its first root. The city's own figures are its: the air targets are measured
+/// on the stations that carry its name, and a group's work falls to it.
+pub fn home_city(units: &[OrgUnit]) -> Option<&OrgUnit> {
+    units
+        .iter()
+        .filter(|u| u.parent_id.is_none())
+        .min_by_key(|u| (u.kind != OrgKind::City, u.id))
+}
+
+pub(crate) fn unit_from_row(row: &AnyRow) -> Result<OrgUnit, StoreError> {
     let kind: String = row.try_get(4)?;
     Ok(OrgUnit {
         id: row.try_get(0)?,

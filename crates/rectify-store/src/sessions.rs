@@ -13,6 +13,15 @@ use sqlx::Row;
 const SESSION_HOURS: i64 = 12;
 
 /// A new session: the cookie token (shown once) and the CSRF token forms and API calls echo.
+/// A live session as a request finds it (`Store::session_user`).
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub user: User,
+    pub csrf: String,
+    /// The journal's head when the session was read (`Store::journal_head`).
+    pub journal_head: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
     pub token: String,
@@ -58,12 +67,14 @@ impl Store {
         Ok(session)
     }
 
-    /// The session's enabled user and CSRF token, unless it expired or was ended. One query:
-    /// every page asks this first.
-    pub async fn session_user(&self, token: &str) -> Result<Option<(User, String)>, StoreError> {
+    /// The session's enabled user and CSRF token, unless it expired or was ended, with the
+    /// journal's head. One query: every page asks this first, and the head tells the page
+    /// whether the ledger it has cached is current without a second round trip.
+    pub async fn session_user(&self, token: &str) -> Result<Option<LiveSession>, StoreError> {
         let row = sqlx::query(
             "SELECT u.id, u.username, u.display_name, u.unit_id, o.name, u.disabled, u.created_at,
-                    s.csrf_token, (SELECT string_agg(r.role, ',') FROM user_roles r WHERE r.user_id = u.id)
+                    s.csrf_token, (SELECT string_agg(r.role, ',') FROM user_roles r WHERE r.user_id = u.id),
+                    (SELECT MAX(seq) FROM journal)
              FROM sessions s JOIN users u ON u.id = s.user_id JOIN org_units o ON o.id = u.unit_id
              WHERE s.id = $1 AND s.expires_at > $2 AND u.disabled = 0",
         )
@@ -95,7 +106,12 @@ impl Store {
             created_at: row.try_get(6)?,
             roles,
         };
-        Ok(Some((user, row.try_get(7)?)))
+        let journal_head: Option<i64> = row.try_get(9)?;
+        Ok(Some(LiveSession {
+            user,
+            csrf: row.try_get(7)?,
+            journal_head: journal_head.unwrap_or(0),
+        }))
     }
 
     pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {

@@ -104,7 +104,6 @@ impl Store {
         finding: NewFinding<'_>,
         calendar: &WorkCalendar,
     ) -> Result<FindingRecord, StoreError> {
-        let round = self.inspection_round(round_id).await?.round;
         let about = match &finding.target {
             FindingTarget::Nothing | FindingTarget::NewItem { .. } => About::Nothing,
             FindingTarget::Item(_) => About::Item,
@@ -116,6 +115,13 @@ impl Store {
                 "新增问题须填写所属方案、牵头单位和整改时限".into(),
             ));
         }
+        let mut media = Vec::new();
+        for (name, upload) in finding.files {
+            media.push(self.accepted_media_type(name, upload).await?);
+        }
+        let mut tx = self.begin_write().await?;
+        // Under the lock: an edit of the round's dates cannot slip in between check and write.
+        let round = round_in(&mut tx, round_id).await?.round;
         check_finding(
             &round,
             finding.on,
@@ -125,11 +131,6 @@ impl Store {
             finding.files.len(),
         )
         .map_err(StoreError::Refused)?;
-        let mut media = Vec::new();
-        for (name, upload) in finding.files {
-            media.push(self.accepted_media_type(name, upload).await?);
-        }
-        let mut tx = self.begin_write().await?;
         let reason = format!("{}：{}", round.name, finding.description.trim());
         let (item_id, entry_id) = match finding.target {
             FindingTarget::Nothing => (None, None),
@@ -234,31 +235,37 @@ impl Store {
 
     pub async fn inspection_round(&self, id: i64) -> Result<RoundRecord, StoreError> {
         let mut conn = self.pool().acquire().await?;
-        let row = sqlx::query(
-            "SELECT name, mode, scope, team, starts_on, ends_on FROM inspection_rounds WHERE id = $1",
-        )
-        .arg(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound {
-            what: "督察",
-            key: id.to_string(),
-        })?;
-        let mode: String = row.try_get(1)?;
-        let round = Round {
-            name: row.try_get(0)?,
-            mode: Mode::parse(&mode).ok_or_else(|| invalid_stored("督察方式"))?,
-            scope: row.try_get(2)?,
-            team: row.try_get(3)?,
-            starts_on: stored_date(&row.try_get::<String, _>(4)?)?,
-            ends_on: stored_date(&row.try_get::<String, _>(5)?)?,
-        };
-        Ok(RoundRecord {
-            id,
-            round,
-            findings: findings(&mut conn, id).await?,
-        })
+        round_in(&mut conn, id).await
     }
+}
+
+/// A round with its findings, read on `conn` (a writer reads it under its lock, so the dates it
+/// checks against cannot change before it commits).
+async fn round_in(conn: &mut AnyConnection, id: i64) -> Result<RoundRecord, StoreError> {
+    let row = sqlx::query(
+        "SELECT name, mode, scope, team, starts_on, ends_on FROM inspection_rounds WHERE id = $1",
+    )
+    .arg(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::NotFound {
+        what: "督察",
+        key: id.to_string(),
+    })?;
+    let mode: String = row.try_get(1)?;
+    let round = Round {
+        name: row.try_get(0)?,
+        mode: Mode::parse(&mode).ok_or_else(|| invalid_stored("督察方式"))?,
+        scope: row.try_get(2)?,
+        team: row.try_get(3)?,
+        starts_on: stored_date(&row.try_get::<String, _>(4)?)?,
+        ends_on: stored_date(&row.try_get::<String, _>(5)?)?,
+    };
+    Ok(RoundRecord {
+        id,
+        round,
+        findings: findings(conn, id).await?,
+    })
 }
 
 impl Store {
@@ -408,7 +415,9 @@ impl Store {
         round: &Round,
     ) -> Result<(), StoreError> {
         round.check().map_err(StoreError::Refused)?;
-        let before = self.inspection_round(id).await?;
+        let mut tx = self.begin_write().await?;
+        // Under the lock: a finding recorded meanwhile is among those checked.
+        let before = round_in(&mut tx, id).await?;
         if let Some(f) = before
             .findings
             .iter()
@@ -419,7 +428,6 @@ impl Store {
                 f.on
             )));
         }
-        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE inspection_rounds SET name = $1, mode = $2, scope = $3, team = $4,
              starts_on = $5, ends_on = $6 WHERE id = $7",

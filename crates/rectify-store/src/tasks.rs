@@ -330,12 +330,13 @@ async fn mend_pseudo_units(conn: &mut AnyConnection) -> Result<Vec<(i64, String)
     )
     .fetch_all(&mut *conn)
     .await?;
-    let root: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM org_units WHERE parent_id IS NULL ORDER BY CASE WHEN kind = $1 THEN 0 ELSE 1 END, id LIMIT 1",
-    )
-    .arg(OrgKind::City.code())
-    .fetch_optional(&mut *conn)
-    .await?;
+    let units = sqlx::query(crate::org::SELECT_UNIT)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(crate::org::unit_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let root = crate::org::home_city(&units).map(|u| u.id);
     let mut mended = Vec::new();
     for row in &rows {
         let name: String = row.try_get(3)?;

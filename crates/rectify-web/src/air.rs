@@ -142,9 +142,13 @@ async fn build(
         .await?;
     let targets = state.store.air_targets(year).await?;
     let years: Vec<i32> = (first.year..=last.year).rev().collect();
+    // Without a choice, the city the site is of: the one the bulletin and cockpit report.
+    let units = state.store.org_units().await?;
+    let city = query
+        .city
+        .or_else(|| rectify_store::org::home_city(&units).map(|u| u.name.clone()));
     let page =
-        tokio::task::spawn_blocking(move || page(days, query.city, year, years, to, targets))
-            .await??;
+        tokio::task::spawn_blocking(move || page(days, city, year, years, to, targets)).await??;
     let viewer = crate::auth::session(state, headers).await?.map(|s| s.me());
     Ok(AirPage { viewer, ..page }.render()?)
 }

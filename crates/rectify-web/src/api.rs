@@ -54,7 +54,7 @@ async fn user(state: &AppState, headers: &HeaderMap, changing: bool) -> Result<U
         };
     }
     let token = session_token(headers).ok_or_else(unauthorized)?;
-    let (mut user, csrf) = state
+    let rectify_store::sessions::LiveSession { mut user, csrf, .. } = state
         .store
         .session_user(&token)
         .await?

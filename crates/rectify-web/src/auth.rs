@@ -21,6 +21,9 @@ pub struct Session {
     pub user: User,
     pub csrf: String,
     pub viewer: Viewer,
+    /// The journal's head when the session was read: a page that only reads the ledger reads
+    /// a snapshot at least this new (`caches::snapshot_since`).
+    pub seen_head: i64,
 }
 
 /// What the header shows about the signed-in user.
@@ -98,15 +101,25 @@ pub async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Ses
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let Some((mut user, csrf)) = state.store.session_user(&token).await? else {
+    let Some(live) = state.store.session_user(&token).await? else {
         return Ok(None);
     };
+    let rectify_store::sessions::LiveSession {
+        mut user,
+        csrf,
+        journal_head,
+    } = live;
     if !state.site.admit(&mut user) {
         return Ok(None);
     }
-    let snapshot = crate::caches::snapshot(state).await?;
+    let snapshot = crate::caches::snapshot_since(state, journal_head).await?;
     let viewer = rectify_store::sessions::viewer_in(&snapshot.org_units, &user);
-    Ok(Some(Session { user, csrf, viewer }))
+    Ok(Some(Session {
+        user,
+        csrf,
+        viewer,
+        seen_head: journal_head,
+    }))
 }
 
 /// A path on this site: one leading `/`, printable ASCII only (this site's own links are

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
-use crate::caches::{Snapshot, tick, visible_items};
+use crate::caches::{Snapshot, tick_since, visible_items};
 use crate::error::PageResult;
 use crate::forms::{ActionForm, BOARDS, action_form};
 use crate::kit::{FlashQuery, actor, render, short};
@@ -211,7 +211,7 @@ pub async fn notices(
 }
 
 async fn show(state: &AppState, session: Session, board: Board, flash: FlashQuery) -> PageResult {
-    let (today, snapshot) = tick(state).await?;
+    let (today, snapshot) = tick_since(state, session.seen_head).await?;
     let steps = if board.arrivals.is_empty() {
         HashMap::new()
     } else {

@@ -133,10 +133,25 @@ impl Snapshot {
     }
 }
 
+/// The ledger as of the journal's head now: one `MAX(seq)` query, then the cached snapshot if
+/// it is current. For handlers that have just written or are about to act on what they read.
 pub(crate) async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot>, StoreError> {
     let head = state.store.journal_head().await?;
+    snapshot_since(state, head).await
+}
+
+/// The ledger holding at least every change up to `seen`, a journal head read earlier in the
+/// request (with its session: `Session::seen_head`), so a page that only reads costs no query
+/// of its own. A snapshot newer than `seen` serves as well: what changed after the session was
+/// read could as well have changed before the request came. A snapshot is loaded after its
+/// head was read, so it holds every change up to it; the journal only grows, so a cached head
+/// at or past `seen` is current enough.
+pub(crate) async fn snapshot_since(
+    state: &AppState,
+    seen: i64,
+) -> Result<std::sync::Arc<Snapshot>, StoreError> {
     let mut current = state.ledger.current.lock().await;
-    if let Some(snapshot) = current.as_ref().filter(|s| s.head == head) {
+    if let Some(snapshot) = current.as_ref().filter(|s| s.head >= seen) {
         state.metrics.ledger_cache.hit();
         return Ok(snapshot.clone());
     }
@@ -151,7 +166,8 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot
         .collect::<std::collections::HashSet<_>>()
         .len();
     let fresh = std::sync::Arc::new(Snapshot {
-        head,
+        // What was loaded may be newer still; a later page that saw more reloads once.
+        head: seen,
         plans,
         options: FilterOptions::of(items.iter()),
         items,
@@ -173,10 +189,20 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<std::sync::Arc<Snapshot
 }
 
 /// Closes expired notices before a page shows workflow states; returns today and the snapshot
-/// that reflects it.
+/// that reflects it, as of the journal's head now (`snapshot`).
 pub(crate) async fn tick(state: &AppState) -> Result<(Date, std::sync::Arc<Snapshot>), StoreError> {
+    let head = state.store.journal_head().await?;
+    tick_since(state, head).await
+}
+
+/// `tick` for a page that only reads: the snapshot is at least as new as `seen`
+/// (`snapshot_since`).
+pub(crate) async fn tick_since(
+    state: &AppState,
+    seen: i64,
+) -> Result<(Date, std::sync::Arc<Snapshot>), StoreError> {
     let today = today_china();
-    let current = snapshot(state).await?;
+    let current = snapshot_since(state, seen).await?;
     let notice_over = current.workflows.values().any(|w| {
         w.flow.state == ItemState::PublicNotice
             && w.flow

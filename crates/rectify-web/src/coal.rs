@@ -7,7 +7,7 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
-use crate::caches::snapshot;
+use crate::caches::snapshot_since;
 use crate::encode::url_encode;
 use crate::error::{PageResult, WebError, user_message};
 use crate::extract::{Allowed, CsrfForm, OfficeWork, Permission};
@@ -196,7 +196,7 @@ async fn county_in_scope<'y>(
     if let Some(y) = visible.iter().find(|y| y.county == name) {
         return Ok(Some(y));
     }
-    let snapshot = snapshot(state).await?;
+    let snapshot = snapshot_since(state, session.seen_head).await?;
     let theirs = snapshot
         .org_units
         .iter()

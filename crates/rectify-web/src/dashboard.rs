@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
-use crate::caches::{Snapshot, tick, visible_items};
+use crate::caches::{Snapshot, tick_since, visible_items};
 use crate::error::{PageResult, WebError};
 use crate::kit::{
     UNDATED, UNDATED_LABEL, action_label, actor, actor_label, display_names, schedule_matches,
@@ -75,7 +75,7 @@ struct DashboardPage {
 /// The dashboard, rendered once per session, day and journal head: it evaluates every visible
 /// item's actions, which is worth keeping while nothing changes.
 pub async fn dashboard(State(state): State<AppState>, session: Session) -> PageResult {
-    let (today, current) = tick(&state).await?;
+    let (today, current) = tick_since(&state, session.seen_head).await?;
     let head = current.head;
     let key = (session.csrf.clone(), today);
     {

@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::auth::Session;
-use crate::caches::{find_visible, item_detail, tick, visible_items};
+use crate::caches::{find_visible, item_detail, tick_since, visible_items};
 use crate::error::{PageResult, WebError};
 use crate::extract::Path;
 use crate::kit::{ItemQuery, actor_label, display_names, named_download};
@@ -26,7 +26,7 @@ pub async fn item(
     Path(number): Path<u32>,
     Query(query): Query<ItemQuery>,
 ) -> PageResult {
-    let (today, snapshot) = tick(&state).await?;
+    let (today, snapshot) = tick_since(&state, session.seen_head).await?;
     let stored = find_visible(&snapshot, &session.viewer, number, query.plan.as_deref())?;
     let detail = item_detail(&state, &snapshot, stored).await?;
     let names = display_names(&state).await?;
@@ -91,7 +91,7 @@ pub async fn ledger(
     session: Session,
     Query(query): Query<LedgerQuery>,
 ) -> PageResult {
-    let (today, snapshot) = tick(&state).await?;
+    let (today, snapshot) = tick_since(&state, session.seen_head).await?;
     let visible = visible_items(snapshot, &session.viewer);
     let rows = filter_rows(&visible.items(), &visible.snapshot.schedules, &query, today);
     let ids: Vec<i64> = rows.iter().map(|(s, _)| s.id).collect();

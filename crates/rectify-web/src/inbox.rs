@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
-use crate::caches::snapshot;
+use crate::caches::snapshot_since;
 use crate::error::PageResult;
 use crate::kit::render;
 use askama::Template;
@@ -19,7 +19,7 @@ struct InboxPage {
 
 pub async fn show(State(state): State<AppState>, session: Session) -> PageResult {
     let units: Vec<i64> = if session.viewer.sees_everything() {
-        snapshot(&state)
+        snapshot_since(&state, session.seen_head)
             .await?
             .org_units
             .iter()

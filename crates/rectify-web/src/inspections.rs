@@ -6,7 +6,7 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
-use crate::caches::{find_visible, snapshot};
+use crate::caches::{find_visible, snapshot_since};
 use crate::error::{PageResult, WebError, user_message};
 use crate::extract::{Allowed, CsrfForm, OfficeWork, Path, Permission};
 use crate::kit::{FlashQuery, actor, back_to, inline_or_download, render};
@@ -171,7 +171,7 @@ async fn placed(
 ) -> Result<Option<(String, Option<String>)>, WebError> {
     let all = sees_all(session);
     if let Some((plan, number)) = &finding.item {
-        let snapshot = snapshot(state).await?;
+        let snapshot = snapshot_since(state, session.seen_head).await?;
         let about = format!("{plan}第{number}项");
         return Ok(
             match find_visible(&snapshot, &session.viewer, *number, Some(plan)) {

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
-use crate::caches::{Snapshot, find_visible, item_detail, sees, tick, visible_item};
+use crate::caches::{Snapshot, find_visible, item_detail, sees, tick, tick_since, visible_item};
 use crate::error::{PageResult, WebError};
 use crate::extract::Path;
 use crate::forms::{ActionForm, BOARDS, action_form};
@@ -142,7 +142,7 @@ pub async fn item(
     Path(number): Path<u32>,
     Query(query): Query<ItemQuery>,
 ) -> PageResult {
-    let (today, snapshot) = tick(&state).await?;
+    let (today, snapshot) = tick_since(&state, session.seen_head).await?;
     let stored = find_visible(&snapshot, &session.viewer, number, query.plan.as_deref())?;
     let others = snapshot
         .items

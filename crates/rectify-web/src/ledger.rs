@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
-use crate::caches::{FilterOptions, tick, visible_items};
+use crate::caches::{FilterOptions, tick_since, visible_items};
 use crate::columns::{Column, ColumnChoice};
 use crate::encode::url_encode;
 use crate::error::{PageResult, WebError};
@@ -226,7 +226,7 @@ async fn ledger_page(
     shown: &[Column],
 ) -> PageResult {
     let query = query.clone();
-    let (today, snapshot) = tick(state).await?;
+    let (today, snapshot) = tick_since(state, session.seen_head).await?;
     let visible = visible_items(snapshot, &session.viewer);
     let all = visible.items();
     let rows = filter_rows(&all, &visible.snapshot.schedules, &query, today);
@@ -376,7 +376,7 @@ pub async fn ledger_xlsx_export(
     session: Session,
     Query(query): Query<LedgerQuery>,
 ) -> PageResult {
-    let (today, snapshot) = tick(&state).await?;
+    let (today, snapshot) = tick_since(&state, session.seen_head).await?;
     let visible = visible_items(snapshot, &session.viewer);
     let rows = filter_rows(&visible.items(), &visible.snapshot.schedules, &query, today);
     let title = state

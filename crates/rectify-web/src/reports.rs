@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
-use crate::caches::{find_visible, snapshot, tick, visible_by_id, visible_item};
+use crate::caches::{find_visible, snapshot, snapshot_since, tick, visible_by_id, visible_item};
 use crate::error::PageResult;
 use crate::extract::CsrfForm;
 use crate::extract::Path;
@@ -32,7 +32,7 @@ pub async fn report_form(
     Path(number): Path<u32>,
     Query(query): Query<ItemQuery>,
 ) -> PageResult {
-    let snapshot = snapshot(&state).await?;
+    let snapshot = snapshot_since(&state, session.seen_head).await?;
     let stored = find_visible(&snapshot, &session.viewer, number, query.plan.as_deref())?;
     let workflow = snapshot.workflow(stored)?;
     let today = today_china();

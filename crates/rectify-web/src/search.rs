@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
-use crate::caches::{tick, visible_items};
+use crate::caches::{tick_since, visible_items};
 use crate::error::PageResult;
 use crate::kit::render;
 use crate::scopes::{complaint_filter, register_units};
@@ -89,7 +89,7 @@ async fn items(
     session: &Session,
     q: &str,
 ) -> Result<Section, crate::error::WebError> {
-    let (_, snapshot) = tick(state).await?;
+    let (_, snapshot) = tick_since(state, session.seen_head).await?;
     let visible = visible_items(snapshot, &session.viewer);
     let hits = visible
         .items()

@@ -256,9 +256,7 @@ async fn import(store: &Store, actor: &str, args: ImportArgs) -> Result<ExitCode
         .collect();
     // The source file is kept, content-addressed, beside the evidence: the journal entry names
     // its SHA-256, so what was imported can always be shown.
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", args.file.display())))?;
-    let kept = store.attachments().put(&bytes).await?;
+    let kept = store.attachments().put_file(&args.file).await?;
     let name = args
         .file
         .file_name()

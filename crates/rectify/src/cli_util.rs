@@ -5,6 +5,8 @@ use crate::error::CliError;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use rectify_exact::date::Date;
 use rectify_io::plan::{Finding, Sheet, SheetFormat, read_sheets};
+use rectify_store::Store;
+use rectify_store::attachments::Upload;
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::Path;
@@ -154,10 +156,52 @@ pub(crate) fn finding_json(f: &Finding) -> Value {
     })
 }
 
+/// A file a command parses whole (a spreadsheet, a plan, a calendar), refused by its size
+/// before it is read: at most the spreadsheet limit (`RECTIFY_SHEET_MAX_FILE_BYTES`), which the
+/// parser would refuse anyway, after holding it.
+pub(crate) fn read_whole(path: &Path) -> Result<Vec<u8>, CliError> {
+    let unreadable =
+        |e: std::io::Error| CliError::environment(format!("无法读取 {}：{e}", path.display()));
+    let limit = crate::config::get().sheets.max_file_bytes;
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let size = file.metadata().map_err(unreadable)?.len();
+    if size > limit {
+        return Err(CliError::failure(format!(
+            "{}：文件有 {size} 字节，超过上限 {limit} 字节，未读取",
+            path.display()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    // Bounded again while reading, should the file grow meanwhile.
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, limit + 1), &mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > limit {
+        return Err(CliError::failure(format!(
+            "{}：文件超过上限 {limit} 字节，未读取",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// An evidence file from disk in the upload area, with its name: at most the evidence limit
+/// (`evidence.max_bytes`, as on the web), refused by its size before it is read, then streamed.
+pub(crate) async fn upload_file(store: &Store, path: &Path) -> Result<(String, Upload), CliError> {
+    let file_name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let limit = store.evidence_policy().await?.max_bytes;
+    let upload = store
+        .attachments()
+        .upload_file(path, &file_name, limit)
+        .await?;
+    Ok((file_name, upload))
+}
+
 /// Reads a spreadsheet file (xlsx, xls or csv by its name) into its sheets.
 pub(crate) fn read_spreadsheet(path: &Path) -> Result<(String, Vec<u8>, Vec<Sheet>), CliError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", path.display())))?;
+    let bytes = read_whole(path)?;
     let name = path.display().to_string();
     let format = SheetFormat::detect(&name, &bytes);
     let sheets = read_sheets(&bytes, format, &name, &crate::config::get().sheets)

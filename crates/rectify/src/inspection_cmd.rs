@@ -128,14 +128,7 @@ async fn record(store: &Store, who: &As, args: FindingArgs) -> Result<ExitCode, 
     let s = session(store, who).await?;
     let mut files = Vec::with_capacity(args.files.len());
     for path in &args.files {
-        let bytes = std::fs::read(path)
-            .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", path.display())))?;
-        let name = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        let upload = store.attachments().upload(&name, &bytes).await?;
-        files.push((name, upload));
+        files.push(crate::cli_util::upload_file(store, path).await?);
     }
     let target = match (args.outcome, args.item, args.entry) {
         (Outcome::NewItem, _, _) => new_item(store, who.plan.as_deref(), &args, s.today).await?,

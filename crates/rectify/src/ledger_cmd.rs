@@ -165,8 +165,7 @@ pub async fn run_plan(
 }
 
 async fn import(store: &Store, actor: &str, args: ImportArgs) -> Result<ExitCode, CliError> {
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", args.file.display())))?;
+    let bytes = crate::cli_util::read_whole(&args.file)?;
     let file_name = args
         .file
         .file_name()
@@ -620,8 +619,7 @@ pub async fn run_calendar(
 ) -> Result<ExitCode, CliError> {
     match command {
         CalendarCommand::Load { file } => {
-            let text = std::fs::read(&file)
-                .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", file.display())))?;
+            let text = crate::cli_util::read_whole(&file)?;
             let text = rectify_io::plan::decode_text(&text);
             let notices = parse_notices(&text)
                 .map_err(|e| CliError::failure(format!("{}：{e}", file.display())))?;

@@ -242,13 +242,7 @@ pub async fn run(
             kind,
             inspection,
         } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", file.display())))?;
-            let file_name = file.file_name().map_or_else(
-                || file.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            let upload = store.attachments().upload(&file_name, &bytes).await?;
+            let (file_name, upload) = crate::cli_util::upload_file(store, &file).await?;
             let evidence = NewRegisterEvidence {
                 inspection_id: inspection,
                 kind: &kind,

@@ -199,9 +199,7 @@ pub async fn run_data(
             let samples = read_samples(&file).map_err(|e| CliError::failure(e.to_string()))?;
             let sections =
                 read_sections(&sections).map_err(|e| CliError::failure(e.to_string()))?;
-            let bytes = std::fs::read(&file)
-                .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", file.display())))?;
-            let kept = store.attachments().put(&bytes).await?;
+            let kept = store.attachments().put_file(&file).await?;
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
             let source =
                 serde_json::json!({"file": name, "sha256": kept.sha256, "samples": samples.len()});

@@ -407,18 +407,6 @@ fn kinds_and_paths(
         .collect()
 }
 
-/// A file read and put in the upload area, with its name.
-async fn read_file(store: &Store, path: &Path) -> Result<(String, Upload), CliError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| CliError::environment(format!("无法读取 {}：{e}", path.display())))?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let upload = store.attachments().upload(&file_name, &bytes).await?;
-    Ok((file_name, upload))
-}
-
 /// Each file of `files` read and put in the upload area, in order.
 async fn read_files<K, T>(
     store: &Store,
@@ -426,7 +414,7 @@ async fn read_files<K, T>(
 ) -> Result<Vec<(String, Upload)>, CliError> {
     let mut uploads = Vec::with_capacity(files.len());
     for (_, path, _) in files {
-        uploads.push(read_file(store, path).await?);
+        uploads.push(crate::cli_util::upload_file(store, path).await?);
     }
     Ok(uploads)
 }
@@ -440,7 +428,7 @@ async fn upload_one(
     title: Option<&str>,
     supersedes: Option<i64>,
 ) -> Result<Evidence, CliError> {
-    let (file_name, file) = read_file(store, path).await?;
+    let (file_name, file) = crate::cli_util::upload_file(store, path).await?;
     let new = NewEvidence {
         kind,
         title: title.unwrap_or(&file_name),

@@ -278,6 +278,51 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
 /// A bulletin for an earlier month shows the ledger as it stood at that month's end, however
 /// late it is generated (the demo, made on 29 November, holds June to November): every item's state against SQL replaying the journal, the items signed
 /// off in the month though reopened since, and the missing reports of the items open then.
+/// A city's database can hold stations of a neighbouring city too (a shared monitoring feed).
+/// The bulletin and the `/air` page report the city the org tree is of, not whichever city's
+/// name sorts first: `A市` sorts before `河安市`.
+#[test]
+fn the_air_figures_are_the_home_citys_whatever_else_the_feed_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    common::demo_into(&db, Some("2026-11-29"));
+    let feed = dir.path().join("neighbour.csv");
+    let mut text = String::from("station,city,time,pm25,pm10\n");
+    for day in 1..=28 {
+        for hour in 0..24 {
+            text.push_str(&format!(
+                "外站1,A市,2026-11-{day:02} {hour:02}:00,150,200\n"
+            ));
+        }
+    }
+    std::fs::write(&feed, text).unwrap();
+    rectify(
+        &db,
+        "2026-11-29",
+        &["air", "import", feed.to_str().unwrap()],
+    );
+    let out = dir.path().join("out");
+    rectify(
+        &db,
+        "2026-12-01",
+        &[
+            "bulletin",
+            "--period",
+            "2026-11",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let html = std::fs::read_to_string(out.join("整改进展通报-2026-11-第1版.html")).unwrap();
+    let air: String = html
+        .split("空气质量：")
+        .nth(1)
+        .map(|rest| rest.chars().take(60).collect())
+        .unwrap_or_default();
+    assert!(air.starts_with("河安市2026年1月1日至"), "{air}");
+    assert!(!html.contains("A市"), "{air}");
+}
+
 #[test]
 fn a_bulletin_for_an_earlier_month_shows_the_ledger_as_it_stood() {
     let dir = tempfile::tempdir().unwrap();

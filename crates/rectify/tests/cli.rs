@@ -578,3 +578,76 @@ fn a_fresh_database_gets_its_org_tree_and_first_admin_from_the_cli() {
     let verified = stdout(&rectify(&db, &["audit", "verify"]));
     assert!(verified.contains("共 6 条"), "{verified}");
 }
+
+/// A route for a unit that does not exist (a misspelt name) would never receive a step, without
+/// a word: it is refused, naming the unit, and nothing is stored. The catch-all and real units
+/// go in.
+#[test]
+fn routes_to_a_unit_that_does_not_exist_are_refused() {
+    let (_dir, db) = temp_db();
+    common::demo_into(&db, Some("2026-12-01"));
+    let misspelt = r#"{"北岭县正府": "http://127.0.0.1:9/robot"}"#;
+    let refused = rectify(&db, &["setting", "set", "webhook.urls", misspelt]);
+    assert_one_error_line(&refused, 1, "没有名为“北岭县正府”的单位");
+    let shown = rectify(&db, &["setting", "get", "webhook.urls"]);
+    assert!(!stdout(&shown).contains("北岭县正府"), "{}", stdout(&shown));
+    let real = r#"{"北岭县政府": "http://127.0.0.1:9/bl", "*": "http://127.0.0.1:9/all"}"#;
+    let stored = rectify(&db, &["setting", "set", "webhook.urls", real]);
+    assert!(stored.status.success(), "{}", stderr(&stored));
+    let mail = rectify(
+        &db,
+        &[
+            "setting",
+            "set",
+            "mail.recipients",
+            r#"{"市发改委": ["fgw@hean.gov.cn"]}"#,
+        ],
+    );
+    assert!(mail.status.success(), "{}", stderr(&mail));
+}
+
+/// A file over its limit is refused by its size before a byte of it is read: an evidence file
+/// over `evidence.max_bytes` (50 MB) and a plan over the spreadsheet limit (64 MB). Both files
+/// are sparse 4 GiB files, which a command reading them whole would have spent 4 GiB on.
+#[test]
+fn files_over_their_limit_are_refused_by_size_before_they_are_read() {
+    let (dir, db) = temp_db();
+    common::demo_into(&db, Some("2026-12-01"));
+    let sparse = |name: &str| {
+        let path = dir.path().join(name);
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(4 << 30)
+            .unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let photo = sparse("验收意见.png");
+    let evidence = rectify(
+        &db,
+        &[
+            "evidence",
+            "add",
+            "16",
+            "--as",
+            "yanshou",
+            "--kind",
+            "acceptance_opinion",
+            "--file",
+            &photo,
+        ],
+    );
+    assert!(!evidence.status.success());
+    assert!(
+        stderr(&evidence).contains("文件“验收意见.png”超过上限 52428800 字节"),
+        "{}",
+        stderr(&evidence)
+    );
+    let plan = sparse("整改方案.xlsx");
+    let import = rectify(&db, &["plan", "import", &plan]);
+    assert!(!import.status.success());
+    assert!(
+        stderr(&import).contains("文件有 4294967296 字节，超过上限 67108864 字节，未读取"),
+        "{}",
+        stderr(&import)
+    );
+}

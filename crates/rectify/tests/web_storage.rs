@@ -390,3 +390,36 @@ fn a_bucket_outage_answers_503_and_is_logged() {
         "{logged}"
     );
 }
+
+/// The command line stores files from disk in the bucket too: an imported air data file lands
+/// at its content address, with no temporary key left behind by a process that ends right
+/// after, and nothing written to a local data directory.
+#[test]
+fn files_from_the_command_line_go_to_the_bucket_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db").to_string_lossy().into_owned();
+    let bucket = rectify_testkit::s3::bucket();
+    let data = dir.path().join("rectify-data");
+    let with_bucket = |args: &[&str]| {
+        let mut all = vec!["--db", &db, "--storage", &bucket.url];
+        all.extend_from_slice(args);
+        common::ok(&rectify_with(&bucket, &all))
+    };
+    with_bucket(&["init"]);
+    let air = dir.path().join("hourly.csv");
+    let mut text = String::from("station,city,time,pm25,pm10\n");
+    for hour in 0..24 {
+        text.push_str(&format!("站1,河安市,2026-11-02 {hour:02}:00,35,70\n"));
+    }
+    std::fs::write(&air, &text).unwrap();
+    with_bucket(&["air", "import", air.to_str().unwrap()]);
+    let digest = sha256(text.as_bytes());
+    let key = format!("{}/sha256/{}/{digest}", bucket.prefix, &digest[..2]);
+    assert_eq!(bucket.get_raw(&key), Some(text.into_bytes()));
+    let keys = bucket.keys();
+    assert!(
+        keys.iter().all(|k| !k.contains("/uploads/")),
+        "temporary keys left: {keys:?}"
+    );
+    assert!(!data.exists(), "the command wrote to the data directory");
+}

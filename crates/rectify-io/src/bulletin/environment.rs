@@ -84,10 +84,16 @@ pub struct AirYear {
 }
 
 /// The city's air from 1 January to `data_to` against the year's targets and the same span last
-/// year, from the station-days of [`span`]`(…, 1)` folded into `days`; `None` when no station
-/// has a city.
-pub fn air_year(days: CityDays, targets: &YearTargets, data_to: Date) -> Option<AirYear> {
-    let city = city_year(days, None, data_to.year, data_to).ok()?;
+/// year, from the station-days of [`span`]`(…, 1)` folded into `days`: the stations of `home`
+/// (the city the org tree is of), or, when none carries that name, of the first city by name;
+/// `None` when no station has a city.
+pub fn air_year(
+    days: CityDays,
+    home: Option<&str>,
+    targets: &YearTargets,
+    data_to: Date,
+) -> Option<AirYear> {
+    let city = city_year(days, home, data_to.year, data_to).ok()?;
     let report = targets.check(&city.ytd);
     let mean = |p| {
         city.ytd

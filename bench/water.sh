@@ -48,7 +48,7 @@
 #               engineers' builds), best of 3 runs of this script, 3 times:
 #                 classify 0.345 s (0.31x; runs 0.353/0.345/0.359), evaluate 0.603 s (0.18x;
 #                 0.626/0.603/0.610), bare StringRecord pass 0.106 s;
-#                 before, same minute, same load: classify 0.516 s (0.21x), evaluate 0.731 s.
+#                 the previous binary at 14:59 UTC, load 2.4: classify 0.516 s, evaluate 0.731 s.
 #               CPU (user + sys): classify 0.57-0.59 s (before 0.83-0.92 s), evaluate
 #               0.97-0.99 s (before 1.10-1.17 s), bare pass 0.09 s. Outputs byte-identical (cmp)
 #               to the previous binary's: classes.csv and the evaluate JSON, also with

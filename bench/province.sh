@@ -44,9 +44,6 @@ sheet_entries=${SHEET_ENTRIES:-50000}
 duration=${DURATION:-15s}
 pg_port=${PG_PORT:-54391}
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-# The 50,000-entry sheet's worksheet unpacks to 36 MB, over the default 32 MiB part limit that
-# keeps parsing under 512 MB (README, Security): the bench raises it, as an office would.
-export RECTIFY_SHEET_MAX_PART_BYTES=${RECTIFY_SHEET_MAX_PART_BYTES:-$((64 << 20))}
 
 cargo build -q --release -p rectify -p rectify-io --examples --bins
 bin=$repo/target/release/rectify

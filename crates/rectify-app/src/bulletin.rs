@@ -47,9 +47,8 @@ pub async fn environment_figures(store: &Store, through: Date) -> Result<Environ
     let mut found = Environment::default();
     // Air reaches back a year: the same span last year is what 两降一增 compares with.
     if let Some((from, to)) = span(store.air_date_range().await?, through, 1) {
-        let mut days = CityDays::default();
-        store
-            .air_station_days(from, to, |day| days.push(&day))
+        let days = store
+            .air_station_days(from, to, CityDays::default(), |days, day| days.push(&day))
             .await?;
         let targets = store.air_targets(through.year).await?;
         let units = store.org_units().await?;

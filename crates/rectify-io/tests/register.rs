@@ -363,3 +363,41 @@ fn every_kinds_sheet_names_each_bad_typed_cell() {
         assert!(!typed.is_empty(), "{kind} has typed columns");
     }
 }
+
+/// The 50,000-entry 散乱污 register (#24 review), every column filled, exported by the
+/// real export and read back whole under the default limits: its worksheet unpacks to more
+/// than the 32 MiB a part was allowed, which refused rectify's own export.
+#[test]
+fn a_50000_entry_export_reads_back_under_the_default_limits() {
+    let template = every_kind().remove(0);
+    let entries: Vec<EntryRecord> = (0..50_000)
+        .map(|n| {
+            let mut entry = template.clone();
+            entry.id = n + 1;
+            entry.identity.name = format!("王楼村第{n}号废塑料加工点");
+            entry
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let bytes = register_xlsx(Kind::Scattered, "散乱污企业名录", &entries).unwrap();
+    let written = started.elapsed();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+    let largest = (0..zip.len())
+        .map(|i| zip.by_index(i).unwrap().size())
+        .max()
+        .unwrap();
+    let limits = rectify_io::plan::SheetLimits::default();
+    assert!(largest > 32 << 20, "the export is the big case: {largest}");
+    let sheets = read_sheets(&bytes, SheetFormat::Xlsx, "x.xlsx", &limits).unwrap();
+    let read = read_register(&sheets, Kind::Scattered, d("2026-11-29"));
+    assert!(read.errors.is_empty(), "{:?}", &read.errors[..3]);
+    assert_eq!(read.entries.len(), 50_000);
+    let (_, last) = read.entries.last().unwrap();
+    assert_eq!(last.identity.name, "王楼村第49999号废塑料加工点");
+    assert_eq!(last.details, template.details);
+    eprintln!(
+        "{} bytes, largest part {largest}; written in {written:?}, read in {:?}",
+        bytes.len(),
+        started.elapsed() - written
+    );
+}

@@ -119,6 +119,33 @@ fn day_from_row(row: &AnyRow) -> Result<StoredStationDay, StoreError> {
     })
 }
 
+/// Rows a blocking folder takes at a time, and how many such batches may wait for it.
+const FOLD_ROWS: usize = 256;
+const FOLD_BATCHES: usize = 4;
+
+/// Sends the rows on in batches until they end or the folder stops taking them (it failed:
+/// its error is the one to report).
+async fn send_in_batches(
+    mut rows: impl futures_util::Stream<Item = Result<AnyRow, sqlx::Error>> + Unpin,
+    sender: tokio::sync::mpsc::Sender<Vec<AnyRow>>,
+) -> Result<(), StoreError> {
+    let mut batch = Vec::with_capacity(FOLD_ROWS);
+    while let Some(row) = rows.try_next().await? {
+        batch.push(row);
+        if batch.len() == FOLD_ROWS {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(FOLD_ROWS));
+            if sender.send(full).await.is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !batch.is_empty() {
+        // A folder that stopped has its own error to report.
+        let _ = sender.send(batch).await;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Stores the station-days of one file in one transaction.
     pub async fn import_air(
@@ -207,25 +234,41 @@ impl Store {
         Ok(summary)
     }
 
-    /// Every station-day in `from..=to`, in no particular order, handed to `each` as it is read:
-    /// two years of a city's station-days are 64,000 rows of six hourly grids (80 MB), which
-    /// callers fold into daily values rather than hold. Unsorted, since sorting the wide rows
-    /// made PostgreSQL spill them to disk (60 MB) before sending the first.
-    pub async fn air_station_days(
+    /// Every station-day in `from..=to`, in no particular order, folded into `into` by `fold`
+    /// as it is read: two years of a city's station-days are 64,000 rows of six hourly grids
+    /// (80 MB), which callers fold into daily values rather than hold. Unsorted, since sorting
+    /// the wide rows made PostgreSQL spill them to disk (60 MB) before sending the first.
+    ///
+    /// The rows are decoded and folded on a blocking thread, a few hundred at a time through a
+    /// short channel: a province's cities are half a second of CPU each, which on the async
+    /// worker held up every other request waiting on that worker.
+    pub async fn air_station_days<A: Send + 'static>(
         &self,
         from: Date,
         to: Date,
-        mut each: impl FnMut(StoredStationDay),
-    ) -> Result<(), StoreError> {
+        into: A,
+        mut fold: impl FnMut(&mut A, StoredStationDay) + Send + 'static,
+    ) -> Result<A, StoreError> {
+        let (sender, mut batches) = tokio::sync::mpsc::channel::<Vec<AnyRow>>(FOLD_BATCHES);
+        let folder = tokio::task::spawn_blocking(move || {
+            let mut folded = into;
+            while let Some(rows) = batches.blocking_recv() {
+                for row in &rows {
+                    fold(&mut folded, day_from_row(row)?);
+                }
+            }
+            Ok::<A, StoreError>(folded)
+        });
         let sql = format!("{SELECT_DAYS} WHERE d.date >= $1 AND d.date <= $2");
-        let mut rows = sqlx::query(AssertSqlSafe(sql))
+        let query = sqlx::query(AssertSqlSafe(sql))
             .arg(from.to_string())
-            .arg(to.to_string())
-            .fetch(self.pool());
-        while let Some(row) = rows.try_next().await? {
-            each(day_from_row(&row)?);
-        }
-        Ok(())
+            .arg(to.to_string());
+        let fetched = send_in_batches(query.fetch(self.pool()), sender).await;
+        let folded = folder
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        fetched?;
+        folded
     }
 
     /// The first and last date with air data.

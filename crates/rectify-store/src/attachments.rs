@@ -105,6 +105,31 @@ impl S3Location {
 #[derive(Debug, Clone)]
 pub struct AttachmentStore {
     backend: Backend,
+    cleanups: Cleanups,
+}
+
+/// The deletions of temporary keys and aborts of multipart uploads that a dropped upload starts:
+/// in the background, so a request does not wait for them, and awaited by [`Store::close`]
+/// before a process ends (a command ending right after a drop would otherwise cut them off and
+/// leave the temporary object in the bucket).
+#[derive(Debug, Clone, Default)]
+struct Cleanups(Arc<std::sync::Mutex<tokio::task::JoinSet<()>>>);
+
+impl Cleanups {
+    fn start(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let mut running = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Finished ones are let go, so a long-running server holds only those in flight.
+        while running.try_join_next().is_some() {}
+        running.spawn_on(work, &runtime);
+    }
+
+    async fn settle(&self) {
+        let mut running = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        while running.join_next().await.is_some() {}
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +169,7 @@ impl AttachmentStore {
     /// The store in `data_dir` (files under `data_dir/sha256`).
     pub fn new(data_dir: &Path) -> AttachmentStore {
         AttachmentStore {
+            cleanups: Cleanups::default(),
             backend: Backend::Local {
                 root: data_dir.join("sha256"),
             },
@@ -174,6 +200,7 @@ impl AttachmentStore {
             ))
         })?;
         Ok(AttachmentStore {
+            cleanups: Cleanups::default(),
             backend: Backend::S3 {
                 client: Arc::new(client),
                 location,
@@ -228,7 +255,8 @@ impl AttachmentStore {
 
     /// A file on disk, as an upload of at most `limit` bytes: refused by its size before a byte
     /// is read, then streamed in pieces (a command storing a 400 MB source file does not hold
-    /// it), still checked against the limit should it grow meanwhile.
+    /// it), still checked against the limit should it grow meanwhile. For the command line: it
+    /// reads the file with blocking calls (the server receives its uploads through `receive`).
     pub async fn upload_file(
         &self,
         path: &Path,
@@ -248,8 +276,9 @@ impl AttachmentStore {
             });
         }
         let mut receiving = match &self.backend {
-            // As `upload`: no temporary key a command ending right after could leave behind,
-            // unless the file is too big to hold (`put_file` then deletes the key itself).
+            // As `upload`: one request and no temporary key, unless the file is too big to
+            // hold (its temporary key is then deleted when the upload is dropped, and
+            // `Store::close` waits for that).
             Backend::S3 { .. } if size <= HELD_IN_MEMORY => {
                 Receiving::new(Sink::Memory(Vec::new()), file_name, limit)
             }
@@ -268,9 +297,7 @@ impl AttachmentStore {
     /// A file on disk stored at its content address, streamed (`upload_file` without a limit).
     pub async fn put_file(&self, path: &Path) -> Result<StoredFile, StoreError> {
         let upload = self.upload_file(path, "", u64::MAX).await?;
-        let stored = self.keep(&upload).await?;
-        upload.discard().await?;
-        Ok(stored)
+        self.keep(&upload).await
     }
 
     /// Starts receiving a file of at most `limit` bytes: into a temporary file under the
@@ -300,6 +327,7 @@ impl AttachmentStore {
                     writer: Some(WriteMultipart::new_with_chunk_size(upload, PART_SIZE)),
                     client: client.clone(),
                     key,
+                    cleanups: self.cleanups.clone(),
                 })
             }
         };
@@ -396,7 +424,9 @@ impl AttachmentStore {
                     let key = location.key(&address_of(sha256));
                     let found = match client.get(&key).await {
                         Ok(found) => found,
-                        Err(object_store::Error::NotFound { .. }) => return Err(missing()),
+                        Err(e @ object_store::Error::NotFound { .. }) if !no_such_bucket(&e) => {
+                            return Err(missing());
+                        }
                         Err(e) => return Err(object_error(&key)(e)),
                     };
                     let size = found.meta.size;
@@ -664,11 +694,54 @@ fn object_error(key: &ObjectPath) -> impl Fn(object_store::Error) -> StoreError 
     let key = key.to_string();
     move |source| StoreError::ObjectStorage {
         key: key.clone(),
-        // The client names refusals it understood (403, 401, a precondition…); what is left
-        // is a bucket that could not be reached or failed on its side (5xx), after retries.
-        away: matches!(source, object_store::Error::Generic { .. }),
+        away: is_away(&source),
         reason: source.to_string(),
     }
+}
+
+/// Whether the bucket could not be reached or failed on its side (a connection refused,
+/// dropped or timed out; 5xx, 429, 408), after the client's retries: worth "try again
+/// shortly". The client names some refusals (401, 403, 404, 409, 412) and leaves the rest,
+/// outages and other refusals alike, as `Generic`; a 4xx among those (a 404 NoSuchBucket from
+/// a listing, a 400) is refused for good: the operator's configuration, not a pause.
+fn is_away(error: &object_store::Error) -> bool {
+    matches!(error, object_store::Error::Generic { .. }) && refused_status(error).is_none()
+}
+
+/// The 3xx or 4xx status a request was refused with, found along the error's sources. The
+/// client's error carrying the status is private to it, so the status is read from the text
+/// it gives ("Server returned non-2xx status code: 404 Not Found: …"); a redirect without a
+/// place to go (a wrong region) counts as a 301.
+fn refused_status(error: &object_store::Error) -> Option<u16> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = next {
+        if cause
+            .downcast_ref::<object_store::client::HttpError>()
+            .is_some()
+        {
+            // No answer came (connect, timeout, a dropped connection).
+            return None;
+        }
+        let text = cause.to_string();
+        if text.starts_with("Received redirect without LOCATION") {
+            return Some(301);
+        }
+        let status = text
+            .strip_prefix("Server returned non-2xx status code: ")
+            .and_then(|rest| rest.get(..3))
+            .and_then(|code| code.parse::<u16>().ok());
+        if let Some(status) = status {
+            return (status < 500 && status != 408 && status != 429).then_some(status);
+        }
+        next = cause.source();
+    }
+    None
+}
+
+/// A 404 that is about the bucket, not the object: every file would read as missing, when
+/// the configuration names a bucket that does not exist.
+fn no_such_bucket(error: &object_store::Error) -> bool {
+    error.to_string().contains("<Code>NoSuchBucket</Code>")
 }
 
 /// How long a request to the bucket is retried before the bucket counts as away. The client's
@@ -724,14 +797,13 @@ struct ObjectSink {
     writer: Option<WriteMultipart>,
     client: Arc<AmazonS3>,
     key: ObjectPath,
+    cleanups: Cleanups,
 }
 
 impl Drop for ObjectSink {
     fn drop(&mut self) {
-        if let (Some(writer), Ok(runtime)) =
-            (self.writer.take(), tokio::runtime::Handle::try_current())
-        {
-            runtime.spawn(async move {
+        if let Some(writer) = self.writer.take() {
+            self.cleanups.start(async move {
                 let _ = writer.abort().await;
             });
         }
@@ -819,6 +891,7 @@ impl Receiving {
                     client: sink.client.clone(),
                     key: sink.key.clone(),
                     deleted: false,
+                    cleanups: sink.cleanups.clone(),
                 })
             }
             Sink::Memory(bytes) => Staged::Memory(Bytes::from(bytes)),
@@ -858,6 +931,7 @@ struct StagedObject {
     client: Arc<AmazonS3>,
     key: ObjectPath,
     deleted: bool,
+    cleanups: Cleanups,
 }
 
 impl Drop for StagedObject {
@@ -866,13 +940,11 @@ impl Drop for StagedObject {
             return;
         }
         let (client, key) = (self.client.clone(), self.key.clone());
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move {
-                if let Err(e) = client.delete(&key).await {
-                    tracing::warn!(%key, error = %e, "temporary upload not deleted");
-                }
-            });
-        }
+        self.cleanups.start(async move {
+            if let Err(e) = client.delete(&key).await {
+                tracing::warn!(%key, error = %e, "temporary upload not deleted");
+            }
+        });
     }
 }
 
@@ -997,6 +1069,11 @@ impl TextCheck {
 impl Store {
     pub fn attachments(&self) -> &AttachmentStore {
         &self.attachments
+    }
+
+    /// Waits for the temporary objects dropped uploads left to be deleted (see `Cleanups`).
+    pub(crate) async fn settle_attachments(&self) {
+        self.attachments.cleanups.settle().await;
     }
 }
 

@@ -15,7 +15,8 @@ use rectify_core::ledger::ItemState;
 use rectify_exact::date::Date;
 use serde::Serialize;
 use serde_json::{Value, json};
-use sqlx::any::AnyRow;
+use sqlx::any::{Any, AnyArguments, AnyRow};
+use sqlx::query::Query;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
@@ -240,7 +241,7 @@ impl Store {
                         let id = pending
                             .add(
                                 &mut tx,
-                                (batch_id, unit_id),
+                                (batch.number, batch_id, unit_id),
                                 due_on,
                                 complaint,
                                 &links,
@@ -1071,6 +1072,8 @@ struct PendingComplaints<'a> {
 struct ComplaintRow<'a> {
     id: i64,
     batch_id: i64,
+    /// The batch's number in the file, for an error to name.
+    batch: u32,
     unit_id: Option<i64>,
     due_on: Date,
     complaint: &'a NewComplaint,
@@ -1095,7 +1098,7 @@ impl<'a> PendingComplaints<'a> {
     async fn add(
         &mut self,
         conn: &mut AnyConnection,
-        (batch_id, unit_id): (i64, Option<i64>),
+        (batch, batch_id, unit_id): (u32, i64, Option<i64>),
         due_on: Date,
         complaint: &'a NewComplaint,
         links: &Links,
@@ -1109,6 +1112,7 @@ impl<'a> PendingComplaints<'a> {
         self.rows.push(ComplaintRow {
             id,
             batch_id,
+            batch,
             unit_id,
             due_on,
             complaint,
@@ -1134,40 +1138,18 @@ impl<'a> PendingComplaints<'a> {
         if self.rows.is_empty() {
             return Ok(());
         }
-        let sql = format!(
-            "INSERT INTO complaints (id, batch_id, seq, received_no, channel, region, types, types_raw, industry,
-                description, contact, key_case, suggested_repeat_of, suggested_item_id, suggested_site, unit_id,
-                due_on, extras, investigation, verdict, ordered_count, penalised_count, penalty_yuan,
-                criminal_cases, detained, interviewed, held_accountable, result, accountability_text, handling,
-                reported_on, follow_up, transferred_cases)
-             VALUES {}",
-            crate::placeholders(self.ids.backend(), self.rows.len(), 33)
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for row in self.rows.drain(..) {
-            let complaint = row.complaint;
-            query = query
-                .arg(row.id)
-                .arg(row.batch_id)
-                .arg(i64::from(complaint.seq))
-                .arg(complaint.received_no.trim())
-                .arg(complaint.channel.code())
-                .arg(complaint.region.clone())
-                .arg(type_codes(&complaint.types))
-                .arg(complaint.types_raw.clone())
-                .arg(complaint.industry.clone())
-                .arg(complaint.description.clone())
-                .arg(complaint.contact.clone())
-                .arg(i64::from(complaint.key_case))
-                .arg(row.repeat_of)
-                .arg(row.item_id)
-                .arg(row.site)
-                .arg(row.unit_id)
-                .arg(row.due_on.to_string())
-                .arg(extras_json(&complaint.extras));
-            query = bind_feedback(query, &row.feedback);
-        }
-        query.execute(&mut *conn).await?;
+        let backend = self.ids.backend();
+        let insert = |rows: &[ComplaintRow<'a>]| insert_complaints(backend, rows);
+        let name = |row: &ComplaintRow<'a>| {
+            format!(
+                "第{}批序号{}（受理编号{}）",
+                row.batch,
+                row.complaint.seq,
+                row.complaint.received_no.trim()
+            )
+        };
+        crate::many_rows::insert(conn, &self.rows, &insert, &name).await?;
+        self.rows.clear();
         Ok(())
     }
 
@@ -1176,6 +1158,47 @@ impl<'a> PendingComplaints<'a> {
         self.flush(conn).await?;
         self.ids.finish(conn).await
     }
+}
+
+/// One INSERT of the complaints.
+fn insert_complaints(
+    backend: Backend,
+    rows: &[ComplaintRow<'_>],
+) -> Query<'static, Any, AnyArguments> {
+    let sql = format!(
+        "INSERT INTO complaints (id, batch_id, seq, received_no, channel, region, types, types_raw, industry,
+            description, contact, key_case, suggested_repeat_of, suggested_item_id, suggested_site, unit_id,
+            due_on, extras, investigation, verdict, ordered_count, penalised_count, penalty_yuan,
+            criminal_cases, detained, interviewed, held_accountable, result, accountability_text, handling,
+            reported_on, follow_up, transferred_cases)
+         VALUES {}",
+        crate::placeholders(backend, rows.len(), 33)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for row in rows {
+        let complaint = row.complaint;
+        query = query
+            .arg(row.id)
+            .arg(row.batch_id)
+            .arg(i64::from(complaint.seq))
+            .arg(complaint.received_no.trim())
+            .arg(complaint.channel.code())
+            .arg(complaint.region.clone())
+            .arg(type_codes(&complaint.types))
+            .arg(complaint.types_raw.as_str())
+            .arg(complaint.industry.as_str())
+            .arg(complaint.description.as_str())
+            .arg(complaint.contact.as_str())
+            .arg(i64::from(complaint.key_case))
+            .arg(row.repeat_of)
+            .arg(row.item_id)
+            .arg(row.site.as_str())
+            .arg(row.unit_id)
+            .arg(row.due_on.to_string())
+            .arg(extras_json(&complaint.extras));
+        query = bind_feedback(query, &row.feedback);
+    }
+    query
 }
 
 /// Takes the feedback columns of a re-sent list; returns the journal entry when anything changed.

@@ -131,12 +131,11 @@ pub(crate) async fn check_route_units(
     let names: Vec<String> = sqlx::query_scalar("SELECT name FROM org_units")
         .fetch_all(&mut *conn)
         .await?;
-    match routes
-        .keys()
-        .find(|unit| *unit != "*" && !names.contains(unit))
-    {
+    // A group's name is no unit a step is issued to (`各县（区）政府` reaches each county's).
+    let unit = |name: &String| names.contains(name) && !crate::tasks::is_group(name);
+    match routes.keys().find(|name| *name != "*" && !unit(name)) {
         Some(unknown) => Err(StoreError::Invalid(format!(
-            "没有名为“{unknown}”的单位：每行开头的单位应与组织机构中的名称一致，或填“全部”"
+            "没有名为“{unknown}”的单位：每行开头的单位应与组织机构中的单位名称一致，或填“全部”（设置的 JSON 中写作 \"*\"）"
         ))),
         None => Ok(()),
     }

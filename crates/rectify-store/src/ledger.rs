@@ -599,24 +599,19 @@ impl OrgCache {
     /// The tree as stored; `city` (from the plan's title) names the root to create when there
     /// is none.
     async fn load(conn: &mut AnyConnection, city: Option<String>) -> Result<OrgCache, StoreError> {
-        let rows = sqlx::query("SELECT id, name, parent_id, kind FROM org_units ORDER BY id")
+        let sql = format!("{} ORDER BY id", crate::org::SELECT_UNIT);
+        let all = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&mut *conn)
-            .await?;
-        let mut units = HashMap::new();
-        let mut roots: Vec<(i64, String, bool)> = Vec::new();
-        for row in &rows {
-            let id: i64 = row.try_get(0)?;
-            let name: String = row.try_get(1)?;
-            let parent: Option<i64> = row.try_get(2)?;
-            if parent.is_none() {
-                let kind: String = row.try_get(3)?;
-                roots.push((id, name.clone(), kind == OrgKind::City.code()));
-            }
-            units.insert(names::key(&name), id);
-        }
-        // The city's unit if there is one, else the first top-level unit.
-        let root = roots.iter().find(|r| r.2).or(roots.first());
-        let city = root.filter(|r| r.2).map(|r| r.1.clone()).or(city);
+            .await?
+            .iter()
+            .map(crate::org::unit_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let units: HashMap<String, i64> = all.iter().map(|u| (names::key(&u.name), u.id)).collect();
+        let root = crate::org::home_city(&all);
+        let city = root
+            .filter(|u| u.kind == OrgKind::City)
+            .map(|u| u.name.clone())
+            .or(city);
         let rows = sqlx::query("SELECT id, name, position FROM people")
             .fetch_all(&mut *conn)
             .await?;
@@ -627,7 +622,7 @@ impl OrgCache {
         Ok(OrgCache {
             units,
             people,
-            root: root.map(|r| r.0),
+            root: root.map(|u| u.id),
             city,
             created: Vec::new(),
         })

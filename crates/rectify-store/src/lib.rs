@@ -18,6 +18,7 @@ pub mod jobs;
 
 pub mod journal;
 pub mod ledger;
+mod many_rows;
 mod migrate;
 pub mod org;
 pub mod province;
@@ -212,7 +213,8 @@ pub enum StoreError {
     #[error("文件“{file_name}”超过上限 {limit} 字节，未保存")]
     TooLarge { file_name: String, limit: u64 },
     /// A request to the bucket failed; `away` when the bucket could not be reached or failed
-    /// on its side (see [`StoreError::is_bucket_away`]).
+    /// on its side (see [`StoreError::is_bucket_away`]), otherwise it refused the request for
+    /// good ([`StoreError::is_bucket_refused`]).
     #[error("附件存储读写失败（{key}）：{reason}")]
     ObjectStorage {
         key: String,
@@ -243,19 +245,29 @@ impl StoreError {
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed => true,
-            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-                // SQLSTATE class 08: connection exception; 57P01–57P03: the server is shutting
-                // down, crashed or starting; 53300: too many connections.
-                code.starts_with("08") || ["57P01", "57P02", "57P03", "53300"].contains(&&*code)
-            }),
+            sqlx::Error::Database(db) => Self::is_unavailable_code(db.code().as_deref()),
             _ => false,
         }
+    }
+
+    /// SQLSTATE class 08: connection exception; 57P01–57P03: the server is shutting down,
+    /// crashed or starting; 53300: too many connections.
+    pub(crate) fn is_unavailable_code(code: Option<&str>) -> bool {
+        code.is_some_and(|code| {
+            code.starts_with("08") || ["57P01", "57P02", "57P03", "53300"].contains(&code)
+        })
     }
 
     /// The attachment bucket cannot be reached for now (or fails on its side): nothing was
     /// read or kept, and the same request succeeds once it is back.
     pub fn is_bucket_away(&self) -> bool {
         matches!(self, StoreError::ObjectStorage { away: true, .. })
+    }
+
+    /// The attachment bucket refused the request and will refuse it again (no such bucket, a
+    /// key it does not accept, no permission): the server's configuration is to be mended.
+    pub fn is_bucket_refused(&self) -> bool {
+        matches!(self, StoreError::ObjectStorage { away: false, .. })
     }
 
     /// The disk is full: the attachment store could not write a file (ENOSPC, or the file-size
@@ -467,7 +479,10 @@ impl Store {
         Ok(())
     }
 
+    /// Ends the store's work: the bucket's temporary objects deleted, then the connections
+    /// closed.
     pub async fn close(&self) {
+        self.settle_attachments().await;
         self.pool.close().await;
     }
 }

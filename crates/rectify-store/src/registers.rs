@@ -17,7 +17,8 @@ use rectify_core::workflow::{Viewer, Visibility};
 use rectify_exact::date::Date;
 use serde::Serialize;
 use serde_json::{Value, json};
-use sqlx::any::AnyRow;
+use sqlx::any::{Any, AnyArguments, AnyRow};
+use sqlx::query::Query;
 use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap};
 
@@ -174,7 +175,9 @@ impl Store {
             match stored_entries.get(&key) {
                 None => {
                     let state = entry_state(kind, entry).map_err(at)?;
-                    let record = pending.add(&mut tx, kind, county_id, entry, state).await?;
+                    let record = pending
+                        .add(&mut tx, (row + 1, kind), county_id, entry, state)
+                        .await?;
                     summary.added += 1;
                     changes.push(entry_change(actor, "create", None, &record));
                     stored_entries.insert(key, record);
@@ -977,7 +980,8 @@ fn entry_state(kind: Kind, entry: &NewEntry) -> Result<String, StoreError> {
 /// most of a 50,000-entry sheet's import. Their ids come from an `IdBlock`.
 struct PendingEntries {
     ids: crate::IdBlock,
-    rows: Vec<EntryRecord>,
+    /// Each with its place in the sheet (from 1), for an error to name.
+    rows: Vec<(usize, EntryRecord)>,
 }
 
 /// Rows per INSERT: 13 parameters each stays well under SQLite's 32,766.
@@ -991,11 +995,11 @@ impl PendingEntries {
         })
     }
 
-    /// Queues the entry and returns it as it will be stored.
+    /// Queues the entry (the sheet's `at`th) and returns it as it will be stored.
     async fn add(
         &mut self,
         conn: &mut AnyConnection,
-        kind: Kind,
+        (at, kind): (usize, Kind),
         county_id: i64,
         entry: &NewEntry,
         state: String,
@@ -1014,7 +1018,7 @@ impl PendingEntries {
             rebounds: 0,
             created_on: entry.created_on,
         };
-        self.rows.push(record.clone());
+        self.rows.push((at, record.clone()));
         if self.rows.len() == ENTRY_ROWS_PER_INSERT {
             self.flush(conn).await?;
         }
@@ -1024,7 +1028,7 @@ impl PendingEntries {
     /// Writes the queue if it holds entry `id`, so that the entry can be updated.
     async fn store(&mut self, conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
         // The queue's ids ascend from its first.
-        if self.rows.first().is_some_and(|first| first.id <= id) {
+        if self.rows.first().is_some_and(|(_, first)| first.id <= id) {
             self.flush(conn).await?;
         }
         Ok(())
@@ -1034,38 +1038,13 @@ impl PendingEntries {
         if self.rows.is_empty() {
             return Ok(());
         }
-        let sql = format!(
-            "INSERT INTO register_entries (id, kind, name, credit_code, address, county_id, township,
-                longitude, latitude, state, details_json, created_on, updated_at)
-             VALUES {}",
-            crate::placeholders(self.ids.backend(), self.rows.len(), 13)
-        );
+        let backend = self.ids.backend();
         let updated_at = now_utc();
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for record in self.rows.drain(..) {
-            let identity = record.identity;
-            let (longitude, latitude) = identity.coordinates.unzip();
-            query = query
-                .arg(record.id)
-                .arg(record.kind.code())
-                .arg(identity.name)
-                .arg(
-                    identity
-                        .credit_code
-                        .as_ref()
-                        .map(|c| c.as_str().to_string()),
-                )
-                .arg(identity.address)
-                .arg(record.county_id)
-                .arg(identity.township)
-                .arg(longitude)
-                .arg(latitude)
-                .arg(record.state)
-                .arg(details_json(&record.details))
-                .arg(record.created_on.to_string())
-                .arg(updated_at.clone());
-        }
-        query.execute(&mut *conn).await?;
+        let insert = |rows: &[(usize, EntryRecord)]| insert_entries(backend, rows, &updated_at);
+        let name =
+            |(at, record): &(usize, EntryRecord)| format!("第{at}条“{}”", record.identity.name);
+        crate::many_rows::insert(conn, &self.rows, &insert, &name).await?;
+        self.rows.clear();
         Ok(())
     }
 
@@ -1074,6 +1053,45 @@ impl PendingEntries {
         self.flush(conn).await?;
         self.ids.finish(conn).await
     }
+}
+
+/// One INSERT of the entries.
+fn insert_entries(
+    backend: Backend,
+    rows: &[(usize, EntryRecord)],
+    updated_at: &str,
+) -> Query<'static, Any, AnyArguments> {
+    let sql = format!(
+        "INSERT INTO register_entries (id, kind, name, credit_code, address, county_id, township,
+            longitude, latitude, state, details_json, created_on, updated_at)
+         VALUES {}",
+        crate::placeholders(backend, rows.len(), 13)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (_, record) in rows {
+        let identity = &record.identity;
+        let (longitude, latitude) = identity.coordinates.clone().unzip();
+        query = query
+            .arg(record.id)
+            .arg(record.kind.code())
+            .arg(identity.name.as_str())
+            .arg(
+                identity
+                    .credit_code
+                    .as_ref()
+                    .map(|c| c.as_str().to_string()),
+            )
+            .arg(identity.address.as_str())
+            .arg(record.county_id)
+            .arg(identity.township.as_str())
+            .arg(longitude)
+            .arg(latitude)
+            .arg(record.state.as_str())
+            .arg(details_json(&record.details))
+            .arg(record.created_on.to_string())
+            .arg(updated_at);
+    }
+    query
 }
 
 async fn update_entry(conn: &mut AnyConnection, after: &EntryRecord) -> Result<(), StoreError> {

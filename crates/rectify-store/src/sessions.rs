@@ -12,7 +12,6 @@ use sqlx::Row;
 /// How long a session lasts without a new login.
 const SESSION_HOURS: i64 = 12;
 
-/// A new session: the cookie token (shown once) and the CSRF token forms and API calls echo.
 /// A live session as a request finds it (`Store::session_user`).
 #[derive(Debug, Clone)]
 pub struct LiveSession {
@@ -22,6 +21,7 @@ pub struct LiveSession {
     pub journal_head: i64,
 }
 
+/// A new session: the cookie token (shown once) and the CSRF token forms and API calls echo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
     pub token: String,

@@ -211,3 +211,41 @@ async fn a_local_store_is_copied_into_a_bucket_once_and_checked() {
     assert!(error.to_string().contains(&victim), "{error}");
     assert!(error.to_string().contains(&bucket.url), "{error}");
 }
+
+/// A bucket the server does not have (#24 review) is refused for good, not away: the listing
+/// (a 404 NoSuchBucket the client leaves generic), a download (not "no such file") and an
+/// upload. A server nothing answers at is away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_bucket_is_refused_and_a_stopped_server_is_away() {
+    let bucket = bucket();
+    let missing = S3Location::parse(&format!("s3://{}-gone/files", bucket.bucket)).unwrap();
+    let store = AttachmentStore::s3(missing, &bucket.env).unwrap();
+    let refused = |result: Result<(), StoreError>| {
+        let error = result.unwrap_err();
+        assert!(
+            error.is_bucket_refused() && !error.is_bucket_away(),
+            "{error:?}"
+        );
+    };
+    refused(store.list().await.map(drop));
+    refused(store.get_verified(&"0".repeat(64)).await.map(drop));
+    refused(store.put(b"%PDF-1.4 nowhere").await.map(drop));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut env = bucket.env.clone();
+    env.retain(|(name, _)| name != "AWS_ENDPOINT_URL");
+    env.push((
+        "AWS_ENDPOINT_URL".into(),
+        format!("http://127.0.0.1:{port}"),
+    ));
+    let stopped = AttachmentStore::s3(S3Location::parse(&bucket.url).unwrap(), &env).unwrap();
+    let error = stopped.list().await.unwrap_err();
+    assert!(
+        error.is_bucket_away() && !error.is_bucket_refused(),
+        "{error:?}"
+    );
+}

@@ -366,11 +366,23 @@ async fn air_data_round_trips_and_reimport_replaces_hours(db: TestDb) {
         .import_air("test", &source, &[again])
         .await
         .unwrap();
-    let mut back = Vec::new();
-    db.store
-        .air_station_days(date, date, |day| back.push(day))
+    // Folded off the async worker (this test's only thread): a province's years of rows
+    // would hold up every request waiting on it.
+    let here = std::thread::current().id();
+    let (back, threads) = db
+        .store
+        .air_station_days(
+            date,
+            date,
+            (Vec::new(), Vec::new()),
+            |(back, threads), day| {
+                back.push(day);
+                threads.push(std::thread::current().id());
+            },
+        )
         .await
         .unwrap();
+    assert!(!threads.contains(&here), "folded on the async worker");
     assert_eq!(back.len(), 1);
     assert_eq!(back[0].grid[5][0], 40_000_000);
     assert_eq!(back[0].grid[2][23], 1_200_000);
@@ -1417,6 +1429,95 @@ async fn a_bulletin_of_a_running_month_is_stated_as_of_today(db: TestDb) {
     assert_eq!(late[0].clock, "逾期16天");
 }
 
+/// A row the database refuses in a later INSERT of a long list (序号 700 sent twice in one
+/// batch) is named by its number, and nothing of the list is kept.
+async fn a_refused_row_of_a_long_list_is_named(db: TestDb) {
+    use rectify_core::complaint::NewBatch;
+    use rectify_store::complaints::{ComplaintFilter, ComplaintImport};
+    seed(&db).await;
+    let s = &db.store;
+    let number = |seq: usize| format!("D1HA2018060{seq:05}");
+    let mut complaints: Vec<_> = (1..=1200)
+        .map(|seq| transferred(seq as u32, &number(seq), "城关区"))
+        .collect();
+    complaints[1099].seq = 700;
+    let batch = NewBatch {
+        number: 3,
+        transferred_on: rectify_exact::date::Date::new(2018, 6, 5).unwrap(),
+        clock: Default::default(),
+        complaints,
+    };
+    let journal_before = db.journal_len().await;
+    let import = ComplaintImport {
+        source: "督察组",
+        batches: std::slice::from_ref(&batch),
+        file: serde_json::json!({}),
+        reported_on: batch.transferred_on,
+        dry_run: false,
+    };
+    let error = s.import_complaints("test", import).await.unwrap_err();
+    let StoreError::Invalid(message) = &error else {
+        panic!("not a row's error: {error:?}");
+    };
+    assert!(
+        message.starts_with("第3批序号700（受理编号D1HA201806001100）：与本文件的另一行"),
+        "{message}"
+    );
+    assert!(
+        s.complaints(&ComplaintFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(db.journal_len().await, journal_before);
+}
+
+/// A row the database refuses in a later INSERT of a long sheet is named by its place and
+/// name, and nothing of the sheet is kept. The refusal is made for the test: an index that
+/// allows one entry per address.
+async fn a_refused_row_of_a_long_sheet_is_named(db: TestDb) {
+    use rectify_core::register::{Details, Identity, Kind, NewEntry, scattered};
+    use rectify_store::registers::RegisterFilter;
+    seed(&db).await;
+    let s = &db.store;
+    s.add_org_unit("test", unit("blx", "北岭县政府", Some("heans")))
+        .await
+        .unwrap();
+    sqlx::query("CREATE UNIQUE INDEX one_entry_per_address ON register_entries (address)")
+        .execute(s.pool())
+        .await
+        .unwrap();
+    let mut entries: Vec<NewEntry> = (0..2500)
+        .map(|n| NewEntry {
+            identity: Identity {
+                name: format!("第{n}号作坊"),
+                address: format!("{}{n}号", village(n % 1600)),
+                county: "北岭县政府".into(),
+                ..Identity::default()
+            },
+            state: None,
+            details: Details::Scattered(scattered::Details::default()),
+            created_on: rectify_exact::date::Date::new(2026, 3, 2).unwrap(),
+        })
+        .collect();
+    entries[2299].identity.address = entries[9].identity.address.clone();
+    let journal_before = db.journal_len().await;
+    let error = s
+        .upsert_register_entries("zgb", Kind::Scattered, &entries, false)
+        .await
+        .unwrap_err();
+    let StoreError::Invalid(message) = &error else {
+        panic!("not a row's error: {error:?}");
+    };
+    assert!(
+        message.starts_with("第2300条“第2299号作坊”：与本文件的另一行"),
+        "{message}"
+    );
+    let filter = RegisterFilter::default();
+    assert!(s.register_entries(&filter).await.unwrap().is_empty());
+    assert_eq!(db.journal_len().await, journal_before);
+}
+
 /// A sheet longer than one INSERT: every entry is stored once with its own id and journaled,
 /// a second import of it changes nothing, and PostgreSQL's sequence is past the ids handed out.
 async fn a_long_register_sheet_goes_in_whole(db: TestDb) {
@@ -2134,6 +2235,8 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     a_long_list_is_linked_across_its_inserts,
+    a_refused_row_of_a_long_list_is_named,
+    a_refused_row_of_a_long_sheet_is_named,
     a_long_register_sheet_goes_in_whole,
     migrations_are_idempotent,
     every_change_is_journaled_with_snapshots,

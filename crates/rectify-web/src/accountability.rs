@@ -3,14 +3,12 @@
 
 use crate::AppState;
 use crate::auth::Me;
-use crate::encode::url_encode;
 use crate::error::PageResult;
 use crate::error::WebError;
 use crate::extract::{Accountability, Allowed, CsrfForm};
 use crate::kit::{FlashQuery, XLSX, back_to, named_download, render};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Redirect};
 use rectify_core::accountability::AccountabilityDecision;
 use rectify_exact::date::Date;
 use rectify_io::bulletin::{accountability_table, accountability_xlsx};
@@ -62,7 +60,7 @@ pub async fn list(
         .collect();
     render(AccountabilityPage {
         me: session.me(),
-        flash: flash.done,
+        flash: crate::flash::shown(&session, flash.done),
         headers: table.headers,
         rows,
         today: today.to_string(),
@@ -148,7 +146,7 @@ pub async fn transfer(
             Err(error) => crate::error::user_message(error),
         },
     };
-    Ok(back_to("/accountability", &message))
+    Ok(back_to(&session, "/accountability", &message))
 }
 
 #[derive(Deserialize)]
@@ -183,5 +181,5 @@ pub async fn decide(
         Ok(()) => format!("已登记：{}（{}）", decision.form, decision.organ),
         Err(error) => crate::error::user_message(error),
     };
-    Ok(Redirect::to(&format!("/accountability?done={}", url_encode(&message))).into_response())
+    Ok(back_to(&session, "/accountability", &message))
 }

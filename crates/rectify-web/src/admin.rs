@@ -2,13 +2,13 @@
 //! (administrators and the office). Every change goes through the store and is journaled.
 
 use crate::AppState;
-use crate::auth::Me;
+use crate::auth::{Me, Session};
 use crate::error::{PageResult, WebError};
 use crate::extract::Path;
 use crate::extract::{Accounts, Administration, Allowed, CsrfForm, NoFields};
 use askama::Template;
 use axum::extract::State;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use rectify_core::calendar::parse_notices;
 use rectify_core::org::{OrgKind, Role};
 use rectify_store::StoreError;
@@ -550,7 +550,7 @@ pub async fn show(
     let html = AdminPage {
         me: session.me(),
         admin: Allowed::<Accounts>::holds(&session),
-        flash: q.done,
+        flash: crate::flash::shown(&session, q.done),
         users,
         throttled,
         tokens,
@@ -574,19 +574,15 @@ pub async fn show(
     Ok(Html(html).into_response())
 }
 
-fn done(message: &str) -> Response {
-    Redirect::to(&format!(
-        "/admin?done={}",
-        crate::encode::url_encode(message)
-    ))
-    .into_response()
+fn done(session: &Session, message: &str) -> Response {
+    crate::kit::back_to(session, "/admin", message)
 }
 
 /// Runs a change and reports its outcome on the page; a refused change is a message, not an error page.
-fn outcome(result: Result<String, StoreError>) -> PageResult {
+fn outcome(session: &Session, result: Result<String, StoreError>) -> PageResult {
     Ok(match result {
-        Ok(message) => done(&message),
-        Err(error) => done(&crate::error::user_message(error)),
+        Ok(message) => done(session, &message),
+        Err(error) => done(session, &crate::error::user_message(error)),
     })
 }
 
@@ -615,6 +611,7 @@ pub async fn add_user(
         password: &form.password,
     };
     outcome(
+        &session,
         state
             .store
             .add_user(&session.user.username, new)
@@ -637,7 +634,10 @@ pub async fn set_user_state(
         .store
         .set_disabled(&session.user.username, &username, disable)
         .await;
-    outcome(result.map(|_| format!("已{}用户 {username}", if disable { "停用" } else { "启用" })))
+    outcome(
+        &session,
+        result.map(|_| format!("已{}用户 {username}", if disable { "停用" } else { "启用" })),
+    )
 }
 
 #[derive(Deserialize)]
@@ -654,7 +654,10 @@ pub async fn clear_throttle(
         .store
         .clear_login_throttle(&session.user.username, &form.key)
         .await;
-    outcome(result.map(|()| format!("已解除 {} 的登录限制", form.key)))
+    outcome(
+        &session,
+        result.map(|()| format!("已解除 {} 的登录限制", form.key)),
+    )
 }
 
 #[derive(Deserialize)]
@@ -682,6 +685,7 @@ pub async fn add_unit(
         sort_order,
     };
     outcome(
+        &session,
         state
             .store
             .add_org_unit(&session.user.username, new)
@@ -701,8 +705,8 @@ pub async fn load_calendar(
 ) -> PageResult {
     let notices = match parse_notices(&form.text) {
         Ok(notices) if !notices.is_empty() => notices,
-        Ok(_) => return Ok(done("没有任何 year 段")),
-        Err(error) => return Ok(done(&format!("节假日安排有误：{error}"))),
+        Ok(_) => return Ok(done(&session, "没有任何 year 段")),
+        Err(error) => return Ok(done(&session, &format!("节假日安排有误：{error}"))),
     };
     let blocks: Vec<(i32, String)> = notices.iter().map(|n| (n.year, n.to_text())).collect();
     let years: Vec<String> = notices.iter().map(|n| n.year.to_string()).collect();
@@ -710,7 +714,10 @@ pub async fn load_calendar(
         .store
         .load_calendar_notices(&session.user.username, &blocks)
         .await;
-    outcome(result.map(|()| format!("已载入 {} 年的节假日安排", years.join("、"))))
+    outcome(
+        &session,
+        result.map(|()| format!("已载入 {} 年的节假日安排", years.join("、"))),
+    )
 }
 
 #[derive(Deserialize)]
@@ -728,11 +735,14 @@ pub async fn set_setting(
     };
     let value = match setting.read(&form.value) {
         Ok(value) => value,
-        Err(message) => return Ok(done(&message)),
+        Err(message) => return Ok(done(&session, &message)),
     };
     let result = state
         .store
         .set_setting(&session.user.username, &form.key, &value)
         .await;
-    outcome(result.map(|()| format!("已保存“{}”：{}", setting.label, setting.shown(&value))))
+    outcome(
+        &session,
+        result.map(|()| format!("已保存“{}”：{}", setting.label, setting.shown(&value))),
+    )
 }

@@ -135,10 +135,9 @@ async fn build(
         month: 12,
         day: 31,
     });
-    let mut days = CityDays::default();
-    state
+    let days = state
         .store
-        .air_station_days(from, to, |day| days.push(&day))
+        .air_station_days(from, to, CityDays::default(), |days, day| days.push(&day))
         .await?;
     let targets = state.store.air_targets(year).await?;
     let years: Vec<i32> = (first.year..=last.year).rev().collect();

@@ -237,7 +237,7 @@ async fn show(state: &AppState, session: Session, board: Board, flash: FlashQuer
         title: board.title,
         intro: board.intro,
         back: board.path,
-        flash: flash.done,
+        flash: crate::flash::shown(&session, flash.done),
         sections,
     })
 }

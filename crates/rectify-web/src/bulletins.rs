@@ -11,7 +11,7 @@ use crate::kit::{FlashQuery, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use rectify_core::dispatch::AsOf;
 use rectify_core::org::Role;
 use rectify_io::bulletin::{Format, Issue, document, file_name};
@@ -67,7 +67,7 @@ pub async fn list(
     render(BulletinsPage {
         me: session.me(),
         office: may_generate(&session.user.roles),
-        flash: flash.done,
+        flash: crate::flash::shown(&session, flash.done),
         last_month: format!("{:04}-{:02}", last.year, last.month),
         lines,
         formats: Format::ALL.map(Format::extension),
@@ -86,13 +86,7 @@ pub async fn generate(
     if !may_generate(&session.user.roles) {
         return Err(WebError::NotFound);
     }
-    let back = |message: &str| {
-        Redirect::to(&format!(
-            "/bulletins?done={}",
-            crate::encode::url_encode(message)
-        ))
-        .into_response()
-    };
+    let back = |message: &str| crate::kit::back_to(&session, "/bulletins", message);
     let Some((year, month)) = rectify_exact::date::parse_year_month(form.period.trim()) else {
         return Ok(back(&format!("期间“{}”应为 YYYY-MM", form.period)));
     };

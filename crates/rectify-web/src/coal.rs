@@ -173,7 +173,7 @@ pub async fn show(
     };
     render(CoalPage {
         me: session.me(),
-        flash: query.done,
+        flash: crate::flash::shown(&session, query.done),
         years,
         year,
         through,
@@ -495,7 +495,7 @@ pub async fn upload(
 ) -> PageResult {
     let posted = Posted::read(&state, &session, request).await?;
     let Some(file) = posted.files.iter().find(|f| f.field == "file") else {
-        return Ok(back_to("/coal#import", "请选择要导入的文件"));
+        return Ok(back_to(&session, "/coal#import", "请选择要导入的文件"));
     };
     let stored = state.store.attachments().keep(&file.upload).await?;
     let bytes = file.upload.read().await?;
@@ -504,7 +504,7 @@ pub async fn upload(
             me: session.me(),
             preview,
         }),
-        Err(message) => Ok(back_to("/coal#import", &message)),
+        Err(message) => Ok(back_to(&session, "/coal#import", &message)),
     }
 }
 
@@ -523,7 +523,7 @@ pub async fn confirm(
     let (preview, figures) =
         match preview(&state, &session, &form.file_name, &form.sha256, bytes).await? {
             Ok(read) => read,
-            Err(message) => return Ok(back_to("/coal#import", &message)),
+            Err(message) => return Ok(back_to(&session, "/coal#import", &message)),
         };
     if !preview.importable() {
         return render(ImportPage {
@@ -537,6 +537,7 @@ pub async fn confirm(
         .await
     {
         Ok(()) => Ok(back_to(
+            &session,
             "/coal",
             &format!(
                 "已导入{}：月度消费 {} 条、年度目标 {} 条",
@@ -545,7 +546,7 @@ pub async fn confirm(
                 figures.targets.len()
             ),
         )),
-        Err(error) => Ok(back_to("/coal#import", &user_message(error))),
+        Err(error) => Ok(back_to(&session, "/coal#import", &user_message(error))),
     }
 }
 
@@ -573,6 +574,7 @@ pub async fn record_month(
 ) -> PageResult {
     let back = |year: &str, message: &str| {
         back_to(
+            &session,
             &format!(
                 "{}#enter",
                 county_link(&form.county, year.parse().unwrap_or(0))
@@ -652,6 +654,7 @@ pub async fn set_targets(
 ) -> PageResult {
     let back = |year: i32, message: &str| {
         back_to(
+            &session,
             &format!("{}#enter", county_link(&form.county, year)),
             message,
         )

@@ -284,7 +284,7 @@ pub async fn show(
         .collect();
     render(DetailPage {
         me: session.me(),
-        flash: flash.done,
+        flash: crate::flash::shown(&session, flash.done),
         clock: record.clock(today),
         record,
         show_contact: is_office(&session),
@@ -330,6 +330,7 @@ pub async fn answer_suggestion(
         Err(error) => crate::error::user_message(error),
     };
     Ok(back_to(
+        &session,
         &format!("/complaints/{}", url_encode(no)),
         &message,
     ))
@@ -433,5 +434,5 @@ pub async fn feedback(
             Err(error) => crate::error::user_message(error),
         },
     };
-    Ok(back_to(&path, &message))
+    Ok(back_to(&session, &path, &message))
 }

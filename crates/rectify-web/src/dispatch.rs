@@ -106,7 +106,7 @@ pub async fn show(
     };
     render(DispatchPage {
         me: session.me(),
-        flash: query.done,
+        flash: crate::flash::shown(&session, query.done),
         steps: state.store.escalations(Some(&period)).await?,
         deliveries: state
             .store
@@ -126,8 +126,9 @@ pub struct PeriodForm {
     period: String,
 }
 
-fn back(period: &str, message: &str) -> axum::response::Response {
+fn back(session: &Session, period: &str, message: &str) -> axum::response::Response {
     back_to(
+        session,
         &format!("/dispatch?period={}", crate::encode::url_encode(period)),
         message,
     )
@@ -143,6 +144,7 @@ pub async fn open(
         .open_round(&session.user.username, &form.period, today_china())
         .await;
     Ok(back(
+        &session,
         &form.period,
         &match outcome {
             Ok(round) => format!(
@@ -164,6 +166,7 @@ pub async fn run(
         .escalate(&session.user.username, &form.period, today_china())
         .await;
     Ok(back(
+        &session,
         &form.period,
         &match outcome {
             Ok(issued) if issued.is_empty() => "今日没有新的督办事项".to_string(),
@@ -195,7 +198,7 @@ pub async fn resend(
         Ok(()) => "已重新发送，结果见下方发送记录".to_string(),
         Err(error) => crate::error::user_message(error),
     };
-    Ok(back(&form.period, &message))
+    Ok(back(&session, &form.period, &message))
 }
 
 /// One issued step as a docx, for the office or the unit it was sent to.

@@ -11,6 +11,7 @@
 //! | (disk full)       | 507    | 服务器存储空间已满…, as `Refused`     | 507                       |
 //! | `Unavailable(id)` | 503    | 数据库暂时无法连接… (the database is away) | the same text        |
 //! | (bucket away)     | 503    | 附件存储暂时无法连接…, as `Refused`    | 503                       |
+//! | (bucket refuses)  | 500    | 附件存储拒绝了服务器的请求…, as `Refused` | 500                  |
 //! | `Internal(id)`    | 500    | 系统错误，请联系管理员（请求编号 id） | the same text              |
 //!
 //! An internal error's detail (an SQL message, a path) is logged with the request id when the
@@ -85,6 +86,15 @@ impl WebError {
         WebError::Refused(StatusCode::SERVICE_UNAVAILABLE, bucket_away_message(detail))
     }
 
+    /// The attachment bucket refuses the server for good (its configuration): logged now with
+    /// its detail, answered 500 with the message that says so and that nothing was done.
+    pub fn bucket_refused(detail: &dyn std::fmt::Display) -> WebError {
+        WebError::Refused(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            bucket_refused_message(detail),
+        )
+    }
+
     /// The database is away: logged now with its detail, answered 503 with the request id.
     pub fn unavailable(detail: &dyn std::fmt::Display) -> WebError {
         let id = request_id();
@@ -139,6 +149,7 @@ impl From<StoreError> for WebError {
             away if away.is_unavailable() => WebError::unavailable(&away),
             full if full.is_storage_full() => WebError::storage_full(&full),
             away if away.is_bucket_away() => WebError::bucket_away(&away),
+            refused if refused.is_bucket_refused() => WebError::bucket_refused(&refused),
             other => WebError::internal(&other),
         }
     }
@@ -162,6 +173,19 @@ pub(crate) fn bucket_away_message(detail: &dyn std::fmt::Display) -> String {
     let id = request_id();
     tracing::error!(request_id = %id, error = %detail, "attachment storage unavailable");
     format!("{BUCKET_AWAY}（请求编号 {id}）")
+}
+
+/// What a user reads when the attachment bucket refuses the server's requests for good: no
+/// "try again later", since the same request fails until the configuration is mended.
+pub const BUCKET_REFUSED: &str =
+    "附件存储拒绝了服务器的请求（存储桶或访问密钥的配置有误），本次操作未完成，请联系管理员";
+
+/// Logs a refusing bucket with the request id and says so in the user's words. The detail
+/// names the bucket and the key, never the secret (the client keeps it out of its errors).
+pub(crate) fn bucket_refused_message(detail: &dyn std::fmt::Display) -> String {
+    let id = request_id();
+    tracing::error!(request_id = %id, error = %detail, "attachment storage refused the request");
+    format!("{BUCKET_REFUSED}（请求编号 {id}）")
 }
 
 /// The id of the request being answered, `-` outside one.

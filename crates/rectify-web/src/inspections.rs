@@ -255,7 +255,14 @@ pub async fn list(
         from: today_china().to_string(),
         ..RoundForm::default()
     };
-    list_page(&state, &session, form, flash.done, None).await
+    list_page(
+        &state,
+        &session,
+        form,
+        crate::flash::shown(&session, flash.done),
+        None,
+    )
+    .await
 }
 
 /// Opens a round; a form with a mistake comes back filled in, with the mistake named.
@@ -272,7 +279,11 @@ pub async fn open(
         Err(message) => Err(message),
     };
     match opened {
-        Ok(id) => Ok(back_to(&format!("/inspections/{id}"), "已开展督察")),
+        Ok(id) => Ok(back_to(
+            &session,
+            &format!("/inspections/{id}"),
+            "已开展督察",
+        )),
         Err(message) => list_page(&state, &session, form, None, Some(message)).await,
     }
 }
@@ -330,7 +341,7 @@ pub async fn show(
         outcomes: Outcome::ALL.iter().map(|o| o.label_zh()).collect(),
         plans,
         today: today_china().to_string(),
-        flash: flash.done,
+        flash: crate::flash::shown(&session, flash.done),
     })
 }
 
@@ -351,8 +362,8 @@ pub async fn edit(
         Err(message) => Err(message),
     };
     Ok(match edited {
-        Ok(()) => back_to(&path, "已更新督察信息"),
-        Err(message) => back_to(&path, &message),
+        Ok(()) => back_to(&session, &path, "已更新督察信息"),
+        Err(message) => back_to(&session, &path, &message),
     })
 }
 
@@ -430,12 +441,14 @@ pub async fn record(
     let description = posted.text("description");
     if description.chars().count() > MAX_DESCRIPTION_CHARS {
         return Ok(back_to(
+            &session,
             &path,
             &format!("发现情况过长（最多 {MAX_DESCRIPTION_CHARS} 字）"),
         ));
     }
     let Some(outcome) = Outcome::parse(posted.text("outcome").trim()) else {
         return Ok(back_to(
+            &session,
             &path,
             &format!("督察结论应为 {}", Outcome::choices_zh()),
         ));
@@ -443,6 +456,7 @@ pub async fn record(
     let on = posted.text("on");
     let Some(on) = Date::parse(on.trim()) else {
         return Ok(back_to(
+            &session,
             &path,
             &format!("发现日期“{}”不是有效日期", on.trim()),
         ));
@@ -450,7 +464,7 @@ pub async fn record(
     let about = About::of(&posted);
     let target = match about.target(&state, outcome, &description).await {
         Ok(target) => target,
-        Err(message) => return Ok(back_to(&path, &message)),
+        Err(message) => return Ok(back_to(&session, &path, &message)),
     };
     let files: Vec<_> = std::mem::take(&mut posted.files)
         .into_iter()
@@ -471,10 +485,11 @@ pub async fn record(
             .await
         {
             Ok(f) => back_to(
+                &session,
                 &format!("/inspections/{id}#finding-{}", f.id),
                 &recorded_message(&f),
             ),
-            Err(error) => back_to(&path, &user_message(error)),
+            Err(error) => back_to(&session, &path, &user_message(error)),
         },
     )
 }

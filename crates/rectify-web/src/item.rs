@@ -244,7 +244,7 @@ pub async fn item(
         schedule_code: standing.schedule.code(),
         undated: standing.undated,
         schedule_reasons: standing.reasons,
-        flash: query.done,
+        flash: crate::flash::shown(&session, query.done),
         problem: item.problem.clone(),
         target: item.target.clone(),
         measures,
@@ -490,6 +490,7 @@ pub async fn task_action(
         )
         .await;
     Ok(back_to(
+        &session,
         &return_path,
         &match outcome {
             Ok(task) => format!("{}：{}", task.unit, task.state.label_zh()),
@@ -518,7 +519,7 @@ pub async fn item_action(
         Some(board) => board.to_string(),
         None => current.item_path(&stored),
     };
-    let back = |message: &str| back_to(&return_path, message);
+    let back = |message: &str| back_to(&session, &return_path, message);
     let mut evidence: Vec<NewEvidence> = Vec::with_capacity(posted.files.len());
     for file in &posted.files {
         let Some(slot) = kind.file_slot(&file.field) else {

@@ -51,8 +51,9 @@ pub struct FlashQuery {
 
 pub(crate) use rectify_core::text::short;
 
-/// Redirects back to the item with a message, the result of a form.
-pub(crate) fn back_to(path: &str, message: &str) -> Response {
+/// Redirects back to the item with a message, the result of a form, signed for the session
+/// (`flash`): only the session that sent the form sees it.
+pub(crate) fn back_to(session: &Session, path: &str, message: &str) -> Response {
     // The message goes in the query, before a `#section` the page scrolls to.
     let (path, fragment) = path.split_once('#').map_or((path, ""), |(p, f)| (p, f));
     let joiner = if path.contains('?') { '&' } else { '?' };
@@ -63,7 +64,7 @@ pub(crate) fn back_to(path: &str, message: &str) -> Response {
     };
     Redirect::to(&format!(
         "{path}{joiner}done={}{fragment}",
-        url_encode(message)
+        crate::flash::signed(session, message)
     ))
     .into_response()
 }

@@ -40,6 +40,7 @@ mod encode;
 mod error;
 mod evidence;
 mod extract;
+mod flash;
 mod forms;
 mod import;
 mod inbox;

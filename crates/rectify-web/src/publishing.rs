@@ -3,7 +3,6 @@
 
 use crate::AppState;
 use crate::auth::{Me, Session};
-use crate::encode::url_encode;
 use crate::error::PageResult;
 use crate::error::WebError;
 use crate::extract::CsrfForm;
@@ -11,7 +10,6 @@ use crate::extract::{Allowed, Publishing};
 use crate::kit::render;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Redirect};
 use rectify_app::publish::draft;
 use rectify_core::complaint::redact::Replacement;
 use rectify_io::publish::{Draft, Part, Selection};
@@ -112,7 +110,7 @@ pub async fn show(
     let draft = draft(&state.store, &selection, today_china()).await?;
     render(PublishPage {
         me: session.me(),
-        flash: choice.done.clone(),
+        flash: crate::flash::shown(&session, choice.done.clone()),
         parts: Part::ALL
             .into_iter()
             .map(|p| (p, selection.parts.contains(&p)))
@@ -187,5 +185,5 @@ pub async fn approve(
         "已发布第 {} 版（数据截至 {}）",
         publication.version, publication.snapshot_on
     );
-    Ok(Redirect::to(&format!("/publish?done={}", url_encode(&message))).into_response())
+    Ok(crate::kit::back_to(&session, "/publish", &message))
 }

@@ -222,7 +222,7 @@ pub async fn list(
         pages,
         prev: page_link(page.saturating_sub(1).max(1)),
         next: page_link((page + 1).min(pages)),
-        flash: query.done,
+        flash: crate::flash::shown(&session, query.done),
         is_office: has(&session, Role::Office),
         county: query.county,
         state: query.state,
@@ -286,7 +286,7 @@ pub async fn show(
     };
     render(DetailPage {
         me: session.me(),
-        flash: flash.done,
+        flash: crate::flash::shown(&session, flash.done),
         fields,
         restriction,
         samples,
@@ -428,8 +428,8 @@ pub async fn move_entry(
             .move_register_entry(user, id, &form.to, on, &form.reason)
             .await
         {
-            Ok(moved) => back_to(&path, &format!("已转为“{}”", moved.state_label)),
-            Err(error) => back_to(&path, &crate::error::user_message(error)),
+            Ok(moved) => back_to(&session, &path, &format!("已转为“{}”", moved.state_label)),
+            Err(error) => back_to(&session, &path, &crate::error::user_message(error)),
         },
     )
 }
@@ -451,15 +451,16 @@ pub async fn inspect(
     let posted = Posted::read(&state, &session, request).await?;
     let inspection = match inspection_from(&state, &detail, &posted).await? {
         Ok(inspection) => inspection,
-        Err(message) => return Ok(back_to(&path, &message)),
+        Err(message) => return Ok(back_to(&session, &path, &message)),
     };
     let user = &session.user.username;
     let inspection_id = match state.store.record_inspection(user, id, &inspection).await {
         Ok(inspection_id) => inspection_id,
-        Err(error) => return Ok(back_to(&path, &crate::error::user_message(error))),
+        Err(error) => return Ok(back_to(&session, &path, &crate::error::user_message(error))),
     };
     if let Err(error) = store_photos(&state, user, id, inspection_id, &inspection, &posted).await {
         return Ok(back_to(
+            &session,
             &path,
             &format!(
                 "检查已记录，但照片未全部保存：{}",
@@ -473,6 +474,7 @@ pub async fn inspect(
         "不合格"
     };
     Ok(back_to(
+        &session,
         &path,
         &format!("已记录检查 {inspection_id}：{outcome}"),
     ))
@@ -574,11 +576,15 @@ pub async fn add_evidence(
             .add_register_evidence(&session.user.username, id, evidence)
             .await
         {
-            return Ok(back_to(&path, &crate::error::user_message(error)));
+            return Ok(back_to(&session, &path, &crate::error::user_message(error)));
         }
         saved += 1;
     }
-    Ok(back_to(&path, &format!("已上传{saved}个材料（{kind}）")))
+    Ok(back_to(
+        &session,
+        &path,
+        &format!("已上传{saved}个材料（{kind}）"),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -618,6 +624,7 @@ pub async fn link(
             Ok(number) => Some(rectify_store::workflow::ItemRef { plan, number }),
             Err(_) => {
                 return Ok(back_to(
+                    &session,
                     &path,
                     &format!("“{}”不是问题序号", form.item.trim()),
                 ));
@@ -639,8 +646,8 @@ pub async fn link(
             )
             .await
         {
-            Ok(()) => back_to(&path, "已关联"),
-            Err(error) => back_to(&path, &crate::error::user_message(error)),
+            Ok(()) => back_to(&session, &path, "已关联"),
+            Err(error) => back_to(&session, &path, &crate::error::user_message(error)),
         },
     )
 }
@@ -667,7 +674,13 @@ pub async fn import(
     }
     let posted = Posted::read(&state, &session, request).await?;
     let kind = Kind::parse(&posted.text("kind")).unwrap_or(Kind::Scattered);
-    let back = |message: &str| back_to(&format!("/registers?kind={}", kind.code()), message);
+    let back = |message: &str| {
+        back_to(
+            &session,
+            &format!("/registers?kind={}", kind.code()),
+            message,
+        )
+    };
     let Some(file) = posted.files.first() else {
         return Ok(back("请选择要导入的文件"));
     };

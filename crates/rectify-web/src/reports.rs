@@ -73,7 +73,7 @@ pub async fn report_submit(
     let calendar = current.calendar.clone();
     let me = actor(&session);
     let path = current.item_path(&stored);
-    let back = |message: &str| back_to(&path, message);
+    let back = |message: &str| back_to(&session, &path, message);
     let mut evidence = Vec::new();
     for file in &posted.files {
         let new = NewEvidence {
@@ -136,6 +136,7 @@ pub async fn report_review(
         .await;
     Ok(match outcome {
         Ok(report) => back_to(
+            &session,
             &path,
             &format!(
                 "已{} {} 进展",
@@ -147,6 +148,6 @@ pub async fn report_review(
                 report.period
             ),
         ),
-        Err(error) => back_to(&path, &crate::error::user_message(error)),
+        Err(error) => back_to(&session, &path, &crate::error::user_message(error)),
     })
 }

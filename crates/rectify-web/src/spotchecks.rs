@@ -89,7 +89,7 @@ pub async fn show(
         .collect();
     render(SpotChecksPage {
         me: session.me(),
-        flash: flash.done,
+        flash: crate::flash::shown(&session, flash.done),
         rounds,
         office: Allowed::<OfficeWork>::holds(&session),
         // A suggestion the office may change: the day's date as a number is easy to record.
@@ -150,7 +150,7 @@ pub async fn draw(
             Err(error) => crate::error::user_message(error),
         },
     };
-    Ok(back_to(PAGE, &message))
+    Ok(back_to(&session, PAGE, &message))
 }
 
 #[derive(Deserialize)]
@@ -191,5 +191,9 @@ pub async fn mark(
         },
         Err(error) => crate::error::user_message(error),
     };
-    Ok(back_to(&format!("{PAGE}#round-{round}"), &message))
+    Ok(back_to(
+        &session,
+        &format!("{PAGE}#round-{round}"),
+        &message,
+    ))
 }

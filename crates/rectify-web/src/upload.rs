@@ -35,6 +35,10 @@ impl From<StoreError> for Refused {
                 StatusCode::SERVICE_UNAVAILABLE,
                 crate::error::bucket_away_message(&away),
             ),
+            refused if refused.is_bucket_refused() => Refused(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                crate::error::bucket_refused_message(&refused),
+            ),
             other => {
                 tracing::error!(error = %other, "upload failed");
                 Refused(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误".into())

@@ -275,9 +275,6 @@ fn the_bulletin_is_frozen_counted_independently_and_regenerated_identically() {
     );
 }
 
-/// A bulletin for an earlier month shows the ledger as it stood at that month's end, however
-/// late it is generated (the demo, made on 29 November, holds June to November): every item's state against SQL replaying the journal, the items signed
-/// off in the month though reopened since, and the missing reports of the items open then.
 /// A city's database can hold stations of a neighbouring city too (a shared monitoring feed).
 /// The bulletin and the `/air` page report the city the org tree is of, not whichever city's
 /// name sorts first: `A市` sorts before `河安市`.
@@ -323,6 +320,9 @@ fn the_air_figures_are_the_home_citys_whatever_else_the_feed_holds() {
     assert!(!html.contains("A市"), "{air}");
 }
 
+/// A bulletin for an earlier month shows the ledger as it stood at that month's end, however
+/// late it is generated (the demo, made on 29 November, holds June to November): every item's state against SQL replaying the journal, the items signed
+/// off in the month though reopened since, and the missing reports of the items open then.
 #[test]
 fn a_bulletin_for_an_earlier_month_shows_the_ledger_as_it_stood() {
     let dir = tempfile::tempdir().unwrap();

@@ -8,7 +8,7 @@ use std::process::Command;
 
 mod common;
 
-use common::{BIN, Server, form_body};
+use common::{BIN, Server, form_body, set_cookie, set_cookie_line};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -59,17 +59,6 @@ impl Demo {
     }
 }
 
-fn set_cookie(head: &str, name: &str) -> Option<String> {
-    head.lines()
-        .filter_map(|l| l.strip_prefix("set-cookie: "))
-        .find(|c| c.starts_with(name))
-        .map(str::to_string)
-}
-
-fn cookie_pair(head: &str, name: &str) -> Option<String> {
-    set_cookie(head, name).and_then(|c| c.split(';').next().map(str::to_string))
-}
-
 fn hidden(html: &str, name: &str) -> String {
     html.split(&format!("name=\"{name}\" value=\""))
         .nth(1)
@@ -89,7 +78,7 @@ fn web_login(
     extra: &[(&str, &str)],
 ) -> (u16, String, String) {
     let (_, head, page) = server.request("GET", "/login", &[], b"");
-    let login_cookie = cookie_pair(&head, "rectify_login_csrf").unwrap();
+    let login_cookie = set_cookie(&head, "rectify_login_csrf").unwrap();
     let csrf = hidden(&String::from_utf8_lossy(&page), "csrf");
     let body = form_body(&[
         ("username", user),
@@ -172,7 +161,7 @@ fn parallel_wrong_logins_over_the_web_and_the_api_are_limited_together() {
     // Another account is not held back by liming's failures.
     let (status, head, _) = web_login(server, "admin", PASSWORD, "/admin", &[]);
     assert_eq!(status, 303);
-    let admin = cookie_pair(&head, "rectify_session").unwrap();
+    let admin = set_cookie(&head, "rectify_session").unwrap();
     let (_, _, page) = server.request("GET", "/admin", &[("Cookie", admin.as_str())], b"");
     let page = String::from_utf8_lossy(&page);
     assert!(page.contains("<code>user:liming</code>"), "{page}");
@@ -304,19 +293,19 @@ fn every_cookie_is_secure_when_the_deployment_says_so() {
     };
 
     let (_, head, _) = secure.get("/login");
-    let login = attributes(set_cookie(&head, "rectify_login_csrf="));
+    let login = attributes(set_cookie_line(&head, "rectify_login_csrf="));
     assert!(login.iter().any(|a| a == "secure"), "{login:?}");
     assert!(login.iter().any(|a| a == "httponly"), "{login:?}");
     let (status, head, body) = web_login(&secure, "zgb", PASSWORD, "/", &[]);
     assert_eq!(status, 303, "{body}");
-    assert!(attributes(set_cookie(&head, "rectify_session=")).contains(&"secure".into()));
+    assert!(attributes(set_cookie_line(&head, "rectify_session=")).contains(&"secure".into()));
     let (status, head, body) = api_login(&secure, "zgb", PASSWORD, &[]);
     assert_eq!(status, 200, "{body}");
-    assert!(attributes(set_cookie(&head, "rectify_session=")).contains(&"secure".into()));
+    assert!(attributes(set_cookie_line(&head, "rectify_session=")).contains(&"secure".into()));
 
     // Without the setting (plain HTTP on a desk), a Secure cookie would never come back.
     let (_, head, _) = demo.server.get("/login");
-    let login = attributes(set_cookie(&head, "rectify_login_csrf="));
+    let login = attributes(set_cookie_line(&head, "rectify_login_csrf="));
     assert!(!login.iter().any(|a| a == "secure"), "{login:?}");
 }
 
@@ -387,10 +376,10 @@ fn a_password_change_or_a_re_enable_ends_the_users_sessions() {
     let server = &demo.server;
     let (status, head, _) = web_login(server, "zgb", PASSWORD, "/", &[]);
     assert_eq!(status, 303);
-    let web = cookie_pair(&head, "rectify_session").unwrap();
+    let web = set_cookie(&head, "rectify_session").unwrap();
     let (status, head, _) = api_login(server, "zgb", PASSWORD, &[]);
     assert_eq!(status, 200);
-    let api = cookie_pair(&head, "rectify_session").unwrap();
+    let api = set_cookie(&head, "rectify_session").unwrap();
     assert_eq!(still_signed_in(server, &web), (200, 200));
     assert_eq!(still_signed_in(server, &api), (200, 200));
 
@@ -405,7 +394,7 @@ fn a_password_change_or_a_re_enable_ends_the_users_sessions() {
 
     let (status, head, _) = web_login(server, "zgb", changed, "/", &[]);
     assert_eq!(status, 303);
-    let again = cookie_pair(&head, "rectify_session").unwrap();
+    let again = set_cookie(&head, "rectify_session").unwrap();
     assert_eq!(still_signed_in(server, &again), (200, 200));
     rectify(&demo.db, &["user", "disable", "zgb"], "");
     rectify(&demo.db, &["user", "enable", "zgb"], "");
@@ -482,7 +471,7 @@ fn api_tokens_may_expire_and_show_their_last_use() {
     assert_eq!(read(&server, &lasting), 200);
     let (status, head, _) = web_login(&server, "admin", PASSWORD, "/admin", &[]);
     assert_eq!(status, 303);
-    let admin = cookie_pair(&head, "rectify_session").unwrap();
+    let admin = set_cookie(&head, "rectify_session").unwrap();
     let (_, _, page) = server.request("GET", "/admin", &[("Cookie", admin.as_str())], b"");
     let page = String::from_utf8_lossy(&page);
     let row = page
@@ -499,7 +488,7 @@ fn api_tokens_may_expire_and_show_their_last_use() {
 fn api_cookie(server: &Server, user: &str) -> String {
     let (status, head, body) = api_login(server, user, PASSWORD, &[]);
     assert_eq!(status, 200, "{body}");
-    cookie_pair(&head, "rectify_session").unwrap()
+    set_cookie(&head, "rectify_session").unwrap()
 }
 
 /// An evidence id on an item the office sees and `clerk` does not.

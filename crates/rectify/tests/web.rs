@@ -7,7 +7,7 @@ use std::process::Command;
 
 mod common;
 
-use common::{BIN, Server, facts_of, form_body};
+use common::{BIN, Server, facts_of, form_body, set_cookie};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -79,14 +79,6 @@ impl Demo {
 struct Browser<'a> {
     server: &'a Server,
     cookie: String,
-}
-
-fn set_cookie(head: &str, name: &str) -> Option<String> {
-    head.lines()
-        .filter_map(|l| l.strip_prefix("set-cookie: "))
-        .find(|c| c.starts_with(name))
-        .and_then(|c| c.split(';').next())
-        .map(str::to_string)
 }
 
 fn hidden_csrf(html: &str) -> String {

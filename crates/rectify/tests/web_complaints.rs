@@ -10,7 +10,7 @@ use std::process::Command;
 
 mod common;
 
-use common::{BIN, Server, form_body, query, web_session};
+use common::{BIN, Server, flash, form_body, query, web_session};
 
 struct Demo {
     _dir: tempfile::TempDir,
@@ -88,30 +88,6 @@ impl Client<'_> {
         let (status, head, _) = self.server.request("POST", path, &headers, body.as_bytes());
         (status, flash(&head))
     }
-}
-
-/// The `done=` message of a redirect (the head is lower-cased; percent-escapes survive that).
-fn flash(head: &str) -> String {
-    let Some(location) = head.lines().find_map(|l| l.strip_prefix("location: ")) else {
-        return String::new();
-    };
-    let Some(done) = location.split("done=").nth(1) else {
-        return String::new();
-    };
-    let done = done.split(['&', '#']).next().unwrap();
-    let bytes = done.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            out.push(u8::from_str_radix(&done[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
 }
 
 /// The shared strings of an xlsx: every text cell the workbook holds.

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{BIN, Server, form_body, query, web_session};
+use common::{BIN, Server, flash, form_body, query, web_session};
 use std::process::Command;
 
 struct Demo {
@@ -68,32 +68,6 @@ fn enc(value: &str) -> String {
             }
         })
         .collect()
-}
-
-/// The redirect's flash message (`done=`), decoded.
-fn flash(head: &str) -> String {
-    let location = head
-        .lines()
-        .find_map(|l| l.strip_prefix("location: "))
-        .unwrap_or_default();
-    let encoded = location
-        .split("done=")
-        .nth(1)
-        .unwrap_or_default()
-        .split('#')
-        .next()
-        .unwrap();
-    let mut bytes = Vec::new();
-    let mut chars = encoded.bytes();
-    while let Some(b) = chars.next() {
-        if b == b'%' {
-            let hex: Vec<u8> = chars.by_ref().take(2).collect();
-            bytes.push(u8::from_str_radix(std::str::from_utf8(&hex).unwrap(), 16).unwrap());
-        } else {
-            bytes.push(if b == b'+' { b' ' } else { b });
-        }
-    }
-    String::from_utf8(bytes).unwrap()
 }
 
 impl Client<'_> {

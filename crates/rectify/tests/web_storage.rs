@@ -391,21 +391,28 @@ fn a_bucket_outage_answers_503_and_is_logged() {
     );
 }
 
-/// The command line stores files from disk in the bucket too: an imported air data file lands
-/// at its content address, with no temporary key left behind by a process that ends right
-/// after, and nothing written to a local data directory.
+/// The command line stores files from disk in the bucket too, and a process that ends right
+/// after leaves nothing behind: an imported air data file (small: sent from memory in one
+/// request) and an evidence file over 64 MiB (streamed as a multipart upload to a temporary key,
+/// which the command deletes before it exits) each land at their content address, no temporary
+/// key stays, and nothing is written to a local data directory.
 #[test]
 fn files_from_the_command_line_go_to_the_bucket_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("r.db").to_string_lossy().into_owned();
+    let (dir, db) = demo();
     let bucket = rectify_testkit::s3::bucket();
-    let data = dir.path().join("rectify-data");
+    let data = dir.path().join("elsewhere");
     let with_bucket = |args: &[&str]| {
-        let mut all = vec!["--db", &db, "--storage", &bucket.url];
+        let mut all = vec!["--db", &db, "--data-dir", data.to_str().unwrap()];
+        all.extend_from_slice(&["--storage", &bucket.url]);
         all.extend_from_slice(args);
         common::ok(&rectify_with(&bucket, &all))
     };
-    with_bucket(&["init"]);
+    let in_bucket = |content: &[u8]| {
+        let digest = sha256(content);
+        let key = format!("{}/sha256/{}/{digest}", bucket.prefix, &digest[..2]);
+        bucket.get_raw(&key).map(|o| o.len())
+    };
+
     let air = dir.path().join("hourly.csv");
     let mut text = String::from("station,city,time,pm25,pm10\n");
     for hour in 0..24 {
@@ -413,13 +420,84 @@ fn files_from_the_command_line_go_to_the_bucket_whole() {
     }
     std::fs::write(&air, &text).unwrap();
     with_bucket(&["air", "import", air.to_str().unwrap()]);
-    let digest = sha256(text.as_bytes());
-    let key = format!("{}/sha256/{}/{digest}", bucket.prefix, &digest[..2]);
-    assert_eq!(bucket.get_raw(&key), Some(text.into_bytes()));
+    assert_eq!(in_bucket(text.as_bytes()), Some(text.len()));
+
+    let mut opinion = b"%PDF-1.4 acceptance opinion\n".to_vec();
+    opinion.resize(65 << 20, b' ');
+    let file = dir.path().join("验收意见.pdf");
+    std::fs::write(&file, &opinion).unwrap();
+    with_bucket(&["setting", "set", "evidence.max_bytes", "100000000"]);
+    with_bucket(&[
+        "evidence",
+        "add",
+        "16",
+        "--as",
+        "yanshou",
+        "--kind",
+        "acceptance_opinion",
+        "--file",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(in_bucket(&opinion), Some(opinion.len()));
+
     let keys = bucket.keys();
     assert!(
         keys.iter().all(|k| !k.contains("/uploads/")),
         "temporary keys left: {keys:?}"
     );
-    assert!(!data.exists(), "the command wrote to the data directory");
+    assert!(!data.exists(), "a command wrote to the data directory");
+}
+
+/// An attachment bucket the server refuses for good (#24 review; here a bucket SeaweedFS does
+/// not have): a download and an upload answer 500 with the plain words that the storage's
+/// configuration is wrong, not a 503 that says "try later", and the reason is logged.
+#[test]
+fn a_missing_bucket_answers_500_not_503() {
+    let (dir, db) = demo();
+    let bucket = rectify_testkit::s3::bucket();
+    let gone = format!("s3://{}-gone/files", bucket.bucket);
+    let mut env = bucket.vars();
+    env.push(("RECTIFY_STORAGE", &gone));
+    let log = dir.path().join("server.log");
+    let server = Server::spawn(
+        &db,
+        &["serve"],
+        &env,
+        std::process::Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    let (cookie, csrf) = server.api_login("zgb", PASSWORD);
+    let evidence = &common::query(&db, "SELECT id FROM evidence ORDER BY id LIMIT 1")[0][0];
+
+    let (status, head, page) = get(&server, &format!("/evidence/{evidence}"), &cookie);
+    let page = String::from_utf8_lossy(&page);
+    assert_eq!(status, 500, "{head}\n{page}");
+    assert!(!head.contains("retry-after: "), "{head}");
+    assert!(page.contains("附件存储拒绝了服务器的请求"), "{page}");
+    assert!(!page.contains("稍后再试"), "{page}");
+
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("X-CSRF-Token", csrf.as_str()),
+        ("Content-Type", "application/octet-stream"),
+    ];
+    let (status, head, reply) = server.request(
+        "POST",
+        "/api/v1/items/41/evidence?kind=document&file_name=survey.pdf",
+        &headers,
+        b"%PDF-1.4\nnothing to keep\n",
+    );
+    let reply = String::from_utf8_lossy(&reply);
+    assert_eq!(status, 500, "{head}\n{reply}");
+    assert!(reply.contains("附件存储拒绝了服务器的请求"), "{reply}");
+
+    drop(server);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        logged
+            .matches("attachment storage refused the request")
+            .count(),
+        2,
+        "{logged}"
+    );
+    assert!(!logged.contains("rectify-test-secret"), "{logged}");
 }

@@ -70,7 +70,8 @@ pub struct SheetLimits {
     /// The file as uploaded or read from disk.
     pub max_file_bytes: u64,
     /// One part of an xlsx (a zip entry, e.g. one worksheet's XML or the shared strings),
-    /// decompressed: a 1 MB file can otherwise unpack to gigabytes.
+    /// decompressed: a 1 MB file can otherwise unpack to gigabytes. All parts together may
+    /// unpack to twice this.
     pub max_part_bytes: u64,
     /// Zip entries in an xlsx.
     pub max_parts: usize,
@@ -84,7 +85,10 @@ impl Default for SheetLimits {
     fn default() -> SheetLimits {
         SheetLimits {
             max_file_bytes: 64 << 20,
-            max_part_bytes: 32 << 20,
+            // rectify's own register export is ~800 bytes of worksheet XML a row (the widest
+            // kind, 散乱污, 22 columns: 39.7 MB for 50,000 entries), so `max_rows` rows of it
+            // need ~170 MB; 32 MiB refused re-importing an export of more than ~42,000.
+            max_part_bytes: 200 << 20,
             max_parts: 1_000,
             max_cell_chars: 32_767,
             max_rows: 200_000,
@@ -280,6 +284,9 @@ fn check_parts(bytes: &[u8], limits: &SheetLimits) -> Result<(), String> {
             limits.max_part_bytes
         )
     };
+    // A workbook is its biggest sheet and a little more; without a bound on the whole, a file
+    // of many parts each just under the limit would take minutes to inflate.
+    let mut left = limits.max_part_bytes.saturating_mul(2);
     for index in 0..archive.len() {
         let mut part = archive.by_index(index).map_err(|e| unreadable(&e))?;
         let name = part.name().map_or_else(
@@ -289,14 +296,21 @@ fn check_parts(bytes: &[u8], limits: &SheetLimits) -> Result<(), String> {
         if part.size() > limits.max_part_bytes {
             return Err(too_big(&name));
         }
+        let allowed = limits.max_part_bytes.min(left);
         let unpacked = std::io::copy(
-            &mut std::io::Read::take(&mut part, limits.max_part_bytes + 1),
+            &mut std::io::Read::take(&mut part, allowed + 1),
             &mut std::io::sink(),
         )
         .map_err(|e| unreadable(&e))?;
         if unpacked > limits.max_part_bytes {
             return Err(too_big(&name));
         }
+        left = left.checked_sub(unpacked).ok_or_else(|| {
+            format!(
+                "文件各部件解压后合计超过 {} 字节的上限（RECTIFY_SHEET_MAX_PART_BYTES 的两倍），未读取",
+                limits.max_part_bytes.saturating_mul(2)
+            )
+        })?;
     }
     Ok(())
 }
@@ -516,6 +530,33 @@ pub fn decode_text(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A zip of `parts` entries of `size` bytes each.
+    fn zip_of(parts: usize, size: usize) -> Vec<u8> {
+        use std::io::Write;
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for part in 0..parts {
+            let options = zip::write::SimpleFileOptions::default();
+            writer
+                .start_file(format!("xl/part{part}.xml"), options)
+                .unwrap();
+            writer.write_all(&vec![b'a'; size]).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn the_parts_together_unpack_to_at_most_twice_the_part_limit() {
+        let limits = SheetLimits {
+            max_part_bytes: 1_000,
+            ..SheetLimits::default()
+        };
+        assert_eq!(check_parts(&zip_of(3, 600), &limits), Ok(()));
+        let whole = check_parts(&zip_of(4, 600), &limits).unwrap_err();
+        assert!(whole.contains("合计超过 2000 字节"), "{whole}");
+        let one = check_parts(&zip_of(1, 1_001), &limits).unwrap_err();
+        assert!(one.contains("part0.xml"), "{one}");
+    }
 
     #[test]
     fn column_letters() {

@@ -293,31 +293,103 @@ pub fn request_to(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Reply {
-    let mut stream = TcpStream::connect(addr).unwrap();
+    let request = Request {
+        method,
+        path,
+        headers,
+        body,
+    };
+    try_request_to(addr, host, &request, None).unwrap()
+}
+
+/// What [`try_request_to`] sends.
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: &'a [u8],
+}
+
+/// As [`request_to`], with an error instead of a panic when the server cannot be reached or
+/// hangs up before answering (a server being killed), and at most `timeout` of waiting for
+/// each read.
+pub fn try_request_to(
+    addr: &str,
+    host: &str,
+    request: &Request<'_>,
+    timeout: Option<std::time::Duration>,
+) -> std::io::Result<Reply> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(timeout)?;
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
+        "{} {} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        request.method,
+        request.path,
+        request.body.len()
     );
-    for (name, value) in headers {
+    for (name, value) in request.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(request.body)?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    stream.read_to_end(&mut raw)?;
+    let no_answer = || std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no HTTP answer");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(no_answer)?;
     let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, head, raw[split + 4..].to_vec())
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(no_answer)?;
+    Ok((status, head, raw[split + 4..].to_vec()))
+}
+
+/// The message a form's redirect carries back (`done=TAG.message`), decoded, without the
+/// session's tag (which it must have); empty when the redirect carries none.
+pub fn flash(head: &str) -> String {
+    let Some(location) = head.lines().find_map(|l| l.strip_prefix("location: ")) else {
+        return String::new();
+    };
+    let Some(done) = location.split("done=").nth(1) else {
+        return String::new();
+    };
+    let done = done.split(['&', '#']).next().unwrap_or_default().trim();
+    let bytes = done.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(&done[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+            i += 1;
+        }
+    }
+    let decoded = String::from_utf8(out).unwrap();
+    let (tag, message) = decoded.split_once('.').expect("a flash carries its tag");
+    assert!(
+        tag.len() == 16 && tag.bytes().all(|b| b.is_ascii_hexdigit()),
+        "not a flash tag: {decoded}"
+    );
+    message.to_string()
 }
 
 /// The value (`name=…`) of the cookie `name` a lower-cased response head sets.
 pub fn set_cookie(head: &str, name: &str) -> Option<String> {
+    set_cookie_line(head, name).and_then(|c| c.split(';').next().map(str::to_string))
+}
+
+/// The whole `Set-Cookie` value for the cookie `name`, its attributes too.
+pub fn set_cookie_line(head: &str, name: &str) -> Option<String> {
     head.lines()
         .filter_map(|l| l.strip_prefix("set-cookie: "))
         .find(|c| c.starts_with(name))
-        .and_then(|c| c.split(';').next())
         .map(str::to_string)
 }
 

@@ -35,6 +35,24 @@
 #               without a list per month.
 #   2026-12-07  12:44 UTC, the machine idle: classify 0.520 s (0.21x), evaluate 0.752 s (0.14x),
 #               bare StringRecord pass 0.107 s; both outputs byte-identical to the morning's (cmp).
+#   2026-12-07  issue 24: profile before (perf, classify): evaluate_section 23 % (class lookups on
+#               Exact 12 %, multiples 5 %), the per-sample lists 15 %, csv writing 9 %, memcpy of
+#               the cells' many small strings 4 %, csv reading 13 %, samples built 15 %; evaluate:
+#               page faults and realloc 20 %, months grouped and classed 20 %, JSON on the main
+#               thread 8 %. Now: items classed on integers (class limits precomputed per scale as
+#               floor/ceil of 2·L·10^s, exact), values taken and main pollutants ranked only for
+#               samples worse than Ⅲ, lists and cells reused per block, each item's "code=class"
+#               text precomputed, rows written without the csv crate unless a field needs quotes,
+#               a month of one sample classed from its readings, JSON sections written by one
+#               worker per core. 15:02-15:06 UTC, `nproc` 2, load average 3.1 → 2.2 (other
+#               engineers' builds), best of 3 runs of this script, 3 times:
+#                 classify 0.345 s (0.31x; runs 0.353/0.345/0.359), evaluate 0.603 s (0.18x;
+#                 0.626/0.603/0.610), bare StringRecord pass 0.106 s;
+#                 the previous binary at 14:59 UTC, load 2.4: classify 0.516 s, evaluate 0.731 s.
+#               CPU (user + sys): classify 0.57-0.59 s (before 0.83-0.92 s), evaluate
+#               0.97-0.99 s (before 1.10-1.17 s), bare pass 0.09 s. Outputs byte-identical (cmp)
+#               to the previous binary's: classes.csv and the evaluate JSON, also with
+#               --metal-priority, --round-2020 --ph-mean hydrogen, and a long-format file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sections=${1:-3600}

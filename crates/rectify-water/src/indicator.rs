@@ -528,6 +528,79 @@ impl Indicator {
     }
 }
 
+/// A reading as written, `unscaled / 10^scale`, halved when it is a detection limit (½·DL, the
+/// statistical value of a reading below it): what a reader holds before making an [`Exact`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decimal {
+    pub unscaled: i64,
+    /// At most [`Decimal::MAX_SCALE`].
+    pub scale: u8,
+    pub halved: bool,
+}
+
+impl Decimal {
+    pub const MAX_SCALE: u8 = 18;
+
+    /// The value as an exact fraction (unreduced, as [`Exact::ratio_unreduced`] gives it).
+    pub fn to_exact(self) -> Exact {
+        let den = 10_i128.pow(u32::from(self.scale)) * if self.halved { 2 } else { 1 };
+        Exact::ratio_unreduced(self.unscaled.into(), den)
+    }
+
+    /// Twice the value in units of 10^-scale: compared with thresholds as one integer.
+    fn doubled(self) -> i128 {
+        i128::from(self.unscaled) * if self.halved { 1 } else { 2 }
+    }
+}
+
+/// Class limits as integer thresholds per scale, for [`Indicator::class_of_decimal`]: for
+/// indicator, water body (river, lake), scale s and class Ⅰ…Ⅴ, the bound on twice a value in
+/// units of 10^-s. A value meets an at-most limit L when 2·v·10^s ≤ floor(2·L·10^s), and an
+/// at-least limit when 2·v·10^s ≥ ceil(2·L·10^s): exact, since the left side is an integer.
+/// Limits have at most 5 decimals, so 2·L·10^18 fits 128 bits.
+type ScaledLimits = [[[i128; 5]; Decimal::MAX_SCALE as usize + 1]; 2];
+
+static SCALED_LIMITS: LazyLock<Vec<ScaledLimits>> = LazyLock::new(|| {
+    Indicator::all()
+        .map(|indicator| {
+            let body = |lake: bool| {
+                let limits = &LIMITS[indicator as usize][usize::from(lake)];
+                std::array::from_fn(|scale| {
+                    let twice = Exact::int(2) * Exact::ratio(10_i128.pow(scale as u32), 1);
+                    limits.map(|limit| match indicator.direction() {
+                        Direction::AtLeast => (limit * twice).ceil(),
+                        _ => (limit * twice).floor(),
+                    })
+                })
+            };
+            [body(false), body(true)]
+        })
+        .collect()
+});
+
+impl Indicator {
+    /// [`Indicator::class_of`] of a decimal's value, on integers: every item of every sample
+    /// classified comes here.
+    pub fn class_of_decimal(self, value: Decimal, body: WaterBody) -> Option<Class> {
+        let Some(limits) = SCALED_LIMITS[self as usize][usize::from(body == WaterBody::Lake)]
+            .get(usize::from(value.scale))
+        else {
+            return self.class_of(value.to_exact(), body);
+        };
+        let doubled = value.doubled();
+        let best = match self.direction() {
+            Direction::NotClassed => return None,
+            Direction::AtMost => limits.iter().position(|limit| doubled <= *limit),
+            Direction::AtLeast => limits.iter().position(|limit| doubled >= *limit),
+            Direction::PhRange => {
+                let unit = 2 * 10_i128.pow(u32::from(value.scale));
+                (doubled >= 6 * unit && doubled <= 9 * unit).then_some(0)
+            }
+        };
+        Some(best.map_or(Class::WorseThanV, |i| Class::ALL[i]))
+    }
+}
+
 /// Table 2 (supplementary items of drinking-water surface sources) and Table 3 (specific items):
 /// pass/fail against one limit, in mg/L.
 pub const SOURCE_ITEMS: [(&str, &str, &str); 85] = [
@@ -668,6 +741,82 @@ mod tests {
         let bap = SourceItem::parse("苯并(a)芘").unwrap();
         assert_eq!(bap.limit(), Exact::ratio(28, 10_000_000));
         assert_eq!(SourceItem::parse("MN").unwrap().name(), "锰");
+    }
+
+    /// Decimals around every limit (and pH 6 and 9) at every scale: the limit itself, a unit
+    /// either side, twice it as a detection limit, and the extremes of 64 bits.
+    fn decimals_at_the_boundaries() -> Vec<Decimal> {
+        let mut bounds: Vec<Exact> = LIMITS.iter().flatten().flatten().copied().collect();
+        bounds.extend([Exact::int(6), Exact::int(9), Exact::ZERO]);
+        let mut decimals = Vec::new();
+        for scale in 0..=Decimal::MAX_SCALE + 2 {
+            let unit = Exact::ratio(10_i128.pow(u32::from(scale)), 1);
+            for bound in &bounds {
+                for twice in [1, 2] {
+                    let units = *bound * unit * Exact::int(twice);
+                    for near in [
+                        units.floor() - 1,
+                        units.floor(),
+                        units.ceil(),
+                        units.ceil() + 1,
+                    ] {
+                        let Ok(unscaled) = i64::try_from(near) else {
+                            continue;
+                        };
+                        for halved in [false, true] {
+                            decimals.push(Decimal {
+                                unscaled,
+                                scale,
+                                halved,
+                            });
+                        }
+                    }
+                }
+            }
+            for unscaled in [i64::MIN, -1, 1, i64::MAX] {
+                for halved in [false, true] {
+                    decimals.push(Decimal {
+                        unscaled,
+                        scale,
+                        halved,
+                    });
+                }
+            }
+        }
+        decimals
+    }
+
+    #[test]
+    fn a_decimal_has_the_class_of_its_exact_value() {
+        use crate::period::Reading;
+        let decimals = decimals_at_the_boundaries();
+        assert!(decimals.len() > 10_000, "{}", decimals.len());
+        let mut classes = std::collections::HashSet::new();
+        for d in decimals {
+            // As the reader made it before: the fraction read, then its statistical value.
+            let read = Exact::ratio_unreduced(d.unscaled.into(), 10_i128.pow(u32::from(d.scale)));
+            let value = match d.halved {
+                true => Reading::BelowDetection(read).statistical_value(),
+                false => Reading::Value(read).statistical_value(),
+            };
+            assert_eq!(d.to_exact(), value, "{d:?}");
+            for indicator in Indicator::all() {
+                for body in [WaterBody::River, WaterBody::Lake] {
+                    let fast = indicator.class_of_decimal(d, body);
+                    assert_eq!(
+                        fast,
+                        indicator.class_of(value, body),
+                        "{indicator:?} {body:?} {d:?}"
+                    );
+                    classes.insert(fast);
+                }
+            }
+        }
+        assert_eq!(
+            classes.len(),
+            7,
+            "every class and unclassed met: {classes:?}"
+        );
     }
 
     #[test]

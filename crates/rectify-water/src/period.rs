@@ -50,6 +50,14 @@ pub struct PeriodOptions {
     pub ph_mean: PhMean,
 }
 
+impl PeriodOptions {
+    /// Whether a period value is the plain arithmetic mean, unrounded: then the value of a
+    /// single reading is that reading's statistical value.
+    pub fn is_plain_mean(self) -> bool {
+        !self.round_2020 && self.ph_mean == PhMean::Arithmetic
+    }
+}
+
 /// The period value of one indicator, or `None` without readings.
 pub fn period_value(
     indicator: Indicator,

@@ -46,7 +46,7 @@ pub struct MainPollutant {
     pub multiple: Option<Exact>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SectionResult {
     /// `None` when no evaluated item was measured ("未评价", never Ⅰ).
     pub class: Option<Class>,
@@ -76,38 +76,56 @@ pub fn evaluate_section(
     reference: Class,
     options: SectionOptions,
 ) -> SectionResult {
-    let indicators: Vec<IndicatorClass> = values
-        .iter()
-        .map(|&(indicator, value)| IndicatorClass {
-            indicator,
-            value,
-            class: indicator.class_of(value, body),
-        })
-        .collect();
-    let class = worst(indicators.iter().map(|i| (i.indicator, i.class)));
-    let main_pollutants = match class {
-        Some(c) if c > Class::III => main_pollutants(&indicators, body, reference, options),
-        _ => Vec::new(),
+    let mut result = SectionResult {
+        class: None,
+        indicators: values
+            .iter()
+            .map(|&(indicator, value)| IndicatorClass {
+                indicator,
+                value,
+                class: indicator.class_of(value, body),
+            })
+            .collect(),
+        main_pollutants: Vec::new(),
     };
-    SectionResult {
-        class,
-        indicators,
-        main_pollutants,
+    rank_classed(&mut result, body, reference, options);
+    result
+}
+
+/// [`evaluate_section`] of items already classed: sets `result.class` and its main pollutants
+/// from `result.indicators`, each of which must hold the class [`Indicator::class_of`] gives
+/// its value. For callers that class many samples: the lists are reused from one to the next.
+pub fn rank_classed(
+    result: &mut SectionResult,
+    body: WaterBody,
+    reference: Class,
+    options: SectionOptions,
+) {
+    result.class = worst_class(result.indicators.iter().map(|i| (i.indicator, i.class)));
+    result.main_pollutants.clear();
+    if result.class.is_some_and(|c| c > Class::III) {
+        main_pollutants(
+            &mut result.main_pollutants,
+            &result.indicators,
+            body,
+            reference,
+            options,
+        );
     }
 }
 
 /// The section class alone, as [`evaluate_section`] gives it, without the per-item list: for the
 /// many classes (a section's every month) that are shown without their items.
 pub fn section_class(values: &[(Indicator, Exact)], body: WaterBody) -> Option<Class> {
-    worst(
+    worst_class(
         values
             .iter()
             .map(|&(indicator, value)| (indicator, indicator.class_of(value, body))),
     )
 }
 
-/// The single-factor rule: the worst class among the evaluated items.
-fn worst(classes: impl Iterator<Item = (Indicator, Option<Class>)>) -> Option<Class> {
+/// The single-factor rule: the worst class among the evaluated items, given each item's class.
+pub fn worst_class(classes: impl Iterator<Item = (Indicator, Option<Class>)>) -> Option<Class> {
     classes
         .filter(|(indicator, _)| indicator.evaluated())
         .filter_map(|(_, class)| class)
@@ -115,23 +133,20 @@ fn worst(classes: impl Iterator<Item = (Indicator, Option<Class>)>) -> Option<Cl
 }
 
 fn main_pollutants(
+    candidates: &mut Vec<MainPollutant>,
     indicators: &[IndicatorClass],
     body: WaterBody,
     reference: Class,
     options: SectionOptions,
-) -> Vec<MainPollutant> {
-    let mut candidates: Vec<MainPollutant> = indicators
-        .iter()
-        .filter(|i| i.evaluated())
-        .filter_map(|i| {
-            let class = i.class.filter(|c| *c > Class::III)?;
-            Some(MainPollutant {
-                indicator: i.indicator,
-                class,
-                multiple: i.indicator.multiple(i.value, reference, body),
-            })
+) {
+    candidates.extend(indicators.iter().filter(|i| i.evaluated()).filter_map(|i| {
+        let class = i.class.filter(|c| *c > Class::III)?;
+        Some(MainPollutant {
+            indicator: i.indicator,
+            class,
+            multiple: i.indicator.multiple(i.value, reference, body),
         })
-        .collect();
+    }));
     // Worse class first; within a class, pH and DO (no multiple) first, then larger multiples.
     candidates.sort_by_key(|p| {
         let priority = options.metal_priority && PRIORITY.contains(&p.indicator);
@@ -143,7 +158,6 @@ fn main_pollutants(
         )
     });
     candidates.truncate(3);
-    candidates
 }
 
 /// A multiple as the 2011 method prints it: at most `decimals` places, no trailing zeros.

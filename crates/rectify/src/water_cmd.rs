@@ -181,7 +181,8 @@ pub fn run(cmd: WaterFileCommand) -> Result<ExitCode, CliError> {
                 read_sections(&args.sections).map_err(|e| CliError::failure(e.to_string()))?;
             let result = evaluate(&samples, &sections, from, to, args.method.options())
                 .map_err(|problems| problems_error(&args.input, &problems))?;
-            let text = serde_json::to_string_pretty(&result.to_json())
+            let text = result
+                .to_json_pretty()
                 .map_err(|e| CliError::failure(format!("JSON 输出失败：{e}")))?;
             crate::cli_util::print_stdout(&text)
         }

@@ -12,13 +12,15 @@ use rectify_water::group::{Proportions, RiverVerdict, river_verdict};
 use rectify_water::indicator::{Class, Indicator, WaterBody};
 use rectify_water::period::{PeriodOptions, Reading, period_value, period_value_to_compare};
 use rectify_water::section::{
-    SectionOptions, SectionResult, evaluate_section, format_multiple, section_class,
+    MainPollutant, SectionOptions, SectionResult, evaluate_section, format_multiple, rank_classed,
+    section_class, worst_class,
 };
 use rectify_water::tli::{Trophic, TrophicInputs, tli};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WaterOptions {
@@ -57,36 +59,69 @@ fn section_map(sections: &[Section]) -> HashMap<&str, &Section> {
 
 /// `name:multiple` (2 decimals) joined by `;`; pH and DO without a multiple. Written into `out`
 /// (cleared first), a buffer reused across rows.
-fn pollutants_cell(result: &SectionResult, out: &mut String) {
+fn pollutants_cell(pollutants: &[MainPollutant], out: &mut String) {
     out.clear();
-    for (n, p) in result.main_pollutants.iter().enumerate() {
+    for (n, p) in pollutants.iter().enumerate() {
         if n > 0 {
             out.push(';');
         }
         out.push_str(p.indicator.name_zh());
         if let Some(m) = p.multiple {
             out.push(':');
-            out.push_str(&m.to_fixed(2));
+            // Writing to a String cannot fail.
+            let _ = m.write_fixed(2, out);
         }
     }
 }
 
+/// Each item's part of the per-indicator cell, `code=class` or `code=class(ref)`, by indicator
+/// and class: one copy per item instead of three.
+static ITEM_CLASS_TEXT: LazyLock<Vec<[String; 6]>> = LazyLock::new(|| {
+    Indicator::all()
+        .map(|i| {
+            let reference = if i.reference_only() { "(ref)" } else { "" };
+            Class::ALL.map(|c| format!("{}={}{reference}", i.code(), c.code()))
+        })
+        .collect()
+});
+
 /// `code=class` joined by `;`; reference items marked `(ref)`; unclassed items left out.
 /// Written into `out` (cleared first), a buffer reused across rows.
-fn per_indicator_cell(result: &SectionResult, out: &mut String) {
+fn per_indicator_cell(classes: &[(Indicator, Option<Class>)], out: &mut String) {
     out.clear();
-    for i in &result.indicators {
-        let Some(class) = i.class else { continue };
+    for &(indicator, class) in classes {
+        let Some(class) = class else { continue };
         if !out.is_empty() {
             out.push(';');
         }
-        out.push_str(i.indicator.code());
-        out.push('=');
-        out.push_str(class.code());
-        if i.indicator.reference_only() {
-            out.push_str("(ref)");
-        }
+        out.push_str(&ITEM_CLASS_TEXT[indicator as usize][class as usize - 1]);
     }
+}
+
+/// Appends a CSV row as the csv crate writes it, when no field needs quotes; else false and
+/// nothing is written. Only the fields from the file (`section`, `time`, the first `read`) are
+/// checked: the others are built from names and codes without a comma, quote or line end.
+fn plain_row(out: &mut Vec<u8>, fields: &[&str], read: usize) -> bool {
+    let quoted = |f: &&str| f.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
+    if fields.iter().take(read).any(quoted) {
+        return false;
+    }
+    for (n, field) in fields.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(field.as_bytes());
+    }
+    out.push(b'\n');
+    true
+}
+
+/// Appends a row through the csv crate, quoting as needed.
+fn quoted_row(out: &mut Vec<u8>, fields: &[&str]) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(fields)?;
+    writer.flush()?;
+    Ok(())
 }
 
 /// Classifies samples for `rectify water classify`; shared by the reading workers.
@@ -100,15 +135,22 @@ pub struct Classifier<'a> {
 /// classified. Rows are written on the workers, so only a block's bytes cross to the writer.
 #[derive(Default)]
 pub struct ClassBlock {
-    rows: Option<csv::Writer<Vec<u8>>>,
+    rows: Option<Vec<u8>>,
     written: u64,
     held: Vec<Sample>,
     problems: Vec<RowProblem>,
-    /// The two built cells, reused from row to row.
+    /// The items' classes, the section evaluated and the two built cells, reused from row to
+    /// row.
+    classes: Vec<(Indicator, Option<Class>)>,
+    result: SectionResult,
     pollutants: String,
     per_indicator: String,
     failed: Option<std::io::Error>,
 }
+
+/// Bytes of a block's rows, about: a block reads about 1 MiB of samples, and a sample's row
+/// takes about 1.3 times its line.
+const ROWS_CAPACITY: usize = 3 << 19;
 
 const CLASS_HEADER: [&str; 6] = [
     "section",
@@ -137,26 +179,42 @@ impl<'a> Classifier<'a> {
             Ok(body) => body,
             Err(p) => return block.problems.push(p),
         };
-        let result = evaluate_section(
-            &basic_values(&sample.readings),
-            body,
-            Class::III,
-            self.options.section,
-        );
-        pollutants_cell(&result, &mut block.pollutants);
-        per_indicator_cell(&result, &mut block.per_indicator);
-        let rows = block
-            .rows
-            .get_or_insert_with(|| csv::Writer::from_writer(Vec::new()));
-        let written = rows.write_record([
-            csv_cell(&sample.section).as_ref(),
-            csv_cell(&sample.time).as_ref(),
-            result.class.map_or("", Class::code),
-            result.status().map_or("", |s| s.zh()),
+        // Items are classed on their own; their values are taken and the main pollutants
+        // ranked only when the section is worse than Ⅲ (the only case with main pollutants).
+        // The lists are reused from sample to sample.
+        let classes = &mut block.classes;
+        classes.clear();
+        classes.extend(sample.readings.basic_item_classes(body));
+        let class = worst_class(classes.iter().copied());
+        let result = &mut block.result;
+        result.indicators.clear();
+        result.main_pollutants.clear();
+        if class.is_some_and(|c| c > Class::III) {
+            result
+                .indicators
+                .extend(sample.readings.basic_classes(body));
+            rank_classed(result, body, Class::III, self.options.section);
+        }
+        pollutants_cell(&result.main_pollutants, &mut block.pollutants);
+        per_indicator_cell(classes, &mut block.per_indicator);
+        let (section, time) = (csv_cell(&sample.section), csv_cell(&sample.time));
+        let fields = [
+            section.as_ref(),
+            time.as_ref(),
+            class.map_or("", Class::code),
+            class.map_or("", |c| c.status().zh()),
             &block.pollutants,
             &block.per_indicator,
-        ]);
-        match written {
+        ];
+        // Sized for a block's rows, so that they are not copied as it grows.
+        let rows = block
+            .rows
+            .get_or_insert_with(|| Vec::with_capacity(ROWS_CAPACITY));
+        if plain_row(rows, &fields, 2) {
+            block.written += 1;
+            return;
+        }
+        match quoted_row(rows, &fields) {
             Ok(()) => block.written += 1,
             Err(e) => {
                 block.failed.get_or_insert(e.into());
@@ -193,8 +251,7 @@ impl<W: Write> ClassWriter<W> {
             return Err(e);
         }
         if let Some(rows) = block.rows {
-            self.out
-                .write_all(&rows.into_inner().map_err(|e| e.into_error())?)?;
+            self.out.write_all(&rows)?;
         }
         self.rows += block.written;
         self.held.extend(block.held);
@@ -400,14 +457,22 @@ fn summarise<'a>(
     let monthly = by_month
         .chunk_by(|a, b| (a.date.year, a.date.month) == (b.date.year, b.date.month))
         .map(|in_month| {
+            let date = in_month[0].date;
+            let month = format!("{:04}-{:02}", date.year, date.month);
+            if let [one] = in_month
+                && options.period.is_plain_mean()
+                && one.readings.basic_items_distinct()
+            {
+                // A month of one sample whose items are each read once: each mean is the
+                // reading itself, classed as it stands (as classify classes it).
+                return (month, worst_class(one.readings.basic_item_classes(body)));
+            }
             readings.fill(in_month);
             month_means.clear();
             month_means.extend(Indicator::all().filter_map(|i| {
                 let value = period_value_to_compare(i, &readings.0[i as usize], options.period)?;
                 Some((i, value))
             }));
-            let date = in_month[0].date;
-            let month = format!("{:04}-{:02}", date.year, date.month);
             (month, section_class(&month_means, body))
         })
         .collect();
@@ -571,6 +636,66 @@ impl WaterEvaluation<'_> {
     /// large network's output, are written straight from the evaluation; the rest is built as
     /// values. Serialised, it equals the whole built as one `Value`.
     pub fn to_json(&self) -> impl Serialize + '_ {
+        ObjectWith {
+            fields: self.json_fields(),
+            key: "sections",
+            entry: Sections(&self.sections),
+        }
+    }
+
+    /// [`WaterEvaluation::to_json`] as `serde_json::to_string_pretty` writes it, with the
+    /// sections, the bulk of it, written by one worker per core.
+    pub fn to_json_pretty(&self) -> serde_json::Result<String> {
+        let mut out = b"{".to_vec();
+        for (n, (key, value)) in self.json_fields().iter().enumerate() {
+            out.extend_from_slice(if n == 0 { b"\n  " } else { b",\n  " });
+            serde_json::to_writer(&mut out, key)?;
+            out.extend_from_slice(b": ");
+            match key.as_str() {
+                "sections" => self.sections_pretty(&mut out)?,
+                _ => write_nested(&mut out, value, 1)?,
+            }
+        }
+        out.extend_from_slice(if out.len() > 1 { b"\n}" } else { b"}" });
+        String::from_utf8(out).map_err(serde::ser::Error::custom)
+    }
+
+    /// The sections array at the top level's depth, its elements written in parallel.
+    fn sections_pretty(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        if self.sections.is_empty() {
+            out.extend_from_slice(b"[]");
+            return Ok(());
+        }
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let size = self.sections.len().div_ceil(threads);
+        let chunks: Vec<(usize, &[SectionSummary<'_>])> = self
+            .sections
+            .chunks(size)
+            .enumerate()
+            .map(|(n, chunk)| (n * size, chunk))
+            .collect();
+        let parts = in_parallel(&chunks, threads, |&(start, chunk)| {
+            let mut part = Vec::new();
+            for (n, p) in chunk.iter().enumerate() {
+                part.extend_from_slice(if start + n == 0 {
+                    b"\n    "
+                } else {
+                    b",\n    "
+                });
+                write_nested(&mut part, &section_entry(p), 2)?;
+            }
+            Ok(part)
+        });
+        out.push(b'[');
+        for part in parts {
+            out.extend_from_slice(&part?);
+        }
+        out.extend_from_slice(b"\n  ]");
+        Ok(())
+    }
+
+    /// The top-level fields, with a placeholder for the sections (written straight).
+    fn json_fields(&self) -> serde_json::Map<String, Value> {
         let mut fields = serde_json::Map::new();
         let mut put = |key: &str, value: Value| fields.insert(key.to_string(), value);
         put("from", json!(self.from.to_string()));
@@ -592,12 +717,21 @@ impl WaterEvaluation<'_> {
             json!(self.basins.iter().map(river_json).collect::<Vec<_>>()),
         );
         put("drinking_sources", drinking_json(&self.drinking));
-        ObjectWith {
-            fields,
-            key: "sections",
-            entry: Sections(&self.sections),
-        }
+        fields
     }
+}
+
+/// Writes a value as the pretty printer writes it nested `depth` levels deep.
+fn write_nested(out: &mut Vec<u8>, value: &impl Serialize, depth: usize) -> serde_json::Result<()> {
+    use serde_json::ser::Formatter;
+    let mut formatter = serde_json::ser::PrettyFormatter::new();
+    // Opening `depth` arrays (into nothing) is how the formatter gets that deep.
+    for _ in 0..depth {
+        formatter
+            .begin_array(&mut std::io::sink())
+            .map_err(serde_json::Error::io)?;
+    }
+    value.serialize(&mut serde_json::Serializer::with_formatter(out, formatter))
 }
 
 /// A JSON object with one bulky entry written straight from the data instead of built as a
@@ -627,18 +761,21 @@ struct Sections<'s, 'a>(&'s [SectionSummary<'a>]);
 
 impl Serialize for Sections<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|p| {
-            let mut fields = match section_json(p) {
-                Value::Object(fields) => fields,
-                _ => serde_json::Map::new(),
-            };
-            fields.insert("monthly".into(), Value::Null);
-            ObjectWith {
-                fields,
-                key: "monthly",
-                entry: Monthly(&p.monthly),
-            }
-        }))
+        serializer.collect_seq(self.0.iter().map(section_entry))
+    }
+}
+
+/// One element of the sections array.
+fn section_entry<'p>(p: &'p SectionSummary<'_>) -> ObjectWith<Monthly<'p>> {
+    let mut fields = match section_json(p) {
+        Value::Object(fields) => fields,
+        _ => serde_json::Map::new(),
+    };
+    fields.insert("monthly".into(), Value::Null);
+    ObjectWith {
+        fields,
+        key: "monthly",
+        entry: Monthly(&p.monthly),
     }
 }
 
@@ -741,6 +878,178 @@ mod tests {
     use crate::water::samples::{read_samples_from, read_sections_from};
     use crate::water::synthetic::{bench_sections, write_samples_csv, write_sections_csv};
 
+    /// Samples at the class boundaries: limits exactly, a unit beyond either way, detection
+    /// limits whose half is a limit, values beyond 64 bits or 18 decimals (held as fractions), an
+    /// item read twice (`petroleum` and `oil`), missing cells, months of one and of two
+    /// samples, and sections that need quotes or a formula guard.
+    const EDGE_SAMPLES: &str =
+        "section,water_body,time,ph,do,tp,nh3n,hg,cod,petroleum,oil,fecal_coliform,tn,chla
+A,river,2024-01,6,7.5,0.2,1.0,0.0001,20,0.05,,10000,1.0,3
+A,river,2024-02,9.0,7.49999,0.2001,1.00,0.00010,20.000,0.05L,0.1L,10001,,
+A,river,2024-02,5.99,2,0.4,2.0,0.002L,40,1.0,,40000,2.0,
+A,river,2024-03,7,6,0.1,0.5,1.5e-18L,15,,0.05,2000,0.5,
+\"B,1\",lake,2024-01,8,7.5,0.01,0.15,0.00005,15,0.04,0.6,200,0.2,1
+\"B,1\",lake,2024-03,7,3,<0.05,0.30L,0.000050,30.0000000000000001,,,,,
+=C,lake,2024-03,7,5,0.025,1.5,0.001,,1e-2,,20000,1.5,
+=C,lake,2024-04,7,6,9.3e18,1.50000000000000001,,,,,,,
+=C,lake,2024-05,7,7.5,0.01,0.15,0.00005,15,0.05,,200,0.2,
+C\"q,river,2024-04,9.01,1.99,1.5e-18,1.50000000000000001,,,2L,,,,
+";
+
+    fn edge_samples() -> Vec<Sample> {
+        let path = std::path::Path::new("edge.csv");
+        crate::water::samples::read_samples_from(path, EDGE_SAMPLES.as_bytes()).unwrap()
+    }
+
+    /// A row as classify wrote it before items were classed on integers: the whole evaluation
+    /// of the sample's exact values, its cells built from it, the row through the csv crate.
+    fn general_row(rows: &mut csv::Writer<Vec<u8>>, sample: &Sample, options: SectionOptions) {
+        let body = sample.water_body.unwrap();
+        let result = evaluate_section(&basic_values(&sample.readings), body, Class::III, options);
+        let pollutants: Vec<String> = result
+            .main_pollutants
+            .iter()
+            .map(|p| match p.multiple {
+                Some(m) => format!("{}:{}", p.indicator.name_zh(), m.to_fixed(2)),
+                None => p.indicator.name_zh().to_string(),
+            })
+            .collect();
+        let per_indicator: Vec<String> = result
+            .indicators
+            .iter()
+            .filter_map(|i| {
+                let reference = if i.indicator.reference_only() {
+                    "(ref)"
+                } else {
+                    ""
+                };
+                Some(format!(
+                    "{}={}{reference}",
+                    i.indicator.code(),
+                    i.class?.code()
+                ))
+            })
+            .collect();
+        rows.write_record([
+            csv_cell(&sample.section).as_ref(),
+            csv_cell(&sample.time).as_ref(),
+            result.class.map_or("", Class::code),
+            result.status().map_or("", |s| s.zh()),
+            &pollutants.join(";"),
+            &per_indicator.join(";"),
+        ])
+        .unwrap();
+    }
+
+    #[test]
+    fn classify_writes_the_rows_of_the_general_evaluation() {
+        let samples = edge_samples();
+        assert_eq!(samples.len(), 10);
+        for metal_priority in [false, true] {
+            let section = SectionOptions { metal_priority };
+            let options = WaterOptions {
+                section,
+                ..WaterOptions::default()
+            };
+            let mut general = csv::Writer::from_writer(Vec::new());
+            general.write_record(CLASS_HEADER).unwrap();
+            for sample in &samples {
+                general_row(&mut general, sample, section);
+            }
+            let classifier = Classifier::new(&[], options);
+            let mut writer = ClassWriter::new(Vec::new()).unwrap();
+            let mut block = ClassBlock::default();
+            for sample in samples.clone() {
+                classifier.add(&mut block, sample, false);
+            }
+            writer.push(block).unwrap();
+            let fast = String::from_utf8(writer.out).unwrap();
+            let general = String::from_utf8(general.into_inner().unwrap()).unwrap();
+            assert_eq!(fast, general);
+            assert!(
+                fast.contains("\"B,1\",2024-01") && fast.contains("\"C\"\"q\""),
+                "{fast}"
+            );
+            assert!(fast.contains("'=C,2024-03"), "{fast}");
+            for class in ["I", "II", "III", "IV", "V", "劣V"] {
+                assert!(fast.contains(&format!(",{class},")), "{class}: {fast}");
+            }
+        }
+    }
+
+    #[test]
+    fn cells_built_from_names_never_need_quotes() {
+        let special = |t: &str| t.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
+        for i in Indicator::all() {
+            assert!(!special(i.name_zh()) && !special(i.code()), "{i:?}");
+        }
+        for c in Class::ALL {
+            assert!(!special(c.code()) && !special(c.status().zh()), "{c:?}");
+        }
+        let mut row = Vec::new();
+        assert!(!plain_row(&mut row, &["a,b", "t", "x"], 2));
+        assert!(!plain_row(&mut row, &["a", "t\r", "x"], 2));
+        assert!(row.is_empty(), "nothing written when quotes are needed");
+        assert!(plain_row(&mut row, &["'=a", "2024-01", "", "x;y"], 2));
+        let mut csv_row = Vec::new();
+        quoted_row(&mut csv_row, &["'=a", "2024-01", "", "x;y"]).unwrap();
+        assert_eq!(row, csv_row);
+    }
+
+    #[test]
+    fn monthly_classes_are_those_of_the_months_means() {
+        let samples = edge_samples();
+        let (from, to) = (
+            Date::parse("2024-01-01").unwrap(),
+            Date::parse("2024-12-31").unwrap(),
+        );
+        let hydrogen = PeriodOptions {
+            ph_mean: rectify_water::period::PhMean::Hydrogen,
+            ..PeriodOptions::default()
+        };
+        let rounded = PeriodOptions {
+            round_2020: true,
+            ..PeriodOptions::default()
+        };
+        for period in [PeriodOptions::default(), hydrogen, rounded] {
+            let options = WaterOptions {
+                period,
+                ..WaterOptions::default()
+            };
+            let result = evaluate(&samples, &[], from, to, options).unwrap();
+            assert_eq!(result.sections.len(), 4);
+            let mut months = 0;
+            for p in &result.sections {
+                for (month, class) in &p.monthly {
+                    let in_month: Vec<&Sample> = p
+                        .samples
+                        .iter()
+                        .copied()
+                        .filter(|s| s.time == *month)
+                        .collect();
+                    let means: Vec<(Indicator, Exact)> = Indicator::all()
+                        .filter_map(|i| {
+                            let readings: Vec<Reading> = in_month
+                                .iter()
+                                .flat_map(|s| s.readings.iter())
+                                .filter(|(item, _)| *item == Item::Basic(i))
+                                .map(|(_, r)| r)
+                                .collect();
+                            Some((i, period_value(i, &readings, period)?))
+                        })
+                        .collect();
+                    assert_eq!(*class, section_class(&means, p.body), "{} {month}", p.code);
+                    if (p.code, month.as_str()) == ("B,1", "2024-01") {
+                        // Petroleum read twice, 0.04 and 0.6: the mean 0.32 is Ⅳ, 0.6 alone Ⅴ.
+                        assert_eq!(*class, Some(Class::IV));
+                    }
+                    months += 1;
+                }
+            }
+            assert_eq!(months, 9);
+        }
+    }
+
     #[test]
     fn json_written_straight_equals_json_built_as_one_value() {
         let network = bench_sections(30);
@@ -758,6 +1067,17 @@ mod tests {
         let direct = serde_json::to_string_pretty(&result.to_json()).unwrap();
         let value = serde_json::to_value(result.to_json()).unwrap();
         assert_eq!(direct, serde_json::to_string_pretty(&value).unwrap());
+        assert_eq!(
+            result.to_json_pretty().unwrap(),
+            direct,
+            "sections in parallel"
+        );
+        // No section in the period: an empty array.
+        let before = Date::parse("2001-01-01").unwrap();
+        let empty = evaluate(&samples, &sections, before, before, WaterOptions::default()).unwrap();
+        let expected = serde_json::to_string_pretty(&empty.to_json()).unwrap();
+        assert!(expected.contains("\"sections\": []"), "{expected}");
+        assert_eq!(empty.to_json_pretty().unwrap(), expected);
         assert_eq!(value["sections"].as_array().unwrap().len(), 30);
         assert_eq!(
             value["sections"][0]["monthly"].as_array().unwrap().len(),

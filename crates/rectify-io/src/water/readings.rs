@@ -8,7 +8,9 @@
 
 use super::samples::Item;
 use rectify_exact::exact::Exact;
+use rectify_water::indicator::{Class, Decimal, Indicator, WaterBody};
 use rectify_water::period::Reading;
+use rectify_water::section::IndicatorClass;
 
 /// Powers of ten a compact reading's scale may name.
 const POW10: [i64; 19] = {
@@ -94,19 +96,75 @@ impl Readings {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (Item, Reading)> + '_ {
-        self.entries.iter().map(|e| {
-            let value = match self.wide.get(e.unscaled as usize) {
-                Some(wide) if e.scale == WIDE => *wide,
-                _ => Exact::ratio_unreduced(
-                    e.unscaled.into(),
-                    POW10[usize::from(e.scale) % POW10.len()].into(),
-                ),
-            };
-            let reading = match e.below_detection {
-                true => Reading::BelowDetection(value),
-                false => Reading::Value(value),
-            };
-            (e.item, reading)
+        self.entries.iter().map(|e| (e.item, self.reading(e)))
+    }
+
+    fn reading(&self, e: &Entry) -> Reading {
+        let value = match self.wide.get(e.unscaled as usize) {
+            Some(wide) if e.scale == WIDE => *wide,
+            _ => Exact::ratio_unreduced(
+                e.unscaled.into(),
+                POW10[usize::from(e.scale) % POW10.len()].into(),
+            ),
+        };
+        match e.below_detection {
+            true => Reading::BelowDetection(value),
+            false => Reading::Value(value),
+        }
+    }
+
+    /// The class [`Indicator::class_of`] gives the statistical value of an entry's reading: on
+    /// integers ([`Indicator::class_of_decimal`]) when it is held as a decimal, as every item
+    /// of every sample classified is.
+    fn class(&self, e: &Entry, indicator: Indicator, body: WaterBody) -> Option<Class> {
+        match e.scale {
+            WIDE => indicator.class_of(self.reading(e).statistical_value(), body),
+            scale => indicator.class_of_decimal(
+                Decimal {
+                    unscaled: e.unscaled,
+                    scale,
+                    halved: e.below_detection,
+                },
+                body,
+            ),
+        }
+    }
+
+    /// Each basic item with its class, in reading order.
+    pub fn basic_item_classes(
+        &self,
+        body: WaterBody,
+    ) -> impl Iterator<Item = (Indicator, Option<Class>)> + '_ {
+        self.entries.iter().filter_map(move |e| match e.item {
+            Item::Basic(indicator) => Some((indicator, self.class(e, indicator, body))),
+            Item::Specific(..) => None,
+        })
+    }
+
+    /// Whether no basic item is read twice: then each item's mean over this sample alone is its
+    /// one reading.
+    pub fn basic_items_distinct(&self) -> bool {
+        let mut seen = 0_u64;
+        self.entries.iter().all(|e| match e.item {
+            Item::Basic(indicator) => {
+                let bit = 1_u64 << (indicator as u32 % 64);
+                let new = seen & bit == 0;
+                seen |= bit;
+                new
+            }
+            Item::Specific(..) => true,
+        })
+    }
+
+    /// Each basic item with its statistical value and its class, in reading order.
+    pub fn basic_classes(&self, body: WaterBody) -> impl Iterator<Item = IndicatorClass> + '_ {
+        self.entries.iter().filter_map(move |e| match e.item {
+            Item::Basic(indicator) => Some(IndicatorClass {
+                indicator,
+                value: self.reading(e).statistical_value(),
+                class: self.class(e, indicator, body),
+            }),
+            Item::Specific(..) => None,
         })
     }
 

@@ -86,9 +86,11 @@ impl Default for SheetLimits {
         SheetLimits {
             max_file_bytes: 64 << 20,
             // rectify's own register export is ~800 bytes of worksheet XML a row (the widest
-            // kind, 散乱污, 22 columns: 39.7 MB for 50,000 entries), so `max_rows` rows of it
-            // need ~170 MB; 32 MiB refused re-importing an export of more than ~42,000.
-            max_part_bytes: 200 << 20,
+            // kind, 散乱污, 22 columns: 39.7 MB for 50,000 entries); 32 MiB refused
+            // re-importing an export of more than ~42,000. Parsing costs about nine times the
+            // XML (a 50,030-entry export: 366 MB at its peak, release build), so 48 MiB, about
+            // 60,000 entries, keeps it under 512 MB; a bigger register raises the limit.
+            max_part_bytes: 48 << 20,
             max_parts: 1_000,
             max_cell_chars: 32_767,
             max_rows: 200_000,

@@ -53,6 +53,14 @@
 #               0.97-0.99 s (before 1.10-1.17 s), bare pass 0.09 s. Outputs byte-identical (cmp)
 #               to the previous binary's: classes.csv and the evaluate JSON, also with
 #               --metal-priority, --round-2020 --ph-mean hydrogen, and a long-format file.
+#   2026-12-07  15:13 UTC after the merge, idle (load 1.8): classify 0.364/0.372/0.413 s (0.26-0.29x)
+#               in three runs of this script, evaluate 0.59-0.68 s (0.16-0.18x): classify missed
+#               0.3x. water_phases: reading the samples alone took 0.255 s of classify's 0.321 s.
+#               Then each worker reads its rows into one reused Sample (its strings and readings
+#               cleared, not allocated per row; `Sample::take` keeps one): 15:24 UTC, load 1.8,
+#               classify 0.353 s and 0.351 s (0.30x, 0.31x), CPU 0.54-0.58 s; evaluate 0.643 s
+#               (0.16x); bare pass 0.105-0.109 s. Outputs byte-identical (cmp), long and
+#               --metal-priority too. The margin over 0.3x is thin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sections=${1:-3600}

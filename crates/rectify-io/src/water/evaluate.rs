@@ -171,9 +171,9 @@ impl<'a> Classifier<'a> {
 
     /// Adds one sample to a worker's block. `long`: the sample is one row of a long file, held
     /// for merging.
-    pub fn add(&self, block: &mut ClassBlock, sample: Sample, long: bool) {
+    pub fn add(&self, block: &mut ClassBlock, sample: &mut Sample, long: bool) {
         if long {
-            return block.held.push(sample);
+            return block.held.push(sample.take());
         }
         let body = match body_of(&sample, &self.sections) {
             Ok(body) => body,
@@ -265,8 +265,8 @@ impl<W: Write> ClassWriter<W> {
         classifier: &Classifier<'_>,
     ) -> std::io::Result<(u64, Vec<RowProblem>)> {
         let mut block = ClassBlock::default();
-        for sample in super::samples::merge_long_rows(std::mem::take(&mut self.held)) {
-            classifier.add(&mut block, sample, false);
+        for mut sample in super::samples::merge_long_rows(std::mem::take(&mut self.held)) {
+            classifier.add(&mut block, &mut sample, false);
         }
         self.push(block)?;
         self.out.flush()?;
@@ -941,6 +941,45 @@ C\"q,river,2024-04,9.01,1.99,1.5e-18,1.50000000000000001,,,2L,,,,
         .unwrap();
     }
 
+    /// Rows read into one reused sample (`scan_sample_blocks`) class as rows read each into its
+    /// own (`read_samples`): nothing of a row stays for the next, whether the next has fewer
+    /// readings, no withdrawal, a blank water body or a problem.
+    #[test]
+    fn a_reused_sample_carries_nothing_to_the_next_row() {
+        let text = "section,water_body,time,nh3n,tp,codmn,withdrawal\n\
+                    A,river,2024-01,2.5,0.45,16,12.5\n\
+                    A,river,2024-02,0.1,,,\n\
+                    B,,2024-01,,0.02,,\n\
+                    B,lake,2024-02,0.9,0.3,7,3\n\
+                    C,river,2024-01,0.2,,,\n";
+        let path = std::path::Path::new("reuse.csv");
+        let classifier = Classifier::new(&[], WaterOptions::default());
+        let mut reused = ClassWriter::new(Vec::new()).unwrap();
+        crate::water::samples::scan_sample_blocks(
+            path,
+            text.as_bytes(),
+            &|block, sample, long| classifier.add(block, sample, long),
+            &mut |block| reused.push(block).unwrap(),
+        )
+        .unwrap();
+        let mut fresh = ClassWriter::new(Vec::new()).unwrap();
+        let mut block = ClassBlock::default();
+        let samples = crate::water::samples::read_samples_from(path, text.as_bytes()).unwrap();
+        assert_eq!(samples.len(), 5);
+        assert_eq!(
+            samples[1].readings.len(),
+            1,
+            "the sparse row holds one reading"
+        );
+        assert_eq!(samples[1].withdrawal, None);
+        for mut sample in samples {
+            classifier.add(&mut block, &mut sample, false);
+        }
+        fresh.push(block).unwrap();
+        let (reused, fresh) = (reused.out, fresh.out);
+        assert_eq!(String::from_utf8(reused), String::from_utf8(fresh));
+    }
+
     #[test]
     fn classify_writes_the_rows_of_the_general_evaluation() {
         let samples = edge_samples();
@@ -959,8 +998,8 @@ C\"q,river,2024-04,9.01,1.99,1.5e-18,1.50000000000000001,,,2L,,,,
             let classifier = Classifier::new(&[], options);
             let mut writer = ClassWriter::new(Vec::new()).unwrap();
             let mut block = ClassBlock::default();
-            for sample in samples.clone() {
-                classifier.add(&mut block, sample, false);
+            for mut sample in samples.clone() {
+                classifier.add(&mut block, &mut sample, false);
             }
             writer.push(block).unwrap();
             let fast = String::from_utf8(writer.out).unwrap();

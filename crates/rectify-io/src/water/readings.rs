@@ -54,6 +54,18 @@ impl Readings {
         self.entries.len()
     }
 
+    /// Empties them for the next sample's, keeping the room: a reader reuses one `Readings`.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.wide.clear();
+    }
+
+    /// Room for `more` readings; exactly that on an empty `Readings` (samples held at once
+    /// stay sized to their filled cells).
+    pub fn reserve(&mut self, more: usize) {
+        self.entries.reserve_exact(more);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -46,6 +46,31 @@ pub struct Sample {
     pub withdrawal: Option<Exact>,
 }
 
+impl Sample {
+    /// A sample with nothing read yet, whose buffers a reader fills row after row.
+    fn empty() -> Sample {
+        Sample {
+            line: 0,
+            section: String::new(),
+            water_body: None,
+            time: String::new(),
+            date: Date {
+                year: 1970,
+                month: 1,
+                day: 1,
+            },
+            readings: Readings::default(),
+            withdrawal: None,
+        }
+    }
+
+    /// The sample, to keep: what a reader handed over by reference (`scan_sample_blocks`) is
+    /// otherwise overwritten by the next row.
+    pub fn take(&mut self) -> Sample {
+        std::mem::replace(self, Sample::empty())
+    }
+}
+
 /// Attributes of a monitoring section (断面/点位).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
@@ -216,7 +241,7 @@ pub fn scan_samples<T: Send>(
     scan_in_blocks(
         path,
         input,
-        &|out: &mut Vec<T>, sample, long| out.push(map(sample, long)),
+        &|out: &mut Vec<T>, sample: &mut Sample, long| out.push(map(sample.take(), long)),
         &mut |out: Vec<T>| out.into_iter().for_each(&mut *sink),
         BLOCK,
     )
@@ -225,10 +250,12 @@ pub fn scan_samples<T: Send>(
 /// [`scan_samples`] a block at a time: a worker folds each sample of its block into a `B` with
 /// `add` (with whether the file is long), and the blocks reach `sink` in file order. For work
 /// whose result per block is cheaper to hand on than one per sample (rows already written).
+/// `add` is lent each sample: one sample's buffers serve a worker's rows one after the other,
+/// so reading a row allocates nothing; `Sample::take` keeps one.
 pub fn scan_sample_blocks<B: Default + Send>(
     path: &Path,
     input: impl std::io::Read,
-    add: &(dyn Fn(&mut B, Sample, bool) + Sync),
+    add: &(dyn Fn(&mut B, &mut Sample, bool) + Sync),
     sink: &mut dyn FnMut(B),
 ) -> Result<bool, ReadError> {
     scan_in_blocks(path, input, add, sink, BLOCK)
@@ -238,7 +265,7 @@ pub fn scan_sample_blocks<B: Default + Send>(
 fn scan_in_blocks<B: Default + Send>(
     path: &Path,
     input: impl std::io::Read,
-    map: &(dyn Fn(&mut B, Sample, bool) + Sync),
+    map: &(dyn Fn(&mut B, &mut Sample, bool) + Sync),
     sink: &mut dyn FnMut(B),
     block_size: usize,
 ) -> Result<bool, ReadError> {
@@ -408,7 +435,7 @@ type Parsed<B> = Result<(B, Vec<RowProblem>), String>;
 fn parse_block<B: Default>(
     columns: &SampleColumns<'_>,
     (at, block): (csv::Position, &[u8]),
-    map: &(dyn Fn(&mut B, Sample, bool) + Sync),
+    map: &(dyn Fn(&mut B, &mut Sample, bool) + Sync),
 ) -> Parsed<B> {
     let mut reader = csv_reader(std::io::Cursor::new(block));
     let mut problems = Vec::new();
@@ -417,6 +444,7 @@ fn parse_block<B: Default>(
         .seek_raw(std::io::SeekFrom::Start(0), at.clone())
         .map_err(|e| e.to_string())?;
     let mut record = csv::StringRecord::new();
+    let mut sample = Sample::empty();
     let long = columns.long();
     // The csv crate numbers the header as record 0; rows are numbered from line 2.
     for line in at.record() + 1.. {
@@ -426,8 +454,8 @@ fn parse_block<B: Default>(
         if !more {
             break;
         }
-        if let Some(sample) = columns.sample(&record, line, &mut problems) {
-            map(&mut out, sample, long);
+        if columns.fill(&record, line, &mut problems, &mut sample) {
+            map(&mut out, &mut sample, long);
         }
     }
     Ok((out, problems))
@@ -440,10 +468,11 @@ fn read_in_order<B: Default, R: std::io::Read>(
     mut reader: csv::Reader<R>,
     at: csv::Position,
     problems: &mut Vec<RowProblem>,
-    map: &(dyn Fn(&mut B, Sample, bool) + Sync),
+    map: &(dyn Fn(&mut B, &mut Sample, bool) + Sync),
     sink: &mut dyn FnMut(B),
 ) -> Result<(), ReadError> {
     let mut record = csv::StringRecord::new();
+    let mut sample = Sample::empty();
     let long = columns.long();
     for line in at.record() + 1.. {
         let more = reader
@@ -452,9 +481,9 @@ fn read_in_order<B: Default, R: std::io::Read>(
         if !more {
             break;
         }
-        if let Some(sample) = columns.sample(&record, line, problems) {
+        if columns.fill(&record, line, problems, &mut sample) {
             let mut out = B::default();
-            map(&mut out, sample, long);
+            map(&mut out, &mut sample, long);
             sink(out);
         }
     }
@@ -573,19 +602,21 @@ impl<'n> SampleColumns<'n> {
         Ok(columns)
     }
 
-    /// The sample of one row, or `None` with its problems recorded.
-    fn sample(
+    /// Reads one row into `into` (its buffers reused); false, with its problems recorded,
+    /// when the row is not a sample.
+    fn fill(
         &self,
         record: &csv::StringRecord,
         line: u64,
         problems: &mut Vec<RowProblem>,
-    ) -> Option<Sample> {
+        into: &mut Sample,
+    ) -> bool {
         let cell = |i: usize| trimmed(record.get(i).unwrap_or(""));
         let before = problems.len();
         let Some(date) = parse_date(cell(self.time)) else {
             let message = format!("时间“{}”应为 YYYY-MM 或 YYYY-MM-DD", cell(self.time));
             problems.push(problem(line, &self.names[self.time], message));
-            return None;
+            return false;
         };
         let water_body = match self.body.map(cell).filter(|b| !b.is_empty()) {
             None => None,
@@ -604,7 +635,7 @@ impl<'n> SampleColumns<'n> {
                 parsed
             }
         };
-        let readings = self.readings(record, &cell, line, problems);
+        self.readings(record, &cell, line, problems, &mut into.readings);
         let withdrawal = match self.withdrawal.map(cell).map(parse_decimal) {
             None | Some(Ok(None)) => None,
             Some(Ok(Some(w))) => Some(w),
@@ -613,15 +644,18 @@ impl<'n> SampleColumns<'n> {
                 None
             }
         };
-        (problems.len() == before).then(|| Sample {
-            line,
-            section: cell(self.section).to_string(),
-            water_body,
-            time: cell(self.time).to_string(),
-            date,
-            readings,
-            withdrawal,
-        })
+        if problems.len() != before {
+            return false;
+        }
+        into.line = line;
+        into.section.clear();
+        into.section.push_str(cell(self.section));
+        into.water_body = water_body;
+        into.time.clear();
+        into.time.push_str(cell(self.time));
+        into.date = date;
+        into.withdrawal = withdrawal;
+        true
     }
 
     fn readings<'r>(
@@ -630,15 +664,15 @@ impl<'n> SampleColumns<'n> {
         cell: &impl Fn(usize) -> &'r str,
         line: u64,
         problems: &mut Vec<RowProblem>,
-    ) -> Readings {
+        readings: &mut Readings,
+    ) {
         let raw = |i: usize| record.get(i).unwrap_or("");
-        // Sized to the filled cells: a long period's samples are all held at once.
-        let mut readings = match &self.layout {
-            Layout::Wide(columns) => {
-                Readings::with_capacity(columns.iter().filter(|(i, _)| !raw(*i).is_empty()).count())
-            }
-            Layout::Long { .. } => Readings::with_capacity(1),
-        };
+        readings.clear();
+        // Sized to the filled cells when new: a long period's samples are all held at once.
+        readings.reserve(match &self.layout {
+            Layout::Wide(columns) => columns.iter().filter(|(i, _)| !raw(*i).is_empty()).count(),
+            Layout::Long { .. } => 1,
+        });
         let mut read = |item: Item, column: usize, text: &str| {
             if text.is_empty() {
                 return;
@@ -666,7 +700,6 @@ impl<'n> SampleColumns<'n> {
                 }
             },
         }
-        readings
     }
 }
 
@@ -796,7 +829,7 @@ mod tests {
         let long = scan_in_blocks(
             Path::new("w.csv"),
             text,
-            &|out: &mut Vec<Sample>, s, _| out.push(s),
+            &|out: &mut Vec<Sample>, s: &mut Sample, _| out.push(s.take()),
             &mut |out: Vec<Sample>| samples.extend(out),
             block_size,
         )
@@ -817,7 +850,7 @@ mod tests {
             reader,
             at,
             &mut problems,
-            &|out: &mut Vec<Sample>, s, _| out.push(s),
+            &|out: &mut Vec<Sample>, s: &mut Sample, _| out.push(s.take()),
             &mut |out: Vec<Sample>| samples.extend(out),
         )
         .map_err(|e| e.to_string())?;

@@ -26,6 +26,12 @@
 #               3,018 req/s, p50 21.9 ms, p99 57.7 ms (one instance without nginx: 3,208 req/s, p99
 #               31.8 ms); province view 4,728 req/s, p50 13.5 ms, p99 37.6 ms; first province view per
 #               instance 13-20 s; RSS per instance after the measurements 100-121 MB.
+#   2026-12-07  15:12 UTC, idle, after pages that only read took the journal head with their session
+#               (one query per ledger page instead of three): ledger 5,083 req/s, p50 12.7 ms, p99
+#               39.6 ms; province view 6,626 req/s, p50 9.6 ms, p99 28.8 ms; complaint list 1.12 s;
+#               register sheet 2.86 s (peak RSS of its dry run 366 MB); city bulletin min 0.67,
+#               median 1.03, max 1.61 s; province bulletin 0.30 s; first province view per instance
+#               9.8-11.4 s; RSS per instance 101-119 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)

@@ -136,6 +136,22 @@ fn the_demo_store_migrates_into_a_bucket_and_is_served_from_it() {
 
 /// Reads a response to its end or its break: the head, the body as it arrived, and whether
 /// the chunked body ended properly (its zero-length last chunk).
+/// A small evidence file posted through the API, for the bucket's failures: (status, head, body).
+fn post_small_evidence(server: &Server, cookie: &str, csrf: &str) -> (u16, String, String) {
+    let headers = [
+        ("Cookie", cookie),
+        ("X-CSRF-Token", csrf),
+        ("Content-Type", "application/octet-stream"),
+    ];
+    let (status, head, reply) = server.request(
+        "POST",
+        "/api/v1/items/41/evidence?kind=document&file_name=survey.pdf",
+        &headers,
+        b"%PDF-1.4\nnothing to keep\n",
+    );
+    (status, head, String::from_utf8_lossy(&reply).into_owned())
+}
+
 fn raw_get(server: &Server, path: &str, cookie: &str) -> (String, Vec<u8>, bool) {
     let mut stream = TcpStream::connect(&server.addr).unwrap();
     write!(
@@ -366,18 +382,7 @@ fn a_bucket_outage_answers_503_and_is_logged() {
         started.elapsed()
     );
 
-    let headers = [
-        ("Cookie", cookie.as_str()),
-        ("X-CSRF-Token", csrf.as_str()),
-        ("Content-Type", "application/octet-stream"),
-    ];
-    let (status, head, reply) = server.request(
-        "POST",
-        "/api/v1/items/41/evidence?kind=document&file_name=survey.pdf",
-        &headers,
-        b"%PDF-1.4\nnothing to keep\n",
-    );
-    let reply = String::from_utf8_lossy(&reply);
+    let (status, head, reply) = post_small_evidence(&server, &cookie, &csrf);
     assert_eq!(status, 503, "{head}\n{reply}");
     assert!(head.contains("retry-after: "), "{head}");
     assert!(reply.contains("附件存储暂时无法连接"), "{reply}");
@@ -475,18 +480,7 @@ fn a_missing_bucket_answers_500_not_503() {
     assert!(page.contains("附件存储拒绝了服务器的请求"), "{page}");
     assert!(!page.contains("稍后再试"), "{page}");
 
-    let headers = [
-        ("Cookie", cookie.as_str()),
-        ("X-CSRF-Token", csrf.as_str()),
-        ("Content-Type", "application/octet-stream"),
-    ];
-    let (status, head, reply) = server.request(
-        "POST",
-        "/api/v1/items/41/evidence?kind=document&file_name=survey.pdf",
-        &headers,
-        b"%PDF-1.4\nnothing to keep\n",
-    );
-    let reply = String::from_utf8_lossy(&reply);
+    let (status, head, reply) = post_small_evidence(&server, &cookie, &csrf);
     assert_eq!(status, 500, "{head}\n{reply}");
     assert!(reply.contains("附件存储拒绝了服务器的请求"), "{reply}");
 

@@ -869,13 +869,7 @@ pub(super) fn merge(partials: Vec<(Partial, u64)>) -> HourlyData {
     let mut lines_before = 1_u64;
     for (partial, lines) in partials {
         data.rows += partial.rows;
-        for (line, column, message) in partial.problems {
-            data.problems.push(RowProblem {
-                line: Some(lines_before + line),
-                column,
-                message,
-            });
-        }
+        add_problems(&mut data, partial.problems, lines_before);
         lines_before += lines;
         let local_to_global: Vec<u32> = partial
             .stations
@@ -911,6 +905,23 @@ pub(super) fn merge(partials: Vec<(Partial, u64)>) -> HourlyData {
         data.days.sort_by_key(|d| (d.station, d.date));
     }
     data
+}
+
+/// A worker's row problems, numbered from its first line, added as the file's lines.
+pub(super) fn add_problems(
+    data: &mut HourlyData,
+    problems: Vec<(u64, Option<String>, String)>,
+    lines_before: u64,
+) {
+    data.problems.extend(
+        problems
+            .into_iter()
+            .map(|(line, column, message)| RowProblem {
+                line: Some(lines_before + line),
+                column,
+                message,
+            }),
+    );
 }
 
 pub(super) fn global_station(

@@ -20,7 +20,8 @@ use super::daily::{
 };
 use super::hourly::{
     DayIndex, Days, FileSource, HourlyData, MemorySource, Partial, ReadOptions, Source, Station,
-    StationDay, day_key, global_station, merge_day, prepare, read_source, strict_check,
+    StationDay, add_problems, day_key, global_station, merge_day, prepare, read_source,
+    strict_check,
 };
 use crate::{ReadError, RowProblem};
 use rectify_air::daily::{CityDay, CityMethod, DailyValues, EMPTY_MICRO_GRID, daily_values_micro};
@@ -474,13 +475,7 @@ fn merge(
         }
         open.finish();
         data.rows += partial.rows;
-        for (line, column, message) in partial.problems {
-            data.problems.push(RowProblem {
-                line: Some(lines_before + line),
-                column,
-                message,
-            });
-        }
+        add_problems(&mut data, partial.problems, lines_before);
         lines_before += lines;
         local_cities.push(partial.stations.iter().map(|s| s.city.clone()).collect());
         let to_global: Vec<u32> = partial

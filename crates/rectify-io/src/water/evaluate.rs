@@ -175,7 +175,7 @@ impl<'a> Classifier<'a> {
         if long {
             return block.held.push(sample.take());
         }
-        let body = match body_of(&sample, &self.sections) {
+        let body = match body_of(sample, &self.sections) {
             Ok(body) => body,
             Err(p) => return block.problems.push(p),
         };

@@ -264,9 +264,12 @@ impl Store {
             .arg(from.to_string())
             .arg(to.to_string());
         let fetched = send_in_batches(query.fetch(self.pool()), sender).await;
-        let folded = folder
-            .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        let folded = match folder.await {
+            Ok(folded) => folded,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Cancelled: the runtime is shutting down.
+            Err(e) => Err(StoreError::Corrupt(format!("空气质量数据汇总未完成：{e}"))),
+        };
         fetched?;
         folded
     }

@@ -56,16 +56,24 @@ fn refusal(error: &sqlx::Error) -> Option<&'static str> {
     let sqlx::Error::Database(db) = error else {
         return None;
     };
-    if StoreError::is_unavailable_code(db.code().as_deref()) {
-        return None;
+    match db.kind() {
+        ErrorKind::UniqueViolation => Some("与本文件的另一行或已存的记录重复"),
+        ErrorKind::ForeignKeyViolation => Some("引用的记录不存在"),
+        ErrorKind::NotNullViolation => Some("缺少必填的内容"),
+        ErrorKind::CheckViolation => Some("内容不符合要求"),
+        // Only a value the database cannot take is the row's fault: PostgreSQL's data
+        // exceptions and integrity violations (classes 22, 23), SQLite's too big, mismatch and
+        // range (18, 20, 25). A full disk, a deadlock or a timeout is the server's and passes
+        // on as it is (a full disk answers 507).
+        _ => db
+            .code()
+            .is_some_and(|code| {
+                code.starts_with("22")
+                    || code.starts_with("23")
+                    || ["18", "20", "25"].contains(&&*code)
+            })
+            .then_some("内容无法写入数据库"),
     }
-    Some(match db.kind() {
-        ErrorKind::UniqueViolation => "与本文件的另一行或已存的记录重复",
-        ErrorKind::ForeignKeyViolation => "引用的记录不存在",
-        ErrorKind::NotNullViolation => "缺少必填的内容",
-        ErrorKind::CheckViolation => "内容不符合要求",
-        _ => "内容无法写入数据库",
-    })
 }
 
 /// The row's error for the page and the terminal; the database's own words go to the log.
@@ -75,4 +83,71 @@ fn refused(row: &str, error: sqlx::Error) -> StoreError {
     };
     tracing::warn!(row, %error, "an imported row was refused by the database");
     StoreError::Invalid(format!("{row}：{why}，整个文件未导入，请修改后重新导入"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refusal;
+    use sqlx::error::{DatabaseError, ErrorKind};
+    use std::borrow::Cow;
+
+    /// A database error with a code and a kind, as a driver reports it.
+    #[derive(Debug)]
+    struct Fault(&'static str, ErrorKind);
+
+    impl std::fmt::Display for Fault {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "fault {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Fault {}
+
+    impl DatabaseError for Fault {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.0))
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> ErrorKind {
+            match &self.1 {
+                ErrorKind::UniqueViolation => ErrorKind::UniqueViolation,
+                _ => ErrorKind::Other,
+            }
+        }
+    }
+
+    fn refused(code: &'static str, kind: ErrorKind) -> Option<&'static str> {
+        refusal(&sqlx::Error::Database(Box::new(Fault(code, kind))))
+    }
+
+    /// A row is blamed only for what its values cause; a full disk, a deadlock, a timeout or a
+    /// lost connection is the server's, and is not put to the clerk as a fault in the file.
+    #[test]
+    fn only_the_rows_values_are_blamed_on_the_row() {
+        assert!(refused("23505", ErrorKind::UniqueViolation).is_some());
+        assert!(
+            refused("22001", ErrorKind::Other).is_some(),
+            "value too long"
+        );
+        assert!(
+            refused("20", ErrorKind::Other).is_some(),
+            "SQLite type mismatch"
+        );
+        for server in [
+            "53100", "40P01", "40001", "57014", "53200", "13", "10", "08006",
+        ] {
+            assert_eq!(refused(server, ErrorKind::Other), None, "{server}");
+        }
+    }
 }

@@ -539,9 +539,10 @@ async fn bulletins(
         me: session.me(),
         province: site.name.clone(),
         flash: notice.or_else(|| {
+            // The month stays in its field; a link's text is not repeated on the page.
             preview
                 .is_none()
-                .then(|| format!("月份“{period}”应为 YYYY-MM"))
+                .then(|| "月份应为 YYYY-MM，如 2026-11".to_string())
         }),
         period,
         preview,

@@ -206,8 +206,10 @@ fn slot(date: Date, hour: u8, label: HourLabel) -> (Date, usize) {
 /// the merge, where SipHash had been a tenth of the reading.
 pub(super) type DayIndex = HashMap<u64, usize, std::hash::BuildHasherDefault<DayKeyHasher>>;
 
+/// Ordered as (station, date): the day number's sign bit is flipped, so days before 1970
+/// (negative numbers) sort before the rest, as dates do.
 pub(super) fn day_key(station: u32, date: Date) -> u64 {
-    u64::from(station) << 32 | u64::from(date.day_number() as u32)
+    u64::from(station) << 32 | u64::from((date.day_number() as u32) ^ 0x8000_0000)
 }
 
 #[derive(Default)]

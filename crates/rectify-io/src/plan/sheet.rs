@@ -71,7 +71,7 @@ pub struct SheetLimits {
     pub max_file_bytes: u64,
     /// One part of an xlsx (a zip entry, e.g. one worksheet's XML or the shared strings),
     /// decompressed: a 1 MB file can otherwise unpack to gigabytes. All parts together may
-    /// unpack to twice this.
+    /// unpack to no more than this either.
     pub max_part_bytes: u64,
     /// Zip entries in an xlsx.
     pub max_parts: usize,
@@ -286,9 +286,9 @@ fn check_parts(bytes: &[u8], limits: &SheetLimits) -> Result<(), String> {
             limits.max_part_bytes
         )
     };
-    // A workbook is its biggest sheet and a little more; without a bound on the whole, a file
-    // of many parts each just under the limit would take minutes to inflate.
-    let mut left = limits.max_part_bytes.saturating_mul(2);
+    // Every part is parsed and held, so the parts together get the one bound that keeps
+    // parsing under 512 MB; rectify's own export is one sheet and its shared strings.
+    let mut left = limits.max_part_bytes;
     for index in 0..archive.len() {
         let mut part = archive.by_index(index).map_err(|e| unreadable(&e))?;
         let name = part.name().map_or_else(
@@ -300,7 +300,7 @@ fn check_parts(bytes: &[u8], limits: &SheetLimits) -> Result<(), String> {
         }
         let allowed = limits.max_part_bytes.min(left);
         let unpacked = std::io::copy(
-            &mut std::io::Read::take(&mut part, allowed + 1),
+            &mut std::io::Read::take(&mut part, allowed.saturating_add(1)),
             &mut std::io::sink(),
         )
         .map_err(|e| unreadable(&e))?;
@@ -309,8 +309,8 @@ fn check_parts(bytes: &[u8], limits: &SheetLimits) -> Result<(), String> {
         }
         left = left.checked_sub(unpacked).ok_or_else(|| {
             format!(
-                "文件各部件解压后合计超过 {} 字节的上限（RECTIFY_SHEET_MAX_PART_BYTES 的两倍），未读取",
-                limits.max_part_bytes.saturating_mul(2)
+                "文件各部件解压后合计超过 {} 字节的上限（RECTIFY_SHEET_MAX_PART_BYTES），未读取",
+                limits.max_part_bytes
             )
         })?;
     }
@@ -548,14 +548,14 @@ mod tests {
     }
 
     #[test]
-    fn the_parts_together_unpack_to_at_most_twice_the_part_limit() {
+    fn the_parts_together_unpack_to_at_most_the_part_limit() {
         let limits = SheetLimits {
             max_part_bytes: 1_000,
             ..SheetLimits::default()
         };
-        assert_eq!(check_parts(&zip_of(3, 600), &limits), Ok(()));
-        let whole = check_parts(&zip_of(4, 600), &limits).unwrap_err();
-        assert!(whole.contains("合计超过 2000 字节"), "{whole}");
+        assert_eq!(check_parts(&zip_of(2, 500), &limits), Ok(()));
+        let whole = check_parts(&zip_of(2, 600), &limits).unwrap_err();
+        assert!(whole.contains("合计超过 1000 字节"), "{whole}");
         let one = check_parts(&zip_of(1, 1_001), &limits).unwrap_err();
         assert!(one.contains("part0.xml"), "{one}");
     }

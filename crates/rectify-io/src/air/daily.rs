@@ -76,7 +76,10 @@ pub(crate) fn in_parallel<T: Sync, R: Send>(
             .collect();
         // The others are appended to the first worker's vector, grown in place: collecting
         // into a new one copied every result into fresh memory (a daily table is 200 MB).
-        let mut parts = handles.into_iter().map(|h| h.join().unwrap_or_default());
+        // A worker's panic is passed on, never read as a chunk with nothing in it.
+        let mut parts = handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
         let mut all = parts.next().unwrap_or_default();
         all.reserve(items.len().saturating_sub(all.len()));
         for mut part in parts {

@@ -731,7 +731,10 @@ fn refused_status(error: &object_store::Error) -> Option<u16> {
             .and_then(|rest| rest.get(..3))
             .and_then(|code| code.parse::<u16>().ok());
         if let Some(status) = status {
-            return (status < 500 && status != 408 && status != 429).then_some(status);
+            // S3 answers a body that came too slowly with 400 RequestTimeout: a pause too.
+            let timed_out = text.contains("<Code>RequestTimeout</Code>");
+            return (status < 500 && status != 408 && status != 429 && !timed_out)
+                .then_some(status);
         }
         next = cause.source();
     }
@@ -1080,6 +1083,31 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The client's `Generic` error with `text` as its source, as it reports an answer.
+    fn answered(text: &str) -> object_store::Error {
+        object_store::Error::Generic {
+            store: "S3",
+            source: text.to_string().into(),
+        }
+    }
+
+    /// A refusal is the configuration's and stays; a slow body, a server error or a throttle
+    /// is a pause, worth trying again.
+    #[test]
+    fn refusals_and_pauses_are_told_apart_by_the_answer() {
+        let refused = answered(
+            "Server returned non-2xx status code: 403 Forbidden: <Code>AccessDenied</Code>",
+        );
+        assert!(!is_away(&refused));
+        for pause in [
+            "Server returned non-2xx status code: 400 Bad Request: <Error><Code>RequestTimeout</Code></Error>",
+            "Server returned non-2xx status code: 503 Service Unavailable: ",
+            "Server returned non-2xx status code: 429 Too Many Requests: ",
+        ] {
+            assert!(is_away(&answered(pause)), "{pause}");
+        }
+    }
 
     #[tokio::test]
     async fn identical_content_is_stored_once_and_read_back() {

@@ -26,8 +26,10 @@ fn fresh() -> (tempfile::TempDir, String) {
     (dir, db)
 }
 
+/// A command at the tests' clock, as the servers they start run: a notice recorded on the real
+/// date would not yet have begun on the server's.
 fn run(db: &str, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
+    common::at_test_clock(&mut Command::new(BIN))
         .arg("--db")
         .arg(db)
         .args(args)
